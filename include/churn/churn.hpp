@@ -1,0 +1,15 @@
+#pragma once
+/// @file churn.hpp
+/// Umbrella header: include this to get all of churnlib's public API.
+
+#include "churn/version.hpp"
+
+#include "churn/core/datetime.hpp"
+#include "churn/core/error.hpp"
+#include "churn/core/fileio.hpp"
+#include "churn/core/json.hpp"
+#include "churn/core/parallel.hpp"
+#include "churn/core/random.hpp"
+#include "churn/core/types.hpp"
+
+#include "churn/data/table.hpp"

@@ -1,0 +1,58 @@
+#pragma once
+/// @file json.hpp
+/// The JSON envelope every saved churnlib object uses, and atomic file helpers.
+///
+/// A saved object is one JSON document:
+/// @code{.json}
+/// {"format": "churnlib", "version": "1.0", "kind": "LogisticRegression",
+///  "params": {...}, "state": {...}}
+/// @endcode
+/// `version` is the envelope format version "major.minor": a reader accepts any minor version
+/// of its own major and older majors, and rejects a newer major with a clear error.
+
+#include <nlohmann/json.hpp>  // nlohmann::json
+#include <string>             // std::string
+#include <string_view>        // std::string_view
+
+namespace churn {
+
+/// The JSON value type used throughout churnlib.
+using Json = nlohmann::json;
+
+/// The `format` field of every churnlib envelope.
+inline constexpr const char* kEnvelopeFormat = "churnlib";
+/// Major version of the envelope format this build writes and reads.
+inline constexpr int kEnvelopeMajor = 1;
+/// Minor version of the envelope format this build writes.
+inline constexpr int kEnvelopeMinor = 0;
+
+/// Wraps `params` and `state` of an object of type `kind` into an envelope.
+Json make_envelope(std::string_view kind, Json params, Json state);
+
+/// Checks that `doc` is a churnlib envelope of type `kind` that this build can read and
+/// returns it. Callers then read `doc["params"]` and `doc["state"]`.
+/// @throws SerializationError naming what is wrong: not an object, a missing field, another
+///         format, another kind, a newer major version, or a malformed version.
+const Json& open_envelope(const Json& doc, std::string_view kind);
+
+/// Parses JSON text.
+/// @throws SerializationError with the parser's position when the text is not valid JSON.
+Json parse_json(std::string_view text, std::string_view what = "JSON text");
+
+/// Writes `doc` to `path` through a temporary file in the same folder that is renamed into
+/// place, so a failure never leaves a partly written file.
+/// @throws IOError if the file cannot be written.
+void save_json_file(const Json& doc, const std::string& path, int indent = -1);
+
+/// Reads and parses the JSON file at `path`.
+/// @throws IOError if the file cannot be read; SerializationError if it is not valid JSON.
+Json load_json_file(const std::string& path);
+
+/// Reads a required member of a JSON object with a typed conversion.
+/// @throws SerializationError naming `where` and `key` if it is missing or of the wrong type.
+template <class T>
+T json_get(const Json& obj, const char* key, std::string_view where);
+
+}  // namespace churn
+
+#include "churn/core/detail/json_impl.hpp"

@@ -1,0 +1,185 @@
+#pragma once
+/// @file table.hpp
+/// `churn::Table`: named, typed, immutable columns (a small Arrow-like column store).
+///
+/// Column types and their missing values:
+/// | dtype         | storage                              | missing                     |
+/// |---------------|--------------------------------------|-----------------------------|
+/// | `Float64`     | double                               | NaN                         |
+/// | `Int64`       | int64 + optional validity bytes      | validity byte 0             |
+/// | `Categorical` | int32 codes + dictionary of strings  | code -1                     |
+/// | `Timestamp`   | int64 nanoseconds since 1970 (UTC)   | `kNaT` (INT64_MIN, as pandas) |
+/// | `String`      | std::string + optional validity      | validity byte 0             |
+///
+/// Columns share their buffers: copying a `Column` or selecting columns of a `Table` copies no
+/// data. A float64 column can also borrow memory it does not own (a numpy array), kept alive by
+/// an owner handle.
+
+#include <cstdint>        // std::int32_t, std::int64_t, std::uint8_t
+#include <memory>         // std::shared_ptr
+#include <string>         // std::string
+#include <string_view>    // std::string_view
+#include <unordered_map>  // std::unordered_map
+#include <vector>         // std::vector
+
+#include <Eigen/Core>
+
+#include "churn/core/types.hpp"
+
+namespace churn {
+
+/// The type of a column.
+enum class DType : std::uint8_t { Float64, Int64, Categorical, Timestamp, String };
+
+/// "float64", "int64", "category", "timestamp" or "string".
+const char* dtype_name(DType t);
+/// Inverse of dtype_name (also accepts "float", "double", "int", "categorical", "datetime",
+/// "str"). @throws InvalidArgument for any other name.
+DType dtype_from_name(std::string_view name);
+
+/// One named, typed, immutable column.
+/// @code
+/// auto c = churn::Column::from_float64("tenure", {1, 34, 2});
+/// double mean = c.as_float64().mean();
+/// @endcode
+class Column {
+ public:
+  /// An empty float64 column named "".
+  Column();
+
+  /// A float64 column owning `values` (NaN = missing).
+  static Column from_float64(std::string name, std::vector<double> values);
+  /// A float64 column borrowing `n` doubles at `data`; `owner` keeps them alive.
+  static Column from_float64_view(std::string name, const double* data, Index n,
+                                  std::shared_ptr<const void> owner);
+  /// An int64 column; `valid` is empty (all present) or one byte per row (0 = missing).
+  /// @throws InvalidArgument if `valid` has the wrong length.
+  static Column from_int64(std::string name, std::vector<std::int64_t> values,
+                           std::vector<std::uint8_t> valid = {});
+  /// A timestamp column: nanoseconds since 1970-01-01 UTC, `kNaT` = missing.
+  static Column from_timestamp(std::string name, std::vector<std::int64_t> ns);
+  /// A categorical column from codes into `categories` (-1 = missing).
+  /// @throws InvalidArgument if a code is out of range or the categories repeat.
+  static Column from_codes(std::string name, std::vector<std::int32_t> codes,
+                           std::vector<std::string> categories);
+  /// A categorical column from text values; categories in order of first appearance.
+  /// `valid` as for from_int64.
+  static Column from_strings_categorical(std::string name, const std::vector<std::string>& values,
+                                         const std::vector<std::uint8_t>& valid = {});
+  /// A string (identifier) column; `valid` as for from_int64.
+  static Column from_strings(std::string name, std::vector<std::string> values,
+                             std::vector<std::uint8_t> valid = {});
+
+  /// The column name.
+  const std::string& name() const { return name_; }
+  /// The column type.
+  DType dtype() const { return dtype_; }
+  /// Number of rows.
+  Index size() const { return size_; }
+  /// The same data under another name (no copy).
+  Column renamed(std::string name) const;
+
+  /// Zero-copy view of a float64 column. @throws TypeMismatch for other types.
+  Eigen::Map<const Vector> as_float64() const;
+  /// Zero-copy view of an int64 or timestamp column. @throws TypeMismatch for other types.
+  Eigen::Map<const Int64Vector> as_int64() const;
+  /// Zero-copy view of the codes of a categorical column. @throws TypeMismatch otherwise.
+  Eigen::Map<const IntVector> codes() const;
+  /// The dictionary of a categorical column. @throws TypeMismatch otherwise.
+  const std::vector<std::string>& categories() const;
+  /// The values of a string column. @throws TypeMismatch otherwise.
+  const std::vector<std::string>& strings() const;
+  /// Validity bytes of an int64 or string column: empty when no value is missing.
+  const std::vector<std::uint8_t>& validity() const;
+
+  /// True when row `i` is missing. @throws InvalidArgument if `i` is out of range.
+  bool is_missing(Index i) const;
+  /// Number of missing values.
+  Index null_count() const;
+  /// Row `i` as text ("" when missing): shortest round-trip form for float64, ISO 8601 for
+  /// timestamps. @throws InvalidArgument if `i` is out of range.
+  std::string value_string(Index i) const;
+  /// Row `i` as a double: float64 as is, int64 converted, categorical code, timestamp in
+  /// nanoseconds; NaN when missing. @throws TypeMismatch for string columns.
+  double value_double(Index i) const;
+
+  /// A handle that keeps this column's main buffer alive (for zero-copy exports).
+  const std::shared_ptr<const void>& buffer_owner() const { return owner_; }
+  /// Pointer to the first element of the main buffer (double, int64 or int32 codes);
+  /// nullptr for string columns.
+  const void* data() const { return data_; }
+
+ private:
+  void require(DType t, const char* what) const;
+  void require_int_like(const char* what) const;
+  std::string name_;
+  DType dtype_ = DType::Float64;
+  Index size_ = 0;
+  std::shared_ptr<const void> owner_;
+  const void* data_ = nullptr;
+  std::shared_ptr<const std::vector<std::string>> categories_;
+  std::shared_ptr<const std::vector<std::string>> strings_;
+  std::shared_ptr<const std::vector<std::uint8_t>> valid_;
+};
+
+/// A table of named, typed columns of equal length.
+/// @code
+/// churn::Table t({churn::Column::from_float64("tenure", {1, 34}),
+///                 churn::Column::from_strings_categorical("contract", {"Monthly", "Annual"})});
+/// churn::RowMatrix X = t.to_matrix({"tenure", "contract"});
+/// @endcode
+class Table {
+ public:
+  Table() = default;
+  /// @throws InvalidArgument if names repeat or lengths differ.
+  explicit Table(std::vector<Column> columns);
+
+  /// Number of rows.
+  Index num_rows() const { return num_rows_; }
+  /// Number of columns.
+  Index num_columns() const { return static_cast<Index>(columns_.size()); }
+  /// All columns in order.
+  const std::vector<Column>& columns() const { return columns_; }
+  /// Column names in order.
+  std::vector<std::string> column_names() const;
+  /// True when a column of that name exists.
+  bool has_column(std::string_view name) const;
+  /// Position of a column. @throws InvalidArgument naming the column and the ones available.
+  Index column_index(std::string_view name) const;
+  /// A column by name. @throws InvalidArgument naming the column and the ones available.
+  const Column& column(std::string_view name) const;
+  /// A column by position. @throws InvalidArgument if out of range.
+  const Column& column(Index i) const;
+
+  /// Appends a column. @throws InvalidArgument if the name exists or the length differs.
+  Table& add_column(Column c);
+  /// Replaces the column of the same name, or appends it.
+  /// @throws InvalidArgument if the length differs.
+  Table& set_column(Column c);
+
+  /// The named columns, in the order given (no data copied).
+  /// @throws InvalidArgument for an unknown or repeated name.
+  Table select(const std::vector<std::string>& names) const;
+  /// All columns but the named ones. @throws InvalidArgument for an unknown name.
+  Table drop(const std::vector<std::string>& names) const;
+  /// The rows at `rows`, in that order (copies). @throws InvalidArgument for an index out of range.
+  Table take(const std::vector<Index>& rows) const;
+  /// `length` rows from `offset` (copies). @throws InvalidArgument if out of range.
+  Table slice(Index offset, Index length) const;
+  /// Rows of several tables with the same column names and types, one after the other.
+  /// Categorical dictionaries are merged (first-appearance order).
+  /// @throws InvalidArgument if the parts' columns differ; the error names the column.
+  static Table concat(const std::vector<Table>& parts);
+
+  /// Row-major double matrix of the named columns (all when `names` is empty): float64 as is,
+  /// int64 converted, categorical codes as doubles, missing values as NaN.
+  /// @throws TypeMismatch for string or timestamp columns; InvalidArgument for unknown names.
+  RowMatrix to_matrix(const std::vector<std::string>& names = {}, int n_threads = 0) const;
+
+ private:
+  std::vector<Column> columns_;
+  std::unordered_map<std::string, Index> index_;
+  Index num_rows_ = 0;
+};
+
+}  // namespace churn

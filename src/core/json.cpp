@@ -1,0 +1,74 @@
+#include "churn/core/json.hpp"
+
+#include <cstdio>    // std::remove, std::rename
+#include <fstream>   // std::ifstream, std::ofstream
+#include <iterator>  // std::istreambuf_iterator
+#include <sstream>   // std::ostringstream
+#include <string>    // std::string, std::stoi
+
+#include "churn/core/error.hpp"
+#include "churn/core/fileio.hpp"
+
+namespace churn {
+
+Json make_envelope(std::string_view kind, Json params, Json state) {
+  Json doc = Json::object();
+  doc["format"] = kEnvelopeFormat;
+  doc["version"] = std::to_string(kEnvelopeMajor) + "." + std::to_string(kEnvelopeMinor);
+  doc["kind"] = std::string(kind);
+  doc["params"] = std::move(params);
+  doc["state"] = std::move(state);
+  return doc;
+}
+
+const Json& open_envelope(const Json& doc, std::string_view kind) {
+  const std::string where = "load(" + std::string(kind) + ")";
+  CHURN_CHECK(
+      doc.is_object(), SerializationError,
+      where << ": not a churnlib file (expected a JSON object, found " << doc.type_name() << ")");
+  const auto format = json_get<std::string>(doc, "format", where);
+  CHURN_CHECK(format == kEnvelopeFormat, SerializationError,
+              where << ": not a churnlib file (format '" << format << "')");
+  const auto version = json_get<std::string>(doc, "version", where);
+  const auto dot = version.find('.');
+  int major = -1;
+  try {
+    std::size_t used = 0;
+    major = std::stoi(version.substr(0, dot), &used);
+    if (used != (dot == std::string::npos ? version.size() : dot)) major = -1;
+  } catch (const std::exception&) {
+    major = -1;
+  }
+  CHURN_CHECK(major >= 0, SerializationError, where << ": malformed version '" << version << "'");
+  CHURN_CHECK(major <= kEnvelopeMajor, SerializationError,
+              where << ": file format version " << version << " is newer than this churnlib reads ("
+                    << kEnvelopeMajor << ".x); upgrade churnlib");
+  const auto found_kind = json_get<std::string>(doc, "kind", where);
+  CHURN_CHECK(found_kind == kind, SerializationError,
+              where << ": the file holds a '" << found_kind << "', not a '" << kind << "'");
+  CHURN_CHECK(doc.contains("params") && doc["params"].is_object(), SerializationError,
+              where << ": missing or malformed 'params'");
+  CHURN_CHECK(doc.contains("state") && doc["state"].is_object(), SerializationError,
+              where << ": missing or malformed 'state'");
+  return doc;
+}
+
+Json parse_json(std::string_view text, std::string_view what) {
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    CHURN_THROW(SerializationError,
+                what << " is not valid JSON (byte " << e.byte << "): " << e.what());
+  }
+}
+
+void save_json_file(const Json& doc, const std::string& path, int indent) {
+  const std::string text = doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::strict);
+  write_file_atomic(path, text);
+}
+
+Json load_json_file(const std::string& path) {
+  return parse_json(read_file(path), "'" + path + "'");
+}
+
+}  // namespace churn

@@ -1,0 +1,600 @@
+#include "churn/data/table.hpp"
+
+#include <charconv>       // std::to_chars
+#include <cmath>          // std::isnan
+#include <tuple>          // std::tie
+#include <unordered_set>  // std::unordered_set
+#include <utility>        // std::move
+
+#include "churn/core/datetime.hpp"
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+
+namespace churn {
+
+// ------------------------------------------------------------------------------------------
+// DType
+// ------------------------------------------------------------------------------------------
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::Float64: return "float64";
+    case DType::Int64: return "int64";
+    case DType::Categorical: return "category";
+    case DType::Timestamp: return "timestamp";
+    case DType::String: return "string";
+  }
+  return "?";
+}
+
+DType dtype_from_name(std::string_view n) {
+  if (n == "float64" || n == "float" || n == "double" || n == "numeric") return DType::Float64;
+  if (n == "int64" || n == "int" || n == "integer") return DType::Int64;
+  if (n == "category" || n == "categorical") return DType::Categorical;
+  if (n == "timestamp" || n == "datetime" || n == "date") return DType::Timestamp;
+  if (n == "string" || n == "str" || n == "text") return DType::String;
+  CHURN_THROW(InvalidArgument, "unknown column type '"
+                                   << n
+                                   << "' (expected float64, int64, category, timestamp or string)");
+}
+
+// ------------------------------------------------------------------------------------------
+// Column
+// ------------------------------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+std::pair<std::shared_ptr<const void>, const void*> own(std::vector<T>&& v) {
+  auto p = std::make_shared<const std::vector<T>>(std::move(v));
+  const void* data = p->data();
+  return {std::shared_ptr<const void>(p), data};
+}
+
+std::shared_ptr<const std::vector<std::uint8_t>> own_validity(std::vector<std::uint8_t>&& valid,
+                                                              Index n, const std::string& name) {
+  if (valid.empty()) return nullptr;
+  CHURN_CHECK(
+      static_cast<Index>(valid.size()) == n, InvalidArgument,
+      "Column '" << name << "': validity has " << valid.size() << " entries for " << n << " rows");
+  bool any_missing = false;
+  for (auto b : valid) any_missing |= (b == 0);
+  if (!any_missing) return nullptr;
+  return std::make_shared<const std::vector<std::uint8_t>>(std::move(valid));
+}
+
+const std::vector<std::uint8_t>& empty_validity() {
+  static const std::vector<std::uint8_t> kEmpty;
+  return kEmpty;
+}
+
+}  // namespace
+
+Column::Column() {
+  std::tie(owner_, data_) = own(std::vector<double>{});
+}
+
+Column Column::from_float64(std::string name, std::vector<double> values) {
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::Float64;
+  c.size_ = static_cast<Index>(values.size());
+  std::tie(c.owner_, c.data_) = own(std::move(values));
+  return c;
+}
+
+Column Column::from_float64_view(std::string name, const double* data, Index n,
+                                 std::shared_ptr<const void> owner) {
+  CHURN_CHECK(n >= 0 && (data != nullptr || n == 0), InvalidArgument,
+              "Column::from_float64_view(): invalid buffer for column '" << name << "'");
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::Float64;
+  c.size_ = n;
+  if (n > 0) {
+    c.owner_ = std::move(owner);
+    c.data_ = data;
+  }
+  return c;
+}
+
+Column Column::from_int64(std::string name, std::vector<std::int64_t> values,
+                          std::vector<std::uint8_t> valid) {
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::Int64;
+  c.size_ = static_cast<Index>(values.size());
+  c.valid_ = own_validity(std::move(valid), c.size_, c.name_);
+  std::tie(c.owner_, c.data_) = own(std::move(values));
+  return c;
+}
+
+Column Column::from_timestamp(std::string name, std::vector<std::int64_t> ns) {
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::Timestamp;
+  c.size_ = static_cast<Index>(ns.size());
+  std::tie(c.owner_, c.data_) = own(std::move(ns));
+  return c;
+}
+
+Column Column::from_codes(std::string name, std::vector<std::int32_t> codes,
+                          std::vector<std::string> categories) {
+  const auto n_cat = static_cast<std::int64_t>(categories.size());
+  CHURN_CHECK(n_cat <= std::numeric_limits<std::int32_t>::max(), InvalidArgument,
+              "Column '" << name << "': too many categories");
+  {
+    std::unordered_set<std::string_view> seen;
+    for (const auto& s : categories)
+      CHURN_CHECK(
+          seen.insert(s).second, InvalidArgument,
+          "Column '" << name << "': category '" << s << "' appears twice in the dictionary");
+  }
+  for (std::size_t i = 0; i < codes.size(); ++i)
+    CHURN_CHECK(codes[i] >= -1 && codes[i] < n_cat, InvalidArgument,
+                "Column '" << name << "': code " << codes[i] << " at row " << i
+                           << " is out of range for " << n_cat << " categories");
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::Categorical;
+  c.size_ = static_cast<Index>(codes.size());
+  c.categories_ = std::make_shared<const std::vector<std::string>>(std::move(categories));
+  std::tie(c.owner_, c.data_) = own(std::move(codes));
+  return c;
+}
+
+Column Column::from_strings_categorical(std::string name, const std::vector<std::string>& values,
+                                        const std::vector<std::uint8_t>& valid) {
+  CHURN_CHECK(valid.empty() || valid.size() == values.size(), InvalidArgument,
+              "Column '" << name << "': validity has " << valid.size() << " entries for "
+                         << values.size() << " rows");
+  std::unordered_map<std::string_view, std::int32_t> dict;
+  std::vector<std::string> categories;
+  std::vector<std::int32_t> codes(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!valid.empty() && valid[i] == 0) {
+      codes[i] = kMissingCode;
+      continue;
+    }
+    auto [it, inserted] = dict.emplace(values[i], static_cast<std::int32_t>(categories.size()));
+    if (inserted) categories.push_back(values[i]);
+    codes[i] = it->second;
+  }
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::Categorical;
+  c.size_ = static_cast<Index>(codes.size());
+  c.categories_ = std::make_shared<const std::vector<std::string>>(std::move(categories));
+  std::tie(c.owner_, c.data_) = own(std::move(codes));
+  return c;
+}
+
+Column Column::from_strings(std::string name, std::vector<std::string> values,
+                            std::vector<std::uint8_t> valid) {
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::String;
+  c.size_ = static_cast<Index>(values.size());
+  c.valid_ = own_validity(std::move(valid), c.size_, c.name_);
+  c.strings_ = std::make_shared<const std::vector<std::string>>(std::move(values));
+  c.owner_ = c.strings_;
+  c.data_ = nullptr;
+  return c;
+}
+
+Column Column::renamed(std::string name) const {
+  Column c = *this;
+  c.name_ = std::move(name);
+  return c;
+}
+
+void Column::require(DType t, const char* what) const {
+  CHURN_CHECK(dtype_ == t, TypeMismatch,
+              "Column::" << what << "(): column '" << name_ << "' is " << dtype_name(dtype_)
+                         << ", not " << dtype_name(t));
+}
+
+void Column::require_int_like(const char* what) const {
+  CHURN_CHECK(dtype_ == DType::Int64 || dtype_ == DType::Timestamp, TypeMismatch,
+              "Column::" << what << "(): column '" << name_ << "' is " << dtype_name(dtype_)
+                         << ", not int64 or timestamp");
+}
+
+Eigen::Map<const Vector> Column::as_float64() const {
+  require(DType::Float64, "as_float64");
+  return {static_cast<const double*>(data_), static_cast<Eigen::Index>(size_)};
+}
+
+Eigen::Map<const Int64Vector> Column::as_int64() const {
+  require_int_like("as_int64");
+  return {static_cast<const std::int64_t*>(data_), static_cast<Eigen::Index>(size_)};
+}
+
+Eigen::Map<const IntVector> Column::codes() const {
+  require(DType::Categorical, "codes");
+  return {static_cast<const std::int32_t*>(data_), static_cast<Eigen::Index>(size_)};
+}
+
+const std::vector<std::string>& Column::categories() const {
+  require(DType::Categorical, "categories");
+  return *categories_;
+}
+
+const std::vector<std::string>& Column::strings() const {
+  require(DType::String, "strings");
+  return *strings_;
+}
+
+const std::vector<std::uint8_t>& Column::validity() const {
+  return valid_ ? *valid_ : empty_validity();
+}
+
+bool Column::is_missing(Index i) const {
+  CHURN_CHECK(i >= 0 && i < size_, InvalidArgument,
+              "Column '" << name_ << "': row " << i << " out of range [0, " << size_ << ")");
+  switch (dtype_) {
+    case DType::Float64: return std::isnan(static_cast<const double*>(data_)[i]);
+    case DType::Categorical: return static_cast<const std::int32_t*>(data_)[i] < 0;
+    case DType::Timestamp: return static_cast<const std::int64_t*>(data_)[i] == kNaT;
+    case DType::Int64:
+    case DType::String: return valid_ && (*valid_)[static_cast<std::size_t>(i)] == 0;
+  }
+  return false;
+}
+
+Index Column::null_count() const {
+  Index n = 0;
+  switch (dtype_) {
+    case DType::Float64: {
+      const auto* d = static_cast<const double*>(data_);
+      for (Index i = 0; i < size_; ++i) n += std::isnan(d[i]) ? 1 : 0;
+      break;
+    }
+    case DType::Categorical: {
+      const auto* d = static_cast<const std::int32_t*>(data_);
+      for (Index i = 0; i < size_; ++i) n += d[i] < 0 ? 1 : 0;
+      break;
+    }
+    case DType::Timestamp: {
+      const auto* d = static_cast<const std::int64_t*>(data_);
+      for (Index i = 0; i < size_; ++i) n += d[i] == kNaT ? 1 : 0;
+      break;
+    }
+    case DType::Int64:
+    case DType::String:
+      if (valid_)
+        for (auto b : *valid_) n += b == 0 ? 1 : 0;
+      break;
+  }
+  return n;
+}
+
+std::string Column::value_string(Index i) const {
+  if (is_missing(i)) return std::string();
+  switch (dtype_) {
+    case DType::Float64: {
+      char buf[64];
+      auto r = std::to_chars(buf, buf + sizeof buf, static_cast<const double*>(data_)[i]);
+      return std::string(buf, r.ptr);
+    }
+    case DType::Int64: return std::to_string(static_cast<const std::int64_t*>(data_)[i]);
+    case DType::Categorical:
+      return (*categories_)[static_cast<std::size_t>(static_cast<const std::int32_t*>(data_)[i])];
+    case DType::Timestamp: return format_timestamp(static_cast<const std::int64_t*>(data_)[i]);
+    case DType::String: return (*strings_)[static_cast<std::size_t>(i)];
+  }
+  return std::string();
+}
+
+double Column::value_double(Index i) const {
+  CHURN_CHECK(dtype_ != DType::String, TypeMismatch,
+              "Column '" << name_ << "' is a string column and has no numeric value");
+  if (is_missing(i)) return kMissing;
+  switch (dtype_) {
+    case DType::Float64: return static_cast<const double*>(data_)[i];
+    case DType::Categorical: return static_cast<const std::int32_t*>(data_)[i];
+    case DType::Int64:
+    case DType::Timestamp: return static_cast<double>(static_cast<const std::int64_t*>(data_)[i]);
+    case DType::String: break;
+  }
+  return kMissing;
+}
+
+// ------------------------------------------------------------------------------------------
+// Table
+// ------------------------------------------------------------------------------------------
+
+Table::Table(std::vector<Column> columns) {
+  for (auto& c : columns) add_column(std::move(c));
+}
+
+std::vector<std::string> Table::column_names() const {
+  std::vector<std::string> out;
+  out.reserve(columns_.size());
+  for (const auto& c : columns_) out.push_back(c.name());
+  return out;
+}
+
+bool Table::has_column(std::string_view name) const {
+  return index_.find(std::string(name)) != index_.end();
+}
+
+Index Table::column_index(std::string_view name) const {
+  auto it = index_.find(std::string(name));
+  if (it == index_.end()) {
+    std::ostringstream avail;
+    for (std::size_t i = 0; i < columns_.size() && i < 30; ++i)
+      avail << (i ? ", " : "") << "'" << columns_[i].name() << "'";
+    if (columns_.size() > 30) avail << ", ...";
+    CHURN_THROW(InvalidArgument, "unknown column '" << name << "'; the table has "
+                                                    << columns_.size()
+                                                    << " columns: " << avail.str());
+  }
+  return it->second;
+}
+
+const Column& Table::column(std::string_view name) const {
+  return columns_[static_cast<std::size_t>(column_index(name))];
+}
+
+const Column& Table::column(Index i) const {
+  CHURN_CHECK(i >= 0 && i < num_columns(), InvalidArgument,
+              "Table::column(): index " << i << " out of range [0, " << num_columns() << ")");
+  return columns_[static_cast<std::size_t>(i)];
+}
+
+Table& Table::add_column(Column c) {
+  CHURN_CHECK(!has_column(c.name()), InvalidArgument,
+              "Table::add_column(): a column named '" << c.name() << "' already exists");
+  if (!columns_.empty())
+    CHURN_CHECK(c.size() == num_rows_, InvalidArgument,
+                "Table::add_column(): column '" << c.name() << "' has " << c.size()
+                                                << " rows, the table has " << num_rows_);
+  num_rows_ = c.size();
+  index_.emplace(c.name(), num_columns());
+  columns_.push_back(std::move(c));
+  return *this;
+}
+
+Table& Table::set_column(Column c) {
+  auto it = index_.find(c.name());
+  if (it == index_.end()) return add_column(std::move(c));
+  CHURN_CHECK(c.size() == num_rows_, InvalidArgument,
+              "Table::set_column(): column '" << c.name() << "' has " << c.size()
+                                              << " rows, the table has " << num_rows_);
+  columns_[static_cast<std::size_t>(it->second)] = std::move(c);
+  return *this;
+}
+
+Table Table::select(const std::vector<std::string>& names) const {
+  Table out;
+  for (const auto& n : names) {
+    const Column& c = column(n);
+    CHURN_CHECK(!out.has_column(n), InvalidArgument,
+                "Table::select(): column '" << n << "' is named twice");
+    out.add_column(c);
+  }
+  if (names.empty()) out.num_rows_ = 0;
+  return out;
+}
+
+Table Table::drop(const std::vector<std::string>& names) const {
+  std::unordered_set<std::string> gone;
+  for (const auto& n : names) {
+    column_index(n);  // throws for unknown names
+    gone.insert(n);
+  }
+  Table out;
+  for (const auto& c : columns_)
+    if (!gone.count(c.name())) out.add_column(c);
+  return out;
+}
+
+namespace {
+
+// Gathers rows `rows` of column `c` into a new column.
+Column gather(const Column& c, const std::vector<Index>& rows) {
+  const std::size_t n = rows.size();
+  std::vector<std::uint8_t> valid;
+  const auto& cv = c.validity();
+  if (!cv.empty()) {
+    valid.resize(n);
+    for (std::size_t i = 0; i < n; ++i) valid[i] = cv[static_cast<std::size_t>(rows[i])];
+  }
+  switch (c.dtype()) {
+    case DType::Float64: {
+      auto src = c.as_float64();
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = src[rows[i]];
+      return Column::from_float64(c.name(), std::move(v));
+    }
+    case DType::Int64:
+    case DType::Timestamp: {
+      auto src = c.as_int64();
+      std::vector<std::int64_t> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = src[rows[i]];
+      return c.dtype() == DType::Int64
+                 ? Column::from_int64(c.name(), std::move(v), std::move(valid))
+                 : Column::from_timestamp(c.name(), std::move(v));
+    }
+    case DType::Categorical: {
+      auto src = c.codes();
+      std::vector<std::int32_t> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = src[rows[i]];
+      return Column::from_codes(c.name(), std::move(v), c.categories());
+    }
+    case DType::String: {
+      const auto& src = c.strings();
+      std::vector<std::string> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = src[static_cast<std::size_t>(rows[i])];
+      return Column::from_strings(c.name(), std::move(v), std::move(valid));
+    }
+  }
+  return Column();
+}
+
+}  // namespace
+
+Table Table::take(const std::vector<Index>& rows) const {
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    CHURN_CHECK(rows[i] >= 0 && rows[i] < num_rows_, InvalidArgument,
+                "Table::take(): row " << rows[i] << " out of range [0, " << num_rows_ << ")");
+  Table out;
+  for (const auto& c : columns_) out.add_column(gather(c, rows));
+  return out;
+}
+
+Table Table::slice(Index offset, Index length) const {
+  CHURN_CHECK(offset >= 0 && length >= 0 && offset + length <= num_rows_, InvalidArgument,
+              "Table::slice(): rows [" << offset << ", " << offset + length << ") out of range for "
+                                       << num_rows_ << " rows");
+  std::vector<Index> rows(static_cast<std::size_t>(length));
+  for (Index i = 0; i < length; ++i) rows[static_cast<std::size_t>(i)] = offset + i;
+  return take(rows);
+}
+
+Table Table::concat(const std::vector<Table>& parts) {
+  CHURN_CHECK(!parts.empty(), InvalidArgument, "Table::concat(): no tables given");
+  const Table& first = parts.front();
+  for (std::size_t p = 1; p < parts.size(); ++p) {
+    CHURN_CHECK(parts[p].num_columns() == first.num_columns(), InvalidArgument,
+                "Table::concat(): part " << p << " has " << parts[p].num_columns()
+                                         << " columns, part 0 has " << first.num_columns());
+    for (Index j = 0; j < first.num_columns(); ++j) {
+      const Column& a = first.column(j);
+      const Column& b = parts[p].column(j);
+      CHURN_CHECK(a.name() == b.name() && a.dtype() == b.dtype(), InvalidArgument,
+                  "Table::concat(): column " << j << " is '" << a.name() << "' ("
+                                             << dtype_name(a.dtype()) << ") in part 0 but '"
+                                             << b.name() << "' (" << dtype_name(b.dtype())
+                                             << ") in part " << p);
+    }
+  }
+  Table out;
+  for (Index j = 0; j < first.num_columns(); ++j) {
+    const Column& c0 = first.column(j);
+    Index total = 0;
+    bool any_invalid = false;
+    for (const auto& t : parts) {
+      total += t.num_rows();
+      any_invalid |= !t.column(j).validity().empty();
+    }
+    const auto n = static_cast<std::size_t>(total);
+    std::vector<std::uint8_t> valid;
+    if (any_invalid) {
+      valid.reserve(n);
+      for (const auto& t : parts) {
+        const auto& v = t.column(j).validity();
+        if (v.empty())
+          valid.insert(valid.end(), static_cast<std::size_t>(t.num_rows()), 1);
+        else
+          valid.insert(valid.end(), v.begin(), v.end());
+      }
+    }
+    switch (c0.dtype()) {
+      case DType::Float64: {
+        std::vector<double> v;
+        v.reserve(n);
+        for (const auto& t : parts) {
+          auto s = t.column(j).as_float64();
+          v.insert(v.end(), s.data(), s.data() + s.size());
+        }
+        out.add_column(Column::from_float64(c0.name(), std::move(v)));
+        break;
+      }
+      case DType::Int64:
+      case DType::Timestamp: {
+        std::vector<std::int64_t> v;
+        v.reserve(n);
+        for (const auto& t : parts) {
+          auto s = t.column(j).as_int64();
+          v.insert(v.end(), s.data(), s.data() + s.size());
+        }
+        out.add_column(c0.dtype() == DType::Int64
+                           ? Column::from_int64(c0.name(), std::move(v), std::move(valid))
+                           : Column::from_timestamp(c0.name(), std::move(v)));
+        break;
+      }
+      case DType::Categorical: {
+        std::vector<std::string> cats = c0.categories();
+        std::unordered_map<std::string, std::int32_t> dict;
+        for (std::size_t k = 0; k < cats.size(); ++k)
+          dict.emplace(cats[k], static_cast<std::int32_t>(k));
+        std::vector<std::int32_t> v;
+        v.reserve(n);
+        for (const auto& t : parts) {
+          const Column& c = t.column(j);
+          std::vector<std::int32_t> remap(c.categories().size());
+          for (std::size_t k = 0; k < remap.size(); ++k) {
+            auto [it, inserted] =
+                dict.emplace(c.categories()[k], static_cast<std::int32_t>(cats.size()));
+            if (inserted) cats.push_back(c.categories()[k]);
+            remap[k] = it->second;
+          }
+          auto s = c.codes();
+          for (Index i = 0; i < s.size(); ++i)
+            v.push_back(s[i] < 0 ? kMissingCode : remap[static_cast<std::size_t>(s[i])]);
+        }
+        out.add_column(Column::from_codes(c0.name(), std::move(v), std::move(cats)));
+        break;
+      }
+      case DType::String: {
+        std::vector<std::string> v;
+        v.reserve(n);
+        for (const auto& t : parts) {
+          const auto& s = t.column(j).strings();
+          v.insert(v.end(), s.begin(), s.end());
+        }
+        out.add_column(Column::from_strings(c0.name(), std::move(v), std::move(valid)));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+RowMatrix Table::to_matrix(const std::vector<std::string>& names, int n_threads) const {
+  std::vector<const Column*> cols;
+  if (names.empty()) {
+    for (const auto& c : columns_) cols.push_back(&c);
+  } else {
+    for (const auto& n : names) cols.push_back(&column(n));
+  }
+  for (const Column* c : cols)
+    CHURN_CHECK(c->dtype() != DType::String && c->dtype() != DType::Timestamp, TypeMismatch,
+                "Table::to_matrix(): column '" << c->name() << "' is " << dtype_name(c->dtype())
+                                               << " and has no numeric form; drop it or encode it");
+  const Index n = num_rows_;
+  const auto p = static_cast<Index>(cols.size());
+  RowMatrix X(n, p);
+  parallel_for_blocks(0, n, 16384, n_threads, [&](Index lo, Index hi) {
+    for (Index j = 0; j < p; ++j) {
+      const Column& c = *cols[static_cast<std::size_t>(j)];
+      switch (c.dtype()) {
+        case DType::Float64: {
+          const auto* d = static_cast<const double*>(c.data());
+          for (Index i = lo; i < hi; ++i) X(i, j) = d[i];
+          break;
+        }
+        case DType::Int64: {
+          const auto* d = static_cast<const std::int64_t*>(c.data());
+          const auto& v = c.validity();
+          for (Index i = lo; i < hi; ++i)
+            X(i, j) = (!v.empty() && v[static_cast<std::size_t>(i)] == 0)
+                          ? kMissing
+                          : static_cast<double>(d[i]);
+          break;
+        }
+        case DType::Categorical: {
+          const auto* d = static_cast<const std::int32_t*>(c.data());
+          for (Index i = lo; i < hi; ++i) X(i, j) = d[i] < 0 ? kMissing : static_cast<double>(d[i]);
+          break;
+        }
+        default: break;
+      }
+    }
+  });
+  return X;
+}
+
+}  // namespace churn

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs whatever churnlib's build, tests and demo need and is missing; does nothing when all
+# is present (idempotent). Debian packages through apt-get, Python packages through pip into the
+# project's virtual environment (.venv, or $CHURN_VENV).
+#
+#   bash scripts/setup.sh            # build + test + demo dependencies
+#   bash scripts/setup.sh --bench    # also the peer libraries the benchmarks compare against
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) want_bench=1 ;;
+    *) echo "setup.sh: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+log() { echo "[setup] $*"; }
+
+# ---- Debian packages ------------------------------------------------------------------------
+debs=(cmake g++ make pkg-config libeigen3-dev nlohmann-json3-dev pybind11-dev libboost-test-dev
+      libbenchmark-dev)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# OpenMP ships with g++ (libgomp); a Python 3 with venv and headers is needed for the module.
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv python3-dev)
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  inc=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+  [ -f "$inc/Python.h" ] || missing+=(python3-dev)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages: all present"
+fi
+
+# ---- Python virtual environment ---------------------------------------------------------------
+venv="${CHURN_VENV:-.venv}"
+if [ ! -x "$venv/bin/python" ]; then
+  log "creating virtual environment $venv"
+  python3 -m venv "$venv"
+fi
+py="$venv/bin/python"
+
+# module name -> PyPI requirement
+declare -A pymods=(
+  [pip]="pip>=23"
+  [numpy]="numpy"
+  [pandas]="pandas"
+  [pytest]="pytest"
+  [scikit_build_core]="scikit-build-core>=0.8"
+  [pybind11]="pybind11>=2.10"
+  [sklearn]="scikit-learn"
+  [pyarrow]="pyarrow"
+)
+if [ $want_bench -eq 1 ]; then
+  pymods[lightgbm]="lightgbm"
+  pymods[xgboost]="xgboost"
+  pymods[polars]="polars"
+fi
+need=()
+for m in "${!pymods[@]}"; do
+  "$py" -c "import $m" >/dev/null 2>&1 || need+=("${pymods[$m]}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing Python packages: ${need[*]}"
+  "$py" -m pip install -q --disable-pip-version-check "${need[@]}"
+else
+  log "Python packages: all present"
+fi

@@ -13,3 +13,7 @@
 #include "churn/core/types.hpp"
 
 #include "churn/data/table.hpp"
+#include "churn/data/csv.hpp"
+#include "churn/data/schema.hpp"
+#include "churn/data/summary.hpp"
+#include "churn/data/synthetic.hpp"

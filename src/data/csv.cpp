@@ -1,0 +1,392 @@
+// Public CSV API: read_csv, parse_csv, CsvChunkReader, write_csv, to_csv_string.
+
+#include "churn/data/csv.hpp"
+
+#include <algorithm>  // std::count, std::min
+#include <cerrno>     // errno
+#include <charconv>   // std::to_chars
+#include <cmath>      // std::isnan
+#include <cstdio>     // std::FILE, std::fopen, std::fread
+#include <cstring>    // std::strerror, std::memmove
+#include <memory>     // std::unique_ptr
+#include <utility>    // std::move
+
+#include "churn/core/datetime.hpp"
+#include "churn/core/error.hpp"
+#include "churn/core/fileio.hpp"
+#include "churn/core/parallel.hpp"
+#include "churn/data/detail/csv_impl.hpp"
+#include "churn/data/schema.hpp"
+
+namespace churn {
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f != nullptr) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+FilePtr open_for_reading(const std::string& path, const char* caller) {
+  FilePtr f(std::fopen(path.c_str(), "rb"));
+  CHURN_CHECK(f != nullptr, IOError,
+              caller << ": cannot open '" << path << "': " << std::strerror(errno));
+  return f;
+}
+
+// The whole file in one buffer (one allocation when the size is known, no zero-filling).
+struct FileBuffer {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  std::string_view view() const { return {data.get(), size}; }
+};
+
+FileBuffer read_whole_file(const std::string& path, const char* caller) {
+  FilePtr f = open_for_reading(path, caller);
+  FileBuffer buf;
+  std::size_t capacity = 0;
+  if (std::fseek(f.get(), 0, SEEK_END) == 0) {
+    const long end = std::ftell(f.get());
+    if (end > 0) capacity = static_cast<std::size_t>(end);
+    std::fseek(f.get(), 0, SEEK_SET);
+  }
+  capacity = std::max<std::size_t>(capacity + 1, 1 << 16);
+  buf.data.reset(new char[capacity]);
+  for (;;) {
+    if (buf.size == capacity) {  // the size changed or was unknown: grow
+      std::unique_ptr<char[]> bigger(new char[capacity * 2]);
+      std::memcpy(bigger.get(), buf.data.get(), buf.size);
+      buf.data = std::move(bigger);
+      capacity *= 2;
+    }
+    const std::size_t got = std::fread(buf.data.get() + buf.size, 1, capacity - buf.size, f.get());
+    buf.size += got;
+    if (got == 0) break;
+  }
+  CHURN_CHECK(std::ferror(f.get()) == 0, IOError,
+              caller << ": error while reading '" << path << "': " << std::strerror(errno));
+  return buf;
+}
+
+// Per kept column: the type from `column_types`, else from `schema`, else nullopt.
+std::vector<std::optional<DType>> kept_types(const detail::CsvHeader& h, const CsvOptions& o,
+                                             const Schema* schema) {
+  std::vector<std::optional<DType>> types(h.kept.size());
+  for (std::size_t k = 0; k < h.kept.size(); ++k) {
+    const std::string& name = h.names[static_cast<std::size_t>(h.kept[k])];
+    if (schema != nullptr && schema->has_column(name)) types[k] = schema->column(name).dtype;
+    auto it = o.column_types.find(name);
+    if (it != o.column_types.end()) types[k] = it->second;
+  }
+  return types;
+}
+
+// Parses a whole text. `lines`, when given, receives the 1-based line of every row.
+Table parse_whole(std::string_view text, const CsvOptions& options, const std::string& source,
+                  const Schema* schema, std::vector<Index>* lines) {
+  const auto header = detail::parse_header(text, options, true, source);
+  const detail::Tokenized tok =
+      detail::tokenize(text, *header, true, header->data_begin, 1, source, options.n_threads);
+  detail::ConvertSpec spec;
+  spec.types = kept_types(*header, options, schema);
+  Table t = detail::convert(tok, options, spec);
+  if (lines != nullptr) *lines = detail::row_lines(tok, options.n_threads);
+  return t;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------
+// Reading
+// ------------------------------------------------------------------------------------------
+
+Table read_csv(const std::string& path, const CsvOptions& options) {
+  const FileBuffer buf = read_whole_file(path, "read_csv()");
+  const std::string source = options.source_name.empty() ? path : options.source_name;
+  return parse_whole(buf.view(), options, source, nullptr, nullptr);
+}
+
+Table read_csv(const std::string& path, const Schema& schema, const CsvOptions& options) {
+  const FileBuffer buf = read_whole_file(path, "read_csv()");
+  const std::string source = options.source_name.empty() ? path : options.source_name;
+  std::vector<Index> lines;
+  Table t = parse_whole(buf.view(), options, source, &schema, &lines);
+  ValidationReport report = schema.validate(t);
+  if (!report.ok()) {
+    for (auto& v : report.violations)
+      if (v.row >= 0 && v.row < static_cast<Index>(lines.size()))
+        v.set_line(lines[static_cast<std::size_t>(v.row)]);
+    CHURN_THROW(SchemaError,
+                "read_csv(): '" << source << "' breaks its schema: " << report.to_string());
+  }
+  return t;
+}
+
+Table parse_csv(std::string_view text, const CsvOptions& options) {
+  const std::string source = options.source_name.empty() ? "<string>" : options.source_name;
+  return parse_whole(text, options, source, nullptr, nullptr);
+}
+
+// ------------------------------------------------------------------------------------------
+// CsvChunkReader
+// ------------------------------------------------------------------------------------------
+
+struct CsvChunkReader::Impl {
+  FilePtr file;
+  std::string source;
+  CsvOptions options;
+  std::size_t chunk_bytes = 0;
+  std::vector<char> buf;  // carried-over partial row + newly read bytes
+  std::size_t start = 0;  // first unconsumed byte of buf
+  bool eof = false;
+  Index next_line = 1;  // line of buf[start]
+  detail::CsvHeader header;
+  bool first_chunk = true;
+  std::vector<std::optional<DType>> types;
+  std::vector<bool> fixed;
+  std::vector<std::unique_ptr<detail::StringDict>> dicts;
+
+  // Appends up to `bytes` bytes from the file; sets eof at the end.
+  void read_more(std::size_t bytes) {
+    if (eof) return;
+    if (start > 0) {  // drop consumed bytes
+      buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(start));
+      start = 0;
+    }
+    const std::size_t old = buf.size();
+    buf.resize(old + bytes);
+    const std::size_t got = std::fread(buf.data() + old, 1, bytes, file.get());
+    buf.resize(old + got);
+    if (got < bytes) {
+      CHURN_CHECK(
+          std::ferror(file.get()) == 0, IOError,
+          "CsvChunkReader: error while reading '" << source << "': " << std::strerror(errno));
+      eof = true;
+    }
+  }
+  std::string_view view() const { return {buf.data(), buf.size()}; }
+};
+
+CsvChunkReader::CsvChunkReader(const std::string& path, CsvOptions options, std::size_t chunk_bytes)
+    : impl_(std::make_unique<Impl>()) {
+  CHURN_CHECK(chunk_bytes >= 1, InvalidArgument,
+              "CsvChunkReader: chunk_bytes must be >= 1, got " << chunk_bytes);
+  Impl& m = *impl_;
+  m.file = open_for_reading(path, "CsvChunkReader");
+  m.source = options.source_name.empty() ? path : options.source_name;
+  m.options = std::move(options);
+  m.chunk_bytes = chunk_bytes;
+  // Read until the header row is complete (or the file ends).
+  std::size_t want = std::max<std::size_t>(chunk_bytes, 1 << 16);
+  for (;;) {
+    m.read_more(want);
+    auto h = detail::parse_header(m.view(), m.options, m.eof, m.source);
+    if (h) {
+      m.header = std::move(*h);
+      break;
+    }
+    want *= 2;
+  }
+  m.start = m.header.data_begin;
+  m.next_line = 1 + static_cast<Index>(std::count(m.buf.data(), m.buf.data() + m.start, '\n'));
+  m.types = kept_types(m.header, m.options, nullptr);
+  m.fixed.assign(m.types.size(), false);
+  m.dicts.resize(m.types.size());
+  for (auto& d : m.dicts) d = std::make_unique<detail::StringDict>();
+}
+
+CsvChunkReader::~CsvChunkReader() = default;
+
+const std::vector<std::string>& CsvChunkReader::column_names() const {
+  return impl_->header.names;
+}
+
+std::optional<Table> CsvChunkReader::next() {
+  Impl& m = *impl_;
+  std::size_t want = m.chunk_bytes;
+  for (;;) {
+    if (!m.eof && m.buf.size() - m.start < want) m.read_more(want - (m.buf.size() - m.start));
+    if (m.start >= m.buf.size() && m.eof) return std::nullopt;
+    // At most `want` bytes from `start`; a row cut at the end is carried to the next chunk.
+    const std::size_t avail = m.buf.size() - m.start;
+    const bool whole = avail <= want;
+    const std::string_view text(m.buf.data(), m.start + std::min(avail, want));
+    const bool at_eof = m.eof && whole;
+    // Line numbers count from text[0]: give the line of text[0] in the whole file.
+    const Index base_line =
+        m.next_line - static_cast<Index>(std::count(text.data(), text.data() + m.start, '\n'));
+    const detail::Tokenized tok =
+        detail::tokenize(text, m.header, at_eof, m.start, base_line, m.source, m.options.n_threads);
+    if (tok.n_rows == 0 && !at_eof) {  // no complete row yet: look further
+      want = std::max(want * 2, want + m.chunk_bytes);
+      continue;
+    }
+    if (tok.n_rows == 0) {
+      m.start = m.buf.size();
+      return std::nullopt;
+    }
+    detail::ConvertSpec spec;
+    spec.types = m.types;
+    spec.fixed_by_first_chunk = m.fixed;
+    for (auto& d : m.dicts) spec.dictionaries.push_back(d.get());
+    Table t = detail::convert(tok, m.options, spec);
+    if (m.first_chunk) {
+      for (std::size_t k = 0; k < m.types.size(); ++k) {
+        if (!m.types[k]) {
+          m.types[k] = t.column(static_cast<Index>(k)).dtype();
+          m.fixed[k] = true;
+        }
+      }
+      m.first_chunk = false;
+    }
+    m.next_line +=
+        static_cast<Index>(std::count(text.data() + m.start, text.data() + tok.consumed, '\n'));
+    m.start = tok.consumed;
+    return t;
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Writing
+// ------------------------------------------------------------------------------------------
+
+namespace {
+
+bool needs_quotes(std::string_view s, char delim) {
+  if (s.empty()) return false;
+  if (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' || s.back() == '\t') return true;
+  for (char c : s)
+    if (c == delim || c == '"' || c == '\n' || c == '\r') return true;
+  return false;
+}
+
+void append_text(std::string& out, std::string_view s, char delim) {
+  if (!needs_quotes(s, delim)) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void check_write_options(const CsvWriteOptions& o, const char* caller) {
+  CHURN_CHECK(
+      o.delimiter != '"' && o.delimiter != '\n' && o.delimiter != '\r', InvalidArgument,
+      caller << ": delimiter must not be a quote or a line break, got '" << o.delimiter << "'");
+  CHURN_CHECK(!o.line_terminator.empty(), InvalidArgument,
+              caller << ": line_terminator must not be empty");
+}
+
+// Rows [lo, hi) as CSV text.
+void format_rows(const Table& t, Index lo, Index hi, const CsvWriteOptions& o, std::string& out) {
+  const Index p = t.num_columns();
+  char buf[64];
+  for (Index i = lo; i < hi; ++i) {
+    for (Index j = 0; j < p; ++j) {
+      if (j > 0) out.push_back(o.delimiter);
+      const Column& c = t.column(j);
+      switch (c.dtype()) {
+        case DType::Float64: {
+          const double v = static_cast<const double*>(c.data())[i];
+          if (std::isnan(v)) {
+            append_text(out, o.na_rep, o.delimiter);
+          } else {
+            const auto r = std::to_chars(buf, buf + sizeof buf, v);
+            out.append(buf, r.ptr);
+          }
+          break;
+        }
+        case DType::Int64: {
+          const auto& valid = c.validity();
+          if (!valid.empty() && valid[static_cast<std::size_t>(i)] == 0) {
+            append_text(out, o.na_rep, o.delimiter);
+          } else {
+            const auto r =
+                std::to_chars(buf, buf + sizeof buf, static_cast<const std::int64_t*>(c.data())[i]);
+            out.append(buf, r.ptr);
+          }
+          break;
+        }
+        case DType::Categorical: {
+          const std::int32_t code = static_cast<const std::int32_t*>(c.data())[i];
+          if (code < 0)
+            append_text(out, o.na_rep, o.delimiter);
+          else
+            append_text(out, c.categories()[static_cast<std::size_t>(code)], o.delimiter);
+          break;
+        }
+        case DType::Timestamp: {
+          const std::int64_t ns = static_cast<const std::int64_t*>(c.data())[i];
+          if (ns == kNaT)
+            append_text(out, o.na_rep, o.delimiter);
+          else
+            out.append(format_timestamp(ns));
+          break;
+        }
+        case DType::String: {
+          const auto& valid = c.validity();
+          if (!valid.empty() && valid[static_cast<std::size_t>(i)] == 0)
+            append_text(out, o.na_rep, o.delimiter);
+          else
+            append_text(out, c.strings()[static_cast<std::size_t>(i)], o.delimiter);
+          break;
+        }
+      }
+    }
+    out.append(o.line_terminator);
+  }
+}
+
+// Formats the table in parallel blocks of rows and hands each block's text to `sink` in order.
+template <class Sink>
+void write_blocks(const Table& t, const CsvWriteOptions& o, Sink&& sink) {
+  if (o.header && t.num_columns() > 0) {
+    std::string head;
+    for (Index j = 0; j < t.num_columns(); ++j) {
+      if (j > 0) head.push_back(o.delimiter);
+      append_text(head, t.column(j).name(), o.delimiter);
+    }
+    head.append(o.line_terminator);
+    sink(head);
+  }
+  if (t.num_columns() == 0) return;
+  constexpr Index kRowsPerBlock = 16384;
+  const Index n = t.num_rows();
+  const Index n_blocks = (n + kRowsPerBlock - 1) / kRowsPerBlock;
+  const int threads = resolve_threads(0);
+  const Index group = std::max<Index>(1, threads) * 4;  // blocks formatted at once
+  std::vector<std::string> texts(static_cast<std::size_t>(std::min(group, n_blocks)));
+  for (Index g = 0; g < n_blocks; g += group) {
+    const Index g_end = std::min(n_blocks, g + group);
+    parallel_for(g, g_end, threads, [&](Index b) {
+      std::string& s = texts[static_cast<std::size_t>(b - g)];
+      s.clear();
+      format_rows(t, b * kRowsPerBlock, std::min(n, (b + 1) * kRowsPerBlock), o, s);
+    });
+    for (Index b = g; b < g_end; ++b) sink(texts[static_cast<std::size_t>(b - g)]);
+  }
+}
+
+}  // namespace
+
+void write_csv(const Table& table, const std::string& path, const CsvWriteOptions& options) {
+  check_write_options(options, "write_csv()");
+  AtomicFile out(path);
+  write_blocks(table, options, [&](const std::string& s) { out.write(s); });
+  out.commit();
+}
+
+std::string to_csv_string(const Table& table, const CsvWriteOptions& options) {
+  check_write_options(options, "to_csv_string()");
+  std::string out;
+  write_blocks(table, options, [&](const std::string& s) { out.append(s); });
+  return out;
+}
+
+}  // namespace churn

@@ -1,0 +1,479 @@
+// CSV conversion: type inference and per-column conversion of tokenised fields
+// (see detail/csv_impl.hpp).
+
+#include <algorithm>     // std::min
+#include <charconv>      // std::from_chars
+#include <cmath>         // std::isnan, HUGE_VAL
+#include <limits>        // std::numeric_limits
+#include <memory>        // std::unique_ptr
+#include <system_error>  // std::errc
+#include <utility>       // std::move
+
+#include "churn/core/datetime.hpp"
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "churn/data/detail/csv_impl.hpp"
+
+namespace churn {
+namespace detail {
+
+bool parse_double(std::string_view s, double& out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (b != e && *b == '+') {
+    ++b;
+    if (b == e || *b == '+' || *b == '-') return false;
+  }
+  const auto r = std::from_chars(b, e, out, std::chars_format::general);
+  if (r.ptr != e) return false;
+  if (r.ec == std::errc()) return true;
+  if (r.ec != std::errc::result_out_of_range) return false;
+  // Out of range: overflow gives +-inf and underflow +-0, as strtod.
+  const bool negative = *b == '-';
+  bool overflow = false;
+  const char* exp = b;
+  while (exp != e && *exp != 'e' && *exp != 'E') ++exp;
+  if (exp != e) {
+    overflow = exp + 1 != e && exp[1] != '-';
+  } else {
+    for (const char* p = b; p != e && *p != '.'; ++p) overflow |= *p >= '1' && *p <= '9';
+  }
+  out = overflow ? (negative ? -HUGE_VAL : HUGE_VAL) : (negative ? -0.0 : 0.0);
+  return true;
+}
+
+bool parse_int64(std::string_view s, std::int64_t& out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (b != e && *b == '+') {
+    ++b;
+    if (b == e || *b == '-') return false;
+  }
+  const auto r = std::from_chars(b, e, out);
+  return r.ec == std::errc() && r.ptr == e;
+}
+
+namespace {
+
+// NA-like tokens: a fast first-byte / length filter, then exact comparison.
+class NaMatcher {
+ public:
+  explicit NaMatcher(const std::vector<std::string>& tokens) {
+    for (const auto& t : tokens) {
+      if (t.empty()) continue;
+      tokens_.push_back(t);
+      first_[static_cast<unsigned char>(t[0])] = true;
+      max_len_ = std::max(max_len_, t.size());
+    }
+  }
+  bool operator()(std::string_view s) const {
+    if (s.empty()) return true;
+    if (s.size() > max_len_ || !first_[static_cast<unsigned char>(s[0])]) return false;
+    for (const auto& t : tokens_)
+      if (t == s) return true;
+    return false;
+  }
+
+ private:
+  std::vector<std::string> tokens_;
+  bool first_[256] = {};
+  std::size_t max_len_ = 0;
+};
+
+// What the fields of one (column, block) look like.
+enum class Kind : std::uint8_t { Empty, Numeric, Timestamp, Text };
+
+struct TaskError {
+  bool set = false;
+  Index row = 0;
+  std::size_t pos = 0;  // absolute offset of the field
+  std::string text;
+};
+
+struct TaskState {
+  Kind kind = Kind::Empty;
+  bool all_int = true;
+  bool too_many = false;  // local dictionary exceeded max_categories
+  Index non_missing = 0;
+  TaskError error;
+};
+
+// Output buffers and decisions of one kept column.
+struct ColumnWork {
+  Index file_col = 0;
+  std::string name;
+  std::optional<DType> given;
+  bool fixed_by_first_chunk = false;
+  StringDict* persistent = nullptr;
+  DType dtype = DType::Float64;
+  bool text_inferred = false;  // inferred text: categorical or string still to decide
+  std::vector<double> f64;
+  std::vector<std::int64_t> i64;
+  std::vector<std::int32_t> codes;
+  std::vector<std::string> strs;
+  std::vector<std::uint8_t> valid;
+  std::vector<StringDict> local;                 // per block
+  std::vector<std::vector<std::int32_t>> remap;  // per block: local code -> global code
+  StringDict global;
+  std::vector<std::string> categories;
+};
+
+bool looks_like_date(std::string_view s) {
+  return s.size() >= 10 && s[4] == '-' && s[7] == '-' && s[0] >= '0' && s[0] <= '9';
+}
+
+}  // namespace
+
+Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec& spec) {
+  const CsvHeader& h = *tok.header;
+  const Dialect& d = h.dialect;
+  const std::size_t nk = h.kept.size();
+  const std::size_t nb = tok.blocks.size();
+  const auto n = static_cast<std::size_t>(tok.n_rows);
+  const int threads = resolve_threads(options.n_threads);
+  const NaMatcher is_na(options.na_values);
+  const auto n_tasks = static_cast<Index>(nk * nb);
+
+  std::vector<ColumnWork> cols(nk);
+  for (std::size_t j = 0; j < nk; ++j) {
+    ColumnWork& c = cols[j];
+    c.file_col = h.kept[j];
+    c.name = h.names[static_cast<std::size_t>(c.file_col)];
+    c.given = j < spec.types.size() ? spec.types[j] : std::nullopt;
+    c.fixed_by_first_chunk = j < spec.fixed_by_first_chunk.size() && spec.fixed_by_first_chunk[j];
+    c.persistent = j < spec.dictionaries.size() ? spec.dictionaries[j] : nullptr;
+    if (!c.given || *c.given == DType::Float64) c.f64.resize(n);
+    if (c.given && (*c.given == DType::Int64 || *c.given == DType::Timestamp)) c.i64.resize(n);
+    if (c.given && *c.given == DType::Int64) c.valid.assign(n, 1);
+    if (c.given) c.dtype = *c.given;
+  }
+
+  std::vector<TaskState> state(static_cast<std::size_t>(n_tasks));
+  auto for_each_task = [&](auto&& body) {
+    parallel_for_blocks(0, n_tasks, 1, threads, [&](Index lo, Index hi) {
+      for (Index t = lo; t < hi; ++t) {
+        const auto j = static_cast<std::size_t>(t) / nb;
+        const auto b = static_cast<std::size_t>(t) % nb;
+        body(cols[j], j, tok.blocks[b], b, state[static_cast<std::size_t>(t)]);
+      }
+    });
+  };
+
+  // Phase 1: numbers and timestamps (given types), inference (other columns).
+  for_each_task(
+      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t, TaskState& st) {
+        if (c.given && (*c.given == DType::Categorical || *c.given == DType::String)) return;
+        const char* base = tok.text.data() + blk.begin;
+        const FieldRef* f = blk.fields.data() + j;
+        const auto row0 = static_cast<std::size_t>(blk.row0);
+        std::string scratch;
+        auto fail = [&](Index r, FieldRef fr, std::string_view sv) {
+          st.error = TaskError{true, blk.row0 + r, blk.begin + fr.offset, excerpt(sv)};
+        };
+        if (!c.given) {
+          double* out = c.f64.data() + row0;
+          Kind kind = Kind::Empty;
+          bool all_int = true;
+          for (Index r = 0; r < blk.n_rows && kind != Kind::Text; ++r) {
+            const std::string_view sv = field_text(base, f[r * static_cast<Index>(nk)], d, scratch);
+            double v = 0;
+            if (sv.empty()) {
+              out[r] = kMissing;
+            } else if (kind != Kind::Timestamp && parse_double(sv, v)) {
+              if (std::isnan(v) && is_na(sv)) {
+                out[r] = kMissing;
+                continue;
+              }
+              out[r] = v;
+              kind = Kind::Numeric;
+              if (options.infer_int64 && all_int) {
+                std::int64_t iv = 0;
+                all_int = parse_int64(sv, iv);
+              }
+            } else if (is_na(sv)) {
+              out[r] = kMissing;
+            } else if ((kind == Kind::Empty || kind == Kind::Timestamp) && looks_like_date(sv) &&
+                       parse_timestamp(sv)) {
+              kind = Kind::Timestamp;
+            } else {
+              kind = Kind::Text;
+            }
+          }
+          st.kind = kind;
+          st.all_int = all_int;
+          return;
+        }
+        const Index stride = static_cast<Index>(nk);
+        switch (*c.given) {
+          case DType::Float64: {
+            double* out = c.f64.data() + row0;
+            for (Index r = 0; r < blk.n_rows; ++r) {
+              const FieldRef fr = f[r * stride];
+              const std::string_view sv = field_text(base, fr, d, scratch);
+              double v = 0;
+              if (sv.empty()) {
+                out[r] = kMissing;
+              } else if (parse_double(sv, v)) {
+                out[r] = v;
+              } else if (is_na(sv)) {
+                out[r] = kMissing;
+              } else {
+                fail(r, fr, sv);
+                return;
+              }
+            }
+            break;
+          }
+          case DType::Int64: {
+            std::int64_t* out = c.i64.data() + row0;
+            std::uint8_t* valid = c.valid.data() + row0;
+            for (Index r = 0; r < blk.n_rows; ++r) {
+              const FieldRef fr = f[r * stride];
+              const std::string_view sv = field_text(base, fr, d, scratch);
+              std::int64_t v = 0;
+              if (!sv.empty() && parse_int64(sv, v)) {
+                out[r] = v;
+              } else if (is_na(sv)) {
+                out[r] = 0;
+                valid[r] = 0;
+              } else {
+                fail(r, fr, sv);
+                return;
+              }
+            }
+            break;
+          }
+          case DType::Timestamp: {
+            std::int64_t* out = c.i64.data() + row0;
+            for (Index r = 0; r < blk.n_rows; ++r) {
+              const FieldRef fr = f[r * stride];
+              const std::string_view sv = field_text(base, fr, d, scratch);
+              if (is_na(sv)) {
+                out[r] = kNaT;
+                continue;
+              }
+              const auto ts = parse_timestamp(sv);
+              if (!ts) {
+                fail(r, fr, sv);
+                return;
+              }
+              out[r] = *ts;
+            }
+            break;
+          }
+          default: break;
+        }
+      });
+
+  // The first bad field in file order (row, then column), whatever the thread count.
+  auto throw_first_error = [&]() {
+    const TaskState* first = nullptr;
+    std::size_t first_col = 0;
+    for (std::size_t t = 0; t < state.size(); ++t) {
+      const TaskState& st = state[t];
+      const std::size_t j = t / nb;
+      if (st.error.set && (first == nullptr || st.error.row < first->error.row ||
+                           (st.error.row == first->error.row && j < first_col))) {
+        first = &st;
+        first_col = j;
+      }
+    }
+    if (first == nullptr) return;
+    const ColumnWork& c = cols[first_col];
+    const DType t = *c.given;
+    std::ostringstream why;
+    if (t == DType::Timestamp)
+      why << "invalid date '" << first->error.text
+          << "' in a timestamp column (expected ISO 8601: YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM])";
+    else
+      why << "cannot read '" << first->error.text << "' as " << dtype_name(t);
+    if (c.fixed_by_first_chunk)
+      why << "; the column's type was inferred from the first chunk: pass "
+             "CsvOptions::column_types (e.g. {\""
+          << c.name << "\", DType::String}) to fix its type";
+    else if (t == DType::Int64)
+      why << " (an integer; use float64 for decimals)";
+    CHURN_THROW(ParseError, tok.source << ": line " << line_of(tok, first->error.pos)
+                                       << ", column '" << c.name << "' (" << c.file_col + 1
+                                       << "): " << why.str() << "; text found: '"
+                                       << first->error.text << "'");
+  };
+  throw_first_error();
+
+  // Decide the inferred types.
+  for (std::size_t j = 0; j < nk; ++j) {
+    ColumnWork& c = cols[j];
+    if (c.given) continue;
+    bool numeric = false, timestamp = false, text = false, all_int = true;
+    for (std::size_t b = 0; b < nb; ++b) {
+      const TaskState& st = state[j * nb + b];
+      numeric |= st.kind == Kind::Numeric;
+      timestamp |= st.kind == Kind::Timestamp;
+      text |= st.kind == Kind::Text;
+      if (st.kind == Kind::Numeric) all_int &= st.all_int;
+    }
+    if (text || (numeric && timestamp)) {
+      c.dtype = DType::Categorical;
+      c.text_inferred = true;
+    } else if (timestamp) {
+      c.dtype = DType::Timestamp;
+    } else if (numeric && options.infer_int64 && all_int) {
+      c.dtype = DType::Int64;
+    } else {
+      c.dtype = DType::Float64;
+    }
+    if (c.dtype != DType::Float64) std::vector<double>().swap(c.f64);
+    if (c.dtype == DType::Int64 || c.dtype == DType::Timestamp) c.i64.resize(n);
+    if (c.dtype == DType::Int64) c.valid.assign(n, 1);
+  }
+  for (auto& c : cols) {
+    if (c.dtype == DType::Categorical) {
+      c.codes.resize(n);
+      c.local.resize(nb);
+      c.remap.resize(nb);
+    }
+    if (c.dtype == DType::String) {
+      c.strs.resize(n);
+      c.valid.assign(n, 1);
+    }
+  }
+  for (auto& st : state) st = TaskState{};
+
+  // Phase 2: inferred int64/timestamp values; local dictionaries; given strings.
+  for_each_task([&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b,
+                    TaskState& st) {
+    const bool inferred_int = !c.given && c.dtype == DType::Int64;
+    const bool inferred_ts = !c.given && c.dtype == DType::Timestamp;
+    if (!inferred_int && !inferred_ts && c.dtype != DType::Categorical && c.dtype != DType::String)
+      return;
+    const char* base = tok.text.data() + blk.begin;
+    const FieldRef* f = blk.fields.data() + j;
+    const Index stride = static_cast<Index>(nk);
+    const auto row0 = static_cast<std::size_t>(blk.row0);
+    std::string scratch;
+    for (Index r = 0; r < blk.n_rows; ++r) {
+      const FieldRef fr = f[r * stride];
+      const std::string_view sv = field_text(base, fr, d, scratch);
+      const std::size_t i = row0 + static_cast<std::size_t>(r);
+      if (inferred_int) {
+        std::int64_t v = 0;
+        if (!sv.empty() && parse_int64(sv, v)) {
+          c.i64[i] = v;
+        } else {
+          c.i64[i] = 0;
+          c.valid[i] = 0;
+        }
+      } else if (inferred_ts) {
+        const auto ts = is_na(sv) ? std::nullopt : parse_timestamp(sv);
+        c.i64[i] = ts ? *ts : kNaT;
+      } else if (c.dtype == DType::Categorical) {
+        if (is_na(sv)) {
+          c.codes[i] = kMissingCode;
+          continue;
+        }
+        ++st.non_missing;
+        if (st.too_many) continue;
+        c.codes[i] = c.local[b].insert(sv, (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0);
+        if (c.text_inferred && static_cast<Index>(c.local[b].size()) > options.max_categories)
+          st.too_many = true;
+      } else {  // String
+        if (is_na(sv))
+          c.valid[i] = 0;
+        else
+          c.strs[i].assign(sv);
+      }
+    }
+  });
+
+  // Phase 3 (per column): merge the block dictionaries in block order, so codes follow first
+  // appearance in the file; inferred text with too many distinct values becomes String.
+  parallel_for_blocks(0, static_cast<Index>(nk), 1, threads, [&](Index lo, Index hi) {
+    for (Index jj = lo; jj < hi; ++jj) {
+      ColumnWork& c = cols[static_cast<std::size_t>(jj)];
+      if (c.dtype != DType::Categorical) continue;
+      Index non_missing = 0;
+      bool too_many = false;
+      for (std::size_t b = 0; b < nb; ++b) {
+        non_missing += state[static_cast<std::size_t>(jj) * nb + b].non_missing;
+        too_many |= state[static_cast<std::size_t>(jj) * nb + b].too_many;
+      }
+      StringDict& g = c.persistent != nullptr ? *c.persistent : c.global;
+      const bool copy = c.persistent != nullptr;
+      const double limit =
+          c.text_inferred
+              ? std::min(static_cast<double>(options.max_categories),
+                         options.max_categorical_ratio * static_cast<double>(non_missing))
+              : std::numeric_limits<double>::infinity();
+      const std::size_t before = g.size();
+      for (std::size_t b = 0; b < nb && !too_many; ++b) {
+        const auto& keys = c.local[b].keys();
+        auto& remap = c.remap[b];
+        remap.resize(keys.size());
+        for (std::size_t k = 0; k < keys.size(); ++k) {
+          remap[k] = g.insert(keys[k], copy);
+          if (static_cast<double>(g.size()) > limit) {
+            too_many = true;
+            break;
+          }
+        }
+      }
+      if (too_many) {
+        // Only a first chunk (or a whole-file read) infers: its dictionary starts empty.
+        if (before == 0) g.clear();
+        c.dtype = DType::String;
+        std::vector<std::int32_t>().swap(c.codes);
+        c.local.clear();
+        c.strs.resize(n);
+        c.valid.assign(n, 1);
+      } else {
+        c.categories.assign(g.keys().begin(), g.keys().end());
+      }
+    }
+  });
+
+  // Phase 4: remap codes to the merged dictionary; fill inferred strings.
+  for_each_task(
+      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b, TaskState&) {
+        const auto row0 = static_cast<std::size_t>(blk.row0);
+        if (c.dtype == DType::Categorical) {
+          const auto& remap = c.remap[b];
+          std::int32_t* codes = c.codes.data() + row0;
+          for (Index r = 0; r < blk.n_rows; ++r)
+            if (codes[r] >= 0) codes[r] = remap[static_cast<std::size_t>(codes[r])];
+        } else if (c.dtype == DType::String && c.text_inferred) {
+          const char* base = tok.text.data() + blk.begin;
+          const FieldRef* f = blk.fields.data() + j;
+          std::string scratch;
+          for (Index r = 0; r < blk.n_rows; ++r) {
+            const std::string_view sv = field_text(base, f[r * static_cast<Index>(nk)], d, scratch);
+            const std::size_t i = row0 + static_cast<std::size_t>(r);
+            if (is_na(sv))
+              c.valid[i] = 0;
+            else
+              c.strs[i].assign(sv);
+          }
+        }
+      });
+
+  std::vector<Column> out;
+  out.reserve(nk);
+  for (auto& c : cols) {
+    switch (c.dtype) {
+      case DType::Float64: out.push_back(Column::from_float64(c.name, std::move(c.f64))); break;
+      case DType::Int64:
+        out.push_back(Column::from_int64(c.name, std::move(c.i64), std::move(c.valid)));
+        break;
+      case DType::Timestamp: out.push_back(Column::from_timestamp(c.name, std::move(c.i64))); break;
+      case DType::Categorical:
+        out.push_back(Column::from_codes(c.name, std::move(c.codes), std::move(c.categories)));
+        break;
+      case DType::String:
+        out.push_back(Column::from_strings(c.name, std::move(c.strs), std::move(c.valid)));
+        break;
+    }
+  }
+  return Table(std::move(out));
+}
+
+}  // namespace detail
+}  // namespace churn

@@ -1,0 +1,667 @@
+// CSV tokenising: header, delimiter sniffing, row boundaries, fields (see detail/csv_impl.hpp).
+
+#include <algorithm>      // std::count, std::min, std::max, std::clamp
+#include <array>          // std::array
+#include <cmath>          // std::isfinite
+#include <cstring>        // std::memchr, std::memcpy
+#include <limits>         // std::numeric_limits
+#include <unordered_set>  // std::unordered_set
+#include <utility>        // std::move
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "churn/data/detail/csv_impl.hpp"
+
+namespace churn {
+namespace detail {
+
+std::size_t& csv_block_bytes_override() {
+  static std::size_t bytes = 0;
+  return bytes;
+}
+
+std::size_t bom_length(std::string_view text) {
+  return text.size() >= 3 && text[0] == '\xEF' && text[1] == '\xBB' && text[2] == '\xBF' ? 3 : 0;
+}
+
+std::string excerpt(std::string_view text, std::size_t max_len) {
+  std::string out;
+  const std::size_t n = std::min(text.size(), max_len);
+  out.reserve(n + 8);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (text[i] == '\n')
+      out += "\\n";
+    else if (text[i] == '\r')
+      out += "\\r";
+    else
+      out += text[i];
+  }
+  if (text.size() > max_len) out += "...";
+  return out;
+}
+
+namespace {
+
+inline bool is_blank(char c, char delim) {
+  return (c == ' ' || c == '\t') && c != delim;
+}
+
+enum class RowStatus : std::uint8_t { Ok, Incomplete, Unterminated };
+
+struct RowResult {
+  RowStatus status;
+  std::size_t next;     // offset after the row's newline (Ok)
+  Index n_fields;       // fields seen
+  std::size_t bad_pos;  // opening quote of an unterminated field
+};
+
+// Parses one row starting at `p` (not a blank line). Calls sink(col, start, len, flags) for
+// every field with absolute offsets. A row runs to an unquoted '\n' (a '\r' before it is
+// dropped) or to the end of the text.
+template <class Sink>
+inline RowResult parse_row(const char* s, std::size_t n, std::size_t p, const Dialect& d,
+                           bool at_eof, Sink&& sink) {
+  const char delim = d.delimiter;
+  const char quote = d.quote;
+  Index col = 0;
+  for (;;) {
+    const std::size_t field_start = p;
+    if (d.trim)
+      while (p < n && is_blank(s[p], delim)) ++p;
+    if (d.has_quote && p < n && s[p] == quote) {
+      const std::size_t open = p;
+      std::size_t c = p + 1;
+      std::uint32_t flags = 0;
+      std::size_t close = 0;
+      for (;;) {
+        const void* hit = c < n ? std::memchr(s + c, quote, n - c) : nullptr;
+        if (hit == nullptr)
+          return {at_eof ? RowStatus::Unterminated : RowStatus::Incomplete, n, col, open};
+        close = static_cast<std::size_t>(static_cast<const char*>(hit) - s);
+        if (close + 1 < n && s[close + 1] == quote) {
+          flags = kFieldEscaped;
+          c = close + 2;
+          continue;
+        }
+        if (close + 1 >= n && !at_eof) return {RowStatus::Incomplete, n, col, open};
+        break;
+      }
+      p = close + 1;
+      if (d.trim)
+        while (p < n && is_blank(s[p], delim)) ++p;
+      if (p >= n || s[p] == delim || s[p] == '\n' ||
+          (s[p] == '\r' && p + 1 < n && s[p + 1] == '\n')) {
+        sink(col, open + 1, close - open - 1, flags);
+        if (p < n && s[p] == '\r') ++p;
+      } else {
+        // Text after the closing quote: kept literally (as pandas and Python's csv do).
+        while (p < n && s[p] != delim && s[p] != '\n') ++p;
+        std::size_t e = p;
+        if (s[e - 1] == '\r' && (p >= n || s[p] == '\n')) --e;
+        sink(col, field_start, e - field_start, kFieldComplex);
+      }
+    } else {
+      const std::size_t b = p;
+      while (p < n && s[p] != delim && s[p] != '\n') ++p;
+      std::size_t e = p;
+      if (e > b && s[e - 1] == '\r' && (p >= n || s[p] == '\n')) --e;
+      if (d.trim)
+        while (e > b && is_blank(s[e - 1], delim)) --e;
+      sink(col, b, e - b, 0u);
+    }
+    ++col;
+    if (p >= n) return {at_eof ? RowStatus::Ok : RowStatus::Incomplete, n, col, 0};
+    if (s[p] == delim) {
+      ++p;
+      continue;
+    }
+    return {RowStatus::Ok, p + 1, col, 0};  // s[p] == '\n'
+  }
+}
+
+// Skips blank lines (only spaces, tabs, '\r') from `p`. Returns the start of the next row, or
+// n with `rest_blank` set when only blanks remain.
+inline std::size_t skip_blank_lines(const char* s, std::size_t n, std::size_t p, char delim,
+                                    bool& rest_blank) {
+  rest_blank = false;
+  for (;;) {
+    std::size_t t = p;
+    while (t < n && (s[t] == '\r' || is_blank(s[t], delim))) ++t;
+    if (t >= n) {
+      rest_blank = true;
+      return p;
+    }
+    if (s[t] != '\n') return p;
+    p = t + 1;
+  }
+}
+
+std::string column_label(const CsvHeader* h, Index col) {
+  std::string out;
+  if (h != nullptr && col >= 0 && col < static_cast<Index>(h->names.size())) {
+    out = "column '" + h->names[static_cast<std::size_t>(col)] + "' (" + std::to_string(col + 1) +
+          ")";
+  } else if (h != nullptr) {
+    out = "column " + std::to_string(col + 1) + " (the header has " +
+          std::to_string(h->names.size()) + " columns)";
+  } else {
+    out = "column " + std::to_string(col + 1);
+  }
+  return out;
+}
+
+[[noreturn]] void throw_token_error(const Tokenized& tok, const TokenError& e) {
+  CHURN_THROW(ParseError, tok.source << ": line " << line_of(tok, e.pos) << ", "
+                                     << column_label(tok.header, e.column) << ": " << e.what
+                                     << "; text found: '" << e.text << "'");
+}
+
+// Tokenises rows starting at `begin` while the row start is before `limit`.
+void tokenize_block(const char* s, std::size_t n, std::size_t begin, std::size_t limit, bool at_eof,
+                    const CsvHeader& h, TokenBlock& b) {
+  b.begin = begin;
+  b.end = begin;
+  const auto n_cols = static_cast<Index>(h.names.size());
+  const std::size_t n_kept = h.kept.size();
+  const int* slot = h.slot.data();
+  const Dialect& d = h.dialect;
+  std::size_t p = begin;
+  while (p < limit) {
+    bool rest_blank = false;
+    p = skip_blank_lines(s, n, p, d.delimiter, rest_blank);
+    if (rest_blank) {
+      b.end = at_eof ? n : p;
+      return;
+    }
+    if (p >= limit) break;
+    const std::size_t row_start = p;
+    const std::size_t base = b.fields.size();
+    b.fields.resize(base + n_kept);
+    FieldRef* out = b.fields.data() + base;
+    bool too_long = false;
+    const RowResult r =
+        parse_row(s, n, row_start, d, at_eof,
+                  [&](Index col, std::size_t start, std::size_t len, std::uint32_t flags) {
+                    if (col < n_cols) {
+                      const int k = slot[col];
+                      if (k >= 0) {
+                        too_long |= len > kFieldLenMask;
+                        out[k] = FieldRef{static_cast<std::uint32_t>(start - begin),
+                                          static_cast<std::uint32_t>(len) | flags};
+                      }
+                    }
+                  });
+    if (r.status == RowStatus::Incomplete) {
+      b.fields.resize(base);
+      b.end = row_start;
+      return;
+    }
+    const std::size_t row_end = r.status == RowStatus::Ok ? r.next : n;
+    std::size_t text_end = row_end;
+    while (text_end > row_start && (s[text_end - 1] == '\n' || s[text_end - 1] == '\r')) --text_end;
+    if (r.status == RowStatus::Unterminated) {
+      b.fields.resize(base);
+      b.error = TokenError{r.bad_pos, r.n_fields,
+                           "unterminated quoted field (no closing quote before the end of the "
+                           "text)",
+                           excerpt(std::string_view(s + r.bad_pos, n - r.bad_pos))};
+      return;
+    }
+    if (r.n_fields != n_cols) {
+      b.fields.resize(base);
+      const std::string row_text =
+          excerpt(std::string_view(s + row_start, text_end - row_start), 120);
+      if (r.n_fields > n_cols)
+        b.error = TokenError{row_start, n_cols,
+                             "ragged row: " + std::to_string(r.n_fields) + " fields, expected " +
+                                 std::to_string(n_cols) + " (too many fields)",
+                             row_text};
+      else
+        b.error = TokenError{row_start, r.n_fields,
+                             "ragged row: " + std::to_string(r.n_fields) + " fields, expected " +
+                                 std::to_string(n_cols) + " (missing field)",
+                             row_text};
+      return;
+    }
+    if (too_long || row_end - begin > std::numeric_limits<std::uint32_t>::max()) {
+      b.fields.resize(base);
+      b.error = TokenError{row_start, -1, "row or field too long (limit 1 GiB per field)",
+                           excerpt(std::string_view(s + row_start, text_end - row_start))};
+      return;
+    }
+    b.row_offsets.push_back(static_cast<std::uint32_t>(row_start - begin));
+    ++b.n_rows;
+    p = row_end;
+  }
+  b.end = p;
+}
+
+// The first offset after `pos` that starts a row, assuming `in_quote` at `pos` and quote parity.
+std::size_t next_row_start(const char* s, std::size_t n, std::size_t pos, bool in_quote,
+                           const Dialect& d) {
+  if (!d.has_quote) {
+    const void* hit = std::memchr(s + pos, '\n', n - pos);
+    return hit == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(hit) - s) + 1;
+  }
+  for (std::size_t p = pos; p < n; ++p) {
+    const char c = s[p];
+    if (c == d.quote)
+      in_quote = !in_quote;
+    else if (c == '\n' && !in_quote)
+      return p + 1;
+  }
+  return n;
+}
+
+void validate_options(const CsvOptions& o) {
+  CHURN_CHECK(o.delimiter != '\n' && o.delimiter != '\r', InvalidArgument,
+              "CsvOptions: delimiter must not be a line break");
+  CHURN_CHECK(o.quote != '\n' && o.quote != '\r', InvalidArgument,
+              "CsvOptions: quote must not be a line break");
+  CHURN_CHECK(o.delimiter == '\0' || o.delimiter != o.quote, InvalidArgument,
+              "CsvOptions: delimiter and quote are both '" << o.delimiter << "'");
+  CHURN_CHECK(std::isfinite(o.max_categorical_ratio) && o.max_categorical_ratio >= 0.0,
+              InvalidArgument,
+              "CsvOptions: max_categorical_ratio must be >= 0, got " << o.max_categorical_ratio);
+  CHURN_CHECK(o.max_categories >= 0, InvalidArgument,
+              "CsvOptions: max_categories must be >= 0, got " << o.max_categories);
+  CHURN_CHECK(o.n_threads >= 0, InvalidArgument,
+              "CsvOptions: n_threads must be >= 0 (0 = all cores), got " << o.n_threads);
+}
+
+}  // namespace
+
+char sniff_delimiter(std::string_view text, char quote) {
+  constexpr std::array<char, 3> kCandidates = {',', ';', '\t'};
+  const std::size_t n = std::min<std::size_t>(text.size(), std::size_t{1} << 16);
+  std::vector<std::array<Index, 3>> lines;
+  std::array<Index, 3> cur{};
+  bool in_quote = false;
+  bool content = false;
+  for (std::size_t i = 0; i < n && lines.size() < 50; ++i) {
+    const char c = text[i];
+    if (quote != '\0' && c == quote) {
+      in_quote = !in_quote;
+      content = true;
+      continue;
+    }
+    if (in_quote) continue;
+    if (c == '\n') {
+      if (content) lines.push_back(cur);
+      cur = {};
+      content = false;
+      continue;
+    }
+    if (c != '\r' && c != ' ') content = true;
+    for (std::size_t k = 0; k < kCandidates.size(); ++k) cur[k] += c == kCandidates[k] ? 1 : 0;
+  }
+  // The last line counts when it is complete (end of text) or the only one.
+  if (content && (n == text.size() || lines.empty())) lines.push_back(cur);
+  if (lines.empty()) return ',';
+  int best = -1;
+  for (std::size_t k = 0; k < kCandidates.size(); ++k) {
+    const Index c0 = lines[0][k];
+    if (c0 == 0) continue;
+    bool consistent = true;
+    for (const auto& l : lines) consistent &= l[k] == c0;
+    if (consistent && (best < 0 || c0 > lines[0][static_cast<std::size_t>(best)]))
+      best = static_cast<int>(k);
+  }
+  if (best < 0) {
+    for (std::size_t k = 0; k < kCandidates.size(); ++k)
+      if (lines[0][k] > 0 && (best < 0 || lines[0][k] > lines[0][static_cast<std::size_t>(best)]))
+        best = static_cast<int>(k);
+  }
+  return best < 0 ? ',' : kCandidates[static_cast<std::size_t>(best)];
+}
+
+std::string_view field_text(const char* block_base, FieldRef f, const Dialect& d,
+                            std::string& scratch) {
+  const char* p = block_base + f.offset;
+  const std::size_t len = f.len_flags & kFieldLenMask;
+  if ((f.len_flags & (kFieldEscaped | kFieldComplex)) == 0) return {p, len};
+  scratch.clear();
+  const char q = d.quote;
+  if (f.len_flags & kFieldEscaped) {
+    for (std::size_t i = 0; i < len; ++i) {
+      scratch.push_back(p[i]);
+      if (p[i] == q) ++i;  // the second quote of a doubled pair
+    }
+    return scratch;
+  }
+  // Complex: [blanks] "quoted content" rest
+  std::size_t i = 0;
+  if (d.trim)
+    while (i < len && is_blank(p[i], d.delimiter)) ++i;
+  ++i;  // the opening quote
+  for (; i < len; ++i) {
+    if (p[i] == q) {
+      if (i + 1 < len && p[i + 1] == q) {
+        scratch.push_back(q);
+        ++i;
+        continue;
+      }
+      ++i;
+      break;
+    }
+    scratch.push_back(p[i]);
+  }
+  std::size_t e = len;
+  if (d.trim)
+    while (e > i && is_blank(p[e - 1], d.delimiter)) --e;
+  if (e > i) scratch.append(p + i, e - i);
+  return scratch;
+}
+
+Index line_of(const Tokenized& tok, std::size_t pos) {
+  pos = std::min(pos, tok.text.size());
+  return tok.first_line +
+         static_cast<Index>(std::count(tok.text.data(), tok.text.data() + pos, '\n'));
+}
+
+std::optional<CsvHeader> parse_header(std::string_view text, const CsvOptions& options, bool at_eof,
+                                      const std::string& source) {
+  validate_options(options);
+  CsvHeader h;
+  const std::size_t bom = bom_length(text);
+  h.dialect.delimiter = options.delimiter != '\0'
+                            ? options.delimiter
+                            : sniff_delimiter(text.substr(bom), options.quote);
+  h.dialect.quote = options.quote;
+  h.dialect.has_quote = options.quote != '\0';
+  h.dialect.trim = options.trim;
+  const char* s = text.data();
+  const std::size_t n = text.size();
+  bool rest_blank = false;
+  const std::size_t p = skip_blank_lines(s, n, bom, h.dialect.delimiter, rest_blank);
+  if (rest_blank) {
+    if (!at_eof) return std::nullopt;
+    CHURN_THROW(ParseError, source << ": line 1: the file is empty (no header line and no data; "
+                                      "text found: '"
+                                   << excerpt(text) << "')");
+  }
+  std::vector<std::pair<std::size_t, FieldRef>> fields;  // absolute offsets
+  const RowResult r = parse_row(
+      s, n, p, h.dialect, at_eof,
+      [&](Index, std::size_t start, std::size_t len, std::uint32_t flags) {
+        fields.push_back({start, FieldRef{0, static_cast<std::uint32_t>(
+                                                 std::min<std::size_t>(len, kFieldLenMask)) |
+                                                 flags}});
+      });
+  if (r.status == RowStatus::Incomplete) return std::nullopt;
+  Tokenized tmp;
+  tmp.text = text;
+  tmp.source = source;
+  if (r.status == RowStatus::Unterminated) {
+    throw_token_error(
+        tmp, TokenError{r.bad_pos, r.n_fields, "unterminated quoted field in the first line",
+                        excerpt(std::string_view(s + r.bad_pos, n - r.bad_pos))});
+  }
+  const std::size_t n_cols = fields.size();
+  h.names.resize(n_cols);
+  if (options.header) {
+    std::string scratch;
+    std::unordered_set<std::string> seen;
+    for (std::size_t j = 0; j < n_cols; ++j) {
+      std::string name(field_text(s + fields[j].first, fields[j].second, h.dialect, scratch));
+      if (name.empty()) name = "column_" + std::to_string(j + 1);
+      if (seen.count(name)) {
+        // Repeated names get a suffix, as pandas does: "x", "x.1", "x.2".
+        std::string base = name;
+        for (int k = 1; seen.count(name); ++k) name = base + "." + std::to_string(k);
+      }
+      seen.insert(name);
+      h.names[j] = std::move(name);
+    }
+    h.data_begin = r.next;
+    if (r.status == RowStatus::Ok && r.next > n) h.data_begin = n;
+  } else {
+    for (std::size_t j = 0; j < n_cols; ++j) h.names[j] = "column_" + std::to_string(j + 1);
+    h.data_begin = p;
+  }
+  h.data_begin = std::min(h.data_begin, n);
+
+  auto list_names = [&]() {
+    std::string out;
+    for (std::size_t j = 0; j < n_cols && j < 30; ++j) out += (j ? ", '" : "'") + h.names[j] + "'";
+    if (n_cols > 30) out += ", ...";
+    return out;
+  };
+  auto find = [&](const std::string& name) -> Index {
+    for (std::size_t j = 0; j < n_cols; ++j)
+      if (h.names[j] == name) return static_cast<Index>(j);
+    return -1;
+  };
+  for (const auto& kv : options.column_types)
+    CHURN_CHECK(find(kv.first) >= 0, SchemaError,
+                source << ": column_types names column '" << kv.first
+                       << "', which is not in the file; its columns are " << list_names());
+  h.slot.assign(n_cols, -1);
+  if (options.usecols.empty()) {
+    for (std::size_t j = 0; j < n_cols; ++j) h.slot[j] = 1;
+  } else {
+    for (const auto& name : options.usecols) {
+      const Index j = find(name);
+      CHURN_CHECK(j >= 0, SchemaError,
+                  source << ": usecols names column '" << name
+                         << "', which is not in the file; its columns are " << list_names());
+      h.slot[static_cast<std::size_t>(j)] = 1;
+    }
+  }
+  for (std::size_t j = 0; j < n_cols; ++j) {
+    if (h.slot[j] < 0) continue;
+    h.slot[j] = static_cast<int>(h.kept.size());
+    h.kept.push_back(static_cast<Index>(j));
+  }
+  return h;
+}
+
+Tokenized tokenize(std::string_view text, const CsvHeader& header, bool at_eof, std::size_t begin,
+                   Index first_line, const std::string& source, int n_threads) {
+  Tokenized tok;
+  tok.text = text;
+  tok.first_line = first_line;
+  tok.source = source;
+  tok.header = &header;
+  const char* s = text.data();
+  const std::size_t n = text.size();
+  begin = std::min(begin, n);
+  const int threads = resolve_threads(n_threads);
+  std::size_t bb = csv_block_bytes_override();
+  if (bb == 0)
+    bb = std::clamp<std::size_t>((n - begin) / (static_cast<std::size_t>(threads) * 8),
+                                 std::size_t{1} << 20, std::size_t{4} << 20);
+
+  // 1. Candidate row starts on a grid of bb bytes, from quote parity (parallel).
+  std::vector<std::size_t> starts{begin};
+  if (n - begin > bb) {
+    const auto n_grid = static_cast<Index>((n - begin + bb - 1) / bb);
+    std::vector<std::uint8_t> odd(static_cast<std::size_t>(n_grid), 0);
+    if (header.dialect.has_quote) {
+      parallel_for(0, n_grid, threads, [&](Index k) {
+        const std::size_t lo = begin + static_cast<std::size_t>(k) * bb;
+        const std::size_t hi = std::min(n, lo + bb);
+        odd[static_cast<std::size_t>(k)] =
+            static_cast<std::uint8_t>(std::count(s + lo, s + hi, header.dialect.quote) & 1);
+      });
+    }
+    std::vector<std::uint8_t> in_quote(static_cast<std::size_t>(n_grid), 0);
+    for (Index k = 1; k < n_grid; ++k)
+      in_quote[static_cast<std::size_t>(k)] =
+          in_quote[static_cast<std::size_t>(k - 1)] ^ odd[static_cast<std::size_t>(k - 1)];
+    std::vector<std::size_t> cand(static_cast<std::size_t>(n_grid), n);
+    parallel_for(1, n_grid, threads, [&](Index k) {
+      cand[static_cast<std::size_t>(k)] =
+          next_row_start(s, n, begin + static_cast<std::size_t>(k) * bb,
+                         in_quote[static_cast<std::size_t>(k)] != 0, header.dialect);
+    });
+    for (Index k = 1; k < n_grid; ++k) {
+      const std::size_t c = cand[static_cast<std::size_t>(k)];
+      if (c < n && c > starts.back()) starts.push_back(c);
+    }
+  }
+
+  // 2. Tokenise the blocks (parallel).
+  const auto n_blocks = static_cast<Index>(starts.size());
+  tok.blocks.resize(starts.size());
+  parallel_for_blocks(0, n_blocks, 1, threads, [&](Index lo, Index hi) {
+    for (Index k = lo; k < hi; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      const std::size_t limit = kk + 1 < starts.size() ? starts[kk + 1] : n;
+      tokenize_block(s, n, starts[kk], limit, at_eof, header, tok.blocks[kk]);
+    }
+  });
+
+  // 3. Verify in file order: each block must end where the next begins. The first error of a
+  //    verified block is the first error of the file. A boundary that quote parity got wrong
+  //    (a quote inside an unquoted field) is repaired by tokenising the rest serially.
+  for (std::size_t k = 0; k < tok.blocks.size(); ++k) {
+    const TokenBlock& b = tok.blocks[k];
+    if (b.error) throw_token_error(tok, *b.error);
+    if (k + 1 < tok.blocks.size() && b.end != starts[k + 1]) {
+      std::size_t p = b.end;
+      tok.blocks.resize(k + 1);
+      while (p < n) {
+        TokenBlock nb;
+        tokenize_block(s, n, p, std::min(n, p + bb), at_eof, header, nb);
+        if (nb.error) throw_token_error(tok, *nb.error);
+        const bool progressed = nb.end > p;
+        if (progressed) tok.blocks.push_back(std::move(nb));
+        if (!progressed) break;
+        p = tok.blocks.back().end;
+      }
+      break;
+    }
+  }
+
+  Index row = 0;
+  for (auto& b : tok.blocks) {
+    b.row0 = row;
+    row += b.n_rows;
+  }
+  tok.n_rows = row;
+  tok.consumed = tok.blocks.empty() ? begin : tok.blocks.back().end;
+  return tok;
+}
+
+std::vector<Index> row_lines(const Tokenized& tok, int n_threads) {
+  const auto n_blocks = static_cast<Index>(tok.blocks.size());
+  std::vector<Index> block_line(tok.blocks.size(), 0);
+  // Newlines between consecutive block starts, then a prefix sum.
+  parallel_for(0, n_blocks, n_threads, [&](Index k) {
+    const auto kk = static_cast<std::size_t>(k);
+    const std::size_t lo = kk == 0 ? 0 : tok.blocks[kk - 1].begin;
+    const std::size_t hi = tok.blocks[kk].begin;
+    block_line[kk] =
+        static_cast<Index>(std::count(tok.text.data() + lo, tok.text.data() + hi, '\n'));
+  });
+  Index acc = tok.first_line;
+  for (auto& l : block_line) {
+    acc += l;
+    l = acc;
+  }
+  std::vector<Index> lines(static_cast<std::size_t>(tok.n_rows));
+  parallel_for(0, n_blocks, n_threads, [&](Index k) {
+    const TokenBlock& b = tok.blocks[static_cast<std::size_t>(k)];
+    const char* base = tok.text.data() + b.begin;
+    Index line = block_line[static_cast<std::size_t>(k)];
+    std::size_t at = 0;
+    for (Index r = 0; r < b.n_rows; ++r) {
+      const std::size_t off = b.row_offsets[static_cast<std::size_t>(r)];
+      line += static_cast<Index>(std::count(base + at, base + off, '\n'));
+      at = off;
+      lines[static_cast<std::size_t>(b.row0 + r)] = line;
+    }
+  });
+  return lines;
+}
+
+// ------------------------------------------------------------------------------------------
+// StringDict
+// ------------------------------------------------------------------------------------------
+
+std::uint64_t hash_bytes(std::string_view s) {
+  constexpr std::uint64_t kMul1 = 0x87C37B91114253D5ULL;
+  constexpr std::uint64_t kMul2 = 0x4CF5AD432745937FULL;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(n) * kMul2);
+  auto mix = [&](std::uint64_t k) {
+    h ^= k * kMul1;
+    h = ((h << 31) | (h >> 33)) * kMul2;
+  };
+  while (n >= 8) {
+    std::uint64_t k = 0;
+    std::memcpy(&k, p, 8);
+    mix(k);
+    p += 8;
+    n -= 8;
+  }
+  std::uint64_t k = 0;
+  if (n > 0) std::memcpy(&k, p, n);
+  mix(k);
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::int32_t StringDict::find(std::string_view key) const {
+  if (slots_.empty()) return -1;
+  const std::uint64_t h = hash_bytes(key);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const std::int32_t c = slots_[i];
+    if (c < 0) return -1;
+    const auto cc = static_cast<std::size_t>(c);
+    if (hashes_[cc] == h && keys_[cc] == key) return c;
+  }
+}
+
+std::int32_t StringDict::insert(std::string_view key, bool copy) {
+  if (slots_.empty()) slots_.assign(16, -1);
+  const std::uint64_t h = hash_bytes(key);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  for (;; i = (i + 1) & mask) {
+    const std::int32_t c = slots_[i];
+    if (c < 0) break;
+    const auto cc = static_cast<std::size_t>(c);
+    if (hashes_[cc] == h && keys_[cc] == key) return c;
+  }
+  CHURN_CHECK(keys_.size() < static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
+              InvalidArgument, "CSV reader: more than 2^31 - 1 distinct values in a column");
+  const auto code = static_cast<std::int32_t>(keys_.size());
+  if (copy) {
+    owned_.emplace_back(key);
+    key = owned_.back();
+  }
+  keys_.push_back(key);
+  hashes_.push_back(h);
+  slots_[i] = code;
+  if (keys_.size() * 2 > slots_.size()) grow();
+  return code;
+}
+
+void StringDict::grow() {
+  std::vector<std::int32_t> slots(slots_.size() * 2, -1);
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t c = 0; c < keys_.size(); ++c) {
+    std::size_t i = hashes_[c] & mask;
+    while (slots[i] >= 0) i = (i + 1) & mask;
+    slots[i] = static_cast<std::int32_t>(c);
+  }
+  slots_ = std::move(slots);
+}
+
+void StringDict::clear() {
+  slots_.clear();
+  keys_.clear();
+  hashes_.clear();
+  owned_.clear();
+}
+
+}  // namespace detail
+}  // namespace churn

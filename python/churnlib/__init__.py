@@ -1,0 +1,82 @@
+"""churnlib: customer-churn analytics with a C++ core.
+
+Data
+----
+Table, read_csv, read_csv_chunks, parse_csv, write_csv, to_csv_string, Schema, ColumnSpec,
+describe, make_customers, make_events.
+
+Errors
+------
+Error and its subclasses (see :mod:`churnlib.errors`), each also a ValueError/TypeError/OSError.
+
+Examples
+--------
+>>> import churnlib as cl
+>>> t = cl.make_customers(1000, seed=1)
+>>> df = t.to_pandas()
+>>> cl.describe(t).loc["tenure_months", "mean"]  # doctest: +SKIP
+"""
+
+from . import errors
+from ._core import (
+    ColumnSpec,
+    CsvChunkReader,
+    Schema,
+    Table,
+    ValidationReport,
+    Violation,
+    __version__,
+    customer_id,
+    describe,
+    describe_string,
+    has_openmp,
+    make_customers,
+    make_events,
+    parse_csv,
+    read_csv,
+    read_csv_chunks,
+    to_csv_string,
+    write_csv,
+)
+from .errors import (
+    Error,
+    InvalidArgument,
+    IOError,
+    NotFittedError,
+    ParseError,
+    SchemaError,
+    SerializationError,
+    TypeMismatch,
+)
+
+__all__ = [
+    "__version__",
+    "has_openmp",
+    # errors
+    "errors",
+    "Error",
+    "InvalidArgument",
+    "TypeMismatch",
+    "NotFittedError",
+    "SchemaError",
+    "ParseError",
+    "SerializationError",
+    "IOError",
+    # data
+    "Table",
+    "read_csv",
+    "read_csv_chunks",
+    "CsvChunkReader",
+    "parse_csv",
+    "write_csv",
+    "to_csv_string",
+    "Schema",
+    "ColumnSpec",
+    "ValidationReport",
+    "Violation",
+    "describe",
+    "describe_string",
+    "make_customers",
+    "make_events",
+    "customer_id",
+]

@@ -1,0 +1,71 @@
+#pragma once
+/// @file bindings.hpp
+/// Shared declarations of the pybind11 module churnlib._core: one `bind_*` function per
+/// folder of include/churn, and the numpy/pandas conversions the bindings share.
+
+#include <pybind11/numpy.h>     // py::array
+#include <pybind11/pybind11.h>  // py::module_, py::object
+
+#include <cstdint>  // std::int64_t
+#include <memory>   // std::shared_ptr
+#include <string>   // std::string
+
+#include "churn/data/table.hpp"
+
+namespace churn::python {
+
+namespace py = pybind11;
+
+/// Exception classes, exception translation, version and build information (bind_core.cpp).
+void bind_core(py::module_& m);
+/// Table, CSV, Schema, describe and the synthetic generators (bind_data.cpp).
+void bind_data(py::module_& m);
+
+// ---- conversions (convert.cpp) ---------------------------------------------------------------
+
+/// A handle that keeps a Python object alive from C++ (e.g. the owner of a borrowed numpy
+/// buffer). Its deleter takes the GIL, so the handle may be released from any thread.
+std::shared_ptr<const void> keep_alive(py::object obj);
+
+/// A column from a numpy array, a pandas Series/Index/Categorical/extension array, or any
+/// sequence (converted through pandas.Series). Float64 data that is contiguous, aligned and in
+/// native byte order is borrowed, not copied.
+/// @throws TypeMismatch for an unsupported dtype; InvalidArgument for a non-1-D array.
+Column column_from_object(const std::string& name, const py::handle& obj);
+
+/// A column as a read-only numpy array: a view for float64, int64 (no missing values),
+/// categorical codes (int32) and timestamps (datetime64[ns]); a float64 copy with NaN for int64
+/// with missing values; an object array (None = missing) for strings.
+py::object column_to_numpy(const Column& c);
+
+/// A column as what pandas.DataFrame takes: as column_to_numpy, except categorical ->
+/// pandas.Categorical and int64 with missing values -> pandas' nullable "Int64".
+/// With `copy`, numeric data is copied into writable arrays.
+py::object column_to_pandas(const Column& c, bool copy);
+
+/// A table from a pandas.DataFrame. @throws TypeMismatch if `df` is not a DataFrame.
+Table table_from_pandas(const py::handle& df);
+/// A pandas.DataFrame of the table's columns (see column_to_pandas).
+py::object table_to_pandas(const Table& t, bool copy);
+
+/// A column's pickle state: (name, dtype name, values, validity bytes or None, categories or
+/// None); numeric values as numpy arrays, strings as a list.
+py::tuple column_state(const Column& c);
+/// The column of a column_state(). @throws SerializationError for a malformed state.
+Column column_from_state(const py::handle& state);
+
+/// `obj` itself when it is a churnlib.Table, its conversion when it is a pandas.DataFrame.
+/// @throws TypeMismatch naming `caller` otherwise.
+Table as_table(const py::handle& obj, const char* caller);
+
+/// Nanoseconds since 1970 (UTC) of an int (taken as nanoseconds) or anything pandas.Timestamp
+/// accepts (str, datetime, numpy.datetime64, pandas.Timestamp).
+/// @throws InvalidArgument naming `what` for NaT or an unparseable value.
+std::int64_t to_nanos(const py::handle& obj, const char* what);
+
+/// The pandas module (imported on first use).
+py::module_ pandas();
+/// The numpy module.
+py::module_ numpy();
+
+}  // namespace churn::python

@@ -1,0 +1,385 @@
+// Conversions between churn::Column/Table and numpy arrays / pandas objects.
+#include <pybind11/numpy.h>  // py::array, py::array_t, py::dtype
+#include <pybind11/stl.h>    // std::vector <-> list
+
+#include <cstdint>  // std::int32_t, std::int64_t, std::uint8_t
+#include <cstring>  // std::memcpy
+#include <limits>   // std::numeric_limits
+#include <string>   // std::string
+#include <utility>  // std::move
+#include <vector>   // std::vector
+
+#include "bindings.hpp"
+#include "churn/core/error.hpp"
+#include "churn/core/types.hpp"
+
+namespace churn::python {
+
+py::module_ pandas() {
+  return py::module_::import("pandas");
+}
+py::module_ numpy() {
+  return py::module_::import("numpy");
+}
+
+std::shared_ptr<const void> keep_alive(py::object obj) {
+  auto* held = new py::object(std::move(obj));
+  return std::shared_ptr<const void>(held, [](py::object* p) {
+    if (!Py_IsInitialized()) return;  // the interpreter is gone: leak rather than crash
+    py::gil_scoped_acquire gil;
+    delete p;
+  });
+}
+
+namespace {
+
+const std::vector<std::uint8_t> kNoValidity;
+
+const char* type_name(const py::handle& obj) {
+  return Py_TYPE(obj.ptr())->tp_name;
+}
+
+/// Python text of UTF-8 bytes; invalid sequences become U+FFFD instead of raising.
+py::str to_py_str(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+/// str(v) as UTF-8, bytes decoded as UTF-8.
+std::string to_std_string(const py::handle& v) {
+  if (PyUnicode_Check(v.ptr())) return v.cast<std::string>();
+  if (PyBytes_Check(v.ptr())) return std::string(v.cast<py::bytes>());
+  return py::str(v).cast<std::string>();
+}
+
+/// The elements of a 1-D array-like, converted to T (forcecast), as a vector.
+template <class T>
+std::vector<T> to_vector(const py::handle& arr_like) {
+  auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(arr_like);
+  if (!a) throw py::error_already_set();
+  std::vector<T> v(static_cast<std::size_t>(a.size()));
+  if (a.size() > 0) std::memcpy(v.data(), a.data(), v.size() * sizeof(T));
+  return v;
+}
+
+/// A read-only numpy array over a column's main buffer; its base keeps the buffer alive.
+py::array buffer_view(const Column& c, const py::dtype& dt) {
+  auto* holder = new std::shared_ptr<const void>(c.buffer_owner());
+  py::capsule base(holder, [](void* p) { delete static_cast<std::shared_ptr<const void>*>(p); });
+  py::array a(dt, std::vector<py::ssize_t>{static_cast<py::ssize_t>(c.size())},
+              std::vector<py::ssize_t>{}, c.data(), base);
+  a.attr("setflags")(py::arg("write") = false);
+  return a;
+}
+
+py::array validity_mask_missing(const Column& c) {
+  const auto& valid = c.validity();
+  py::array_t<bool> mask(static_cast<py::ssize_t>(c.size()));
+  bool* m = mask.mutable_data();
+  for (Index i = 0; i < c.size(); ++i) {
+    m[i] = !valid.empty() && valid[static_cast<std::size_t>(i)] == 0;
+  }
+  return mask;
+}
+
+py::list categories_list(const Column& c) {
+  const auto& cats = c.categories();
+  py::list out(cats.size());
+  for (std::size_t i = 0; i < cats.size(); ++i) out[i] = to_py_str(cats[i]);
+  return out;
+}
+
+py::object strings_array(const Column& c) {
+  const auto& s = c.strings();
+  const auto& valid = c.validity();
+  py::list out(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!valid.empty() && valid[i] == 0) {
+      out[i] = py::none();
+    } else {
+      out[i] = to_py_str(s[i]);
+    }
+  }
+  return numpy().attr("array")(out, py::arg("dtype") = "object");
+}
+
+Column float_column(const std::string& name, const py::handle& arr) {
+  py::module_ np = numpy();
+  // Borrowed as is when already float64, C-contiguous and aligned; otherwise converted once.
+  py::array a = np.attr("require")(arr, np.attr("float64"), py::make_tuple("C", "A"));
+  const auto* data = static_cast<const double*>(a.data());
+  const auto n = static_cast<Index>(a.size());
+  return Column::from_float64_view(name, data, n, keep_alive(std::move(a)));
+}
+
+Column timestamp_column(const std::string& name, const py::handle& arr) {
+  py::object ns = arr.attr("astype")("datetime64[ns]").attr("view")("int64");
+  return Column::from_timestamp(name, to_vector<std::int64_t>(ns));
+}
+
+Column int_column(const std::string& name, const py::array& a) {
+  if (a.dtype().kind() == 'u' && a.dtype().itemsize() == 8 && a.size() > 0) {
+    const auto hi = a.attr("max")().cast<std::uint64_t>();
+    CHURN_CHECK(hi <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()),
+                InvalidArgument,
+                "column '" << name << "': uint64 value " << hi << " does not fit in int64");
+  }
+  return Column::from_int64(name, to_vector<std::int64_t>(a));
+}
+
+Column string_column(const std::string& name, const py::handle& arr_like) {
+  py::object arr = numpy().attr("asarray")(arr_like, py::arg("dtype") = "object");
+  auto missing = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(
+      pandas().attr("isna")(arr));
+  if (!missing) throw py::error_already_set();
+  py::list values = arr.attr("tolist")();
+  const std::size_t n = values.size();
+  std::vector<std::string> out(n);
+  std::vector<std::uint8_t> valid(n, 1);
+  bool any_missing = false;
+  const bool* m = missing.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (m[i]) {
+      valid[i] = 0;
+      any_missing = true;
+    } else {
+      out[i] = to_std_string(values[i]);
+    }
+  }
+  if (!any_missing) valid.clear();
+  return Column::from_strings(name, std::move(out), std::move(valid));
+}
+
+Column column_from_numpy(const std::string& name, const py::array& a) {
+  CHURN_CHECK(a.ndim() == 1, InvalidArgument,
+              "column '" << name << "': expected a 1-D array, got " << a.ndim() << " dimensions");
+  switch (a.dtype().kind()) {
+    case 'f': return float_column(name, a);
+    case 'i':
+    case 'u':
+    case 'b': return int_column(name, a);
+    case 'M': return timestamp_column(name, a);
+    case 'O':
+    case 'U':
+    case 'S':
+    case 'T': return string_column(name, a);
+    default: break;
+  }
+  CHURN_THROW(TypeMismatch, "column '" << name << "': unsupported numpy dtype '"
+                                       << py::str(a.dtype()).cast<std::string>()
+                                       << "' (supported: float, int, bool, datetime64, str)");
+}
+
+Column column_from_series(const std::string& name, const py::object& s) {
+  py::module_ pd = pandas();
+  py::object types = pd.attr("api").attr("types");
+  py::object dt = s.attr("dtype");
+
+  if (py::isinstance(dt, pd.attr("CategoricalDtype"))) {
+    py::list cats = dt.attr("categories").attr("tolist")();
+    std::vector<std::string> categories;
+    categories.reserve(cats.size());
+    for (const auto& c : cats) categories.push_back(to_std_string(c));
+    py::object codes = s.attr("cat").attr("codes").attr("to_numpy")();
+    return Column::from_codes(name, to_vector<std::int32_t>(codes), std::move(categories));
+  }
+  if (types.attr("is_datetime64_any_dtype")(dt).cast<bool>()) {
+    py::object naive = s;
+    if (!py::getattr(dt, "tz", py::none()).is_none()) {
+      naive = s.attr("dt").attr("tz_convert")("UTC").attr("dt").attr("tz_localize")(py::none());
+    }
+    return timestamp_column(name, naive.attr("to_numpy")());
+  }
+  const bool extension = types.attr("is_extension_array_dtype")(dt).cast<bool>();
+  if (types.attr("is_bool_dtype")(dt).cast<bool>() ||
+      types.attr("is_integer_dtype")(dt).cast<bool>()) {
+    if (!extension) return column_from_numpy(name, s.attr("to_numpy")());
+    // Nullable Int64/boolean: values with a mask.
+    auto missing = to_vector<std::uint8_t>(s.attr("isna")().attr("to_numpy")());
+    auto values = to_vector<std::int64_t>(
+        s.attr("to_numpy")(py::arg("dtype") = "int64", py::arg("na_value") = 0));
+    bool any_missing = false;
+    for (auto& m : missing) {
+      any_missing = any_missing || m != 0;
+      m = m != 0 ? 0 : 1;
+    }
+    if (!any_missing) missing.clear();
+    return Column::from_int64(name, std::move(values), std::move(missing));
+  }
+  if (types.attr("is_float_dtype")(dt).cast<bool>()) {
+    if (!extension) return float_column(name, s.attr("to_numpy")());
+    return float_column(name, s.attr("to_numpy")(py::arg("dtype") = "float64",
+                                                 py::arg("na_value") = numpy().attr("nan")));
+  }
+  if (types.attr("is_string_dtype")(dt).cast<bool>() ||
+      types.attr("is_object_dtype")(dt).cast<bool>()) {
+    return string_column(name, s.attr("to_numpy")(py::arg("dtype") = "object"));
+  }
+  CHURN_THROW(TypeMismatch,
+              "column '" << name << "': unsupported pandas dtype '"
+                         << py::str(dt).cast<std::string>()
+                         << "' (supported: float, int, bool, category, datetime64, string/object)");
+}
+
+}  // namespace
+
+Column column_from_object(const std::string& name, const py::handle& obj) {
+  if (py::isinstance<py::array>(obj)) {
+    return column_from_numpy(name, py::reinterpret_borrow<py::array>(obj));
+  }
+  py::module_ pd = pandas();
+  if (py::isinstance(obj, pd.attr("Series"))) {
+    return column_from_series(name, py::reinterpret_borrow<py::object>(obj));
+  }
+  // Index, Categorical, extension arrays, lists, tuples: pandas infers the type
+  // ([1.0, None] is float64 with NaN, ["a", None] text with a missing value).
+  return column_from_series(name, pd.attr("Series")(obj));
+}
+
+py::object column_to_numpy(const Column& c) {
+  switch (c.dtype()) {
+    case DType::Float64: return buffer_view(c, py::dtype::of<double>());
+    case DType::Int64: {
+      if (c.validity().empty()) return buffer_view(c, py::dtype::of<std::int64_t>());
+      const auto values = c.as_int64();
+      const auto& valid = c.validity();
+      py::array_t<double> out(static_cast<py::ssize_t>(c.size()));
+      double* p = out.mutable_data();
+      for (Index i = 0; i < c.size(); ++i) {
+        p[i] = valid[static_cast<std::size_t>(i)] != 0 ? static_cast<double>(values[i]) : kMissing;
+      }
+      return std::move(out);
+    }
+    case DType::Categorical: return buffer_view(c, py::dtype::of<std::int32_t>());
+    case DType::Timestamp: return buffer_view(c, py::dtype("datetime64[ns]"));
+    case DType::String: return strings_array(c);
+  }
+  CHURN_THROW(TypeMismatch, "column '" << c.name() << "': unknown dtype");
+}
+
+py::object column_to_pandas(const Column& c, bool copy) {
+  switch (c.dtype()) {
+    case DType::Float64:
+    case DType::Timestamp: {
+      py::object a = column_to_numpy(c);
+      return copy ? a.attr("copy")() : a;
+    }
+    case DType::Int64: {
+      py::object values = buffer_view(c, py::dtype::of<std::int64_t>());
+      if (c.validity().empty()) return copy ? values.attr("copy")() : values;
+      values = values.attr("copy")();
+      py::array mask = validity_mask_missing(c);
+      values.attr("__setitem__")(mask, 0);
+      return pandas().attr("arrays").attr("IntegerArray")(values, mask);
+    }
+    case DType::Categorical: {
+      // The codes are copied (small) so the Categorical is writable like any other.
+      py::object codes = buffer_view(c, py::dtype::of<std::int32_t>()).attr("copy")();
+      return pandas()
+          .attr("Categorical")
+          .attr("from_codes")(codes, py::arg("categories") = categories_list(c));
+    }
+    case DType::String: return strings_array(c);
+  }
+  CHURN_THROW(TypeMismatch, "column '" << c.name() << "': unknown dtype");
+}
+
+py::tuple column_state(const Column& c) {
+  py::object values;
+  py::object valid = py::none();
+  py::object categories = py::none();
+  const auto& validity =
+      c.dtype() == DType::Int64 || c.dtype() == DType::String ? c.validity() : kNoValidity;
+  if (!validity.empty()) {
+    valid = py::bytes(reinterpret_cast<const char*>(validity.data()), validity.size());
+  }
+  switch (c.dtype()) {
+    case DType::Float64: values = buffer_view(c, py::dtype::of<double>()).attr("copy")(); break;
+    case DType::Int64:
+    case DType::Timestamp:
+      values = buffer_view(c, py::dtype::of<std::int64_t>()).attr("copy")();
+      break;
+    case DType::Categorical:
+      values = buffer_view(c, py::dtype::of<std::int32_t>()).attr("copy")();
+      categories = categories_list(c);
+      break;
+    case DType::String: {
+      py::list l;
+      for (const auto& s : c.strings()) l.append(to_py_str(s));
+      values = l;
+      break;
+    }
+  }
+  return py::make_tuple(to_py_str(c.name()), dtype_name(c.dtype()), values, valid, categories);
+}
+
+Column column_from_state(const py::handle& state) {
+  CHURN_CHECK(py::isinstance<py::tuple>(state) && py::len(state) == 5, SerializationError,
+              "Table pickle state: expected a column tuple of 5 items, got "
+                  << py::repr(state).cast<std::string>());
+  auto t = py::reinterpret_borrow<py::tuple>(state);
+  const auto name = t[0].cast<std::string>();
+  const DType dtype = dtype_from_name(t[1].cast<std::string>());
+  std::vector<std::uint8_t> valid;
+  if (!t[3].is_none()) {
+    const auto bytes = t[3].cast<std::string>();
+    valid.assign(bytes.begin(), bytes.end());
+  }
+  switch (dtype) {
+    case DType::Float64: return float_column(name, t[2]);
+    case DType::Int64:
+      return Column::from_int64(name, to_vector<std::int64_t>(t[2]), std::move(valid));
+    case DType::Timestamp: return Column::from_timestamp(name, to_vector<std::int64_t>(t[2]));
+    case DType::Categorical:
+      return Column::from_codes(name, to_vector<std::int32_t>(t[2]),
+                                t[4].cast<std::vector<std::string>>());
+    case DType::String:
+      return Column::from_strings(name, t[2].cast<std::vector<std::string>>(), std::move(valid));
+  }
+  CHURN_THROW(SerializationError, "Table pickle state: unknown dtype of column '" << name << "'");
+}
+
+Table table_from_pandas(const py::handle& df) {
+  py::module_ pd = pandas();
+  CHURN_CHECK(py::isinstance(df, pd.attr("DataFrame")), TypeMismatch,
+              "Table.from_pandas(): expected a pandas.DataFrame, got " << type_name(df));
+  std::vector<Column> columns;
+  for (const auto& item : df.attr("items")()) {
+    auto pair = item.cast<py::tuple>();
+    columns.push_back(column_from_object(to_std_string(pair[0]), pair[1]));
+  }
+  return Table(std::move(columns));
+}
+
+py::object table_to_pandas(const Table& t, bool copy) {
+  py::module_ pd = pandas();
+  py::dict data;
+  for (const auto& c : t.columns()) data[to_py_str(c.name())] = column_to_pandas(c, copy);
+  py::object index = pd.attr("RangeIndex")(t.num_rows());
+  return pd.attr("DataFrame")(data, py::arg("index") = index, py::arg("copy") = false);
+}
+
+Table as_table(const py::handle& obj, const char* caller) {
+  if (py::isinstance<Table>(obj)) return obj.cast<Table>();
+  if (py::isinstance(obj, pandas().attr("DataFrame"))) return table_from_pandas(obj);
+  CHURN_THROW(TypeMismatch,
+              caller << ": expected a churnlib.Table or pandas.DataFrame, got " << type_name(obj));
+}
+
+std::int64_t to_nanos(const py::handle& obj, const char* what) {
+  if (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())) return obj.cast<std::int64_t>();
+  py::module_ pd = pandas();
+  py::object ts;
+  try {
+    ts = pd.attr("Timestamp")(obj);
+  } catch (const py::error_already_set& e) {
+    CHURN_THROW(InvalidArgument, what << ": cannot read " << py::repr(obj).cast<std::string>()
+                                      << " as a timestamp (" << e.what() << ")");
+  }
+  CHURN_CHECK(!pd.attr("isna")(ts).cast<bool>(), InvalidArgument,
+              what << ": expected a timestamp, got NaT");
+  return ts.attr("value").cast<std::int64_t>();
+}
+
+}  // namespace churn::python

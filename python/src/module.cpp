@@ -1,0 +1,9 @@
+// The extension module churnlib._core. The package churnlib (python/churnlib/__init__.py)
+// re-exports its public names; users never import _core directly.
+#include "bindings.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "churnlib's compiled core (import churnlib, not churnlib._core).";
+  churn::python::bind_core(m);
+  churn::python::bind_data(m);
+}

@@ -17,9 +17,43 @@
 namespace churn {
 namespace detail {
 
+namespace {
+
+// Clinger's fast path: [sign] digits [. digits] with at most 2^53 as the digit string and at
+// most 22 decimals is m / 10^k with both exact, so one correctly rounded division gives the same
+// double as std::from_chars. Anything else returns false and goes to std::from_chars.
+inline bool parse_simple_decimal(const char* p, const char* e, double& out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  bool negative = false;
+  if (p != e && (*p == '-' || *p == '+')) {
+    negative = *p == '-';
+    ++p;
+  }
+  std::uint64_t m = 0;
+  int digits = 0;
+  int decimals = 0;
+  for (; p != e && static_cast<unsigned>(*p - '0') < 10u && digits < 19; ++p, ++digits)
+    m = m * 10 + static_cast<unsigned>(*p - '0');
+  if (p != e && *p == '.') {
+    ++p;
+    for (; p != e && static_cast<unsigned>(*p - '0') < 10u && digits < 19;
+         ++p, ++digits, ++decimals)
+      m = m * 10 + static_cast<unsigned>(*p - '0');
+  }
+  if (p != e || digits == 0 || m > (std::uint64_t{1} << 53) || decimals > 22) return false;
+  const double v = static_cast<double>(m) / kPow10[decimals];
+  out = negative ? -v : v;
+  return true;
+}
+
+}  // namespace
+
 bool parse_double(std::string_view s, double& out) {
   const char* b = s.data();
   const char* e = b + s.size();
+  if (parse_simple_decimal(b, e, out)) return true;
   if (b != e && *b == '+') {
     ++b;
     if (b == e || *b == '+' || *b == '-') return false;
@@ -142,8 +176,9 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
     c.given = j < spec.types.size() ? spec.types[j] : std::nullopt;
     c.fixed_by_first_chunk = j < spec.fixed_by_first_chunk.size() && spec.fixed_by_first_chunk[j];
     c.persistent = j < spec.dictionaries.size() ? spec.dictionaries[j] : nullptr;
-    if (!c.given || *c.given == DType::Float64) c.f64.resize(n);
-    if (c.given && (*c.given == DType::Int64 || *c.given == DType::Timestamp)) c.i64.resize(n);
+    if (!c.given || *c.given == DType::Float64) resize_large(c.f64, n);
+    if (c.given && (*c.given == DType::Int64 || *c.given == DType::Timestamp))
+      resize_large(c.i64, n);
     if (c.given && *c.given == DType::Int64) c.valid.assign(n, 1);
     if (c.given) c.dtype = *c.given;
   }
@@ -323,17 +358,17 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
       c.dtype = DType::Float64;
     }
     if (c.dtype != DType::Float64) std::vector<double>().swap(c.f64);
-    if (c.dtype == DType::Int64 || c.dtype == DType::Timestamp) c.i64.resize(n);
+    if (c.dtype == DType::Int64 || c.dtype == DType::Timestamp) resize_large(c.i64, n);
     if (c.dtype == DType::Int64) c.valid.assign(n, 1);
   }
   for (auto& c : cols) {
     if (c.dtype == DType::Categorical) {
-      c.codes.resize(n);
+      resize_large(c.codes, n);
       c.local.resize(nb);
       c.remap.resize(nb);
     }
     if (c.dtype == DType::String) {
-      c.strs.resize(n);
+      resize_large(c.strs, n);
       c.valid.assign(n, 1);
     }
   }
@@ -423,7 +458,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
         c.dtype = DType::String;
         std::vector<std::int32_t>().swap(c.codes);
         c.local.clear();
-        c.strs.resize(n);
+        resize_large(c.strs, n);
         c.valid.assign(n, 1);
       } else {
         c.categories.assign(g.keys().begin(), g.keys().end());

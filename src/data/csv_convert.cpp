@@ -156,6 +156,20 @@ bool looks_like_date(std::string_view s) {
   return s.size() >= 10 && s[4] == '-' && s[7] == '-' && s[0] >= '0' && s[0] <= '9';
 }
 
+// parse_timestamp limited to the years int64 nanoseconds can hold (1678..2261): outside them
+// the text is no valid timestamp (and parse_timestamp would overflow).
+std::optional<std::int64_t> parse_ts(std::string_view s) {
+  if (s.size() < 4) return std::nullopt;
+  int year = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = s[static_cast<std::size_t>(i)];
+    if (c < '0' || c > '9') return std::nullopt;
+    year = year * 10 + (c - '0');
+  }
+  if (year < 1678 || year > 2261) return std::nullopt;
+  return parse_timestamp(s);
+}
+
 }  // namespace
 
 Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec& spec) {
@@ -228,7 +242,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
             } else if (is_na(sv)) {
               out[r] = kMissing;
             } else if ((kind == Kind::Empty || kind == Kind::Timestamp) && looks_like_date(sv) &&
-                       parse_timestamp(sv)) {
+                       parse_ts(sv)) {
               kind = Kind::Timestamp;
             } else {
               kind = Kind::Text;
@@ -287,7 +301,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
                 out[r] = kNaT;
                 continue;
               }
-              const auto ts = parse_timestamp(sv);
+              const auto ts = parse_ts(sv);
               if (!ts) {
                 fail(r, fr, sv);
                 return;
@@ -319,7 +333,8 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
     std::ostringstream why;
     if (t == DType::Timestamp)
       why << "invalid date '" << first->error.text
-          << "' in a timestamp column (expected ISO 8601: YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM])";
+          << "' in a timestamp column (expected ISO 8601: YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM], "
+             "years 1678 to 2261)";
     else
       why << "cannot read '" << first->error.text << "' as " << dtype_name(t);
     if (c.fixed_by_first_chunk)
@@ -399,7 +414,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
           c.valid[i] = 0;
         }
       } else if (inferred_ts) {
-        const auto ts = is_na(sv) ? std::nullopt : parse_timestamp(sv);
+        const auto ts = is_na(sv) ? std::nullopt : parse_ts(sv);
         c.i64[i] = ts ? *ts : kNaT;
       } else if (c.dtype == DType::Categorical) {
         if (is_na(sv)) {

@@ -594,6 +594,12 @@ BOOST_AUTO_TEST_CASE(invalid_date_in_a_timestamp_column_is_a_parse_error) {
   BOOST_TEST(contains(msg, "line 3"), msg);
   BOOST_TEST(contains(msg, "column 'd' (2)"), msg);
   BOOST_TEST(contains(msg, "2023-02-30"), msg);
+  // Years outside int64 nanoseconds (1678..2261) are invalid too, not an overflow.
+  const std::string far = exact_throw<churn::ParseError>(
+      [&] { churn::parse_csv("id,d\n1,2023-02-28\n2,1017-01-01\n", o); });
+  BOOST_TEST(contains(far, "line 3"), far);
+  BOOST_TEST(churn::parse_csv("d\n1017-01-01\n2023-02-28\n").column("d").value_string(0) ==
+             "1017-01-01");
   // Without a given type the column is simply not a timestamp column.
   BOOST_TEST(
       (churn::parse_csv("d\n2023-02-28\n2023-02-30\n").column("d").dtype() == DType::String));
@@ -675,6 +681,51 @@ BOOST_AUTO_TEST_CASE(quote_inside_unquoted_field_survives_block_splitting) {
       BOOST_TEST(t.column("v").strings()[13] == "q,\n13");
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(many_categories_keep_first_appearance_order) {
+  // 300 levels: the dictionaries outgrow the linear scan and switch to hashing.
+  churn::Rng rng(77);
+  std::string text = "level,x\n";
+  std::vector<std::string> values;
+  for (int i = 0; i < 20000; ++i) {
+    values.push_back("L" + std::to_string(rng.uniform_int(300)));
+    text += values.back() + "," + std::to_string(i) + "\n";
+  }
+  const Column expected = Column::from_strings_categorical("level", values);
+  BOOST_REQUIRE_EQUAL(expected.categories().size(), 300u);
+  const BlockBytes bb(4096);
+  for (int threads : {1, 2, 4}) {
+    const Table t = churn::parse_csv(text, with_threads(threads));
+    const Column& c = t.column("level");
+    BOOST_REQUIRE((c.dtype() == DType::Categorical));
+    BOOST_TEST(c.categories() == expected.categories(), "threads " << threads);
+    BOOST_TEST((c.codes() == expected.codes()), "threads " << threads);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(string_dict_codes_follow_insertion_order) {
+  churn::detail::StringDict d;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; ++i) keys.push_back("key-" + std::to_string(i * 7919 % 1000));
+  for (int i = 0; i < 1000; ++i) {
+    std::string tmp = keys[static_cast<std::size_t>(i)];
+    BOOST_TEST(d.insert(tmp, /*copy=*/true) == i);
+    tmp.assign(tmp.size(), '#');  // the dictionary holds its own copy
+  }
+  BOOST_TEST(d.size() == 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    BOOST_TEST(d.find(keys[static_cast<std::size_t>(i)]) == i);
+    BOOST_TEST(d.insert(keys[static_cast<std::size_t>(i)], false) == i);
+    BOOST_TEST(d.keys()[static_cast<std::size_t>(i)] == keys[static_cast<std::size_t>(i)]);
+  }
+  BOOST_TEST(d.find("key-1000") == -1);
+  BOOST_TEST(d.find("") == -1);
+  d.clear();
+  BOOST_TEST(d.size() == 0u);
+  BOOST_TEST(d.find("key-0") == -1);
+  BOOST_TEST(d.insert("", false) == 0);
+  BOOST_TEST(d.find("") == 0);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -15,7 +15,28 @@
 ///
 /// Errors: a bad field (an unterminated quote, a ragged row, text in a numeric column, an
 /// invalid date) raises `ParseError` whose message names the file, the 1-based line, the
-/// column (name and 1-based position) and the text found.
+/// column (name and 1-based position) and the text found. When several fields are bad, the first
+/// in file order is reported, whatever the thread count.
+///
+/// Details of the dialect:
+/// - Lines holding only spaces, tabs or '\r' are skipped (they still count for line numbers).
+/// - A quote opens a quoted field only at the start of a field (after blanks when `trim`); a
+///   quote inside an unquoted field is literal (`5'3"`); text after a closing quote is kept
+///   (`"ab"cd` reads as `abcd`), as pandas and Python's csv module do.
+/// - Quoted fields are never trimmed; the NA tokens and the empty field are missing whether
+///   quoted or not.
+/// - Numbers: what `std::from_chars` accepts (no locale, exact rounding), plus a leading '+';
+///   `inf`/`nan` are numbers; overflow gives +-inf. Int64: decimal integers only.
+/// - Timestamps: ISO 8601 as `parse_timestamp`, years 1678 to 2261 (the int64 nanosecond range).
+/// - Repeated header names get a suffix (`x`, `x.1`, `x.2`); an empty name becomes `column_<j>`.
+/// - `usecols` keeps the columns in file order.
+///
+/// Performance: read_csv maps the file into memory (the file must not be truncated while it is
+/// read), finds row boundaries from quote parity in parallel (verified while tokenising, so a
+/// literal quote in an unquoted field cannot misplace them), tokenises blocks of rows in
+/// parallel into an 8-byte-per-field index, then infers and converts (column, block) pieces in
+/// parallel. Results, categorical code order (first appearance in the file) and error messages
+/// do not depend on `n_threads`.
 
 #include <functional>  // std::function
 #include <map>         // std::map
@@ -82,6 +103,13 @@ Table parse_csv(std::string_view text, const CsvOptions& options = {});
 
 /// Reads a CSV file in chunks of about `chunk_bytes` bytes of text (always whole rows), so a
 /// file larger than memory can be processed; every chunk has the same columns and types.
+///
+/// The first chunk fixes the types of the columns not in `column_types` (including categorical
+/// versus string); a later value that does not fit raises `ParseError` naming its line in the
+/// whole file and suggesting `column_types`. Categorical dictionaries only grow, so a code means
+/// the same category in every chunk, and `Table::concat` of all chunks equals `read_csv` of the
+/// file when the first chunk infers the same types as the whole file (pass `column_types` to be
+/// sure). A row longer than `chunk_bytes` makes a larger chunk.
 /// @code
 /// churn::CsvChunkReader reader("events.csv", {}, 64 << 20);
 /// while (auto chunk = reader.next()) process(*chunk);
@@ -122,7 +150,9 @@ struct CsvWriteOptions {
 /// Writes a table as CSV: float64 in shortest round-trip form, timestamps in ISO 8601, fields
 /// quoted when they contain the delimiter, a quote, a newline or leading/trailing spaces. The
 /// file is written to a temporary name and renamed into place: on any failure the target is
-/// left untouched.
+/// left untouched. read_csv gives the table back (floats bit-identical), except that empty
+/// strings and text equal to an NA token are read as missing, and inferred types may differ
+/// (e.g. a string column of digits): pass `column_types` for those.
 /// @throws IOError if the file cannot be written.
 void write_csv(const Table& table, const std::string& path, const CsvWriteOptions& options = {});
 

@@ -31,18 +31,23 @@ inline bool parse_simple_decimal(const char* p, const char* e, double& out) {
     negative = *p == '-';
     ++p;
   }
+  // At most 19 digits and a point: m cannot overflow, and no per-digit count is needed.
+  if (e - p > 20 || p == e) return false;
   std::uint64_t m = 0;
-  int digits = 0;
-  int decimals = 0;
-  for (; p != e && static_cast<unsigned>(*p - '0') < 10u && digits < 19; ++p, ++digits)
-    m = m * 10 + static_cast<unsigned>(*p - '0');
-  if (p != e && *p == '.') {
-    ++p;
-    for (; p != e && static_cast<unsigned>(*p - '0') < 10u && digits < 19;
-         ++p, ++digits, ++decimals)
-      m = m * 10 + static_cast<unsigned>(*p - '0');
+  const char* q = p;
+  for (; q != e && static_cast<unsigned char>(*q - '0') < 10u; ++q)
+    m = m * 10 + static_cast<unsigned char>(*q - '0');
+  const char* digits_end = q;
+  long decimals = 0;
+  if (q != e && *q == '.') {
+    const char* frac = ++q;
+    for (; q != e && static_cast<unsigned char>(*q - '0') < 10u; ++q)
+      m = m * 10 + static_cast<unsigned char>(*q - '0');
+    decimals = q - frac;
   }
-  if (p != e || digits == 0 || m > (std::uint64_t{1} << 53) || decimals > 22) return false;
+  const long digits = (digits_end - p) + decimals;
+  if (q != e || digits == 0 || digits > 19 || m > (std::uint64_t{1} << 53) || decimals > 22)
+    return false;
   const double v = static_cast<double>(m) / kPow10[decimals];
   out = negative ? -v : v;
   return true;
@@ -228,7 +233,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
             double v = 0;
             if (sv.empty()) {
               out[r] = kMissing;
-            } else if (kind != Kind::Timestamp && parse_double(sv, v)) {
+            } else if (kind != Kind::Timestamp && !looks_like_date(sv) && parse_double(sv, v)) {
               if (std::isnan(v) && is_na(sv)) {
                 out[r] = kMissing;
                 continue;

@@ -84,6 +84,18 @@ inline std::size_t find_field_end(const char* s, std::size_t p, std::size_t n, c
   return p;
 }
 
+// Occurrences of `c` in [p, end): memchr jumps over the (usually long) runs without it.
+std::size_t count_char(const char* p, const char* end, char c) {
+  std::size_t count = 0;
+  while (p < end) {
+    const void* hit = std::memchr(p, c, static_cast<std::size_t>(end - p));
+    if (hit == nullptr) break;
+    ++count;
+    p = static_cast<const char*>(hit) + 1;
+  }
+  return count;
+}
+
 enum class RowStatus : std::uint8_t { Ok, Incomplete, Unterminated };
 
 struct RowResult {
@@ -362,8 +374,8 @@ char sniff_delimiter(std::string_view text, char quote) {
   return best < 0 ? ',' : kCandidates[static_cast<std::size_t>(best)];
 }
 
-std::string_view field_text(const char* block_base, FieldRef f, const Dialect& d,
-                            std::string& scratch) {
+std::string_view decode_field(const char* block_base, FieldRef f, const Dialect& d,
+                              std::string& scratch) {
   const char* p = block_base + f.offset;
   const std::size_t len = f.len_flags & kFieldLenMask;
   if ((f.len_flags & (kFieldEscaped | kFieldComplex)) == 0) return {p, len};
@@ -529,7 +541,7 @@ Tokenized tokenize(std::string_view text, const CsvHeader& header, bool at_eof, 
         const std::size_t lo = begin + static_cast<std::size_t>(k) * bb;
         const std::size_t hi = std::min(n, lo + bb);
         odd[static_cast<std::size_t>(k)] =
-            static_cast<std::uint8_t>(std::count(s + lo, s + hi, header.dialect.quote) & 1);
+            static_cast<std::uint8_t>(count_char(s + lo, s + hi, header.dialect.quote) & 1);
       });
     }
     std::vector<std::uint8_t> in_quote(static_cast<std::size_t>(n_grid), 0);

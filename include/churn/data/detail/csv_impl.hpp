@@ -120,9 +120,17 @@ std::vector<Index> row_lines(const Tokenized& tok, int n_threads);
 /// 1-based line of byte `pos` of `tok.text`.
 Index line_of(const Tokenized& tok, std::size_t pos);
 
+/// Decodes a quoted field with escapes or text after its closing quote into `scratch`.
+std::string_view decode_field(const char* block_base, FieldRef f, const Dialect& d,
+                              std::string& scratch);
+
 /// The text of a field (decoded into `scratch` when quoted with escapes).
-std::string_view field_text(const char* block_base, FieldRef f, const Dialect& d,
-                            std::string& scratch);
+inline std::string_view field_text(const char* block_base, FieldRef f, const Dialect& d,
+                                   std::string& scratch) {
+  if ((f.len_flags & (kFieldEscaped | kFieldComplex)) == 0)
+    return {block_base + f.offset, f.len_flags & kFieldLenMask};
+  return decode_field(block_base, f, d, scratch);
+}
 
 /// Shortens `text` for an error message.
 std::string excerpt(std::string_view text, std::size_t max_len = 60);

@@ -1143,8 +1143,8 @@ Table or pandas.DataFrame
 
 void bind_data(py::module_& m) {
   bind_table(m);
+  bind_schema(m);  // before bind_csv: read_csv's signature names Schema
   bind_csv(m);
-  bind_schema(m);
   bind_summary(m);
   bind_synthetic(m);
 }

@@ -216,18 +216,20 @@ void tokenize_block(const char* s, std::size_t n, std::size_t begin, std::size_t
   const int* slot = h.slot.data();
   const Dialect& d = h.dialect;
   std::size_t p = begin;
+  std::size_t used = 0;  // entries of b.fields in use (it grows ahead in large steps)
+  auto finish = [&](std::size_t end) {
+    b.fields.resize(used);
+    b.end = end;
+  };
   while (p < limit) {
     bool rest_blank = false;
     p = skip_blank_lines(s, n, p, d.delimiter, rest_blank);
-    if (rest_blank) {
-      b.end = at_eof ? n : p;
-      return;
-    }
+    if (rest_blank) return finish(at_eof ? n : p);
     if (p >= limit) break;
     const std::size_t row_start = p;
-    const std::size_t base = b.fields.size();
-    b.fields.resize(base + n_kept);
-    FieldRef* out = b.fields.data() + base;
+    if (used + n_kept > b.fields.size())
+      b.fields.resize(std::max({used + n_kept, 2 * b.fields.size(), 64 * n_kept}));
+    FieldRef* out = b.fields.data() + used;
     bool too_long = false;
     const RowResult r =
         parse_row(s, n, row_start, d, at_eof,
@@ -241,58 +243,54 @@ void tokenize_block(const char* s, std::size_t n, std::size_t begin, std::size_t
                       }
                     }
                   });
-    if (r.status == RowStatus::Incomplete) {
-      b.fields.resize(base);
-      b.end = row_start;
-      return;
-    }
+    if (r.status == RowStatus::Incomplete) return finish(row_start);
     const std::size_t row_end = r.status == RowStatus::Ok ? r.next : n;
-    std::size_t text_end = row_end;
-    while (text_end > row_start && (s[text_end - 1] == '\n' || s[text_end - 1] == '\r')) --text_end;
-    if (r.status == RowStatus::Unterminated) {
-      b.fields.resize(base);
-      b.error = TokenError{r.bad_pos, r.n_fields,
-                           "unterminated quoted field (no closing quote before the end of the "
-                           "text)",
-                           excerpt(std::string_view(s + r.bad_pos, n - r.bad_pos))};
-      return;
-    }
-    if (r.n_fields != n_cols) {
-      b.fields.resize(base);
+    if (r.status != RowStatus::Ok || r.n_fields != n_cols || too_long ||
+        row_end - begin > std::numeric_limits<std::uint32_t>::max()) {
+      finish(row_start);
+      std::size_t text_end = row_end;
+      while (text_end > row_start && (s[text_end - 1] == '\n' || s[text_end - 1] == '\r'))
+        --text_end;
       const std::string row_text =
           excerpt(std::string_view(s + row_start, text_end - row_start), 120);
-      if (r.n_fields > n_cols)
+      if (r.status == RowStatus::Unterminated)
+        b.error = TokenError{r.bad_pos, r.n_fields,
+                             "unterminated quoted field (no closing quote before the end of the "
+                             "text)",
+                             excerpt(std::string_view(s + r.bad_pos, n - r.bad_pos))};
+      else if (r.n_fields > n_cols)
         b.error = TokenError{row_start, n_cols,
                              "ragged row: " + std::to_string(r.n_fields) + " fields, expected " +
                                  std::to_string(n_cols) + " (too many fields)",
                              row_text};
-      else
+      else if (r.n_fields < n_cols)
         b.error = TokenError{row_start, r.n_fields,
                              "ragged row: " + std::to_string(r.n_fields) + " fields, expected " +
                                  std::to_string(n_cols) + " (missing field)",
                              row_text};
+      else
+        b.error = TokenError{row_start, -1, "row or field too long (limit 1 GiB per field)",
+                             excerpt(row_text)};
       return;
     }
-    if (too_long || row_end - begin > std::numeric_limits<std::uint32_t>::max()) {
-      b.fields.resize(base);
-      b.error = TokenError{row_start, -1, "row or field too long (limit 1 GiB per field)",
-                           excerpt(std::string_view(s + row_start, text_end - row_start))};
-      return;
-    }
+    used += n_kept;
     b.row_offsets.push_back(static_cast<std::uint32_t>(row_start - begin));
     ++b.n_rows;
     p = row_end;
     if (b.n_rows == 64 && limit > p) {
-      // Reserve the index once for the rows expected in the block (+10%).
+      // Size the index once for the rows expected in the block (+10%).
       const double per_row = static_cast<double>(p - begin) / 64.0;
       const auto expect =
           static_cast<std::size_t>(static_cast<double>(limit - begin) / per_row * 1.1) + 16;
-      b.fields.reserve(expect * n_kept);
-      advise_huge_pages(b.fields.data(), b.fields.capacity() * sizeof(FieldRef));
+      if (expect * n_kept > b.fields.size()) {
+        b.fields.reserve(expect * n_kept);
+        advise_huge_pages(b.fields.data(), b.fields.capacity() * sizeof(FieldRef));
+        b.fields.resize(expect * n_kept);
+      }
       b.row_offsets.reserve(expect);
     }
   }
-  b.end = p;
+  finish(p);
 }
 
 // The first offset after `pos` that starts a row, assuming `in_quote` at `pos` and quote parity.

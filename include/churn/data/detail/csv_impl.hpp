@@ -17,6 +17,7 @@
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <utility>      // std::forward
 #include <vector>       // std::vector
 
 #include "churn/data/csv.hpp"
@@ -42,6 +43,27 @@ struct FieldRef {
   std::uint32_t len_flags;
 };
 
+/// An allocator whose `resize` leaves new trivial elements uninitialised (no memset of the
+/// field index, which is written right after).
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  UninitAllocator() = default;
+  template <class U>
+  UninitAllocator(const UninitAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 /// The dialect of a CSV text once the delimiter is known.
 struct Dialect {
   char delimiter = ',';
@@ -60,11 +82,11 @@ struct TokenError {
 
 /// A run of whole rows tokenised by one task.
 struct TokenBlock {
-  std::size_t begin = 0;                   ///< absolute offset of the first row
-  std::size_t end = 0;                     ///< absolute offset just past the last complete row
-  Index row0 = 0;                          ///< global index of the first row
-  Index n_rows = 0;                        ///< rows in the block
-  std::vector<FieldRef> fields;            ///< n_rows x n_kept, row-major
+  std::size_t begin = 0;  ///< absolute offset of the first row
+  std::size_t end = 0;    ///< absolute offset just past the last complete row
+  Index row0 = 0;         ///< global index of the first row
+  Index n_rows = 0;       ///< rows in the block
+  std::vector<FieldRef, UninitAllocator<FieldRef>> fields;  ///< n_rows x n_kept, row-major
   std::vector<std::uint32_t> row_offsets;  ///< start of each row, relative to begin
   std::optional<TokenError> error;         ///< first malformed row, if any
 };

@@ -58,7 +58,7 @@ declare -A pymods=(
   [pandas]="pandas"
   [pytest]="pytest"
   [scikit_build_core]="scikit-build-core>=0.8"
-  [pybind11]="pybind11>=2.10"
+  [pybind11]="pybind11>=2.12"
   [sklearn]="scikit-learn"
   [pyarrow]="pyarrow"
 )

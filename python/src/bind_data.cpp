@@ -1098,8 +1098,17 @@ Table or pandas.DataFrame
   m.def(
       "make_events",
       [](Index n_customers, double events_per_customer, std::uint64_t seed, const py::object& start,
-         const py::object& end, int n_threads, bool as_pandas) -> py::object {
+         const py::object& end, const py::object& churned, int n_threads,
+         bool as_pandas) -> py::object {
         synthetic::EventOptions o;
+        if (!churned.is_none()) {
+          auto flags =
+              py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>(churned);
+          CHURN_CHECK(flags.ndim() == 1, InvalidArgument,
+                      "make_events(): churned must be one-dimensional, got " << flags.ndim()
+                                                                             << " dimensions");
+          o.churned.assign(flags.data(), flags.data() + flags.size());
+        }
         o.n_customers = n_customers;
         o.events_per_customer = events_per_customer;
         o.seed = seed;
@@ -1116,7 +1125,8 @@ Table or pandas.DataFrame
       },
       py::arg("n_customers") = 10000, py::arg("events_per_customer") = 20.0, py::arg("seed") = 42,
       py::kw_only(), py::arg("start") = py::none(), py::arg("end") = py::none(),
-      py::arg("n_threads") = 0, py::arg("as_pandas") = false, R"doc(
+      py::arg("churned") = py::none(), py::arg("n_threads") = 0, py::arg("as_pandas") = false,
+      R"doc(
 A synthetic event log (customer_id, timestamp, event_type, amount), unsorted in time, whose
 customer ids match ``make_customers``.
 
@@ -1127,6 +1137,9 @@ events_per_customer : float, default 20.0
 seed : int, default 42
 start, end : timestamp-like, optional
     Events fall in [start, end) (default 2024-01-01 to 2024-07-01).
+churned : array-like of 0/1, optional
+    One flag per customer (e.g. ``make_customers(...)["churned"]``): flagged customers' activity
+    fades out before ``end``. When omitted, a random ~20% of customers fade.
 n_threads : int, default 0
 as_pandas : bool, default False
 
@@ -1136,7 +1149,8 @@ Table or pandas.DataFrame
 )doc");
 
   m.def("customer_id", &synthetic::customer_id, py::arg("i"),
-        "The id make_customers and make_events give customer ``i`` (0-based): 'C' + 7 digits.");
+        "The id make_customers and make_events give customer ``i`` (0-based): 'C' + (i + 1) in 7 "
+        "digits.");
 }
 
 }  // namespace

@@ -461,11 +461,13 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
               : std::numeric_limits<double>::infinity();
       const std::size_t before = g.size();
       for (std::size_t b = 0; b < nb && !too_many; ++b) {
-        const auto& keys = c.local[b].keys();
+        const StringDict& local = c.local[b];
+        const auto& keys = local.keys();
         auto& remap = c.remap[b];
         remap.resize(keys.size());
         for (std::size_t k = 0; k < keys.size(); ++k) {
-          remap[k] = g.insert(keys[k], copy);
+          const std::uint64_t key_hash = local.hash_of(k);
+          remap[k] = g.insert(keys[k], copy, &key_hash);
           if (static_cast<double>(g.size()) > limit) {
             too_many = true;
             break;

@@ -684,7 +684,7 @@ std::int32_t StringDict::find(std::string_view key) const {
   }
 }
 
-std::int32_t StringDict::insert(std::string_view key, bool copy) {
+std::int32_t StringDict::insert(std::string_view key, bool copy, const std::uint64_t* hash) {
   std::size_t slot = 0;
   std::uint64_t h = 0;
   if (slots_.empty()) {
@@ -693,7 +693,7 @@ std::int32_t StringDict::insert(std::string_view key, bool copy) {
     for (std::size_t c = 0; c < n; ++c)
       if (keys[c].size() == key.size() && keys[c] == key) return static_cast<std::int32_t>(c);
   } else {
-    h = hash_bytes(key);
+    h = hash != nullptr ? *hash : hash_bytes(key);
     const std::size_t mask = slots_.size() - 1;
     for (slot = h & mask;; slot = (slot + 1) & mask) {
       const std::uint64_t e = slots_[slot];
@@ -711,6 +711,7 @@ std::int32_t StringDict::insert(std::string_view key, bool copy) {
   }
   keys_.push_back(key);
   if (!slots_.empty()) {
+    hashes_.push_back(h);
     slots_[slot] = ((h >> 32) << 32) | static_cast<std::uint64_t>(code + 1);
     if (keys_.size() * 2 > slots_.size()) rebuild(slots_.size() * 2);
   } else if (keys_.size() > kSmall) {
@@ -722,8 +723,10 @@ std::int32_t StringDict::insert(std::string_view key, bool copy) {
 void StringDict::rebuild(std::size_t n_slots) {
   slots_.assign(n_slots, 0);
   const std::size_t mask = n_slots - 1;
+  for (std::size_t c = hashes_.size(); c < keys_.size(); ++c)
+    hashes_.push_back(hash_bytes(keys_[c]));
   for (std::size_t c = 0; c < keys_.size(); ++c) {
-    const std::uint64_t h = hash_bytes(keys_[c]);
+    const std::uint64_t h = hashes_[c];
     std::size_t i = h & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = ((h >> 32) << 32) | static_cast<std::uint64_t>(c + 1);
@@ -733,6 +736,7 @@ void StringDict::rebuild(std::size_t n_slots) {
 void StringDict::clear() {
   slots_.clear();
   keys_.clear();
+  hashes_.clear();
   owned_.clear();
 }
 

@@ -175,11 +175,20 @@ void resize_large(std::vector<T>& v, std::size_t n) {
 // Dictionaries
 // ------------------------------------------------------------------------------------------
 
+/// 64-bit hash of a string.
+std::uint64_t hash_bytes(std::string_view s);
+
 /// An insertion-ordered hash set of strings (open addressing): value -> code.
 class StringDict {
  public:
   /// The code of `key`, inserting it (copied into owned storage when `copy`) when new.
-  std::int32_t insert(std::string_view key, bool copy);
+  std::int32_t insert(std::string_view key, bool copy) { return insert(key, copy, nullptr); }
+  /// As insert(key, copy), with `hash_bytes(key)` already known (`*hash`) when not null.
+  std::int32_t insert(std::string_view key, bool copy, const std::uint64_t* hash);
+  /// hash_bytes of the key with code `code` (stored once the dictionary hashes).
+  std::uint64_t hash_of(std::size_t code) const {
+    return code < hashes_.size() ? hashes_[code] : hash_bytes(keys_[code]);
+  }
   /// The code of `key`, or -1.
   std::int32_t find(std::string_view key) const;
   /// Number of distinct keys.
@@ -194,11 +203,9 @@ class StringDict {
   void rebuild(std::size_t n_slots);
   std::vector<std::uint64_t> slots_;  // empty while size() <= kSmall
   std::vector<std::string_view> keys_;
+  std::vector<std::uint64_t> hashes_;  // per key, once slots_ is in use
   std::deque<std::string> owned_;
 };
-
-/// 64-bit hash of a string.
-std::uint64_t hash_bytes(std::string_view s);
 
 // ------------------------------------------------------------------------------------------
 // Conversion

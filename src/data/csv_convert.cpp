@@ -53,6 +53,12 @@ inline bool parse_simple_decimal(const char* p, const char* e, double& out) {
   return true;
 }
 
+// parse_double with the fast path inlined at the call site.
+inline bool parse_number(std::string_view s, double& out) {
+  if (__builtin_expect(parse_simple_decimal(s.data(), s.data() + s.size(), out), 1)) return true;
+  return parse_double(s, out);
+}
+
 }  // namespace
 
 bool parse_double(std::string_view s, double& out) {
@@ -94,20 +100,24 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
 
 namespace {
 
-// NA-like tokens: a fast first-byte / length filter, then exact comparison.
+// NA-like tokens: a (first byte, length) filter, then exact comparison.
 class NaMatcher {
  public:
   explicit NaMatcher(const std::vector<std::string>& tokens) {
     for (const auto& t : tokens) {
       if (t.empty()) continue;
       tokens_.push_back(t);
-      first_[static_cast<unsigned char>(t[0])] = true;
-      max_len_ = std::max(max_len_, t.size());
+      if (t.size() < 32)
+        lengths_[static_cast<unsigned char>(t[0])] |= std::uint32_t{1} << t.size();
+      else
+        long_tokens_ = true;
     }
   }
   bool operator()(std::string_view s) const {
     if (s.empty()) return true;
-    if (s.size() > max_len_ || !first_[static_cast<unsigned char>(s[0])]) return false;
+    if (s.size() < 32 && !long_tokens_ &&
+        ((lengths_[static_cast<unsigned char>(s[0])] >> s.size()) & 1u) == 0)
+      return false;
     for (const auto& t : tokens_)
       if (t == s) return true;
     return false;
@@ -115,8 +125,8 @@ class NaMatcher {
 
  private:
   std::vector<std::string> tokens_;
-  bool first_[256] = {};
-  std::size_t max_len_ = 0;
+  std::uint32_t lengths_[256] = {};  // per first byte: bit k set when a token has length k
+  bool long_tokens_ = false;
 };
 
 // What the fields of one (column, block) look like.
@@ -233,7 +243,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
             double v = 0;
             if (sv.empty()) {
               out[r] = kMissing;
-            } else if (kind != Kind::Timestamp && !looks_like_date(sv) && parse_double(sv, v)) {
+            } else if (kind != Kind::Timestamp && !looks_like_date(sv) && parse_number(sv, v)) {
               if (std::isnan(v) && is_na(sv)) {
                 out[r] = kMissing;
                 continue;
@@ -267,7 +277,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
               double v = 0;
               if (sv.empty()) {
                 out[r] = kMissing;
-              } else if (parse_double(sv, v)) {
+              } else if (parse_number(sv, v)) {
                 out[r] = v;
               } else if (is_na(sv)) {
                 out[r] = kMissing;

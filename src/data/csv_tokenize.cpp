@@ -59,7 +59,8 @@ std::string excerpt(std::string_view text, std::size_t max_len) {
 namespace {
 
 inline bool is_blank(char c, char delim) {
-  return (c == ' ' || c == '\t') && c != delim;
+  // Most bytes are above ' ': one compare rejects them.
+  return static_cast<unsigned char>(c) <= ' ' && (c == ' ' || c == '\t') && c != delim;
 }
 
 // Offset of the first `delim` or '\n' at or after `p` (n when none): 8 bytes at a time.
@@ -665,6 +666,19 @@ std::uint64_t hash_bytes(std::string_view s) {
   return h;
 }
 
+// Byte equality of short strings without a call to memcmp.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    std::uint64_t x = 0, y = 0;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; ++a, ++b, --n)
+    if (*a != *b) return false;
+  return true;
+}
+
 // Slots hold (hash >> 32) << 32 | (code + 1); 0 is empty. Up to kSmall keys there is no table:
 // a linear scan is faster than hashing for the few levels of a typical categorical column.
 
@@ -691,7 +705,8 @@ std::int32_t StringDict::insert(std::string_view key, bool copy, const std::uint
     const std::size_t n = keys_.size();
     const std::string_view* keys = keys_.data();
     for (std::size_t c = 0; c < n; ++c)
-      if (keys[c].size() == key.size() && keys[c] == key) return static_cast<std::int32_t>(c);
+      if (keys[c].size() == key.size() && same_bytes(keys[c].data(), key.data(), key.size()))
+        return static_cast<std::int32_t>(c);
   } else {
     h = hash != nullptr ? *hash : hash_bytes(key);
     const std::size_t mask = slots_.size() - 1;

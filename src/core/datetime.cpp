@@ -64,9 +64,13 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s) {
   if (month < 1 || month > 12 || day < 1 ||
       day > static_cast<std::int64_t>(days_in_month(year, static_cast<unsigned>(month))))
     return std::nullopt;
-  std::int64_t ns =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-      kNanosPerDay;
+  // Years 1678..2261 always fit int64 nanoseconds (pandas' Timestamp range is 1677-09-21 ..
+  // 2262-04-11); dates outside are rejected rather than overflowing.
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(
+          days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)),
+          kNanosPerDay, &ns))
+    return std::nullopt;
   if (p == s.size()) return ns;
   if (s[p] != 'T' && s[p] != ' ') return std::nullopt;
   ++p;
@@ -89,11 +93,12 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s) {
       }
       if (digits == 0) return std::nullopt;
       for (int i = digits; i < 9; ++i) frac *= 10;
-      ns += frac;
+      if (__builtin_add_overflow(ns, frac, &ns)) return std::nullopt;
     }
   }
   if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
-  ns += ((hh * 60 + mm) * 60 + ss) * kNanosPerSecond;
+  if (__builtin_add_overflow(ns, ((hh * 60 + mm) * 60 + ss) * kNanosPerSecond, &ns))
+    return std::nullopt;
   if (p == s.size()) return ns;
   if (s[p] == 'Z' && p + 1 == s.size()) return ns;
   if (s[p] == '+' || s[p] == '-') {
@@ -103,7 +108,10 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s) {
     if (!read_digits(s, p, 2, oh)) return std::nullopt;
     if (p < s.size() && s[p] == ':') ++p;
     if (!read_digits(s, p, 2, om) || p != s.size() || oh > 23 || om > 59) return std::nullopt;
-    return ns - sign * (oh * 60 + om) * 60 * kNanosPerSecond;
+    std::int64_t utc = 0;
+    if (__builtin_sub_overflow(ns, sign * (oh * 60 + om) * 60 * kNanosPerSecond, &utc))
+      return std::nullopt;
+    return utc;
   }
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
 #include <string>
 
 #include "churn/core/datetime.hpp"
@@ -37,6 +38,19 @@ BOOST_AUTO_TEST_CASE(reject_invalid_text) {
        {"", "2024", "2024-13-01", "2023-02-29", "2024-02-30", "2024-1-01", "2024-01-01T",
         "2024-01-01T25:00", "2024-01-01x", "abc", "2024-01-01T10:00:00.", "2024-01-01T10:00+2"})
     BOOST_TEST(!churn::parse_timestamp(bad).has_value(), bad);
+}
+
+BOOST_AUTO_TEST_CASE(dates_outside_int64_nanoseconds_are_rejected_not_overflowed) {
+  // int64 nanoseconds cover 1677-09-21T00:12:43.145224192 .. 2262-04-11T23:47:16.854775807
+  BOOST_TEST(!churn::parse_timestamp("1017-01-01").has_value());
+  BOOST_TEST(!churn::parse_timestamp("9999-12-31").has_value());
+  BOOST_TEST(!churn::parse_timestamp("2262-04-12").has_value());
+  BOOST_TEST(!churn::parse_timestamp("1677-09-21T00:00:00").has_value());
+  BOOST_TEST(!churn::parse_timestamp("2262-04-11T23:59:59").has_value());
+  BOOST_TEST(churn::parse_timestamp("2262-04-11").has_value());
+  BOOST_TEST(churn::parse_timestamp("1677-09-22").has_value());
+  BOOST_TEST(*churn::parse_timestamp("2262-04-11T23:47:16.854775807") ==
+             std::numeric_limits<std::int64_t>::max());
 }
 
 BOOST_AUTO_TEST_CASE(format_round_trips) {

@@ -36,8 +36,7 @@ namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string testdata(const std::string& name) {
-  // CHURN_TEST_DATA_DIR is tests/data (the test sources); fixtures live in tests/testdata.
-  return std::string(CHURN_TEST_DATA_DIR) + "/../testdata/" + name;
+  return std::string(CHURN_TEST_DATA_DIR) + "/" + name;
 }
 
 // A scratch folder removed at the end of the test.

@@ -213,12 +213,12 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   }
 
   std::vector<TaskState> state(static_cast<std::size_t>(n_tasks));
+  // One task per block, all columns in turn: the block's text and field index stay in cache.
   auto for_each_task = [&](auto&& body) {
-    parallel_for_blocks(0, n_tasks, 1, threads, [&](Index lo, Index hi) {
-      for (Index t = lo; t < hi; ++t) {
-        const auto j = static_cast<std::size_t>(t) / nb;
-        const auto b = static_cast<std::size_t>(t) % nb;
-        body(cols[j], j, tok.blocks[b], b, state[static_cast<std::size_t>(t)]);
+    parallel_for_blocks(0, static_cast<Index>(nb), 1, threads, [&](Index lo, Index hi) {
+      for (Index bb = lo; bb < hi; ++bb) {
+        const auto b = static_cast<std::size_t>(bb);
+        for (std::size_t j = 0; j < nk; ++j) body(cols[j], j, tok.blocks[b], b, state[j * nb + b]);
       }
     });
   };

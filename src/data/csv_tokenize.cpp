@@ -528,7 +528,7 @@ Tokenized tokenize(std::string_view text, const CsvHeader& header, bool at_eof, 
   std::size_t bb = csv_block_bytes_override();
   if (bb == 0)
     bb = std::clamp<std::size_t>((n - begin) / (static_cast<std::size_t>(threads) * 8),
-                                 std::size_t{1} << 20, std::size_t{4} << 20);
+                                 std::size_t{64} << 10, std::size_t{256} << 10);
 
   // 1. Candidate row starts on a grid of bb bytes, from quote parity (parallel).
   std::vector<std::size_t> starts{begin};

@@ -7,9 +7,11 @@
 ///    rows (quote parity gives candidate row boundaries in parallel; each block is then
 ///    tokenised exactly and the boundaries verified), and every block records, per row and kept
 ///    column, a 8-byte FieldRef (offset + length + flags) into the text.
-/// 2. Converting (csv_convert.cpp): per (column, block) task, types are inferred and fields
-///    converted in parallel; categorical dictionaries are built per block and merged in block
-///    order, so codes follow first appearance in the file whatever the thread count.
+/// 2. Converting (csv_convert.cpp): per block task (its columns one after the other, while the
+///    block's text and index are in cache), types are inferred and fields converted in parallel;
+///    categorical dictionaries are built per block and merged in block order, so codes follow
+///    first appearance in the file whatever the thread count. Blocks are small (64-256 KiB of
+///    text) so that a block's text and field index fit in a core's L2 cache.
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t, std::int32_t

@@ -155,9 +155,11 @@ struct ColumnWork {
   bool fixed_by_first_chunk = false;
   StringDict* persistent = nullptr;
   DType dtype = DType::Float64;
-  bool text_inferred = false;  // inferred text: categorical or string still to decide
-  std::vector<double> f64;
+  bool text_inferred = false;     // inferred text: categorical or string still to decide
+  std::shared_ptr<double[]> f64;  // not zero-filled: every row is written before use
   std::vector<std::int64_t> i64;
+  bool known_text = false;  // inferred: the first block holds text, so the column is text
+  bool ts_done = false;     // inferred timestamps were converted by the inference pass
   std::vector<std::int32_t> codes;
   std::vector<std::string> strs;
   std::vector<std::uint8_t> valid;
@@ -166,6 +168,13 @@ struct ColumnWork {
   StringDict global;
   std::vector<std::string> categories;
 };
+
+// n doubles, not zero-filled (fresh pages are then first touched by the threads that fill them).
+std::shared_ptr<double[]> uninit_doubles(std::size_t n) {
+  std::shared_ptr<double[]> p(new double[std::max<std::size_t>(n, 1)]);
+  if (n > 0) advise_huge_pages(p.get(), n * sizeof(double));
+  return p;
+}
 
 bool looks_like_date(std::string_view s) {
   return s.size() >= 10 && s[4] == '-' && s[7] == '-' && s[0] >= '0' && s[0] <= '9';
@@ -183,6 +192,53 @@ std::optional<std::int64_t> parse_ts(std::string_view s) {
   }
   if (year < 1678 || year > 2261) return std::nullopt;
   return parse_timestamp(s);
+}
+
+// Infers the kind of the fields of one (column, block), stopping at the first text field. Missing
+// fields and numbers go to `out_f`, missing fields and timestamps to `out_t` (each if not null).
+template <class IsNa>
+void infer_fields(const char* base, const FieldRef* f, Index stride, Index n_rows, const Dialect& d,
+                  const IsNa& is_na, bool infer_int64, double* out_f, std::int64_t* out_t,
+                  TaskState& st) {
+  std::string scratch;
+  Kind kind = Kind::Empty;
+  bool all_int = true;
+  auto missing = [&](Index r) {
+    if (out_f != nullptr) out_f[r] = kMissing;
+    if (out_t != nullptr) out_t[r] = kNaT;
+  };
+  for (Index r = 0; r < n_rows && kind != Kind::Text; ++r) {
+    const std::string_view sv = field_text(base, f[r * stride], d, scratch);
+    double v = 0;
+    if (sv.empty()) {
+      missing(r);
+    } else if (kind != Kind::Timestamp && !looks_like_date(sv) && parse_number(sv, v)) {
+      if (std::isnan(v) && is_na(sv)) {
+        missing(r);
+        continue;
+      }
+      if (out_f != nullptr) out_f[r] = v;
+      kind = Kind::Numeric;
+      if (infer_int64 && all_int) {
+        std::int64_t iv = 0;
+        all_int = parse_int64(sv, iv);
+      }
+    } else if (is_na(sv)) {
+      missing(r);
+    } else if ((kind == Kind::Empty || kind == Kind::Timestamp) && looks_like_date(sv)) {
+      const auto ts = parse_ts(sv);
+      if (!ts) {
+        kind = Kind::Text;
+        continue;
+      }
+      if (out_t != nullptr) out_t[r] = *ts;
+      kind = Kind::Timestamp;
+    } else {
+      kind = Kind::Text;
+    }
+  }
+  st.kind = kind;
+  st.all_int = all_int;
 }
 
 }  // namespace
@@ -205,8 +261,19 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
     c.given = j < spec.types.size() ? spec.types[j] : std::nullopt;
     c.fixed_by_first_chunk = j < spec.fixed_by_first_chunk.size() && spec.fixed_by_first_chunk[j];
     c.persistent = j < spec.dictionaries.size() ? spec.dictionaries[j] : nullptr;
-    if (!c.given || *c.given == DType::Float64) resize_large(c.f64, n);
-    if (c.given && (*c.given == DType::Int64 || *c.given == DType::Timestamp))
+    if (!c.given && nb > 0) {
+      // The first block's kind picks the buffers of the inference pass: text needs none (the
+      // column is text whatever follows), timestamps are kept as they are parsed.
+      TaskState first;
+      const TokenBlock& b0 = tok.blocks[0];
+      infer_fields(tok.text.data() + b0.begin, b0.fields.data() + j, static_cast<Index>(nk),
+                   b0.n_rows, d, is_na, options.infer_int64, nullptr, nullptr, first);
+      c.known_text = first.kind == Kind::Text;
+      c.ts_done = first.kind == Kind::Timestamp;
+    }
+    if ((!c.given && !c.known_text && !c.ts_done) || (c.given && *c.given == DType::Float64))
+      c.f64 = uninit_doubles(n);
+    if (c.ts_done || (c.given && (*c.given == DType::Int64 || *c.given == DType::Timestamp)))
       resize_large(c.i64, n);
     if (c.given && *c.given == DType::Int64) c.valid.assign(n, 1);
     if (c.given) c.dtype = *c.given;
@@ -235,42 +302,19 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
           st.error = TaskError{true, blk.row0 + r, blk.begin + fr.offset, excerpt(sv)};
         };
         if (!c.given) {
-          double* out = c.f64.data() + row0;
-          Kind kind = Kind::Empty;
-          bool all_int = true;
-          for (Index r = 0; r < blk.n_rows && kind != Kind::Text; ++r) {
-            const std::string_view sv = field_text(base, f[r * static_cast<Index>(nk)], d, scratch);
-            double v = 0;
-            if (sv.empty()) {
-              out[r] = kMissing;
-            } else if (kind != Kind::Timestamp && !looks_like_date(sv) && parse_number(sv, v)) {
-              if (std::isnan(v) && is_na(sv)) {
-                out[r] = kMissing;
-                continue;
-              }
-              out[r] = v;
-              kind = Kind::Numeric;
-              if (options.infer_int64 && all_int) {
-                std::int64_t iv = 0;
-                all_int = parse_int64(sv, iv);
-              }
-            } else if (is_na(sv)) {
-              out[r] = kMissing;
-            } else if ((kind == Kind::Empty || kind == Kind::Timestamp) && looks_like_date(sv) &&
-                       parse_ts(sv)) {
-              kind = Kind::Timestamp;
-            } else {
-              kind = Kind::Text;
-            }
+          if (c.known_text) {
+            st.kind = Kind::Text;
+            return;
           }
-          st.kind = kind;
-          st.all_int = all_int;
+          infer_fields(base, f, static_cast<Index>(nk), blk.n_rows, d, is_na, options.infer_int64,
+                       c.f64 ? c.f64.get() + row0 : nullptr,
+                       c.ts_done ? c.i64.data() + row0 : nullptr, st);
           return;
         }
         const Index stride = static_cast<Index>(nk);
         switch (*c.given) {
           case DType::Float64: {
-            double* out = c.f64.data() + row0;
+            double* out = c.f64.get() + row0;
             for (Index r = 0; r < blk.n_rows; ++r) {
               const FieldRef fr = f[r * stride];
               const std::string_view sv = field_text(base, fr, d, scratch);
@@ -387,7 +431,9 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
     } else {
       c.dtype = DType::Float64;
     }
-    if (c.dtype != DType::Float64) std::vector<double>().swap(c.f64);
+    if (c.dtype != DType::Float64) c.f64.reset();
+    if (c.dtype != DType::Timestamp) c.ts_done = false;
+    if (!c.ts_done) std::vector<std::int64_t>().swap(c.i64);
     if (c.dtype == DType::Int64 || c.dtype == DType::Timestamp) resize_large(c.i64, n);
     if (c.dtype == DType::Int64) c.valid.assign(n, 1);
   }
@@ -408,7 +454,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   for_each_task([&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b,
                     TaskState& st) {
     const bool inferred_int = !c.given && c.dtype == DType::Int64;
-    const bool inferred_ts = !c.given && c.dtype == DType::Timestamp;
+    const bool inferred_ts = !c.given && c.dtype == DType::Timestamp && !c.ts_done;
     if (!inferred_int && !inferred_ts && c.dtype != DType::Categorical && c.dtype != DType::String)
       return;
     const char* base = tok.text.data() + blk.begin;
@@ -526,7 +572,12 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   out.reserve(nk);
   for (auto& c : cols) {
     switch (c.dtype) {
-      case DType::Float64: out.push_back(Column::from_float64(c.name, std::move(c.f64))); break;
+      case DType::Float64: {
+        const double* data = c.f64.get();
+        out.push_back(Column::from_float64_view(c.name, data, static_cast<Index>(n),
+                                                std::shared_ptr<const void>(std::move(c.f64))));
+        break;
+      }
       case DType::Int64:
         out.push_back(Column::from_int64(c.name, std::move(c.i64), std::move(c.valid)));
         break;

@@ -659,6 +659,45 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_threads_or_blocks) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(inferred_types_follow_every_block_not_the_first) {
+  // The first block's kind picks the buffers of the inference pass; later blocks can still
+  // change the type: dates then text, dates then a number, empty then dates, numbers then text
+  // (many distinct values: String).
+  std::string text = "dt_txt,dt_num,empty_dt,num_txt,empty_num,dt\n";
+  const int n = 600;
+  for (int i = 0; i < n; ++i) {
+    const bool late = i >= n - 5;
+    text += late ? "later," : "2021-03-04,";
+    text += late ? "17," : "2021-03-05T10:00,";
+    text += i < 300 ? "," : "2020-01-0" + std::to_string(1 + i % 9) + ",";
+    text += late ? "word," : std::to_string(i) + ".5,";
+    text += i < 300 ? "NA," : std::to_string(i) + ",";
+    text += i % 7 == 0 ? "\n" : "1999-12-31\n";
+  }
+  for (std::size_t block : {std::size_t{0}, std::size_t{100}, std::size_t{2000}}) {
+    const BlockBytes bb(block);
+    for (int threads : {1, 2}) {
+      const Table t = churn::parse_csv(text, with_threads(threads));
+      BOOST_TEST((t.column("dt_txt").dtype() == DType::Categorical), "block " << block);
+      BOOST_TEST(t.column("dt_txt").value_string(n - 1) == "later");
+      BOOST_TEST((t.column("dt_num").dtype() == DType::Categorical), "block " << block);
+      BOOST_TEST(t.column("dt_num").value_string(n - 1) == "17");
+      BOOST_TEST(t.column("dt_num").value_string(0) == "2021-03-05T10:00");
+      BOOST_REQUIRE((t.column("empty_dt").dtype() == DType::Timestamp));
+      BOOST_TEST(t.column("empty_dt").is_missing(0));
+      BOOST_TEST(t.column("empty_dt").value_string(301) == "2020-01-05");
+      BOOST_TEST((t.column("num_txt").dtype() == DType::String), "block " << block);
+      BOOST_TEST(t.column("num_txt").value_string(2) == "2.5");
+      BOOST_REQUIRE((t.column("empty_num").dtype() == DType::Float64));
+      BOOST_TEST(t.column("empty_num").is_missing(299));
+      BOOST_TEST(t.column("empty_num").value_double(400) == 400.0);
+      BOOST_REQUIRE((t.column("dt").dtype() == DType::Timestamp));
+      BOOST_TEST(t.column("dt").is_missing(7));
+      BOOST_TEST(t.column("dt").value_string(8) == "1999-12-31");
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(quote_inside_unquoted_field_survives_block_splitting) {
   // Quote parity is wrong after 5'3": the reader must notice and re-tokenise exactly.
   std::string text = "h,v\n";

@@ -1,0 +1,490 @@
+// churn::LogisticRegression: parameters, input checks, solver dispatch, prediction, JSON.
+#include "churn/linear/logistic.hpp"
+
+#include <cmath>    // std::isfinite, std::isnan, std::isinf
+#include <cstdint>  // std::int64_t, std::uint64_t
+#include <limits>   // std::numeric_limits
+#include <sstream>  // std::ostringstream
+#include <utility>  // std::move
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "logistic_solvers.hpp"
+
+namespace churn {
+
+namespace {
+
+constexpr const char* kKind = "LogisticRegression";
+constexpr Index kFeatureLimitNewton = 500;
+
+/// "column 3" or "column 3 ('tenure')".
+std::string column_label(Index j, const std::vector<std::string>& names) {
+  std::ostringstream os;
+  os << "column " << j;
+  if (static_cast<std::size_t>(j) < names.size()) os << " ('" << names[j] << "')";
+  return os.str();
+}
+
+/// @throws InvalidArgument naming the first column (then row) holding NaN or +-inf.
+void check_finite_matrix(const RowMatrixRef& X, const std::vector<std::string>& names,
+                         const char* caller, int n_threads) {
+  const int ok = parallel_reduce(  // int, not bool: std::vector<bool> has no references
+      Index{0}, X.rows(), detail::kLogisticRowBlock, 1,
+      [&](Index lo, Index hi) { return X.middleRows(lo, hi - lo).allFinite() ? 1 : 0; },
+      [](int a, int b) { return a & b; }, n_threads);
+  if (ok) return;
+  for (Index j = 0; j < X.cols(); ++j) {
+    for (Index i = 0; i < X.rows(); ++i) {
+      const double v = X(i, j);
+      CHURN_CHECK(!std::isnan(v), InvalidArgument,
+                  caller << ": X " << column_label(j, names) << " contains NaN (first at row " << i
+                         << "); impute missing values before fitting");
+      CHURN_CHECK(std::isfinite(v), InvalidArgument,
+                  caller << ": X " << column_label(j, names) << " contains " << v
+                         << " (first at row " << i << "); values must be finite");
+    }
+  }
+}
+
+/// An integer field; floats are rejected (a cast of a huge float would be undefined).
+template <class T>
+T json_int(const Json& obj, const char* key, std::string_view where) {
+  const auto v = json_get<Json>(obj, key, where);
+  CHURN_CHECK(v.is_number_integer(), SerializationError,
+              where << ": field '" << key << "' must be an integer");
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    CHURN_CHECK(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), SerializationError,
+                where << ": field '" << key << "' is out of range");
+    return static_cast<T>(u);
+  }
+  const auto i = v.get<std::int64_t>();
+  CHURN_CHECK(i >= std::numeric_limits<T>::min() && i <= std::numeric_limits<T>::max(),
+              SerializationError, where << ": field '" << key << "' is out of range");
+  return static_cast<T>(i);
+}
+
+}  // namespace
+
+const char* penalty_name(Penalty p) {
+  switch (p) {
+    case Penalty::None: return "none";
+    case Penalty::L2: return "l2";
+    case Penalty::L1: return "l1";
+    case Penalty::ElasticNet: return "elasticnet";
+  }
+  return "?";
+}
+
+Penalty penalty_from_name(const std::string& name) {
+  if (name == "none") return Penalty::None;
+  if (name == "l2") return Penalty::L2;
+  if (name == "l1") return Penalty::L1;
+  if (name == "elasticnet") return Penalty::ElasticNet;
+  CHURN_THROW(InvalidArgument,
+              "LogisticRegressionParams: penalty must be one of 'none', 'l2', "
+              "'l1', 'elasticnet', got '"
+                  << name << "'");
+}
+
+const char* solver_name(LogisticSolver s) {
+  switch (s) {
+    case LogisticSolver::Auto: return "auto";
+    case LogisticSolver::Newton: return "newton";
+    case LogisticSolver::Lbfgs: return "lbfgs";
+    case LogisticSolver::Cd: return "cd";
+  }
+  return "?";
+}
+
+LogisticSolver solver_from_name(const std::string& name) {
+  if (name == "auto") return LogisticSolver::Auto;
+  if (name == "newton") return LogisticSolver::Newton;
+  if (name == "lbfgs") return LogisticSolver::Lbfgs;
+  if (name == "cd") return LogisticSolver::Cd;
+  CHURN_THROW(InvalidArgument,
+              "LogisticRegressionParams: solver must be one of 'auto', "
+              "'newton', 'lbfgs', 'cd', got '"
+                  << name << "'");
+}
+
+// ---- parameters -------------------------------------------------------------------------------
+
+void LogisticRegressionParams::validate() const {
+  const char* who = "LogisticRegressionParams";
+  CHURN_CHECK(C > 0, InvalidArgument, who << ": C must be > 0 (or +inf), got " << C);
+  CHURN_CHECK(l1_ratio >= 0 && l1_ratio <= 1, InvalidArgument,
+              who << ": l1_ratio must be in [0, 1], got " << l1_ratio);
+  CHURN_CHECK(max_iter >= 1, InvalidArgument, who << ": max_iter must be >= 1, got " << max_iter);
+  CHURN_CHECK(tol > 0 && std::isfinite(tol), InvalidArgument,
+              who << ": tol must be finite and > 0, got " << tol);
+  CHURN_CHECK(std::isfinite(class_weight_0) && class_weight_0 >= 0, InvalidArgument,
+              who << ": class_weight_0 must be finite and >= 0, got " << class_weight_0);
+  CHURN_CHECK(std::isfinite(class_weight_1) && class_weight_1 >= 0, InvalidArgument,
+              who << ": class_weight_1 must be finite and >= 0, got " << class_weight_1);
+  CHURN_CHECK(n_threads >= 0, InvalidArgument,
+              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  const bool has_l1 = penalty == Penalty::L1 || penalty == Penalty::ElasticNet;
+  CHURN_CHECK(!(has_l1 && (solver == LogisticSolver::Newton || solver == LogisticSolver::Lbfgs)),
+              InvalidArgument,
+              who << ": solver '" << solver_name(solver) << "' supports penalty 'none' and 'l2' "
+                  << "only, got penalty '" << penalty_name(penalty) << "'; use 'cd' or 'auto'");
+}
+
+Json LogisticRegressionParams::to_json() const {
+  Json j = Json::object();
+  j["penalty"] = penalty_name(penalty);
+  if (std::isinf(C)) {
+    j["C"] = "inf";
+  } else {
+    j["C"] = C;
+  }
+  j["l1_ratio"] = l1_ratio;
+  j["fit_intercept"] = fit_intercept;
+  j["max_iter"] = max_iter;
+  j["tol"] = tol;
+  switch (class_weight) {
+    case ClassWeightMode::None: j["class_weight"] = nullptr; break;
+    case ClassWeightMode::Balanced: j["class_weight"] = "balanced"; break;
+    case ClassWeightMode::Custom:
+      j["class_weight"] = Json{{"0", class_weight_0}, {"1", class_weight_1}};
+      break;
+  }
+  j["solver"] = solver_name(solver);
+  j["n_threads"] = n_threads;
+  return j;
+}
+
+LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
+  const char* where = "load(LogisticRegression) params";
+  LogisticRegressionParams p;
+  try {
+    p.penalty = penalty_from_name(json_get<std::string>(j, "penalty", where));
+    const Json& c = j.at("C");
+    if (c.is_string() && c.get<std::string>() == "inf") {
+      p.C = std::numeric_limits<double>::infinity();
+    } else {
+      p.C = json_get<double>(j, "C", where);
+    }
+    p.l1_ratio = json_get<double>(j, "l1_ratio", where);
+    p.fit_intercept = json_get<bool>(j, "fit_intercept", where);
+    p.max_iter = json_int<int>(j, "max_iter", where);
+    p.tol = json_get<double>(j, "tol", where);
+    const Json& cw = j.at("class_weight");
+    if (cw.is_null()) {
+      p.class_weight = ClassWeightMode::None;
+    } else if (cw.is_string()) {
+      CHURN_CHECK(cw.get<std::string>() == "balanced", SerializationError,
+                  where << ": class_weight must be null, \"balanced\" or an object");
+      p.class_weight = ClassWeightMode::Balanced;
+    } else {
+      p.class_weight = ClassWeightMode::Custom;
+      const char* cw_where = "load(LogisticRegression) params.class_weight";
+      p.class_weight_0 = json_get<double>(cw, "0", cw_where);
+      p.class_weight_1 = json_get<double>(cw, "1", cw_where);
+    }
+    p.solver = solver_from_name(json_get<std::string>(j, "solver", where));
+    p.n_threads = json_int<int>(j, "n_threads", where);
+    p.validate();
+  } catch (const SerializationError&) {
+    throw;
+  } catch (const std::exception& e) {
+    CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+  return p;
+}
+
+// ---- model ------------------------------------------------------------------------------------
+
+LogisticRegression::LogisticRegression(LogisticRegressionParams params)
+    : params_(std::move(params)) {
+  params_.validate();
+}
+
+void LogisticRegression::set_params(const LogisticRegressionParams& params) {
+  params.validate();
+  params_ = params;
+}
+
+void LogisticRegression::check_fitted(const char* caller) const {
+  CHURN_CHECK(fitted_, NotFittedError,
+              caller << ": this LogisticRegression is not fitted yet; call fit() first");
+}
+
+const Vector& LogisticRegression::coef() const {
+  check_fitted("LogisticRegression::coef()");
+  return coef_;
+}
+
+double LogisticRegression::intercept() const {
+  check_fitted("LogisticRegression::intercept()");
+  return intercept_;
+}
+
+Index LogisticRegression::n_features() const {
+  check_fitted("LogisticRegression::n_features()");
+  return coef_.size();
+}
+
+namespace {
+
+/// Checks y and the weights and returns s_i = sample_weight_i * class_weight[y_i].
+Vector final_weights(const LogisticRegressionParams& params, const RowMatrixRef& X,
+                     const VectorRef& y, const VectorRef& sample_weight, const char* caller) {
+  const Index n = X.rows();
+  CHURN_CHECK(n >= 1, InvalidArgument, caller << ": X has no rows");
+  CHURN_CHECK(X.cols() >= 1, InvalidArgument, caller << ": X has no columns");
+  CHURN_CHECK(y.size() == n, InvalidArgument,
+              caller << ": y has " << y.size() << " entries but X has " << n << " rows");
+  Index n1 = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double v = y[i];
+    CHURN_CHECK(v == 0.0 || v == 1.0, InvalidArgument,
+                caller << ": labels must be 0 or 1, got y[" << i << "] = " << v);
+    n1 += v == 1.0;
+  }
+  CHURN_CHECK(
+      n1 > 0 && n1 < n, InvalidArgument,
+      caller << ": y holds a single class (" << (n1 > 0 ? 1 : 0) << "); both 0 and 1 are needed");
+  Vector s = Vector::Ones(n);
+  if (sample_weight.size() != 0) {
+    CHURN_CHECK(sample_weight.size() == n, InvalidArgument,
+                caller << ": sample_weight has " << sample_weight.size() << " entries but X has "
+                       << n << " rows");
+    for (Index i = 0; i < n; ++i) {
+      const double w = sample_weight[i];
+      CHURN_CHECK(std::isfinite(w) && w >= 0, InvalidArgument,
+                  caller << ": sample_weight must be finite and >= 0, got sample_weight[" << i
+                         << "] = " << w);
+    }
+    s = sample_weight;
+  }
+  double cw0 = 1.0, cw1 = 1.0;
+  if (params.class_weight == ClassWeightMode::Balanced) {
+    double sum0 = 0.0, sum1 = 0.0;
+    for (Index i = 0; i < n; ++i) (y[i] == 1.0 ? sum1 : sum0) += s[i];
+    CHURN_CHECK(sum0 > 0 && sum1 > 0, InvalidArgument,
+                caller << ": class_weight 'balanced' needs a positive total weight in each class");
+    cw0 = (sum0 + sum1) / (2.0 * sum0);
+    cw1 = (sum0 + sum1) / (2.0 * sum1);
+  } else if (params.class_weight == ClassWeightMode::Custom) {
+    cw0 = params.class_weight_0;
+    cw1 = params.class_weight_1;
+  }
+  if (cw0 != 1.0 || cw1 != 1.0) {
+    for (Index i = 0; i < n; ++i) s[i] *= y[i] == 1.0 ? cw1 : cw0;
+  }
+  const double total = s.sum();
+  CHURN_CHECK(total > 0 && std::isfinite(total), InvalidArgument,
+              caller << ": the weights sum to " << total << "; a positive finite sum is needed");
+  return s;
+}
+
+/// l1 and l2 strengths of the scaled objective.
+void penalty_strengths(const LogisticRegressionParams& params, double total, double& l1,
+                       double& l2) {
+  l1 = l2 = 0.0;
+  if (std::isinf(params.C)) return;
+  const double scale = 1.0 / (params.C * total);
+  switch (params.penalty) {
+    case Penalty::None: break;
+    case Penalty::L2: l2 = scale; break;
+    case Penalty::L1: l1 = scale; break;
+    case Penalty::ElasticNet:
+      l1 = params.l1_ratio * scale;
+      l2 = (1.0 - params.l1_ratio) * scale;
+      break;
+  }
+}
+
+}  // namespace
+
+LogisticRegression& LogisticRegression::fit(const RowMatrixRef& X, const VectorRef& y,
+                                            const VectorRef& sample_weight,
+                                            const std::vector<std::string>& feature_names) {
+  const char* caller = "LogisticRegression::fit()";
+  params_.validate();
+  CHURN_CHECK(feature_names.empty() || static_cast<Index>(feature_names.size()) == X.cols(),
+              InvalidArgument,
+              caller << ": feature_names has " << feature_names.size() << " names but X has "
+                     << X.cols() << " columns");
+  const Vector s = final_weights(params_, X, y, sample_weight, caller);
+  check_finite_matrix(X, feature_names, caller, params_.n_threads);
+
+  const double total = s.sum();
+  const Vector sn = s / total;
+  const Vector yv = y;
+  detail::LogisticProblem prob{X, yv, sn};
+  penalty_strengths(params_, total, prob.l1, prob.l2);
+  prob.fit_intercept = params_.fit_intercept;
+  prob.n_threads = params_.n_threads;
+
+  LogisticSolver solver = params_.solver;
+  if (solver == LogisticSolver::Auto) {
+    if (prob.l1 > 0) {
+      solver = LogisticSolver::Cd;
+    } else {
+      solver = X.cols() <= kFeatureLimitNewton ? LogisticSolver::Newton : LogisticSolver::Lbfgs;
+    }
+  }
+  detail::SolverResult res;
+  switch (solver) {
+    case LogisticSolver::Newton:
+      res = detail::solve_newton(prob, params_.max_iter, params_.tol);
+      break;
+    case LogisticSolver::Lbfgs:
+      res = detail::solve_lbfgs(prob, params_.max_iter, params_.tol);
+      break;
+    default: res = detail::solve_cd(prob, params_.max_iter, params_.tol); break;
+  }
+  const Index p = X.cols();
+  coef_ = res.theta.head(p);
+  intercept_ = params_.fit_intercept ? res.theta[p] : 0.0;
+  feature_names_ = feature_names;
+  n_iter_ = res.n_iter;
+  converged_ = res.converged;
+  warning_ = res.converged ? std::string() : "LogisticRegression: " + res.message;
+  solver_used_ = solver;
+  fitted_ = true;
+  return *this;
+}
+
+void LogisticRegression::check_predict_input(const RowMatrixRef& X, const char* caller) const {
+  check_fitted(caller);
+  CHURN_CHECK(X.cols() == coef_.size(), InvalidArgument,
+              caller << ": X has " << X.cols() << " columns but the model was fitted with "
+                     << coef_.size());
+}
+
+Vector LogisticRegression::decision_function(const RowMatrixRef& X) const {
+  const char* caller = "LogisticRegression::decision_function()";
+  check_predict_input(X, caller);
+  const Index p = coef_.size();
+  Vector theta(p + 1);
+  theta.head(p) = coef_;
+  theta[p] = intercept_;
+  Vector eta;
+  detail::linear_predictor(X, theta, params_.n_threads, eta);
+  // NaN in X gives NaN here (0 * NaN = NaN), infinities give +-inf or NaN: find the column.
+  if (!eta.allFinite()) check_finite_matrix(X, feature_names_, caller, params_.n_threads);
+  return eta;
+}
+
+Vector LogisticRegression::predict_proba(const RowMatrixRef& X) const {
+  Vector eta = decision_function(X);
+  for (Index i = 0; i < eta.size(); ++i) eta[i] = detail::sigmoid(eta[i]);
+  return eta;
+}
+
+IntVector LogisticRegression::predict(const RowMatrixRef& X) const {
+  const Vector p = predict_proba(X);
+  IntVector out(p.size());
+  for (Index i = 0; i < p.size(); ++i) out[i] = p[i] > 0.5 ? 1 : 0;
+  return out;
+}
+
+double LogisticRegression::objective(const RowMatrixRef& X, const VectorRef& y,
+                                     const VectorRef& sample_weight, const VectorRef& coef,
+                                     double intercept) const {
+  const char* caller = "LogisticRegression::objective()";
+  CHURN_CHECK(
+      coef.size() == X.cols(), InvalidArgument,
+      caller << ": coef has " << coef.size() << " entries but X has " << X.cols() << " columns");
+  const Vector s = final_weights(params_, X, y, sample_weight, caller);
+  const Index p = X.cols();
+  Vector theta(p + 1);
+  theta.head(p) = coef;
+  theta[p] = params_.fit_intercept ? intercept : 0.0;
+  Vector eta;
+  detail::linear_predictor(X, theta, params_.n_threads, eta);
+  double loss = 0.0;
+  for (Index i = 0; i < eta.size(); ++i) {
+    loss += s[i] * (detail::softplus(eta[i]) - y[i] * eta[i]);
+  }
+  if (std::isinf(params_.C)) return loss;  // no penalty; the scale C is then meaningless
+  double pen = 0.0;
+  const double l2 = coef.squaredNorm(), l1 = coef.lpNorm<1>();
+  switch (params_.penalty) {
+    case Penalty::None: break;
+    case Penalty::L2: pen = 0.5 * l2; break;
+    case Penalty::L1: pen = l1; break;
+    case Penalty::ElasticNet:
+      pen = params_.l1_ratio * l1 + 0.5 * (1.0 - params_.l1_ratio) * l2;
+      break;
+  }
+  return params_.C * loss + pen;
+}
+
+double detail::logistic_loss_grad(const RowMatrixRef& X, const VectorRef& y, const VectorRef& s,
+                                  const VectorRef& theta, double l2, bool fit_intercept,
+                                  int n_threads, Vector& grad) {
+  const Vector yv = y;
+  const Vector sn = s / s.sum();
+  LogisticProblem prob{X, yv, sn};
+  prob.l2 = l2;
+  prob.fit_intercept = fit_intercept;
+  prob.n_threads = n_threads;
+  const Vector th = theta;
+  Vector eta;
+  linear_predictor(X, th, n_threads, eta);
+  return smooth_loss_grad(prob, th, eta, grad);
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+Json LogisticRegression::to_json() const {
+  check_fitted("LogisticRegression::to_json()");
+  Json state = Json::object();
+  state["n_features"] = coef_.size();
+  state["coef"] = std::vector<double>(coef_.data(), coef_.data() + coef_.size());
+  state["intercept"] = intercept_;
+  state["feature_names"] = feature_names_;
+  state["n_iter"] = n_iter_;
+  state["converged"] = converged_;
+  state["solver_used"] = solver_name(solver_used_);
+  return make_envelope(kKind, params_.to_json(), std::move(state));
+}
+
+LogisticRegression LogisticRegression::from_json(const Json& doc) {
+  const Json& env = open_envelope(doc, kKind);
+  const char* where = "load(LogisticRegression) state";
+  LogisticRegression m(LogisticRegressionParams::from_json(
+      json_get<Json>(env, "params", "load(LogisticRegression)")));
+  const Json state = json_get<Json>(env, "state", "load(LogisticRegression)");
+  const auto n_features = json_int<Index>(state, "n_features", where);
+  const auto coef = json_get<std::vector<double>>(state, "coef", where);
+  CHURN_CHECK(n_features >= 1 && static_cast<Index>(coef.size()) == n_features, SerializationError,
+              where << ": coef has " << coef.size() << " entries but n_features is " << n_features);
+  const auto intercept = json_get<double>(state, "intercept", where);
+  for (double c : coef) {
+    CHURN_CHECK(std::isfinite(c), SerializationError, where << ": coef holds a non-finite value");
+  }
+  CHURN_CHECK(std::isfinite(intercept), SerializationError, where << ": intercept is not finite");
+  auto names = json_get<std::vector<std::string>>(state, "feature_names", where);
+  CHURN_CHECK(names.empty() || static_cast<Index>(names.size()) == n_features, SerializationError,
+              where << ": feature_names has " << names.size() << " names for " << n_features
+                    << " features");
+  m.coef_ = Eigen::Map<const Vector>(coef.data(), n_features);
+  m.intercept_ = intercept;
+  m.feature_names_ = std::move(names);
+  m.n_iter_ = json_int<int>(state, "n_iter", where);
+  m.converged_ = json_get<bool>(state, "converged", where);
+  try {
+    m.solver_used_ = solver_from_name(json_get<std::string>(state, "solver_used", where));
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+  m.fitted_ = true;
+  return m;
+}
+
+void LogisticRegression::save(const std::string& path) const {
+  save_json_file(to_json(), path);
+}
+
+LogisticRegression LogisticRegression::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
+
+}  // namespace churn

@@ -1,0 +1,440 @@
+// Kernels and solvers of churn::LogisticRegression (see logistic_solvers.hpp).
+#include "logistic_solvers.hpp"
+
+#include <Eigen/Cholesky>  // Eigen::LLT, Eigen::LDLT
+
+#include <algorithm>  // std::max, std::min
+#include <cmath>      // std::exp, std::log1p, std::abs, std::sqrt
+#include <deque>      // std::deque
+#include <limits>     // std::numeric_limits
+#include <sstream>    // std::ostringstream
+#include <utility>    // std::move
+
+#include "churn/core/parallel.hpp"
+#include "churn/linear/logistic.hpp"
+
+namespace churn {
+namespace detail {
+
+double softplus(double z) {
+  return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+}
+
+double sigmoid(double z) {
+  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
+  const double e = std::exp(z);
+  return e / (1.0 + e);
+}
+
+namespace {
+
+constexpr double kArmijo = 1e-4;
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+
+Index n_rows(const LogisticProblem& prob) {
+  return prob.X.rows();
+}
+Index n_cols(const LogisticProblem& prob) {
+  return prob.X.cols();
+}
+
+struct LossGrad {
+  double loss = 0.0;
+  Vector grad;
+};
+
+/// sum_i sn_i logloss(y_i, eta_i + t xd_i) (xd may be empty when t == 0).
+double loss_along(const LogisticProblem& prob, const Vector& eta, const Vector& xd, double t) {
+  const bool move = t != 0.0;
+  return parallel_reduce(
+      Index{0}, n_rows(prob), kLogisticRowBlock, 0.0,
+      [&](Index lo, Index hi) {
+        double acc = 0.0;
+        for (Index i = lo; i < hi; ++i) {
+          const double z = move ? eta[i] + t * xd[i] : eta[i];
+          acc += prob.sn[i] * (softplus(z) - prob.y[i] * z);
+        }
+        return acc;
+      },
+      [](double a, double b) { return a + b; }, prob.n_threads);
+}
+
+/// Penalty value l2/2 ||w||^2 + l1 ||w||_1 at w = theta.head(p).
+double penalty_value(const LogisticProblem& prob, const Vector& theta) {
+  const auto w = theta.head(n_cols(prob));
+  double v = 0.0;
+  if (prob.l2 > 0) v += 0.5 * prob.l2 * w.squaredNorm();
+  if (prob.l1 > 0) v += prob.l1 * w.lpNorm<1>();
+  return v;
+}
+
+/// Hessian of the smooth loss part (without the penalty) at eta: X~^T diag(h) X~, X~ = [X 1].
+RowMatrix loss_hessian(const LogisticProblem& prob, const Vector& eta) {
+  const Index n = n_rows(prob);
+  const Index p = n_cols(prob);
+  const Index q = p + 1;
+  // At most ~32 partial matrices whatever n; the block size depends on n only.
+  constexpr Index kChunk = 256;
+  Index block = std::max<Index>(4096, (n + 31) / 32);
+  block = (block + kChunk - 1) / kChunk * kChunk;
+  using ColMatrix = Eigen::MatrixXd;
+  ColMatrix H = parallel_reduce(
+      Index{0}, n, block, ColMatrix(),
+      [&](Index lo, Index hi) {
+        ColMatrix acc = ColMatrix::Zero(q, q);
+        RowMatrix Z(kChunk, q);
+        for (Index c = lo; c < hi; c += kChunk) {
+          const Index len = std::min(kChunk, hi - c);
+          if (len != Z.rows()) Z.resize(len, q);
+          for (Index i = 0; i < len; ++i) {
+            const double pr = sigmoid(eta[c + i]);
+            const double h = std::sqrt(prob.sn[c + i] * pr * (1.0 - pr));
+            Z.row(i).head(p) = h * prob.X.row(c + i);
+            Z(i, p) = h;
+          }
+          acc.selfadjointView<Eigen::Lower>().rankUpdate(Z.transpose());
+        }
+        return acc;
+      },
+      [](ColMatrix a, ColMatrix b) {
+        if (a.size() == 0) return b;
+        a.triangularView<Eigen::Lower>() += b;
+        return a;
+      },
+      prob.n_threads);
+  RowMatrix out = H.selfadjointView<Eigen::Lower>();
+  return out;
+}
+
+/// Hessian of the smooth part of F with the l2 term and the intercept handling.
+RowMatrix full_hessian(const LogisticProblem& prob, const Vector& eta) {
+  const Index p = n_cols(prob);
+  RowMatrix H = loss_hessian(prob, eta);
+  if (prob.l2 > 0) H.diagonal().head(p).array() += prob.l2;
+  if (!prob.fit_intercept) {
+    H.row(p).setZero();
+    H.col(p).setZero();
+    H(p, p) = 1.0;
+  }
+  return H;
+}
+
+/// Solves H d = -g; falls back to LDLT and then to a small ridge when H is (near) singular.
+Vector newton_direction(RowMatrix H, const Vector& g) {
+  Eigen::LLT<Eigen::MatrixXd> llt(H);
+  if (llt.info() == Eigen::Success) {
+    Vector d = -llt.solve(g);
+    if (d.allFinite()) return d;
+  }
+  const double scale = std::max(H.diagonal().cwiseAbs().maxCoeff(), 1e-300);
+  for (double ridge = 1e-12; ridge < 1e3; ridge *= 100) {
+    RowMatrix Hr = H;
+    Hr.diagonal().array() += ridge * scale;
+    Eigen::LDLT<Eigen::MatrixXd> ldlt(Hr);
+    if (ldlt.info() == Eigen::Success && ldlt.isPositive()) {
+      Vector d = -ldlt.solve(g);
+      if (d.allFinite()) return d;
+    }
+  }
+  return -g;
+}
+
+/// Backtracking Armijo search on F along d (xd = X d_w + d_b). `decrease` is the predicted
+/// first-order change (negative). Returns the step, or 0 when no step decreases F.
+double line_search(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
+                   const Vector& d, const Vector& xd, double f0, double decrease, double t0,
+                   double& f_new) {
+  double t = t0;
+  // Slack for rounding in the sum of n terms, so that steps at the precision limit are taken.
+  const double slack = 16 * kEps * std::abs(f0);
+  for (int k = 0; k < 60; ++k) {
+    const Vector trial = theta + t * d;
+    f_new = loss_along(prob, eta, xd, t) + penalty_value(prob, trial);
+    if (std::isfinite(f_new) && f_new <= f0 + kArmijo * t * decrease + slack) return t;
+    t *= 0.5;
+  }
+  f_new = f0;
+  return 0.0;
+}
+
+double max_abs(const Vector& v) {
+  return v.size() == 0 ? 0.0 : v.cwiseAbs().maxCoeff();
+}
+
+std::string no_progress_message(const char* solver, double violation, double tol) {
+  std::ostringstream os;
+  os << solver << ": the line search found no decrease (precision limit) with gradient "
+     << violation << " > tol " << tol;
+  return os.str();
+}
+
+std::string max_iter_message(const char* solver, int max_iter, double violation, double tol) {
+  std::ostringstream os;
+  os << solver << ": did not converge in max_iter=" << max_iter << " iterations (gradient "
+     << violation << " > tol " << tol << "); increase max_iter, or scale the features";
+  return os.str();
+}
+
+}  // namespace
+
+void linear_predictor(const RowMatrixRef& X, const Vector& theta, int n_threads, Vector& out) {
+  const Index n = X.rows();
+  const Index p = X.cols();
+  out.resize(n);
+  parallel_for_blocks(Index{0}, n, kLogisticRowBlock, n_threads, [&](Index lo, Index hi) {
+    auto seg = out.segment(lo, hi - lo);
+    seg.noalias() = X.middleRows(lo, hi - lo) * theta.head(p);
+    seg.array() += theta[p];
+  });
+}
+
+double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
+                        Vector& grad) {
+  const Index n = n_rows(prob);
+  const Index p = n_cols(prob);
+  LossGrad lg = parallel_reduce(
+      Index{0}, n, kLogisticRowBlock, LossGrad{0.0, Vector()},
+      [&](Index lo, Index hi) {
+        const Index len = hi - lo;
+        Vector r(len);
+        double loss = 0.0;
+        for (Index i = 0; i < len; ++i) {
+          const double z = eta[lo + i];
+          const double s = prob.sn[lo + i];
+          const double yi = prob.y[lo + i];
+          loss += s * (softplus(z) - yi * z);
+          r[i] = s * (sigmoid(z) - yi);
+        }
+        LossGrad out;
+        out.loss = loss;
+        out.grad.resize(p + 1);
+        out.grad.head(p).noalias() = prob.X.middleRows(lo, len).transpose() * r;
+        out.grad[p] = r.sum();
+        return out;
+      },
+      [](LossGrad a, LossGrad b) {
+        if (a.grad.size() == 0) return b;
+        a.loss += b.loss;
+        a.grad += b.grad;
+        return a;
+      },
+      prob.n_threads);
+  grad = std::move(lg.grad);
+  if (grad.size() == 0) grad = Vector::Zero(p + 1);
+  double f = lg.loss;
+  if (prob.l2 > 0) {
+    f += 0.5 * prob.l2 * theta.head(p).squaredNorm();
+    grad.head(p) += prob.l2 * theta.head(p);
+  }
+  if (!prob.fit_intercept) grad[p] = 0.0;
+  return f;
+}
+
+SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol) {
+  const Index p = n_cols(prob);
+  SolverResult res;
+  res.theta = Vector::Zero(p + 1);
+  Vector eta = Vector::Zero(n_rows(prob));
+  Vector g, xd;
+  double f = smooth_loss_grad(prob, res.theta, eta, g);
+  for (int it = 0;; ++it) {
+    const double viol = max_abs(g);
+    if (viol <= tol) {
+      res.converged = true;
+      break;
+    }
+    if (it >= max_iter) {
+      res.message = max_iter_message("newton", max_iter, viol, tol);
+      break;
+    }
+    const Vector d = newton_direction(full_hessian(prob, eta), g);
+    linear_predictor(prob.X, d, prob.n_threads, xd);
+    double f_new = f;
+    const double t = line_search(prob, res.theta, eta, d, xd, f, g.dot(d), 1.0, f_new);
+    res.n_iter = it + 1;
+    if (t == 0.0) {
+      res.message = no_progress_message("newton", viol, tol);
+      break;
+    }
+    res.theta += t * d;
+    eta += t * xd;
+    f = smooth_loss_grad(prob, res.theta, eta, g);
+  }
+  return res;
+}
+
+SolverResult solve_lbfgs(const LogisticProblem& prob, int max_iter, double tol) {
+  const Index p = n_cols(prob);
+  constexpr std::size_t kMemory = 10;
+  SolverResult res;
+  res.theta = Vector::Zero(p + 1);
+  Vector eta = Vector::Zero(n_rows(prob));
+  Vector g, g_new, xd;
+  double f = smooth_loss_grad(prob, res.theta, eta, g);
+  std::deque<Vector> S, Y;
+  std::deque<double> rho;
+  for (int it = 0;; ++it) {
+    const double viol = max_abs(g);
+    if (viol <= tol) {
+      res.converged = true;
+      break;
+    }
+    if (it >= max_iter) {
+      res.message = max_iter_message("lbfgs", max_iter, viol, tol);
+      break;
+    }
+    // Two-loop recursion.
+    Vector d = -g;
+    std::vector<double> alpha(S.size());
+    for (std::size_t k = S.size(); k-- > 0;) {
+      alpha[k] = rho[k] * S[k].dot(d);
+      d -= alpha[k] * Y[k];
+    }
+    if (!S.empty()) d *= S.back().dot(Y.back()) / Y.back().squaredNorm();
+    for (std::size_t k = 0; k < S.size(); ++k) {
+      const double beta = rho[k] * Y[k].dot(d);
+      d += (alpha[k] - beta) * S[k];
+    }
+    if (!prob.fit_intercept) d[p] = 0.0;
+    double gd = g.dot(d);
+    if (!(gd < 0)) {
+      S.clear();
+      Y.clear();
+      rho.clear();
+      d = -g;
+      gd = g.dot(d);
+    }
+    const double t0 = S.empty() ? std::min(1.0, 1.0 / std::max(max_abs(g), 1e-300)) : 1.0;
+    linear_predictor(prob.X, d, prob.n_threads, xd);
+    double f_new = f;
+    const double t = line_search(prob, res.theta, eta, d, xd, f, gd, t0, f_new);
+    res.n_iter = it + 1;
+    if (t == 0.0) {
+      if (!S.empty()) {  // retry once from steepest descent
+        S.clear();
+        Y.clear();
+        rho.clear();
+        continue;
+      }
+      res.message = no_progress_message("lbfgs", viol, tol);
+      break;
+    }
+    Vector step = t * d;
+    res.theta += step;
+    eta += t * xd;
+    f = smooth_loss_grad(prob, res.theta, eta, g_new);
+    Vector yv = g_new - g;
+    const double sy = step.dot(yv);
+    if (sy > 1e-12 * step.norm() * yv.norm() && sy > 0) {
+      if (S.size() == kMemory) {
+        S.pop_front();
+        Y.pop_front();
+        rho.pop_front();
+      }
+      S.push_back(std::move(step));
+      Y.push_back(std::move(yv));
+      rho.push_back(1.0 / sy);
+    }
+    g.swap(g_new);
+  }
+  return res;
+}
+
+namespace {
+
+/// Largest entry of the minimum-norm subgradient of F (the optimality violation).
+double subgradient_violation(const LogisticProblem& prob, const Vector& theta, const Vector& g) {
+  const Index p = n_cols(prob);
+  double v = std::abs(g[p]);
+  for (Index j = 0; j < p; ++j) {
+    double e;
+    if (theta[j] > 0) {
+      e = std::abs(g[j] + prob.l1);
+    } else if (theta[j] < 0) {
+      e = std::abs(g[j] - prob.l1);
+    } else {
+      e = std::max(std::abs(g[j]) - prob.l1, 0.0);
+    }
+    v = std::max(v, e);
+  }
+  return v;
+}
+
+double soft_threshold(double z, double a) {
+  if (z > a) return z - a;
+  if (z < -a) return z + a;
+  return 0.0;
+}
+
+}  // namespace
+
+SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
+  const Index p = n_cols(prob);
+  const Index q = p + 1;
+  SolverResult res;
+  res.theta = Vector::Zero(q);
+  Vector eta = Vector::Zero(n_rows(prob));
+  Vector g, xd;
+  double f = smooth_loss_grad(prob, res.theta, eta, g) + penalty_value(prob, res.theta);
+  for (int it = 0;; ++it) {
+    const double viol = subgradient_violation(prob, res.theta, g);
+    if (viol <= tol) {
+      res.converged = true;
+      break;
+    }
+    if (it >= max_iter) {
+      res.message = max_iter_message("cd", max_iter, viol, tol);
+      break;
+    }
+    const RowMatrix H = full_hessian(prob, eta);
+    // Coordinate descent on g.d + 0.5 d'Hd + l1 ||w + d||_1.
+    Vector z = res.theta;  // the model's minimiser, built coordinate by coordinate
+    Vector Hd = Vector::Zero(q);
+    const double inner_tol = std::max(0.01 * viol, 0.1 * tol);
+    const int max_cycles = 1000;
+    for (int cycle = 0; cycle < max_cycles; ++cycle) {
+      double max_change = 0.0;
+      for (Index j = 0; j < q; ++j) {
+        if (j == p && !prob.fit_intercept) continue;
+        const double a = H(j, j);
+        if (!(a > 0)) continue;
+        const double gj = g[j] + Hd[j];
+        const double zj = j == p ? z[j] - gj / a : soft_threshold(z[j] - gj / a, prob.l1 / a);
+        const double delta = zj - z[j];
+        if (delta != 0.0) {
+          z[j] = zj;
+          Hd += delta * H.col(j);
+          max_change = std::max(max_change, std::abs(delta) * a);
+        }
+      }
+      if (max_change <= inner_tol) break;
+    }
+    const Vector d = z - res.theta;
+    const double l1_now = prob.l1 * res.theta.head(p).lpNorm<1>();
+    const double l1_next = prob.l1 * z.head(p).lpNorm<1>();
+    const double decrease = g.dot(d) + l1_next - l1_now;
+    res.n_iter = it + 1;
+    if (!(decrease < 0)) {
+      res.message = no_progress_message("cd", viol, tol);
+      break;
+    }
+    linear_predictor(prob.X, d, prob.n_threads, xd);
+    double f_new = f;
+    const double t = line_search(prob, res.theta, eta, d, xd, f, decrease, 1.0, f_new);
+    if (t == 0.0) {
+      res.message = no_progress_message("cd", viol, tol);
+      break;
+    }
+    if (t == 1.0) {
+      res.theta = z;  // exact zeros from the soft-thresholding stay exact
+    } else {
+      res.theta += t * d;
+    }
+    eta += t * xd;
+    f = smooth_loss_grad(prob, res.theta, eta, g) + penalty_value(prob, res.theta);
+  }
+  return res;
+}
+
+}  // namespace detail
+}  // namespace churn

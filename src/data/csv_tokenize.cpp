@@ -12,6 +12,19 @@
 #include <sys/mman.h>  // madvise
 #endif
 
+// The SSE2 row fast path (SSE2 is baseline on x86-64); -DCHURN_CSV_SSE2=0 keeps the portable
+// path only, as on other platforms.
+#if !defined(CHURN_CSV_SSE2)
+#if defined(__SSE2__)
+#define CHURN_CSV_SSE2 1
+#else
+#define CHURN_CSV_SSE2 0
+#endif
+#endif
+#if CHURN_CSV_SSE2
+#include <emmintrin.h>  // _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_min_epu8
+#endif
+
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/data/detail/csv_impl.hpp"
@@ -170,6 +183,68 @@ inline RowResult parse_row(const char* s, std::size_t n, std::size_t p, const Di
   }
 }
 
+#if CHURN_CSV_SSE2
+// Fast path for a plain row: no quote, no blank (or other byte <= ' ') next to a delimiter or at
+// the row's ends, no '\r' but right before the final '\n' (so nothing to trim or unquote), the
+// right number of fields, and its '\n' found 16 bytes at a time before the last 16 bytes of the
+// text. Writes the kept fields to
+// `out` and returns the offset after the '\n'; returns 0 for any other row, which parse_row
+// then reads (and reports, when malformed).
+inline std::size_t plain_row(const char* s, std::size_t n, std::size_t p, std::size_t begin,
+                             const Dialect& d, Index n_cols, const int* slot, FieldRef* out) {
+  const __m128i vdelim = _mm_set1_epi8(d.delimiter);
+  const __m128i vnl = _mm_set1_epi8('\n');
+  const __m128i vcr = _mm_set1_epi8('\r');
+  const __m128i vquote = _mm_set1_epi8(d.quote);
+  const __m128i vspace = _mm_set1_epi8(' ');
+  const unsigned quotes = d.has_quote ? 0xFFFFu : 0u;
+  Index col = 0;
+  std::size_t field_start = p;
+  unsigned after_stop = 1;  // bit 0: the byte at q follows a delimiter (or starts the row)
+  for (std::size_t q = p; q + 16 <= n; q += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + q));
+    const auto md = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vdelim)));
+    const auto mn = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vnl)));
+    const auto mr = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vcr)));
+    const auto mq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vquote))) & quotes;
+    const auto ml =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, vspace), v)));
+    unsigned stops = md | mn;
+    const unsigned low = ml & ~stops & ~mr;  // blanks and other control bytes
+    // A low byte is fine inside a field; next to a field's edge it may need trimming. Bit 15's
+    // right neighbour is the first byte of the next 16.
+    const unsigned next_edge =
+        q + 16 < n && (s[q + 16] == d.delimiter || s[q + 16] == '\n' || s[q + 16] == '\r') ? 0x8000u
+                                                                                           : 0u;
+    unsigned bad = (low & ((stops << 1) | after_stop | ((stops | mr) >> 1) | next_edge)) |
+                   (mr & ~(mn >> 1)) | (mq & ~md);
+    after_stop = (stops >> 15) & 1u;
+    if (mn != 0) {
+      const unsigned through = (mn & (0u - mn)) * 2 - 1;  // bits up to the first '\n'
+      bad &= through;
+      stops &= through;
+    }
+    if (bad != 0) return 0;
+    while (stops != 0) {
+      const auto e = q + static_cast<std::size_t>(__builtin_ctz(stops));
+      stops &= stops - 1;
+      if (col >= n_cols) return 0;
+      const bool last = s[e] == '\n';
+      const std::size_t len = e - field_start - (last && e > field_start && s[e - 1] == '\r');
+      if (len > kFieldLenMask) return 0;
+      const int k = slot[col];
+      if (k >= 0)
+        out[k] = FieldRef{static_cast<std::uint32_t>(field_start - begin),
+                          static_cast<std::uint32_t>(len)};
+      ++col;
+      field_start = e + 1;
+      if (last) return col == n_cols ? e + 1 : 0;
+    }
+  }
+  return 0;
+}
+#endif
+
 // Skips blank lines (only spaces, tabs, '\r') from `p`. Returns the start of the next row, or
 // n with `rest_blank` set when only blanks remain.
 inline std::size_t skip_blank_lines(const char* s, std::size_t n, std::size_t p, char delim,
@@ -222,6 +297,18 @@ void tokenize_block(const char* s, std::size_t n, std::size_t begin, std::size_t
     b.fields.resize(used);
     b.end = end;
   };
+  // After 64 rows: size the index once for the rows expected in the block (+10%).
+  auto size_index = [&]() {
+    const double per_row = static_cast<double>(p - begin) / 64.0;
+    const auto expect =
+        static_cast<std::size_t>(static_cast<double>(limit - begin) / per_row * 1.1) + 16;
+    if (expect * n_kept > b.fields.size()) {
+      b.fields.reserve(expect * n_kept);
+      advise_huge_pages(b.fields.data(), b.fields.capacity() * sizeof(FieldRef));
+      b.fields.resize(expect * n_kept);
+    }
+    b.row_offsets.reserve(expect);
+  };
   while (p < limit) {
     bool rest_blank = false;
     p = skip_blank_lines(s, n, p, d.delimiter, rest_blank);
@@ -231,6 +318,17 @@ void tokenize_block(const char* s, std::size_t n, std::size_t begin, std::size_t
     if (used + n_kept > b.fields.size())
       b.fields.resize(std::max({used + n_kept, 2 * b.fields.size(), 64 * n_kept}));
     FieldRef* out = b.fields.data() + used;
+#if CHURN_CSV_SSE2
+    const std::size_t plain_end = plain_row(s, n, row_start, begin, d, n_cols, slot, out);
+    if (plain_end != 0 && plain_end - begin <= std::numeric_limits<std::uint32_t>::max()) {
+      used += n_kept;
+      b.row_offsets.push_back(static_cast<std::uint32_t>(row_start - begin));
+      ++b.n_rows;
+      p = plain_end;
+      if (b.n_rows == 64 && limit > p) size_index();
+      continue;
+    }
+#endif
     bool too_long = false;
     const RowResult r =
         parse_row(s, n, row_start, d, at_eof,
@@ -278,18 +376,7 @@ void tokenize_block(const char* s, std::size_t n, std::size_t begin, std::size_t
     b.row_offsets.push_back(static_cast<std::uint32_t>(row_start - begin));
     ++b.n_rows;
     p = row_end;
-    if (b.n_rows == 64 && limit > p) {
-      // Size the index once for the rows expected in the block (+10%).
-      const double per_row = static_cast<double>(p - begin) / 64.0;
-      const auto expect =
-          static_cast<std::size_t>(static_cast<double>(limit - begin) / per_row * 1.1) + 16;
-      if (expect * n_kept > b.fields.size()) {
-        b.fields.reserve(expect * n_kept);
-        advise_huge_pages(b.fields.data(), b.fields.capacity() * sizeof(FieldRef));
-        b.fields.resize(expect * n_kept);
-      }
-      b.row_offsets.reserve(expect);
-    }
+    if (b.n_rows == 64 && limit > p) size_index();
   }
   finish(p);
 }

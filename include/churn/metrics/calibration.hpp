@@ -1,0 +1,90 @@
+#pragma once
+/// @file calibration.hpp
+/// Probability calibration fitted on held-out scores: Platt scaling (a sigmoid of the score)
+/// and isotonic regression. Both are saved in the churnlib JSON envelope, next to the model
+/// whose scores they calibrate.
+
+#include <vector>  // std::vector
+
+#include "churn/core/json.hpp"
+#include "churn/core/types.hpp"
+
+namespace churn::metrics {
+
+/// Platt scaling: `p = 1 / (1 + exp(a * score + b))`, with `a` and `b` minimising the
+/// (weighted) log-loss against Platt's smoothed targets `(N+ + 1) / (N+ + 2)` for label 1 and
+/// `1 / (N- + 2)` for label 0: the model of scikit-learn's `CalibratedClassifierCV(method=
+/// "sigmoid")` (`_sigmoid_calibration`), fitted here by Newton's method to full precision.
+/// @code
+/// churn::metrics::PlattCalibrator cal;
+/// cal.fit(held_out_scores, held_out_y);
+/// churn::Vector p = cal.transform(new_scores);
+/// churn::save_json_file(cal.to_json(), "platt.json");
+/// @endcode
+class PlattCalibrator {
+ public:
+  /// Fits `a` and `b` on `scores` (any finite values: probabilities or decision values) and
+  /// labels `y` (0/1), optionally weighted. Returns `*this`.
+  /// @throws InvalidArgument for the input errors of classification.hpp.
+  PlattCalibrator& fit(const VectorRef& scores, const VectorRef& y,
+                       const VectorRef& sample_weight = Vector());
+  /// Calibrated probabilities of `scores`. @throws NotFittedError before fit();
+  /// InvalidArgument for NaN scores.
+  Vector transform(const VectorRef& scores) const;
+
+  bool is_fitted() const { return fitted_; }
+  /// Slope (usually negative: higher score, higher probability). @throws NotFittedError.
+  double a() const;
+  /// Intercept. @throws NotFittedError.
+  double b() const;
+  /// Newton iterations the fit took.
+  int n_iter() const { return n_iter_; }
+
+  /// The envelope `{kind: "PlattCalibrator", state: {a, b, n_iter}}`.
+  /// @throws NotFittedError before fit().
+  Json to_json() const;
+  /// Inverse of to_json(). @throws SerializationError for a damaged or foreign document.
+  static PlattCalibrator from_json(const Json& doc);
+
+ private:
+  bool fitted_ = false;
+  double a_ = 0;
+  double b_ = 0;
+  int n_iter_ = 0;
+};
+
+/// Isotonic calibration: the non-decreasing step-linear map of the score that minimises the
+/// (weighted) squared error to the labels (pool-adjacent-violators). As scikit-learn's
+/// `IsotonicRegression(increasing=True, out_of_bounds="clip")`: rows with zero weight are
+/// ignored, equal scores are pooled first, predictions interpolate linearly between the fitted
+/// points and scores outside the fitted range are clipped to it.
+/// @code
+/// churn::metrics::IsotonicCalibrator iso;
+/// churn::Vector p = iso.fit(held_out_scores, held_out_y).transform(new_scores);
+/// @endcode
+class IsotonicCalibrator {
+ public:
+  /// Fits on `scores` (finite) and labels `y` (0/1). Returns `*this`.
+  /// @throws InvalidArgument for the input errors of classification.hpp.
+  IsotonicCalibrator& fit(const VectorRef& scores, const VectorRef& y,
+                          const VectorRef& sample_weight = Vector());
+  /// Calibrated probabilities. @throws NotFittedError before fit(); InvalidArgument for NaN.
+  Vector transform(const VectorRef& scores) const;
+
+  bool is_fitted() const { return !x_.empty(); }
+  /// Scores of the fitted points, increasing. @throws NotFittedError.
+  const std::vector<double>& x_thresholds() const;
+  /// Fitted values at x_thresholds(), non-decreasing. @throws NotFittedError.
+  const std::vector<double>& y_thresholds() const;
+
+  /// The envelope `{kind: "IsotonicCalibrator", state: {x, y}}`. @throws NotFittedError.
+  Json to_json() const;
+  /// Inverse of to_json(). @throws SerializationError for a damaged or foreign document.
+  static IsotonicCalibrator from_json(const Json& doc);
+
+ private:
+  std::vector<double> x_;
+  std::vector<double> y_;
+};
+
+}  // namespace churn::metrics

@@ -1,0 +1,170 @@
+// Input checks, class split and radix sorts shared by the metrics (see ranking.hpp).
+#include "ranking.hpp"
+
+#include <cmath>  // std::isfinite
+
+namespace churn::metrics::detail {
+
+namespace {
+
+struct Scan {
+  Index bad_y = -1;
+  Index bad_s = -1;
+  Index bad_w = -1;
+  double w_total = 0;
+};
+
+Index first_of(Index a, Index b) {
+  return a >= 0 ? a : b;
+}
+
+}  // namespace
+
+void check_threshold(const char* caller, double threshold) {
+  CHURN_CHECK(threshold >= 0.0 && threshold <= 1.0, InvalidArgument,
+              caller << ": threshold must be in [0, 1], got " << threshold);
+}
+
+void check_inputs(const char* caller, const VectorRef& y, const VectorRef& score,
+                  const VectorRef& w, bool unit_interval, int n_threads) {
+  const Index n = y.size();
+  const char* sname = unit_interval ? "p" : "score";
+  CHURN_CHECK(n > 0, InvalidArgument, caller << ": y is empty");
+  CHURN_CHECK(score.size() == n, InvalidArgument,
+              caller << ": y and " << sname << " have different lengths (" << n << " and "
+                     << score.size() << ")");
+  const bool weighted = w.size() > 0;
+  CHURN_CHECK(!weighted || w.size() == n, InvalidArgument,
+              caller << ": sample_weight has length " << w.size() << ", expected " << n);
+  const Scan s = parallel_reduce(
+      0, n, kBlock, Scan{},
+      [&](Index lo, Index hi) {
+        Scan r;
+        for (Index i = lo; i < hi; ++i) {
+          const double yi = y[i];
+          if (r.bad_y < 0 && !(yi == 0.0 || yi == 1.0)) r.bad_y = i;
+          const double si = score[i];
+          const bool ok = unit_interval ? (si >= 0.0 && si <= 1.0) : std::isfinite(si);
+          if (r.bad_s < 0 && !ok) r.bad_s = i;
+          if (weighted) {
+            const double wi = w[i];
+            if (r.bad_w < 0 && !(std::isfinite(wi) && wi >= 0.0)) r.bad_w = i;
+            r.w_total += wi;
+          }
+        }
+        return r;
+      },
+      [](Scan a, const Scan& b) {
+        a.bad_y = first_of(a.bad_y, b.bad_y);
+        a.bad_s = first_of(a.bad_s, b.bad_s);
+        a.bad_w = first_of(a.bad_w, b.bad_w);
+        a.w_total += b.w_total;
+        return a;
+      },
+      n_threads);
+  CHURN_CHECK(
+      s.bad_y < 0, InvalidArgument,
+      caller << ": y must hold labels 0 and 1, got " << y[s.bad_y] << " at row " << s.bad_y);
+  CHURN_CHECK(s.bad_s < 0, InvalidArgument,
+              caller << ": " << sname
+                     << (unit_interval ? " must hold probabilities in [0, 1]"
+                                       : " must be finite (no NaN or infinity)")
+                     << ", got " << score[s.bad_s] << " at row " << s.bad_s);
+  CHURN_CHECK(s.bad_w < 0, InvalidArgument,
+              caller << ": sample_weight must be finite and >= 0, got " << w[s.bad_w] << " at row "
+                     << s.bad_w);
+  CHURN_CHECK(!weighted || s.w_total > 0, InvalidArgument,
+              caller << ": sample_weight sums to " << s.w_total << ", expected > 0");
+}
+
+SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const VectorRef& w,
+                           int n_threads) {
+  const Index n = y.size();
+  SortedScores out;
+  out.weighted = w.size() > 0;
+  // Per-block positive counts, then each block writes its rows at fixed offsets: the result is
+  // the rows of each class in row order, for any thread count.
+  const Index n_blocks = (n + kBlock - 1) / kBlock;
+  std::vector<Index> block_pos(static_cast<std::size_t>(n_blocks), 0);
+  parallel_for(0, n_blocks, n_threads, [&](Index b) {
+    const Index lo = b * kBlock;
+    const Index hi = std::min(n, lo + kBlock);
+    Index c = 0;
+    for (Index i = lo; i < hi; ++i) c += y[i] == 1.0 ? 1 : 0;
+    block_pos[static_cast<std::size_t>(b)] = c;
+  });
+  std::vector<Index> pos_off(static_cast<std::size_t>(n_blocks));
+  std::vector<Index> neg_off(static_cast<std::size_t>(n_blocks));
+  Index n_pos = 0;
+  for (Index b = 0; b < n_blocks; ++b) {
+    pos_off[static_cast<std::size_t>(b)] = n_pos;
+    neg_off[static_cast<std::size_t>(b)] = b * kBlock - n_pos;
+    n_pos += block_pos[static_cast<std::size_t>(b)];
+  }
+  const Index n_neg = n - n_pos;
+  auto fill = [&](auto& pos, auto& neg, auto make) {
+    pos.resize(static_cast<std::size_t>(n_pos));
+    neg.resize(static_cast<std::size_t>(n_neg));
+    parallel_for(0, n_blocks, n_threads, [&](Index b) {
+      const Index lo = b * kBlock;
+      const Index hi = std::min(n, lo + kBlock);
+      auto ip = static_cast<std::size_t>(pos_off[static_cast<std::size_t>(b)]);
+      auto in = static_cast<std::size_t>(neg_off[static_cast<std::size_t>(b)]);
+      for (Index i = lo; i < hi; ++i) {
+        if (y[i] == 1.0) {
+          pos[ip++] = make(i);
+        } else {
+          neg[in++] = make(i);
+        }
+      }
+    });
+    // Sort the two classes concurrently (one thread each).
+    parallel_for(0, 2, n_threads, [&](Index c) {
+      auto& v = c == 0 ? pos : neg;
+      std::remove_reference_t<decltype(v)> buf;
+      radix_sort(v, buf, [](const auto& e) { return walk::key_of(e); });
+    });
+  };
+  if (out.weighted) {
+    fill(out.pos_w, out.neg_w, [&](Index i) { return KeyWeight{ordered_bits(score[i]), w[i]}; });
+    out.total_pos = parallel_reduce(
+        0, static_cast<Index>(out.pos_w.size()), kBlock, 0.0,
+        [&](Index lo, Index hi) {
+          double a = 0;
+          for (Index i = lo; i < hi; ++i) a += out.pos_w[static_cast<std::size_t>(i)].w;
+          return a;
+        },
+        [](double a, double b) { return a + b; }, n_threads);
+    out.total_neg = parallel_reduce(
+        0, static_cast<Index>(out.neg_w.size()), kBlock, 0.0,
+        [&](Index lo, Index hi) {
+          double a = 0;
+          for (Index i = lo; i < hi; ++i) a += out.neg_w[static_cast<std::size_t>(i)].w;
+          return a;
+        },
+        [](double a, double b) { return a + b; }, n_threads);
+  } else {
+    fill(out.pos, out.neg, [&](Index i) { return ordered_bits(score[i]); });
+    out.total_pos = static_cast<double>(n_pos);
+    out.total_neg = static_cast<double>(n_neg);
+  }
+  return out;
+}
+
+std::vector<Index> order_desc(const VectorRef& score) {
+  struct KeyIndex {
+    std::uint64_t key;
+    Index index;
+  };
+  const Index n = score.size();
+  std::vector<KeyIndex> a(static_cast<std::size_t>(n));
+  // Descending order = ascending order of the complemented key; LSD radix sort is stable.
+  for (Index i = 0; i < n; ++i) a[static_cast<std::size_t>(i)] = {~ordered_bits(score[i]), i};
+  std::vector<KeyIndex> buf;
+  radix_sort(a, buf, [](const KeyIndex& e) { return e.key; });
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < a.size(); ++i) order[i] = a[i].index;
+  return order;
+}
+
+}  // namespace churn::metrics::detail

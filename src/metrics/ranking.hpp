@@ -1,0 +1,160 @@
+#pragma once
+// Private helpers of src/metrics: input checks, order-preserving score keys, a stable LSD radix
+// sort, and the per-class sorted scores every ranking metric and curve walks.
+
+#include <algorithm>    // std::stable_sort, std::min
+#include <array>        // std::array
+#include <cmath>        // std::isfinite
+#include <cstdint>      // std::uint64_t
+#include <cstring>      // std::memcpy
+#include <type_traits>  // std::is_same_v
+#include <vector>       // std::vector
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "churn/core/types.hpp"
+
+namespace churn::metrics::detail {
+
+/// Block size of the metrics' parallel loops and reductions.
+inline constexpr Index kBlock = Index{1} << 16;
+
+/// Checks `y` (0/1 labels), `score` (finite; in [0, 1] with `unit_interval`) and `w` (empty or
+/// finite, >= 0, positive total) for the function `caller`.
+/// @throws InvalidArgument naming the caller, the argument, the row and the value.
+void check_inputs(const char* caller, const VectorRef& y, const VectorRef& score,
+                  const VectorRef& w, bool unit_interval, int n_threads);
+
+/// Checks that `threshold` lies in [0, 1].
+void check_threshold(const char* caller, double threshold);
+
+/// An unsigned key with the order of the doubles (-0.0 and 0.0 map to the same key).
+inline std::uint64_t ordered_bits(double x) {
+  x += 0.0;  // -0.0 -> +0.0
+  std::uint64_t u = 0;
+  std::memcpy(&u, &x, sizeof u);
+  return (u & 0x8000000000000000ULL) != 0 ? ~u : (u | 0x8000000000000000ULL);
+}
+
+/// Inverse of ordered_bits.
+inline double from_ordered_bits(std::uint64_t k) {
+  const std::uint64_t u = (k & 0x8000000000000000ULL) != 0 ? (k & ~0x8000000000000000ULL) : ~k;
+  double x = 0;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+/// Stable ascending LSD radix sort of `a` by `key(a[i])` (64-bit), 11-bit digits, skipping the
+/// digits on which all keys agree. `buf` is scratch space.
+template <class T, class KeyOf>
+void radix_sort(std::vector<T>& a, std::vector<T>& buf, KeyOf key) {
+  const std::size_t n = a.size();
+  if (n < 2) return;
+  if (n < 512) {
+    std::stable_sort(a.begin(), a.end(), [&](const T& l, const T& r) { return key(l) < key(r); });
+    return;
+  }
+  constexpr int kBits = 11;
+  constexpr int kPasses = 6;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::array<std::size_t, kBuckets>> hist(kPasses);
+  for (auto& h : hist) h.fill(0);
+  for (const T& e : a) {
+    const std::uint64_t k = key(e);
+    for (int p = 0; p < kPasses; ++p) ++hist[p][(k >> (p * kBits)) & (kBuckets - 1)];
+  }
+  buf.resize(n);
+  for (int p = 0; p < kPasses; ++p) {
+    auto& h = hist[p];
+    bool trivial = false;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      if (h[b] == n) trivial = true;
+    }
+    if (trivial) continue;
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      const std::size_t c = h[b];
+      h[b] = sum;
+      sum += c;
+    }
+    const int shift = p * kBits;
+    T* out = buf.data();
+    for (const T& e : a) out[h[(key(e) >> shift) & (kBuckets - 1)]++] = e;
+    a.swap(buf);
+  }
+}
+
+/// A score key with its row weight.
+struct KeyWeight {
+  std::uint64_t key;
+  double w;
+};
+
+/// The scores of the positives and of the negatives, each sorted ascending by key.
+/// Unweighted inputs fill `pos`/`neg`; weighted ones `pos_w`/`neg_w`.
+struct SortedScores {
+  bool weighted = false;
+  std::vector<std::uint64_t> pos, neg;
+  std::vector<KeyWeight> pos_w, neg_w;
+  double total_pos = 0;  ///< number (weight) of positives
+  double total_neg = 0;  ///< number (weight) of negatives
+};
+
+/// Splits by class and sorts (the two classes in parallel). Inputs must be checked.
+SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const VectorRef& w,
+                           int n_threads);
+
+namespace walk {
+template <class T>
+std::uint64_t key_of(const T& e) {
+  if constexpr (std::is_same_v<T, KeyWeight>) {
+    return e.key;
+  } else {
+    return e;
+  }
+}
+template <class T>
+double weight_of(const T& e) {
+  if constexpr (std::is_same_v<T, KeyWeight>) {
+    return e.w;
+  } else {
+    return 1.0;
+  }
+}
+template <class T, class F>
+void desc(const std::vector<T>& pos, const std::vector<T>& neg, F& f) {
+  std::size_t i = pos.size();
+  std::size_t j = neg.size();
+  while (i > 0 || j > 0) {
+    std::uint64_t k = 0;
+    if (i > 0 && j > 0) {
+      k = std::max(key_of(pos[i - 1]), key_of(neg[j - 1]));
+    } else if (i > 0) {
+      k = key_of(pos[i - 1]);
+    } else {
+      k = key_of(neg[j - 1]);
+    }
+    double dtp = 0;
+    double dfp = 0;
+    while (i > 0 && key_of(pos[i - 1]) == k) dtp += weight_of(pos[--i]);
+    while (j > 0 && key_of(neg[j - 1]) == k) dfp += weight_of(neg[--j]);
+    f(k, dtp, dfp);
+  }
+}
+}  // namespace walk
+
+/// Calls `f(key, dtp, dfp)` for each distinct score from the highest to the lowest, with the
+/// number (weight) of positives and negatives having exactly that score.
+template <class F>
+void for_each_threshold_desc(const SortedScores& s, F&& f) {
+  if (s.weighted) {
+    walk::desc(s.pos_w, s.neg_w, f);
+  } else {
+    walk::desc(s.pos, s.neg, f);
+  }
+}
+
+/// Row indices ordered by descending score, ties in row order (stable).
+std::vector<Index> order_desc(const VectorRef& score);
+
+}  // namespace churn::metrics::detail

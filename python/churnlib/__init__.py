@@ -18,6 +18,7 @@ Examples
 """
 
 from . import errors
+from . import linear
 from ._core import (
     ColumnSpec,
     CsvChunkReader,
@@ -48,6 +49,7 @@ from .errors import (
     SerializationError,
     TypeMismatch,
 )
+from .linear import ConvergenceWarning, LogisticRegression
 
 __all__ = [
     "__version__",
@@ -79,4 +81,8 @@ __all__ = [
     "make_customers",
     "make_events",
     "customer_id",
+    # linear models
+    "linear",
+    "LogisticRegression",
+    "ConvergenceWarning",
 ]

@@ -470,4 +470,25 @@ BOOST_AUTO_TEST_CASE(damaged_model_files_throw_serialization_error) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(python_fixture_predicts_bit_identically) {
+  // Written by python/tests/test_logistic.py (which checks the same numbers from Python).
+  const churn::Json doc =
+      churn::load_json_file(std::string(CHURN_TEST_DATA_DIR) + "/logistic_fixture.json");
+  const LogisticRegression m = LogisticRegression::from_json(doc["model"]);
+  const auto rows = doc["X"].get<std::vector<std::vector<double>>>();
+  RowMatrix X(static_cast<Index>(rows.size()), m.n_features());
+  for (Index i = 0; i < X.rows(); ++i) {
+    for (Index j = 0; j < X.cols(); ++j) X(i, j) = rows[i][j];
+  }
+  const auto proba = doc["proba"].get<std::vector<double>>();
+  const auto decision = doc["decision"].get<std::vector<double>>();
+  const Vector p = m.predict_proba(X);
+  const Vector d = m.decision_function(X);
+  BOOST_TEST(p.size() == static_cast<Index>(proba.size()));
+  for (Index i = 0; i < p.size(); ++i) {
+    BOOST_TEST(p[i] == proba[i], "row " << i);
+    BOOST_TEST(d[i] == decision[i], "row " << i);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

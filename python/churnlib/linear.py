@@ -1,0 +1,360 @@
+"""Linear models: :class:`LogisticRegression`, a scikit-learn compatible estimator.
+
+The optimisation runs in C++ (``churn::LogisticRegression``) with the GIL released; this module
+only converts inputs and follows scikit-learn's conventions, without importing scikit-learn.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import numbers
+import os
+import warnings
+
+import numpy as np
+
+from . import _core
+from .errors import InvalidArgument, NotFittedError, TypeMismatch
+
+__all__ = ["LogisticRegression", "ConvergenceWarning"]
+
+
+class ConvergenceWarning(UserWarning):
+    """A solver stopped before meeting its tolerance (raise ``max_iter`` or scale the features)."""
+
+
+def _is_dataframe(X):
+    return type(X).__name__ == "DataFrame" and hasattr(X, "columns") and hasattr(X, "dtypes")
+
+
+def _as_matrix(X, caller):
+    """(C-contiguous float64 2-D array or a zero-copy view, feature names or None)."""
+    names = None
+    if _is_dataframe(X):
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        names = [str(c) for c in X.columns]
+        for name, dtype in zip(names, X.dtypes):
+            if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype)):
+                raise TypeMismatch(
+                    f"{caller}: column '{name}' has dtype {dtype}; only numeric columns are "
+                    "accepted (encode categorical columns first)")
+        X = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif isinstance(X, _core.Table):
+        names = list(X.column_names)
+        X = X.to_numpy()
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "biuf":
+        raise TypeMismatch(f"{caller}: X must be numeric, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise InvalidArgument(f"{caller}: X must be 2-D, got {arr.ndim} dimension(s)")
+    if arr.dtype != np.float64 or not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
+    return arr, names
+
+
+def _as_vector(v, what, caller, labels=False):
+    arr = np.asarray(v)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise InvalidArgument(f"{caller}: {what} must be 1-D, got shape {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeMismatch(f"{caller}: {what} must be numeric"
+                           + (" labels 0/1" if labels else "") + f", got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def _check_number(name, value, kind):
+    ok = isinstance(value, numbers.Integral) if kind == "int" else isinstance(value, numbers.Real)
+    if isinstance(value, bool) or not ok:
+        raise TypeMismatch(f"LogisticRegression: {name} must be {'an int' if kind == 'int' else 'a number'}, "
+                           f"got {value!r}")
+
+
+class LogisticRegression:
+    """Binary logistic regression with scikit-learn's objective, solved in C++.
+
+    Minimises ``C * sum_i s_i * logloss_i + r(w)`` with ``s_i = sample_weight_i *
+    class_weight[y_i]`` and ``r`` = 0 (``"none"``), ``0.5 ||w||^2`` (``"l2"``), ``||w||_1``
+    (``"l1"``) or ``l1_ratio ||w||_1 + 0.5 (1 - l1_ratio) ||w||^2`` (``"elasticnet"``); the
+    intercept is not penalised. The same settings give scikit-learn's optimum.
+
+    Parameters
+    ----------
+    penalty : {"l2", "l1", "elasticnet", "none"} or None, default "l2"
+        The penalty term (None means "none").
+    C : float, default 1.0
+        Inverse regularisation strength, > 0 (``np.inf`` removes the penalty).
+    l1_ratio : float, default 0.5
+        Elastic-net mixing in [0, 1]; used with ``penalty="elasticnet"`` only.
+    fit_intercept : bool, default True
+        Fit an unpenalised intercept.
+    max_iter : int, default 100
+        Maximum solver iterations (>= 1).
+    tol : float, default 1e-4
+        Largest absolute (sub)gradient entry of the objective divided by ``C * sum(s_i)``.
+    class_weight : None, "balanced" or dict {0: w0, 1: w1}, default None
+        Class weights; "balanced" makes both classes weigh the same in total.
+    solver : {"auto", "newton", "lbfgs", "cd"}, default "auto"
+        "auto": Newton (Cholesky) for l2/none with <= 500 features, L-BFGS above, proximal
+        coordinate descent ("cd") for l1/elasticnet.
+    n_threads : int, default 0
+        Threads (0 = all cores). Results are identical for any value.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    classes_ : ndarray, ``array([0, 1])``
+    n_iter_ : ndarray of shape (1,)
+    converged_ : bool
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (only when fitted on a DataFrame or Table)
+
+    Examples
+    --------
+    >>> import numpy as np, churnlib as cl
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+    >>> model = cl.LogisticRegression(C=10.0).fit(X, y)
+    >>> model.predict_proba(X).shape
+    (4, 2)
+    """
+
+    _estimator_type = "classifier"
+
+    def __init__(self, penalty="l2", *, C=1.0, l1_ratio=0.5, fit_intercept=True, max_iter=100,
+                 tol=1e-4, class_weight=None, solver="auto", n_threads=0):
+        self.penalty = penalty
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.class_weight = class_weight
+        self.solver = solver
+        self.n_threads = n_threads
+
+    # ---- scikit-learn protocol -------------------------------------------------------------
+
+    @classmethod
+    def _get_param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+
+    def get_params(self, deep=True):
+        """The hyper-parameters as a dict (``deep`` is accepted for scikit-learn)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        """Sets hyper-parameters; an unknown name raises TypeError. Returns self."""
+        valid = set(self._get_param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise TypeError(f"LogisticRegression.set_params(): unknown parameter '{key}'; "
+                                f"valid: {', '.join(sorted(valid))}")
+            setattr(self, key, value)
+        return self
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, Tags, TargetTags
+
+        tags = Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(multi_class=False))
+        return tags
+
+    def _more_tags(self):
+        return {"binary_only": True, "requires_y": True}
+
+    def __repr__(self):
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
+                    if p.name != "self"}
+        changed = []
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            default = defaults[name]
+            if isinstance(value, float) and isinstance(default, float) and math.isnan(value):
+                changed.append(f"{name}={value!r}")
+            elif not (type(value) is type(default) and value == default):
+                changed.append(f"{name}={value!r}")
+        return f"LogisticRegression({', '.join(changed)})"
+
+    # ---- fitting and prediction ------------------------------------------------------------
+
+    def _make_core(self):
+        penalty = "none" if self.penalty is None else self.penalty
+        if not isinstance(penalty, str):
+            raise TypeMismatch(f"LogisticRegression: penalty must be a str or None, got {penalty!r}")
+        if not isinstance(self.solver, str):
+            raise TypeMismatch(f"LogisticRegression: solver must be a str, got {self.solver!r}")
+        _check_number("C", self.C, "real")
+        _check_number("l1_ratio", self.l1_ratio, "real")
+        _check_number("tol", self.tol, "real")
+        _check_number("max_iter", self.max_iter, "int")
+        _check_number("n_threads", self.n_threads, "int")
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise TypeMismatch(
+                f"LogisticRegression: fit_intercept must be a bool, got {self.fit_intercept!r}")
+        return _core._LogisticRegression(
+            penalty=penalty, C=float(self.C), l1_ratio=float(self.l1_ratio),
+            fit_intercept=bool(self.fit_intercept), max_iter=int(self.max_iter),
+            tol=float(self.tol), class_weight=self.class_weight, solver=self.solver,
+            n_threads=int(self.n_threads))
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the model; returns self.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric features without NaN (a C-ordered float64 array is used without a copy).
+        y : array-like of shape (n_samples,)
+            Labels 0/1 (or bool); both classes must be present.
+        sample_weight : array-like of shape (n_samples,), optional
+            Finite non-negative weights.
+
+        Raises
+        ------
+        InvalidArgument
+            NaN in X (naming the column), labels other than 0/1, a single class, mismatched
+            lengths, invalid weights or hyper-parameters.
+        TypeMismatch
+            Non-numeric X, y or weights, or hyper-parameters of the wrong type.
+        """
+        caller = "LogisticRegression.fit()"
+        core = self._make_core()
+        Xa, names = _as_matrix(X, caller)
+        ya = _as_vector(y, "y", caller, labels=True)
+        wa = (np.empty(0) if sample_weight is None
+              else _as_vector(sample_weight, "sample_weight", caller))
+        core.fit(Xa, ya, wa, names or [])
+        self._set_fitted(core)
+        if not core.converged:
+            warnings.warn(core.warning, ConvergenceWarning, stacklevel=2)
+        return self
+
+    def _set_fitted(self, core):
+        self._core = core
+        self.coef_ = np.asarray(core.coef).reshape(1, -1)
+        self.intercept_ = np.array([core.intercept])
+        self.classes_ = np.array([0, 1])
+        self.n_iter_ = np.array([core.n_iter], dtype=np.int32)
+        self.converged_ = bool(core.converged)
+        self.n_features_in_ = int(core.n_features)
+        if core.feature_names:
+            self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def _fitted_core(self, caller):
+        core = getattr(self, "_core", None)
+        if core is None:
+            raise NotFittedError(f"{caller}: this LogisticRegression is not fitted yet; "
+                                 "call fit() first")
+        return core
+
+    def _predict_input(self, X, caller):
+        core = self._fitted_core(caller)
+        Xa, names = _as_matrix(X, caller)
+        fitted = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted is not None and list(fitted) != names:
+            raise InvalidArgument(f"{caller}: the DataFrame's columns differ from those seen in "
+                                  f"fit ({list(fitted)[:5]}...)")
+        return core, Xa
+
+    def decision_function(self, X):
+        """Log-odds ``X @ coef + intercept``, shape (n_samples,)."""
+        core, Xa = self._predict_input(X, "LogisticRegression.decision_function()")
+        return np.asarray(core.decision_function(Xa))
+
+    def predict_proba(self, X):
+        """Probabilities of classes 0 and 1, shape (n_samples, 2)."""
+        core, Xa = self._predict_input(X, "LogisticRegression.predict_proba()")
+        p1 = np.asarray(core.predict_proba(Xa))
+        out = np.empty((p1.shape[0], 2))
+        out[:, 1] = p1
+        out[:, 0] = 1.0 - p1
+        return out
+
+    def predict_log_proba(self, X):
+        """Log of predict_proba."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Labels 0/1 (1 where P(class 1) > 0.5), shape (n_samples,)."""
+        core, Xa = self._predict_input(X, "LogisticRegression.predict()")
+        return (np.asarray(core.predict_proba(Xa)) > 0.5).astype(np.int64)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy (weighted when ``sample_weight`` is given), as scikit-learn's classifiers."""
+        yt = _as_vector(y, "y", "LogisticRegression.score()", labels=True)
+        hit = (self.predict(X) == yt).astype(np.float64)
+        if sample_weight is None:
+            return float(hit.mean())
+        w = _as_vector(sample_weight, "sample_weight", "LogisticRegression.score()")
+        return float(np.sum(hit * w) / np.sum(w))
+
+    def objective(self, X, y, sample_weight=None, coef=None, intercept=None):
+        """scikit-learn's objective at ``coef``/``intercept`` (default: the fitted ones)."""
+        core = self._make_core()
+        Xa, _ = _as_matrix(X, "LogisticRegression.objective()")
+        ya = _as_vector(y, "y", "LogisticRegression.objective()", labels=True)
+        wa = (np.empty(0) if sample_weight is None
+              else _as_vector(sample_weight, "sample_weight", "LogisticRegression.objective()"))
+        if coef is None:
+            coef = self._fitted_core("LogisticRegression.objective()").coef
+        if intercept is None:
+            intercept = float(self.intercept_[0])
+        c = np.ascontiguousarray(np.ravel(coef), dtype=np.float64)
+        return float(core.objective(Xa, ya, wa, c, float(intercept)))
+
+    # ---- persistence -----------------------------------------------------------------------
+
+    def to_json(self):
+        """The fitted model as JSON text in the churnlib envelope (kind "LogisticRegression")."""
+        return self._fitted_core("LogisticRegression.to_json()").to_json()
+
+    @classmethod
+    def from_json(cls, text):
+        """A model from :meth:`to_json` text. Raises SerializationError if damaged."""
+        return cls._from_core(_core._LogisticRegression.from_json(text), text)
+
+    def save(self, path):
+        """Writes the fitted model to ``path`` (JSON, atomically)."""
+        self._fitted_core("LogisticRegression.save()").save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path):
+        """Reads a model written by :meth:`save` (from Python or C++)."""
+        core = _core._LogisticRegression.load(os.fspath(path))
+        return cls._from_core(core, core.to_json())
+
+    @classmethod
+    def _from_core(cls, core, text):
+        params = json.loads(text)["params"]
+        penalty = params["penalty"]
+        C = math.inf if params["C"] == "inf" else params["C"]
+        model = cls(penalty=penalty, C=C, l1_ratio=params["l1_ratio"],
+                    fit_intercept=params["fit_intercept"], max_iter=params["max_iter"],
+                    tol=params["tol"], class_weight=core.class_weight, solver=params["solver"],
+                    n_threads=params["n_threads"])
+        model._set_fitted(core)
+        return model
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_core", "coef_", "intercept_", "classes_", "n_iter_",
+                              "converged_", "n_features_in_", "feature_names_in_")}
+        core = getattr(self, "_core", None)
+        state["_model_json"] = None if core is None else core.to_json()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        text = state.pop("_model_json", None)
+        self.__dict__.update(state)
+        if text is not None:
+            self._set_fitted(_core._LogisticRegression.from_json(text))

@@ -158,8 +158,10 @@ struct ColumnWork {
   bool text_inferred = false;     // inferred text: categorical or string still to decide
   std::shared_ptr<double[]> f64;  // not zero-filled: every row is written before use
   std::vector<std::int64_t> i64;
-  bool known_text = false;  // inferred: the first block holds text, so the column is text
-  bool ts_done = false;     // inferred timestamps were converted by the inference pass
+  bool known_text = false;     // inferred: the first block holds text, so the column is text
+  bool strings_first = false;  // known text with mostly distinct values in the first block:
+                               // strings are kept first, the dictionary is built to decide
+  bool ts_done = false;        // inferred timestamps were converted by the inference pass
   std::vector<std::int32_t> codes;
   std::vector<std::string> strs;
   std::vector<std::uint8_t> valid;
@@ -270,6 +272,25 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
                    b0.n_rows, d, is_na, options.infer_int64, nullptr, nullptr, first);
       c.known_text = first.kind == Kind::Text;
       c.ts_done = first.kind == Kind::Timestamp;
+      if (c.known_text) {
+        // Would the first block alone be a string column (an identifier)? Then its strings are
+        // kept from the start instead of per-block dictionaries (the type is still decided on
+        // the whole column, exactly).
+        StringDict probe;
+        Index non_missing = 0;
+        std::string scratch;
+        const char* base = tok.text.data() + b0.begin;
+        for (Index r = 0; r < b0.n_rows; ++r) {
+          const FieldRef fr = b0.fields[static_cast<std::size_t>(r) * nk + j];
+          const std::string_view sv = field_text(base, fr, d, scratch);
+          if (is_na(sv)) continue;
+          ++non_missing;
+          probe.insert(sv, (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0);
+        }
+        c.strings_first = non_missing >= 16 &&
+                          static_cast<double>(probe.size()) >
+                              options.max_categorical_ratio * static_cast<double>(non_missing);
+      }
     }
     if ((!c.given && !c.known_text && !c.ts_done) || (c.given && *c.given == DType::Float64))
       c.f64 = uninit_doubles(n);
@@ -438,7 +459,10 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
     if (c.dtype == DType::Int64) c.valid.assign(n, 1);
   }
   for (auto& c : cols) {
-    if (c.dtype == DType::Categorical) {
+    if (c.dtype == DType::Categorical && c.strings_first) {
+      resize_large(c.strs, n);
+      c.valid.assign(n, 1);
+    } else if (c.dtype == DType::Categorical) {
       resize_large(c.codes, n);
       c.local.resize(nb);
       c.remap.resize(nb);
@@ -477,6 +501,13 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
       } else if (inferred_ts) {
         const auto ts = is_na(sv) ? std::nullopt : parse_ts(sv);
         c.i64[i] = ts ? *ts : kNaT;
+      } else if (c.strings_first) {
+        if (is_na(sv)) {
+          c.valid[i] = 0;
+        } else {
+          ++st.non_missing;
+          c.strs[i].assign(sv);
+        }
       } else if (c.dtype == DType::Categorical) {
         if (is_na(sv)) {
           c.codes[i] = kMissingCode;
@@ -516,6 +547,26 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
                          options.max_categorical_ratio * static_cast<double>(non_missing))
               : std::numeric_limits<double>::infinity();
       const std::size_t before = g.size();
+      if (c.strings_first) {
+        // The distinct values in file order, until there are too many.
+        for (std::size_t i = 0; i < n && !too_many; ++i)
+          if (c.valid[i] != 0) {
+            g.insert(c.strs[i], copy);
+            too_many = static_cast<double>(g.size()) > limit;
+          }
+        if (too_many) {
+          if (before == 0) g.clear();
+          c.dtype = DType::String;
+        } else {
+          resize_large(c.codes, n);
+          for (std::size_t i = 0; i < n; ++i)
+            c.codes[i] = c.valid[i] != 0 ? g.find(c.strs[i]) : kMissingCode;
+          c.categories.assign(g.keys().begin(), g.keys().end());
+          std::vector<std::string>().swap(c.strs);
+          std::vector<std::uint8_t>().swap(c.valid);
+        }
+        continue;
+      }
       for (std::size_t b = 0; b < nb && !too_many; ++b) {
         const StringDict& local = c.local[b];
         const auto& keys = local.keys();
@@ -548,12 +599,12 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   for_each_task(
       [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b, TaskState&) {
         const auto row0 = static_cast<std::size_t>(blk.row0);
-        if (c.dtype == DType::Categorical) {
+        if (c.dtype == DType::Categorical && !c.strings_first) {
           const auto& remap = c.remap[b];
           std::int32_t* codes = c.codes.data() + row0;
           for (Index r = 0; r < blk.n_rows; ++r)
             if (codes[r] >= 0) codes[r] = remap[static_cast<std::size_t>(codes[r])];
-        } else if (c.dtype == DType::String && c.text_inferred) {
+        } else if (c.dtype == DType::String && c.text_inferred && !c.strings_first) {
           const char* base = tok.text.data() + blk.begin;
           const FieldRef* f = blk.fields.data() + j;
           std::string scratch;

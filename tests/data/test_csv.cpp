@@ -698,6 +698,46 @@ BOOST_AUTO_TEST_CASE(inferred_types_follow_every_block_not_the_first) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(text_distinct_at_first_but_categorical_overall) {
+  // The first rows are all distinct (they look like an identifier), the rest repeat them: the
+  // column is categorical, codes in order of first appearance; a unique column stays String.
+  std::string text = "k,id,x\n";
+  std::vector<std::string> keys, ids;
+  for (int i = 0; i < 3000; ++i) {
+    keys.push_back(i % 97 == 5 ? "" : "key" + std::to_string(i < 150 ? i : (i * 7) % 150));
+    ids.push_back(i % 89 == 3 ? "" : "id" + std::to_string(i));
+    text += keys.back() + "," + ids.back() + "," + std::to_string(i) + "\n";
+  }
+  std::vector<std::uint8_t> key_valid, id_valid;
+  for (const auto& k : keys) key_valid.push_back(k.empty() ? 0 : 1);
+  for (const auto& v : ids) id_valid.push_back(v.empty() ? 0 : 1);
+  const Column expected = Column::from_strings_categorical("k", keys, key_valid);
+  TempDir dir;
+  const std::string path = dir.file("distinct.csv");
+  write_text(path, text);
+  for (std::size_t block : {std::size_t{0}, std::size_t{64}, std::size_t{2000}}) {
+    const BlockBytes bb(block);
+    for (int threads : {1, 2}) {
+      const Table t = churn::parse_csv(text, with_threads(threads));
+      const Column& c = t.column("k");
+      BOOST_REQUIRE((c.dtype() == DType::Categorical));
+      BOOST_TEST(c.categories() == expected.categories(), "block " << block);
+      BOOST_TEST((c.codes() == expected.codes()), "block " << block);
+      const Column& id = t.column("id");
+      BOOST_REQUIRE((id.dtype() == DType::String));
+      BOOST_TEST(id.strings()[3000 - 1] == ids.back());
+      BOOST_TEST(id.is_missing(3));
+    }
+    // The first chunk of a chunk reader infers the same way, with a dictionary that persists.
+    CsvChunkReader reader(path, with_threads(2), 1 << 20);
+    const auto chunk = reader.next();
+    BOOST_REQUIRE(chunk.has_value());
+    BOOST_TEST(chunk->column("k").categories() == expected.categories());
+    BOOST_TEST((chunk->column("k").codes() == expected.codes()));
+    BOOST_TEST((chunk->column("id").dtype() == DType::String));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(quote_inside_unquoted_field_survives_block_splitting) {
   // Quote parity is wrong after 5'3": the reader must notice and re-tokenise exactly.
   std::string text = "h,v\n";

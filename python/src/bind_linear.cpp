@@ -154,7 +154,13 @@ validated arguments and returns P(class 1) only).
       .def_static(
           "from_json",
           [](const std::string& text) {
-            return LR::from_json(parse_json(text, "LogisticRegression JSON"));
+            Json doc;
+            try {
+              doc = parse_json(text, "LogisticRegression JSON");
+            } catch (const nlohmann::json::exception& e) {  // e.g. a number out of range
+              CHURN_THROW(SerializationError, "LogisticRegression JSON is not valid: " << e.what());
+            }
+            return LR::from_json(doc);
           },
           py::arg("text"))
       .def("save", &LR::save, py::arg("path"))

@@ -275,7 +275,8 @@ def test_damaged_files_raise_serialization_error(tmp_path):
     X, y, _ = make_data(100, 3, seed=13)
     text = cl.LogisticRegression().fit(X, y).to_json()
     for damaged in (text[: len(text) // 2], text.replace('"coef"', '"coeff"'),
-                    text.replace('"LogisticRegression"', '"GBDT"'), "[]", ""):
+                    text.replace('"LogisticRegression"', '"GBDT"'), "[]", "",
+                    text.replace('"intercept":', '"intercept":1e999,"junk":', 1)):
         with pytest.raises(cl.SerializationError):
             cl.LogisticRegression.from_json(damaged)
     p = tmp_path / "bad.json"

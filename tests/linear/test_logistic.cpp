@@ -445,6 +445,12 @@ BOOST_AUTO_TEST_CASE(damaged_model_files_throw_serialization_error) {
   // Truncated and byte-flipped files: an exception of the hierarchy, never a crash.
   const std::string text = good.dump();
   const std::string path = scratch("damaged.json").string();
+  {
+    std::string t = text;
+    t.replace(t.find("\"intercept\":") + 12, 1, "1e999,0");  // out of double range
+    std::ofstream(path, std::ios::binary) << t;
+    expect_throw<churn::SerializationError>([&] { LogisticRegression::load(path); }, "not valid");
+  }
   std::mt19937 gen(11);
   for (int k = 0; k < 300; ++k) {
     std::string t = text;

@@ -2,12 +2,13 @@
 #include <pybind11/numpy.h>  // py::array, py::array_t, py::dtype
 #include <pybind11/stl.h>    // std::vector <-> list
 
-#include <cstdint>  // std::int32_t, std::int64_t, std::uint8_t
-#include <cstring>  // std::memcpy
-#include <limits>   // std::numeric_limits
-#include <string>   // std::string
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <algorithm>  // std::max
+#include <cstdint>    // std::int32_t, std::int64_t, std::uint8_t
+#include <cstring>    // std::memcpy
+#include <limits>     // std::numeric_limits
+#include <string>     // std::string
+#include <utility>    // std::move
+#include <vector>     // std::vector
 
 #include "bindings.hpp"
 #include "churn/core/error.hpp"
@@ -93,15 +94,83 @@ py::list categories_list(const Column& c) {
 py::object strings_array(const Column& c) {
   const auto& s = c.strings();
   const auto& valid = c.validity();
-  py::list out(s.size());
+  // An object array filled in place (no intermediate list for numpy to walk).
+  py::array out =
+      numpy().attr("empty")(static_cast<py::ssize_t>(s.size()), py::arg("dtype") = "object");
+  auto** slots = static_cast<PyObject**>(out.mutable_data());
   for (std::size_t i = 0; i < s.size(); ++i) {
+    PyObject* v = nullptr;
     if (!valid.empty() && valid[i] == 0) {
-      out[i] = py::none();
+      v = Py_None;
+      Py_INCREF(v);
     } else {
-      out[i] = to_py_str(s[i]);
+      v = to_py_str(s[i]).release().ptr();
     }
+    PyObject* old = slots[i];  // None from numpy.empty
+    slots[i] = v;
+    Py_XDECREF(old);
   }
-  return numpy().attr("array")(out, py::arg("dtype") = "object");
+  return out;
+}
+
+/// The string column as pandas' default string array when that is Arrow-backed (pandas >= 3,
+/// pyarrow installed): offsets and bytes go to Arrow buffers, no Python object per value.
+/// Returns None when it does not apply (older pandas, no pyarrow, or non-ASCII text, which
+/// the object path decodes with replacement of invalid UTF-8).
+py::object arrow_strings(const Column& c) {
+  const auto& s = c.strings();
+  const auto& valid = c.validity();
+  std::size_t bytes = 0;
+  unsigned char high = 0;
+  for (const auto& v : s) {
+    bytes += v.size();
+    for (const char ch : v) high |= static_cast<unsigned char>(ch);
+  }
+  if ((high & 0x80u) != 0) return py::none();
+  py::module_ pd = pandas();
+  py::object dtype =
+      pd.attr("Series")(numpy().attr("array")(py::make_tuple("a"), py::arg("dtype") = "object"))
+          .attr("dtype");
+  if (!py::hasattr(dtype, "storage") ||
+      py::str(dtype.attr("storage")).cast<std::string>() != "pyarrow")
+    return py::none();
+  py::module_ pa;
+  try {
+    pa = py::module_::import("pyarrow");
+  } catch (const py::error_already_set&) {
+    return py::none();
+  }
+  const std::size_t n = s.size();
+  py::array_t<std::int64_t> offsets(static_cast<py::ssize_t>(n + 1));
+  py::array_t<std::uint8_t> data(static_cast<py::ssize_t>(std::max<std::size_t>(bytes, 1)));
+  std::int64_t* off = offsets.mutable_data();
+  auto* out = reinterpret_cast<char*>(data.mutable_data());
+  std::size_t at = 0;
+  Index missing = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    off[i] = static_cast<std::int64_t>(at);
+    if (!valid.empty() && valid[i] == 0) {
+      ++missing;
+      continue;
+    }
+    std::memcpy(out + at, s[i].data(), s[i].size());
+    at += s[i].size();
+  }
+  off[n] = static_cast<std::int64_t>(at);
+  py::object bitmap = py::none();
+  if (missing > 0) {
+    py::array_t<std::uint8_t> bits(static_cast<py::ssize_t>((n + 7) / 8));
+    std::uint8_t* b = bits.mutable_data();
+    std::memset(b, 0, (n + 7) / 8);
+    for (std::size_t i = 0; i < n; ++i)
+      if (valid[i] != 0) b[i / 8] = static_cast<std::uint8_t>(b[i / 8] | (1u << (i % 8)));
+    bitmap = pa.attr("py_buffer")(bits);
+  }
+  py::object arr = pa.attr("Array").attr("from_buffers")(
+      pa.attr("large_string")(), static_cast<py::ssize_t>(n),
+      py::make_tuple(bitmap, pa.attr("py_buffer")(offsets), pa.attr("py_buffer")(data)),
+      py::arg("null_count") = missing);
+  return pd.attr("array")(arr, py::arg("dtype") = dtype);
 }
 
 Column float_column(const std::string& name, const py::handle& arr) {
@@ -280,7 +349,10 @@ py::object column_to_pandas(const Column& c, bool copy) {
           .attr("Categorical")
           .attr("from_codes")(codes, py::arg("categories") = categories_list(c));
     }
-    case DType::String: return strings_array(c);
+    case DType::String: {
+      py::object a = arrow_strings(c);
+      return a.is_none() ? strings_array(c) : a;
+    }
   }
   CHURN_THROW(TypeMismatch, "column '" << c.name() << "': unknown dtype");
 }

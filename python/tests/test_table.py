@@ -105,6 +105,21 @@ def test_pandas_string_dtype():
     assert list(t["s"]) == ["a", None, "c"]
 
 
+@pytest.mark.parametrize("values", [
+    ["a", None, "ccc", "", "dd"],                    # ASCII with a missing value
+    ["x", "y"] * 20,                                # no missing value
+    ["caf\u00e9", None, "ok"],                      # non-ASCII: the object path
+])
+def test_string_column_to_pandas_matches_pandas_default(values):
+    # to_pandas builds pandas' default string array (Arrow-backed on pandas >= 3) directly;
+    # the result is what pandas makes of the same values held as Python objects.
+    t = cl.Table.from_pandas(pd.DataFrame({"s": pd.Series(values, dtype=object)}))
+    got = t.to_pandas()["s"]
+    want = pd.DataFrame({"s": np.array(values, dtype=object)})["s"]
+    assert got.dtype == want.dtype
+    pd.testing.assert_series_equal(got, want)
+
+
 def test_timezone_aware_datetimes_become_utc():
     s = pd.Series(pd.to_datetime(["2024-01-01 01:00"]).tz_localize("Europe/Paris"))
     t = cl.Table({"ts": s})

@@ -11,10 +11,13 @@ Readers:
 * ``churnlib``: ``churnlib.read_csv`` (a churnlib Table), with ``--threads`` threads;
 * ``churnlib + to_pandas``: the same, converted to a pandas DataFrame (when available);
 * ``pandas (c)``: ``pandas.read_csv`` with its default C engine (single-threaded);
+* ``pandas (c), same types``: the same, asked for the types churnlib infers (``parse_dates`` for
+  its timestamp columns, ``dtype="category"`` for its categorical ones), so both build the same
+  output;
 * ``pandas (pyarrow)``: ``pandas.read_csv(engine="pyarrow")`` (multi-threaded);
 * ``pyarrow.csv``: ``pyarrow.csv.read_csv`` with ``use_threads=True`` (a pyarrow Table).
 
-All readers infer the column types. churnlib is used through its Python module when
+All readers but ``pandas (c), same types`` infer the column types with their default options. churnlib is used through its Python module when
 ``import churnlib`` works (``pip install .``); otherwise through the ``churn_csv_tool`` program
 of a C++ build with ``-DCHURN_BUILD_BENCHMARKS=ON`` (found under ``build*/benchmarks/`` or given
 with ``--churn-tool``), which then times its reads itself.
@@ -196,15 +199,37 @@ def main(argv: Optional[List[str]] = None) -> int:
             if has_to_pandas:
                 readers.append(("churnlib + to_pandas",
                                 lambda: cl.read_csv(path, n_threads=args.threads).to_pandas()))
+        same_types = {}  # pandas.read_csv options giving churnlib's inferred types
+        if cl is not None and pd is not None:
+            try:
+                dtypes = cl.read_csv(path, n_threads=args.threads).dtypes
+                same_types = {
+                    "parse_dates": [k for k, v in dtypes.items() if v == "timestamp"],
+                    "dtype": {k: "category" for k, v in dtypes.items() if v == "category"},
+                }
+            except Exception:  # the failure is reported by the timed run below
+                pass
         if pd is not None:
             readers.append(("pandas (c)", lambda: pd.read_csv(path)))
+            if same_types:
+                readers.append(("pandas (c), same types",
+                                lambda: pd.read_csv(path, **same_types)))
             if pa is not None:
                 readers.append(("pandas (pyarrow)", lambda: pd.read_csv(path, engine="pyarrow")))
         if pa_csv is not None:
             opts = pa_csv.ReadOptions(use_threads=True)
             readers.append(("pyarrow.csv", lambda: pa_csv.read_csv(path, read_options=opts)))
         if args.only:
-            wanted = {w.strip() for w in args.only.split(",")}
+            # A name may hold a comma ("pandas (c), same types"): take two parts as one name
+            # when they form a reader's name.
+            names = {n for n, _ in readers}
+            parts = [w.strip() for w in args.only.split(",")]
+            wanted, i = set(), 0
+            while i < len(parts):
+                two = ", ".join(parts[i:i + 2])
+                take = 2 if i + 1 < len(parts) and two in names else 1
+                wanted.add(", ".join(parts[i:i + take]))
+                i += take
             readers = [(n, f) for n, f in readers if n in wanted]
 
         sys.stdout.flush()
@@ -217,14 +242,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         ref = next((r for r in results if r.name.startswith("churnlib") and not r.error), None)
         print()
-        print(f"{'reader':<22} {'median s':>9} {'min s':>8} {'rows/s':>12} {'MB/s':>8} "
+        print(f"{'reader':<24} {'median s':>9} {'min s':>8} {'rows/s':>12} {'MB/s':>8} "
               f"{'vs churnlib':>12}")
         for r in results:
             if r.error:
-                print(f"{r.name:<22} failed: {r.error}")
+                print(f"{r.name:<24} failed: {r.error}")
                 continue
             ratio = f"{r.median / ref.median:.2f}x" if ref else "-"
-            print(f"{r.name:<22} {r.median:>9.3f} {min(r.seconds):>8.3f} "
+            print(f"{r.name:<24} {r.median:>9.3f} {min(r.seconds):>8.3f} "
                   f"{r.rows / r.median:>12,.0f} {size / 1e6 / r.median:>8.1f} {ratio:>12}")
         bad = [r.name for r in results if not r.error and r.rows != args.rows and not args.reuse]
         if bad:

@@ -18,6 +18,7 @@ Examples
 """
 
 from . import errors
+from . import metrics
 from . import linear
 from ._core import (
     ColumnSpec,
@@ -81,6 +82,8 @@ __all__ = [
     "make_customers",
     "make_events",
     "customer_id",
+    # evaluation
+    "metrics",
     # linear models
     "linear",
     "LogisticRegression",

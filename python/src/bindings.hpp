@@ -20,6 +20,8 @@ namespace py = pybind11;
 void bind_core(py::module_& m);
 /// Table, CSV, Schema, describe and the synthetic generators (bind_data.cpp).
 void bind_data(py::module_& m);
+/// Metrics, curves, calibrators and splits, in the submodule _core._metrics (bind_metrics.cpp).
+void bind_metrics(py::module_& m);
 /// The compiled core of LogisticRegression (bind_linear.cpp).
 void bind_linear(py::module_& m);
 

@@ -251,7 +251,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   const std::size_t nk = h.kept.size();
   const std::size_t nb = tok.blocks.size();
   const auto n = static_cast<std::size_t>(tok.n_rows);
-  const int threads = resolve_threads(options.n_threads);
+  const int threads = csv_threads(options.n_threads, tok.text.size());
   const NaMatcher is_na(options.na_values);
   const auto n_tasks = static_cast<Index>(nk * nb);
 

@@ -49,6 +49,13 @@ void advise_huge_pages(const void* p, std::size_t bytes) {
 #endif
 }
 
+int csv_threads(int n_threads, std::size_t bytes) {
+  const int threads = resolve_threads(n_threads);
+  if (csv_block_bytes_override() != 0) return threads;
+  const auto per_mib = static_cast<int>(std::min<std::size_t>(bytes >> 20, 1 << 20));
+  return std::max(1, std::min(threads, per_mib));
+}
+
 std::size_t bom_length(std::string_view text) {
   return text.size() >= 3 && text[0] == '\xEF' && text[1] == '\xBB' && text[2] == '\xBF' ? 3 : 0;
 }
@@ -611,7 +618,7 @@ Tokenized tokenize(std::string_view text, const CsvHeader& header, bool at_eof, 
   const char* s = text.data();
   const std::size_t n = text.size();
   begin = std::min(begin, n);
-  const int threads = resolve_threads(n_threads);
+  const int threads = csv_threads(n_threads, n - begin);
   std::size_t bb = csv_block_bytes_override();
   if (bb == 0)
     bb = std::clamp<std::size_t>((n - begin) / (static_cast<std::size_t>(threads) * 8),

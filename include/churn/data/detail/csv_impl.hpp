@@ -117,6 +117,11 @@ struct Tokenized {
 /// Tests set it to tiny values to exercise block boundaries on small inputs.
 std::size_t& csv_block_bytes_override();
 
+/// Threads used for `bytes` of text: `n_threads` (0 = all cores), but at most one per MiB, as
+/// starting threads costs more than it gains on small texts (and small chunks). With
+/// csv_block_bytes_override() set (tests), `n_threads` as given.
+int csv_threads(int n_threads, std::size_t bytes);
+
 /// Length of a UTF-8 byte order mark at the start of `text` (0 or 3).
 std::size_t bom_length(std::string_view text);
 

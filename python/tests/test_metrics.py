@@ -355,3 +355,18 @@ def test_cross_validate_with_sklearn_estimator_and_select_best():
     # Folds from a time split work as cv too.
     ts = M.time_series_split(np.arange(600), n_splits=3)
     assert len(M.cross_validate(_Centered(), X, y, cv=ts).scores) == 3
+
+
+def test_cross_validate_churnlib_logistic_regression():
+    if not hasattr(cl, "LogisticRegression"):
+        pytest.skip("churnlib.LogisticRegression not built")
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(800, 4))
+    y = (rng.random(800) < 1 / (1 + np.exp(-(X[:, 0] + 0.5 * X[:, 2])))).astype(float)
+    ours = M.cross_validate(cl.LogisticRegression(C=1.0), X, y, cv=5,
+                            metrics=("roc_auc", "log_loss", "brier"), seed=3)
+    ref = M.cross_validate(LogisticRegression(C=1.0), X, y, cv=ours.folds,
+                           metrics=("roc_auc", "log_loss", "brier"))
+    np.testing.assert_allclose(ours.scores.to_numpy(), ref.scores.to_numpy(), atol=1e-4)

@@ -4,6 +4,7 @@
 #include <algorithm>     // std::min
 #include <charconv>      // std::from_chars
 #include <cmath>         // std::isnan, HUGE_VAL
+#include <cstring>       // std::memcpy, std::memcmp
 #include <limits>        // std::numeric_limits
 #include <memory>        // std::unique_ptr
 #include <system_error>  // std::errc
@@ -169,6 +170,48 @@ struct ColumnWork {
   std::vector<std::vector<std::int32_t>> remap;  // per block: local code -> global code
   StringDict global;
   std::vector<std::string> categories;
+};
+
+// The first few keys of a block's dictionary, matched by length and first 8 bytes: most fields of
+// a categorical column match one of them without hashing or a call.
+class FewKeys {
+ public:
+  // The first 8 bytes of the field at `p` (zero-padded when shorter), read in one load when the
+  // text goes on for 8 bytes; false when the field cannot be read so (then insert as usual).
+  static bool head(const char* p, std::size_t len, const char* text_end, std::uint64_t& h) {
+    if (len == 0 || text_end - p < 8) return false;
+    std::memcpy(&h, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    if (len < 8) h &= ~std::uint64_t{0} << (8 * (8 - len));
+#else
+    if (len < 8) h &= ~(~std::uint64_t{0} << (8 * len));
+#endif
+    return true;
+  }
+  // The code of the field, or -1.
+  std::int32_t find(const char* p, std::size_t len, std::uint64_t h) const {
+    for (int k = 0; k < n_; ++k)
+      if (len_[k] == len && head_[k] == h &&
+          (len <= 8 || std::memcmp(data_[k] + 8, p + 8, len - 8) == 0))
+        return code_[k];
+    return -1;
+  }
+  void add(const char* p, std::size_t len, std::uint64_t h, std::int32_t code) {
+    if (n_ == kMax) return;
+    head_[n_] = h;
+    len_[n_] = len;
+    data_[n_] = p;
+    code_[n_] = code;
+    ++n_;
+  }
+
+ private:
+  static constexpr int kMax = 8;
+  std::uint64_t head_[kMax] = {};
+  std::size_t len_[kMax] = {};
+  const char* data_[kMax] = {};
+  std::int32_t code_[kMax] = {};
+  int n_ = 0;
 };
 
 // n doubles, not zero-filled (fresh pages are then first touched by the threads that fill them).
@@ -485,6 +528,8 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
     const FieldRef* f = blk.fields.data() + j;
     const Index stride = static_cast<Index>(nk);
     const auto row0 = static_cast<std::size_t>(blk.row0);
+    const char* text_end = tok.text.data() + tok.text.size();
+    FewKeys few;
     std::string scratch;
     for (Index r = 0; r < blk.n_rows; ++r) {
       const FieldRef fr = f[r * stride];
@@ -515,7 +560,18 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
         }
         ++st.non_missing;
         if (st.too_many) continue;
-        c.codes[i] = c.local[b].insert(sv, (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0);
+        const bool decoded = (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0;
+        std::uint64_t head8 = 0;
+        const bool plain = !decoded && FewKeys::head(sv.data(), sv.size(), text_end, head8);
+        if (plain) {
+          const std::int32_t code = few.find(sv.data(), sv.size(), head8);
+          if (code >= 0) {
+            c.codes[i] = code;
+            continue;
+          }
+        }
+        c.codes[i] = c.local[b].insert(sv, decoded);
+        if (plain) few.add(sv.data(), sv.size(), head8, c.codes[i]);
         if (c.text_inferred && static_cast<Index>(c.local[b].size()) > options.max_categories)
           st.too_many = true;
       } else {  // String

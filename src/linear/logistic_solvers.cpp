@@ -69,12 +69,12 @@ double penalty_value(const LogisticProblem& prob, const Vector& theta) {
 }
 
 /// Hessian of the smooth loss part (without the penalty) at eta: X~^T diag(h) X~, X~ = [X 1].
-RowMatrix loss_hessian(const LogisticProblem& prob, const Vector& eta) {
+RowMatrix loss_hessian(const LogisticProblem& prob, const Vector& hw) {
   const Index n = n_rows(prob);
   const Index p = n_cols(prob);
   const Index q = p + 1;
   // At most ~32 partial matrices whatever n; the block size depends on n only.
-  constexpr Index kChunk = 256;
+  constexpr Index kChunk = 1024;
   Index block = std::max<Index>(4096, (n + 31) / 32);
   block = (block + kChunk - 1) / kChunk * kChunk;
   using ColMatrix = Eigen::MatrixXd;
@@ -87,8 +87,7 @@ RowMatrix loss_hessian(const LogisticProblem& prob, const Vector& eta) {
           const Index len = std::min(kChunk, hi - c);
           if (len != Z.rows()) Z.resize(len, q);
           for (Index i = 0; i < len; ++i) {
-            const double pr = sigmoid(eta[c + i]);
-            const double h = std::sqrt(prob.sn[c + i] * pr * (1.0 - pr));
+            const double h = std::sqrt(hw[c + i]);
             Z.row(i).head(p) = h * prob.X.row(c + i);
             Z(i, p) = h;
           }
@@ -107,9 +106,9 @@ RowMatrix loss_hessian(const LogisticProblem& prob, const Vector& eta) {
 }
 
 /// Hessian of the smooth part of F with the l2 term and the intercept handling.
-RowMatrix full_hessian(const LogisticProblem& prob, const Vector& eta) {
+RowMatrix full_hessian(const LogisticProblem& prob, const Vector& hw) {
   const Index p = n_cols(prob);
-  RowMatrix H = loss_hessian(prob, eta);
+  RowMatrix H = loss_hessian(prob, hw);
   if (prob.l2 > 0) H.diagonal().head(p).array() += prob.l2;
   if (!prob.fit_intercept) {
     H.row(p).setZero();
@@ -189,7 +188,8 @@ void linear_predictor(const RowMatrixRef& X, const Vector& theta, int n_threads,
 }
 
 double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
-                        Vector& grad) {
+                        Vector& grad, Vector* hess_weights) {
+  if (hess_weights != nullptr) hess_weights->resize(n_rows(prob));
   const Index n = n_rows(prob);
   const Index p = n_cols(prob);
   LossGrad lg = parallel_reduce(
@@ -203,7 +203,9 @@ double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const 
           const double s = prob.sn[lo + i];
           const double yi = prob.y[lo + i];
           loss += s * (softplus(z) - yi * z);
-          r[i] = s * (sigmoid(z) - yi);
+          const double pr = sigmoid(z);
+          r[i] = s * (pr - yi);
+          if (hess_weights != nullptr) (*hess_weights)[lo + i] = s * pr * (1.0 - pr);
         }
         LossGrad out;
         out.loss = loss;
@@ -235,9 +237,9 @@ SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol)
   SolverResult res;
   res.theta = Vector::Zero(p + 1);
   Vector eta = Vector::Zero(n_rows(prob));
-  Vector g, xd;
+  Vector g, xd, hw;
   RowMatrix H;
-  double f = smooth_loss_grad(prob, res.theta, eta, g);
+  double f = smooth_loss_grad(prob, res.theta, eta, g, &hw);
   for (int it = 0;; ++it) {
     const double viol = max_abs(g);
     if (viol <= tol) {
@@ -257,7 +259,7 @@ SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol)
       res.message = max_iter_message("newton", max_iter, viol, tol);
       break;
     }
-    H = full_hessian(prob, eta);
+    H = full_hessian(prob, hw);
     const Vector d = newton_direction(H, g);
     linear_predictor(prob.X, d, prob.n_threads, xd);
     double f_new = f;
@@ -269,7 +271,7 @@ SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol)
     }
     res.theta += t * d;
     eta += t * xd;
-    f = smooth_loss_grad(prob, res.theta, eta, g);
+    f = smooth_loss_grad(prob, res.theta, eta, g, &hw);
   }
   return res;
 }
@@ -390,8 +392,8 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
   SolverResult res;
   res.theta = Vector::Zero(q);
   Vector eta = Vector::Zero(n_rows(prob));
-  Vector g, xd;
-  double f = smooth_loss_grad(prob, res.theta, eta, g) + l1_value(prob, res.theta);
+  Vector g, xd, hw;
+  double f = smooth_loss_grad(prob, res.theta, eta, g, &hw) + l1_value(prob, res.theta);
   for (int it = 0;; ++it) {
     const double viol = subgradient_violation(prob, res.theta, g);
     if (viol <= tol) {
@@ -402,7 +404,7 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
       res.message = max_iter_message("cd", max_iter, viol, tol);
       break;
     }
-    const RowMatrix H = full_hessian(prob, eta);
+    const RowMatrix H = full_hessian(prob, hw);
     // Coordinate descent on g.d + 0.5 d'Hd + l1 ||w + d||_1.
     Vector z = res.theta;  // the model's minimiser, built coordinate by coordinate
     Vector Hd = Vector::Zero(q);
@@ -451,7 +453,7 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
       res.theta += t * d;
     }
     eta += t * xd;
-    f = smooth_loss_grad(prob, res.theta, eta, g) + l1_value(prob, res.theta);
+    f = smooth_loss_grad(prob, res.theta, eta, g, &hw) + l1_value(prob, res.theta);
   }
   return res;
 }

@@ -46,8 +46,9 @@ SolverResult solve_lbfgs(const LogisticProblem& prob, int max_iter, double tol);
 /// Proximal Newton with coordinate descent on the quadratic model (any penalty).
 SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol);
 
-/// Smooth part of F (loss + l2 term) and its gradient at theta, given eta = X w + b.
+/// Smooth part of F (loss + l2 term) and its gradient at theta, given eta = X w + b; with
+/// `hess_weights`, also the n weights sn_i p_i (1 - p_i) of the loss Hessian X~' diag(.) X~.
 double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
-                        Vector& grad);
+                        Vector& grad, Vector* hess_weights = nullptr);
 
 }  // namespace churn::detail

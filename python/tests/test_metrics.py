@@ -370,3 +370,19 @@ def test_cross_validate_churnlib_logistic_regression():
     ref = M.cross_validate(LogisticRegression(C=1.0), X, y, cv=ours.folds,
                            metrics=("roc_auc", "log_loss", "brier"))
     np.testing.assert_allclose(ours.scores.to_numpy(), ref.scores.to_numpy(), atol=1e-4)
+
+
+def test_zero_weights_are_ignored_like_sklearn():
+    y, p, w = make(9, n=500, ties=True, weighted=True)
+    w[::3] = 0.0
+    for got, want in ((M.roc_curve(y, p, sample_weight=w, drop_intermediate=False),
+                       skm.roc_curve(y, p, sample_weight=w, drop_intermediate=False)),
+                      (M.precision_recall_curve(y, p, sample_weight=w),
+                       skm.precision_recall_curve(y, p, sample_weight=w))):
+        for g, e in zip(got, want):
+            assert g.shape == e.shape
+            np.testing.assert_allclose(g, e, atol=TOL, rtol=0)
+    assert M.roc_auc(y, p, sample_weight=w) == pytest.approx(
+        skm.roc_auc_score(y, p, sample_weight=w), abs=TOL)
+    assert M.average_precision(y, p, sample_weight=w) == pytest.approx(
+        skm.average_precision_score(y, p, sample_weight=w), abs=TOL)

@@ -138,13 +138,16 @@ void desc(const std::vector<T>& pos, const std::vector<T>& neg, F& f) {
     double dfp = 0;
     while (i > 0 && key_of(pos[i - 1]) == k) dtp += weight_of(pos[--i]);
     while (j > 0 && key_of(neg[j - 1]) == k) dfp += weight_of(neg[--j]);
+    // A score held only by zero-weight rows is no threshold (scikit-learn drops such rows).
+    if (dtp == 0 && dfp == 0) continue;
     f(k, dtp, dfp);
   }
 }
 }  // namespace walk
 
 /// Calls `f(key, dtp, dfp)` for each distinct score from the highest to the lowest, with the
-/// number (weight) of positives and negatives having exactly that score.
+/// number (weight) of positives and negatives having exactly that score; scores held only by
+/// zero-weight rows are skipped.
 template <class F>
 void for_each_threshold_desc(const SortedScores& s, F&& f) {
   if (s.weighted) {

@@ -54,18 +54,8 @@ inline bool parse_simple_decimal(const char* p, const char* e, double& out) {
   return true;
 }
 
-// parse_double with the fast path inlined at the call site.
-inline bool parse_number(std::string_view s, double& out) {
-  if (__builtin_expect(parse_simple_decimal(s.data(), s.data() + s.size(), out), 1)) return true;
-  return parse_double(s, out);
-}
-
-}  // namespace
-
-bool parse_double(std::string_view s, double& out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (parse_simple_decimal(b, e, out)) return true;
+// parse_double without the fast path: std::from_chars, a leading '+', out-of-range values.
+bool parse_double_general(const char* b, const char* e, double& out) {
   if (b != e && *b == '+') {
     ++b;
     if (b == e || *b == '+' || *b == '-') return false;
@@ -86,6 +76,22 @@ bool parse_double(std::string_view s, double& out) {
   }
   out = overflow ? (negative ? -HUGE_VAL : HUGE_VAL) : (negative ? -0.0 : 0.0);
   return true;
+}
+
+// parse_double with the fast path inlined at the call site.
+inline bool parse_number(std::string_view s, double& out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (__builtin_expect(parse_simple_decimal(b, e, out), 1)) return true;
+  return parse_double_general(b, e, out);
+}
+
+}  // namespace
+
+bool parse_double(std::string_view s, double& out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  return parse_simple_decimal(b, e, out) || parse_double_general(b, e, out);
 }
 
 bool parse_int64(std::string_view s, std::int64_t& out) {

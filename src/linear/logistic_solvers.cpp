@@ -156,6 +156,19 @@ double line_search(const LogisticProblem& prob, const Vector& theta, const Vecto
   return 0.0;
 }
 
+/// The start of every solver: w = 0 and, with an intercept, b = the weighted log-odds of y
+/// (the optimum of the intercept-only model); `eta` is set to match.
+Vector initial_theta(const LogisticProblem& prob, Vector& eta) {
+  const Index p = n_cols(prob);
+  Vector theta = Vector::Zero(p + 1);
+  if (prob.fit_intercept) {
+    const double ybar = prob.sn.dot(prob.y);  // sn sums to 1
+    if (ybar > 0 && ybar < 1) theta[p] = std::log(ybar / (1.0 - ybar));
+  }
+  eta = Vector::Constant(n_rows(prob), theta[p]);
+  return theta;
+}
+
 double max_abs(const Vector& v) {
   return v.size() == 0 ? 0.0 : v.cwiseAbs().maxCoeff();
 }
@@ -188,7 +201,7 @@ void linear_predictor(const RowMatrixRef& X, const Vector& theta, int n_threads,
 }
 
 double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
-                        Vector& grad, Vector* hess_weights) {
+                        Vector& grad, Vector* hess_weights, bool with_loss) {
   if (hess_weights != nullptr) hess_weights->resize(n_rows(prob));
   const Index n = n_rows(prob);
   const Index p = n_cols(prob);
@@ -202,7 +215,7 @@ double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const 
           const double z = eta[lo + i];
           const double s = prob.sn[lo + i];
           const double yi = prob.y[lo + i];
-          loss += s * (softplus(z) - yi * z);
+          if (with_loss) loss += s * (softplus(z) - yi * z);
           const double pr = sigmoid(z);
           r[i] = s * (pr - yi);
           if (hess_weights != nullptr) (*hess_weights)[lo + i] = s * pr * (1.0 - pr);
@@ -233,10 +246,9 @@ double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const 
 }
 
 SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol) {
-  const Index p = n_cols(prob);
   SolverResult res;
-  res.theta = Vector::Zero(p + 1);
-  Vector eta = Vector::Zero(n_rows(prob));
+  Vector eta;
+  res.theta = initial_theta(prob, eta);
   Vector g, xd, hw;
   RowMatrix H;
   double f = smooth_loss_grad(prob, res.theta, eta, g, &hw);
@@ -271,7 +283,9 @@ SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol)
     }
     res.theta += t * d;
     eta += t * xd;
-    f = smooth_loss_grad(prob, res.theta, eta, g, &hw);
+    // The line search already evaluated F here: the pass needs the gradient only.
+    smooth_loss_grad(prob, res.theta, eta, g, &hw, /*with_loss=*/false);
+    f = f_new;
   }
   return res;
 }
@@ -280,8 +294,8 @@ SolverResult solve_lbfgs(const LogisticProblem& prob, int max_iter, double tol) 
   const Index p = n_cols(prob);
   constexpr std::size_t kMemory = 10;
   SolverResult res;
-  res.theta = Vector::Zero(p + 1);
-  Vector eta = Vector::Zero(n_rows(prob));
+  Vector eta;
+  res.theta = initial_theta(prob, eta);
   Vector g, g_new, xd;
   double f = smooth_loss_grad(prob, res.theta, eta, g);
   std::deque<Vector> S, Y;
@@ -335,7 +349,8 @@ SolverResult solve_lbfgs(const LogisticProblem& prob, int max_iter, double tol) 
     Vector step = t * d;
     res.theta += step;
     eta += t * xd;
-    f = smooth_loss_grad(prob, res.theta, eta, g_new);
+    smooth_loss_grad(prob, res.theta, eta, g_new, nullptr, /*with_loss=*/false);
+    f = f_new;
     Vector yv = g_new - g;
     const double sy = step.dot(yv);
     if (sy > 1e-12 * step.norm() * yv.norm() && sy > 0) {
@@ -390,8 +405,8 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
   const Index p = n_cols(prob);
   const Index q = p + 1;
   SolverResult res;
-  res.theta = Vector::Zero(q);
-  Vector eta = Vector::Zero(n_rows(prob));
+  Vector eta;
+  res.theta = initial_theta(prob, eta);
   Vector g, xd, hw;
   double f = smooth_loss_grad(prob, res.theta, eta, g, &hw) + l1_value(prob, res.theta);
   for (int it = 0;; ++it) {

@@ -48,7 +48,8 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol);
 
 /// Smooth part of F (loss + l2 term) and its gradient at theta, given eta = X w + b; with
 /// `hess_weights`, also the n weights sn_i p_i (1 - p_i) of the loss Hessian X~' diag(.) X~.
+/// Without `with_loss` the returned value holds the l2 term only (the caller knows the loss).
 double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
-                        Vector& grad, Vector* hess_weights = nullptr);
+                        Vector& grad, Vector* hess_weights = nullptr, bool with_loss = true);
 
 }  // namespace churn::detail

@@ -68,47 +68,72 @@ double penalty_value(const LogisticProblem& prob, const Vector& theta) {
   return v;
 }
 
-/// Hessian of the smooth loss part (without the penalty) at eta: X~^T diag(h) X~, X~ = [X 1].
-RowMatrix loss_hessian(const LogisticProblem& prob, const Vector& hw) {
+/// Rows of the Hessian sample: below 2 * kHessianRows rows every row is used (exact Newton);
+/// above, every stride-th row, stride = n / kHessianRows (sub-sampled Newton).
+constexpr Index kHessianRows = 100000;
+
+Index hessian_stride(Index n) {
+  return std::max<Index>(1, n / kHessianRows);
+}
+
+/// Hessian of the loss part (without the penalty): X~' diag(hw) X~ with X~ = [X 1], summed over
+/// rows 0, stride, 2 stride, ... and scaled by sum(hw) / sum(hw over those rows). With stride 1
+/// it is exact; with a larger stride it is an estimate from an evenly spaced, fixed subset of
+/// rows, so Newton steps stay cheap for large n while the exact gradient still decides
+/// convergence (the optimum is unchanged; only the path to it differs).
+RowMatrix loss_hessian(const LogisticProblem& prob, const Vector& hw, Index stride) {
   const Index n = n_rows(prob);
   const Index p = n_cols(prob);
   const Index q = p + 1;
-  // At most ~32 partial matrices whatever n; the block size depends on n only.
+  const Index m = (n + stride - 1) / stride;  // sampled rows: k * stride for k in [0, m)
+  // At most ~32 partial matrices whatever m; the block size depends on n only.
   constexpr Index kChunk = 1024;
-  Index block = std::max<Index>(4096, (n + 31) / 32);
+  Index block = std::max<Index>(4096, (m + 31) / 32);
   block = (block + kChunk - 1) / kChunk * kChunk;
   using ColMatrix = Eigen::MatrixXd;
-  ColMatrix H = parallel_reduce(
-      Index{0}, n, block, ColMatrix(),
+  struct Partial {
+    ColMatrix H;
+    double weight = 0.0;
+  };
+  Partial total = parallel_reduce(
+      Index{0}, m, block, Partial{},
       [&](Index lo, Index hi) {
-        ColMatrix acc = ColMatrix::Zero(q, q);
+        Partial acc{ColMatrix::Zero(q, q), 0.0};
         RowMatrix Z(kChunk, q);
         for (Index c = lo; c < hi; c += kChunk) {
           const Index len = std::min(kChunk, hi - c);
           if (len != Z.rows()) Z.resize(len, q);
-          for (Index i = 0; i < len; ++i) {
-            const double h = std::sqrt(hw[c + i]);
-            Z.row(i).head(p) = h * prob.X.row(c + i);
-            Z(i, p) = h;
+          for (Index k = 0; k < len; ++k) {
+            const Index i = (c + k) * stride;
+            acc.weight += hw[i];
+            const double h = std::sqrt(hw[i]);
+            Z.row(k).head(p) = h * prob.X.row(i);
+            Z(k, p) = h;
           }
-          acc.selfadjointView<Eigen::Lower>().rankUpdate(Z.transpose());
+          acc.H.selfadjointView<Eigen::Lower>().rankUpdate(Z.transpose());
         }
         return acc;
       },
-      [](ColMatrix a, ColMatrix b) {
-        if (a.size() == 0) return b;
-        a.triangularView<Eigen::Lower>() += b;
+      [](Partial a, Partial b) {
+        if (a.H.size() == 0) return b;
+        a.H.triangularView<Eigen::Lower>() += b.H;
+        a.weight += b.weight;
         return a;
       },
       prob.n_threads);
-  RowMatrix out = H.selfadjointView<Eigen::Lower>();
+  RowMatrix out = total.H.selfadjointView<Eigen::Lower>();
+  if (stride > 1 && total.weight > 0) {
+    double all = 0.0;
+    for (Index i = 0; i < n; ++i) all += hw[i];
+    out *= all / total.weight;
+  }
   return out;
 }
 
 /// Hessian of the smooth part of F with the l2 term and the intercept handling.
 RowMatrix full_hessian(const LogisticProblem& prob, const Vector& hw) {
   const Index p = n_cols(prob);
-  RowMatrix H = loss_hessian(prob, hw);
+  RowMatrix H = loss_hessian(prob, hw, hessian_stride(n_rows(prob)));
   if (prob.l2 > 0) H.diagonal().head(p).array() += prob.l2;
   if (!prob.fit_intercept) {
     H.row(p).setZero();

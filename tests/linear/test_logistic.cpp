@@ -156,6 +156,29 @@ BOOST_AUTO_TEST_CASE(l2_optimum_satisfies_kkt_and_solvers_agree) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(subsampled_hessian_for_large_n_reaches_the_same_optimum) {
+  // 450000 rows: the Newton and Cd solvers estimate the Hessian on every 4th row; the exact
+  // gradient still decides convergence, so the optimum is the one of the exact solvers.
+  const Data d = make_data(450000, 4, 12);
+  LogisticRegression newton(tight(Penalty::L2, 0.01, LogisticSolver::Newton));
+  LogisticRegression lbfgs(tight(Penalty::L2, 0.01, LogisticSolver::Lbfgs));
+  LogisticRegressionParams en = tight(Penalty::ElasticNet, 1e-4);
+  en.l1_ratio = 0.5;
+  LogisticRegression cd(en);
+  newton.fit(d.X, d.y);
+  lbfgs.fit(d.X, d.y);
+  cd.fit(d.X, d.y);
+  BOOST_TEST(newton.converged(), newton.warning());
+  BOOST_TEST(cd.converged(), cd.warning());
+  BOOST_TEST(newton.n_iter() <= 10);
+  Vector theta(5), g;
+  theta << newton.coef(), newton.intercept();
+  churn::detail::logistic_loss_grad(d.X, d.y, Vector::Ones(450000), theta, 1.0 / (0.01 * 450000),
+                                    true, 0, g);
+  BOOST_TEST(g.cwiseAbs().maxCoeff() < 1e-10);
+  BOOST_TEST((lbfgs.coef() - newton.coef()).cwiseAbs().maxCoeff() < 1e-6);
+}
+
 BOOST_AUTO_TEST_CASE(l1_and_elasticnet_optimum_satisfies_kkt) {
   const Data d = make_data(1500, 12, 3, 0.4);
   for (Penalty pen : {Penalty::L1, Penalty::ElasticNet}) {

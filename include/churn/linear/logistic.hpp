@@ -27,10 +27,16 @@ enum class Penalty { None, L2, L1, ElasticNet };
 
 /// The optimiser of LogisticRegression.
 enum class LogisticSolver {
-  Auto,    ///< Newton for l2/none with <= 500 features, L-BFGS above, Cd for l1/elasticnet.
-  Newton,  ///< Newton-Raphson (IRLS) with a Cholesky solve of the (p+1)x(p+1) Hessian.
-  Lbfgs,   ///< Limited-memory BFGS (10 pairs) with a backtracking Armijo line search.
-  Cd,      ///< Proximal Newton: coordinate descent on the quadratic model (any penalty).
+  Auto,  ///< Newton for l2/none with <= 500 features, L-BFGS above, Cd for l1/elasticnet.
+  /// Newton-Raphson (IRLS) with a Cholesky solve of the (p+1)x(p+1) Hessian. Above 200,000
+  /// rows the Hessian is estimated on every (n / 100,000)-th row (sub-sampled Newton); the
+  /// gradient is always exact, so the optimum is the same. Ends with one extra step on the last
+  /// Hessian, kept when it lowers the objective.
+  Newton,
+  Lbfgs,  ///< Limited-memory BFGS (10 pairs) with a backtracking Armijo line search.
+  /// Proximal Newton: coordinate descent on the quadratic model (any penalty; the Hessian as
+  /// for Newton).
+  Cd,
 };
 
 /// How the classes are weighted.

@@ -12,8 +12,17 @@
 #include "churn/core/random.hpp"
 #include "churn/core/types.hpp"
 
-#include "churn/data/table.hpp"
 #include "churn/data/csv.hpp"
 #include "churn/data/schema.hpp"
 #include "churn/data/summary.hpp"
 #include "churn/data/synthetic.hpp"
+#include "churn/data/table.hpp"
+
+#include "churn/linear/logistic.hpp"
+
+#include "churn/metrics/calibration.hpp"
+#include "churn/metrics/classification.hpp"
+#include "churn/metrics/cross_validate.hpp"
+#include "churn/metrics/curves.hpp"
+#include "churn/metrics/split.hpp"
+#include "churn/metrics/threshold.hpp"

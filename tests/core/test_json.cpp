@@ -110,6 +110,8 @@ BOOST_AUTO_TEST_CASE(parse_json_errors_are_serialization_errors) {
   BOOST_TEST(churn::parse_json("{\"a\": [1, 2]}")["a"][1] == 2);
   BOOST_CHECK_THROW(churn::parse_json("{\"a\": [1, 2"), churn::SerializationError);
   BOOST_CHECK_THROW(churn::parse_json(""), churn::SerializationError);
+  BOOST_CHECK_THROW(churn::parse_json("{\"a\": 1e999}"),
+                    churn::SerializationError);  // out of range
 }
 
 BOOST_AUTO_TEST_CASE(save_then_load_round_trip) {

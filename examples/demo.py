@@ -6,7 +6,9 @@ Walks the loop as far as churnlib goes today:
   3. read the customers back through a data contract (schema),
   4. print what a churn analyst looks at first: the columns, missing values, the churn rate and
      how it varies across segments, and the activity log,
-  5. show the contract rejecting a damaged file, naming row, column and reason.
+  5. show the contract rejecting a damaged file, naming row, column and reason,
+  6. train a churn model (logistic regression), cross-validate it and evaluate it on a hold-out:
+     ROC-AUC, PR-AUC, log-loss, lift by decile, calibration and the profit-maximising threshold.
 
 Run it with ``bash scripts/demo.sh`` (installs and builds what is missing), or, with churnlib
 installed, ``python examples/demo.py [--customers N] [--out DIR]``.
@@ -153,6 +155,64 @@ def main() -> None:
     except cl.ParseError as e:
         print()
         print(e)
+
+    # 6. A churn model -------------------------------------------------------------------------------
+    section("6. A churn model: logistic regression")
+    X, y, names = model_matrix(df.drop(columns=["tenure_group", "failures", "silent_for"]))
+    print(f"model matrix: {X.shape[0]:,} rows x {X.shape[1]} features (one-hot categories, "
+          f"median-imputed numbers with missing flags, standardised)")
+    model = cl.LogisticRegression(C=1.0)
+    t0 = time.perf_counter()
+    cv = cl.metrics.cross_validate(model, X, y, cv=5, metrics=("roc_auc", "average_precision", "log_loss"),
+                                   seed=args.seed)
+    print(f"5-fold stratified CV in {time.perf_counter() - t0:.2f} s: " + ", ".join(
+        f"{m} {cv.mean[m]:.4f} +- {cv.std[m]:.4f}" for m in ("roc_auc", "average_precision", "log_loss")))
+
+    rng = np.random.default_rng(args.seed)
+    test = rng.random(len(y)) < 0.25
+    model.fit(X[~test], y[~test])
+    p = model.predict_proba(X[test])[:, 1]
+    yt = y[test]
+    print(f"hold-out ({int(test.sum()):,} customers): ROC-AUC {cl.metrics.roc_auc(yt, p):.4f}, "
+          f"PR-AUC {cl.metrics.average_precision(yt, p):.4f}, log-loss {cl.metrics.log_loss(yt, p):.4f}, "
+          f"Brier {cl.metrics.brier_score(yt, p):.4f}, KS {cl.metrics.ks_statistic(yt, p):.4f}")
+    coef = pd.Series(model.coef_[0], index=names)
+    top = coef.reindex(coef.abs().sort_values(ascending=False).index).head(8)
+    print("\nstrongest effects (standardised coefficients; > 0 raises churn risk):")
+    print(top.to_string(float_format=lambda v: f"{v:+.3f}"))
+    print("\nlift by decile of predicted risk (hold-out):")
+    print(cl.metrics.lift_table(yt, p).to_string(float_format=lambda v: f"{v:.3f}"))
+    print("\ncalibration (predicted vs observed churn rate, 10 quantile bins):")
+    print(cl.metrics.calibration_table(yt, p, n_bins=10, strategy="quantile").to_string(
+        float_format=lambda v: f"{v:.3f}"))
+    value, cost, success = 300.0, 20.0, 0.3
+    best = cl.metrics.best_profit_threshold(yt, p, value_retained=value, offer_cost=cost, success_rate=success)
+    f1 = cl.metrics.best_f1_threshold(yt, p)
+    print(f"\nretention offer (customer worth {value:.0f}, offer costs {cost:.0f}, {success:.0%} success): "
+          f"target scores >= {best.threshold:.3f} -> {int(best.n_targeted):,} customers, expected profit "
+          f"{best.value:,.0f} on the hold-out; the F1-optimal threshold would be {f1.threshold:.3f}")
+    model_path = os.path.join(args.out, "churn_model.json")
+    model.save(model_path)
+    again = cl.LogisticRegression.load(model_path)
+    same = np.array_equal(again.predict_proba(X[test]), model.predict_proba(X[test]))
+    print(f"model saved to {model_path}; reloaded predictions bit-identical: {same}")
+
+
+def model_matrix(df: pd.DataFrame):
+    """One-hot categories (missing as its own level), median-imputed numbers with missing flags,
+    standardised. (A fitted, replayable feature pipeline comes with issue 5.)"""
+    y = df["churned"].to_numpy(dtype=np.float64)
+    df = df.drop(columns=["churned", "customer_id", "signup_date"])
+    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    parts = [pd.get_dummies(df[cats], dummy_na=True, dtype=np.float64)]
+    for c in df.columns.difference(cats):
+        v = df[c].astype(np.float64)
+        if v.isna().any():
+            parts.append(v.isna().astype(np.float64).rename(f"{c}_missing"))
+            v = v.fillna(v.median())
+        parts.append(((v - v.mean()) / v.std(ddof=0)).rename(c))
+    X = pd.concat(parts, axis=1)
+    return np.ascontiguousarray(X.to_numpy(dtype=np.float64)), y, list(X.columns)
 
 
 if __name__ == "__main__":

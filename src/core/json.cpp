@@ -61,7 +61,7 @@ Json parse_json(std::string_view text, std::string_view what) {
                 what << " is not valid JSON (byte " << e.byte << "): " << e.what());
   } catch (const nlohmann::json::exception& e) {
     // e.g. out_of_range for a number beyond double's range (1e999)
-    CHURN_THROW(SerializationError, what << " cannot be read as JSON: " << e.what());
+    CHURN_THROW(SerializationError, what << " is not valid JSON: " << e.what());
   }
 }
 

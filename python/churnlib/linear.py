@@ -113,6 +113,10 @@ class LogisticRegression:
     converged_ : bool
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when fitted on a DataFrame or Table)
+    calibrator_ : None, :class:`churnlib.metrics.PlattCalibrator` or
+        :class:`churnlib.metrics.IsotonicCalibrator`
+        None until :meth:`calibrate` is called (and again after each ``fit``); otherwise a copy
+        of the calibrator that :meth:`predict_proba` applies to :meth:`decision_function`.
 
     Examples
     --------
@@ -121,6 +125,9 @@ class LogisticRegression:
     >>> model = cl.LogisticRegression(C=10.0).fit(X, y)
     >>> model.predict_proba(X).shape
     (4, 2)
+    >>> X_val = np.array([[0.5], [1.5], [2.5], [1.0]]); y_val = np.array([0, 1, 1, 0])
+    >>> model.calibrate(X_val, y_val, method="sigmoid").calibrator_   # doctest: +ELLIPSIS
+    <churnlib.metrics.PlattCalibrator object at ...>
     """
 
     _estimator_type = "classifier"
@@ -243,6 +250,13 @@ class LogisticRegression:
         self.n_iter_ = np.array([core.n_iter], dtype=np.int32)
         self.converged_ = bool(core.converged)
         self.n_features_in_ = int(core.n_features)
+        text = core.calibrator_json
+        if text is None:
+            self.calibrator_ = None
+        else:
+            cls = {"PlattCalibrator": _core._metrics.PlattCalibrator,
+                   "IsotonicCalibrator": _core._metrics.IsotonicCalibrator}[json.loads(text)["kind"]]
+            self.calibrator_ = cls.from_json(text)
         if core.feature_names:
             self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
@@ -269,8 +283,55 @@ class LogisticRegression:
         core, Xa = self._predict_input(X, "LogisticRegression.decision_function()")
         return np.asarray(core.decision_function(Xa))
 
+    def calibrate(self, X, y, method="sigmoid", sample_weight=None):
+        """Calibrates :meth:`predict_proba` on held-out data; returns self.
+
+        Fits a calibrator on ``decision_function(X)`` and ``y``: Platt scaling
+        (:class:`churnlib.metrics.PlattCalibrator`) or isotonic regression
+        (:class:`churnlib.metrics.IsotonicCalibrator`). From then on :meth:`predict_proba` and
+        :meth:`predict` return calibrated values, :meth:`save`, :meth:`to_json` and pickling keep
+        the calibrator, and :attr:`calibrator_` holds a copy of it. Calling ``calibrate`` again
+        replaces it; :meth:`fit` removes it. The hyper-parameters (``get_params``) do not change.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Held-out rows, not those the model was fitted on.
+        y : array-like of shape (n_samples,)
+            Their labels 0/1.
+        method : {"sigmoid", "isotonic"}, default "sigmoid"
+            The calibration method (scikit-learn's names).
+        sample_weight : array-like of shape (n_samples,), optional
+            Finite non-negative weights.
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        InvalidArgument
+            An unknown ``method`` (also a ValueError), or invalid ``X``, ``y`` or weights.
+        TypeMismatch
+            ``method`` is not a str, or non-numeric inputs.
+        """
+        caller = "LogisticRegression.calibrate()"
+        if not isinstance(method, str):
+            raise TypeMismatch(f"{caller}: method must be 'sigmoid' or 'isotonic', got {method!r}")
+        if method not in ("sigmoid", "isotonic"):
+            raise InvalidArgument(
+                f"{caller}: method must be 'sigmoid' or 'isotonic', got {method!r}")
+        core, Xa = self._predict_input(X, caller)
+        ya = _as_vector(y, "y", caller, labels=True)
+        wa = np.empty(0) if sample_weight is None else _as_vector(sample_weight, "sample_weight",
+                                                                  caller)
+        core.calibrate(Xa, ya, method, wa)
+        self._set_fitted(core)
+        return self
+
     def predict_proba(self, X):
-        """Probabilities of classes 0 and 1, shape (n_samples, 2)."""
+        """Probabilities of classes 0 and 1, shape (n_samples, 2).
+
+        Calibrated (see :meth:`calibrate`) when :attr:`calibrator_` is not None.
+        """
         core, Xa = self._predict_input(X, "LogisticRegression.predict_proba()")
         p1 = np.asarray(core.predict_proba(Xa))
         out = np.empty((p1.shape[0], 2))
@@ -284,7 +345,7 @@ class LogisticRegression:
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """Labels 0/1 (1 where P(class 1) > 0.5), shape (n_samples,)."""
+        """Labels 0/1 (1 where P(class 1), calibrated if calibrated, > 0.5), shape (n_samples,)."""
         core, Xa = self._predict_input(X, "LogisticRegression.predict()")
         return (np.asarray(core.predict_proba(Xa)) > 0.5).astype(np.int64)
 
@@ -347,7 +408,8 @@ class LogisticRegression:
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items()
                  if k not in ("_core", "coef_", "intercept_", "classes_", "n_iter_",
-                              "converged_", "n_features_in_", "feature_names_in_")}
+                              "converged_", "n_features_in_", "feature_names_in_",
+                              "calibrator_")}
         core = getattr(self, "_core", None)
         state["_model_json"] = None if core is None else core.to_json()
         return state

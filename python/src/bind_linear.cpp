@@ -123,6 +123,23 @@ validated arguments and returns P(class 1) only).
           },
           py::arg("X"))
       .def(
+          "calibrate",
+          [](LR& self, const RowMatrixRef& X, const VectorRef& y, const std::string& method,
+             const VectorRef& sample_weight) -> LR& {
+            const auto how = metrics::calibration_method_from_name(method);
+            py::gil_scoped_release release;
+            return self.calibrate(X, y, how, sample_weight);
+          },
+          py::arg("X"), py::arg("y"), py::arg("method"), py::arg("sample_weight"),
+          py::return_value_policy::reference)
+      .def(
+          "predict_proba_uncalibrated",
+          [](const LR& self, const RowMatrixRef& X) {
+            py::gil_scoped_release release;
+            return self.predict_proba_uncalibrated(X);
+          },
+          py::arg("X"))
+      .def(
           "decision_function",
           [](const LR& self, const RowMatrixRef& X) {
             py::gil_scoped_release release;
@@ -139,6 +156,12 @@ validated arguments and returns P(class 1) only).
           py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("coef"),
           py::arg("intercept"))
       .def_property_readonly("is_fitted", &LR::is_fitted)
+      .def_property_readonly("is_calibrated", &LR::is_calibrated)
+      .def_property_readonly("calibrator_json",
+                             [](const LR& self) -> py::object {
+                               if (!self.is_calibrated()) return py::none();
+                               return py::str(self.calibrator().to_json().dump());
+                             })
       .def_property_readonly("coef", [](const LR& self) { return Vector(self.coef()); })
       .def_property_readonly("intercept", &LR::intercept)
       .def_property_readonly("n_features", &LR::n_features)

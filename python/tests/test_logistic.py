@@ -1,8 +1,10 @@
 """churnlib.LogisticRegression: agreement with scikit-learn, the scikit-learn protocol, errors,
-persistence (bit-identical across Python and C++ through tests/testdata/logistic_fixture.json).
+persistence (bit-identical across Python and C++ through tests/testdata/logistic_fixture.json
+and, for calibrated models, tests/testdata/logistic_calibrated_fixture.json).
 
-Regenerate the fixture (only when the file format changes on purpose):
+Regenerate a fixture (only when the file format changes on purpose):
     python python/tests/test_logistic.py --write-fixture
+    python python/tests/test_logistic.py --write-calibrated-fixture
 """
 
 import json
@@ -20,12 +22,14 @@ import churnlib as cl
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.base import clone  # noqa: E402
+from sklearn.isotonic import IsotonicRegression  # noqa: E402
 from sklearn.linear_model import LogisticRegression as SkLogistic  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, cross_val_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[2] / "tests" / "testdata" / "logistic_fixture.json"
+CALIBRATED_FIXTURE = FIXTURE.with_name("logistic_calibrated_fixture.json")
 
 
 def make_data(n=600, p=6, seed=0):
@@ -319,7 +323,181 @@ def test_fixture_shared_with_cpp_predicts_bit_identically():
     np.testing.assert_allclose(refit.coef_, m.coef_, rtol=1e-6)
 
 
+# ---- calibration ---------------------------------------------------------------------------
+
+
+def calibration_split(seed=40, n=3000, p=4):
+    """(train, held-out, test) parts of one data set; the model fitted on train with a tiny C is
+    badly calibrated (its probabilities are shrunk towards the base rate)."""
+    X, y, w = make_data(n, p, seed=seed)
+    a, b = n // 3, 2 * n // 3
+    return (X[:a], y[:a]), (X[a:b], y[a:b], w[a:b]), (X[b:], y[b:])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_calibrated_proba_is_the_calibrator_on_decision_values(weighted):
+    (Xt, yt), (Xh, yh, wh), (Xs, ys) = calibration_split()
+    w = wh if weighted else None
+    base = cl.LogisticRegression(C=0.002).fit(Xt, yt)
+    assert base.calibrator_ is None
+    sh, ss = base.decision_function(Xh), base.decision_function(Xs)
+    raw = base.predict_proba(Xs)
+    params = base.get_params()
+    sig = pickle.loads(pickle.dumps(base))
+    assert sig.calibrate(Xh, yh, sample_weight=w) is sig  # method defaults to "sigmoid"
+    iso = pickle.loads(pickle.dumps(base)).calibrate(Xh, yh, method="isotonic", sample_weight=w)
+    assert type(sig.calibrator_) is cl.metrics.PlattCalibrator
+    assert type(iso.calibrator_) is cl.metrics.IsotonicCalibrator
+    platt = cl.metrics.PlattCalibrator().fit(sh, yh, sample_weight=w)
+    isotonic = cl.metrics.IsotonicCalibrator().fit(sh, yh, sample_weight=w)
+    ps, pi = sig.predict_proba(Xs), iso.predict_proba(Xs)
+    np.testing.assert_array_equal(ps[:, 1], platt.transform(ss))
+    np.testing.assert_array_equal(pi[:, 1], isotonic.transform(ss))
+    np.testing.assert_array_equal(ps[:, 0], 1.0 - ps[:, 1])
+    np.testing.assert_array_equal(sig.calibrator_.transform(ss), ps[:, 1])
+    assert (sig.calibrator_.a_, sig.calibrator_.b_) == (platt.a_, platt.b_)
+    np.testing.assert_array_equal(iso.calibrator_.X_thresholds_, isotonic.X_thresholds_)
+    np.testing.assert_array_equal(iso.predict(Xs), (pi[:, 1] > 0.5).astype(np.int64))
+    np.testing.assert_array_equal(sig.decision_function(Xs), ss)
+    assert np.max(np.abs(ps[:, 1] - raw[:, 1])) > 0.05
+    assert sig.get_params() == params and iso.get_params() == params
+    # Isotonic: scikit-learn's IsotonicRegression on the same held-out scores.
+    ref = IsotonicRegression(out_of_bounds="clip").fit(sh, yh, sample_weight=w)
+    np.testing.assert_allclose(pi[:, 1], ref.predict(ss), rtol=0, atol=1e-12)
+    # On the test rows, calibration does not worsen the Brier score of the shrunk model
+    # (it improves it by a wide margin).
+    brier_raw = cl.metrics.brier_score(ys, raw[:, 1])
+    assert cl.metrics.brier_score(ys, pi[:, 1]) < brier_raw - 0.01
+    assert cl.metrics.brier_score(ys, ps[:, 1]) < brier_raw - 0.01
+
+
+def test_calibrate_errors_and_refit_clears_it():
+    (Xt, yt), (Xh, yh, _), _ = calibration_split(seed=41, n=900)
+    with pytest.raises(cl.NotFittedError):
+        cl.LogisticRegression().calibrate(Xh, yh)
+    m = cl.LogisticRegression(C=0.002).fit(Xt, yt)
+    for method in ("platt", "Sigmoid", ""):
+        with pytest.raises(cl.InvalidArgument) as info:
+            m.calibrate(Xh, yh, method=method)
+        assert isinstance(info.value, ValueError)
+    with pytest.raises(cl.TypeMismatch):
+        m.calibrate(Xh, yh, method=None)
+    with pytest.raises(TypeError):
+        m.calibrate(Xh, yh, metod="isotonic")
+    m.calibrate(Xh, yh, method="isotonic")
+    before = m.predict_proba(Xh)
+    with pytest.raises(cl.InvalidArgument):
+        m.calibrate(Xh[:, :2], yh)
+    with pytest.raises(cl.InvalidArgument):
+        m.calibrate(Xh, yh[:10])
+    with pytest.raises(cl.InvalidArgument):
+        m.calibrate(Xh, np.where(yh == 1, 2, 0))
+    with pytest.raises(cl.InvalidArgument):
+        m.calibrate(Xh, yh, sample_weight=-np.ones(len(yh)))
+    assert type(m.calibrator_) is cl.metrics.IsotonicCalibrator  # a failed call keeps it
+    np.testing.assert_array_equal(m.predict_proba(Xh), before)
+    m.fit(Xt, yt)
+    assert m.calibrator_ is None
+    np.testing.assert_array_equal(m.predict_proba(Xh),
+                                  cl.LogisticRegression(C=0.002).fit(Xt, yt).predict_proba(Xh))
+    assert "calibrator" not in json.loads(m.to_json())["state"]
+    # clone() gives an unfitted, uncalibrated copy with the same hyper-parameters.
+    m.calibrate(Xh, yh)
+    fresh = clone(m)
+    assert not hasattr(fresh, "calibrator_") and fresh.get_params() == m.get_params()
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+def test_calibrated_save_load_and_pickle_are_bit_identical(tmp_path, method):
+    (Xt, yt), (Xh, yh, wh), (Xs, _) = calibration_split(seed=42, n=900)
+    df = pd.DataFrame(Xt, columns=list("abcd"))
+    m = cl.LogisticRegression(C=0.01).fit(df, yt)
+    m.calibrate(pd.DataFrame(Xh, columns=list("abcd")), yh, method=method, sample_weight=wh)
+    expected = m.predict_proba(Xs)
+    path = tmp_path / "calibrated.json"
+    m.save(path)
+    for back in (cl.LogisticRegression.load(path), cl.LogisticRegression.from_json(m.to_json()),
+                 pickle.loads(pickle.dumps(m))):
+        assert type(back.calibrator_) is type(m.calibrator_)
+        np.testing.assert_array_equal(back.predict_proba(Xs), expected)
+        np.testing.assert_array_equal(back.calibrator_.transform(m.decision_function(Xs)),
+                                      expected[:, 1])
+        assert back.get_params() == m.get_params()
+    doc = json.loads(path.read_text())
+    assert doc["state"]["calibrator"]["kind"] == (
+        "PlattCalibrator" if method == "sigmoid" else "IsotonicCalibrator")
+    # A file without the calibrator (as written before calibration existed) loads uncalibrated.
+    del doc["state"]["calibrator"]
+    plain = cl.LogisticRegression.from_json(json.dumps(doc))
+    assert plain.calibrator_ is None
+    np.testing.assert_array_equal(plain.predict_proba(Xs)[:, 1],
+                                  m._core.predict_proba_uncalibrated(Xs))
+
+
+def test_damaged_calibrator_raises_serialization_error():
+    (Xt, yt), (Xh, yh, _), _ = calibration_split(seed=43, n=900)
+    m = cl.LogisticRegression(C=0.01).fit(Xt, yt).calibrate(Xh, yh, method="isotonic")
+    good = json.loads(m.to_json())
+    damages = [
+        lambda c: c.update(kind="GBDT"),
+        lambda c: c["state"].update(x=list(reversed(c["state"]["x"]))),
+        lambda c: c["state"].update(y=c["state"]["y"][:-1]),
+        lambda c: c["state"].pop("x"),
+        lambda c: c.update(version="5.0"),
+    ]
+    for damage in damages:
+        doc = json.loads(json.dumps(good))
+        damage(doc["state"]["calibrator"])
+        with pytest.raises(cl.SerializationError, match="calibrator"):
+            cl.LogisticRegression.from_json(json.dumps(doc))
+    for value in (None, 3, "isotonic", []):
+        doc = json.loads(json.dumps(good))
+        doc["state"]["calibrator"] = value
+        with pytest.raises(cl.SerializationError, match="calibrator"):
+            cl.LogisticRegression.from_json(json.dumps(doc))
+
+
+def calibrated_fixture_models():
+    (Xt, yt), (Xh, yh, wh), (Xs, _) = calibration_split(seed=44, n=240, p=4)
+    base = cl.LogisticRegression(C=0.05, tol=1e-8).fit(Xt, yt)
+    sig = pickle.loads(pickle.dumps(base)).calibrate(Xh, yh, method="sigmoid", sample_weight=wh)
+    iso = pickle.loads(pickle.dumps(base)).calibrate(Xh, yh, method="isotonic")
+    X = np.concatenate([Xh, Xs])
+    return X, {"sigmoid": sig, "isotonic": iso}
+
+
+def write_calibrated_fixture():
+    X, models = calibrated_fixture_models()
+    doc = {"note": "written by python/tests/test_logistic.py --write-calibrated-fixture; read by "
+                   "tests/linear/test_logistic.cpp",
+           "X": X.tolist(), "decision": models["sigmoid"].decision_function(X).tolist(),
+           "models": {name: {"model": json.loads(m.to_json()),
+                             "proba": m.predict_proba(X)[:, 1].tolist(),
+                             "proba_uncalibrated": m._core.predict_proba_uncalibrated(X).tolist()}
+                      for name, m in models.items()}}
+    CALIBRATED_FIXTURE.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def test_calibrated_fixture_shared_with_cpp_predicts_bit_identically():
+    """The C++ test (linear_logistic/python_calibrated_fixture_...) checks the same numbers."""
+    doc = json.loads(CALIBRATED_FIXTURE.read_text())
+    X = np.array(doc["X"])
+    np.testing.assert_array_equal(X, calibrated_fixture_models()[0])
+    for name, cls in (("sigmoid", cl.metrics.PlattCalibrator),
+                      ("isotonic", cl.metrics.IsotonicCalibrator)):
+        entry = doc["models"][name]
+        m = cl.LogisticRegression.from_json(json.dumps(entry["model"]))
+        assert type(m.calibrator_) is cls
+        np.testing.assert_array_equal(m.predict_proba(X)[:, 1], np.array(entry["proba"]))
+        np.testing.assert_array_equal(m.decision_function(X), np.array(doc["decision"]))
+        np.testing.assert_array_equal(m.calibrator_.transform(np.array(doc["decision"])),
+                                      np.array(entry["proba"]))
+
+
 if __name__ == "__main__":
     if "--write-fixture" in sys.argv:
         write_fixture()
         print("wrote", FIXTURE)
+    if "--write-calibrated-fixture" in sys.argv:
+        write_calibrated_fixture()
+        print("wrote", CALIBRATED_FIXTURE)

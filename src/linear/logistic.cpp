@@ -352,6 +352,7 @@ LogisticRegression& LogisticRegression::fit(const RowMatrixRef& X, const VectorR
   warning_ = res.converged ? std::string() : "LogisticRegression: " + res.message;
   solver_used_ = solver;
   fitted_ = true;
+  calibrator_.reset();  // it calibrated the previous coefficients
   return *this;
 }
 
@@ -376,7 +377,36 @@ Vector LogisticRegression::decision_function(const RowMatrixRef& X) const {
   return eta;
 }
 
+LogisticRegression& LogisticRegression::calibrate(const RowMatrixRef& X_holdout,
+                                                  const VectorRef& y_holdout,
+                                                  metrics::CalibrationMethod method,
+                                                  const VectorRef& sample_weight) {
+  const char* caller = "LogisticRegression::calibrate()";
+  check_predict_input(X_holdout, caller);
+  CHURN_CHECK(y_holdout.size() == X_holdout.rows(), InvalidArgument,
+              caller << ": y_holdout has " << y_holdout.size() << " entries but X_holdout has "
+                     << X_holdout.rows() << " rows");
+  CHURN_CHECK(sample_weight.size() == 0 || sample_weight.size() == X_holdout.rows(),
+              InvalidArgument,
+              caller << ": sample_weight has " << sample_weight.size()
+                     << " entries but X_holdout has " << X_holdout.rows() << " rows");
+  const Vector scores = decision_function(X_holdout);
+  calibrator_ = metrics::Calibrator::fit(method, scores, y_holdout, sample_weight);
+  return *this;
+}
+
+const metrics::Calibrator& LogisticRegression::calibrator() const {
+  CHURN_CHECK(calibrator_.has_value(), NotFittedError,
+              "LogisticRegression::calibrator(): the model is not calibrated; call calibrate()");
+  return *calibrator_;
+}
+
 Vector LogisticRegression::predict_proba(const RowMatrixRef& X) const {
+  if (calibrator_) return calibrator_->transform(decision_function(X));
+  return predict_proba_uncalibrated(X);
+}
+
+Vector LogisticRegression::predict_proba_uncalibrated(const RowMatrixRef& X) const {
   Vector eta = decision_function(X);
   for (Index i = 0; i < eta.size(); ++i) eta[i] = detail::sigmoid(eta[i]);
   return eta;
@@ -448,6 +478,7 @@ Json LogisticRegression::to_json() const {
   state["n_iter"] = n_iter_;
   state["converged"] = converged_;
   state["solver_used"] = solver_name(solver_used_);
+  if (calibrator_) state["calibrator"] = calibrator_->to_json();
   return make_envelope(kKind, params_.to_json(), std::move(state));
 }
 
@@ -479,6 +510,13 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
     m.solver_used_ = solver_from_name(json_get<std::string>(state, "solver_used", where));
   } catch (const InvalidArgument& e) {
     CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+  if (state.contains("calibrator")) {  // absent in uncalibrated models and older files
+    try {
+      m.calibrator_ = metrics::Calibrator::from_json(state["calibrator"]);
+    } catch (const SerializationError& e) {
+      CHURN_THROW(SerializationError, where << ": calibrator: " << e.what());
+    }
   }
   m.fitted_ = true;
   return m;

@@ -5,6 +5,7 @@
 #include <cmath>      // std::exp, std::log, std::log1p, std::abs
 #include <numeric>    // std::iota
 #include <string>     // std::string
+#include <utility>    // std::move
 
 #include "churn/core/error.hpp"
 #include "ranking.hpp"
@@ -279,6 +280,66 @@ IsotonicCalibrator IsotonicCalibrator::from_json(const Json& doc) {
         where << ": points must have increasing x and non-decreasing y (point " << k << ")");
   }
   return c;
+}
+
+// ---- Calibrator -------------------------------------------------------------------------------
+
+const char* calibration_method_name(CalibrationMethod method) {
+  return method == CalibrationMethod::Sigmoid ? "sigmoid" : "isotonic";
+}
+
+CalibrationMethod calibration_method_from_name(const std::string& name) {
+  if (name == "sigmoid") return CalibrationMethod::Sigmoid;
+  if (name == "isotonic") return CalibrationMethod::Isotonic;
+  CHURN_THROW(InvalidArgument,
+              "calibration method must be 'sigmoid' or 'isotonic', got '" << name << "'");
+}
+
+Calibrator::Calibrator(PlattCalibrator platt) : impl_(std::move(platt)) {
+  CHURN_CHECK(std::get<PlattCalibrator>(impl_).is_fitted(), NotFittedError,
+              "Calibrator: the PlattCalibrator is not fitted; call fit() first");
+}
+
+Calibrator::Calibrator(IsotonicCalibrator isotonic) : impl_(std::move(isotonic)) {
+  CHURN_CHECK(std::get<IsotonicCalibrator>(impl_).is_fitted(), NotFittedError,
+              "Calibrator: the IsotonicCalibrator is not fitted; call fit() first");
+}
+
+Calibrator Calibrator::fit(CalibrationMethod method, const VectorRef& scores, const VectorRef& y,
+                           const VectorRef& sample_weight) {
+  if (method == CalibrationMethod::Sigmoid) {
+    PlattCalibrator c;
+    c.fit(scores, y, sample_weight);
+    return Calibrator(std::move(c));
+  }
+  IsotonicCalibrator c;
+  c.fit(scores, y, sample_weight);
+  return Calibrator(std::move(c));
+}
+
+Vector Calibrator::transform(const VectorRef& scores) const {
+  return std::visit([&](const auto& c) { return c.transform(scores); }, impl_);
+}
+
+CalibrationMethod Calibrator::method() const {
+  return std::holds_alternative<PlattCalibrator>(impl_) ? CalibrationMethod::Sigmoid
+                                                        : CalibrationMethod::Isotonic;
+}
+
+Json Calibrator::to_json() const {
+  return std::visit([](const auto& c) { return c.to_json(); }, impl_);
+}
+
+Calibrator Calibrator::from_json(const Json& doc) {
+  const bool has_kind = doc.is_object() && doc.contains("kind") && doc["kind"].is_string();
+  CHURN_CHECK(has_kind, SerializationError,
+              "Calibrator: expected a PlattCalibrator or IsotonicCalibrator envelope");
+  const auto kind = doc["kind"].get<std::string>();
+  if (kind == "IsotonicCalibrator") return Calibrator(IsotonicCalibrator::from_json(doc));
+  CHURN_CHECK(
+      kind == "PlattCalibrator", SerializationError,
+      "Calibrator: expected kind PlattCalibrator or IsotonicCalibrator, got '" << kind << "'");
+  return Calibrator(PlattCalibrator::from_json(doc));
 }
 
 }  // namespace churn::metrics

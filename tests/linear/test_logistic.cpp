@@ -13,6 +13,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/linear/logistic.hpp"
+#include "churn/metrics/calibration.hpp"
 
 using churn::Index;
 using churn::LogisticRegression;
@@ -21,6 +22,7 @@ using churn::LogisticSolver;
 using churn::Penalty;
 using churn::RowMatrix;
 using churn::Vector;
+using churn::metrics::CalibrationMethod;
 
 namespace fs = std::filesystem;
 
@@ -472,7 +474,7 @@ BOOST_AUTO_TEST_CASE(damaged_model_files_throw_serialization_error) {
     std::string t = text;
     t.replace(t.find("\"intercept\":") + 12, 1, "1e999,0");  // out of double range
     std::ofstream(path, std::ios::binary) << t;
-    expect_throw<churn::SerializationError>([&] { LogisticRegression::load(path); }, "not valid");
+    expect_throw<churn::SerializationError>([&] { LogisticRegression::load(path); }, "1e999");
   }
   std::mt19937 gen(11);
   for (int k = 0; k < 300; ++k) {
@@ -517,6 +519,213 @@ BOOST_AUTO_TEST_CASE(python_fixture_predicts_bit_identically) {
   for (Index i = 0; i < p.size(); ++i) {
     BOOST_TEST(p[i] == proba[i], "row " << i);
     BOOST_TEST(d[i] == decision[i], "row " << i);
+  }
+}
+
+// ---- calibration ------------------------------------------------------------------------------
+
+namespace {
+
+/// Rows [lo, lo + n) of `d`.
+Data rows_of(const Data& d, Index lo, Index n) {
+  return Data{d.X.middleRows(lo, n), d.y.segment(lo, n)};
+}
+
+/// Heavily regularised (so badly calibrated) model fitted on the first 400 rows of `d`.
+LogisticRegression shrunk_model(const Data& d) {
+  LogisticRegressionParams p;
+  p.C = 0.002;
+  LogisticRegression m(p);
+  const Data train = rows_of(d, 0, 400);
+  m.fit(train.X, train.y);
+  return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(calibrated_proba_is_the_calibrator_on_decision_values) {
+  const Data d = make_data(1200, 4, 31);
+  const Data hold = rows_of(d, 400, 400);
+  const Data test = rows_of(d, 800, 400);
+  std::mt19937 gen(3);
+  std::uniform_real_distribution<double> unif(0.1, 2.0);
+  Vector w(hold.X.rows());
+  for (Index i = 0; i < w.size(); ++i) w[i] = unif(gen);
+  const LogisticRegression base = shrunk_model(d);
+  const Vector hold_scores = base.decision_function(hold.X);
+  const Vector test_scores = base.decision_function(test.X);
+  for (bool weighted : {false, true}) {
+    const Vector ww = weighted ? w : Vector();
+    LogisticRegression sig = base;
+    BOOST_TEST(!sig.is_calibrated());
+    BOOST_TEST(&sig.calibrate(hold.X, hold.y, CalibrationMethod::Sigmoid, ww) == &sig);
+    LogisticRegression iso = base;
+    iso.calibrate(hold.X, hold.y, CalibrationMethod::Isotonic, ww);
+    BOOST_TEST(sig.is_calibrated());
+    BOOST_TEST((sig.calibrator().method() == CalibrationMethod::Sigmoid));
+    BOOST_TEST((iso.calibrator().method() == CalibrationMethod::Isotonic));
+    churn::metrics::PlattCalibrator platt;
+    platt.fit(hold_scores, hold.y, ww);
+    churn::metrics::IsotonicCalibrator isotonic;
+    isotonic.fit(hold_scores, hold.y, ww);
+    const Vector ps = sig.predict_proba(test.X);
+    const Vector pi = iso.predict_proba(test.X);
+    BOOST_TEST((ps == platt.transform(test_scores)));
+    BOOST_TEST((pi == isotonic.transform(test_scores)));
+    // The model itself is untouched: decision values and uncalibrated probabilities.
+    BOOST_TEST((sig.decision_function(test.X) == test_scores));
+    BOOST_TEST((sig.predict_proba_uncalibrated(test.X) == base.predict_proba(test.X)));
+    BOOST_TEST((iso.predict_proba_uncalibrated(test.X) == base.predict_proba(test.X)));
+    // Calibration changes the probabilities (the shrunk model is badly calibrated) ...
+    BOOST_TEST((ps - base.predict_proba(test.X)).cwiseAbs().maxCoeff() > 0.05);
+    // ... and predict() follows the calibrated ones.
+    const churn::IntVector labels = iso.predict(test.X);
+    for (Index i = 0; i < pi.size(); ++i) BOOST_TEST(labels[i] == (pi[i] > 0.5 ? 1 : 0));
+  }
+  // A second calibrate() replaces the first.
+  LogisticRegression m = base;
+  m.calibrate(hold.X, hold.y, CalibrationMethod::Isotonic);
+  m.calibrate(hold.X, hold.y, CalibrationMethod::Sigmoid);
+  churn::metrics::PlattCalibrator platt;
+  platt.fit(hold_scores, hold.y);
+  BOOST_TEST((m.predict_proba(test.X) == platt.transform(test_scores)));
+}
+
+BOOST_AUTO_TEST_CASE(calibrate_errors_and_refit_clears_the_calibrator) {
+  const Data d = make_data(1000, 3, 32);
+  const Data hold = rows_of(d, 400, 300);
+  LogisticRegression unfitted;
+  expect_throw<churn::NotFittedError>(
+      [&] { unfitted.calibrate(hold.X, hold.y, CalibrationMethod::Sigmoid); }, "calibrate()");
+  LogisticRegression m = shrunk_model(d);
+  expect_throw<churn::NotFittedError>([&] { (void)m.calibrator(); }, "not calibrated");
+  m.calibrate(hold.X, hold.y, CalibrationMethod::Isotonic);
+  const Vector before = m.predict_proba(d.X);
+  // Invalid inputs: exact types, and the previous calibrator is kept.
+  expect_throw<churn::InvalidArgument>(
+      [&] { m.calibrate(hold.X.leftCols(2), hold.y, CalibrationMethod::Sigmoid); }, "columns");
+  expect_throw<churn::InvalidArgument>(
+      [&] { m.calibrate(hold.X, hold.y.head(10), CalibrationMethod::Sigmoid); }, "y_holdout");
+  expect_throw<churn::InvalidArgument>(
+      [&] { m.calibrate(hold.X, hold.y, CalibrationMethod::Sigmoid, Vector::Ones(3)); },
+      "sample_weight");
+  Vector bad_y = hold.y;
+  bad_y[5] = 2.0;
+  expect_throw<churn::InvalidArgument>(
+      [&] { m.calibrate(hold.X, bad_y, CalibrationMethod::Sigmoid); }, "labels 0 and 1");
+  RowMatrix nan_X = hold.X;
+  nan_X(7, 1) = std::nan("");
+  expect_throw<churn::InvalidArgument>(
+      [&] { m.calibrate(nan_X, hold.y, CalibrationMethod::Sigmoid); }, "column 1");
+  BOOST_TEST(m.is_calibrated());
+  BOOST_TEST((m.calibrator().method() == CalibrationMethod::Isotonic));
+  BOOST_TEST((m.predict_proba(d.X) == before));
+  // A failed fit keeps it too; a successful fit removes it.
+  expect_throw<churn::InvalidArgument>([&] { m.fit(hold.X, bad_y); }, "");
+  BOOST_TEST(m.is_calibrated());
+  m.fit(hold.X, hold.y);
+  BOOST_TEST(!m.is_calibrated());
+  BOOST_TEST((m.predict_proba(d.X) == m.predict_proba_uncalibrated(d.X)));
+  BOOST_TEST(!m.to_json()["state"].contains("calibrator"));
+  expect_throw<churn::NotFittedError>([&] { (void)m.calibrator(); }, "not calibrated");
+}
+
+BOOST_AUTO_TEST_CASE(calibrated_json_round_trip_is_bit_identical) {
+  const Data d = make_data(1000, 4, 33);
+  const Data hold = rows_of(d, 400, 300);
+  for (auto method : {CalibrationMethod::Sigmoid, CalibrationMethod::Isotonic}) {
+    LogisticRegression m = shrunk_model(d);
+    m.calibrate(hold.X, hold.y, method);
+    const std::string path = scratch("calibrated.json").string();
+    m.save(path);
+    const LogisticRegression back = LogisticRegression::load(path);
+    BOOST_TEST(back.is_calibrated());
+    BOOST_TEST((back.calibrator().method() == method));
+    BOOST_TEST((back.predict_proba(d.X) == m.predict_proba(d.X)));
+    BOOST_TEST((back.predict_proba_uncalibrated(d.X) == m.predict_proba_uncalibrated(d.X)));
+    const churn::Json doc = churn::load_json_file(path);
+    BOOST_TEST(doc["state"]["calibrator"]["kind"] ==
+               (method == CalibrationMethod::Sigmoid ? "PlattCalibrator" : "IsotonicCalibrator"));
+    // Without the "calibrator" member (as files written before calibration existed) the
+    // model loads uncalibrated.
+    churn::Json old = doc;
+    old["state"].erase("calibrator");
+    const LogisticRegression plain = LogisticRegression::from_json(old);
+    BOOST_TEST(!plain.is_calibrated());
+    BOOST_TEST((plain.predict_proba(d.X) == m.predict_proba_uncalibrated(d.X)));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(damaged_calibrator_throws_serialization_error) {
+  const Data d = make_data(1000, 3, 34);
+  const Data hold = rows_of(d, 400, 300);
+  LogisticRegression sig = shrunk_model(d);
+  sig.calibrate(hold.X, hold.y, CalibrationMethod::Sigmoid);
+  LogisticRegression iso = shrunk_model(d);
+  iso.calibrate(hold.X, hold.y, CalibrationMethod::Isotonic);
+  using churn::Json;
+  auto expect_bad = [](const Json& doc) {
+    expect_throw<churn::SerializationError>([&] { LogisticRegression::from_json(doc); },
+                                            "calibrator");
+  };
+  Json j = sig.to_json();
+  j["state"]["calibrator"] = nullptr;
+  expect_bad(j);
+  j["state"]["calibrator"] = 3;
+  expect_bad(j);
+  j = sig.to_json();
+  j["state"]["calibrator"]["kind"] = "GBDT";
+  expect_bad(j);
+  j = sig.to_json();
+  j["state"]["calibrator"]["state"]["a"] = "x";
+  expect_bad(j);
+  j = sig.to_json();
+  j["state"]["calibrator"]["state"].erase("b");
+  expect_bad(j);
+  j = sig.to_json();
+  j["state"]["calibrator"]["version"] = "7.0";
+  expect_bad(j);
+  j = iso.to_json();
+  j["state"]["calibrator"]["state"]["x"] = Json::array({2.0, 1.0});
+  j["state"]["calibrator"]["state"]["y"] = Json::array({0.0, 1.0});
+  expect_bad(j);
+  j = iso.to_json();
+  j["state"]["calibrator"]["state"]["y"] = Json::array({0.5});
+  expect_bad(j);
+  j = iso.to_json();
+  j["state"]["calibrator"]["state"]["x"] = Json::array();
+  j["state"]["calibrator"]["state"]["y"] = Json::array();
+  expect_bad(j);
+}
+
+BOOST_AUTO_TEST_CASE(python_calibrated_fixture_predicts_bit_identically) {
+  // Written by python/tests/test_logistic.py --write-calibrated-fixture (which checks the same
+  // numbers from Python).
+  const churn::Json doc =
+      churn::load_json_file(std::string(CHURN_TEST_DATA_DIR) + "/logistic_calibrated_fixture.json");
+  const auto rows = doc["X"].get<std::vector<std::vector<double>>>();
+  const auto decision = doc["decision"].get<std::vector<double>>();
+  for (const char* method : {"sigmoid", "isotonic"}) {
+    const churn::Json& entry = doc["models"][method];
+    const LogisticRegression m = LogisticRegression::from_json(entry["model"]);
+    BOOST_TEST(m.is_calibrated());
+    BOOST_TEST(churn::metrics::calibration_method_name(m.calibrator().method()) ==
+               std::string(method));
+    RowMatrix X(static_cast<Index>(rows.size()), m.n_features());
+    for (Index i = 0; i < X.rows(); ++i) {
+      for (Index j = 0; j < X.cols(); ++j) X(i, j) = rows[i][j];
+    }
+    const auto proba = entry["proba"].get<std::vector<double>>();
+    const auto raw = entry["proba_uncalibrated"].get<std::vector<double>>();
+    const Vector p = m.predict_proba(X);
+    const Vector u = m.predict_proba_uncalibrated(X);
+    const Vector dec = m.decision_function(X);
+    BOOST_TEST(p.size() == static_cast<Index>(proba.size()));
+    for (Index i = 0; i < p.size(); ++i) {
+      BOOST_TEST(p[i] == proba[i], method << " row " << i);
+      BOOST_TEST(u[i] == raw[i], method << " row " << i);
+      BOOST_TEST(dec[i] == decision[i], method << " row " << i);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <string>
 #include <typeinfo>
 
 #include "churn/core/error.hpp"
@@ -23,6 +24,17 @@ void make(Index n, std::uint64_t seed, Vector& s, Vector& y, Vector& w) {
     s[i] = rng.normal(0, 2);
     y[i] = rng.bernoulli(1 / (1 + std::exp(-(0.7 * s[i] - 0.4))));
     w[i] = rng.uniform(0.2, 2);
+  }
+}
+
+/// Checks that `f` throws exactly `Exc` (not a subclass or sibling).
+template <class Exc, class F>
+void expect_exact(F&& f) {
+  try {
+    f();
+    BOOST_ERROR("no exception; expected " << typeid(Exc).name());
+  } catch (const churn::Error& e) {
+    BOOST_TEST((typeid(e) == typeid(Exc)), "wrong type " << typeid(e).name() << ": " << e.what());
   }
 }
 
@@ -118,6 +130,72 @@ BOOST_AUTO_TEST_CASE(errors) {
   broken["state"]["x"] = churn::Json::array({2.0, 1.0});
   broken["state"]["y"] = churn::Json::array({0.0, 1.0});
   BOOST_CHECK_THROW(m::IsotonicCalibrator::from_json(broken), churn::SerializationError);
+}
+
+BOOST_AUTO_TEST_CASE(calibrator_holds_either_method_bit_identically) {
+  Vector s, y, w;
+  make(800, 21, s, y, w);
+  Vector t(5);
+  t << -9.0, -0.3, 0.0, 1.7, 12.0;
+  for (bool weighted : {false, true}) {
+    const Vector ww = weighted ? w : Vector();
+    const auto sig = m::Calibrator::fit(m::CalibrationMethod::Sigmoid, s, y, ww);
+    const auto iso = m::Calibrator::fit(m::CalibrationMethod::Isotonic, s, y, ww);
+    BOOST_TEST((sig.method() == m::CalibrationMethod::Sigmoid));
+    BOOST_TEST((iso.method() == m::CalibrationMethod::Isotonic));
+    BOOST_TEST((sig.platt() != nullptr && sig.isotonic() == nullptr));
+    BOOST_TEST((iso.isotonic() != nullptr && iso.platt() == nullptr));
+    m::PlattCalibrator platt;
+    platt.fit(s, y, ww);
+    m::IsotonicCalibrator isotonic;
+    isotonic.fit(s, y, ww);
+    BOOST_TEST((sig.transform(t) == platt.transform(t)));
+    BOOST_TEST((iso.transform(t) == isotonic.transform(t)));
+    BOOST_TEST((sig.to_json() == platt.to_json()));  // the calibrator's own envelope
+    BOOST_TEST((iso.to_json() == isotonic.to_json()));
+    for (const auto* c : {&sig, &iso}) {
+      const auto back = m::Calibrator::from_json(churn::parse_json(c->to_json().dump()));
+      BOOST_TEST((back.method() == c->method()));
+      BOOST_TEST((back.transform(t) == c->transform(t)));
+      BOOST_TEST((back.transform(s) == c->transform(s)));
+    }
+  }
+  BOOST_TEST(m::calibration_method_name(m::CalibrationMethod::Isotonic) == std::string("isotonic"));
+  BOOST_TEST((m::calibration_method_from_name("sigmoid") == m::CalibrationMethod::Sigmoid));
+  expect_exact<churn::InvalidArgument>([] { m::calibration_method_from_name("platt"); });
+}
+
+BOOST_AUTO_TEST_CASE(calibrator_errors_have_exact_types) {
+  expect_exact<churn::NotFittedError>([] { m::Calibrator c{m::PlattCalibrator()}; });
+  expect_exact<churn::NotFittedError>([] { m::Calibrator c{m::IsotonicCalibrator()}; });
+  Vector s(3), y(3);
+  s << 0.1, 0.2, 0.3;
+  y << 0, 2, 1;
+  expect_exact<churn::InvalidArgument>(
+      [&] { m::Calibrator::fit(m::CalibrationMethod::Isotonic, s, y); });
+  y << 0, 1, 1;
+  const churn::Json good = m::Calibrator::fit(m::CalibrationMethod::Sigmoid, s, y).to_json();
+  using churn::Json;
+  auto bad = [](const Json& doc) {
+    expect_exact<churn::SerializationError>([&] { m::Calibrator::from_json(doc); });
+  };
+  bad(Json(3));
+  bad(Json::object());
+  Json j = good;
+  j["kind"] = "GBDT";
+  bad(j);
+  j = good;
+  j["kind"] = 7;
+  bad(j);
+  j = good;
+  j["state"]["a"] = "x";
+  bad(j);
+  j = good;
+  j["state"].erase("b");
+  bad(j);
+  j = good;
+  j["version"] = "2.0";
+  bad(j);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

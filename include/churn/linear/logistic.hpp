@@ -13,12 +13,14 @@
 /// with `s_i = sample_weight_i * class_weight[y_i]`: the objective of
 /// `sklearn.linear_model.LogisticRegression`, so the same settings give the same optimum.
 
-#include <cstdint>  // std::int32_t
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <cstdint>   // std::int32_t
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
+#include "churn/metrics/calibration.hpp"  // metrics::Calibrator, metrics::CalibrationMethod
 
 namespace churn {
 
@@ -97,7 +99,8 @@ struct LogisticRegressionParams {
 /// churn::LogisticRegression model(params);
 /// model.fit(X, y);                        // X: n x p row-major, y: 0/1
 /// churn::Vector p1 = model.predict_proba(X);  // P(y = 1) per row
-/// model.save("model.json");
+/// model.calibrate(X_val, y_val, churn::metrics::CalibrationMethod::Isotonic);  // optional
+/// model.save("model.json");                   // saved with its calibrator
 /// @endcode
 class LogisticRegression {
  public:
@@ -110,20 +113,45 @@ class LogisticRegression {
   /// @param sample_weight   n finite weights >= 0 with a positive sum, or empty (all 1).
   /// @param feature_names   empty, or p names used in messages and saved with the model.
   /// @return `*this`. Non-convergence is not an error: see converged() and warning().
+  ///         A successful fit removes any calibrator (see calibrate()).
   /// @throws InvalidArgument for invalid inputs (the message names the column, row or value);
   ///         the model is then left unchanged.
   LogisticRegression& fit(const RowMatrixRef& X, const VectorRef& y,
                           const VectorRef& sample_weight = Vector(),
                           const std::vector<std::string>& feature_names = {});
 
-  /// P(class 1) for each row of `X`.
+  /// Calibrates the probabilities on held-out data: fits a metrics::Calibrator of `method` on
+  /// decision_function(X_holdout) and `y_holdout`. From then on predict_proba() and predict()
+  /// use it, and to_json()/save() store it. Calling it again replaces the calibrator; fit()
+  /// removes it. The rows must not be those the model was fitted on.
+  /// @param X_holdout      held-out rows, n_features() columns, finite.
+  /// @param y_holdout      their labels, each 0 or 1.
+  /// @param method         Sigmoid (Platt) or Isotonic.
+  /// @param sample_weight  n finite weights >= 0, or empty (all 1).
+  /// @return `*this`.
+  /// @throws NotFittedError before fit; InvalidArgument for invalid inputs, as predict_proba
+  ///         and the calibrators' fit (the model is then left unchanged).
+  LogisticRegression& calibrate(const RowMatrixRef& X_holdout, const VectorRef& y_holdout,
+                                metrics::CalibrationMethod method,
+                                const VectorRef& sample_weight = Vector());
+  /// Whether calibrate() was called since the last fit (or a calibrated model was loaded).
+  bool is_calibrated() const { return calibrator_.has_value(); }
+  /// The calibrator. @throws NotFittedError when the model is not calibrated.
+  const metrics::Calibrator& calibrator() const;
+
+  /// P(class 1) for each row of `X`: the calibrated probability when the model is calibrated
+  /// (the calibrator applied to decision_function(X)), otherwise predict_proba_uncalibrated().
   /// @throws NotFittedError before fit; InvalidArgument for a wrong column count or NaN/infinite
   ///         values (naming the column).
   Vector predict_proba(const RowMatrixRef& X) const;
+  /// The model's own P(class 1), `1 / (1 + exp(-decision_function(X)))`, ignoring any
+  /// calibrator. @throws as predict_proba.
+  Vector predict_proba_uncalibrated(const RowMatrixRef& X) const;
   /// The linear predictor `X w + b` (log-odds) for each row.
   /// @throws as predict_proba.
   Vector decision_function(const RowMatrixRef& X) const;
-  /// Class labels (0 or 1): 1 where P(class 1) > 0.5. @throws as predict_proba.
+  /// Class labels (0 or 1): 1 where predict_proba() (calibrated when calibrated) > 0.5.
+  /// @throws as predict_proba.
   IntVector predict(const RowMatrixRef& X) const;
 
   /// The objective above (scikit-learn's scale) at the given coefficients and intercept.
@@ -156,9 +184,11 @@ class LogisticRegression {
   /// The solver the last fit used (Auto resolved).
   LogisticSolver solver_used() const { return solver_used_; }
 
-  /// The model in the churnlib JSON envelope (kind "LogisticRegression").
+  /// The model in the churnlib JSON envelope (kind "LogisticRegression"); a calibrated model's
+  /// state has a "calibrator" member holding metrics::Calibrator::to_json().
   Json to_json() const;
-  /// A model from to_json() output. @throws SerializationError for a damaged or foreign document.
+  /// A model from to_json() output; a state without "calibrator" gives an uncalibrated model.
+  /// @throws SerializationError for a damaged or foreign document (including the calibrator).
   static LogisticRegression from_json(const Json& doc);
   /// Writes to_json() to `path` atomically. @throws IOError.
   void save(const std::string& path) const;
@@ -178,6 +208,7 @@ class LogisticRegression {
   bool fitted_ = false;
   std::string warning_;
   LogisticSolver solver_used_ = LogisticSolver::Auto;
+  std::optional<metrics::Calibrator> calibrator_;
 };
 
 namespace detail {

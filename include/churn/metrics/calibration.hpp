@@ -4,7 +4,9 @@
 /// and isotonic regression. Both are saved in the churnlib JSON envelope, next to the model
 /// whose scores they calibrate.
 
-#include <vector>  // std::vector
+#include <string>   // std::string
+#include <variant>  // std::variant
+#include <vector>   // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
@@ -85,6 +87,57 @@ class IsotonicCalibrator {
  private:
   std::vector<double> x_;
   std::vector<double> y_;
+};
+
+/// The calibration method of a Calibrator.
+enum class CalibrationMethod {
+  Sigmoid,   ///< Platt scaling (PlattCalibrator).
+  Isotonic,  ///< Isotonic regression (IsotonicCalibrator).
+};
+
+/// Name of a method: "sigmoid" or "isotonic" (scikit-learn's names).
+const char* calibration_method_name(CalibrationMethod method);
+/// Method from its name. @throws InvalidArgument naming the allowed names.
+CalibrationMethod calibration_method_from_name(const std::string& name);
+
+/// A fitted calibrator of either method, as a value: what a model stores when it is calibrated.
+/// It knows nothing about the model; it maps the model's held-out scores (decision values or
+/// probabilities) to calibrated probabilities of class 1. A Calibrator is always fitted.
+/// @code
+/// auto cal = churn::metrics::Calibrator::fit(churn::metrics::CalibrationMethod::Isotonic,
+///                                           held_out_scores, held_out_y);
+/// churn::Vector p = cal.transform(new_scores);
+/// auto back = churn::metrics::Calibrator::from_json(cal.to_json());
+/// @endcode
+class Calibrator {
+ public:
+  /// Fits a calibrator of `method` on `scores`, labels `y` (0/1) and optional weights: exactly
+  /// PlattCalibrator().fit(...) or IsotonicCalibrator().fit(...).
+  /// @throws InvalidArgument for the input errors of classification.hpp.
+  static Calibrator fit(CalibrationMethod method, const VectorRef& scores, const VectorRef& y,
+                        const VectorRef& sample_weight = Vector());
+  /// Wraps a fitted PlattCalibrator. @throws NotFittedError if it is not fitted.
+  explicit Calibrator(PlattCalibrator platt);
+  /// Wraps a fitted IsotonicCalibrator. @throws NotFittedError if it is not fitted.
+  explicit Calibrator(IsotonicCalibrator isotonic);
+
+  /// Calibrated probabilities of class 1. Thread-safe. @throws InvalidArgument for NaN scores.
+  Vector transform(const VectorRef& scores) const;
+  /// Which calibrator this holds.
+  CalibrationMethod method() const;
+  /// The Platt calibrator, or nullptr when method() is Isotonic.
+  const PlattCalibrator* platt() const { return std::get_if<PlattCalibrator>(&impl_); }
+  /// The isotonic calibrator, or nullptr when method() is Sigmoid.
+  const IsotonicCalibrator* isotonic() const { return std::get_if<IsotonicCalibrator>(&impl_); }
+
+  /// The held calibrator's own envelope (kind "PlattCalibrator" or "IsotonicCalibrator").
+  Json to_json() const;
+  /// Inverse of to_json(): the kind selects the method.
+  /// @throws SerializationError for a damaged document or another kind.
+  static Calibrator from_json(const Json& doc);
+
+ private:
+  std::variant<PlattCalibrator, IsotonicCalibrator> impl_;
 };
 
 }  // namespace churn::metrics

@@ -527,16 +527,7 @@ void LogisticRegression::save(const std::string& path) const {
 }
 
 LogisticRegression LogisticRegression::load(const std::string& path) {
-  Json doc;
-  try {
-    doc = load_json_file(path);
-  } catch (const nlohmann::json::exception& e) {
-    // parse_json() maps syntax errors only; a number out of double range ("1e999") surfaces
-    // as nlohmann's out_of_range.
-    CHURN_THROW(SerializationError,
-                "load(LogisticRegression): '" << path << "' is not valid JSON: " << e.what());
-  }
-  return from_json(doc);
+  return from_json(load_json_file(path));
 }
 
 }  // namespace churn

@@ -127,22 +127,18 @@ SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const Vec
   };
   if (out.weighted) {
     fill(out.pos_w, out.neg_w, [&](Index i) { return KeyWeight{ordered_bits(score[i]), w[i]}; });
-    out.total_pos = parallel_reduce(
-        0, static_cast<Index>(out.pos_w.size()), kBlock, 0.0,
-        [&](Index lo, Index hi) {
-          double a = 0;
-          for (Index i = lo; i < hi; ++i) a += out.pos_w[static_cast<std::size_t>(i)].w;
-          return a;
-        },
-        [](double a, double b) { return a + b; }, n_threads);
-    out.total_neg = parallel_reduce(
-        0, static_cast<Index>(out.neg_w.size()), kBlock, 0.0,
-        [&](Index lo, Index hi) {
-          double a = 0;
-          for (Index i = lo; i < hi; ++i) a += out.neg_w[static_cast<std::size_t>(i)].w;
-          return a;
-        },
-        [](double a, double b) { return a + b; }, n_threads);
+    const auto weight_sum = [&](const std::vector<KeyWeight>& v) {
+      return parallel_reduce(
+          0, static_cast<Index>(v.size()), kBlock, 0.0,
+          [&](Index lo, Index hi) {
+            double a = 0;
+            for (Index i = lo; i < hi; ++i) a += v[static_cast<std::size_t>(i)].w;
+            return a;
+          },
+          [](double a, double b) { return a + b; }, n_threads);
+    };
+    out.total_pos = weight_sum(out.pos_w);
+    out.total_neg = weight_sum(out.neg_w);
   } else {
     fill(out.pos, out.neg, [&](Index i) { return ordered_bits(score[i]); });
     out.total_pos = static_cast<double>(n_pos);

@@ -8,8 +8,9 @@
 //   CHURN_BENCH_ROWS=1000000 build/benchmarks/bench_csv --benchmark_filter=read
 #include <benchmark/benchmark.h>
 
+#include "bench_common.hpp"
+
 #include <cstdint>     // std::int64_t
-#include <cstdlib>     // std::getenv, std::strtoll
 #include <filesystem>  // std::filesystem::temp_directory_path, file_size, remove
 #include <string>      // std::string
 #include <vector>      // std::vector
@@ -27,12 +28,7 @@ namespace fs = std::filesystem;
 constexpr std::uint64_t kSeed = 42;
 
 churn::Index bench_rows() {
-  const char* env = std::getenv("CHURN_BENCH_ROWS");
-  if (env != nullptr && *env != '\0') {
-    const long long n = std::strtoll(env, nullptr, 10);
-    if (n >= 1) return static_cast<churn::Index>(n);
-  }
-  return 200000;
+  return churn_bench::bench_rows(200000);
 }
 
 /// The benchmark data set: the table, its CSV file and text. Created on first use, the files

@@ -8,9 +8,10 @@
 //   CHURN_BENCH_ROWS=1000000 build/benchmarks/bench_logistic --benchmark_filter=newton
 #include <benchmark/benchmark.h>
 
-#include <cmath>    // std::exp
-#include <cstdlib>  // std::getenv, std::strtoll
-#include <random>   // std::mt19937_64, std::normal_distribution
+#include "bench_common.hpp"
+
+#include <cmath>   // std::exp
+#include <random>  // std::mt19937_64, std::normal_distribution
 
 #include "churn/linear/logistic.hpp"
 
@@ -19,12 +20,7 @@ namespace {
 constexpr churn::Index kCols = 50;
 
 churn::Index bench_rows() {
-  const char* env = std::getenv("CHURN_BENCH_ROWS");
-  if (env != nullptr && *env != '\0') {
-    const long long n = std::strtoll(env, nullptr, 10);
-    if (n >= 1) return static_cast<churn::Index>(n);
-  }
-  return 200000;
+  return churn_bench::bench_rows(200000);
 }
 
 struct Data {

@@ -8,9 +8,10 @@
 //   CHURN_BENCH_ROWS=1000000 build-bench/benchmarks/bench_metrics --benchmark_filter=roc_auc
 #include <benchmark/benchmark.h>
 
+#include "bench_common.hpp"
+
 #include <cmath>    // std::round
 #include <cstdint>  // std::uint64_t
-#include <cstdlib>  // std::getenv, std::strtoll
 
 #include "churn/core/random.hpp"
 #include "churn/metrics/classification.hpp"
@@ -19,12 +20,7 @@
 namespace {
 
 churn::Index bench_rows() {
-  const char* env = std::getenv("CHURN_BENCH_ROWS");
-  if (env != nullptr && *env != '\0') {
-    const long long n = std::strtoll(env, nullptr, 10);
-    if (n >= 1) return static_cast<churn::Index>(n);
-  }
-  return 10000000;
+  return churn_bench::bench_rows(10000000);
 }
 
 struct Data {

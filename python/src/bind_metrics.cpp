@@ -93,6 +93,63 @@ void def_thresholded(py::module_& mod, const char* name, F f, const char* doc) {
       py::arg("sample_weight") = py::none(), doc);
 }
 
+/// What PlattCalibrator and IsotonicCalibrator share in Python: construction, fit (GIL released),
+/// transform, is_fitted, JSON text and pickling (through the JSON envelope).
+template <class Cal>
+void def_calibrator_common(py::class_<Cal>& cls, const char* name) {
+  const std::string json_what = std::string(name) + " JSON";
+  const std::string pickle_error = std::string(name) + ": malformed pickle state";
+  cls.def(py::init<>())
+      .def(
+          "fit",
+          [](py::object self, const Arr& s, const Arr& y, const OptArr& w) {
+            auto& c = self.cast<Cal&>();
+            const VecMap sv = view(s, "scores");
+            const VecMap yv = view(y, "y");
+            const VecMap wv = weights(w);
+            {
+              py::gil_scoped_release release;
+              c.fit(sv, yv, wv);
+            }
+            return self;
+          },
+          py::arg("scores"), py::arg("y"), py::arg("sample_weight") = py::none(),
+          "Fits on held-out scores and 0/1 labels; returns self.")
+      .def(
+          "transform",
+          [](const Cal& c, const Arr& s) {
+            const VecMap sv = view(s, "scores");
+            Vector p;
+            {
+              py::gil_scoped_release release;
+              p = c.transform(sv);
+            }
+            return to_numpy(p);
+          },
+          py::arg("scores"), "Calibrated probabilities of class 1.")
+      .def_property_readonly("is_fitted", &Cal::is_fitted)
+      .def(
+          "to_json", [](const Cal& c) { return c.to_json().dump(); },
+          "The churnlib JSON envelope as a string.")
+      .def_static(
+          "from_json",
+          [json_what](const std::string& text) {
+            return Cal::from_json(parse_json(text, json_what));
+          },
+          py::arg("text"))
+      .def(py::pickle(
+          [](const Cal& c) {
+            // A one-element tuple: pickle skips __setstate__ for a falsy state such as None.
+            return py::make_tuple(c.is_fitted() ? py::object(py::str(c.to_json().dump()))
+                                                : py::object(py::none()));
+          },
+          [pickle_error](const py::tuple& state) {
+            CHURN_CHECK(state.size() == 1, SerializationError, pickle_error);
+            if (state[0].is_none()) return Cal();
+            return Cal::from_json(parse_json(state[0].cast<std::string>()));
+          }));
+}
+
 py::list folds_to_list(const std::vector<m::Fold>& folds) {
   py::list out;
   for (const auto& f : folds) out.append(py::make_tuple(to_numpy(f.train), to_numpy(f.test)));
@@ -436,7 +493,7 @@ precision, recall, thresholds : numpy.ndarray
       py::arg("metric"), "False for log_loss and brier, True for the other metrics.");
 
   // ---- calibrators ---------------------------------------------------------------------------
-  py::class_<m::PlattCalibrator>(mod, "PlattCalibrator", R"doc(
+  py::class_<m::PlattCalibrator> platt(mod, "PlattCalibrator", R"doc(
 Platt scaling: ``p = 1 / (1 + exp(a_ * score + b_))`` fitted on held-out scores.
 
 The model of scikit-learn's ``CalibratedClassifierCV(method="sigmoid")`` (Platt's smoothed
@@ -446,63 +503,15 @@ Examples
 --------
 >>> cal = PlattCalibrator().fit(val_scores, y_val)        # doctest: +SKIP
 >>> p = cal.transform(test_scores)                         # doctest: +SKIP
-)doc")
-      .def(py::init<>())
-      .def(
-          "fit",
-          [](py::object self, const Arr& s, const Arr& y, const OptArr& w) {
-            auto& c = self.cast<m::PlattCalibrator&>();
-            const VecMap sv = view(s, "scores");
-            const VecMap yv = view(y, "y");
-            const VecMap wv = weights(w);
-            {
-              py::gil_scoped_release release;
-              c.fit(sv, yv, wv);
-            }
-            return self;
-          },
-          py::arg("scores"), py::arg("y"), py::arg("sample_weight") = py::none(),
-          "Fits on held-out scores and 0/1 labels; returns self.")
-      .def(
-          "transform",
-          [](const m::PlattCalibrator& c, const Arr& s) {
-            const VecMap sv = view(s, "scores");
-            Vector p;
-            {
-              py::gil_scoped_release release;
-              p = c.transform(sv);
-            }
-            return to_numpy(p);
-          },
-          py::arg("scores"), "Calibrated probabilities of class 1.")
+)doc");
+  def_calibrator_common(platt, "PlattCalibrator");
+  platt
       .def_property_readonly("a_", &m::PlattCalibrator::a,
                              "Slope (negative when higher score means churn).")
       .def_property_readonly("b_", &m::PlattCalibrator::b, "Intercept.")
-      .def_property_readonly("n_iter_", &m::PlattCalibrator::n_iter)
-      .def_property_readonly("is_fitted", &m::PlattCalibrator::is_fitted)
-      .def(
-          "to_json", [](const m::PlattCalibrator& c) { return c.to_json().dump(); },
-          "The churnlib JSON envelope as a string.")
-      .def_static(
-          "from_json",
-          [](const std::string& text) {
-            return m::PlattCalibrator::from_json(parse_json(text, "PlattCalibrator JSON"));
-          },
-          py::arg("text"))
-      .def(py::pickle(
-          [](const m::PlattCalibrator& c) {
-            // A one-element tuple: pickle skips __setstate__ for a falsy state such as None.
-            return py::make_tuple(c.is_fitted() ? py::object(py::str(c.to_json().dump()))
-                                                : py::object(py::none()));
-          },
-          [](const py::tuple& state) {
-            CHURN_CHECK(state.size() == 1, SerializationError,
-                        "PlattCalibrator: malformed pickle state");
-            if (state[0].is_none()) return m::PlattCalibrator();
-            return m::PlattCalibrator::from_json(parse_json(state[0].cast<std::string>()));
-          }));
+      .def_property_readonly("n_iter_", &m::PlattCalibrator::n_iter);
 
-  py::class_<m::IsotonicCalibrator>(mod, "IsotonicCalibrator", R"doc(
+  py::class_<m::IsotonicCalibrator> isotonic(mod, "IsotonicCalibrator", R"doc(
 Isotonic calibration (pool-adjacent-violators), as scikit-learn's
 ``IsotonicRegression(increasing=True, out_of_bounds="clip")``.
 
@@ -510,69 +519,19 @@ Examples
 --------
 >>> iso = IsotonicCalibrator().fit(val_scores, y_val)     # doctest: +SKIP
 >>> p = iso.transform(test_scores)                         # doctest: +SKIP
-)doc")
-      .def(py::init<>())
-      .def(
-          "fit",
-          [](py::object self, const Arr& s, const Arr& y, const OptArr& w) {
-            auto& c = self.cast<m::IsotonicCalibrator&>();
-            const VecMap sv = view(s, "scores");
-            const VecMap yv = view(y, "y");
-            const VecMap wv = weights(w);
-            {
-              py::gil_scoped_release release;
-              c.fit(sv, yv, wv);
-            }
-            return self;
-          },
-          py::arg("scores"), py::arg("y"), py::arg("sample_weight") = py::none(),
-          "Fits on held-out scores and 0/1 labels; returns self.")
-      .def(
-          "transform",
-          [](const m::IsotonicCalibrator& c, const Arr& s) {
-            const VecMap sv = view(s, "scores");
-            Vector p;
-            {
-              py::gil_scoped_release release;
-              p = c.transform(sv);
-            }
-            return to_numpy(p);
-          },
-          py::arg("scores"), "Calibrated probabilities of class 1.")
+)doc");
+  def_calibrator_common(isotonic, "IsotonicCalibrator");
+  isotonic
       .def_property_readonly(
           "X_thresholds_",
           [](const m::IsotonicCalibrator& c) {
             const auto& x = c.x_thresholds();
             return to_numpy(Vector(VecMap(x.data(), static_cast<Index>(x.size()))));
           })
-      .def_property_readonly(
-          "y_thresholds_",
-          [](const m::IsotonicCalibrator& c) {
-            const auto& y = c.y_thresholds();
-            return to_numpy(Vector(VecMap(y.data(), static_cast<Index>(y.size()))));
-          })
-      .def_property_readonly("is_fitted", &m::IsotonicCalibrator::is_fitted)
-      .def(
-          "to_json", [](const m::IsotonicCalibrator& c) { return c.to_json().dump(); },
-          "The churnlib JSON envelope as a string.")
-      .def_static(
-          "from_json",
-          [](const std::string& text) {
-            return m::IsotonicCalibrator::from_json(parse_json(text, "IsotonicCalibrator JSON"));
-          },
-          py::arg("text"))
-      .def(py::pickle(
-          [](const m::IsotonicCalibrator& c) {
-            // A one-element tuple: pickle skips __setstate__ for a falsy state such as None.
-            return py::make_tuple(c.is_fitted() ? py::object(py::str(c.to_json().dump()))
-                                                : py::object(py::none()));
-          },
-          [](const py::tuple& state) {
-            CHURN_CHECK(state.size() == 1, SerializationError,
-                        "IsotonicCalibrator: malformed pickle state");
-            if (state[0].is_none()) return m::IsotonicCalibrator();
-            return m::IsotonicCalibrator::from_json(parse_json(state[0].cast<std::string>()));
-          }));
+      .def_property_readonly("y_thresholds_", [](const m::IsotonicCalibrator& c) {
+        const auto& y = c.y_thresholds();
+        return to_numpy(Vector(VecMap(y.data(), static_cast<Index>(y.size()))));
+      });
   for (const char* name : {"PlattCalibrator", "IsotonicCalibrator"}) {
     mod.attr(name).attr("__module__") = "churnlib.metrics";
   }

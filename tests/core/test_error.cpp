@@ -16,7 +16,17 @@ BOOST_AUTO_TEST_CASE(hierarchy_derives_from_error_and_runtime_error) {
   static_assert(std::is_base_of_v<churn::Error, churn::ParseError>);
   static_assert(std::is_base_of_v<churn::Error, churn::SerializationError>);
   static_assert(std::is_base_of_v<churn::Error, churn::IOError>);
-  BOOST_TEST(true);
+  // and each is caught as churn::Error with its message intact
+  auto caught_as_error = [](auto exc) {
+    try {
+      throw exc;
+    } catch (const churn::Error& e) {
+      return std::string(e.what());
+    }
+  };
+  BOOST_TEST(caught_as_error(churn::ParseError("line 3")) == "line 3");
+  BOOST_TEST(caught_as_error(churn::IOError("disk full")) == "disk full");
+  BOOST_TEST(caught_as_error(churn::NotFittedError("fit first")) == "fit first");
 }
 
 BOOST_AUTO_TEST_CASE(check_macro_throws_the_given_type_with_streamed_message) {

@@ -26,3 +26,5 @@
 #include "churn/metrics/curves.hpp"
 #include "churn/metrics/split.hpp"
 #include "churn/metrics/threshold.hpp"
+#include "churn/tree/gbdt.hpp"
+#include "churn/tree/tree.hpp"

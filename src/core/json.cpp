@@ -1,5 +1,7 @@
 #include "churn/core/json.hpp"
 
+#include <cmath>     // std::isnan, std::isinf
+#include <limits>    // std::numeric_limits
 #include <cstdio>    // std::remove, std::rename
 #include <fstream>   // std::ifstream, std::ofstream
 #include <iterator>  // std::istreambuf_iterator
@@ -72,6 +74,23 @@ void save_json_file(const Json& doc, const std::string& path, int indent) {
 
 Json load_json_file(const std::string& path) {
   return parse_json(read_file(path), "'" + path + "'");
+}
+
+Json json_from_double(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+double json_to_double(const Json& v, std::string_view where) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+  }
+  CHURN_THROW(SerializationError, where << ": expected a number (or \"inf\", \"-inf\", \"nan\")");
 }
 
 }  // namespace churn

@@ -52,24 +52,6 @@ void check_finite_matrix(const RowMatrixRef& X, const std::vector<std::string>& 
   }
 }
 
-/// An integer field; floats are rejected (a cast of a huge float would be undefined).
-template <class T>
-T json_int(const Json& obj, const char* key, std::string_view where) {
-  const auto v = json_get<Json>(obj, key, where);
-  CHURN_CHECK(v.is_number_integer(), SerializationError,
-              where << ": field '" << key << "' must be an integer");
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    CHURN_CHECK(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), SerializationError,
-                where << ": field '" << key << "' is out of range");
-    return static_cast<T>(u);
-  }
-  const auto i = v.get<std::int64_t>();
-  CHURN_CHECK(i >= std::numeric_limits<T>::min() && i <= std::numeric_limits<T>::max(),
-              SerializationError, where << ": field '" << key << "' is out of range");
-  return static_cast<T>(i);
-}
-
 }  // namespace
 
 const char* penalty_name(Penalty p) {
@@ -174,7 +156,7 @@ LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
     }
     p.l1_ratio = json_get<double>(j, "l1_ratio", where);
     p.fit_intercept = json_get<bool>(j, "fit_intercept", where);
-    p.max_iter = json_int<int>(j, "max_iter", where);
+    p.max_iter = json_get_int<int>(j, "max_iter", where);
     p.tol = json_get<double>(j, "tol", where);
     const Json& cw = j.at("class_weight");
     if (cw.is_null()) {
@@ -190,7 +172,7 @@ LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
       p.class_weight_1 = json_get<double>(cw, "1", cw_where);
     }
     p.solver = solver_from_name(json_get<std::string>(j, "solver", where));
-    p.n_threads = json_int<int>(j, "n_threads", where);
+    p.n_threads = json_get_int<int>(j, "n_threads", where);
     p.validate();
   } catch (const SerializationError&) {
     throw;
@@ -488,7 +470,7 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
   LogisticRegression m(LogisticRegressionParams::from_json(
       json_get<Json>(env, "params", "load(LogisticRegression)")));
   const Json state = json_get<Json>(env, "state", "load(LogisticRegression)");
-  const auto n_features = json_int<Index>(state, "n_features", where);
+  const auto n_features = json_get_int<Index>(state, "n_features", where);
   const auto coef = json_get<std::vector<double>>(state, "coef", where);
   CHURN_CHECK(n_features >= 1 && static_cast<Index>(coef.size()) == n_features, SerializationError,
               where << ": coef has " << coef.size() << " entries but n_features is " << n_features);
@@ -504,7 +486,7 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
   m.coef_ = Eigen::Map<const Vector>(coef.data(), n_features);
   m.intercept_ = intercept;
   m.feature_names_ = std::move(names);
-  m.n_iter_ = json_int<int>(state, "n_iter", where);
+  m.n_iter_ = json_get_int<int>(state, "n_iter", where);
   m.converged_ = json_get<bool>(state, "converged", where);
   try {
     m.solver_used_ = solver_from_name(json_get<std::string>(state, "solver_used", where));

@@ -53,6 +53,18 @@ Json load_json_file(const std::string& path);
 template <class T>
 T json_get(const Json& obj, const char* key, std::string_view where);
 
+/// Reads a required integer member that must fit `T` exactly; floats are rejected (a cast of
+/// a huge float would be undefined).
+/// @throws SerializationError naming `where` and `key` if it is missing, not an integer or out
+///         of range.
+template <class T>
+T json_get_int(const Json& obj, const char* key, std::string_view where);
+
+/// A double as JSON: a number, or the strings "inf", "-inf", "nan" (JSON has no such numbers).
+Json json_from_double(double v);
+/// The inverse of json_from_double. @throws SerializationError naming `where` otherwise.
+double json_to_double(const Json& v, std::string_view where);
+
 }  // namespace churn
 
 #include "churn/core/detail/json_impl.hpp"

@@ -1,7 +1,9 @@
 #pragma once
 // Template bodies of churn/core/json.hpp.
 
-#include <string>  // std::string
+#include <cstdint>  // std::int64_t, std::uint64_t
+#include <limits>   // std::numeric_limits
+#include <string>   // std::string
 
 #include "churn/core/error.hpp"
 
@@ -18,6 +20,25 @@ T json_get(const Json& obj, const char* key, std::string_view where) {
     CHURN_THROW(SerializationError,
                 where << ": field '" << key << "' has the wrong type (" << it->type_name() << ")");
   }
+}
+
+template <class T>
+T json_get_int(const Json& obj, const char* key, std::string_view where) {
+  const auto v = json_get<Json>(obj, key, where);
+  CHURN_CHECK(v.is_number_integer(), SerializationError,
+              where << ": field '" << key << "' must be an integer");
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    CHURN_CHECK(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), SerializationError,
+                where << ": field '" << key << "' is out of range");
+    return static_cast<T>(u);
+  }
+  const auto i = v.get<std::int64_t>();
+  CHURN_CHECK(i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                  (i < 0 || static_cast<std::uint64_t>(i) <=
+                                static_cast<std::uint64_t>(std::numeric_limits<T>::max())),
+              SerializationError, where << ": field '" << key << "' is out of range");
+  return static_cast<T>(i);
 }
 
 }  // namespace churn

@@ -1,0 +1,80 @@
+#pragma once
+/// @file grower.hpp
+/// Leaf-wise growth of one tree on histograms (private to churnlib).
+
+#include <cstdint>  // std::int32_t, std::int64_t, std::int8_t
+#include <vector>   // std::vector
+
+#include "churn/tree/detail/binning.hpp"
+#include "churn/tree/detail/histogram.hpp"
+#include "churn/tree/detail/split.hpp"
+#include "churn/tree/gbdt.hpp"
+#include "churn/tree/tree.hpp"
+
+namespace churn::detail {
+
+/// Grows trees leaf-wise; keeps its buffers between trees.
+///
+/// Rows of each leaf are a contiguous segment of one index array (LightGBM's data partition);
+/// a split partitions its leaf's segment stably, so the order of rows never depends on the
+/// thread count.
+class TreeGrower {
+ public:
+  /// @param monotone  per feature -1, 0 or +1.
+  TreeGrower(const BinnedMatrix& bins, const std::vector<FeatureBinInfo>& info,
+             const GBDTParams& params, std::vector<std::int8_t> monotone, int n_threads);
+
+  /// Grows one tree.
+  /// @param bag          rows to grow on (sorted), or null for all rows.
+  /// @param gq, hq       fixed-point gradients and hessians of every row.
+  /// @param g_unscale, h_unscale  their scales back to values.
+  /// @param feature_used per feature, 1 when the tree may split on it.
+  /// @return the tree, leaf values shrunk by the learning rate.
+  Tree grow(const std::vector<std::int32_t>* bag, const std::int64_t* gq, const std::int64_t* hq,
+            double g_unscale, double h_unscale, const std::vector<std::uint8_t>& feature_used);
+
+  /// Adds each leaf's value of the last grown tree to `score` for the rows it grew on.
+  void add_leaf_values(const Tree& tree, double* score) const;
+
+
+ private:
+  struct Leaf {
+    Index begin = 0;
+    Index count = 0;
+    LeafInfo info;
+    SplitInfo best;
+    int depth = 0;
+    int slot = -1;          ///< Histogram slot, -1 when none.
+    std::int32_t parent = -1;  ///< Internal node pointing to this leaf (-1 for the root).
+    bool is_left = false;
+  };
+
+  bool can_split(const Leaf& leaf) const;
+  void build_leaf_histogram(const Leaf& leaf, HistBin* hist);
+  void find_split(Leaf& leaf, const HistBin* hist);
+  Index partition(const Leaf& leaf, const SplitInfo& split);
+  int acquire_slot();
+
+  const BinnedMatrix& bins_;
+  const std::vector<FeatureBinInfo>& info_;
+  const GBDTParams& params_;
+  std::vector<std::int8_t> monotone_;
+  int n_threads_;
+  bool constrained_ = false;
+
+  std::vector<std::int32_t> index_;  ///< Row indices, leaf by leaf.
+  std::vector<std::int32_t> tmp_;
+  std::vector<std::int64_t> og_, oh_;  ///< Gradients gathered in the order of index_.
+  std::vector<std::vector<HistBin>> slots_;
+  std::vector<int> free_slots_;
+  std::vector<Leaf> leaves_;
+  std::vector<Index> used_features_;
+  bool identity_root_ = false;  ///< The root holds every row in order (no bag).
+
+  // Per-round inputs.
+  const std::int64_t* gq_ = nullptr;
+  const std::int64_t* hq_ = nullptr;
+  SplitContext ctx_;
+};
+
+}  // namespace churn::detail

@@ -1,0 +1,241 @@
+#pragma once
+/// @file gbdt.hpp
+/// Histogram gradient-boosted decision trees for binary churn (log-loss), grown leaf-wise.
+///
+/// Parameters carry the names of LightGBM's scikit-learn API (`n_estimators`, `num_leaves`,
+/// `min_child_samples`, ...), with the same meaning and defaults, so that a user can switch
+/// without a dictionary. The algorithm:
+/// - every feature is binned once (at most `max_bins` value bins from quantiles of a sample of
+///   `bin_sample_rows` rows, plus one bin for missing values); bins are stored as uint8 when
+///   they fit, uint16 otherwise;
+/// - each tree is grown leaf-wise (best gain first) on histograms of gradients and hessians;
+///   only the smaller child of a split is histogrammed, the larger is the parent minus it;
+///   histograms accumulate fixed-point integers, so sums (and the model) do not depend on the
+///   thread count or the order rows are visited in;
+/// - missing values: each split learns the direction of the missing bin; a split on a feature
+///   with no missing values at that node sends them to the child with more rows;
+/// - categorical features hold non-negative integer codes (NaN = missing); their splits are
+///   many-vs-many, found by sorting the categories by gradient statistics (LightGBM's method,
+///   with its `cat_smooth`, `cat_l2`, `max_cat_threshold`, `min_data_per_group` and
+///   `max_cat_to_onehot`); codes unseen in training follow the missing direction.
+///
+/// @code
+/// churn::GBDTParams params;
+/// params.n_estimators = 200;
+/// params.categorical_features = {3};
+/// churn::GBDTClassifier model(params);
+/// model.fit(X, y);                     // X: n x p row-major (NaN = missing), y: 0/1
+/// churn::Vector p1 = model.predict_proba(X);      // P(churn) per row
+/// churn::RowMatrix phi = model.predict_contrib(X);  // TreeSHAP, p + 1 columns
+/// model.save("gbdt.json");
+/// @endcode
+
+#include <cstdint>  // std::int8_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+#include "churn/core/json.hpp"
+#include "churn/core/types.hpp"
+#include "churn/tree/tree.hpp"
+
+namespace churn {
+
+/// Metric watched on the evaluation set.
+enum class GBDTMetric {
+  LogLoss,  ///< Binary log-loss (LightGBM's "binary_logloss"), lower is better.
+  Auc,      ///< ROC-AUC ("auc"), higher is better.
+};
+
+/// Hyper-parameters of GBDTClassifier (names, meaning and defaults of LightGBM's sklearn API).
+struct GBDTParams {
+  /// Number of boosting rounds (trees), >= 1.
+  int n_estimators = 100;
+  /// Shrinkage applied to every tree, > 0.
+  double learning_rate = 0.1;
+  /// Maximum leaves per tree, in [2, 131072].
+  int num_leaves = 31;
+  /// Maximum depth of a leaf (root = 0), <= 0 for no limit.
+  int max_depth = -1;
+  /// Minimum number of training rows in a leaf, >= 1.
+  int min_child_samples = 20;
+  /// Minimum sum of hessians in a leaf, >= 0.
+  double min_child_weight = 1e-3;
+  /// Minimum loss reduction to make a split, >= 0.
+  double min_split_gain = 0.0;
+  /// L2 regularisation of leaf values, >= 0.
+  double reg_lambda = 0.0;
+  /// L1 regularisation of leaf values, >= 0.
+  double reg_alpha = 0.0;
+  /// Fraction of rows drawn (without replacement) for each bag, in (0, 1].
+  double subsample = 1.0;
+  /// Draw a new bag every `subsample_freq` trees; 0 disables bagging, >= 0.
+  int subsample_freq = 0;
+  /// Fraction of features each tree may split on, in (0, 1].
+  double colsample_bytree = 1.0;
+  /// Maximum number of value bins per feature (a missing bin is added), in [2, 65535].
+  int max_bins = 255;
+  /// Rows sampled to find the bin edges (all rows when fewer), >= 1.
+  Index bin_sample_rows = 200000;
+  /// Weight multiplier of positive rows, > 0.
+  double scale_pos_weight = 1.0;
+  /// Start from the log-odds of the weighted churn rate (LightGBM's boost_from_average).
+  bool boost_from_average = true;
+  /// Indices of the categorical features (codes 0, 1, ...; NaN = missing).
+  std::vector<int> categorical_features;
+  /// Per feature: +1 prediction non-decreasing in it, -1 non-increasing, 0 free. Empty or one
+  /// entry per feature. Not allowed on categorical features.
+  std::vector<int> monotone_constraints;
+  /// Categorical splits: smoothing added to a category's hessian when ordering, >= 0.
+  double cat_smooth = 10.0;
+  /// Categorical splits: extra L2 regularisation, >= 0.
+  double cat_l2 = 10.0;
+  /// Categorical splits: at most this many categories on the smaller side, >= 1.
+  int max_cat_threshold = 32;
+  /// Categorical splits: minimum rows per category group, >= 1.
+  int min_data_per_group = 100;
+  /// Categorical features with at most this many bins use one-vs-rest splits, >= 1.
+  int max_cat_to_onehot = 4;
+  /// Stop when the evaluation metric has not improved for this many rounds; 0 = never. Needs
+  /// an evaluation set.
+  int early_stopping_rounds = 0;
+  /// Metric for early stopping and evals_result().
+  GBDTMetric eval_metric = GBDTMetric::LogLoss;
+  /// Threads: 0 = all cores, > 0 that many. The model does not depend on it.
+  int n_threads = 0;
+  /// Seed of the bagging and feature sampling.
+  std::uint64_t seed = 0;
+
+  /// @throws InvalidArgument naming the field and its allowed range.
+  void validate() const;
+  /// The parameters as a JSON object.
+  Json to_json() const;
+  /// Parameters from to_json() output. @throws SerializationError if malformed or invalid.
+  static GBDTParams from_json(const Json& j);
+};
+
+/// Name of a metric ("binary_logloss", "auc").
+const char* gbdt_metric_name(GBDTMetric m);
+/// Metric from its name. @throws InvalidArgument naming the allowed names.
+GBDTMetric gbdt_metric_from_name(const std::string& name);
+
+/// How one feature was binned in training (kept in the model for inspection).
+struct FeatureBinInfo {
+  /// True for a categorical feature.
+  bool categorical = false;
+  /// Numerical: upper edges of the value bins (ascending, the last is +inf); a value `v` falls in
+  /// the first bin with `v <= edge`.
+  std::vector<double> upper_edges;
+  /// Categorical: bin of each code `0 .. size()-1`; -1 for codes not seen in training.
+  std::vector<std::int32_t> code_to_bin;
+  /// Number of value bins (the missing bin is `n_bins`).
+  std::int32_t n_bins = 0;
+  /// Whether training data had missing values in this feature.
+  bool has_missing = false;
+};
+
+/// Binary gradient-boosted trees (labels 0 and 1, log-loss).
+class GBDTClassifier {
+ public:
+  /// An unfitted model. @throws InvalidArgument if `params` is invalid.
+  explicit GBDTClassifier(GBDTParams params = {});
+
+  /// Fits the model.
+  /// @param X              n x p features; NaN = missing, +-inf allowed for numerical features;
+  ///                       categorical columns hold integer codes in [0, 2^31) or NaN.
+  /// @param y              n labels, each exactly 0 or 1 (finite).
+  /// @param sample_weight  n finite weights >= 0 with a positive sum, or empty (all 1).
+  /// @param X_eval, y_eval an evaluation set (p columns), or empty matrices: evals_result()
+  ///                       records the metric on it after each round; with
+  ///                       `early_stopping_rounds` > 0, training stops once it has not
+  ///                       improved for that many rounds and the model keeps best_iteration()
+  ///                       trees.
+  /// @param eval_weight    weights of the evaluation rows, or empty.
+  /// @param feature_names  empty, or p names saved with the model.
+  /// @return `*this`.
+  /// @throws InvalidArgument for invalid inputs (the message names the column, row or value);
+  ///         the model is then left unchanged.
+  GBDTClassifier& fit(const RowMatrixRef& X, const VectorRef& y,
+                      const VectorRef& sample_weight = Vector(),
+                      const RowMatrixRef& X_eval = RowMatrix(), const VectorRef& y_eval = Vector(),
+                      const VectorRef& eval_weight = Vector(),
+                      const std::vector<std::string>& feature_names = {});
+
+  /// Raw scores (log-odds) of each row, using the first `n_trees` trees (<= 0: all).
+  /// @throws NotFittedError before fit; InvalidArgument for a wrong column count or a
+  ///         categorical value that is not an integer code in [0, 2^31).
+  Vector predict_raw(const RowMatrixRef& X, int n_trees = 0) const;
+  /// P(class 1) for each row: the logistic of predict_raw(). @throws as predict_raw.
+  Vector predict_proba(const RowMatrixRef& X, int n_trees = 0) const;
+  /// Class labels: 1 where predict_proba() > 0.5. @throws as predict_raw.
+  IntVector predict(const RowMatrixRef& X, int n_trees = 0) const;
+  /// Leaf index of each row in each tree (n x n_trees). @throws as predict_raw.
+  Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> predict_leaf(
+      const RowMatrixRef& X, int n_trees = 0) const;
+  /// TreeSHAP contributions: n x (p + 1), the last column the bias (expected value); each row
+  /// sums to predict_raw(). @throws as predict_raw.
+  RowMatrix predict_contrib(const RowMatrixRef& X, int n_trees = 0) const;
+
+  /// Feature importance: `"split"` (times a feature is split on) or `"gain"` (total gain of
+  /// its splits). @throws NotFittedError before fit; InvalidArgument for another type.
+  Vector feature_importances(const std::string& type = "split") const;
+
+  /// True once fit or load succeeded.
+  bool is_fitted() const { return fitted_; }
+  /// The hyper-parameters.
+  const GBDTParams& params() const { return params_; }
+  /// Replaces the hyper-parameters (the fitted state is kept until the next fit).
+  /// @throws InvalidArgument if invalid.
+  void set_params(const GBDTParams& params);
+
+  /// The trees. @throws NotFittedError before fit.
+  const std::vector<Tree>& trees() const;
+  /// Number of trees.
+  int n_trees() const { return static_cast<int>(trees_.size()); }
+  /// Raw score every row starts from (log-odds of the weighted base rate).
+  double init_score() const { return init_score_; }
+  /// Number of features seen in fit. @throws NotFittedError before fit.
+  Index n_features() const;
+  /// Feature names given to fit (may be empty).
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  /// Per feature, how it was binned.
+  const std::vector<FeatureBinInfo>& bin_info() const { return bin_info_; }
+  /// Category labels per feature (empty vectors when unknown): metadata that the Python
+  /// wrapper stores so that pandas categories map back to the training codes.
+  const std::vector<std::vector<std::string>>& category_names() const { return category_names_; }
+  /// Sets category_names() (one entry per feature, or empty).
+  /// @throws NotFittedError before fit; InvalidArgument for a wrong length.
+  void set_category_names(std::vector<std::vector<std::string>> names);
+  /// 1-based round with the best evaluation metric (0 without an evaluation set).
+  int best_iteration() const { return best_iteration_; }
+  /// The evaluation metric after each round (empty without an evaluation set).
+  const std::vector<double>& evals_result() const { return evals_result_; }
+
+  /// The model in the churnlib JSON envelope (kind "GBDTClassifier").
+  Json to_json() const;
+  /// A model from to_json() output.
+  /// @throws SerializationError for a damaged or foreign document.
+  static GBDTClassifier from_json(const Json& doc);
+  /// Writes to_json() to `path` atomically. @throws IOError.
+  void save(const std::string& path) const;
+  /// Reads a model written by save(). @throws IOError, SerializationError.
+  static GBDTClassifier load(const std::string& path);
+
+ private:
+  void check_fitted(const char* caller) const;
+  void check_predict_input(const RowMatrixRef& X, const char* caller) const;
+  int resolve_n_trees(int n_trees, const char* caller) const;
+
+  GBDTParams params_;
+  std::vector<Tree> trees_;
+  double init_score_ = 0.0;
+  Index n_features_ = 0;
+  std::vector<std::string> feature_names_;
+  std::vector<FeatureBinInfo> bin_info_;
+  std::vector<std::vector<std::string>> category_names_;
+  std::vector<std::uint8_t> is_categorical_;
+  int best_iteration_ = 0;
+  std::vector<double> evals_result_;
+  bool fitted_ = false;
+};
+
+}  // namespace churn

@@ -1,0 +1,204 @@
+// Feature binning of the histogram GBDT: numerical edges from a row sample, categorical bins by
+// frequency, and the feature-major binned matrix.
+#include "churn/tree/detail/binning.hpp"
+
+#include <algorithm>  // std::sort, std::min
+#include <cmath>      // std::isnan
+#include <limits>     // std::numeric_limits
+#include <numeric>    // std::iota
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "churn/core/random.hpp"
+
+namespace churn::detail {
+
+namespace {
+
+/// A boundary between distinct values a < b: a value v goes left iff v <= edge, so any edge in
+/// [a, b) separates them; the midpoint generalises best to unseen values.
+double edge_between(double a, double b) {
+  const double m = a / 2 + b / 2;
+  return (m >= a && m < b) ? m : a;
+}
+
+/// Sorted row indices of a uniform sample of `k` of `n` rows (Knuth's selection sampling).
+std::vector<Index> sample_rows_sorted(Index n, Index k, std::uint64_t seed) {
+  std::vector<Index> rows;
+  if (k >= n) {
+    rows.resize(static_cast<std::size_t>(n));
+    std::iota(rows.begin(), rows.end(), Index{0});
+    return rows;
+  }
+  rows.reserve(static_cast<std::size_t>(k));
+  Rng rng = Rng::for_stream(seed, 0xB1A5);
+  Index needed = k;
+  for (Index i = 0; i < n && needed > 0; ++i) {
+    if (static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(n - i))) < needed) {
+      rows.push_back(i);
+      --needed;
+    }
+  }
+  return rows;
+}
+
+constexpr Index kRowBlock = 2048;
+
+}  // namespace
+
+std::vector<double> numeric_bin_edges(const std::vector<double>& sorted, int max_bins) {
+  std::vector<double> values;
+  std::vector<Index> counts;
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i + 1;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    values.push_back(sorted[i]);
+    counts.push_back(static_cast<Index>(j - i));
+    i = j;
+  }
+  std::vector<double> edges;
+  const std::size_t k = values.size();
+  if (k <= static_cast<std::size_t>(max_bins)) {
+    for (std::size_t i = 0; i + 1 < k; ++i) edges.push_back(edge_between(values[i], values[i + 1]));
+  } else {
+    // Greedy equal-count bins: the target size is recomputed from what is left, and a value
+    // whose own count reaches the target starts a bin of its own.
+    double remaining = static_cast<double>(sorted.size());
+    int bins_left = max_bins;
+    double cur = 0;
+    for (std::size_t i = 0; i + 1 < k && bins_left > 1; ++i) {
+      cur += static_cast<double>(counts[i]);
+      const double target = remaining / bins_left;
+      if (cur >= target || static_cast<double>(counts[i + 1]) >= target) {
+        edges.push_back(edge_between(values[i], values[i + 1]));
+        remaining -= cur;
+        cur = 0;
+        --bins_left;
+      }
+    }
+  }
+  edges.push_back(std::numeric_limits<double>::infinity());
+  return edges;
+}
+
+BinnedMatrix bin_features(const RowMatrixRef& X, const std::vector<std::uint8_t>& categorical,
+                          int max_bins, Index sample_rows, std::uint64_t seed, int n_threads,
+                          std::vector<FeatureBinInfo>& info) {
+  const Index n = X.rows(), p = X.cols();
+  info.assign(static_cast<std::size_t>(p), FeatureBinInfo{});
+
+  // ---- numerical edges from a row sample, gathered feature-major block by block ----
+  const std::vector<Index> rows = sample_rows_sorted(n, sample_rows, seed);
+  const auto k = static_cast<Index>(rows.size());
+  std::vector<Index> numeric;
+  for (Index f = 0; f < p; ++f)
+    if (!categorical[static_cast<std::size_t>(f)]) numeric.push_back(f);
+  std::vector<double> sample(static_cast<std::size_t>(numeric.size()) * static_cast<std::size_t>(k));
+  parallel_for_blocks(0, k, kRowBlock, n_threads, [&](Index lo, Index hi) {
+    for (std::size_t q = 0; q < numeric.size(); ++q) {
+      double* dst = sample.data() + q * static_cast<std::size_t>(k);
+      for (Index r = lo; r < hi; ++r) dst[r] = X(rows[static_cast<std::size_t>(r)], numeric[q]);
+    }
+  });
+  parallel_for(0, static_cast<Index>(numeric.size()), n_threads, [&](Index q) {
+    const auto qs = static_cast<std::size_t>(q);
+    const double* src = sample.data() + qs * static_cast<std::size_t>(k);
+    std::vector<double> vals;
+    vals.reserve(static_cast<std::size_t>(k));
+    for (Index r = 0; r < k; ++r)
+      if (!std::isnan(src[r])) vals.push_back(src[r]);
+    std::sort(vals.begin(), vals.end());
+    FeatureBinInfo& fi = info[static_cast<std::size_t>(numeric[qs])];
+    fi.categorical = false;
+    fi.upper_edges = numeric_bin_edges(vals, max_bins);
+    fi.n_bins = static_cast<std::int32_t>(fi.upper_edges.size());
+  });
+  sample = std::vector<double>();
+
+  // ---- categorical bins: the most frequent codes first, over all rows ----
+  for (Index f = 0; f < p; ++f) {
+    if (!categorical[static_cast<std::size_t>(f)]) continue;
+    FeatureBinInfo& fi = info[static_cast<std::size_t>(f)];
+    fi.categorical = true;
+    double max_code = -1;
+    for (Index i = 0; i < n; ++i) {
+      const double v = X(i, f);
+      if (!std::isnan(v) && v > max_code) max_code = v;
+    }
+    const Index limit = std::max<Index>(4 * n, 1024);
+    CHURN_CHECK(max_code < static_cast<double>(limit), InvalidArgument,
+                "GBDTClassifier::fit(): categorical column " << f << " has code "
+                    << static_cast<Index>(max_code) << " for " << n
+                    << " rows; codes must be dense (re-code the categories as 0, 1, ...)");
+    const auto n_codes = static_cast<std::size_t>(max_code + 1);
+    std::vector<Index> counts(n_codes, 0);
+    for (Index i = 0; i < n; ++i) {
+      const double v = X(i, f);
+      if (!std::isnan(v)) ++counts[static_cast<std::size_t>(v)];
+    }
+    std::vector<std::int32_t> order;
+    for (std::size_t c = 0; c < n_codes; ++c)
+      if (counts[c] > 0) order.push_back(static_cast<std::int32_t>(c));
+    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+      return counts[static_cast<std::size_t>(a)] > counts[static_cast<std::size_t>(b)];
+    });
+    const auto kept = static_cast<std::int32_t>(
+        std::min<std::size_t>(order.size(), static_cast<std::size_t>(max_bins)));
+    fi.n_bins = std::max<std::int32_t>(kept, 1);
+    fi.code_to_bin.assign(n_codes, -1);
+    for (std::size_t r = 0; r < order.size(); ++r)
+      fi.code_to_bin[static_cast<std::size_t>(order[r])] =
+          r < static_cast<std::size_t>(kept) ? static_cast<std::int32_t>(r) : fi.n_bins;
+  }
+
+  // ---- the binned matrix ----
+  BinnedMatrix B;
+  B.n_rows = n;
+  B.n_features = p;
+  B.n_bins.resize(static_cast<std::size_t>(p));
+  B.hist_offset.resize(static_cast<std::size_t>(p));
+  std::int32_t widest = 0;
+  for (Index f = 0; f < p; ++f) {
+    const auto fs = static_cast<std::size_t>(f);
+    B.n_bins[fs] = info[fs].n_bins + 1;
+    B.hist_offset[fs] = B.hist_size;
+    B.hist_size += B.n_bins[fs];
+    widest = std::max(widest, B.n_bins[fs]);
+  }
+  B.wide = widest > 256;
+  const auto total = static_cast<std::size_t>(n) * static_cast<std::size_t>(p);
+  if (B.wide) B.data16.resize(total); else B.data8.resize(total);
+  std::vector<std::uint8_t> has_missing_block(
+      static_cast<std::size_t>((n + kRowBlock - 1) / kRowBlock) * static_cast<std::size_t>(p), 0);
+  parallel_for_blocks(0, n, kRowBlock, n_threads, [&](Index lo, Index hi) {
+    const auto blk = static_cast<std::size_t>(lo / kRowBlock);
+    for (Index f = 0; f < p; ++f) {
+      const FeatureBinInfo& fi = info[static_cast<std::size_t>(f)];
+      bool missing = false;
+      for (Index i = lo; i < hi; ++i) {
+        const double v = X(i, f);
+        std::int32_t b;
+        if (std::isnan(v)) {
+          b = fi.n_bins;
+          missing = true;
+        } else if (fi.categorical) {
+          b = fi.code_to_bin[static_cast<std::size_t>(v)];
+        } else {
+          b = numeric_bin(fi, v);
+        }
+        const std::size_t at = static_cast<std::size_t>(f) * static_cast<std::size_t>(n) +
+                               static_cast<std::size_t>(i);
+        if (B.wide) B.data16[at] = static_cast<std::uint16_t>(b);
+        else B.data8[at] = static_cast<std::uint8_t>(b);
+      }
+      if (missing) has_missing_block[blk * static_cast<std::size_t>(p) + static_cast<std::size_t>(f)] = 1;
+    }
+  });
+  for (std::size_t b = 0; b * static_cast<std::size_t>(p) < has_missing_block.size(); ++b)
+    for (Index f = 0; f < p; ++f)
+      if (has_missing_block[b * static_cast<std::size_t>(p) + static_cast<std::size_t>(f)])
+        info[static_cast<std::size_t>(f)].has_missing = true;
+  return B;
+}
+
+}  // namespace churn::detail

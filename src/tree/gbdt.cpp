@@ -1,0 +1,726 @@
+// churn::GBDTClassifier: parameters, input checks, the boosting loop, prediction, JSON.
+#include "churn/tree/gbdt.hpp"
+
+#include <algorithm>  // std::find, std::sort, std::min
+#include <cmath>      // std::exp, std::log, std::isfinite, std::isnan, std::ldexp, std::frexp
+#include <limits>     // std::numeric_limits
+#include <sstream>    // std::ostringstream
+#include <utility>    // std::move
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "churn/core/random.hpp"
+#include "churn/metrics/classification.hpp"
+#include "churn/tree/detail/binning.hpp"
+#include "churn/tree/detail/grower.hpp"
+
+namespace churn {
+
+namespace {
+
+constexpr const char* kKind = "GBDTClassifier";
+constexpr Index kRowBlock = 8192;
+/// Largest categorical code accepted (exclusive).
+constexpr double kCodeLimit = 2147483648.0;  // 2^31
+
+std::string column_label(Index j, const std::vector<std::string>& names) {
+  std::ostringstream os;
+  os << "column " << j;
+  if (static_cast<std::size_t>(j) < names.size()) os << " ('" << names[j] << "')";
+  return os.str();
+}
+
+/// @throws InvalidArgument naming the first categorical value that is not NaN or an integer
+///         code in [0, 2^31).
+void check_codes(const RowMatrixRef& X, const std::vector<std::uint8_t>& is_cat,
+                 const std::vector<std::string>& names, const char* caller, const char* what) {
+  for (Index j = 0; j < X.cols(); ++j) {
+    if (!is_cat[static_cast<std::size_t>(j)]) continue;
+    for (Index i = 0; i < X.rows(); ++i) {
+      const double v = X(i, j);
+      if (std::isnan(v)) continue;
+      CHURN_CHECK(v >= 0 && v < kCodeLimit && v == std::floor(v), InvalidArgument,
+                  caller << ": " << what << " categorical " << column_label(j, names)
+                         << " holds " << v << " at row " << i
+                         << "; categorical values must be integer codes in [0, 2^31) or NaN");
+    }
+  }
+}
+
+/// @throws InvalidArgument for labels that are not exactly 0 or 1.
+void check_labels(const VectorRef& y, const char* caller, const char* what) {
+  for (Index i = 0; i < y.size(); ++i) {
+    const double v = y[i];
+    CHURN_CHECK(std::isfinite(v), InvalidArgument,
+                caller << ": " << what << " holds " << v << " at row " << i
+                       << "; labels must be 0 or 1");
+    CHURN_CHECK(v == 0.0 || v == 1.0, InvalidArgument,
+                caller << ": " << what << " holds " << v << " at row " << i
+                       << "; labels must be 0 or 1");
+  }
+}
+
+/// @throws InvalidArgument for non-finite or negative weights or a zero sum.
+void check_weights(const VectorRef& w, Index n, const char* caller, const char* what) {
+  CHURN_CHECK(w.size() == n, InvalidArgument,
+              caller << ": " << what << " has " << w.size() << " entries for " << n << " rows");
+  for (Index i = 0; i < n; ++i)
+    CHURN_CHECK(std::isfinite(w[i]) && w[i] >= 0, InvalidArgument,
+                caller << ": " << what << " holds " << w[i] << " at row " << i
+                       << "; weights must be finite and >= 0");
+  CHURN_CHECK(w.sum() > 0, InvalidArgument, caller << ": " << what << " sums to 0");
+}
+
+double sigmoid(double z) {
+  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
+  const double e = std::exp(z);
+  return e / (1.0 + e);
+}
+
+double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+
+/// 2^k with `total * 2^k < 2^61`: the fixed-point scale of values whose absolute sum is `total`.
+double fixed_scale(double total) {
+  if (!(total > 0) || !std::isfinite(total)) return 1.0;
+  int e = 0;
+  std::frexp(total, &e);  // total = m * 2^e, m in [0.5, 1)
+  return std::ldexp(1.0, 61 - e);
+}
+
+/// Weighted mean log-loss of raw scores.
+double raw_log_loss(const VectorRef& y, const Vector& raw, const VectorRef& w, int n_threads) {
+  struct Acc {
+    double loss = 0, weight = 0;
+  };
+  const Acc a = parallel_reduce(
+      Index{0}, y.size(), kRowBlock, Acc{},
+      [&](Index lo, Index hi) {
+        Acc r;
+        for (Index i = lo; i < hi; ++i) {
+          const double wi = w.size() ? w[i] : 1.0;
+          // -log p = softplus(-z) for y = 1; -log(1 - p) = softplus(z) for y = 0.
+          r.loss += wi * (y[i] > 0.5 ? softplus(-raw[i]) : softplus(raw[i]));
+          r.weight += wi;
+        }
+        return r;
+      },
+      [](Acc x, const Acc& b) {
+        x.loss += b.loss;
+        x.weight += b.weight;
+        return x;
+      },
+      n_threads);
+  return a.weight > 0 ? a.loss / a.weight : 0.0;
+}
+
+Json doubles_to_json(const std::vector<double>& v) {
+  Json a = Json::array();
+  for (const double x : v) a.push_back(json_from_double(x));
+  return a;
+}
+
+std::vector<double> doubles_from_json(const Json& obj, const char* key, std::string_view where) {
+  const auto a = json_get<Json>(obj, key, where);
+  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be an array");
+  std::vector<double> v;
+  v.reserve(a.size());
+  for (const auto& x : a) v.push_back(json_to_double(x, where));
+  return v;
+}
+
+template <class T>
+std::vector<T> ints_from_json(const Json& obj, const char* key, std::string_view where) {
+  const auto a = json_get<Json>(obj, key, where);
+  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be an array");
+  std::vector<T> v;
+  v.reserve(a.size());
+  for (const auto& x : a) {
+    Json wrap = Json::object();
+    wrap["v"] = x;
+    v.push_back(json_get_int<T>(wrap, "v", where));
+  }
+  return v;
+}
+
+}  // namespace
+
+// ---- parameters -------------------------------------------------------------------------------
+
+const char* gbdt_metric_name(GBDTMetric m) {
+  switch (m) {
+    case GBDTMetric::LogLoss: return "binary_logloss";
+    case GBDTMetric::Auc: return "auc";
+  }
+  return "?";
+}
+
+GBDTMetric gbdt_metric_from_name(const std::string& name) {
+  if (name == "binary_logloss" || name == "logloss") return GBDTMetric::LogLoss;
+  if (name == "auc") return GBDTMetric::Auc;
+  CHURN_THROW(InvalidArgument,
+              "GBDTParams: eval_metric must be 'binary_logloss' or 'auc', got '" << name << "'");
+}
+
+void GBDTParams::validate() const {
+  const char* who = "GBDTParams";
+  CHURN_CHECK(n_estimators >= 1, InvalidArgument,
+              who << ": n_estimators must be >= 1, got " << n_estimators);
+  CHURN_CHECK(learning_rate > 0 && std::isfinite(learning_rate), InvalidArgument,
+              who << ": learning_rate must be finite and > 0, got " << learning_rate);
+  CHURN_CHECK(num_leaves >= 2 && num_leaves <= 131072, InvalidArgument,
+              who << ": num_leaves must be in [2, 131072], got " << num_leaves);
+  CHURN_CHECK(min_child_samples >= 1, InvalidArgument,
+              who << ": min_child_samples must be >= 1, got " << min_child_samples);
+  CHURN_CHECK(min_child_weight >= 0 && std::isfinite(min_child_weight), InvalidArgument,
+              who << ": min_child_weight must be finite and >= 0, got " << min_child_weight);
+  CHURN_CHECK(min_split_gain >= 0 && std::isfinite(min_split_gain), InvalidArgument,
+              who << ": min_split_gain must be finite and >= 0, got " << min_split_gain);
+  CHURN_CHECK(reg_lambda >= 0 && std::isfinite(reg_lambda), InvalidArgument,
+              who << ": reg_lambda must be finite and >= 0, got " << reg_lambda);
+  CHURN_CHECK(reg_alpha >= 0 && std::isfinite(reg_alpha), InvalidArgument,
+              who << ": reg_alpha must be finite and >= 0, got " << reg_alpha);
+  CHURN_CHECK(subsample > 0 && subsample <= 1, InvalidArgument,
+              who << ": subsample must be in (0, 1], got " << subsample);
+  CHURN_CHECK(subsample_freq >= 0, InvalidArgument,
+              who << ": subsample_freq must be >= 0, got " << subsample_freq);
+  CHURN_CHECK(colsample_bytree > 0 && colsample_bytree <= 1, InvalidArgument,
+              who << ": colsample_bytree must be in (0, 1], got " << colsample_bytree);
+  CHURN_CHECK(max_bins >= 2 && max_bins <= 65535, InvalidArgument,
+              who << ": max_bins must be in [2, 65535], got " << max_bins);
+  CHURN_CHECK(bin_sample_rows >= 1, InvalidArgument,
+              who << ": bin_sample_rows must be >= 1, got " << bin_sample_rows);
+  CHURN_CHECK(scale_pos_weight > 0 && std::isfinite(scale_pos_weight), InvalidArgument,
+              who << ": scale_pos_weight must be finite and > 0, got " << scale_pos_weight);
+  for (const int f : categorical_features)
+    CHURN_CHECK(f >= 0, InvalidArgument,
+                who << ": categorical_features must hold column indices >= 0, got " << f);
+  for (std::size_t i = 0; i < categorical_features.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      CHURN_CHECK(categorical_features[i] != categorical_features[j], InvalidArgument,
+                  who << ": categorical_features lists column " << categorical_features[i]
+                      << " twice");
+  for (std::size_t j = 0; j < monotone_constraints.size(); ++j) {
+    const int m = monotone_constraints[j];
+    CHURN_CHECK(m >= -1 && m <= 1, InvalidArgument,
+                who << ": monotone_constraints must hold -1, 0 or 1, got " << m << " for column "
+                    << j);
+    if (m != 0)
+      CHURN_CHECK(std::find(categorical_features.begin(), categorical_features.end(),
+                            static_cast<int>(j)) == categorical_features.end(),
+                  InvalidArgument,
+                  who << ": column " << j
+                      << " is categorical and cannot have a monotone constraint");
+  }
+  CHURN_CHECK(cat_smooth >= 0 && std::isfinite(cat_smooth), InvalidArgument,
+              who << ": cat_smooth must be finite and >= 0, got " << cat_smooth);
+  CHURN_CHECK(cat_l2 >= 0 && std::isfinite(cat_l2), InvalidArgument,
+              who << ": cat_l2 must be finite and >= 0, got " << cat_l2);
+  CHURN_CHECK(max_cat_threshold >= 1, InvalidArgument,
+              who << ": max_cat_threshold must be >= 1, got " << max_cat_threshold);
+  CHURN_CHECK(min_data_per_group >= 1, InvalidArgument,
+              who << ": min_data_per_group must be >= 1, got " << min_data_per_group);
+  CHURN_CHECK(max_cat_to_onehot >= 1, InvalidArgument,
+              who << ": max_cat_to_onehot must be >= 1, got " << max_cat_to_onehot);
+  CHURN_CHECK(early_stopping_rounds >= 0, InvalidArgument,
+              who << ": early_stopping_rounds must be >= 0, got " << early_stopping_rounds);
+  CHURN_CHECK(n_threads >= 0, InvalidArgument,
+              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+}
+
+Json GBDTParams::to_json() const {
+  Json j = Json::object();
+  j["n_estimators"] = n_estimators;
+  j["learning_rate"] = learning_rate;
+  j["num_leaves"] = num_leaves;
+  j["max_depth"] = max_depth;
+  j["min_child_samples"] = min_child_samples;
+  j["min_child_weight"] = min_child_weight;
+  j["min_split_gain"] = min_split_gain;
+  j["reg_lambda"] = reg_lambda;
+  j["reg_alpha"] = reg_alpha;
+  j["subsample"] = subsample;
+  j["subsample_freq"] = subsample_freq;
+  j["colsample_bytree"] = colsample_bytree;
+  j["max_bins"] = max_bins;
+  j["bin_sample_rows"] = bin_sample_rows;
+  j["scale_pos_weight"] = scale_pos_weight;
+  j["boost_from_average"] = boost_from_average;
+  j["categorical_features"] = categorical_features;
+  j["monotone_constraints"] = monotone_constraints;
+  j["cat_smooth"] = cat_smooth;
+  j["cat_l2"] = cat_l2;
+  j["max_cat_threshold"] = max_cat_threshold;
+  j["min_data_per_group"] = min_data_per_group;
+  j["max_cat_to_onehot"] = max_cat_to_onehot;
+  j["early_stopping_rounds"] = early_stopping_rounds;
+  j["eval_metric"] = gbdt_metric_name(eval_metric);
+  j["n_threads"] = n_threads;
+  j["seed"] = seed;
+  return j;
+}
+
+GBDTParams GBDTParams::from_json(const Json& j) {
+  const char* where = "GBDTParams::from_json()";
+  GBDTParams p;
+  try {
+    p.n_estimators = json_get_int<int>(j, "n_estimators", where);
+    p.learning_rate = json_get<double>(j, "learning_rate", where);
+    p.num_leaves = json_get_int<int>(j, "num_leaves", where);
+    p.max_depth = json_get_int<int>(j, "max_depth", where);
+    p.min_child_samples = json_get_int<int>(j, "min_child_samples", where);
+    p.min_child_weight = json_get<double>(j, "min_child_weight", where);
+    p.min_split_gain = json_get<double>(j, "min_split_gain", where);
+    p.reg_lambda = json_get<double>(j, "reg_lambda", where);
+    p.reg_alpha = json_get<double>(j, "reg_alpha", where);
+    p.subsample = json_get<double>(j, "subsample", where);
+    p.subsample_freq = json_get_int<int>(j, "subsample_freq", where);
+    p.colsample_bytree = json_get<double>(j, "colsample_bytree", where);
+    p.max_bins = json_get_int<int>(j, "max_bins", where);
+    p.bin_sample_rows = json_get_int<Index>(j, "bin_sample_rows", where);
+    p.scale_pos_weight = json_get<double>(j, "scale_pos_weight", where);
+    p.boost_from_average = json_get<bool>(j, "boost_from_average", where);
+    p.categorical_features = ints_from_json<int>(j, "categorical_features", where);
+    p.monotone_constraints = ints_from_json<int>(j, "monotone_constraints", where);
+    p.cat_smooth = json_get<double>(j, "cat_smooth", where);
+    p.cat_l2 = json_get<double>(j, "cat_l2", where);
+    p.max_cat_threshold = json_get_int<int>(j, "max_cat_threshold", where);
+    p.min_data_per_group = json_get_int<int>(j, "min_data_per_group", where);
+    p.max_cat_to_onehot = json_get_int<int>(j, "max_cat_to_onehot", where);
+    p.early_stopping_rounds = json_get_int<int>(j, "early_stopping_rounds", where);
+    p.eval_metric = gbdt_metric_from_name(json_get<std::string>(j, "eval_metric", where));
+    p.n_threads = json_get_int<int>(j, "n_threads", where);
+    p.seed = json_get_int<std::uint64_t>(j, "seed", where);
+    p.validate();
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, where << ": invalid parameters: " << e.what());
+  }
+  return p;
+}
+
+// ---- the model --------------------------------------------------------------------------------
+
+GBDTClassifier::GBDTClassifier(GBDTParams params) : params_(std::move(params)) {
+  params_.validate();
+}
+
+void GBDTClassifier::set_params(const GBDTParams& params) {
+  params.validate();
+  params_ = params;
+}
+
+void GBDTClassifier::check_fitted(const char* caller) const {
+  CHURN_CHECK(fitted_, NotFittedError,
+              caller << ": this GBDTClassifier is not fitted yet; call fit() first");
+}
+
+const std::vector<Tree>& GBDTClassifier::trees() const {
+  check_fitted("GBDTClassifier::trees()");
+  return trees_;
+}
+
+Index GBDTClassifier::n_features() const {
+  check_fitted("GBDTClassifier::n_features()");
+  return n_features_;
+}
+
+void GBDTClassifier::set_category_names(std::vector<std::vector<std::string>> names) {
+  check_fitted("GBDTClassifier::set_category_names()");
+  CHURN_CHECK(names.empty() || static_cast<Index>(names.size()) == n_features_, InvalidArgument,
+              "GBDTClassifier::set_category_names(): expected " << n_features_
+                                                                << " entries, got "
+                                                                << names.size());
+  category_names_ = std::move(names);
+}
+
+GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
+                                    const VectorRef& sample_weight, const RowMatrixRef& X_eval,
+                                    const VectorRef& y_eval, const VectorRef& eval_weight,
+                                    const std::vector<std::string>& feature_names) {
+  const char* who = "GBDTClassifier::fit()";
+  const GBDTParams& P = params_;
+  P.validate();
+  const Index n = X.rows(), p = X.cols();
+  CHURN_CHECK(n > 0 && p > 0, InvalidArgument,
+              who << ": X is empty (" << n << " x " << p << ")");
+  CHURN_CHECK(n < (Index{1} << 31) - 1, InvalidArgument,
+              who << ": at most 2^31 - 2 rows are supported, got " << n);
+  CHURN_CHECK(y.size() == n, InvalidArgument,
+              who << ": y has " << y.size() << " entries for " << n << " rows of X");
+  CHURN_CHECK(feature_names.empty() || static_cast<Index>(feature_names.size()) == p,
+              InvalidArgument,
+              who << ": feature_names has " << feature_names.size() << " entries for " << p
+                  << " columns");
+  CHURN_CHECK(P.monotone_constraints.empty() ||
+                  static_cast<Index>(P.monotone_constraints.size()) == p,
+              InvalidArgument,
+              who << ": monotone_constraints has " << P.monotone_constraints.size()
+                  << " entries for " << p << " columns");
+  std::vector<std::uint8_t> is_cat(static_cast<std::size_t>(p), 0);
+  for (const int f : P.categorical_features) {
+    CHURN_CHECK(f < p, InvalidArgument,
+                who << ": categorical_features lists column " << f << " but X has " << p
+                    << " columns");
+    is_cat[static_cast<std::size_t>(f)] = 1;
+  }
+  check_labels(y, who, "y");
+  if (sample_weight.size() != 0) check_weights(sample_weight, n, who, "sample_weight");
+  check_codes(X, is_cat, feature_names, who, "X");
+  const Index n_eval = X_eval.rows();
+  const bool has_eval = n_eval > 0 || X_eval.cols() > 0 || y_eval.size() > 0;
+  if (has_eval) {
+    CHURN_CHECK(X_eval.cols() == p, InvalidArgument,
+                who << ": the evaluation set has " << X_eval.cols() << " columns, X has " << p);
+    CHURN_CHECK(n_eval > 0, InvalidArgument, who << ": the evaluation set is empty");
+    CHURN_CHECK(y_eval.size() == n_eval, InvalidArgument,
+                who << ": y_eval has " << y_eval.size() << " entries for " << n_eval << " rows");
+    check_labels(y_eval, who, "y_eval");
+    if (eval_weight.size() != 0) check_weights(eval_weight, n_eval, who, "eval_weight");
+    check_codes(X_eval, is_cat, feature_names, who, "X_eval");
+  }
+  CHURN_CHECK(P.early_stopping_rounds == 0 || has_eval, InvalidArgument,
+              who << ": early_stopping_rounds needs an evaluation set");
+  const int threads = resolve_threads(P.n_threads);
+
+  // Weights, with scale_pos_weight, and the starting score.
+  Vector w(n);
+  double sw = 0, swy = 0;
+  for (Index i = 0; i < n; ++i) {
+    w[i] = (sample_weight.size() ? sample_weight[i] : 1.0) *
+           (y[i] > 0.5 ? P.scale_pos_weight : 1.0);
+    sw += w[i];
+    swy += w[i] * y[i];
+  }
+  CHURN_CHECK(swy > 0 && swy < sw, InvalidArgument,
+              who << ": y must hold both classes 0 and 1 (with positive weight)");
+  const double base = swy / sw;
+  const double init = P.boost_from_average ? std::log(base / (1 - base)) : 0.0;
+
+  std::vector<FeatureBinInfo> info;
+  const detail::BinnedMatrix B =
+      detail::bin_features(X, is_cat, P.max_bins, P.bin_sample_rows, P.seed, threads, info);
+  std::vector<std::int8_t> monotone(static_cast<std::size_t>(p), 0);
+  for (std::size_t j = 0; j < P.monotone_constraints.size(); ++j)
+    monotone[j] = static_cast<std::int8_t>(P.monotone_constraints[j]);
+  detail::TreeGrower grower(B, info, P, monotone, threads);
+
+  std::vector<Tree> trees;
+  trees.reserve(static_cast<std::size_t>(P.n_estimators));
+  Vector score = Vector::Constant(n, init);
+  Vector eval_score = Vector::Constant(n_eval, init);
+  std::vector<double> g(static_cast<std::size_t>(n)), h(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> gq(static_cast<std::size_t>(n)), hq(static_cast<std::size_t>(n));
+  const bool bagging = P.subsample < 1.0 && P.subsample_freq > 0;
+  std::vector<std::int32_t> bag, oob;
+  std::vector<std::uint8_t> feature_used(static_cast<std::size_t>(p), 1);
+  std::vector<double> evals;
+  double best_metric = 0;
+  int best_round = -1;
+  const bool higher_better = P.eval_metric == GBDTMetric::Auc;
+
+  for (int it = 0; it < P.n_estimators; ++it) {
+    // Gradients and hessians of the log-loss, then their fixed-point form.
+    struct Abs {
+      double g = 0, h = 0;
+    };
+    const Abs tot = parallel_reduce(
+        Index{0}, n, kRowBlock, Abs{},
+        [&](Index lo, Index hi) {
+          Abs a;
+          for (Index i = lo; i < hi; ++i) {
+            const double pr = sigmoid(score[i]);
+            const auto k = static_cast<std::size_t>(i);
+            g[k] = w[i] * (pr - y[i]);
+            h[k] = w[i] * pr * (1 - pr);
+            a.g += std::abs(g[k]);
+            a.h += h[k];
+          }
+          return a;
+        },
+        [](Abs a, const Abs& b) {
+          a.g += b.g;
+          a.h += b.h;
+          return a;
+        },
+        threads);
+    const double gs = fixed_scale(tot.g), hs = fixed_scale(tot.h);
+    parallel_for_blocks(0, n, kRowBlock, threads, [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        gq[k] = std::llround(g[k] * gs);
+        hq[k] = std::llround(h[k] * hs);
+      }
+    });
+
+    if (bagging && it % P.subsample_freq == 0) {
+      bag.clear();
+      oob.clear();
+      Rng rng = Rng::for_stream(P.seed, 2 * static_cast<std::uint64_t>(it) + 2);
+      for (Index i = 0; i < n; ++i)
+        (rng.uniform() < P.subsample ? bag : oob).push_back(static_cast<std::int32_t>(i));
+      if (bag.empty()) {  // a tiny subsample of tiny data: keep one row
+        bag.push_back(oob.front());
+        oob.erase(oob.begin());
+      }
+    }
+    if (P.colsample_bytree < 1.0) {
+      const auto k = std::max<Index>(
+          1, static_cast<Index>(std::llround(P.colsample_bytree * static_cast<double>(p))));
+      std::vector<Index> perm(static_cast<std::size_t>(p));
+      for (Index j = 0; j < p; ++j) perm[static_cast<std::size_t>(j)] = j;
+      Rng rng = Rng::for_stream(P.seed, 2 * static_cast<std::uint64_t>(it) + 1);
+      std::fill(feature_used.begin(), feature_used.end(), 0);
+      for (Index j = 0; j < k; ++j) {
+        const auto r = j + static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(p - j)));
+        std::swap(perm[static_cast<std::size_t>(j)], perm[static_cast<std::size_t>(r)]);
+        feature_used[static_cast<std::size_t>(perm[static_cast<std::size_t>(j)])] = 1;
+      }
+    }
+
+    Tree tree = grower.grow(bagging ? &bag : nullptr, gq.data(), hq.data(), 1.0 / gs, 1.0 / hs,
+                            feature_used);
+    grower.add_leaf_values(tree, score.data());
+    if (bagging && !oob.empty()) {
+      parallel_for_blocks(0, static_cast<Index>(oob.size()), kRowBlock, threads,
+                          [&](Index lo, Index hi) {
+                            for (Index k = lo; k < hi; ++k) {
+                              const Index i = oob[static_cast<std::size_t>(k)];
+                              score[i] += tree.predict(X.row(i).data());
+                            }
+                          });
+    }
+    if (has_eval) {
+      parallel_for_blocks(0, n_eval, kRowBlock, threads, [&](Index lo, Index hi) {
+        for (Index i = lo; i < hi; ++i) eval_score[i] += tree.predict(X_eval.row(i).data());
+      });
+      const double metric = higher_better
+                                ? metrics::roc_auc(y_eval, eval_score, eval_weight, threads)
+                                : raw_log_loss(y_eval, eval_score, eval_weight, threads);
+      evals.push_back(metric);
+      if (best_round < 0 || (higher_better ? metric > best_metric : metric < best_metric)) {
+        best_metric = metric;
+        best_round = it;
+      }
+    }
+    trees.push_back(std::move(tree));
+    if (P.early_stopping_rounds > 0 && it - best_round >= P.early_stopping_rounds) break;
+  }
+  if (P.early_stopping_rounds > 0) trees.resize(static_cast<std::size_t>(best_round + 1));
+
+  trees_ = std::move(trees);
+  init_score_ = init;
+  n_features_ = p;
+  feature_names_ = feature_names;
+  bin_info_ = std::move(info);
+  category_names_.clear();
+  is_categorical_ = std::move(is_cat);
+  best_iteration_ = has_eval ? best_round + 1 : 0;
+  evals_result_ = std::move(evals);
+  fitted_ = true;
+  return *this;
+}
+
+// ---- prediction -------------------------------------------------------------------------------
+
+void GBDTClassifier::check_predict_input(const RowMatrixRef& X, const char* caller) const {
+  check_fitted(caller);
+  CHURN_CHECK(X.cols() == n_features_, InvalidArgument,
+              caller << ": X has " << X.cols() << " columns, the model was fitted on "
+                     << n_features_);
+  check_codes(X, is_categorical_, feature_names_, caller, "X");
+}
+
+int GBDTClassifier::resolve_n_trees(int n_trees, const char* caller) const {
+  CHURN_CHECK(n_trees >= 0, InvalidArgument,
+              caller << ": n_trees must be >= 0 (0 = all), got " << n_trees);
+  return n_trees == 0 ? static_cast<int>(trees_.size())
+                      : std::min(n_trees, static_cast<int>(trees_.size()));
+}
+
+Vector GBDTClassifier::predict_raw(const RowMatrixRef& X, int n_trees) const {
+  const char* who = "GBDTClassifier::predict_raw()";
+  check_predict_input(X, who);
+  const int k = resolve_n_trees(n_trees, who);
+  const Index n = X.rows();
+  Vector out = Vector::Constant(n, init_score_);
+  // Blocks of rows, tree by tree: a tree's nodes stay in cache for the whole block.
+  constexpr Index kPredictBlock = 128;
+  parallel_for_blocks(0, n, kPredictBlock, params_.n_threads, [&](Index lo, Index hi) {
+    for (int t = 0; t < k; ++t) {
+      const Tree& tree = trees_[static_cast<std::size_t>(t)];
+      for (Index i = lo; i < hi; ++i) out[i] += tree.predict(X.row(i).data());
+    }
+  });
+  return out;
+}
+
+Vector GBDTClassifier::predict_proba(const RowMatrixRef& X, int n_trees) const {
+  Vector raw = predict_raw(X, n_trees);
+  for (Index i = 0; i < raw.size(); ++i) raw[i] = sigmoid(raw[i]);
+  return raw;
+}
+
+IntVector GBDTClassifier::predict(const RowMatrixRef& X, int n_trees) const {
+  const Vector raw = predict_raw(X, n_trees);
+  IntVector out(raw.size());
+  for (Index i = 0; i < raw.size(); ++i) out[i] = raw[i] > 0 ? 1 : 0;
+  return out;
+}
+
+Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
+GBDTClassifier::predict_leaf(const RowMatrixRef& X, int n_trees) const {
+  const char* who = "GBDTClassifier::predict_leaf()";
+  check_predict_input(X, who);
+  const int k = resolve_n_trees(n_trees, who);
+  Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> out(X.rows(), k);
+  parallel_for_blocks(0, X.rows(), 256, params_.n_threads, [&](Index lo, Index hi) {
+    for (Index i = lo; i < hi; ++i)
+      for (int t = 0; t < k; ++t)
+        out(i, t) = static_cast<std::int32_t>(
+            trees_[static_cast<std::size_t>(t)].leaf_index(X.row(i).data()));
+  });
+  return out;
+}
+
+RowMatrix GBDTClassifier::predict_contrib(const RowMatrixRef& X, int n_trees) const {
+  const char* who = "GBDTClassifier::predict_contrib()";
+  check_predict_input(X, who);
+  const int k = resolve_n_trees(n_trees, who);
+  const Index p = n_features_;
+  RowMatrix out = RowMatrix::Zero(X.rows(), p + 1);
+  parallel_for_blocks(0, X.rows(), 64, params_.n_threads, [&](Index lo, Index hi) {
+    for (Index i = lo; i < hi; ++i) {
+      double* phi = out.row(i).data();
+      for (int t = 0; t < k; ++t)
+        trees_[static_cast<std::size_t>(t)].add_shap(X.row(i).data(), phi, p);
+      phi[p] += init_score_;
+    }
+  });
+  return out;
+}
+
+Vector GBDTClassifier::feature_importances(const std::string& type) const {
+  check_fitted("GBDTClassifier::feature_importances()");
+  CHURN_CHECK(type == "split" || type == "gain", InvalidArgument,
+              "GBDTClassifier::feature_importances(): type must be 'split' or 'gain', got '"
+                  << type << "'");
+  Vector imp = Vector::Zero(n_features_);
+  for (const Tree& t : trees_)
+    for (Index i = 0; i < t.n_internal(); ++i)
+      imp[t.split_feature[static_cast<std::size_t>(i)]] +=
+          type == "split" ? 1.0 : t.split_gain[static_cast<std::size_t>(i)];
+  return imp;
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+Json GBDTClassifier::to_json() const {
+  check_fitted("GBDTClassifier::to_json()");
+  Json state = Json::object();
+  state["n_features"] = n_features_;
+  state["feature_names"] = feature_names_;
+  state["init_score"] = init_score_;
+  Json bins = Json::array();
+  for (const FeatureBinInfo& fi : bin_info_) {
+    Json b = Json::object();
+    b["categorical"] = fi.categorical;
+    b["n_bins"] = fi.n_bins;
+    b["has_missing"] = fi.has_missing;
+    b["upper_edges"] = doubles_to_json(fi.upper_edges);
+    b["code_to_bin"] = fi.code_to_bin;
+    bins.push_back(std::move(b));
+  }
+  state["bin_info"] = std::move(bins);
+  state["category_names"] = category_names_;
+  state["best_iteration"] = best_iteration_;
+  state["evals_result"] = doubles_to_json(evals_result_);
+  Json trees = Json::array();
+  for (const Tree& t : trees_) trees.push_back(t.to_json());
+  state["trees"] = std::move(trees);
+  return make_envelope(kKind, params_.to_json(), std::move(state));
+}
+
+GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
+  const char* where = "GBDTClassifier::from_json()";
+  const Json& env = open_envelope(doc, kKind);
+  GBDTClassifier m(GBDTParams::from_json(env["params"]));
+  const Json& state = env["state"];
+  CHURN_CHECK(state.is_object(), SerializationError, where << ": 'state' must be an object");
+  static const char* const kMembers[] = {"n_features",     "feature_names", "init_score",
+                                         "bin_info",       "category_names", "best_iteration",
+                                         "evals_result",   "trees"};
+  for (auto it = state.begin(); it != state.end(); ++it)
+    CHURN_CHECK(std::find_if(std::begin(kMembers), std::end(kMembers),
+                             [&](const char* k) { return it.key() == k; }) != std::end(kMembers),
+                SerializationError,
+                where << ": unknown state member '" << it.key()
+                      << "' (written by a newer churnlib?)");
+  const auto p = json_get_int<Index>(state, "n_features", where);
+  CHURN_CHECK(p >= 1 && p < (Index{1} << 24), SerializationError,
+              where << ": n_features out of range");
+  m.n_features_ = p;
+  m.feature_names_ = json_get<std::vector<std::string>>(state, "feature_names", where);
+  CHURN_CHECK(m.feature_names_.empty() || static_cast<Index>(m.feature_names_.size()) == p,
+              SerializationError, where << ": feature_names has the wrong length");
+  m.init_score_ = json_get<double>(state, "init_score", where);
+  CHURN_CHECK(std::isfinite(m.init_score_), SerializationError,
+              where << ": init_score must be finite");
+  m.is_categorical_.assign(static_cast<std::size_t>(p), 0);
+  for (const int f : m.params_.categorical_features) {
+    CHURN_CHECK(f < p, SerializationError,
+                where << ": categorical feature " << f << " out of range");
+    m.is_categorical_[static_cast<std::size_t>(f)] = 1;
+  }
+  CHURN_CHECK(m.params_.monotone_constraints.empty() ||
+                  static_cast<Index>(m.params_.monotone_constraints.size()) == p,
+              SerializationError, where << ": monotone_constraints has the wrong length");
+  const auto bins = json_get<Json>(state, "bin_info", where);
+  CHURN_CHECK(bins.is_array() && static_cast<Index>(bins.size()) == p, SerializationError,
+              where << ": bin_info must be an array of n_features entries");
+  for (Index f = 0; f < p; ++f) {
+    const Json& b = bins[static_cast<std::size_t>(f)];
+    FeatureBinInfo fi;
+    fi.categorical = json_get<bool>(b, "categorical", where);
+    fi.n_bins = json_get_int<std::int32_t>(b, "n_bins", where);
+    fi.has_missing = json_get<bool>(b, "has_missing", where);
+    fi.upper_edges = doubles_from_json(b, "upper_edges", where);
+    fi.code_to_bin = ints_from_json<std::int32_t>(b, "code_to_bin", where);
+    CHURN_CHECK(fi.categorical == (m.is_categorical_[static_cast<std::size_t>(f)] != 0),
+                SerializationError,
+                where << ": bin_info of feature " << f << " disagrees with categorical_features");
+    m.bin_info_.push_back(std::move(fi));
+  }
+  m.category_names_ =
+      json_get<std::vector<std::vector<std::string>>>(state, "category_names", where);
+  CHURN_CHECK(m.category_names_.empty() || static_cast<Index>(m.category_names_.size()) == p,
+              SerializationError, where << ": category_names has the wrong length");
+  m.best_iteration_ = json_get_int<int>(state, "best_iteration", where);
+  m.evals_result_ = doubles_from_json(state, "evals_result", where);
+  const auto trees = json_get<Json>(state, "trees", where);
+  CHURN_CHECK(trees.is_array() && !trees.empty(), SerializationError,
+              where << ": 'trees' must be a non-empty array");
+  for (const Json& tj : trees) {
+    Tree t = Tree::from_json(tj, p);
+    // A categorical split reads its value as an integer code: only categorical columns (whose
+    // codes predict() checks) may carry one.
+    for (Index i = 0; i < t.n_internal(); ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      CHURN_CHECK(t.cat_begin[k] < 0 ||
+                      m.is_categorical_[static_cast<std::size_t>(t.split_feature[k])] != 0,
+                  SerializationError,
+                  where << ": a categorical split on numerical feature " << t.split_feature[k]);
+    }
+    m.trees_.push_back(std::move(t));
+  }
+  CHURN_CHECK(m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
+              SerializationError, where << ": best_iteration out of range");
+  m.fitted_ = true;
+  return m;
+}
+
+void GBDTClassifier::save(const std::string& path) const { save_json_file(to_json(), path); }
+
+GBDTClassifier GBDTClassifier::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
+
+}  // namespace churn

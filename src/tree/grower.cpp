@@ -1,0 +1,343 @@
+// Leaf-wise tree growth: histograms with the subtraction trick, split finding, stable data
+// partition, monotone output bounds.
+#include "churn/tree/detail/grower.hpp"
+
+#include <algorithm>  // std::fill, std::copy, std::min, std::max
+#include <utility>    // std::move
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+
+namespace churn::detail {
+
+namespace {
+
+/// Rows per block of the parallel partition and gathers.
+constexpr Index kBlock = 16384;
+/// Below this many (rows x features), a histogram is built on one thread.
+constexpr Index kSerialHistWork = 1 << 16;
+
+}  // namespace
+
+TreeGrower::TreeGrower(const BinnedMatrix& bins, const std::vector<FeatureBinInfo>& info,
+                       const GBDTParams& params, std::vector<std::int8_t> monotone, int n_threads)
+    : bins_(bins), info_(info), params_(params), monotone_(std::move(monotone)),
+      n_threads_(n_threads) {
+  for (const auto m : monotone_) constrained_ = constrained_ || m != 0;
+  const auto n = static_cast<std::size_t>(bins_.n_rows);
+  index_.resize(n);
+  tmp_.resize(n);
+  og_.resize(n);
+  oh_.resize(n);
+}
+
+int TreeGrower::acquire_slot() {
+  if (!free_slots_.empty()) {
+    const int s = free_slots_.back();
+    free_slots_.pop_back();
+    return s;
+  }
+  slots_.emplace_back(static_cast<std::size_t>(bins_.hist_size));
+  return static_cast<int>(slots_.size()) - 1;
+}
+
+bool TreeGrower::can_split(const Leaf& leaf) const {
+  if (leaf.count < 2 * static_cast<Index>(params_.min_child_samples)) return false;
+  if (params_.max_depth > 0 && leaf.depth >= params_.max_depth) return false;
+  if (static_cast<double>(leaf.info.sums.h) * ctx_.h_unscale < 2 * params_.min_child_weight)
+    return false;
+  return true;
+}
+
+void TreeGrower::build_leaf_histogram(const Leaf& leaf, HistBin* hist) {
+  const Index m = leaf.count;
+  const bool identity = identity_root_ && leaf.begin == 0 && leaf.count == bins_.n_rows;
+  const std::int32_t* rows = identity ? nullptr : index_.data() + leaf.begin;
+  const std::int64_t* g = gq_;
+  const std::int64_t* h = hq_;
+  if (!identity) {
+    std::int64_t* og = og_.data() + leaf.begin;
+    std::int64_t* oh = oh_.data() + leaf.begin;
+    const int gather_threads = m < kBlock ? 1 : n_threads_;
+    parallel_for_blocks(0, m, kBlock, gather_threads, [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) {
+        const auto r = static_cast<std::size_t>(rows[i]);
+        og[i] = gq_[r];
+        oh[i] = hq_[r];
+      }
+    });
+    g = og;
+    h = oh;
+  }
+  const auto nf = static_cast<Index>(used_features_.size());
+  const int threads = m * nf < kSerialHistWork ? 1 : n_threads_;
+  parallel_for(0, nf, threads, [&](Index q) {
+    const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
+    HistBin* out = hist + bins_.hist_offset[f];
+    std::fill(out, out + bins_.n_bins[f], HistBin{});
+    if (bins_.wide)
+      build_histogram(bins_.col16(static_cast<Index>(f)), rows, m, g, h, out);
+    else
+      build_histogram(bins_.col8(static_cast<Index>(f)), rows, m, g, h, out);
+  });
+}
+
+void TreeGrower::find_split(Leaf& leaf, const HistBin* hist) {
+  leaf.best = SplitInfo{};
+  if (!can_split(leaf)) return;
+  const auto nf = static_cast<Index>(used_features_.size());
+  std::vector<SplitInfo> found(static_cast<std::size_t>(nf));
+  const int threads = leaf.count * nf < kSerialHistWork ? 1 : n_threads_;
+  parallel_for(0, nf, threads, [&](Index q) {
+    const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
+    find_best_split(hist + bins_.hist_offset[f], bins_.n_bins[f], static_cast<std::int32_t>(f),
+                    info_[f], monotone_.empty() ? 0 : monotone_[f], leaf.info, ctx_,
+                    found[static_cast<std::size_t>(q)]);
+  });
+  // Features in index order, strictly better only: ties go to the lowest feature.
+  for (auto& s : found)
+    if (s.valid() && s.gain > leaf.best.gain) leaf.best = std::move(s);
+}
+
+Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
+  const auto f = static_cast<Index>(s.feature);
+  const std::int32_t miss = bins_.n_bins[static_cast<std::size_t>(f)] - 1;
+  std::int32_t* rows = index_.data() + leaf.begin;
+  std::int32_t* tmp = tmp_.data() + leaf.begin;
+  const Index m = leaf.count;
+  auto left = [&](std::int32_t r) { return s.goes_left(bins_.bin(f, r), miss); };
+  if (m < 2 * kBlock || n_threads_ == 1) {
+    Index nl = 0, nr = 0;
+    for (Index i = 0; i < m; ++i) {
+      const std::int32_t r = rows[i];
+      if (left(r)) rows[nl++] = r; else tmp[nr++] = r;
+    }
+    std::copy(tmp, tmp + nr, rows + nl);
+    return nl;
+  }
+  // Stable parallel partition: count per block, prefix sums, scatter, copy back.
+  const Index n_blocks = (m + kBlock - 1) / kBlock;
+  std::vector<Index> n_left(static_cast<std::size_t>(n_blocks));
+  parallel_for(0, n_blocks, n_threads_, [&](Index b) {
+    const Index lo = b * kBlock, hi = std::min(m, lo + kBlock);
+    Index c = 0;
+    for (Index i = lo; i < hi; ++i) c += left(rows[i]) ? 1 : 0;
+    n_left[static_cast<std::size_t>(b)] = c;
+  });
+  std::vector<Index> left_at(static_cast<std::size_t>(n_blocks)),
+      right_at(static_cast<std::size_t>(n_blocks));
+  Index total_left = 0;
+  for (Index b = 0; b < n_blocks; ++b) {
+    left_at[static_cast<std::size_t>(b)] = total_left;
+    total_left += n_left[static_cast<std::size_t>(b)];
+  }
+  for (Index b = 0, acc = total_left; b < n_blocks; ++b) {
+    right_at[static_cast<std::size_t>(b)] = acc;
+    acc += std::min(m, (b + 1) * kBlock) - b * kBlock - n_left[static_cast<std::size_t>(b)];
+  }
+  parallel_for(0, n_blocks, n_threads_, [&](Index b) {
+    const Index lo = b * kBlock, hi = std::min(m, lo + kBlock);
+    Index l = left_at[static_cast<std::size_t>(b)], r = right_at[static_cast<std::size_t>(b)];
+    for (Index i = lo; i < hi; ++i) {
+      const std::int32_t row = rows[i];
+      if (left(row)) tmp[l++] = row; else tmp[r++] = row;
+    }
+  });
+  parallel_for_blocks(0, m, kBlock, n_threads_,
+                      [&](Index lo, Index hi) { std::copy(tmp + lo, tmp + hi, rows + lo); });
+  return total_left;
+}
+
+Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const std::int64_t* gq,
+                      const std::int64_t* hq, double g_unscale, double h_unscale,
+                      const std::vector<std::uint8_t>& feature_used) {
+  gq_ = gq;
+  hq_ = hq;
+  ctx_.params = &params_;
+  ctx_.g_unscale = g_unscale;
+  ctx_.h_unscale = h_unscale;
+  ctx_.constrained = constrained_;
+  used_features_.clear();
+  for (Index f = 0; f < bins_.n_features; ++f)
+    if (feature_used[static_cast<std::size_t>(f)]) used_features_.push_back(f);
+  CHURN_CHECK(!used_features_.empty(), InvalidArgument, "TreeGrower::grow(): no feature to use");
+
+  Index n_root;
+  if (bag != nullptr) {
+    n_root = static_cast<Index>(bag->size());
+    std::copy(bag->begin(), bag->end(), index_.begin());
+    identity_root_ = false;
+  } else {
+    n_root = bins_.n_rows;
+    parallel_for_blocks(0, n_root, kBlock * 4, n_threads_, [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) index_[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i);
+    });
+    identity_root_ = true;
+  }
+
+  const double lr = params_.learning_rate;
+  const double l1 = params_.reg_alpha, l2 = params_.reg_lambda;
+  const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
+  leaves_.clear();
+  leaves_.reserve(max_leaves);
+  free_slots_.clear();
+  for (int s = static_cast<int>(slots_.size()) - 1; s >= 0; --s) free_slots_.push_back(s);
+
+  {
+    Leaf root;
+    root.begin = 0;
+    root.count = n_root;
+    root.slot = acquire_slot();
+    HistBin* hist = slots_[static_cast<std::size_t>(root.slot)].data();
+    build_leaf_histogram(root, hist);
+    // Every row falls in exactly one bin of any feature: the root sums from one histogram.
+    const auto f0 = static_cast<std::size_t>(used_features_[0]);
+    for (std::int32_t b = 0; b < bins_.n_bins[f0]; ++b) {
+      const HistBin& hb = hist[bins_.hist_offset[f0] + b];
+      root.info.sums.g += hb.g;
+      root.info.sums.h += hb.h;
+      root.info.sums.c += hb.c;
+    }
+    root.info.output = leaf_output(static_cast<double>(root.info.sums.g) * g_unscale,
+                                   static_cast<double>(root.info.sums.h) * h_unscale, l1, l2,
+                                   root.info.lo, root.info.hi);
+    find_split(root, hist);
+    leaves_.push_back(std::move(root));
+  }
+
+  Tree tree;
+  auto release = [&](Leaf& leaf) {
+    if (leaf.slot >= 0) free_slots_.push_back(leaf.slot);
+    leaf.slot = -1;
+  };
+  while (leaves_.size() < max_leaves) {
+    // The leaf with the largest gain (ties: the lowest leaf index).
+    std::size_t li = leaves_.size();
+    for (std::size_t i = 0; i < leaves_.size(); ++i)
+      if (leaves_[i].best.valid() &&
+          (li == leaves_.size() || leaves_[i].best.gain > leaves_[li].best.gain))
+        li = i;
+    if (li == leaves_.size()) break;
+
+    const SplitInfo s = std::move(leaves_[li].best);
+    leaves_[li].best = SplitInfo{};
+    const auto fs = static_cast<std::size_t>(s.feature);
+    const FeatureBinInfo& fi = info_[fs];
+    const auto node = static_cast<std::int32_t>(tree.split_feature.size());
+    const auto new_leaf = static_cast<std::int32_t>(leaves_.size());
+    {
+      Leaf& parent = leaves_[li];
+      tree.split_feature.push_back(s.feature);
+      tree.default_left.push_back(s.default_left ? 1 : 0);
+      if (s.categorical) {
+        // Bins to codes: a code goes the way of its bin; codes unseen in training go the
+        // missing way.
+        const std::int32_t miss = bins_.n_bins[fs] - 1;
+        const auto n_codes = fi.code_to_bin.size();
+        const auto begin = static_cast<std::int32_t>(tree.cat_bitset.size());
+        tree.cat_bitset.resize(tree.cat_bitset.size() + (n_codes + 31) / 32, 0U);
+        for (std::size_t c = 0; c < n_codes; ++c) {
+          const std::int32_t b = fi.code_to_bin[c];
+          const bool goes_left = b < 0 ? s.default_left : s.goes_left(b, miss);
+          if (goes_left)
+            tree.cat_bitset[static_cast<std::size_t>(begin) + c / 32] |= 1U << (c % 32);
+        }
+        tree.threshold.push_back(0.0);
+        tree.cat_begin.push_back(begin);
+        tree.cat_end.push_back(static_cast<std::int32_t>(tree.cat_bitset.size()));
+      } else {
+        tree.threshold.push_back(fi.upper_edges[static_cast<std::size_t>(s.threshold_bin)]);
+        tree.cat_begin.push_back(-1);
+        tree.cat_end.push_back(-1);
+      }
+      tree.left_child.push_back(~static_cast<std::int32_t>(li));
+      tree.right_child.push_back(~new_leaf);
+      tree.split_gain.push_back(s.gain);
+      tree.internal_count.push_back(static_cast<double>(parent.count));
+      tree.internal_value.push_back(parent.info.output * lr);
+      if (parent.parent >= 0) {
+        auto& link = parent.is_left ? tree.left_child : tree.right_child;
+        link[static_cast<std::size_t>(parent.parent)] = node;
+      }
+    }
+
+    const Index n_left = partition(leaves_[li], s);
+    Leaf right;
+    {
+      Leaf& left = leaves_[li];
+      right.begin = left.begin + n_left;
+      right.count = left.count - n_left;
+      right.depth = left.depth + 1;
+      right.parent = node;
+      right.is_left = false;
+      right.info.lo = left.info.lo;
+      right.info.hi = left.info.hi;
+      right.info.sums = {left.info.sums.g - s.left.g, left.info.sums.h - s.left.h,
+                         left.info.sums.c - s.left.c};
+      right.info.output = s.right_output;
+      left.count = n_left;
+      left.depth += 1;
+      left.parent = node;
+      left.is_left = true;
+      left.info.sums = s.left;
+      left.info.output = s.left_output;
+      const int mono = monotone_.empty() ? 0 : monotone_[fs];
+      if (mono != 0) {
+        const double mid = (s.left_output + s.right_output) / 2;
+        if (mono > 0) {
+          left.info.hi = std::min(left.info.hi, mid);
+          right.info.lo = std::max(right.info.lo, mid);
+        } else {
+          left.info.lo = std::max(left.info.lo, mid);
+          right.info.hi = std::min(right.info.hi, mid);
+        }
+      }
+    }
+    leaves_.push_back(std::move(right));
+    Leaf& L = leaves_[li];
+    Leaf& R = leaves_.back();
+
+    const bool more = leaves_.size() < max_leaves;
+    if (!more || (!can_split(L) && !can_split(R))) {
+      release(L);
+      continue;
+    }
+    // Histogram the smaller child; the larger one is the parent's histogram minus it.
+    Leaf& small = L.count <= R.count ? L : R;
+    Leaf& large = L.count <= R.count ? R : L;
+    large.slot = L.slot;  // the parent's slot (L still holds it)
+    small.slot = acquire_slot();
+    HistBin* hs = slots_[static_cast<std::size_t>(small.slot)].data();
+    HistBin* hl = slots_[static_cast<std::size_t>(large.slot)].data();
+    build_leaf_histogram(small, hs);
+    for (const Index f : used_features_) {
+      const auto off = bins_.hist_offset[static_cast<std::size_t>(f)];
+      subtract_histogram(hl + off, hs + off, bins_.n_bins[static_cast<std::size_t>(f)]);
+    }
+    find_split(L, slots_[static_cast<std::size_t>(L.slot)].data());
+    find_split(R, slots_[static_cast<std::size_t>(R.slot)].data());
+    if (!L.best.valid()) release(L);
+    if (!R.best.valid()) release(R);
+  }
+
+  tree.leaf_value.resize(leaves_.size());
+  tree.leaf_count.resize(leaves_.size());
+  tree.leaf_depth.resize(leaves_.size());
+  for (std::size_t i = 0; i < leaves_.size(); ++i) {
+    tree.leaf_value[i] = leaves_[i].info.output * lr;
+    tree.leaf_count[i] = static_cast<double>(leaves_[i].count);
+    tree.leaf_depth[i] = leaves_[i].depth;
+  }
+  return tree;
+}
+
+void TreeGrower::add_leaf_values(const Tree& tree, double* score) const {
+  parallel_for(0, static_cast<Index>(leaves_.size()), n_threads_, [&](Index l) {
+    const Leaf& leaf = leaves_[static_cast<std::size_t>(l)];
+    const double v = tree.leaf_value[static_cast<std::size_t>(l)];
+    const std::int32_t* rows = index_.data() + leaf.begin;
+    for (Index i = 0; i < leaf.count; ++i) score[rows[i]] += v;
+  });
+}
+
+}  // namespace churn::detail

@@ -1,0 +1,200 @@
+// Split finding of the histogram GBDT: numerical thresholds with a learned missing direction,
+// categorical one-vs-rest and many-vs-many splits (LightGBM's gradient-ordered scan).
+#include "churn/tree/detail/split.hpp"
+
+#include <algorithm>  // std::stable_sort, std::min, std::max
+
+namespace churn::detail {
+
+namespace {
+
+/// Evaluates a candidate with left sums `L` (right = parent - L); returns its gain over the
+/// parent, or -inf when it breaks a constraint.
+struct Evaluator {
+  const LeafInfo& leaf;
+  const SplitContext& ctx;
+  double l1, l2;
+  int monotone;
+  double parent_gain;
+  double G, H;
+
+  Evaluator(const LeafInfo& lf, const SplitContext& c, double extra_l2, int mono)
+      : leaf(lf), ctx(c), l1(c.params->reg_alpha), l2(c.params->reg_lambda + extra_l2),
+        monotone(mono) {
+    G = static_cast<double>(leaf.sums.g) * ctx.g_unscale;
+    H = static_cast<double>(leaf.sums.h) * ctx.h_unscale;
+    // The parent's gain always uses the plain l2 (as LightGBM's gain_shift).
+    const double base_l2 = c.params->reg_lambda;
+    parent_gain = leaf_gain(G, H, l1, base_l2, leaf.output);
+  }
+
+  /// Checks the child constraints; returns false when the candidate is not allowed.
+  bool admissible(const Sums& L, const Sums& R) const {
+    const GBDTParams& p = *ctx.params;
+    if (L.c < p.min_child_samples || R.c < p.min_child_samples) return false;
+    if (static_cast<double>(L.h) * ctx.h_unscale < p.min_child_weight) return false;
+    if (static_cast<double>(R.h) * ctx.h_unscale < p.min_child_weight) return false;
+    return true;
+  }
+
+  /// Gain over the parent and the two outputs; -inf when a monotone constraint is violated.
+  double gain(const Sums& L, double& wl, double& wr) const {
+    const double gl = static_cast<double>(L.g) * ctx.g_unscale;
+    const double hl = static_cast<double>(L.h) * ctx.h_unscale;
+    const double gr = G - gl, hr = H - hl;
+    wl = leaf_output(gl, hl, l1, l2, leaf.lo, leaf.hi);
+    wr = leaf_output(gr, hr, l1, l2, leaf.lo, leaf.hi);
+    if ((monotone > 0 && wl > wr) || (monotone < 0 && wl < wr))
+      return -std::numeric_limits<double>::infinity();
+    double total;
+    if (ctx.constrained) {
+      total = leaf_gain(gl, hl, l1, l2, wl) + leaf_gain(gr, hr, l1, l2, wr);
+    } else {
+      const double sl = threshold_l1(gl, l1), sr = threshold_l1(gr, l1);
+      const double dl = hl + l2, dr = hr + l2;
+      total = (dl > 0 ? sl * sl / dl : 0.0) + (dr > 0 ? sr * sr / dr : 0.0);
+    }
+    return total - parent_gain;
+  }
+};
+
+Sums minus(const Sums& a, const Sums& b) { return {a.g - b.g, a.h - b.h, a.c - b.c}; }
+void add(Sums& a, const HistBin& b) {
+  a.g += b.g;
+  a.h += b.h;
+  a.c += b.c;
+}
+
+void find_numeric(const HistBin* hist, std::int32_t n_bins, std::int32_t feature, int monotone,
+                  const LeafInfo& leaf, const SplitContext& ctx, SplitInfo& best) {
+  const std::int32_t miss = n_bins - 1;  // the missing bin
+  const HistBin& m = hist[miss];
+  const Evaluator ev(leaf, ctx, 0.0, monotone);
+  const double min_gain = ctx.params->min_split_gain;
+  // Pass 0: missing values go right; pass 1 (only when there are some): they go left.
+  for (int pass = 0; pass < (m.c > 0 ? 2 : 1); ++pass) {
+    const bool miss_left = pass == 1;
+    Sums L;
+    if (miss_left) add(L, m);
+    for (std::int32_t t = 0; t < miss; ++t) {
+      add(L, hist[t]);
+      // With every value bin on the left, only "missing alone on the right" is a split.
+      if (t == miss - 1 && (miss_left || m.c == 0)) break;
+      if (hist[t].c == 0 && t > 0) continue;  // same partition as the previous threshold
+      const Sums R = minus(leaf.sums, L);
+      if (R.c < ctx.params->min_child_samples) break;  // R only shrinks from here
+      if (!ev.admissible(L, R)) continue;
+      double wl, wr;
+      const double g = ev.gain(L, wl, wr);
+      if (!(g > min_gain) || !(g > best.gain)) continue;
+      best.gain = g;
+      best.feature = feature;
+      best.categorical = false;
+      best.threshold_bin = t;
+      best.default_left = m.c > 0 ? miss_left : L.c >= R.c;
+      best.cat_bins.clear();
+      best.left = L;
+      best.left_output = wl;
+      best.right_output = wr;
+    }
+  }
+}
+
+void find_categorical(const HistBin* hist, std::int32_t n_bins, std::int32_t feature,
+                      const FeatureBinInfo& info, const LeafInfo& leaf, const SplitContext& ctx,
+                      SplitInfo& best) {
+  const GBDTParams& p = *ctx.params;
+  const double min_gain = p.min_split_gain;
+  const auto words = static_cast<std::size_t>((n_bins + 31) / 32);
+  auto record = [&](double g, const std::vector<std::int32_t>& left_bins, const Sums& L,
+                    double wl, double wr) {
+    best.gain = g;
+    best.feature = feature;
+    best.categorical = true;
+    best.threshold_bin = -1;
+    best.cat_bins.assign(words, 0U);
+    for (const std::int32_t b : left_bins)
+      best.cat_bins[static_cast<std::size_t>(b) / 32] |= 1U << (static_cast<unsigned>(b) % 32);
+    best.default_left = std::find(left_bins.begin(), left_bins.end(), n_bins - 1) != left_bins.end();
+    best.left = L;
+    best.left_output = wl;
+    best.right_output = wr;
+  };
+
+  if (info.n_bins <= p.max_cat_to_onehot) {
+    // One category (or the missing bin) against the rest.
+    const Evaluator ev(leaf, ctx, 0.0, 0);
+    for (std::int32_t b = 0; b < n_bins; ++b) {
+      if (hist[b].c == 0) continue;
+      Sums L;
+      add(L, hist[b]);
+      const Sums R = minus(leaf.sums, L);
+      if (!ev.admissible(L, R)) continue;
+      double wl, wr;
+      const double g = ev.gain(L, wl, wr);
+      if (!(g > min_gain) || !(g > best.gain)) continue;
+      record(g, {b}, L, wl, wr);
+    }
+    return;
+  }
+
+  // Many-vs-many: categories with enough rows, ordered by G / (H + cat_smooth); the left set is
+  // a prefix of that order, scanned from either end.
+  std::vector<std::int32_t> order;
+  for (std::int32_t b = 0; b < n_bins; ++b)
+    if (static_cast<double>(hist[b].c) >= p.cat_smooth && hist[b].c > 0) order.push_back(b);
+  if (order.size() < 2) return;
+  auto ctr = [&](std::int32_t b) {
+    return static_cast<double>(hist[b].g) * ctx.g_unscale /
+           (static_cast<double>(hist[b].h) * ctx.h_unscale + p.cat_smooth);
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::int32_t a, std::int32_t b) { return ctr(a) < ctr(b); });
+  const auto used = static_cast<int>(order.size());
+  const int max_num_cat = std::min(p.max_cat_threshold, (used + 1) / 2);
+  const Evaluator ev(leaf, ctx, p.cat_l2, 0);
+  for (int dir = 0; dir < 2; ++dir) {
+    Sums L;
+    Index group = 0;
+    std::vector<std::int32_t> left_bins;
+    for (int i = 0; i < used && i < max_num_cat; ++i) {
+      const std::int32_t b = order[static_cast<std::size_t>(dir == 0 ? i : used - 1 - i)];
+      add(L, hist[b]);
+      left_bins.push_back(b);
+      group += hist[b].c;
+      const Sums R = minus(leaf.sums, L);
+      if (L.c < p.min_child_samples ||
+          static_cast<double>(L.h) * ctx.h_unscale < p.min_child_weight)
+        continue;
+      if (R.c < p.min_child_samples ||
+          static_cast<double>(R.h) * ctx.h_unscale < p.min_child_weight)
+        break;
+      if (group < p.min_data_per_group) continue;
+      group = 0;
+      double wl, wr;
+      const double g = ev.gain(L, wl, wr);
+      if (!(g > min_gain) || !(g > best.gain)) continue;
+      // The outputs kept for the children use the plain l2 (cat_l2 only shapes the search).
+      const double gl = static_cast<double>(L.g) * ctx.g_unscale;
+      const double hl = static_cast<double>(L.h) * ctx.h_unscale;
+      const double G = static_cast<double>(leaf.sums.g) * ctx.g_unscale;
+      const double H = static_cast<double>(leaf.sums.h) * ctx.h_unscale;
+      wl = leaf_output(gl, hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+      wr = leaf_output(G - gl, H - hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+      record(g, left_bins, L, wl, wr);
+    }
+  }
+}
+
+}  // namespace
+
+void find_best_split(const HistBin* hist, std::int32_t n_bins, std::int32_t feature,
+                     const FeatureBinInfo& info, int monotone, const LeafInfo& leaf,
+                     const SplitContext& ctx, SplitInfo& best) {
+  if (info.categorical)
+    find_categorical(hist, n_bins, feature, info, leaf, ctx, best);
+  else
+    find_numeric(hist, n_bins, feature, monotone, leaf, ctx, best);
+}
+
+}  // namespace churn::detail

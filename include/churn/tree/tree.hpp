@@ -35,7 +35,7 @@ struct Tree {
   /// 1 when missing values (and unseen categories) go left.
   std::vector<std::uint8_t> default_left;
   /// Categorical split: the range `[cat_begin, cat_end)` of 32-bit words in `cat_bitset`;
-  /// `cat_begin = -1` for a numerical split.
+  /// `cat_begin = cat_end = -1` for a numerical split.
   std::vector<std::int32_t> cat_begin;
   std::vector<std::int32_t> cat_end;  ///< See `cat_begin`.
   /// Left and right child: `>= 0` internal node, `< 0` leaf `~child`.
@@ -92,21 +92,30 @@ struct Tree {
     return leaf_value[static_cast<std::size_t>(leaf_index(x))];
   }
 
-  /// Depth of the deepest leaf (0 for a single leaf).
+  /// Depth of the deepest leaf (0 for a single leaf), found by walking the children (it does
+  /// not trust `leaf_depth`).
   int max_depth() const;
 
   /// Adds the exact TreeSHAP contributions of this tree for row `x` to `phi`
   /// (`n_features + 1` entries; the last one is the expected value, i.e. the bias).
   /// Uses the path-dependent algorithm of Lundberg et al. (2018) with `internal_count` /
-  /// `leaf_count` as covers, so that `sum(phi)` grows by exactly `predict(x)`.
+  /// `leaf_count` as covers, so that `sum(phi)` grows by exactly `predict(x)` (up to rounding).
+  /// The values are the exact Shapley values of v(S) = the output when the features in S are
+  /// fixed to `x` and the others are integrated out by the covers (cover-weighted mean of the
+  /// two children); the bias is v({}), the cover-weighted mean of the leaf values. A node with
+  /// zero cover weighs its children 1/2 each. Requires `split_feature` in `[0, n_features)`
+  /// (as from_json checks). Thread-safe; allocates one path buffer of O(depth^2) per call.
   void add_shap(const double* x, double* phi, Index n_features) const;
 
   /// The tree as a JSON object of arrays. `threshold` values that are infinite are written as
   /// the strings "inf" / "-inf".
   Json to_json() const;
-  /// A tree from to_json() output, checked: array lengths agree, children form a tree rooted
-  /// at 0 (each node and leaf reached exactly once), features are in `[0, n_features)`,
-  /// categorical ranges lie inside `cat_bitset`, values are finite.
+  /// A tree from to_json() output, checked: exactly the 14 members (an unknown one is an
+  /// error), integers where integers belong and in range, array lengths agree, children form a
+  /// tree rooted at 0 (each node and leaf reached exactly once, so no cycle), `leaf_depth`
+  /// matches the structure, features are in `[0, n_features)`, categorical ranges lie inside
+  /// `cat_bitset` (numerical splits have `cat_begin = cat_end = -1`), `default_left` is 0 or 1,
+  /// values are finite (thresholds may be "inf" / "-inf") and counts are >= 0.
   /// @throws SerializationError naming the field that is wrong.
   static Tree from_json(const Json& j, Index n_features);
 };

@@ -59,6 +59,7 @@ import gc
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -225,7 +226,7 @@ def run_child(args):
 # ---- parent process ---------------------------------------------------------------------------
 
 def spawn(name, args):
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", name,
+    cmd = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__), "--child", name,
            "--rows", str(args.rows), "--trees", str(args.trees), "--threads", str(args.threads),
            "--repeat", str(args.repeat), "--predict-repeat", str(args.predict_repeat),
            "--seed", str(args.seed)]
@@ -239,8 +240,10 @@ def spawn(name, args):
             res = json.loads(line[len("RESULT "):])
             res["child_wall_s"], res["load_before"] = wall, load
             return res
+    rc = proc.returncode
+    how = f"killed by {signal.Signals(-rc).name}" if rc < 0 else f"exit code {rc}"
     return {"lib": name, "available": False, "status": "failed",
-            "reason": f"child process failed (exit code {proc.returncode}); see its stderr above"}
+            "reason": f"child process failed ({how}); see its stderr above"}
 
 
 def ratio(a, b):

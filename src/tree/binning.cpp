@@ -165,15 +165,21 @@ BinnedMatrix bin_features(const RowMatrixRef& X, const std::vector<std::uint8_t>
     B.hist_size += B.n_bins[fs];
     widest = std::max(widest, B.n_bins[fs]);
   }
-  B.wide = widest > 256;
+  CHURN_CHECK(B.hist_size < (Index{1} << 31), InvalidArgument,
+              "GBDTClassifier::fit(): " << B.hist_size
+                                        << " histogram bins in total is too many; lower max_bins");
+  B.wide_cols = widest > 256;
+  B.wide_rows = B.hist_size > 65536;
   const auto total = static_cast<std::size_t>(n) * static_cast<std::size_t>(p);
-  if (B.wide) B.data16.resize(total); else B.data8.resize(total);
+  if (B.wide_cols) B.cols16.resize(total); else B.cols8.resize(total);
+  if (B.wide_rows) B.rows32.resize(total); else B.rows16.resize(total);
   std::vector<std::uint8_t> has_missing_block(
       static_cast<std::size_t>((n + kRowBlock - 1) / kRowBlock) * static_cast<std::size_t>(p), 0);
   parallel_for_blocks(0, n, kRowBlock, n_threads, [&](Index lo, Index hi) {
     const auto blk = static_cast<std::size_t>(lo / kRowBlock);
     for (Index f = 0; f < p; ++f) {
       const FeatureBinInfo& fi = info[static_cast<std::size_t>(f)];
+      const auto off = static_cast<std::uint32_t>(B.hist_offset[static_cast<std::size_t>(f)]);
       bool missing = false;
       for (Index i = lo; i < hi; ++i) {
         const double v = X(i, f);
@@ -186,10 +192,15 @@ BinnedMatrix bin_features(const RowMatrixRef& X, const std::vector<std::uint8_t>
         } else {
           b = numeric_bin(fi, v);
         }
-        const std::size_t at = static_cast<std::size_t>(f) * static_cast<std::size_t>(n) +
-                               static_cast<std::size_t>(i);
-        if (B.wide) B.data16[at] = static_cast<std::uint16_t>(b);
-        else B.data8[at] = static_cast<std::uint8_t>(b);
+        const std::size_t col_at = static_cast<std::size_t>(f) * static_cast<std::size_t>(n) +
+                                   static_cast<std::size_t>(i);
+        const std::size_t row_at = static_cast<std::size_t>(i) * static_cast<std::size_t>(p) +
+                                   static_cast<std::size_t>(f);
+        if (B.wide_cols) B.cols16[col_at] = static_cast<std::uint16_t>(b);
+        else B.cols8[col_at] = static_cast<std::uint8_t>(b);
+        const std::uint32_t global = off + static_cast<std::uint32_t>(b);
+        if (B.wide_rows) B.rows32[row_at] = global;
+        else B.rows16[row_at] = static_cast<std::uint16_t>(global);
       }
       if (missing) has_missing_block[blk * static_cast<std::size_t>(p) + static_cast<std::size_t>(f)] = 1;
     }

@@ -79,12 +79,20 @@ double sigmoid(double z) {
 
 double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
 
-/// 2^k with `total * 2^k < 2^61`: the fixed-point scale of values whose absolute sum is `total`.
-double fixed_scale(double total) {
+/// 2^k with `total * 2^k < 2^bits`: the fixed-point scale of values whose absolute sum is
+/// `total`.
+double fixed_scale(double total, int bits) {
   if (!(total > 0) || !std::isfinite(total)) return 1.0;
   int e = 0;
   std::frexp(total, &e);  // total = m * 2^e, m in [0.5, 1)
-  return std::ldexp(1.0, 61 - e);
+  return std::ldexp(1.0, bits - e);
+}
+
+/// Bits needed to hold the count `n`.
+int bit_width(Index n) {
+  int b = 1;
+  while ((Index{1} << b) <= n) ++b;
+  return b;
 }
 
 /// Weighted mean log-loss of raw scores.
@@ -408,7 +416,9 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
   Vector score = Vector::Constant(n, init);
   Vector eval_score = Vector::Constant(n_eval, init);
   std::vector<double> g(static_cast<std::size_t>(n)), h(static_cast<std::size_t>(n));
-  std::vector<std::int64_t> gq(static_cast<std::size_t>(n)), hq(static_cast<std::size_t>(n));
+  std::vector<detail::GradPair> gh(static_cast<std::size_t>(n));
+  // Counts ride in the low bits of the packed hessian (see detail::HistBin).
+  const int count_bits = bit_width(n);
   const bool bagging = P.subsample < 1.0 && P.subsample_freq > 0;
   std::vector<std::int32_t> bag, oob;
   std::vector<std::uint8_t> feature_used(static_cast<std::size_t>(p), 1);
@@ -442,12 +452,12 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
           return a;
         },
         threads);
-    const double gs = fixed_scale(tot.g), hs = fixed_scale(tot.h);
+    const double gs = fixed_scale(tot.g, 61), hs = fixed_scale(tot.h, 61 - count_bits);
     parallel_for_blocks(0, n, kRowBlock, threads, [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
         const auto k = static_cast<std::size_t>(i);
-        gq[k] = std::llround(g[k] * gs);
-        hq[k] = std::llround(h[k] * hs);
+        gh[k].g = std::llround(g[k] * gs);
+        gh[k].hc = (std::llround(h[k] * hs) << count_bits) | 1;
       }
     });
 
@@ -476,7 +486,7 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
       }
     }
 
-    Tree tree = grower.grow(bagging ? &bag : nullptr, gq.data(), hq.data(), 1.0 / gs, 1.0 / hs,
+    Tree tree = grower.grow(bagging ? &bag : nullptr, gh.data(), count_bits, 1.0 / gs, 1.0 / hs,
                             feature_used);
     grower.add_leaf_values(tree, score.data());
     if (bagging && !oob.empty()) {

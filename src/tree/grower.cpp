@@ -27,8 +27,9 @@ TreeGrower::TreeGrower(const BinnedMatrix& bins, const std::vector<FeatureBinInf
   const auto n = static_cast<std::size_t>(bins_.n_rows);
   index_.resize(n);
   tmp_.resize(n);
-  og_.resize(n);
-  oh_.resize(n);
+  gh_.resize(n);
+  gh_tmp_.resize(n);
+  dec_.resize(n);
 }
 
 int TreeGrower::acquire_slot() {
@@ -51,34 +52,33 @@ bool TreeGrower::can_split(const Leaf& leaf) const {
 
 void TreeGrower::build_leaf_histogram(const Leaf& leaf, HistBin* hist) {
   const Index m = leaf.count;
-  const bool identity = identity_root_ && leaf.begin == 0 && leaf.count == bins_.n_rows;
-  const std::int32_t* rows = identity ? nullptr : index_.data() + leaf.begin;
-  const std::int64_t* g = gq_;
-  const std::int64_t* h = hq_;
-  if (!identity) {
-    std::int64_t* og = og_.data() + leaf.begin;
-    std::int64_t* oh = oh_.data() + leaf.begin;
-    const int gather_threads = m < kBlock ? 1 : n_threads_;
-    parallel_for_blocks(0, m, kBlock, gather_threads, [&](Index lo, Index hi) {
-      for (Index i = lo; i < hi; ++i) {
-        const auto r = static_cast<std::size_t>(rows[i]);
-        og[i] = gq_[r];
-        oh[i] = hq_[r];
-      }
-    });
-    g = og;
-    h = oh;
-  }
-  const auto nf = static_cast<Index>(used_features_.size());
-  const int threads = m * nf < kSerialHistWork ? 1 : n_threads_;
-  parallel_for(0, nf, threads, [&](Index q) {
-    const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
-    HistBin* out = hist + bins_.hist_offset[f];
-    std::fill(out, out + bins_.n_bins[f], HistBin{});
-    if (bins_.wide)
-      build_histogram(bins_.col16(static_cast<Index>(f)), rows, m, g, h, out);
+  const std::int32_t* rows = index_.data() + leaf.begin;
+  const GradPair* gh = gh_.data() + leaf.begin;
+  const Index F = bins_.n_features;
+  const Index H = bins_.hist_size;
+  auto kernel = [&](HistBin* out, Index lo, Index hi) {
+    std::fill(out, out + H, HistBin{});
+    if (bins_.wide_rows)
+      build_histogram(bins_.rows32.data(), F, rows + lo, hi - lo, gh + lo, out);
     else
-      build_histogram(bins_.col8(static_cast<Index>(f)), rows, m, g, h, out);
+      build_histogram(bins_.rows16.data(), F, rows + lo, hi - lo, gh + lo, out);
+  };
+  const int threads = m * F < kSerialHistWork ? 1 : n_threads_;
+  if (threads <= 1) {
+    kernel(hist, 0, m);
+    return;
+  }
+  // Each thread histograms a contiguous share of the rows into its own buffer; integer sums
+  // make the total independent of how the rows were shared.
+  while (static_cast<int>(scratch_.size()) < threads - 1)
+    scratch_.emplace_back(static_cast<std::size_t>(H));
+  parallel_for(0, threads, threads, [&](Index t) {
+    HistBin* out = t == 0 ? hist : scratch_[static_cast<std::size_t>(t - 1)].data();
+    kernel(out, t * m / threads, (t + 1) * m / threads);
+  });
+  parallel_for_blocks(0, H, 2048, threads, [&](Index lo, Index hi) {
+    for (int t = 1; t < threads; ++t)
+      add_histogram(hist + lo, scratch_[static_cast<std::size_t>(t - 1)].data() + lo, hi - lo);
   });
 }
 
@@ -99,29 +99,73 @@ void TreeGrower::find_split(Leaf& leaf, const HistBin* hist) {
     if (s.valid() && s.gain > leaf.best.gain) leaf.best = std::move(s);
 }
 
+namespace {
+
+/// `out[i] = 1` when row `rows[i]` goes left (branch-free).
+template <class BinT>
+void decide(const BinT* col, const std::int32_t* rows, Index m, const SplitInfo& s,
+            std::int32_t miss, std::uint8_t* out) {
+  if (!s.categorical) {
+    const std::int32_t t = s.threshold_bin;
+    const std::uint8_t dl = s.default_left ? 1 : 0;
+    for (Index i = 0; i < m; ++i) {
+      const std::int32_t b = col[rows[i]];
+      out[i] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(b <= t) |
+                                         (static_cast<std::uint8_t>(b == miss) & dl));
+    }
+  } else {
+    const std::uint32_t* w = s.cat_bins.data();
+    for (Index i = 0; i < m; ++i) {
+      const auto b = static_cast<std::uint32_t>(col[rows[i]]);
+      out[i] = static_cast<std::uint8_t>((w[b >> 5] >> (b & 31U)) & 1U);
+    }
+  }
+}
+
+}  // namespace
+
 Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
   const auto f = static_cast<Index>(s.feature);
   const std::int32_t miss = bins_.n_bins[static_cast<std::size_t>(f)] - 1;
   std::int32_t* rows = index_.data() + leaf.begin;
   std::int32_t* tmp = tmp_.data() + leaf.begin;
+  GradPair* gh = gh_.data() + leaf.begin;
+  GradPair* gh_tmp = gh_tmp_.data() + leaf.begin;
+  std::uint8_t* dec = dec_.data() + leaf.begin;
   const Index m = leaf.count;
-  auto left = [&](std::int32_t r) { return s.goes_left(bins_.bin(f, r), miss); };
-  if (m < 2 * kBlock || n_threads_ == 1) {
+  const int threads = m < 2 * kBlock ? 1 : n_threads_;
+  // 1. Decisions (random reads of the binned rows, prefetched).
+  parallel_for_blocks(0, m, kBlock, threads, [&](Index lo, Index hi) {
+    if (bins_.wide_cols)
+      decide(bins_.cols16.data() + f * bins_.n_rows, rows + lo, hi - lo, s, miss, dec + lo);
+    else
+      decide(bins_.cols8.data() + f * bins_.n_rows, rows + lo, hi - lo, s, miss, dec + lo);
+  });
+  // 2. Stable scatter without branches: every row is written to both sides, and only the
+  //    cursor of its own side moves.
+  if (threads == 1) {
     Index nl = 0, nr = 0;
     for (Index i = 0; i < m; ++i) {
       const std::int32_t r = rows[i];
-      if (left(r)) rows[nl++] = r; else tmp[nr++] = r;
+      const GradPair v = gh[i];
+      const Index d = dec[i];
+      rows[nl] = r;
+      gh[nl] = v;
+      tmp[nr] = r;
+      gh_tmp[nr] = v;
+      nl += d;
+      nr += 1 - d;
     }
     std::copy(tmp, tmp + nr, rows + nl);
+    std::copy(gh_tmp, gh_tmp + nr, gh + nl);
     return nl;
   }
-  // Stable parallel partition: count per block, prefix sums, scatter, copy back.
   const Index n_blocks = (m + kBlock - 1) / kBlock;
   std::vector<Index> n_left(static_cast<std::size_t>(n_blocks));
-  parallel_for(0, n_blocks, n_threads_, [&](Index b) {
+  parallel_for(0, n_blocks, threads, [&](Index b) {
     const Index lo = b * kBlock, hi = std::min(m, lo + kBlock);
     Index c = 0;
-    for (Index i = lo; i < hi; ++i) c += left(rows[i]) ? 1 : 0;
+    for (Index i = lo; i < hi; ++i) c += dec[i];
     n_left[static_cast<std::size_t>(b)] = c;
   });
   std::vector<Index> left_at(static_cast<std::size_t>(n_blocks)),
@@ -135,25 +179,27 @@ Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
     right_at[static_cast<std::size_t>(b)] = acc;
     acc += std::min(m, (b + 1) * kBlock) - b * kBlock - n_left[static_cast<std::size_t>(b)];
   }
-  parallel_for(0, n_blocks, n_threads_, [&](Index b) {
+  parallel_for(0, n_blocks, threads, [&](Index b) {
     const Index lo = b * kBlock, hi = std::min(m, lo + kBlock);
     Index l = left_at[static_cast<std::size_t>(b)], r = right_at[static_cast<std::size_t>(b)];
     for (Index i = lo; i < hi; ++i) {
-      const std::int32_t row = rows[i];
-      if (left(row)) tmp[l++] = row; else tmp[r++] = row;
+      const Index at = dec[i] ? l++ : r++;
+      tmp[at] = rows[i];
+      gh_tmp[at] = gh[i];
     }
   });
-  parallel_for_blocks(0, m, kBlock, n_threads_,
-                      [&](Index lo, Index hi) { std::copy(tmp + lo, tmp + hi, rows + lo); });
+  parallel_for_blocks(0, m, kBlock, threads, [&](Index lo, Index hi) {
+    std::copy(tmp + lo, tmp + hi, rows + lo);
+    std::copy(gh_tmp + lo, gh_tmp + hi, gh + lo);
+  });
   return total_left;
 }
 
-Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const std::int64_t* gq,
-                      const std::int64_t* hq, double g_unscale, double h_unscale,
+Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, int count_bits,
+                      double g_unscale, double h_unscale,
                       const std::vector<std::uint8_t>& feature_used) {
-  gq_ = gq;
-  hq_ = hq;
   ctx_.params = &params_;
+  ctx_.count_bits = count_bits;
   ctx_.g_unscale = g_unscale;
   ctx_.h_unscale = h_unscale;
   ctx_.constrained = constrained_;
@@ -162,18 +208,16 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const std::int64_t* 
     if (feature_used[static_cast<std::size_t>(f)]) used_features_.push_back(f);
   CHURN_CHECK(!used_features_.empty(), InvalidArgument, "TreeGrower::grow(): no feature to use");
 
-  Index n_root;
-  if (bag != nullptr) {
-    n_root = static_cast<Index>(bag->size());
-    std::copy(bag->begin(), bag->end(), index_.begin());
-    identity_root_ = false;
-  } else {
-    n_root = bins_.n_rows;
-    parallel_for_blocks(0, n_root, kBlock * 4, n_threads_, [&](Index lo, Index hi) {
-      for (Index i = lo; i < hi; ++i) index_[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i);
-    });
-    identity_root_ = true;
-  }
+  // The root's rows (the bag, or all rows) and their gradients in the same order.
+  const Index n_root = bag != nullptr ? static_cast<Index>(bag->size()) : bins_.n_rows;
+  parallel_for_blocks(0, n_root, kBlock * 4, n_threads_, [&](Index lo, Index hi) {
+    for (Index i = lo; i < hi; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      const std::int32_t r = bag != nullptr ? (*bag)[k] : static_cast<std::int32_t>(i);
+      index_[k] = r;
+      gh_[k] = gh[r];
+    }
+  });
 
   const double lr = params_.learning_rate;
   const double l1 = params_.reg_alpha, l2 = params_.reg_lambda;
@@ -193,10 +237,10 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const std::int64_t* 
     // Every row falls in exactly one bin of any feature: the root sums from one histogram.
     const auto f0 = static_cast<std::size_t>(used_features_[0]);
     for (std::int32_t b = 0; b < bins_.n_bins[f0]; ++b) {
-      const HistBin& hb = hist[bins_.hist_offset[f0] + b];
-      root.info.sums.g += hb.g;
-      root.info.sums.h += hb.h;
-      root.info.sums.c += hb.c;
+      const Sums sb = unpack(hist[bins_.hist_offset[f0] + b], count_bits);
+      root.info.sums.g += sb.g;
+      root.info.sums.h += sb.h;
+      root.info.sums.c += sb.c;
     }
     root.info.output = leaf_output(static_cast<double>(root.info.sums.g) * g_unscale,
                                    static_cast<double>(root.info.sums.h) * h_unscale, l1, l2,

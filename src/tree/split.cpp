@@ -59,16 +59,16 @@ struct Evaluator {
 };
 
 Sums minus(const Sums& a, const Sums& b) { return {a.g - b.g, a.h - b.h, a.c - b.c}; }
-void add(Sums& a, const HistBin& b) {
+void add(Sums& a, const Sums& b) {
   a.g += b.g;
   a.h += b.h;
   a.c += b.c;
 }
 
-void find_numeric(const HistBin* hist, std::int32_t n_bins, std::int32_t feature, int monotone,
+void find_numeric(const Sums* hist, std::int32_t n_bins, std::int32_t feature, int monotone,
                   const LeafInfo& leaf, const SplitContext& ctx, SplitInfo& best) {
   const std::int32_t miss = n_bins - 1;  // the missing bin
-  const HistBin& m = hist[miss];
+  const Sums& m = hist[miss];
   const Evaluator ev(leaf, ctx, 0.0, monotone);
   const double min_gain = ctx.params->min_split_gain;
   // Pass 0: missing values go right; pass 1 (only when there are some): they go left.
@@ -100,7 +100,7 @@ void find_numeric(const HistBin* hist, std::int32_t n_bins, std::int32_t feature
   }
 }
 
-void find_categorical(const HistBin* hist, std::int32_t n_bins, std::int32_t feature,
+void find_categorical(const Sums* hist, std::int32_t n_bins, std::int32_t feature,
                       const FeatureBinInfo& info, const LeafInfo& leaf, const SplitContext& ctx,
                       SplitInfo& best) {
   const GBDTParams& p = *ctx.params;
@@ -191,10 +191,14 @@ void find_categorical(const HistBin* hist, std::int32_t n_bins, std::int32_t fea
 void find_best_split(const HistBin* hist, std::int32_t n_bins, std::int32_t feature,
                      const FeatureBinInfo& info, int monotone, const LeafInfo& leaf,
                      const SplitContext& ctx, SplitInfo& best) {
+  // Unpack the hessian and count of each bin once.
+  thread_local std::vector<Sums> sums;
+  sums.resize(static_cast<std::size_t>(n_bins));
+  for (std::int32_t b = 0; b < n_bins; ++b) sums[static_cast<std::size_t>(b)] = unpack(hist[b], ctx.count_bits);
   if (info.categorical)
-    find_categorical(hist, n_bins, feature, info, leaf, ctx, best);
+    find_categorical(sums.data(), n_bins, feature, info, leaf, ctx, best);
   else
-    find_numeric(hist, n_bins, feature, monotone, leaf, ctx, best);
+    find_numeric(sums.data(), n_bins, feature, monotone, leaf, ctx, best);
 }
 
 }  // namespace churn::detail

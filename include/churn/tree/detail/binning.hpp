@@ -2,10 +2,8 @@
 /// @file binning.hpp
 /// Feature binning for the histogram GBDT (private to churnlib).
 ///
-/// Every feature gets `n_bins` value bins plus one missing bin (index `n_bins`). The binned
-/// matrix is stored column by column (feature-major) in the narrowest unsigned type that holds
-/// every feature's bins: uint8 when every feature has at most 256 bins including the missing
-/// one, uint16 otherwise.
+/// Every feature gets `n_bins` value bins plus one missing bin (index `n_bins`); see
+/// BinnedMatrix for the storage.
 
 #include <cstdint>  // std::uint8_t, std::uint16_t
 #include <vector>   // std::vector
@@ -34,21 +32,31 @@ inline std::int32_t numeric_bin(const FeatureBinInfo& info, double v) {
   return static_cast<std::int32_t>(lo);
 }
 
-/// The feature-major binned training matrix.
+/// The binned training matrix, in two layouts:
+/// - column-major local bins (`0 .. n_bins[f]-1`), uint8 when every feature has at most 256
+///   bins, else uint16: what a split reads to partition a leaf (a leaf's rows are sorted, so
+///   one column is read almost sequentially);
+/// - row-major global bins (`hist_offset[f] + bin`), uint16 when the histogram has at most
+///   65536 bins, else uint32: what histogram building reads (one cache line per row, and the
+///   histogram index without arithmetic).
 struct BinnedMatrix {
   Index n_rows = 0;
   Index n_features = 0;
-  bool wide = false;                ///< uint16 storage (else uint8).
-  std::vector<std::uint8_t> data8;  ///< n_features x n_rows, feature-major, when !wide.
-  std::vector<std::uint16_t> data16;  ///< the same when wide.
-  std::vector<std::int32_t> n_bins;   ///< Total bins of each feature (value bins + missing).
-  std::vector<Index> hist_offset;     ///< Offset of each feature in a histogram (prefix sums).
-  Index hist_size = 0;                ///< Total bins of all features.
+  bool wide_cols = false;               ///< Columns in uint16 (else uint8).
+  bool wide_rows = false;               ///< Rows in uint32 (else uint16).
+  std::vector<std::uint8_t> cols8;      ///< n_features x n_rows, when !wide_cols.
+  std::vector<std::uint16_t> cols16;    ///< the same when wide_cols.
+  std::vector<std::uint16_t> rows16;    ///< n_rows x n_features global bins, when !wide_rows.
+  std::vector<std::uint32_t> rows32;    ///< the same when wide_rows.
+  std::vector<std::int32_t> n_bins;     ///< Total bins of each feature (value bins + missing).
+  std::vector<Index> hist_offset;       ///< Offset of each feature in a histogram.
+  Index hist_size = 0;                  ///< Total bins of all features.
 
-  const std::uint8_t* col8(Index f) const { return data8.data() + f * n_rows; }
-  const std::uint16_t* col16(Index f) const { return data16.data() + f * n_rows; }
   /// Bin of row `i` in feature `f`.
-  std::int32_t bin(Index f, Index i) const { return wide ? col16(f)[i] : col8(f)[i]; }
+  std::int32_t bin(Index f, Index i) const {
+    const auto at = static_cast<std::size_t>(f * n_rows + i);
+    return wide_cols ? cols16[at] : cols8[at];
+  }
 };
 
 /// Learns how to bin each feature of `X` and bins it.

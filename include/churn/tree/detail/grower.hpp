@@ -26,11 +26,12 @@ class TreeGrower {
 
   /// Grows one tree.
   /// @param bag          rows to grow on (sorted), or null for all rows.
-  /// @param gq, hq       fixed-point gradients and hessians of every row.
-  /// @param g_unscale, h_unscale  their scales back to values.
+  /// @param gh           fixed-point gradient pairs of every row (see HistBin).
+  /// @param count_bits   low bits of GradPair::hc / HistBin::hc holding counts.
+  /// @param g_unscale, h_unscale  the scales back to values.
   /// @param feature_used per feature, 1 when the tree may split on it.
   /// @return the tree, leaf values shrunk by the learning rate.
-  Tree grow(const std::vector<std::int32_t>* bag, const std::int64_t* gq, const std::int64_t* hq,
+  Tree grow(const std::vector<std::int32_t>* bag, const GradPair* gh, int count_bits,
             double g_unscale, double h_unscale, const std::vector<std::uint8_t>& feature_used);
 
   /// Adds each leaf's value of the last grown tree to `score` for the rows it grew on.
@@ -64,17 +65,15 @@ class TreeGrower {
 
   std::vector<std::int32_t> index_;  ///< Row indices, leaf by leaf.
   std::vector<std::int32_t> tmp_;
-  std::vector<std::int64_t> og_, oh_;  ///< Gradients gathered in the order of index_.
+  std::vector<GradPair> gh_, gh_tmp_;  ///< Gradient pairs in the order of index_.
+  std::vector<std::uint8_t> dec_;      ///< Partition decisions (1 = left).
   std::vector<std::vector<HistBin>> slots_;
+  std::vector<std::vector<HistBin>> scratch_;  ///< Per-thread histograms (threads 1..).
   std::vector<int> free_slots_;
   std::vector<Leaf> leaves_;
   std::vector<Index> used_features_;
-  bool identity_root_ = false;  ///< The root holds every row in order (no bag).
 
-  // Per-round inputs.
-  const std::int64_t* gq_ = nullptr;
-  const std::int64_t* hq_ = nullptr;
-  SplitContext ctx_;
+  SplitContext ctx_;  ///< Per-round inputs of split finding.
 };
 
 }  // namespace churn::detail

@@ -13,29 +13,39 @@
 
 namespace churn::detail {
 
-/// One histogram bin: fixed-point sums of gradients and hessians, and the row count.
+/// One histogram bin: the fixed-point gradient sum `g`, and in `hc` the fixed-point hessian sum
+/// shifted left by `count_bits` plus the row count in the low `count_bits` bits. Each row adds
+/// `(h << count_bits) | 1`; sums and differences of such values keep both parts exact as long
+/// as the count stays below `2^count_bits` (the bag size bounds it) and the hessian sum below
+/// `2^(62 - count_bits)` (the per-round scale ensures it). 16 bytes: one store per update.
 struct HistBin {
   std::int64_t g = 0;
-  std::int64_t h = 0;
-  std::int64_t c = 0;
+  std::int64_t hc = 0;
 };
 
-/// Adds rows to the histogram `out` of one feature (bins `0 .. n_bins-1`, zeroed by the caller).
-/// `col` is the feature's bin column over all rows; `rows` lists the rows (or is null for rows
-/// `0 .. m-1`); `g` and `h` are the fixed-point gradients in the order of `rows` (entry `i` for
-/// row `rows[i]`).
+/// Gradient and hessian of one row, in the order of a leaf's rows.
+struct GradPair {
+  std::int64_t g;
+  std::int64_t hc;  ///< `(h << count_bits) | 1`
+};
+
+/// Adds rows to a histogram of every feature (`out`, zeroed by the caller). `bins` is the
+/// row-major matrix of global bins (histogram indices) with `n_features` columns; the rows
+/// are `rows[0 .. m)`; `gh[i]` holds the gradient pair of row `rows[i]`.
 template <class BinT>
-void build_histogram(const BinT* col, const std::int32_t* rows, Index m, const std::int64_t* g,
-                     const std::int64_t* h, HistBin* out);
+void build_histogram(const BinT* bins, Index n_features, const std::int32_t* rows, Index m,
+                     const GradPair* gh, HistBin* out);
 
 /// `parent -= child` over `n` bins.
 void subtract_histogram(HistBin* parent, const HistBin* child, Index n);
+/// `acc += other` over `n` bins.
+void add_histogram(HistBin* acc, const HistBin* other, Index n);
 
-extern template void build_histogram<std::uint8_t>(const std::uint8_t*, const std::int32_t*,
-                                                   Index, const std::int64_t*,
-                                                   const std::int64_t*, HistBin*);
-extern template void build_histogram<std::uint16_t>(const std::uint16_t*, const std::int32_t*,
-                                                    Index, const std::int64_t*,
-                                                    const std::int64_t*, HistBin*);
+extern template void build_histogram<std::uint16_t>(const std::uint16_t*, Index,
+                                                    const std::int32_t*, Index, const GradPair*,
+                                                    HistBin*);
+extern template void build_histogram<std::uint32_t>(const std::uint32_t*, Index,
+                                                    const std::int32_t*, Index, const GradPair*,
+                                                    HistBin*);
 
 }  // namespace churn::detail

@@ -20,12 +20,17 @@
 
 namespace churn::detail {
 
-/// Fixed-point sums of a set of rows.
+/// Fixed-point sums of a set of rows (hessian and count unpacked).
 struct Sums {
   std::int64_t g = 0;
   std::int64_t h = 0;
   std::int64_t c = 0;
 };
+
+/// The sums of a histogram bin (see HistBin for the packing).
+inline Sums unpack(const HistBin& b, int count_bits) {
+  return {b.g, b.hc >> count_bits, b.hc & ((std::int64_t{1} << count_bits) - 1)};
+}
 
 /// The best split found for a leaf.
 struct SplitInfo {
@@ -67,6 +72,7 @@ struct SplitContext {
   double g_unscale = 1;  ///< Multiply a fixed-point gradient sum by this to get the value.
   double h_unscale = 1;
   bool constrained = false;  ///< Any monotone constraint is active (use clamped outputs).
+  int count_bits = 0;        ///< Low bits of HistBin::hc holding the row count.
 };
 
 /// `sign(g) * max(|g| - l1, 0)`.

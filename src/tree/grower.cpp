@@ -183,7 +183,10 @@ Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
     const Index lo = b * kBlock, hi = std::min(m, lo + kBlock);
     Index l = left_at[static_cast<std::size_t>(b)], r = right_at[static_cast<std::size_t>(b)];
     for (Index i = lo; i < hi; ++i) {
-      const Index at = dec[i] ? l++ : r++;
+      const Index d = dec[i];
+      const Index at = d ? l : r;  // a conditional move, not a branch
+      l += d;
+      r += 1 - d;
       tmp[at] = rows[i];
       gh_tmp[at] = gh[i];
     }

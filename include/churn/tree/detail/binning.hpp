@@ -23,13 +23,15 @@ std::vector<double> numeric_bin_edges(const std::vector<double>& sorted, int max
 inline std::int32_t numeric_bin(const FeatureBinInfo& info, double v) {
   if (v != v) return info.n_bins;
   // First edge >= v (the last edge is +inf, so it always exists).
-  const auto& e = info.upper_edges;
-  std::size_t lo = 0, hi = e.size() - 1;
-  while (lo < hi) {
-    const std::size_t mid = (lo + hi) / 2;
-    if (e[mid] < v) lo = mid + 1; else hi = mid;
+  // Branch-free lower bound: the halving steps compile to conditional moves.
+  const double* base = info.upper_edges.data();
+  std::size_t n = info.upper_edges.size();
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = base[half - 1] < v ? base + half : base;
+    n -= half;
   }
-  return static_cast<std::int32_t>(lo);
+  return static_cast<std::int32_t>(base - info.upper_edges.data());
 }
 
 /// The binned training matrix, in two layouts:

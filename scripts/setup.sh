@@ -61,9 +61,9 @@ declare -A pymods=(
   [pybind11]="pybind11>=2.12"
   [sklearn]="scikit-learn"
   [pyarrow]="pyarrow"
+  [lightgbm]="lightgbm"   # test-only reference for the GBDT (python/tests/test_gbdt.py)
 )
 if [ $want_bench -eq 1 ]; then
-  pymods[lightgbm]="lightgbm"
   pymods[xgboost]="xgboost"
   pymods[polars]="polars"
 fi

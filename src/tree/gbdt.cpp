@@ -34,12 +34,17 @@ std::string column_label(Index j, const std::vector<std::string>& names) {
 ///         code in [0, 2^31).
 void check_codes(const RowMatrixRef& X, const std::vector<std::uint8_t>& is_cat,
                  const std::vector<std::string>& names, const char* caller, const char* what) {
-  for (Index j = 0; j < X.cols(); ++j) {
-    if (!is_cat[static_cast<std::size_t>(j)]) continue;
-    for (Index i = 0; i < X.rows(); ++i) {
-      const double v = X(i, j);
-      if (std::isnan(v)) continue;
-      CHURN_CHECK(v >= 0 && v < kCodeLimit && v == std::floor(v), InvalidArgument,
+  std::vector<Index> cats;
+  for (Index j = 0; j < X.cols(); ++j)
+    if (is_cat[static_cast<std::size_t>(j)]) cats.push_back(j);
+  if (cats.empty()) return;
+  // Row by row (X is row-major); the first bad value in row order is reported.
+  for (Index i = 0; i < X.rows(); ++i) {
+    const double* row = X.row(i).data();
+    for (const Index j : cats) {
+      const double v = row[j];
+      if (std::isnan(v) || (v >= 0 && v < kCodeLimit && v == std::floor(v))) continue;
+      CHURN_THROW(InvalidArgument,
                   caller << ": " << what << " categorical " << column_label(j, names)
                          << " holds " << v << " at row " << i
                          << "; categorical values must be integer codes in [0, 2^31) or NaN");
@@ -85,7 +90,7 @@ double fixed_scale(double total, int bits) {
   if (!(total > 0) || !std::isfinite(total)) return 1.0;
   int e = 0;
   std::frexp(total, &e);  // total = m * 2^e, m in [0.5, 1)
-  return std::ldexp(1.0, bits - e);
+  return std::ldexp(1.0, std::min(bits - e, 1023));  // stays finite for tiny totals
 }
 
 /// Bits needed to hold the count `n`.
@@ -398,6 +403,9 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
     sw += w[i];
     swy += w[i] * y[i];
   }
+  CHURN_CHECK(std::isfinite(sw), InvalidArgument,
+              who << ": the weights (times scale_pos_weight) sum to " << sw
+                  << "; rescale them");
   CHURN_CHECK(swy > 0 && swy < sw, InvalidArgument,
               who << ": y must hold both classes 0 and 1 (with positive weight)");
   const double base = swy / sw;

@@ -654,6 +654,11 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected) {
   Vector w = Vector::Ones(500);
   w[2] = -1;
   BOOST_CHECK_THROW(m.fit(d.X, d.y, w), churn::InvalidArgument);
+  w = Vector::Constant(500, 1e308);  // finite weights whose sum overflows
+  BOOST_CHECK_THROW(m.fit(d.X, d.y, w), churn::InvalidArgument);
+  w = Vector::Constant(500, 1e-300);  // tiny but valid weights still fit
+  BOOST_CHECK_NO_THROW(m.fit(d.X, d.y, w));
+  m = GBDTClassifier(P);
   BOOST_CHECK_THROW(m.fit(d.X, d.y, Vector(), d.X.leftCols(3), d.y), churn::InvalidArgument);
   GBDTParams Pe = P;
   Pe.early_stopping_rounds = 5;

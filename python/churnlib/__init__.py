@@ -5,6 +5,11 @@ Data
 Table, read_csv, read_csv_chunks, parse_csv, write_csv, to_csv_string, Schema, ColumnSpec,
 describe, make_customers, make_events.
 
+Models
+------
+LogisticRegression and GBDTClassifier (scikit-learn compatible); evaluation in
+:mod:`churnlib.metrics`.
+
 Errors
 ------
 Error and its subclasses (see :mod:`churnlib.errors`), each also a ValueError/TypeError/OSError.
@@ -20,6 +25,7 @@ Examples
 from . import errors
 from . import metrics
 from . import linear
+from . import tree
 from ._core import (
     ColumnSpec,
     CsvChunkReader,
@@ -51,6 +57,7 @@ from .errors import (
     TypeMismatch,
 )
 from .linear import ConvergenceWarning, LogisticRegression
+from .tree import GBDTClassifier
 
 __all__ = [
     "__version__",
@@ -88,4 +95,7 @@ __all__ = [
     "linear",
     "LogisticRegression",
     "ConvergenceWarning",
+    # gradient-boosted trees
+    "tree",
+    "GBDTClassifier",
 ]

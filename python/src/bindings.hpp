@@ -24,6 +24,8 @@ void bind_data(py::module_& m);
 void bind_metrics(py::module_& m);
 /// The compiled core of LogisticRegression (bind_linear.cpp).
 void bind_linear(py::module_& m);
+/// The compiled core of GBDTClassifier and its parameters (bind_tree.cpp).
+void bind_tree(py::module_& m);
 
 // ---- conversions (convert.cpp) ---------------------------------------------------------------
 

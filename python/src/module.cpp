@@ -8,6 +8,7 @@ PYBIND11_MODULE(_core, m) {
   churn::python::bind_data(m);
   churn::python::bind_metrics(m);
   churn::python::bind_linear(m);
+  churn::python::bind_tree(m);
   // Users see (and pickle refers to) churnlib.Table, not churnlib._core.Table.
   for (const char* name :
        {"Table", "Schema", "ColumnSpec", "ValidationReport", "Violation", "CsvChunkReader"}) {

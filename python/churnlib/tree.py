@@ -1,0 +1,719 @@
+"""Gradient-boosted trees: :class:`GBDTClassifier`, a scikit-learn compatible estimator.
+
+Training and prediction run in C++ (``churn::GBDTClassifier``) with the GIL released; this
+module converts inputs (pandas categories, churnlib Tables, numpy arrays) and follows
+scikit-learn's and LightGBM's conventions, without importing either.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import os
+
+import numpy as np
+
+from . import _core
+from .errors import InvalidArgument, NotFittedError, TypeMismatch
+from .linear import _as_matrix, _as_vector
+
+__all__ = ["GBDTClassifier"]
+
+# Hyper-parameters that exist only on the Python side (not in churn::GBDTParams).
+_PYTHON_ONLY = ("importance_type",)
+# Attributes set by fit (removed from pickles: the model JSON restores them).
+_FITTED = ("_core", "_train_categories", "classes_", "n_features_in_", "feature_names_in_",
+           "n_estimators_", "best_iteration_", "evals_result_", "categorical_features_",
+           "init_score_")
+_INT_PARAMS = ("n_estimators", "num_leaves", "max_depth", "min_child_samples", "subsample_freq",
+               "max_bins", "bin_sample_rows", "max_cat_threshold", "min_data_per_group",
+               "max_cat_to_onehot", "n_threads", "seed")
+_REAL_PARAMS = ("learning_rate", "min_child_weight", "min_split_gain", "reg_lambda", "reg_alpha",
+                "subsample", "colsample_bytree", "scale_pos_weight", "cat_smooth", "cat_l2")
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_pandas_frame(X):
+    return type(X).__name__ == "DataFrame" and type(X).__module__.startswith("pandas")
+
+
+def _is_category_dtype(dtype):
+    return type(dtype).__name__ == "CategoricalDtype"
+
+
+def _check_labels(labels, where, caller):
+    """Category labels as strings; they must stay distinct once converted."""
+    names = [str(c) for c in labels]
+    if len(set(names)) != len(names):
+        raise InvalidArgument(f"{caller}: the categories of {where} are not distinct as strings "
+                              f"({names[:10]}...)")
+    return names
+
+
+def _recode(codes, labels, train_labels):
+    """Codes of `labels` (-1 = missing) as float64 training codes; unseen labels -> NaN."""
+    codes = np.asarray(codes)
+    out = np.full(codes.shape[0], np.nan)
+    if len(train_labels) == 0 or len(labels) == 0:
+        return out
+    import pandas as pd
+
+    mapping = pd.Index(train_labels).get_indexer(pd.Index(labels, dtype=object)).astype(np.float64)
+    mapping[mapping < 0] = np.nan
+    ok = codes >= 0
+    out[ok] = mapping[codes[ok]]
+    return out
+
+
+def _column_name(names, j):
+    return f"column {j}" if names is None else f"column {j} ('{names[j]}')"
+
+
+def _prepare(X, caller, train_categories=None, n_features=None, fitted_names=None):
+    """Converts X for the C++ core.
+
+    Returns (C-contiguous float64 matrix, column names or None, category labels per column,
+    whether each column had a category type). In fit mode (`train_categories` None) category
+    columns are coded by their own categories; in predict mode they are re-coded by label to
+    `train_categories` (unseen labels -> NaN). A numpy array is never copied when it is
+    C-ordered float64.
+    """
+    if _is_pandas_frame(X):
+        return _prepare_dataframe(X, caller, train_categories, n_features, fitted_names)
+    if isinstance(X, _core.Table):
+        return _prepare_table(X, caller, train_categories, n_features, fitted_names)
+    arr, _ = _as_matrix(X, caller)
+    _check_columns(arr.shape[1], None, n_features, fitted_names, caller)
+    p = arr.shape[1]
+    return arr, None, [[] for _ in range(p)], [False] * p
+
+
+def _check_columns(p, names, n_features, fitted_names, caller):
+    if n_features is not None and p != n_features:
+        raise InvalidArgument(f"{caller}: X has {p} columns, the model was fitted on "
+                              f"{n_features}")
+    if names is not None and fitted_names is not None and list(fitted_names) != names:
+        raise InvalidArgument(f"{caller}: the columns of X differ from those seen in fit "
+                              f"({list(fitted_names)[:5]}...)")
+
+
+def _prepare_dataframe(df, caller, train_categories, n_features, fitted_names):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    names = [str(c) for c in df.columns]
+    p = len(names)
+    _check_columns(p, names, n_features, fitted_names, caller)
+    dtypes = list(df.dtypes)
+    is_cat = [_is_category_dtype(d) for d in dtypes]
+    for j, dtype in enumerate(dtypes):
+        if not (is_cat[j] or is_numeric_dtype(dtype) or is_bool_dtype(dtype)):
+            raise TypeMismatch(
+                f"{caller}: {_column_name(names, j)} has dtype {dtype}; text columns must be "
+                f"converted to the pandas 'category' dtype first "
+                f"(df['{names[j]}'] = df['{names[j]}'].astype('category'))")
+    if train_categories is not None:
+        for j in range(p):
+            if train_categories[j] and not is_cat[j]:
+                raise TypeMismatch(
+                    f"{caller}: {_column_name(names, j)} had the 'category' dtype in fit but "
+                    f"has dtype {dtypes[j]} now")
+            if is_cat[j] and not train_categories[j]:
+                raise TypeMismatch(
+                    f"{caller}: {_column_name(names, j)} has the 'category' dtype but was "
+                    "numeric in fit")
+    if not any(is_cat):
+        arr = df.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.ascontiguousarray(arr), names, [[] for _ in range(p)], is_cat
+    arr = np.empty((df.shape[0], p), dtype=np.float64)
+    categories = [[] for _ in range(p)]
+    for j in range(p):
+        col = df.iloc[:, j]
+        if not is_cat[j]:
+            arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            continue
+        labels = list(col.cat.categories)
+        codes = col.cat.codes.to_numpy()
+        if train_categories is None:
+            if not labels:
+                raise InvalidArgument(f"{caller}: {_column_name(names, j)} has the 'category' "
+                                      "dtype but no categories")
+            categories[j] = _check_labels(labels, _column_name(names, j), caller)
+            arr[:, j] = np.where(codes >= 0, codes, np.nan)
+        else:
+            arr[:, j] = _recode(codes, [str(c) for c in labels], train_categories[j])
+    return arr, names, categories, is_cat
+
+
+def _prepare_table(t, caller, train_categories, n_features, fitted_names):
+    names = list(t.column_names)
+    p = len(names)
+    _check_columns(p, names, n_features, fitted_names, caller)
+    dtypes = t.dtypes
+    is_cat = [dtypes[n] == "category" for n in names]
+    for j, name in enumerate(names):
+        if dtypes[name] not in ("float64", "int64", "category"):
+            raise TypeMismatch(f"{caller}: {_column_name(names, j)} has type {dtypes[name]}; "
+                               "only float64, int64 and category columns are accepted")
+        if train_categories is not None:
+            if train_categories[j] and not is_cat[j]:
+                raise TypeMismatch(f"{caller}: {_column_name(names, j)} was categorical in fit "
+                                   f"but has type {dtypes[name]} now")
+            if is_cat[j] and not train_categories[j]:
+                raise TypeMismatch(f"{caller}: {_column_name(names, j)} is categorical but was "
+                                   "numeric in fit")
+    arr = np.ascontiguousarray(t.to_numpy(), dtype=np.float64)  # category codes, NaN = missing
+    categories = [[] for _ in range(p)]
+    for j, name in enumerate(names):
+        if not is_cat[j]:
+            continue
+        labels = list(t.categories(name))
+        if train_categories is None:
+            if not labels:
+                raise InvalidArgument(f"{caller}: {_column_name(names, j)} is categorical but "
+                                      "has no categories")
+            categories[j] = _check_labels(labels, _column_name(names, j), caller)
+        else:
+            if not arr.flags.writeable:
+                arr = arr.copy()
+            codes = np.where(np.isnan(arr[:, j]), -1, arr[:, j]).astype(np.int64)
+            arr[:, j] = _recode(codes, labels, train_categories[j])
+    return arr, names, categories, is_cat
+
+
+def _resolve_categorical(spec, names, is_cat, p, caller):
+    """Sorted indices of the categorical features."""
+    if isinstance(spec, str):
+        if spec != "auto":
+            raise InvalidArgument(f"{caller}: categorical_features must be 'auto', None, a list "
+                                  f"of column indices or names, or a boolean mask; got {spec!r}")
+        return [j for j in range(p) if is_cat[j]]
+    if spec is None:
+        return []
+    try:
+        items = list(spec)
+    except TypeError:
+        raise TypeMismatch(f"{caller}: categorical_features must be 'auto', None, a list of "
+                           f"column indices or names, or a boolean mask; got {spec!r}") from None
+    if not items:
+        return []
+    if all(isinstance(v, (bool, np.bool_)) for v in items):
+        if len(items) != p:
+            raise InvalidArgument(f"{caller}: the boolean mask categorical_features has "
+                                  f"{len(items)} entries, X has {p} columns")
+        return [j for j, v in enumerate(items) if v]
+    out = []
+    for v in items:
+        if _is_int(v):
+            j = int(v)
+            if not 0 <= j < p:
+                raise InvalidArgument(f"{caller}: categorical_features index {j} is out of "
+                                      f"range for {p} columns")
+        elif isinstance(v, str):
+            if names is None:
+                raise InvalidArgument(f"{caller}: categorical_features names columns ('{v}'), "
+                                      "but X has no column names (pass a DataFrame or indices)")
+            if v not in names:
+                raise InvalidArgument(f"{caller}: categorical_features names '{v}', which is not "
+                                      "a column of X")
+            j = names.index(v)
+        else:
+            raise TypeMismatch(f"{caller}: categorical_features entries must be column indices, "
+                               f"names or bools, got {v!r}")
+        if j in out:
+            raise InvalidArgument(f"{caller}: categorical_features lists column {j} twice")
+        out.append(j)
+    return sorted(out)
+
+
+def _resolve_monotone(spec, names, p, caller):
+    if spec is None:
+        return []
+    if isinstance(spec, dict):
+        if names is None:
+            raise InvalidArgument(f"{caller}: monotone_constraints as a dict needs column names "
+                                  "(pass a DataFrame or Table, or a list per feature)")
+        out = [0] * p
+        for key, value in spec.items():
+            if key not in names:
+                raise InvalidArgument(f"{caller}: monotone_constraints names '{key}', which is "
+                                      "not a column of X")
+            out[names.index(key)] = value
+        items = out
+    else:
+        try:
+            items = list(spec)
+        except TypeError:
+            raise TypeMismatch(f"{caller}: monotone_constraints must be None, a list of -1/0/1 "
+                               f"per feature or a dict name -> -1/0/1; got {spec!r}") from None
+        if items and len(items) != p:
+            raise InvalidArgument(f"{caller}: monotone_constraints has {len(items)} entries, X "
+                                  f"has {p} columns")
+    for v in items:
+        if not _is_int(v) or int(v) not in (-1, 0, 1):
+            raise InvalidArgument(f"{caller}: monotone_constraints entries must be -1, 0 or 1, "
+                                  f"got {v!r}")
+    return [int(v) for v in items]
+
+
+def _same(value, default):
+    if type(value) is not type(default):
+        return False
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
+
+
+class GBDTClassifier:
+    """Histogram gradient-boosted decision trees for binary classification (log-loss).
+
+    Trees are grown leaf-wise on binned features, as LightGBM does; the hyper-parameters carry
+    the names, meaning and defaults of LightGBM's scikit-learn API. Missing values (NaN) are
+    allowed in any feature: each split learns where they go. Categorical features use
+    many-vs-many splits. The model does not depend on ``n_threads``.
+
+    Parameters
+    ----------
+    n_estimators : int, default 100
+        Number of boosting rounds (trees), >= 1.
+    learning_rate : float, default 0.1
+        Shrinkage of every tree, > 0.
+    num_leaves : int, default 31
+        Maximum leaves per tree, in [2, 131072].
+    max_depth : int, default -1
+        Maximum depth of a leaf (root = 0); <= 0 means no limit.
+    min_child_samples : int, default 20
+        Minimum number of training rows in a leaf.
+    min_child_weight : float, default 1e-3
+        Minimum sum of hessians in a leaf.
+    min_split_gain : float, default 0.0
+        Minimum loss reduction to make a split.
+    reg_lambda : float, default 0.0
+        L2 regularisation of leaf values.
+    reg_alpha : float, default 0.0
+        L1 regularisation of leaf values.
+    subsample : float, default 1.0
+        Fraction of rows drawn (without replacement) for each bag, in (0, 1].
+    subsample_freq : int, default 0
+        Draw a new bag every ``subsample_freq`` trees; 0 disables bagging.
+    colsample_bytree : float, default 1.0
+        Fraction of features each tree may split on, in (0, 1].
+    max_bins : int, default 255
+        Maximum value bins per feature (LightGBM's ``max_bin``), in [2, 65535].
+    bin_sample_rows : int, default 200000
+        Rows sampled to find the bin edges (LightGBM's ``subsample_for_bin``).
+    scale_pos_weight : float, default 1.0
+        Weight multiplier of positive rows, > 0.
+    boost_from_average : bool, default True
+        Start from the log-odds of the weighted positive rate.
+    monotone_constraints : None, list of {-1, 0, 1} or dict, default None
+        Per feature: 1 = prediction non-decreasing in it, -1 non-increasing, 0 free. A dict
+        maps column names to constraints (DataFrame or Table input; missing names are 0). Not
+        allowed on categorical features.
+    categorical_features : "auto", None, list of int or str, or boolean mask, default "auto"
+        Which columns are categorical. "auto": the pandas ``category`` columns of a DataFrame
+        and the category columns of a :class:`churnlib.Table` (none for numpy input). Numeric
+        columns named here must hold non-negative integer codes (NaN = missing). Text columns
+        are not accepted: convert them with ``astype("category")``. A ``category`` column not
+        listed (when a list is given) is used as its integer codes.
+    cat_smooth : float, default 10.0
+        Categorical splits: smoothing added to a category's hessian when ordering categories.
+    cat_l2 : float, default 10.0
+        Categorical splits: extra L2 regularisation.
+    max_cat_threshold : int, default 32
+        Categorical splits: at most this many categories on the smaller side.
+    min_data_per_group : int, default 100
+        Categorical splits: minimum rows per category group.
+    max_cat_to_onehot : int, default 4
+        Categorical features with at most this many categories use one-vs-rest splits.
+    importance_type : {"split", "gain"}, default "split"
+        What :attr:`feature_importances_` counts: the number of splits on each feature, or the
+        total gain of those splits.
+    eval_metric : {"binary_logloss", "auc"}, default "binary_logloss"
+        Metric recorded on ``eval_set`` and watched by early stopping.
+    n_threads : int, default 0
+        Threads (0 = all cores). Results are identical for any value.
+    seed : int, default 0
+        Seed of row and feature sampling (>= 0).
+
+    Attributes
+    ----------
+    classes_ : ndarray, ``array([0, 1])``
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a DataFrame or Table.
+    n_estimators_ : int
+        Number of trees the model keeps (``best_iteration_`` after early stopping).
+    best_iteration_ : int
+        1-based round with the best evaluation metric; 0 without ``eval_set``.
+    evals_result_ : dict
+        LightGBM's format, ``{"valid_0": {"binary_logloss": [...]}}`` (one value per round
+        trained); ``{}`` without ``eval_set``.
+    feature_importances_ : ndarray of shape (n_features,)
+        By ``importance_type``: split counts (int) or total gains (float).
+    categorical_features_ : ndarray of int
+        Indices of the features treated as categorical.
+    init_score_ : float
+        Raw score (log-odds) every row starts from.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, churnlib as cl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"tenure": rng.uniform(0, 72, 2000),
+    ...                    "contract": pd.Categorical(rng.choice(["monthly", "yearly"], 2000))})
+    >>> y = ((df["tenure"] < 12) & (df["contract"] == "monthly")).astype(int)
+    >>> model = cl.GBDTClassifier(n_estimators=20).fit(df, y)
+    >>> model.predict_proba(df).shape
+    (2000, 2)
+    >>> model.predict(pd.DataFrame({"tenure": [3.0, 60.0],
+    ...                             "contract": pd.Categorical(["monthly", "yearly"])}))
+    array([1, 0])
+    >>> model.categorical_features_.tolist(), model.n_estimators_
+    ([1], 20)
+    """
+
+    _estimator_type = "classifier"
+
+    def __init__(self, *, n_estimators=100, learning_rate=0.1, num_leaves=31, max_depth=-1,
+                 min_child_samples=20, min_child_weight=1e-3, min_split_gain=0.0,
+                 reg_lambda=0.0, reg_alpha=0.0, subsample=1.0, subsample_freq=0,
+                 colsample_bytree=1.0, max_bins=255, bin_sample_rows=200000,
+                 scale_pos_weight=1.0, boost_from_average=True, monotone_constraints=None,
+                 categorical_features="auto", cat_smooth=10.0, cat_l2=10.0,
+                 max_cat_threshold=32, min_data_per_group=100, max_cat_to_onehot=4,
+                 importance_type="split", eval_metric="binary_logloss", n_threads=0, seed=0):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.min_child_weight = min_child_weight
+        self.min_split_gain = min_split_gain
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.subsample = subsample
+        self.subsample_freq = subsample_freq
+        self.colsample_bytree = colsample_bytree
+        self.max_bins = max_bins
+        self.bin_sample_rows = bin_sample_rows
+        self.scale_pos_weight = scale_pos_weight
+        self.boost_from_average = boost_from_average
+        self.monotone_constraints = monotone_constraints
+        self.categorical_features = categorical_features
+        self.cat_smooth = cat_smooth
+        self.cat_l2 = cat_l2
+        self.max_cat_threshold = max_cat_threshold
+        self.min_data_per_group = min_data_per_group
+        self.max_cat_to_onehot = max_cat_to_onehot
+        self.importance_type = importance_type
+        self.eval_metric = eval_metric
+        self.n_threads = n_threads
+        self.seed = seed
+
+    # ---- scikit-learn protocol -------------------------------------------------------------
+
+    @classmethod
+    def _get_param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+
+    def get_params(self, deep=True):
+        """The hyper-parameters as a dict (``deep`` is accepted for scikit-learn)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        """Sets hyper-parameters; an unknown name raises TypeError. Returns self."""
+        valid = set(self._get_param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise TypeError(f"GBDTClassifier.set_params(): unknown parameter '{key}'; "
+                                f"valid: {', '.join(sorted(valid))}")
+            setattr(self, key, value)
+        return self
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(multi_class=False),
+                    input_tags=InputTags(allow_nan=True))
+
+    def _more_tags(self):
+        return {"binary_only": True, "requires_y": True, "allow_nan": True}
+
+    def __repr__(self):
+        defaults = {p.name: p.default
+                    for p in inspect.signature(type(self).__init__).parameters.values()
+                    if p.name != "self"}
+        changed = []
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if isinstance(value, float) and math.isnan(value) or not _same(value, defaults[name]):
+                changed.append(f"{name}={value!r}")
+        return f"GBDTClassifier({', '.join(changed)})"
+
+    # ---- fitting ---------------------------------------------------------------------------
+
+    def _make_params(self, categorical, monotone, early_stopping_rounds, caller):
+        for name in _INT_PARAMS:
+            value = getattr(self, name)
+            if not _is_int(value):
+                raise TypeMismatch(f"{caller}: {name} must be an int, got {value!r}")
+        for name in _REAL_PARAMS:
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise TypeMismatch(f"{caller}: {name} must be a number, got {value!r}")
+        if not isinstance(self.boost_from_average, (bool, np.bool_)):
+            raise TypeMismatch(f"{caller}: boost_from_average must be a bool, got "
+                               f"{self.boost_from_average!r}")
+        for name in ("eval_metric", "importance_type"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeMismatch(f"{caller}: {name} must be a str, got "
+                                   f"{getattr(self, name)!r}")
+        if self.importance_type not in ("split", "gain"):
+            raise InvalidArgument(f"{caller}: importance_type must be 'split' or 'gain', got "
+                                  f"{self.importance_type!r}")
+        if self.seed < 0 or self.seed >= 2**64:
+            raise InvalidArgument(f"{caller}: seed must be in [0, 2^64), got {self.seed}")
+        kwargs = {name: int(getattr(self, name)) for name in _INT_PARAMS}
+        kwargs.update({name: float(getattr(self, name)) for name in _REAL_PARAMS})
+        return _core._GBDTParams(
+            **kwargs, boost_from_average=bool(self.boost_from_average),
+            categorical_features=categorical, monotone_constraints=monotone,
+            early_stopping_rounds=early_stopping_rounds, eval_metric=self.eval_metric)
+
+    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None,
+            eval_sample_weight=None):
+        """Fits the model; returns self.
+
+        Parameters
+        ----------
+        X : DataFrame, churnlib.Table or array-like of shape (n_samples, n_features)
+            Features; NaN = missing. DataFrame columns must be numeric, bool or ``category``
+            (see ``categorical_features``). A C-ordered float64 array is used without a copy.
+        y : array-like of shape (n_samples,)
+            Labels 0/1 (or bool).
+        sample_weight : array-like of shape (n_samples,), optional
+            Finite non-negative weights with a positive sum.
+        eval_set : (X_val, y_val) or a list with one such pair, optional
+            Evaluation data, in the same format as ``X`` (its ``category`` columns are re-coded
+            to the training categories). The metric after each round goes to
+            :attr:`evals_result_`.
+        early_stopping_rounds : int, optional
+            Stop when the metric on ``eval_set`` has not improved for this many rounds; the
+            model then keeps :attr:`best_iteration_` trees. Needs ``eval_set``.
+        eval_sample_weight : array-like or a list with one array-like, optional
+            Weights of the evaluation rows.
+
+        Raises
+        ------
+        InvalidArgument
+            Labels other than 0/1 or non-finite labels, mismatched lengths, invalid weights or
+            hyper-parameters, categorical codes that are not non-negative integers, an
+            ``eval_set`` of another width.
+        TypeMismatch
+            Text columns, non-numeric inputs, or hyper-parameters of the wrong type.
+        """
+        caller = "GBDTClassifier.fit()"
+        Xa, names, categories, is_cat = _prepare(X, caller)
+        p = Xa.shape[1]
+        categorical = _resolve_categorical(self.categorical_features, names, is_cat, p, caller)
+        monotone = _resolve_monotone(self.monotone_constraints, names, p, caller)
+        if early_stopping_rounds is None:
+            esr = 0
+        elif not _is_int(early_stopping_rounds) or early_stopping_rounds < 0:
+            raise InvalidArgument(f"{caller}: early_stopping_rounds must be None or an int >= 0, "
+                                  f"got {early_stopping_rounds!r}")
+        else:
+            esr = int(early_stopping_rounds)
+        core = _core._GBDT(self._make_params(categorical, monotone, esr, caller))
+        ya = _as_vector(y, "y", caller, labels=True)
+        wa = (np.empty(0) if sample_weight is None
+              else _as_vector(sample_weight, "sample_weight", caller))
+        Xe, ye, we = self._eval_input(eval_set, eval_sample_weight, esr, categories, names, p,
+                                      caller)
+        core.fit(Xa, ya, wa, Xe, ye, we, names or [])
+        if any(categories):
+            core.set_category_names(categories)
+        self._set_fitted(core)
+        return self
+
+    @staticmethod
+    def _eval_input(eval_set, eval_sample_weight, esr, categories, names, p, caller):
+        if eval_set is None:
+            if esr > 0:
+                raise InvalidArgument(f"{caller}: early_stopping_rounds needs an eval_set")
+            if eval_sample_weight is not None:
+                raise InvalidArgument(f"{caller}: eval_sample_weight is given without eval_set")
+            return np.empty((0, 0)), np.empty(0), np.empty(0)  # "no evaluation set" in C++
+        pair = eval_set
+        if isinstance(eval_set, list):
+            if len(eval_set) != 1:
+                raise InvalidArgument(f"{caller}: eval_set must hold exactly one (X, y) pair, "
+                                      f"got {len(eval_set)}")
+            pair = eval_set[0]
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeMismatch(f"{caller}: eval_set must be an (X, y) tuple or a list with one "
+                               "such tuple")
+        ecaller = caller[:-1] + " eval_set)"
+        Xe, _, _, _ = _prepare(pair[0], ecaller, train_categories=categories, n_features=p,
+                               fitted_names=names)
+        ye = _as_vector(pair[1], "eval_set y", caller, labels=True)
+        we = eval_sample_weight
+        if isinstance(we, list) and len(we) == 1 and np.ndim(we[0]) == 1:
+            we = we[0]
+        we = np.empty(0) if we is None else _as_vector(we, "eval_sample_weight", caller)
+        return Xe, ye, we
+
+    def _set_fitted(self, core):
+        for name in _FITTED:
+            self.__dict__.pop(name, None)
+        self._core = core
+        p = int(core.n_features)
+        names = core.category_names
+        self._train_categories = ([list(c) for c in names] if names
+                                  else [[] for _ in range(p)])
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = p
+        if core.feature_names:
+            self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
+        self.n_estimators_ = int(core.n_trees)
+        self.best_iteration_ = int(core.best_iteration)
+        values = list(core.evals_result)
+        self.evals_result_ = {"valid_0": {core.eval_metric: values}} if values else {}
+        self.categorical_features_ = np.asarray(core.params.categorical_features, dtype=np.int64)
+        self.init_score_ = float(core.init_score)
+
+    # ---- prediction ------------------------------------------------------------------------
+
+    def _fitted_core(self, caller):
+        core = self.__dict__.get("_core")
+        if core is None:
+            raise NotFittedError(f"{caller}: this GBDTClassifier is not fitted yet; call fit() "
+                                 "first")
+        return core
+
+    def _predict_input(self, X, caller):
+        core = self._fitted_core(caller)
+        Xa, _, _, _ = _prepare(X, caller, train_categories=self._train_categories,
+                               n_features=self.n_features_in_,
+                               fitted_names=self.__dict__.get("feature_names_in_"))
+        return core, Xa
+
+    def predict_raw(self, X):
+        """Raw scores (log-odds), shape (n_samples,)."""
+        core, Xa = self._predict_input(X, "GBDTClassifier.predict_raw()")
+        return np.asarray(core.predict_raw(Xa))
+
+    def decision_function(self, X):
+        """Raw scores (log-odds), shape (n_samples,): the same as :meth:`predict_raw`."""
+        core, Xa = self._predict_input(X, "GBDTClassifier.decision_function()")
+        return np.asarray(core.predict_raw(Xa))
+
+    def predict_proba(self, X):
+        """Probabilities of classes 0 and 1, shape (n_samples, 2)."""
+        core, Xa = self._predict_input(X, "GBDTClassifier.predict_proba()")
+        p1 = np.asarray(core.predict_proba(Xa))
+        out = np.empty((p1.shape[0], 2))
+        out[:, 1] = p1
+        out[:, 0] = 1.0 - p1
+        return out
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Labels 0/1 (1 where P(class 1) > 0.5), shape (n_samples,)."""
+        core, Xa = self._predict_input(X, "GBDTClassifier.predict()")
+        return (np.asarray(core.predict_proba(Xa)) > 0.5).astype(np.int64)
+
+    def predict_contrib(self, X):
+        """TreeSHAP contributions, shape (n_samples, n_features + 1).
+
+        The last column is the bias (expected raw score); each row sums to :meth:`predict_raw`
+        (LightGBM's ``predict(X, pred_contrib=True)``).
+        """
+        core, Xa = self._predict_input(X, "GBDTClassifier.predict_contrib()")
+        return np.asarray(core.predict_contrib(Xa))
+
+    def predict_leaf(self, X):
+        """Leaf index of each row in each tree, shape (n_samples, n_estimators_), int32."""
+        core, Xa = self._predict_input(X, "GBDTClassifier.predict_leaf()")
+        return np.asarray(core.predict_leaf(Xa))
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy (weighted when ``sample_weight`` is given), as scikit-learn's classifiers."""
+        yt = _as_vector(y, "y", "GBDTClassifier.score()", labels=True)
+        hit = (self.predict(X) == yt).astype(np.float64)
+        if sample_weight is None:
+            return float(hit.mean())
+        w = _as_vector(sample_weight, "sample_weight", "GBDTClassifier.score()")
+        return float(np.sum(hit * w) / np.sum(w))
+
+    @property
+    def feature_importances_(self):
+        """Split counts (``importance_type="split"``, int) or total gains (``"gain"``)."""
+        core = self._fitted_core("GBDTClassifier.feature_importances_")
+        kind = self.importance_type
+        if not isinstance(kind, str):
+            raise TypeMismatch(f"GBDTClassifier.feature_importances_: importance_type must be "
+                               f"'split' or 'gain', got {kind!r}")
+        values = np.asarray(core.feature_importances(kind))
+        return values.astype(np.int64) if kind == "split" else values
+
+    # ---- persistence -----------------------------------------------------------------------
+
+    def to_json(self):
+        """The fitted model as JSON text in the churnlib envelope (kind "GBDTClassifier")."""
+        return self._fitted_core("GBDTClassifier.to_json()").to_json()
+
+    @classmethod
+    def from_json(cls, text):
+        """A model from :meth:`to_json` text. Raises SerializationError if damaged."""
+        return cls._from_core(_core._GBDT.from_json(text))
+
+    def save(self, path):
+        """Writes the fitted model to ``path`` (JSON, atomically; C++ reads it too)."""
+        self._fitted_core("GBDTClassifier.save()").save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path):
+        """Reads a model written by :meth:`save` (from Python or C++).
+
+        The hyper-parameters come from the file: ``categorical_features`` becomes the list of
+        categorical indices, ``importance_type`` (not saved) its default.
+        """
+        return cls._from_core(_core._GBDT.load(os.fspath(path)))
+
+    @classmethod
+    def _from_core(cls, core):
+        params = core.params
+        names = [n for n in cls._get_param_names()
+                 if n not in _PYTHON_ONLY + ("categorical_features", "monotone_constraints",
+                                              "eval_metric")]
+        kwargs = {n: getattr(params, n) for n in names}
+        model = cls(**kwargs, categorical_features=list(params.categorical_features),
+                    monotone_constraints=list(params.monotone_constraints) or None,
+                    eval_metric=params.eval_metric)
+        model._set_fitted(core)
+        return model
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in _FITTED}
+        core = self.__dict__.get("_core")
+        state["_model_json"] = None if core is None else core.to_json()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        text = state.pop("_model_json", None)
+        self.__dict__.update(state)
+        if text is not None:
+            self._set_fitted(_core._GBDT.from_json(text))

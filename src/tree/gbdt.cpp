@@ -20,6 +20,11 @@ namespace {
 
 constexpr const char* kKind = "GBDTClassifier";
 constexpr Index kRowBlock = 8192;
+/// Row loops over fewer rows than this run on one thread (see grower.cpp on barriers).
+constexpr Index kSerialRows = Index{1} << 16;
+
+/// `threads`, or 1 when `rows` is too few to be worth a parallel region.
+int threads_for(Index rows, int threads) { return rows < kSerialRows ? 1 : threads; }
 /// Largest categorical code accepted (exclusive).
 constexpr double kCodeLimit = 2147483648.0;  // 2^31
 
@@ -459,9 +464,9 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
           a.h += b.h;
           return a;
         },
-        threads);
+        threads_for(n, threads));
     const double gs = fixed_scale(tot.g, 61), hs = fixed_scale(tot.h, 61 - count_bits);
-    parallel_for_blocks(0, n, kRowBlock, threads, [&](Index lo, Index hi) {
+    parallel_for_blocks(0, n, kRowBlock, threads_for(n, threads), [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
         const auto k = static_cast<std::size_t>(i);
         // llrint: one instruction (round to nearest even), unlike llround's library call.
@@ -499,7 +504,8 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
                             feature_used);
     grower.add_leaf_values(tree, score.data());
     if (bagging && !oob.empty()) {
-      parallel_for_blocks(0, static_cast<Index>(oob.size()), kRowBlock, threads,
+      parallel_for_blocks(0, static_cast<Index>(oob.size()), kRowBlock,
+                          threads_for(static_cast<Index>(oob.size()), threads),
                           [&](Index lo, Index hi) {
                             for (Index k = lo; k < hi; ++k) {
                               const Index i = oob[static_cast<std::size_t>(k)];
@@ -508,11 +514,13 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
                           });
     }
     if (has_eval) {
-      parallel_for_blocks(0, n_eval, kRowBlock, threads, [&](Index lo, Index hi) {
+      parallel_for_blocks(0, n_eval, kRowBlock, threads_for(n_eval, threads),
+                          [&](Index lo, Index hi) {
         for (Index i = lo; i < hi; ++i) eval_score[i] += tree.predict(X_eval.row(i).data());
       });
       const double metric = higher_better
-                                ? metrics::roc_auc(y_eval, eval_score, eval_weight, threads)
+                                ? metrics::roc_auc(y_eval, eval_score, eval_weight,
+                                                   threads_for(n_eval, threads))
                                 : raw_log_loss(y_eval, eval_score, eval_weight, threads);
       evals.push_back(metric);
       if (best_round < 0 || (higher_better ? metric > best_metric : metric < best_metric)) {

@@ -14,8 +14,14 @@ namespace {
 
 /// Rows per block of the parallel partition and gathers.
 constexpr Index kBlock = 16384;
-/// Below this many (rows x features), a histogram is built on one thread.
-constexpr Index kSerialHistWork = 1 << 16;
+/// Below this many (rows x features), a histogram is built on one thread. Every parallel region
+/// ends in a barrier, and on a busy machine a barrier can cost a scheduler time slice when a
+/// team thread is descheduled, so only work of about a millisecond or more is shared.
+constexpr Index kSerialHistWork = Index{1} << 20;
+/// Below this many rows, a leaf is partitioned on one thread.
+constexpr Index kSerialPartitionRows = Index{1} << 17;
+/// Below this many histogram bins, split finding runs on one thread.
+constexpr Index kSerialSplitBins = Index{1} << 14;
 
 }  // namespace
 
@@ -87,7 +93,7 @@ void TreeGrower::find_split(Leaf& leaf, const HistBin* hist) {
   if (!can_split(leaf)) return;
   const auto nf = static_cast<Index>(used_features_.size());
   std::vector<SplitInfo> found(static_cast<std::size_t>(nf));
-  const int threads = leaf.count * nf < kSerialHistWork ? 1 : n_threads_;
+  const int threads = bins_.hist_size < kSerialSplitBins ? 1 : n_threads_;
   parallel_for(0, nf, threads, [&](Index q) {
     const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
     find_best_split(hist + bins_.hist_offset[f], bins_.n_bins[f], static_cast<std::int32_t>(f),
@@ -133,7 +139,7 @@ Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
   GradPair* gh_tmp = gh_tmp_.data() + leaf.begin;
   std::uint8_t* dec = dec_.data() + leaf.begin;
   const Index m = leaf.count;
-  const int threads = m < 2 * kBlock ? 1 : n_threads_;
+  const int threads = m < kSerialPartitionRows ? 1 : n_threads_;
   // 1. Decisions (random reads of the binned rows, prefetched).
   parallel_for_blocks(0, m, kBlock, threads, [&](Index lo, Index hi) {
     if (bins_.wide_cols)
@@ -379,7 +385,10 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, 
 }
 
 void TreeGrower::add_leaf_values(const Tree& tree, double* score) const {
-  parallel_for(0, static_cast<Index>(leaves_.size()), n_threads_, [&](Index l) {
+  Index n_rows = 0;
+  for (const Leaf& leaf : leaves_) n_rows += leaf.count;
+  const int threads = n_rows < kSerialPartitionRows ? 1 : n_threads_;
+  parallel_for(0, static_cast<Index>(leaves_.size()), threads, [&](Index l) {
     const Leaf& leaf = leaves_[static_cast<std::size_t>(l)];
     const double v = tree.leaf_value[static_cast<std::size_t>(l)];
     const std::int32_t* rows = index_.data() + leaf.begin;

@@ -400,13 +400,15 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
   const int threads = resolve_threads(P.n_threads);
 
   // Weights, with scale_pos_weight, and the starting score.
-  Vector w(n);
+  const double spw = P.scale_pos_weight;
+  auto weight = [&](Index i) {
+    return (sample_weight.size() ? sample_weight[i] : 1.0) * (y[i] > 0.5 ? spw : 1.0);
+  };
   double sw = 0, swy = 0;
   for (Index i = 0; i < n; ++i) {
-    w[i] = (sample_weight.size() ? sample_weight[i] : 1.0) *
-           (y[i] > 0.5 ? P.scale_pos_weight : 1.0);
-    sw += w[i];
-    swy += w[i] * y[i];
+    const double wi = weight(i);
+    sw += wi;
+    swy += wi * y[i];
   }
   CHURN_CHECK(std::isfinite(sw), InvalidArgument,
               who << ": the weights (times scale_pos_weight) sum to " << sw
@@ -428,11 +430,14 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
   trees.reserve(static_cast<std::size_t>(P.n_estimators));
   Vector score = Vector::Constant(n, init);
   Vector eval_score = Vector::Constant(n_eval, init);
-  std::vector<double> g(static_cast<std::size_t>(n)), h(static_cast<std::size_t>(n));
-  std::vector<detail::GradPair> gh(static_cast<std::size_t>(n));
+  std::vector<double> prob(static_cast<std::size_t>(n));
   // Counts ride in the low bits of the packed hessian (see detail::HistBin).
   const int count_bits = bit_width(n);
   const bool bagging = P.subsample < 1.0 && P.subsample_freq > 0;
+  // Fixed-point gradients by row: without bagging they go straight into the grower's buffer
+  // (the root holds every row in order), with bagging into a per-row array the root gathers.
+  std::vector<detail::GradPair> gh_rows(bagging ? static_cast<std::size_t>(n) : 0);
+  detail::GradPair* gh = bagging ? gh_rows.data() : grower.gradient_buffer();
   std::vector<std::int32_t> bag, oob;
   std::vector<std::uint8_t> feature_used(static_cast<std::size_t>(p), 1);
   std::vector<double> evals;
@@ -451,11 +456,10 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
           Abs a;
           for (Index i = lo; i < hi; ++i) {
             const double pr = sigmoid(score[i]);
-            const auto k = static_cast<std::size_t>(i);
-            g[k] = w[i] * (pr - y[i]);
-            h[k] = w[i] * pr * (1 - pr);
-            a.g += std::abs(g[k]);
-            a.h += h[k];
+            const double wi = weight(i);
+            prob[static_cast<std::size_t>(i)] = pr;
+            a.g += std::abs(wi * (pr - y[i]));
+            a.h += wi * pr * (1 - pr);
           }
           return a;
         },
@@ -469,9 +473,10 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
     parallel_for_blocks(0, n, kRowBlock, threads_for(n, threads), [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
         const auto k = static_cast<std::size_t>(i);
+        const double pr = prob[k], wi = weight(i);
         // llrint: one instruction (round to nearest even), unlike llround's library call.
-        gh[k].g = std::llrint(g[k] * gs);
-        gh[k].hc = (std::llrint(h[k] * hs) << count_bits) | 1;
+        gh[k].g = std::llrint(wi * (pr - y[i]) * gs);
+        gh[k].hc = (std::llrint(wi * pr * (1 - pr) * hs) << count_bits) | 1;
       }
     });
 
@@ -500,7 +505,7 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
       }
     }
 
-    Tree tree = grower.grow(bagging ? &bag : nullptr, gh.data(), count_bits, 1.0 / gs, 1.0 / hs,
+    Tree tree = grower.grow(bagging ? &bag : nullptr, gh, count_bits, 1.0 / gs, 1.0 / hs,
                             feature_used);
     grower.add_leaf_values(tree, score.data());
     if (bagging && !oob.empty()) {

@@ -224,7 +224,7 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, 
       const auto k = static_cast<std::size_t>(i);
       const std::int32_t r = bag != nullptr ? (*bag)[k] : static_cast<std::int32_t>(i);
       index_[k] = r;
-      gh_[k] = gh[r];
+      if (gh != gh_.data()) gh_[k] = gh[r];  // else already in place (no bag)
     }
   });
 

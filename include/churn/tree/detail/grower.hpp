@@ -34,6 +34,10 @@ class TreeGrower {
   Tree grow(const std::vector<std::int32_t>* bag, const GradPair* gh, int count_bits,
             double g_unscale, double h_unscale, const std::vector<std::uint8_t>& feature_used);
 
+  /// The grower's own gradient buffer (one pair per row): without a bag, a caller may write the
+  /// gradients of row i at position i and pass this pointer to grow() to save a copy.
+  GradPair* gradient_buffer() { return gh_.data(); }
+
   /// Adds each leaf's value of the last grown tree to `score` for the rows it grew on.
   void add_leaf_values(const Tree& tree, double* score) const;
 

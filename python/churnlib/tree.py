@@ -101,7 +101,7 @@ def _check_columns(p, names, n_features, fitted_names, caller):
                               f"({list(fitted_names)[:5]}...)")
 
 
-def _prepare_dataframe(df, caller, train_categories, n_features, fitted_names):
+def _prepare_dataframe(df, caller, train_categories, n_features, fitted_names, as_columns=False):
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
     names = [str(c) for c in df.columns]
@@ -125,6 +125,25 @@ def _prepare_dataframe(df, caller, train_categories, n_features, fitted_names):
                 raise TypeMismatch(
                     f"{caller}: {_column_name(names, j)} has the 'category' dtype but was "
                     "numeric in fit")
+    if as_columns:
+        # One float64 array per column: float64 columns are the frame's own memory (no copy of
+        # the whole frame into one matrix), category codes become float64 with NaN = missing.
+        cols, categories = [], [[] for _ in range(p)]
+        for j in range(p):
+            col = df.iloc[:, j]
+            if is_cat[j]:
+                labels = list(col.cat.categories)
+                if not labels:
+                    raise InvalidArgument(f"{caller}: {_column_name(names, j)} has the "
+                                          "'category' dtype but no categories")
+                categories[j] = _check_labels(labels, _column_name(names, j), caller)
+                codes = col.cat.codes.to_numpy()
+                cols.append(np.where(codes >= 0, codes, np.nan).astype(np.float64))
+            elif col.dtype == np.float64:
+                cols.append(np.ascontiguousarray(col.to_numpy()))
+            else:
+                cols.append(np.ascontiguousarray(col.to_numpy(dtype=np.float64, na_value=np.nan)))
+        return cols, names, categories, is_cat
     if not any(is_cat):
         arr = df.to_numpy(dtype=np.float64, na_value=np.nan)
         return np.ascontiguousarray(arr), names, [[] for _ in range(p)], is_cat
@@ -520,8 +539,13 @@ class GBDTClassifier:
             Text columns, non-numeric inputs, or hyper-parameters of the wrong type.
         """
         caller = "GBDTClassifier.fit()"
-        Xa, names, categories, is_cat = _prepare(X, caller)
-        p = Xa.shape[1]
+        if _is_pandas_frame(X):  # column by column: no float64 copy of the whole frame
+            Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, None, None,
+                                                               as_columns=True)
+            p = len(Xa)
+        else:
+            Xa, names, categories, is_cat = _prepare(X, caller)
+            p = Xa.shape[1]
         categorical = _resolve_categorical(self.categorical_features, names, is_cat, p, caller)
         monotone = _resolve_monotone(self.monotone_constraints, names, p, caller)
         if early_stopping_rounds is None:
@@ -537,7 +561,10 @@ class GBDTClassifier:
               else _as_vector(sample_weight, "sample_weight", caller))
         Xe, ye, we = self._eval_input(eval_set, eval_sample_weight, esr, categories, names, p,
                                       caller)
-        core.fit(Xa, ya, wa, Xe, ye, we, names or [])
+        if isinstance(Xa, list):
+            core.fit_columns(Xa, ya, wa, Xe, ye, we, names or [])
+        else:
+            core.fit(Xa, ya, wa, Xe, ye, we, names or [])
         if any(categories):
             core.set_category_names(categories)
         self._set_fitted(core)

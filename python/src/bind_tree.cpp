@@ -164,6 +164,35 @@ not copied).
           py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("X_eval"),
           py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"))
       .def(
+          "fit_columns",
+          [](py::object self_obj,
+             const std::vector<py::array_t<double, py::array::c_style | py::array::forcecast>>&
+                 columns,
+             const VectorRef& y, const VectorRef& sample_weight, const RowMatrixRef& X_eval,
+             const VectorRef& y_eval, const VectorRef& eval_weight,
+             const std::vector<std::string>& feature_names) {
+            auto& self = self_obj.cast<GBDT&>();
+            // The arrays (float64, contiguous: views of the caller's columns when they already
+            // are) stay alive in `columns` for the whole call; C++ sees them through Eigen maps.
+            std::vector<VectorRef> refs;
+            refs.reserve(columns.size());
+            for (std::size_t j = 0; j < columns.size(); ++j) {
+              const auto& a = columns[j];
+              CHURN_CHECK(a.ndim() == 1, InvalidArgument,
+                          "GBDTClassifier.fit(): column " << j << " must be 1-D, got "
+                                                          << a.ndim() << " dimensions");
+              refs.emplace_back(Eigen::Map<const Vector>(a.data(), a.shape(0)));
+            }
+            {
+              py::gil_scoped_release release;
+              self.fit_columns(refs, y, sample_weight, X_eval, y_eval, eval_weight,
+                               feature_names);
+            }
+            return self_obj;
+          },
+          py::arg("columns"), py::arg("y"), py::arg("sample_weight"), py::arg("X_eval"),
+          py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"))
+      .def(
           "predict_raw",
           [](const GBDT& self, const RowMatrixRef& X, int n_trees) {
             py::gil_scoped_release release;

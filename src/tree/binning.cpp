@@ -81,7 +81,8 @@ std::vector<double> numeric_bin_edges(const std::vector<double>& sorted, int max
   return edges;
 }
 
-BinnedMatrix bin_features(const RowMatrixRef& X, const std::vector<std::uint8_t>& categorical,
+template <class Features>
+BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& categorical,
                           int max_bins, Index sample_rows, std::uint64_t seed, int n_threads,
                           std::vector<FeatureBinInfo>& info) {
   const Index n = X.rows(), p = X.cols();
@@ -211,5 +212,14 @@ BinnedMatrix bin_features(const RowMatrixRef& X, const std::vector<std::uint8_t>
         info[static_cast<std::size_t>(f)].has_missing = true;
   return B;
 }
+
+template BinnedMatrix bin_features<RowMajorFeatures>(const RowMajorFeatures&,
+                                                     const std::vector<std::uint8_t>&, int, Index,
+                                                     std::uint64_t, int,
+                                                     std::vector<FeatureBinInfo>&);
+template BinnedMatrix bin_features<ColumnFeatures>(const ColumnFeatures&,
+                                                   const std::vector<std::uint8_t>&, int, Index,
+                                                   std::uint64_t, int,
+                                                   std::vector<FeatureBinInfo>&);
 
 }  // namespace churn::detail

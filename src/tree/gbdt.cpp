@@ -37,17 +37,17 @@ std::string column_label(Index j, const std::vector<std::string>& names) {
 
 /// @throws InvalidArgument naming the first categorical value that is not NaN or an integer
 ///         code in [0, 2^31).
-void check_codes(const RowMatrixRef& X, const std::vector<std::uint8_t>& is_cat,
+template <class Features>
+void check_codes(const Features& X, const std::vector<std::uint8_t>& is_cat,
                  const std::vector<std::string>& names, const char* caller, const char* what) {
   std::vector<Index> cats;
   for (Index j = 0; j < X.cols(); ++j)
     if (is_cat[static_cast<std::size_t>(j)]) cats.push_back(j);
   if (cats.empty()) return;
-  // Row by row (X is row-major); the first bad value in row order is reported.
+  // Row by row; the first bad value in row order is reported.
   for (Index i = 0; i < X.rows(); ++i) {
-    const double* row = X.row(i).data();
     for (const Index j : cats) {
-      const double v = row[j];
+      const double v = X(i, j);
       if (std::isnan(v) || (v >= 0 && v < kCodeLimit && v == std::floor(v))) continue;
       CHURN_THROW(InvalidArgument,
                   caller << ": " << what << " categorical " << column_label(j, names)
@@ -354,6 +354,32 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
                                     const VectorRef& sample_weight, const RowMatrixRef& X_eval,
                                     const VectorRef& y_eval, const VectorRef& eval_weight,
                                     const std::vector<std::string>& feature_names) {
+  return fit_impl(detail::RowMajorFeatures{X}, y, sample_weight, X_eval, y_eval, eval_weight,
+                  feature_names);
+}
+
+GBDTClassifier& GBDTClassifier::fit_columns(const std::vector<VectorRef>& columns,
+                                            const VectorRef& y, const VectorRef& sample_weight,
+                                            const RowMatrixRef& X_eval, const VectorRef& y_eval,
+                                            const VectorRef& eval_weight,
+                                            const std::vector<std::string>& feature_names) {
+  const char* who = "GBDTClassifier::fit_columns()";
+  CHURN_CHECK(!columns.empty(), InvalidArgument, who << ": no columns");
+  const Index n = columns[0].size();
+  for (std::size_t j = 0; j < columns.size(); ++j)
+    CHURN_CHECK(columns[j].size() == n, InvalidArgument,
+                who << ": column " << j << " has " << columns[j].size() << " rows, column 0 has "
+                    << n);
+  return fit_impl(detail::ColumnFeatures{columns, n}, y, sample_weight, X_eval, y_eval,
+                  eval_weight, feature_names);
+}
+
+template <class Features>
+GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
+                                         const VectorRef& sample_weight,
+                                         const RowMatrixRef& X_eval, const VectorRef& y_eval,
+                                         const VectorRef& eval_weight,
+                                         const std::vector<std::string>& feature_names) {
   const char* who = "GBDTClassifier::fit()";
   const GBDTParams& P = params_;
   P.validate();
@@ -393,7 +419,7 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
                 who << ": y_eval has " << y_eval.size() << " entries for " << n_eval << " rows");
     check_labels(y_eval, who, "y_eval");
     if (eval_weight.size() != 0) check_weights(eval_weight, n_eval, who, "eval_weight");
-    check_codes(X_eval, is_cat, feature_names, who, "X_eval");
+    check_codes(detail::RowMajorFeatures{X_eval}, is_cat, feature_names, who, "X_eval");
   }
   CHURN_CHECK(P.early_stopping_rounds == 0 || has_eval, InvalidArgument,
               who << ": early_stopping_rounds needs an evaluation set");
@@ -512,9 +538,10 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
       parallel_for_blocks(0, static_cast<Index>(oob.size()), kRowBlock,
                           threads_for(static_cast<Index>(oob.size()), threads),
                           [&](Index lo, Index hi) {
+                            std::vector<double> buf(static_cast<std::size_t>(p));
                             for (Index k = lo; k < hi; ++k) {
                               const Index i = oob[static_cast<std::size_t>(k)];
-                              score[i] += tree.predict(X.row(i).data());
+                              score[i] += tree.predict(X.row(i, buf.data()));
                             }
                           });
     }
@@ -558,7 +585,7 @@ void GBDTClassifier::check_predict_input(const RowMatrixRef& X, const char* call
   CHURN_CHECK(X.cols() == n_features_, InvalidArgument,
               caller << ": X has " << X.cols() << " columns, the model was fitted on "
                      << n_features_);
-  check_codes(X, is_categorical_, feature_names_, caller, "X");
+  check_codes(detail::RowMajorFeatures{X}, is_categorical_, feature_names_, caller, "X");
 }
 
 int GBDTClassifier::resolve_n_trees(int n_trees, const char* caller) const {

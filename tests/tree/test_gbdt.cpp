@@ -316,6 +316,33 @@ BOOST_AUTO_TEST_CASE(same_model_for_any_thread_count) {
   BOOST_TEST(strip(e) != strip(a));
 }
 
+BOOST_AUTO_TEST_CASE(fit_on_columns_equals_fit_on_the_matrix) {
+  const Data d = make_data(3000, 5, 12);
+  GBDTParams P;
+  P.n_estimators = 10;
+  P.subsample = 0.7;  // bagging: out-of-bag rows are scored from the columns
+  P.subsample_freq = 1;
+  P.categorical_features = {5};
+  GBDTClassifier a(P), b(P);
+  a.fit(d.X, d.y);
+  std::vector<Vector> cols;
+  for (Index j = 0; j < d.X.cols(); ++j) cols.emplace_back(d.X.col(j));
+  std::vector<churn::VectorRef> refs(cols.begin(), cols.end());
+  b.fit_columns(refs, d.y);
+  BOOST_TEST(dump(a) == dump(b));
+  // Columns of different lengths, no columns, a bad code: clear errors.
+  std::vector<Vector> bad = cols;
+  bad[2] = bad[2].head(10).eval();
+  std::vector<churn::VectorRef> bad_refs(bad.begin(), bad.end());
+  GBDTClassifier c(P);
+  BOOST_CHECK_THROW(c.fit_columns(bad_refs, d.y), churn::InvalidArgument);
+  BOOST_CHECK_THROW(c.fit_columns({}, d.y), churn::InvalidArgument);
+  bad = cols;
+  bad[5][17] = -3;
+  std::vector<churn::VectorRef> code_refs(bad.begin(), bad.end());
+  BOOST_CHECK_THROW(c.fit_columns(code_refs, d.y), churn::InvalidArgument);
+}
+
 BOOST_AUTO_TEST_CASE(learns_the_signal) {
   // One draw split in two (make_data's category effects depend on the seed).
   const Data all = make_data(30000, 6, 21);

@@ -160,6 +160,17 @@ class GBDTClassifier {
                       const VectorRef& eval_weight = Vector(),
                       const std::vector<std::string>& feature_names = {});
 
+  /// Fits on features given column by column: `columns[j]` holds feature j for every row (the
+  /// columns of a pandas frame, say, used without copying them into one matrix). Otherwise
+  /// exactly as fit(); the same data gives the same model.
+  /// @throws InvalidArgument also for no columns or columns of different lengths.
+  GBDTClassifier& fit_columns(const std::vector<VectorRef>& columns, const VectorRef& y,
+                              const VectorRef& sample_weight = Vector(),
+                              const RowMatrixRef& X_eval = RowMatrix(),
+                              const VectorRef& y_eval = Vector(),
+                              const VectorRef& eval_weight = Vector(),
+                              const std::vector<std::string>& feature_names = {});
+
   /// Raw scores (log-odds) of each row, using the first `n_trees` trees (<= 0: all).
   /// @throws NotFittedError before fit; InvalidArgument for a wrong column count or a
   ///         categorical value that is not an integer code in [0, 2^31).
@@ -221,6 +232,11 @@ class GBDTClassifier {
   static GBDTClassifier load(const std::string& path);
 
  private:
+  template <class Features>
+  GBDTClassifier& fit_impl(const Features& X, const VectorRef& y, const VectorRef& sample_weight,
+                           const RowMatrixRef& X_eval, const VectorRef& y_eval,
+                           const VectorRef& eval_weight,
+                           const std::vector<std::string>& feature_names);
   void check_fitted(const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
   int resolve_n_trees(int n_trees, const char* caller) const;

@@ -61,7 +61,32 @@ struct BinnedMatrix {
   }
 };
 
-/// Learns how to bin each feature of `X` and bins it.
+/// Training features stored as a row-major matrix.
+struct RowMajorFeatures {
+  const RowMatrixRef& X;
+  Index rows() const { return X.rows(); }
+  Index cols() const { return X.cols(); }
+  double operator()(Index i, Index j) const { return X(i, j); }
+  /// Row `i` as contiguous values (`buf` unused: the matrix row is contiguous).
+  const double* row(Index i, double* /*buf*/) const { return X.row(i).data(); }
+};
+
+/// Training features stored column by column (e.g. the columns of a pandas frame).
+struct ColumnFeatures {
+  const std::vector<VectorRef>& columns;
+  Index n_rows;
+  Index rows() const { return n_rows; }
+  Index cols() const { return static_cast<Index>(columns.size()); }
+  double operator()(Index i, Index j) const { return columns[static_cast<std::size_t>(j)][i]; }
+  /// Row `i` gathered into `buf` (cols() values).
+  const double* row(Index i, double* buf) const {
+    for (std::size_t j = 0; j < columns.size(); ++j) buf[j] = columns[j][i];
+    return buf;
+  }
+};
+
+/// Learns how to bin each feature of `X` and bins it. `Features` is RowMajorFeatures or
+/// ColumnFeatures.
 /// @param X             n x p training matrix (NaN = missing).
 /// @param categorical   per feature, 1 when categorical (codes already validated).
 /// @param max_bins      maximum value bins per feature.
@@ -69,8 +94,18 @@ struct BinnedMatrix {
 /// @param seed          seed of the row sample.
 /// @param info          receives the per-feature binning.
 /// @return the binned matrix.
-BinnedMatrix bin_features(const RowMatrixRef& X, const std::vector<std::uint8_t>& categorical,
+template <class Features>
+BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& categorical,
                           int max_bins, Index sample_rows, std::uint64_t seed, int n_threads,
                           std::vector<FeatureBinInfo>& info);
+
+extern template BinnedMatrix bin_features<RowMajorFeatures>(const RowMajorFeatures&,
+                                                            const std::vector<std::uint8_t>&, int,
+                                                            Index, std::uint64_t, int,
+                                                            std::vector<FeatureBinInfo>&);
+extern template BinnedMatrix bin_features<ColumnFeatures>(const ColumnFeatures&,
+                                                          const std::vector<std::uint8_t>&, int,
+                                                          Index, std::uint64_t, int,
+                                                          std::vector<FeatureBinInfo>&);
 
 }  // namespace churn::detail

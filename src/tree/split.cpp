@@ -42,19 +42,26 @@ struct Evaluator {
     const double gl = static_cast<double>(L.g) * ctx.g_unscale;
     const double hl = static_cast<double>(L.h) * ctx.h_unscale;
     const double gr = G - gl, hr = H - hl;
+    if (!ctx.constrained) {
+      // No bounds anywhere: the closed-form gain; the outputs are only needed by the winner
+      // (outputs()), so the common path has two divisions, not four.
+      const double sl = threshold_l1(gl, l1), sr = threshold_l1(gr, l1);
+      const double dl = hl + l2, dr = hr + l2;
+      return (dl > 0 ? sl * sl / dl : 0.0) + (dr > 0 ? sr * sr / dr : 0.0) - parent_gain;
+    }
     wl = leaf_output(gl, hl, l1, l2, leaf.lo, leaf.hi);
     wr = leaf_output(gr, hr, l1, l2, leaf.lo, leaf.hi);
     if ((monotone > 0 && wl > wr) || (monotone < 0 && wl < wr))
       return -std::numeric_limits<double>::infinity();
-    double total;
-    if (ctx.constrained) {
-      total = leaf_gain(gl, hl, l1, l2, wl) + leaf_gain(gr, hr, l1, l2, wr);
-    } else {
-      const double sl = threshold_l1(gl, l1), sr = threshold_l1(gr, l1);
-      const double dl = hl + l2, dr = hr + l2;
-      total = (dl > 0 ? sl * sl / dl : 0.0) + (dr > 0 ? sr * sr / dr : 0.0);
-    }
-    return total - parent_gain;
+    return leaf_gain(gl, hl, l1, l2, wl) + leaf_gain(gr, hr, l1, l2, wr) - parent_gain;
+  }
+
+  /// The children's outputs for left sums `L` (clamped to the leaf's bounds).
+  void outputs(const Sums& L, double& wl, double& wr) const {
+    const double gl = static_cast<double>(L.g) * ctx.g_unscale;
+    const double hl = static_cast<double>(L.h) * ctx.h_unscale;
+    wl = leaf_output(gl, hl, l1, l2, leaf.lo, leaf.hi);
+    wr = leaf_output(G - gl, H - hl, l1, l2, leaf.lo, leaf.hi);
   }
 };
 
@@ -84,9 +91,10 @@ void find_numeric(const Sums* hist, std::int32_t n_bins, std::int32_t feature, i
       const Sums R = minus(leaf.sums, L);
       if (R.c < ctx.params->min_child_samples) break;  // R only shrinks from here
       if (!ev.admissible(L, R)) continue;
-      double wl, wr;
+      double wl = 0, wr = 0;
       const double g = ev.gain(L, wl, wr);
       if (!(g > min_gain) || !(g > best.gain)) continue;
+      if (!ctx.constrained) ev.outputs(L, wl, wr);
       best.gain = g;
       best.feature = feature;
       best.categorical = false;
@@ -130,9 +138,10 @@ void find_categorical(const Sums* hist, std::int32_t n_bins, std::int32_t featur
       add(L, hist[b]);
       const Sums R = minus(leaf.sums, L);
       if (!ev.admissible(L, R)) continue;
-      double wl, wr;
+      double wl = 0, wr = 0;
       const double g = ev.gain(L, wl, wr);
       if (!(g > min_gain) || !(g > best.gain)) continue;
+      if (!ctx.constrained) ev.outputs(L, wl, wr);
       record(g, {b}, L, wl, wr);
     }
     return;
@@ -171,7 +180,7 @@ void find_categorical(const Sums* hist, std::int32_t n_bins, std::int32_t featur
         break;
       if (group < p.min_data_per_group) continue;
       group = 0;
-      double wl, wr;
+      double wl = 0, wr = 0;
       const double g = ev.gain(L, wl, wr);
       if (!(g > min_gain) || !(g > best.gain)) continue;
       // The outputs kept for the children use the plain l2 (cat_l2 only shapes the search).

@@ -40,9 +40,9 @@ block checks the targets of the GBDT issue: churnlib trains faster than XGBoost 
 within 1.3x of LightGBM, its test AUC is at most 0.002 below the best peer, its batch prediction is
 at least as fast as LightGBM's, and its training peak memory is no higher than LightGBM's. The
 script exits 0 whatever the verdict; the figures are for information. Each child's progress line
-shows the fit's CPU time / wall time (about ``--threads`` on an idle machine, lower when other
-processes compete for the cores) and the 1-minute load average before it started: OpenMP-based
-libraries (XGBoost, scikit-learn) slow down far more than the rest on a busy machine.
+shows the fit's CPU time / wall time and how many cores other processes used on average while it
+ran (from /proc/stat); above 0.25 the script prints a warning, as the times are then not
+comparable: with 2 threads on 2 busy cores, LightGBM and XGBoost can slow down by more than 10x.
 When churnlib has no ``GBDTClassifier`` yet, its row reads "not available" and the peers still run.
 
 Example::
@@ -71,6 +71,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LIBS = ("churnlib", "lightgbm", "xgboost", "sklearn")
 LEAVES, BINS, MIN_LEAF, LEARNING_RATE = 31, 255, 20, 0.1
 TARGET_LGBM_FIT_RATIO, TARGET_AUC_GAP = 1.3, 0.002
+BUSY_CORES = 0.25  # other processes' average core use during a fit above which a warning shows
 
 
 def parse_args(argv=None):
@@ -117,6 +118,18 @@ def _reset_peak():
         return True
     except OSError:
         return False
+
+
+def _machine_busy_s():
+    """CPU seconds all processes have used so far (the busy fields of /proc/stat's cpu line)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+    busy = sum(v[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def _release_free_memory():
@@ -194,15 +207,19 @@ def run_child(args):
     with threadpool_limits(limits=args.threads):
         reset_ok = _reset_peak()
         base = _status_mb("VmRSS")["VmRSS"]
-        fit_times, fit_cpu = [], []
+        fit_times, fit_cpu, others = [], [], None
         for r in range(args.repeat):
             if r:
                 model, _ = make_model(args.child, args)
                 gc.collect()
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0, m0 = time.perf_counter(), time.process_time(), _machine_busy_s()
             model.fit(X_train, y_train)
             fit_times.append(time.perf_counter() - t0)
             fit_cpu.append(time.process_time() - c0)
+            m1 = _machine_busy_s()
+            if r == 0 and m0 is not None and m1 is not None:
+                # cores used on average by other processes while this fit ran
+                others = max(0.0, (m1 - m0) - fit_cpu[0]) / fit_times[0]
             if r == 0:
                 hwm = _status_mb("VmHWM")["VmHWM"]
         pred_times = []
@@ -213,6 +230,7 @@ def run_child(args):
     return {
         "lib": args.child, "available": True, "version": version,
         "fit_s": statistics.median(fit_times), "fit_times": fit_times, "fit_cpu_s": fit_cpu,
+        "other_cores_during_fit": others,
         "predict_s": statistics.median(pred_times), "predict_times": pred_times,
         "auc": float(roc_auc_score(y_test, proba)),
         "rss_before_fit_mb": base, "vmhwm_mb": hwm, "peak_mb": hwm - base,
@@ -231,14 +249,13 @@ def spawn(name, args):
            "--repeat", str(args.repeat), "--predict-repeat", str(args.predict_repeat),
            "--seed", str(args.seed)]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("RESULT "):
             res = json.loads(line[len("RESULT "):])
-            res["child_wall_s"], res["load_before"] = wall, load
+            res["child_wall_s"] = wall
             return res
     rc = proc.returncode
     how = f"killed by {signal.Signals(-rc).name}" if rc < 0 else f"exit code {rc}"
@@ -319,9 +336,10 @@ def main(argv=None):
         results[name] = res
         if res.get("available"):
             cpu = res["fit_cpu_s"][0] / res["fit_times"][0]
-            print(f" fit {res['fit_s']:.2f} s (CPU / wall {cpu:.2f}), process "
-                  f"{res['child_wall_s']:.1f} s; load average before {res['load_before']:.2f}",
-                  flush=True)
+            others = res.get("other_cores_during_fit")
+            others = "?" if others is None else f"{others:.2f}"
+            print(f" fit {res['fit_s']:.2f} s (CPU / wall {cpu:.2f}; other processes used "
+                  f"{others} cores meanwhile), process {res['child_wall_s']:.1f} s", flush=True)
         else:
             print(f" {res.get('status', 'not available')} ({res['reason']})", flush=True)
 
@@ -352,6 +370,12 @@ def main(argv=None):
           f"memory fit needed{note}.\nVmHWM MB = that process's absolute peak (interpreter, "
           f"libraries, train and test frames, fit). Ratios above 1 = slower than churnlib.")
 
+    busy = [f"{r['lib']} ({r['other_cores_during_fit']:.2f} cores)" for r in ran
+            if (r.get("other_cores_during_fit") or 0.0) > BUSY_CORES]
+    if busy:
+        print(f"\nWARNING: other processes used more than {BUSY_CORES} cores on average during "
+              f"the fit of {', '.join(busy)}: the machine was busy and these times are not "
+              f"comparable; rerun them on an idle machine (--libs).")
     print("\nverdict (issue targets for churnlib):")
     for line in verdict(results):
         print("  " + line)

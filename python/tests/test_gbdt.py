@@ -5,6 +5,7 @@ and errors."""
 
 import doctest
 import json
+import pathlib
 import pickle
 import threading
 
@@ -582,3 +583,50 @@ def test_docstring_examples_run():
     for test in doctest.DocTestFinder().find(cl.GBDTClassifier, "GBDTClassifier", globs={}):
         runner.run(test)
     assert runner.tries > 0 and runner.failures == 0
+
+
+# ---- a model file shared with the C++ tests ----------------------------------------------------
+
+FIXTURE = pathlib.Path(__file__).resolve().parents[2] / "tests" / "testdata" / "gbdt_fixture.json"
+
+
+def fixture_frame():
+    """400 rows: numeric columns with missing values and a category column with text labels."""
+    df, y = churn_frame(400, seed=3)
+    return df, y
+
+
+def write_fixture():
+    df, y = fixture_frame()
+    m = cl.GBDTClassifier(n_estimators=25, num_leaves=15, min_child_samples=10, seed=1,
+                          monotone_constraints={df.columns[0]: 1}).fit(df, y)
+    _, codes = m._predict_input(df, "write_fixture")  # what C++ sees: training codes, NaN
+    rows = [[None if np.isnan(v) else float(v) for v in row] for row in codes]
+    frame = {c: ([None if pd.isna(v) else str(v) for v in df[c]]
+                 if isinstance(df[c].dtype, pd.CategoricalDtype)
+                 else [None if np.isnan(v) else float(v) for v in df[c]]) for c in df.columns}
+    doc = {"note": "written by python/tests/test_gbdt.py --write-fixture; read by "
+                   "tests/tree/test_gbdt.cpp (X: the codes matrix, null = missing)",
+           "model": json.loads(m.to_json()), "X": rows, "frame": frame,
+           "categorical": [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)],
+           "raw": m.predict_raw(df).tolist(), "contrib": m.predict_contrib(df[:20]).tolist()}
+    FIXTURE.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def test_fixture_shared_with_cpp_predicts_bit_identically():
+    """The C++ test (tree_gbdt/python_fixture_...) checks the same numbers exactly."""
+    doc = json.loads(FIXTURE.read_text())
+    m = cl.GBDTClassifier.from_json(json.dumps(doc["model"]))
+    df = pd.DataFrame({c: (pd.Categorical(v, categories=m._train_categories[list(doc["frame"]).index(c)])
+                           if c in doc["categorical"] else np.array(v, dtype=float))
+                       for c, v in doc["frame"].items()})
+    np.testing.assert_array_equal(m.predict_raw(df), np.array(doc["raw"]))
+    np.testing.assert_array_equal(m.predict_contrib(df[:20]), np.array(doc["contrib"]))
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--write-fixture" in sys.argv:
+        write_fixture()
+        print("wrote", FIXTURE)

@@ -581,6 +581,31 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_bit_identical) {
   BOOST_TEST((ca.array() == cb.array()).all());
 }
 
+BOOST_AUTO_TEST_CASE(python_fixture_predicts_bit_identically) {
+  // Written by python/tests/test_gbdt.py --write-fixture (which checks the same numbers from
+  // Python): a model with categorical columns, missing values and a monotone constraint.
+  const churn::Json doc =
+      churn::load_json_file(std::string(CHURN_TEST_DATA_DIR) + "/gbdt_fixture.json");
+  const GBDTClassifier m = GBDTClassifier::from_json(doc["model"]);
+  const churn::Json& rows = doc["X"];
+  RowMatrix X(static_cast<Index>(rows.size()), m.n_features());
+  for (Index i = 0; i < X.rows(); ++i)
+    for (Index j = 0; j < X.cols(); ++j) {
+      const churn::Json& v = rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+      X(i, j) = v.is_null() ? kNaN : v.get<double>();
+    }
+  const auto raw = doc["raw"].get<std::vector<double>>();
+  const Vector r = m.predict_raw(X);
+  BOOST_REQUIRE(r.size() == static_cast<Index>(raw.size()));
+  for (Index i = 0; i < r.size(); ++i) BOOST_TEST(r[i] == raw[static_cast<std::size_t>(i)], "row " << i);
+  const auto contrib = doc["contrib"].get<std::vector<std::vector<double>>>();
+  const RowMatrix c = m.predict_contrib(X.topRows(static_cast<Index>(contrib.size())));
+  for (Index i = 0; i < c.rows(); ++i)
+    for (Index j = 0; j < c.cols(); ++j)
+      BOOST_TEST(c(i, j) == contrib[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
+  BOOST_TEST(m.category_names().size() == static_cast<std::size_t>(m.n_features()));
+}
+
 BOOST_AUTO_TEST_CASE(damaged_model_documents_are_rejected) {
   const Data d = make_data(1000, 3, 92);
   GBDTParams P;

@@ -456,9 +456,11 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   trees.reserve(static_cast<std::size_t>(P.n_estimators));
   Vector score = Vector::Constant(n, init);
   Vector eval_score = Vector::Constant(n_eval, init);
-  std::vector<double> prob(static_cast<std::size_t>(n));
-  // Counts ride in the low bits of the packed hessian (see detail::HistBin).
+  // Counts ride in the low bits of the packed hessian (see detail::HistBin). The fixed-point
+  // scales come from bounds that hold in every round, |g_i| <= w_i and h_i <= w_i / 4, so one
+  // pass computes and quantises the gradients and no sum can overflow.
   const int count_bits = bit_width(n);
+  const double gs = fixed_scale(sw, 61), hs = fixed_scale(sw / 4, 61 - count_bits);
   const bool bagging = P.subsample < 1.0 && P.subsample_freq > 0;
   // Fixed-point gradients by row: without bagging they go straight into the grower's buffer
   // (the root holds every row in order), with bagging into a per-row array the root gathers.
@@ -472,34 +474,11 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   const bool higher_better = P.eval_metric == GBDTMetric::Auc;
 
   for (int it = 0; it < P.n_estimators; ++it) {
-    // Gradients and hessians of the log-loss, then their fixed-point form.
-    struct Abs {
-      double g = 0, h = 0;
-    };
-    const Abs tot = parallel_reduce(
-        Index{0}, n, kRowBlock, Abs{},
-        [&](Index lo, Index hi) {
-          Abs a;
-          for (Index i = lo; i < hi; ++i) {
-            const double pr = sigmoid(score[i]);
-            const double wi = weight(i);
-            prob[static_cast<std::size_t>(i)] = pr;
-            a.g += std::abs(wi * (pr - y[i]));
-            a.h += wi * pr * (1 - pr);
-          }
-          return a;
-        },
-        [](Abs a, const Abs& b) {
-          a.g += b.g;
-          a.h += b.h;
-          return a;
-        },
-        threads_for(n, threads));
-    const double gs = fixed_scale(tot.g, 61), hs = fixed_scale(tot.h, 61 - count_bits);
+    // Gradients and hessians of the log-loss in fixed point, in one pass.
     parallel_for_blocks(0, n, kRowBlock, threads_for(n, threads), [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
         const auto k = static_cast<std::size_t>(i);
-        const double pr = prob[k], wi = weight(i);
+        const double pr = sigmoid(score[i]), wi = weight(i);
         // llrint: one instruction (round to nearest even), unlike llround's library call.
         gh[k].g = std::llrint(wi * (pr - y[i]) * gs);
         gh[k].hc = (std::llrint(wi * pr * (1 - pr) * hs) << count_bits) | 1;

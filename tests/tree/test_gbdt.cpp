@@ -280,11 +280,11 @@ BOOST_AUTO_TEST_CASE(one_vs_rest_for_few_categories) {
 }
 
 BOOST_AUTO_TEST_CASE(same_model_for_any_thread_count) {
-  // Large enough for the parallel histogram and partition paths; bagging and feature sampling
-  // on; categorical and missing values present.
-  const Data d = make_data(40000, 6, 11);
+  // Large enough for the parallel histogram (>= 2^20 row x feature updates) and partition
+  // (>= 2^17 rows) paths; bagging and feature sampling on; categorical and missing values.
+  const Data d = make_data(170000, 6, 11);
   GBDTParams P;
-  P.n_estimators = 15;
+  P.n_estimators = 6;
   P.subsample = 0.8;
   P.subsample_freq = 1;
   P.colsample_bytree = 0.7;

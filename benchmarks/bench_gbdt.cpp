@@ -173,7 +173,8 @@ struct Binned {
   Binned() {
     const Data& d = data();
     const Index n = d.X.rows();
-    B = detail::bin_features(d.X, d.is_cat, 255, 200000, 0, 0, info);
+    const churn::RowMatrixRef X_ref(d.X);
+    B = detail::bin_features(detail::RowMajorFeatures{X_ref}, d.is_cat, 255, 200000, 0, 0, info);
     count_bits = bit_width(n);
     churn::Rng rng(7);
     std::vector<double> g(static_cast<std::size_t>(n)), h(static_cast<std::size_t>(n));
@@ -222,7 +223,8 @@ void BM_BinFeatures(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   for (auto _ : state) {
     std::vector<churn::FeatureBinInfo> info;
-    detail::BinnedMatrix B = detail::bin_features(d.X, d.is_cat, 255, 200000, 0, threads, info);
+    const churn::RowMatrixRef X_ref(d.X);
+    detail::BinnedMatrix B = detail::bin_features(detail::RowMajorFeatures{X_ref}, d.is_cat, 255, 200000, 0, threads, info);
     benchmark::DoNotOptimize(B.hist_size);
     benchmark::ClobberMemory();
   }

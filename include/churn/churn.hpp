@@ -18,6 +18,9 @@
 #include "churn/data/synthetic.hpp"
 #include "churn/data/table.hpp"
 
+#include "churn/features/pipeline.hpp"
+#include "churn/features/transformers.hpp"
+
 #include "churn/linear/logistic.hpp"
 
 #include "churn/metrics/calibration.hpp"

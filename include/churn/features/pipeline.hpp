@@ -1,0 +1,185 @@
+#pragma once
+/// @file pipeline.hpp
+/// `churn::features::Pipeline`: a fitted, replayable, saveable chain of column transformers.
+///
+/// A pipeline is an ordered list of steps. `fit(train)` fits each step on the output of the
+/// steps before it; `transform(data)` replays the fitted steps on new data. Each step selects
+/// its input columns by name; every other column passes through unchanged, in place.
+///
+/// | step          | input                    | output                                           |
+/// |---------------|--------------------------|--------------------------------------------------|
+/// | `impute`      | numeric / categorical    | same column filled (+ `<col>_missing`)           |
+/// | `clip`        | numeric                  | float64 clipped to fitted quantiles              |
+/// | `log1p`       | numeric, all > -1        | float64 `log1p(x)`                               |
+/// | `scale`       | numeric                  | float64 `(x - mean) / std`                       |
+/// | `one_hot`     | categorical / string     | float64 0/1 columns `<col>_<category>`           |
+/// | `ordinal`     | categorical / string     | float64 codes (or categorical), unknown missing  |
+/// | `bin`         | numeric                  | float64 bin index or categorical labels          |
+/// | `combine`     | two numeric columns      | new float64 column `a op b` (safe division)      |
+/// | `drop`        | any                      | the columns removed                              |
+/// | `select`      | any                      | only these columns, in this order                |
+///
+/// "numeric" is float64 or int64 (int64 missing values become NaN); "categorical / string" is
+/// a categorical or a string column. At transform a column may switch between the two types
+/// of its group (a float64 column where training had int64), but not across groups.
+///
+/// The output of transform always has the columns of feature_names_out(), in that order:
+/// columns of new data that training did not have are left out; a training column that
+/// reaches the output (or a step reads) but is missing from new data is an error. A column
+/// that a `drop` or `select` removes before any step reads it may be absent.
+///
+/// Transform is `const` and thread-safe; it runs column at a time over contiguous data,
+/// parallel over (column, row block) pairs, and its results do not depend on the thread count.
+
+#include <memory>  // std::unique_ptr
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+#include "churn/core/json.hpp"
+#include "churn/core/types.hpp"
+#include "churn/data/table.hpp"
+#include "churn/features/transformers.hpp"
+
+namespace churn::features {
+
+namespace detail {
+class Step;
+}  // namespace detail
+
+/// Settings of a Pipeline.
+struct PipelineParams {
+  /// Threads for fit and transform: 0 = all cores, > 0 that many. Results do not depend on it.
+  int n_threads = 0;
+
+  /// @throws InvalidArgument naming the field and its allowed range.
+  void validate() const;
+};
+
+/// A fitted, replayable chain of column transformers (see pipeline.hpp).
+///
+/// @code
+/// using namespace churn::features;
+/// Pipeline pipe;
+/// pipe.impute({"tenure", "monthly_charges"}, {ImputeStrategy::Median, 0.0, "", true})
+///     .clip({"monthly_charges"}, {0.01, 0.99})
+///     .ratio("charges_per_month", "total_charges", "tenure")
+///     .log1p({"total_charges"})
+///     .scale({"tenure", "monthly_charges"})
+///     .one_hot({"contract"}, {UnknownCategory::Other, 20})
+///     .drop({"customer_id"});
+/// churn::Table train_features = pipe.fit_transform(train);
+/// churn::RowMatrix X = pipe.transform_matrix(test);   // float64 columns, for the models
+/// pipe.save("features.json");                          // Pipeline::load replays bit-identically
+/// @endcode
+class Pipeline {
+ public:
+  /// An empty pipeline (no steps). @throws InvalidArgument if `params` is invalid.
+  explicit Pipeline(PipelineParams params = {});
+  ~Pipeline();
+  /// Deep copy (steps and their fitted state).
+  Pipeline(const Pipeline& other);
+  Pipeline& operator=(const Pipeline& other);
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+
+  /// @name Adding steps
+  /// Each appends one step and returns `*this`; adding a step makes the pipeline unfitted.
+  /// Column lists must be non-empty, without repeats or empty names.
+  /// @throws InvalidArgument for invalid settings or column lists (naming the field).
+  ///@{
+  /// Fills missing values (see ImputeParams).
+  Pipeline& impute(std::vector<std::string> columns, ImputeParams params = {});
+  /// Clips numeric columns to fitted quantiles (see ClipParams).
+  Pipeline& clip(std::vector<std::string> columns, ClipParams params = {});
+  /// `log1p(x)`; transform throws InvalidArgument naming the column and row for `x <= -1`
+  /// (NaN stays NaN).
+  Pipeline& log1p(std::vector<std::string> columns);
+  /// Standard scaling (see ScaleParams).
+  Pipeline& scale(std::vector<std::string> columns, ScaleParams params = {});
+  /// One-hot encoding (see OneHotParams).
+  Pipeline& one_hot(std::vector<std::string> columns, OneHotParams params = {});
+  /// Ordinal codes (see OrdinalParams).
+  Pipeline& ordinal(std::vector<std::string> columns, OrdinalParams params = {});
+  /// Binning (see BinParams).
+  Pipeline& bin(std::vector<std::string> columns, BinParams params = {});
+  /// A new float64 column `output = a <op> b` (see CombineParams).
+  Pipeline& combine(std::string output, std::string a, CombineOp op, std::string b,
+                    CombineParams params = {});
+  /// `combine(output, numerator, Divide, denominator, params)`: safe division.
+  Pipeline& ratio(std::string output, std::string numerator, std::string denominator,
+                  CombineParams params = {});
+  /// Removes columns.
+  Pipeline& drop(std::vector<std::string> columns);
+  /// Keeps only these columns, in this order.
+  Pipeline& select(std::vector<std::string> columns);
+  ///@}
+
+  /// Fits every step on `train` (each on the previous steps' output).
+  /// @return `*this`.
+  /// @throws InvalidArgument / TypeMismatch naming the step and column (a missing column, a
+  ///         wrong type, a numeric column without values, an output name that exists); the
+  ///         pipeline is then left unchanged.
+  Pipeline& fit(const Table& train);
+  /// fit(train), then the transformed training table (computed once).
+  Table fit_transform(const Table& train);
+
+  /// Replays the fitted steps on `data`.
+  /// @throws NotFittedError before fit; InvalidArgument naming the column when a needed column
+  ///         is missing or holds a value a step rejects (an unseen category under
+  ///         UnknownCategory::Error, `x <= -1` in log1p); TypeMismatch naming the column when
+  ///         a column has a type of the wrong group.
+  Table transform(const Table& data) const;
+  /// transform(data), then the row-major matrix of its float64 columns (see numeric_matrix).
+  RowMatrix transform_matrix(const Table& data) const;
+  /// The float64 columns of `t` as a row-major matrix, in column order (what the models take).
+  static RowMatrix numeric_matrix(const Table& t, int n_threads = 0);
+
+  /// Names of the output columns, in order. @throws NotFittedError before fit.
+  const std::vector<std::string>& feature_names_out() const;
+  /// Names of the output's float64 columns (the columns of transform_matrix), in order.
+  /// @throws NotFittedError before fit.
+  std::vector<std::string> numeric_feature_names_out() const;
+  /// Number of steps.
+  Index n_steps() const { return static_cast<Index>(steps_.size()); }
+  /// The type of step `i` ("impute", "clip", ...). @throws InvalidArgument if out of range.
+  std::string step_type(Index i) const;
+  /// Whether fit has been called since the last step was added (or the pipeline was loaded).
+  bool is_fitted() const { return fitted_; }
+  /// The settings.
+  const PipelineParams& params() const { return params_; }
+
+  /// The fitted pipeline as a JSON envelope of kind "FeaturePipeline": every step's settings
+  /// and fitted statistics, the training input columns and the output names.
+  /// @throws NotFittedError before fit.
+  Json to_json() const;
+  /// A pipeline from to_json() output; it transforms bit-identically to the saved one.
+  /// @throws SerializationError for a damaged document (naming what is wrong), another kind,
+  ///         a newer major version or an unknown member.
+  static Pipeline from_json(const Json& doc);
+  /// Writes to_json() to `path` atomically. @throws NotFittedError, IOError.
+  void save(const std::string& path) const;
+  /// Reads a pipeline written by save(). @throws IOError, SerializationError.
+  static Pipeline load(const std::string& path);
+
+ private:
+  /// One column of the training input: its name, its type and whether transform needs it.
+  struct InputColumn {
+    std::string name;
+    DType dtype = DType::Float64;
+    bool required = true;
+  };
+
+  Pipeline& add(std::unique_ptr<detail::Step> step);
+  void check_fitted(const char* caller) const;
+  Table run(const Table& data, bool fitting);
+  Table replay(const Table& data) const;
+
+  PipelineParams params_;
+  std::vector<std::unique_ptr<detail::Step>> steps_;
+  bool fitted_ = false;
+  std::vector<InputColumn> input_columns_;
+  std::vector<std::string> feature_names_out_;
+  std::vector<DType> dtypes_out_;
+};
+
+}  // namespace churn::features

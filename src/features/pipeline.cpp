@@ -1,0 +1,421 @@
+#include "churn/features/pipeline.hpp"
+
+#include <algorithm>      // std::find
+#include <unordered_set>  // std::unordered_set
+#include <utility>        // std::move
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "pipeline_steps.hpp"
+
+namespace churn::features {
+
+namespace detail {
+namespace {
+
+// ---- drop / select --------------------------------------------------------------------------
+
+class Drop final : public Step {
+ public:
+  explicit Drop(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Drop>(*this); }
+  const char* type() const override { return "drop"; }
+  std::vector<std::string> reads() const override { return {}; }
+  std::vector<std::string> removes(const std::vector<std::string>& names) const override {
+    std::vector<std::string> out;
+    for (const auto& n : names)
+      if (std::find(columns_.begin(), columns_.end(), n) != columns_.end()) out.push_back(n);
+    return out;
+  }
+  void fit(const Table& t, int /*n_threads*/) override {
+    for (const auto& name : columns_) find_column(t, name, label());
+  }
+  Table transform(const Table& t, int /*n_threads*/) const override {
+    // a dropped column may be absent from new data
+    std::vector<std::pair<std::string, std::vector<Column>>> replace;
+    for (const auto& name : columns_) replace.push_back({name, {}});
+    return rebuild_table(t, std::move(replace));
+  }
+  Json params_json() const override { return Json{{"columns", columns_}}; }
+  Json state_json() const override { return Json::object(); }
+  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"columns"}, where);
+    return std::make_unique<Drop>(json_to_names(j, "columns", where, false));
+  }
+
+ private:
+  std::vector<std::string> columns_;
+};
+
+class Select final : public Step {
+ public:
+  explicit Select(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Select>(*this); }
+  const char* type() const override { return "select"; }
+  std::vector<std::string> reads() const override { return columns_; }
+  std::vector<std::string> removes(const std::vector<std::string>& names) const override {
+    std::vector<std::string> out;
+    for (const auto& n : names)
+      if (std::find(columns_.begin(), columns_.end(), n) == columns_.end()) out.push_back(n);
+    return out;
+  }
+  void fit(const Table& t, int /*n_threads*/) override {
+    for (const auto& name : columns_) find_column(t, name, label());
+  }
+  Table transform(const Table& t, int /*n_threads*/) const override {
+    std::vector<Column> cols;
+    for (const auto& name : columns_) cols.push_back(find_column(t, name, label()));
+    return Table(std::move(cols));
+  }
+  Json params_json() const override { return Json{{"columns", columns_}}; }
+  Json state_json() const override { return Json::object(); }
+  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"columns"}, where);
+    return std::make_unique<Select>(json_to_names(j, "columns", where, false));
+  }
+
+ private:
+  std::vector<std::string> columns_;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> make_drop(std::vector<std::string> columns) {
+  check_column_list(columns, "Pipeline::drop()");
+  return std::make_unique<Drop>(std::move(columns));
+}
+
+std::unique_ptr<Step> make_select(std::vector<std::string> columns) {
+  check_column_list(columns, "Pipeline::select()");
+  return std::make_unique<Select>(std::move(columns));
+}
+
+std::unique_ptr<Step> step_from_params(const std::string& type, const Json& params,
+                                       const std::string& where) {
+  if (type == "drop") return Drop::from_params(params, where);
+  if (type == "select") return Select::from_params(params, where);
+  if (auto s = numeric_step_from_params(type, params, where)) return s;
+  if (auto s = categorical_step_from_params(type, params, where)) return s;
+  CHURN_THROW(SerializationError, where << ": unknown step type '" << type << "'");
+}
+
+}  // namespace detail
+
+// ---- Pipeline -----------------------------------------------------------------------------------
+
+namespace {
+constexpr const char* kKind = "FeaturePipeline";
+
+/// Type groups that may stand in for each other at transform.
+int dtype_group(DType t) {
+  switch (t) {
+    case DType::Float64:
+    case DType::Int64: return 0;
+    case DType::Categorical:
+    case DType::String: return 1;
+    case DType::Timestamp: return 2;
+  }
+  return 3;
+}
+
+/// A zero-row column of type `t` (the dry run that checks a loaded pipeline).
+Column empty_column(const std::string& name, DType t) {
+  switch (t) {
+    case DType::Float64: return Column::from_float64(name, {});
+    case DType::Int64: return Column::from_int64(name, {});
+    case DType::Categorical: return Column::from_codes(name, {}, {});
+    case DType::Timestamp: return Column::from_timestamp(name, {});
+    case DType::String: return Column::from_strings(name, {});
+  }
+  return Column::from_float64(name, {});
+}
+}  // namespace
+
+void PipelineParams::validate() const {
+  CHURN_CHECK(n_threads >= 0, InvalidArgument,
+              "PipelineParams: n_threads must be >= 0 (0 = all cores), got " << n_threads);
+}
+
+Pipeline::Pipeline(PipelineParams params) : params_(params) { params_.validate(); }
+Pipeline::~Pipeline() = default;
+Pipeline::Pipeline(Pipeline&&) noexcept = default;
+Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
+
+Pipeline::Pipeline(const Pipeline& other)
+    : params_(other.params_),
+      fitted_(other.fitted_),
+      input_columns_(other.input_columns_),
+      feature_names_out_(other.feature_names_out_),
+      dtypes_out_(other.dtypes_out_) {
+  for (const auto& s : other.steps_) steps_.push_back(s->clone());
+}
+
+Pipeline& Pipeline::operator=(const Pipeline& other) {
+  if (this != &other) *this = Pipeline(other);
+  return *this;
+}
+
+Pipeline& Pipeline::add(std::unique_ptr<detail::Step> step) {
+  step->set_position(static_cast<Index>(steps_.size()));
+  steps_.push_back(std::move(step));
+  fitted_ = false;
+  return *this;
+}
+
+Pipeline& Pipeline::impute(std::vector<std::string> columns, ImputeParams params) {
+  return add(detail::make_impute(std::move(columns), std::move(params)));
+}
+Pipeline& Pipeline::clip(std::vector<std::string> columns, ClipParams params) {
+  return add(detail::make_clip(std::move(columns), params));
+}
+Pipeline& Pipeline::log1p(std::vector<std::string> columns) {
+  return add(detail::make_log1p(std::move(columns)));
+}
+Pipeline& Pipeline::scale(std::vector<std::string> columns, ScaleParams params) {
+  return add(detail::make_scale(std::move(columns), params));
+}
+Pipeline& Pipeline::one_hot(std::vector<std::string> columns, OneHotParams params) {
+  return add(detail::make_one_hot(std::move(columns), std::move(params)));
+}
+Pipeline& Pipeline::ordinal(std::vector<std::string> columns, OrdinalParams params) {
+  return add(detail::make_ordinal(std::move(columns), params));
+}
+Pipeline& Pipeline::bin(std::vector<std::string> columns, BinParams params) {
+  return add(detail::make_bin(std::move(columns), std::move(params)));
+}
+Pipeline& Pipeline::combine(std::string output, std::string a, CombineOp op, std::string b,
+                            CombineParams params) {
+  return add(detail::make_combine(std::move(output), std::move(a), op, std::move(b), params));
+}
+Pipeline& Pipeline::ratio(std::string output, std::string numerator, std::string denominator,
+                          CombineParams params) {
+  return combine(std::move(output), std::move(numerator), CombineOp::Divide,
+                 std::move(denominator), params);
+}
+Pipeline& Pipeline::drop(std::vector<std::string> columns) {
+  return add(detail::make_drop(std::move(columns)));
+}
+Pipeline& Pipeline::select(std::vector<std::string> columns) {
+  return add(detail::make_select(std::move(columns)));
+}
+
+void Pipeline::check_fitted(const char* caller) const {
+  CHURN_CHECK(fitted_, NotFittedError,
+              caller << ": this Pipeline is not fitted yet; call fit() first");
+}
+
+std::string Pipeline::step_type(Index i) const {
+  CHURN_CHECK(i >= 0 && i < n_steps(), InvalidArgument,
+              "Pipeline::step_type(): step " << i << " is out of range [0, " << n_steps() << ")");
+  return steps_[static_cast<std::size_t>(i)]->type();
+}
+
+Pipeline& Pipeline::fit(const Table& train) {
+  fit_transform(train);
+  return *this;
+}
+
+Table Pipeline::fit_transform(const Table& train) {
+  // fit copies of the steps so a failure leaves this pipeline unchanged
+  std::vector<std::unique_ptr<detail::Step>> steps;
+  for (const auto& s : steps_) steps.push_back(s->clone());
+
+  // which training columns transform needs: those a step reads, or that reach the output,
+  // before a drop/select removes them
+  std::vector<InputColumn> inputs;
+  std::unordered_map<std::string, std::size_t> undecided;
+  for (const auto& c : train.columns()) {
+    undecided.emplace(c.name(), inputs.size());
+    inputs.push_back({c.name(), c.dtype(), true});
+  }
+
+  Table t = train;
+  for (auto& step : steps) {
+    for (const auto& name : step->reads()) undecided.erase(name);
+    for (const auto& name : step->removes(t.column_names())) {
+      auto it = undecided.find(name);
+      if (it != undecided.end()) {
+        inputs[it->second].required = false;
+        undecided.erase(it);
+      }
+    }
+    step->fit(t, params_.n_threads);
+    t = step->transform(t, params_.n_threads);
+  }
+  steps_ = std::move(steps);
+  input_columns_ = std::move(inputs);
+  feature_names_out_ = t.column_names();
+  dtypes_out_.clear();
+  for (const auto& c : t.columns()) dtypes_out_.push_back(c.dtype());
+  fitted_ = true;
+  return t;
+}
+
+Table Pipeline::replay(const Table& data) const {
+  const char* who = "Pipeline::transform()";
+  std::vector<Column> cols;
+  for (const auto& in : input_columns_) {
+    if (!data.has_column(in.name)) {
+      CHURN_CHECK(!in.required, InvalidArgument,
+                  who << ": column '" << in.name
+                      << "' is missing from the input table (the fitted pipeline needs it)");
+      continue;
+    }
+    const Column& c = data.column(in.name);
+    CHURN_CHECK(dtype_group(c.dtype()) == dtype_group(in.dtype), TypeMismatch,
+                who << ": column '" << in.name << "' is " << dtype_name(c.dtype())
+                    << " but was " << dtype_name(in.dtype) << " in fit");
+    cols.push_back(c);
+  }
+  Table t(std::move(cols));
+  for (const auto& step : steps_) t = step->transform(t, params_.n_threads);
+  CHURN_CHECK(t.num_columns() == static_cast<Index>(feature_names_out_.size()), InvalidArgument,
+              who << ": the output has " << t.num_columns() << " columns, fit gave "
+                  << feature_names_out_.size());
+  for (std::size_t k = 0; k < feature_names_out_.size(); ++k) {
+    const Column& c = t.column(static_cast<Index>(k));
+    CHURN_CHECK(c.name() == feature_names_out_[k], InvalidArgument,
+                who << ": output column " << k << " is '" << c.name() << "', fit gave '"
+                    << feature_names_out_[k] << "'");
+    CHURN_CHECK(c.dtype() == dtypes_out_[k], TypeMismatch,
+                who << ": column '" << c.name() << "' is " << dtype_name(c.dtype())
+                    << " in the output but was " << dtype_name(dtypes_out_[k])
+                    << " in fit (a pass-through column changed type)");
+  }
+  return t;
+}
+
+Table Pipeline::transform(const Table& data) const {
+  check_fitted("Pipeline::transform()");
+  return replay(data);
+}
+
+RowMatrix Pipeline::numeric_matrix(const Table& t, int n_threads) {
+  std::vector<const double*> src;
+  for (const auto& c : t.columns())
+    if (c.dtype() == DType::Float64) src.push_back(c.as_float64().data());
+  const Index n = t.num_rows();
+  const auto p = static_cast<Index>(src.size());
+  RowMatrix X(n, p);
+  if (p == 0) return X;
+  const Index block = 4096;
+  parallel_for_blocks(0, n, block, n * p < 262144 ? 1 : n_threads, [&](Index lo, Index hi) {
+    for (Index j = 0; j < p; ++j) {
+      const double* x = src[static_cast<std::size_t>(j)];
+      for (Index i = lo; i < hi; ++i) X(i, j) = x[i];
+    }
+  });
+  return X;
+}
+
+RowMatrix Pipeline::transform_matrix(const Table& data) const {
+  return numeric_matrix(transform(data), params_.n_threads);
+}
+
+const std::vector<std::string>& Pipeline::feature_names_out() const {
+  check_fitted("Pipeline::feature_names_out()");
+  return feature_names_out_;
+}
+
+std::vector<std::string> Pipeline::numeric_feature_names_out() const {
+  check_fitted("Pipeline::numeric_feature_names_out()");
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < feature_names_out_.size(); ++k)
+    if (dtypes_out_[k] == DType::Float64) out.push_back(feature_names_out_[k]);
+  return out;
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+Json Pipeline::to_json() const {
+  check_fitted("Pipeline::to_json()");
+  Json steps = Json::array();
+  for (const auto& s : steps_)
+    steps.push_back(
+        Json{{"type", s->type()}, {"params", s->params_json()}, {"state", s->state_json()}});
+  Json inputs = Json::array();
+  for (const auto& in : input_columns_)
+    inputs.push_back(
+        Json{{"name", in.name}, {"dtype", dtype_name(in.dtype)}, {"required", in.required}});
+  Json dtypes = Json::array();
+  for (auto d : dtypes_out_) dtypes.push_back(dtype_name(d));
+  Json state{{"steps", steps},
+             {"input_columns", inputs},
+             {"feature_names_out", feature_names_out_},
+             {"dtypes_out", dtypes}};
+  return make_envelope(kKind, Json{{"n_threads", params_.n_threads}}, std::move(state));
+}
+
+Pipeline Pipeline::from_json(const Json& doc) {
+  const Json& env = open_envelope(doc, kKind);
+  const std::string where = "load(FeaturePipeline)";
+  try {
+    const Json& pj = env["params"];
+    detail::check_members(pj, {"n_threads"}, where + " params");
+    PipelineParams params;
+    params.n_threads = json_get_int<int>(pj, "n_threads", where + " params");
+    CHURN_CHECK(params.n_threads >= 0, SerializationError,
+                where << " params: n_threads must be >= 0");
+    Pipeline p(params);
+
+    const Json& state = env["state"];
+    detail::check_members(state, {"steps", "input_columns", "feature_names_out", "dtypes_out"},
+                          where + " state");
+    const Json steps = json_get<Json>(state, "steps", where + " state");
+    CHURN_CHECK(steps.is_array(), SerializationError, where << " state: 'steps' must be a list");
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const std::string w = where + " step " + std::to_string(i);
+      detail::check_members(steps[i], {"type", "params", "state"}, w);
+      const auto type = json_get<std::string>(steps[i], "type", w);
+      auto step = detail::step_from_params(type, json_get<Json>(steps[i], "params", w),
+                                           w + " (" + type + ") params");
+      step->load_state(json_get<Json>(steps[i], "state", w), w + " (" + type + ") state");
+      p.add(std::move(step));
+    }
+    const Json inputs = json_get<Json>(state, "input_columns", where + " state");
+    CHURN_CHECK(inputs.is_array(), SerializationError,
+                where << " state: 'input_columns' must be a list");
+    std::unordered_set<std::string> seen;
+    for (const auto& in : inputs) {
+      const std::string w = where + " state.input_columns";
+      detail::check_members(in, {"name", "dtype", "required"}, w);
+      InputColumn c;
+      c.name = json_get<std::string>(in, "name", w);
+      CHURN_CHECK(seen.insert(c.name).second, SerializationError,
+                  w << ": column '" << c.name << "' repeats");
+      try {
+        c.dtype = dtype_from_name(json_get<std::string>(in, "dtype", w));
+      } catch (const InvalidArgument& e) {
+        CHURN_THROW(SerializationError, w << ": " << e.what());
+      }
+      c.required = json_get<bool>(in, "required", w);
+      p.input_columns_.push_back(std::move(c));
+    }
+    p.feature_names_out_ =
+        detail::json_to_names(state, "feature_names_out", where + " state", true);
+    const auto dtypes = json_get<std::vector<std::string>>(state, "dtypes_out", where + " state");
+    CHURN_CHECK(dtypes.size() == p.feature_names_out_.size(), SerializationError,
+                where << " state: dtypes_out must hold one type per output column");
+    for (const auto& d : dtypes) p.dtypes_out_.push_back(dtype_from_name(d));
+
+    // dry run on zero rows of the training schema: the steps must accept it and give exactly
+    // the saved output columns
+    std::vector<Column> cols;
+    for (const auto& in : p.input_columns_) cols.push_back(empty_column(in.name, in.dtype));
+    p.fitted_ = true;
+    p.replay(Table(std::move(cols)));
+    return p;
+  } catch (const SerializationError&) {
+    throw;
+  } catch (const std::exception& e) {
+    CHURN_THROW(SerializationError, where << ": the document is inconsistent: " << e.what());
+  }
+}
+
+void Pipeline::save(const std::string& path) const { save_json_file(to_json(), path); }
+
+Pipeline Pipeline::load(const std::string& path) { return from_json(load_json_file(path)); }
+
+}  // namespace churn::features

@@ -1,0 +1,217 @@
+#pragma once
+// Private to src/features: the step objects of churn::features::Pipeline and the helpers they
+// share (column access with clear errors, output buffers, blocked parallel loops, quantiles,
+// category lookup, strict JSON reading).
+
+#include <cstdint>        // std::int32_t
+#include <initializer_list>  // std::initializer_list
+#include <memory>         // std::unique_ptr, std::shared_ptr
+#include <string>         // std::string
+#include <string_view>    // std::string_view
+#include <unordered_map>  // std::unordered_map
+#include <utility>        // std::pair
+#include <vector>         // std::vector
+
+#include "churn/core/json.hpp"
+#include "churn/core/types.hpp"
+#include "churn/data/table.hpp"
+#include "churn/features/transformers.hpp"
+
+namespace churn::features::detail {
+
+// ---- steps --------------------------------------------------------------------------------------
+
+/// One step of a Pipeline. fit() may be called again (refit); transform() is const and
+/// thread-safe. Messages name the step through label() ("Pipeline step 2 (one_hot)").
+class Step {
+ public:
+  virtual ~Step() = default;
+  virtual std::unique_ptr<Step> clone() const = 0;
+  /// "impute", "clip", ... (the "type" member in JSON).
+  virtual const char* type() const = 0;
+  /// Columns the step reads (they must exist at fit and transform).
+  virtual std::vector<std::string> reads() const = 0;
+  /// Columns of `names` the step removes without reading (drop and select).
+  virtual std::vector<std::string> removes(const std::vector<std::string>& names) const {
+    (void)names;
+    return {};
+  }
+  virtual void fit(const Table& t, int n_threads) = 0;
+  virtual Table transform(const Table& t, int n_threads) const = 0;
+  /// Settings, including the column names.
+  virtual Json params_json() const = 0;
+  /// Fitted statistics (an empty object for stateless steps).
+  virtual Json state_json() const = 0;
+  /// Restores fitted statistics written by state_json(); rejects unknown members and values
+  /// that transform could not use. @throws SerializationError naming `where`.
+  virtual void load_state(const Json& state, const std::string& where) = 0;
+
+  void set_position(Index i) { label_ = "Pipeline step " + std::to_string(i) + " (" + type() + ")"; }
+  const std::string& label() const { return label_; }
+
+ private:
+  std::string label_ = "Pipeline step";
+};
+
+std::unique_ptr<Step> make_impute(std::vector<std::string> columns, ImputeParams p);
+std::unique_ptr<Step> make_clip(std::vector<std::string> columns, ClipParams p);
+std::unique_ptr<Step> make_log1p(std::vector<std::string> columns);
+std::unique_ptr<Step> make_scale(std::vector<std::string> columns, ScaleParams p);
+std::unique_ptr<Step> make_bin(std::vector<std::string> columns, BinParams p);
+std::unique_ptr<Step> make_combine(std::string output, std::string a, CombineOp op, std::string b,
+                                   CombineParams p);
+std::unique_ptr<Step> make_one_hot(std::vector<std::string> columns, OneHotParams p);
+std::unique_ptr<Step> make_ordinal(std::vector<std::string> columns, OrdinalParams p);
+std::unique_ptr<Step> make_drop(std::vector<std::string> columns);
+std::unique_ptr<Step> make_select(std::vector<std::string> columns);
+
+/// A step of `type` from its params_json(). @throws SerializationError naming `where`.
+std::unique_ptr<Step> step_from_params(const std::string& type, const Json& params,
+                                       const std::string& where);
+// (defined next to each step)
+std::unique_ptr<Step> numeric_step_from_params(const std::string& type, const Json& params,
+                                               const std::string& where);
+std::unique_ptr<Step> categorical_step_from_params(const std::string& type, const Json& params,
+                                                   const std::string& where);
+
+// ---- helpers --------------------------------------------------------------------------------
+
+/// Throws InvalidArgument unless `columns` is a non-empty list of distinct, non-empty names.
+void check_column_list(const std::vector<std::string>& columns, const char* caller);
+
+/// The column `name` of `t`; InvalidArgument naming the step and the column if it is missing.
+const Column& find_column(const Table& t, const std::string& name, const std::string& label);
+/// As find_column, and TypeMismatch unless it is float64 or int64.
+const Column& numeric_column(const Table& t, const std::string& name, const std::string& label);
+/// As find_column, and TypeMismatch unless it is categorical or string.
+const Column& categorical_column(const Table& t, const std::string& name,
+                                 const std::string& label);
+
+/// The values of a float64 or int64 column as contiguous doubles (NaN = missing): a view of
+/// float64 data, a converted copy of int64 data.
+class NumericValues {
+ public:
+  explicit NumericValues(const Column& c);
+  const double* data() const { return data_; }
+  Index size() const { return n_; }
+
+ private:
+  std::vector<double> buffer_;
+  const double* data_ = nullptr;
+  Index n_ = 0;
+};
+
+/// An uninitialised float64 output buffer of n values (no zero fill), owned by a Column later.
+struct F64Buffer {
+  explicit F64Buffer(Index n);
+  double* data() { return ptr.get(); }
+  Column column(std::string name) const;
+  std::shared_ptr<double[]> ptr;
+  Index n;
+};
+
+/// Rows per block of the parallel loops.
+inline constexpr Index kRowBlock = 1 << 15;
+
+/// Calls `body(j, lo, hi)` for every column j < n_cols and row block [lo, hi) of n_rows,
+/// in parallel over the (column, block) pairs.
+template <class Body>
+void for_column_blocks(Index n_cols, Index n_rows, int n_threads, Body&& body);
+
+/// Non-missing values of `x`, sorted. 
+std::vector<double> sorted_values(const double* x, Index n, int n_threads = 1);
+/// numpy's linear quantile of sorted, non-empty values.
+double quantile_sorted(const std::vector<double>& sorted, double q);
+
+/// Members of a JSON object must be among `allowed`. @throws SerializationError naming `where`.
+void check_members(const Json& obj, std::initializer_list<const char*> allowed,
+                   const std::string& where);
+/// A vector of doubles written with json_from_double. @throws SerializationError.
+std::vector<double> json_to_doubles(const Json& obj, const char* key, const std::string& where);
+Json doubles_to_json(const std::vector<double>& v);
+/// A list of distinct names. @throws SerializationError.
+std::vector<std::string> json_to_names(const Json& obj, const char* key, const std::string& where,
+                                       bool allow_empty_list);
+
+/// Sorted distinct category names with a fast lookup. Lookups use string_views into
+/// `names`, rebuilt on copy.
+class CategoryIndex {
+ public:
+  CategoryIndex() = default;
+  explicit CategoryIndex(std::vector<std::string> names);
+  CategoryIndex(const CategoryIndex& o) : CategoryIndex(o.names_) {}
+  CategoryIndex& operator=(const CategoryIndex& o) {
+    if (this != &o) *this = CategoryIndex(o.names_);
+    return *this;
+  }
+  CategoryIndex(CategoryIndex&&) = default;
+  CategoryIndex& operator=(CategoryIndex&&) = default;
+
+  const std::vector<std::string>& names() const { return names_; }
+  Index size() const { return static_cast<Index>(names_.size()); }
+  /// Number of distinct names (size() when the names do not repeat).
+  Index distinct() const { return static_cast<Index>(index_.size()); }
+  /// The position of `s`, or kUnknown.
+  std::int32_t find(std::string_view s) const {
+    auto it = index_.find(s);
+    return it == index_.end() ? kUnknown : it->second;
+  }
+  static constexpr std::int32_t kUnknown = -2;
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string_view, std::int32_t> index_;
+};
+
+/// For a categorical column: `lut[code]` = position of the column's category `code` in `idx`
+/// (kUnknown when absent). Empty for a string column.
+std::vector<std::int32_t> category_lut(const Column& c, const CategoryIndex& idx);
+/// Position in `idx` of row i of a categorical or string column: -1 when missing, kUnknown
+/// when not in idx. `lut` from category_lut.
+inline std::int32_t category_slot(const Column& c, const std::int32_t* codes,
+                                  const std::vector<std::int32_t>& lut, const CategoryIndex& idx,
+                                  Index i) {
+  if (codes != nullptr) {
+    const std::int32_t k = codes[i];
+    return k < 0 ? -1 : lut[static_cast<std::size_t>(k)];
+  }
+  const auto& valid = c.validity();
+  if (!valid.empty() && valid[static_cast<std::size_t>(i)] == 0) return -1;
+  return idx.find(c.strings()[static_cast<std::size_t>(i)]);
+}
+
+/// Training counts of each non-missing category of a categorical or string column.
+std::vector<std::pair<std::string, Index>> category_counts(const Column& c);
+
+/// A new table: `t`'s columns in order, each column named in `replace` swapped for its list
+/// (several, one or none), then `append`.
+Table rebuild_table(const Table& t,
+                    std::vector<std::pair<std::string, std::vector<Column>>> replace,
+                    std::vector<Column> append = {});
+
+/// Throws InvalidArgument naming the step if `name` is already a column of `t` (at fit).
+void check_new_name(const Table& t, const std::string& name, const std::string& label);
+
+/// Shortest round-trip text of a double.
+std::string format_double(double v);
+
+}  // namespace churn::features::detail
+
+#include "churn/core/parallel.hpp"
+
+namespace churn::features::detail {
+
+template <class Body>
+void for_column_blocks(Index n_cols, Index n_rows, int n_threads, Body&& body) {
+  if (n_cols <= 0 || n_rows <= 0) return;
+  const Index n_blocks = (n_rows + kRowBlock - 1) / kRowBlock;
+  // a small job stays on the calling thread (a parallel region costs more than it saves)
+  const int threads = n_rows * n_cols < 4 * kRowBlock ? 1 : n_threads;
+  parallel_for(0, n_cols * n_blocks, threads, [&](Index task) {
+    const Index j = task / n_blocks;
+    const Index lo = (task % n_blocks) * kRowBlock;
+    body(j, lo, std::min(n_rows, lo + kRowBlock));
+  });
+}
+
+}  // namespace churn::features::detail

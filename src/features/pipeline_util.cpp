@@ -1,0 +1,202 @@
+// Helpers shared by the steps of churn::features::Pipeline (see pipeline_steps.hpp).
+
+#include <algorithm>      // std::sort, std::min
+#include <charconv>       // std::to_chars
+#include <cmath>          // std::isnan, std::floor
+#include <unordered_set>  // std::unordered_set
+
+#include "churn/core/error.hpp"
+#include "pipeline_steps.hpp"
+
+namespace churn::features::detail {
+
+void check_column_list(const std::vector<std::string>& columns, const char* caller) {
+  CHURN_CHECK(!columns.empty(), InvalidArgument, caller << ": columns must not be empty");
+  std::unordered_set<std::string_view> seen;
+  for (const auto& c : columns) {
+    CHURN_CHECK(!c.empty(), InvalidArgument, caller << ": a column name is empty");
+    CHURN_CHECK(seen.insert(c).second, InvalidArgument,
+                caller << ": column '" << c << "' is listed twice");
+  }
+}
+
+const Column& find_column(const Table& t, const std::string& name, const std::string& label) {
+  CHURN_CHECK(t.has_column(name), InvalidArgument,
+              label << ": column '" << name << "' is missing from the input table");
+  return t.column(name);
+}
+
+const Column& numeric_column(const Table& t, const std::string& name, const std::string& label) {
+  const Column& c = find_column(t, name, label);
+  CHURN_CHECK(c.dtype() == DType::Float64 || c.dtype() == DType::Int64, TypeMismatch,
+              label << ": column '" << name << "' is " << dtype_name(c.dtype())
+                    << ", expected a numeric column (float64 or int64)");
+  return c;
+}
+
+const Column& categorical_column(const Table& t, const std::string& name,
+                                 const std::string& label) {
+  const Column& c = find_column(t, name, label);
+  CHURN_CHECK(c.dtype() == DType::Categorical || c.dtype() == DType::String, TypeMismatch,
+              label << ": column '" << name << "' is " << dtype_name(c.dtype())
+                    << ", expected a categorical or string column");
+  return c;
+}
+
+NumericValues::NumericValues(const Column& c) : n_(c.size()) {
+  if (c.dtype() == DType::Float64) {
+    data_ = c.as_float64().data();
+    return;
+  }
+  const auto v = c.as_int64();
+  const auto& valid = c.validity();
+  buffer_.resize(static_cast<std::size_t>(n_));
+  for (Index i = 0; i < n_; ++i) {
+    const bool missing = !valid.empty() && valid[static_cast<std::size_t>(i)] == 0;
+    buffer_[static_cast<std::size_t>(i)] = missing ? kMissing : static_cast<double>(v[i]);
+  }
+  data_ = buffer_.data();
+}
+
+F64Buffer::F64Buffer(Index n_rows)
+    : ptr(new double[static_cast<std::size_t>(std::max<Index>(n_rows, 1))]), n(n_rows) {}
+
+Column F64Buffer::column(std::string name) const {
+  return Column::from_float64_view(std::move(name), ptr.get(), n, ptr);
+}
+
+std::vector<double> sorted_values(const double* x, Index n, int n_threads) {
+  (void)n_threads;
+  std::vector<double> v;
+  v.reserve(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i)
+    if (!std::isnan(x[i])) v.push_back(x[i]);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+double quantile_sorted(const std::vector<double>& s, double q) {
+  // numpy.quantile(method="linear"): virtual index q * (n - 1), then numpy's _lerp
+  const auto n = static_cast<Index>(s.size());
+  const double pos = q * static_cast<double>(n - 1);
+  auto lo = static_cast<Index>(std::floor(pos));
+  lo = std::min(std::max<Index>(lo, 0), n - 1);
+  const Index hi = std::min(lo + 1, n - 1);
+  const double t = pos - static_cast<double>(lo);
+  const double a = s[static_cast<std::size_t>(lo)];
+  const double b = s[static_cast<std::size_t>(hi)];
+  if (a == b) return a;
+  const double diff = b - a;
+  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+}
+
+void check_members(const Json& obj, std::initializer_list<const char*> allowed,
+                   const std::string& where) {
+  CHURN_CHECK(obj.is_object(), SerializationError, where << ": expected a JSON object");
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    for (const char* a : allowed) ok |= (it.key() == a);
+    CHURN_CHECK(ok, SerializationError,
+                where << ": unknown member '" << it.key()
+                      << "' (written by a newer churnlib, or the file is damaged)");
+  }
+}
+
+std::vector<double> json_to_doubles(const Json& obj, const char* key, const std::string& where) {
+  const Json a = json_get<Json>(obj, key, where);
+  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be a list");
+  std::vector<double> out;
+  out.reserve(a.size());
+  const std::string w = where + "." + key;
+  for (const auto& v : a) out.push_back(json_to_double(v, w));
+  return out;
+}
+
+Json doubles_to_json(const std::vector<double>& v) {
+  Json a = Json::array();
+  for (double x : v) a.push_back(json_from_double(x));
+  return a;
+}
+
+std::vector<std::string> json_to_names(const Json& obj, const char* key, const std::string& where,
+                                       bool allow_empty_list) {
+  auto names = json_get<std::vector<std::string>>(obj, key, where);
+  CHURN_CHECK(allow_empty_list || !names.empty(), SerializationError,
+              where << ": field '" << key << "' must not be empty");
+  std::unordered_set<std::string_view> seen;
+  for (const auto& s : names)
+    CHURN_CHECK(seen.insert(s).second, SerializationError,
+                where << ": field '" << key << "' repeats '" << s << "'");
+  return names;
+}
+
+CategoryIndex::CategoryIndex(std::vector<std::string> names) : names_(std::move(names)) {
+  index_.reserve(names_.size());
+  for (std::size_t i = 0; i < names_.size(); ++i)
+    index_.emplace(std::string_view(names_[i]), static_cast<std::int32_t>(i));
+}
+
+std::vector<std::int32_t> category_lut(const Column& c, const CategoryIndex& idx) {
+  if (c.dtype() != DType::Categorical) return {};
+  const auto& cats = c.categories();
+  std::vector<std::int32_t> lut(cats.size());
+  for (std::size_t k = 0; k < cats.size(); ++k) lut[k] = idx.find(cats[k]);
+  return lut;
+}
+
+std::vector<std::pair<std::string, Index>> category_counts(const Column& c) {
+  std::vector<std::pair<std::string, Index>> out;
+  if (c.dtype() == DType::Categorical) {
+    const auto codes = c.codes();
+    const auto& cats = c.categories();
+    std::vector<Index> count(cats.size(), 0);
+    for (Index i = 0; i < codes.size(); ++i)
+      if (codes[i] >= 0) ++count[static_cast<std::size_t>(codes[i])];
+    for (std::size_t k = 0; k < cats.size(); ++k)
+      if (count[k] > 0) out.emplace_back(cats[k], count[k]);
+    return out;
+  }
+  const auto& s = c.strings();
+  const auto& valid = c.validity();
+  std::unordered_map<std::string_view, Index> count;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!valid.empty() && valid[i] == 0) continue;
+    ++count[s[i]];
+  }
+  out.reserve(count.size());
+  for (const auto& [k, v] : count) out.emplace_back(std::string(k), v);
+  return out;
+}
+
+Table rebuild_table(const Table& t,
+                    std::vector<std::pair<std::string, std::vector<Column>>> replace,
+                    std::vector<Column> append) {
+  std::unordered_map<std::string, std::size_t> pos;
+  for (std::size_t k = 0; k < replace.size(); ++k) pos.emplace(replace[k].first, k);
+  std::vector<Column> cols;
+  cols.reserve(static_cast<std::size_t>(t.num_columns()) + append.size());
+  for (const auto& c : t.columns()) {
+    auto it = pos.find(c.name());
+    if (it == pos.end()) {
+      cols.push_back(c);
+    } else {
+      for (auto& r : replace[it->second].second) cols.push_back(std::move(r));
+    }
+  }
+  for (auto& c : append) cols.push_back(std::move(c));
+  return Table(std::move(cols));
+}
+
+void check_new_name(const Table& t, const std::string& name, const std::string& label) {
+  CHURN_CHECK(!t.has_column(name), InvalidArgument,
+              label << ": output column '" << name
+                    << "' already exists in the input table; rename or drop it first");
+}
+
+std::string format_double(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace churn::features::detail

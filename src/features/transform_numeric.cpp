@@ -1,0 +1,885 @@
+// The numeric steps of churn::features::Pipeline: impute, clip, log1p, scale, bin, combine.
+
+#include <algorithm>  // std::upper_bound, std::min, std::max
+#include <cmath>      // std::isnan, std::isfinite, std::log1p, std::sqrt
+#include <limits>     // std::numeric_limits
+#include <unordered_set>  // std::unordered_set
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "pipeline_steps.hpp"
+
+namespace churn::features {
+
+// ---- settings -----------------------------------------------------------------------------------
+
+const char* impute_strategy_name(ImputeStrategy s) {
+  switch (s) {
+    case ImputeStrategy::Median: return "median";
+    case ImputeStrategy::Mean: return "mean";
+    case ImputeStrategy::Constant: return "constant";
+    case ImputeStrategy::MostFrequent: return "most_frequent";
+  }
+  return "?";
+}
+
+ImputeStrategy impute_strategy_from_name(const std::string& name) {
+  for (auto s : {ImputeStrategy::Median, ImputeStrategy::Mean, ImputeStrategy::Constant,
+                 ImputeStrategy::MostFrequent})
+    if (name == impute_strategy_name(s)) return s;
+  CHURN_THROW(InvalidArgument, "impute strategy must be 'median', 'mean', 'constant' or "
+                               "'most_frequent', got '"
+                                   << name << "'");
+}
+
+const char* combine_op_name(CombineOp op) {
+  switch (op) {
+    case CombineOp::Add: return "add";
+    case CombineOp::Subtract: return "subtract";
+    case CombineOp::Multiply: return "multiply";
+    case CombineOp::Divide: return "divide";
+  }
+  return "?";
+}
+
+CombineOp combine_op_from_name(const std::string& name) {
+  for (auto op : {CombineOp::Add, CombineOp::Subtract, CombineOp::Multiply, CombineOp::Divide})
+    if (name == combine_op_name(op)) return op;
+  CHURN_THROW(InvalidArgument,
+              "combine op must be 'add', 'subtract', 'multiply' or 'divide', got '" << name << "'");
+}
+
+void ImputeParams::validate() const {
+  CHURN_CHECK(std::isfinite(fill_value), InvalidArgument,
+              "ImputeParams: fill_value must be finite, got " << fill_value);
+  CHURN_CHECK(!fill_category.empty(), InvalidArgument,
+              "ImputeParams: fill_category must not be empty");
+}
+
+void ClipParams::validate() const {
+  CHURN_CHECK(lower_quantile >= 0 && lower_quantile <= 1, InvalidArgument,
+              "ClipParams: lower_quantile must be in [0, 1], got " << lower_quantile);
+  CHURN_CHECK(upper_quantile >= lower_quantile && upper_quantile <= 1, InvalidArgument,
+              "ClipParams: upper_quantile must be in [lower_quantile, 1] = [" << lower_quantile
+                                                                            << ", 1], got "
+                                                                            << upper_quantile);
+}
+
+void BinParams::validate() const {
+  if (strategy == BinStrategy::Quantile) {
+    CHURN_CHECK(n_bins >= 2 && n_bins <= 1000, InvalidArgument,
+                "BinParams: n_bins must be in [2, 1000], got " << n_bins);
+    CHURN_CHECK(edges.empty(), InvalidArgument,
+                "BinParams: edges are for strategy Fixed only (strategy is Quantile)");
+    CHURN_CHECK(labels.empty(), InvalidArgument,
+                "BinParams: labels are for strategy Fixed only (quantile bins are found in fit)");
+  } else {
+    CHURN_CHECK(!edges.empty(), InvalidArgument,
+                "BinParams: strategy Fixed needs at least one edge");
+    for (std::size_t k = 0; k < edges.size(); ++k) {
+      CHURN_CHECK(std::isfinite(edges[k]), InvalidArgument,
+                  "BinParams: edges[" << k << "] must be finite, got " << edges[k]);
+      CHURN_CHECK(k == 0 || edges[k] > edges[k - 1], InvalidArgument,
+                  "BinParams: edges must be strictly increasing, but edges["
+                      << k << "] = " << edges[k] << " <= edges[" << k - 1 << "] = "
+                      << edges[k - 1]);
+    }
+    CHURN_CHECK(labels.empty() || labels.size() == edges.size() + 1, InvalidArgument,
+                "BinParams: labels must be empty or hold edges.size() + 1 = "
+                    << edges.size() + 1 << " names, got " << labels.size());
+    std::unordered_set<std::string_view> seen;
+    for (const auto& l : labels)
+      CHURN_CHECK(seen.insert(l).second, InvalidArgument,
+                  "BinParams: label '" << l << "' appears twice");
+    CHURN_CHECK(labels.empty() || output == BinOutput::Categorical, InvalidArgument,
+                "BinParams: labels need output Categorical");
+  }
+}
+
+void CombineParams::validate() const {
+  CHURN_CHECK(std::isnan(zero_division_fill) || std::isfinite(zero_division_fill),
+              InvalidArgument,
+              "CombineParams: zero_division_fill must be NaN or finite, got "
+                  << zero_division_fill);
+  CHURN_CHECK(std::isfinite(denominator_offset), InvalidArgument,
+              "CombineParams: denominator_offset must be finite, got " << denominator_offset);
+}
+
+namespace detail {
+namespace {
+
+using churn::detail::ExceptionCarrier;
+
+/// Parses a settings member through a from_name function, turning InvalidArgument into
+/// SerializationError.
+template <class F>
+auto parse_enum(const Json& params, const char* key, const std::string& where, F from_name) {
+  const auto s = json_get<std::string>(params, key, where);
+  try {
+    return from_name(s);
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+}
+
+template <class P>
+void validate_loaded(const P& p, const std::string& where) {
+  try {
+    p.validate();
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+}
+
+Json names_json(const std::vector<std::string>& v) { return Json(v); }
+
+/// Fits `f(j)` for every column j in parallel (one task per column: deterministic).
+template <class F>
+void for_columns(std::size_t n, int n_threads, F&& f) {
+  parallel_for(0, static_cast<Index>(n), n > 1 ? n_threads : 1,
+               [&](Index j) { f(static_cast<std::size_t>(j)); });
+}
+
+// ---- impute -------------------------------------------------------------------------------------
+
+class Impute final : public Step {
+ public:
+  Impute(std::vector<std::string> columns, ImputeParams p)
+      : columns_(std::move(columns)), p_(std::move(p)) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Impute>(*this); }
+  const char* type() const override { return "impute"; }
+  std::vector<std::string> reads() const override { return columns_; }
+
+  void fit(const Table& t, int n_threads) override {
+    const std::size_t m = columns_.size();
+    std::vector<std::uint8_t> categorical(m, 0);
+    std::vector<double> values(m, 0.0);
+    std::vector<std::string> categories(m);
+    for (std::size_t j = 0; j < m; ++j) {
+      const Column& c = find_column(t, columns_[j], label());
+      CHURN_CHECK(c.dtype() != DType::String, TypeMismatch,
+                  label() << ": column '" << c.name()
+                          << "' is string; impute takes numeric or categorical columns");
+      if (c.dtype() == DType::Categorical) {
+        categorical[j] = 1;
+        CHURN_CHECK(p_.strategy == ImputeStrategy::MostFrequent ||
+                        p_.strategy == ImputeStrategy::Constant,
+                    InvalidArgument,
+                    label() << ": column '" << c.name() << "' is categorical; strategy '"
+                            << impute_strategy_name(p_.strategy)
+                            << "' needs a numeric column (use most_frequent or constant)");
+      } else {
+        numeric_column(t, columns_[j], label());
+      }
+      if (p_.add_indicator) check_new_name(t, columns_[j] + "_missing", label());
+    }
+    for_columns(m, n_threads, [&](std::size_t j) {
+      const Column& c = t.column(columns_[j]);
+      if (categorical[j]) {
+        if (p_.strategy == ImputeStrategy::Constant) {
+          categories[j] = p_.fill_category;
+          return;
+        }
+        auto counts = category_counts(c);
+        CHURN_CHECK(!counts.empty(), InvalidArgument,
+                    label() << ": column '" << c.name()
+                            << "' has no non-missing value to take the most frequent of");
+        std::sort(counts.begin(), counts.end());
+        std::size_t best = 0;
+        for (std::size_t k = 1; k < counts.size(); ++k)
+          if (counts[k].second > counts[best].second) best = k;
+        categories[j] = counts[best].first;
+        return;
+      }
+      if (p_.strategy == ImputeStrategy::Constant) {
+        values[j] = p_.fill_value;
+        return;
+      }
+      const NumericValues x(c);
+      if (p_.strategy == ImputeStrategy::Mean) {
+        double sum = 0;
+        Index n = 0;
+        for (Index i = 0; i < x.size(); ++i) {
+          if (std::isnan(x.data()[i])) continue;
+          sum += x.data()[i];
+          ++n;
+        }
+        CHURN_CHECK(n > 0, InvalidArgument,
+                    label() << ": column '" << c.name() << "' has no non-missing value");
+        values[j] = sum / static_cast<double>(n);
+        return;
+      }
+      const auto s = sorted_values(x.data(), x.size());
+      CHURN_CHECK(!s.empty(), InvalidArgument,
+                  label() << ": column '" << c.name() << "' has no non-missing value");
+      if (p_.strategy == ImputeStrategy::Median) {
+        const std::size_t h = s.size() / 2;
+        values[j] = s.size() % 2 == 1 ? s[h] : (s[h - 1] + s[h]) / 2.0;
+      } else {  // most frequent, ties to the smallest value
+        std::size_t best = 0, best_n = 0;
+        for (std::size_t a = 0; a < s.size();) {
+          std::size_t b = a;
+          while (b < s.size() && s[b] == s[a]) ++b;
+          if (b - a > best_n) {
+            best_n = b - a;
+            best = a;
+          }
+          a = b;
+        }
+        values[j] = s[best];
+      }
+    });
+    for (std::size_t j = 0; j < m; ++j)
+      CHURN_CHECK(categorical[j] || std::isfinite(values[j]), InvalidArgument,
+                  label() << ": the fill value of column '" << columns_[j]
+                          << "' is not finite (" << values[j] << ")");
+    categorical_ = std::move(categorical);
+    values_ = std::move(values);
+    categories_ = std::move(categories);
+  }
+
+  Table transform(const Table& t, int n_threads) const override {
+    const std::size_t m = columns_.size();
+    const Index n = t.num_rows();
+    std::vector<NumericValues> in;
+    std::vector<F64Buffer> out, ind;
+    std::vector<std::size_t> numeric_pos(m, 0), column_of;
+    std::vector<std::pair<std::string, std::vector<Column>>> replace(m);
+    for (std::size_t j = 0; j < m; ++j) {
+      replace[j].first = columns_[j];
+      if (categorical_[j]) {
+        const Column& c = find_column(t, columns_[j], label());
+        CHURN_CHECK(c.dtype() == DType::Categorical, TypeMismatch,
+                    label() << ": column '" << c.name() << "' is " << dtype_name(c.dtype())
+                            << ", expected category (as in fit)");
+      } else {
+        numeric_pos[j] = in.size();
+        column_of.push_back(j);
+        in.emplace_back(numeric_column(t, columns_[j], label()));
+        out.emplace_back(n);
+        if (p_.add_indicator) ind.emplace_back(n);
+      }
+    }
+    for_column_blocks(static_cast<Index>(in.size()), n, n_threads,
+                      [&](Index k, Index lo, Index hi) {
+                        const std::size_t j = column_of[static_cast<std::size_t>(k)];
+                        const double fill = values_[j];
+                        const double* x = in[static_cast<std::size_t>(k)].data();
+                        double* y = out[static_cast<std::size_t>(k)].data();
+                        for (Index i = lo; i < hi; ++i) y[i] = std::isnan(x[i]) ? fill : x[i];
+                        if (p_.add_indicator) {
+                          double* z = ind[static_cast<std::size_t>(k)].data();
+                          for (Index i = lo; i < hi; ++i) z[i] = std::isnan(x[i]) ? 1.0 : 0.0;
+                        }
+                      });
+    for (std::size_t j = 0; j < m; ++j) {
+      auto& cols = replace[j].second;
+      if (categorical_[j]) {
+        const Column& c = t.column(columns_[j]);
+        std::vector<std::string> dict = c.categories();
+        std::int32_t fill = -1;
+        for (std::size_t k = 0; k < dict.size(); ++k)
+          if (dict[k] == categories_[j]) fill = static_cast<std::int32_t>(k);
+        if (fill < 0) {
+          fill = static_cast<std::int32_t>(dict.size());
+          dict.push_back(categories_[j]);
+        }
+        const auto codes = c.codes();
+        std::vector<std::int32_t> filled(codes.data(), codes.data() + codes.size());
+        std::vector<double> missing;
+        if (p_.add_indicator) missing.resize(filled.size());
+        for (std::size_t i = 0; i < filled.size(); ++i) {
+          const bool miss = filled[i] < 0;
+          if (miss) filled[i] = fill;
+          if (p_.add_indicator) missing[i] = miss ? 1.0 : 0.0;
+        }
+        cols.push_back(Column::from_codes(columns_[j], std::move(filled), std::move(dict)));
+        if (p_.add_indicator)
+          cols.push_back(Column::from_float64(columns_[j] + "_missing", std::move(missing)));
+      } else {
+        cols.push_back(out[numeric_pos[j]].column(columns_[j]));
+        if (p_.add_indicator) cols.push_back(ind[numeric_pos[j]].column(columns_[j] + "_missing"));
+      }
+    }
+    return rebuild_table(t, std::move(replace));
+  }
+
+  Json params_json() const override {
+    return Json{{"columns", names_json(columns_)},
+                {"strategy", impute_strategy_name(p_.strategy)},
+                {"fill_value", p_.fill_value},
+                {"fill_category", p_.fill_category},
+                {"add_indicator", p_.add_indicator}};
+  }
+  Json state_json() const override {
+    Json kinds = Json::array();
+    for (auto c : categorical_) kinds.push_back(c ? "categorical" : "numeric");
+    return Json{{"kinds", kinds}, {"values", doubles_to_json(values_)}, {"categories", categories_}};
+  }
+  void load_state(const Json& s, const std::string& where) override {
+    check_members(s, {"kinds", "values", "categories"}, where);
+    const auto kinds = json_get<std::vector<std::string>>(s, "kinds", where);
+    auto values = json_to_doubles(s, "values", where);
+    auto cats = json_get<std::vector<std::string>>(s, "categories", where);
+    const std::size_t m = columns_.size();
+    CHURN_CHECK(kinds.size() == m && values.size() == m && cats.size() == m, SerializationError,
+                where << ": kinds, values and categories must hold one entry per column (" << m
+                      << ")");
+    std::vector<std::uint8_t> categorical(m);
+    for (std::size_t j = 0; j < m; ++j) {
+      CHURN_CHECK(kinds[j] == "numeric" || kinds[j] == "categorical", SerializationError,
+                  where << ": kinds[" << j << "] must be 'numeric' or 'categorical'");
+      categorical[j] = kinds[j] == "categorical";
+      CHURN_CHECK(categorical[j] ? !cats[j].empty() : std::isfinite(values[j]),
+                  SerializationError,
+                  where << ": the fill value of column '" << columns_[j] << "' is invalid");
+    }
+    categorical_ = std::move(categorical);
+    values_ = std::move(values);
+    categories_ = std::move(cats);
+  }
+
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"columns", "strategy", "fill_value", "fill_category", "add_indicator"},
+                  where);
+    ImputeParams p;
+    p.strategy = parse_enum(j, "strategy", where, impute_strategy_from_name);
+    p.fill_value = json_get<double>(j, "fill_value", where);
+    p.fill_category = json_get<std::string>(j, "fill_category", where);
+    p.add_indicator = json_get<bool>(j, "add_indicator", where);
+    validate_loaded(p, where);
+    return std::make_unique<Impute>(json_to_names(j, "columns", where, false), p);
+  }
+
+ private:
+  std::vector<std::string> columns_;
+  ImputeParams p_;
+  std::vector<std::uint8_t> categorical_;
+  std::vector<double> values_;
+  std::vector<std::string> categories_;
+};
+
+// ---- element-wise numeric steps (clip, log1p, scale) --------------------------------------------
+
+/// Shared transform of the steps that map each numeric column to one float64 column of the
+/// same name: `kernel(j, x, y, lo, hi)`.
+template <class Kernel>
+Table map_numeric(const Table& t, const std::vector<std::string>& columns,
+                  const std::string& label, int n_threads, Kernel&& kernel) {
+  const Index n = t.num_rows();
+  std::vector<NumericValues> in;
+  std::vector<F64Buffer> out;
+  in.reserve(columns.size());
+  for (const auto& name : columns) {
+    in.emplace_back(numeric_column(t, name, label));
+    out.emplace_back(n);
+  }
+  for_column_blocks(static_cast<Index>(columns.size()), n, n_threads,
+                    [&](Index j, Index lo, Index hi) {
+                      const auto k = static_cast<std::size_t>(j);
+                      kernel(k, in[k].data(), out[k].data(), lo, hi);
+                    });
+  std::vector<std::pair<std::string, std::vector<Column>>> replace;
+  for (std::size_t k = 0; k < columns.size(); ++k)
+    replace.push_back({columns[k], {out[k].column(columns[k])}});
+  return rebuild_table(t, std::move(replace));
+}
+
+class Clip final : public Step {
+ public:
+  Clip(std::vector<std::string> columns, ClipParams p) : columns_(std::move(columns)), p_(p) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Clip>(*this); }
+  const char* type() const override { return "clip"; }
+  std::vector<std::string> reads() const override { return columns_; }
+
+  void fit(const Table& t, int n_threads) override {
+    const std::size_t m = columns_.size();
+    for (const auto& name : columns_) numeric_column(t, name, label());
+    std::vector<double> lo(m), hi(m);
+    for_columns(m, n_threads, [&](std::size_t j) {
+      const NumericValues x(t.column(columns_[j]));
+      const auto s = sorted_values(x.data(), x.size());
+      CHURN_CHECK(!s.empty(), InvalidArgument,
+                  label() << ": column '" << columns_[j] << "' has no non-missing value");
+      lo[j] = quantile_sorted(s, p_.lower_quantile);
+      hi[j] = quantile_sorted(s, p_.upper_quantile);
+    });
+    for (std::size_t j = 0; j < m; ++j)
+      CHURN_CHECK(std::isfinite(lo[j]) && std::isfinite(hi[j]), InvalidArgument,
+                  label() << ": column '" << columns_[j] << "' has infinite quantiles");
+    lower_ = std::move(lo);
+    upper_ = std::move(hi);
+  }
+
+  Table transform(const Table& t, int n_threads) const override {
+    return map_numeric(t, columns_, label(), n_threads,
+                       [&](std::size_t j, const double* x, double* y, Index lo, Index hi) {
+                         const double a = lower_[j], b = upper_[j];
+                         for (Index i = lo; i < hi; ++i) {
+                           const double v = x[i];
+                           y[i] = v < a ? a : (v > b ? b : v);  // NaN stays NaN
+                         }
+                       });
+  }
+
+  Json params_json() const override {
+    return Json{{"columns", names_json(columns_)},
+                {"lower_quantile", p_.lower_quantile},
+                {"upper_quantile", p_.upper_quantile}};
+  }
+  Json state_json() const override {
+    return Json{{"lower", doubles_to_json(lower_)}, {"upper", doubles_to_json(upper_)}};
+  }
+  void load_state(const Json& s, const std::string& where) override {
+    check_members(s, {"lower", "upper"}, where);
+    auto lo = json_to_doubles(s, "lower", where);
+    auto hi = json_to_doubles(s, "upper", where);
+    CHURN_CHECK(lo.size() == columns_.size() && hi.size() == columns_.size(), SerializationError,
+                where << ": lower and upper must hold one value per column");
+    for (std::size_t j = 0; j < lo.size(); ++j)
+      CHURN_CHECK(std::isfinite(lo[j]) && std::isfinite(hi[j]) && lo[j] <= hi[j],
+                  SerializationError,
+                  where << ": the bounds of column '" << columns_[j] << "' are invalid");
+    lower_ = std::move(lo);
+    upper_ = std::move(hi);
+  }
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"columns", "lower_quantile", "upper_quantile"}, where);
+    ClipParams p;
+    p.lower_quantile = json_get<double>(j, "lower_quantile", where);
+    p.upper_quantile = json_get<double>(j, "upper_quantile", where);
+    validate_loaded(p, where);
+    return std::make_unique<Clip>(json_to_names(j, "columns", where, false), p);
+  }
+
+ private:
+  std::vector<std::string> columns_;
+  ClipParams p_;
+  std::vector<double> lower_, upper_;
+};
+
+class Log1p final : public Step {
+ public:
+  explicit Log1p(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Log1p>(*this); }
+  const char* type() const override { return "log1p"; }
+  std::vector<std::string> reads() const override { return columns_; }
+  void fit(const Table& t, int /*n_threads*/) override {
+    for (const auto& name : columns_) numeric_column(t, name, label());
+  }
+  Table transform(const Table& t, int n_threads) const override {
+    return map_numeric(t, columns_, label(), n_threads,
+                       [&](std::size_t j, const double* x, double* y, Index lo, Index hi) {
+                         bool bad = false;
+                         for (Index i = lo; i < hi; ++i) {
+                           bad |= x[i] <= -1.0;
+                           y[i] = std::log1p(x[i]);
+                         }
+                         if (!bad) return;
+                         for (Index i = lo; i < hi; ++i)
+                           CHURN_CHECK(!(x[i] <= -1.0), InvalidArgument,
+                                       label() << ": column '" << columns_[j] << "' holds "
+                                               << x[i] << " at row " << i
+                                               << "; log1p needs values > -1");
+                       });
+  }
+  Json params_json() const override { return Json{{"columns", names_json(columns_)}}; }
+  Json state_json() const override { return Json::object(); }
+  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"columns"}, where);
+    return std::make_unique<Log1p>(json_to_names(j, "columns", where, false));
+  }
+
+ private:
+  std::vector<std::string> columns_;
+};
+
+class Scale final : public Step {
+ public:
+  Scale(std::vector<std::string> columns, ScaleParams p) : columns_(std::move(columns)), p_(p) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Scale>(*this); }
+  const char* type() const override { return "scale"; }
+  std::vector<std::string> reads() const override { return columns_; }
+
+  void fit(const Table& t, int n_threads) override {
+    const std::size_t m = columns_.size();
+    for (const auto& name : columns_) numeric_column(t, name, label());
+    std::vector<double> mean(m, 0.0), scale(m, 1.0);
+    for_columns(m, n_threads, [&](std::size_t j) {
+      const NumericValues x(t.column(columns_[j]));
+      double sum = 0;
+      Index cnt = 0;
+      for (Index i = 0; i < x.size(); ++i) {
+        if (std::isnan(x.data()[i])) continue;
+        sum += x.data()[i];
+        ++cnt;
+      }
+      CHURN_CHECK(cnt > 0, InvalidArgument,
+                  label() << ": column '" << columns_[j] << "' has no non-missing value");
+      const double mu = sum / static_cast<double>(cnt);
+      double ss = 0;
+      for (Index i = 0; i < x.size(); ++i) {
+        if (std::isnan(x.data()[i])) continue;
+        const double d = x.data()[i] - mu;
+        ss += d * d;
+      }
+      const double sd = std::sqrt(ss / static_cast<double>(cnt));
+      if (p_.with_mean) mean[j] = mu;
+      if (p_.with_std) scale[j] = sd > 0 ? sd : 1.0;
+    });
+    for (std::size_t j = 0; j < m; ++j)
+      CHURN_CHECK(std::isfinite(mean[j]) && std::isfinite(scale[j]), InvalidArgument,
+                  label() << ": column '" << columns_[j]
+                          << "' has a non-finite mean or standard deviation");
+    mean_ = std::move(mean);
+    scale_ = std::move(scale);
+  }
+
+  Table transform(const Table& t, int n_threads) const override {
+    return map_numeric(t, columns_, label(), n_threads,
+                       [&](std::size_t j, const double* x, double* y, Index lo, Index hi) {
+                         const double mu = mean_[j], sd = scale_[j];
+                         for (Index i = lo; i < hi; ++i) y[i] = (x[i] - mu) / sd;
+                       });
+  }
+
+  Json params_json() const override {
+    return Json{{"columns", names_json(columns_)},
+                {"with_mean", p_.with_mean},
+                {"with_std", p_.with_std}};
+  }
+  Json state_json() const override {
+    return Json{{"mean", doubles_to_json(mean_)}, {"scale", doubles_to_json(scale_)}};
+  }
+  void load_state(const Json& s, const std::string& where) override {
+    check_members(s, {"mean", "scale"}, where);
+    auto mean = json_to_doubles(s, "mean", where);
+    auto scale = json_to_doubles(s, "scale", where);
+    CHURN_CHECK(mean.size() == columns_.size() && scale.size() == columns_.size(),
+                SerializationError, where << ": mean and scale must hold one value per column");
+    for (std::size_t j = 0; j < mean.size(); ++j)
+      CHURN_CHECK(std::isfinite(mean[j]) && std::isfinite(scale[j]) && scale[j] > 0,
+                  SerializationError,
+                  where << ": the mean or scale of column '" << columns_[j] << "' is invalid");
+    mean_ = std::move(mean);
+    scale_ = std::move(scale);
+  }
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"columns", "with_mean", "with_std"}, where);
+    ScaleParams p;
+    p.with_mean = json_get<bool>(j, "with_mean", where);
+    p.with_std = json_get<bool>(j, "with_std", where);
+    return std::make_unique<Scale>(json_to_names(j, "columns", where, false), p);
+  }
+
+ private:
+  std::vector<std::string> columns_;
+  ScaleParams p_;
+  std::vector<double> mean_, scale_;
+};
+
+// ---- bin ----------------------------------------------------------------------------------------
+
+std::vector<std::string> default_bin_labels(const std::vector<double>& cuts) {
+  std::vector<std::string> labels;
+  if (cuts.empty()) return {"(-inf, inf)"};
+  labels.push_back("(-inf, " + format_double(cuts.front()) + ")");
+  for (std::size_t k = 1; k < cuts.size(); ++k)
+    labels.push_back("[" + format_double(cuts[k - 1]) + ", " + format_double(cuts[k]) + ")");
+  labels.push_back("[" + format_double(cuts.back()) + ", inf)");
+  return labels;
+}
+
+class Bin final : public Step {
+ public:
+  Bin(std::vector<std::string> columns, BinParams p)
+      : columns_(std::move(columns)), p_(std::move(p)) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Bin>(*this); }
+  const char* type() const override { return "bin"; }
+  std::vector<std::string> reads() const override { return columns_; }
+
+  void fit(const Table& t, int n_threads) override {
+    const std::size_t m = columns_.size();
+    for (const auto& name : columns_) {
+      numeric_column(t, name, label());
+      if (!p_.suffix.empty()) check_new_name(t, name + p_.suffix, label());
+    }
+    std::vector<std::vector<double>> cuts(m);
+    for_columns(m, n_threads, [&](std::size_t j) {
+      if (p_.strategy == BinStrategy::Fixed) {
+        cuts[j] = p_.edges;
+        return;
+      }
+      const NumericValues x(t.column(columns_[j]));
+      const auto s = sorted_values(x.data(), x.size());
+      CHURN_CHECK(!s.empty(), InvalidArgument,
+                  label() << ": column '" << columns_[j] << "' has no non-missing value");
+      const double lowest = s.front();
+      for (int k = 1; k < p_.n_bins; ++k) {
+        const double q = quantile_sorted(s, static_cast<double>(k) / p_.n_bins);
+        if (q > lowest && (cuts[j].empty() || q > cuts[j].back())) cuts[j].push_back(q);
+      }
+    });
+    for (std::size_t j = 0; j < m; ++j)
+      for (double c : cuts[j])
+        CHURN_CHECK(std::isfinite(c), InvalidArgument,
+                    label() << ": column '" << columns_[j] << "' has infinite quantiles");
+    std::vector<std::vector<std::string>> labels(m);
+    if (p_.output == BinOutput::Categorical)
+      for (std::size_t j = 0; j < m; ++j)
+        labels[j] = p_.labels.empty() ? default_bin_labels(cuts[j]) : p_.labels;
+    cuts_ = std::move(cuts);
+    labels_ = std::move(labels);
+  }
+
+  Table transform(const Table& t, int n_threads) const override {
+    const std::size_t m = columns_.size();
+    const Index n = t.num_rows();
+    const bool as_index = p_.output == BinOutput::Index;
+    std::vector<NumericValues> in;
+    std::vector<F64Buffer> out;
+    std::vector<std::vector<std::int32_t>> codes(as_index ? 0 : m);
+    for (std::size_t j = 0; j < m; ++j) {
+      in.emplace_back(numeric_column(t, columns_[j], label()));
+      if (as_index) {
+        out.emplace_back(n);
+      } else {
+        codes[j].resize(static_cast<std::size_t>(n));
+      }
+    }
+    for_column_blocks(static_cast<Index>(m), n, n_threads, [&](Index jj, Index lo, Index hi) {
+      const auto j = static_cast<std::size_t>(jj);
+      const double* x = in[j].data();
+      const double* c0 = cuts_[j].data();
+      const double* c1 = c0 + cuts_[j].size();
+      for (Index i = lo; i < hi; ++i) {
+        const double v = x[i];
+        const bool miss = std::isnan(v);
+        const auto b = miss ? 0 : static_cast<std::int32_t>(std::upper_bound(c0, c1, v) - c0);
+        if (as_index) {
+          out[j].data()[i] = miss ? kMissing : static_cast<double>(b);
+        } else {
+          codes[j][static_cast<std::size_t>(i)] = miss ? kMissingCode : b;
+        }
+      }
+    });
+    std::vector<std::pair<std::string, std::vector<Column>>> replace(m);
+    for (std::size_t j = 0; j < m; ++j) {
+      const std::string name = p_.suffix.empty() ? columns_[j] : columns_[j] + p_.suffix;
+      replace[j].first = columns_[j];
+      if (!p_.suffix.empty()) replace[j].second.push_back(t.column(columns_[j]));
+      replace[j].second.push_back(as_index ? out[j].column(name)
+                                           : Column::from_codes(name, std::move(codes[j]),
+                                                                labels_[j]));
+    }
+    return rebuild_table(t, std::move(replace));
+  }
+
+  Json params_json() const override {
+    return Json{{"columns", names_json(columns_)},
+                {"strategy", p_.strategy == BinStrategy::Quantile ? "quantile" : "fixed"},
+                {"n_bins", p_.n_bins},
+                {"edges", doubles_to_json(p_.edges)},
+                {"output", p_.output == BinOutput::Index ? "index" : "categorical"},
+                {"labels", p_.labels},
+                {"suffix", p_.suffix}};
+  }
+  Json state_json() const override {
+    Json cuts = Json::array();
+    for (const auto& c : cuts_) cuts.push_back(doubles_to_json(c));
+    return Json{{"cuts", cuts}, {"labels", labels_}};
+  }
+  void load_state(const Json& s, const std::string& where) override {
+    check_members(s, {"cuts", "labels"}, where);
+    const Json cj = json_get<Json>(s, "cuts", where);
+    const std::size_t m = columns_.size();
+    CHURN_CHECK(cj.is_array() && cj.size() == m, SerializationError,
+                where << ": cuts must be a list with one entry per column (" << m << ")");
+    std::vector<std::vector<double>> cuts(m);
+    for (std::size_t j = 0; j < m; ++j) {
+      CHURN_CHECK(cj[j].is_array(), SerializationError, where << ": cuts[" << j << "] is not a list");
+      for (const auto& v : cj[j]) cuts[j].push_back(json_to_double(v, where + ".cuts"));
+      for (std::size_t k = 0; k < cuts[j].size(); ++k)
+        CHURN_CHECK(std::isfinite(cuts[j][k]) && (k == 0 || cuts[j][k] > cuts[j][k - 1]),
+                    SerializationError,
+                    where << ": the cuts of column '" << columns_[j]
+                          << "' must be finite and strictly increasing");
+      CHURN_CHECK(cuts[j].size() < 1000000, SerializationError, where << ": too many cuts");
+    }
+    auto labels = json_get<std::vector<std::vector<std::string>>>(s, "labels", where);
+    CHURN_CHECK(labels.size() == m, SerializationError,
+                where << ": labels must hold one entry per column");
+    for (std::size_t j = 0; j < m; ++j) {
+      if (p_.output == BinOutput::Index) {
+        CHURN_CHECK(labels[j].empty(), SerializationError,
+                    where << ": index output has no labels");
+        continue;
+      }
+      CHURN_CHECK(labels[j].size() == cuts[j].size() + 1, SerializationError,
+                  where << ": column '" << columns_[j] << "' has " << labels[j].size()
+                        << " labels for " << cuts[j].size() + 1 << " bins");
+      std::unordered_set<std::string_view> seen;
+      for (const auto& l : labels[j])
+        CHURN_CHECK(seen.insert(l).second, SerializationError,
+                    where << ": column '" << columns_[j] << "' repeats label '" << l << "'");
+    }
+    cuts_ = std::move(cuts);
+    labels_ = std::move(labels);
+  }
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"columns", "strategy", "n_bins", "edges", "output", "labels", "suffix"},
+                  where);
+    BinParams p;
+    const auto strategy = json_get<std::string>(j, "strategy", where);
+    CHURN_CHECK(strategy == "quantile" || strategy == "fixed", SerializationError,
+                where << ": strategy must be 'quantile' or 'fixed'");
+    p.strategy = strategy == "quantile" ? BinStrategy::Quantile : BinStrategy::Fixed;
+    p.n_bins = json_get_int<int>(j, "n_bins", where);
+    p.edges = json_to_doubles(j, "edges", where);
+    const auto output = json_get<std::string>(j, "output", where);
+    CHURN_CHECK(output == "index" || output == "categorical", SerializationError,
+                where << ": output must be 'index' or 'categorical'");
+    p.output = output == "index" ? BinOutput::Index : BinOutput::Categorical;
+    p.labels = json_get<std::vector<std::string>>(j, "labels", where);
+    p.suffix = json_get<std::string>(j, "suffix", where);
+    validate_loaded(p, where);
+    return std::make_unique<Bin>(json_to_names(j, "columns", where, false), p);
+  }
+
+ private:
+  std::vector<std::string> columns_;
+  BinParams p_;
+  std::vector<std::vector<double>> cuts_;
+  std::vector<std::vector<std::string>> labels_;
+};
+
+// ---- combine ------------------------------------------------------------------------------------
+
+class Combine final : public Step {
+ public:
+  Combine(std::string output, std::string a, CombineOp op, std::string b, CombineParams p)
+      : output_(std::move(output)), a_(std::move(a)), b_(std::move(b)), op_(op), p_(p) {}
+  std::unique_ptr<Step> clone() const override { return std::make_unique<Combine>(*this); }
+  const char* type() const override { return "combine"; }
+  std::vector<std::string> reads() const override {
+    if (a_ == b_) return {a_};
+    return {a_, b_};
+  }
+  void fit(const Table& t, int /*n_threads*/) override {
+    numeric_column(t, a_, label());
+    numeric_column(t, b_, label());
+    check_new_name(t, output_, label());
+  }
+  Table transform(const Table& t, int n_threads) const override {
+    const NumericValues a(numeric_column(t, a_, label()));
+    const NumericValues b(numeric_column(t, b_, label()));
+    const Index n = t.num_rows();
+    F64Buffer out(n);
+    const double fill = p_.zero_division_fill, off = p_.denominator_offset;
+    const CombineOp op = op_;
+    for_column_blocks(1, n, n_threads, [&](Index, Index lo, Index hi) {
+      const double* x = a.data();
+      const double* z = b.data();
+      double* y = out.data();
+      switch (op) {
+        case CombineOp::Add:
+          for (Index i = lo; i < hi; ++i) y[i] = x[i] + z[i];
+          break;
+        case CombineOp::Subtract:
+          for (Index i = lo; i < hi; ++i) y[i] = x[i] - z[i];
+          break;
+        case CombineOp::Multiply:
+          for (Index i = lo; i < hi; ++i) y[i] = x[i] * z[i];
+          break;
+        case CombineOp::Divide:
+          for (Index i = lo; i < hi; ++i) {
+            const double d = z[i] + off;
+            y[i] = d == 0.0 ? (std::isnan(x[i]) ? kMissing : fill) : x[i] / d;
+          }
+          break;
+      }
+    });
+    return rebuild_table(t, {}, {out.column(output_)});
+  }
+  Json params_json() const override {
+    return Json{{"output", output_},
+                {"a", a_},
+                {"op", combine_op_name(op_)},
+                {"b", b_},
+                {"zero_division_fill", json_from_double(p_.zero_division_fill)},
+                {"denominator_offset", p_.denominator_offset}};
+  }
+  Json state_json() const override { return Json::object(); }
+  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
+    check_members(j, {"output", "a", "op", "b", "zero_division_fill", "denominator_offset"},
+                  where);
+    CombineParams p;
+    p.zero_division_fill =
+        json_to_double(json_get<Json>(j, "zero_division_fill", where), where);
+    p.denominator_offset = json_get<double>(j, "denominator_offset", where);
+    validate_loaded(p, where);
+    auto out = json_get<std::string>(j, "output", where);
+    auto a = json_get<std::string>(j, "a", where);
+    auto b = json_get<std::string>(j, "b", where);
+    CHURN_CHECK(!out.empty() && !a.empty() && !b.empty(), SerializationError,
+                where << ": output, a and b must not be empty");
+    return std::make_unique<Combine>(std::move(out), std::move(a),
+                                     parse_enum(j, "op", where, combine_op_from_name),
+                                     std::move(b), p);
+  }
+
+ private:
+  std::string output_, a_, b_;
+  CombineOp op_;
+  CombineParams p_;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> make_impute(std::vector<std::string> columns, ImputeParams p) {
+  check_column_list(columns, "Pipeline::impute()");
+  p.validate();
+  return std::make_unique<Impute>(std::move(columns), std::move(p));
+}
+std::unique_ptr<Step> make_clip(std::vector<std::string> columns, ClipParams p) {
+  check_column_list(columns, "Pipeline::clip()");
+  p.validate();
+  return std::make_unique<Clip>(std::move(columns), p);
+}
+std::unique_ptr<Step> make_log1p(std::vector<std::string> columns) {
+  check_column_list(columns, "Pipeline::log1p()");
+  return std::make_unique<Log1p>(std::move(columns));
+}
+std::unique_ptr<Step> make_scale(std::vector<std::string> columns, ScaleParams p) {
+  check_column_list(columns, "Pipeline::scale()");
+  p.validate();
+  return std::make_unique<Scale>(std::move(columns), p);
+}
+std::unique_ptr<Step> make_bin(std::vector<std::string> columns, BinParams p) {
+  check_column_list(columns, "Pipeline::bin()");
+  p.validate();
+  return std::make_unique<Bin>(std::move(columns), std::move(p));
+}
+std::unique_ptr<Step> make_combine(std::string output, std::string a, CombineOp op, std::string b,
+                                   CombineParams p) {
+  CHURN_CHECK(!output.empty() && !a.empty() && !b.empty(), InvalidArgument,
+              "Pipeline::combine(): output, a and b must be non-empty column names");
+  p.validate();
+  return std::make_unique<Combine>(std::move(output), std::move(a), op, std::move(b), p);
+}
+
+std::unique_ptr<Step> numeric_step_from_params(const std::string& type, const Json& params,
+                                               const std::string& where) {
+  if (type == "impute") return Impute::from_params(params, where);
+  if (type == "clip") return Clip::from_params(params, where);
+  if (type == "log1p") return Log1p::from_params(params, where);
+  if (type == "scale") return Scale::from_params(params, where);
+  if (type == "bin") return Bin::from_params(params, where);
+  if (type == "combine") return Combine::from_params(params, where);
+  return nullptr;
+}
+
+}  // namespace detail
+}  // namespace churn::features

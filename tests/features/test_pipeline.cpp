@@ -1,0 +1,585 @@
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "churn/core/error.hpp"
+#include "churn/core/json.hpp"
+#include "churn/data/table.hpp"
+#include "churn/features/pipeline.hpp"
+
+using churn::Column;
+using churn::DType;
+using churn::Index;
+using churn::Json;
+using churn::Table;
+using namespace churn::features;  // NOLINT
+
+namespace {
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::vector<double> values(const Table& t, const std::string& name) {
+  auto v = t.column(name).as_float64();
+  return std::vector<double>(v.data(), v.data() + v.size());
+}
+
+/// Same doubles, bit for bit (NaN == NaN).
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+/// Element-wise equality with NaN == NaN (hand-computed references).
+void check_values(const std::vector<double>& got, const std::vector<double>& want,
+                  const std::string& what) {
+  BOOST_TEST_REQUIRE(got.size() == want.size(), what);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(want[i])) {
+      BOOST_TEST(std::isnan(got[i]), what << " row " << i << ": got " << got[i] << ", want NaN");
+    } else {
+      BOOST_TEST(got[i] == want[i], what << " row " << i << ": got " << got[i] << ", want "
+                                         << want[i]);
+    }
+  }
+}
+
+/// True when `f()` throws `E` whose message contains every one of `parts`.
+template <class E, class F>
+bool throws_with(F&& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+  } catch (const E& e) {
+    const std::string msg = e.what();
+    for (const auto& p : parts)
+      if (msg.find(p) == std::string::npos) {
+        BOOST_TEST_MESSAGE("message lacks '" << p << "': " << msg);
+        return false;
+      }
+    return true;
+  } catch (const std::exception& e) {
+    BOOST_TEST_MESSAGE("wrong exception type: " << e.what());
+    return false;
+  }
+  return false;
+}
+
+/// A seeded customer-like table with every column type.
+Table customers(Index n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> tenure(n), charges(n), sessions(n), crashes(n);
+  std::vector<std::int64_t> tickets(n);
+  std::vector<std::uint8_t> tickets_valid(n);
+  std::vector<std::string> contract(n), plan(n), id(n);
+  const char* contracts[] = {"Monthly", "Annual", "Two year", "Weekly"};
+  const char* plans[] = {"basic", "plus", "pro", "family", "student", "legacy"};
+  for (Index i = 0; i < n; ++i) {
+    tenure[i] = u(rng) < 0.1 ? kNaN : std::floor(u(rng) * 72);
+    charges[i] = u(rng) < 0.05 ? kNaN : 20 + 100 * u(rng) * u(rng);
+    sessions[i] = std::floor(u(rng) * 50);
+    crashes[i] = u(rng) < 0.5 ? 0.0 : std::floor(u(rng) * 4);
+    tickets[i] = static_cast<std::int64_t>(u(rng) * 6);
+    tickets_valid[i] = u(rng) < 0.9;
+    const double c = u(rng);
+    contract[i] = contracts[c < 0.55 ? 0 : (c < 0.8 ? 1 : (c < 0.995 ? 2 : 3))];
+    plan[i] = plans[static_cast<int>(u(rng) * 6)];
+    id[i] = "c" + std::to_string(i);
+  }
+  std::vector<std::uint8_t> contract_valid(n);
+  for (Index i = 0; i < n; ++i) contract_valid[i] = (i % 17) != 3;
+  return Table({Column::from_strings("customer_id", id), Column::from_float64("tenure", tenure),
+                Column::from_float64("monthly_charges", charges),
+                Column::from_float64("sessions", sessions), Column::from_float64("crashes", crashes),
+                Column::from_int64("tickets", tickets, tickets_valid),
+                Column::from_strings_categorical("contract", contract, contract_valid),
+                Column::from_strings("plan", plan)});
+}
+
+/// A pipeline with every step type.
+Pipeline full_pipeline(int n_threads = 0) {
+  Pipeline p(PipelineParams{n_threads});
+  ImputeParams med;
+  med.add_indicator = true;
+  ImputeParams most;
+  most.strategy = ImputeStrategy::MostFrequent;
+  BinParams tenure_groups;
+  tenure_groups.strategy = BinStrategy::Fixed;
+  tenure_groups.edges = {12, 24, 48};
+  tenure_groups.output = BinOutput::Categorical;
+  tenure_groups.labels = {"0-1y", "1-2y", "2-4y", "4y+"};
+  tenure_groups.suffix = "_group";
+  BinParams qbins;
+  qbins.n_bins = 4;
+  qbins.suffix = "_q";
+  OneHotParams oh;
+  oh.unknown = UnknownCategory::Other;
+  oh.min_count = 50;
+  CombineParams per_crash;
+  per_crash.denominator_offset = 0;
+  per_crash.zero_division_fill = -1;
+  p.impute({"tenure", "monthly_charges"}, med)
+      .impute({"tickets"}, most)
+      .clip({"monthly_charges"}, {0.05, 0.95})
+      .ratio("sessions_per_crash", "sessions", "crashes", per_crash)
+      .combine("charges_x_tenure", "monthly_charges", CombineOp::Multiply, "tenure")
+      .bin({"tenure"}, tenure_groups)
+      .bin({"sessions"}, qbins)
+      .log1p({"sessions", "charges_x_tenure"})
+      .scale({"tenure", "monthly_charges", "tickets"})
+      .one_hot({"contract", "tenure_group"}, oh)
+      .ordinal({"plan"})
+      .drop({"customer_id"});
+  return p;
+}
+
+std::vector<double> all_numeric(const Table& t) {
+  std::vector<double> out;
+  for (const auto& c : t.columns()) {
+    if (c.dtype() != DType::Float64) continue;
+    auto v = c.as_float64();
+    out.insert(out.end(), v.data(), v.data() + v.size());
+  }
+  return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(features_pipeline)
+
+// ---- each step against hand-computed references ---------------------------------------------
+
+BOOST_AUTO_TEST_CASE(impute_median_mean_constant_most_frequent) {
+  const Table t({Column::from_float64("odd", {1, kNaN, 10, 3, kNaN}),
+                 Column::from_float64("even", {4, 1, kNaN, 10, 2}),
+                 Column::from_float64("mode", {5, 2, 2, 5, kNaN}),
+                 Column::from_int64("ints", {7, 0, 1, 3, 1}, {1, 0, 1, 1, 1})});
+  Pipeline median;
+  median.impute({"odd", "even"});
+  const Table a = median.fit_transform(t);
+  check_values(values(a, "odd"), {1, 3, 10, 3, 3}, "median of {1, 3, 10}");
+  check_values(values(a, "even"), {4, 1, 3, 10, 2}, "median of {1, 2, 4, 10} = (2 + 4) / 2");
+
+  Pipeline mean;
+  mean.impute({"odd", "ints"}, {ImputeStrategy::Mean, 0.0, "missing", false});
+  const Table b = mean.fit_transform(t);
+  check_values(values(b, "odd"), {1, 14.0 / 3, 10, 3, 14.0 / 3}, "mean");
+  BOOST_TEST((b.column("ints").dtype() == DType::Float64));
+  check_values(values(b, "ints"), {7, 3, 1, 3, 1}, "int64 mean of {7, 1, 3, 1}");
+
+  Pipeline constant;
+  constant.impute({"odd"}, {ImputeStrategy::Constant, -7.5, "missing", true});
+  const Table c = constant.fit_transform(t);
+  check_values(values(c, "odd"), {1, -7.5, 10, 3, -7.5}, "constant");
+  check_values(values(c, "odd_missing"), {0, 1, 0, 0, 1}, "indicator");
+  BOOST_TEST((c.column_names() ==
+              std::vector<std::string>{"odd", "odd_missing", "even", "mode", "ints"}));
+
+  Pipeline mode;
+  mode.impute({"mode"}, {ImputeStrategy::MostFrequent, 0.0, "missing", false});
+  check_values(values(mode.fit_transform(t), "mode"), {5, 2, 2, 5, 2}, "tie 2 vs 5 -> 2");
+
+  // fitted on one table, replayed on another: the training statistic is used
+  const Table fresh({Column::from_float64("odd", {kNaN, 100}), Column::from_float64("even", {kNaN, 0}),
+                     Column::from_float64("mode", {1, 1}),
+                     Column::from_int64("ints", {1, 1})});
+  check_values(values(median.transform(fresh), "odd"), {3, 100}, "replayed median");
+}
+
+BOOST_AUTO_TEST_CASE(impute_categorical) {
+  const Table t({Column::from_strings_categorical("plan", {"b", "a", "", "b", "a"},
+                                                  {1, 1, 0, 1, 1})});
+  Pipeline most;
+  most.impute({"plan"}, {ImputeStrategy::MostFrequent, 0.0, "missing", true});
+  const Table a = most.fit_transform(t);
+  BOOST_TEST(a.column("plan").value_string(2) == "a");  // tie a/b -> smallest name
+  BOOST_TEST(a.column("plan").null_count() == 0);
+  check_values(values(a, "plan_missing"), {0, 0, 1, 0, 0}, "indicator");
+  Pipeline constant;
+  constant.impute({"plan"}, {ImputeStrategy::Constant, 0.0, "unknown", false});
+  const Table b = constant.fit_transform(t);
+  BOOST_TEST(b.column("plan").value_string(2) == "unknown");
+  BOOST_TEST(b.column("plan").value_string(0) == "b");
+  Pipeline median;
+  median.impute({"plan"});
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { median.fit(t); }, {"plan", "median"})));
+}
+
+BOOST_AUTO_TEST_CASE(clip_to_quantiles) {
+  // numpy.quantile([0, 10, 20, 30], 0.25) = 7.5, quantile(.., 0.9) = 27
+  const Table t({Column::from_float64("x", {30, 0, kNaN, 20, 10})});
+  Pipeline p;
+  p.clip({"x"}, {0.25, 0.9});
+  check_values(values(p.fit_transform(t), "x"), {27, 7.5, kNaN, 20, 10}, "clip");
+  const Table fresh({Column::from_float64("x", {-1e9, 1e9, 8})});
+  check_values(values(p.transform(fresh), "x"), {7.5, 27, 8}, "clip new data");
+  Pipeline minmax;
+  minmax.clip({"x"}, {0.0, 1.0});
+  check_values(values(minmax.fit(t).transform(fresh), "x"), {0, 30, 8}, "min/max");
+}
+
+BOOST_AUTO_TEST_CASE(log1p_and_its_domain) {
+  const Table t({Column::from_float64("x", {0, 1, kNaN, -0.5}),
+                 Column::from_int64("n", {0, 3, 7, 0})});
+  Pipeline p;
+  p.log1p({"x", "n"});
+  const Table out = p.fit_transform(t);
+  check_values(values(out, "x"), {0, std::log1p(1.0), kNaN, std::log1p(-0.5)}, "log1p");
+  check_values(values(out, "n"), {0, std::log(4.0), std::log(8.0), 0}, "log1p int64");
+  const Table bad({Column::from_float64("x", {0, -1}), Column::from_int64("n", {0, 0})});
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { p.transform(bad); },
+                                                  {"'x'", "row 1", "> -1"})));
+}
+
+BOOST_AUTO_TEST_CASE(standard_scaling) {
+  const Table t({Column::from_float64("x", {1, 2, kNaN, 3, 4}),
+                 Column::from_float64("c", {5, 5, 5, 5, 5})});
+  Pipeline p;
+  p.scale({"x", "c"});
+  const Table out = p.fit_transform(t);
+  const double sd = std::sqrt(1.25);  // population sd of {1, 2, 3, 4}
+  check_values(values(out, "x"), {-1.5 / sd, -0.5 / sd, kNaN, 0.5 / sd, 1.5 / sd}, "scaled");
+  check_values(values(out, "c"), {0, 0, 0, 0, 0}, "constant column: std 1");
+  Pipeline only_mean;
+  only_mean.scale({"x"}, {true, false});
+  check_values(values(only_mean.fit_transform(t), "x"), {-1.5, -0.5, kNaN, 0.5, 1.5}, "centred");
+}
+
+BOOST_AUTO_TEST_CASE(one_hot_unknown_and_rare_categories) {
+  const Table train({Column::from_strings_categorical(
+      "contract", {"b", "a", "c", "a", "b", "a", "d", ""}, {1, 1, 1, 1, 1, 1, 1, 0})});
+  // new data with another dictionary order, an unseen category and a missing value
+  const Table fresh({Column::from_strings_categorical("contract", {"z", "d", "a", "", "b"},
+                                                      {1, 1, 1, 0, 1})});
+  OneHotParams rare;
+  rare.min_count = 2;  // a: 3, b: 2 kept; c, d: 1 -> other
+  Pipeline p;
+  p.one_hot({"contract"}, rare);
+  const Table out = p.fit_transform(train);
+  BOOST_TEST((p.feature_names_out() ==
+              std::vector<std::string>{"contract_a", "contract_b", "contract_other"}));
+  check_values(values(out, "contract_a"), {0, 1, 0, 1, 0, 1, 0, 0}, "a");
+  check_values(values(out, "contract_other"), {0, 0, 1, 0, 0, 0, 1, 0}, "other");
+  const Table f = p.transform(fresh);
+  check_values(values(f, "contract_a"), {0, 0, 1, 0, 0}, "fresh a");
+  check_values(values(f, "contract_b"), {0, 0, 0, 0, 1}, "fresh b");
+  check_values(values(f, "contract_other"), {0, 1, 0, 0, 0}, "unknown z ignored, rare d other");
+
+  OneHotParams other;
+  other.unknown = UnknownCategory::Other;
+  Pipeline q;
+  q.one_hot({"contract"}, other);
+  q.fit(train);
+  BOOST_TEST((q.feature_names_out() ==
+              std::vector<std::string>{"contract_a", "contract_b", "contract_c", "contract_d",
+                                       "contract_other"}));
+  const Table g = q.transform(fresh);
+  check_values(values(g, "contract_other"), {1, 0, 0, 0, 0}, "unknown z -> other");
+  check_values(values(g, "contract_d"), {0, 1, 0, 0, 0}, "d");
+
+  OneHotParams strict;
+  strict.unknown = UnknownCategory::Error;
+  Pipeline e;
+  e.one_hot({"contract"}, strict);
+  e.fit(train);
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { e.transform(fresh); },
+                                                  {"'contract'", "'z'", "not seen in fit"})));
+  // a string column encodes the same way
+  const Table s({Column::from_strings("contract", {"b", "a", "c"})});
+  check_values(values(e.transform(s), "contract_c"), {0, 0, 1}, "string input");
+}
+
+BOOST_AUTO_TEST_CASE(ordinal_codes) {
+  const Table train({Column::from_strings("plan", {"pro", "basic", "plus", "basic"})});
+  const Table fresh({Column::from_strings_categorical("plan", {"plus", "gold", "", "pro"},
+                                                      {1, 1, 0, 1})});
+  Pipeline p;
+  p.ordinal({"plan"});
+  check_values(values(p.fit_transform(train), "plan"), {2, 0, 1, 0}, "sorted codes");
+  check_values(values(p.transform(fresh), "plan"), {1, kNaN, kNaN, 2}, "unknown/missing NaN");
+  Pipeline c;
+  c.ordinal({"plan"}, {UnknownCategory::Ignore, true});
+  const Table out = c.fit(train).transform(fresh);
+  BOOST_TEST((out.column("plan").categories() == std::vector<std::string>{"basic", "plus", "pro"}));
+  BOOST_TEST(out.column("plan").codes()[1] == -1);
+  BOOST_TEST(out.column("plan").codes()[3] == 2);
+  Pipeline e;
+  e.ordinal({"plan"}, {UnknownCategory::Error, false});
+  e.fit(train);
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { e.transform(fresh); }, {"plan", "gold"})));
+  BOOST_CHECK_THROW(c.ordinal({"plan"}, {UnknownCategory::Other, false}), churn::InvalidArgument);
+}
+
+BOOST_AUTO_TEST_CASE(binning_edges) {
+  const Table t({Column::from_float64("tenure", {0, 11.99, 12, 24, 47, 48, 100, kNaN})});
+  BinParams fixed;
+  fixed.strategy = BinStrategy::Fixed;
+  fixed.edges = {12, 24, 48};
+  Pipeline p;
+  p.bin({"tenure"}, fixed);
+  check_values(values(p.fit_transform(t), "tenure"), {0, 0, 1, 2, 2, 3, 3, kNaN},
+               "left-closed bins");
+  fixed.output = BinOutput::Categorical;
+  fixed.suffix = "_group";
+  Pipeline c;
+  c.bin({"tenure"}, fixed);
+  const Table out = c.fit_transform(t);
+  BOOST_TEST((out.column_names() == std::vector<std::string>{"tenure", "tenure_group"}));
+  BOOST_TEST((out.column("tenure_group").categories() ==
+              std::vector<std::string>{"(-inf, 12)", "[12, 24)", "[24, 48)", "[48, inf)"}));
+  BOOST_TEST(out.column("tenure_group").value_string(2) == "[12, 24)");
+  BOOST_TEST(out.column("tenure_group").is_missing(7));
+
+  // quantile bins of 1..8 at 1/4, 2/4, 3/4: 2.75, 4.5, 6.25 (numpy linear)
+  const Table q({Column::from_float64("x", {8, 7, 6, 5, 4, 3, 2, 1})});
+  BinParams quant;
+  quant.n_bins = 4;
+  Pipeline qb;
+  qb.bin({"x"}, quant);
+  qb.fit(q);
+  const Table probe({Column::from_float64("x", {2.75 - 1e-9, 2.75, 4.5, 6.2, 6.25, 1e9})});
+  check_values(values(qb.transform(probe), "x"), {0, 1, 2, 2, 3, 3}, "quantile edges");
+  // few distinct values: duplicate edges removed
+  const Table flat({Column::from_float64("x", {1, 1, 1, 1, 1, 1, 2, 3})});
+  qb.fit(flat);
+  check_values(values(qb.transform(flat), "x"), {0, 0, 0, 0, 0, 0, 1, 1}, "deduplicated");
+  BOOST_CHECK_THROW(qb.bin({"x"}, [] {
+    BinParams b;
+    b.strategy = BinStrategy::Fixed;
+    b.edges = {3, 2};
+    return b;
+  }()),
+                    churn::InvalidArgument);
+}
+
+BOOST_AUTO_TEST_CASE(safe_division_and_interactions) {
+  const Table t({Column::from_float64("a", {1, 2, 0, kNaN, 5, -3}),
+                 Column::from_int64("b", {2, 0, 0, 0, 1, 4}, {1, 1, 1, 1, 0, 1})});
+  Pipeline p;
+  p.ratio("a_per_b", "a", "b");
+  const Table out = p.fit_transform(t);
+  check_values(values(out, "a_per_b"), {0.5, kNaN, kNaN, kNaN, kNaN, -0.75}, "NaN fill");
+  BOOST_TEST((out.column_names() == std::vector<std::string>{"a", "b", "a_per_b"}));
+  CombineParams fill;
+  fill.zero_division_fill = 0;
+  Pipeline f;
+  f.ratio("r", "a", "b", fill);
+  check_values(values(f.fit_transform(t), "r"), {0.5, 0, 0, kNaN, kNaN, -0.75}, "fill 0");
+  CombineParams plus_one;
+  plus_one.denominator_offset = 1;
+  Pipeline o;
+  o.ratio("r", "a", "b", plus_one);
+  check_values(values(o.fit_transform(t), "r"), {1.0 / 3, 2, 0, kNaN, kNaN, -0.6}, "a/(b+1)");
+  Pipeline m;
+  m.combine("ab", "a", CombineOp::Multiply, "b").combine("d", "a", CombineOp::Subtract, "b");
+  const Table mo = m.fit_transform(t);
+  check_values(values(mo, "ab"), {2, 0, 0, kNaN, kNaN, -12}, "product");
+  check_values(values(mo, "d"), {-1, 2, 0, kNaN, kNaN, -7}, "difference");
+  Pipeline clash;
+  clash.ratio("a", "a", "b");
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { clash.fit(t); }, {"'a'", "already"})));
+}
+
+BOOST_AUTO_TEST_CASE(drop_select_passthrough_and_matrix) {
+  const Table t({Column::from_strings("id", {"x", "y"}), Column::from_float64("a", {1, 2}),
+                 Column::from_int64("n", {3, 4}), Column::from_float64("b", {5, 6})});
+  Pipeline p;
+  p.drop({"id"});
+  const Table out = p.fit_transform(t);
+  BOOST_TEST((p.feature_names_out() == std::vector<std::string>{"a", "n", "b"}));
+  BOOST_TEST((p.numeric_feature_names_out() == std::vector<std::string>{"a", "b"}));
+  const churn::RowMatrix X = p.transform_matrix(t);
+  BOOST_TEST(X.rows() == 2);
+  BOOST_TEST(X.cols() == 2);
+  BOOST_TEST(X(1, 0) == 2.0);
+  BOOST_TEST(X(1, 1) == 6.0);
+  // pass-through columns share the input's buffers
+  BOOST_TEST(out.column("a").as_float64().data() == t.column("a").as_float64().data());
+  // a dropped column may be absent at transform; extra columns are left out
+  const Table fresh({Column::from_float64("b", {7}), Column::from_float64("extra", {0}),
+                     Column::from_int64("n", {1}), Column::from_float64("a", {9})});
+  BOOST_TEST((p.transform(fresh).column_names() == std::vector<std::string>{"a", "n", "b"}));
+  Pipeline s;
+  s.select({"b", "a"});
+  BOOST_TEST((s.fit_transform(t).column_names() == std::vector<std::string>{"b", "a"}));
+  BOOST_TEST(s.transform(Table({Column::from_float64("a", {1}), Column::from_float64("b", {2})}))
+                 .num_columns() == 2);
+}
+
+// ---- bad input ------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(transform_errors_name_the_column) {
+  const Table train = customers(300, 1);
+  Pipeline p = full_pipeline();
+  BOOST_CHECK_THROW(p.transform(train), churn::NotFittedError);
+  BOOST_CHECK_THROW(p.to_json(), churn::NotFittedError);
+  p.fit(train);
+  BOOST_TEST((throws_with<churn::InvalidArgument>(
+      [&] { p.transform(train.drop({"monthly_charges"})); }, {"'monthly_charges'", "missing"})));
+  // the dropped id column may be absent
+  BOOST_TEST(p.transform(train.drop({"customer_id"})).num_rows() == 300);
+  Table wrong = train;
+  wrong.set_column(Column::from_strings("tenure", std::vector<std::string>(300, "1")));
+  BOOST_TEST((throws_with<churn::TypeMismatch>([&] { p.transform(wrong); }, {"'tenure'", "string"})));
+  Table wrong_cat = train;
+  wrong_cat.set_column(Column::from_float64("contract", std::vector<double>(300, 1.0)));
+  BOOST_TEST((throws_with<churn::TypeMismatch>([&] { p.transform(wrong_cat); }, {"'contract'"})));
+  // an int64 column where training had float64 is accepted by numeric steps
+  std::vector<std::int64_t> ints(300, 5);
+  Table as_int = train;
+  as_int.set_column(Column::from_int64("sessions", ints));
+  BOOST_TEST(p.transform(as_int).num_rows() == 300);
+  // fit errors
+  Pipeline missing;
+  missing.scale({"nope"});
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { missing.fit(train); }, {"'nope'", "step 0"})));
+  Pipeline all_nan;
+  all_nan.impute({"x"});
+  BOOST_TEST((throws_with<churn::InvalidArgument>(
+      [&] { all_nan.fit(Table({Column::from_float64("x", {kNaN, kNaN})})); }, {"'x'"})));
+  BOOST_TEST(!all_nan.is_fitted());
+  BOOST_CHECK_THROW(Pipeline().scale({}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(Pipeline().scale({"a", "a"}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(Pipeline().clip({"a"}, {0.5, 0.4}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(Pipeline(PipelineParams{-1}), churn::InvalidArgument);
+}
+
+BOOST_AUTO_TEST_CASE(new_category_under_error_policy) {
+  Pipeline p;
+  OneHotParams strict;
+  strict.unknown = UnknownCategory::Error;
+  p.one_hot({"contract"}, strict);
+  p.fit(Table({Column::from_strings_categorical("contract", {"Monthly", "Annual"})}));
+  BOOST_TEST((throws_with<churn::InvalidArgument>(
+      [&] {
+        p.transform(Table({Column::from_strings_categorical("contract", {"Annual", "Weekly"})}));
+      },
+      {"'contract'", "'Weekly'", "row 1"})));
+}
+
+// ---- replay and save/load -------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(fit_transform_equals_transform_and_threads_do_not_matter) {
+  const Table train = customers(100000, 7);
+  Pipeline p = full_pipeline(0);
+  const Table a = p.fit_transform(train);
+  const Table b = p.transform(train);
+  BOOST_TEST(a.column_names() == b.column_names(), boost::test_tools::per_element());
+  BOOST_TEST(same_bits(all_numeric(a), all_numeric(b)));
+  Pipeline one = full_pipeline(1);
+  const Table c = one.fit_transform(train);
+  BOOST_TEST(same_bits(all_numeric(a), all_numeric(c)));
+  Pipeline two = full_pipeline(2);
+  two.fit(train);
+  BOOST_TEST(same_bits(all_numeric(a), all_numeric(two.transform(train))));
+  BOOST_TEST(two.to_json()["state"].dump() == one.to_json()["state"].dump());
+}
+
+BOOST_AUTO_TEST_CASE(save_load_transforms_bit_identically) {
+  const Table train = customers(5000, 3);
+  const Table test = customers(3000, 4);
+  Pipeline p = full_pipeline();
+  p.fit(train);
+  const Table before = p.transform(test);
+  BOOST_TEST(p.feature_names_out().size() > 15u);
+
+  const auto dir = std::filesystem::temp_directory_path() / "churn_test_pipeline";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "features.json").string();
+  p.save(path);
+  const Pipeline loaded = Pipeline::load(path);
+  const Table after = loaded.transform(test);
+  BOOST_TEST(loaded.feature_names_out() == p.feature_names_out(),
+             boost::test_tools::per_element());
+  BOOST_TEST(same_bits(all_numeric(before), all_numeric(after)));
+  for (const auto& c : before.columns()) {
+    if (c.dtype() != DType::Categorical) continue;
+    const auto x = c.codes();
+    const auto y = after.column(c.name()).codes();
+    BOOST_TEST((x == y), c.name());
+    BOOST_TEST(c.categories() == after.column(c.name()).categories(),
+               boost::test_tools::per_element());
+  }
+  // the JSON text round-trips to the same text
+  BOOST_TEST(Pipeline::from_json(churn::parse_json(p.to_json().dump())).to_json().dump() ==
+             p.to_json().dump());
+  const Json doc = p.to_json();
+  BOOST_TEST(doc["kind"] == "FeaturePipeline");
+  // copies are deep and independent
+  Pipeline copy = p;
+  p.scale({"tenure_missing"});
+  BOOST_TEST(!p.is_fitted());
+  BOOST_TEST(copy.is_fitted());
+  BOOST_TEST(same_bits(all_numeric(before), all_numeric(copy.transform(test))));
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(damaged_documents_are_rejected) {
+  Pipeline p = full_pipeline();
+  p.fit(customers(500, 5));
+  const Json doc = p.to_json();
+  const std::string text = doc.dump();
+  // truncations
+  for (std::size_t cut : {std::size_t{0}, std::size_t{1}, text.size() / 3, text.size() / 2,
+                          text.size() - 2, text.size() - 1}) {
+    BOOST_CHECK_THROW(Pipeline::from_json(churn::parse_json(text.substr(0, cut))),
+                      churn::SerializationError);
+  }
+  auto rejects = [&](const std::string& what, auto&& mutate) {
+    Json d = doc;
+    mutate(d);
+    bool ok = false;
+    try {
+      Pipeline::from_json(d);
+    } catch (const churn::SerializationError& e) {
+      ok = true;
+      BOOST_TEST_MESSAGE(what << ": " << e.what());
+    } catch (const std::exception& e) {
+      BOOST_TEST_MESSAGE(what << ": wrong exception: " << e.what());
+    }
+    BOOST_TEST(ok, what);
+  };
+  const Json& steps0 = doc;
+  std::size_t bin_step = 0, one_hot_step = 0, scale_step = 0;
+  for (std::size_t i = 0; i < steps0["state"]["steps"].size(); ++i) {
+    const std::string type = steps0["state"]["steps"][i]["type"];
+    if (type == "bin" && bin_step == 0) bin_step = i;
+    if (type == "one_hot") one_hot_step = i;
+    if (type == "scale") scale_step = i;
+  }
+  rejects("another kind", [](Json& d) { d["kind"] = "LogisticRegression"; });
+  rejects("newer major", [](Json& d) { d["version"] = "2.0"; });
+  rejects("unknown state member", [](Json& d) { d["state"]["extra"] = 1; });
+  rejects("unknown step member", [](Json& d) { d["state"]["steps"][0]["extra"] = 1; });
+  rejects("unknown step param", [](Json& d) { d["state"]["steps"][0]["params"]["x"] = 1; });
+  rejects("unknown step type", [](Json& d) { d["state"]["steps"][0]["type"] = "magic"; });
+  rejects("steps not a list", [](Json& d) { d["state"]["steps"] = 3; });
+  rejects("missing state field", [](Json& d) { d["state"].erase("input_columns"); });
+  rejects("n_threads string", [](Json& d) { d["params"]["n_threads"] = "2"; });
+  rejects("unsorted cuts", [&](Json& d) {
+    d["state"]["steps"][bin_step]["state"]["cuts"][0] = Json::array({48, 12, 24});
+  });
+  rejects("cuts count", [&](Json& d) { d["state"]["steps"][bin_step]["state"]["cuts"][0] = Json::array({1, 2}); });
+  rejects("negative scale", [&](Json& d) { d["state"]["steps"][scale_step]["state"]["scale"][0] = -1.0; });
+  rejects("scale count", [&](Json& d) { d["state"]["steps"][scale_step]["state"]["scale"].erase(0); });
+  rejects("repeated category", [&](Json& d) {
+    auto& cats = d["state"]["steps"][one_hot_step]["state"]["categories"][0];
+    cats.push_back(cats[0]);
+  });
+  rejects("renamed output", [](Json& d) { d["state"]["feature_names_out"][0] = "renamed"; });
+  rejects("missing output", [](Json& d) { d["state"]["feature_names_out"].erase(0); });
+  rejects("renamed input", [](Json& d) { d["state"]["input_columns"][1]["name"] = "x"; });
+  rejects("bad dtype", [](Json& d) { d["state"]["input_columns"][1]["dtype"] = "complex"; });
+  rejects("step column renamed",
+          [&](Json& d) { d["state"]["steps"][scale_step]["params"]["columns"][0] = "nope"; });
+  rejects("impute value not a number",
+          [](Json& d) { d["state"]["steps"][0]["state"]["values"][0] = Json::object(); });
+  rejects("min_count zero",
+          [&](Json& d) { d["state"]["steps"][one_hot_step]["params"]["min_count"] = 0; });
+  BOOST_CHECK_THROW(Pipeline::load("/nonexistent/dir/pipe.json"), churn::IOError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -138,7 +138,9 @@ void PipelineParams::validate() const {
               "PipelineParams: n_threads must be >= 0 (0 = all cores), got " << n_threads);
 }
 
-Pipeline::Pipeline(PipelineParams params) : params_(params) { params_.validate(); }
+Pipeline::Pipeline(PipelineParams params) : params_(params) {
+  params_.validate();
+}
 Pipeline::~Pipeline() = default;
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
@@ -191,8 +193,8 @@ Pipeline& Pipeline::combine(std::string output, std::string a, CombineOp op, std
 }
 Pipeline& Pipeline::ratio(std::string output, std::string numerator, std::string denominator,
                           CombineParams params) {
-  return combine(std::move(output), std::move(numerator), CombineOp::Divide,
-                 std::move(denominator), params);
+  return combine(std::move(output), std::move(numerator), CombineOp::Divide, std::move(denominator),
+                 params);
 }
 Pipeline& Pipeline::drop(std::vector<std::string> columns) {
   return add(detail::make_drop(std::move(columns)));
@@ -265,8 +267,8 @@ Table Pipeline::replay(const Table& data) const {
     }
     const Column& c = data.column(in.name);
     CHURN_CHECK(dtype_group(c.dtype()) == dtype_group(in.dtype), TypeMismatch,
-                who << ": column '" << in.name << "' is " << dtype_name(c.dtype())
-                    << " but was " << dtype_name(in.dtype) << " in fit");
+                who << ": column '" << in.name << "' is " << dtype_name(c.dtype()) << " but was "
+                    << dtype_name(in.dtype) << " in fit");
     cols.push_back(c);
   }
   Table t(std::move(cols));
@@ -414,8 +416,12 @@ Pipeline Pipeline::from_json(const Json& doc) {
   }
 }
 
-void Pipeline::save(const std::string& path) const { save_json_file(to_json(), path); }
+void Pipeline::save(const std::string& path) const {
+  save_json_file(to_json(), path);
+}
 
-Pipeline Pipeline::load(const std::string& path) { return from_json(load_json_file(path)); }
+Pipeline Pipeline::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
 
 }  // namespace churn::features

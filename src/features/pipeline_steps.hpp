@@ -3,14 +3,14 @@
 // share (column access with clear errors, output buffers, blocked parallel loops, quantiles,
 // category lookup, strict JSON reading).
 
-#include <cstdint>        // std::int32_t
+#include <cstdint>           // std::int32_t
 #include <initializer_list>  // std::initializer_list
-#include <memory>         // std::unique_ptr, std::shared_ptr
-#include <string>         // std::string
-#include <string_view>    // std::string_view
-#include <unordered_map>  // std::unordered_map
-#include <utility>        // std::pair
-#include <vector>         // std::vector
+#include <memory>            // std::unique_ptr, std::shared_ptr
+#include <string>            // std::string
+#include <string_view>       // std::string_view
+#include <unordered_map>     // std::unordered_map
+#include <utility>           // std::pair
+#include <vector>            // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
@@ -46,7 +46,9 @@ class Step {
   /// that transform could not use. @throws SerializationError naming `where`.
   virtual void load_state(const Json& state, const std::string& where) = 0;
 
-  void set_position(Index i) { label_ = "Pipeline step " + std::to_string(i) + " (" + type() + ")"; }
+  void set_position(Index i) {
+    label_ = "Pipeline step " + std::to_string(i) + " (" + type() + ")";
+  }
   const std::string& label() const { return label_; }
 
  private:
@@ -84,8 +86,7 @@ const Column& find_column(const Table& t, const std::string& name, const std::st
 /// As find_column, and TypeMismatch unless it is float64 or int64.
 const Column& numeric_column(const Table& t, const std::string& name, const std::string& label);
 /// As find_column, and TypeMismatch unless it is categorical or string.
-const Column& categorical_column(const Table& t, const std::string& name,
-                                 const std::string& label);
+const Column& categorical_column(const Table& t, const std::string& name, const std::string& label);
 
 /// The values of a float64 or int64 column as contiguous doubles (NaN = missing): a view of
 /// float64 data, a converted copy of int64 data.
@@ -118,7 +119,7 @@ inline constexpr Index kRowBlock = 1 << 15;
 template <class Body>
 void for_column_blocks(Index n_cols, Index n_rows, int n_threads, Body&& body);
 
-/// Non-missing values of `x`, sorted. 
+/// Non-missing values of `x`, sorted.
 std::vector<double> sorted_values(const double* x, Index n, int n_threads = 1);
 /// numpy's linear quantile of sorted, non-empty values.
 double quantile_sorted(const std::vector<double>& sorted, double q);

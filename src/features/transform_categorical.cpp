@@ -200,7 +200,8 @@ class OneHot final : public Step {
       CHURN_CHECK(index.back().distinct() == static_cast<Index>(kept[j].size() + rare[j].size()),
                   SerializationError,
                   where << ": the categories of column '" << columns_[j] << "' repeat");
-      CHURN_CHECK(kept[j].size() < (1u << 30), SerializationError, where << ": too many categories");
+      CHURN_CHECK(kept[j].size() < (1u << 30), SerializationError,
+                  where << ": too many categories");
     }
     kept_ = std::move(kept);
     rare_ = std::move(rare);

@@ -1,8 +1,8 @@
 // The numeric steps of churn::features::Pipeline: impute, clip, log1p, scale, bin, combine.
 
-#include <algorithm>  // std::upper_bound, std::min, std::max
-#include <cmath>      // std::isnan, std::isfinite, std::log1p, std::sqrt
-#include <limits>     // std::numeric_limits
+#include <algorithm>      // std::upper_bound, std::min, std::max
+#include <cmath>          // std::isnan, std::isfinite, std::log1p, std::sqrt
+#include <limits>         // std::numeric_limits
 #include <unordered_set>  // std::unordered_set
 
 #include "churn/core/error.hpp"
@@ -27,9 +27,10 @@ ImputeStrategy impute_strategy_from_name(const std::string& name) {
   for (auto s : {ImputeStrategy::Median, ImputeStrategy::Mean, ImputeStrategy::Constant,
                  ImputeStrategy::MostFrequent})
     if (name == impute_strategy_name(s)) return s;
-  CHURN_THROW(InvalidArgument, "impute strategy must be 'median', 'mean', 'constant' or "
-                               "'most_frequent', got '"
-                                   << name << "'");
+  CHURN_THROW(InvalidArgument,
+              "impute strategy must be 'median', 'mean', 'constant' or "
+              "'most_frequent', got '"
+                  << name << "'");
 }
 
 const char* combine_op_name(CombineOp op) {
@@ -60,9 +61,8 @@ void ClipParams::validate() const {
   CHURN_CHECK(lower_quantile >= 0 && lower_quantile <= 1, InvalidArgument,
               "ClipParams: lower_quantile must be in [0, 1], got " << lower_quantile);
   CHURN_CHECK(upper_quantile >= lower_quantile && upper_quantile <= 1, InvalidArgument,
-              "ClipParams: upper_quantile must be in [lower_quantile, 1] = [" << lower_quantile
-                                                                            << ", 1], got "
-                                                                            << upper_quantile);
+              "ClipParams: upper_quantile must be in [lower_quantile, 1] = ["
+                  << lower_quantile << ", 1], got " << upper_quantile);
 }
 
 void BinParams::validate() const {
@@ -81,8 +81,8 @@ void BinParams::validate() const {
                   "BinParams: edges[" << k << "] must be finite, got " << edges[k]);
       CHURN_CHECK(k == 0 || edges[k] > edges[k - 1], InvalidArgument,
                   "BinParams: edges must be strictly increasing, but edges["
-                      << k << "] = " << edges[k] << " <= edges[" << k - 1 << "] = "
-                      << edges[k - 1]);
+                      << k << "] = " << edges[k] << " <= edges[" << k - 1
+                      << "] = " << edges[k - 1]);
     }
     CHURN_CHECK(labels.empty() || labels.size() == edges.size() + 1, InvalidArgument,
                 "BinParams: labels must be empty or hold edges.size() + 1 = "
@@ -97,10 +97,9 @@ void BinParams::validate() const {
 }
 
 void CombineParams::validate() const {
-  CHURN_CHECK(std::isnan(zero_division_fill) || std::isfinite(zero_division_fill),
-              InvalidArgument,
-              "CombineParams: zero_division_fill must be NaN or finite, got "
-                  << zero_division_fill);
+  CHURN_CHECK(
+      std::isnan(zero_division_fill) || std::isfinite(zero_division_fill), InvalidArgument,
+      "CombineParams: zero_division_fill must be NaN or finite, got " << zero_division_fill);
   CHURN_CHECK(std::isfinite(denominator_offset), InvalidArgument,
               "CombineParams: denominator_offset must be finite, got " << denominator_offset);
 }
@@ -131,7 +130,9 @@ void validate_loaded(const P& p, const std::string& where) {
   }
 }
 
-Json names_json(const std::vector<std::string>& v) { return Json(v); }
+Json names_json(const std::vector<std::string>& v) {
+  return Json(v);
+}
 
 /// Fits `f(j)` for every column j in parallel (one task per column: deterministic).
 template <class F>
@@ -162,12 +163,12 @@ class Impute final : public Step {
                           << "' is string; impute takes numeric or categorical columns");
       if (c.dtype() == DType::Categorical) {
         categorical[j] = 1;
-        CHURN_CHECK(p_.strategy == ImputeStrategy::MostFrequent ||
-                        p_.strategy == ImputeStrategy::Constant,
-                    InvalidArgument,
-                    label() << ": column '" << c.name() << "' is categorical; strategy '"
-                            << impute_strategy_name(p_.strategy)
-                            << "' needs a numeric column (use most_frequent or constant)");
+        CHURN_CHECK(
+            p_.strategy == ImputeStrategy::MostFrequent || p_.strategy == ImputeStrategy::Constant,
+            InvalidArgument,
+            label() << ": column '" << c.name() << "' is categorical; strategy '"
+                    << impute_strategy_name(p_.strategy)
+                    << "' needs a numeric column (use most_frequent or constant)");
       } else {
         numeric_column(t, columns_[j], label());
       }
@@ -231,8 +232,8 @@ class Impute final : public Step {
     });
     for (std::size_t j = 0; j < m; ++j)
       CHURN_CHECK(categorical[j] || std::isfinite(values[j]), InvalidArgument,
-                  label() << ": the fill value of column '" << columns_[j]
-                          << "' is not finite (" << values[j] << ")");
+                  label() << ": the fill value of column '" << columns_[j] << "' is not finite ("
+                          << values[j] << ")");
     categorical_ = std::move(categorical);
     values_ = std::move(values);
     categories_ = std::move(categories);
@@ -314,7 +315,8 @@ class Impute final : public Step {
   Json state_json() const override {
     Json kinds = Json::array();
     for (auto c : categorical_) kinds.push_back(c ? "categorical" : "numeric");
-    return Json{{"kinds", kinds}, {"values", doubles_to_json(values_)}, {"categories", categories_}};
+    return Json{
+        {"kinds", kinds}, {"values", doubles_to_json(values_)}, {"categories", categories_}};
   }
   void load_state(const Json& s, const std::string& where) override {
     check_members(s, {"kinds", "values", "categories"}, where);
@@ -322,16 +324,15 @@ class Impute final : public Step {
     auto values = json_to_doubles(s, "values", where);
     auto cats = json_get<std::vector<std::string>>(s, "categories", where);
     const std::size_t m = columns_.size();
-    CHURN_CHECK(kinds.size() == m && values.size() == m && cats.size() == m, SerializationError,
-                where << ": kinds, values and categories must hold one entry per column (" << m
-                      << ")");
+    CHURN_CHECK(
+        kinds.size() == m && values.size() == m && cats.size() == m, SerializationError,
+        where << ": kinds, values and categories must hold one entry per column (" << m << ")");
     std::vector<std::uint8_t> categorical(m);
     for (std::size_t j = 0; j < m; ++j) {
       CHURN_CHECK(kinds[j] == "numeric" || kinds[j] == "categorical", SerializationError,
                   where << ": kinds[" << j << "] must be 'numeric' or 'categorical'");
       categorical[j] = kinds[j] == "categorical";
-      CHURN_CHECK(categorical[j] ? !cats[j].empty() : std::isfinite(values[j]),
-                  SerializationError,
+      CHURN_CHECK(categorical[j] ? !cats[j].empty() : std::isfinite(values[j]), SerializationError,
                   where << ": the fill value of column '" << columns_[j] << "' is invalid");
     }
     categorical_ = std::move(categorical);
@@ -364,8 +365,8 @@ class Impute final : public Step {
 /// Shared transform of the steps that map each numeric column to one float64 column of the
 /// same name: `kernel(j, x, y, lo, hi)`.
 template <class Kernel>
-Table map_numeric(const Table& t, const std::vector<std::string>& columns,
-                  const std::string& label, int n_threads, Kernel&& kernel) {
+Table map_numeric(const Table& t, const std::vector<std::string>& columns, const std::string& label,
+                  int n_threads, Kernel&& kernel) {
   const Index n = t.num_rows();
   std::vector<NumericValues> in;
   std::vector<F64Buffer> out;
@@ -478,9 +479,8 @@ class Log1p final : public Step {
                          if (!bad) return;
                          for (Index i = lo; i < hi; ++i)
                            CHURN_CHECK(!(x[i] <= -1.0), InvalidArgument,
-                                       label() << ": column '" << columns_[j] << "' holds "
-                                               << x[i] << " at row " << i
-                                               << "; log1p needs values > -1");
+                                       label() << ": column '" << columns_[j] << "' holds " << x[i]
+                                               << " at row " << i << "; log1p needs values > -1");
                        });
   }
   Json params_json() const override { return Json{{"columns", names_json(columns_)}}; }
@@ -545,9 +545,8 @@ class Scale final : public Step {
   }
 
   Json params_json() const override {
-    return Json{{"columns", names_json(columns_)},
-                {"with_mean", p_.with_mean},
-                {"with_std", p_.with_std}};
+    return Json{
+        {"columns", names_json(columns_)}, {"with_mean", p_.with_mean}, {"with_std", p_.with_std}};
   }
   Json state_json() const override {
     return Json{{"mean", doubles_to_json(mean_)}, {"scale", doubles_to_json(scale_)}};
@@ -669,9 +668,9 @@ class Bin final : public Step {
       const std::string name = p_.suffix.empty() ? columns_[j] : columns_[j] + p_.suffix;
       replace[j].first = columns_[j];
       if (!p_.suffix.empty()) replace[j].second.push_back(t.column(columns_[j]));
-      replace[j].second.push_back(as_index ? out[j].column(name)
-                                           : Column::from_codes(name, std::move(codes[j]),
-                                                                labels_[j]));
+      replace[j].second.push_back(as_index
+                                      ? out[j].column(name)
+                                      : Column::from_codes(name, std::move(codes[j]), labels_[j]));
     }
     return rebuild_table(t, std::move(replace));
   }
@@ -698,7 +697,8 @@ class Bin final : public Step {
                 where << ": cuts must be a list with one entry per column (" << m << ")");
     std::vector<std::vector<double>> cuts(m);
     for (std::size_t j = 0; j < m; ++j) {
-      CHURN_CHECK(cj[j].is_array(), SerializationError, where << ": cuts[" << j << "] is not a list");
+      CHURN_CHECK(cj[j].is_array(), SerializationError,
+                  where << ": cuts[" << j << "] is not a list");
       for (const auto& v : cj[j]) cuts[j].push_back(json_to_double(v, where + ".cuts"));
       for (std::size_t k = 0; k < cuts[j].size(); ++k)
         CHURN_CHECK(std::isfinite(cuts[j][k]) && (k == 0 || cuts[j][k] > cuts[j][k - 1]),
@@ -712,8 +712,7 @@ class Bin final : public Step {
                 where << ": labels must hold one entry per column");
     for (std::size_t j = 0; j < m; ++j) {
       if (p_.output == BinOutput::Index) {
-        CHURN_CHECK(labels[j].empty(), SerializationError,
-                    where << ": index output has no labels");
+        CHURN_CHECK(labels[j].empty(), SerializationError, where << ": index output has no labels");
         continue;
       }
       CHURN_CHECK(labels[j].size() == cuts[j].size() + 1, SerializationError,
@@ -813,11 +812,9 @@ class Combine final : public Step {
   Json state_json() const override { return Json::object(); }
   void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"output", "a", "op", "b", "zero_division_fill", "denominator_offset"},
-                  where);
+    check_members(j, {"output", "a", "op", "b", "zero_division_fill", "denominator_offset"}, where);
     CombineParams p;
-    p.zero_division_fill =
-        json_to_double(json_get<Json>(j, "zero_division_fill", where), where);
+    p.zero_division_fill = json_to_double(json_get<Json>(j, "zero_division_fill", where), where);
     p.denominator_offset = json_get<double>(j, "denominator_offset", where);
     validate_loaded(p, where);
     auto out = json_get<std::string>(j, "output", where);
@@ -826,8 +823,8 @@ class Combine final : public Step {
     CHURN_CHECK(!out.empty() && !a.empty() && !b.empty(), SerializationError,
                 where << ": output, a and b must not be empty");
     return std::make_unique<Combine>(std::move(out), std::move(a),
-                                     parse_enum(j, "op", where, combine_op_from_name),
-                                     std::move(b), p);
+                                     parse_enum(j, "op", where, combine_op_from_name), std::move(b),
+                                     p);
   }
 
  private:

@@ -42,8 +42,8 @@ void check_values(const std::vector<double>& got, const std::vector<double>& wan
     if (std::isnan(want[i])) {
       BOOST_TEST(std::isnan(got[i]), what << " row " << i << ": got " << got[i] << ", want NaN");
     } else {
-      BOOST_TEST(got[i] == want[i], what << " row " << i << ": got " << got[i] << ", want "
-                                         << want[i]);
+      BOOST_TEST(got[i] == want[i],
+                 what << " row " << i << ": got " << got[i] << ", want " << want[i]);
     }
   }
 }
@@ -94,7 +94,8 @@ Table customers(Index n, std::uint64_t seed) {
   for (Index i = 0; i < n; ++i) contract_valid[i] = (i % 17) != 3;
   return Table({Column::from_strings("customer_id", id), Column::from_float64("tenure", tenure),
                 Column::from_float64("monthly_charges", charges),
-                Column::from_float64("sessions", sessions), Column::from_float64("crashes", crashes),
+                Column::from_float64("sessions", sessions),
+                Column::from_float64("crashes", crashes),
                 Column::from_int64("tickets", tickets, tickets_valid),
                 Column::from_strings_categorical("contract", contract, contract_valid),
                 Column::from_strings("plan", plan)});
@@ -175,23 +176,23 @@ BOOST_AUTO_TEST_CASE(impute_median_mean_constant_most_frequent) {
   const Table c = constant.fit_transform(t);
   check_values(values(c, "odd"), {1, -7.5, 10, 3, -7.5}, "constant");
   check_values(values(c, "odd_missing"), {0, 1, 0, 0, 1}, "indicator");
-  BOOST_TEST((c.column_names() ==
-              std::vector<std::string>{"odd", "odd_missing", "even", "mode", "ints"}));
+  BOOST_TEST(
+      (c.column_names() == std::vector<std::string>{"odd", "odd_missing", "even", "mode", "ints"}));
 
   Pipeline mode;
   mode.impute({"mode"}, {ImputeStrategy::MostFrequent, 0.0, "missing", false});
   check_values(values(mode.fit_transform(t), "mode"), {5, 2, 2, 5, 2}, "tie 2 vs 5 -> 2");
 
   // fitted on one table, replayed on another: the training statistic is used
-  const Table fresh({Column::from_float64("odd", {kNaN, 100}), Column::from_float64("even", {kNaN, 0}),
-                     Column::from_float64("mode", {1, 1}),
+  const Table fresh({Column::from_float64("odd", {kNaN, 100}),
+                     Column::from_float64("even", {kNaN, 0}), Column::from_float64("mode", {1, 1}),
                      Column::from_int64("ints", {1, 1})});
   check_values(values(median.transform(fresh), "odd"), {3, 100}, "replayed median");
 }
 
 BOOST_AUTO_TEST_CASE(impute_categorical) {
-  const Table t({Column::from_strings_categorical("plan", {"b", "a", "", "b", "a"},
-                                                  {1, 1, 0, 1, 1})});
+  const Table t(
+      {Column::from_strings_categorical("plan", {"b", "a", "", "b", "a"}, {1, 1, 0, 1, 1})});
   Pipeline most;
   most.impute({"plan"}, {ImputeStrategy::MostFrequent, 0.0, "missing", true});
   const Table a = most.fit_transform(t);
@@ -222,21 +223,21 @@ BOOST_AUTO_TEST_CASE(clip_to_quantiles) {
 }
 
 BOOST_AUTO_TEST_CASE(log1p_and_its_domain) {
-  const Table t({Column::from_float64("x", {0, 1, kNaN, -0.5}),
-                 Column::from_int64("n", {0, 3, 7, 0})});
+  const Table t(
+      {Column::from_float64("x", {0, 1, kNaN, -0.5}), Column::from_int64("n", {0, 3, 7, 0})});
   Pipeline p;
   p.log1p({"x", "n"});
   const Table out = p.fit_transform(t);
   check_values(values(out, "x"), {0, std::log1p(1.0), kNaN, std::log1p(-0.5)}, "log1p");
   check_values(values(out, "n"), {0, std::log(4.0), std::log(8.0), 0}, "log1p int64");
   const Table bad({Column::from_float64("x", {0, -1}), Column::from_int64("n", {0, 0})});
-  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { p.transform(bad); },
-                                                  {"'x'", "row 1", "> -1"})));
+  BOOST_TEST(
+      (throws_with<churn::InvalidArgument>([&] { p.transform(bad); }, {"'x'", "row 1", "> -1"})));
 }
 
 BOOST_AUTO_TEST_CASE(standard_scaling) {
-  const Table t({Column::from_float64("x", {1, 2, kNaN, 3, 4}),
-                 Column::from_float64("c", {5, 5, 5, 5, 5})});
+  const Table t(
+      {Column::from_float64("x", {1, 2, kNaN, 3, 4}), Column::from_float64("c", {5, 5, 5, 5, 5})});
   Pipeline p;
   p.scale({"x", "c"});
   const Table out = p.fit_transform(t);
@@ -252,8 +253,8 @@ BOOST_AUTO_TEST_CASE(one_hot_unknown_and_rare_categories) {
   const Table train({Column::from_strings_categorical(
       "contract", {"b", "a", "c", "a", "b", "a", "d", ""}, {1, 1, 1, 1, 1, 1, 1, 0})});
   // new data with another dictionary order, an unseen category and a missing value
-  const Table fresh({Column::from_strings_categorical("contract", {"z", "d", "a", "", "b"},
-                                                      {1, 1, 1, 0, 1})});
+  const Table fresh(
+      {Column::from_strings_categorical("contract", {"z", "d", "a", "", "b"}, {1, 1, 1, 0, 1})});
   OneHotParams rare;
   rare.min_count = 2;  // a: 3, b: 2 kept; c, d: 1 -> other
   Pipeline p;
@@ -273,9 +274,9 @@ BOOST_AUTO_TEST_CASE(one_hot_unknown_and_rare_categories) {
   Pipeline q;
   q.one_hot({"contract"}, other);
   q.fit(train);
-  BOOST_TEST((q.feature_names_out() ==
-              std::vector<std::string>{"contract_a", "contract_b", "contract_c", "contract_d",
-                                       "contract_other"}));
+  BOOST_TEST(
+      (q.feature_names_out() == std::vector<std::string>{"contract_a", "contract_b", "contract_c",
+                                                         "contract_d", "contract_other"}));
   const Table g = q.transform(fresh);
   check_values(values(g, "contract_other"), {1, 0, 0, 0, 0}, "unknown z -> other");
   check_values(values(g, "contract_d"), {0, 1, 0, 0, 0}, "d");
@@ -294,8 +295,8 @@ BOOST_AUTO_TEST_CASE(one_hot_unknown_and_rare_categories) {
 
 BOOST_AUTO_TEST_CASE(ordinal_codes) {
   const Table train({Column::from_strings("plan", {"pro", "basic", "plus", "basic"})});
-  const Table fresh({Column::from_strings_categorical("plan", {"plus", "gold", "", "pro"},
-                                                      {1, 1, 0, 1})});
+  const Table fresh(
+      {Column::from_strings_categorical("plan", {"plus", "gold", "", "pro"}, {1, 1, 0, 1})});
   Pipeline p;
   p.ordinal({"plan"});
   check_values(values(p.fit_transform(train), "plan"), {2, 0, 1, 0}, "sorted codes");
@@ -346,12 +347,13 @@ BOOST_AUTO_TEST_CASE(binning_edges) {
   const Table flat({Column::from_float64("x", {1, 1, 1, 1, 1, 1, 2, 3})});
   qb.fit(flat);
   check_values(values(qb.transform(flat), "x"), {0, 0, 0, 0, 0, 0, 1, 1}, "deduplicated");
-  BOOST_CHECK_THROW(qb.bin({"x"}, [] {
-    BinParams b;
-    b.strategy = BinStrategy::Fixed;
-    b.edges = {3, 2};
-    return b;
-  }()),
+  BOOST_CHECK_THROW(qb.bin({"x"},
+                           [] {
+                             BinParams b;
+                             b.strategy = BinStrategy::Fixed;
+                             b.edges = {3, 2};
+                             return b;
+                           }()),
                     churn::InvalidArgument);
 }
 
@@ -423,7 +425,8 @@ BOOST_AUTO_TEST_CASE(transform_errors_name_the_column) {
   BOOST_TEST(p.transform(train.drop({"customer_id"})).num_rows() == 300);
   Table wrong = train;
   wrong.set_column(Column::from_strings("tenure", std::vector<std::string>(300, "1")));
-  BOOST_TEST((throws_with<churn::TypeMismatch>([&] { p.transform(wrong); }, {"'tenure'", "string"})));
+  BOOST_TEST(
+      (throws_with<churn::TypeMismatch>([&] { p.transform(wrong); }, {"'tenure'", "string"})));
   Table wrong_cat = train;
   wrong_cat.set_column(Column::from_float64("contract", std::vector<double>(300, 1.0)));
   BOOST_TEST((throws_with<churn::TypeMismatch>([&] { p.transform(wrong_cat); }, {"'contract'"})));
@@ -435,11 +438,15 @@ BOOST_AUTO_TEST_CASE(transform_errors_name_the_column) {
   // fit errors
   Pipeline missing;
   missing.scale({"nope"});
-  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { missing.fit(train); }, {"'nope'", "step 0"})));
+  BOOST_TEST(
+      (throws_with<churn::InvalidArgument>([&] { missing.fit(train); }, {"'nope'", "step 0"})));
   Pipeline all_nan;
   all_nan.impute({"x"});
   BOOST_TEST((throws_with<churn::InvalidArgument>(
-      [&] { all_nan.fit(Table({Column::from_float64("x", {kNaN, kNaN})})); }, {"'x'"})));
+      [&] {
+        all_nan.fit(Table({Column::from_float64("x", {kNaN, kNaN})}));
+      },
+      {"'x'"})));
   BOOST_TEST(!all_nan.is_fitted());
   BOOST_CHECK_THROW(Pipeline().scale({}), churn::InvalidArgument);
   BOOST_CHECK_THROW(Pipeline().scale({"a", "a"}), churn::InvalidArgument);
@@ -492,8 +499,7 @@ BOOST_AUTO_TEST_CASE(save_load_transforms_bit_identically) {
   p.save(path);
   const Pipeline loaded = Pipeline::load(path);
   const Table after = loaded.transform(test);
-  BOOST_TEST(loaded.feature_names_out() == p.feature_names_out(),
-             boost::test_tools::per_element());
+  BOOST_TEST(loaded.feature_names_out() == p.feature_names_out(), boost::test_tools::per_element());
   BOOST_TEST(same_bits(all_numeric(before), all_numeric(after)));
   for (const auto& c : before.columns()) {
     if (c.dtype() != DType::Categorical) continue;
@@ -562,9 +568,13 @@ BOOST_AUTO_TEST_CASE(damaged_documents_are_rejected) {
   rejects("unsorted cuts", [&](Json& d) {
     d["state"]["steps"][bin_step]["state"]["cuts"][0] = Json::array({48, 12, 24});
   });
-  rejects("cuts count", [&](Json& d) { d["state"]["steps"][bin_step]["state"]["cuts"][0] = Json::array({1, 2}); });
-  rejects("negative scale", [&](Json& d) { d["state"]["steps"][scale_step]["state"]["scale"][0] = -1.0; });
-  rejects("scale count", [&](Json& d) { d["state"]["steps"][scale_step]["state"]["scale"].erase(0); });
+  rejects("cuts count", [&](Json& d) {
+    d["state"]["steps"][bin_step]["state"]["cuts"][0] = Json::array({1, 2});
+  });
+  rejects("negative scale",
+          [&](Json& d) { d["state"]["steps"][scale_step]["state"]["scale"][0] = -1.0; });
+  rejects("scale count",
+          [&](Json& d) { d["state"]["steps"][scale_step]["state"]["scale"].erase(0); });
   rejects("repeated category", [&](Json& d) {
     auto& cats = d["state"]["steps"][one_hot_step]["state"]["categories"][0];
     cats.push_back(cats[0]);

@@ -347,9 +347,14 @@ void draw_event_block(const EventOptions& o, Index lo, Index hi, std::uint64_t b
     const bool inactive = rng.bernoulli(kInactive);
     const double activity = std::exp(rng.normal(mu, kSigma));
     const bool random_fade = rng.bernoulli(0.2);
-    const bool fades =
-        o.churned.empty() ? random_fade : o.churned[static_cast<std::size_t>(i)] != 0;
-    const double last_frac = 0.3 + 0.7 * rng.uniform();
+    // With churn flags, most (not all) churners fade and a few loyal customers do too: real
+    // logs are noisier than "churners go silent", so recency is a strong signal, not a perfect
+    // one.
+    const double fade_u = rng.uniform();
+    const bool fades = o.churned.empty()
+                           ? random_fade
+                           : fade_u < (o.churned[static_cast<std::size_t>(i)] != 0 ? 0.7 : 0.1);
+    const double last_frac = 0.4 + 0.6 * rng.uniform();
     double w[5];
     std::copy(std::begin(kBaseWeights), std::end(kBaseWeights), w);
     if (rng.bernoulli(0.1)) w[3] *= 4.0;  // crash-prone device

@@ -93,9 +93,9 @@ struct EventOptions {
   /// Threads (0 = all cores), >= 0.
   int n_threads = 0;
   /// Optional per-customer churn flags (empty, or one entry per customer, e.g. the `churned`
-  /// column of make_customers): customers with a non-zero flag fade out, their activity
-  /// declining towards a last-activity time before `end`. When empty, a random ~20% of the
-  /// customers fade out.
+  /// column of make_customers): 70% of the customers with a non-zero flag and 10% of the others
+  /// fade out, their activity declining towards a last-activity time between 40% and 100% of
+  /// the window. When empty, a random ~20% of the customers fade out.
   std::vector<std::int64_t> churned;
 };
 

@@ -18,6 +18,7 @@
 #include "churn/data/synthetic.hpp"
 #include "churn/data/table.hpp"
 
+#include "churn/features/aggregate.hpp"
 #include "churn/features/pipeline.hpp"
 #include "churn/features/transformers.hpp"
 

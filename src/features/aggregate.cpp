@@ -1,0 +1,742 @@
+#include "churn/features/aggregate.hpp"
+
+#include <algorithm>      // std::sort, std::max, std::min, std::find
+#include <cmath>          // std::isnan, std::isfinite, std::ldexp, std::fabs
+#include <cstddef>        // std::size_t
+#include <cstdint>        // std::int32_t, std::int64_t, std::uint32_t, std::uint64_t
+#include <limits>         // std::numeric_limits
+#include <numeric>        // std::iota
+#include <unordered_map>  // std::unordered_map
+#include <unordered_set>  // std::unordered_set
+#include <utility>        // std::move
+
+#include "churn/core/datetime.hpp"
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+
+namespace churn::features {
+namespace {
+
+__extension__ typedef __int128 Int128;  // exact fixed-point amount sums (GCC/Clang)
+
+/// Fixed-point scale of amounts: a sum is stored as an integer number of 2^-kAmountShift.
+constexpr int kAmountShift = 55;
+/// Amounts must satisfy |x| < 2^kAmountMaxLog2, so that 2^32 of them fit an Int128 sum.
+constexpr int kAmountMaxLog2 = 40;
+/// Longest window, in days (100 years).
+constexpr Index kMaxWindowDays = 36500;
+
+const char* kUpdate = "EventAggregator::update(): ";
+
+std::string days_suffix(Index w) {
+  return "_" + std::to_string(w) + "d";
+}
+
+/// Sorted distinct bounds in days -> index of each requested bound.
+int bucket_of(const std::vector<Index>& bounds, Index days) {
+  return static_cast<int>(std::find(bounds.begin(), bounds.end(), days) - bounds.begin());
+}
+
+/// Index of the first bound (in ns) >= age, or bounds.size() when the age exceeds them all.
+inline int find_bucket(const std::vector<std::uint64_t>& bounds_ns, std::uint64_t age) {
+  int b = 0;
+  const int n = static_cast<int>(bounds_ns.size());
+  while (b < n && age > bounds_ns[static_cast<std::size_t>(b)]) ++b;
+  return b;
+}
+
+inline std::size_t sz(Index i) {
+  return static_cast<std::size_t>(i);
+}
+
+bool is_text(DType t) {
+  return t == DType::String || t == DType::Categorical;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Spec
+// ---------------------------------------------------------------------------------------------
+
+void EventAggregationSpec::validate() const {
+  const char* w = "EventAggregationSpec: ";
+  CHURN_CHECK(!id_column.empty(), InvalidArgument, w << "id_column must not be empty");
+  CHURN_CHECK(!time_column.empty(), InvalidArgument, w << "time_column must not be empty");
+  CHURN_CHECK(!type_column.empty(), InvalidArgument, w << "type_column must not be empty");
+  CHURN_CHECK(!windows_days.empty(), InvalidArgument,
+              w << "windows_days must hold at least one window");
+  for (std::size_t i = 0; i < windows_days.size(); ++i) {
+    const Index d = windows_days[i];
+    CHURN_CHECK(d >= 1 && d <= kMaxWindowDays, InvalidArgument,
+                w << "windows_days must be in [1, " << kMaxWindowDays << "] days, got " << d);
+    for (std::size_t j = 0; j < i; ++j)
+      CHURN_CHECK(windows_days[j] != d, InvalidArgument,
+                  w << "windows_days must be distinct, " << d << " appears twice");
+  }
+  auto check_names = [&](const std::vector<std::string>& v, const char* field) {
+    std::unordered_set<std::string> seen;
+    for (const auto& s : v) {
+      CHURN_CHECK(!s.empty(), InvalidArgument, w << field << " must not hold an empty name");
+      CHURN_CHECK(seen.insert(s).second, InvalidArgument,
+                  w << field << " must be distinct, '" << s << "' appears twice");
+    }
+  };
+  check_names(event_types, "event_types");
+  check_names(amount_event_types, "amount_event_types");
+  const bool any_amount_agg = amount_sum || amount_mean || amount_max;
+  if (amount_column.empty()) {
+    CHURN_CHECK(amount_event_types.empty(), InvalidArgument,
+                w << "amount_event_types needs an amount_column");
+  } else {
+    CHURN_CHECK(any_amount_agg, InvalidArgument,
+                w << "amount_column '" << amount_column
+                  << "' is set but none of amount_sum, amount_mean, amount_max is");
+    CHURN_CHECK(amount_overall || !amount_event_types.empty(), InvalidArgument,
+                w << "amount_column '" << amount_column
+                  << "' is set but neither amount_overall nor amount_event_types is");
+  }
+  const bool any_amount = !amount_column.empty();
+  const bool any = type_counts || total_counts || trends || active_days || recency ||
+                   type_recency || days_since_first || any_amount;
+  CHURN_CHECK(any, InvalidArgument,
+              w << "the spec asks for no feature (type_counts, total_counts, trends, active_days, "
+                   "recency, type_recency, days_since_first and amount_column are all off)");
+  CHURN_CHECK(n_threads >= 0, InvalidArgument,
+              w << "n_threads must be >= 0 (0 = all cores), got " << n_threads);
+}
+
+EventAggregationSpec EventAggregationSpec::rfm(Index window_days, std::string amount_column,
+                                               std::string event_type) {
+  EventAggregationSpec s;
+  s.windows_days = {window_days};
+  s.amount_column = std::move(amount_column);
+  s.trends = false;
+  s.active_days = false;
+  s.days_since_first = false;
+  s.recency = true;
+  s.amount_sum = true;
+  s.amount_mean = false;
+  s.amount_max = false;
+  if (event_type.empty()) {
+    s.type_counts = false;
+    s.total_counts = true;
+    s.amount_overall = true;
+    s.type_recency = false;
+  } else {
+    s.type_counts = true;
+    s.total_counts = false;
+    s.amount_overall = false;
+    s.event_types = {event_type};
+    s.amount_event_types = {event_type};
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+/// Per event type: counts per (row, count bucket) and the last event time per row.
+struct TypeAcc {
+  std::string name;
+  bool tracked = false;        // gets per-type features
+  bool counted = false;        // at least one counted event (for types found in the data)
+  int amount_group = -1;       // index into the amount groups, or -1
+  std::vector<std::uint32_t> counts;
+  std::vector<std::int64_t> last;
+};
+
+/// Amount aggregates of one group (all events, or one type) per (row, amount bucket).
+struct AmountAcc {
+  std::string prefix;  // "amount" or "<type>_amount"
+  std::vector<Int128> sum;
+  std::vector<std::uint32_t> n;
+  std::vector<double> max;
+};
+
+enum class Kind {
+  TypeCount,
+  TotalCount,
+  AmountSum,
+  AmountMean,
+  AmountMax,
+  ActiveDays,
+  TypeTrend,
+  TotalTrend,
+  SinceLast,
+  SinceLastType,
+  SinceFirst
+};
+
+struct FeatureDef {
+  Kind kind;
+  std::size_t window = 0;  // index into windows_days
+  int index = -1;          // type or amount group
+  std::string name;
+};
+
+}  // namespace
+
+struct EventAggregator::State {
+  EventAggregationSpec spec;
+  Index n_rows = 0;
+  Column id_col;
+  bool has_as_of_col = false;
+  Column as_of_col;
+  std::vector<std::int64_t> as_of;  // per row
+
+  // Customer ids -> dense codes; rows of each code in CSR form.
+  bool int_ids = false;
+  std::unordered_map<std::string, std::int32_t> text_code;
+  std::unordered_map<std::int64_t, std::int32_t> int_code;
+  Index n_codes = 0;
+  std::vector<Index> code_start;  // n_codes + 1
+  std::vector<Index> code_rows;
+
+  // Buckets (sorted distinct bounds in days and ns).
+  bool need_counts = false;
+  std::vector<Index> count_bounds;
+  std::vector<std::uint64_t> count_bounds_ns;
+  std::vector<Index> amount_bounds;
+  std::vector<std::uint64_t> amount_bounds_ns;
+  Index active_max_days = 0;
+  Index active_words = 0;
+
+  // Event types.
+  bool discover_types = false;
+  std::vector<TypeAcc> types;
+  std::unordered_map<std::string, std::int32_t> type_index;
+
+  // Accumulators per row.
+  std::vector<AmountAcc> amounts;
+  int overall_amount_group = -1;
+  std::vector<std::uint32_t> total;
+  std::vector<std::int64_t> first, last;
+  std::vector<std::uint64_t> active_bits;
+
+  Index seen = 0;
+  Index unmatched = 0;
+
+  std::size_t nb() const { return count_bounds.size(); }
+  std::size_t na() const { return amount_bounds.size(); }
+
+  void init_layout();
+  void init_ids(const Column& ids, const char* who);
+  std::int32_t add_type(const std::string& name, bool tracked);
+  std::vector<FeatureDef> plan() const;
+  std::vector<std::int32_t> map_ids(const Column& c) const;
+  double feature(const FeatureDef& f, Index r) const;
+};
+
+void EventAggregator::State::init_layout() {
+  const auto& s = spec;
+  need_counts = s.type_counts || s.total_counts || s.trends;
+  if (need_counts) {
+    for (Index w : s.windows_days) {
+      count_bounds.push_back(w);
+      if (s.trends) count_bounds.push_back(2 * w);
+    }
+    std::sort(count_bounds.begin(), count_bounds.end());
+    count_bounds.erase(std::unique(count_bounds.begin(), count_bounds.end()), count_bounds.end());
+    for (Index d : count_bounds) count_bounds_ns.push_back(static_cast<std::uint64_t>(d * kNanosPerDay));
+  }
+  if (!s.amount_column.empty()) {
+    amount_bounds = s.windows_days;
+    std::sort(amount_bounds.begin(), amount_bounds.end());
+    for (Index d : amount_bounds) amount_bounds_ns.push_back(static_cast<std::uint64_t>(d * kNanosPerDay));
+    auto make_group = [&](std::string prefix) {
+      AmountAcc a;
+      a.prefix = std::move(prefix);
+      const std::size_t m = sz(n_rows) * na();
+      if (s.amount_sum || s.amount_mean) a.sum.assign(m, 0);
+      if (s.amount_mean) a.n.assign(m, 0);
+      if (s.amount_max) a.max.assign(m, kMissing);
+      amounts.push_back(std::move(a));
+      return static_cast<int>(amounts.size() - 1);
+    };
+    if (s.amount_overall) overall_amount_group = make_group("amount");
+    for (const auto& t : s.amount_event_types) {
+      const std::int32_t k = add_type(t, false);
+      types[sz(k)].amount_group = make_group(t + "_amount");
+    }
+  }
+  if (s.active_days) {
+    active_max_days = *std::max_element(s.windows_days.begin(), s.windows_days.end());
+    active_words = (active_max_days + 63) / 64;
+    active_bits.assign(sz(n_rows) * sz(active_words), 0);
+  }
+  if (s.total_counts) total.assign(sz(n_rows) * nb(), 0);
+  if (s.recency) last.assign(sz(n_rows), kNaT);
+  if (s.days_since_first) first.assign(sz(n_rows), kNaT);
+  discover_types = s.event_types.empty();
+  for (const auto& t : s.event_types) add_type(t, true);
+}
+
+std::int32_t EventAggregator::State::add_type(const std::string& name, bool tracked) {
+  auto it = type_index.find(name);
+  std::int32_t k;
+  if (it == type_index.end()) {
+    k = static_cast<std::int32_t>(types.size());
+    TypeAcc t;
+    t.name = name;
+    types.push_back(std::move(t));
+    type_index.emplace(name, k);
+  } else {
+    k = it->second;
+  }
+  TypeAcc& t = types[sz(k)];
+  if (tracked && !t.tracked) {
+    t.tracked = true;
+    if (spec.type_counts || spec.trends) t.counts.assign(sz(n_rows) * nb(), 0);
+    if (spec.type_recency) t.last.assign(sz(n_rows), kNaT);
+  }
+  return k;
+}
+
+void EventAggregator::State::init_ids(const Column& ids, const char* who) {
+  const DType t = ids.dtype();
+  CHURN_CHECK(t == DType::String || t == DType::Categorical || t == DType::Int64, TypeMismatch,
+              who << "the customer id column '" << ids.name()
+                  << "' must be string, category or int64, got " << dtype_name(t));
+  n_rows = ids.size();
+  CHURN_CHECK(ids.null_count() == 0, InvalidArgument,
+              who << "the customer id column '" << ids.name() << "' has " << ids.null_count()
+                  << " missing values; every row needs an id");
+  id_col = ids;
+  int_ids = t == DType::Int64;
+  std::vector<std::int32_t> row_code(sz(n_rows));
+  auto code_for = [&](auto& map, const auto& key) {
+    auto res = map.emplace(key, static_cast<std::int32_t>(map.size()));
+    return res.first->second;
+  };
+  CHURN_CHECK(n_rows < std::numeric_limits<std::int32_t>::max(), InvalidArgument,
+              who << "too many customer rows: " << n_rows);
+  if (t == DType::Int64) {
+    auto v = ids.as_int64();
+    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = code_for(int_code, v[i]);
+    n_codes = static_cast<Index>(int_code.size());
+  } else if (t == DType::String) {
+    const auto& v = ids.strings();
+    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = code_for(text_code, v[sz(i)]);
+    n_codes = static_cast<Index>(text_code.size());
+  } else {
+    auto codes = ids.codes();
+    const auto& cats = ids.categories();
+    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = code_for(text_code, cats[sz(codes[i])]);
+    n_codes = static_cast<Index>(text_code.size());
+  }
+  code_start.assign(sz(n_codes) + 1, 0);
+  for (auto c : row_code) ++code_start[sz(c) + 1];
+  for (Index c = 0; c < n_codes; ++c) code_start[sz(c) + 1] += code_start[sz(c)];
+  code_rows.resize(sz(n_rows));
+  std::vector<Index> pos(code_start.begin(), code_start.end() - 1);
+  for (Index i = 0; i < n_rows; ++i) code_rows[sz(pos[sz(row_code[sz(i)])]++)] = i;
+}
+
+std::vector<std::int32_t> EventAggregator::State::map_ids(const Column& c) const {
+  const Index n = c.size();
+  std::vector<std::int32_t> out(sz(n), -1);
+  const int threads = spec.n_threads;
+  if (c.dtype() == DType::Categorical) {
+    const auto& cats = c.categories();
+    std::vector<std::int32_t> cat_code(cats.size(), -1);
+    for (std::size_t k = 0; k < cats.size(); ++k) {
+      auto it = text_code.find(cats[k]);
+      if (it != text_code.end()) cat_code[k] = it->second;
+    }
+    auto codes = c.codes();
+    parallel_for_blocks(0, n, 1 << 16, threads, [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) {
+        const std::int32_t k = codes[i];
+        out[sz(i)] = k < 0 ? -1 : cat_code[sz(k)];
+      }
+    });
+  } else if (c.dtype() == DType::String) {
+    const auto& v = c.strings();
+    const auto& valid = c.validity();
+    parallel_for_blocks(0, n, 1 << 14, threads, [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) {
+        if (!valid.empty() && !valid[sz(i)]) continue;
+        auto it = text_code.find(v[sz(i)]);
+        if (it != text_code.end()) out[sz(i)] = it->second;
+      }
+    });
+  } else {
+    auto v = c.as_int64();
+    const auto& valid = c.validity();
+    parallel_for_blocks(0, n, 1 << 14, threads, [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) {
+        if (!valid.empty() && !valid[sz(i)]) continue;
+        auto it = int_code.find(v[i]);
+        if (it != int_code.end()) out[sz(i)] = it->second;
+      }
+    });
+  }
+  return out;
+}
+
+std::vector<FeatureDef> EventAggregator::State::plan() const {
+  const auto& s = spec;
+  // Types with per-type features, in output order.
+  std::vector<int> out_types;
+  if (discover_types) {
+    for (std::size_t k = 0; k < types.size(); ++k)
+      if (types[k].tracked && types[k].counted) out_types.push_back(static_cast<int>(k));
+    std::sort(out_types.begin(), out_types.end(),
+              [&](int a, int b) { return types[sz(a)].name < types[sz(b)].name; });
+  } else {
+    for (const auto& t : s.event_types) out_types.push_back(type_index.at(t));
+  }
+  std::vector<FeatureDef> defs;
+  auto add = [&](Kind k, std::size_t w, int idx, std::string name) {
+    defs.push_back(FeatureDef{k, w, idx, std::move(name)});
+  };
+  for (std::size_t w = 0; w < s.windows_days.size(); ++w) {
+    const std::string suf = days_suffix(s.windows_days[w]);
+    if (s.type_counts)
+      for (int t : out_types) add(Kind::TypeCount, w, t, types[sz(t)].name + "_count" + suf);
+    if (s.total_counts) add(Kind::TotalCount, w, -1, "event_count" + suf);
+    for (std::size_t g = 0; g < amounts.size(); ++g) {
+      const int gi = static_cast<int>(g);
+      if (s.amount_sum) add(Kind::AmountSum, w, gi, amounts[g].prefix + "_sum" + suf);
+      if (s.amount_mean) add(Kind::AmountMean, w, gi, amounts[g].prefix + "_mean" + suf);
+      if (s.amount_max) add(Kind::AmountMax, w, gi, amounts[g].prefix + "_max" + suf);
+    }
+    if (s.active_days) add(Kind::ActiveDays, w, -1, "active_days" + suf);
+  }
+  if (s.trends) {
+    for (std::size_t w = 0; w < s.windows_days.size(); ++w) {
+      const std::string suf = days_suffix(s.windows_days[w]);
+      for (int t : out_types) add(Kind::TypeTrend, w, t, types[sz(t)].name + "_count_trend" + suf);
+      if (s.total_counts) add(Kind::TotalTrend, w, -1, "event_count_trend" + suf);
+    }
+  }
+  if (s.recency) add(Kind::SinceLast, 0, -1, "days_since_last_event");
+  if (s.type_recency)
+    for (int t : out_types) add(Kind::SinceLastType, 0, t, "days_since_last_" + types[sz(t)].name);
+  if (s.days_since_first) add(Kind::SinceFirst, 0, -1, "days_since_first_event");
+  return defs;
+}
+
+double EventAggregator::State::feature(const FeatureDef& f, Index r) const {
+  const Index wd = f.window < spec.windows_days.size() ? spec.windows_days[f.window] : 0;
+  auto cum = [&](const std::vector<std::uint32_t>& v, Index days) {
+    const int b = bucket_of(count_bounds, days);
+    const std::uint32_t* p = v.data() + sz(r) * nb();
+    std::uint64_t s = 0;
+    for (int i = 0; i <= b; ++i) s += p[i];
+    return s;
+  };
+  auto trend = [&](const std::vector<std::uint32_t>& v) {
+    const std::uint64_t now = cum(v, wd);
+    const std::uint64_t before = cum(v, 2 * wd) - now;
+    return before == 0 ? kMissing : static_cast<double>(now) / static_cast<double>(before);
+  };
+  auto since = [&](std::int64_t t) {
+    if (t == kNaT) return kMissing;
+    const std::uint64_t age = static_cast<std::uint64_t>(as_of[sz(r)]) - static_cast<std::uint64_t>(t);
+    return static_cast<double>(age) / static_cast<double>(kNanosPerDay);
+  };
+  switch (f.kind) {
+    case Kind::TypeCount:
+      return static_cast<double>(cum(types[sz(f.index)].counts, wd));
+    case Kind::TotalCount:
+      return static_cast<double>(cum(total, wd));
+    case Kind::TypeTrend:
+      return trend(types[sz(f.index)].counts);
+    case Kind::TotalTrend:
+      return trend(total);
+    case Kind::AmountSum:
+    case Kind::AmountMean:
+    case Kind::AmountMax: {
+      const AmountAcc& a = amounts[sz(f.index)];
+      const int b = bucket_of(amount_bounds, wd);
+      const std::size_t base = sz(r) * na();
+      if (f.kind == Kind::AmountMax) {
+        double m = kMissing;
+        for (int i = 0; i <= b; ++i) {
+          const double x = a.max[base + sz(i)];
+          if (!std::isnan(x) && !(m >= x)) m = x;
+        }
+        return m;
+      }
+      Int128 s = 0;
+      for (int i = 0; i <= b; ++i) s += a.sum[base + sz(i)];
+      const double sum = std::ldexp(static_cast<double>(s), -kAmountShift);
+      if (f.kind == Kind::AmountSum) return sum;
+      std::uint64_t n = 0;
+      for (int i = 0; i <= b; ++i) n += a.n[base + sz(i)];
+      return n == 0 ? kMissing : sum / static_cast<double>(n);
+    }
+    case Kind::ActiveDays: {
+      const std::uint64_t* p = active_bits.data() + sz(r) * sz(active_words);
+      Index full = wd / 64;
+      std::uint64_t c = 0;
+      for (Index i = 0; i < full; ++i) c += static_cast<std::uint64_t>(__builtin_popcountll(p[i]));
+      const Index rest = wd % 64;
+      if (rest) {
+        const std::uint64_t mask = (std::uint64_t{1} << rest) - 1;
+        c += static_cast<std::uint64_t>(__builtin_popcountll(p[full] & mask));
+      }
+      return static_cast<double>(c);
+    }
+    case Kind::SinceLast:
+      return since(last[sz(r)]);
+    case Kind::SinceLastType:
+      return since(types[sz(f.index)].last[sz(r)]);
+    case Kind::SinceFirst:
+      return since(first[sz(r)]);
+  }
+  return kMissing;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EventAggregator
+// ---------------------------------------------------------------------------------------------
+
+EventAggregator::EventAggregator(EventAggregationSpec spec, const Column& customer_ids,
+                                 std::int64_t as_of)
+    : state_(std::make_unique<State>()) {
+  spec.validate();
+  const char* who = "EventAggregator(): ";
+  CHURN_CHECK(as_of != kNaT, InvalidArgument, who << "as_of must not be NaT");
+  state_->spec = std::move(spec);
+  state_->init_ids(customer_ids, who);
+  state_->as_of.assign(sz(state_->n_rows), as_of);
+  state_->init_layout();
+}
+
+EventAggregator::EventAggregator(EventAggregationSpec spec, const Table& customers,
+                                 const std::string& as_of_column, const std::string& id_column)
+    : state_(std::make_unique<State>()) {
+  spec.validate();
+  const char* who = "EventAggregator(): ";
+  const std::string id_name = id_column.empty() ? spec.id_column : id_column;
+  CHURN_CHECK(customers.has_column(id_name), InvalidArgument,
+              who << "the customer table has no id column '" << id_name << "'");
+  CHURN_CHECK(customers.has_column(as_of_column), InvalidArgument,
+              who << "the customer table has no as-of column '" << as_of_column << "'");
+  const Column& a = customers.column(as_of_column);
+  CHURN_CHECK(a.dtype() == DType::Timestamp, TypeMismatch,
+              who << "the as-of column '" << as_of_column << "' must be timestamp, got "
+                  << dtype_name(a.dtype()));
+  CHURN_CHECK(a.null_count() == 0, InvalidArgument,
+              who << "the as-of column '" << as_of_column << "' has " << a.null_count()
+                  << " missing (NaT) values; every row needs an as-of");
+  state_->spec = std::move(spec);
+  state_->init_ids(customers.column(id_name), who);
+  auto v = a.as_int64();
+  state_->as_of.assign(v.data(), v.data() + v.size());
+  state_->has_as_of_col = true;
+  state_->as_of_col = a;
+  state_->init_layout();
+}
+
+EventAggregator::~EventAggregator() = default;
+EventAggregator::EventAggregator(EventAggregator&&) noexcept = default;
+EventAggregator& EventAggregator::operator=(EventAggregator&&) noexcept = default;
+
+const EventAggregationSpec& EventAggregator::spec() const {
+  return state_->spec;
+}
+Index EventAggregator::num_rows() const {
+  return state_->n_rows;
+}
+Index EventAggregator::n_events_seen() const {
+  return state_->seen;
+}
+Index EventAggregator::n_events_unmatched() const {
+  return state_->unmatched;
+}
+
+EventAggregator& EventAggregator::update(const Table& events) {
+  State& st = *state_;
+  const EventAggregationSpec& s = st.spec;
+  const Index n = events.num_rows();
+
+  // 1. Check everything before any state changes.
+  auto need = [&](const std::string& name, const char* field) -> const Column& {
+    CHURN_CHECK(events.has_column(name), InvalidArgument,
+                kUpdate << "the events have no column '" << name << "' (spec." << field << ")");
+    return events.column(name);
+  };
+  const Column& id = need(s.id_column, "id_column");
+  const Column& tc = need(s.time_column, "time_column");
+  const Column& ty = need(s.type_column, "type_column");
+  const Column* am = s.amount_column.empty() ? nullptr : &need(s.amount_column, "amount_column");
+  if (st.int_ids) {
+    CHURN_CHECK(id.dtype() == DType::Int64, TypeMismatch,
+                kUpdate << "the id column '" << id.name()
+                        << "' must be int64 like the customer ids, got " << dtype_name(id.dtype()));
+  } else {
+    CHURN_CHECK(is_text(id.dtype()), TypeMismatch,
+                kUpdate << "the id column '" << id.name()
+                        << "' must be string or category like the customer ids, got "
+                        << dtype_name(id.dtype()));
+  }
+  CHURN_CHECK(tc.dtype() == DType::Timestamp, TypeMismatch,
+              kUpdate << "the time column '" << tc.name() << "' must be timestamp, got "
+                      << dtype_name(tc.dtype()));
+  CHURN_CHECK(is_text(ty.dtype()), TypeMismatch,
+              kUpdate << "the event-type column '" << ty.name()
+                      << "' must be category or string, got " << dtype_name(ty.dtype()));
+  if (am)
+    CHURN_CHECK(am->dtype() == DType::Float64, TypeMismatch,
+                kUpdate << "the amount column '" << am->name() << "' must be float64, got "
+                        << dtype_name(am->dtype()));
+  const std::int64_t* time = tc.as_int64().data();
+  for (Index i = 0; i < n; ++i)
+    CHURN_CHECK(time[i] != kNaT, InvalidArgument,
+                kUpdate << "the time column '" << tc.name() << "' is missing (NaT) at row " << i
+                        << "; drop such events first");
+  const double* amount = am ? am->as_float64().data() : nullptr;
+  if (amount) {
+    const double lim = std::ldexp(1.0, kAmountMaxLog2);
+    for (Index i = 0; i < n; ++i) {
+      const double x = amount[i];
+      CHURN_CHECK(std::isnan(x) || std::fabs(x) < lim, InvalidArgument,
+                  kUpdate << "the amount column '" << am->name() << "' has " << x << " at row "
+                          << i << "; amounts must be finite with |amount| < 2^" << kAmountMaxLog2
+                          << " (NaN = no amount)");
+    }
+  }
+  const std::vector<std::int32_t> code = st.map_ids(id);
+
+  // 2. Event types -> accumulator index (registers new types found in the data).
+  std::vector<std::int32_t> type_of(sz(n), -1);
+  auto resolve = [&](const std::string& name) -> std::int32_t {
+    auto it = st.type_index.find(name);
+    if (!st.discover_types) return it == st.type_index.end() ? -1 : it->second;
+    // Types found in the data get per-type features (an amount-only type becomes tracked).
+    if (it != st.type_index.end() && st.types[sz(it->second)].tracked) return it->second;
+    return st.add_type(name, true);
+  };
+  if (ty.dtype() == DType::Categorical) {
+    const auto& cats = ty.categories();
+    auto codes = ty.codes();
+    std::vector<char> used(cats.size(), 0);
+    for (Index i = 0; i < n; ++i)
+      if (codes[i] >= 0) used[sz(codes[i])] = 1;
+    std::vector<std::int32_t> map(cats.size(), -1);
+    for (std::size_t k = 0; k < cats.size(); ++k)
+      if (used[k]) map[k] = resolve(cats[k]);
+    for (Index i = 0; i < n; ++i) type_of[sz(i)] = codes[i] < 0 ? -1 : map[sz(codes[i])];
+  } else {
+    const auto& v = ty.strings();
+    const auto& valid = ty.validity();
+    for (Index i = 0; i < n; ++i)
+      if (valid.empty() || valid[sz(i)]) type_of[sz(i)] = resolve(v[sz(i)]);
+  }
+
+  // 3. Accumulate. Each thread owns a contiguous range of customer codes (and so their rows)
+  // and scans every event: no two threads touch the same row, and every accumulator is
+  // order-free, so the result does not depend on the thread count.
+  const int threads = std::max(1, std::min(resolve_threads(s.n_threads),
+                                           static_cast<int>(std::min<Index>(st.n_codes, 1 << 20))));
+  const std::size_t n_types = st.types.size();
+  std::vector<std::vector<char>> counted(sz(threads), std::vector<char>(n_types, 0));
+  const std::size_t nb = st.nb();
+  const std::size_t na = st.na();
+  const std::uint64_t day = static_cast<std::uint64_t>(kNanosPerDay);
+  const std::uint64_t active_max = static_cast<std::uint64_t>(st.active_max_days);
+  const std::size_t aw = sz(st.active_words);
+  parallel_for(0, threads, threads, [&](Index p) {
+    const std::int32_t lo = static_cast<std::int32_t>(st.n_codes * p / threads);
+    const std::int32_t hi = static_cast<std::int32_t>(st.n_codes * (p + 1) / threads);
+    std::vector<char>& my_counted = counted[sz(p)];
+    for (Index i = 0; i < n; ++i) {
+      const std::int32_t c = code[sz(i)];
+      if (c < lo || c >= hi) continue;
+      const std::int64_t t = time[i];
+      const std::int32_t k = type_of[sz(i)];
+      TypeAcc* ta = k >= 0 ? &st.types[sz(k)] : nullptr;
+      const double x = amount ? amount[i] : kMissing;
+      const bool has_amount = amount && !std::isnan(x);
+      for (Index j = st.code_start[sz(c)]; j < st.code_start[sz(c) + 1]; ++j) {
+        const std::size_t r = sz(st.code_rows[sz(j)]);
+        const std::int64_t a = st.as_of[r];
+        if (t >= a) continue;
+        const std::uint64_t age = static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(t);
+        if (!st.last.empty() && t > st.last[r]) st.last[r] = t;
+        if (!st.first.empty() && (st.first[r] == kNaT || t < st.first[r])) st.first[r] = t;
+        if (ta) {
+          my_counted[sz(k)] = 1;
+          if (!ta->last.empty() && t > ta->last[r]) ta->last[r] = t;
+        }
+        if (st.need_counts) {
+          const int b = find_bucket(st.count_bounds_ns, age);
+          if (sz(b) < nb) {
+            if (!st.total.empty()) ++st.total[r * nb + sz(b)];
+            if (ta && !ta->counts.empty()) ++ta->counts[r * nb + sz(b)];
+          }
+        }
+        if (aw) {
+          const std::uint64_t d = (age - 1) / day;
+          if (d < active_max) st.active_bits[r * aw + d / 64] |= std::uint64_t{1} << (d % 64);
+        }
+        if (has_amount) {
+          const int b = find_bucket(st.amount_bounds_ns, age);
+          if (sz(b) < na) {
+            const Int128 fx = static_cast<Int128>(std::ldexp(x, kAmountShift));
+            const double xm = x + 0.0;  // -0.0 -> +0.0, so max does not depend on the order
+            auto add = [&](AmountAcc& g) {
+              const std::size_t q = r * na + sz(b);
+              if (!g.sum.empty()) g.sum[q] += fx;
+              if (!g.n.empty()) ++g.n[q];
+              if (!g.max.empty() && !(g.max[q] >= xm)) g.max[q] = xm;
+            };
+            if (st.overall_amount_group >= 0) add(st.amounts[sz(st.overall_amount_group)]);
+            if (ta && ta->amount_group >= 0) add(st.amounts[sz(ta->amount_group)]);
+          }
+        }
+      }
+    }
+  });
+  for (const auto& v : counted)
+    for (std::size_t k = 0; k < n_types; ++k)
+      if (v[k]) st.types[k].counted = true;
+  st.seen += n;
+  for (auto c : code)
+    if (c < 0) ++st.unmatched;
+  return *this;
+}
+
+std::vector<std::string> EventAggregator::feature_names() const {
+  std::vector<std::string> out;
+  for (auto& f : state_->plan()) out.push_back(f.name);
+  return out;
+}
+
+Table EventAggregator::result() const {
+  const State& st = *state_;
+  std::vector<Column> cols;
+  cols.push_back(st.id_col);
+  if (st.has_as_of_col) cols.push_back(st.as_of_col);
+  for (const FeatureDef& f : st.plan()) {
+    std::vector<double> v(sz(st.n_rows));
+    parallel_for_blocks(0, st.n_rows, 1 << 15, st.spec.n_threads, [&](Index lo, Index hi) {
+      for (Index r = lo; r < hi; ++r) v[sz(r)] = st.feature(f, r);
+    });
+    cols.push_back(Column::from_float64(f.name, std::move(v)));
+  }
+  return Table(std::move(cols));
+}
+
+Table aggregate_events(const Table& events, const Column& customer_ids, std::int64_t as_of,
+                       const EventAggregationSpec& spec) {
+  EventAggregator agg(spec, customer_ids, as_of);
+  agg.update(events);
+  return agg.result();
+}
+
+Table aggregate_events(const Table& events, const Table& customers,
+                       const std::string& as_of_column, const EventAggregationSpec& spec) {
+  EventAggregator agg(spec, customers, as_of_column);
+  agg.update(events);
+  return agg.result();
+}
+
+}  // namespace churn::features

@@ -6,7 +6,6 @@ only converts inputs and follows scikit-learn's conventions, without importing s
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import numbers
@@ -16,6 +15,7 @@ import warnings
 import numpy as np
 
 from . import _core
+from ._estimator import BinaryClassifier
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 
 __all__ = ["LogisticRegression", "ConvergenceWarning"]
@@ -74,7 +74,7 @@ def _check_number(name, value, kind):
                            f"got {value!r}")
 
 
-class LogisticRegression:
+class LogisticRegression(BinaryClassifier):
     """Binary logistic regression with scikit-learn's objective, solved in C++.
 
     Minimises ``C * sum_i s_i * logloss_i + r(w)`` with ``s_i = sample_weight_i *
@@ -130,7 +130,6 @@ class LogisticRegression:
     <churnlib.metrics.PlattCalibrator object at ...>
     """
 
-    _estimator_type = "classifier"
 
     def __init__(self, penalty="l2", *, C=1.0, l1_ratio=0.5, fit_intercept=True, max_iter=100,
                  tol=1e-4, class_weight=None, solver="auto", n_threads=0):
@@ -143,50 +142,6 @@ class LogisticRegression:
         self.class_weight = class_weight
         self.solver = solver
         self.n_threads = n_threads
-
-    # ---- scikit-learn protocol -------------------------------------------------------------
-
-    @classmethod
-    def _get_param_names(cls):
-        sig = inspect.signature(cls.__init__)
-        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
-
-    def get_params(self, deep=True):
-        """The hyper-parameters as a dict (``deep`` is accepted for scikit-learn)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params):
-        """Sets hyper-parameters; an unknown name raises TypeError. Returns self."""
-        valid = set(self._get_param_names())
-        for key, value in params.items():
-            if key not in valid:
-                raise TypeError(f"LogisticRegression.set_params(): unknown parameter '{key}'; "
-                                f"valid: {', '.join(sorted(valid))}")
-            setattr(self, key, value)
-        return self
-
-    def __sklearn_tags__(self):
-        from sklearn.utils import ClassifierTags, Tags, TargetTags
-
-        tags = Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(multi_class=False))
-        return tags
-
-    def _more_tags(self):
-        return {"binary_only": True, "requires_y": True}
-
-    def __repr__(self):
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
-                    if p.name != "self"}
-        changed = []
-        for name in self._get_param_names():
-            value = getattr(self, name)
-            default = defaults[name]
-            if isinstance(value, float) and isinstance(default, float) and math.isnan(value):
-                changed.append(f"{name}={value!r}")
-            elif not (type(value) is type(default) and value == default):
-                changed.append(f"{name}={value!r}")
-        return f"LogisticRegression({', '.join(changed)})"
 
     # ---- fitting and prediction ------------------------------------------------------------
 
@@ -338,25 +293,6 @@ class LogisticRegression:
         out[:, 1] = p1
         out[:, 0] = 1.0 - p1
         return out
-
-    def predict_log_proba(self, X):
-        """Log of predict_proba."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        """Labels 0/1 (1 where P(class 1), calibrated if calibrated, > 0.5), shape (n_samples,)."""
-        core, Xa = self._predict_input(X, "LogisticRegression.predict()")
-        return (np.asarray(core.predict_proba(Xa)) > 0.5).astype(np.int64)
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy (weighted when ``sample_weight`` is given), as scikit-learn's classifiers."""
-        yt = _as_vector(y, "y", "LogisticRegression.score()", labels=True)
-        hit = (self.predict(X) == yt).astype(np.float64)
-        if sample_weight is None:
-            return float(hit.mean())
-        w = _as_vector(sample_weight, "sample_weight", "LogisticRegression.score()")
-        return float(np.sum(hit * w) / np.sum(w))
 
     def objective(self, X, y, sample_weight=None, coef=None, intercept=None):
         """scikit-learn's objective at ``coef``/``intercept`` (default: the fitted ones)."""

@@ -7,14 +7,13 @@ scikit-learn's and LightGBM's conventions, without importing either.
 
 from __future__ import annotations
 
-import inspect
-import math
 import numbers
 import os
 
 import numpy as np
 
 from . import _core
+from ._estimator import BinaryClassifier
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 from .linear import _as_matrix, _as_vector
 
@@ -278,16 +277,7 @@ def _resolve_monotone(spec, names, p, caller):
     return [int(v) for v in items]
 
 
-def _same(value, default):
-    if type(value) is not type(default):
-        return False
-    try:
-        return bool(value == default)
-    except (TypeError, ValueError):
-        return False
-
-
-class GBDTClassifier:
+class GBDTClassifier(BinaryClassifier):
     """Histogram gradient-boosted decision trees for binary classification (log-loss).
 
     Trees are grown leaf-wise on binned features, as LightGBM does; the hyper-parameters carry
@@ -396,7 +386,7 @@ class GBDTClassifier:
     ([1], 20)
     """
 
-    _estimator_type = "classifier"
+    _allow_nan = True  # NaN = missing
 
     def __init__(self, *, n_estimators=100, learning_rate=0.1, num_leaves=31, max_depth=-1,
                  min_child_samples=20, min_child_weight=1e-3, min_split_gain=0.0,
@@ -433,48 +423,6 @@ class GBDTClassifier:
         self.eval_metric = eval_metric
         self.n_threads = n_threads
         self.seed = seed
-
-    # ---- scikit-learn protocol -------------------------------------------------------------
-
-    @classmethod
-    def _get_param_names(cls):
-        sig = inspect.signature(cls.__init__)
-        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
-
-    def get_params(self, deep=True):
-        """The hyper-parameters as a dict (``deep`` is accepted for scikit-learn)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params):
-        """Sets hyper-parameters; an unknown name raises TypeError. Returns self."""
-        valid = set(self._get_param_names())
-        for key, value in params.items():
-            if key not in valid:
-                raise TypeError(f"GBDTClassifier.set_params(): unknown parameter '{key}'; "
-                                f"valid: {', '.join(sorted(valid))}")
-            setattr(self, key, value)
-        return self
-
-    def __sklearn_tags__(self):
-        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
-
-        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(multi_class=False),
-                    input_tags=InputTags(allow_nan=True))
-
-    def _more_tags(self):
-        return {"binary_only": True, "requires_y": True, "allow_nan": True}
-
-    def __repr__(self):
-        defaults = {p.name: p.default
-                    for p in inspect.signature(type(self).__init__).parameters.values()
-                    if p.name != "self"}
-        changed = []
-        for name in self._get_param_names():
-            value = getattr(self, name)
-            if isinstance(value, float) and math.isnan(value) or not _same(value, defaults[name]):
-                changed.append(f"{name}={value!r}")
-        return f"GBDTClassifier({', '.join(changed)})"
 
     # ---- fitting ---------------------------------------------------------------------------
 
@@ -651,16 +599,6 @@ class GBDTClassifier:
         out[:, 0] = 1.0 - p1
         return out
 
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        """Labels 0/1 (1 where P(class 1) > 0.5), shape (n_samples,)."""
-        core, Xa = self._predict_input(X, "GBDTClassifier.predict()")
-        return (np.asarray(core.predict_proba(Xa)) > 0.5).astype(np.int64)
-
     def predict_contrib(self, X):
         """TreeSHAP contributions, shape (n_samples, n_features + 1).
 
@@ -674,15 +612,6 @@ class GBDTClassifier:
         """Leaf index of each row in each tree, shape (n_samples, n_estimators_), int32."""
         core, Xa = self._predict_input(X, "GBDTClassifier.predict_leaf()")
         return np.asarray(core.predict_leaf(Xa))
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy (weighted when ``sample_weight`` is given), as scikit-learn's classifiers."""
-        yt = _as_vector(y, "y", "GBDTClassifier.score()", labels=True)
-        hit = (self.predict(X) == yt).astype(np.float64)
-        if sample_weight is None:
-            return float(hit.mean())
-        w = _as_vector(sample_weight, "sample_weight", "GBDTClassifier.score()")
-        return float(np.sum(hit * w) / np.sum(w))
 
     @property
     def feature_importances_(self):

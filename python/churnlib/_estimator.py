@@ -1,0 +1,102 @@
+"""The scikit-learn protocol shared by churnlib's binary classifiers (private).
+
+Subclasses define ``__init__`` with keyword hyper-parameters only (stored as attributes of the
+same names), ``_predict_input(X, caller) -> (core, matrix)`` and a ``predict_proba`` returning
+(n, 2); they get ``get_params``/``set_params``, a ``repr`` listing the changed parameters,
+``predict``, ``predict_log_proba``, ``score`` and scikit-learn's estimator tags.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+
+__all__ = ["BinaryClassifier"]
+
+
+def _same(value, default):
+    """Whether a parameter value equals its default (same type, equal; arrays never)."""
+    if type(value) is not type(default):
+        return False
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
+
+
+class BinaryClassifier:
+    """Base of churnlib's classifiers (labels 0 and 1)."""
+
+    _estimator_type = "classifier"
+    #: Whether X may hold NaN (scikit-learn's ``allow_nan`` input tag).
+    _allow_nan = False
+
+    # ---- parameters ------------------------------------------------------------------------
+
+    @classmethod
+    def _get_param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+
+    def get_params(self, deep=True):
+        """The hyper-parameters as a dict (``deep`` is accepted for scikit-learn)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        """Sets hyper-parameters; an unknown name raises TypeError. Returns self."""
+        valid = set(self._get_param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise TypeError(f"{type(self).__name__}.set_params(): unknown parameter "
+                                f"'{key}'; valid: {', '.join(sorted(valid))}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self):
+        defaults = {p.name: p.default
+                    for p in inspect.signature(type(self).__init__).parameters.values()
+                    if p.name != "self"}
+        changed = []
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if (isinstance(value, float) and math.isnan(value)) or not _same(value, defaults[name]):
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    # ---- scikit-learn tags -----------------------------------------------------------------
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(multi_class=False),
+                    input_tags=InputTags(allow_nan=self._allow_nan))
+
+    def _more_tags(self):
+        return {"binary_only": True, "requires_y": True, "allow_nan": self._allow_nan}
+
+    # ---- predictions derived from predict_proba --------------------------------------------
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Labels 0/1 (1 where P(class 1) > 0.5), shape (n_samples,)."""
+        core, Xa = self._predict_input(X, f"{type(self).__name__}.predict()")
+        return (np.asarray(core.predict_proba(Xa)) > 0.5).astype(np.int64)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy (weighted when ``sample_weight`` is given), as scikit-learn's classifiers."""
+        from .linear import _as_vector
+
+        caller = f"{type(self).__name__}.score()"
+        yt = _as_vector(y, "y", caller, labels=True)
+        hit = (self.predict(X) == yt).astype(np.float64)
+        if sample_weight is None:
+            return float(hit.mean())
+        w = _as_vector(sample_weight, "sample_weight", caller)
+        return float(np.sum(hit * w) / np.sum(w))

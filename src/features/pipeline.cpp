@@ -412,7 +412,7 @@ Pipeline Pipeline::from_json(const Json& doc) {
   } catch (const SerializationError&) {
     throw;
   } catch (const std::exception& e) {
-    CHURN_THROW(SerializationError, where << ": the document is inconsistent: " << e.what());
+    throw SerializationError(where + ": the document is inconsistent: " + e.what());
   }
 }
 

@@ -56,7 +56,7 @@ void validate_loaded(const P& p, const std::string& where) {
   try {
     p.validate();
   } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
+    throw SerializationError(where + ": " + e.what());
   }
 }
 
@@ -64,7 +64,7 @@ UnknownCategory parse_unknown(const Json& j, const std::string& where) {
   try {
     return unknown_category_from_name(json_get<std::string>(j, "unknown", where));
   } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
+    throw SerializationError(where + ": " + e.what());
   }
 }
 

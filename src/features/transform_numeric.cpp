@@ -117,7 +117,7 @@ auto parse_enum(const Json& params, const char* key, const std::string& where, F
   try {
     return from_name(s);
   } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
+    throw SerializationError(where + ": " + e.what());
   }
 }
 
@@ -126,7 +126,7 @@ void validate_loaded(const P& p, const std::string& where) {
   try {
     p.validate();
   } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
+    throw SerializationError(where + ": " + e.what());
   }
 }
 

@@ -420,6 +420,13 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
     check_labels(y_eval, who, "y_eval");
     if (eval_weight.size() != 0) check_weights(eval_weight, n_eval, who, "eval_weight");
     check_codes(detail::RowMajorFeatures{X_eval}, is_cat, feature_names, who, "X_eval");
+    if (P.eval_metric == GBDTMetric::Auc) {
+      bool has0 = false, has1 = false;
+      for (Index i = 0; i < n_eval; ++i)
+        if (eval_weight.size() == 0 || eval_weight[i] > 0) (y_eval[i] > 0.5 ? has1 : has0) = true;
+      CHURN_CHECK(has0 && has1, InvalidArgument,
+                  who << ": eval_metric 'auc' needs both classes in y_eval (with positive weight)");
+    }
   }
   CHURN_CHECK(P.early_stopping_rounds == 0 || has_eval, InvalidArgument,
               who << ": early_stopping_rounds needs an evaluation set");
@@ -553,6 +560,7 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   is_categorical_ = std::move(is_cat);
   best_iteration_ = has_eval ? best_round + 1 : 0;
   evals_result_ = std::move(evals);
+  fitted_params_ = P;
   fitted_ = true;
   return *this;
 }
@@ -674,7 +682,9 @@ Json GBDTClassifier::to_json() const {
   Json trees = Json::array();
   for (const Tree& t : trees_) trees.push_back(t.to_json());
   state["trees"] = std::move(trees);
-  return make_envelope(kKind, params_.to_json(), std::move(state));
+  // The parameters of the fit that made the trees (set_params() since then only affects the
+  // next fit), so that bin_info and the categorical/monotone lists agree in the file.
+  return make_envelope(kKind, fitted_params_.to_json(), std::move(state));
 }
 
 GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
@@ -751,6 +761,7 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
   }
   CHURN_CHECK(m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
               SerializationError, where << ": best_iteration out of range");
+  m.fitted_params_ = m.params_;
   m.fitted_ = true;
   return m;
 }

@@ -569,6 +569,11 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_bit_identical) {
   P.monotone_constraints = {1, 0, 0, 0, 0, 0};
   GBDTClassifier m(P);
   m.fit(d.X, d.y);
+  // Parameters changed after the fit do not leak into the file of the fitted model.
+  GBDTParams other = P;
+  other.categorical_features = {};
+  other.monotone_constraints = {};
+  m.set_params(other);
   const fs::path path = fs::temp_directory_path() / "churn_test_gbdt.json";
   m.save(path.string());
   const GBDTClassifier back = GBDTClassifier::load(path.string());
@@ -716,6 +721,10 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected) {
   Pe.early_stopping_rounds = 5;
   GBDTClassifier me(Pe);
   BOOST_CHECK_THROW(me.fit(d.X, d.y), churn::InvalidArgument);
+  Pe.eval_metric = churn::GBDTMetric::Auc;  // AUC of a one-class evaluation set: undefined
+  GBDTClassifier ma(Pe);
+  BOOST_CHECK_THROW(ma.fit(d.X, d.y, Vector(), d.X.topRows(20), Vector::Zero(20)),
+                    churn::InvalidArgument);
   GBDTParams Pc = P;
   Pc.categorical_features = {7};
   GBDTClassifier mc(Pc);

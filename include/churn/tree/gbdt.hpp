@@ -194,8 +194,8 @@ class GBDTClassifier {
   bool is_fitted() const { return fitted_; }
   /// The hyper-parameters.
   const GBDTParams& params() const { return params_; }
-  /// Replaces the hyper-parameters (the fitted state is kept until the next fit).
-  /// @throws InvalidArgument if invalid.
+  /// Replaces the hyper-parameters for the next fit; the fitted model and what to_json()
+  /// writes keep the parameters it was fitted with. @throws InvalidArgument if invalid.
   void set_params(const GBDTParams& params);
 
   /// The trees. @throws NotFittedError before fit.
@@ -242,6 +242,7 @@ class GBDTClassifier {
   int resolve_n_trees(int n_trees, const char* caller) const;
 
   GBDTParams params_;
+  GBDTParams fitted_params_;  ///< params_ as of the last fit (what to_json() writes).
   std::vector<Tree> trees_;
   double init_score_ = 0.0;
   Index n_features_ = 0;

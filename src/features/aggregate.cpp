@@ -3,6 +3,8 @@
 #include <algorithm>      // std::sort, std::max, std::min, std::find
 #include <cmath>          // std::isnan, std::isfinite, std::ldexp, std::fabs
 #include <cstddef>        // std::size_t
+#include <cstring>        // std::memcpy
+#include <string_view>    // std::string_view
 #include <cstdint>        // std::int32_t, std::int64_t, std::uint32_t, std::uint64_t
 #include <limits>         // std::numeric_limits
 #include <numeric>        // std::iota
@@ -21,6 +23,8 @@ __extension__ typedef __int128 Int128;  // exact fixed-point amount sums (GCC/Cl
 
 /// Fixed-point scale of amounts: a sum is stored as an integer number of 2^-kAmountShift.
 constexpr int kAmountShift = 55;
+/// 2^kAmountShift.
+constexpr double kAmountScale = 36028797018963968.0;
 /// Amounts must satisfy |x| < 2^kAmountMaxLog2, so that 2^32 of them fit an Int128 sum.
 constexpr int kAmountMaxLog2 = 40;
 /// Longest window, in days (100 years).
@@ -52,6 +56,81 @@ inline std::size_t sz(Index i) {
 bool is_text(DType t) {
   return t == DType::String || t == DType::Categorical;
 }
+
+inline std::uint64_t mix64(std::uint64_t h) {
+  h ^= h >> 31;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 29;
+  return h;
+}
+
+inline std::uint64_t hash_key(std::int64_t k) {
+  return mix64(static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ULL);
+}
+
+inline std::uint64_t hash_key(std::string_view s) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+  }
+  return mix64(h);
+}
+
+/// Open-addressing map from a key (int64, or a string_view into storage the caller keeps
+/// alive) to a dense code 0, 1, ... in order of insertion. Sized once for `capacity` keys.
+template <class Key>
+class FlatIndex {
+ public:
+  explicit FlatIndex(std::size_t capacity = 0) {
+    std::size_t n = 16;
+    while (n < 2 * capacity) n *= 2;
+    slots_.assign(n, Slot{0, -1});
+    mask_ = n - 1;
+  }
+  /// The code of `k`, inserting it when new.
+  std::int32_t insert(Key k) {
+    const std::uint64_t h = hash_key(k);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.code < 0) {
+        s = Slot{tag, static_cast<std::int32_t>(keys_.size())};
+        keys_.push_back(k);
+        return s.code;
+      }
+      if (s.tag == tag && keys_[sz(s.code)] == k) return s.code;
+    }
+  }
+  /// The code of `k`, or -1.
+  std::int32_t find(Key k) const {
+    const std::uint64_t h = hash_key(k);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.code < 0) return -1;
+      if (s.tag == tag && keys_[sz(s.code)] == k) return s.code;
+    }
+  }
+  std::size_t size() const { return keys_.size(); }
+
+ private:
+  struct Slot {
+    std::uint32_t tag;
+    std::int32_t code;
+  };
+  std::vector<Slot> slots_;
+  std::vector<Key> keys_;
+  std::size_t mask_ = 0;
+};
 
 }  // namespace
 
@@ -176,6 +255,8 @@ struct FeatureDef {
   std::size_t window = 0;  // index into windows_days
   int index = -1;          // type or amount group
   std::string name;
+  int b1 = -1;  // bucket of the window (count or amount buckets)
+  int b2 = -1;  // count bucket of twice the window (trends)
 };
 
 }  // namespace
@@ -190,8 +271,8 @@ struct EventAggregator::State {
 
   // Customer ids -> dense codes; rows of each code in CSR form.
   bool int_ids = false;
-  std::unordered_map<std::string, std::int32_t> text_code;
-  std::unordered_map<std::int64_t, std::int32_t> int_code;
+  FlatIndex<std::string_view> text_code;  // views into id_col's strings or categories
+  FlatIndex<std::int64_t> int_code;
   Index n_codes = 0;
   std::vector<Index> code_start;  // n_codes + 1
   std::vector<Index> code_rows;
@@ -308,24 +389,29 @@ void EventAggregator::State::init_ids(const Column& ids, const char* who) {
   id_col = ids;
   int_ids = t == DType::Int64;
   std::vector<std::int32_t> row_code(sz(n_rows));
-  auto code_for = [&](auto& map, const auto& key) {
-    auto res = map.emplace(key, static_cast<std::int32_t>(map.size()));
-    return res.first->second;
-  };
   CHURN_CHECK(n_rows < std::numeric_limits<std::int32_t>::max(), InvalidArgument,
               who << "too many customer rows: " << n_rows);
+  // id_col shares the id buffers, so the string views stay valid as long as this state.
   if (t == DType::Int64) {
-    auto v = ids.as_int64();
-    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = code_for(int_code, v[i]);
+    auto v = id_col.as_int64();
+    int_code = FlatIndex<std::int64_t>(sz(n_rows));
+    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = int_code.insert(v[i]);
     n_codes = static_cast<Index>(int_code.size());
   } else if (t == DType::String) {
-    const auto& v = ids.strings();
-    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = code_for(text_code, v[sz(i)]);
+    const auto& v = id_col.strings();
+    text_code = FlatIndex<std::string_view>(sz(n_rows));
+    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = text_code.insert(v[sz(i)]);
     n_codes = static_cast<Index>(text_code.size());
   } else {
-    auto codes = ids.codes();
-    const auto& cats = ids.categories();
-    for (Index i = 0; i < n_rows; ++i) row_code[sz(i)] = code_for(text_code, cats[sz(codes[i])]);
+    auto codes = id_col.codes();
+    const auto& cats = id_col.categories();
+    text_code = FlatIndex<std::string_view>(cats.size());
+    std::vector<std::int32_t> cat_code(cats.size(), -1);
+    for (Index i = 0; i < n_rows; ++i) {
+      std::int32_t& c = cat_code[sz(codes[i])];
+      if (c < 0) c = text_code.insert(cats[sz(codes[i])]);
+      row_code[sz(i)] = c;
+    }
     n_codes = static_cast<Index>(text_code.size());
   }
   code_start.assign(sz(n_codes) + 1, 0);
@@ -344,8 +430,7 @@ std::vector<std::int32_t> EventAggregator::State::map_ids(const Column& c) const
     const auto& cats = c.categories();
     std::vector<std::int32_t> cat_code(cats.size(), -1);
     for (std::size_t k = 0; k < cats.size(); ++k) {
-      auto it = text_code.find(cats[k]);
-      if (it != text_code.end()) cat_code[k] = it->second;
+      cat_code[k] = text_code.find(cats[k]);
     }
     auto codes = c.codes();
     parallel_for_blocks(0, n, 1 << 16, threads, [&](Index lo, Index hi) {
@@ -360,8 +445,7 @@ std::vector<std::int32_t> EventAggregator::State::map_ids(const Column& c) const
     parallel_for_blocks(0, n, 1 << 14, threads, [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
         if (!valid.empty() && !valid[sz(i)]) continue;
-        auto it = text_code.find(v[sz(i)]);
-        if (it != text_code.end()) out[sz(i)] = it->second;
+        out[sz(i)] = text_code.find(v[sz(i)]);
       }
     });
   } else {
@@ -370,8 +454,7 @@ std::vector<std::int32_t> EventAggregator::State::map_ids(const Column& c) const
     parallel_for_blocks(0, n, 1 << 14, threads, [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
         if (!valid.empty() && !valid[sz(i)]) continue;
-        auto it = int_code.find(v[i]);
-        if (it != int_code.end()) out[sz(i)] = it->second;
+        out[sz(i)] = int_code.find(v[i]);
       }
     });
   }
@@ -392,7 +475,17 @@ std::vector<FeatureDef> EventAggregator::State::plan() const {
   }
   std::vector<FeatureDef> defs;
   auto add = [&](Kind k, std::size_t w, int idx, std::string name) {
-    defs.push_back(FeatureDef{k, w, idx, std::move(name)});
+    FeatureDef f{k, w, idx, std::move(name), -1, -1};
+    const Index days = s.windows_days[w];
+    if (k == Kind::AmountSum || k == Kind::AmountMean || k == Kind::AmountMax) {
+      f.b1 = bucket_of(amount_bounds, days);
+    } else if (k == Kind::TypeCount || k == Kind::TotalCount) {
+      f.b1 = bucket_of(count_bounds, days);
+    } else if (k == Kind::TypeTrend || k == Kind::TotalTrend) {
+      f.b1 = bucket_of(count_bounds, days);
+      f.b2 = bucket_of(count_bounds, 2 * days);
+    }
+    defs.push_back(std::move(f));
   };
   for (std::size_t w = 0; w < s.windows_days.size(); ++w) {
     const std::string suf = days_suffix(s.windows_days[w]);
@@ -423,16 +516,15 @@ std::vector<FeatureDef> EventAggregator::State::plan() const {
 
 double EventAggregator::State::feature(const FeatureDef& f, Index r) const {
   const Index wd = f.window < spec.windows_days.size() ? spec.windows_days[f.window] : 0;
-  auto cum = [&](const std::vector<std::uint32_t>& v, Index days) {
-    const int b = bucket_of(count_bounds, days);
+  auto cum = [&](const std::vector<std::uint32_t>& v, int b) {
     const std::uint32_t* p = v.data() + sz(r) * nb();
     std::uint64_t s = 0;
     for (int i = 0; i <= b; ++i) s += p[i];
     return s;
   };
   auto trend = [&](const std::vector<std::uint32_t>& v) {
-    const std::uint64_t now = cum(v, wd);
-    const std::uint64_t before = cum(v, 2 * wd) - now;
+    const std::uint64_t now = cum(v, f.b1);
+    const std::uint64_t before = cum(v, f.b2) - now;
     return before == 0 ? kMissing : static_cast<double>(now) / static_cast<double>(before);
   };
   auto since = [&](std::int64_t t) {
@@ -442,9 +534,9 @@ double EventAggregator::State::feature(const FeatureDef& f, Index r) const {
   };
   switch (f.kind) {
     case Kind::TypeCount:
-      return static_cast<double>(cum(types[sz(f.index)].counts, wd));
+      return static_cast<double>(cum(types[sz(f.index)].counts, f.b1));
     case Kind::TotalCount:
-      return static_cast<double>(cum(total, wd));
+      return static_cast<double>(cum(total, f.b1));
     case Kind::TypeTrend:
       return trend(types[sz(f.index)].counts);
     case Kind::TotalTrend:
@@ -453,7 +545,7 @@ double EventAggregator::State::feature(const FeatureDef& f, Index r) const {
     case Kind::AmountMean:
     case Kind::AmountMax: {
       const AmountAcc& a = amounts[sz(f.index)];
-      const int b = bucket_of(amount_bounds, wd);
+      const int b = f.b1;
       const std::size_t base = sz(r) * na();
       if (f.kind == Kind::AmountMax) {
         double m = kMissing;
@@ -631,76 +723,118 @@ EventAggregator& EventAggregator::update(const Table& events) {
       if (valid.empty() || valid[sz(i)]) type_of[sz(i)] = resolve(v[sz(i)]);
   }
 
-  // 3. Accumulate. Each thread owns a contiguous range of customer codes (and so their rows)
-  // and scans every event: no two threads touch the same row, and every accumulator is
-  // order-free, so the result does not depend on the thread count.
-  const int threads = std::max(1, std::min(resolve_threads(s.n_threads),
-                                           static_cast<int>(std::min<Index>(st.n_codes, 1 << 20))));
+  // 3. Group the matched events by customer code (a counting sort into a packed array), then
+  // accumulate per customer in parallel: each block of codes (and so of rows) belongs to one
+  // task, and every accumulator is order-free (integer counts, fixed-point sums, min/max, bit
+  // sets), so neither the order of the events nor the thread count changes the result.
+  const int threads = resolve_threads(s.n_threads);
+  const Index n_codes = st.n_codes;
+  const Index n_parts = std::max<Index>(1, std::min<Index>(threads, n / (1 << 16)));
+  std::vector<std::vector<Index>> hist(sz(n_parts));
+  parallel_for(0, n_parts, threads, [&](Index p) {
+    std::vector<Index>& h = hist[sz(p)];
+    h.assign(sz(n_codes), 0);
+    const Index lo = n * p / n_parts, hi = n * (p + 1) / n_parts;
+    for (Index i = lo; i < hi; ++i)
+      if (code[sz(i)] >= 0) ++h[sz(code[sz(i)])];
+  });
+  std::vector<Index> ev_start(sz(n_codes) + 1, 0);
+  for (Index c = 0; c < n_codes; ++c) {
+    Index acc = ev_start[sz(c)];
+    for (Index p = 0; p < n_parts; ++p) {
+      const Index k = hist[sz(p)][sz(c)];
+      hist[sz(p)][sz(c)] = acc;  // becomes this part's write position for code c
+      acc += k;
+    }
+    ev_start[sz(c) + 1] = acc;
+  }
+  const Index n_matched = ev_start[sz(n_codes)];
+  struct Packed {
+    std::int64_t t;
+    double x;
+    std::int32_t type;
+  };
+  std::vector<Packed> packed(sz(n_matched));
+  parallel_for(0, n_parts, threads, [&](Index p) {
+    std::vector<Index>& pos = hist[sz(p)];
+    const Index lo = n * p / n_parts, hi = n * (p + 1) / n_parts;
+    for (Index i = lo; i < hi; ++i) {
+      const std::int32_t c = code[sz(i)];
+      if (c < 0) continue;
+      packed[sz(pos[sz(c)]++)] = Packed{time[i], amount ? amount[i] : kMissing, type_of[sz(i)]};
+    }
+  });
+  hist.clear();
+  hist.shrink_to_fit();
+
   const std::size_t n_types = st.types.size();
-  std::vector<std::vector<char>> counted(sz(threads), std::vector<char>(n_types, 0));
+  const Index code_block = 2048;
+  const Index n_blocks = (n_codes + code_block - 1) / code_block;
+  std::vector<std::vector<char>> counted(sz(n_blocks));
   const std::size_t nb = st.nb();
   const std::size_t na = st.na();
   const std::uint64_t day = static_cast<std::uint64_t>(kNanosPerDay);
   const std::uint64_t active_max = static_cast<std::uint64_t>(st.active_max_days);
   const std::size_t aw = sz(st.active_words);
-  parallel_for(0, threads, threads, [&](Index p) {
-    const std::int32_t lo = static_cast<std::int32_t>(st.n_codes * p / threads);
-    const std::int32_t hi = static_cast<std::int32_t>(st.n_codes * (p + 1) / threads);
-    std::vector<char>& my_counted = counted[sz(p)];
-    for (Index i = 0; i < n; ++i) {
-      const std::int32_t c = code[sz(i)];
-      if (c < lo || c >= hi) continue;
-      const std::int64_t t = time[i];
-      const std::int32_t k = type_of[sz(i)];
-      TypeAcc* ta = k >= 0 ? &st.types[sz(k)] : nullptr;
-      const double x = amount ? amount[i] : kMissing;
-      const bool has_amount = amount && !std::isnan(x);
+  const bool any_amount = amount != nullptr;
+  parallel_for(0, n_blocks, threads, [&](Index blk) {
+    std::vector<char>& my_counted = counted[sz(blk)];
+    my_counted.assign(n_types, 0);
+    const Index c_lo = blk * code_block, c_hi = std::min(n_codes, c_lo + code_block);
+    for (Index c = c_lo; c < c_hi; ++c) {
       for (Index j = st.code_start[sz(c)]; j < st.code_start[sz(c) + 1]; ++j) {
         const std::size_t r = sz(st.code_rows[sz(j)]);
         const std::int64_t a = st.as_of[r];
-        if (t >= a) continue;
-        const std::uint64_t age = static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(t);
-        if (!st.last.empty() && t > st.last[r]) st.last[r] = t;
-        if (!st.first.empty() && (st.first[r] == kNaT || t < st.first[r])) st.first[r] = t;
-        if (ta) {
-          my_counted[sz(k)] = 1;
-          if (!ta->last.empty() && t > ta->last[r]) ta->last[r] = t;
-        }
-        if (st.need_counts) {
-          const int b = find_bucket(st.count_bounds_ns, age);
-          if (sz(b) < nb) {
-            if (!st.total.empty()) ++st.total[r * nb + sz(b)];
-            if (ta && !ta->counts.empty()) ++ta->counts[r * nb + sz(b)];
+        for (Index e = ev_start[sz(c)]; e < ev_start[sz(c) + 1]; ++e) {
+          const Packed& ev = packed[sz(e)];
+          const std::int64_t t = ev.t;
+          if (t >= a) continue;
+          const std::uint64_t age =
+              static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(t);
+          const std::int32_t k = ev.type;
+          TypeAcc* ta = k >= 0 ? &st.types[sz(k)] : nullptr;
+          if (!st.last.empty() && t > st.last[r]) st.last[r] = t;
+          if (!st.first.empty() && (st.first[r] == kNaT || t < st.first[r])) st.first[r] = t;
+          if (ta) {
+            my_counted[sz(k)] = 1;
+            if (!ta->last.empty() && t > ta->last[r]) ta->last[r] = t;
           }
-        }
-        if (aw) {
-          const std::uint64_t d = (age - 1) / day;
-          if (d < active_max) st.active_bits[r * aw + d / 64] |= std::uint64_t{1} << (d % 64);
-        }
-        if (has_amount) {
-          const int b = find_bucket(st.amount_bounds_ns, age);
-          if (sz(b) < na) {
-            const Int128 fx = static_cast<Int128>(std::ldexp(x, kAmountShift));
-            const double xm = x + 0.0;  // -0.0 -> +0.0, so max does not depend on the order
-            auto add = [&](AmountAcc& g) {
-              const std::size_t q = r * na + sz(b);
-              if (!g.sum.empty()) g.sum[q] += fx;
-              if (!g.n.empty()) ++g.n[q];
-              if (!g.max.empty() && !(g.max[q] >= xm)) g.max[q] = xm;
-            };
-            if (st.overall_amount_group >= 0) add(st.amounts[sz(st.overall_amount_group)]);
-            if (ta && ta->amount_group >= 0) add(st.amounts[sz(ta->amount_group)]);
+          if (st.need_counts) {
+            const int b = find_bucket(st.count_bounds_ns, age);
+            if (sz(b) < nb) {
+              if (!st.total.empty()) ++st.total[r * nb + sz(b)];
+              if (ta && !ta->counts.empty()) ++ta->counts[r * nb + sz(b)];
+            }
+          }
+          if (aw) {
+            const std::uint64_t d = (age - 1) / day;
+            if (d < active_max) st.active_bits[r * aw + d / 64] |= std::uint64_t{1} << (d % 64);
+          }
+          if (any_amount && !std::isnan(ev.x)) {
+            const int b = find_bucket(st.amount_bounds_ns, age);
+            if (sz(b) < na) {
+              // Exact: |x| < 2^40, so x * 2^55 is an exact double below 2^95.
+              const Int128 fx = static_cast<Int128>(ev.x * kAmountScale);
+              const double xm = ev.x + 0.0;  // -0.0 -> +0.0: max does not depend on the order
+              auto add = [&](AmountAcc& g) {
+                const std::size_t q = r * na + sz(b);
+                if (!g.sum.empty()) g.sum[q] += fx;
+                if (!g.n.empty()) ++g.n[q];
+                if (!g.max.empty() && !(g.max[q] >= xm)) g.max[q] = xm;
+              };
+              if (st.overall_amount_group >= 0) add(st.amounts[sz(st.overall_amount_group)]);
+              if (ta && ta->amount_group >= 0) add(st.amounts[sz(ta->amount_group)]);
+            }
           }
         }
       }
     }
   });
   for (const auto& v : counted)
-    for (std::size_t k = 0; k < n_types; ++k)
+    for (std::size_t k = 0; k < v.size(); ++k)
       if (v[k]) st.types[k].counted = true;
+  st.unmatched += n - n_matched;
   st.seen += n;
-  for (auto c : code)
-    if (c < 0) ++st.unmatched;
   return *this;
 }
 

@@ -3,11 +3,11 @@
 #include <algorithm>      // std::sort, std::max, std::min, std::find
 #include <cmath>          // std::isnan, std::isfinite, std::ldexp, std::fabs
 #include <cstddef>        // std::size_t
-#include <cstring>        // std::memcpy
-#include <string_view>    // std::string_view
 #include <cstdint>        // std::int32_t, std::int64_t, std::uint32_t, std::uint64_t
+#include <cstring>        // std::memcpy
 #include <limits>         // std::numeric_limits
 #include <numeric>        // std::iota
+#include <string_view>    // std::string_view
 #include <unordered_map>  // std::unordered_map
 #include <unordered_set>  // std::unordered_set
 #include <utility>        // std::move
@@ -221,9 +221,9 @@ namespace {
 /// Per event type: counts per (row, count bucket) and the last event time per row.
 struct TypeAcc {
   std::string name;
-  bool tracked = false;        // gets per-type features
-  bool counted = false;        // at least one counted event (for types found in the data)
-  int amount_group = -1;       // index into the amount groups, or -1
+  bool tracked = false;   // gets per-type features
+  bool counted = false;   // at least one counted event (for types found in the data)
+  int amount_group = -1;  // index into the amount groups, or -1
   std::vector<std::uint32_t> counts;
   std::vector<std::int64_t> last;
 };
@@ -322,12 +322,14 @@ void EventAggregator::State::init_layout() {
     }
     std::sort(count_bounds.begin(), count_bounds.end());
     count_bounds.erase(std::unique(count_bounds.begin(), count_bounds.end()), count_bounds.end());
-    for (Index d : count_bounds) count_bounds_ns.push_back(static_cast<std::uint64_t>(d * kNanosPerDay));
+    for (Index d : count_bounds)
+      count_bounds_ns.push_back(static_cast<std::uint64_t>(d * kNanosPerDay));
   }
   if (!s.amount_column.empty()) {
     amount_bounds = s.windows_days;
     std::sort(amount_bounds.begin(), amount_bounds.end());
-    for (Index d : amount_bounds) amount_bounds_ns.push_back(static_cast<std::uint64_t>(d * kNanosPerDay));
+    for (Index d : amount_bounds)
+      amount_bounds_ns.push_back(static_cast<std::uint64_t>(d * kNanosPerDay));
     auto make_group = [&](std::string prefix) {
       AmountAcc a;
       a.prefix = std::move(prefix);
@@ -529,18 +531,15 @@ double EventAggregator::State::feature(const FeatureDef& f, Index r) const {
   };
   auto since = [&](std::int64_t t) {
     if (t == kNaT) return kMissing;
-    const std::uint64_t age = static_cast<std::uint64_t>(as_of[sz(r)]) - static_cast<std::uint64_t>(t);
+    const std::uint64_t age =
+        static_cast<std::uint64_t>(as_of[sz(r)]) - static_cast<std::uint64_t>(t);
     return static_cast<double>(age) / static_cast<double>(kNanosPerDay);
   };
   switch (f.kind) {
-    case Kind::TypeCount:
-      return static_cast<double>(cum(types[sz(f.index)].counts, f.b1));
-    case Kind::TotalCount:
-      return static_cast<double>(cum(total, f.b1));
-    case Kind::TypeTrend:
-      return trend(types[sz(f.index)].counts);
-    case Kind::TotalTrend:
-      return trend(total);
+    case Kind::TypeCount: return static_cast<double>(cum(types[sz(f.index)].counts, f.b1));
+    case Kind::TotalCount: return static_cast<double>(cum(total, f.b1));
+    case Kind::TypeTrend: return trend(types[sz(f.index)].counts);
+    case Kind::TotalTrend: return trend(total);
     case Kind::AmountSum:
     case Kind::AmountMean:
     case Kind::AmountMax: {
@@ -557,7 +556,7 @@ double EventAggregator::State::feature(const FeatureDef& f, Index r) const {
       }
       Int128 s = 0;
       for (int i = 0; i <= b; ++i) s += a.sum[base + sz(i)];
-      const double sum = std::ldexp(static_cast<double>(s), -kAmountShift);
+      const double sum = static_cast<double>(s) * (1.0 / kAmountScale);  // exact scaling
       if (f.kind == Kind::AmountSum) return sum;
       std::uint64_t n = 0;
       for (int i = 0; i <= b; ++i) n += a.n[base + sz(i)];
@@ -575,12 +574,9 @@ double EventAggregator::State::feature(const FeatureDef& f, Index r) const {
       }
       return static_cast<double>(c);
     }
-    case Kind::SinceLast:
-      return since(last[sz(r)]);
-    case Kind::SinceLastType:
-      return since(types[sz(f.index)].last[sz(r)]);
-    case Kind::SinceFirst:
-      return since(first[sz(r)]);
+    case Kind::SinceLast: return since(last[sz(r)]);
+    case Kind::SinceLastType: return since(types[sz(f.index)].last[sz(r)]);
+    case Kind::SinceFirst: return since(first[sz(r)]);
   }
   return kMissing;
 }
@@ -690,8 +686,8 @@ EventAggregator& EventAggregator::update(const Table& events) {
     for (Index i = 0; i < n; ++i) {
       const double x = amount[i];
       CHURN_CHECK(std::isnan(x) || std::fabs(x) < lim, InvalidArgument,
-                  kUpdate << "the amount column '" << am->name() << "' has " << x << " at row "
-                          << i << "; amounts must be finite with |amount| < 2^" << kAmountMaxLog2
+                  kUpdate << "the amount column '" << am->name() << "' has " << x << " at row " << i
+                          << "; amounts must be finite with |amount| < 2^" << kAmountMaxLog2
                           << " (NaN = no amount)");
     }
   }
@@ -789,8 +785,7 @@ EventAggregator& EventAggregator::update(const Table& events) {
           const Packed& ev = packed[sz(e)];
           const std::int64_t t = ev.t;
           if (t >= a) continue;
-          const std::uint64_t age =
-              static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(t);
+          const std::uint64_t age = static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(t);
           const std::int32_t k = ev.type;
           TypeAcc* ta = k >= 0 ? &st.types[sz(k)] : nullptr;
           if (!st.last.empty() && t > st.last[r]) st.last[r] = t;
@@ -849,13 +844,20 @@ Table EventAggregator::result() const {
   std::vector<Column> cols;
   cols.push_back(st.id_col);
   if (st.has_as_of_col) cols.push_back(st.as_of_col);
-  for (const FeatureDef& f : st.plan()) {
-    std::vector<double> v(sz(st.n_rows));
-    parallel_for_blocks(0, st.n_rows, 1 << 15, st.spec.n_threads, [&](Index lo, Index hi) {
-      for (Index r = lo; r < hi; ++r) v[sz(r)] = st.feature(f, r);
-    });
-    cols.push_back(Column::from_float64(f.name, std::move(v)));
-  }
+  const std::vector<FeatureDef> defs = st.plan();
+  // Row blocks in parallel, every feature of a row at once (its accumulators are then read
+  // while in cache); the columns are allocated (and their pages touched) in parallel too.
+  std::vector<std::vector<double>> values(defs.size());
+  parallel_for(0, static_cast<Index>(defs.size()), st.spec.n_threads,
+               [&](Index f) { values[sz(f)].resize(sz(st.n_rows)); });
+  parallel_for_blocks(0, st.n_rows, 1 << 12, st.spec.n_threads, [&](Index lo, Index hi) {
+    for (std::size_t f = 0; f < defs.size(); ++f) {
+      double* out = values[f].data();
+      for (Index r = lo; r < hi; ++r) out[r] = st.feature(defs[f], r);
+    }
+  });
+  for (std::size_t f = 0; f < defs.size(); ++f)
+    cols.push_back(Column::from_float64(defs[f].name, std::move(values[f])));
   return Table(std::move(cols));
 }
 
@@ -866,8 +868,8 @@ Table aggregate_events(const Table& events, const Column& customer_ids, std::int
   return agg.result();
 }
 
-Table aggregate_events(const Table& events, const Table& customers,
-                       const std::string& as_of_column, const EventAggregationSpec& spec) {
+Table aggregate_events(const Table& events, const Table& customers, const std::string& as_of_column,
+                       const EventAggregationSpec& spec) {
   EventAggregator agg(spec, customers, as_of_column);
   agg.update(events);
   return agg.result();

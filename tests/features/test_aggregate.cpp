@@ -527,6 +527,31 @@ BOOST_AUTO_TEST_CASE(chunked_equals_single_pass_bit_for_bit) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(thread_count_does_not_change_results) {
+  // Large enough for the parallel paths: several event parts (>= 2^17 events) and several
+  // blocks of customer codes (> 2048 customers).
+  churn::synthetic::EventOptions o;
+  o.n_customers = 6000;
+  o.events_per_customer = 30;
+  const Table events = churn::synthetic::make_events(o);
+  BOOST_TEST_REQUIRE(events.num_rows() > (Index{1} << 17));
+  std::vector<std::string> ids;
+  for (Index i = o.n_customers + 50; i-- > 0;) ids.push_back(churn::synthetic::customer_id(i));
+  EventAggregationSpec s = full_spec({7, 30, 90});
+  s.n_threads = 1;
+  const Column idc = id_column(ids, IdKind::String);
+  const Table one = aggregate_events(events, idc, o.end - 3 * D, s);
+  for (int threads : {2, 3}) {
+    s.n_threads = threads;
+    check_identical(one, aggregate_events(events, idc, o.end - 3 * D, s),
+                    "threads " + std::to_string(threads));
+    EventAggregator agg(s, idc, o.end - 3 * D);
+    const Index half = events.num_rows() / 2;
+    agg.update(events.slice(half, events.num_rows() - half)).update(events.slice(0, half));
+    check_identical(one, agg.result(), "two chunks, threads " + std::to_string(threads));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(customers_without_events_get_defined_values) {
   EventAggregationSpec s = full_spec({7, 30});
   s.event_types = {"login", "purchase"};

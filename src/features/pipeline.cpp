@@ -302,7 +302,7 @@ RowMatrix Pipeline::numeric_matrix(const Table& t, int n_threads) {
   const auto p = static_cast<Index>(src.size());
   RowMatrix X(n, p);
   if (p == 0) return X;
-  const Index block = 4096;
+  const Index block = 1024;
   parallel_for_blocks(0, n, block, n * p < 262144 ? 1 : n_threads, [&](Index lo, Index hi) {
     for (Index j = 0; j < p; ++j) {
       const double* x = src[static_cast<std::size_t>(j)];

@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "churn/core/error.hpp"
@@ -483,6 +484,50 @@ BOOST_AUTO_TEST_CASE(fit_transform_equals_transform_and_threads_do_not_matter) {
   two.fit(train);
   BOOST_TEST(same_bits(all_numeric(a), all_numeric(two.transform(train))));
   BOOST_TEST(two.to_json()["state"].dump() == one.to_json()["state"].dump());
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_transforms_agree) {
+  const Table train = customers(20000, 11);
+  Pipeline p = full_pipeline(1);
+  p.fit(train);
+  const auto want = all_numeric(p.transform(train));
+  std::vector<std::vector<double>> got(4);
+  std::vector<std::thread> threads;
+  for (std::size_t k = 0; k < got.size(); ++k)
+    threads.emplace_back([&, k] { got[k] = all_numeric(p.transform(train)); });
+  for (auto& th : threads) th.join();
+  for (const auto& g : got) BOOST_TEST(same_bits(g, want));
+}
+
+BOOST_AUTO_TEST_CASE(pass_through_types_and_step_listing) {
+  const Table t({Column::from_timestamp("signup", {0, 86400000000000LL}),
+                 Column::from_int64("n", {1, 2}), Column::from_float64("x", {1, 2})});
+  Pipeline p;
+  p.scale({"x"}).drop({"signup"});
+  BOOST_TEST(p.n_steps() == 2);
+  BOOST_TEST(p.step_type(0) == "scale");
+  BOOST_TEST(p.step_type(1) == "drop");
+  BOOST_CHECK_THROW(p.step_type(2), churn::InvalidArgument);
+  BOOST_CHECK_THROW(p.feature_names_out(), churn::NotFittedError);
+  p.fit(t);
+  BOOST_TEST((p.feature_names_out() == std::vector<std::string>{"n", "x"}));
+  // a pass-through int64 column that arrives as float64 changes the output: an error
+  const Table changed({Column::from_float64("n", {1, 2}), Column::from_float64("x", {1, 2})});
+  BOOST_TEST((throws_with<churn::TypeMismatch>([&] { p.transform(changed); }, {"'n'", "int64"})));
+  // strings are not imputed (categorical columns are)
+  Pipeline s;
+  s.impute({"id"}, {ImputeStrategy::MostFrequent, 0.0, "missing", false});
+  BOOST_TEST((throws_with<churn::TypeMismatch>(
+      [&] {
+        s.fit(Table({Column::from_strings("id", {"a", "b"})}));
+      },
+      {"'id'", "string"})));
+  // refitting replaces the statistics
+  Pipeline m;
+  m.impute({"x"});
+  m.fit(Table({Column::from_float64("x", {1, kNaN, 3})}));
+  m.fit(Table({Column::from_float64("x", {10, kNaN, 30})}));
+  check_values(values(m.transform(Table({Column::from_float64("x", {kNaN})})), "x"), {20}, "refit");
 }
 
 BOOST_AUTO_TEST_CASE(save_load_transforms_bit_identically) {

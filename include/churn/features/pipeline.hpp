@@ -59,8 +59,10 @@ struct PipelineParams {
 ///
 /// @code
 /// using namespace churn::features;
+/// ImputeParams median;             // strategy Median
+/// median.add_indicator = true;     // + tenure_missing, monthly_charges_missing
 /// Pipeline pipe;
-/// pipe.impute({"tenure", "monthly_charges"}, {ImputeStrategy::Median, 0.0, "", true})
+/// pipe.impute({"tenure", "monthly_charges"}, median)
 ///     .clip({"monthly_charges"}, {0.01, 0.99})
 ///     .ratio("charges_per_month", "total_charges", "tenure")
 ///     .log1p({"total_charges"})

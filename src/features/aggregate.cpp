@@ -185,6 +185,80 @@ void EventAggregationSpec::validate() const {
               w << "n_threads must be >= 0 (0 = all cores), got " << n_threads);
 }
 
+Json EventAggregationSpec::to_json() const {
+  Json j = Json::object();
+  j["id_column"] = id_column;
+  j["time_column"] = time_column;
+  j["type_column"] = type_column;
+  j["amount_column"] = amount_column;
+  j["windows_days"] = windows_days;
+  j["event_types"] = event_types;
+  j["type_counts"] = type_counts;
+  j["total_counts"] = total_counts;
+  j["trends"] = trends;
+  j["active_days"] = active_days;
+  j["recency"] = recency;
+  j["type_recency"] = type_recency;
+  j["days_since_first"] = days_since_first;
+  j["amount_sum"] = amount_sum;
+  j["amount_mean"] = amount_mean;
+  j["amount_max"] = amount_max;
+  j["amount_overall"] = amount_overall;
+  j["amount_event_types"] = amount_event_types;
+  j["n_threads"] = n_threads;
+  return j;
+}
+
+EventAggregationSpec EventAggregationSpec::from_json(const Json& j) {
+  const char* where = "EventAggregationSpec::from_json()";
+  CHURN_CHECK(j.is_object(), SerializationError, where << ": expected a JSON object");
+  EventAggregationSpec s;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    auto text = [&](std::string& f) { f = json_get<std::string>(j, k.c_str(), where); };
+    auto flag = [&](bool& f) { f = json_get<bool>(j, k.c_str(), where); };
+    auto names = [&](std::vector<std::string>& f) {
+      f = json_get<std::vector<std::string>>(j, k.c_str(), where);
+    };
+    if (k == "id_column") text(s.id_column);
+    else if (k == "time_column") text(s.time_column);
+    else if (k == "type_column") text(s.type_column);
+    else if (k == "amount_column") text(s.amount_column);
+    else if (k == "event_types") names(s.event_types);
+    else if (k == "amount_event_types") names(s.amount_event_types);
+    else if (k == "type_counts") flag(s.type_counts);
+    else if (k == "total_counts") flag(s.total_counts);
+    else if (k == "trends") flag(s.trends);
+    else if (k == "active_days") flag(s.active_days);
+    else if (k == "recency") flag(s.recency);
+    else if (k == "type_recency") flag(s.type_recency);
+    else if (k == "days_since_first") flag(s.days_since_first);
+    else if (k == "amount_sum") flag(s.amount_sum);
+    else if (k == "amount_mean") flag(s.amount_mean);
+    else if (k == "amount_max") flag(s.amount_max);
+    else if (k == "amount_overall") flag(s.amount_overall);
+    else if (k == "n_threads") s.n_threads = json_get_int<int>(j, "n_threads", where);
+    else if (k == "windows_days") {
+      CHURN_CHECK(it->is_array(), SerializationError,
+                  where << ": field 'windows_days' must be an array of integers");
+      s.windows_days.clear();
+      for (const auto& v : *it) {
+        CHURN_CHECK(v.is_number_integer(), SerializationError,
+                    where << ": field 'windows_days' must be an array of integers");
+        s.windows_days.push_back(v.get<Index>());
+      }
+    } else {
+      CHURN_THROW(SerializationError, where << ": unknown field '" << k << "'");
+    }
+  }
+  try {
+    s.validate();
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+  return s;
+}
+
 EventAggregationSpec EventAggregationSpec::rfm(Index window_days, std::string amount_column,
                                                std::string event_type) {
   EventAggregationSpec s;

@@ -604,6 +604,29 @@ BOOST_AUTO_TEST_CASE(rfm_preset) {
   BOOST_TEST(p.column("purchase_count_365d").as_float64()[0] == 2.0);
 }
 
+BOOST_AUTO_TEST_CASE(spec_json_round_trip) {
+  EventAggregationSpec s = full_spec({3, 14});
+  s.event_types = {"login"};
+  s.trends = false;
+  s.n_threads = 2;
+  const EventAggregationSpec back = EventAggregationSpec::from_json(s.to_json());
+  BOOST_TEST(back.to_json() == s.to_json());
+  BOOST_TEST((back.windows_days == std::vector<Index>{3, 14}));
+  BOOST_TEST(back.amount_column == "amount");
+  BOOST_TEST(!back.trends);
+  churn::Json j = s.to_json();
+  j["window_days"] = {7};  // a typo is an error, not ignored
+  BOOST_CHECK_THROW(EventAggregationSpec::from_json(j), churn::SerializationError);
+  j = s.to_json();
+  j["windows_days"] = {7.5};
+  BOOST_CHECK_THROW(EventAggregationSpec::from_json(j), churn::SerializationError);
+  j["windows_days"] = {-7};
+  BOOST_CHECK_THROW(EventAggregationSpec::from_json(j), churn::SerializationError);
+  j = s.to_json();
+  j["trends"] = "yes";
+  BOOST_CHECK_THROW(EventAggregationSpec::from_json(j), churn::SerializationError);
+}
+
 BOOST_AUTO_TEST_CASE(synthetic_event_log_matches_reference) {
   churn::synthetic::EventOptions o;
   o.n_customers = 400;

@@ -44,6 +44,7 @@
 #include <string>   // std::string
 #include <vector>   // std::vector
 
+#include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
 
@@ -99,6 +100,12 @@ struct EventAggregationSpec {
   ///         aggregates or amount types without an amount column, a spec that asks for no
   ///         feature, n_threads < 0.
   void validate() const;
+  /// The spec as a JSON object (every field, by its name).
+  Json to_json() const;
+  /// A spec from to_json() output; missing fields keep their defaults.
+  /// @throws SerializationError for an unknown field, a field of the wrong type or an invalid
+  ///         spec.
+  static EventAggregationSpec from_json(const Json& j);
 
   /// The RFM preset over one window: recency `days_since_last_event`, frequency
   /// `event_count_<w>d`, monetary `amount_sum_<w>d`. With `event_type` (e.g. "purchase"),
@@ -114,9 +121,13 @@ struct EventAggregationSpec {
 /// tables are then fed with update() in any number of chunks, and result() gives the features.
 /// Every accumulator is order-free (integer counts and fixed-point sums, min/max, bit sets), so
 /// the result is bit-identical for any chunking, any chunk or event order and any thread count.
-/// Memory is proportional to the number of rows (not events): about
-/// `rows * (types * buckets * 4 + 8 * types + amount groups * windows * 28 + 40)` bytes, where
-/// buckets = distinct windows and doubled trend windows.
+/// The state is proportional to the number of rows (not events): about
+/// `rows * (types * buckets * 4 + 8 * types + amount groups * windows * 28 + 16 + active bits)`
+/// bytes, where buckets = distinct windows and doubled trend windows. update() sorts the
+/// chunk's matched events by customer (a counting sort into 24 bytes per event, plus one
+/// 8-byte counter per customer and thread) and then accumulates customer blocks in parallel;
+/// feed a file larger than memory in chunks. Counts are 32-bit: at most 2^32 - 1 events per
+/// row and window bucket.
 ///
 /// @code
 /// churn::features::EventAggregationSpec spec;

@@ -749,26 +749,37 @@ EventAggregator& EventAggregator::update(const Table& events) {
     CHURN_CHECK(am->dtype() == DType::Float64, TypeMismatch,
                 kUpdate << "the amount column '" << am->name() << "' must be float64, got "
                         << dtype_name(am->dtype()));
+  // The first row (in row order, for any thread count) where `bad` holds, or n.
+  auto first_bad = [&](auto bad) {
+    return parallel_reduce(
+        0, n, 1 << 16, n,
+        [&](Index lo, Index hi) {
+          for (Index i = lo; i < hi; ++i)
+            if (bad(i)) return i;
+          return n;
+        },
+        [](Index a, Index b) { return std::min(a, b); }, s.n_threads);
+  };
   const std::int64_t* time = tc.as_int64().data();
-  for (Index i = 0; i < n; ++i)
-    CHURN_CHECK(time[i] != kNaT, InvalidArgument,
-                kUpdate << "the time column '" << tc.name() << "' is missing (NaT) at row " << i
-                        << "; drop such events first");
+  const Index bad_time = first_bad([&](Index i) { return time[i] == kNaT; });
+  CHURN_CHECK(bad_time == n, InvalidArgument,
+              kUpdate << "the time column '" << tc.name() << "' is missing (NaT) at row "
+                      << bad_time << "; drop such events first");
   const double* amount = am ? am->as_float64().data() : nullptr;
   if (amount) {
     const double lim = std::ldexp(1.0, kAmountMaxLog2);
-    for (Index i = 0; i < n; ++i) {
-      const double x = amount[i];
-      CHURN_CHECK(std::isnan(x) || std::fabs(x) < lim, InvalidArgument,
-                  kUpdate << "the amount column '" << am->name() << "' has " << x << " at row " << i
-                          << "; amounts must be finite with |amount| < 2^" << kAmountMaxLog2
-                          << " (NaN = no amount)");
-    }
+    const Index i = first_bad([&](Index r) { return !(std::isnan(amount[r]) || std::fabs(amount[r]) < lim); });
+    CHURN_CHECK(i == n, InvalidArgument,
+                kUpdate << "the amount column '" << am->name() << "' has " << amount[i]
+                        << " at row " << i << "; amounts must be finite with |amount| < 2^"
+                        << kAmountMaxLog2 << " (NaN = no amount)");
   }
   const std::vector<std::int32_t> code = st.map_ids(id);
 
   // 2. Event types -> accumulator index (registers new types found in the data).
-  std::vector<std::int32_t> type_of(sz(n), -1);
+  std::vector<std::int32_t> type_of;       // per row (string type column)
+  std::vector<std::int32_t> type_of_code;  // per category (categorical type column)
+  const std::int32_t* type_codes = nullptr;
   auto resolve = [&](const std::string& name) -> std::int32_t {
     auto it = st.type_index.find(name);
     if (!st.discover_types) return it == st.type_index.end() ? -1 : it->second;
@@ -778,20 +789,24 @@ EventAggregator& EventAggregator::update(const Table& events) {
   };
   if (ty.dtype() == DType::Categorical) {
     const auto& cats = ty.categories();
-    auto codes = ty.codes();
+    type_codes = ty.codes().data();
     std::vector<char> used(cats.size(), 0);
     for (Index i = 0; i < n; ++i)
-      if (codes[i] >= 0) used[sz(codes[i])] = 1;
-    std::vector<std::int32_t> map(cats.size(), -1);
+      if (type_codes[i] >= 0) used[sz(type_codes[i])] = 1;
+    type_of_code.assign(cats.size(), -1);
     for (std::size_t k = 0; k < cats.size(); ++k)
-      if (used[k]) map[k] = resolve(cats[k]);
-    for (Index i = 0; i < n; ++i) type_of[sz(i)] = codes[i] < 0 ? -1 : map[sz(codes[i])];
+      if (used[k]) type_of_code[k] = resolve(cats[k]);
   } else {
+    type_of.assign(sz(n), -1);
     const auto& v = ty.strings();
     const auto& valid = ty.validity();
     for (Index i = 0; i < n; ++i)
       if (valid.empty() || valid[sz(i)]) type_of[sz(i)] = resolve(v[sz(i)]);
   }
+  auto type_at = [&](Index i) -> std::int32_t {
+    if (type_codes) return type_codes[i] < 0 ? -1 : type_of_code[sz(type_codes[i])];
+    return type_of[sz(i)];
+  };
 
   // 3. Group the matched events by customer code (a counting sort into a packed array), then
   // accumulate per customer in parallel: each block of codes (and so of rows) belongs to one
@@ -831,7 +846,7 @@ EventAggregator& EventAggregator::update(const Table& events) {
     for (Index i = lo; i < hi; ++i) {
       const std::int32_t c = code[sz(i)];
       if (c < 0) continue;
-      packed[sz(pos[sz(c)]++)] = Packed{time[i], amount ? amount[i] : kMissing, type_of[sz(i)]};
+      packed[sz(pos[sz(c)]++)] = Packed{time[i], amount ? amount[i] : kMissing, type_at(i)};
     }
   });
   hist.clear();

@@ -637,4 +637,49 @@ BOOST_AUTO_TEST_CASE(damaged_documents_are_rejected) {
   BOOST_CHECK_THROW(Pipeline::load("/nonexistent/dir/pipe.json"), churn::IOError);
 }
 
+BOOST_AUTO_TEST_CASE(random_mutations_never_crash) {
+  // every leaf of a saved pipeline replaced by junk, or removed: loading either fails with
+  // SerializationError or gives a pipeline whose transform succeeds or throws a churn::Error
+  const Table data = customers(400, 21);
+  Pipeline p = full_pipeline(1);
+  p.fit(data);
+  const Json doc = p.to_json();
+  const Json flat = doc.flatten();
+  std::vector<std::string> paths;
+  for (auto it = flat.begin(); it != flat.end(); ++it) paths.push_back(it.key());
+  const std::vector<Json> junk = {
+      Json(nullptr),         Json(-1),      Json(0),        Json(1e300), Json("nan"),
+      Json("zzz"),           Json::array(), Json::object(), Json(true),  Json(2147483648LL),
+      Json::array({1, 2, 3})};
+  std::mt19937_64 rng(5);
+  int loaded = 0, rejected = 0;
+  for (int it = 0; it < 600; ++it) {
+    Json d = doc;
+    const auto& path = paths[rng() % paths.size()];
+    const Json::json_pointer ptr(path);
+    if (rng() % 5 == 0) {
+      Json& parent = d.at(ptr.parent_pointer());
+      if (parent.is_object()) {
+        parent.erase(ptr.back());
+      } else {
+        parent.erase(static_cast<std::size_t>(std::stoul(ptr.back())));
+      }
+    } else {
+      d.at(ptr) = junk[rng() % junk.size()];
+    }
+    try {
+      const Pipeline q = Pipeline::from_json(d);
+      ++loaded;
+      try {
+        q.transform(data);
+      } catch (const churn::Error&) {
+      }
+    } catch (const churn::SerializationError&) {
+      ++rejected;
+    }
+  }
+  BOOST_TEST(rejected > 300);
+  BOOST_TEST_MESSAGE("mutations: " << loaded << " loaded, " << rejected << " rejected");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

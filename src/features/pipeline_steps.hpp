@@ -164,22 +164,30 @@ class CategoryIndex {
   std::unordered_map<std::string_view, std::int32_t> index_;
 };
 
-/// For a categorical column: `lut[code]` = position of the column's category `code` in `idx`
-/// (kUnknown when absent). Empty for a string column.
-std::vector<std::int32_t> category_lut(const Column& c, const CategoryIndex& idx);
-/// Position in `idx` of row i of a categorical or string column: -1 when missing, kUnknown
-/// when not in idx. `lut` from category_lut.
-inline std::int32_t category_slot(const Column& c, const std::int32_t* codes,
-                                  const std::vector<std::int32_t>& lut, const CategoryIndex& idx,
-                                  Index i) {
-  if (codes != nullptr) {
-    const std::int32_t k = codes[i];
-    return k < 0 ? -1 : lut[static_cast<std::size_t>(k)];
+/// Maps the rows of a categorical or string column to positions in a CategoryIndex: a
+/// categorical column through a lookup table over its dictionary (built once), a string column
+/// by hashing each value (no allocation).
+class CategoryMapper {
+ public:
+  CategoryMapper(const Column& c, const CategoryIndex& idx);
+  /// Position of row i's category in the index: -1 when missing, CategoryIndex::kUnknown when
+  /// not in the index.
+  std::int32_t slot(Index i) const {
+    if (codes_ != nullptr) {
+      const std::int32_t k = codes_[i];
+      return k < 0 ? -1 : lut_[static_cast<std::size_t>(k)];
+    }
+    if (valid_ != nullptr && valid_[i] == 0) return -1;
+    return idx_->find(strings_[i]);
   }
-  const auto& valid = c.validity();
-  if (!valid.empty() && valid[static_cast<std::size_t>(i)] == 0) return -1;
-  return idx.find(c.strings()[static_cast<std::size_t>(i)]);
-}
+
+ private:
+  const CategoryIndex* idx_;
+  const std::int32_t* codes_ = nullptr;
+  std::vector<std::int32_t> lut_;
+  const std::string* strings_ = nullptr;
+  const std::uint8_t* valid_ = nullptr;
+};
 
 /// Training counts of each non-missing category of a categorical or string column.
 std::vector<std::pair<std::string, Index>> category_counts(const Column& c);

@@ -136,12 +136,16 @@ CategoryIndex::CategoryIndex(std::vector<std::string> names) : names_(std::move(
     index_.emplace(std::string_view(names_[i]), static_cast<std::int32_t>(i));
 }
 
-std::vector<std::int32_t> category_lut(const Column& c, const CategoryIndex& idx) {
-  if (c.dtype() != DType::Categorical) return {};
-  const auto& cats = c.categories();
-  std::vector<std::int32_t> lut(cats.size());
-  for (std::size_t k = 0; k < cats.size(); ++k) lut[k] = idx.find(cats[k]);
-  return lut;
+CategoryMapper::CategoryMapper(const Column& c, const CategoryIndex& idx) : idx_(&idx) {
+  if (c.dtype() == DType::Categorical) {
+    codes_ = c.codes().data();
+    const auto& cats = c.categories();
+    lut_.resize(cats.size());
+    for (std::size_t k = 0; k < cats.size(); ++k) lut_[k] = idx.find(cats[k]);
+    return;
+  }
+  strings_ = c.strings().data();
+  if (!c.validity().empty()) valid_ = c.validity().data();
 }
 
 std::vector<std::pair<std::string, Index>> category_counts(const Column& c) {

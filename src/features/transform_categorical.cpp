@@ -47,10 +47,6 @@ namespace {
                                      << ") that was not seen in fit (unknown = 'error')");
 }
 
-const std::int32_t* codes_of(const Column& c) {
-  return c.dtype() == DType::Categorical ? c.codes().data() : nullptr;
-}
-
 template <class P>
 void validate_loaded(const P& p, const std::string& where) {
   try {
@@ -128,23 +124,22 @@ class OneHot final : public Step {
     const std::size_t m = columns_.size();
     const Index n = t.num_rows();
     std::vector<const Column*> in(m);
-    std::vector<std::vector<std::int32_t>> luts(m);
+    std::vector<CategoryMapper> maps;
     std::vector<std::vector<F64Buffer>> out(m);
     for (std::size_t j = 0; j < m; ++j) {
       in[j] = &categorical_column(t, columns_[j], label());
-      luts[j] = category_lut(*in[j], index_[j]);
+      maps.emplace_back(*in[j], index_[j]);
       const std::size_t width = kept_[j].size() + (other_[j] ? 1 : 0);
       for (std::size_t k = 0; k < width; ++k) out[j].emplace_back(n);
     }
     for_column_blocks(static_cast<Index>(m), n, n_threads, [&](Index jj, Index lo, Index hi) {
       const auto j = static_cast<std::size_t>(jj);
       const Column& c = *in[j];
-      const std::int32_t* codes = codes_of(c);
       const auto n_kept = static_cast<std::int32_t>(kept_[j].size());
       const std::int32_t other_slot = other_[j] ? n_kept : -1;
       std::vector<std::int32_t> slot(static_cast<std::size_t>(hi - lo));  // one per block
       for (Index i = lo; i < hi; ++i) {
-        std::int32_t s = category_slot(c, codes, luts[j], index_[j], i);
+        std::int32_t s = maps[j].slot(i);
         if (s >= n_kept) {
           s = n_kept;  // a rare category: the other column
         } else if (s == CategoryIndex::kUnknown) {
@@ -265,12 +260,12 @@ class Ordinal final : public Step {
     const std::size_t m = columns_.size();
     const Index n = t.num_rows();
     std::vector<const Column*> in(m);
-    std::vector<std::vector<std::int32_t>> luts(m);
+    std::vector<CategoryMapper> maps;
     std::vector<F64Buffer> out;
     std::vector<std::vector<std::int32_t>> codes(m);
     for (std::size_t j = 0; j < m; ++j) {
       in[j] = &categorical_column(t, columns_[j], label());
-      luts[j] = category_lut(*in[j], index_[j]);
+      maps.emplace_back(*in[j], index_[j]);
       if (p_.as_categorical) {
         codes[j].resize(static_cast<std::size_t>(n));
       } else {
@@ -280,9 +275,8 @@ class Ordinal final : public Step {
     for_column_blocks(static_cast<Index>(m), n, n_threads, [&](Index jj, Index lo, Index hi) {
       const auto j = static_cast<std::size_t>(jj);
       const Column& c = *in[j];
-      const std::int32_t* cc = codes_of(c);
       for (Index i = lo; i < hi; ++i) {
-        std::int32_t s = category_slot(c, cc, luts[j], index_[j], i);
+        std::int32_t s = maps[j].slot(i);
         if (s == CategoryIndex::kUnknown) {
           if (p_.unknown == UnknownCategory::Error) throw_unknown(c, i, label());
           s = -1;

@@ -1,12 +1,11 @@
 #include "churn/features/aggregate.hpp"
 
-#include <algorithm>      // std::sort, std::max, std::min, std::find
+#include <algorithm>      // std::sort, std::unique, std::max, std::min, std::find
 #include <cmath>          // std::isnan, std::isfinite, std::ldexp, std::fabs
 #include <cstddef>        // std::size_t
 #include <cstdint>        // std::int32_t, std::int64_t, std::uint32_t, std::uint64_t
 #include <cstring>        // std::memcpy
 #include <limits>         // std::numeric_limits
-#include <numeric>        // std::iota
 #include <string_view>    // std::string_view
 #include <unordered_map>  // std::unordered_map
 #include <unordered_set>  // std::unordered_set
@@ -220,24 +219,42 @@ EventAggregationSpec EventAggregationSpec::from_json(const Json& j) {
     auto names = [&](std::vector<std::string>& f) {
       f = json_get<std::vector<std::string>>(j, k.c_str(), where);
     };
-    if (k == "id_column") text(s.id_column);
-    else if (k == "time_column") text(s.time_column);
-    else if (k == "type_column") text(s.type_column);
-    else if (k == "amount_column") text(s.amount_column);
-    else if (k == "event_types") names(s.event_types);
-    else if (k == "amount_event_types") names(s.amount_event_types);
-    else if (k == "type_counts") flag(s.type_counts);
-    else if (k == "total_counts") flag(s.total_counts);
-    else if (k == "trends") flag(s.trends);
-    else if (k == "active_days") flag(s.active_days);
-    else if (k == "recency") flag(s.recency);
-    else if (k == "type_recency") flag(s.type_recency);
-    else if (k == "days_since_first") flag(s.days_since_first);
-    else if (k == "amount_sum") flag(s.amount_sum);
-    else if (k == "amount_mean") flag(s.amount_mean);
-    else if (k == "amount_max") flag(s.amount_max);
-    else if (k == "amount_overall") flag(s.amount_overall);
-    else if (k == "n_threads") s.n_threads = json_get_int<int>(j, "n_threads", where);
+    if (k == "id_column")
+      text(s.id_column);
+    else if (k == "time_column")
+      text(s.time_column);
+    else if (k == "type_column")
+      text(s.type_column);
+    else if (k == "amount_column")
+      text(s.amount_column);
+    else if (k == "event_types")
+      names(s.event_types);
+    else if (k == "amount_event_types")
+      names(s.amount_event_types);
+    else if (k == "type_counts")
+      flag(s.type_counts);
+    else if (k == "total_counts")
+      flag(s.total_counts);
+    else if (k == "trends")
+      flag(s.trends);
+    else if (k == "active_days")
+      flag(s.active_days);
+    else if (k == "recency")
+      flag(s.recency);
+    else if (k == "type_recency")
+      flag(s.type_recency);
+    else if (k == "days_since_first")
+      flag(s.days_since_first);
+    else if (k == "amount_sum")
+      flag(s.amount_sum);
+    else if (k == "amount_mean")
+      flag(s.amount_mean);
+    else if (k == "amount_max")
+      flag(s.amount_max);
+    else if (k == "amount_overall")
+      flag(s.amount_overall);
+    else if (k == "n_threads")
+      s.n_threads = json_get_int<int>(j, "n_threads", where);
     else if (k == "windows_days") {
       CHURN_CHECK(it->is_array(), SerializationError,
                   where << ": field 'windows_days' must be an array of integers");
@@ -768,7 +785,8 @@ EventAggregator& EventAggregator::update(const Table& events) {
   const double* amount = am ? am->as_float64().data() : nullptr;
   if (amount) {
     const double lim = std::ldexp(1.0, kAmountMaxLog2);
-    const Index i = first_bad([&](Index r) { return !(std::isnan(amount[r]) || std::fabs(amount[r]) < lim); });
+    const Index i =
+        first_bad([&](Index r) { return !(std::isnan(amount[r]) || std::fabs(amount[r]) < lim); });
     CHURN_CHECK(i == n, InvalidArgument,
                 kUpdate << "the amount column '" << am->name() << "' has " << amount[i]
                         << " at row " << i << "; amounts must be finite with |amount| < 2^"

@@ -311,24 +311,23 @@ BOOST_AUTO_TEST_CASE(tiny_log_hand_checked) {
   EventAggregator agg(s, id_column({"c1", "c2", "c3"}, IdKind::String), kAsOf);
   agg.update(to_table(ev));
   const Table t = agg.result();
-  const std::vector<std::string> names = {
-      "customer_id",
-      "login_count_7d",
-      "purchase_count_7d",
-      "purchase_amount_sum_7d",
-      "active_days_7d",
-      "login_count_30d",
-      "purchase_count_30d",
-      "purchase_amount_sum_30d",
-      "active_days_30d",
-      "login_count_trend_7d",
-      "purchase_count_trend_7d",
-      "login_count_trend_30d",
-      "purchase_count_trend_30d",
-      "days_since_last_event",
-      "days_since_last_login",
-      "days_since_last_purchase",
-      "days_since_first_event"};
+  const std::vector<std::string> names = {"customer_id",
+                                          "login_count_7d",
+                                          "purchase_count_7d",
+                                          "purchase_amount_sum_7d",
+                                          "active_days_7d",
+                                          "login_count_30d",
+                                          "purchase_count_30d",
+                                          "purchase_amount_sum_30d",
+                                          "active_days_30d",
+                                          "login_count_trend_7d",
+                                          "purchase_count_trend_7d",
+                                          "login_count_trend_30d",
+                                          "purchase_count_trend_30d",
+                                          "days_since_last_event",
+                                          "days_since_last_login",
+                                          "days_since_last_purchase",
+                                          "days_since_first_event"};
   BOOST_TEST(t.column_names() == names, boost::test_tools::per_element());
   BOOST_TEST(agg.feature_names().size() == names.size() - 1);
   auto col = [&](const char* n) { return t.column(n).as_float64(); };
@@ -341,12 +340,14 @@ BOOST_AUTO_TEST_CASE(tiny_log_hand_checked) {
   BOOST_TEST(col("purchase_amount_sum_30d")[2] == 0.0);
   BOOST_TEST(col("active_days_7d")[0] == 2.0);
   BOOST_TEST(col("active_days_30d")[0] == 3.0);
-  BOOST_TEST(col("purchase_count_trend_7d")[0] == 1.0);  // 1 in the last 7 d, 1 in the 7 before
+  BOOST_TEST(col("purchase_count_trend_7d")[0] == 1.0);    // 1 in the last 7 d, 1 in the 7 before
   BOOST_TEST(std::isnan(col("login_count_trend_7d")[0]));  // nothing in the 7 d before
   BOOST_TEST(col("days_since_last_event")[0] == 1.0);
   BOOST_TEST(col("days_since_first_event")[0] == 8.0);
-  BOOST_TEST(col("days_since_last_purchase")[0] == static_cast<double>(D + H) / static_cast<double>(D));
-  for (const char* n : {"days_since_last_event", "days_since_last_login", "days_since_first_event"}) {
+  BOOST_TEST(col("days_since_last_purchase")[0] ==
+             static_cast<double>(D + H) / static_cast<double>(D));
+  for (const char* n :
+       {"days_since_last_event", "days_since_last_login", "days_since_first_event"}) {
     BOOST_TEST(std::isnan(col(n)[1]), n);  // c2's only event is at the as-of
     BOOST_TEST(std::isnan(col(n)[2]), n);  // c3 has none
   }
@@ -505,10 +506,10 @@ BOOST_AUTO_TEST_CASE(chunked_equals_single_pass_bit_for_bit) {
 
       auto shuffled = ev;
       std::shuffle(shuffled.begin(), shuffled.end(), rng);
-      check_identical(single,
-                      aggregate_events(to_table(shuffled), id_column(ids, IdKind::Categorical),
-                                       kAsOf, s),
-                      "shuffled events");
+      check_identical(
+          single,
+          aggregate_events(to_table(shuffled), id_column(ids, IdKind::Categorical), kAsOf, s),
+          "shuffled events");
     }
     // Sums are exact sums rounded once: close to the naive reference.
     auto ref = reference(ev, ids, std::vector<std::int64_t>(ids.size(), kAsOf), s, nullptr);
@@ -560,10 +561,9 @@ BOOST_AUTO_TEST_CASE(customers_without_events_get_defined_values) {
   for (const auto& c : t.columns()) {
     if (c.dtype() != churn::DType::Float64) continue;
     const std::string& n = c.name();
-    const bool nan_expected = n.find("mean") != std::string::npos ||
-                              n.find("max") != std::string::npos ||
-                              n.find("trend") != std::string::npos ||
-                              n.find("days_since") != std::string::npos;
+    const bool nan_expected =
+        n.find("mean") != std::string::npos || n.find("max") != std::string::npos ||
+        n.find("trend") != std::string::npos || n.find("days_since") != std::string::npos;
     for (Index r = 0; r < 2; ++r) {
       if (nan_expected) {
         BOOST_TEST(std::isnan(c.as_float64()[r]), n);
@@ -575,8 +575,8 @@ BOOST_AUTO_TEST_CASE(customers_without_events_get_defined_values) {
   BOOST_TEST(t.has_column("purchase_amount_sum_30d"));
   BOOST_TEST(t.has_column("days_since_last_login"));
   // Types found in the data: none, so no per-type column, but the overall ones.
-  const Table u = aggregate_events(to_table({}), id_column({"c1"}, IdKind::String), kAsOf,
-                                   full_spec({7}));
+  const Table u =
+      aggregate_events(to_table({}), id_column({"c1"}, IdKind::String), kAsOf, full_spec({7}));
   BOOST_TEST(!u.has_column("login_count_7d"));
   BOOST_TEST(u.column("event_count_7d").as_float64()[0] == 0.0);
 }
@@ -587,19 +587,19 @@ BOOST_AUTO_TEST_CASE(rfm_preset) {
                               {"c1", kAsOf - 100 * D, "purchase", 7.0}};
   const Column ids = id_column({"c1", "c2"}, IdKind::String);
   const Table t = aggregate_events(to_table(ev), ids, kAsOf, EventAggregationSpec::rfm(90));
-  BOOST_TEST((t.column_names() == std::vector<std::string>{"customer_id", "event_count_90d",
-                                                           "amount_sum_90d",
-                                                           "days_since_last_event"}));
+  BOOST_TEST(
+      (t.column_names() == std::vector<std::string>{"customer_id", "event_count_90d",
+                                                    "amount_sum_90d", "days_since_last_event"}));
   BOOST_TEST(t.column("event_count_90d").as_float64()[0] == 2.0);
   BOOST_TEST(t.column("amount_sum_90d").as_float64()[0] == 5.0);
   BOOST_TEST(t.column("days_since_last_event").as_float64()[0] == 2.0);
   BOOST_TEST(std::isnan(t.column("days_since_last_event").as_float64()[1]));
   const Table p = aggregate_events(to_table(ev), ids, kAsOf,
                                    EventAggregationSpec::rfm(365, "amount", "purchase"));
-  BOOST_TEST((p.column_names() ==
-              std::vector<std::string>{"customer_id", "purchase_count_365d",
-                                       "purchase_amount_sum_365d", "days_since_last_event",
-                                       "days_since_last_purchase"}));
+  BOOST_TEST(
+      (p.column_names() ==
+       std::vector<std::string>{"customer_id", "purchase_count_365d", "purchase_amount_sum_365d",
+                                "days_since_last_event", "days_since_last_purchase"}));
   BOOST_TEST(p.column("purchase_amount_sum_365d").as_float64()[0] == 12.0);
   BOOST_TEST(p.column("purchase_count_365d").as_float64()[0] == 2.0);
 }
@@ -634,18 +634,17 @@ BOOST_AUTO_TEST_CASE(synthetic_event_log_matches_reference) {
   const Table events = churn::synthetic::make_events(o);
   std::vector<Ev> ev;
   for (Index i = 0; i < events.num_rows(); ++i)
-    ev.push_back({events.column("customer_id").value_string(i),
-                  events.column("timestamp").as_int64()[i],
-                  events.column("event_type").value_string(i),
-                  events.column("amount").as_float64()[i]});
+    ev.push_back(
+        {events.column("customer_id").value_string(i), events.column("timestamp").as_int64()[i],
+         events.column("event_type").value_string(i), events.column("amount").as_float64()[i]});
   std::vector<std::string> ids;
   for (Index i = 0; i < o.n_customers; ++i) ids.push_back(churn::synthetic::customer_id(i));
   const std::int64_t as_of = o.end - 20 * D;
   EventAggregationSpec s = full_spec({7, 30, 90});
   const Table got = aggregate_events(events, id_column(ids, IdKind::String), as_of, s);
   std::vector<std::string> types;
-  check_against(got, reference(ev, ids, std::vector<std::int64_t>(ids.size(), as_of), s, &types),
-                1, "synthetic", 1e-14);
+  check_against(got, reference(ev, ids, std::vector<std::int64_t>(ids.size(), as_of), s, &types), 1,
+                "synthetic", 1e-14);
   BOOST_TEST((types == std::vector<std::string>{"crash", "login", "payment_failure", "purchase",
                                                 "support_ticket"}));
 }
@@ -700,10 +699,12 @@ BOOST_AUTO_TEST_CASE(bad_input_raises_clear_errors) {
                         message_has("as_of"));
   const Table cust({ids, Column::from_timestamp("snap", {kAsOf, churn::kNaT}),
                     Column::from_int64("snap_int", {1, 2})});
-  BOOST_CHECK_EXCEPTION((void)EventAggregator(s, cust, "snap"), InvalidArgument, message_has("snap"));
+  BOOST_CHECK_EXCEPTION((void)EventAggregator(s, cust, "snap"), InvalidArgument,
+                        message_has("snap"));
   BOOST_CHECK_EXCEPTION((void)EventAggregator(s, cust, "snap_int"), TypeMismatch,
                         message_has("snap_int"));
-  BOOST_CHECK_EXCEPTION((void)EventAggregator(s, cust, "nope"), InvalidArgument, message_has("nope"));
+  BOOST_CHECK_EXCEPTION((void)EventAggregator(s, cust, "nope"), InvalidArgument,
+                        message_has("nope"));
   BOOST_CHECK_EXCEPTION((void)EventAggregator(s, cust, "snap", "cid"), InvalidArgument,
                         message_has("cid"));
 
@@ -711,8 +712,7 @@ BOOST_AUTO_TEST_CASE(bad_input_raises_clear_errors) {
   EventAggregator agg(s, ids, kAsOf);
   BOOST_CHECK_EXCEPTION(agg.update(good.drop({"timestamp"})), InvalidArgument,
                         message_has("timestamp"));
-  BOOST_CHECK_EXCEPTION(agg.update(good.drop({"amount"})), InvalidArgument,
-                        message_has("amount"));
+  BOOST_CHECK_EXCEPTION(agg.update(good.drop({"amount"})), InvalidArgument, message_has("amount"));
   BOOST_CHECK_EXCEPTION(agg.update(good.drop({"event_type"})), InvalidArgument,
                         message_has("event_type"));
   Table t = good;

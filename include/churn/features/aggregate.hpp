@@ -26,7 +26,9 @@
 ///   missing from the data give zero/NaN columns; other types only count in the overall
 ///   features), else for every type that occurs in at least one counted event, in sorted
 ///   (byte-wise) order. Give the list explicitly to get the same columns at training and at
-///   scoring time. Events whose type is missing count in the overall features only.
+///   scoring time. Events whose type is missing count in the overall features only. Type names
+///   are used verbatim in column names (a type named `event` would collide with
+///   `event_count_<w>d`: result() then throws InvalidArgument for the repeated name).
 /// - **Bad or unmatched rows**: a missing event timestamp (`kNaT`) is an error (the event cannot
 ///   be placed in time); events whose customer id is missing or not among the customers are
 ///   ignored (see EventAggregator::n_events_unmatched()).
@@ -197,7 +199,7 @@ Table aggregate_events(const Table& events, const Column& customer_ids, std::int
                        const EventAggregationSpec& spec);
 
 /// One-pass convenience with a per-row as-of column (see EventAggregator).
-Table aggregate_events(const Table& events, const Table& customers,
-                       const std::string& as_of_column, const EventAggregationSpec& spec);
+Table aggregate_events(const Table& events, const Table& customers, const std::string& as_of_column,
+                       const EventAggregationSpec& spec);
 
 }  // namespace churn::features

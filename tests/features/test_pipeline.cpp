@@ -250,6 +250,43 @@ BOOST_AUTO_TEST_CASE(standard_scaling) {
   check_values(values(only_mean.fit_transform(t), "x"), {-1.5, -0.5, kNaN, 0.5, 1.5}, "centred");
 }
 
+BOOST_AUTO_TEST_CASE(agrees_with_numpy_and_scikit_learn) {
+  // 37 rounded lognormal values; references from numpy 2.4 (quantile, median) and
+  // scikit-learn 1.9 (StandardScaler, KBinsDiscretizer(n_bins=4, strategy="quantile",
+  // quantile_method="linear"))
+  const std::vector<double> x = {
+      27.2408,  7.0994,  42.5403, 51.4476, 2.8547,  5.462,   22.8246, 14.64,   19.7509, 8.5588,
+      48.3951,  43.7194, 21.4566, 62.0066, 32.0568, 8.5055,  29.0422, 7.6992,  48.3492, 19.1074,
+      16.6955,  10.1662, 68.2066, 17.2097, 13.0877, 14.1239, 34.2029, 28.9463, 30.3481, 30.902,
+      170.9973, 13.3776, 12.0343, 8.9016,  37.1878, 62.1141, 17.9224};
+  const Table t({Column::from_float64("x", x)});
+  const std::vector<std::pair<double, double>> quantiles = {
+      {0.01, 3.793328}, {0.05, 6.77192},           {1.0 / 3, 14.64},
+      {0.5, 21.4566},   {0.95, 63.33259999999997}, {0.99, 133.99264800000006}};
+  for (const auto& [q, want] : quantiles) {
+    Pipeline p;
+    p.clip({"x"}, {q, q});  // every value becomes the quantile
+    const double got = values(p.fit_transform(t), "x")[0];
+    BOOST_TEST(got == want, boost::test_tools::tolerance(1e-14));
+  }
+  Pipeline median;
+  median.impute({"x"});
+  const Table with_nan({Column::from_float64("x", {kNaN})});
+  BOOST_TEST(values(median.fit(t).transform(with_nan), "x")[0] == 21.4566);
+  Pipeline scale;
+  scale.scale({"x"});
+  const double z = values(scale.fit_transform(t), "x")[0];
+  BOOST_TEST(z == (27.2408 - 29.977867567567568) / 29.080090212795998,
+             boost::test_tools::tolerance(1e-13));
+  BinParams quartiles;
+  quartiles.n_bins = 4;
+  Pipeline bins;
+  bins.bin({"x"}, quartiles);
+  const std::vector<double> want_codes = {2, 0, 3, 3, 0, 0, 2, 1, 1, 0, 3, 3, 2, 3, 2, 0, 2, 0, 3,
+                                          1, 1, 0, 3, 1, 1, 1, 2, 2, 2, 2, 3, 1, 0, 0, 3, 3, 1};
+  check_values(values(bins.fit_transform(t), "x"), want_codes, "KBinsDiscretizer codes");
+}
+
 BOOST_AUTO_TEST_CASE(one_hot_unknown_and_rare_categories) {
   const Table train({Column::from_strings_categorical(
       "contract", {"b", "a", "c", "a", "b", "a", "d", ""}, {1, 1, 1, 1, 1, 1, 1, 0})});

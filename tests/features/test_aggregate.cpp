@@ -387,6 +387,7 @@ BOOST_AUTO_TEST_CASE(matches_brute_force_reference) {
     EventAggregationSpec s = full_spec(windows);
     s.n_threads = static_cast<int>(seed % 3) + 1;
     if (seed % 4 == 3) s.event_types = {"purchase", "login", "never_seen"};
+    if (seed % 4 == 1) s.event_types = {"login", "crash"};  // amount type "purchase" not listed
     // Customers c1..c40 (events also go to c41..c50, who are not customers), plus c999 with no
     // events, in a shuffled order.
     auto ids = id_list(n_ids);
@@ -399,7 +400,7 @@ BOOST_AUTO_TEST_CASE(matches_brute_force_reference) {
       const Table got = agg.result();
       std::vector<std::string> types;
       auto ref = reference(ev, ids, std::vector<std::int64_t>(ids.size(), as_of), s, &types);
-      BOOST_TEST(types.size() >= 3u);
+      BOOST_TEST(types.size() >= 2u);
       check_against(got, ref, 1, ctx);
       BOOST_TEST(got.column(0).value_string(0) == id_column(ids, kind).value_string(0));
     }

@@ -21,7 +21,9 @@
 ///
 /// "numeric" is float64 or int64 (int64 missing values become NaN); "categorical / string" is
 /// a categorical or a string column. At transform a column may switch between the two types
-/// of its group (a float64 column where training had int64), but not across groups.
+/// of its group (a float64 column where training had int64), but not across groups; a column
+/// that passes through to the output must keep its exact type, and impute's categorical
+/// columns must be categorical (not string) in fit and transform.
 ///
 /// The output of transform always has the columns of feature_names_out(), in that order:
 /// columns of new data that training did not have are left out; a training column that

@@ -5,6 +5,10 @@ Data
 Table, read_csv, read_csv_chunks, parse_csv, write_csv, to_csv_string, Schema, ColumnSpec,
 describe, make_customers, make_events.
 
+Features
+--------
+EventAggregator: point-in-time aggregation of an event log.
+
 Models
 ------
 LogisticRegression and GBDTClassifier (scikit-learn compatible); evaluation in
@@ -23,6 +27,7 @@ Examples
 """
 
 from . import errors
+from . import features
 from . import metrics
 from . import linear
 from . import tree
@@ -57,6 +62,7 @@ from .errors import (
     TypeMismatch,
 )
 from .linear import ConvergenceWarning, LogisticRegression
+from .features import EventAggregator
 from .tree import GBDTClassifier
 
 __all__ = [
@@ -89,6 +95,9 @@ __all__ = [
     "make_customers",
     "make_events",
     "customer_id",
+    # features
+    "features",
+    "EventAggregator",
     # evaluation
     "metrics",
     # linear models

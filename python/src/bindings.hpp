@@ -26,6 +26,8 @@ void bind_metrics(py::module_& m);
 void bind_linear(py::module_& m);
 /// The compiled core of GBDTClassifier and its parameters (bind_tree.cpp).
 void bind_tree(py::module_& m);
+/// The compiled core of EventAggregator and its spec (bind_features.cpp).
+void bind_features(py::module_& m);
 
 // ---- conversions (convert.cpp) ---------------------------------------------------------------
 

@@ -375,17 +375,14 @@ class EventAggregator:
                                  "transform(...) first")
 
     def _event_columns(self, events):
-        """Only the spec's columns of a pandas frame are converted (the others are ignored
-        anyway); a missing one is reported by the C++ check."""
+        """Only the spec's columns of a pandas frame are converted (C++ ignores the others
+        anyway); a missing one is left for the C++ check to report by name."""
         if _is_pandas_frame(events):
             s = self._spec
-            wanted = [s.id_column, s.time_column, s.type_column]
-            if s.amount_column:
-                wanted.append(s.amount_column)
-            present = set(map(str, events.columns))
-            cols = [c for c in events.columns if str(c) in wanted]
-            if len(cols) != len(events.columns) and present:
-                events = events[cols]
+            wanted = {s.id_column, s.time_column, s.type_column, s.amount_column}
+            keep = [str(c) in wanted for c in events.columns]
+            if not all(keep):
+                events = events.loc[:, keep]
         return events
 
     def _distinct_ids(self, events):

@@ -21,12 +21,12 @@ using features::EventAggregator;
 /// EventAggregationSpec from keyword arguments (defaults: those of the C++ struct), validated.
 EventAggregationSpec make_spec(std::string id_column, std::string time_column,
                                std::string type_column, std::string amount_column,
-                               std::vector<Index> windows_days, std::vector<std::string> event_types,
-                               bool type_counts, bool total_counts, bool trends, bool active_days,
-                               bool recency, bool type_recency, bool days_since_first,
-                               bool amount_sum, bool amount_mean, bool amount_max,
-                               bool amount_overall, std::vector<std::string> amount_event_types,
-                               int n_threads) {
+                               std::vector<Index> windows_days,
+                               std::vector<std::string> event_types, bool type_counts,
+                               bool total_counts, bool trends, bool active_days, bool recency,
+                               bool type_recency, bool days_since_first, bool amount_sum,
+                               bool amount_mean, bool amount_max, bool amount_overall,
+                               std::vector<std::string> amount_event_types, int n_threads) {
   EventAggregationSpec s;
   s.id_column = std::move(id_column);
   s.time_column = std::move(time_column);
@@ -66,16 +66,15 @@ construction. churnlib.EventAggregator builds one from its own arguments.
 )doc")
       .def(py::init(&make_spec), py::kw_only(), py::arg("id_column") = d.id_column,
            py::arg("time_column") = d.time_column, py::arg("type_column") = d.type_column,
-           py::arg("amount_column") = d.amount_column,
-           py::arg("windows_days") = d.windows_days, py::arg("event_types") = d.event_types,
-           py::arg("type_counts") = d.type_counts, py::arg("total_counts") = d.total_counts,
-           py::arg("trends") = d.trends, py::arg("active_days") = d.active_days,
-           py::arg("recency") = d.recency, py::arg("type_recency") = d.type_recency,
-           py::arg("days_since_first") = d.days_since_first,
-           py::arg("amount_sum") = d.amount_sum, py::arg("amount_mean") = d.amount_mean,
-           py::arg("amount_max") = d.amount_max, py::arg("amount_overall") = d.amount_overall,
-           py::arg("amount_event_types") = d.amount_event_types,
-           py::arg("n_threads") = d.n_threads)
+           py::arg("amount_column") = d.amount_column, py::arg("windows_days") = d.windows_days,
+           py::arg("event_types") = d.event_types, py::arg("type_counts") = d.type_counts,
+           py::arg("total_counts") = d.total_counts, py::arg("trends") = d.trends,
+           py::arg("active_days") = d.active_days, py::arg("recency") = d.recency,
+           py::arg("type_recency") = d.type_recency,
+           py::arg("days_since_first") = d.days_since_first, py::arg("amount_sum") = d.amount_sum,
+           py::arg("amount_mean") = d.amount_mean, py::arg("amount_max") = d.amount_max,
+           py::arg("amount_overall") = d.amount_overall,
+           py::arg("amount_event_types") = d.amount_event_types, py::arg("n_threads") = d.n_threads)
       .def_static("rfm", &EventAggregationSpec::rfm, py::arg("window_days") = 90,
                   py::arg("amount_column") = "amount", py::arg("event_type") = "",
                   "The RFM preset (recency, frequency, monetary) over one window.")

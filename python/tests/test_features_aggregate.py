@@ -78,7 +78,6 @@ def reference(events, rows, spec):
                 a, b = count(last & sel), count(before & sel)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     cols[f"{prefix}count_trend_{w}d"] = np.where(b > 0, a / b, np.nan)
-    days_age = m["age"].astype(np.float64) / DAY
     if spec["recency"]:
         cols["days_since_last_event"] = per_row(
             m.groupby("row")["age"].min().astype(np.float64) / DAY, np.nan)
@@ -90,7 +89,6 @@ def reference(events, rows, spec):
     if spec["days_since_first"]:
         cols["days_since_first_event"] = per_row(
             m.groupby("row")["age"].max().astype(np.float64) / DAY, np.nan)
-    del days_age
     return pd.DataFrame(cols)
 
 
@@ -194,7 +192,8 @@ def test_per_row_as_of_matches_reference(seed):
     spec = random_spec(rng)
     # Snapshots: some customers at several as-of dates, some not at all.
     pick = rng.choice(ids, size=len(ids) + 20)
-    as_of = AS_OF - rng.integers(0, 90, size=pick.size) * DAY - rng.integers(0, 3, pick.size) * 3_600 * 10**9
+    as_of = (AS_OF - rng.integers(0, 90, size=pick.size) * DAY
+             - rng.integers(0, 3, pick.size) * 3_600 * 10**9)
     customers = pd.DataFrame({"customer_id": pick,
                               "snapshot": pd.to_datetime(as_of, unit="ns"),
                               "label": rng.integers(0, 2, size=pick.size)})
@@ -203,6 +202,28 @@ def test_per_row_as_of_matches_reference(seed):
     assert list(got.index.get_level_values(0)) == list(pick)
     rows = pd.DataFrame({"customer_id": pick, "as_of": as_of})
     assert_matches(got, reference(ev, rows, spec))
+
+
+def test_customers_as_table_with_categorical_ids():
+    ev, ids = random_log(7, string_ids=True)
+    inp = to_input(ev)
+    inp["customer_id"] = inp["customer_id"].astype("category")
+    as_of = AS_OF - np.arange(len(ids)) * 3_600 * 10**9
+    customers = pd.DataFrame({"customer_id": pd.Categorical(ids),
+                              "as_of": pd.to_datetime(as_of, unit="ns")})
+    agg = cl.EventAggregator(windows=(7, 30), amount_col="amount", total_counts=True)
+    a = agg.transform(inp, customers=cl.Table.from_pandas(customers), as_of_col="as_of")
+    b = agg.transform(inp, customers=customers, as_of_col="as_of")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    spec = dict(windows=[7, 30], event_types=None, amount_col="amount", type_counts=True,
+                total_counts=True, trends=True, active_days=True, recency=True,
+                type_recency=True, days_since_first=True, amount_sum=True, amount_mean=True,
+                amount_max=True, amount_overall=True, amount_event_types=[])
+    rows = pd.DataFrame({"customer_id": ids, "as_of": as_of})
+    assert_matches(b, reference(ev, rows, spec))
+    # one as-of for all, ids from a Table's categorical column
+    c = agg.transform(inp, customers=cl.Table.from_pandas(customers), as_of=AS_OF)
+    assert [str(i) for i in c.index] == list(ids)
 
 
 def test_customers_without_events_get_defined_values():

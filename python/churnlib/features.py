@@ -154,6 +154,7 @@ class EventAggregator:
         self._spec = self._make_spec()
         self._agg = None
         self._keys = None
+        self._last_feature_names = None
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -249,36 +250,7 @@ class EventAggregator:
         -------
         self
         """
-        if (as_of is None) == (as_of_col is None):
-            raise InvalidArgument("EventAggregator.start(): give exactly one of as_of (one date "
-                                  "for every customer) and as_of_col (a column of customers)")
-        if as_of_col is not None:
-            if not _is_frame(customers):
-                raise TypeMismatch("EventAggregator.start(): as_of_col needs customers as a "
-                                   "pandas.DataFrame or churnlib.Table, got "
-                                   f"{type(customers).__name__}")
-            cols = [self._spec.id_column, str(as_of_col)]
-            if _is_pandas_frame(customers):
-                customers = customers[[c for c in cols if c in customers.columns]]
-            agg = _core._EventAggregator(self._spec, customers=customers,
-                                         as_of_column=str(as_of_col))
-            keys = cols
-        else:
-            ids = customers
-            if _is_frame(customers):
-                if self._spec.id_column not in list(
-                        customers.column_names if isinstance(customers, _core.Table)
-                        else customers.columns):
-                    raise InvalidArgument(f"EventAggregator.start(): customers has no column "
-                                          f"'{self._spec.id_column}' (customer_col)")
-                ids = customers[self._spec.id_column]
-                if isinstance(customers, _core.Table) and \
-                        customers.dtypes[self._spec.id_column] == "category":
-                    ids = customers.select([self._spec.id_column]).to_pandas()[
-                        self._spec.id_column]
-            agg = _core._EventAggregator(self._spec, customer_ids=ids, as_of=as_of)
-            keys = [self._spec.id_column]
-        self._agg, self._keys = agg, keys
+        self._agg, self._keys = self._new_core(customers, as_of, as_of_col)
         return self
 
     def update(self, events):
@@ -292,7 +264,7 @@ class EventAggregator:
         return self
 
     def result(self, as_table=False):
-        """The features of the events fed so far.
+        """The features of the events fed so far (feeding may go on afterwards).
 
         Returns
         -------
@@ -302,13 +274,13 @@ class EventAggregator:
             ``as_table`` a churnlib.Table whose first columns are the keys.
         """
         self._check_started("result")
-        t = self._agg.result()
-        if as_table:
-            return t
-        return t.to_pandas(copy=False).set_index(self._keys)
+        return self._format(self._agg.result(), self._keys, as_table)
 
     def transform(self, events, customers=None, as_of=None, as_of_col=None, as_table=False):
-        """Features of an event log in one pass (``start(...)``, ``update(events)``, ``result()``).
+        """Features of an event log in one pass.
+
+        The same as ``start(...)``, ``update(events)``, ``result()`` on a fresh aggregator: the
+        streaming state of this object is not touched, so concurrent calls are safe.
 
         Parameters
         ----------
@@ -326,15 +298,22 @@ class EventAggregator:
         """
         if customers is None:
             customers = self._distinct_ids(events)
-        self.start(customers, as_of=as_of, as_of_col=as_of_col)
-        self.update(events)
-        return self.result(as_table=as_table)
+        # A local aggregator: transform does not touch the streaming state, so concurrent
+        # transforms on one EventAggregator are safe (the C++ work runs without the GIL).
+        agg, keys = self._new_core(customers, as_of, as_of_col)
+        agg.update(self._event_columns(events))
+        t = agg.result()
+        self._last_feature_names = list(agg.feature_names())
+        return self._format(t, keys, as_table)
 
     # ---- state -------------------------------------------------------------------------------
 
     @property
     def feature_names(self):
-        """The names of the feature columns :meth:`result` would give now (no key columns)."""
+        """The names of the feature columns (no key columns): those :meth:`result` would give
+        now when :meth:`start` was called, else those of the last :meth:`transform`."""
+        if self._agg is None and self._last_feature_names is not None:
+            return list(self._last_feature_names)
         self._check_started("feature_names")
         return list(self._agg.feature_names())
 
@@ -369,10 +348,47 @@ class EventAggregator:
 
     # ---- helpers -----------------------------------------------------------------------------
 
+    @staticmethod
+    def _format(table, keys, as_table):
+        return table if as_table else table.to_pandas(copy=False).set_index(keys)
+
     def _check_started(self, what):
         if self._agg is None:
             raise NotFittedError(f"EventAggregator.{what}: call start(customers, as_of) or "
                                  "transform(...) first")
+
+    def _new_core(self, customers, as_of, as_of_col):
+        """A compiled aggregator for these output rows, and the key columns of its result."""
+        if (as_of is None) == (as_of_col is None):
+            raise InvalidArgument("EventAggregator: give exactly one of as_of (one date "
+                                  "for every customer) and as_of_col (a column of customers)")
+        if as_of_col is not None:
+            if not _is_frame(customers):
+                raise TypeMismatch("EventAggregator: as_of_col needs customers as a "
+                                   "pandas.DataFrame or churnlib.Table, got "
+                                   f"{type(customers).__name__}")
+            cols = [self._spec.id_column, str(as_of_col)]
+            if _is_pandas_frame(customers):
+                customers = customers[[c for c in cols if c in customers.columns]]
+            agg = _core._EventAggregator(self._spec, customers=customers,
+                                         as_of_column=str(as_of_col))
+            keys = cols
+        else:
+            ids = customers
+            if _is_frame(customers):
+                if self._spec.id_column not in list(
+                        customers.column_names if isinstance(customers, _core.Table)
+                        else customers.columns):
+                    raise InvalidArgument(f"EventAggregator: customers has no column "
+                                          f"'{self._spec.id_column}' (customer_col)")
+                ids = customers[self._spec.id_column]
+                if isinstance(customers, _core.Table) and \
+                        customers.dtypes[self._spec.id_column] == "category":
+                    ids = customers.select([self._spec.id_column]).to_pandas()[
+                        self._spec.id_column]
+            agg = _core._EventAggregator(self._spec, customer_ids=ids, as_of=as_of)
+            keys = [self._spec.id_column]
+        return agg, keys
 
     def _event_columns(self, events):
         """Only the spec's columns of a pandas frame are converted (C++ ignores the others

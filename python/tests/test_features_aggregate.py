@@ -399,3 +399,21 @@ def test_pickle_keeps_parameters():
     a = agg.transform(small_events(), customers=[1, 2, 3], as_of="2025-02-01")
     b = again.transform(small_events(), customers=[1, 2, 3], as_of="2025-02-01")
     pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_transform_leaves_streaming_state_and_runs_concurrently():
+    from concurrent.futures import ThreadPoolExecutor
+
+    ev, ids = random_log(11)
+    inp = to_input(ev)
+    agg = cl.EventAggregator(windows=(7, 30), amount_col="amount")
+    with pytest.raises(cl.NotFittedError):
+        agg.feature_names
+    ref = agg.transform(inp, customers=ids, as_of=AS_OF)
+    assert agg.feature_names == list(ref.columns)
+    agg.start(ids[:5], as_of=AS_OF).update(inp)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: agg.transform(inp, customers=ids, as_of=AS_OF), range(8)))
+    for out in outs:
+        pd.testing.assert_frame_equal(out, ref, check_exact=True)
+    assert len(agg.result()) == 5  # the streaming state is untouched by transform

@@ -105,7 +105,7 @@ class Stopwatch {
 struct Data {
   churn::RowMatrix X;
   churn::Vector y;
-  std::vector<int> categorical;   ///< Indices of the categorical columns.
+  std::vector<int> categorical;      ///< Indices of the categorical columns.
   std::vector<std::uint8_t> is_cat;  ///< Per column, 1 when categorical.
 
   explicit Data(Index n) : X(n, kCols), y(n), is_cat(static_cast<std::size_t>(kCols), 0) {
@@ -133,9 +133,9 @@ struct Data {
         }
         double v = 0;
         switch (j % 4) {
-          case 0: v = rng.normal(); break;                                // symmetric
-          case 1: v = std::exp(0.8 * rng.normal()); break;                // skewed (charges)
-          case 2: v = rng.uniform(0, 72); break;                          // uniform (tenure)
+          case 0: v = rng.normal(); break;                                    // symmetric
+          case 1: v = std::exp(0.8 * rng.normal()); break;                    // skewed (charges)
+          case 2: v = rng.uniform(0, 72); break;                              // uniform (tenure)
           default: v = std::floor(-4.0 * std::log1p(-rng.uniform())); break;  // small counts
         }
         X(i, j) = (j % 3 == 1 && rng.bernoulli(0.05)) ? nan : v;
@@ -199,7 +199,8 @@ struct Binned {
     std::iota(all_rows.begin(), all_rows.end(), 0);
     for (Index i = 0; i < n; ++i)
       if (rng.uniform() < 0.1) subset_rows.push_back(static_cast<std::int32_t>(i));
-    for (const std::int32_t r : subset_rows) gh_subset.push_back(gh_all[static_cast<std::size_t>(r)]);
+    for (const std::int32_t r : subset_rows)
+      gh_subset.push_back(gh_all[static_cast<std::size_t>(r)]);
   }
 
   /// Builds the histogram of `rows` (m of them) into `out` (zeroed here).
@@ -224,7 +225,8 @@ void BM_BinFeatures(benchmark::State& state) {
   for (auto _ : state) {
     std::vector<churn::FeatureBinInfo> info;
     const churn::RowMatrixRef X_ref(d.X);
-    detail::BinnedMatrix B = detail::bin_features(detail::RowMajorFeatures{X_ref}, d.is_cat, 255, 200000, 0, threads, info);
+    detail::BinnedMatrix B = detail::bin_features(detail::RowMajorFeatures{X_ref}, d.is_cat, 255,
+                                                  200000, 0, threads, info);
     benchmark::DoNotOptimize(B.hist_size);
     benchmark::ClobberMemory();
   }
@@ -250,8 +252,8 @@ void BM_BuildHistogram(benchmark::State& state) {
                           (p * bin_bytes + static_cast<Index>(sizeof(std::int32_t)) +
                            static_cast<Index>(sizeof(detail::GradPair))));
   state.counters["rows"] = static_cast<double>(m);
-  state.counters["updates"] = benchmark::Counter(static_cast<double>(m * p),
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["updates"] =
+      benchmark::Counter(static_cast<double>(m * p), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 enum class Features { All, Numerical, Categorical };
@@ -273,8 +275,8 @@ void BM_FindBestSplit(benchmark::State& state, Features which) {
   // The root: the sums of feature 0's bins (every row falls in exactly one).
   detail::LeafInfo leaf;
   for (std::int32_t k = 0; k < b.B.n_bins[0]; ++k) {
-    const detail::Sums s = detail::unpack(hist[static_cast<std::size_t>(b.B.hist_offset[0] + k)],
-                                          b.count_bits);
+    const detail::Sums s =
+        detail::unpack(hist[static_cast<std::size_t>(b.B.hist_offset[0] + k)], b.count_bits);
     leaf.sums.g += s.g;
     leaf.sums.h += s.h;
     leaf.sums.c += s.c;
@@ -417,25 +419,40 @@ void BM_PredictBatch(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_BinFeatures)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_BinFeatures)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(BM_BuildHistogram)->ArgName("pct")->Arg(100)->Arg(10)->Unit(benchmark::kMicrosecond)
+BENCHMARK(BM_BuildHistogram)
+    ->ArgName("pct")
+    ->Arg(100)
+    ->Arg(10)
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_FindBestSplit, all, Features::All)->Unit(benchmark::kMicrosecond)
+BENCHMARK_CAPTURE(BM_FindBestSplit, all, Features::All)
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_FindBestSplit, numerical, Features::Numerical)
-    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_FindBestSplit, categorical, Features::Categorical)
-    ->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_Fit)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_PredictRow, same, RowKind::Same)->Unit(benchmark::kMicrosecond)
+BENCHMARK(BM_Fit)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PredictRow, same, RowKind::Same)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PredictRow, varied, RowKind::Varied)
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_PredictRow, varied, RowKind::Varied)->Unit(benchmark::kMicrosecond)
+BENCHMARK_CAPTURE(BM_PredictRow, trees_only, RowKind::TreesOnly)
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_PredictRow, trees_only, RowKind::TreesOnly)->Unit(benchmark::kMicrosecond)
-    ->UseRealTime();
-BENCHMARK(BM_PredictBatch)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_PredictBatch)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -48,12 +48,13 @@ int main(int argc, char** argv) {
     const churn::RowMatrix X_test = X.bottomRows(n_test);
     const churn::Vector p = model.predict_proba(X_test);
     std::cout << "trained " << model.n_trees() << " trees (best of " << model.evals_result().size()
-              << " rounds); hold-out ROC-AUC "
-              << churn::metrics::roc_auc(y.tail(n_test), p) << "\n\nfeature importance (gain):\n";
+              << " rounds); hold-out ROC-AUC " << churn::metrics::roc_auc(y.tail(n_test), p)
+              << "\n\nfeature importance (gain):\n";
     const churn::Vector gain = model.feature_importances("gain");
     std::vector<churn::Index> order(static_cast<std::size_t>(gain.size()));
     std::iota(order.begin(), order.end(), churn::Index{0});
-    std::sort(order.begin(), order.end(), [&](churn::Index a, churn::Index b) { return gain[a] > gain[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](churn::Index a, churn::Index b) { return gain[a] > gain[b]; });
     for (std::size_t k = 0; k < 5 && k < order.size(); ++k)
       std::cout << "  " << std::setw(22) << std::left << names[static_cast<std::size_t>(order[k])]
                 << std::fixed << std::setprecision(1) << 100 * gain[order[k]] / gain.sum() << "%\n";
@@ -65,7 +66,8 @@ int main(int argc, char** argv) {
               << ", bias " << phi(0, phi.cols() - 1) << " (log-odds); largest contributions:\n";
     std::vector<churn::Index> by(static_cast<std::size_t>(names.size()));
     std::iota(by.begin(), by.end(), churn::Index{0});
-    std::sort(by.begin(), by.end(), [&](churn::Index a, churn::Index b) { return phi(0, a) > phi(0, b); });
+    std::sort(by.begin(), by.end(),
+              [&](churn::Index a, churn::Index b) { return phi(0, a) > phi(0, b); });
     for (std::size_t k = 0; k < 3; ++k)
       std::cout << "  " << std::setw(22) << std::left << names[static_cast<std::size_t>(by[k])]
                 << std::showpos << phi(0, by[k]) << std::noshowpos << "\n";

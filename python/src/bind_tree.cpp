@@ -179,14 +179,13 @@ not copied).
             for (std::size_t j = 0; j < columns.size(); ++j) {
               const auto& a = columns[j];
               CHURN_CHECK(a.ndim() == 1, InvalidArgument,
-                          "GBDTClassifier.fit(): column " << j << " must be 1-D, got "
-                                                          << a.ndim() << " dimensions");
+                          "GBDTClassifier.fit(): column " << j << " must be 1-D, got " << a.ndim()
+                                                          << " dimensions");
               refs.emplace_back(Eigen::Map<const Vector>(a.data(), a.shape(0)));
             }
             {
               py::gil_scoped_release release;
-              self.fit_columns(refs, y, sample_weight, X_eval, y_eval, eval_weight,
-                               feature_names);
+              self.fit_columns(refs, y, sample_weight, X_eval, y_eval, eval_weight, feature_names);
             }
             return self_obj;
           },

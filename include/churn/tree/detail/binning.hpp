@@ -44,15 +44,15 @@ inline std::int32_t numeric_bin(const FeatureBinInfo& info, double v) {
 struct BinnedMatrix {
   Index n_rows = 0;
   Index n_features = 0;
-  bool wide_cols = false;               ///< Columns in uint16 (else uint8).
-  bool wide_rows = false;               ///< Rows in uint32 (else uint16).
-  std::vector<std::uint8_t> cols8;      ///< n_features x n_rows, when !wide_cols.
-  std::vector<std::uint16_t> cols16;    ///< the same when wide_cols.
-  std::vector<std::uint16_t> rows16;    ///< n_rows x n_features global bins, when !wide_rows.
-  std::vector<std::uint32_t> rows32;    ///< the same when wide_rows.
-  std::vector<std::int32_t> n_bins;     ///< Total bins of each feature (value bins + missing).
-  std::vector<Index> hist_offset;       ///< Offset of each feature in a histogram.
-  Index hist_size = 0;                  ///< Total bins of all features.
+  bool wide_cols = false;             ///< Columns in uint16 (else uint8).
+  bool wide_rows = false;             ///< Rows in uint32 (else uint16).
+  std::vector<std::uint8_t> cols8;    ///< n_features x n_rows, when !wide_cols.
+  std::vector<std::uint16_t> cols16;  ///< the same when wide_cols.
+  std::vector<std::uint16_t> rows16;  ///< n_rows x n_features global bins, when !wide_rows.
+  std::vector<std::uint32_t> rows32;  ///< the same when wide_rows.
+  std::vector<std::int32_t> n_bins;   ///< Total bins of each feature (value bins + missing).
+  std::vector<Index> hist_offset;     ///< Offset of each feature in a histogram.
+  Index hist_size = 0;                ///< Total bins of all features.
 
   /// Bin of row `i` in feature `f`.
   std::int32_t bin(Index f, Index i) const {

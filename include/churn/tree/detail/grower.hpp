@@ -41,7 +41,6 @@ class TreeGrower {
   /// Adds each leaf's value of the last grown tree to `score` for the rows it grew on.
   void add_leaf_values(const Tree& tree, double* score) const;
 
-
  private:
   struct Leaf {
     Index begin = 0;
@@ -49,7 +48,7 @@ class TreeGrower {
     LeafInfo info;
     SplitInfo best;
     int depth = 0;
-    int slot = -1;          ///< Histogram slot, -1 when none.
+    int slot = -1;             ///< Histogram slot, -1 when none.
     std::int32_t parent = -1;  ///< Internal node pointing to this leaf (-1 for the root).
     bool is_left = false;
   };

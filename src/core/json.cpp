@@ -1,10 +1,10 @@
 #include "churn/core/json.hpp"
 
 #include <cmath>     // std::isnan, std::isinf
-#include <limits>    // std::numeric_limits
 #include <cstdio>    // std::remove, std::rename
 #include <fstream>   // std::ifstream, std::ofstream
 #include <iterator>  // std::istreambuf_iterator
+#include <limits>    // std::numeric_limits
 #include <sstream>   // std::ostringstream
 #include <string>    // std::string, std::stoi
 

@@ -94,7 +94,8 @@ BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& ca
   std::vector<Index> numeric;
   for (Index f = 0; f < p; ++f)
     if (!categorical[static_cast<std::size_t>(f)]) numeric.push_back(f);
-  std::vector<double> sample(static_cast<std::size_t>(numeric.size()) * static_cast<std::size_t>(k));
+  std::vector<double> sample(static_cast<std::size_t>(numeric.size()) *
+                             static_cast<std::size_t>(k));
   parallel_for_blocks(0, k, kRowBlock, n_threads, [&](Index lo, Index hi) {
     for (std::size_t q = 0; q < numeric.size(); ++q) {
       double* dst = sample.data() + q * static_cast<std::size_t>(k);
@@ -128,8 +129,8 @@ BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& ca
     }
     const Index limit = std::max<Index>(4 * n, 1024);
     CHURN_CHECK(max_code < static_cast<double>(limit), InvalidArgument,
-                "GBDTClassifier::fit(): categorical column " << f << " has code "
-                    << static_cast<Index>(max_code) << " for " << n
+                "GBDTClassifier::fit(): categorical column "
+                    << f << " has code " << static_cast<Index>(max_code) << " for " << n
                     << " rows; codes must be dense (re-code the categories as 0, 1, ...)");
     const auto n_codes = static_cast<std::size_t>(max_code + 1);
     std::vector<Index> counts(n_codes, 0);
@@ -172,8 +173,14 @@ BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& ca
   B.wide_cols = widest > 256;
   B.wide_rows = B.hist_size > 65536;
   const auto total = static_cast<std::size_t>(n) * static_cast<std::size_t>(p);
-  if (B.wide_cols) B.cols16.resize(total); else B.cols8.resize(total);
-  if (B.wide_rows) B.rows32.resize(total); else B.rows16.resize(total);
+  if (B.wide_cols)
+    B.cols16.resize(total);
+  else
+    B.cols8.resize(total);
+  if (B.wide_rows)
+    B.rows32.resize(total);
+  else
+    B.rows16.resize(total);
   std::vector<std::uint8_t> has_missing_block(
       static_cast<std::size_t>((n + kRowBlock - 1) / kRowBlock) * static_cast<std::size_t>(p), 0);
   parallel_for_blocks(0, n, kRowBlock, n_threads, [&](Index lo, Index hi) {
@@ -193,17 +200,22 @@ BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& ca
         } else {
           b = numeric_bin(fi, v);
         }
-        const std::size_t col_at = static_cast<std::size_t>(f) * static_cast<std::size_t>(n) +
-                                   static_cast<std::size_t>(i);
-        const std::size_t row_at = static_cast<std::size_t>(i) * static_cast<std::size_t>(p) +
-                                   static_cast<std::size_t>(f);
-        if (B.wide_cols) B.cols16[col_at] = static_cast<std::uint16_t>(b);
-        else B.cols8[col_at] = static_cast<std::uint8_t>(b);
+        const std::size_t col_at =
+            static_cast<std::size_t>(f) * static_cast<std::size_t>(n) + static_cast<std::size_t>(i);
+        const std::size_t row_at =
+            static_cast<std::size_t>(i) * static_cast<std::size_t>(p) + static_cast<std::size_t>(f);
+        if (B.wide_cols)
+          B.cols16[col_at] = static_cast<std::uint16_t>(b);
+        else
+          B.cols8[col_at] = static_cast<std::uint8_t>(b);
         const std::uint32_t global = off + static_cast<std::uint32_t>(b);
-        if (B.wide_rows) B.rows32[row_at] = global;
-        else B.rows16[row_at] = static_cast<std::uint16_t>(global);
+        if (B.wide_rows)
+          B.rows32[row_at] = global;
+        else
+          B.rows16[row_at] = static_cast<std::uint16_t>(global);
       }
-      if (missing) has_missing_block[blk * static_cast<std::size_t>(p) + static_cast<std::size_t>(f)] = 1;
+      if (missing)
+        has_missing_block[blk * static_cast<std::size_t>(p) + static_cast<std::size_t>(f)] = 1;
     }
   });
   for (std::size_t b = 0; b * static_cast<std::size_t>(p) < has_missing_block.size(); ++b)

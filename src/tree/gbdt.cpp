@@ -24,7 +24,9 @@ constexpr Index kRowBlock = 8192;
 constexpr Index kSerialRows = Index{1} << 16;
 
 /// `threads`, or 1 when `rows` is too few to be worth a parallel region.
-int threads_for(Index rows, int threads) { return rows < kSerialRows ? 1 : threads; }
+int threads_for(Index rows, int threads) {
+  return rows < kSerialRows ? 1 : threads;
+}
 /// Largest categorical code accepted (exclusive).
 constexpr double kCodeLimit = 2147483648.0;  // 2^31
 
@@ -50,8 +52,8 @@ void check_codes(const Features& X, const std::vector<std::uint8_t>& is_cat,
       const double v = X(i, j);
       if (std::isnan(v) || (v >= 0 && v < kCodeLimit && v == std::floor(v))) continue;
       CHURN_THROW(InvalidArgument,
-                  caller << ": " << what << " categorical " << column_label(j, names)
-                         << " holds " << v << " at row " << i
+                  caller << ": " << what << " categorical " << column_label(j, names) << " holds "
+                         << v << " at row " << i
                          << "; categorical values must be integer codes in [0, 2^31) or NaN");
     }
   }
@@ -61,12 +63,12 @@ void check_codes(const Features& X, const std::vector<std::uint8_t>& is_cat,
 void check_labels(const VectorRef& y, const char* caller, const char* what) {
   for (Index i = 0; i < y.size(); ++i) {
     const double v = y[i];
-    CHURN_CHECK(std::isfinite(v), InvalidArgument,
-                caller << ": " << what << " holds " << v << " at row " << i
-                       << "; labels must be 0 or 1");
-    CHURN_CHECK(v == 0.0 || v == 1.0, InvalidArgument,
-                caller << ": " << what << " holds " << v << " at row " << i
-                       << "; labels must be 0 or 1");
+    CHURN_CHECK(
+        std::isfinite(v), InvalidArgument,
+        caller << ": " << what << " holds " << v << " at row " << i << "; labels must be 0 or 1");
+    CHURN_CHECK(
+        v == 0.0 || v == 1.0, InvalidArgument,
+        caller << ": " << what << " holds " << v << " at row " << i << "; labels must be 0 or 1");
   }
 }
 
@@ -87,14 +89,16 @@ double sigmoid(double z) {
   return e / (1.0 + e);
 }
 
-double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+double softplus(double z) {
+  return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+}
 
 /// 2^k with `total * 2^k < 2^bits`: the fixed-point scale of values whose absolute sum is
 /// `total`.
 double fixed_scale(double total, int bits) {
   if (!(total > 0) || !std::isfinite(total)) return 1.0;
   int e = 0;
-  std::frexp(total, &e);  // total = m * 2^e, m in [0.5, 1)
+  std::frexp(total, &e);                             // total = m * 2^e, m in [0.5, 1)
   return std::ldexp(1.0, std::min(bits - e, 1023));  // stays finite for tiny totals
 }
 
@@ -139,7 +143,8 @@ Json doubles_to_json(const std::vector<double>& v) {
 
 std::vector<double> doubles_from_json(const Json& obj, const char* key, std::string_view where) {
   const auto a = json_get<Json>(obj, key, where);
-  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be an array");
+  CHURN_CHECK(a.is_array(), SerializationError,
+              where << ": field '" << key << "' must be an array");
   std::vector<double> v;
   v.reserve(a.size());
   for (const auto& x : a) v.push_back(json_to_double(x, where));
@@ -149,7 +154,8 @@ std::vector<double> doubles_from_json(const Json& obj, const char* key, std::str
 template <class T>
 std::vector<T> ints_from_json(const Json& obj, const char* key, std::string_view where) {
   const auto a = json_get<Json>(obj, key, where);
-  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be an array");
+  CHURN_CHECK(a.is_array(), SerializationError,
+              where << ": field '" << key << "' must be an array");
   std::vector<T> v;
   v.reserve(a.size());
   for (const auto& x : a) {
@@ -214,20 +220,20 @@ void GBDTParams::validate() const {
                 who << ": categorical_features must hold column indices >= 0, got " << f);
   for (std::size_t i = 0; i < categorical_features.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
-      CHURN_CHECK(categorical_features[i] != categorical_features[j], InvalidArgument,
-                  who << ": categorical_features lists column " << categorical_features[i]
-                      << " twice");
+      CHURN_CHECK(
+          categorical_features[i] != categorical_features[j], InvalidArgument,
+          who << ": categorical_features lists column " << categorical_features[i] << " twice");
   for (std::size_t j = 0; j < monotone_constraints.size(); ++j) {
     const int m = monotone_constraints[j];
-    CHURN_CHECK(m >= -1 && m <= 1, InvalidArgument,
-                who << ": monotone_constraints must hold -1, 0 or 1, got " << m << " for column "
-                    << j);
+    CHURN_CHECK(
+        m >= -1 && m <= 1, InvalidArgument,
+        who << ": monotone_constraints must hold -1, 0 or 1, got " << m << " for column " << j);
     if (m != 0)
-      CHURN_CHECK(std::find(categorical_features.begin(), categorical_features.end(),
-                            static_cast<int>(j)) == categorical_features.end(),
-                  InvalidArgument,
-                  who << ": column " << j
-                      << " is categorical and cannot have a monotone constraint");
+      CHURN_CHECK(
+          std::find(categorical_features.begin(), categorical_features.end(),
+                    static_cast<int>(j)) == categorical_features.end(),
+          InvalidArgument,
+          who << ": column " << j << " is categorical and cannot have a monotone constraint");
   }
   CHURN_CHECK(cat_smooth >= 0 && std::isfinite(cat_smooth), InvalidArgument,
               who << ": cat_smooth must be finite and >= 0, got " << cat_smooth);
@@ -344,8 +350,7 @@ Index GBDTClassifier::n_features() const {
 void GBDTClassifier::set_category_names(std::vector<std::vector<std::string>> names) {
   check_fitted("GBDTClassifier::set_category_names()");
   CHURN_CHECK(names.empty() || static_cast<Index>(names.size()) == n_features_, InvalidArgument,
-              "GBDTClassifier::set_category_names(): expected " << n_features_
-                                                                << " entries, got "
+              "GBDTClassifier::set_category_names(): expected " << n_features_ << " entries, got "
                                                                 << names.size());
   category_names_ = std::move(names);
 }
@@ -367,43 +372,40 @@ GBDTClassifier& GBDTClassifier::fit_columns(const std::vector<VectorRef>& column
   CHURN_CHECK(!columns.empty(), InvalidArgument, who << ": no columns");
   const Index n = columns[0].size();
   for (std::size_t j = 0; j < columns.size(); ++j)
-    CHURN_CHECK(columns[j].size() == n, InvalidArgument,
-                who << ": column " << j << " has " << columns[j].size() << " rows, column 0 has "
-                    << n);
-  return fit_impl(detail::ColumnFeatures{columns, n}, y, sample_weight, X_eval, y_eval,
-                  eval_weight, feature_names);
+    CHURN_CHECK(
+        columns[j].size() == n, InvalidArgument,
+        who << ": column " << j << " has " << columns[j].size() << " rows, column 0 has " << n);
+  return fit_impl(detail::ColumnFeatures{columns, n}, y, sample_weight, X_eval, y_eval, eval_weight,
+                  feature_names);
 }
 
 template <class Features>
 GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
-                                         const VectorRef& sample_weight,
-                                         const RowMatrixRef& X_eval, const VectorRef& y_eval,
-                                         const VectorRef& eval_weight,
+                                         const VectorRef& sample_weight, const RowMatrixRef& X_eval,
+                                         const VectorRef& y_eval, const VectorRef& eval_weight,
                                          const std::vector<std::string>& feature_names) {
   const char* who = "GBDTClassifier::fit()";
   const GBDTParams& P = params_;
   P.validate();
   const Index n = X.rows(), p = X.cols();
-  CHURN_CHECK(n > 0 && p > 0, InvalidArgument,
-              who << ": X is empty (" << n << " x " << p << ")");
+  CHURN_CHECK(n > 0 && p > 0, InvalidArgument, who << ": X is empty (" << n << " x " << p << ")");
   CHURN_CHECK(n < (Index{1} << 31) - 1, InvalidArgument,
               who << ": at most 2^31 - 2 rows are supported, got " << n);
   CHURN_CHECK(y.size() == n, InvalidArgument,
               who << ": y has " << y.size() << " entries for " << n << " rows of X");
-  CHURN_CHECK(feature_names.empty() || static_cast<Index>(feature_names.size()) == p,
-              InvalidArgument,
-              who << ": feature_names has " << feature_names.size() << " entries for " << p
-                  << " columns");
-  CHURN_CHECK(P.monotone_constraints.empty() ||
-                  static_cast<Index>(P.monotone_constraints.size()) == p,
-              InvalidArgument,
-              who << ": monotone_constraints has " << P.monotone_constraints.size()
-                  << " entries for " << p << " columns");
+  CHURN_CHECK(
+      feature_names.empty() || static_cast<Index>(feature_names.size()) == p, InvalidArgument,
+      who << ": feature_names has " << feature_names.size() << " entries for " << p << " columns");
+  CHURN_CHECK(
+      P.monotone_constraints.empty() || static_cast<Index>(P.monotone_constraints.size()) == p,
+      InvalidArgument,
+      who << ": monotone_constraints has " << P.monotone_constraints.size() << " entries for " << p
+          << " columns");
   std::vector<std::uint8_t> is_cat(static_cast<std::size_t>(p), 0);
   for (const int f : P.categorical_features) {
-    CHURN_CHECK(f < p, InvalidArgument,
-                who << ": categorical_features lists column " << f << " but X has " << p
-                    << " columns");
+    CHURN_CHECK(
+        f < p, InvalidArgument,
+        who << ": categorical_features lists column " << f << " but X has " << p << " columns");
     is_cat[static_cast<std::size_t>(f)] = 1;
   }
   check_labels(y, who, "y");
@@ -444,8 +446,7 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
     swy += wi * y[i];
   }
   CHURN_CHECK(std::isfinite(sw), InvalidArgument,
-              who << ": the weights (times scale_pos_weight) sum to " << sw
-                  << "; rescale them");
+              who << ": the weights (times scale_pos_weight) sum to " << sw << "; rescale them");
   CHURN_CHECK(swy > 0 && swy < sw, InvalidArgument,
               who << ": y must hold both classes 0 and 1 (with positive weight)");
   const double base = swy / sw;
@@ -517,8 +518,8 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
       }
     }
 
-    Tree tree = grower.grow(bagging ? &bag : nullptr, gh, count_bits, 1.0 / gs, 1.0 / hs,
-                            feature_used);
+    Tree tree =
+        grower.grow(bagging ? &bag : nullptr, gh, count_bits, 1.0 / gs, 1.0 / hs, feature_used);
     grower.add_leaf_values(tree, score.data());
     if (bagging && !oob.empty()) {
       parallel_for_blocks(0, static_cast<Index>(oob.size()), kRowBlock,
@@ -534,12 +535,12 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
     if (has_eval) {
       parallel_for_blocks(0, n_eval, kRowBlock, threads_for(n_eval, threads),
                           [&](Index lo, Index hi) {
-        for (Index i = lo; i < hi; ++i) eval_score[i] += tree.predict(X_eval.row(i).data());
-      });
-      const double metric = higher_better
-                                ? metrics::roc_auc(y_eval, eval_score, eval_weight,
-                                                   threads_for(n_eval, threads))
-                                : raw_log_loss(y_eval, eval_score, eval_weight, threads);
+                            for (Index i = lo; i < hi; ++i)
+                              eval_score[i] += tree.predict(X_eval.row(i).data());
+                          });
+      const double metric = higher_better ? metrics::roc_auc(y_eval, eval_score, eval_weight,
+                                                             threads_for(n_eval, threads))
+                                          : raw_log_loss(y_eval, eval_score, eval_weight, threads);
       evals.push_back(metric);
       if (best_round < 0 || (higher_better ? metric > best_metric : metric < best_metric)) {
         best_metric = metric;
@@ -569,9 +570,9 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
 
 void GBDTClassifier::check_predict_input(const RowMatrixRef& X, const char* caller) const {
   check_fitted(caller);
-  CHURN_CHECK(X.cols() == n_features_, InvalidArgument,
-              caller << ": X has " << X.cols() << " columns, the model was fitted on "
-                     << n_features_);
+  CHURN_CHECK(
+      X.cols() == n_features_, InvalidArgument,
+      caller << ": X has " << X.cols() << " columns, the model was fitted on " << n_features_);
   check_codes(detail::RowMajorFeatures{X}, is_categorical_, feature_names_, caller, "X");
 }
 
@@ -693,15 +694,15 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
   GBDTClassifier m(GBDTParams::from_json(env["params"]));
   const Json& state = env["state"];
   CHURN_CHECK(state.is_object(), SerializationError, where << ": 'state' must be an object");
-  static const char* const kMembers[] = {"n_features",     "feature_names", "init_score",
-                                         "bin_info",       "category_names", "best_iteration",
-                                         "evals_result",   "trees"};
+  static const char* const kMembers[] = {"n_features",   "feature_names",  "init_score",
+                                         "bin_info",     "category_names", "best_iteration",
+                                         "evals_result", "trees"};
   for (auto it = state.begin(); it != state.end(); ++it)
-    CHURN_CHECK(std::find_if(std::begin(kMembers), std::end(kMembers),
-                             [&](const char* k) { return it.key() == k; }) != std::end(kMembers),
-                SerializationError,
-                where << ": unknown state member '" << it.key()
-                      << "' (written by a newer churnlib?)");
+    CHURN_CHECK(
+        std::find_if(std::begin(kMembers), std::end(kMembers),
+                     [&](const char* k) { return it.key() == k; }) != std::end(kMembers),
+        SerializationError,
+        where << ": unknown state member '" << it.key() << "' (written by a newer churnlib?)");
   const auto p = json_get_int<Index>(state, "n_features", where);
   CHURN_CHECK(p >= 1 && p < (Index{1} << 24), SerializationError,
               where << ": n_features out of range");
@@ -759,14 +760,17 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
     }
     m.trees_.push_back(std::move(t));
   }
-  CHURN_CHECK(m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
-              SerializationError, where << ": best_iteration out of range");
+  CHURN_CHECK(
+      m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
+      SerializationError, where << ": best_iteration out of range");
   m.fitted_params_ = m.params_;
   m.fitted_ = true;
   return m;
 }
 
-void GBDTClassifier::save(const std::string& path) const { save_json_file(to_json(), path); }
+void GBDTClassifier::save(const std::string& path) const {
+  save_json_file(to_json(), path);
+}
 
 GBDTClassifier GBDTClassifier::load(const std::string& path) {
   return from_json(load_json_file(path));

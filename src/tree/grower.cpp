@@ -27,7 +27,10 @@ constexpr Index kSerialSplitBins = Index{1} << 14;
 
 TreeGrower::TreeGrower(const BinnedMatrix& bins, const std::vector<FeatureBinInfo>& info,
                        const GBDTParams& params, std::vector<std::int8_t> monotone, int n_threads)
-    : bins_(bins), info_(info), params_(params), monotone_(std::move(monotone)),
+    : bins_(bins),
+      info_(info),
+      params_(params),
+      monotone_(std::move(monotone)),
       n_threads_(n_threads) {
   for (const auto m : monotone_) constrained_ = constrained_ || m != 0;
   const auto n = static_cast<std::size_t>(bins_.n_rows);

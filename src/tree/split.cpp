@@ -19,7 +19,10 @@ struct Evaluator {
   double G, H;
 
   Evaluator(const LeafInfo& lf, const SplitContext& c, double extra_l2, int mono)
-      : leaf(lf), ctx(c), l1(c.params->reg_alpha), l2(c.params->reg_lambda + extra_l2),
+      : leaf(lf),
+        ctx(c),
+        l1(c.params->reg_alpha),
+        l2(c.params->reg_lambda + extra_l2),
         monotone(mono) {
     G = static_cast<double>(leaf.sums.g) * ctx.g_unscale;
     H = static_cast<double>(leaf.sums.h) * ctx.h_unscale;
@@ -65,7 +68,9 @@ struct Evaluator {
   }
 };
 
-Sums minus(const Sums& a, const Sums& b) { return {a.g - b.g, a.h - b.h, a.c - b.c}; }
+Sums minus(const Sums& a, const Sums& b) {
+  return {a.g - b.g, a.h - b.h, a.c - b.c};
+}
 void add(Sums& a, const Sums& b) {
   a.g += b.g;
   a.h += b.h;
@@ -114,8 +119,8 @@ void find_categorical(const Sums* hist, std::int32_t n_bins, std::int32_t featur
   const GBDTParams& p = *ctx.params;
   const double min_gain = p.min_split_gain;
   const auto words = static_cast<std::size_t>((n_bins + 31) / 32);
-  auto record = [&](double g, const std::vector<std::int32_t>& left_bins, const Sums& L,
-                    double wl, double wr) {
+  auto record = [&](double g, const std::vector<std::int32_t>& left_bins, const Sums& L, double wl,
+                    double wr) {
     best.gain = g;
     best.feature = feature;
     best.categorical = true;
@@ -123,7 +128,8 @@ void find_categorical(const Sums* hist, std::int32_t n_bins, std::int32_t featur
     best.cat_bins.assign(words, 0U);
     for (const std::int32_t b : left_bins)
       best.cat_bins[static_cast<std::size_t>(b) / 32] |= 1U << (static_cast<unsigned>(b) % 32);
-    best.default_left = std::find(left_bins.begin(), left_bins.end(), n_bins - 1) != left_bins.end();
+    best.default_left =
+        std::find(left_bins.begin(), left_bins.end(), n_bins - 1) != left_bins.end();
     best.left = L;
     best.left_output = wl;
     best.right_output = wr;
@@ -203,7 +209,8 @@ void find_best_split(const HistBin* hist, std::int32_t n_bins, std::int32_t feat
   // Unpack the hessian and count of each bin once.
   thread_local std::vector<Sums> sums;
   sums.resize(static_cast<std::size_t>(n_bins));
-  for (std::int32_t b = 0; b < n_bins; ++b) sums[static_cast<std::size_t>(b)] = unpack(hist[b], ctx.count_bits);
+  for (std::int32_t b = 0; b < n_bins; ++b)
+    sums[static_cast<std::size_t>(b)] = unpack(hist[b], ctx.count_bits);
   if (info.categorical)
     find_categorical(sums.data(), n_bins, feature, info, leaf, ctx, best);
   else

@@ -72,7 +72,9 @@ Data make_data(Index n, Index p, unsigned seed, bool cat = true, int n_cat = 12)
 }
 
 /// The LightGBM-scale gain of a leaf: T(G)^2 / (H + l2) (no l1 here).
-double leaf_gain(double G, double H, double l2) { return G * G / (H + l2); }
+double leaf_gain(double G, double H, double l2) {
+  return G * G / (H + l2);
+}
 
 struct BruteSplit {
   double gain = -1;
@@ -144,7 +146,9 @@ std::vector<Index> rows_at_node(const Tree& tree, const RowMatrix& X, Index node
   return out;
 }
 
-std::string dump(const GBDTClassifier& m) { return m.to_json().dump(); }
+std::string dump(const GBDTClassifier& m) {
+  return m.to_json().dump();
+}
 
 }  // namespace
 
@@ -174,7 +178,8 @@ BOOST_AUTO_TEST_CASE(every_split_equals_exhaustive_search) {
     }
     for (Index node = 0; node < t.n_internal(); ++node) {
       const std::vector<Index> rows = rows_at_node(t, d.X, node);
-      BOOST_TEST(static_cast<double>(rows.size()) == t.internal_count[static_cast<std::size_t>(node)]);
+      BOOST_TEST(static_cast<double>(rows.size()) ==
+                 t.internal_count[static_cast<std::size_t>(node)]);
       const BruteSplit b = brute_force_split(d.X, g, h, rows, P);
       BOOST_TEST_CONTEXT("seed " << seed << " node " << node) {
         BOOST_TEST(t.split_gain[static_cast<std::size_t>(node)] == b.gain,
@@ -253,9 +258,9 @@ BOOST_AUTO_TEST_CASE(categorical_split_is_the_best_partition) {
   BOOST_TEST(t.split_gain[0] == best, boost::test_tools::tolerance(1e-9));
   // The split sends the low-rate categories one way and the high-rate ones the other.
   const bool low_left = t.goes_left(0, 0.0);
-  BOOST_TEST(t.goes_left(0, 4.0) == low_left);   // rate 0.2
-  BOOST_TEST(t.goes_left(0, 5.0) != low_left);   // rate 0.9
-  BOOST_TEST(t.goes_left(0, 1.0) != low_left);   // rate 0.8
+  BOOST_TEST(t.goes_left(0, 4.0) == low_left);  // rate 0.2
+  BOOST_TEST(t.goes_left(0, 5.0) != low_left);  // rate 0.9
+  BOOST_TEST(t.goes_left(0, 1.0) != low_left);  // rate 0.8
 }
 
 BOOST_AUTO_TEST_CASE(one_vs_rest_for_few_categories) {
@@ -602,7 +607,8 @@ BOOST_AUTO_TEST_CASE(python_fixture_predicts_bit_identically) {
   const auto raw = doc["raw"].get<std::vector<double>>();
   const Vector r = m.predict_raw(X);
   BOOST_REQUIRE(r.size() == static_cast<Index>(raw.size()));
-  for (Index i = 0; i < r.size(); ++i) BOOST_TEST(r[i] == raw[static_cast<std::size_t>(i)], "row " << i);
+  for (Index i = 0; i < r.size(); ++i)
+    BOOST_TEST(r[i] == raw[static_cast<std::size_t>(i)], "row " << i);
   const auto contrib = doc["contrib"].get<std::vector<std::vector<double>>>();
   const RowMatrix c = m.predict_contrib(X.topRows(static_cast<Index>(contrib.size())));
   for (Index i = 0; i < c.rows(); ++i)

@@ -1,17 +1,22 @@
 """The scikit-learn protocol shared by churnlib's binary classifiers (private).
 
 Subclasses define ``__init__`` with keyword hyper-parameters only (stored as attributes of the
-same names), ``_predict_input(X, caller) -> (core, matrix)`` and a ``predict_proba`` returning
-(n, 2); they get ``get_params``/``set_params``, a ``repr`` listing the changed parameters,
-``predict``, ``predict_log_proba``, ``score`` and scikit-learn's estimator tags.
+same names), ``_predict_input(X, caller) -> (core, matrix)``, a ``predict_proba`` returning
+(n, 2), ``_core_type`` (the compiled class) and ``_fitted_attrs`` (what fit sets, rebuilt from
+the model JSON on unpickling); they get ``get_params``/``set_params``, a ``repr`` listing the
+changed parameters, ``predict``, ``predict_log_proba``, ``score``, ``to_json``, ``save``,
+pickling and scikit-learn's estimator tags.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+import os
 
 import numpy as np
+
+from .errors import NotFittedError
 
 __all__ = ["BinaryClassifier"]
 
@@ -32,6 +37,10 @@ class BinaryClassifier:
     _estimator_type = "classifier"
     #: Whether X may hold NaN (scikit-learn's ``allow_nan`` input tag).
     _allow_nan = False
+    #: The compiled model class (``from_json(text)``, ``to_json()``, ``save(path)``).
+    _core_type = None
+    #: Attributes set by fit; pickles hold the model JSON instead and rebuild them.
+    _fitted_attrs = ("_core",)
 
     # ---- parameters ------------------------------------------------------------------------
 
@@ -100,3 +109,33 @@ class BinaryClassifier:
             return float(hit.mean())
         w = _as_vector(sample_weight, "sample_weight", caller)
         return float(np.sum(hit * w) / np.sum(w))
+
+    # ---- the fitted core, persistence ------------------------------------------------------
+
+    def _fitted_core(self, caller):
+        core = self.__dict__.get("_core")
+        if core is None:
+            raise NotFittedError(f"{caller}: this {type(self).__name__} is not fitted yet; "
+                                 "call fit() first")
+        return core
+
+    def to_json(self):
+        """The fitted model as JSON text in the churnlib envelope (C++ reads it too)."""
+        return self._fitted_core(f"{type(self).__name__}.to_json()").to_json()
+
+    def save(self, path):
+        """Writes the fitted model to ``path`` (JSON, atomically; C++ reads it too)."""
+        self._fitted_core(f"{type(self).__name__}.save()").save(os.fspath(path))
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in self._fitted_attrs}
+        core = self.__dict__.get("_core")
+        state["_model_json"] = None if core is None else core.to_json()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        text = state.pop("_model_json", None)
+        self.__dict__.update(state)
+        if text is not None:
+            self._set_fitted(self._core_type.from_json(text))

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _core
 from ._estimator import BinaryClassifier
-from .errors import InvalidArgument, NotFittedError, TypeMismatch
+from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["LogisticRegression", "ConvergenceWarning"]
 
@@ -131,6 +131,10 @@ class LogisticRegression(BinaryClassifier):
     """
 
 
+    _core_type = _core._LogisticRegression
+    _fitted_attrs = ("_core", "coef_", "intercept_", "classes_", "n_iter_", "converged_",
+                     "n_features_in_", "feature_names_in_", "calibrator_")
+
     def __init__(self, penalty="l2", *, C=1.0, l1_ratio=0.5, fit_intercept=True, max_iter=100,
                  tol=1e-4, class_weight=None, solver="auto", n_threads=0):
         self.penalty = penalty
@@ -216,13 +220,6 @@ class LogisticRegression(BinaryClassifier):
             self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-
-    def _fitted_core(self, caller):
-        core = getattr(self, "_core", None)
-        if core is None:
-            raise NotFittedError(f"{caller}: this LogisticRegression is not fitted yet; "
-                                 "call fit() first")
-        return core
 
     def _predict_input(self, X, caller):
         core = self._fitted_core(caller)
@@ -310,18 +307,10 @@ class LogisticRegression(BinaryClassifier):
 
     # ---- persistence -----------------------------------------------------------------------
 
-    def to_json(self):
-        """The fitted model as JSON text in the churnlib envelope (kind "LogisticRegression")."""
-        return self._fitted_core("LogisticRegression.to_json()").to_json()
-
     @classmethod
     def from_json(cls, text):
         """A model from :meth:`to_json` text. Raises SerializationError if damaged."""
         return cls._from_core(_core._LogisticRegression.from_json(text), text)
-
-    def save(self, path):
-        """Writes the fitted model to ``path`` (JSON, atomically)."""
-        self._fitted_core("LogisticRegression.save()").save(os.fspath(path))
 
     @classmethod
     def load(cls, path):
@@ -340,19 +329,3 @@ class LogisticRegression(BinaryClassifier):
                     n_threads=params["n_threads"])
         model._set_fitted(core)
         return model
-
-    def __getstate__(self):
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_core", "coef_", "intercept_", "classes_", "n_iter_",
-                              "converged_", "n_features_in_", "feature_names_in_",
-                              "calibrator_")}
-        core = getattr(self, "_core", None)
-        state["_model_json"] = None if core is None else core.to_json()
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        text = state.pop("_model_json", None)
-        self.__dict__.update(state)
-        if text is not None:
-            self._set_fitted(_core._LogisticRegression.from_json(text))

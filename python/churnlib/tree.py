@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _core
 from ._estimator import BinaryClassifier
-from .errors import InvalidArgument, NotFittedError, TypeMismatch
+from .errors import InvalidArgument, TypeMismatch
 from .linear import _as_matrix, _as_vector
 
 __all__ = ["GBDTClassifier"]
@@ -387,6 +387,8 @@ class GBDTClassifier(BinaryClassifier):
     """
 
     _allow_nan = True  # NaN = missing
+    _core_type = _core._GBDT
+    _fitted_attrs = _FITTED
 
     def __init__(self, *, n_estimators=100, learning_rate=0.1, num_leaves=31, max_depth=-1,
                  min_child_samples=20, min_child_weight=1e-3, min_split_gain=0.0,
@@ -566,13 +568,6 @@ class GBDTClassifier(BinaryClassifier):
 
     # ---- prediction ------------------------------------------------------------------------
 
-    def _fitted_core(self, caller):
-        core = self.__dict__.get("_core")
-        if core is None:
-            raise NotFittedError(f"{caller}: this GBDTClassifier is not fitted yet; call fit() "
-                                 "first")
-        return core
-
     def _predict_input(self, X, caller):
         core = self._fitted_core(caller)
         Xa, _, _, _ = _prepare(X, caller, train_categories=self._train_categories,
@@ -626,18 +621,10 @@ class GBDTClassifier(BinaryClassifier):
 
     # ---- persistence -----------------------------------------------------------------------
 
-    def to_json(self):
-        """The fitted model as JSON text in the churnlib envelope (kind "GBDTClassifier")."""
-        return self._fitted_core("GBDTClassifier.to_json()").to_json()
-
     @classmethod
     def from_json(cls, text):
         """A model from :meth:`to_json` text. Raises SerializationError if damaged."""
         return cls._from_core(_core._GBDT.from_json(text))
-
-    def save(self, path):
-        """Writes the fitted model to ``path`` (JSON, atomically; C++ reads it too)."""
-        self._fitted_core("GBDTClassifier.save()").save(os.fspath(path))
 
     @classmethod
     def load(cls, path):
@@ -660,16 +647,3 @@ class GBDTClassifier(BinaryClassifier):
                     eval_metric=params.eval_metric)
         model._set_fitted(core)
         return model
-
-    def __getstate__(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in _FITTED}
-        core = self.__dict__.get("_core")
-        state["_model_json"] = None if core is None else core.to_json()
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        text = state.pop("_model_json", None)
-        self.__dict__.update(state)
-        if text is not None:
-            self._set_fitted(_core._GBDT.from_json(text))

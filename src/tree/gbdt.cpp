@@ -156,13 +156,10 @@ std::vector<T> ints_from_json(const Json& obj, const char* key, std::string_view
   const auto a = json_get<Json>(obj, key, where);
   CHURN_CHECK(a.is_array(), SerializationError,
               where << ": field '" << key << "' must be an array");
-  std::vector<T> v;
-  v.reserve(a.size());
-  for (const auto& x : a) {
-    Json wrap = Json::object();
-    wrap["v"] = x;
-    v.push_back(json_get_int<T>(wrap, "v", where));
-  }
+  std::vector<T> v(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    CHURN_CHECK(json_int_value(a[i], v[i]), SerializationError,
+                where << ": field '" << key << "'[" << i << "] must be an integer in range");
   return v;
 }
 

@@ -127,22 +127,12 @@ T int_entry(const Json& e, const char* key, std::size_t i) {
   CHURN_CHECK(
       e.is_number_integer(), SerializationError,
       kWhere << ": field '" << key << "'[" << i << "] must be an integer, found " << e.type_name());
-  bool in_range = false;
-  std::int64_t v = 0;
-  if (e.is_number_unsigned()) {
-    const auto u = e.get<std::uint64_t>();
-    in_range = u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
-    if (in_range) v = static_cast<std::int64_t>(u);
-  } else {
-    v = e.get<std::int64_t>();
-    in_range = v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-               v <= static_cast<std::int64_t>(std::numeric_limits<T>::max());
-  }
-  CHURN_CHECK(in_range, SerializationError,
+  T v{};
+  CHURN_CHECK(json_int_value(e, v), SerializationError,
               kWhere << ": field '" << key << "'[" << i << "] = " << e.dump()
                      << " is out of range [" << +std::numeric_limits<T>::min() << ", "
                      << +std::numeric_limits<T>::max() << "]");
-  return static_cast<T>(v);
+  return v;
 }
 
 /// An integer array of type T.
@@ -181,27 +171,14 @@ std::vector<double> finite_array(const Json& j, const char* key, Index expected,
 
 /// The threshold array: numbers (not NaN) or the strings "inf" / "-inf".
 std::vector<double> threshold_array(const Json& j, Index expected, const char* what) {
-  const char* key = "threshold";
-  const Json& a = array_member(j, key, expected, what);
+  const Json& a = array_member(j, "threshold", expected, what);
   std::vector<double> out(a.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const Json& e = a[i];
-    if (e.is_string()) {
-      const auto& s = e.get_ref<const std::string&>();
-      CHURN_CHECK(s == "inf" || s == "-inf", SerializationError,
-                  kWhere << ": field 'threshold'[" << i
-                         << "] must be a number, \"inf\" or \"-inf\", found the string "
-                         << e.dump());
-      out[i] = s == "inf" ? std::numeric_limits<double>::infinity()
-                          : -std::numeric_limits<double>::infinity();
-    } else {
-      CHURN_CHECK(e.is_number(), SerializationError,
-                  kWhere << ": field 'threshold'[" << i
-                         << "] must be a number, \"inf\" or \"-inf\", found " << e.type_name());
-      out[i] = e.get<double>();
-      CHURN_CHECK(!std::isnan(out[i]), SerializationError,
-                  kWhere << ": field 'threshold'[" << i << "] is NaN");
-    }
+    out[i] = a[i].is_number() ? a[i].get<double>()
+                              : json_to_double(a[i], std::string(kWhere) + ": field 'threshold'[" +
+                                                         std::to_string(i) + "]");
+    CHURN_CHECK(!std::isnan(out[i]), SerializationError,
+                kWhere << ": field 'threshold'[" << i << "] is NaN");
   }
   return out;
 }
@@ -348,13 +325,7 @@ Json Tree::to_json() const {
   Json j = Json::object();
   j["split_feature"] = split_feature;
   Json thr = Json::array();
-  for (const double t : threshold) {
-    if (std::isinf(t)) {
-      thr.push_back(t > 0 ? "inf" : "-inf");
-    } else {
-      thr.push_back(t);
-    }
-  }
+  for (const double t : threshold) thr.push_back(json_from_double(t));
   j["threshold"] = std::move(thr);
   Json dl = Json::array();
   for (const std::uint8_t d : default_left) dl.push_back(d != 0 ? 1 : 0);

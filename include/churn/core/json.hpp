@@ -53,6 +53,11 @@ Json load_json_file(const std::string& path);
 template <class T>
 T json_get(const Json& obj, const char* key, std::string_view where);
 
+/// Whether `v` is a JSON integer that fits `T`; if so, stores it in `out`. Floats and booleans
+/// do not count (a cast of a huge float would be undefined). Callers word their own error.
+template <class T>
+bool json_int_value(const Json& v, T& out);
+
 /// Reads a required integer member that must fit `T` exactly; floats are rejected (a cast of
 /// a huge float would be undefined).
 /// @throws SerializationError naming `where` and `key` if it is missing, not an integer or out

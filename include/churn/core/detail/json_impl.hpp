@@ -23,22 +23,32 @@ T json_get(const Json& obj, const char* key, std::string_view where) {
 }
 
 template <class T>
+bool json_int_value(const Json& v, T& out) {
+  if (!v.is_number_integer()) return false;
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+    out = static_cast<T>(u);
+    return true;
+  }
+  const auto i = v.get<std::int64_t>();
+  if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+      (i > 0 &&
+       static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+    return false;
+  out = static_cast<T>(i);
+  return true;
+}
+
+template <class T>
 T json_get_int(const Json& obj, const char* key, std::string_view where) {
   const auto v = json_get<Json>(obj, key, where);
   CHURN_CHECK(v.is_number_integer(), SerializationError,
               where << ": field '" << key << "' must be an integer");
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    CHURN_CHECK(u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), SerializationError,
-                where << ": field '" << key << "' is out of range");
-    return static_cast<T>(u);
-  }
-  const auto i = v.get<std::int64_t>();
-  CHURN_CHECK(i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                  (i < 0 || static_cast<std::uint64_t>(i) <=
-                                static_cast<std::uint64_t>(std::numeric_limits<T>::max())),
-              SerializationError, where << ": field '" << key << "' is out of range");
-  return static_cast<T>(i);
+  T out{};
+  CHURN_CHECK(json_int_value(v, out), SerializationError,
+              where << ": field '" << key << "' is out of range");
+  return out;
 }
 
 }  // namespace churn

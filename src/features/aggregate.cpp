@@ -398,6 +398,8 @@ struct EventAggregator::State {
   void init_layout();
   void init_ids(const Column& ids, const char* who);
   std::int32_t add_type(const std::string& name, bool tracked);
+  /// Types with per-type features, in output order.
+  std::vector<int> output_types() const;
   std::vector<FeatureDef> plan() const;
   std::vector<std::int32_t> map_ids(const Column& c) const;
   double feature(const FeatureDef& f, Index r) const;
@@ -554,9 +556,7 @@ std::vector<std::int32_t> EventAggregator::State::map_ids(const Column& c) const
   return out;
 }
 
-std::vector<FeatureDef> EventAggregator::State::plan() const {
-  const auto& s = spec;
-  // Types with per-type features, in output order.
+std::vector<int> EventAggregator::State::output_types() const {
   std::vector<int> out_types;
   if (discover_types) {
     for (std::size_t k = 0; k < types.size(); ++k)
@@ -564,8 +564,15 @@ std::vector<FeatureDef> EventAggregator::State::plan() const {
     std::sort(out_types.begin(), out_types.end(),
               [&](int a, int b) { return types[sz(a)].name < types[sz(b)].name; });
   } else {
-    for (const auto& t : s.event_types) out_types.push_back(type_index.at(t));
+    for (const auto& t : spec.event_types) out_types.push_back(type_index.at(t));
   }
+  return out_types;
+}
+
+std::vector<FeatureDef> EventAggregator::State::plan() const {
+  const auto& s = spec;
+  // Types with per-type features, in output order.
+  const std::vector<int> out_types = output_types();
   std::vector<FeatureDef> defs;
   auto add = [&](Kind k, std::size_t w, int idx, std::string name) {
     FeatureDef f{k, w, idx, std::move(name), -1, -1};
@@ -943,6 +950,12 @@ EventAggregator& EventAggregator::update(const Table& events) {
 std::vector<std::string> EventAggregator::feature_names() const {
   std::vector<std::string> out;
   for (auto& f : state_->plan()) out.push_back(f.name);
+  return out;
+}
+
+std::vector<std::string> EventAggregator::event_types() const {
+  std::vector<std::string> out;
+  for (int k : state_->output_types()) out.push_back(state_->types[sz(k)].name);
   return out;
 }
 

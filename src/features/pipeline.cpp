@@ -147,6 +147,7 @@ Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 
 Pipeline::Pipeline(const Pipeline& other)
     : params_(other.params_),
+      events_(other.events_ ? std::make_unique<EventJoin>(*other.events_) : nullptr),
       fitted_(other.fitted_),
       input_columns_(other.input_columns_),
       feature_names_out_(other.feature_names_out_),
@@ -196,6 +197,90 @@ Pipeline& Pipeline::ratio(std::string output, std::string numerator, std::string
   return combine(std::move(output), std::move(numerator), CombineOp::Divide, std::move(denominator),
                  params);
 }
+Pipeline& Pipeline::join_events(EventAggregationSpec spec, EventJoinParams params) {
+  const char* who = "Pipeline::join_events()";
+  CHURN_CHECK(events_ == nullptr, InvalidArgument,
+              who << ": the pipeline already joins event features (at most one join_events)");
+  CHURN_CHECK(steps_.empty(), InvalidArgument,
+              who << ": join_events must come before every other step (the steps read its "
+                     "columns); this pipeline already has "
+                  << steps_.size() << " step(s)");
+  spec.validate();
+  params.validate();
+  auto j = std::make_unique<EventJoin>();
+  j->spec = std::move(spec);
+  j->params = std::move(params);
+  events_ = std::move(j);
+  fitted_ = false;
+  return *this;
+}
+
+const EventAggregationSpec& Pipeline::event_spec() const {
+  CHURN_CHECK(events_ != nullptr, InvalidArgument,
+              "Pipeline::event_spec(): this pipeline has no join_events()");
+  return events_->spec;
+}
+
+const EventJoinParams& Pipeline::event_join_params() const {
+  CHURN_CHECK(events_ != nullptr, InvalidArgument,
+              "Pipeline::event_join_params(): this pipeline has no join_events()");
+  return events_->params;
+}
+
+EventAggregationSpec Pipeline::EventJoin::transform_spec() const {
+  EventAggregationSpec s = spec;
+  s.event_types = fitted_types;
+  return s;
+}
+
+Table Pipeline::join(EventJoin& j, const Table& customers, const Table& events,
+                     std::optional<std::int64_t> as_of, bool fitting, const char* caller) {
+  const EventJoinParams& P = j.params;
+  if (P.as_of_column.empty()) {
+    CHURN_CHECK(as_of.has_value() && *as_of != kNaT, InvalidArgument,
+                caller << ": this pipeline aggregates events as of one date (join_events without "
+                          "as_of_column): pass as_of");
+  } else {
+    CHURN_CHECK(!as_of.has_value(), InvalidArgument,
+                caller << ": each row's as-of comes from the column '" << P.as_of_column
+                       << "' (join_events as_of_column): as_of must not be given");
+  }
+  const std::string& id = P.id_column.empty() ? j.spec.id_column : P.id_column;
+  CHURN_CHECK(
+      customers.has_column(id), InvalidArgument,
+      caller << ": the customer table has no id column '" << id << "' (join_events id_column)");
+  const EventAggregationSpec spec = fitting ? j.spec : j.transform_spec();
+  EventAggregator agg = P.as_of_column.empty()
+                            ? EventAggregator(spec, customers.column(id), *as_of)
+                            : EventAggregator(spec, customers, P.as_of_column, id);
+  agg.update(events);
+  const Table f = agg.result();
+  const Index keys = P.as_of_column.empty() ? 1 : 2;
+  std::vector<std::string> names;
+  std::vector<Column> cols = customers.columns();
+  for (Index k = keys; k < f.num_columns(); ++k) {
+    const Column& c = f.column(k);
+    CHURN_CHECK(!customers.has_column(c.name()), InvalidArgument,
+                caller << ": the event feature '" << c.name()
+                       << "' is also a column of the customer table; rename that column");
+    names.push_back(c.name());
+    cols.push_back(c);
+  }
+  if (fitting) {
+    j.fitted_types = agg.event_types();
+    const bool per_type = spec.type_counts || spec.trends || spec.type_recency;
+    CHURN_CHECK(!(per_type && spec.event_types.empty() && j.fitted_types.empty()), InvalidArgument,
+                caller << ": no training event before the as-of has an event type, so no "
+                          "per-type feature can be fixed for scoring; give event_types in the "
+                          "spec");
+    j.feature_names = std::move(names);
+  } else {
+    CHURN_CHECK(names == j.feature_names, InvalidArgument,
+                caller << ": the event features differ from those of fit");
+  }
+  return Table(std::move(cols));
+}
+
 Pipeline& Pipeline::drop(std::vector<std::string> columns) {
   return add(detail::make_drop(std::move(columns)));
 }
@@ -220,6 +305,30 @@ Pipeline& Pipeline::fit(const Table& train) {
 }
 
 Table Pipeline::fit_transform(const Table& train) {
+  CHURN_CHECK(events_ == nullptr, InvalidArgument,
+              "Pipeline::fit(): this pipeline joins event features (join_events): fit it on the "
+              "customer table, the event table and the as-of");
+  return fit_steps(train);
+}
+
+Pipeline& Pipeline::fit(const Table& customers, const Table& events,
+                        std::optional<std::int64_t> as_of) {
+  fit_transform(customers, events, as_of);
+  return *this;
+}
+
+Table Pipeline::fit_transform(const Table& customers, const Table& events,
+                              std::optional<std::int64_t> as_of) {
+  const char* who = "Pipeline::fit()";
+  CHURN_CHECK(events_ != nullptr, InvalidArgument,
+              who << ": this pipeline has no join_events(); fit it on one table");
+  EventJoin j = *events_;  // committed only when every step fits
+  Table out = fit_steps(join(j, customers, events, as_of, true, who));
+  *events_ = std::move(j);
+  return out;
+}
+
+Table Pipeline::fit_steps(const Table& train) {
   // fit copies of the steps so a failure leaves this pipeline unchanged
   std::vector<std::unique_ptr<detail::Step>> steps;
   for (const auto& s : steps_) steps.push_back(s->clone());
@@ -291,7 +400,25 @@ Table Pipeline::replay(const Table& data) const {
 
 Table Pipeline::transform(const Table& data) const {
   check_fitted("Pipeline::transform()");
+  CHURN_CHECK(events_ == nullptr, InvalidArgument,
+              "Pipeline::transform(): this pipeline joins event features (join_events): pass the "
+              "customer table, the event table and the as-of");
   return replay(data);
+}
+
+Table Pipeline::transform(const Table& customers, const Table& events,
+                          std::optional<std::int64_t> as_of) const {
+  const char* who = "Pipeline::transform()";
+  check_fitted(who);
+  CHURN_CHECK(events_ != nullptr, InvalidArgument,
+              who << ": this pipeline has no join_events(); transform one table");
+  EventJoin j = *events_;
+  return replay(join(j, customers, events, as_of, false, who));
+}
+
+RowMatrix Pipeline::transform_matrix(const Table& customers, const Table& events,
+                                     std::optional<std::int64_t> as_of) const {
+  return numeric_matrix(transform(customers, events, as_of), params_.n_threads);
 }
 
 RowMatrix Pipeline::numeric_matrix(const Table& t, int n_threads) {
@@ -347,6 +474,14 @@ Json Pipeline::to_json() const {
              {"input_columns", inputs},
              {"feature_names_out", feature_names_out_},
              {"dtypes_out", dtypes}};
+  if (events_) {
+    const EventJoin& j = *events_;
+    state["join_events"] = Json{{"spec", j.spec.to_json()},
+                                {"as_of_column", j.params.as_of_column},
+                                {"id_column", j.params.id_column},
+                                {"event_types", j.fitted_types},
+                                {"feature_names", j.feature_names}};
+  }
   return make_envelope(kKind, Json{{"n_threads", params_.n_threads}}, std::move(state));
 }
 
@@ -363,8 +498,28 @@ Pipeline Pipeline::from_json(const Json& doc) {
     Pipeline p(params);
 
     const Json& state = env["state"];
-    detail::check_members(state, {"steps", "input_columns", "feature_names_out", "dtypes_out"},
-                          where + " state");
+    detail::check_members(
+        state, {"steps", "input_columns", "feature_names_out", "dtypes_out", "join_events"},
+        where + " state");
+    if (state.contains("join_events")) {
+      const std::string w = where + " state.join_events";
+      const Json& jj = state["join_events"];
+      detail::check_members(
+          jj, {"spec", "as_of_column", "id_column", "event_types", "feature_names"}, w);
+      EventJoinParams jp;
+      jp.as_of_column = json_get<std::string>(jj, "as_of_column", w);
+      jp.id_column = json_get<std::string>(jj, "id_column", w);
+      p.join_events(EventAggregationSpec::from_json(json_get<Json>(jj, "spec", w)), jp);
+      EventJoin& j = *p.events_;
+      j.fitted_types = detail::json_to_names(jj, "event_types", w, true);
+      j.feature_names = detail::json_to_names(jj, "feature_names", w, true);
+      CHURN_CHECK(j.spec.event_types.empty() || j.spec.event_types == j.fitted_types,
+                  SerializationError, w << ": event_types differ from the spec's");
+      // the saved feature names must be what the spec gives (zero customers, no events)
+      const EventAggregator probe(j.transform_spec(), Column::from_strings("id", {}), 0);
+      CHURN_CHECK(probe.feature_names() == j.feature_names, SerializationError,
+                  w << ": feature_names are not those of the spec");
+    }
     const Json steps = json_get<Json>(state, "steps", where + " state");
     CHURN_CHECK(steps.is_array(), SerializationError, where << " state: 'steps' must be a list");
     for (std::size_t i = 0; i < steps.size(); ++i) {

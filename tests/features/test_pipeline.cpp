@@ -1,10 +1,12 @@
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -12,6 +14,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
+#include "churn/data/synthetic.hpp"
 #include "churn/data/table.hpp"
 #include "churn/features/pipeline.hpp"
 
@@ -720,3 +723,226 @@ BOOST_AUTO_TEST_CASE(random_mutations_never_crash) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- join_events: event features on the customer table -------------------------------------
+
+namespace {
+
+constexpr std::int64_t kDay = 86400LL * 1000000000LL;
+
+struct EventData {
+  Table customers;
+  Table events;
+  std::int64_t as_of;
+};
+
+EventData event_data(Index n, std::uint64_t seed) {
+  churn::synthetic::CustomerOptions co;
+  co.n_customers = n;
+  co.seed = seed;
+  churn::synthetic::EventOptions eo;
+  eo.n_customers = n;
+  eo.seed = seed + 1;
+  eo.events_per_customer = 15;
+  return {churn::synthetic::make_customers(co), churn::synthetic::make_events(eo),
+          eo.end - 10 * kDay};
+}
+
+EventAggregationSpec event_spec() {
+  EventAggregationSpec s;
+  s.windows_days = {7, 30};
+  s.amount_column = "amount";
+  s.amount_event_types = {"purchase"};
+  return s;
+}
+
+/// Rows of `t` whose `event_type` is not `type`.
+Table without_type(const Table& t, const std::string& type) {
+  const Column& c = t.column("event_type");
+  std::vector<Index> rows;
+  for (Index i = 0; i < t.num_rows(); ++i)
+    if (c.value_string(i) != type) rows.push_back(i);
+  return t.take(rows);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(join_events_appends_the_aggregated_features) {
+  const EventData d = event_data(1500, 31);
+  const EventAggregationSpec s = event_spec();
+  Pipeline p;
+  p.join_events(s);
+  BOOST_TEST(p.joins_events());
+  const Table out = p.fit_transform(d.customers, d.events, d.as_of);
+  const Table want = aggregate_events(d.events, d.customers.column("customer_id"), d.as_of, s);
+  // the customer columns first, unchanged, then the event features, bit for bit
+  BOOST_TEST_REQUIRE(out.num_columns() == d.customers.num_columns() + want.num_columns() - 1);
+  for (Index k = 0; k < d.customers.num_columns(); ++k)
+    BOOST_TEST(out.column(k).name() == d.customers.column(k).name());
+  for (Index k = 1; k < want.num_columns(); ++k) {
+    const std::string& name = want.column(k).name();
+    BOOST_TEST(same_bits(values(out, name), values(want, name)), name);
+  }
+  BOOST_TEST(out.has_column("crash_count_30d"));
+  BOOST_TEST(out.has_column("purchase_amount_sum_7d"));
+  // transform replays it, and fixes the event types found in fit: scoring events without any
+  // crash still give the crash columns (zero counts)
+  BOOST_TEST(same_bits(all_numeric(out), all_numeric(p.transform(d.customers, d.events, d.as_of))));
+  const Table no_crash = without_type(d.events, "crash");
+  const Table scored = p.transform(d.customers, no_crash, d.as_of);
+  const auto crashes = values(scored, "crash_count_30d");
+  BOOST_TEST(std::all_of(crashes.begin(), crashes.end(), [](double v) { return v == 0.0; }));
+  BOOST_TEST(p.event_spec().event_types.empty());  // the spec as given
+  // a refit rediscovers the types
+  Pipeline q;
+  q.join_events(s);
+  BOOST_TEST(!q.fit_transform(d.customers, no_crash, d.as_of).has_column("crash_count_30d"));
+  q.fit(d.customers, d.events, d.as_of);
+  BOOST_TEST(q.feature_names_out() == p.feature_names_out(), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(join_events_with_steps_and_a_per_row_as_of) {
+  const EventData d = event_data(1200, 41);
+  // training snapshots: each row has its own as-of, some customers twice
+  std::vector<Index> rows;
+  for (Index i = 0; i < d.customers.num_rows(); ++i) rows.push_back(i);
+  for (Index i = 0; i < 300; ++i) rows.push_back(i * 3);
+  Table snap = d.customers.take(rows);
+  std::vector<std::int64_t> as_of;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    as_of.push_back(d.as_of - static_cast<std::int64_t>(i % 40) * kDay);
+  snap.add_column(Column::from_timestamp("snapshot_date", as_of));
+
+  EventJoinParams jp;
+  jp.as_of_column = "snapshot_date";
+  ImputeParams median;
+  median.add_indicator = true;
+  Pipeline p;
+  p.join_events(event_spec(), jp)
+      .impute({"days_since_last_event", "purchase_amount_mean_30d"}, median)
+      .log1p({"purchase_amount_sum_30d"})
+      .ratio("crashes_per_login", "crash_count_30d", "login_count_30d", {kNaN, 1.0})
+      .scale({"login_count_30d"})
+      .drop({"customer_id", "signup_date", "snapshot_date"});
+  const Table out = p.fit_transform(snap, d.events, std::nullopt);
+  const Table agg = aggregate_events(d.events, snap, "snapshot_date", event_spec());
+
+  // hand-replayed references for a few steps
+  const auto last = values(agg, "days_since_last_event");
+  std::vector<double> seen;
+  for (double v : last)
+    if (!std::isnan(v)) seen.push_back(v);
+  BOOST_TEST_REQUIRE(seen.size() < last.size());  // some rows have no event
+  std::sort(seen.begin(), seen.end());
+  const std::size_t m = seen.size();
+  const double median_value = m % 2 ? seen[m / 2] : 0.5 * (seen[m / 2 - 1] + seen[m / 2]);
+  const auto got = values(out, "days_since_last_event");
+  const auto ind = values(out, "days_since_last_event_missing");
+  for (std::size_t i = 0; i < last.size(); ++i) {
+    BOOST_TEST(got[i] == (std::isnan(last[i]) ? median_value : last[i]), "row " << i);
+    BOOST_TEST(ind[i] == (std::isnan(last[i]) ? 1.0 : 0.0));
+  }
+  const auto crash = values(agg, "crash_count_30d"), login = values(agg, "login_count_30d");
+  const auto ratio = values(out, "crashes_per_login");
+  for (std::size_t i = 0; i < crash.size(); ++i)
+    BOOST_TEST(ratio[i] == crash[i] / (login[i] + 1.0));
+  BOOST_TEST(!out.has_column("snapshot_date"));
+
+  // saved and loaded: the same features, bit for bit
+  const Pipeline back = Pipeline::from_json(churn::parse_json(p.to_json().dump()));
+  BOOST_TEST(back.joins_events());
+  BOOST_TEST(back.event_join_params().as_of_column == "snapshot_date");
+  BOOST_TEST(
+      same_bits(all_numeric(out), all_numeric(back.transform(snap, d.events, std::nullopt))));
+  BOOST_TEST(back.to_json().dump() == p.to_json().dump());
+}
+
+BOOST_AUTO_TEST_CASE(join_events_errors) {
+  const EventData d = event_data(300, 51);
+  Pipeline p;
+  p.join_events(event_spec());
+  using churn::InvalidArgument;
+  BOOST_TEST(throws_with<InvalidArgument>([&] { p.fit(d.customers); }, {"join_events"}));
+  BOOST_TEST(
+      throws_with<InvalidArgument>([&] { p.fit(d.customers, d.events, std::nullopt); }, {"as_of"}));
+  BOOST_TEST(
+      throws_with<InvalidArgument>([&] { p.fit(d.customers, d.events, churn::kNaT); }, {"as_of"}));
+  BOOST_TEST(throws_with<InvalidArgument>([&] { Pipeline(p).join_events(event_spec()); },
+                                          {"at most one"}));
+  BOOST_TEST(throws_with<InvalidArgument>([&] { Pipeline().drop({"x"}).join_events(event_spec()); },
+                                          {"before every other step"}));
+  BOOST_TEST(throws_with<InvalidArgument>([&] { Pipeline().fit(d.customers, d.events, d.as_of); },
+                                          {"no join_events"}));
+  EventAggregationSpec bad = event_spec();
+  bad.windows_days = {};
+  BOOST_CHECK_THROW(Pipeline().join_events(bad), InvalidArgument);
+  // an event column missing, an id column missing, a name collision
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [&] { p.fit(d.customers, d.events.drop({"amount"}), d.as_of); }, {"amount"}));
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [&] { p.fit(d.customers.drop({"customer_id"}), d.events, d.as_of); }, {"customer_id"}));
+  Table clash = d.customers;
+  clash.add_column(Column::from_float64("login_count_7d", std::vector<double>(300, 1.0)));
+  BOOST_TEST(throws_with<InvalidArgument>([&] { p.fit(clash, d.events, d.as_of); },
+                                          {"login_count_7d", "customer table"}));
+  BOOST_TEST(!p.is_fitted());  // failed fits leave it unfitted
+  EventJoinParams jp;
+  jp.as_of_column = "signup_date";
+  Pipeline q;
+  q.join_events(event_spec(), jp);
+  BOOST_TEST(throws_with<InvalidArgument>([&] { q.fit(d.customers, d.events, d.as_of); },
+                                          {"signup_date", "must not be given"}));
+  p.fit(d.customers, d.events, d.as_of);
+  BOOST_TEST(throws_with<InvalidArgument>([&] { p.transform(d.customers); }, {"join_events"}));
+  BOOST_CHECK_THROW(p.transform(d.customers, d.events, std::nullopt), InvalidArgument);
+  // a failed refit keeps the previous fit
+  const Table before = p.transform(d.customers, d.events, d.as_of);
+  BOOST_CHECK_THROW(p.fit(clash, d.events, d.as_of), InvalidArgument);
+  BOOST_TEST(p.is_fitted());
+  BOOST_TEST(
+      same_bits(all_numeric(before), all_numeric(p.transform(d.customers, d.events, d.as_of))));
+  // no typed event before the as-of: the per-type columns cannot be fixed
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [&] { Pipeline().join_events(event_spec()).fit(d.customers, d.events, 0); },
+      {"event_types"}));
+}
+
+BOOST_AUTO_TEST_CASE(join_events_damaged_documents_are_rejected) {
+  const EventData d = event_data(300, 61);
+  Pipeline p;
+  p.join_events(event_spec()).scale({"login_count_7d"});
+  p.fit(d.customers, d.events, d.as_of);
+  const Json doc = p.to_json();
+  auto rejects = [&](const std::string& what, auto&& mutate) {
+    Json j = doc;
+    mutate(j["state"]["join_events"]);
+    BOOST_CHECK_THROW(Pipeline::from_json(j), churn::SerializationError);
+    BOOST_TEST_MESSAGE(what);
+  };
+  rejects("unknown member", [](Json& j) { j["extra"] = 1; });
+  rejects("renamed feature", [](Json& j) { j["feature_names"][0] = "x"; });
+  rejects("a type less", [](Json& j) { j["event_types"].erase(0); });
+  rejects("spec window", [](Json& j) { j["spec"]["windows_days"] = Json::array({-3}); });
+  rejects("spec unknown field", [](Json& j) { j["spec"]["magic"] = true; });
+  rejects("as_of_column not text", [](Json& j) { j["as_of_column"] = 3; });
+  rejects("missing spec", [](Json& j) { j.erase("spec"); });
+  // the flattened-document mutation test of the pipeline covers the rest; here every leaf of
+  // the join_events member replaced by junk must load or be rejected, never crash
+  const Json flat = doc["state"]["join_events"].flatten();
+  std::mt19937_64 rng(9);
+  const std::vector<Json> junk = {Json(nullptr), Json(-1),       Json("zzz"),
+                                  Json::array(), Json::object(), Json(1e300)};
+  for (auto it = flat.begin(); it != flat.end(); ++it)
+    for (const Json& v : junk) {
+      Json j = doc;
+      j["state"]["join_events"].at(Json::json_pointer(it.key())) = v;
+      try {
+        const Pipeline q = Pipeline::from_json(j);
+        try {
+          q.transform(d.customers, d.events, d.as_of);
+        } catch (const churn::Error&) {
+        }
+      } catch (const churn::SerializationError&) {
+      }
+    }
+}

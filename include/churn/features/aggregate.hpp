@@ -180,6 +180,12 @@ class EventAggregator {
   /// The names of the feature columns result() would give now (without the key columns).
   std::vector<std::string> feature_names() const;
 
+  /// The event types that get per-type features in result() now: `spec().event_types` when it
+  /// was given, else the types of the events counted so far (sorted). A pipeline that joins
+  /// event features fixes its spec's event_types to this list at fit, so that scoring data
+  /// gets the same columns.
+  std::vector<std::string> event_types() const;
+
   /// The spec.
   const EventAggregationSpec& spec() const;
   /// Number of output rows.

@@ -30,19 +30,46 @@
 /// reaches the output (or a step reads) but is missing from new data is an error. A column
 /// that a `drop` or `select` removes before any step reads it may be absent.
 ///
+/// **Event features.** `join_events(spec)` makes the pipeline start from two tables: a
+/// customer table and an event log. fit and transform then first aggregate the events per
+/// customer row (EventAggregator, point in time: only events before the row's as-of count) and
+/// append the event features after the customer columns, in the customer rows' order; the
+/// steps see one table and can impute, scale or combine event features like any column. The
+/// as-of comes from a Timestamp column of the customer table (training snapshots) or is given
+/// to each fit/transform call (scoring "as of today"). When the spec lists no event types,
+/// fit fixes them to the types found in the training events, so that scoring data gets the
+/// same columns; the saved pipeline holds the spec.
+///
 /// Transform is `const` and thread-safe; it runs column at a time over contiguous data,
 /// parallel over (column, row block) pairs, and its results do not depend on the thread count.
 
-#include <memory>  // std::unique_ptr
-#include <string>  // std::string
-#include <vector>  // std::vector
+#include <cstdint>   // std::int64_t
+#include <memory>    // std::unique_ptr
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
+#include "churn/features/aggregate.hpp"
 #include "churn/features/transformers.hpp"
 
 namespace churn::features {
+
+/// How Pipeline::join_events places event features on the customer table.
+struct EventJoinParams {
+  /// Timestamp column of the customer table holding each row's as-of (training snapshots;
+  /// it stays in the table, drop it with a step). Empty: the as-of is given to each fit /
+  /// transform call instead.
+  std::string as_of_column;
+  /// Customer-id column of the customer table; empty = the spec's `id_column` (the event
+  /// table's). Its type must match the event table's id column (text or integer).
+  std::string id_column;
+
+  /// @throws InvalidArgument naming the field (always valid today: present for symmetry).
+  void validate() const {}
+};
 
 namespace detail {
 class Step;
@@ -112,6 +139,10 @@ class Pipeline {
   /// `combine(output, numerator, Divide, denominator, params)`: safe division.
   Pipeline& ratio(std::string output, std::string numerator, std::string denominator,
                   CombineParams params = {});
+  /// Aggregates an event log per customer row and appends the features (see pipeline.hpp).
+  /// Must come before every other step, at most once; `spec` is validated. fit and transform
+  /// then need the event table (the two-table overloads).
+  Pipeline& join_events(EventAggregationSpec spec, EventJoinParams params = {});
   /// Removes columns.
   Pipeline& drop(std::vector<std::string> columns);
   /// Keeps only these columns, in this order.
@@ -126,6 +157,16 @@ class Pipeline {
   Pipeline& fit(const Table& train);
   /// fit(train), then the transformed training table (computed once).
   Table fit_transform(const Table& train);
+  /// Fits a pipeline that joins event features (join_events): `customers` is the customer
+  /// table, `events` the event log, `as_of` the as-of time in ns since 1970 UTC (exactly when
+  /// EventJoinParams::as_of_column is empty; `std::nullopt` otherwise).
+  /// @throws InvalidArgument for a pipeline without join_events, an as-of given or missing
+  ///         against the join's settings, an event feature whose name is already a customer
+  ///         column, and everything fit(train) and EventAggregator throw.
+  Pipeline& fit(const Table& customers, const Table& events, std::optional<std::int64_t> as_of);
+  /// fit(customers, events, as_of), then the transformed table (computed once).
+  Table fit_transform(const Table& customers, const Table& events,
+                      std::optional<std::int64_t> as_of);
 
   /// Replays the fitted steps on `data`.
   /// @throws NotFittedError before fit; InvalidArgument naming the column when a needed column
@@ -133,8 +174,17 @@ class Pipeline {
   ///         UnknownCategory::Error, `x <= -1` in log1p); TypeMismatch naming the column when
   ///         a column has a type of the wrong group.
   Table transform(const Table& data) const;
+  /// Replays a pipeline that joins event features on a customer table and its event log,
+  /// with the as-of rule of fit (see fit(customers, events, as_of)).
+  /// @throws as transform(data), and InvalidArgument for a pipeline without join_events or an
+  ///         as-of given or missing against the join's settings.
+  Table transform(const Table& customers, const Table& events,
+                  std::optional<std::int64_t> as_of) const;
   /// transform(data), then the row-major matrix of its float64 columns (see numeric_matrix).
   RowMatrix transform_matrix(const Table& data) const;
+  /// transform(customers, events, as_of), then the matrix of its float64 columns.
+  RowMatrix transform_matrix(const Table& customers, const Table& events,
+                             std::optional<std::int64_t> as_of) const;
   /// The float64 columns of `t` as a row-major matrix, in column order (what the models take).
   static RowMatrix numeric_matrix(const Table& t, int n_threads = 0);
 
@@ -147,6 +197,13 @@ class Pipeline {
   Index n_steps() const { return static_cast<Index>(steps_.size()); }
   /// The type of step `i` ("impute", "clip", ...). @throws InvalidArgument if out of range.
   std::string step_type(Index i) const;
+  /// Whether the pipeline joins event features (join_events).
+  bool joins_events() const { return events_ != nullptr; }
+  /// The event spec of join_events (after fit: with the event types fixed).
+  /// @throws InvalidArgument without join_events.
+  const EventAggregationSpec& event_spec() const;
+  /// The settings of join_events. @throws InvalidArgument without join_events.
+  const EventJoinParams& event_join_params() const;
   /// Whether fit has been called since the last step was added (or the pipeline was loaded).
   bool is_fitted() const { return fitted_; }
   /// The settings.
@@ -173,12 +230,27 @@ class Pipeline {
     bool required = true;
   };
 
+  /// The join_events stage: its settings and the event feature names fit produced.
+  struct EventJoin {
+    EventAggregationSpec spec;  ///< as given (event_types may be empty)
+    EventJoinParams params;
+    std::vector<std::string> fitted_types;   ///< the event types fit found or was given
+    std::vector<std::string> feature_names;  ///< the event feature columns fit produced
+    /// `spec` with the event types fixed (what transform aggregates with).
+    EventAggregationSpec transform_spec() const;
+  };
+
   Pipeline& add(std::unique_ptr<detail::Step> step);
   void check_fitted(const char* caller) const;
-  Table run(const Table& data, bool fitting);
   Table replay(const Table& data) const;
+  Table fit_steps(const Table& train);
+  /// `customers` with the event features appended (the as-of rule checked); `fitting` fixes
+  /// the event types in `join`.
+  static Table join(EventJoin& join, const Table& customers, const Table& events,
+                    std::optional<std::int64_t> as_of, bool fitting, const char* caller);
 
   PipelineParams params_;
+  std::unique_ptr<EventJoin> events_;
   std::vector<std::unique_ptr<detail::Step>> steps_;
   bool fitted_ = false;
   std::vector<InputColumn> input_columns_;

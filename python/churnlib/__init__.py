@@ -8,6 +8,7 @@ describe, make_customers, make_events.
 Features
 --------
 EventAggregator: point-in-time aggregation of an event log.
+FeaturePipeline: a fitted, replayable, saveable chain of column transformers (+ event join).
 
 Models
 ------
@@ -62,7 +63,7 @@ from .errors import (
     TypeMismatch,
 )
 from .linear import ConvergenceWarning, LogisticRegression
-from .features import EventAggregator
+from .features import EventAggregator, FeaturePipeline
 from .tree import GBDTClassifier
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     # features
     "features",
     "EventAggregator",
+    "FeaturePipeline",
     # evaluation
     "metrics",
     # linear models

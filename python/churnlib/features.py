@@ -1,19 +1,25 @@
-"""Feature engineering: :class:`EventAggregator`, point-in-time aggregation of an event log.
+"""Feature engineering: :class:`EventAggregator`, point-in-time aggregation of an event log,
+and :class:`FeaturePipeline`, a fitted, replayable, saveable chain of column transformers.
 
-The work runs in C++ (``churn::features::EventAggregator``) with the GIL released; this module
-maps Python arguments onto the C++ spec and converts pandas frames and churnlib Tables. The
-feature definitions (windows, active days, recency, trends, amounts) are documented in
-``include/churn/features/aggregate.hpp`` and in :class:`EventAggregator`.
+The work runs in C++ (``churn::features::EventAggregator`` and ``churn::features::Pipeline``)
+with the GIL released; this module maps Python arguments onto the C++ settings and converts
+pandas frames and churnlib Tables. The feature definitions (windows, active days, recency,
+trends, amounts) are documented in ``include/churn/features/aggregate.hpp`` and in
+:class:`EventAggregator`; the steps in ``include/churn/features/pipeline.hpp`` and in
+:class:`FeaturePipeline`.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import numbers
+import os
 
 from . import _core
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 
-__all__ = ["EventAggregator"]
+__all__ = ["EventAggregator", "FeaturePipeline"]
 
 # Python argument -> field of churn::features::EventAggregationSpec.
 _SPEC_FIELDS = {
@@ -423,3 +429,520 @@ class EventAggregator:
         u = pd.unique(s.dropna().to_numpy())
         u.sort()
         return u
+
+
+# ---- FeaturePipeline ------------------------------------------------------------------------------
+
+_STEP_TYPES = ("impute", "clip", "log1p", "scale", "one_hot", "ordinal", "bin", "combine", "drop",
+               "select")
+_OUTPUTS = ("pandas", "numpy", "table")
+
+
+def _columns_arg(columns, what):
+    if isinstance(columns, str):
+        raise TypeMismatch(f"FeaturePipeline.{what}(): columns must be a list of column names, not "
+                           f"a string (did you mean [{columns!r}]?)")
+    return [str(c) for c in columns]
+
+
+def _from_json_double(v):
+    """The inverse of the C++ json_from_double ("nan", "inf", "-inf" strings)."""
+    return float(v) if isinstance(v, str) else v
+
+
+class FeaturePipeline:
+    """A fitted, replayable, saveable chain of column transformers (scikit-learn style).
+
+    Steps are added with the builder methods (each returns ``self``) or given as ``steps``, a
+    list of dicts ``{"type": ..., **settings}`` with the same keys as the builder arguments
+    (and as the saved JSON). ``fit`` learns each step's statistics on the training frame (each
+    step on the output of the steps before it); ``transform`` replays them on new data. Each
+    step reads the columns it names; every other column passes through unchanged, in place.
+    Columns of new data that training did not have are left out; a training column that a step
+    reads or that reaches the output, missing from new data, is an error naming it.
+
+    =============  ==========================  ================================================
+    step           input                       output
+    =============  ==========================  ================================================
+    ``impute``     numeric / categorical       same column filled (+ ``<col>_missing``)
+    ``clip``       numeric                     float64 clipped to fitted quantiles
+    ``log1p``      numeric, all > -1           float64 ``log1p(x)``
+    ``scale``      numeric                     float64 ``(x - mean) / std``
+    ``one_hot``    categorical / string        float64 0/1 columns ``<col>_<category>``
+    ``ordinal``    categorical / string        float64 codes (or categorical), unknown NaN
+    ``bin``        numeric                     float64 bin index or categorical labels
+    ``combine``    two numeric columns         new float64 column ``a op b`` (safe division)
+    ``drop``       any                         the columns removed
+    ``select``     any                         only these columns, in this order
+    =============  ==========================  ================================================
+
+    With :meth:`join_events`, fit and transform also take the event log (``events=``) and
+    aggregate it per customer row before the steps (point in time: only events before the
+    as-of count), so the steps can use event features like any column; the event types found
+    in training are fixed for scoring. The as-of is ``as_of=`` (one date for every row) or, with
+    ``as_of_col``, a datetime column of the customer frame (training snapshots).
+
+    The whole fitted pipeline, event spec included, is saved as one JSON document
+    (:meth:`save`, :meth:`to_json`) that C++ (``churn::features::Pipeline::load``) and Python
+    replay bit for bit.
+
+    Parameters
+    ----------
+    steps : list of dict, optional
+        The steps, in order (see the builder methods for each type's settings).
+    events : EventAggregator, optional
+        The event features to join (see :meth:`join_events`).
+    as_of_col : str, optional
+        The customer frame's as-of column for the event join; default: ``as_of=`` is given to
+        each fit/transform call.
+    id_col : str, optional
+        The customer frame's id column for the event join; default: the aggregator's
+        ``customer_col``.
+    event_prefix : str, default ""
+        Put in front of every event feature name (see :meth:`join_events`).
+    output : {"pandas", "numpy", "table"}, default "pandas"
+        What transform returns: a pandas.DataFrame (the input's index kept; float columns are
+        zero-copy, read-only views), the C-ordered float64 matrix of the numeric output columns
+        (what the models take; see ``numeric_feature_names_``), or a churnlib.Table.
+    n_threads : int, default 0
+        Threads (0 = all cores). Results do not depend on it.
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        The columns of the training frame.
+    feature_names_out_ : ndarray of str
+        The output columns, in order.
+    numeric_feature_names_ : ndarray of str
+        The float64 output columns (the columns of the ``"numpy"`` output), in order.
+
+    Examples
+    --------
+    >>> import churnlib as cl
+    >>> df = cl.make_customers(2000, seed=1).to_pandas()
+    >>> pipe = (cl.FeaturePipeline()
+    ...         .impute(["total_charges", "nps_score"], strategy="median", add_indicator=True)
+    ...         .clip(["monthly_charges"], lower_quantile=0.01, upper_quantile=0.99)
+    ...         .ratio("charges_per_month", "total_charges", "tenure_months",
+    ...                denominator_offset=1)
+    ...         .log1p(["total_charges"])
+    ...         .scale(["tenure_months", "monthly_charges"])
+    ...         .one_hot(["contract", "plan"], unknown="ignore")
+    ...         .drop(["customer_id", "signup_date", "churned"]))
+    >>> X = pipe.fit_transform(df)
+    >>> X.shape[0], "contract_Month-to-month" in X.columns
+    (2000, True)
+    >>> pipe.set_output(transform="default").transform(df).dtype
+    dtype('float64')
+    """
+
+    def __init__(self, steps=None, *, events=None, as_of_col=None, id_col=None, event_prefix="",
+                 output="pandas", n_threads=0):
+        self.steps = steps
+        self.events = events
+        self.as_of_col = as_of_col
+        self.id_col = id_col
+        self.event_prefix = event_prefix
+        self.output = output
+        self.n_threads = n_threads
+
+    # ---- parameters ----------------------------------------------------------------------------
+
+    _PARAMS = ("steps", "events", "as_of_col", "id_col", "event_prefix", "output", "n_threads")
+
+    def get_params(self, deep=True):
+        """The constructor arguments, as a dict (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params):
+        """Sets constructor arguments (unknown names raise TypeError); returns self."""
+        for name in params:
+            if name not in self._PARAMS:
+                raise TypeError(f"FeaturePipeline.set_params(): unknown parameter '{name}'")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def set_output(self, *, transform=None):
+        """scikit-learn's output switch: ``"pandas"`` (a DataFrame) or ``"default"`` (the
+        numeric matrix); ``None`` keeps the current setting. Returns self."""
+        if transform is None:
+            return self
+        mapping = {"pandas": "pandas", "default": "numpy"}
+        if transform not in mapping:
+            raise InvalidArgument("FeaturePipeline.set_output(): transform must be 'pandas' or "
+                                  f"'default', got {transform!r}")
+        self.output = mapping[transform]
+        return self
+
+    def __repr__(self):
+        args = []
+        if self.steps:
+            args.append(f"steps=[{', '.join(repr(s.get('type')) for s in self.steps)}]")
+        for name, default in (("events", None), ("as_of_col", None), ("id_col", None),
+                              ("event_prefix", ""), ("output", "pandas"), ("n_threads", 0)):
+            value = getattr(self, name)
+            if value != default:
+                args.append(f"{name}={value!r}")
+        return f"FeaturePipeline({', '.join(args)})"
+
+    # ---- builders ------------------------------------------------------------------------------
+
+    def _add(self, step):
+        steps = list(self.steps or []) + [step]
+        self._build(steps=steps)  # validates
+        self.steps = steps
+        return self
+
+    def impute(self, columns, strategy="median", *, fill_value=0.0, fill_category="missing",
+               add_indicator=False):
+        """Fills missing values of numeric (float or int) or categorical columns.
+
+        Parameters
+        ----------
+        columns : list of str
+        strategy : {"median", "mean", "constant", "most_frequent"}
+            Numeric columns become float64; categorical columns accept ``"most_frequent"`` and
+            ``"constant"`` only. Ties of ``"most_frequent"`` go to the smallest value / name.
+        fill_value : float
+            The numeric fill value of ``"constant"``.
+        fill_category : str
+            The categorical fill value of ``"constant"``.
+        add_indicator : bool
+            Also add a float64 ``<col>_missing`` column (1 where the value was missing) right
+            after each column, whether or not training had missing values.
+        """
+        return self._add({"type": "impute", "columns": _columns_arg(columns, "impute"),
+                          "strategy": strategy, "fill_value": fill_value,
+                          "fill_category": fill_category, "add_indicator": add_indicator})
+
+    def clip(self, columns, lower_quantile=0.01, upper_quantile=0.99):
+        """Clips numeric columns to quantiles of the training values (numpy's linear method)."""
+        return self._add({"type": "clip", "columns": _columns_arg(columns, "clip"),
+                          "lower_quantile": lower_quantile, "upper_quantile": upper_quantile})
+
+    def log1p(self, columns):
+        """``log1p(x)`` of numeric columns; a value <= -1 at transform raises (naming the row)."""
+        return self._add({"type": "log1p", "columns": _columns_arg(columns, "log1p")})
+
+    def scale(self, columns, *, with_mean=True, with_std=True):
+        """Standard scaling ``(x - mean) / std`` (population std; a constant column gets 1)."""
+        return self._add({"type": "scale", "columns": _columns_arg(columns, "scale"),
+                          "with_mean": with_mean, "with_std": with_std})
+
+    def one_hot(self, columns, unknown="ignore", *, min_count=1, other_name="other"):
+        """One-hot encodes categorical or string columns into float64 ``<col>_<category>``
+        columns (sorted categories), in place of the source column.
+
+        Parameters
+        ----------
+        unknown : {"ignore", "other", "error"}
+            A category unseen in fit gives all zeros, a 1 in ``<col>_<other_name>``, or an
+            error naming the column and the category. Missing values give all zeros.
+        min_count : int
+            Categories with fewer training rows are grouped into ``<col>_<other_name>``.
+        """
+        return self._add({"type": "one_hot", "columns": _columns_arg(columns, "one_hot"),
+                          "unknown": unknown, "min_count": min_count, "other_name": other_name})
+
+    def ordinal(self, columns, unknown="ignore", *, as_categorical=False):
+        """Ordinal codes (position in the sorted training categories) for the trees: float64
+        with NaN for missing / unknown, or a categorical column with ``as_categorical``."""
+        return self._add({"type": "ordinal", "columns": _columns_arg(columns, "ordinal"),
+                          "unknown": unknown, "as_categorical": as_categorical})
+
+    def bin(self, columns, n_bins=5, *, strategy="quantile", edges=None, output="index",
+            labels=None, suffix=""):
+        """Bins numeric columns (left-closed bins ``[a, b)``).
+
+        Parameters
+        ----------
+        n_bins : int
+            Quantile bins (duplicate edges dropped, so few distinct values give fewer bins).
+        strategy : {"quantile", "fixed"}
+        edges : list of float
+            Interior cut points for ``"fixed"`` (e.g. tenure groups ``[12, 24, 48]``).
+        output : {"index", "categorical"}
+            float64 bin index (NaN for missing) or a categorical column of bin labels.
+        labels : list of str, optional
+            Labels of the ``len(edges) + 1`` bins for ``"categorical"`` output.
+        suffix : str
+            Empty: the binned column replaces its source; else it is added as
+            ``<col><suffix>`` right after the kept source.
+        """
+        return self._add({"type": "bin", "columns": _columns_arg(columns, "bin"),
+                          "strategy": strategy, "n_bins": n_bins,
+                          "edges": [float(e) for e in (edges or [])], "output": output,
+                          "labels": [str(v) for v in (labels or [])], "suffix": suffix})
+
+    def combine(self, output, a, op, b, *, zero_division_fill=math.nan, denominator_offset=0.0):
+        """A new float64 column ``output = a <op> b`` (op: "add", "subtract", "multiply",
+        "divide"), appended at the end. Division is safe: where ``b + denominator_offset`` is 0
+        the result is ``zero_division_fill``, never an infinity; a missing input gives NaN."""
+        return self._add({"type": "combine", "output": str(output), "a": str(a), "op": op,
+                          "b": str(b), "zero_division_fill": zero_division_fill,
+                          "denominator_offset": denominator_offset})
+
+    def ratio(self, output, numerator, denominator, *, zero_division_fill=math.nan,
+              denominator_offset=0.0):
+        """``combine(output, numerator, "divide", denominator, ...)``: a safe ratio such as
+        ``sessions_per_crash`` (``denominator_offset=1`` for ``sessions / (crashes + 1)``)."""
+        return self.combine(output, numerator, "divide", denominator,
+                            zero_division_fill=zero_division_fill,
+                            denominator_offset=denominator_offset)
+
+    def drop(self, columns):
+        """Removes columns (they may then be absent from new data)."""
+        return self._add({"type": "drop", "columns": _columns_arg(columns, "drop")})
+
+    def select(self, columns):
+        """Keeps only these columns, in this order."""
+        return self._add({"type": "select", "columns": _columns_arg(columns, "select")})
+
+    def join_events(self, aggregator, *, as_of_col=None, id_col=None, prefix=""):
+        """Aggregates the event log given to fit/transform (``events=``) per customer row with
+        ``aggregator`` (an :class:`EventAggregator`) and appends its features after the customer
+        columns, before every step. Returns self.
+
+        Parameters
+        ----------
+        aggregator : EventAggregator
+            What to compute. When it lists no ``event_types``, fit fixes them to the types of
+            the training events, so that scoring data gets the same columns.
+        as_of_col : str, optional
+            A datetime column of the customer frame with each row's as-of (training
+            snapshots; it stays in the frame, drop it with a step). Default: ``as_of=`` is
+            given to each fit/transform call.
+        id_col : str, optional
+            The customer frame's id column; default: the aggregator's ``customer_col``.
+        prefix : str, optional
+            Put in front of every event feature name (e.g. ``"ev_"``), to keep them apart from
+            customer columns of the same name (``days_since_last_login``, say).
+        """
+        if not isinstance(aggregator, EventAggregator):
+            raise TypeMismatch("FeaturePipeline.join_events(): expected an EventAggregator, got "
+                               f"{type(aggregator).__name__}")
+        self._build(events=aggregator, as_of_col=as_of_col, id_col=id_col, event_prefix=prefix)
+        self.events, self.as_of_col, self.id_col = aggregator, as_of_col, id_col
+        self.event_prefix = prefix
+        return self
+
+    # ---- fit / transform -----------------------------------------------------------------------
+
+    def fit(self, X, y=None, *, events=None, as_of=None):
+        """Fits every step on ``X`` (a pandas.DataFrame or churnlib.Table); ``y`` is ignored
+        (present for scikit-learn pipelines). With :meth:`join_events`: ``events`` is the event
+        log and ``as_of`` the as-of date (unless ``as_of_col``). Returns self.
+
+        Raises
+        ------
+        InvalidArgument, TypeMismatch
+            Naming the step and the column: a missing column, a wrong type, a numeric column
+            without values, an output name that exists, a missing ``events`` or ``as_of``.
+        """
+        self._fit(X, events, as_of)
+        return self
+
+    def fit_transform(self, X, y=None, *, events=None, as_of=None):
+        """``fit(X, ...)``, then the transformed training data (computed once)."""
+        return self._format(self._fit(X, events, as_of), X)
+
+    def transform(self, X, *, events=None, as_of=None):
+        """Replays the fitted steps on ``X`` (and ``events``, ``as_of`` with
+        :meth:`join_events`), in the form chosen by ``output``.
+
+        Raises
+        ------
+        NotFittedError
+            Before fit.
+        InvalidArgument, TypeMismatch
+            Naming the column: a needed column missing, a column of the wrong type, an unseen
+            category under ``unknown="error"``, a value <= -1 in log1p.
+        """
+        core = self._fitted_core("transform")
+        return self._format(core.transform(X, events=events, as_of=as_of), X)
+
+    def get_feature_names_out(self, input_features=None):
+        """The names of transform's output columns (only the numeric ones when ``output`` is
+        ``"numpy"``), as a numpy array."""
+        core = self._fitted_core("get_feature_names_out")
+        import numpy as np
+
+        names = core.numeric_feature_names_out if self.output == "numpy" else \
+            core.feature_names_out
+        return np.asarray(names, dtype=object)
+
+    @property
+    def feature_names_out_(self):
+        import numpy as np
+
+        return np.asarray(self._fitted_core("feature_names_out_").feature_names_out, dtype=object)
+
+    @property
+    def numeric_feature_names_(self):
+        import numpy as np
+
+        return np.asarray(self._fitted_core("numeric_feature_names_").numeric_feature_names_out,
+                          dtype=object)
+
+    @property
+    def n_features_out_(self):
+        return len(self._fitted_core("n_features_out_").feature_names_out)
+
+    # ---- saving --------------------------------------------------------------------------------
+
+    def to_json(self):
+        """The fitted pipeline as a JSON envelope (text) that C++ and Python load alike."""
+        return self._fitted_core("to_json").to_json()
+
+    def save(self, path):
+        """Writes :meth:`to_json` to ``path`` atomically (temporary file + rename)."""
+        self._fitted_core("save").save(os.fspath(path))
+
+    @classmethod
+    def from_json(cls, text):
+        """A fitted pipeline from :meth:`to_json` text; it transforms bit-identically.
+
+        Raises
+        ------
+        SerializationError
+            For a damaged document, another kind or a newer major version.
+        """
+        core = _core._FeaturePipeline.from_json(text)
+        return cls._from_core(core, text)
+
+    @classmethod
+    def load(cls, path):
+        """A fitted pipeline from a file written by :meth:`save` (or by C++)."""
+        with open(os.fspath(path), "rb") as f:
+            data = f.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            from .errors import SerializationError
+            raise SerializationError(f"FeaturePipeline.load(): {path} is not UTF-8 text: {e}")
+        return cls.from_json(text)
+
+    def __getstate__(self):
+        state = {"params": self.get_params()}
+        core = getattr(self, "_core", None)
+        if core is not None:
+            state["json"] = core.to_json()
+            state["feature_names_in"] = self.feature_names_in_
+        return state
+
+    def __setstate__(self, state):
+        self.__init__(**state["params"])
+        if "json" in state:
+            self._core = _core._FeaturePipeline.from_json(state["json"])
+            self.feature_names_in_ = state["feature_names_in"]
+            self.n_features_in_ = len(self.feature_names_in_)
+
+    # ---- helpers -------------------------------------------------------------------------------
+
+    @classmethod
+    def _from_core(cls, core, text):
+        doc = json.loads(text)
+        state = doc["state"]
+        steps = []
+        for s in state["steps"]:
+            step = {"type": s["type"], **s["params"]}
+            if "zero_division_fill" in step:
+                step["zero_division_fill"] = _from_json_double(step["zero_division_fill"])
+            if "edges" in step:
+                step["edges"] = [_from_json_double(e) for e in step["edges"]]
+            steps.append(step)
+        events = as_of_col = id_col = None
+        prefix = ""
+        if "join_events" in state:
+            j = state["join_events"]
+            fields = j["spec"]
+            kwargs = {py: fields[c] for py, c in _SPEC_FIELDS.items() if c in fields}
+            kwargs["amount_col"] = kwargs.get("amount_col") or None
+            kwargs["event_types"] = kwargs.get("event_types") or None
+            kwargs["amount_event_types"] = kwargs.get("amount_event_types") or None
+            if "windows" in kwargs:
+                kwargs["windows"] = tuple(kwargs["windows"])
+            events = EventAggregator(**kwargs)
+            as_of_col = j["as_of_column"] or None
+            id_col = j["id_column"] or None
+            prefix = j["prefix"]
+        self = cls(steps or None, events=events, as_of_col=as_of_col, id_col=id_col,
+                   event_prefix=prefix, n_threads=doc["params"]["n_threads"])
+        self._core = core
+        inputs = [c["name"] for c in state["input_columns"]]
+        event_features = set(state.get("join_events", {}).get("feature_names", []))
+        import numpy as np
+
+        self.feature_names_in_ = np.asarray([c for c in inputs if c not in event_features],
+                                            dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        return self
+
+    def _fit(self, X, events, as_of):
+        if self.output not in _OUTPUTS:
+            raise InvalidArgument(f"FeaturePipeline: output must be one of {_OUTPUTS}, got "
+                                  f"{self.output!r}")
+        core = self._build()
+        if self.events is not None and events is None:
+            raise InvalidArgument("FeaturePipeline.fit(): this pipeline joins event features "
+                                  "(join_events): pass events= (and as_of= unless as_of_col)")
+        if self.events is None and events is not None:
+            raise InvalidArgument("FeaturePipeline.fit(): events= is given but the pipeline has "
+                                  "no join_events()")
+        t = core.fit_transform(X, events=events, as_of=as_of)
+        import numpy as np
+
+        self._core = core
+        cols = X.column_names if isinstance(X, _core.Table) else [str(c) for c in X.columns]
+        self.feature_names_in_ = np.asarray(cols, dtype=object)
+        self.n_features_in_ = len(cols)
+        return t
+
+    def _build(self, **override):
+        """The compiled pipeline of the current settings, with `override` (validates them)."""
+        p = {name: getattr(self, name) for name in self._PARAMS}
+        p.update(override)
+        return _build_core(p["steps"], p["events"], p["as_of_col"], p["id_col"],
+                           p["event_prefix"], p["n_threads"])
+
+    def _fitted_core(self, what):
+        core = getattr(self, "_core", None)
+        if core is None:
+            raise NotFittedError(f"FeaturePipeline.{what}: this FeaturePipeline is not fitted "
+                                 "yet; call fit() first")
+        return core
+
+    def _format(self, table, X):
+        if self.output == "table":
+            return table
+        if self.output == "numpy":
+            return self._core.numeric_matrix(table)
+        df = table.to_pandas(copy=False)
+        if _is_pandas_frame(X) and len(X.index) == len(df.index):
+            df.index = X.index
+        return df
+
+
+def _build_core(steps, events, as_of_col, id_col, event_prefix, n_threads):
+    """The compiled pipeline of these settings (validates them)."""
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeMismatch(f"FeaturePipeline: n_threads must be an int, got {n_threads!r}")
+    core = _core._FeaturePipeline(n_threads=int(n_threads))
+    if events is not None:
+        if not isinstance(events, EventAggregator):
+            raise TypeMismatch("FeaturePipeline: events must be an EventAggregator, got "
+                               f"{type(events).__name__}")
+        core.join_events(events._spec, as_of_column="" if as_of_col is None else str(as_of_col),
+                         id_column="" if id_col is None else str(id_col),
+                         prefix=str(event_prefix or ""))
+    elif as_of_col is not None or id_col is not None or event_prefix:
+        raise InvalidArgument("FeaturePipeline: as_of_col, id_col and event_prefix belong to "
+                              "join_events(); this pipeline has no events")
+    for i, step in enumerate(steps or []):
+        if not isinstance(step, dict) or "type" not in step:
+            raise TypeMismatch(f"FeaturePipeline: step {i} must be a dict with a 'type' key, got "
+                               f"{step!r}")
+        settings = {k: v for k, v in step.items() if k != "type"}
+        core.add_step(str(step["type"]), settings)
+    return core

@@ -260,11 +260,13 @@ Table Pipeline::join(EventJoin& j, const Table& customers, const Table& events,
   std::vector<Column> cols = customers.columns();
   for (Index k = keys; k < f.num_columns(); ++k) {
     const Column& c = f.column(k);
-    CHURN_CHECK(!customers.has_column(c.name()), InvalidArgument,
-                caller << ": the event feature '" << c.name()
-                       << "' is also a column of the customer table; rename that column");
-    names.push_back(c.name());
-    cols.push_back(c);
+    std::string name = P.prefix + c.name();
+    CHURN_CHECK(!customers.has_column(name), InvalidArgument,
+                caller << ": the event feature '" << name
+                       << "' is also a column of the customer table; rename that column or "
+                          "give the join a prefix");
+    names.push_back(name);
+    cols.push_back(P.prefix.empty() ? c : c.renamed(std::move(name)));
   }
   if (fitting) {
     j.fitted_types = agg.event_types();
@@ -476,11 +478,10 @@ Json Pipeline::to_json() const {
              {"dtypes_out", dtypes}};
   if (events_) {
     const EventJoin& j = *events_;
-    state["join_events"] = Json{{"spec", j.spec.to_json()},
-                                {"as_of_column", j.params.as_of_column},
-                                {"id_column", j.params.id_column},
-                                {"event_types", j.fitted_types},
-                                {"feature_names", j.feature_names}};
+    state["join_events"] =
+        Json{{"spec", j.spec.to_json()},        {"as_of_column", j.params.as_of_column},
+             {"id_column", j.params.id_column}, {"prefix", j.params.prefix},
+             {"event_types", j.fitted_types},   {"feature_names", j.feature_names}};
   }
   return make_envelope(kKind, Json{{"n_threads", params_.n_threads}}, std::move(state));
 }
@@ -505,10 +506,11 @@ Pipeline Pipeline::from_json(const Json& doc) {
       const std::string w = where + " state.join_events";
       const Json& jj = state["join_events"];
       detail::check_members(
-          jj, {"spec", "as_of_column", "id_column", "event_types", "feature_names"}, w);
+          jj, {"spec", "as_of_column", "id_column", "prefix", "event_types", "feature_names"}, w);
       EventJoinParams jp;
       jp.as_of_column = json_get<std::string>(jj, "as_of_column", w);
       jp.id_column = json_get<std::string>(jj, "id_column", w);
+      jp.prefix = json_get<std::string>(jj, "prefix", w);
       p.join_events(EventAggregationSpec::from_json(json_get<Json>(jj, "spec", w)), jp);
       EventJoin& j = *p.events_;
       j.fitted_types = detail::json_to_names(jj, "event_types", w, true);
@@ -517,7 +519,9 @@ Pipeline Pipeline::from_json(const Json& doc) {
                   SerializationError, w << ": event_types differ from the spec's");
       // the saved feature names must be what the spec gives (zero customers, no events)
       const EventAggregator probe(j.transform_spec(), Column::from_strings("id", {}), 0);
-      CHURN_CHECK(probe.feature_names() == j.feature_names, SerializationError,
+      std::vector<std::string> names = probe.feature_names();
+      for (auto& n : names) n = jp.prefix + n;
+      CHURN_CHECK(names == j.feature_names, SerializationError,
                   w << ": feature_names are not those of the spec");
     }
     const Json steps = json_get<Json>(state, "steps", where + " state");

@@ -885,6 +885,20 @@ BOOST_AUTO_TEST_CASE(join_events_errors) {
   clash.add_column(Column::from_float64("login_count_7d", std::vector<double>(300, 1.0)));
   BOOST_TEST(throws_with<InvalidArgument>([&] { p.fit(clash, d.events, d.as_of); },
                                           {"login_count_7d", "customer table"}));
+  {  // a prefix keeps them apart
+    EventJoinParams pre;
+    pre.prefix = "ev_";
+    Pipeline r;
+    r.join_events(event_spec(), pre).scale({"ev_login_count_7d"});
+    const Table t = r.fit_transform(clash, d.events, d.as_of);
+    BOOST_TEST(t.has_column("login_count_7d"));
+    BOOST_TEST(t.has_column("ev_purchase_amount_sum_30d"));
+    const Pipeline back = Pipeline::from_json(r.to_json());
+    BOOST_TEST(same_bits(all_numeric(t), all_numeric(back.transform(clash, d.events, d.as_of))));
+    Json doc = r.to_json();
+    doc["state"]["join_events"]["prefix"] = "xx_";
+    BOOST_CHECK_THROW(Pipeline::from_json(doc), churn::SerializationError);
+  }
   BOOST_TEST(!p.is_fitted());  // failed fits leave it unfitted
   EventJoinParams jp;
   jp.as_of_column = "signup_date";
@@ -945,4 +959,68 @@ BOOST_AUTO_TEST_CASE(join_events_damaged_documents_are_rejected) {
       } catch (const churn::SerializationError&) {
       }
     }
+}
+
+// ---- a pipeline file written by Python ---------------------------------------------------------
+
+namespace {
+
+/// A table from the fixture's {name: {dtype, values}} object (null = missing).
+Table fixture_table(const Json& cols) {
+  std::vector<Column> out;
+  for (auto it = cols.begin(); it != cols.end(); ++it) {
+    const std::string dtype = it.value()["dtype"];
+    const Json& v = it.value()["values"];
+    if (dtype == "float64") {
+      std::vector<double> x;
+      for (const auto& e : v) x.push_back(e.is_null() ? kNaN : e.get<double>());
+      out.push_back(Column::from_float64(it.key(), std::move(x)));
+    } else if (dtype == "timestamp") {
+      std::vector<std::int64_t> x;
+      for (const auto& e : v) x.push_back(e.is_null() ? churn::kNaT : e.get<std::int64_t>());
+      out.push_back(Column::from_timestamp(it.key(), std::move(x)));
+    } else {
+      std::vector<std::string> x;
+      std::vector<std::uint8_t> valid;
+      for (const auto& e : v) {
+        x.push_back(e.is_null() ? std::string() : e.get<std::string>());
+        valid.push_back(e.is_null() ? 0 : 1);
+      }
+      out.push_back(dtype == "categorical"
+                        ? Column::from_strings_categorical(it.key(), x, valid)
+                        : Column::from_strings(it.key(), std::move(x), std::move(valid)));
+    }
+  }
+  return Table(std::move(out));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(python_fixture_replays_bit_identically) {
+  // Written by python/tests/test_features_pipeline.py --write-fixture (which checks the same
+  // numbers from Python): a pipeline with an event join, imputation, clipping, a ratio, log1p,
+  // fixed bins, scaling, one-hot with an `other` column, ordinal codes and a drop.
+  const Json doc =
+      churn::load_json_file(std::string(CHURN_TEST_DATA_DIR) + "/pipeline_fixture.json");
+  const Pipeline p = Pipeline::from_json(doc["pipeline"]);
+  BOOST_TEST(p.joins_events());
+  const Table customers = fixture_table(doc["customers"]);
+  const Table events = fixture_table(doc["events"]);
+  const churn::RowMatrix X =
+      p.transform_matrix(customers, events, doc["as_of"].get<std::int64_t>());
+  const auto names = doc["output_names"].get<std::vector<std::string>>();
+  BOOST_TEST(p.numeric_feature_names_out() == names, boost::test_tools::per_element());
+  const Json& rows = doc["output"];
+  BOOST_TEST_REQUIRE(X.rows() == static_cast<Index>(rows.size()));
+  BOOST_TEST_REQUIRE(X.cols() == static_cast<Index>(names.size()));
+  Index differ = 0;
+  for (Index i = 0; i < X.rows(); ++i)
+    for (Index j = 0; j < X.cols(); ++j) {
+      const Json& v = rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+      const double want = v.is_null() ? kNaN : v.get<double>();
+      const double got = X(i, j);
+      if (std::memcmp(&want, &got, sizeof(double)) != 0 && !(std::isnan(want) && std::isnan(got)))
+        ++differ;
+    }
+  BOOST_TEST(differ == 0);
 }

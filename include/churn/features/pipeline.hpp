@@ -66,6 +66,9 @@ struct EventJoinParams {
   /// Customer-id column of the customer table; empty = the spec's `id_column` (the event
   /// table's). Its type must match the event table's id column (text or integer).
   std::string id_column;
+  /// Put in front of every event feature name (e.g. "events_"), to keep them apart from
+  /// customer columns of the same name; empty: the aggregator's names.
+  std::string prefix;
 
   /// @throws InvalidArgument naming the field (always valid today: present for symmetry).
   void validate() const {}

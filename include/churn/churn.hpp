@@ -30,5 +30,10 @@
 #include "churn/metrics/curves.hpp"
 #include "churn/metrics/split.hpp"
 #include "churn/metrics/threshold.hpp"
+
+#include "churn/monitor/baseline.hpp"
+#include "churn/monitor/psi.hpp"
+#include "churn/monitor/report.hpp"
+
 #include "churn/tree/gbdt.hpp"
 #include "churn/tree/tree.hpp"

@@ -1,0 +1,170 @@
+#pragma once
+/// @file report.hpp
+/// `churn::monitor::DriftReport`: per-feature drift statistics and statuses, the score's drift,
+/// model performance per time window, and the alert records a caller routes.
+///
+/// A report comes from Baseline::compare() (drift) and DriftReport::add_performance()
+/// (performance decay once labels arrive). Statuses follow the PSI thresholds:
+/// `stable` < moderate (0.1) <= `moderate` < significant (0.25) <= `significant`; a feature of
+/// the baseline that the current batch lacks has status `missing_column`.
+///
+/// Rows are sorted by severity: missing columns first, then significant, moderate and stable,
+/// each by decreasing PSI, ties by name.
+
+#include <cstdint>   // std::uint8_t
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
+
+#include "churn/core/json.hpp"
+#include "churn/core/types.hpp"
+
+namespace churn::monitor {
+
+/// How a feature is binned.
+enum class FeatureKind : std::uint8_t {
+  Numeric,     ///< float64, int64 or timestamp: bins over reference edges
+  Categorical  ///< categorical or string: one bin per reference category + unseen + missing
+};
+/// "numeric" or "categorical".
+const char* feature_kind_name(FeatureKind k);
+
+/// Drift status of a feature (or of the score).
+enum class DriftStatus : std::uint8_t { Stable, Moderate, Significant, MissingColumn };
+/// "stable", "moderate", "significant" or "missing_column".
+const char* drift_status_name(DriftStatus s);
+
+/// Severity of an alert.
+enum class Severity : std::uint8_t { Moderate, Significant };
+/// "moderate" or "significant".
+const char* severity_name(Severity s);
+
+/// The status of a PSI value under the thresholds (NaN counts as stable).
+DriftStatus status_of(double psi, double moderate, double significant);
+
+/// Drift statistics of one feature (see psi.hpp for their definitions). Statistics that do
+/// not apply are NaN: KS and share_out_of_range for categorical features, everything for a
+/// missing column.
+struct FeatureDrift {
+  std::string feature;                         ///< column name ("score" for the score row)
+  FeatureKind kind = FeatureKind::Numeric;     ///< numeric or categorical
+  double psi = 0;                              ///< population stability index
+  double ks = 0;                               ///< KS statistic (numeric; on the quantile grid)
+  double js = 0;                               ///< Jensen-Shannon distance
+  double missing_rate_reference = 0;           ///< share of missing rows in the reference
+  double missing_rate_current = 0;             ///< share of missing rows in the current batch
+  double share_out_of_range = 0;               ///< share of current values outside [min, max]
+  double share_unseen = 0;                     ///< share of current values in unseen categories
+  std::vector<std::string> unseen_categories;  ///< current categories absent from the reference
+  DriftStatus status = DriftStatus::Stable;    ///< from psi and the thresholds
+};
+
+/// One alert: what, which value crossed which threshold, and how bad.
+struct Alert {
+  std::string subject;   ///< a feature name, "score", or a time window's name
+  std::string metric;    ///< "psi", "missing_column", "auc", "precision", "recall", "churn_rate"
+  double value = 0;      ///< the observed value (NaN for a missing column)
+  double threshold = 0;  ///< the threshold it crossed
+  Severity severity = Severity::Moderate;  ///< moderate or significant
+};
+
+/// Model performance in one time window (labels that arrived later vs. the scores).
+struct WindowPerformance {
+  std::string window;     ///< the window's name
+  Index n = 0;            ///< rows
+  double churn_rate = 0;  ///< share of label 1
+  double auc = 0;         ///< ROC-AUC (NaN when the window has one class only)
+  double precision = 0;   ///< at the decision threshold
+  double recall = 0;      ///< at the decision threshold (NaN without positives)
+};
+
+/// Thresholds of the performance checks; a check whose threshold is NaN is off.
+struct PerformanceThresholds {
+  /// An AUC below this is a significant alert (default 0.70).
+  double min_auc = 0.70;
+  /// A precision below this is a moderate alert (default off).
+  double min_precision = kMissing;
+  /// A recall below this is a moderate alert (default off).
+  double min_recall = kMissing;
+  /// A churn rate above this is a moderate alert (default off).
+  double max_churn_rate = kMissing;
+  /// @throws InvalidArgument naming a field outside [0, 1].
+  void validate() const;
+};
+
+/// AUC, precision, recall and churn rate per time window.
+/// @param labels one vector of 0/1 labels per window.
+/// @param scores one vector of scores per window (same lengths as `labels`).
+/// @param names window names (empty: "0", "1", ...).
+/// @param threshold decision threshold of precision and recall, in [0, 1].
+/// @param n_threads 0 = all cores.
+/// @throws InvalidArgument for mismatched sizes, an empty window, labels other than 0/1,
+///         non-finite scores or a threshold outside [0, 1]; the message names the window.
+std::vector<WindowPerformance> performance_by_window(const std::vector<Vector>& labels,
+                                                     const std::vector<Vector>& scores,
+                                                     const std::vector<std::string>& names = {},
+                                                     double threshold = 0.5, int n_threads = 0);
+
+/// Thresholds a report was built with.
+struct ReportThresholds {
+  double moderate = 0.1;      ///< PSI at which a feature becomes `moderate`
+  double significant = 0.25;  ///< PSI at which a feature becomes `significant`
+  double score_alert = 0.2;   ///< PSI of the score above which an alert is raised
+};
+
+/// Drift of a batch against a baseline, plus optional performance per window.
+/// @code
+/// churn::monitor::DriftReport r = baseline.compare(last_week, last_week_scores);
+/// for (const auto& a : r.alerts()) route(a.subject, a.metric, a.value, a.severity);
+/// std::string text = r.to_json().dump(2);
+/// @endcode
+class DriftReport {
+ public:
+  DriftReport() = default;
+  /// A report from its rows (sorted here by severity).
+  DriftReport(std::vector<FeatureDrift> features, std::optional<FeatureDrift> score,
+              ReportThresholds thresholds, Index n_rows_reference, Index n_rows_current);
+
+  /// Feature rows sorted by severity (see the file comment).
+  const std::vector<FeatureDrift>& features() const { return features_; }
+  /// The row of a feature. @throws InvalidArgument naming it if absent.
+  const FeatureDrift& feature(const std::string& name) const;
+  /// The score's row, when the baseline and the batch had scores.
+  const std::optional<FeatureDrift>& score() const { return score_; }
+  /// Share of compared features (missing columns excluded) whose status is moderate or
+  /// significant; NaN when no feature was compared.
+  double share_drifting() const;
+  /// Number of baseline features missing from the batch.
+  Index n_missing_columns() const;
+  /// Rows in the reference and in the current batch.
+  Index n_rows_reference() const { return n_rows_reference_; }
+  Index n_rows_current() const { return n_rows_current_; }
+  /// The thresholds.
+  const ReportThresholds& thresholds() const { return thresholds_; }
+
+  /// Adds performance per window, checked against `thresholds`. @return `*this`.
+  /// @throws InvalidArgument if `thresholds` is invalid.
+  DriftReport& add_performance(std::vector<WindowPerformance> windows,
+                               PerformanceThresholds thresholds = {});
+  /// The performance windows added.
+  const std::vector<WindowPerformance>& performance() const { return performance_; }
+
+  /// Alerts: a moderate or significant feature (threshold = the one it crossed), a missing
+  /// column (significant), the score's PSI above `score_alert` (significant), and the
+  /// performance checks. Ordered: features (report order), score, windows.
+  std::vector<Alert> alerts() const;
+
+  /// The whole report as JSON (NaN and infinities as the strings "nan", "inf", "-inf").
+  Json to_json() const;
+
+ private:
+  std::vector<FeatureDrift> features_;
+  std::optional<FeatureDrift> score_;
+  ReportThresholds thresholds_;
+  Index n_rows_reference_ = 0;
+  Index n_rows_current_ = 0;
+  std::vector<WindowPerformance> performance_;
+  PerformanceThresholds performance_thresholds_;
+};
+
+}  // namespace churn::monitor

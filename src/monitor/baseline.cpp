@@ -1,0 +1,891 @@
+#include "churn/monitor/baseline.hpp"
+
+#include <algorithm>  // std::sort, std::unique, std::lower_bound, std::min, std::max
+#include <cmath>      // std::isnan, std::isfinite, std::nextafter, std::sqrt, std::fma
+#include <limits>     // std::numeric_limits
+#include <mutex>      // std::mutex, std::lock_guard
+#include <utility>    // std::move
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "monitor_detail.hpp"
+
+namespace churn::monitor {
+
+namespace detail {
+
+/// The state of one feature (or of the score) in a baseline.
+struct FeatureState {
+  std::string name;
+  DType dtype = DType::Float64;
+  FeatureKind kind = FeatureKind::Numeric;
+  bool present = true;       // false: the column was absent from the accumulated chunk
+  std::int64_t n_rows = 0;   // rows counted
+  std::int64_t missing = 0;  // missing rows (numeric; categorical keeps its own)
+
+  // numeric: fixed by fit
+  std::vector<double> edges;  // PSI bin edges e_0 < ... < e_m (empty: no reference value)
+  std::vector<double> grid;   // quantiles at j / n_quantiles (empty with edges)
+  // derived from edges and grid
+  std::vector<double> cuts;
+  CutIndex index;
+  std::vector<std::size_t> bin_of_cell;
+  std::vector<std::size_t> grid_cell;  // values <= grid[j] are the cells 0..grid_cell[j]
+  // numeric: accumulated
+  std::vector<std::int64_t> cells;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  ExactSum sum, sumsq;
+
+  // categorical: accumulated
+  CategoryCounts cats;
+
+  std::size_t n_bins() const { return edges.size() > 1 ? edges.size() - 1 : 1; }
+
+  void prepare() {
+    cuts.clear();
+    if (!edges.empty()) {
+      const double inf = std::numeric_limits<double>::infinity();
+      cuts.push_back(edges.front());
+      for (std::size_t i = 1; i + 1 < edges.size(); ++i) cuts.push_back(edges[i]);
+      cuts.push_back(std::nextafter(edges.back(), inf));
+      for (double g : grid) cuts.push_back(std::nextafter(g, inf));
+      std::sort(cuts.begin(), cuts.end());
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    }
+    index = CutIndex(cuts);
+    const std::size_t nc = cuts.size() + 1;
+    bin_of_cell.assign(nc, 0);
+    for (std::size_t c = 1; c < nc; ++c) {
+      // inner edges e_1..e_{m-1} at or below the cell's lower bound
+      std::size_t b = 0;
+      for (std::size_t i = 1; i + 1 < edges.size(); ++i) b += edges[i] <= cuts[c - 1] ? 1 : 0;
+      bin_of_cell[c] = std::min(b, n_bins() - 1);
+    }
+    grid_cell.clear();
+    for (double g : grid) {
+      const double cut = std::nextafter(g, std::numeric_limits<double>::infinity());
+      grid_cell.push_back(
+          static_cast<std::size_t>(std::lower_bound(cuts.begin(), cuts.end(), cut) - cuts.begin()));
+    }
+    cells.assign(nc, 0);
+  }
+
+  /// Same bins, nothing counted.
+  std::unique_ptr<FeatureState> empty_copy() const {
+    auto s = std::make_unique<FeatureState>();
+    s->name = name;
+    s->dtype = dtype;
+    s->kind = kind;
+    s->edges = edges;
+    s->grid = grid;
+    s->cuts = cuts;
+    s->index = index;
+    s->bin_of_cell = bin_of_cell;
+    s->grid_cell = grid_cell;
+    s->cells.assign(cells.size(), 0);
+    return s;
+  }
+
+  std::vector<std::int64_t> bin_counts() const {
+    std::vector<std::int64_t> b(n_bins() + 1, 0);
+    for (std::size_t c = 0; c < cells.size(); ++c) b[bin_of_cell[c]] += cells[c];
+    b.back() = missing;
+    return b;
+  }
+
+  std::int64_t values() const { return n_rows - missing; }
+
+  std::int64_t out_of_range() const {
+    if (edges.empty()) return values();
+    return cells.front() + cells.back();
+  }
+};
+
+}  // namespace detail
+
+using detail::FeatureState;
+
+namespace {
+
+constexpr Index kRowBlock = 1 << 18;
+constexpr Index kSubBlock = 4096;
+
+/// Numeric type groups that may swap between fit and compare.
+int dtype_group(DType t) {
+  switch (t) {
+    case DType::Float64:
+    case DType::Int64: return 0;
+    case DType::Timestamp: return 1;
+    case DType::Categorical:
+    case DType::String: return 2;
+  }
+  return 3;
+}
+
+// ---- double-double arithmetic for mean and variance from exact sums ---------------------------
+
+struct DD {
+  double hi = 0, lo = 0;
+};
+DD quick_two_sum(double a, double b) {
+  const double s = a + b;
+  return {s, b - (s - a)};
+}
+DD dd_add(DD a, DD b) {
+  const double s = a.hi + b.hi;
+  const double bb = s - a.hi;
+  const double e = (a.hi - (s - bb)) + (b.hi - bb) + a.lo + b.lo;
+  return quick_two_sum(s, e);
+}
+DD dd_mul(DD a, DD b) {
+  const double p = a.hi * b.hi;
+  const double e = std::fma(a.hi, b.hi, -p) + (a.hi * b.lo + a.lo * b.hi);
+  return quick_two_sum(p, e);
+}
+DD dd_div(DD a, double d) {
+  const double q1 = a.hi / d;
+  const double p = q1 * d;
+  const DD r = dd_add(a, DD{-p, -std::fma(q1, d, -p)});
+  return quick_two_sum(q1, r.hi / d);
+}
+
+void mean_std(const FeatureState& s, double& mean, double& sd) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::int64_t n = s.values();
+  mean = sd = nan;
+  if (n == 0) return;
+  DD s1, s2;
+  s.sum.value(s1.hi, s1.lo);
+  s.sumsq.value(s2.hi, s2.lo);
+  const auto dn = static_cast<double>(n);
+  mean = dd_div(s1, dn).hi;
+  if (n < 2) return;
+  if (!std::isfinite(s1.hi) || !std::isfinite(s2.hi)) return;
+  const DD centered = dd_add(s2, [&] {
+    DD t = dd_div(dd_mul(s1, s1), dn);
+    return DD{-t.hi, -t.lo};
+  }());
+  const double var = dd_div(centered, dn - 1.0).hi;
+  sd = std::sqrt(std::max(var, 0.0));
+}
+
+double ks_grid(const FeatureState& r, const FeatureState& c) {
+  const std::int64_t nr = r.values(), nc = c.values();
+  if (nr == 0 || nc == 0 || r.grid.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::int64_t> pr(r.cells.size()), pc(c.cells.size());
+  std::int64_t ar = 0, ac = 0;
+  for (std::size_t k = 0; k < r.cells.size(); ++k) {
+    pr[k] = (ar += r.cells[k]);
+    pc[k] = (ac += c.cells[k]);
+  }
+  double d = 0;
+  for (std::size_t k : r.grid_cell) {
+    const double fr = static_cast<double>(pr[k]) / static_cast<double>(nr);
+    const double fc = static_cast<double>(pc[k]) / static_cast<double>(nc);
+    d = std::max(d, std::abs(fr - fc));
+  }
+  return d;
+}
+
+double ratio(std::int64_t a, std::int64_t b) {
+  return b > 0 ? static_cast<double>(a) / static_cast<double>(b)
+               : std::numeric_limits<double>::quiet_NaN();
+}
+
+bool same_bins(const FeatureState& a, const FeatureState& b) {
+  return a.name == b.name && a.kind == b.kind && a.edges == b.edges && a.grid == b.grid;
+}
+
+}  // namespace
+
+// ---- params -----------------------------------------------------------------------------------
+
+void BaselineParams::validate() const {
+  CHURN_CHECK(bins >= 1 && bins <= 100000, InvalidArgument,
+              "BaselineParams: bins must be in [1, 100000], got " << bins);
+  CHURN_CHECK(epsilon > 0.0 && epsilon < 1.0, InvalidArgument,
+              "BaselineParams: epsilon must be in (0, 1), got " << epsilon);
+  CHURN_CHECK(moderate >= 0.0 && std::isfinite(moderate), InvalidArgument,
+              "BaselineParams: moderate must be >= 0, got " << moderate);
+  CHURN_CHECK(
+      significant >= moderate && std::isfinite(significant), InvalidArgument,
+      "BaselineParams: significant must be >= moderate (" << moderate << "), got " << significant);
+  CHURN_CHECK(score_alert >= 0.0 && std::isfinite(score_alert), InvalidArgument,
+              "BaselineParams: score_alert must be >= 0, got " << score_alert);
+  CHURN_CHECK(n_quantiles >= 1 && n_quantiles <= 10000, InvalidArgument,
+              "BaselineParams: n_quantiles must be in [1, 10000], got " << n_quantiles);
+  CHURN_CHECK(n_threads >= 0, InvalidArgument,
+              "BaselineParams: n_threads must be >= 0 (0 = all cores), got " << n_threads);
+}
+
+// ---- special members --------------------------------------------------------------------------
+
+Baseline::Baseline(BaselineParams params) : params_(params) {
+  params_.validate();
+}
+Baseline::~Baseline() = default;
+Baseline::Baseline(Baseline&&) noexcept = default;
+Baseline& Baseline::operator=(Baseline&&) noexcept = default;
+
+Baseline::Baseline(const Baseline& other)
+    : params_(other.params_),
+      fitted_(other.fitted_),
+      has_score_(other.has_score_),
+      n_rows_(other.n_rows_) {
+  for (const auto& f : other.features_) features_.push_back(std::make_unique<FeatureState>(*f));
+  if (other.score_) score_ = std::make_unique<FeatureState>(*other.score_);
+}
+
+Baseline& Baseline::operator=(const Baseline& other) {
+  if (this != &other) {
+    Baseline copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+// ---- fit --------------------------------------------------------------------------------------
+
+Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
+  const char* caller = "Baseline::fit()";
+  CHURN_CHECK(reference.num_rows() > 0, InvalidArgument,
+              caller << ": reference has no rows (an empty table)");
+  CHURN_CHECK(reference.num_columns() > 0, InvalidArgument, caller << ": reference has no columns");
+  CHURN_CHECK(score.size() == 0 || score.size() == reference.num_rows(), InvalidArgument,
+              caller << ": score has " << score.size() << " values for " << reference.num_rows()
+                     << " rows");
+  // the columns whose edges are needed: numeric columns and the score
+  std::vector<Column> cols = reference.columns();
+  const bool with_score = score.size() > 0;
+  if (with_score)
+    cols.push_back(Column::from_float64_view("score", score.data(), score.size(), nullptr));
+  std::vector<std::unique_ptr<FeatureState>> states(cols.size());
+  std::vector<double> levels;
+  const bool quantile = params_.binning == Binning::Quantile;
+  if (quantile)
+    for (int i = 0; i <= params_.bins; ++i) levels.push_back(double(i) / params_.bins);
+  for (int j = 0; j <= params_.n_quantiles; ++j) levels.push_back(double(j) / params_.n_quantiles);
+  const std::size_t n_edge_levels = quantile ? static_cast<std::size_t>(params_.bins) + 1 : 0;
+
+  parallel_for_blocks(
+      0, static_cast<Index>(cols.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
+        for (Index k = lo; k < hi; ++k) {
+          const Column& c = cols[static_cast<std::size_t>(k)];
+          auto s = std::make_unique<FeatureState>();
+          s->name = c.name();
+          s->dtype = c.dtype();
+          if (detail::is_categorical(c.dtype())) {
+            s->kind = FeatureKind::Categorical;
+          } else {
+            s->kind = FeatureKind::Numeric;
+            std::vector<double> v = detail::finite_values(c, caller, 1);
+            if (!v.empty()) {
+              const std::vector<double> q = detail::select_quantiles(v, levels);
+              s->grid.assign(q.begin() + static_cast<std::ptrdiff_t>(n_edge_levels), q.end());
+              if (quantile) {
+                s->edges.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n_edge_levels));
+                for (auto& e : s->edges) e = e + 0.0;
+                s->edges.erase(std::unique(s->edges.begin(), s->edges.end()), s->edges.end());
+              } else {
+                std::vector<double> mm = {s->grid.front(), s->grid.back()};
+                s->edges = detail::edges_of(mm, params_.bins, false);
+              }
+            }
+          }
+          s->prepare();
+          states[static_cast<std::size_t>(k)] = std::move(s);
+        }
+      });
+  Baseline edges_only(params_);
+  edges_only.fitted_ = true;
+  edges_only.has_score_ = with_score;
+  if (with_score) {
+    edges_only.score_ = std::move(states.back());
+    states.pop_back();
+  }
+  edges_only.features_ = std::move(states);
+  *this = edges_only.accumulate_impl(reference, score, true, caller);
+  return *this;
+}
+
+// ---- accumulate -------------------------------------------------------------------------------
+
+Baseline Baseline::accumulate(const Table& chunk, const VectorRef& score) const {
+  return accumulate_impl(chunk, score, true, "Baseline::accumulate()");
+}
+
+Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, bool with_sums,
+                                   const char* caller) const {
+  check_fitted(caller);
+  const Index n = chunk.num_rows();
+  CHURN_CHECK(score.size() == 0 || has_score_, InvalidArgument,
+              caller << ": a score was passed but the baseline was fitted without one");
+  CHURN_CHECK(score.size() == 0 || score.size() == n, InvalidArgument,
+              caller << ": score has " << score.size() << " values for " << n << " rows");
+  Baseline out(params_);
+  out.fitted_ = true;
+  out.n_rows_ = n;
+  // a chunk without rows has an empty score either way: it counts as scored
+  out.has_score_ = has_score_ && (score.size() > 0 || n == 0);
+
+  // (state, column) pairs to count
+  std::vector<FeatureState*> targets;
+  std::vector<Column> cols;
+  for (const auto& f : features_) {
+    out.features_.push_back(f->empty_copy());
+    FeatureState* s = out.features_.back().get();
+    if (!chunk.has_column(f->name)) {
+      s->present = false;
+      continue;
+    }
+    const Column& c = chunk.column(f->name);
+    CHURN_CHECK(dtype_group(c.dtype()) == dtype_group(f->dtype), TypeMismatch,
+                caller << ": column '" << f->name << "' has type " << dtype_name(c.dtype())
+                       << " but the baseline has it as " << dtype_name(f->dtype) << " ("
+                       << feature_kind_name(f->kind) << ")");
+    s->n_rows = n;
+    targets.push_back(s);
+    cols.push_back(c);
+  }
+  if (has_score_) {
+    out.score_ = score_->empty_copy();
+    if (out.has_score_) {
+      out.score_->n_rows = n;
+      targets.push_back(out.score_.get());
+      cols.push_back(Column::from_float64_view("score", score.data(), score.size(), nullptr));
+    } else {
+      out.score_->present = false;
+    }
+  }
+
+  struct Task {
+    std::size_t target;
+    Index lo, hi;
+  };
+  std::vector<Task> tasks;
+  for (std::size_t t = 0; t < targets.size(); ++t)
+    for (Index lo = 0; lo < n; lo += kRowBlock)
+      tasks.push_back({t, lo, std::min(n, lo + kRowBlock)});
+  std::vector<std::mutex> locks(targets.size());
+  // per categorical target: counts per dictionary code, merged at the end
+  std::vector<std::vector<std::int64_t>> per_code(targets.size());
+  std::vector<std::int64_t> code_missing(targets.size(), 0);
+  for (std::size_t t = 0; t < targets.size(); ++t)
+    if (cols[t].dtype() == DType::Categorical) per_code[t].assign(cols[t].categories().size(), 0);
+
+  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
+                      [&](Index lo, Index hi) {
+                        for (Index ti = lo; ti < hi; ++ti) {
+                          const Task& task = tasks[static_cast<std::size_t>(ti)];
+                          FeatureState& s = *targets[task.target];
+                          const Column& c = cols[task.target];
+                          if (c.dtype() == DType::Categorical) {
+                            std::vector<std::int64_t> counts(per_code[task.target].size(), 0);
+                            std::int64_t miss = 0;
+                            const std::int32_t* codes = c.codes().data();
+                            for (Index i = task.lo; i < task.hi; ++i) {
+                              const std::int32_t k = codes[i];
+                              if (k < 0) {
+                                ++miss;
+                              } else {
+                                ++counts[static_cast<std::size_t>(k)];
+                              }
+                            }
+                            std::lock_guard<std::mutex> g(locks[task.target]);
+                            for (std::size_t k = 0; k < counts.size(); ++k)
+                              per_code[task.target][k] += counts[k];
+                            code_missing[task.target] += miss;
+                          } else if (c.dtype() == DType::String) {
+                            CategoryCounts part;
+                            part.add(task.lo == 0 && task.hi == c.size()
+                                         ? c
+                                         : Table({c}).slice(task.lo, task.hi - task.lo).column(0));
+                            std::lock_guard<std::mutex> g(locks[task.target]);
+                            s.cats.merge(part);
+                          } else {
+                            std::vector<std::int64_t> cells(s.cells.size(), 0);
+                            std::vector<std::int64_t> scratch(s.index.scratch_size(), 0);
+                            std::int64_t miss = 0;
+                            double mn = std::numeric_limits<double>::infinity();
+                            double mx = -mn;
+                            detail::ExactSum sum, sumsq;
+                            std::vector<double> buf(static_cast<std::size_t>(kSubBlock));
+                            const bool direct = c.dtype() == DType::Float64;
+                            const double* base = direct ? c.as_float64().data() : nullptr;
+                            for (Index a = task.lo; a < task.hi; a += kSubBlock) {
+                              const Index b = std::min(task.hi, a + kSubBlock);
+                              const double* x = base ? base + a : buf.data();
+                              if (!base) detail::column_values(c, a, b, buf.data(), caller);
+                              s.index.count(x, b - a, scratch.data());
+                              if (with_sums) {
+                                for (Index i = 0; i < b - a; ++i) {
+                                  const double v = x[i];
+                                  if (std::isnan(v)) continue;
+                                  mn = std::min(mn, v);
+                                  mx = std::max(mx, v);
+                                  sum.add(v);
+                                  sumsq.add_square(v);
+                                }
+                              }
+                            }
+                            s.index.flush(scratch.data(), cells.data(), miss);
+                            std::lock_guard<std::mutex> g(locks[task.target]);
+                            for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];
+                            s.missing += miss;
+                            if (with_sums) {
+                              s.min = std::min(s.min, mn);
+                              s.max = std::max(s.max, mx);
+                              s.sum.merge(sum);
+                              s.sumsq.merge(sumsq);
+                            }
+                          }
+                        }
+                      });
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    FeatureState& s = *targets[t];
+    if (cols[t].dtype() == DType::Categorical) {
+      const auto& dict = cols[t].categories();
+      std::vector<std::size_t> order;
+      for (std::size_t k = 0; k < dict.size(); ++k)
+        if (per_code[t][k] > 0) order.push_back(k);
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return dict[a] < dict[b]; });
+      std::vector<std::string> names;
+      std::vector<std::int64_t> counts;
+      for (auto k : order) {
+        names.push_back(dict[k]);
+        counts.push_back(per_code[t][k]);
+      }
+      s.cats = CategoryCounts::from_parts(std::move(names), std::move(counts), code_missing[t]);
+    }
+    if (s.kind == FeatureKind::Categorical) s.missing = s.cats.missing();
+  }
+  return out;
+}
+
+// ---- merge ------------------------------------------------------------------------------------
+
+Baseline& Baseline::merge(const Baseline& other) {
+  check_fitted("Baseline::merge()");
+  CHURN_CHECK(other.fitted_, NotFittedError, "Baseline::merge(): other is not fitted");
+  CHURN_CHECK(other.features_.size() == features_.size(), InvalidArgument,
+              "Baseline::merge(): other has " << other.features_.size() << " features, this "
+                                              << features_.size());
+  CHURN_CHECK(other.has_score_ == has_score_, InvalidArgument,
+              "Baseline::merge(): one part has a score and the other not");
+  for (std::size_t f = 0; f < features_.size(); ++f) {
+    const FeatureState& a = *features_[f];
+    const FeatureState& b = *other.features_[f];
+    CHURN_CHECK(same_bins(a, b), InvalidArgument,
+                "Baseline::merge(): feature '" << b.name << "' differs from '" << a.name
+                                               << "' or is on other bins (accumulate both parts "
+                                                  "from the same baseline)");
+    CHURN_CHECK(
+        a.present == b.present, InvalidArgument,
+        "Baseline::merge(): column '" << a.name << "' is missing from one part but not the other");
+  }
+  CHURN_CHECK(!has_score_ || same_bins(*score_, *other.score_), InvalidArgument,
+              "Baseline::merge(): the score is on other bins");
+  auto add = [](FeatureState& a, const FeatureState& b) {
+    a.n_rows += b.n_rows;
+    a.missing += b.missing;
+    for (std::size_t k = 0; k < a.cells.size(); ++k) a.cells[k] += b.cells[k];
+    a.min = std::min(a.min, b.min);
+    a.max = std::max(a.max, b.max);
+    a.sum.merge(b.sum);
+    a.sumsq.merge(b.sumsq);
+    a.cats.merge(b.cats);
+  };
+  for (std::size_t f = 0; f < features_.size(); ++f) add(*features_[f], *other.features_[f]);
+  if (has_score_) add(*score_, *other.score_);
+  n_rows_ += other.n_rows_;
+  return *this;
+}
+
+// ---- compare ----------------------------------------------------------------------------------
+
+DriftReport Baseline::compare(const Table& current, const VectorRef& score) const {
+  const char* caller = "Baseline::compare()";
+  check_fitted(caller);
+  CHURN_CHECK(current.num_rows() > 0, InvalidArgument,
+              caller << ": current has no rows (an empty batch)");
+  return compare(accumulate_impl(current, score, false, caller));
+}
+
+namespace {
+
+FeatureDrift drift_of(const FeatureState& r, const FeatureState& c, const BaselineParams& p) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  FeatureDrift d;
+  d.feature = r.name;
+  d.kind = r.kind;
+  if (!c.present) {
+    d.psi = d.ks = d.js = nan;
+    d.missing_rate_reference = ratio(r.missing, r.n_rows);
+    d.missing_rate_current = d.share_out_of_range = d.share_unseen = nan;
+    d.status = DriftStatus::MissingColumn;
+    return d;
+  }
+  d.missing_rate_reference = ratio(r.missing, r.n_rows);
+  d.missing_rate_current = ratio(c.missing, c.n_rows);
+  std::vector<std::int64_t> rb, cb;
+  if (r.kind == FeatureKind::Numeric) {
+    rb = r.bin_counts();
+    cb = c.bin_counts();
+    d.ks = ks_grid(r, c);
+    d.share_out_of_range = ratio(c.out_of_range(), c.values());
+    d.share_unseen = nan;
+  } else {
+    rb = categorical_bin_counts(r.cats, r.cats);
+    cb = categorical_bin_counts(r.cats, c.cats);
+    d.ks = nan;
+    d.share_out_of_range = nan;
+    d.share_unseen = ratio(cb[cb.size() - 2], c.cats.total() - c.cats.missing());
+    for (const auto& cat : c.cats.categories())
+      if (r.cats.count(cat) == 0) d.unseen_categories.push_back(cat);
+  }
+  if (r.n_rows > 0 && c.n_rows > 0) {
+    d.psi = detail::psi_counts(rb, cb, p.epsilon);
+    d.js = detail::js_counts(rb, cb);
+  } else {
+    d.psi = d.js = nan;
+  }
+  d.status = status_of(d.psi, p.moderate, p.significant);
+  return d;
+}
+
+}  // namespace
+
+DriftReport Baseline::compare(const Baseline& current) const {
+  const char* caller = "Baseline::compare()";
+  check_fitted(caller);
+  CHURN_CHECK(current.fitted_, NotFittedError, caller << ": current is not fitted");
+  CHURN_CHECK(current.n_rows_ > 0, InvalidArgument,
+              caller << ": current has no rows (an empty batch)");
+  CHURN_CHECK(current.features_.size() == features_.size(), InvalidArgument,
+              caller << ": current has " << current.features_.size() << " features, the baseline "
+                     << features_.size() << " (accumulate the batch on this baseline)");
+  for (std::size_t f = 0; f < features_.size(); ++f)
+    CHURN_CHECK(same_bins(*features_[f], *current.features_[f]), InvalidArgument,
+                caller << ": feature '" << current.features_[f]->name
+                       << "' is on other bins (accumulate the batch on this baseline)");
+  std::vector<FeatureDrift> rows;
+  for (std::size_t f = 0; f < features_.size(); ++f)
+    rows.push_back(drift_of(*features_[f], *current.features_[f], params_));
+  std::optional<FeatureDrift> score_row;
+  if (has_score_ && current.has_score_) {
+    CHURN_CHECK(same_bins(*score_, *current.score_), InvalidArgument,
+                caller << ": the score is on other bins");
+    score_row = drift_of(*score_, *current.score_, params_);
+  }
+  ReportThresholds th;
+  th.moderate = params_.moderate;
+  th.significant = params_.significant;
+  th.score_alert = params_.score_alert;
+  return DriftReport(std::move(rows), std::move(score_row), th, n_rows_, current.n_rows_);
+}
+
+// ---- accessors --------------------------------------------------------------------------------
+
+void Baseline::check_fitted(const char* caller) const {
+  CHURN_CHECK(fitted_, NotFittedError, caller << ": the baseline is not fitted; call fit() first");
+}
+
+Index Baseline::n_rows() const {
+  check_fitted("Baseline::n_rows()");
+  return n_rows_;
+}
+
+std::vector<std::string> Baseline::feature_names() const {
+  check_fitted("Baseline::feature_names()");
+  std::vector<std::string> names;
+  for (const auto& f : features_) names.push_back(f->name);
+  return names;
+}
+
+const FeatureState& Baseline::state(const std::string& feature, const char* caller) const {
+  check_fitted(caller);
+  if (feature.empty()) {
+    CHURN_CHECK(has_score_, InvalidArgument, caller << ": the baseline has no score");
+    return *score_;
+  }
+  for (const auto& f : features_)
+    if (f->name == feature) return *f;
+  CHURN_THROW(InvalidArgument, caller << ": unknown feature '" << feature << "'");
+}
+
+FeatureKind Baseline::kind(const std::string& feature) const {
+  return state(feature, "Baseline::kind()").kind;
+}
+
+const std::vector<double>& Baseline::edges(const std::string& feature) const {
+  const FeatureState& s = state(feature, "Baseline::edges()");
+  CHURN_CHECK(s.kind == FeatureKind::Numeric, InvalidArgument,
+              "Baseline::edges(): feature '" << feature << "' is categorical");
+  return s.edges;
+}
+
+Histogram Baseline::histogram(const std::string& feature) const {
+  const FeatureState& s = state(feature, "Baseline::histogram()");
+  CHURN_CHECK(s.kind == FeatureKind::Numeric, InvalidArgument,
+              "Baseline::histogram(): feature '" << feature << "' is categorical");
+  std::vector<std::int64_t> b = s.bin_counts();
+  b.pop_back();
+  return Histogram::from_parts(s.edges, std::move(b), s.missing, s.out_of_range());
+}
+
+NumericSummary Baseline::summary(const std::string& feature) const {
+  const FeatureState& s = state(feature, "Baseline::summary()");
+  CHURN_CHECK(s.kind == FeatureKind::Numeric, InvalidArgument,
+              "Baseline::summary(): feature '" << feature << "' is categorical");
+  NumericSummary out;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  out.count = s.values();
+  out.missing = s.missing;
+  out.missing_rate = ratio(s.missing, s.n_rows);
+  mean_std(s, out.mean, out.std);
+  out.min = out.count > 0 ? s.min : nan;
+  out.max = out.count > 0 ? s.max : nan;
+  for (int j = 0; j <= params_.n_quantiles; ++j)
+    out.levels.push_back(double(j) / params_.n_quantiles);
+  out.quantiles = s.grid;
+  if (out.quantiles.empty()) out.quantiles.assign(out.levels.size(), nan);
+  return out;
+}
+
+const CategoryCounts& Baseline::category_counts(const std::string& feature) const {
+  const FeatureState& s = state(feature, "Baseline::category_counts()");
+  CHURN_CHECK(s.kind == FeatureKind::Categorical, InvalidArgument,
+              "Baseline::category_counts(): feature '" << feature << "' is numeric");
+  return s.cats;
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kKind = "DriftBaseline";
+
+Json feature_to_json(const FeatureState& s) {
+  Json j{
+      {"name", s.name},       {"dtype", dtype_name(s.dtype)}, {"kind", feature_kind_name(s.kind)},
+      {"present", s.present}, {"n_rows", s.n_rows},           {"missing", s.missing}};
+  if (s.kind == FeatureKind::Numeric) {
+    j["edges"] = detail::doubles_to_json(s.edges);
+    j["quantiles"] = detail::doubles_to_json(s.grid);
+    j["counts"] = s.cells;
+    j["min"] = json_from_double(s.min);
+    j["max"] = json_from_double(s.max);
+    j["sum"] = s.sum.to_json();
+    j["sumsq"] = s.sumsq.to_json();
+    double mean = 0, sd = 0;
+    mean_std(s, mean, sd);
+    j["mean"] = json_from_double(mean);
+    j["std"] = json_from_double(sd);
+  } else {
+    j["categories"] = s.cats.categories();
+    j["counts"] = s.cats.counts();
+  }
+  return j;
+}
+
+bool same_double(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+
+std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& where) {
+  std::int64_t r = 0;
+  CHURN_CHECK(!__builtin_add_overflow(a, b, &r), SerializationError, where << ": counts overflow");
+  return r;
+}
+
+std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselineParams& p,
+                                                const std::string& where) {
+  auto s = std::make_unique<FeatureState>();
+  CHURN_CHECK(j.is_object(), SerializationError, where << ": expected a JSON object");
+  const auto kind = json_get<std::string>(j, "kind", where);
+  if (kind == "numeric") {
+    detail::check_members(j,
+                          {"name", "dtype", "kind", "present", "n_rows", "missing", "edges",
+                           "quantiles", "counts", "min", "max", "sum", "sumsq", "mean", "std"},
+                          where);
+    s->kind = FeatureKind::Numeric;
+  } else if (kind == "categorical") {
+    detail::check_members(
+        j, {"name", "dtype", "kind", "present", "n_rows", "missing", "categories", "counts"},
+        where);
+    s->kind = FeatureKind::Categorical;
+  } else {
+    CHURN_THROW(SerializationError, where << ": unknown kind '" << kind << "'");
+  }
+  s->name = json_get<std::string>(j, "name", where);
+  try {
+    s->dtype = dtype_from_name(json_get<std::string>(j, "dtype", where));
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+  CHURN_CHECK(detail::is_categorical(s->dtype) == (s->kind == FeatureKind::Categorical),
+              SerializationError, where << ": dtype and kind disagree");
+  s->present = json_get<bool>(j, "present", where);
+  s->n_rows = json_get_int<std::int64_t>(j, "n_rows", where);
+  s->missing = json_get_int<std::int64_t>(j, "missing", where);
+  CHURN_CHECK(s->n_rows >= 0 && s->missing >= 0 && s->missing <= s->n_rows, SerializationError,
+              where << ": n_rows and missing must satisfy 0 <= missing <= n_rows");
+  CHURN_CHECK(s->present || s->n_rows == 0, SerializationError,
+              where << ": a missing column has no rows");
+  std::int64_t total = s->missing;
+  if (s->kind == FeatureKind::Numeric) {
+    s->edges = detail::json_to_doubles(j, "edges", where);
+    s->grid = detail::json_to_doubles(j, "quantiles", where);
+    CHURN_CHECK(s->edges.size() <= static_cast<std::size_t>(p.bins) + 1, SerializationError,
+                where << ": more edges than bins + 1");
+    for (std::size_t i = 0; i < s->edges.size(); ++i)
+      CHURN_CHECK(std::isfinite(s->edges[i]) && (i == 0 || s->edges[i] > s->edges[i - 1]),
+                  SerializationError, where << ": edges must be finite and strictly increasing");
+    if (s->edges.empty()) {
+      CHURN_CHECK(s->grid.empty(), SerializationError, where << ": quantiles without edges");
+    } else {
+      CHURN_CHECK(s->grid.size() == static_cast<std::size_t>(p.n_quantiles) + 1, SerializationError,
+                  where << ": expected n_quantiles + 1 quantiles");
+      for (std::size_t i = 0; i < s->grid.size(); ++i)
+        CHURN_CHECK(std::isfinite(s->grid[i]) && (i == 0 || s->grid[i] >= s->grid[i - 1]),
+                    SerializationError, where << ": quantiles must be finite and non-decreasing");
+      CHURN_CHECK(s->grid.front() == s->edges.front() && s->grid.back() == s->edges.back(),
+                  SerializationError, where << ": the edges must span the quantiles' range");
+    }
+    s->prepare();
+    const auto counts = detail::json_to_counts(j, "counts", where);
+    CHURN_CHECK(counts.size() == s->cells.size(), SerializationError,
+                where << ": expected " << s->cells.size() << " counts, got " << counts.size());
+    s->cells = counts;
+    for (auto c : counts) total = checked_add(total, c, where);
+    s->min = json_to_double(json_get<Json>(j, "min", where), where + ".min");
+    s->max = json_to_double(json_get<Json>(j, "max", where), where + ".max");
+    const bool has_values = s->n_rows > s->missing;
+    CHURN_CHECK(has_values ? (s->min <= s->max)
+                           : (s->min == std::numeric_limits<double>::infinity() &&
+                              s->max == -std::numeric_limits<double>::infinity()),
+                SerializationError, where << ": min and max are inconsistent");
+    s->sum = detail::ExactSum::from_json(json_get<Json>(j, "sum", where), where + ".sum");
+    s->sumsq = detail::ExactSum::from_json(json_get<Json>(j, "sumsq", where), where + ".sumsq");
+    double mean = 0, sd = 0;
+    mean_std(*s, mean, sd);
+    CHURN_CHECK(same_double(mean, json_to_double(json_get<Json>(j, "mean", where), where)) &&
+                    same_double(sd, json_to_double(json_get<Json>(j, "std", where), where)),
+                SerializationError, where << ": mean and std disagree with the stored sums");
+  } else {
+    auto cats = json_get<std::vector<std::string>>(j, "categories", where);
+    auto counts = detail::json_to_counts(j, "counts", where);
+    for (auto c : counts) total = checked_add(total, c, where);
+    try {
+      s->cats = CategoryCounts::from_parts(std::move(cats), std::move(counts), s->missing);
+    } catch (const InvalidArgument& e) {
+      CHURN_THROW(SerializationError, where << ": " << e.what());
+    }
+  }
+  CHURN_CHECK(total == s->n_rows, SerializationError,
+              where << ": the counts sum to " << total << ", not n_rows = " << s->n_rows);
+  return s;
+}
+
+}  // namespace
+
+Json Baseline::to_json() const {
+  check_fitted("Baseline::to_json()");
+  Json params{{"bins", params_.bins},
+              {"binning", binning_name(params_.binning)},
+              {"epsilon", params_.epsilon},
+              {"moderate", params_.moderate},
+              {"significant", params_.significant},
+              {"score_alert", params_.score_alert},
+              {"n_quantiles", params_.n_quantiles},
+              {"n_threads", params_.n_threads}};
+  Json features = Json::array();
+  for (const auto& f : features_) features.push_back(feature_to_json(*f));
+  Json state{{"n_rows", n_rows_},
+             {"features", features},
+             {"score", has_score_ || score_ ? feature_to_json(*score_) : Json(nullptr)},
+             {"has_score", has_score_}};
+  return make_envelope(kKind, std::move(params), std::move(state));
+}
+
+Baseline Baseline::from_json(const Json& doc) {
+  const Json& env = open_envelope(doc, kKind);
+  const std::string where = "load(DriftBaseline)";
+  try {
+    const Json& pj = env["params"];
+    const std::string wp = where + " params";
+    detail::check_members(pj,
+                          {"bins", "binning", "epsilon", "moderate", "significant", "score_alert",
+                           "n_quantiles", "n_threads"},
+                          wp);
+    BaselineParams p;
+    p.bins = json_get_int<int>(pj, "bins", wp);
+    try {
+      p.binning = binning_from_name(json_get<std::string>(pj, "binning", wp));
+    } catch (const InvalidArgument& e) {
+      CHURN_THROW(SerializationError, wp << ": " << e.what());
+    }
+    p.epsilon = json_get<double>(pj, "epsilon", wp);
+    p.moderate = json_get<double>(pj, "moderate", wp);
+    p.significant = json_get<double>(pj, "significant", wp);
+    p.score_alert = json_get<double>(pj, "score_alert", wp);
+    p.n_quantiles = json_get_int<int>(pj, "n_quantiles", wp);
+    p.n_threads = json_get_int<int>(pj, "n_threads", wp);
+    try {
+      p.validate();
+    } catch (const InvalidArgument& e) {
+      CHURN_THROW(SerializationError, wp << ": " << e.what());
+    }
+    Baseline b(p);
+    const Json& st = env["state"];
+    const std::string ws = where + " state";
+    detail::check_members(st, {"n_rows", "features", "score", "has_score"}, ws);
+    b.n_rows_ = json_get_int<std::int64_t>(st, "n_rows", ws);
+    CHURN_CHECK(b.n_rows_ >= 0, SerializationError, ws << ": n_rows must be >= 0");
+    const Json features = json_get<Json>(st, "features", ws);
+    CHURN_CHECK(features.is_array() && !features.empty(), SerializationError,
+                ws << ": 'features' must be a non-empty list");
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      auto f = feature_from_json(features[i], p, ws + ".features[" + std::to_string(i) + "]");
+      CHURN_CHECK(
+          f->n_rows == (f->present ? b.n_rows_ : 0), SerializationError,
+          ws << ": feature '" << f->name << "' has " << f->n_rows << " rows, not " << b.n_rows_);
+      names.push_back(f->name);
+      b.features_.push_back(std::move(f));
+    }
+    std::sort(names.begin(), names.end());
+    CHURN_CHECK(std::adjacent_find(names.begin(), names.end()) == names.end(), SerializationError,
+                ws << ": feature names repeat");
+    b.has_score_ = json_get<bool>(st, "has_score", ws);
+    const Json score = json_get<Json>(st, "score", ws);
+    if (!score.is_null()) {
+      b.score_ = feature_from_json(score, p, ws + ".score");
+      CHURN_CHECK(b.score_->kind == FeatureKind::Numeric && b.score_->name == "score",
+                  SerializationError, ws << ": the score must be a numeric feature named 'score'");
+      CHURN_CHECK(
+          b.score_->present == b.has_score_ && b.score_->n_rows == (b.has_score_ ? b.n_rows_ : 0),
+          SerializationError, ws << ": the score is inconsistent with has_score");
+    } else {
+      CHURN_CHECK(!b.has_score_, SerializationError, ws << ": has_score without a score");
+    }
+    b.fitted_ = true;
+    return b;
+  } catch (const SerializationError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw SerializationError(where + ": the document is inconsistent: " + e.what());
+  }
+}
+
+void Baseline::save(const std::string& path) const {
+  save_json_file(to_json(), path);
+}
+
+Baseline Baseline::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
+
+}  // namespace churn::monitor

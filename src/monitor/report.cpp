@@ -1,0 +1,249 @@
+#include "churn/monitor/report.hpp"
+
+#include <algorithm>  // std::stable_sort
+#include <cmath>      // std::isnan, std::isfinite
+#include <limits>     // std::numeric_limits
+#include <utility>    // std::move
+
+#include "churn/core/error.hpp"
+#include "churn/metrics/classification.hpp"
+
+namespace churn::monitor {
+
+const char* feature_kind_name(FeatureKind k) {
+  return k == FeatureKind::Numeric ? "numeric" : "categorical";
+}
+
+const char* drift_status_name(DriftStatus s) {
+  switch (s) {
+    case DriftStatus::Stable: return "stable";
+    case DriftStatus::Moderate: return "moderate";
+    case DriftStatus::Significant: return "significant";
+    case DriftStatus::MissingColumn: return "missing_column";
+  }
+  return "stable";
+}
+
+const char* severity_name(Severity s) {
+  return s == Severity::Moderate ? "moderate" : "significant";
+}
+
+DriftStatus status_of(double psi, double moderate, double significant) {
+  if (psi >= significant) return DriftStatus::Significant;
+  if (psi >= moderate) return DriftStatus::Moderate;
+  return DriftStatus::Stable;
+}
+
+// ---- performance ------------------------------------------------------------------------------
+
+void PerformanceThresholds::validate() const {
+  auto check = [](double v, const char* field) {
+    CHURN_CHECK(std::isnan(v) || (v >= 0.0 && v <= 1.0), InvalidArgument,
+                "PerformanceThresholds: " << field << " must be in [0, 1] or NaN (off), got " << v);
+  };
+  check(min_auc, "min_auc");
+  check(min_precision, "min_precision");
+  check(min_recall, "min_recall");
+  check(max_churn_rate, "max_churn_rate");
+}
+
+std::vector<WindowPerformance> performance_by_window(const std::vector<Vector>& labels,
+                                                     const std::vector<Vector>& scores,
+                                                     const std::vector<std::string>& names,
+                                                     double threshold, int n_threads) {
+  const char* caller = "performance_by_window()";
+  CHURN_CHECK(labels.size() == scores.size(), InvalidArgument,
+              caller << ": " << labels.size() << " label windows but " << scores.size()
+                     << " score windows");
+  CHURN_CHECK(names.empty() || names.size() == labels.size(), InvalidArgument,
+              caller << ": " << names.size() << " names for " << labels.size() << " windows");
+  CHURN_CHECK(threshold >= 0.0 && threshold <= 1.0, InvalidArgument,
+              caller << ": threshold must be in [0, 1], got " << threshold);
+  std::vector<WindowPerformance> out;
+  for (std::size_t w = 0; w < labels.size(); ++w) {
+    WindowPerformance p;
+    p.window = names.empty() ? std::to_string(w) : names[w];
+    const Vector& y = labels[w];
+    const Vector& s = scores[w];
+    CHURN_CHECK(y.size() == s.size(), InvalidArgument,
+                caller << ": window '" << p.window << "' has " << y.size() << " labels but "
+                       << s.size() << " scores");
+    CHURN_CHECK(y.size() > 0, InvalidArgument, caller << ": window '" << p.window << "' is empty");
+    Index pos = 0;
+    for (Index i = 0; i < y.size(); ++i) {
+      CHURN_CHECK(y[i] == 0.0 || y[i] == 1.0, InvalidArgument,
+                  caller << ": window '" << p.window << "' row " << i
+                         << ": labels must be 0 or 1, got " << y[i]);
+      CHURN_CHECK(std::isfinite(s[i]), InvalidArgument,
+                  caller << ": window '" << p.window << "' row " << i
+                         << ": scores must be finite, got " << s[i]);
+      pos += y[i] == 1.0 ? 1 : 0;
+    }
+    p.n = y.size();
+    p.churn_rate = static_cast<double>(pos) / static_cast<double>(p.n);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    p.auc = (pos > 0 && pos < p.n) ? metrics::roc_auc(y, s, Vector(), n_threads) : nan;
+    // precision and recall threshold the score; scores outside [0, 1] still compare
+    Index tp = 0, fp = 0;
+    for (Index i = 0; i < y.size(); ++i) {
+      if (s[i] >= threshold) {
+        tp += y[i] == 1.0 ? 1 : 0;
+        fp += y[i] == 1.0 ? 0 : 1;
+      }
+    }
+    p.precision = tp + fp > 0 ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 0.0;
+    p.recall = pos > 0 ? static_cast<double>(tp) / static_cast<double>(pos) : nan;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// ---- DriftReport ------------------------------------------------------------------------------
+
+namespace {
+
+int severity_rank(DriftStatus s) {
+  switch (s) {
+    case DriftStatus::MissingColumn: return 0;
+    case DriftStatus::Significant: return 1;
+    case DriftStatus::Moderate: return 2;
+    case DriftStatus::Stable: return 3;
+  }
+  return 4;
+}
+
+Json drift_json(const FeatureDrift& d) {
+  return Json{{"feature", d.feature},
+              {"kind", feature_kind_name(d.kind)},
+              {"status", drift_status_name(d.status)},
+              {"psi", json_from_double(d.psi)},
+              {"ks", json_from_double(d.ks)},
+              {"js", json_from_double(d.js)},
+              {"missing_rate_reference", json_from_double(d.missing_rate_reference)},
+              {"missing_rate_current", json_from_double(d.missing_rate_current)},
+              {"share_out_of_range", json_from_double(d.share_out_of_range)},
+              {"share_unseen", json_from_double(d.share_unseen)},
+              {"unseen_categories", d.unseen_categories}};
+}
+
+}  // namespace
+
+DriftReport::DriftReport(std::vector<FeatureDrift> features, std::optional<FeatureDrift> score,
+                         ReportThresholds thresholds, Index n_rows_reference, Index n_rows_current)
+    : features_(std::move(features)),
+      score_(std::move(score)),
+      thresholds_(thresholds),
+      n_rows_reference_(n_rows_reference),
+      n_rows_current_(n_rows_current) {
+  std::stable_sort(features_.begin(), features_.end(),
+                   [](const FeatureDrift& a, const FeatureDrift& b) {
+                     const int ra = severity_rank(a.status), rb = severity_rank(b.status);
+                     if (ra != rb) return ra < rb;
+                     const bool na = std::isnan(a.psi), nb = std::isnan(b.psi);
+                     if (na != nb) return nb;  // NaN last
+                     if (!na && a.psi != b.psi) return a.psi > b.psi;
+                     return a.feature < b.feature;
+                   });
+}
+
+const FeatureDrift& DriftReport::feature(const std::string& name) const {
+  for (const auto& f : features_)
+    if (f.feature == name) return f;
+  CHURN_THROW(InvalidArgument, "DriftReport::feature(): no feature '" << name << "'");
+}
+
+double DriftReport::share_drifting() const {
+  Index compared = 0, drifting = 0;
+  for (const auto& f : features_) {
+    if (f.status == DriftStatus::MissingColumn) continue;
+    ++compared;
+    drifting += (f.status == DriftStatus::Moderate || f.status == DriftStatus::Significant) ? 1 : 0;
+  }
+  return compared > 0 ? static_cast<double>(drifting) / static_cast<double>(compared)
+                      : std::numeric_limits<double>::quiet_NaN();
+}
+
+Index DriftReport::n_missing_columns() const {
+  Index n = 0;
+  for (const auto& f : features_) n += f.status == DriftStatus::MissingColumn ? 1 : 0;
+  return n;
+}
+
+DriftReport& DriftReport::add_performance(std::vector<WindowPerformance> windows,
+                                          PerformanceThresholds thresholds) {
+  thresholds.validate();
+  performance_ = std::move(windows);
+  performance_thresholds_ = thresholds;
+  return *this;
+}
+
+std::vector<Alert> DriftReport::alerts() const {
+  std::vector<Alert> out;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const auto& f : features_) {
+    switch (f.status) {
+      case DriftStatus::MissingColumn:
+        out.push_back({f.feature, "missing_column", nan, nan, Severity::Significant});
+        break;
+      case DriftStatus::Significant:
+        out.push_back({f.feature, "psi", f.psi, thresholds_.significant, Severity::Significant});
+        break;
+      case DriftStatus::Moderate:
+        out.push_back({f.feature, "psi", f.psi, thresholds_.moderate, Severity::Moderate});
+        break;
+      case DriftStatus::Stable: break;
+    }
+  }
+  if (score_ && score_->psi > thresholds_.score_alert)
+    out.push_back({"score", "psi", score_->psi, thresholds_.score_alert, Severity::Significant});
+  const PerformanceThresholds& t = performance_thresholds_;
+  for (const auto& w : performance_) {
+    if (!std::isnan(t.min_auc) && w.auc < t.min_auc)
+      out.push_back({w.window, "auc", w.auc, t.min_auc, Severity::Significant});
+    if (!std::isnan(t.min_precision) && w.precision < t.min_precision)
+      out.push_back({w.window, "precision", w.precision, t.min_precision, Severity::Moderate});
+    if (!std::isnan(t.min_recall) && w.recall < t.min_recall)
+      out.push_back({w.window, "recall", w.recall, t.min_recall, Severity::Moderate});
+    if (!std::isnan(t.max_churn_rate) && w.churn_rate > t.max_churn_rate)
+      out.push_back({w.window, "churn_rate", w.churn_rate, t.max_churn_rate, Severity::Moderate});
+  }
+  return out;
+}
+
+Json DriftReport::to_json() const {
+  Json features = Json::array();
+  for (const auto& f : features_) features.push_back(drift_json(f));
+  Json perf = Json::array();
+  for (const auto& w : performance_)
+    perf.push_back(Json{{"window", w.window},
+                        {"n", w.n},
+                        {"churn_rate", json_from_double(w.churn_rate)},
+                        {"auc", json_from_double(w.auc)},
+                        {"precision", json_from_double(w.precision)},
+                        {"recall", json_from_double(w.recall)}});
+  Json alert_list = Json::array();
+  for (const auto& a : alerts())
+    alert_list.push_back(Json{{"subject", a.subject},
+                              {"metric", a.metric},
+                              {"value", json_from_double(a.value)},
+                              {"threshold", json_from_double(a.threshold)},
+                              {"severity", severity_name(a.severity)}});
+  const PerformanceThresholds& t = performance_thresholds_;
+  return Json{{"n_rows_reference", n_rows_reference_},
+              {"n_rows_current", n_rows_current_},
+              {"share_drifting", json_from_double(share_drifting())},
+              {"n_missing_columns", n_missing_columns()},
+              {"thresholds", Json{{"moderate", thresholds_.moderate},
+                                  {"significant", thresholds_.significant},
+                                  {"score_alert", thresholds_.score_alert},
+                                  {"min_auc", json_from_double(t.min_auc)},
+                                  {"min_precision", json_from_double(t.min_precision)},
+                                  {"min_recall", json_from_double(t.min_recall)},
+                                  {"max_churn_rate", json_from_double(t.max_churn_rate)}}},
+              {"features", features},
+              {"score", score_ ? drift_json(*score_) : Json(nullptr)},
+              {"performance", perf},
+              {"alerts", alert_list}};
+}
+
+}  // namespace churn::monitor

@@ -4,9 +4,11 @@
 One seeded data set is fitted by the three solvers below. ``--data dense`` (default): ``--rows`` x
 ``--cols`` standard-normal features (default 1,000,000 x 50), labels drawn from a logistic model.
 ``--data customers``: ``--rows`` synthetic customers from ``churnlib.make_customers`` (label
-``churned``), one-hot encoded (categorical columns, missing as its own level) with the numeric
-columns median-imputed, given a missing-value indicator and standardised: the customer table a
-churn team would model. Both data sets are fitted by
+``churned``) turned into a model matrix by a ``churnlib.FeaturePipeline`` (built before any timing
+and handed to every solver alike): the numeric columns with gaps median-imputed with a
+missing-value indicator, every numeric column standardised, the categorical columns one-hot
+encoded with missing as a level of its own: the customer table a churn team would model. Both data
+sets are fitted by
 
 * ``churnlib``: ``churnlib.LogisticRegression`` (solver "auto": Newton-Cholesky for p <= 500),
 * ``sklearn lbfgs`` and ``sklearn newton-cholesky``: ``sklearn.linear_model.LogisticRegression``,
@@ -63,22 +65,22 @@ def make_data(rows, cols, seed):
 
 
 def make_customer_data(rows, seed):
+    """The shared model matrix: the feature preparation is not timed, only the fits are."""
     import churnlib as cl
     import pandas as pd
 
     df = cl.make_customers(rows, seed=seed).to_pandas(copy=True)
     y = df.pop("churned").to_numpy(dtype=np.float64)
-    df = df.drop(columns=["customer_id", "signup_date"])
     cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-    parts = [pd.get_dummies(df[cats], dummy_na=True, dtype=np.float64)]
-    for c in df.columns.difference(cats):
-        v = df[c].astype(np.float64)
-        if v.isna().any():
-            parts.append(v.isna().astype(np.float64).rename(f"{c}_missing"))
-            v = v.fillna(v.median())
-        parts.append(((v - v.mean()) / v.std(ddof=0)).rename(c))
-    X = np.ascontiguousarray(pd.concat(parts, axis=1).to_numpy(dtype=np.float64))
-    return X, y
+    nums = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    pipe = (cl.FeaturePipeline(output="numpy")
+            .impute([c for c in nums if df[c].isna().any()], strategy="median", add_indicator=True)
+            .impute([c for c in cats if df[c].isna().any()], strategy="constant",
+                    fill_category="missing")
+            .scale(nums)
+            .one_hot(cats)
+            .drop(["customer_id", "signup_date"]))
+    return pipe.fit_transform(df), y
 
 
 def objective(X, y, coef, intercept, C):

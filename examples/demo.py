@@ -7,11 +7,15 @@ Walks the loop as far as churnlib goes today:
   4. print what a churn analyst looks at first: the columns, missing values, the churn rate and
      how it varies across segments, and the activity log,
   5. show the contract rejecting a damaged file, naming row, column and reason,
-  6. train a churn model (logistic regression), cross-validate it and evaluate it on a hold-out:
-     ROC-AUC, PR-AUC, log-loss, lift by decile, calibration and the profit-maximising threshold,
+  6. build the model's features with a FeaturePipeline fitted on the training customers only
+     (imputation with missing flags, ratios, log1p, tenure bands, scaling, one-hot), train a churn
+     model (logistic regression), cross-validate pipeline + model and evaluate on a hold-out:
+     ROC-AUC, PR-AUC, log-loss, lift by decile, calibration and the profit-maximising threshold;
+     save the pipeline next to the model and check that both replay bit for bit,
   7. train gradient-boosted trees on the raw columns (native categories and missing values, early
      stopping), compare them with the logistic model, and explain the riskiest customers (TreeSHAP),
-  8. build point-in-time features from the activity log (EventAggregator) and retrain with them.
+  8. join point-in-time features from the activity log (a FeaturePipeline with join_events) and
+     retrain the trees with them.
 
 Run it with ``bash scripts/demo.sh`` (installs and builds what is missing), or, with churnlib
 installed, ``python examples/demo.py [--customers N] [--out DIR]``.
@@ -161,27 +165,48 @@ def main() -> None:
 
     # 6. A churn model -------------------------------------------------------------------------------
     section("6. A churn model: logistic regression")
-    X, y, names = model_matrix(df.drop(columns=["tenure_group", "failures", "silent_for"]))
-    print(f"model matrix: {X.shape[0]:,} rows x {X.shape[1]} features (one-hot categories, "
-          f"median-imputed numbers with missing flags, standardised)")
-    model = cl.LogisticRegression(C=1.0)
-    t0 = time.perf_counter()
-    cv = cl.metrics.cross_validate(model, X, y, cv=5, metrics=("roc_auc", "average_precision", "log_loss"),
-                                   seed=args.seed)
-    print(f"5-fold stratified CV in {time.perf_counter() - t0:.2f} s: " + ", ".join(
-        f"{m} {cv.mean[m]:.4f} +- {cv.std[m]:.4f}" for m in ("roc_auc", "average_precision", "log_loss")))
-
+    cust = df.drop(columns=["churned", "tenure_group", "failures", "silent_for"])  # the customer table
+    y = df["churned"].to_numpy(dtype=np.float64)
     rng = np.random.default_rng(args.seed)
-    test = rng.random(len(y)) < 0.25
-    model.fit(X[~test], y[~test])
-    p = model.predict_proba(X[test])[:, 1]
-    yt = y[test]
+    test = rng.random(len(y)) < 0.25  # the hold-out: never seen by the features' statistics or the model
+    train_df, test_df, y_train, yt = cust[~test], cust[test], y[~test], y[test]
+
+    pipe = feature_pipeline(train_df)
+    t0 = time.perf_counter()
+    X_train = pipe.fit_transform(train_df)  # medians, scaling, categories: learned on training rows only
+    X_test = pipe.transform(test_df)        # ... and replayed on the hold-out
+    names = list(pipe.get_feature_names_out())
+    print(f"feature pipeline ({' -> '.join(dict.fromkeys(s['type'] for s in pipe.steps))}) fitted on "
+          f"{len(train_df):,} training customers and applied to {len(test_df):,} hold-out customers in "
+          f"{time.perf_counter() - t0:.2f} s: {len(names)} features, e.g.")
+    print("  " + ", ".join(n for n in names if n in (
+        "contract_Month-to-month", "tenure_months_group_00-05", "total_charges", "total_charges_missing",
+        "charges_per_tenure_month", "tickets_per_tenure_month", "payment_method_missing")))
+
+    model = cl.LogisticRegression(C=1.0)
+    metrics = ("roc_auc", "average_precision", "log_loss")
+    t0 = time.perf_counter()
+    try:
+        from sklearn.pipeline import make_pipeline
+    except ImportError:  # scripts/setup.sh installs scikit-learn; without it the CV below is a little optimistic
+        cv = cl.metrics.cross_validate(model, X_train, y_train, cv=5, metrics=metrics, seed=args.seed)
+        how = ("scikit-learn not installed, so on features fitted on all training customers: the "
+               "imputation and scaling statistics have seen each validation fold")
+    else:
+        cv = cl.metrics.cross_validate(make_pipeline(pipe, model), train_df, y_train, cv=5, metrics=metrics,
+                                       seed=args.seed)
+        how = "feature pipeline + model refitted in every fold"
+    print(f"5-fold stratified CV on the training customers ({how}) in {time.perf_counter() - t0:.2f} s: "
+          + ", ".join(f"{m} {cv.mean[m]:.4f} +- {cv.std[m]:.4f}" for m in metrics))
+
+    model.fit(X_train, y_train)
+    p = model.predict_proba(X_test)[:, 1]
     print(f"hold-out ({int(test.sum()):,} customers): ROC-AUC {cl.metrics.roc_auc(yt, p):.4f}, "
           f"PR-AUC {cl.metrics.average_precision(yt, p):.4f}, log-loss {cl.metrics.log_loss(yt, p):.4f}, "
           f"Brier {cl.metrics.brier_score(yt, p):.4f}, KS {cl.metrics.ks_statistic(yt, p):.4f}")
     coef = pd.Series(model.coef_[0], index=names)
     top = coef.reindex(coef.abs().sort_values(ascending=False).index).head(8)
-    print("\nstrongest effects (standardised coefficients; > 0 raises churn risk):")
+    print("\nstrongest effects (coefficients of standardised numbers and 0/1 flags; > 0 raises churn risk):")
     print(top.to_string(float_format=lambda v: f"{v:+.3f}"))
     print("\nlift by decile of predicted risk (hold-out):")
     print(cl.metrics.lift_table(yt, p).to_string(float_format=lambda v: f"{v:.3f}"))
@@ -195,10 +220,15 @@ def main() -> None:
           f"target scores >= {best.threshold:.3f} -> {int(best.n_targeted):,} customers, expected profit "
           f"{best.value:,.0f} on the hold-out; the F1-optimal threshold would be {f1.threshold:.3f}")
     model_path = os.path.join(args.out, "churn_model.json")
+    features_path = os.path.join(args.out, "features.json")
     model.save(model_path)
-    again = cl.LogisticRegression.load(model_path)
-    same = np.array_equal(again.predict_proba(X[test]), model.predict_proba(X[test]))
-    print(f"model saved to {model_path}; reloaded predictions bit-identical: {same}")
+    pipe.save(features_path)
+    # scoring new customers: the raw customer table -> saved features -> saved model
+    again = cl.LogisticRegression.load(model_path).predict_proba(
+        cl.FeaturePipeline.load(features_path).set_output(transform="default").transform(test_df))[:, 1]
+    same = np.array_equal(again.view(np.int64), p.view(np.int64))
+    print(f"model saved to {model_path}, feature pipeline to {features_path}; the reloaded pipeline + model "
+          f"reproduce the hold-out scores bit for bit: {same}")
 
     # 7. Gradient-boosted trees on the raw columns -------------------------------------------------
     section("7. A gradient-boosted model (GBDT) on the raw columns")
@@ -243,41 +273,54 @@ def main() -> None:
     section("8. Point-in-time features from the activity log")
     as_of = ev["timestamp"].max().ceil("D")
     agg = cl.EventAggregator(windows=(7, 30, 90), amount_col="amount", amount_event_types=["purchase"])
+    # join the event features onto each customer row ("ev_": the customer table has a
+    # days_since_last_login of its own), drop the keys; categories stay pandas categories for the trees
+    ev_pipe = cl.FeaturePipeline().join_events(agg, prefix="ev_").drop(["customer_id", "signup_date"])
     t0 = time.perf_counter()
-    feats = agg.transform(events, customers=df["customer_id"], as_of=as_of)
-    print(f"{feats.shape[1]} features per customer from {len(ev):,} events in {time.perf_counter() - t0:.2f} s "
-          f"(only events before {as_of:%Y-%m-%d} count: counts per event type, purchase amounts, active days "
-          f"and trends over 7/30/90 days, recency)")
-    show = [c for c in ("login_count_30d", "login_count_trend_30d", "purchase_count_90d",
-                        "purchase_amount_sum_90d", "active_days_30d", "days_since_last_event",
-                        "days_since_last_login", "days_since_first_event") if c in feats.columns]
-    print(feats[show].head(4).T.to_string(float_format=lambda v: f"{v:.2f}"))
-    both = pd.concat([raw.reset_index(drop=True), feats.reset_index(drop=True)], axis=1)
+    Xe_train = ev_pipe.fit_transform(train_df, events=events, as_of=as_of)  # fixes the event types
+    Xe_test = ev_pipe.transform(test_df, events=events, as_of=as_of)
+    ev_names = [c for c in ev_pipe.get_feature_names_out() if c.startswith("ev_")]
+    print(f"{len(ev_names)} event features per customer from {len(ev):,} events, joined in "
+          f"{time.perf_counter() - t0:.2f} s (training + hold-out customers; only events before "
+          f"{as_of:%Y-%m-%d} count: counts per event type, purchase amounts, active days and trends over "
+          f"7/30/90 days, recency); {Xe_train.shape[1]} columns in all")
+    show = [c for c in ("ev_login_count_30d", "ev_login_count_trend_30d", "ev_purchase_count_90d",
+                        "ev_purchase_amount_sum_90d", "ev_active_days_30d", "ev_days_since_last_event",
+                        "ev_days_since_last_login", "days_since_last_login", "ev_days_since_first_event")
+            if c in Xe_train.columns]
+    print(Xe_train[show].head(4).set_axis(train_df["customer_id"].head(4), axis=0).T.to_string(
+        float_format=lambda v: f"{v:.2f}"))
     gbdt_ev = cl.GBDTClassifier(n_estimators=1000, learning_rate=0.05, num_leaves=31, seed=args.seed)
-    gbdt_ev.fit(both.iloc[fit_idx], y[fit_idx], eval_set=[(both.iloc[val_idx], y[val_idx])],
+    gbdt_ev.fit(Xe_train.loc[fit_idx], y[fit_idx], eval_set=[(Xe_train.loc[val_idx], y[val_idx])],
                 early_stopping_rounds=50)
-    pe = gbdt_ev.predict_proba(both.iloc[np.flatnonzero(test)])[:, 1]
+    pe = gbdt_ev.predict_proba(Xe_test)[:, 1]
     print(f"\nGBDT with the event features: hold-out ROC-AUC {cl.metrics.roc_auc(yt, pe):.4f} "
           f"(customer table only: {cl.metrics.roc_auc(yt, pg):.4f}), PR-AUC "
           f"{cl.metrics.average_precision(yt, pe):.4f}, top-decile lift "
           f"{cl.metrics.lift_table(yt, pe)['lift'].iloc[0]:.2f}")
 
 
-def model_matrix(df: pd.DataFrame):
-    """One-hot categories (missing as its own level), median-imputed numbers with missing flags,
-    standardised. (A fitted, replayable feature pipeline comes with issue 5.)"""
-    y = df["churned"].to_numpy(dtype=np.float64)
-    df = df.drop(columns=["churned", "customer_id", "signup_date"])
-    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-    parts = [pd.get_dummies(df[cats], dummy_na=True, dtype=np.float64)]
-    for c in df.columns.difference(cats):
-        v = df[c].astype(np.float64)
-        if v.isna().any():
-            parts.append(v.isna().astype(np.float64).rename(f"{c}_missing"))
-            v = v.fillna(v.median())
-        parts.append(((v - v.mean()) / v.std(ddof=0)).rename(c))
-    X = pd.concat(parts, axis=1)
-    return np.ascontiguousarray(X.to_numpy(dtype=np.float64)), y, list(X.columns)
+def feature_pipeline(train: pd.DataFrame) -> cl.FeaturePipeline:
+    """The logistic model's features, as a pipeline: ``fit`` learns its statistics (medians, means and
+    standard deviations, the categories) from the training rows only; ``transform`` replays them."""
+    cats = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+    nums = [c for c in train.columns if pd.api.types.is_float_dtype(train[c])]
+    ratios = ["charges_per_tenure_month", "tickets_per_tenure_month"]
+    return (cl.FeaturePipeline()
+            # median-impute the numbers with gaps, each with a 0/1 <col>_missing flag
+            .impute([c for c in nums if train[c].isna().any()], strategy="median", add_indicator=True)
+            # a missing category becomes a level of its own
+            .impute([c for c in cats if train[c].isna().any()], strategy="constant", fill_category="missing")
+            .ratio("charges_per_tenure_month", "total_charges", "tenure_months", denominator_offset=1)
+            .ratio("tickets_per_tenure_month", "support_tickets", "tenure_months", denominator_offset=1)
+            # churn risk is U-shaped in tenure: bands let a linear model see it
+            .bin(["tenure_months"], strategy="fixed", edges=[6, 12, 24, 48, 60], output="categorical",
+                 labels=["00-05", "06-11", "12-23", "24-47", "48-59", "60+"], suffix="_group")
+            .log1p(["total_charges", "charges_per_tenure_month", "sessions_per_week"])  # skewed
+            .scale(nums + ratios)
+            .one_hot(cats + ["tenure_months_group"], unknown="ignore")
+            .drop(["customer_id", "signup_date"])
+            .set_output(transform="default"))  # the float64 matrix the model takes
 
 
 if __name__ == "__main__":

@@ -760,6 +760,17 @@ class FeaturePipeline:
             category under ``unknown="error"``, a value <= -1 in log1p.
         """
         core = self._fitted_core("transform")
+        if _is_pandas_frame(X):
+            # only the columns the fitted steps read are converted (an id column of a million
+            # strings costs more to convert than the whole numeric transform); a missing one is
+            # left for the C++ check to name
+            need = getattr(self, "_needed", None)
+            if need is None:
+                need = self._needed = set(core.required_input_columns)
+            keep = [str(c) in need for c in X.columns]
+            if not all(keep):
+                X_in = X.loc[:, keep]
+                return self._format(core.transform(X_in, events=events, as_of=as_of), X)
         return self._format(core.transform(X, events=events, as_of=as_of), X)
 
     def get_feature_names_out(self, input_features=None):
@@ -796,24 +807,35 @@ class FeaturePipeline:
         return self._fitted_core("to_json").to_json()
 
     def save(self, path):
-        """Writes :meth:`to_json` to ``path`` atomically (temporary file + rename)."""
+        """Writes :meth:`to_json` to ``path`` atomically (temporary file + rename). The
+        document holds the steps, their fitted statistics and the event join, not ``output``
+        (give it to :meth:`load`)."""
         self._fitted_core("save").save(os.fspath(path))
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text, *, output="pandas"):
         """A fitted pipeline from :meth:`to_json` text; it transforms bit-identically.
+
+        ``output`` is a Python-side setting (what transform returns), not part of the saved
+        document: give it here (or call :meth:`set_output`).
 
         Raises
         ------
         SerializationError
             For a damaged document, another kind or a newer major version.
         """
+        if output not in _OUTPUTS:
+            raise InvalidArgument(f"FeaturePipeline.from_json(): output must be one of "
+                                  f"{_OUTPUTS}, got {output!r}")
         core = _core._FeaturePipeline.from_json(text)
-        return cls._from_core(core, text)
+        self = cls._from_core(core, text)
+        self.output = output
+        return self
 
     @classmethod
-    def load(cls, path):
-        """A fitted pipeline from a file written by :meth:`save` (or by C++)."""
+    def load(cls, path, *, output="pandas"):
+        """A fitted pipeline from a file written by :meth:`save` (or by C++); ``output`` as
+        for :meth:`from_json`."""
         with open(os.fspath(path), "rb") as f:
             data = f.read()
         try:
@@ -821,7 +843,7 @@ class FeaturePipeline:
         except UnicodeDecodeError as e:
             from .errors import SerializationError
             raise SerializationError(f"FeaturePipeline.load(): {path} is not UTF-8 text: {e}")
-        return cls.from_json(text)
+        return cls.from_json(text, output=output)
 
     def __getstate__(self):
         state = {"params": self.get_params()}
@@ -894,6 +916,7 @@ class FeaturePipeline:
         import numpy as np
 
         self._core = core
+        self._needed = None
         cols = X.column_names if isinstance(X, _core.Table) else [str(c) for c in X.columns]
         self.feature_names_in_ = np.asarray(cols, dtype=object)
         self.n_features_in_ = len(cols)

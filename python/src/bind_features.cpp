@@ -419,6 +419,7 @@ or pandas.DataFrame (plus the event table and the as-of for a pipeline that join
           py::arg("table"), "The float64 columns of a transformed table as a C-ordered matrix.")
       .def_property_readonly("feature_names_out", &Pipeline::feature_names_out)
       .def_property_readonly("numeric_feature_names_out", &Pipeline::numeric_feature_names_out)
+      .def_property_readonly("required_input_columns", &Pipeline::required_input_columns)
       .def_property_readonly("is_fitted", &Pipeline::is_fitted)
       .def_property_readonly("n_steps", &Pipeline::n_steps)
       .def_property_readonly("joins_events", &Pipeline::joins_events)

@@ -199,8 +199,11 @@ def test_save_load_pickle_replay_bit_identically(tmp_path):
         assert list(q.feature_names_out_) == list(p.feature_names_out_)
         assert list(q.feature_names_in_) == list(p.feature_names_in_)
     # a loaded pipeline carries its steps as parameters: refitting it reproduces the fit
-    q = cl.FeaturePipeline.load(path).set_params(output="numpy")
+    q = cl.FeaturePipeline.load(path, output="numpy")
     np.testing.assert_array_equal(bits(q.fit(train).transform(test)), want)
+    assert isinstance(cl.FeaturePipeline.load(path).transform(test), pd.DataFrame)
+    with pytest.raises(ValueError, match="output"):
+        cl.FeaturePipeline.load(path, output="polars")
     doc = json.loads(path.read_text())
     assert doc["kind"] == "FeaturePipeline" and doc["format"] == "churnlib"
 

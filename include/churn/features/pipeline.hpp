@@ -196,6 +196,11 @@ class Pipeline {
   /// Names of the output's float64 columns (the columns of transform_matrix), in order.
   /// @throws NotFittedError before fit.
   std::vector<std::string> numeric_feature_names_out() const;
+  /// The columns transform reads from its input (for a pipeline that joins events: from the
+  /// customer table), in training order: those a step reads or that reach the output. Other
+  /// columns of new data are ignored, so a caller converting data may skip them.
+  /// @throws NotFittedError before fit.
+  std::vector<std::string> required_input_columns() const;
   /// Number of steps.
   Index n_steps() const { return static_cast<Index>(steps_.size()); }
   /// The type of step `i` ("impute", "clip", ...). @throws InvalidArgument if out of range.

@@ -2,6 +2,7 @@
 
 #include <algorithm>  // std::sort, std::unique, std::lower_bound, std::min, std::max
 #include <cmath>      // std::isnan, std::isfinite, std::nextafter, std::sqrt, std::fma
+#include <iterator>   // std::begin, std::end, std::size
 #include <limits>     // std::numeric_limits
 #include <mutex>      // std::mutex, std::lock_guard
 #include <utility>    // std::move
@@ -24,17 +25,19 @@ struct FeatureState {
   std::int64_t missing = 0;  // missing rows (numeric; categorical keeps its own)
 
   // numeric: fixed by fit
-  std::vector<double> edges;  // PSI bin edges e_0 < ... < e_m (empty: no reference value)
-  std::vector<double> grid;   // quantiles at j / n_quantiles (empty with edges)
-  // derived from edges and grid
+  std::vector<double> edges;      // PSI bin edges e_0 < ... < e_m (empty: no reference value)
+  std::vector<double> ks;         // KS points: sample quantiles at j / ks_points (empty with edges)
+  std::vector<double> quantiles;  // exact quantiles at kSummaryLevels (empty with edges)
+  // derived from edges and KS points
   std::vector<double> cuts;
   CutIndex index;
   std::vector<std::size_t> bin_of_cell;
-  std::vector<std::size_t> grid_cell;  // values <= grid[j] are the cells 0..grid_cell[j]
+  std::vector<std::size_t> ks_cell;  // values <= ks[j] are the cells 0..ks_cell[j]
   // numeric: accumulated
   std::vector<std::int64_t> cells;
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
+  double shift = 0;  // fixed at fit (the median): sumsq sums (x - shift)^2
   ExactSum sum, sumsq;
 
   // categorical: accumulated
@@ -49,7 +52,7 @@ struct FeatureState {
       cuts.push_back(edges.front());
       for (std::size_t i = 1; i + 1 < edges.size(); ++i) cuts.push_back(edges[i]);
       cuts.push_back(std::nextafter(edges.back(), inf));
-      for (double g : grid) cuts.push_back(std::nextafter(g, inf));
+      for (double g : ks) cuts.push_back(std::nextafter(g, inf));
       std::sort(cuts.begin(), cuts.end());
       cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     }
@@ -62,10 +65,10 @@ struct FeatureState {
       for (std::size_t i = 1; i + 1 < edges.size(); ++i) b += edges[i] <= cuts[c - 1] ? 1 : 0;
       bin_of_cell[c] = std::min(b, n_bins() - 1);
     }
-    grid_cell.clear();
-    for (double g : grid) {
+    ks_cell.clear();
+    for (double g : ks) {
       const double cut = std::nextafter(g, std::numeric_limits<double>::infinity());
-      grid_cell.push_back(
+      ks_cell.push_back(
           static_cast<std::size_t>(std::lower_bound(cuts.begin(), cuts.end(), cut) - cuts.begin()));
     }
     cells.assign(nc, 0);
@@ -78,11 +81,13 @@ struct FeatureState {
     s->dtype = dtype;
     s->kind = kind;
     s->edges = edges;
-    s->grid = grid;
+    s->ks = ks;
+    s->quantiles = quantiles;
     s->cuts = cuts;
     s->index = index;
     s->bin_of_cell = bin_of_cell;
-    s->grid_cell = grid_cell;
+    s->ks_cell = ks_cell;
+    s->shift = shift;
     s->cells.assign(cells.size(), 0);
     return s;
   }
@@ -109,6 +114,8 @@ using detail::FeatureState;
 namespace {
 
 constexpr Index kRowBlock = 1 << 18;
+/// Levels of the exact summary quantiles.
+constexpr double kSummaryLevels[] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
 constexpr Index kSubBlock = 4096;
 
 /// Numeric type groups that may swap between fit and compare.
@@ -162,17 +169,17 @@ void mean_std(const FeatureState& s, double& mean, double& sd) {
   mean = dd_div(s1, dn).hi;
   if (n < 2) return;
   if (!std::isfinite(s1.hi) || !std::isfinite(s2.hi)) return;
-  const DD centered = dd_add(s2, [&] {
-    DD t = dd_div(dd_mul(s1, s1), dn);
-    return DD{-t.hi, -t.lo};
-  }());
+  // sum (x - m)^2 = sum (x - shift)^2 - n (m - shift)^2
+  const DD dm = dd_add(dd_div(s1, dn), DD{-s.shift, 0.0});
+  const DD corr = dd_mul(dd_mul(dm, dm), DD{dn, 0.0});
+  const DD centered = dd_add(s2, DD{-corr.hi, -corr.lo});
   const double var = dd_div(centered, dn - 1.0).hi;
   sd = std::sqrt(std::max(var, 0.0));
 }
 
-double ks_grid(const FeatureState& r, const FeatureState& c) {
+double ks_on_points(const FeatureState& r, const FeatureState& c) {
   const std::int64_t nr = r.values(), nc = c.values();
-  if (nr == 0 || nc == 0 || r.grid.empty()) return std::numeric_limits<double>::quiet_NaN();
+  if (nr == 0 || nc == 0 || r.ks.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::vector<std::int64_t> pr(r.cells.size()), pc(c.cells.size());
   std::int64_t ar = 0, ac = 0;
   for (std::size_t k = 0; k < r.cells.size(); ++k) {
@@ -180,7 +187,7 @@ double ks_grid(const FeatureState& r, const FeatureState& c) {
     pc[k] = (ac += c.cells[k]);
   }
   double d = 0;
-  for (std::size_t k : r.grid_cell) {
+  for (std::size_t k : r.ks_cell) {
     const double fr = static_cast<double>(pr[k]) / static_cast<double>(nr);
     const double fc = static_cast<double>(pc[k]) / static_cast<double>(nc);
     d = std::max(d, std::abs(fr - fc));
@@ -194,7 +201,8 @@ double ratio(std::int64_t a, std::int64_t b) {
 }
 
 bool same_bins(const FeatureState& a, const FeatureState& b) {
-  return a.name == b.name && a.kind == b.kind && a.edges == b.edges && a.grid == b.grid;
+  return a.name == b.name && a.kind == b.kind && a.edges == b.edges && a.ks == b.ks &&
+         a.quantiles == b.quantiles;
 }
 
 }  // namespace
@@ -213,8 +221,8 @@ void BaselineParams::validate() const {
       "BaselineParams: significant must be >= moderate (" << moderate << "), got " << significant);
   CHURN_CHECK(score_alert >= 0.0 && std::isfinite(score_alert), InvalidArgument,
               "BaselineParams: score_alert must be >= 0, got " << score_alert);
-  CHURN_CHECK(n_quantiles >= 1 && n_quantiles <= 10000, InvalidArgument,
-              "BaselineParams: n_quantiles must be in [1, 10000], got " << n_quantiles);
+  CHURN_CHECK(ks_points >= 1 && ks_points <= 10000, InvalidArgument,
+              "BaselineParams: ks_points must be in [1, 10000], got " << ks_points);
   CHURN_CHECK(n_threads >= 0, InvalidArgument,
               "BaselineParams: n_threads must be >= 0 (0 = all cores), got " << n_threads);
 }
@@ -261,12 +269,15 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
   if (with_score)
     cols.push_back(Column::from_float64_view("score", score.data(), score.size(), nullptr));
   std::vector<std::unique_ptr<FeatureState>> states(cols.size());
-  std::vector<double> levels;
+  // exact levels: min, max, the summary quantiles, the quantile edges
+  std::vector<double> levels = {0.0, 1.0};
+  levels.insert(levels.end(), std::begin(kSummaryLevels), std::end(kSummaryLevels));
+  const std::size_t n_fixed = levels.size();
   const bool quantile = params_.binning == Binning::Quantile;
   if (quantile)
     for (int i = 0; i <= params_.bins; ++i) levels.push_back(double(i) / params_.bins);
-  for (int j = 0; j <= params_.n_quantiles; ++j) levels.push_back(double(j) / params_.n_quantiles);
-  const std::size_t n_edge_levels = quantile ? static_cast<std::size_t>(params_.bins) + 1 : 0;
+  std::vector<double> ks_levels;
+  for (int j = 0; j <= params_.ks_points; ++j) ks_levels.push_back(double(j) / params_.ks_points);
 
   parallel_for_blocks(
       0, static_cast<Index>(cols.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
@@ -279,16 +290,28 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
             s->kind = FeatureKind::Categorical;
           } else {
             s->kind = FeatureKind::Numeric;
-            std::vector<double> v = detail::finite_values(c, caller, 1);
-            if (!v.empty()) {
-              const std::vector<double> q = detail::select_quantiles(v, levels);
-              s->grid.assign(q.begin() + static_cast<std::ptrdiff_t>(n_edge_levels), q.end());
+            std::vector<double> buffer;
+            const double* x = detail::numeric_data(c, buffer, caller);
+            const auto n_rows = static_cast<std::size_t>(c.size());
+            const std::size_t n_values = detail::check_finite(c, x, caller);
+            if (n_values > 0) {
+              std::vector<double> sample = detail::sorted_sample(x, n_rows);
+              if (sample.empty()) {  // every sampled row missing: sample all values
+                for (std::size_t i = 0; i < n_rows; ++i)
+                  if (!std::isnan(x[i])) sample.push_back(x[i]);
+                std::sort(sample.begin(), sample.end());
+              }
+              s->ks = detail::quantiles_sorted(sample, ks_levels);
+              const std::vector<double> q =
+                  detail::select_quantiles(x, n_rows, n_values, levels, sample);
+              s->quantiles.assign(q.begin() + 2, q.begin() + static_cast<std::ptrdiff_t>(n_fixed));
+              s->shift = s->quantiles[3];  // the median
               if (quantile) {
-                s->edges.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n_edge_levels));
+                s->edges.assign(q.begin() + static_cast<std::ptrdiff_t>(n_fixed), q.end());
                 for (auto& e : s->edges) e = e + 0.0;
                 s->edges.erase(std::unique(s->edges.begin(), s->edges.end()), s->edges.end());
               } else {
-                std::vector<double> mm = {s->grid.front(), s->grid.back()};
+                std::vector<double> mm = {q[0], q[1]};
                 s->edges = detail::edges_of(mm, params_.bins, false);
               }
             }
@@ -420,13 +443,13 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
                               s.index.count(x, b - a, scratch.data());
                               if (with_sums) {
                                 for (Index i = 0; i < b - a; ++i) {
-                                  const double v = x[i];
-                                  if (std::isnan(v)) continue;
-                                  mn = std::min(mn, v);
-                                  mx = std::max(mx, v);
-                                  sum.add(v);
-                                  sumsq.add_square(v);
+                                  const double v = x[i];  // NaN never compares less
+                                  mn = v < mn ? v : mn;
+                                  mx = v > mx ? v : mx;
                                 }
+                                const auto len = static_cast<std::size_t>(b - a);
+                                sum.add_block(x, len, 0.0, false);
+                                sumsq.add_block(x, len, s.shift, true);
                               }
                             }
                             s.index.flush(scratch.data(), cells.data(), miss);
@@ -533,7 +556,7 @@ FeatureDrift drift_of(const FeatureState& r, const FeatureState& c, const Baseli
   if (r.kind == FeatureKind::Numeric) {
     rb = r.bin_counts();
     cb = c.bin_counts();
-    d.ks = ks_grid(r, c);
+    d.ks = ks_on_points(r, c);
     d.share_out_of_range = ratio(c.out_of_range(), c.values());
     d.share_unseen = nan;
   } else {
@@ -647,9 +670,8 @@ NumericSummary Baseline::summary(const std::string& feature) const {
   mean_std(s, out.mean, out.std);
   out.min = out.count > 0 ? s.min : nan;
   out.max = out.count > 0 ? s.max : nan;
-  for (int j = 0; j <= params_.n_quantiles; ++j)
-    out.levels.push_back(double(j) / params_.n_quantiles);
-  out.quantiles = s.grid;
+  out.levels.assign(std::begin(kSummaryLevels), std::end(kSummaryLevels));
+  out.quantiles = s.quantiles;
   if (out.quantiles.empty()) out.quantiles.assign(out.levels.size(), nan);
   return out;
 }
@@ -673,11 +695,13 @@ Json feature_to_json(const FeatureState& s) {
       {"present", s.present}, {"n_rows", s.n_rows},           {"missing", s.missing}};
   if (s.kind == FeatureKind::Numeric) {
     j["edges"] = detail::doubles_to_json(s.edges);
-    j["quantiles"] = detail::doubles_to_json(s.grid);
+    j["quantiles"] = detail::doubles_to_json(s.quantiles);
+    j["ks_points"] = detail::doubles_to_json(s.ks);
     j["counts"] = s.cells;
     j["min"] = json_from_double(s.min);
     j["max"] = json_from_double(s.max);
     j["sum"] = s.sum.to_json();
+    j["shift"] = s.shift;
     j["sumsq"] = s.sumsq.to_json();
     double mean = 0, sd = 0;
     mean_std(s, mean, sd);
@@ -706,10 +730,11 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
   CHURN_CHECK(j.is_object(), SerializationError, where << ": expected a JSON object");
   const auto kind = json_get<std::string>(j, "kind", where);
   if (kind == "numeric") {
-    detail::check_members(j,
-                          {"name", "dtype", "kind", "present", "n_rows", "missing", "edges",
-                           "quantiles", "counts", "min", "max", "sum", "sumsq", "mean", "std"},
-                          where);
+    detail::check_members(
+        j,
+        {"name", "dtype", "kind", "present", "n_rows", "missing", "edges", "quantiles", "ks_points",
+         "counts", "min", "max", "sum", "shift", "sumsq", "mean", "std"},
+        where);
     s->kind = FeatureKind::Numeric;
   } else if (kind == "categorical") {
     detail::check_members(
@@ -737,22 +762,28 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
   std::int64_t total = s->missing;
   if (s->kind == FeatureKind::Numeric) {
     s->edges = detail::json_to_doubles(j, "edges", where);
-    s->grid = detail::json_to_doubles(j, "quantiles", where);
+    s->quantiles = detail::json_to_doubles(j, "quantiles", where);
+    s->ks = detail::json_to_doubles(j, "ks_points", where);
     CHURN_CHECK(s->edges.size() <= static_cast<std::size_t>(p.bins) + 1, SerializationError,
                 where << ": more edges than bins + 1");
     for (std::size_t i = 0; i < s->edges.size(); ++i)
       CHURN_CHECK(std::isfinite(s->edges[i]) && (i == 0 || s->edges[i] > s->edges[i - 1]),
                   SerializationError, where << ": edges must be finite and strictly increasing");
     if (s->edges.empty()) {
-      CHURN_CHECK(s->grid.empty(), SerializationError, where << ": quantiles without edges");
+      CHURN_CHECK(s->ks.empty() && s->quantiles.empty(), SerializationError,
+                  where << ": quantiles without edges");
     } else {
-      CHURN_CHECK(s->grid.size() == static_cast<std::size_t>(p.n_quantiles) + 1, SerializationError,
-                  where << ": expected n_quantiles + 1 quantiles");
-      for (std::size_t i = 0; i < s->grid.size(); ++i)
-        CHURN_CHECK(std::isfinite(s->grid[i]) && (i == 0 || s->grid[i] >= s->grid[i - 1]),
-                    SerializationError, where << ": quantiles must be finite and non-decreasing");
-      CHURN_CHECK(s->grid.front() == s->edges.front() && s->grid.back() == s->edges.back(),
-                  SerializationError, where << ": the edges must span the quantiles' range");
+      CHURN_CHECK(s->ks.size() == static_cast<std::size_t>(p.ks_points) + 1, SerializationError,
+                  where << ": expected ks_points + 1 KS points");
+      CHURN_CHECK(s->quantiles.size() == std::size(kSummaryLevels), SerializationError,
+                  where << ": expected " << std::size(kSummaryLevels) << " quantiles");
+      for (const auto* q : {&s->ks, &s->quantiles})
+        for (std::size_t i = 0; i < q->size(); ++i)
+          CHURN_CHECK((*q)[i] >= s->edges.front() && (*q)[i] <= s->edges.back() &&
+                          (i == 0 || (*q)[i] >= (*q)[i - 1]),
+                      SerializationError,
+                      where << ": quantiles and KS points must be non-decreasing, within the "
+                               "edges");
     }
     s->prepare();
     const auto counts = detail::json_to_counts(j, "counts", where);
@@ -769,6 +800,8 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
                 SerializationError, where << ": min and max are inconsistent");
     s->sum = detail::ExactSum::from_json(json_get<Json>(j, "sum", where), where + ".sum");
     s->sumsq = detail::ExactSum::from_json(json_get<Json>(j, "sumsq", where), where + ".sumsq");
+    s->shift = json_get<double>(j, "shift", where);
+    CHURN_CHECK(std::isfinite(s->shift), SerializationError, where << ": shift must be finite");
     double mean = 0, sd = 0;
     mean_std(*s, mean, sd);
     CHURN_CHECK(same_double(mean, json_to_double(json_get<Json>(j, "mean", where), where)) &&
@@ -799,7 +832,7 @@ Json Baseline::to_json() const {
               {"moderate", params_.moderate},
               {"significant", params_.significant},
               {"score_alert", params_.score_alert},
-              {"n_quantiles", params_.n_quantiles},
+              {"ks_points", params_.ks_points},
               {"n_threads", params_.n_threads}};
   Json features = Json::array();
   for (const auto& f : features_) features.push_back(feature_to_json(*f));
@@ -818,7 +851,7 @@ Baseline Baseline::from_json(const Json& doc) {
     const std::string wp = where + " params";
     detail::check_members(pj,
                           {"bins", "binning", "epsilon", "moderate", "significant", "score_alert",
-                           "n_quantiles", "n_threads"},
+                           "ks_points", "n_threads"},
                           wp);
     BaselineParams p;
     p.bins = json_get_int<int>(pj, "bins", wp);
@@ -831,7 +864,7 @@ Baseline Baseline::from_json(const Json& doc) {
     p.moderate = json_get<double>(pj, "moderate", wp);
     p.significant = json_get<double>(pj, "significant", wp);
     p.score_alert = json_get<double>(pj, "score_alert", wp);
-    p.n_quantiles = json_get_int<int>(pj, "n_quantiles", wp);
+    p.ks_points = json_get_int<int>(pj, "ks_points", wp);
     p.n_threads = json_get_int<int>(pj, "n_threads", wp);
     try {
       p.validate();

@@ -65,36 +65,74 @@ constexpr int kTableBits = 11;  // 2048 buckets
 
 }  // namespace
 
-CutIndex::CutIndex(const std::vector<double>& cuts) : cuts_(cuts) {
+CutIndex::CutIndex(const std::vector<double>& cuts) : cuts_(cuts), n_(cuts.size()) {
   for (auto& c : cuts_) c = c + 0.0;  // -0.0 -> +0.0
+  struct Pad {                        // appends the sentinels on every return path
+    std::vector<double>& v;
+    ~Pad() { v.resize(v.size() + 2, std::numeric_limits<double>::infinity()); }
+  } pad{cuts_};
   if (cuts_.size() < 2) return;
+  constexpr std::size_t kBuckets = std::size_t{1} << kTableBits;
+  auto fill = [&](auto bucket_of, std::size_t n_buckets, std::vector<std::uint32_t>& first) {
+    first.assign(n_buckets + 1, 0);
+    for (double c : cuts_) ++first[bucket_of(c) + 1];
+    std::uint32_t fullest = 0;
+    for (std::size_t b = 1; b <= n_buckets; ++b) fullest = std::max(fullest, first[b]);
+    for (std::size_t b = 1; b <= n_buckets; ++b) first[b] += first[b - 1];
+    return fullest;
+  };
+  // key table
   key_lo_ = key_of(cuts_.front());
   key_hi_ = key_of(cuts_.back());
   const std::uint64_t range = key_hi_ - key_lo_;
   shift_ = 0;
-  while ((range >> shift_) >= (std::uint64_t{1} << kTableBits)) ++shift_;
-  const std::size_t n_buckets = static_cast<std::size_t>(range >> shift_) + 1;
-  first_.assign(n_buckets + 1, 0);
-  for (double c : cuts_) ++first_[static_cast<std::size_t>((key_of(c) - key_lo_) >> shift_) + 1];
-  for (std::size_t b = 1; b <= n_buckets; ++b) first_[b] += first_[b - 1];
-  table_ = true;
+  while ((range >> shift_) >= kBuckets) ++shift_;
+  const std::uint32_t key_fullest =
+      fill([&](double c) { return static_cast<std::size_t>((key_of(c) - key_lo_) >> shift_); },
+           static_cast<std::size_t>(range >> shift_) + 1, first_);
+  table_ = Table::Key;
+  // linear table, when the range is finite
+  lo_ = cuts_.front();
+  hi_ = cuts_.back();
+  const double width = hi_ - lo_;
+  if (std::isfinite(width) && width > 0) {
+    scale_ = static_cast<double>(kBuckets) / width;
+    last_bucket_ = kBuckets - 1;
+    std::vector<std::uint32_t> lin;
+    const std::uint32_t lin_fullest = fill(
+        [&](double c) {
+          return std::min(static_cast<std::size_t>((c - lo_) * scale_), last_bucket_);
+        },
+        kBuckets, lin);
+    if (lin_fullest <= key_fullest) {
+      first_ = std::move(lin);
+      table_ = Table::Linear;
+    }
+  }
 }
 
 std::size_t CutIndex::find(double x) const {
-  const std::size_t n = cuts_.size();
+  const std::size_t n = n_;
   const double* c = cuts_.data();
   x = x + 0.0;
   std::size_t lo = 0, hi = n;
-  if (table_) {
-    const std::uint64_t k = key_of(x);
-    if (k < key_lo_) return 0;
-    if (k >= key_hi_) return n;
-    const auto b = static_cast<std::size_t>((k - key_lo_) >> shift_);
+  if (table_ != Table::None) {
+    std::size_t b = 0;
+    if (table_ == Table::Linear) {
+      if (x < lo_) return 0;
+      if (x >= hi_) return n;
+      b = std::min(static_cast<std::size_t>((x - lo_) * scale_), last_bucket_);
+    } else {
+      const std::uint64_t k = key_of(x);
+      if (k < key_lo_) return 0;
+      if (k >= key_hi_) return n;
+      b = static_cast<std::size_t>((k - key_lo_) >> shift_);
+    }
     lo = first_[b];
     hi = first_[b + 1];
     if (hi - lo <= 2) {
-      while (lo < hi && c[lo] <= x) ++lo;
-      return lo;
+      // cuts past the bucket are > x, and the sentinels keep c[lo + 1] readable
+      return lo + (c[lo] <= x ? 1 : 0) + (c[lo + 1] <= x ? 1 : 0);
     }
   }
   // branch-free binary search over [lo, hi): number of cuts <= x
@@ -141,61 +179,122 @@ void CutIndex::count(const double* x, Index n, std::int64_t* cells, std::int64_t
 // ---- ExactSum ---------------------------------------------------------------------------------
 
 namespace {
-constexpr std::size_t kBuckets = 2048;
-}
 
-void ExactSum::ensure() {
-  if (b_.empty()) b_.assign(kBuckets, 0);
-}
+constexpr int kLimbs = 36;         // 2304 bits: 2^-1088 .. 2^1215
+constexpr int kOffset = 13;        // bit offset of a mantissa unit of biased exponent e: e + 13
+constexpr int kBlockTerms = 1024;  // register sums of at most 1024 terms of < 2^113
 
-void ExactSum::add(double x) {
+inline std::uint64_t bits_of(double x) {
   std::uint64_t u;
   std::memcpy(&u, &x, sizeof u);
-  auto e = static_cast<std::size_t>((u >> 52) & 0x7ff);
+  return u;
+}
+
+}  // namespace
+
+void ExactSum::add_term(std::uint64_t u) {
+  auto e = static_cast<int>((u >> 52) & 0x7ff);
   if (e == 0x7ff) {
     (u >> 63 ? neg_inf_ : pos_inf_) += 1;
     return;
   }
-  auto m = static_cast<std::int64_t>(u & ((std::uint64_t{1} << 52) - 1));
+  std::uint64_t m = u & ((std::uint64_t{1} << 52) - 1);
   if (e == 0) {
     if (m == 0) return;
     e = 1;  // subnormals share the scale of exponent 1
   } else {
-    m |= std::int64_t{1} << 52;
+    m |= std::uint64_t{1} << 52;
   }
-  ensure();
-  b_[e] += (u >> 63) ? -static_cast<Int128>(m) : static_cast<Int128>(m);
+  if (w_.empty()) w_.assign(kLimbs, 0);
+  const int o = e + kOffset;
+  const Int128 v = static_cast<Int128>(static_cast<UInt128>(m) << (o & 63));  // < 2^116
+  w_[static_cast<std::size_t>(o >> 6)] += (u >> 63) ? -v : v;
+  if (++pending_ >= kBlockTerms) normalize();
 }
 
-void ExactSum::add_square(double x) {
-  const double h = x * x;
-  add(h);
-  if (std::isfinite(h)) add(std::fma(x, x, -h));
+void ExactSum::add_scaled(Int128 acc, int offset) {
+  // adds acc * 2^offset (offset in bits above 2^-1088) as three two's-complement words
+  if (acc == 0) return;
+  if (w_.empty()) w_.assign(kLimbs, 0);
+  const auto u = static_cast<UInt128>(acc);
+  const std::uint64_t sign = acc < 0 ? ~std::uint64_t{0} : 0;
+  const auto lo = static_cast<std::uint64_t>(u), hi = static_cast<std::uint64_t>(u >> 64);
+  const int r = offset & 63;
+  std::uint64_t t0 = lo, t1 = hi, t2 = sign;
+  if (r) {
+    t0 = lo << r;
+    t1 = (hi << r) | (lo >> (64 - r));
+    t2 = (sign << r) | (hi >> (64 - r));
+  }
+  const auto k = static_cast<std::size_t>(offset >> 6);
+  w_[k] += static_cast<Int128>(t0);
+  w_[k + 1] += static_cast<Int128>(t1);
+  w_[k + 2] += static_cast<Int128>(static_cast<std::int64_t>(t2));
+  normalize();
+}
+
+void ExactSum::normalize() {
+  pending_ = 0;
+  if (w_.empty()) return;
+  for (std::size_t k = 0; k + 1 < w_.size(); ++k) {
+    const Int128 carry = w_[k] >> 64;  // floor division (arithmetic shift)
+    w_[k] = static_cast<Int128>(static_cast<std::uint64_t>(static_cast<UInt128>(w_[k])));
+    w_[k + 1] += carry;
+  }
+}
+
+void ExactSum::add(double x) {
+  add_term(bits_of(x));
+}
+
+void ExactSum::add_block(const double* x, std::size_t n, double shift, bool square) {
+  double term[kBlockTerms];
+  for (std::size_t a = 0; a < n; a += kBlockTerms) {
+    const std::size_t len = std::min<std::size_t>(kBlockTerms, n - a);
+    std::size_t k = 0;
+    int emax = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      const double v = x[a + i];
+      if (std::isnan(v)) continue;
+      const double d = square ? (v - shift) * (v - shift) : v;
+      term[k++] = d;
+      emax = std::max(emax, static_cast<int>((bits_of(d) >> 52) & 0x7ff));
+    }
+    if (emax == 0x7ff || emax < 62) {  // infinities or tiny terms: one at a time
+      for (std::size_t i = 0; i < k; ++i) add_term(bits_of(term[i]));
+      continue;
+    }
+    const int base = emax - 60;  // terms of exponent >= base fit a register sum
+    Int128 acc = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::uint64_t u = bits_of(term[i]);
+      const auto e = static_cast<int>((u >> 52) & 0x7ff);
+      if (e < base) {
+        if (e != 0 || (u << 1) != 0) add_term(u);
+        continue;
+      }
+      const std::uint64_t m = (u & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52);
+      const auto v = static_cast<Int128>(static_cast<UInt128>(m) << (e - base));
+      acc += (u >> 63) ? -v : v;
+    }
+    add_scaled(acc, base + kOffset);
+  }
 }
 
 void ExactSum::merge(const ExactSum& other) {
   pos_inf_ += other.pos_inf_;
   neg_inf_ += other.neg_inf_;
-  if (other.b_.empty()) return;
-  ensure();
-  for (std::size_t e = 0; e < kBuckets; ++e) b_[e] += other.b_[e];
-}
-
-bool ExactSum::empty() const {
-  if (pos_inf_ || neg_inf_) return false;
-  for (const auto& v : b_)
-    if (v != 0) return false;
-  return true;
+  if (other.w_.empty()) return;
+  ExactSum o = other;
+  o.normalize();
+  normalize();
+  if (w_.empty()) w_.assign(kLimbs, 0);
+  for (std::size_t k = 0; k < w_.size(); ++k) w_[k] += o.w_[k];
+  normalize();
 }
 
 bool ExactSum::operator==(const ExactSum& o) const {
-  if (pos_inf_ != o.pos_inf_ || neg_inf_ != o.neg_inf_) return false;
-  for (std::size_t e = 0; e < kBuckets; ++e) {
-    const Int128 a = b_.empty() ? 0 : b_[e];
-    const Int128 b = o.b_.empty() ? 0 : o.b_[e];
-    if (a != b) return false;
-  }
-  return true;
+  return to_json() == o.to_json();
 }
 
 namespace {
@@ -218,65 +317,71 @@ void ExactSum::value(double& hi, double& lo) const {
     lo = 0;
     return;
   }
-  // deterministic compensated sum from the largest exponent down (the state is exact, so the
-  // result depends only on the state)
-  double s = 0, c = 0;
-  for (std::size_t e = b_.size(); e-- > 0;) {
-    const Int128 v = b_[e];
+  ExactSum c = *this;
+  c.normalize();
+  // deterministic compensated sum from the top limb down (the state is canonical, so the
+  // result depends only on the exact total)
+  double s = 0, comp = 0;
+  for (std::size_t k = c.w_.size(); k-- > 0;) {
+    const Int128 v = c.w_[k];
     if (v == 0) continue;
     const auto h = static_cast<double>(v);
     const auto l = static_cast<double>(v - static_cast<Int128>(h));
-    const int scale = static_cast<int>(e) - 1075;
+    const int scale = static_cast<int>(64 * k) - 1088;
     const double parts[2] = {std::ldexp(h, scale), std::ldexp(l, scale)};
     for (double p : parts) {
       double t, err;
       two_sum(s, p, t, err);
       s = t;
-      c += err;
+      comp += err;
     }
   }
-  two_sum(s, c, hi, lo);
+  two_sum(s, comp, hi, lo);
 }
 
 Json ExactSum::to_json() const {
-  Json parts = Json::array();
-  for (std::size_t e = 0; e < b_.size(); ++e) {
-    const Int128 v = b_[e];
+  ExactSum c = *this;
+  c.normalize();
+  Json limbs = Json::array();
+  for (std::size_t k = 0; k < c.w_.size(); ++k) {
+    const Int128 v = c.w_[k];
     if (v == 0) continue;
     const auto high = static_cast<std::int64_t>(v >> 64);
-    const auto low = static_cast<std::uint64_t>(v);
-    parts.push_back(Json::array({static_cast<std::int64_t>(e), high, low}));
+    const auto low = static_cast<std::uint64_t>(static_cast<UInt128>(v));
+    limbs.push_back(Json::array({static_cast<std::int64_t>(k), high, low}));
   }
-  return Json{{"parts", parts}, {"pos_inf", pos_inf_}, {"neg_inf", neg_inf_}};
+  return Json{{"limbs", limbs}, {"pos_inf", pos_inf_}, {"neg_inf", neg_inf_}};
 }
 
 ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
-  check_members(j, {"parts", "pos_inf", "neg_inf"}, where);
+  check_members(j, {"limbs", "pos_inf", "neg_inf"}, where);
   ExactSum s;
   s.pos_inf_ = json_get_int<std::int64_t>(j, "pos_inf", where);
   s.neg_inf_ = json_get_int<std::int64_t>(j, "neg_inf", where);
-  CHURN_CHECK(s.pos_inf_ >= 0 && s.neg_inf_ >= 0, SerializationError,
-              where << ": infinity counts must be >= 0");
-  const Json parts = json_get<Json>(j, "parts", where);
-  CHURN_CHECK(parts.is_array(), SerializationError, where << ": 'parts' must be a list");
-  std::int64_t prev = 0;
-  for (const auto& p : parts) {
-    std::int64_t e = 0, high = 0;
+  CHURN_CHECK(s.pos_inf_ >= 0 && s.neg_inf_ >= 0 && s.pos_inf_ < (std::int64_t{1} << 62) &&
+                  s.neg_inf_ < (std::int64_t{1} << 62),
+              SerializationError, where << ": infinity counts must be in [0, 2^62)");
+  const Json limbs = json_get<Json>(j, "limbs", where);
+  CHURN_CHECK(limbs.is_array(), SerializationError, where << ": 'limbs' must be a list");
+  std::int64_t prev = -1;
+  for (const auto& p : limbs) {
+    std::int64_t k = 0, high = 0;
     std::uint64_t low = 0;
-    CHURN_CHECK(p.is_array() && p.size() == 3 && json_int_value(p[0], e) &&
+    CHURN_CHECK(p.is_array() && p.size() == 3 && json_int_value(p[0], k) &&
                     json_int_value(p[1], high) && json_int_value(p[2], low),
-                SerializationError, where << ": each part must be [exponent, high, low] integers");
-    CHURN_CHECK(e > prev && e < static_cast<std::int64_t>(kBuckets) - 1, SerializationError,
-                where << ": part exponents must increase within 1..2046, got " << e);
-    // real sums stay far below 2^104 per bucket (2^51 values of < 2^53); the bound keeps
-    // merges of damaged documents from overflowing
+                SerializationError, where << ": each limb must be [index, high, low] integers");
+    CHURN_CHECK(k > prev && k < kLimbs, SerializationError,
+                where << ": limb indices must increase within 0.." << kLimbs - 1 << ", got " << k);
+    // canonical limbs have high 0 (or -1 at the top); the bound keeps merges of damaged
+    // documents from overflowing
     CHURN_CHECK(high > -(std::int64_t{1} << 40) && high < (std::int64_t{1} << 40),
-                SerializationError, where << ": part " << e << " is out of range");
-    prev = e;
-    s.ensure();
-    s.b_[static_cast<std::size_t>(e)] =
+                SerializationError, where << ": limb " << k << " is out of range");
+    prev = k;
+    if (s.w_.empty()) s.w_.assign(kLimbs, 0);
+    s.w_[static_cast<std::size_t>(k)] =
         static_cast<Int128>((static_cast<UInt128>(static_cast<std::uint64_t>(high)) << 64) | low);
   }
+  s.normalize();
   return s;
 }
 
@@ -299,38 +404,168 @@ void multi_select(double* first, double* last, const std::size_t* r_first,
 
 }  // namespace
 
-std::vector<double> select_quantiles(std::vector<double>& v, const std::vector<double>& levels) {
-  const std::size_t n = v.size();
+namespace {
+
+/// Ranks (positions in sorted order) numpy's linear quantile at `q` reads.
+inline void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi) {
+  const double pos = q * static_cast<double>(n - 1);
+  lo = std::min(static_cast<std::size_t>(std::max(0.0, std::floor(pos))), n - 1);
+  hi = std::min(lo + 1, n - 1);
+}
+
+/// numpy's _lerp between the values at the two ranks.
+inline double lerp_at(double q, std::size_t n, double a, double b) {
+  const double pos = q * static_cast<double>(n - 1);
+  const double t = pos - std::min(std::max(0.0, std::floor(pos)), static_cast<double>(n - 1));
+  if (a == b) return a;
+  const double diff = b - a;
+  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+}
+
+constexpr std::size_t kSampleSize = std::size_t{1} << 17;
+constexpr std::size_t kBracketMin = std::size_t{1} << 20;  // columns smaller: plain selection
+
+/// The values at `ranks` (sorted, distinct) among the non-NaN values of x[0, n), by brackets
+/// from the sorted sample: one pass counts the values below each bracket and gathers those
+/// inside, then each bracket is selected alone. Returns false when a rank falls outside its
+/// bracket (the sample did not represent the data).
+bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
+                    const std::vector<double>& sample, const std::vector<std::size_t>& ranks,
+                    std::vector<double>& out) {
+  const std::size_t s = sample.size();
+  if (s < 2) return false;
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> lows, highs;
+  std::vector<std::size_t> interval_of(ranks.size());
+  for (std::size_t k = 0; k < ranks.size(); ++k) {
+    const double p = (static_cast<double>(ranks[k]) + 0.5) / static_cast<double>(n);
+    const double pos = p * static_cast<double>(s);
+    // about 4.5 standard deviations of the sample rank on either side
+    const double sd = std::sqrt(static_cast<double>(s) * p * (1.0 - p));
+    const auto delta = static_cast<std::size_t>(4.5 * sd) + 8;
+    const auto c = static_cast<std::size_t>(pos);
+    const double lo = c < delta ? -inf : sample[c - delta];
+    const double hi = c + delta >= s ? inf : sample[c + delta];
+    if (!lows.empty() && lo <= std::nextafter(highs.back(), inf)) {
+      highs.back() = std::max(highs.back(), hi);
+    } else {
+      lows.push_back(lo);
+      highs.push_back(hi);
+    }
+    interval_of[k] = lows.size() - 1;
+  }
+  // cells: gap 0 | interval 0 | gap 1 | interval 1 | ... (cuts lows[j], next(highs[j]))
+  std::vector<double> cuts;
+  for (std::size_t j = 0; j < lows.size(); ++j) {
+    cuts.push_back(lows[j]);
+    if (highs[j] < inf) cuts.push_back(std::nextafter(highs[j], inf));
+  }
+  const CutIndex index(cuts);
+  const std::size_t m = lows.size();
+  std::vector<std::int64_t> gap(m + 1, 0);
+  std::vector<std::vector<double>> inside;
+  for (std::size_t j = 0; j < m; ++j) inside.emplace_back();
+  for (std::size_t i = 0; i < n_rows; ++i) {
+    const double v = x[i];
+    if (std::isnan(v)) continue;
+    const std::size_t cell = index.find(v);
+    if (cell & 1) {
+      inside[cell / 2].push_back(v);
+    } else {
+      ++gap[cell / 2];
+    }
+  }
+  std::vector<std::int64_t> below(m);
+  std::int64_t acc = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    acc += gap[j];
+    below[j] = acc;
+    acc += static_cast<std::int64_t>(inside[j].size());
+  }
+  std::vector<std::vector<std::size_t>> local(m);
+  for (std::size_t k = 0; k < ranks.size(); ++k) {
+    const std::size_t j = interval_of[k];
+    const auto r = static_cast<std::int64_t>(ranks[k]) - below[j];
+    if (r < 0 || r >= static_cast<std::int64_t>(inside[j].size())) return false;
+    local[j].push_back(static_cast<std::size_t>(r));
+  }
+  out.assign(ranks.size(), 0.0);
+  std::size_t k = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    auto& w = inside[j];
+    multi_select(w.data(), w.data() + w.size(), local[j].data(), local[j].data() + local[j].size(),
+                 0);
+    for (std::size_t r : local[j]) out[k++] = w[r];
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<double> sorted_sample(const double* x, std::size_t n_rows) {
+  const std::size_t stride = n_rows > kSampleSize ? (n_rows + kSampleSize - 1) / kSampleSize : 1;
+  std::vector<double> s;
+  s.reserve(n_rows / stride + 1);
+  for (std::size_t i = 0; i < n_rows; i += stride)
+    if (!std::isnan(x[i])) s.push_back(x[i]);
+  std::sort(s.begin(), s.end());
+  return s;
+}
+
+std::vector<double> quantiles_sorted(const std::vector<double>& s,
+                                     const std::vector<double>& levels) {
+  std::vector<double> out;
+  for (double q : levels) {
+    std::size_t lo = 0, hi = 0;
+    ranks_of(q, s.size(), lo, hi);
+    out.push_back(lerp_at(q, s.size(), s[lo], s[hi]));
+  }
+  return out;
+}
+
+std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
+                                     const std::vector<double>& levels,
+                                     const std::vector<double>& sample) {
   std::vector<std::size_t> ranks;
   ranks.reserve(2 * levels.size());
   for (double q : levels) {
-    const double pos = q * static_cast<double>(n - 1);
-    auto lo = static_cast<std::size_t>(std::max(0.0, std::floor(pos)));
-    lo = std::min(lo, n - 1);
+    std::size_t lo = 0, hi = 0;
+    ranks_of(q, n, lo, hi);
     ranks.push_back(lo);
-    ranks.push_back(std::min(lo + 1, n - 1));
+    ranks.push_back(hi);
   }
   std::sort(ranks.begin(), ranks.end());
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-  multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size(), 0);
+  std::vector<double> at;
+  bool done = false;
+  if (n >= kBracketMin && ranks.size() <= 64)
+    done = bracket_select(x, n_rows, n, sample, ranks, at);
+  if (!done) {
+    std::vector<double> v;
+    v.reserve(n);
+    for (std::size_t i = 0; i < n_rows; ++i)
+      if (!std::isnan(x[i])) v.push_back(x[i]);
+    multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size(), 0);
+    at.clear();
+    for (std::size_t r : ranks) at.push_back(v[r]);
+  }
+  auto value = [&](std::size_t r) {
+    return at[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), r) -
+                                       ranks.begin())];
+  };
   std::vector<double> out;
   out.reserve(levels.size());
   for (double q : levels) {
-    // numpy.quantile(method="linear"): virtual index q * (n - 1), then numpy's _lerp
-    const double pos = q * static_cast<double>(n - 1);
-    auto lo = static_cast<std::size_t>(std::max(0.0, std::floor(pos)));
-    lo = std::min(lo, n - 1);
-    const std::size_t hi = std::min(lo + 1, n - 1);
-    const double t = pos - static_cast<double>(lo);
-    const double a = v[lo], b = v[hi];
-    if (a == b) {
-      out.push_back(a);
-      continue;
-    }
-    const double diff = b - a;
-    out.push_back(t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t);
+    std::size_t lo = 0, hi = 0;
+    ranks_of(q, n, lo, hi);
+    out.push_back(lerp_at(q, n, value(lo), value(hi)));
   }
   return out;
+}
+
+std::vector<double> select_quantiles(const std::vector<double>& v,
+                                     const std::vector<double>& levels) {
+  return select_quantiles(v.data(), v.size(), v.size(), levels, sorted_sample(v.data(), v.size()));
 }
 
 std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile) {
@@ -358,24 +593,26 @@ std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile) {
   return e;
 }
 
-std::vector<double> finite_values(const Column& c, const char* caller, int n_threads) {
-  const Index n = c.size();
-  std::vector<double> all(static_cast<std::size_t>(n));
-  constexpr Index kBlock = 1 << 16;
-  parallel_for_blocks(0, n, kBlock, n_threads, [&](Index lo, Index hi) {
-    column_values(c, lo, hi, all.data() + lo, caller);
-  });
-  std::size_t k = 0;
-  for (Index i = 0; i < n; ++i) {
-    const double x = all[static_cast<std::size_t>(i)];
-    if (std::isnan(x)) continue;
-    CHURN_CHECK(!std::isinf(x), InvalidArgument,
-                caller << ": column '" << c.name() << "' holds an infinite value at row " << i
-                       << "; reference values must be finite (or NaN for missing)");
-    all[k++] = x;
+const double* numeric_data(const Column& c, std::vector<double>& buffer, const char* caller) {
+  if (c.dtype() == DType::Float64) return c.as_float64().data();
+  buffer.resize(static_cast<std::size_t>(c.size()));
+  column_values(c, 0, c.size(), buffer.data(), caller);
+  return buffer.data();
+}
+
+std::size_t check_finite(const Column& c, const double* x, const char* caller) {
+  std::size_t values = 0;
+  bool bad = false;
+  for (Index i = 0; i < c.size(); ++i) {
+    values += std::isnan(x[i]) ? 0 : 1;
+    bad |= std::isinf(x[i]);
   }
-  all.resize(k);
-  return all;
+  if (bad)
+    for (Index i = 0; i < c.size(); ++i)
+      CHURN_CHECK(!std::isinf(x[i]), InvalidArgument,
+                  caller << ": column '" << c.name() << "' holds an infinite value at row " << i
+                         << "; reference values must be finite (or NaN for missing)");
+  return values;
 }
 
 // ---- PSI / JS ---------------------------------------------------------------------------------

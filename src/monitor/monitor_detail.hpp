@@ -33,7 +33,7 @@ class CutIndex {
   /// `cuts` must be strictly increasing and not NaN (infinite allowed).
   explicit CutIndex(const std::vector<double>& cuts);
   /// Number of cells: cuts + 1.
-  std::size_t n_cells() const { return cuts_.size() + 1; }
+  std::size_t n_cells() const { return n_ + 1; }
   /// Size of the scratch counters count() uses: four interleaved counters per cell and for
   /// missing values (breaks the store-to-load chain of repeated cells).
   std::size_t scratch_size() const { return 4 * (n_cells() + 1); }
@@ -47,52 +47,80 @@ class CutIndex {
   std::size_t find(double x) const;
 
  private:
-  std::vector<double> cuts_;
+  std::vector<double> cuts_;  // n_ cuts, then two +inf sentinels
+  std::size_t n_ = 0;
   std::vector<std::uint32_t> first_;  // first_[b]: cuts in buckets before b
+  // bucket table: over the value (linear) or over its order-preserving integer image (key),
+  // whichever puts fewer cuts into its fullest bucket
   std::uint64_t key_lo_ = 0;
   std::uint64_t key_hi_ = 0;
   int shift_ = 0;
-  bool table_ = false;
+  double lo_ = 0, hi_ = 0, scale_ = 0;
+  std::size_t last_bucket_ = 0;
+  enum class Table : unsigned char { None, Key, Linear } table_ = Table::None;
 };
 
 /// An exact sum of doubles whose result does not depend on the order of the additions or on
-/// how they were split and merged: mantissas are added into 128-bit integers, one per binary
-/// exponent. The final double is a deterministic function of that exact state.
+/// how they were split and merged: a two's-complement fixed-point integer with 64-bit limbs
+/// at scale 2^-1088 (every double is a whole multiple of it), kept in canonical form (each
+/// limb but the top one in [0, 2^64)). The final double is a deterministic function of it.
 class ExactSum {
  public:
   ExactSum() = default;
   /// Adds `x` (infinities are counted apart; NaN must not be passed).
   void add(double x);
-  /// Adds `x * x` exactly (as the two doubles of an fma split).
-  void add_square(double x);
+  /// Adds the terms of x[0, n), skipping NaN: `x[i]` itself, or `(x[i] - shift)^2` (as
+  /// rounded in double) when `square`. Fast: each block of values is summed exactly in a
+  /// 128-bit register at the scale of its largest term.
+  void add_block(const double* x, std::size_t n, double shift, bool square);
   /// Adds the state of `other`.
   void merge(const ExactSum& other);
   /// The sum as a double-double (hi, lo); infinities give +-inf or NaN in hi.
   void value(double& hi, double& lo) const;
-  /// Whether nothing was added.
-  bool empty() const;
-  /// Sparse state as JSON: [[exponent, high64, low64], ...] plus the infinity counts.
+  /// Canonical state as JSON: {"limbs": [[index, high64, low64], ...], "pos_inf", "neg_inf"}.
   Json to_json() const;
   /// Inverse of to_json. @throws SerializationError naming `where`.
   static ExactSum from_json(const Json& j, const std::string& where);
   bool operator==(const ExactSum& o) const;
 
  private:
-  void ensure();
-  std::vector<Int128> b_;  // 2048 buckets when non-empty
+  void add_term(std::uint64_t bits);
+  void add_scaled(Int128 acc, int offset);
+  void normalize();
+  std::vector<Int128> w_;  // kLimbs limbs when non-zero, else empty
+  int pending_ = 0;        // adds since the last normalize
   std::int64_t pos_inf_ = 0;
   std::int64_t neg_inf_ = 0;
 };
 
-/// Quantiles (numpy linear) of the values in `v` (all non-NaN, finite) at `levels` in [0, 1];
-/// `v` is reordered. `v` must not be empty.
-std::vector<double> select_quantiles(std::vector<double>& v, const std::vector<double>& levels);
+/// Exact quantiles (numpy linear) at `levels` in [0, 1] of the `n` non-NaN values (all finite,
+/// n >= 1) among x[0, n_rows). Columns of 2^20 values or more are selected within brackets
+/// read off `sample` (sorted_sample of the same data); otherwise, or when a rank falls outside
+/// its bracket, the values are copied and selected in full.
+std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
+                                     const std::vector<double>& levels,
+                                     const std::vector<double>& sample);
+/// The same for a vector of finite values (not empty).
+std::vector<double> select_quantiles(const std::vector<double>& v,
+                                     const std::vector<double>& levels);
 
-/// Edges from the sorted-equivalent values in `v` (reordered); empty for empty `v`.
+/// A deterministic sample: the non-NaN values among rows 0, k, 2k, ... of x[0, n_rows),
+/// k = ceil(n_rows / 2^17) (all of them for up to 131,072 rows), sorted.
+std::vector<double> sorted_sample(const double* x, std::size_t n_rows);
+
+/// numpy's linear quantiles of sorted values (not empty).
+std::vector<double> quantiles_sorted(const std::vector<double>& s,
+                                     const std::vector<double>& levels);
+
+/// Edges from the values in `v` (finite, non-NaN); empty for empty `v`.
 std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile);
 
-/// The non-missing values of a numeric column (rejecting infinite ones, naming `caller`).
-std::vector<double> finite_values(const Column& c, const char* caller, int n_threads);
+/// The values of a numeric column as doubles (NaN = missing): the column's own memory for
+/// float64, else converted into `buffer`.
+const double* numeric_data(const Column& c, std::vector<double>& buffer, const char* caller);
+/// Number of non-NaN values of x[0, c.size()).
+/// @throws InvalidArgument naming `caller`, the column and the first row of an infinite value.
+std::size_t check_finite(const Column& c, const double* x, const char* caller);
 
 /// PSI / JS over count vectors (validated by the caller).
 double psi_counts(const std::vector<std::int64_t>& r, const std::vector<std::int64_t>& c,

@@ -304,6 +304,36 @@ BOOST_AUTO_TEST_CASE(random_data_against_brute_force) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(exact_quantiles_on_large_columns) {
+  // columns of 2^20+ values take the bracket path; sorted and constant-run inputs defeat the
+  // strided sample's brackets and must fall back to the full selection with the same result
+  const Index n = (Index{1} << 20) + 12345;
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> levels;
+  for (int i = 0; i <= 10; ++i) levels.push_back(i / 10.0);
+  for (double q : {0.01, 0.05, 0.25, 0.75, 0.95, 0.99, 0.123456}) levels.push_back(q);
+  for (int kind = 0; kind < 4; ++kind) {
+    Vector x(n);
+    for (Index i = 0; i < n; ++i) {
+      switch (kind) {
+        case 0: x[i] = g(rng); break;
+        case 1: x[i] = std::round(g(rng) * 3); break;                         // heavy ties
+        case 2: x[i] = static_cast<double>(i); break;                         // sorted
+        default: x[i] = static_cast<double>((i * 7919) % 1000) / 3.0; break;  // periodic
+      }
+      if (i % 97 == 0) x[i] = kNaN;
+    }
+    const auto s = sorted_non_missing(x);
+    const auto q = quantiles(x, levels);
+    for (std::size_t k = 0; k < levels.size(); ++k)
+      BOOST_TEST(q[k] == np_quantile(s, levels[k]), "kind " << kind << " level " << levels[k]);
+    const auto e = bin_edges(x, 10);
+    const auto be = brute_edges(x, 10, true);
+    BOOST_TEST(e == be, boost::test_tools::per_element());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(many_cuts_and_skewed_values) {
   // exercises the bucket table and its binary-search fallback: heavy tails, negatives, -0.0
   std::mt19937_64 rng(7);

@@ -4,25 +4,33 @@
 /// (and of the model score), compared with later batches without the reference data.
 ///
 /// **What a baseline holds**, per feature:
-/// - numeric (float64, int64, timestamp in ns): the PSI bin edges, the reference quantiles at
-///   levels `j / n_quantiles` (numpy's default method, exact), integer counts of the values on
-///   the cut points those define, the missing count, min, max, and exact sums of the values
-///   and of their squares (for mean and std);
+/// - numeric (float64, int64, timestamp in ns): the PSI bin edges, exact quantiles at 1%, 5%,
+///   25%, 50%, 75%, 95% and 99% (numpy's default method), the KS points, integer counts of the
+///   values on the cut points the edges and KS points define, the missing count, min, max, and
+///   exact sums of the values and of their squares (for mean and std);
 /// - categorical (categorical, string): the count of every category seen (sorted by name)
 ///   and the missing count.
 ///
-/// **KS on a baseline** is evaluated at the stored quantiles: `max_j |F_ref(g_j) - F_cur(g_j)|`.
-/// It never exceeds the exact two-sample statistic and, for a reference without heavy ties,
-/// is below it by at most about `1 / n_quantiles` (0.01 by default).
+/// **Edges are exact** numpy quantiles (`np.quantile(x, np.linspace(0, 1, bins + 1))`, repeats
+/// merged), found by selection without sorting: on columns of 2^20 values or more, brackets
+/// around each wanted rank are read off a sorted sample, one pass counts the values below each
+/// bracket and gathers those inside, and only the gathered values are selected (when a rank
+/// falls outside its bracket the whole column is selected instead; the result is the same).
 ///
-/// **Merging is exact.** Edges and quantiles are fixed by `fit`: they are exact order
-/// statistics of the data fit() saw. Everything else is an order-free exact accumulator
-/// (integer counts, exact sums, min/max, category counts), so
+/// **KS on a baseline** is evaluated at `ks_points + 1` points `g_j`, the quantiles at
+/// `j / ks_points` of a deterministic sample of the reference (every k-th non-missing value,
+/// k = ceil(n / 2^18): all values, hence exact quantiles, up to 262,144 values):
+/// `max_j |F_ref(g_j) - F_cur(g_j)|`. It never exceeds the exact two-sample statistic and, for
+/// a reference without heavy ties, is below it by at most about `1 / ks_points` (0.01 by
+/// default) plus the sample's error (~0.002 at 2^18 values).
+///
+/// **Merging is exact.** Edges, quantiles and KS points are fixed by `fit`. Everything else is
+/// an order-free exact accumulator (integer counts, exact sums, min/max, category counts), so
 /// `b.accumulate(part1).merge(b.accumulate(part2))` equals `b.accumulate(whole)` bit for bit,
 /// and when `b` was fit on `whole` that is `b` itself. Typical uses:
 /// - a reference too large for one machine: fit on a first chunk or a sample (fixes the
 ///   edges), `accumulate` every chunk on the workers, `merge` the parts: the counts and
-///   summaries are those of the whole reference, the bins those of the sample;
+///   summaries are those of the whole reference, the bins and quantiles those of the sample;
 /// - a current batch arriving in a stream: `accumulate` each chunk on the baseline's bins,
 ///   `merge`, then `compare(merged)`; equal to `compare(whole batch)`.
 /// Exact quantiles of data seen only in parts would need all of it at once; that is why the
@@ -61,9 +69,9 @@ struct BaselineParams {
   double significant = 0.25;
   /// PSI of the score above which the report raises an alert, >= 0.
   double score_alert = 0.2;
-  /// Number of quantile steps stored per numeric feature (levels j / n_quantiles), in
-  /// [1, 10000]: the summary quantiles and the KS grid.
-  int n_quantiles = 100;
+  /// Number of steps of the KS grid (points at the sample quantiles j / ks_points), in
+  /// [1, 10000].
+  int ks_points = 100;
   /// Threads: 0 = all cores. Results do not depend on it.
   int n_threads = 0;
 
@@ -80,8 +88,8 @@ struct NumericSummary {
   double std = 0;                 ///< sample std, ddof = 1 (NaN with fewer than 2 values)
   double min = 0;                 ///< minimum (NaN without values)
   double max = 0;                 ///< maximum (NaN without values)
-  std::vector<double> levels;     ///< quantile levels j / n_quantiles
-  std::vector<double> quantiles;  ///< the quantiles of the data the edges came from
+  std::vector<double> levels;     ///< 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99
+  std::vector<double> quantiles;  ///< exact quantiles of the data fit saw (NaN without values)
 };
 
 /// The reference distribution of a table's columns and of a model score (see baseline.hpp).

@@ -49,7 +49,7 @@ struct FeatureDrift {
   std::string feature;                         ///< column name ("score" for the score row)
   FeatureKind kind = FeatureKind::Numeric;     ///< numeric or categorical
   double psi = 0;                              ///< population stability index
-  double ks = 0;                               ///< KS statistic (numeric; on the quantile grid)
+  double ks = 0;                               ///< KS statistic (numeric; on the KS points)
   double js = 0;                               ///< Jensen-Shannon distance
   double missing_rate_reference = 0;           ///< share of missing rows in the reference
   double missing_rate_current = 0;             ///< share of missing rows in the current batch

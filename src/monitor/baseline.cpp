@@ -269,6 +269,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
   if (with_score)
     cols.push_back(Column::from_float64_view("score", score.data(), score.size(), nullptr));
   std::vector<std::unique_ptr<FeatureState>> states(cols.size());
+  std::vector<char> counted(cols.size(), 0);  // counted by the one-pass fit
   // exact levels: min, max, the summary quantiles, the quantile edges
   std::vector<double> levels = {0.0, 1.0};
   levels.insert(levels.end(), std::begin(kSummaryLevels), std::end(kSummaryLevels));
@@ -302,10 +303,19 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
                 std::sort(sample.begin(), sample.end());
               }
               s->ks = detail::quantiles_sorted(sample, ks_levels);
+              s->shift = detail::quantiles_sorted(sample, {0.5})[0];  // ~ the median
+              // large columns: one pass selects the exact quantiles and counts (OnePass)
+              detail::OnePass one;
+              for (double g : s->ks)
+                one.extra_cuts.push_back(
+                    std::nextafter(g, std::numeric_limits<double>::infinity()));
+              one.extra_cuts.erase(std::unique(one.extra_cuts.begin(), one.extra_cuts.end()),
+                                   one.extra_cuts.end());
+              one.shift = s->shift;
+              bool fused = false;
               const std::vector<double> q =
-                  detail::select_quantiles(x, n_rows, n_values, levels, sample);
+                  detail::select_quantiles(x, n_rows, n_values, levels, sample, &one, &fused);
               s->quantiles.assign(q.begin() + 2, q.begin() + static_cast<std::ptrdiff_t>(n_fixed));
-              s->shift = s->quantiles[3];  // the median
               if (quantile) {
                 s->edges.assign(q.begin() + static_cast<std::ptrdiff_t>(n_fixed), q.end());
                 for (auto& e : s->edges) e = e + 0.0;
@@ -314,9 +324,31 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
                 std::vector<double> mm = {q[0], q[1]};
                 s->edges = detail::edges_of(mm, params_.bins, false);
               }
+              s->prepare();
+              if (fused) {
+                // every range outside the brackets lies in one final cell; the gathered
+                // values are placed one by one
+                std::vector<std::int64_t> cells(s->cells.size(), 0);
+                for (std::size_t r = 0; r < one.counts.size() && fused; ++r) {
+                  const std::size_t f = s->index.find(one.lower[r]);
+                  fused = f == s->index.find(one.upper[r]);
+                  cells[f] += one.counts[r];
+                }
+                for (double v : one.gathered) ++cells[s->index.find(v)];
+                if (fused) {
+                  s->cells = std::move(cells);
+                  s->n_rows = static_cast<std::int64_t>(n_rows);
+                  s->missing = one.missing;
+                  s->min = one.min;
+                  s->max = one.max;
+                  s->sum = std::move(one.sum);
+                  s->sumsq = std::move(one.sumsq);
+                  counted[static_cast<std::size_t>(k)] = 1;
+                }
+              }
             }
           }
-          s->prepare();
+          if (!counted[static_cast<std::size_t>(k)]) s->prepare();
           states[static_cast<std::size_t>(k)] = std::move(s);
         }
       });
@@ -328,7 +360,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
     states.pop_back();
   }
   edges_only.features_ = std::move(states);
-  *this = edges_only.accumulate_impl(reference, score, true, caller);
+  *this = edges_only.accumulate_impl(reference, score, true, caller, &counted);
   return *this;
 }
 
@@ -339,7 +371,7 @@ Baseline Baseline::accumulate(const Table& chunk, const VectorRef& score) const 
 }
 
 Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, bool with_sums,
-                                   const char* caller) const {
+                                   const char* caller, const std::vector<char>* counted) const {
   check_fitted(caller);
   const Index n = chunk.num_rows();
   CHURN_CHECK(score.size() == 0 || has_score_, InvalidArgument,
@@ -355,7 +387,12 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
   // (state, column) pairs to count
   std::vector<FeatureState*> targets;
   std::vector<Column> cols;
-  for (const auto& f : features_) {
+  for (std::size_t fi = 0; fi < features_.size(); ++fi) {
+    const auto& f = features_[fi];
+    if (counted && (*counted)[fi]) {  // counted during fit already
+      out.features_.push_back(std::make_unique<FeatureState>(*f));
+      continue;
+    }
     out.features_.push_back(f->empty_copy());
     FeatureState* s = out.features_.back().get();
     if (!chunk.has_column(f->name)) {
@@ -371,7 +408,9 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
     targets.push_back(s);
     cols.push_back(c);
   }
-  if (has_score_) {
+  if (has_score_ && counted && counted->back()) {
+    out.score_ = std::make_unique<FeatureState>(*score_);
+  } else if (has_score_) {
     out.score_ = score_->empty_copy();
     if (out.has_score_) {
       out.score_->n_rows = n;

@@ -54,14 +54,7 @@ void column_values(const Column& c, Index lo, Index hi, double* out, const char*
 
 namespace {
 
-/// Order-preserving image of a non-NaN double (+0.0 and -0.0 folded by the caller).
-inline std::uint64_t key_of(double x) {
-  std::uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
-}
-
-constexpr int kTableBits = 11;  // 2048 buckets
+constexpr int kTableBits = 12;  // 4096 buckets
 
 }  // namespace
 
@@ -69,7 +62,7 @@ CutIndex::CutIndex(const std::vector<double>& cuts) : cuts_(cuts), n_(cuts.size(
   for (auto& c : cuts_) c = c + 0.0;  // -0.0 -> +0.0
   struct Pad {                        // appends the sentinels on every return path
     std::vector<double>& v;
-    ~Pad() { v.resize(v.size() + 2, std::numeric_limits<double>::infinity()); }
+    ~Pad() { v.resize(v.size() + 4, std::numeric_limits<double>::infinity()); }
   } pad{cuts_};
   if (cuts_.size() < 2) return;
   constexpr std::size_t kBuckets = std::size_t{1} << kTableBits;
@@ -109,42 +102,6 @@ CutIndex::CutIndex(const std::vector<double>& cuts) : cuts_(cuts), n_(cuts.size(
       table_ = Table::Linear;
     }
   }
-}
-
-std::size_t CutIndex::find(double x) const {
-  const std::size_t n = n_;
-  const double* c = cuts_.data();
-  x = x + 0.0;
-  std::size_t lo = 0, hi = n;
-  if (table_ != Table::None) {
-    std::size_t b = 0;
-    if (table_ == Table::Linear) {
-      if (x < lo_) return 0;
-      if (x >= hi_) return n;
-      b = std::min(static_cast<std::size_t>((x - lo_) * scale_), last_bucket_);
-    } else {
-      const std::uint64_t k = key_of(x);
-      if (k < key_lo_) return 0;
-      if (k >= key_hi_) return n;
-      b = static_cast<std::size_t>((k - key_lo_) >> shift_);
-    }
-    lo = first_[b];
-    hi = first_[b + 1];
-    if (hi - lo <= 2) {
-      // cuts past the bucket are > x, and the sentinels keep c[lo + 1] readable
-      return lo + (c[lo] <= x ? 1 : 0) + (c[lo + 1] <= x ? 1 : 0);
-    }
-  }
-  // branch-free binary search over [lo, hi): number of cuts <= x
-  const double* base = c + lo;
-  std::size_t len = hi - lo;
-  if (len == 0) return lo;
-  while (len > 1) {
-    const std::size_t half = len / 2;
-    base = (base[half] <= x) ? base + half : base;
-    len -= half;
-  }
-  return static_cast<std::size_t>(base - c) + (*base <= x ? 1 : 0);
 }
 
 void CutIndex::count(const double* x, Index n, std::int64_t* s) const {
@@ -428,10 +385,11 @@ constexpr std::size_t kBracketMin = std::size_t{1} << 20;  // columns smaller: p
 /// The values at `ranks` (sorted, distinct) among the non-NaN values of x[0, n), by brackets
 /// from the sorted sample: one pass counts the values below each bracket and gathers those
 /// inside, then each bracket is selected alone. Returns false when a rank falls outside its
-/// bracket (the sample did not represent the data).
+/// bracket (the sample did not represent the data). With `fused`, the same pass also counts
+/// the values outside the brackets on fused->extra_cuts and sums them (see OnePass).
 bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
                     const std::vector<double>& sample, const std::vector<std::size_t>& ranks,
-                    std::vector<double>& out) {
+                    std::vector<double>& out, OnePass* fused) {
   const std::size_t s = sample.size();
   if (s < 2) return false;
   const double inf = std::numeric_limits<double>::infinity();
@@ -454,39 +412,77 @@ bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
     }
     interval_of[k] = lows.size() - 1;
   }
-  // cells: gap 0 | interval 0 | gap 1 | interval 1 | ... (cuts lows[j], next(highs[j]))
+  const std::size_t m = lows.size();
+  // cuts: the bracket bounds lows[j], next(highs[j]) (infinite ones left out, so the bucket
+  // table spans finite cuts) and, fused, the extra cuts
   std::vector<double> cuts;
-  for (std::size_t j = 0; j < lows.size(); ++j) {
-    cuts.push_back(lows[j]);
+  for (std::size_t j = 0; j < m; ++j) {
+    if (lows[j] > -inf) cuts.push_back(lows[j]);
     if (highs[j] < inf) cuts.push_back(std::nextafter(highs[j], inf));
   }
-  const CutIndex index(cuts);
-  const std::size_t m = lows.size();
-  std::vector<std::int64_t> gap(m + 1, 0);
-  std::vector<std::vector<double>> inside;
-  for (std::size_t j = 0; j < m; ++j) inside.emplace_back();
-  for (std::size_t i = 0; i < n_rows; ++i) {
-    const double v = x[i];
-    if (std::isnan(v)) continue;
-    const std::size_t cell = index.find(v);
-    if (cell & 1) {
-      inside[cell / 2].push_back(v);
-    } else {
-      ++gap[cell / 2];
+  if (fused) {
+    cuts.insert(cuts.end(), fused->extra_cuts.begin(), fused->extra_cuts.end());
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  }
+  // the bracket of every cell (-1: none); cell t >= 1 starts at cuts[t - 1]
+  const std::size_t n_cells = cuts.size() + 1;
+  std::vector<std::ptrdiff_t> bracket_of(n_cells, -1);
+  {
+    std::size_t j = 0;
+    for (std::size_t t = 0; t < n_cells; ++t) {
+      const double start = t == 0 ? -inf : cuts[t - 1];
+      while (j < m && highs[j] < inf && std::nextafter(highs[j], inf) <= start) ++j;
+      if (j < m && lows[j] <= start) bracket_of[t] = static_cast<std::ptrdiff_t>(j);
     }
   }
-  std::vector<std::int64_t> below(m);
+  const CutIndex index(cuts);
+  std::vector<std::int64_t> cells(n_cells, 0);
+  std::vector<std::vector<double>> inside;
+  for (std::size_t j = 0; j < m; ++j) inside.emplace_back();
+  constexpr std::size_t kSub = 4096;
+  for (std::size_t a = 0; a < n_rows; a += kSub) {
+    const std::size_t b = std::min(n_rows, a + kSub);
+    for (std::size_t i = a; i < b; ++i) {
+      const double v = x[i];
+      if (std::isnan(v)) continue;
+      const std::size_t t = index.find(v);
+      const std::ptrdiff_t j = bracket_of[t];
+      if (j >= 0) {
+        inside[static_cast<std::size_t>(j)].push_back(v);
+      } else {
+        ++cells[t];
+      }
+    }
+    if (fused) {
+      double mn = fused->min, mx = fused->max;
+      for (std::size_t i = a; i < b; ++i) {
+        const double v = x[i];  // NaN never compares less
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+      }
+      fused->min = mn;
+      fused->max = mx;
+      fused->sum.add_block(x + a, b - a, 0.0, false);
+      fused->sumsq.add_block(x + a, b - a, fused->shift, true);
+    }
+  }
+  std::vector<std::int64_t> below(m, -1);
   std::int64_t acc = 0;
-  for (std::size_t j = 0; j < m; ++j) {
-    acc += gap[j];
-    below[j] = acc;
-    acc += static_cast<std::int64_t>(inside[j].size());
+  for (std::size_t t = 0; t < n_cells; ++t) {
+    const std::ptrdiff_t j = bracket_of[t];
+    if (j < 0) {
+      acc += cells[t];
+    } else if (below[static_cast<std::size_t>(j)] < 0) {
+      below[static_cast<std::size_t>(j)] = acc;
+      acc += static_cast<std::int64_t>(inside[static_cast<std::size_t>(j)].size());
+    }
   }
   std::vector<std::vector<std::size_t>> local(m);
   for (std::size_t k = 0; k < ranks.size(); ++k) {
     const std::size_t j = interval_of[k];
     const auto r = static_cast<std::int64_t>(ranks[k]) - below[j];
-    if (r < 0 || r >= static_cast<std::int64_t>(inside[j].size())) return false;
+    if (below[j] < 0 || r < 0 || r >= static_cast<std::int64_t>(inside[j].size())) return false;
     local[j].push_back(static_cast<std::size_t>(r));
   }
   out.assign(ranks.size(), 0.0);
@@ -496,6 +492,17 @@ bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
     multi_select(w.data(), w.data() + w.size(), local[j].data(), local[j].data() + local[j].size(),
                  0);
     for (std::size_t r : local[j]) out[k++] = w[r];
+  }
+  if (fused) {
+    fused->missing = static_cast<std::int64_t>(n_rows - n);
+    for (std::size_t t = 0; t < n_cells; ++t) {
+      if (bracket_of[t] >= 0 || cells[t] == 0) continue;
+      if (t == 0 || t + 1 == n_cells) return false;  // the end cells lie in brackets
+      fused->lower.push_back(cuts[t - 1]);
+      fused->upper.push_back(std::nextafter(cuts[t], -inf));
+      fused->counts.push_back(cells[t]);
+    }
+    for (auto& w : inside) fused->gathered.insert(fused->gathered.end(), w.begin(), w.end());
   }
   return true;
 }
@@ -525,7 +532,9 @@ std::vector<double> quantiles_sorted(const std::vector<double>& s,
 
 std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
                                      const std::vector<double>& levels,
-                                     const std::vector<double>& sample) {
+                                     const std::vector<double>& sample, OnePass* fused,
+                                     bool* fused_ok) {
+  if (fused_ok) *fused_ok = false;
   std::vector<std::size_t> ranks;
   ranks.reserve(2 * levels.size());
   for (double q : levels) {
@@ -538,8 +547,10 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
   std::vector<double> at;
   bool done = false;
-  if (n >= kBracketMin && ranks.size() <= 64)
-    done = bracket_select(x, n_rows, n, sample, ranks, at);
+  if (n >= kBracketMin && ranks.size() <= 64) {
+    done = bracket_select(x, n_rows, n, sample, ranks, at, fused);
+    if (fused_ok) *fused_ok = done;
+  }
   if (!done) {
     std::vector<double> v;
     v.reserve(n);

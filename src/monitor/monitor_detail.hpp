@@ -2,10 +2,13 @@
 // Private kernels shared by psi.cpp, baseline.cpp and report.cpp: value extraction, the cut
 // lookup of the histograms, exact selection of quantiles, exact (order-free) sums.
 
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::int64_t, std::uint64_t, std::uint32_t
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <algorithm>  // std::min
+#include <cstddef>    // std::size_t
+#include <cstdint>    // std::int64_t, std::uint64_t, std::uint32_t
+#include <cstring>    // std::memcpy
+#include <limits>     // std::numeric_limits
+#include <string>     // std::string
+#include <vector>     // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
@@ -44,10 +47,10 @@ class CutIndex {
   /// count() and flush() of one range, with its own scratch.
   void count(const double* x, Index n, std::int64_t* cells, std::int64_t& missing) const;
   /// The cell of a non-NaN value.
-  std::size_t find(double x) const;
+  inline std::size_t find(double x) const;
 
  private:
-  std::vector<double> cuts_;  // n_ cuts, then two +inf sentinels
+  std::vector<double> cuts_;  // n_ cuts, then four +inf sentinels
   std::size_t n_ = 0;
   std::vector<std::uint32_t> first_;  // first_[b]: cuts in buckets before b
   // bucket table: over the value (linear) or over its order-preserving integer image (key),
@@ -59,6 +62,50 @@ class CutIndex {
   std::size_t last_bucket_ = 0;
   enum class Table : unsigned char { None, Key, Linear } table_ = Table::None;
 };
+
+/// Order-preserving image of a non-NaN double (+0.0 and -0.0 folded by the caller).
+inline std::uint64_t key_of(double x) {
+  std::uint64_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
+}
+
+inline std::size_t CutIndex::find(double x) const {
+  const std::size_t n = n_;
+  const double* c = cuts_.data();
+  x = x + 0.0;
+  std::size_t lo = 0, hi = n;
+  if (table_ != Table::None) {
+    std::size_t b = 0;
+    if (table_ == Table::Linear) {
+      if (x < lo_) return 0;
+      if (x >= hi_) return n;
+      b = std::min(static_cast<std::size_t>((x - lo_) * scale_), last_bucket_);
+    } else {
+      const std::uint64_t k = key_of(x);
+      if (k < key_lo_) return 0;
+      if (k >= key_hi_) return n;
+      b = static_cast<std::size_t>((k - key_lo_) >> shift_);
+    }
+    lo = first_[b];
+    hi = first_[b + 1];
+    if (hi - lo <= 4) {
+      // cuts past the bucket are > x, and the sentinels keep c[lo + 3] readable
+      return lo + (c[lo] <= x ? 1 : 0) + (c[lo + 1] <= x ? 1 : 0) + (c[lo + 2] <= x ? 1 : 0) +
+             (c[lo + 3] <= x ? 1 : 0);
+    }
+  }
+  // branch-free binary search over [lo, hi): number of cuts <= x
+  const double* base = c + lo;
+  std::size_t len = hi - lo;
+  if (len == 0) return lo;
+  while (len > 1) {
+    const std::size_t half = len / 2;
+    base = (base[half] <= x) ? base + half : base;
+    len -= half;
+  }
+  return static_cast<std::size_t>(base - c) + (*base <= x ? 1 : 0);
+}
 
 /// An exact sum of doubles whose result does not depend on the order of the additions or on
 /// how they were split and merged: a two's-complement fixed-point integer with 64-bit limbs
@@ -93,13 +140,30 @@ class ExactSum {
   std::int64_t neg_inf_ = 0;
 };
 
+/// What the bracket pass of select_quantiles can count and sum at the same time, so that a
+/// baseline's fit reads a large column once: values outside the brackets are counted on
+/// `extra_cuts` (sorted, distinct), values inside are kept, and the sums are taken.
+struct OnePass {
+  std::vector<double> extra_cuts;    ///< input: cuts the counts must resolve
+  double shift = 0;                  ///< input: sumsq sums (x - shift)^2
+  std::vector<double> lower, upper;  ///< output: value ranges [lower, upper] outside brackets
+  std::vector<std::int64_t> counts;  ///< their counts (only non-zero ones)
+  std::vector<double> gathered;      ///< the values inside the brackets
+  std::int64_t missing = 0;          ///< NaN rows
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  ExactSum sum, sumsq;
+};
+
 /// Exact quantiles (numpy linear) at `levels` in [0, 1] of the `n` non-NaN values (all finite,
 /// n >= 1) among x[0, n_rows). Columns of 2^20 values or more are selected within brackets
 /// read off `sample` (sorted_sample of the same data); otherwise, or when a rank falls outside
-/// its bracket, the values are copied and selected in full.
+/// its bracket, the values are copied and selected in full. With `fused`, `*fused_ok` tells
+/// whether the bracket pass ran and filled it.
 std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
                                      const std::vector<double>& levels,
-                                     const std::vector<double>& sample);
+                                     const std::vector<double>& sample, OnePass* fused = nullptr,
+                                     bool* fused_ok = nullptr);
 /// The same for a vector of finite values (not empty).
 std::vector<double> select_quantiles(const std::vector<double>& v,
                                      const std::vector<double>& levels);

@@ -266,6 +266,64 @@ BOOST_AUTO_TEST_CASE(merge_equals_one_pass) {
       [&] { Baseline(full).merge(full.accumulate(t.slice(0, 10))); }, "score"));
 }
 
+BOOST_AUTO_TEST_CASE(exact_sums_hand_computed) {
+  // naive left-to-right sums give 3 (the 1 is absorbed by 1e300) and 0.9999999999999999
+  const Table t({Column::from_float64("big", {1e300, 1.0, -1e300, 3.0, kNaN}),
+                 Column::from_float64("tenth", {0.1, 0.1, 0.1, 0.1, 0.1}),
+                 Column::from_float64("tenth2", {0.1, 0.1, 0.1, 0.1, 0.1})});
+  const Table ten = Table::concat({t, t});
+  Baseline b;
+  b.fit(ten);
+  BOOST_TEST(b.summary("big").mean == 1.0);
+  BOOST_TEST(b.summary("tenth").mean == 0.1);
+  BOOST_TEST(b.summary("tenth").std == 0.0);
+  BOOST_TEST(b.summary("big").count == 8);
+  // parts split through the cancelling pair merge to the same state
+  Baseline m = b.accumulate(ten.slice(0, 1));
+  m.merge(b.accumulate(ten.slice(1, 6))).merge(b.accumulate(ten.slice(7, 3)));
+  BOOST_TEST(m.to_json() == b.to_json());
+}
+
+BOOST_AUTO_TEST_CASE(large_columns_fit_equals_accumulate) {
+  // 2^20+ values take the bracket selection (and, for a sorted column, its fallback); the
+  // fitted counts must equal a plain accumulate on the fitted bins, the edges numpy's
+  const Index n = (Index{1} << 20) + 40000;
+  std::mt19937_64 rng(71);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> normal(n), sorted(n);
+  std::vector<std::int64_t> ties(n);
+  for (Index i = 0; i < n; ++i) {
+    normal[i] = i % 50 == 0 ? kNaN : g(rng);
+    sorted[i] = static_cast<double>(i) * 0.5;
+    ties[i] = static_cast<std::int64_t>(rng() % 7);
+  }
+  const Table t({Column::from_float64("normal", normal), Column::from_float64("sorted", sorted),
+                 Column::from_int64("ties", ties)});
+  Baseline b;
+  b.fit(t);
+  BOOST_TEST(b.accumulate(t).to_json() == b.to_json());
+  for (const std::string name : {"normal", "sorted", "ties"}) {
+    std::vector<double> s;
+    for (Index i = 0; i < n; ++i) {
+      const double v = t.column(name).value_double(i);
+      if (!std::isnan(v)) s.push_back(v);
+    }
+    std::sort(s.begin(), s.end());
+    std::vector<double> want;
+    for (int i = 0; i <= 10; ++i) {
+      const double pos = (i / 10.0) * static_cast<double>(s.size() - 1);
+      const auto lo = static_cast<std::size_t>(std::floor(pos));
+      const std::size_t hi = std::min(lo + 1, s.size() - 1);
+      const double frac = pos - static_cast<double>(lo), a = s[lo], c = s[hi];
+      want.push_back(a == c ? a : (frac >= 0.5 ? c - (c - a) * (1.0 - frac) : a + (c - a) * frac));
+    }
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    BOOST_TEST(b.edges(name) == want, boost::test_tools::per_element());
+    BOOST_TEST(b.summary(name).quantiles[3] == s[(s.size() - 1) / 2] * 0.5 + s[s.size() / 2] * 0.5,
+               boost::test_tools::tolerance(1e-12));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(thread_count_independent) {
   const Index n = 600000;  // more than two row blocks
   const Table t = make_table(n, 21).select({"charges", "tickets", "contract", "region"});

@@ -186,7 +186,7 @@ class Baseline {
   void check_fitted(const char* caller) const;
   const detail::FeatureState& state(const std::string& feature, const char* caller) const;
   Baseline accumulate_impl(const Table& chunk, const VectorRef& score, bool with_sums,
-                           const char* caller) const;
+                           const char* caller, const std::vector<char>* counted = nullptr) const;
 
   BaselineParams params_;
   bool fitted_ = false;

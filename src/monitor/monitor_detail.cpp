@@ -139,7 +139,7 @@ namespace {
 
 constexpr int kLimbs = 36;         // 2304 bits: 2^-1088 .. 2^1215
 constexpr int kOffset = 13;        // bit offset of a mantissa unit of biased exponent e: e + 13
-constexpr int kBlockTerms = 1024;  // register sums of at most 1024 terms of < 2^113
+constexpr int kBlockTerms = 1024;  // terms per bucket round (256 per interleaved copy)
 
 inline std::uint64_t bits_of(double x) {
   std::uint64_t u;
@@ -169,27 +169,6 @@ void ExactSum::add_term(std::uint64_t u) {
   if (++pending_ >= kBlockTerms) normalize();
 }
 
-void ExactSum::add_scaled(Int128 acc, int offset) {
-  // adds acc * 2^offset (offset in bits above 2^-1088) as three two's-complement words
-  if (acc == 0) return;
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  const auto u = static_cast<UInt128>(acc);
-  const std::uint64_t sign = acc < 0 ? ~std::uint64_t{0} : 0;
-  const auto lo = static_cast<std::uint64_t>(u), hi = static_cast<std::uint64_t>(u >> 64);
-  const int r = offset & 63;
-  std::uint64_t t0 = lo, t1 = hi, t2 = sign;
-  if (r) {
-    t0 = lo << r;
-    t1 = (hi << r) | (lo >> (64 - r));
-    t2 = (sign << r) | (hi >> (64 - r));
-  }
-  const auto k = static_cast<std::size_t>(offset >> 6);
-  w_[k] += static_cast<Int128>(t0);
-  w_[k + 1] += static_cast<Int128>(t1);
-  w_[k + 2] += static_cast<Int128>(static_cast<std::int64_t>(t2));
-  normalize();
-}
-
 void ExactSum::normalize() {
   pending_ = 0;
   if (w_.empty()) return;
@@ -204,38 +183,49 @@ void ExactSum::add(double x) {
   add_term(bits_of(x));
 }
 
+void ExactSum::add_word(std::int64_t t, int offset) {
+  // t * 2^offset as a signed 128-bit value split into a low word in [0, 2^64) and a signed
+  // high word, so each limb grows by less than 2^64 per call
+  const Int128 v = static_cast<Int128>(t) * (static_cast<Int128>(1) << (offset & 63));
+  const auto k = static_cast<std::size_t>(offset >> 6);
+  w_[k] += static_cast<Int128>(static_cast<std::uint64_t>(static_cast<UInt128>(v)));
+  w_[k + 1] += v >> 64;
+}
+
 void ExactSum::add_block(const double* x, std::size_t n, double shift, bool square) {
-  double term[kBlockTerms];
+  // mantissas are added into int64 buckets per exponent (4 interleaved copies break the
+  // store-to-load chain of equal exponents); a block of 1024 terms cannot overflow them
+  // (256 adds of < 2^53 per copy), and the touched buckets are folded into the limbs
+  thread_local std::vector<std::int64_t> buckets(4 * 2048, 0);
+  std::int64_t* b = buckets.data();
+  if (w_.empty()) w_.assign(kLimbs, 0);
   for (std::size_t a = 0; a < n; a += kBlockTerms) {
     const std::size_t len = std::min<std::size_t>(kBlockTerms, n - a);
-    std::size_t k = 0;
-    int emax = 0;
+    std::uint64_t emin = 2047, emax = 0;
     for (std::size_t i = 0; i < len; ++i) {
       const double v = x[a + i];
-      if (std::isnan(v)) continue;
       const double d = square ? (v - shift) * (v - shift) : v;
-      term[k++] = d;
-      emax = std::max(emax, static_cast<int>((bits_of(d) >> 52) & 0x7ff));
-    }
-    if (emax == 0x7ff || emax < 62) {  // infinities or tiny terms: one at a time
-      for (std::size_t i = 0; i < k; ++i) add_term(bits_of(term[i]));
-      continue;
-    }
-    const int base = emax - 60;  // terms of exponent >= base fit a register sum
-    Int128 acc = 0;
-    for (std::size_t i = 0; i < k; ++i) {
-      const std::uint64_t u = bits_of(term[i]);
-      const auto e = static_cast<int>((u >> 52) & 0x7ff);
-      if (e < base) {
-        if (e != 0 || (u << 1) != 0) add_term(u);
+      const std::uint64_t u = bits_of(d);
+      std::uint64_t e = (u >> 52) & 0x7ff;
+      if (e == 0x7ff) {
+        if (!std::isnan(d)) (u >> 63 ? neg_inf_ : pos_inf_) += 1;
         continue;
       }
-      const std::uint64_t m = (u & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52);
-      const auto v = static_cast<Int128>(static_cast<UInt128>(m) << (e - base));
-      acc += (u >> 63) ? -v : v;
+      const std::uint64_t m = (u & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{e != 0} << 52);
+      e += e == 0;  // subnormals share the scale of exponent 1
+      const std::uint64_t neg = u >> 63;
+      const auto sm = static_cast<std::int64_t>((m ^ (0 - neg)) + neg);  // +-m
+      b[((i & 3) << 11) + e] += sm;
+      emin = e < emin ? e : emin;
+      emax = e > emax ? e : emax;
     }
-    add_scaled(acc, base + kOffset);
+    for (std::uint64_t e = emin; e <= emax; ++e) {
+      const std::int64_t t = b[e] + b[2048 + e] + b[4096 + e] + b[6144 + e];
+      b[e] = b[2048 + e] = b[4096 + e] = b[6144 + e] = 0;
+      if (t != 0) add_word(t, static_cast<int>(e) + kOffset);
+    }
   }
+  normalize();
 }
 
 void ExactSum::merge(const ExactSum& other) {
@@ -612,18 +602,18 @@ const double* numeric_data(const Column& c, std::vector<double>& buffer, const c
 }
 
 std::size_t check_finite(const Column& c, const double* x, const char* caller) {
-  std::size_t values = 0;
-  bool bad = false;
+  std::size_t missing = 0, not_finite = 0;
   for (Index i = 0; i < c.size(); ++i) {
-    values += std::isnan(x[i]) ? 0 : 1;
-    bad |= std::isinf(x[i]);
+    const double v = x[i];
+    missing += v != v ? 1 : 0;
+    not_finite += std::fabs(v) <= std::numeric_limits<double>::max() ? 0 : 1;
   }
-  if (bad)
+  if (not_finite > missing)
     for (Index i = 0; i < c.size(); ++i)
       CHURN_CHECK(!std::isinf(x[i]), InvalidArgument,
                   caller << ": column '" << c.name() << "' holds an infinite value at row " << i
                          << "; reference values must be finite (or NaN for missing)");
-  return values;
+  return static_cast<std::size_t>(c.size()) - missing;
 }
 
 // ---- PSI / JS ---------------------------------------------------------------------------------

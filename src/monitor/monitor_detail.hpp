@@ -117,8 +117,8 @@ class ExactSum {
   /// Adds `x` (infinities are counted apart; NaN must not be passed).
   void add(double x);
   /// Adds the terms of x[0, n), skipping NaN: `x[i]` itself, or `(x[i] - shift)^2` (as
-  /// rounded in double) when `square`. Fast: each block of values is summed exactly in a
-  /// 128-bit register at the scale of its largest term.
+  /// rounded in double) when `square`. Fast: mantissas go into int64 buckets per exponent,
+  /// folded into the limbs every 1024 terms.
   void add_block(const double* x, std::size_t n, double shift, bool square);
   /// Adds the state of `other`.
   void merge(const ExactSum& other);
@@ -132,7 +132,7 @@ class ExactSum {
 
  private:
   void add_term(std::uint64_t bits);
-  void add_scaled(Int128 acc, int offset);
+  void add_word(std::int64_t t, int offset);
   void normalize();
   std::vector<Int128> w_;  // kLimbs limbs when non-zero, else empty
   int pending_ = 0;        // adds since the last normalize

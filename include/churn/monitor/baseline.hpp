@@ -7,22 +7,26 @@
 /// - numeric (float64, int64, timestamp in ns): the PSI bin edges, exact quantiles at 1%, 5%,
 ///   25%, 50%, 75%, 95% and 99% (numpy's default method), the KS points, integer counts of the
 ///   values on the cut points the edges and KS points define, the missing count, min, max, and
-///   exact sums of the values and of their squares (for mean and std);
+///   exact sums of the values and of `(x - shift)^2` (each square rounded to double; `shift`
+///   is the sample median fixed at fit, so the variance does not cancel) for mean and std;
 /// - categorical (categorical, string): the count of every category seen (sorted by name)
 ///   and the missing count.
 ///
 /// **Edges are exact** numpy quantiles (`np.quantile(x, np.linspace(0, 1, bins + 1))`, repeats
 /// merged), found by selection without sorting: on columns of 2^20 values or more, brackets
-/// around each wanted rank are read off a sorted sample, one pass counts the values below each
-/// bracket and gathers those inside, and only the gathered values are selected (when a rank
-/// falls outside its bracket the whole column is selected instead; the result is the same).
+/// around each wanted rank are read off a sorted sample, and one pass over the column counts
+/// the values below each bracket, gathers those inside, and at the same time counts the other
+/// values on the KS points and takes the sums; only the gathered values (a few percent) are
+/// selected and placed in the final bins afterwards. When a rank falls outside its bracket
+/// (a sample unlike the data, e.g. a sorted column), the column is selected in full and read
+/// a second time; the result is the same.
 ///
 /// **KS on a baseline** is evaluated at `ks_points + 1` points `g_j`, the quantiles at
-/// `j / ks_points` of a deterministic sample of the reference (every k-th non-missing value,
-/// k = ceil(n / 2^18): all values, hence exact quantiles, up to 262,144 values):
+/// `j / ks_points` of a deterministic sample of the reference (the non-missing values of rows
+/// 0, k, 2k, ..., k = ceil(n / 2^17): all values, hence exact quantiles, up to 131,072 rows):
 /// `max_j |F_ref(g_j) - F_cur(g_j)|`. It never exceeds the exact two-sample statistic and, for
 /// a reference without heavy ties, is below it by at most about `1 / ks_points` (0.01 by
-/// default) plus the sample's error (~0.002 at 2^18 values).
+/// default) plus the sample's error (~0.003 at 2^17 values).
 ///
 /// **Merging is exact.** Edges, quantiles and KS points are fixed by `fit`. Everything else is
 /// an order-free exact accumulator (integer counts, exact sums, min/max, category counts), so
@@ -36,6 +40,8 @@
 /// Exact quantiles of data seen only in parts would need all of it at once; that is why the
 /// edges come from one fit and are never re-estimated by merge.
 ///
+/// **Threads**: fit reads numeric columns one per thread (a table with one huge column gets
+/// no speed-up there); counting (accumulate, compare) runs over (column, row block) pairs.
 /// Results never depend on `n_threads`.
 
 #include <cstdint>  // std::int64_t
@@ -81,13 +87,13 @@ struct BaselineParams {
 
 /// Summary statistics of one numeric feature of a baseline.
 struct NumericSummary {
-  std::int64_t count = 0;         ///< non-missing values
-  std::int64_t missing = 0;       ///< missing values
-  double missing_rate = 0;        ///< missing / rows
-  double mean = 0;                ///< mean (NaN without values)
-  double std = 0;                 ///< sample std, ddof = 1 (NaN with fewer than 2 values)
-  double min = 0;                 ///< minimum (NaN without values)
-  double max = 0;                 ///< maximum (NaN without values)
+  std::int64_t count = 0;    ///< non-missing values
+  std::int64_t missing = 0;  ///< missing values
+  double missing_rate = 0;   ///< missing / rows
+  double mean = 0;           ///< mean (NaN without values)
+  double std = 0;            ///< sample std, ddof = 1 (NaN with < 2 values or overflowing squares)
+  double min = 0;            ///< minimum (NaN without values)
+  double max = 0;            ///< maximum (NaN without values)
   std::vector<double> levels;     ///< 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99
   std::vector<double> quantiles;  ///< exact quantiles of the data fit saw (NaN without values)
 };

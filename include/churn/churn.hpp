@@ -35,5 +35,10 @@
 #include "churn/monitor/psi.hpp"
 #include "churn/monitor/report.hpp"
 
+#include "churn/segment/choose_k.hpp"
+#include "churn/segment/kmeans.hpp"
+#include "churn/segment/profile.hpp"
+#include "churn/segment/silhouette.hpp"
+
 #include "churn/tree/gbdt.hpp"
 #include "churn/tree/tree.hpp"

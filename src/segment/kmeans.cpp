@@ -1,0 +1,414 @@
+// churn::segment::KMeans: parameters, input checks, restarts, prediction, JSON.
+#include "churn/segment/kmeans.hpp"
+
+#include <algorithm>  // std::max
+#include <cmath>      // std::isfinite, std::sqrt
+#include <utility>    // std::move
+#include <vector>     // std::vector
+
+#include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
+#include "kmeans_detail.hpp"
+
+namespace churn::segment {
+
+namespace {
+
+constexpr const char* kKind = "KMeans";
+constexpr Index kStatBlock = 8192;
+
+/// A matrix as a JSON array of rows.
+Json matrix_to_json(const RowMatrix& M) {
+  Json rows = Json::array();
+  for (Index i = 0; i < M.rows(); ++i) {
+    rows.push_back(std::vector<double>(M.row(i).data(), M.row(i).data() + M.cols()));
+  }
+  return rows;
+}
+
+/// A matrix from a JSON array of equally long rows of finite numbers.
+RowMatrix matrix_from_json(const Json& j, const std::string& where) {
+  CHURN_CHECK(j.is_array(), SerializationError, where << " must be an array of rows");
+  const Index rows = static_cast<Index>(j.size());
+  Index cols = -1;
+  RowMatrix M;
+  for (Index i = 0; i < rows; ++i) {
+    const Json& r = j[static_cast<std::size_t>(i)];
+    CHURN_CHECK(r.is_array(), SerializationError, where << ": row " << i << " is not an array");
+    if (cols < 0) {
+      cols = static_cast<Index>(r.size());
+      M.resize(rows, cols);
+    }
+    CHURN_CHECK(static_cast<Index>(r.size()) == cols, SerializationError,
+                where << ": row " << i << " has " << r.size() << " values, row 0 has " << cols);
+    for (Index c = 0; c < cols; ++c) {
+      const Json& v = r[static_cast<std::size_t>(c)];
+      CHURN_CHECK(v.is_number(), SerializationError,
+                  where << ": value (" << i << ", " << c << ") is not a number");
+      M(i, c) = v.get<double>();
+      CHURN_CHECK(std::isfinite(M(i, c)), SerializationError,
+                  where << ": value (" << i << ", " << c << ") is not finite");
+    }
+  }
+  return M;
+}
+
+/// Mean over the features of the (population) variance of each column, deterministic.
+double mean_variance(const RowMatrixRef& X, int n_threads) {
+  const Index n = X.rows();
+  const Index d = X.cols();
+  const Vector zero = Vector::Zero(d);
+  const Vector sum = parallel_reduce(
+      Index{0}, n, kStatBlock, zero,
+      [&](Index lo, Index hi) {
+        Vector s = Vector::Zero(d);
+        for (Index i = lo; i < hi; ++i) s += X.row(i).transpose();
+        return s;
+      },
+      [](Vector a, const Vector& b) { return Vector(a + b); }, n_threads);
+  const Vector mean = sum / static_cast<double>(n);
+  const Vector ss = parallel_reduce(
+      Index{0}, n, kStatBlock, zero,
+      [&](Index lo, Index hi) {
+        Vector s = Vector::Zero(d);
+        for (Index i = lo; i < hi; ++i) s += (X.row(i).transpose() - mean).cwiseAbs2();
+        return s;
+      },
+      [](Vector a, const Vector& b) { return Vector(a + b); }, n_threads);
+  return (ss / static_cast<double>(n)).mean();
+}
+
+/// Largest row norm (the scale of the bounds' absolute margin).
+double max_row_norm(const RowMatrixRef& X, int n_threads) {
+  const double m = parallel_reduce(
+      Index{0}, X.rows(), kStatBlock, 0.0,
+      [&](Index lo, Index hi) {
+        double s = 0.0;
+        for (Index i = lo; i < hi; ++i) s = std::max(s, X.row(i).squaredNorm());
+        return s;
+      },
+      [](double a, double b) { return std::max(a, b); }, n_threads);
+  return std::sqrt(m);
+}
+
+/// The weights to use: ones when `sw` is empty; checked otherwise.
+Vector checked_weights(const VectorRef& sw, Index n, const char* caller) {
+  if (sw.size() == 0) return Vector::Ones(n);
+  CHURN_CHECK(
+      sw.size() == n, InvalidArgument,
+      caller << ": sample_weight has " << sw.size() << " values but X has " << n << " rows");
+  double total = 0.0;
+  for (Index i = 0; i < n; ++i) {
+    CHURN_CHECK(
+        std::isfinite(sw[i]) && sw[i] >= 0, InvalidArgument,
+        caller << ": sample_weight must be finite and >= 0, got " << sw[i] << " at row " << i);
+    total += sw[i];
+  }
+  CHURN_CHECK(total > 0, InvalidArgument,
+              caller << ": sample_weight sums to " << total << "; the total weight must be > 0");
+  return sw;
+}
+
+}  // namespace
+
+// ---- names ------------------------------------------------------------------------------------
+
+const char* kmeans_init_name(KMeansInit init) {
+  switch (init) {
+    case KMeansInit::KMeansPlusPlus: return "k-means++";
+    case KMeansInit::Random: return "random";
+    case KMeansInit::Given: return "given";
+  }
+  return "?";
+}
+
+KMeansInit kmeans_init_from_name(const std::string& name) {
+  if (name == "k-means++") return KMeansInit::KMeansPlusPlus;
+  if (name == "random") return KMeansInit::Random;
+  if (name == "given") return KMeansInit::Given;
+  CHURN_THROW(InvalidArgument,
+              "KMeansParams: init must be one of 'k-means++', 'random', "
+              "'given', got '"
+                  << name << "'");
+}
+
+const char* kmeans_algorithm_name(KMeansAlgorithm algorithm) {
+  switch (algorithm) {
+    case KMeansAlgorithm::Lloyd: return "lloyd";
+    case KMeansAlgorithm::Hamerly: return "hamerly";
+  }
+  return "?";
+}
+
+KMeansAlgorithm kmeans_algorithm_from_name(const std::string& name) {
+  if (name == "lloyd") return KMeansAlgorithm::Lloyd;
+  if (name == "hamerly" || name == "elkan" || name == "auto") return KMeansAlgorithm::Hamerly;
+  CHURN_THROW(InvalidArgument,
+              "KMeansParams: algorithm must be one of 'lloyd', 'hamerly' "
+              "('elkan' and 'auto' mean 'hamerly'), got '"
+                  << name << "'");
+}
+
+// ---- parameters -------------------------------------------------------------------------------
+
+void KMeansParams::validate() const {
+  const char* who = "KMeansParams";
+  CHURN_CHECK(n_clusters >= 1, InvalidArgument,
+              who << ": n_clusters must be >= 1, got " << n_clusters);
+  CHURN_CHECK(n_init >= 1, InvalidArgument, who << ": n_init must be >= 1, got " << n_init);
+  CHURN_CHECK(max_iter >= 1, InvalidArgument, who << ": max_iter must be >= 1, got " << max_iter);
+  CHURN_CHECK(std::isfinite(tol) && tol >= 0, InvalidArgument,
+              who << ": tol must be finite and >= 0, got " << tol);
+  CHURN_CHECK(n_threads >= 0, InvalidArgument,
+              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  if (init == KMeansInit::Given) {
+    CHURN_CHECK(init_centers.rows() == n_clusters && init_centers.cols() >= 1, InvalidArgument,
+                who << ": init 'given' needs init_centers of n_clusters=" << n_clusters
+                    << " rows and >= 1 column, got " << init_centers.rows() << " x "
+                    << init_centers.cols());
+    CHURN_CHECK(init_centers.allFinite(), InvalidArgument, who << ": init_centers must be finite");
+  } else {
+    CHURN_CHECK(init_centers.size() == 0, InvalidArgument,
+                who << ": init_centers is set but init is '" << kmeans_init_name(init)
+                    << "'; use init 'given'");
+  }
+}
+
+Json KMeansParams::to_json() const {
+  Json j = Json::object();
+  j["n_clusters"] = n_clusters;
+  j["init"] = kmeans_init_name(init);
+  if (init == KMeansInit::Given) j["init_centers"] = matrix_to_json(init_centers);
+  j["n_init"] = n_init;
+  j["max_iter"] = max_iter;
+  j["tol"] = tol;
+  j["algorithm"] = kmeans_algorithm_name(algorithm);
+  j["n_threads"] = n_threads;
+  j["seed"] = seed;
+  return j;
+}
+
+KMeansParams KMeansParams::from_json(const Json& j) {
+  const std::string where = "load(KMeans) params";
+  KMeansParams p;
+  try {
+    detail::check_members(j,
+                          {"n_clusters", "init", "init_centers", "n_init", "max_iter", "tol",
+                           "algorithm", "n_threads", "seed"},
+                          where);
+    p.n_clusters = json_get_int<int>(j, "n_clusters", where);
+    p.init = kmeans_init_from_name(json_get<std::string>(j, "init", where));
+    if (j.contains("init_centers")) {
+      p.init_centers = matrix_from_json(j["init_centers"], where + ".init_centers");
+    }
+    p.n_init = json_get_int<int>(j, "n_init", where);
+    p.max_iter = json_get_int<int>(j, "max_iter", where);
+    p.tol = json_get<double>(j, "tol", where);
+    p.algorithm = kmeans_algorithm_from_name(json_get<std::string>(j, "algorithm", where));
+    p.n_threads = json_get_int<int>(j, "n_threads", where);
+    p.seed = json_get_int<std::uint64_t>(j, "seed", where);
+    p.validate();
+  } catch (const SerializationError&) {
+    throw;
+  } catch (const std::exception& e) {
+    CHURN_THROW(SerializationError, where << ": " << e.what());
+  }
+  return p;
+}
+
+// ---- model ------------------------------------------------------------------------------------
+
+KMeans::KMeans(KMeansParams params) : params_(std::move(params)) {
+  params_.validate();
+}
+
+void KMeans::set_params(const KMeansParams& params) {
+  params.validate();
+  params_ = params;
+}
+
+void KMeans::check_fitted(const char* caller) const {
+  CHURN_CHECK(fitted_, NotFittedError,
+              caller << ": this KMeans is not fitted yet; call fit() first");
+}
+
+void KMeans::check_input(const RowMatrixRef& X, const char* caller) const {
+  check_fitted(caller);
+  CHURN_CHECK(X.cols() == centers_.cols(), InvalidArgument,
+              caller << ": X has " << X.cols() << " columns but the model was fitted on "
+                     << centers_.cols());
+  detail::check_finite(X, caller, params_.n_threads);
+}
+
+KMeans& KMeans::fit(const RowMatrixRef& X, const VectorRef& sample_weight) {
+  const char* who = "KMeans::fit()";
+  const Index n = X.rows();
+  const Index d = X.cols();
+  const int k = params_.n_clusters;
+  const int threads = params_.n_threads;
+  CHURN_CHECK(n >= 1 && d >= 1, InvalidArgument,
+              who << ": X must have at least one row and one column, got " << n << " x " << d);
+  detail::check_finite(X, who, threads);
+  const Vector w = checked_weights(sample_weight, n, who);
+  CHURN_CHECK(k <= n, InvalidArgument,
+              who << ": n_clusters=" << k << " must be <= the number of rows, got " << n);
+  if (params_.init == KMeansInit::Given) {
+    CHURN_CHECK(
+        params_.init_centers.cols() == d, InvalidArgument,
+        who << ": init_centers has " << params_.init_centers.cols() << " columns but X has " << d);
+  }
+
+  detail::Problem p;
+  p.X = X.data();
+  p.n = n;
+  p.d = d;
+  p.stride = X.outerStride();
+  p.w = w.data();
+  p.n_threads = threads;
+  p.max_iter = params_.max_iter;
+  p.tol_abs = params_.tol > 0 ? params_.tol * mean_variance(X, threads) : 0.0;
+  p.scale = max_row_norm(X, threads);
+  const Index distinct = detail::count_distinct_rows(p, k);
+  CHURN_CHECK(distinct >= k, InvalidArgument,
+              who << ": X has only " << distinct << " distinct rows of positive weight, fewer "
+                  << "than n_clusters=" << k);
+
+  const int runs = params_.init == KMeansInit::Given ? 1 : params_.n_init;
+  detail::RunResult best;
+  for (int r = 0; r < runs; ++r) {
+    RowMatrix start;
+    switch (params_.init) {
+      case KMeansInit::KMeansPlusPlus:
+        start = detail::init_kmeanspp(p, k, params_.seed, static_cast<std::uint64_t>(r));
+        break;
+      case KMeansInit::Random:
+        start = detail::init_random(p, k, params_.seed, static_cast<std::uint64_t>(r));
+        break;
+      case KMeansInit::Given: start = params_.init_centers; break;
+    }
+    detail::RunResult res = detail::run_kmeans(p, start, params_.algorithm);
+    if (r == 0 || res.inertia < best.inertia) best = std::move(res);
+  }
+  centers_ = std::move(best.centres);
+  labels_ = Eigen::Map<const IntVector>(best.labels.data(), n);
+  inertia_ = best.inertia;
+  n_iter_ = best.n_iter;
+  fitted_ = true;
+  return *this;
+}
+
+IntVector KMeans::predict(const RowMatrixRef& X) const {
+  check_input(X, "KMeans::predict()");
+  IntVector labels;
+  detail::assign_all(X, centers_, params_.n_threads, &labels, nullptr, nullptr);
+  return labels;
+}
+
+RowMatrix KMeans::transform(const RowMatrixRef& X) const {
+  check_input(X, "KMeans::transform()");
+  RowMatrix sq;
+  detail::assign_all(X, centers_, params_.n_threads, nullptr, nullptr, &sq);
+  return sq.cwiseSqrt();
+}
+
+double KMeans::score(const RowMatrixRef& X, const VectorRef& sample_weight) const {
+  const char* who = "KMeans::score()";
+  check_input(X, who);
+  const Index n = X.rows();
+  Vector w = sample_weight.size() == 0 ? Vector::Ones(n) : Vector(sample_weight);
+  if (sample_weight.size() != 0) w = checked_weights(sample_weight, n, who);
+  Vector min_sq;
+  detail::assign_all(X, centers_, params_.n_threads, nullptr, &min_sq, nullptr);
+  const double inertia = parallel_reduce(
+      Index{0}, n, kStatBlock, 0.0,
+      [&](Index lo, Index hi) {
+        double s = 0.0;
+        for (Index i = lo; i < hi; ++i) s += w[i] * min_sq[i];
+        return s;
+      },
+      [](double a, double b) { return a + b; }, params_.n_threads);
+  return -inertia;
+}
+
+const RowMatrix& KMeans::cluster_centers() const {
+  check_fitted("KMeans::cluster_centers()");
+  return centers_;
+}
+const IntVector& KMeans::labels() const {
+  check_fitted("KMeans::labels()");
+  return labels_;
+}
+double KMeans::inertia() const {
+  check_fitted("KMeans::inertia()");
+  return inertia_;
+}
+int KMeans::n_iter() const {
+  check_fitted("KMeans::n_iter()");
+  return n_iter_;
+}
+Index KMeans::n_features() const {
+  check_fitted("KMeans::n_features()");
+  return centers_.cols();
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+Json KMeans::to_json() const {
+  check_fitted("KMeans::to_json()");
+  Json state = Json::object();
+  state["n_features"] = centers_.cols();
+  state["cluster_centers"] = matrix_to_json(centers_);
+  state["labels"] = std::vector<std::int32_t>(labels_.data(), labels_.data() + labels_.size());
+  state["inertia"] = inertia_;
+  state["n_iter"] = n_iter_;
+  return make_envelope(kKind, params_.to_json(), std::move(state));
+}
+
+KMeans KMeans::from_json(const Json& doc) {
+  const Json& env = open_envelope(doc, kKind);
+  const std::string where = "load(KMeans) state";
+  KMeans m(KMeansParams::from_json(json_get<Json>(env, "params", "load(KMeans)")));
+  const Json state = json_get<Json>(env, "state", "load(KMeans)");
+  detail::check_members(state, {"n_features", "cluster_centers", "labels", "inertia", "n_iter"},
+                        where);
+  const auto n_features = json_get_int<Index>(state, "n_features", where);
+  RowMatrix centers =
+      matrix_from_json(json_get<Json>(state, "cluster_centers", where), where + ".cluster_centers");
+  CHURN_CHECK(
+      centers.rows() == m.params_.n_clusters && centers.cols() == n_features && n_features >= 1,
+      SerializationError,
+      where << ": cluster_centers is " << centers.rows() << " x " << centers.cols()
+            << " but n_clusters is " << m.params_.n_clusters << " and n_features is "
+            << n_features);
+  const Json labels = json_get<Json>(state, "labels", where);
+  CHURN_CHECK(labels.is_array(), SerializationError, where << ": labels must be an array");
+  IntVector lab(static_cast<Index>(labels.size()));
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    std::int32_t v = -1;
+    CHURN_CHECK(
+        json_int_value(labels[i], v) && v >= 0 && v < m.params_.n_clusters, SerializationError,
+        where << ": labels[" << i << "] must be an integer in [0, " << m.params_.n_clusters << ")");
+    lab[static_cast<Index>(i)] = v;
+  }
+  const auto inertia = json_get<double>(state, "inertia", where);
+  CHURN_CHECK(std::isfinite(inertia) && inertia >= 0, SerializationError,
+              where << ": inertia must be finite and >= 0, got " << inertia);
+  const auto n_iter = json_get_int<int>(state, "n_iter", where);
+  CHURN_CHECK(n_iter >= 0, SerializationError, where << ": n_iter must be >= 0, got " << n_iter);
+  m.centers_ = std::move(centers);
+  m.labels_ = std::move(lab);
+  m.inertia_ = inertia;
+  m.n_iter_ = n_iter;
+  m.fitted_ = true;
+  return m;
+}
+
+void KMeans::save(const std::string& path) const {
+  save_json_file(to_json(), path);
+}
+
+KMeans KMeans::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
+
+}  // namespace churn::segment

@@ -1,0 +1,23 @@
+// The K-means distance kernel compiled for AVX2 + FMA (used only when the CPU has both).
+#include "kmeans_detail.hpp"
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace churn::segment::detail {
+#include "kmeans_kernel_impl.hpp"
+
+void sqdist_rows_avx2(const double* const* rows, int m, Index d, const double* ct, int kpad,
+                      double* out) {
+  kernel_rows(rows, m, d, ct, kpad, out);
+}
+}  // namespace churn::segment::detail
+#pragma GCC pop_options
+#else
+namespace churn::segment::detail {
+void sqdist_rows_avx2(const double* const* rows, int m, Index d, const double* ct, int kpad,
+                      double* out) {
+  sqdist_rows_generic(rows, m, d, ct, kpad, out);
+}
+}  // namespace churn::segment::detail
+#endif

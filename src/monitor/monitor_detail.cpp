@@ -88,7 +88,8 @@ CutIndex::CutIndex(const std::vector<double>& cuts) : cuts_(cuts), n_(cuts.size(
   lo_ = cuts_.front();
   hi_ = cuts_.back();
   const double width = hi_ - lo_;
-  if (std::isfinite(width) && width > 0) {
+  // (a scale that overflows, for a range of a few subnormals, would make the cast undefined)
+  if (std::isfinite(width) && width > 0 && std::isfinite(static_cast<double>(kBuckets) / width)) {
     scale_ = static_cast<double>(kBuckets) / width;
     last_bucket_ = kBuckets - 1;
     std::vector<std::uint32_t> lin;

@@ -360,6 +360,21 @@ BOOST_AUTO_TEST_CASE(many_cuts_and_skewed_values) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(extreme_ranges) {
+  // edges a few subnormals apart, and edges spanning almost all doubles
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  const Vector sub = vec({0, tiny, 2 * tiny, 3 * tiny, 4 * tiny, -tiny, 5 * tiny});
+  Histogram h(std::vector<double>{0, 2 * tiny, 4 * tiny});
+  h.add(sub);
+  BOOST_TEST(h.counts() == (std::vector<std::int64_t>{3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(h.out_of_range() == 2);
+  const double big = std::numeric_limits<double>::max();
+  Histogram w(std::vector<double>{-big, 0, big});
+  w.add(vec({-big, -1, 0, 1, big, std::numeric_limits<double>::infinity()}));
+  BOOST_TEST(w.counts() == (std::vector<std::int64_t>{2, 4}), boost::test_tools::per_element());
+  BOOST_TEST(w.out_of_range() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(histogram_merge_equals_one_pass) {
   const Vector x = random_vector(200000, 3, 0.0, 0.05, false);
   const auto e = bin_edges(x.head(1000), 10);

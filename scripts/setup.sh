@@ -62,6 +62,8 @@ declare -A pymods=(
   [sklearn]="scikit-learn"
   [pyarrow]="pyarrow"
   [lightgbm]="lightgbm"   # test-only reference for the GBDT (python/tests/test_gbdt.py)
+  [scipy]="scipy"         # test-only reference for KS / Jensen-Shannon (python/tests/test_monitor.py)
+  [matplotlib]="matplotlib"  # the drift report's PSI chart (optional for users; demo and tests)
 )
 if [ $want_bench -eq 1 ]; then
   pymods[xgboost]="xgboost"

@@ -15,6 +15,11 @@ Models
 LogisticRegression and GBDTClassifier (scikit-learn compatible); evaluation in
 :mod:`churnlib.metrics`.
 
+Monitoring
+----------
+:mod:`churnlib.monitor`: PSI, KS, Jensen-Shannon, Baseline (mergeable, saved as JSON) and
+DriftReport (statuses, alerts, performance per window, PSI chart).
+
 Errors
 ------
 Error and its subclasses (see :mod:`churnlib.errors`), each also a ValueError/TypeError/OSError.
@@ -30,6 +35,7 @@ Examples
 from . import errors
 from . import features
 from . import metrics
+from . import monitor
 from . import linear
 from . import tree
 from ._core import (
@@ -102,6 +108,7 @@ __all__ = [
     "FeaturePipeline",
     # evaluation
     "metrics",
+    "monitor",
     # linear models
     "linear",
     "LogisticRegression",

@@ -28,6 +28,8 @@ void bind_linear(py::module_& m);
 void bind_tree(py::module_& m);
 /// The compiled core of EventAggregator and its spec (bind_features.cpp).
 void bind_features(py::module_& m);
+/// Drift monitoring, in the submodule _core._monitor (bind_monitor.cpp).
+void bind_monitor(py::module_& m);
 
 // ---- conversions (convert.cpp) ---------------------------------------------------------------
 

@@ -575,17 +575,19 @@ std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile) {
   if (v.empty()) return e;
   if (quantile) {
     std::vector<double> levels(static_cast<std::size_t>(bins) + 1);
-    for (int i = 0; i <= bins; ++i) levels[static_cast<std::size_t>(i)] = double(i) / bins;
+    // np.linspace(0, 1, bins + 1): i * (1 / bins), the last one exactly 1 (i / bins can
+    // differ in the last bit, e.g. 3 / 10 vs 3 * 0.1, and move an edge by an ulp)
+    const double step = 1.0 / bins;
+    for (int i = 0; i <= bins; ++i) levels[static_cast<std::size_t>(i)] = double(i) * step;
     levels.back() = 1.0;
     e = select_quantiles(v, levels);
   } else {
     const auto mm = std::minmax_element(v.begin(), v.end());
     const double lo = *mm.first, hi = *mm.second;
     e.push_back(lo);
-    for (int i = 1; i < bins; ++i) {
-      const double t = double(i) / bins;
-      e.push_back(lo * (1.0 - t) + hi * t);
-    }
+    // np.linspace(lo, hi, bins + 1), as np.histogram: i * ((hi - lo) / bins) + lo
+    const double step = (hi - lo) / bins;
+    for (int i = 1; i < bins; ++i) e.push_back(double(i) * step + lo);
     e.push_back(hi);
     for (auto& x : e) x = std::min(std::max(x, lo), hi);
   }

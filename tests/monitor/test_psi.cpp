@@ -51,9 +51,11 @@ std::vector<double> brute_edges(const Vector& x, int bins, bool quantile) {
   const auto s = sorted_non_missing(x);
   std::vector<double> e;
   if (s.empty()) return e;
+  // np.linspace(0, 1, bins + 1) and np.histogram's np.linspace(min, max, bins + 1)
+  const double step = 1.0 / bins, width = (s.back() - s.front()) / bins;
   for (int i = 0; i <= bins; ++i) {
-    const double t = double(i) / bins;
-    e.push_back(quantile ? np_quantile(s, t) : s.front() * (1.0 - t) + s.back() * t);
+    const double t = i == bins ? 1.0 : double(i) * step;
+    e.push_back(quantile ? np_quantile(s, t) : double(i) * width + s.front());
   }
   if (!quantile) e.back() = s.back();
   e.erase(std::unique(e.begin(), e.end()), e.end());

@@ -53,42 +53,59 @@ RowMatrix matrix_from_json(const Json& j, const std::string& where) {
   return M;
 }
 
-/// Mean over the features of the (population) variance of each column, deterministic.
-double mean_variance(const RowMatrixRef& X, int n_threads) {
+/// One pass over X: whether every value is finite, the mean over the features of the
+/// (population) variance of each column, and the largest row norm. Deterministic (fixed blocks
+/// reduced in order); sums are taken around the first row for accuracy.
+struct XStats {
+  bool finite = true;
+  double mean_variance = 0.0;
+  double max_row_norm = 0.0;
+};
+
+XStats x_stats(const RowMatrixRef& X, int n_threads) {
   const Index n = X.rows();
   const Index d = X.cols();
-  const Vector zero = Vector::Zero(d);
-  const Vector sum = parallel_reduce(
-      Index{0}, n, kStatBlock, zero,
+  struct Part {
+    Vector s, q;
+    double max_sq = 0.0;
+  };
+  const Vector x0 = X.row(0).transpose();
+  Part init{Vector::Zero(d), Vector::Zero(d), 0.0};
+  const Part total = parallel_reduce(
+      Index{0}, n, kStatBlock, init,
       [&](Index lo, Index hi) {
-        Vector s = Vector::Zero(d);
-        for (Index i = lo; i < hi; ++i) s += X.row(i).transpose();
-        return s;
+        Part p{Vector::Zero(d), Vector::Zero(d), 0.0};
+        for (Index i = lo; i < hi; ++i) {
+          const double* x = X.row(i).data();
+          double r = 0.0;
+          for (Index j = 0; j < d; ++j) {
+            const double t = x[j] - x0[j];
+            p.s[j] += t;
+            p.q[j] += t * t;
+            r += x[j] * x[j];
+          }
+          p.max_sq = std::max(p.max_sq, r);
+        }
+        return p;
       },
-      [](Vector a, const Vector& b) { return Vector(a + b); }, n_threads);
-  const Vector mean = sum / static_cast<double>(n);
-  const Vector ss = parallel_reduce(
-      Index{0}, n, kStatBlock, zero,
-      [&](Index lo, Index hi) {
-        Vector s = Vector::Zero(d);
-        for (Index i = lo; i < hi; ++i) s += (X.row(i).transpose() - mean).cwiseAbs2();
-        return s;
+      [](Part a, const Part& b) {
+        a.s += b.s;
+        a.q += b.q;
+        a.max_sq = std::max(a.max_sq, b.max_sq);
+        return a;
       },
-      [](Vector a, const Vector& b) { return Vector(a + b); }, n_threads);
-  return (ss / static_cast<double>(n)).mean();
-}
-
-/// Largest row norm (the scale of the bounds' absolute margin).
-double max_row_norm(const RowMatrixRef& X, int n_threads) {
-  const double m = parallel_reduce(
-      Index{0}, X.rows(), kStatBlock, 0.0,
-      [&](Index lo, Index hi) {
-        double s = 0.0;
-        for (Index i = lo; i < hi; ++i) s = std::max(s, X.row(i).squaredNorm());
-        return s;
-      },
-      [](double a, double b) { return std::max(a, b); }, n_threads);
-  return std::sqrt(m);
+      n_threads);
+  XStats st;
+  st.finite = std::isfinite(total.q.sum()) && std::isfinite(total.s.sum());
+  const double inv_n = 1.0 / static_cast<double>(n);
+  double v = 0.0;
+  for (Index j = 0; j < d; ++j) {
+    const double m = total.s[j] * inv_n;
+    v += std::max(0.0, total.q[j] * inv_n - m * m);
+  }
+  st.mean_variance = v / static_cast<double>(d);
+  st.max_row_norm = std::sqrt(total.max_sq);
+  return st;
 }
 
 /// The weights to use: ones when `sw` is empty; checked otherwise.
@@ -248,7 +265,8 @@ KMeans& KMeans::fit(const RowMatrixRef& X, const VectorRef& sample_weight) {
   const int threads = params_.n_threads;
   CHURN_CHECK(n >= 1 && d >= 1, InvalidArgument,
               who << ": X must have at least one row and one column, got " << n << " x " << d);
-  detail::check_finite(X, who, threads);
+  const XStats st = x_stats(X, threads);
+  if (!st.finite) detail::check_finite(X, who, threads);  // throws naming the value
   const Vector w = checked_weights(sample_weight, n, who);
   CHURN_CHECK(k <= n, InvalidArgument,
               who << ": n_clusters=" << k << " must be <= the number of rows, got " << n);
@@ -266,8 +284,8 @@ KMeans& KMeans::fit(const RowMatrixRef& X, const VectorRef& sample_weight) {
   p.w = w.data();
   p.n_threads = threads;
   p.max_iter = params_.max_iter;
-  p.tol_abs = params_.tol > 0 ? params_.tol * mean_variance(X, threads) : 0.0;
-  p.scale = max_row_norm(X, threads);
+  p.tol_abs = params_.tol * st.mean_variance;
+  p.scale = st.max_row_norm;
   const Index distinct = detail::count_distinct_rows(p, k);
   CHURN_CHECK(distinct >= k, InvalidArgument,
               who << ": X has only " << distinct << " distinct rows of positive weight, fewer "

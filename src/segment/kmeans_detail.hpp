@@ -33,6 +33,14 @@ void sqdist_rows_generic(const double* const* rows, int m, Index d, const double
                          double* out);
 void sqdist_rows_avx2(const double* const* rows, int m, Index d, const double* ct, int kpad,
                       double* out);
+/// For each of `m` rows of `dist` (m x kpad, from sqdist_rows; padding lanes +inf): the index of
+/// the smallest distance (lowest index on ties) into `arg`, the smallest into `best` and, when
+/// `second` is not null, the second smallest (equal to the smallest on a tie) into `second`.
+void argmin_rows(double* dist, int m, int kpad, std::int32_t* arg, double* best, double* second);
+void argmin_rows_generic(double* dist, int m, int kpad, std::int32_t* arg, double* best,
+                         double* second);
+void argmin_rows_avx2(double* dist, int m, int kpad, std::int32_t* arg, double* best,
+                      double* second);
 /// Whether sqdist_rows uses the AVX2/FMA build.
 bool kernel_uses_avx2();
 

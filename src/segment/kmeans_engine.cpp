@@ -18,17 +18,29 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Relative safety margin of Hamerly's bound tests (far above the rounding of the bounds).
 constexpr double kBoundRel = 1e-10;
+/// The cluster sums are recomputed from scratch every kRefresh iterations (in between, the rows
+/// that changed cluster update them), which bounds the drift of the running sums.
+constexpr int kRefresh = 16;
 /// Row blocks of the k-means++ passes.
 constexpr Index kInitBlock = 8192;
 
 /// Squared distance by a plain loop (bounds, shifts, inertia; not the assignment kernel).
 inline double sqdist(const double* a, const double* b, Index d) {
-  double s = 0.0;
-  for (Index j = 0; j < d; ++j) {
-    const double t = a[j] - b[j];
-    s += t * t;
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  Index j = 0;
+  for (; j + 3 < d; j += 4) {
+    const double t0 = a[j] - b[j], t1 = a[j + 1] - b[j + 1];
+    const double t2 = a[j + 2] - b[j + 2], t3 = a[j + 3] - b[j + 3];
+    s0 += t0 * t0;
+    s1 += t1 * t1;
+    s2 += t2 * t2;
+    s3 += t3 * t3;
   }
-  return s;
+  for (; j < d; ++j) {
+    const double t = a[j] - b[j];
+    s0 += t * t;
+  }
+  return (s0 + s1) + (s2 + s3);
 }
 
 std::size_t sz(Index i) {
@@ -140,7 +152,13 @@ RunResult run_kmeans(const Problem& p, const RowMatrix& init, KMeansAlgorithm al
     upper.assign(sz(n), kInf);
     lower.assign(sz(n), 0.0);
   }
+  // Sums of w*x and w per cluster for the current labels: recomputed every kRefresh iterations,
+  // otherwise updated by the rows whose label changed. Both algorithms follow the same schedule
+  // and see the same label changes, so their sums (and centres) are bit-identical.
+  RowMatrix S = RowMatrix::Zero(k, d);
+  std::vector<double> W(sz(k), 0.0);
   std::vector<double> part(sz(nb * kd)), partw(sz(nb * k));
+  std::vector<unsigned char> part_used(sz(nb));
   std::vector<Index> part_changed(sz(nb));
   std::vector<double> shift(sz(k), 0.0), s_half(sz(k), kInf);
   double shift_max1 = 0.0, shift_max2 = 0.0;
@@ -150,7 +168,8 @@ RunResult run_kmeans(const Problem& p, const RowMatrix& init, KMeansAlgorithm al
   for (int c = 0; c < k; ++c) cmax = std::max(cmax, C.row(c).norm());
   const double tau = 1e-10 * (p.scale + cmax);
 
-  auto estep = [&](bool accumulate) -> Index {
+  enum class Sums { Full, Delta, None };
+  auto estep = [&](Sums mode) -> Index {
     const std::vector<double> ct = pack_centres(C, kpad);
     if (hamerly) {
       for (int c = 0; c < k; ++c) {
@@ -163,14 +182,21 @@ RunResult run_kmeans(const Problem& p, const RowMatrix& init, KMeansAlgorithm al
     }
     parallel_for_blocks(0, n, B, p.n_threads, [&](Index lo, Index hi) {
       const Index b = lo / B;
-      double* S = part.data() + b * kd;
-      double* W = partw.data() + b * k;
-      if (accumulate) {
-        std::fill(S, S + kd, 0.0);
-        std::fill(W, W + k, 0.0);
-      }
+      double* Sb = part.data() + b * kd;
+      double* Wb = partw.data() + b * k;
+      bool used = false;
+      auto use = [&] {
+        if (!used) {
+          std::fill(Sb, Sb + kd, 0.0);
+          std::fill(Wb, Wb + k, 0.0);
+          used = true;
+        }
+      };
+      if (mode == Sums::Full) use();
       const double* rows[kChunk];
       Index idx[kChunk];
+      std::int32_t argv[kChunk];
+      double bestv[kChunk], secondv[kChunk];
       std::vector<double> dist(sz(static_cast<Index>(kChunk) * kpad));
       Index changed = 0;
       for (Index c0 = lo; c0 < hi; c0 += kChunk) {
@@ -189,79 +215,94 @@ RunResult run_kmeans(const Problem& p, const RowMatrix& init, KMeansAlgorithm al
             }
             const double bound = (std::max(s_half[sz(a)], l)) * (1 - kBoundRel) - tau;
             if (u * (1 + kBoundRel) + tau < bound) continue;
-            u = std::sqrt(sqdist(p.row(i), C.row(a).data(), d));
-            upper[sz(i)] = u;
-            if (u * (1 + kBoundRel) + tau < bound) continue;
+            // (no tightening of u with one distance first: on overlapping clusters it rarely
+            // avoids the full computation, which costs little more with the batched kernel)
           }
           rows[m] = p.row(i);
           idx[m] = i;
           ++m;
         }
-        if (m > 0) sqdist_rows(rows, m, d, ct.data(), kpad, dist.data());
+        if (m > 0) {
+          sqdist_rows(rows, m, d, ct.data(), kpad, dist.data());
+          argmin_rows(dist.data(), m, kpad, argv, bestv, hamerly ? secondv : nullptr);
+        }
         for (int t = 0; t < m; ++t) {
-          const double* dr = dist.data() + static_cast<Index>(t) * kpad;
-          double best = dr[0], second = kInf;
-          int arg = 0;
-          for (int c = 1; c < k; ++c) {
-            const double v = dr[c];
-            if (v < best) {
-              second = best;
-              best = v;
-              arg = c;
-            } else if (v < second) {
-              second = v;
-            }
-          }
+          const int arg = argv[t];
+          const double best = bestv[t];
+          const double second = hamerly ? secondv[t] : 0.0;
           const Index i = idx[t];
           if (hamerly) {
             upper[sz(i)] = std::sqrt(best);
             lower[sz(i)] = std::sqrt(second);
           }
-          if (labels[sz(i)] != arg) {
+          const int old = labels[sz(i)];
+          if (old != arg) {
             ++changed;
             labels[sz(i)] = arg;
+            if (mode == Sums::Delta) {  // rows in order: the same sequence for both algorithms
+              use();
+              const double wi = p.w[i];
+              const double* x = rows[t];
+              double* sn = Sb + static_cast<Index>(arg) * d;
+              double* so = Sb + static_cast<Index>(old) * d;
+              for (Index j = 0; j < d; ++j) {
+                const double v = x[j] * wi;
+                sn[j] += v;
+                so[j] -= v;
+              }
+              Wb[arg] += wi;
+              Wb[old] -= wi;
+            }
           }
         }
-        if (accumulate) {
+        if (mode == Sums::Full) {
           for (Index i = c0; i < c1; ++i) {
             const int a = labels[sz(i)];
             const double wi = p.w[i];
             const double* x = p.row(i);
-            double* s = S + static_cast<Index>(a) * d;
+            double* s = Sb + static_cast<Index>(a) * d;
             for (Index j = 0; j < d; ++j) s[j] += x[j] * wi;
-            W[a] += wi;
+            Wb[a] += wi;
           }
         }
       }
       part_changed[sz(b)] = changed;
+      part_used[sz(b)] = used ? 1 : 0;
     });
     Index total = 0;
     for (Index c : part_changed) total += c;
     have_shift = false;
+    if (mode == Sums::Full) {
+      S.setZero();
+      std::fill(W.begin(), W.end(), 0.0);
+    }
+    if (mode != Sums::None) {
+      for (Index b = 0; b < nb; ++b) {
+        if (!part_used[sz(b)]) continue;
+        const double* Sb = part.data() + b * kd;
+        const double* Wb = partw.data() + b * k;
+        double* out = S.data();
+        for (Index q = 0; q < kd; ++q) out[q] += Sb[q];
+        for (int c = 0; c < k; ++c) W[sz(c)] += Wb[c];
+      }
+    }
     return total;
   };
 
-  RowMatrix sums(k, d), Cnew(k, d);
-  std::vector<double> wsum(sz(k));
+  RowMatrix Sc(k, d), Cnew(k, d);
+  std::vector<double> Wc(sz(k));
   bool strict = false;
   int it = 0;
   while (it < p.max_iter) {
-    const Index changed = estep(true);
+    const Index changed = estep(it % kRefresh == 0 ? Sums::Full : Sums::Delta);
     ++it;
-    sums.setZero();
-    std::fill(wsum.begin(), wsum.end(), 0.0);
-    for (Index b = 0; b < nb; ++b) {
-      const double* S = part.data() + b * kd;
-      const double* W = partw.data() + b * k;
-      double* out = sums.data();
-      for (Index q = 0; q < kd; ++q) out[q] += S[q];
-      for (int c = 0; c < k; ++c) wsum[sz(c)] += W[c];
-    }
-    relocate_empty(p, C, labels, sums, wsum);
+    Sc = S;
+    Wc = W;
+    relocate_empty(p, C, labels, Sc, Wc);
     for (int c = 0; c < k; ++c) {
-      if (wsum[sz(c)] > 0) {
-        const double alpha = 1.0 / wsum[sz(c)];
-        Cnew.row(c) = sums.row(c) * alpha;
+      if (Wc[sz(c)] > 0) {
+        const double alpha = 1.0 / Wc[sz(c)];
+        Cnew.row(c) = Sc.row(c) * alpha;
       } else {
         Cnew.row(c) = C.row(c);
       }
@@ -291,7 +332,7 @@ RunResult run_kmeans(const Problem& p, const RowMatrix& init, KMeansAlgorithm al
     C = Cnew;
     if (shift_tot <= p.tol_abs) break;
   }
-  if (!strict) estep(false);
+  if (!strict) estep(Sums::None);
 
   // inertia, reduced per block in block order
   std::vector<double> part_in(sz(nb));
@@ -422,27 +463,27 @@ void assign_all(const RowMatrixRef& X, const RowMatrix& C, int n_threads, IntVec
   const Index stride = X.outerStride();
   parallel_for_blocks(0, n, 4096, n_threads, [&](Index lo, Index hi) {
     const double* rows[kChunk];
+    std::int32_t argv[kChunk];
+    double bestv[kChunk];
     std::vector<double> dist(sz(static_cast<Index>(kChunk) * kpad));
     for (Index c0 = lo; c0 < hi; c0 += kChunk) {
       const int m = static_cast<int>(std::min<Index>(kChunk, hi - c0));
       for (int t = 0; t < m; ++t) rows[t] = base + (c0 + t) * stride;
       sqdist_rows(rows, m, d, ct.data(), kpad, dist.data());
-      for (int t = 0; t < m; ++t) {
-        const double* dr = dist.data() + static_cast<Index>(t) * kpad;
-        const Index i = c0 + t;
-        double best = dr[0];
-        int arg = 0;
-        for (int c = 1; c < k; ++c) {
-          if (dr[c] < best) {
-            best = dr[c];
-            arg = c;
-          }
+      if (all_sq) {
+        for (int t = 0; t < m; ++t) {
+          for (int c = 0; c < k; ++c)
+            (*all_sq)(c0 + t, c) = dist[sz(static_cast<Index>(t) * kpad + c)];
         }
+      }
+      if (!labels && !min_sq) continue;
+      argmin_rows(dist.data(), m, kpad, argv, bestv, nullptr);
+      for (int t = 0; t < m; ++t) {
+        const Index i = c0 + t;
+        const int arg = argv[t];
+        const double best = bestv[t];
         if (labels) (*labels)[i] = arg;
         if (min_sq) (*min_sq)[i] = best;
-        if (all_sq) {
-          for (int c = 0; c < k; ++c) (*all_sq)(i, c) = dr[c];
-        }
       }
     }
   });

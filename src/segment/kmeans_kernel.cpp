@@ -1,5 +1,10 @@
 // The portable K-means distance kernel and the one-time CPU dispatch.
+#include <limits>  // std::numeric_limits
+
 #include "kmeans_detail.hpp"
+
+// The kernel's 32-byte vectors only pass between helpers inlined into this file.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace churn::segment::detail {
 #include "kmeans_kernel_impl.hpp"
@@ -7,6 +12,11 @@ namespace churn::segment::detail {
 void sqdist_rows_generic(const double* const* rows, int m, Index d, const double* ct, int kpad,
                          double* out) {
   kernel_rows(rows, m, d, ct, kpad, out);
+}
+
+void argmin_rows_generic(double* dist, int m, int kpad, std::int32_t* arg, double* best,
+                         double* second) {
+  argmin_rows_impl(dist, m, kpad, arg, best, second);
 }
 
 namespace {
@@ -26,6 +36,14 @@ KernelFn kernel() {
 }
 }  // namespace
 
+void argmin_rows(double* dist, int m, int kpad, std::int32_t* arg, double* best, double* second) {
+  if (kernel_uses_avx2()) {
+    argmin_rows_avx2(dist, m, kpad, arg, best, second);
+  } else {
+    argmin_rows_generic(dist, m, kpad, arg, best, second);
+  }
+}
+
 bool kernel_uses_avx2() {
   return kernel() != &sqdist_rows_generic;
 }
@@ -38,7 +56,9 @@ void sqdist_rows(const double* const* rows, int m, Index d, const double* ct, in
 std::vector<double> pack_centres(const RowMatrix& C, int kpad) {
   const Index k = C.rows();
   const Index d = C.cols();
-  std::vector<double> ct(static_cast<std::size_t>(d * kpad), 0.0);
+  // padding lanes are +inf: their distances are +inf and never the minimum
+  std::vector<double> ct(static_cast<std::size_t>(d * kpad),
+                         std::numeric_limits<double>::infinity());
   for (Index c = 0; c < k; ++c) {
     for (Index j = 0; j < d; ++j) ct[static_cast<std::size_t>(j * kpad + c)] = C(c, j);
   }

@@ -11,6 +11,10 @@ void sqdist_rows_avx2(const double* const* rows, int m, Index d, const double* c
                       double* out) {
   kernel_rows(rows, m, d, ct, kpad, out);
 }
+void argmin_rows_avx2(double* dist, int m, int kpad, std::int32_t* arg, double* best,
+                      double* second) {
+  argmin_rows_impl(dist, m, kpad, arg, best, second);
+}
 }  // namespace churn::segment::detail
 #pragma GCC pop_options
 #else
@@ -18,6 +22,10 @@ namespace churn::segment::detail {
 void sqdist_rows_avx2(const double* const* rows, int m, Index d, const double* ct, int kpad,
                       double* out) {
   sqdist_rows_generic(rows, m, d, ct, kpad, out);
+}
+void argmin_rows_avx2(double* dist, int m, int kpad, std::int32_t* arg, double* best,
+                      double* second) {
+  argmin_rows_generic(dist, m, kpad, arg, best, second);
 }
 }  // namespace churn::segment::detail
 #endif

@@ -20,6 +20,11 @@ Monitoring
 :mod:`churnlib.monitor`: PSI, KS, Jensen-Shannon, Baseline (mergeable, saved as JSON) and
 DriftReport (statuses, alerts, performance per window, PSI chart).
 
+Segmentation
+------------
+KMeans (scikit-learn compatible); silhouette, sweep over k and segment profiles in
+:mod:`churnlib.segment`.
+
 Errors
 ------
 Error and its subclasses (see :mod:`churnlib.errors`), each also a ValueError/TypeError/OSError.
@@ -36,6 +41,7 @@ from . import errors
 from . import features
 from . import metrics
 from . import monitor
+from . import segment
 from . import linear
 from . import tree
 from ._core import (
@@ -70,6 +76,7 @@ from .errors import (
 )
 from .linear import ConvergenceWarning, LogisticRegression
 from .features import EventAggregator, FeaturePipeline
+from .segment import KMeans
 from .tree import GBDTClassifier
 
 __all__ = [
@@ -109,6 +116,8 @@ __all__ = [
     # evaluation
     "metrics",
     "monitor",
+    "segment",
+    "KMeans",
     # linear models
     "linear",
     "LogisticRegression",

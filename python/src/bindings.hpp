@@ -30,6 +30,9 @@ void bind_tree(py::module_& m);
 void bind_features(py::module_& m);
 /// Drift monitoring, in the submodule _core._monitor (bind_monitor.cpp).
 void bind_monitor(py::module_& m);
+/// K-means, silhouette, choosing k, segment profiles, in the submodule _core._segment
+/// (bind_segment.cpp).
+void bind_segment(py::module_& m);
 
 // ---- conversions (convert.cpp) ---------------------------------------------------------------
 

@@ -11,6 +11,7 @@ PYBIND11_MODULE(_core, m) {
   churn::python::bind_tree(m);
   churn::python::bind_features(m);
   churn::python::bind_monitor(m);
+  churn::python::bind_segment(m);
   // Users see (and pickle refers to) churnlib.Table, not churnlib._core.Table.
   for (const char* name :
        {"Table", "Schema", "ColumnSpec", "ValidationReport", "Violation", "CsvChunkReader"}) {

@@ -1,0 +1,433 @@
+"""Customer segmentation (``churnlib.segment``): :class:`KMeans` in scikit-learn's idiom, the
+silhouette score, a sweep over k, and segment profiles with churn rate and revenue at risk.
+
+The work runs in C++ (``churn::segment``) with the GIL released; C-ordered float64 arrays are
+read without a copy. ``KMeans`` follows ``sklearn.cluster.KMeans`` (same objective, same
+``tol`` meaning, greedy k-means++); its accelerated algorithm (Hamerly's bounds, also reached
+with ``algorithm="elkan"``) gives exactly the labels of Lloyd's. Results are identical for any
+``n_threads``.
+
+Examples
+--------
+>>> import numpy as np, churnlib as cl
+>>> X = np.r_[np.zeros((50, 2)), np.full((50, 2), 10.0)] + np.random.default_rng(0).random((100, 2))
+>>> km = cl.KMeans(n_clusters=2, seed=1).fit(X)
+>>> sorted(np.bincount(km.labels_).tolist())
+[50, 50]
+>>> round(cl.segment.silhouette_score(X, km.labels_), 2)
+0.96
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+
+import numpy as np
+
+from ._core import _segment as _s
+from .errors import InvalidArgument, NotFittedError, TypeMismatch
+
+__all__ = ["KMeans", "silhouette_score", "silhouette_samples", "sweep_k", "profile_segments",
+           "SegmentProfiles"]
+
+
+def _matrix(X, what):
+    """A C-ordered float64 matrix (a view when X already is one) and the column names of a
+    DataFrame (or None)."""
+    names = None
+    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
+        names = [str(c) for c in X.columns]
+        X = X.to_numpy(dtype=np.float64)
+    elif hasattr(X, "to_matrix") and hasattr(X, "column_names"):  # churnlib.Table
+        names = list(X.column_names)
+        X = X.to_matrix()
+    try:
+        A = np.ascontiguousarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeMismatch(f"{what}: X must be numeric, got {type(X).__name__} ({e})") from None
+    if A.ndim != 2:
+        raise InvalidArgument(f"{what}: X must be 2-D (rows x features), got {A.ndim} dimensions")
+    return A, names
+
+
+def _vector(v, n, what):
+    if v is None:
+        return np.empty(0)
+    a = np.ascontiguousarray(v, dtype=np.float64)
+    if a.ndim != 1 or len(a) != n:
+        raise InvalidArgument(f"{what}: expected {n} values, got shape {a.shape}")
+    return a
+
+
+def _labels(labels, n, what):
+    a = np.asarray(labels)
+    if a.ndim != 1 or len(a) != n:
+        raise InvalidArgument(f"{what}: expected {n} labels, got shape {a.shape}")
+    if not np.issubdtype(a.dtype, np.integer):
+        if np.issubdtype(a.dtype, np.floating) and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+            a = a.astype(np.int64)
+        else:
+            raise TypeMismatch(f"{what}: labels must be integers, got dtype {a.dtype}")
+    if len(a) and (a.min() < 0 or a.max() > np.iinfo(np.int32).max):
+        raise InvalidArgument(f"{what}: labels must be in [0, 2^31), got {a.min()}..{a.max()}")
+    return a.astype(np.int32)
+
+
+class KMeans:
+    """K-means clustering, as ``sklearn.cluster.KMeans``.
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+    init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
+        Greedy k-means++ (2 + floor(ln k) candidates per centre), random rows, or given centres
+        (then one run).
+    n_init : int, default 1
+        Runs from different seeded starts; the lowest inertia is kept.
+    max_iter : int, default 300
+    tol : float, default 1e-4
+        Stop when the squared centre shift summed over clusters is <= tol times the mean
+        variance of the features (scikit-learn's meaning).
+    algorithm : {"auto", "hamerly", "elkan", "lloyd"}, default "auto"
+        "auto", "hamerly" and "elkan" use Hamerly's bounds; all give Lloyd's labels exactly.
+    n_threads : int, default 0
+        Threads (0 = all cores); results do not depend on it.
+    seed : int, default 0
+        Seed of the initialisation.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,)
+    inertia_ : float
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (when fitted on a DataFrame)
+    """
+
+    _estimator_type = "clusterer"
+    _PARAMS = ("n_clusters", "init", "n_init", "max_iter", "tol", "algorithm", "n_threads",
+               "seed")
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
+                 algorithm="auto", n_threads=0, seed=0):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.algorithm = algorithm
+        self.n_threads = n_threads
+        self.seed = seed
+
+    # ---- parameters ----------------------------------------------------------------------------
+
+    def get_params(self, deep=True):
+        """The constructor arguments, as a dict (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params):
+        """Sets constructor arguments (unknown names raise TypeError); returns self."""
+        for name in params:
+            if name not in self._PARAMS:
+                raise TypeError(f"KMeans.set_params(): unknown parameter '{name}'")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = KMeans().get_params()
+        args = []
+        for k, v in self.get_params().items():
+            if isinstance(v, np.ndarray) or v != defaults[k]:
+                args.append(f"{k}=array(shape={v.shape})" if isinstance(v, np.ndarray)
+                            else f"{k}={v!r}")
+        return f"KMeans({', '.join(args)})"
+
+    def _new_core(self):
+        for name in ("n_clusters", "n_init", "max_iter", "n_threads", "seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise TypeMismatch(f"KMeans: {name} must be an int, got {v!r}")
+        if self.seed < 0:
+            raise InvalidArgument(f"KMeans: seed must be >= 0, got {self.seed}")
+        centers = None
+        init = self.init
+        if not isinstance(init, str):
+            centers = np.ascontiguousarray(init, dtype=np.float64)
+            if centers.ndim != 2:
+                raise InvalidArgument("KMeans: init must be 'k-means++', 'random' or an array of "
+                                      "shape (n_clusters, n_features)")
+            init = "given"
+        elif init == "given":
+            raise InvalidArgument("KMeans: pass the centres themselves as init")
+        algorithm = "hamerly" if self.algorithm == "auto" else str(self.algorithm)
+        return _s.KMeans(n_clusters=int(self.n_clusters), init=init, init_centers=centers,
+                         n_init=int(self.n_init), max_iter=int(self.max_iter),
+                         tol=float(self.tol), algorithm=algorithm, n_threads=int(self.n_threads),
+                         seed=int(self.seed))
+
+    # ---- fit / predict -------------------------------------------------------------------------
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Clusters ``X`` (array-like or DataFrame of finite numbers); ``y`` is ignored.
+        Returns self.
+
+        Raises
+        ------
+        InvalidArgument
+            For NaN/infinite values (naming the row and column), bad weights, fewer distinct
+            rows than ``n_clusters``, centres of the wrong shape.
+        """
+        A, names = _matrix(X, "KMeans.fit()")
+        w = _vector(sample_weight, A.shape[0], "KMeans.fit(): sample_weight")
+        core = self._new_core()
+        core.fit(A, w)
+        self._core = core
+        self.n_features_in_ = A.shape[1]
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """``fit(X)``, then the training labels."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """``fit(X)``, then the distances of the training rows to the centres."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def predict(self, X):
+        """The nearest centre of each row (ties to the lowest index)."""
+        A, _ = _matrix(X, "KMeans.predict()")
+        return self._fitted("predict").predict(A).astype(np.int32)
+
+    def transform(self, X):
+        """Euclidean distances of each row to each centre, shape (n, n_clusters)."""
+        A, _ = _matrix(X, "KMeans.transform()")
+        return self._fitted("transform").transform(A)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Minus the inertia of ``X`` under the fitted centres (scikit-learn's ``score``)."""
+        A, _ = _matrix(X, "KMeans.score()")
+        w = _vector(sample_weight, A.shape[0], "KMeans.score(): sample_weight")
+        return self._fitted("score").score(A, w)
+
+    @property
+    def cluster_centers_(self):
+        return self._fitted("cluster_centers_").cluster_centers
+
+    @property
+    def labels_(self):
+        return self._fitted("labels_").labels.astype(np.int32)
+
+    @property
+    def inertia_(self):
+        return self._fitted("inertia_").inertia
+
+    @property
+    def n_iter_(self):
+        return self._fitted("n_iter_").n_iter
+
+    # ---- saving --------------------------------------------------------------------------------
+
+    def to_json(self):
+        """The fitted model as a JSON envelope (text), loadable in C++ and Python."""
+        return self._fitted("to_json").to_json()
+
+    def save(self, path):
+        """Writes :meth:`to_json` to ``path`` atomically."""
+        self._fitted("save").save(os.fspath(path))
+
+    @classmethod
+    def from_json(cls, text):
+        """A fitted model from :meth:`to_json` text (predictions bit-identical).
+
+        Raises
+        ------
+        SerializationError
+            For a damaged document, another kind or a newer major version.
+        """
+        return cls._from_core(_s.KMeans.from_json(text))
+
+    @classmethod
+    def load(cls, path):
+        """A fitted model from a file written by :meth:`save` (or by C++)."""
+        return cls._from_core(_s.KMeans.load(os.fspath(path)))
+
+    def __getstate__(self):
+        state = {"params": self.get_params()}
+        core = getattr(self, "_core", None)
+        if core is not None:
+            state["json"] = core.to_json()
+            state["feature_names_in"] = getattr(self, "feature_names_in_", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__init__(**state["params"])
+        if "json" in state:
+            self._core = _s.KMeans.from_json(state["json"])
+            self.n_features_in_ = self._core.n_features
+            if state.get("feature_names_in") is not None:
+                self.feature_names_in_ = state["feature_names_in"]
+
+    @classmethod
+    def _from_core(cls, core):
+        p = core.params
+        init = p["init"]
+        if init == "given":
+            init = np.asarray(p["init_centers"])
+        self = cls(n_clusters=p["n_clusters"], init=init, n_init=p["n_init"],
+                   max_iter=p["max_iter"], tol=p["tol"], algorithm=p["algorithm"],
+                   n_threads=p["n_threads"], seed=p["seed"])
+        self._core = core
+        self.n_features_in_ = core.n_features
+        return self
+
+    def _fitted(self, what):
+        core = getattr(self, "_core", None)
+        if core is None:
+            raise NotFittedError(f"KMeans.{what}: this KMeans is not fitted yet; call fit() first")
+        return core
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="clusterer", target_tags=TargetTags(required=False),
+                    input_tags=InputTags())
+
+
+# ---- choosing k and judging clusters -------------------------------------------------------------
+
+def silhouette_samples(X, labels, n_threads=0):
+    """Silhouette coefficient of each row (Euclidean), as
+    ``sklearn.metrics.silhouette_samples``; exact, O(n^2)."""
+    A, _ = _matrix(X, "silhouette_samples()")
+    return _s.silhouette_samples(A, _labels(labels, A.shape[0], "silhouette_samples()"),
+                                 int(n_threads))
+
+
+def silhouette_score(X, labels, sample_size=None, seed=0, n_threads=0):
+    """Mean silhouette coefficient, as ``sklearn.metrics.silhouette_score``: exact on all rows,
+    or on a seeded sample of ``sample_size`` rows (distances within the sample only)."""
+    A, _ = _matrix(X, "silhouette_score()")
+    return _s.silhouette_score(A, _labels(labels, A.shape[0], "silhouette_score()"),
+                               0 if sample_size is None else int(sample_size), int(seed),
+                               int(n_threads))
+
+
+def sweep_k(X, ks=range(2, 11), *, sample_weight=None, silhouette=True,
+            silhouette_sample_size=10_000, silhouette_seed=0, **kmeans_params):
+    """Fits :class:`KMeans` for each k of ``ks`` (other settings from ``kmeans_params``) and
+    returns a pandas.DataFrame with ``n_clusters``, ``inertia`` (the "elbow"), ``n_iter`` and
+    ``silhouette`` (on a seeded sample of ``silhouette_sample_size`` rows, the same rows for
+    every k; 0 or None = all rows, exact)."""
+    import pandas as pd
+
+    A, _ = _matrix(X, "sweep_k()")
+    w = _vector(sample_weight, A.shape[0], "sweep_k(): sample_weight")
+    kmeans_params.setdefault("n_clusters", 2)
+    base = KMeans(**kmeans_params)._new_core()
+    r = _s.sweep_k(A, [int(k) for k in ks], base, w, bool(silhouette),
+                   int(silhouette_sample_size or 0), int(silhouette_seed))
+    return pd.DataFrame(r)
+
+
+# ---- segment profiles ----------------------------------------------------------------------------
+
+class SegmentProfiles:
+    """Profiles of the segments next to the population (from :func:`profile_segments`).
+
+    ``to_pandas()`` gives one row per segment (and ``"all"``): size, share, churn rate, mean
+    score, revenue and revenue at risk; ``feature_means()`` each feature's mean per segment next
+    to the population mean, in the units given; ``str(profiles)`` a readable table;
+    ``to_json()`` the JSON of the C++ library.
+    """
+
+    def __init__(self, d):
+        self._d = d
+
+    @property
+    def feature_names(self):
+        return list(self._d["feature_names"])
+
+    @property
+    def revenue_at_risk_basis(self):
+        """"score" (sum of revenue x score), "churned" (revenue of the churners) or ""."""
+        return self._d["revenue_at_risk_basis"]
+
+    def to_pandas(self):
+        import pandas as pd
+
+        cols = ["size", "share"]
+        if self._d["has_churn"]:
+            cols.append("churn_rate")
+        if self._d["has_score"]:
+            cols.append("mean_score")
+        if self._d["has_revenue"]:
+            cols.append("revenue")
+            if self._d["revenue_at_risk_basis"]:
+                cols.append("revenue_at_risk")
+        rows = {s["segment"]: {c: s[c] for c in cols} for s in self._d["segments"]}
+        rows["all"] = {c: self._d["population"][c] for c in cols}
+        df = pd.DataFrame.from_dict(rows, orient="index")
+        df.index.name = "segment"
+        return df
+
+    def feature_means(self):
+        import pandas as pd
+
+        data = {s["segment"]: np.asarray(s["feature_means"]) for s in self._d["segments"]}
+        data["all"] = np.asarray(self._d["population"]["feature_means"])
+        return pd.DataFrame(data, index=self.feature_names)
+
+    def to_json(self):
+        return self._d["json"]
+
+    def to_dict(self):
+        return json.loads(self._d["json"])
+
+    def __str__(self):
+        return self._d["text"]
+
+    def __repr__(self):
+        return f"<SegmentProfiles: {len(self._d['segments'])} segments x {len(self.feature_names)} features>"
+
+
+def profile_segments(X, segments, *, churned=None, score=None, revenue=None, n_segments=0):
+    """Profiles of segments: size, share, churn rate, mean score, revenue at risk and each
+    feature's mean next to the population's.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like (n, p)
+        The features in their original units (NaN = missing; category columns are profiled by
+        their codes, so pass numeric columns).
+    segments : array-like of int (n,)
+        Segment ids >= 0 (e.g. ``KMeans.labels_``).
+    churned : array-like, optional
+        0/1 churn labels (NaN = unknown).
+    score : array-like, optional
+        Churn scores (probabilities).
+    revenue : array-like, optional
+        Revenue per row (e.g. monthly charges). Revenue at risk is ``sum(revenue * score)`` when
+        scores are given, else the revenue of the churners.
+    n_segments : int, default 0
+        0: ``max(segments) + 1``.
+
+    Returns
+    -------
+    SegmentProfiles
+    """
+    A, names = _matrix(X, "profile_segments()")
+    n = A.shape[0]
+    d = _s.profile_segments(A, _labels(segments, n, "profile_segments(): segments"),
+                            names or [],
+                            _vector(churned, n, "profile_segments(): churned"),
+                            _vector(score, n, "profile_segments(): score"),
+                            _vector(revenue, n, "profile_segments(): revenue"), int(n_segments))
+    return SegmentProfiles(d)

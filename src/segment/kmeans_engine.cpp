@@ -221,6 +221,10 @@ RunResult run_kmeans(const Problem& p, const RowMatrix& init, KMeansAlgorithm al
           rows[m] = p.row(i);
           idx[m] = i;
           ++m;
+          if (hamerly) {  // scattered rows: fetch them while the rest of the chunk is scanned
+            for (Index j = 0; j < d; j += 8) __builtin_prefetch(p.row(i) + j);
+            __builtin_prefetch(p.row(i) + d - 1);
+          }
         }
         if (m > 0) {
           sqdist_rows(rows, m, d, ct.data(), kpad, dist.data());

@@ -17,7 +17,9 @@ Walks the loop as far as churnlib goes today:
   8. join point-in-time features from the activity log (a FeaturePipeline with join_events) and
      retrain the trees with them,
   9. monitor drift: a baseline of the training customers and the model's score, compared with
-     next quarter's shifted customers (PSI, KS, statuses, alerts, a PSI chart).
+     next quarter's shifted customers (PSI, KS, statuses, alerts, a PSI chart),
+ 10. segment the customers by behaviour (K-means, choosing k) and profile the segments with
+     churn rate and revenue at risk.
 
 Run it with ``bash scripts/demo.sh`` (installs and builds what is missing), or, with churnlib
 installed, ``python examples/demo.py [--customers N] [--out DIR]``.
@@ -330,6 +332,27 @@ def main() -> None:
         print(f"PSI chart written to {png}")
     except ImportError:
         print("(install matplotlib for the PSI chart)")
+
+    # 10. Segments -----------------------------------------------------------------------------
+    section("10. Segments for retention: K-means on behaviour, profiles with revenue at risk")
+    from segmentation import BEHAVIOUR  # examples/segmentation.py
+
+    seg_pipe = (cl.FeaturePipeline(output="numpy").impute(BEHAVIOUR)
+                .log1p(["support_tickets", "payment_failures", "days_since_last_login"])
+                .scale(BEHAVIOUR).select(BEHAVIOUR))
+    Xs = seg_pipe.fit_transform(df)
+    t0 = time.perf_counter()
+    sweep = cl.segment.sweep_k(Xs, range(2, 7), seed=args.seed, silhouette_sample_size=5000)
+    print(f"choosing k on {len(BEHAVIOUR)} scaled behavioural features ({time.perf_counter() - t0:.1f} s):")
+    print(sweep.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    km = cl.KMeans(4, n_init=4, seed=args.seed).fit(Xs)
+    prof = cl.segment.profile_segments(df[BEHAVIOUR], km.labels_, churned=y,
+                                       score=gbdt.predict_proba(raw)[:, 1],
+                                       revenue=df["monthly_charges"].to_numpy())
+    print("\nfour segments (revenue at risk = monthly charges x GBDT churn score):")
+    print(prof.to_pandas().to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"))
+    print(prof.feature_means().to_string(float_format=lambda v: f"{v:.2f}"))
+    km.save(os.path.join(args.out, "segments.json"))
 
 
 def feature_pipeline(train: pd.DataFrame) -> cl.FeaturePipeline:

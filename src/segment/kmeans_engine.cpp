@@ -402,16 +402,28 @@ RowMatrix init_kmeanspp(const Problem& p, int k, std::uint64_t seed, std::uint64
       cand[sz(t)] = pick_by_mass(block_mass, n, kInitBlock, rng.uniform() * total,
                                  [&](Index i) { return p.w[i] * closest[sz(i)]; });
     }
+    // the candidates' potentials: the distance kernel with the candidates as centres
+    RowMatrix cand_rows(trials, d);
+    for (int t = 0; t < trials; ++t) {
+      for (Index j = 0; j < d; ++j) cand_rows(t, j) = p.row(cand[sz(t)])[j];
+    }
+    const int tpad = padded_k(trials);
+    const std::vector<double> ct = pack_centres(cand_rows, tpad);
     parallel_for_blocks(0, n, kInitBlock, p.n_threads, [&](Index lo, Index hi) {
       double* out = part.data() + (lo / kInitBlock) * trials;
-      for (int t = 0; t < trials; ++t) {
-        const double* y = p.row(cand[sz(t)]);
-        double s = 0.0;
-        for (Index i = lo; i < hi; ++i) {
-          const double v = sqdist(p.row(i), y, d);
-          s += p.w[i] * std::min(v, closest[sz(i)]);
+      for (int t = 0; t < trials; ++t) out[t] = 0.0;
+      const double* rows[kChunk];
+      std::vector<double> dist(sz(static_cast<Index>(kChunk) * tpad));
+      for (Index c0 = lo; c0 < hi; c0 += kChunk) {
+        const int m = static_cast<int>(std::min<Index>(kChunk, hi - c0));
+        for (int r = 0; r < m; ++r) rows[r] = p.row(c0 + r);
+        sqdist_rows(rows, m, d, ct.data(), tpad, dist.data());
+        for (int r = 0; r < m; ++r) {
+          const double cl = closest[sz(c0 + r)];
+          const double wi = p.w[c0 + r];
+          const double* dr = dist.data() + static_cast<Index>(r) * tpad;
+          for (int t = 0; t < trials; ++t) out[t] += wi * std::min(dr[t], cl);
         }
-        out[t] = s;
       }
     });
     std::fill(pots.begin(), pots.end(), 0.0);

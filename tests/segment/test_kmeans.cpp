@@ -406,6 +406,8 @@ BOOST_AUTO_TEST_CASE(tol_and_max_iter) {
     km.fit(X);
     BOOST_TEST(km.n_iter() == ref.n_iter);
     BOOST_TEST(std::abs(km.inertia() - ref.inertia) <= 1e-12 * ref.inertia);
+    BOOST_TEST((km.cluster_centers() - ref.C).cwiseAbs().maxCoeff() <= 1e-12);
+    if (tol == 0.0) BOOST_TEST(km.n_iter() > 16);  // running sums refreshed at least once
   }
   KMeans one(given(C0, KMeansAlgorithm::Lloyd, 1, 1e-4, 1));
   one.fit(X);

@@ -19,9 +19,12 @@
 /// consistent with the final centres. A cluster left without weight is re-seeded with the point
 /// (of positive weight) farthest from its centre, farthest first, ties to the lower row.
 ///
-/// Determinism: the data are processed in row blocks whose bounds depend only on the data shape;
-/// each block's partial sums are reduced in block order, so centres, labels and inertia are
-/// bit-identical for any `n_threads`. The distance kernel may use FMA on CPUs that have it, so
+/// Determinism: the data are processed in row blocks whose bounds depend only on the data shape,
+/// and per-block results are combined in block order, so centres, labels and inertia are
+/// bit-identical for any `n_threads`. The per-cluster sums of `w * x` are recomputed from all rows
+/// every 16 iterations and in between updated by the rows that changed cluster (in row order);
+/// Lloyd and Hamerly follow the same schedule, so their centres are bit-identical too. The
+/// distance kernel is a separate AVX2/FMA build picked at run time on CPUs that have it, so
 /// results may differ in the last bits between machines.
 
 #include <cstdint>  // std::int32_t, std::uint64_t

@@ -275,8 +275,13 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
   levels.insert(levels.end(), std::begin(kSummaryLevels), std::end(kSummaryLevels));
   const std::size_t n_fixed = levels.size();
   const bool quantile = params_.binning == Binning::Quantile;
-  if (quantile)
-    for (int i = 0; i <= params_.bins; ++i) levels.push_back(double(i) / params_.bins);
+  if (quantile) {
+    // np.linspace(0, 1, bins + 1): i * (1 / bins), the last one exactly 1 (as edges_of; i / bins
+    // can differ in the last bit and move an edge by an ulp)
+    const double step = 1.0 / params_.bins;
+    for (int i = 0; i < params_.bins; ++i) levels.push_back(double(i) * step);
+    levels.push_back(1.0);
+  }
   std::vector<double> ks_levels;
   for (int j = 0; j <= params_.ks_points; ++j) ks_levels.push_back(double(j) / params_.ks_points);
 
@@ -487,8 +492,7 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
                                   mx = v > mx ? v : mx;
                                 }
                                 const auto len = static_cast<std::size_t>(b - a);
-                                sum.add_block(x, len, 0.0, false);
-                                sumsq.add_block(x, len, s.shift, true);
+                                sum.add_block_pair(x, len, s.shift, sumsq);
                               }
                             }
                             s.index.flush(scratch.data(), cells.data(), miss);

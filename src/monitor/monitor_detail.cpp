@@ -229,6 +229,60 @@ void ExactSum::add_block(const double* x, std::size_t n, double shift, bool squa
   normalize();
 }
 
+namespace {
+
+/// One term of add_block: its mantissa into the bucket of its exponent (copy `lane`), an
+/// infinity into its counter, NaN skipped.
+inline void bucket_term(double d, std::int64_t* b, std::size_t lane, std::uint64_t& emin,
+                        std::uint64_t& emax, std::int64_t& pos_inf, std::int64_t& neg_inf) {
+  std::uint64_t u;
+  std::memcpy(&u, &d, sizeof u);
+  std::uint64_t e = (u >> 52) & 0x7ff;
+  if (e == 0x7ff) {
+    if (!std::isnan(d)) (u >> 63 ? neg_inf : pos_inf) += 1;
+    return;
+  }
+  const std::uint64_t m = (u & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{e != 0} << 52);
+  e += e == 0;  // subnormals share the scale of exponent 1
+  const std::uint64_t neg = u >> 63;
+  b[(lane << 11) + e] += static_cast<std::int64_t>((m ^ (0 - neg)) + neg);  // +-m
+  emin = e < emin ? e : emin;
+  emax = e > emax ? e : emax;
+}
+
+}  // namespace
+
+void ExactSum::add_block_pair(const double* x, std::size_t n, double shift, ExactSum& squares) {
+  // as add_block, with both bucket sets filled in the same loop
+  thread_local std::vector<std::int64_t> buckets(2 * 4 * 2048, 0);
+  std::int64_t* b1 = buckets.data();
+  std::int64_t* b2 = b1 + 4 * 2048;
+  if (w_.empty()) w_.assign(kLimbs, 0);
+  if (squares.w_.empty()) squares.w_.assign(kLimbs, 0);
+  for (std::size_t a = 0; a < n; a += kBlockTerms) {
+    const std::size_t len = std::min<std::size_t>(kBlockTerms, n - a);
+    std::uint64_t emin1 = 2047, emax1 = 0, emin2 = 2047, emax2 = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      const double v = x[a + i];
+      const double d = (v - shift) * (v - shift);
+      bucket_term(v, b1, i & 3, emin1, emax1, pos_inf_, neg_inf_);
+      bucket_term(d, b2, i & 3, emin2, emax2, squares.pos_inf_, squares.neg_inf_);
+    }
+    for (std::uint64_t e = emin1; e <= emax1; ++e) {
+      const std::int64_t t = b1[e] + b1[2048 + e] + b1[4096 + e] + b1[6144 + e];
+      b1[e] = b1[2048 + e] = b1[4096 + e] = b1[6144 + e] = 0;
+      if (t != 0) add_word(t, static_cast<int>(e) + kOffset);
+    }
+    for (std::uint64_t e = emin2; e <= emax2; ++e) {
+      const std::int64_t t = b2[e] + b2[2048 + e] + b2[4096 + e] + b2[6144 + e];
+      b2[e] = b2[2048 + e] = b2[4096 + e] = b2[6144 + e] = 0;
+      if (t != 0) squares.add_word(t, static_cast<int>(e) + kOffset);
+    }
+  }
+  normalize();
+  squares.normalize();
+}
+
 void ExactSum::merge(const ExactSum& other) {
   pos_inf_ += other.pos_inf_;
   neg_inf_ += other.neg_inf_;
@@ -454,8 +508,7 @@ bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
       }
       fused->min = mn;
       fused->max = mx;
-      fused->sum.add_block(x + a, b - a, 0.0, false);
-      fused->sumsq.add_block(x + a, b - a, fused->shift, true);
+      fused->sum.add_block_pair(x + a, b - a, fused->shift, fused->sumsq);
     }
   }
   std::vector<std::int64_t> below(m, -1);

@@ -120,6 +120,9 @@ class ExactSum {
   /// rounded in double) when `square`. Fast: mantissas go into int64 buckets per exponent,
   /// folded into the limbs every 1024 terms.
   void add_block(const double* x, std::size_t n, double shift, bool square);
+  /// add_block(x, n, 0, false) on this sum and add_block(x, n, shift, true) on `squares` in
+  /// one pass over x (the same exact states as the two calls).
+  void add_block_pair(const double* x, std::size_t n, double shift, ExactSum& squares);
   /// Adds the state of `other`.
   void merge(const ExactSum& other);
   /// The sum as a double-double (hi, lo); infinities give +-inf or NaN in hi.

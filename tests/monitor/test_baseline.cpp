@@ -311,7 +311,9 @@ BOOST_AUTO_TEST_CASE(large_columns_fit_equals_accumulate) {
     std::sort(s.begin(), s.end());
     std::vector<double> want;
     for (int i = 0; i <= 10; ++i) {
-      const double pos = (i / 10.0) * static_cast<double>(s.size() - 1);
+      // np.linspace(0, 1, 11): i * 0.1, the last exactly 1
+      const double q = i == 10 ? 1.0 : double(i) * (1.0 / 10);
+      const double pos = q * static_cast<double>(s.size() - 1);
       const auto lo = static_cast<std::size_t>(std::floor(pos));
       const std::size_t hi = std::min(lo + 1, s.size() - 1);
       const double frac = pos - static_cast<double>(lo), a = s[lo], c = s[hi];
@@ -321,6 +323,25 @@ BOOST_AUTO_TEST_CASE(large_columns_fit_equals_accumulate) {
     BOOST_TEST(b.edges(name) == want, boost::test_tools::per_element());
     BOOST_TEST(b.summary(name).quantiles[3] == s[(s.size() - 1) / 2] * 0.5 + s[s.size() / 2] * 0.5,
                boost::test_tools::tolerance(1e-12));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fit_edges_follow_np_linspace_levels) {
+  // quantile levels are np.linspace(0, 1, bins + 1) = i * (1 / bins), not i / bins: the two
+  // differ in the last bit (3 * 0.1 vs 0.3), which moves an interpolated edge by an ulp
+  for (const Index n : {Index{200003}, (Index{1} << 20) + 7}) {
+    std::mt19937_64 rng(static_cast<std::uint64_t>(n));
+    std::lognormal_distribution<double> ln(3.0, 1.0);
+    std::vector<double> x(static_cast<std::size_t>(n));
+    for (auto& v : x) v = rng() % 100 == 0 ? kNaN : ln(rng);
+    const Table t({Column::from_float64("x", x)});
+    for (int bins : {10, 7, 20}) {
+      BaselineParams p;
+      p.bins = bins;
+      Baseline b(p);
+      b.fit(t);
+      BOOST_TEST(b.edges("x") == bin_edges(as_vector(x), bins), boost::test_tools::per_element());
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../../src/segment/kmeans_detail.hpp"  // the two kernel builds
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/segment/kmeans.hpp"
@@ -627,6 +628,66 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors) {
   BOOST_CHECK_THROW(km.predict(RowMatrix::Zero(3, 5)), churn::InvalidArgument);
   BOOST_CHECK_THROW(km.transform(Xn), churn::InvalidArgument);
   BOOST_CHECK_THROW(km.score(X, Vector::Ones(3)), churn::InvalidArgument);
+}
+
+BOOST_AUTO_TEST_CASE(portable_and_avx2_kernels_agree) {
+  namespace kd = churn::segment::detail;
+  BOOST_TEST_MESSAGE("AVX2 kernel in use: " << kd::kernel_uses_avx2());
+  std::mt19937_64 gen(8);
+  for (int k : {1, 5, 8, 13, 32}) {
+    for (Index d : {1, 3, 20}) {
+      const int kpad = kd::padded_k(k);
+      RowMatrix C(k, d), X(11, d), Xi(11, d), Ci(k, d);
+      std::normal_distribution<double> normal;
+      for (Index c = 0; c < k; ++c)
+        for (Index j = 0; j < d; ++j) {
+          C(c, j) = normal(gen);
+          Ci(c, j) = static_cast<double>(gen() % 7);
+        }
+      for (Index i = 0; i < 11; ++i)
+        for (Index j = 0; j < d; ++j) {
+          X(i, j) = normal(gen);
+          Xi(i, j) = static_cast<double>(gen() % 7);  // integers: every distance exact, ties
+        }
+      for (int exact = 0; exact < 2; ++exact) {
+        const RowMatrix& XX = exact ? Xi : X;
+        const std::vector<double> ct = kd::pack_centres(exact ? Ci : C, kpad);
+        const double* rows[11];
+        for (int i = 0; i < 11; ++i) rows[i] = XX.row(i).data();
+        std::vector<double> a(static_cast<std::size_t>(11 * kpad)), b(a.size());
+        kd::sqdist_rows_generic(rows, 11, d, ct.data(), kpad, a.data());
+        kd::sqdist_rows_avx2(rows, 11, d, ct.data(), kpad, b.data());
+        for (int i = 0; i < 11; ++i) {
+          for (int c = 0; c < k; ++c) {
+            const double x = a[static_cast<std::size_t>(i * kpad + c)];
+            const double y = b[static_cast<std::size_t>(i * kpad + c)];
+            const double ref = sq(XX, i, exact ? Ci : C, c);
+            BOOST_TEST(std::abs(x - ref) <= 1e-13 * (1 + ref));
+            BOOST_TEST(std::abs(y - ref) <= 1e-13 * (1 + ref));
+            if (exact) BOOST_TEST(x == y);
+          }
+        }
+        std::int32_t aa[11], ab[11];
+        double ba[11], bb[11], sa[11], sb[11];
+        kd::argmin_rows_generic(a.data(), 11, kpad, aa, ba, sa);
+        kd::argmin_rows_avx2(b.data(), 11, kpad, ab, bb, sb);
+        for (int i = 0; i < 11; ++i) {
+          int ref = 0;
+          for (int c = 1; c < k; ++c)
+            if (a[static_cast<std::size_t>(i * kpad + c)] <
+                a[static_cast<std::size_t>(i * kpad + ref)])
+              ref = c;
+          BOOST_TEST(aa[i] == ref);
+          if (exact) {
+            BOOST_TEST(ab[i] == aa[i]);
+            BOOST_TEST(sb[i] == sa[i]);
+          }
+          BOOST_TEST(sa[i] >= ba[i]);
+          if (k == 1) BOOST_TEST(std::isinf(sa[i]));
+        }
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -64,6 +64,30 @@ std::vector<T> to_vector(const py::handle& arr_like) {
   return v;
 }
 
+/// Category codes (pandas gives int8 for up to 127 categories, int16, int32 or int64) widened
+/// to int32 in one pass, without numpy's intermediate int32 copy; other layouts go through
+/// to_vector. Codes beyond int32 are left for Column::from_codes to reject by value.
+std::vector<std::int32_t> codes_to_int32(const py::handle& codes) {
+  if (!py::isinstance<py::array>(codes)) return to_vector<std::int32_t>(codes);
+  auto a = py::reinterpret_borrow<py::array>(codes);
+  const bool contiguous = (a.flags() & py::array::c_style) != 0;
+  if (a.ndim() != 1 || !contiguous || a.dtype().kind() != 'i' || a.dtype().itemsize() > 4)
+    return to_vector<std::int32_t>(codes);
+  const auto n = static_cast<std::size_t>(a.size());
+  std::vector<std::int32_t> v(n);
+  auto widen = [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = static_cast<const T*>(a.data());
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int32_t>(src[i]);
+  };
+  switch (a.dtype().itemsize()) {
+    case 1: widen(std::int8_t{}); break;
+    case 2: widen(std::int16_t{}); break;
+    default: widen(std::int32_t{}); break;
+  }
+  return v;
+}
+
 /// A read-only numpy array over a column's main buffer; its base keeps the buffer alive.
 py::array buffer_view(const Column& c, const py::dtype& dt) {
   auto* holder = new std::shared_ptr<const void>(c.buffer_owner());
@@ -251,7 +275,7 @@ Column column_from_series(const std::string& name, const py::object& s) {
     categories.reserve(cats.size());
     for (const auto& c : cats) categories.push_back(to_std_string(c));
     py::object codes = s.attr("cat").attr("codes").attr("to_numpy")();
-    return Column::from_codes(name, to_vector<std::int32_t>(codes), std::move(categories));
+    return Column::from_codes(name, codes_to_int32(codes), std::move(categories));
   }
   if (types.attr("is_datetime64_any_dtype")(dt).cast<bool>()) {
     py::object naive = s;

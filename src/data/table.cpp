@@ -1,5 +1,6 @@
 #include "churn/data/table.hpp"
 
+#include <algorithm>      // std::min, std::max
 #include <charconv>       // std::to_chars
 #include <cmath>          // std::isnan
 #include <tuple>          // std::tie
@@ -130,10 +131,18 @@ Column Column::from_codes(std::string name, std::vector<std::int32_t> codes,
           seen.insert(s).second, InvalidArgument,
           "Column '" << name << "': category '" << s << "' appears twice in the dictionary");
   }
-  for (std::size_t i = 0; i < codes.size(); ++i)
-    CHURN_CHECK(codes[i] >= -1 && codes[i] < n_cat, InvalidArgument,
-                "Column '" << name << "': code " << codes[i] << " at row " << i
-                           << " is out of range for " << n_cat << " categories");
+  // a min/max scan (vectorised), then the first bad row only when there is one
+  std::int32_t lo = 0, hi = -1;
+  for (const std::int32_t v : codes) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  if (lo < -1 || hi >= n_cat) {
+    for (std::size_t i = 0; i < codes.size(); ++i)
+      CHURN_CHECK(codes[i] >= -1 && codes[i] < n_cat, InvalidArgument,
+                  "Column '" << name << "': code " << codes[i] << " at row " << i
+                             << " is out of range for " << n_cat << " categories");
+  }
   Column c;
   c.name_ = std::move(name);
   c.dtype_ = DType::Categorical;

@@ -262,12 +262,17 @@ void ExactSum::add_block_pair(const double* x, std::size_t n, double shift, Exac
   for (std::size_t a = 0; a < n; a += kBlockTerms) {
     const std::size_t len = std::min<std::size_t>(kBlockTerms, n - a);
     std::uint64_t emin1 = 2047, emax1 = 0, emin2 = 2047, emax2 = 0;
+    std::int64_t pi1 = 0, ni1 = 0, pi2 = 0, ni2 = 0;  // locals: b1 / b2 cannot alias them
     for (std::size_t i = 0; i < len; ++i) {
       const double v = x[a + i];
       const double d = (v - shift) * (v - shift);
-      bucket_term(v, b1, i & 3, emin1, emax1, pos_inf_, neg_inf_);
-      bucket_term(d, b2, i & 3, emin2, emax2, squares.pos_inf_, squares.neg_inf_);
+      bucket_term(v, b1, i & 3, emin1, emax1, pi1, ni1);
+      bucket_term(d, b2, i & 3, emin2, emax2, pi2, ni2);
     }
+    pos_inf_ += pi1;
+    neg_inf_ += ni1;
+    squares.pos_inf_ += pi2;
+    squares.neg_inf_ += ni2;
     for (std::uint64_t e = emin1; e <= emax1; ++e) {
       const std::int64_t t = b1[e] + b1[2048 + e] + b1[4096 + e] + b1[6144 + e];
       b1[e] = b1[2048 + e] = b1[4096 + e] = b1[6144 + e] = 0;
@@ -482,22 +487,35 @@ bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
     }
   }
   const CutIndex index(cuts);
-  std::vector<std::int64_t> cells(n_cells, 0);
-  std::vector<std::vector<double>> inside;
-  for (std::size_t j = 0; j < m; ++j) inside.emplace_back();
+  // one pass: every value is counted in its cell (four interleaved counters per cell, the
+  // last cell for NaN) and written with its cell to `gathered` / `gathered_cell`, whose end
+  // advances only for values inside a bracket (no branch on the data)
+  std::vector<std::uint8_t> take(n_cells + 1, 0);  // NaN slot last: never taken
+  for (std::size_t t = 0; t < n_cells; ++t) take[t] = bracket_of[t] >= 0 ? 1 : 0;
+  std::vector<std::int64_t> lanes(4 * (n_cells + 1), 0);
+  std::vector<double> gathered;
+  std::vector<std::uint32_t> gathered_cell;
+  std::size_t w = 0;
   constexpr std::size_t kSub = 4096;
   for (std::size_t a = 0; a < n_rows; a += kSub) {
     const std::size_t b = std::min(n_rows, a + kSub);
+    if (gathered.size() < w + kSub) {
+      gathered.resize(std::max(2 * gathered.size(), w + kSub));
+      gathered_cell.resize(gathered.size());
+    }
+    double* g = gathered.data();
+    std::uint32_t* gc = gathered_cell.data();
+    std::int64_t* cnt = lanes.data();
+    const std::uint8_t* tk = take.data();
     for (std::size_t i = a; i < b; ++i) {
       const double v = x[i];
-      if (std::isnan(v)) continue;
-      const std::size_t t = index.find(v);
-      const std::ptrdiff_t j = bracket_of[t];
-      if (j >= 0) {
-        inside[static_cast<std::size_t>(j)].push_back(v);
-      } else {
-        ++cells[t];
-      }
+      const bool nan = v != v;
+      const std::size_t f = index.find(nan ? 0.0 : v);
+      const std::size_t t = nan ? n_cells : f;
+      ++cnt[4 * t + (i & 3)];
+      g[w] = v;
+      gc[w] = static_cast<std::uint32_t>(t);
+      w += tk[t];
     }
     if (fused) {
       double mn = fused->min, mx = fused->max;
@@ -511,32 +529,50 @@ bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
       fused->sum.add_block_pair(x + a, b - a, fused->shift, fused->sumsq);
     }
   }
-  std::vector<std::int64_t> below(m, -1);
+  std::vector<std::int64_t> cells(n_cells, 0);
+  for (std::size_t t = 0; t < n_cells; ++t)
+    cells[t] = lanes[4 * t] + lanes[4 * t + 1] + lanes[4 * t + 2] + lanes[4 * t + 3];
+  // per bracket: values below it, values inside it, and where its values start once the
+  // gathered values are grouped by bracket
+  std::vector<std::int64_t> below(m, -1), size(m, 0), start(m, 0);
   std::int64_t acc = 0;
   for (std::size_t t = 0; t < n_cells; ++t) {
     const std::ptrdiff_t j = bracket_of[t];
-    if (j < 0) {
-      acc += cells[t];
-    } else if (below[static_cast<std::size_t>(j)] < 0) {
-      below[static_cast<std::size_t>(j)] = acc;
-      acc += static_cast<std::int64_t>(inside[static_cast<std::size_t>(j)].size());
+    if (j >= 0) {
+      if (below[static_cast<std::size_t>(j)] < 0) below[static_cast<std::size_t>(j)] = acc;
+      size[static_cast<std::size_t>(j)] += cells[t];
     }
+    acc += cells[t];
   }
-  std::vector<std::vector<std::size_t>> local(m);
+  for (std::size_t j = 1; j < m; ++j) start[j] = start[j - 1] + size[j - 1];
+  std::vector<std::size_t> local(ranks.size());
   for (std::size_t k = 0; k < ranks.size(); ++k) {
     const std::size_t j = interval_of[k];
     const auto r = static_cast<std::int64_t>(ranks[k]) - below[j];
-    if (below[j] < 0 || r < 0 || r >= static_cast<std::int64_t>(inside[j].size())) return false;
-    local[j].push_back(static_cast<std::size_t>(r));
+    if (below[j] < 0 || r < 0 || r >= size[j]) return false;
+    local[k] = static_cast<std::size_t>(start[j] + r);  // increasing with k
+  }
+  // group by bracket (the brackets are disjoint value ranges), then select in each
+  std::vector<double> grouped(w);
+  {
+    std::vector<std::size_t> next(m);
+    for (std::size_t j = 0; j < m; ++j) next[j] = static_cast<std::size_t>(start[j]);
+    for (std::size_t i = 0; i < w; ++i)
+      grouped[next[static_cast<std::size_t>(bracket_of[gathered_cell[i]])]++] = gathered[i];
+  }
+  std::vector<double>().swap(gathered);
+  std::vector<std::uint32_t>().swap(gathered_cell);
+  for (std::size_t k = 0; k < ranks.size();) {
+    const std::size_t j = interval_of[k];
+    std::size_t e = k;
+    while (e < ranks.size() && interval_of[e] == j) ++e;
+    const auto lo = static_cast<std::size_t>(start[j]);
+    multi_select(grouped.data() + lo, grouped.data() + lo + static_cast<std::size_t>(size[j]),
+                 local.data() + k, local.data() + e, lo);
+    k = e;
   }
   out.assign(ranks.size(), 0.0);
-  std::size_t k = 0;
-  for (std::size_t j = 0; j < m; ++j) {
-    auto& w = inside[j];
-    multi_select(w.data(), w.data() + w.size(), local[j].data(), local[j].data() + local[j].size(),
-                 0);
-    for (std::size_t r : local[j]) out[k++] = w[r];
-  }
+  for (std::size_t k = 0; k < ranks.size(); ++k) out[k] = grouped[local[k]];
   if (fused) {
     fused->missing = static_cast<std::int64_t>(n_rows - n);
     for (std::size_t t = 0; t < n_cells; ++t) {
@@ -546,7 +582,7 @@ bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
       fused->upper.push_back(std::nextafter(cuts[t], -inf));
       fused->counts.push_back(cells[t]);
     }
-    for (auto& w : inside) fused->gathered.insert(fused->gathered.end(), w.begin(), w.end());
+    fused->gathered = std::move(grouped);
   }
   return true;
 }

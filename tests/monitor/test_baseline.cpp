@@ -326,6 +326,57 @@ BOOST_AUTO_TEST_CASE(large_columns_fit_equals_accumulate) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(large_column_many_brackets_and_cuts) {
+  // the one-pass fit with 20 quantile bins (many brackets), 1000 KS points (cuts inside the
+  // brackets), 30% missing values and ties: the gathered values are grouped by bracket and
+  // selected per bracket; edges must be numpy's, counts those of accumulate, and the result
+  // the same for any thread count
+  const Index n = (Index{1} << 20) + 777;
+  std::mt19937_64 rng(113);
+  std::normal_distribution<double> g(0, 1);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<double> mixed(n), rounded(n);
+  for (Index i = 0; i < n; ++i) {
+    mixed[i] = u(rng) < 0.3 ? kNaN : (u(rng) < 0.4 ? -0.0 : std::exp(g(rng)) - 1.0);
+    rounded[i] = u(rng) < 0.1 ? kNaN : std::round(g(rng) * 40) / 8;
+  }
+  const Table t({Column::from_float64("mixed", mixed), Column::from_float64("rounded", rounded)});
+  BaselineParams p;
+  p.bins = 20;
+  p.ks_points = 1000;
+  p.n_threads = 1;
+  Baseline b(p);
+  b.fit(t);
+  BOOST_TEST(b.accumulate(t).to_json() == b.to_json());
+  p.n_threads = 2;
+  Baseline b2(p);
+  b2.fit(t);
+  Json j1 = b.to_json(), j2 = b2.to_json();
+  j1["params"]["n_threads"] = j2["params"]["n_threads"] = 0;  // the setting itself is saved
+  BOOST_TEST(j1.dump() == j2.dump());
+  for (const std::string name : {"mixed", "rounded"}) {
+    std::vector<double> s;
+    for (Index i = 0; i < n; ++i) {
+      const double v = t.column(name).value_double(i);
+      if (!std::isnan(v)) s.push_back(v);
+    }
+    std::sort(s.begin(), s.end());
+    std::vector<double> want;
+    for (int i = 0; i <= 20; ++i) {
+      const double q = i == 20 ? 1.0 : double(i) * (1.0 / 20);
+      const double pos = q * static_cast<double>(s.size() - 1);
+      const auto lo = static_cast<std::size_t>(std::floor(pos));
+      const std::size_t hi = std::min(lo + 1, s.size() - 1);
+      const double frac = pos - static_cast<double>(lo), a = s[lo], c = s[hi];
+      want.push_back(
+          (a == c ? a : (frac >= 0.5 ? c - (c - a) * (1.0 - frac) : a + (c - a) * frac)) + 0.0);
+    }
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    BOOST_TEST(b.edges(name) == want, boost::test_tools::per_element());
+    BOOST_TEST(b.summary(name).count == static_cast<std::int64_t>(s.size()));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(fit_edges_follow_np_linspace_levels) {
   // quantile levels are np.linspace(0, 1, bins + 1) = i * (1 / bins), not i / bins: the two
   // differ in the last bit (3 * 0.1 vs 0.3), which moves an interpolated edge by an ulp

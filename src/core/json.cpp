@@ -76,6 +76,34 @@ Json load_json_file(const std::string& path) {
   return parse_json(read_file(path), "'" + path + "'");
 }
 
+void json_check_members(const Json& obj, std::initializer_list<const char*> allowed,
+                        std::string_view where) {
+  CHURN_CHECK(obj.is_object(), SerializationError, where << ": expected a JSON object");
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool known = false;
+    for (const char* a : allowed) known = known || it.key() == a;
+    CHURN_CHECK(known, SerializationError,
+                where << ": unknown member '" << it.key()
+                      << "' (written by a newer churnlib, or the file is damaged)");
+  }
+}
+
+Json json_from_doubles(const std::vector<double>& v) {
+  Json a = Json::array();
+  for (double x : v) a.push_back(json_from_double(x));
+  return a;
+}
+
+std::vector<double> json_get_doubles(const Json& obj, const char* key, std::string_view where) {
+  const Json a = json_get<Json>(obj, key, where);
+  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be a list");
+  std::vector<double> out;
+  out.reserve(a.size());
+  const std::string w = std::string(where) + "." + key;
+  for (const auto& v : a) out.push_back(json_to_double(v, w));
+  return out;
+}
+
 Json json_from_double(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";

@@ -38,9 +38,11 @@ class Drop final : public Step {
   }
   Json params_json() const override { return Json{{"columns", columns_}}; }
   Json state_json() const override { return Json::object(); }
-  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  void load_state(const Json& s, const std::string& where) override {
+    json_check_members(s, {}, where);
+  }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns"}, where);
+    json_check_members(j, {"columns"}, where);
     return std::make_unique<Drop>(json_to_names(j, "columns", where, false));
   }
 
@@ -70,9 +72,11 @@ class Select final : public Step {
   }
   Json params_json() const override { return Json{{"columns", columns_}}; }
   Json state_json() const override { return Json::object(); }
-  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  void load_state(const Json& s, const std::string& where) override {
+    json_check_members(s, {}, where);
+  }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns"}, where);
+    json_check_members(j, {"columns"}, where);
     return std::make_unique<Select>(json_to_names(j, "columns", where, false));
   }
 
@@ -514,7 +518,7 @@ Pipeline Pipeline::from_json(const Json& doc) {
   const std::string where = "load(FeaturePipeline)";
   try {
     const Json& pj = env["params"];
-    detail::check_members(pj, {"n_threads"}, where + " params");
+    json_check_members(pj, {"n_threads"}, where + " params");
     PipelineParams params;
     params.n_threads = json_get_int<int>(pj, "n_threads", where + " params");
     CHURN_CHECK(params.n_threads >= 0, SerializationError,
@@ -522,13 +526,13 @@ Pipeline Pipeline::from_json(const Json& doc) {
     Pipeline p(params);
 
     const Json& state = env["state"];
-    detail::check_members(
-        state, {"steps", "input_columns", "feature_names_out", "dtypes_out", "join_events"},
-        where + " state");
+    json_check_members(state,
+                       {"steps", "input_columns", "feature_names_out", "dtypes_out", "join_events"},
+                       where + " state");
     if (state.contains("join_events")) {
       const std::string w = where + " state.join_events";
       const Json& jj = state["join_events"];
-      detail::check_members(
+      json_check_members(
           jj, {"spec", "as_of_column", "id_column", "prefix", "event_types", "feature_names"}, w);
       EventJoinParams jp;
       jp.as_of_column = json_get<std::string>(jj, "as_of_column", w);
@@ -551,7 +555,7 @@ Pipeline Pipeline::from_json(const Json& doc) {
     CHURN_CHECK(steps.is_array(), SerializationError, where << " state: 'steps' must be a list");
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const std::string w = where + " step " + std::to_string(i);
-      detail::check_members(steps[i], {"type", "params", "state"}, w);
+      json_check_members(steps[i], {"type", "params", "state"}, w);
       const auto type = json_get<std::string>(steps[i], "type", w);
       auto step = detail::step_from_params(type, json_get<Json>(steps[i], "params", w),
                                            w + " (" + type + ") params");
@@ -564,7 +568,7 @@ Pipeline Pipeline::from_json(const Json& doc) {
     std::unordered_set<std::string> seen;
     for (const auto& in : inputs) {
       const std::string w = where + " state.input_columns";
-      detail::check_members(in, {"name", "dtype", "required"}, w);
+      json_check_members(in, {"name", "dtype", "required"}, w);
       InputColumn c;
       c.name = json_get<std::string>(in, "name", w);
       CHURN_CHECK(seen.insert(c.name).second, SerializationError,

@@ -124,12 +124,6 @@ std::vector<double> sorted_values(const double* x, Index n, int n_threads = 1);
 /// numpy's linear quantile of sorted, non-empty values.
 double quantile_sorted(const std::vector<double>& sorted, double q);
 
-/// Members of a JSON object must be among `allowed`. @throws SerializationError naming `where`.
-void check_members(const Json& obj, std::initializer_list<const char*> allowed,
-                   const std::string& where);
-/// A vector of doubles written with json_from_double. @throws SerializationError.
-std::vector<double> json_to_doubles(const Json& obj, const char* key, const std::string& where);
-Json doubles_to_json(const std::vector<double>& v);
 /// A list of distinct names. @throws SerializationError.
 std::vector<std::string> json_to_names(const Json& obj, const char* key, const std::string& where,
                                        bool allow_empty_list);

@@ -90,34 +90,6 @@ double quantile_sorted(const std::vector<double>& s, double q) {
   return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-void check_members(const Json& obj, std::initializer_list<const char*> allowed,
-                   const std::string& where) {
-  CHURN_CHECK(obj.is_object(), SerializationError, where << ": expected a JSON object");
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool ok = false;
-    for (const char* a : allowed) ok |= (it.key() == a);
-    CHURN_CHECK(ok, SerializationError,
-                where << ": unknown member '" << it.key()
-                      << "' (written by a newer churnlib, or the file is damaged)");
-  }
-}
-
-std::vector<double> json_to_doubles(const Json& obj, const char* key, const std::string& where) {
-  const Json a = json_get<Json>(obj, key, where);
-  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be a list");
-  std::vector<double> out;
-  out.reserve(a.size());
-  const std::string w = where + "." + key;
-  for (const auto& v : a) out.push_back(json_to_double(v, w));
-  return out;
-}
-
-Json doubles_to_json(const std::vector<double>& v) {
-  Json a = Json::array();
-  for (double x : v) a.push_back(json_from_double(x));
-  return a;
-}
-
 std::vector<std::string> json_to_names(const Json& obj, const char* key, const std::string& where,
                                        bool allow_empty_list) {
   auto names = json_get<std::vector<std::string>>(obj, key, where);

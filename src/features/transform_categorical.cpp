@@ -176,7 +176,7 @@ class OneHot final : public Step {
     return Json{{"categories", kept_}, {"infrequent", rare_}, {"has_other", other}};
   }
   void load_state(const Json& s, const std::string& where) override {
-    check_members(s, {"categories", "infrequent", "has_other"}, where);
+    json_check_members(s, {"categories", "infrequent", "has_other"}, where);
     const std::size_t m = columns_.size();
     auto kept = names_per_column(s, "categories", m, where);
     auto rare = names_per_column(s, "infrequent", m, where);
@@ -204,7 +204,7 @@ class OneHot final : public Step {
     index_ = std::move(index);
   }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns", "unknown", "min_count", "other_name"}, where);
+    json_check_members(j, {"columns", "unknown", "min_count", "other_name"}, where);
     OneHotParams p;
     p.unknown = parse_unknown(j, where);
     p.min_count = json_get_int<std::int64_t>(j, "min_count", where);
@@ -310,7 +310,7 @@ class Ordinal final : public Step {
     return Json{{"categories", cats}};
   }
   void load_state(const Json& s, const std::string& where) override {
-    check_members(s, {"categories"}, where);
+    json_check_members(s, {"categories"}, where);
     auto cats = names_per_column(s, "categories", columns_.size(), where);
     std::vector<CategoryIndex> index;
     for (std::size_t j = 0; j < cats.size(); ++j) {
@@ -323,7 +323,7 @@ class Ordinal final : public Step {
     index_ = std::move(index);
   }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns", "unknown", "as_categorical"}, where);
+    json_check_members(j, {"columns", "unknown", "as_categorical"}, where);
     OrdinalParams p;
     p.unknown = parse_unknown(j, where);
     p.as_categorical = json_get<bool>(j, "as_categorical", where);

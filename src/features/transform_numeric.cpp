@@ -316,12 +316,12 @@ class Impute final : public Step {
     Json kinds = Json::array();
     for (auto c : categorical_) kinds.push_back(c ? "categorical" : "numeric");
     return Json{
-        {"kinds", kinds}, {"values", doubles_to_json(values_)}, {"categories", categories_}};
+        {"kinds", kinds}, {"values", json_from_doubles(values_)}, {"categories", categories_}};
   }
   void load_state(const Json& s, const std::string& where) override {
-    check_members(s, {"kinds", "values", "categories"}, where);
+    json_check_members(s, {"kinds", "values", "categories"}, where);
     const auto kinds = json_get<std::vector<std::string>>(s, "kinds", where);
-    auto values = json_to_doubles(s, "values", where);
+    auto values = json_get_doubles(s, "values", where);
     auto cats = json_get<std::vector<std::string>>(s, "categories", where);
     const std::size_t m = columns_.size();
     CHURN_CHECK(
@@ -341,8 +341,8 @@ class Impute final : public Step {
   }
 
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns", "strategy", "fill_value", "fill_category", "add_indicator"},
-                  where);
+    json_check_members(j, {"columns", "strategy", "fill_value", "fill_category", "add_indicator"},
+                       where);
     ImputeParams p;
     p.strategy = parse_enum(j, "strategy", where, impute_strategy_from_name);
     p.fill_value = json_get<double>(j, "fill_value", where);
@@ -429,12 +429,12 @@ class Clip final : public Step {
                 {"upper_quantile", p_.upper_quantile}};
   }
   Json state_json() const override {
-    return Json{{"lower", doubles_to_json(lower_)}, {"upper", doubles_to_json(upper_)}};
+    return Json{{"lower", json_from_doubles(lower_)}, {"upper", json_from_doubles(upper_)}};
   }
   void load_state(const Json& s, const std::string& where) override {
-    check_members(s, {"lower", "upper"}, where);
-    auto lo = json_to_doubles(s, "lower", where);
-    auto hi = json_to_doubles(s, "upper", where);
+    json_check_members(s, {"lower", "upper"}, where);
+    auto lo = json_get_doubles(s, "lower", where);
+    auto hi = json_get_doubles(s, "upper", where);
     CHURN_CHECK(lo.size() == columns_.size() && hi.size() == columns_.size(), SerializationError,
                 where << ": lower and upper must hold one value per column");
     for (std::size_t j = 0; j < lo.size(); ++j)
@@ -445,7 +445,7 @@ class Clip final : public Step {
     upper_ = std::move(hi);
   }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns", "lower_quantile", "upper_quantile"}, where);
+    json_check_members(j, {"columns", "lower_quantile", "upper_quantile"}, where);
     ClipParams p;
     p.lower_quantile = json_get<double>(j, "lower_quantile", where);
     p.upper_quantile = json_get<double>(j, "upper_quantile", where);
@@ -485,9 +485,11 @@ class Log1p final : public Step {
   }
   Json params_json() const override { return Json{{"columns", names_json(columns_)}}; }
   Json state_json() const override { return Json::object(); }
-  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  void load_state(const Json& s, const std::string& where) override {
+    json_check_members(s, {}, where);
+  }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns"}, where);
+    json_check_members(j, {"columns"}, where);
     return std::make_unique<Log1p>(json_to_names(j, "columns", where, false));
   }
 
@@ -549,12 +551,12 @@ class Scale final : public Step {
         {"columns", names_json(columns_)}, {"with_mean", p_.with_mean}, {"with_std", p_.with_std}};
   }
   Json state_json() const override {
-    return Json{{"mean", doubles_to_json(mean_)}, {"scale", doubles_to_json(scale_)}};
+    return Json{{"mean", json_from_doubles(mean_)}, {"scale", json_from_doubles(scale_)}};
   }
   void load_state(const Json& s, const std::string& where) override {
-    check_members(s, {"mean", "scale"}, where);
-    auto mean = json_to_doubles(s, "mean", where);
-    auto scale = json_to_doubles(s, "scale", where);
+    json_check_members(s, {"mean", "scale"}, where);
+    auto mean = json_get_doubles(s, "mean", where);
+    auto scale = json_get_doubles(s, "scale", where);
     CHURN_CHECK(mean.size() == columns_.size() && scale.size() == columns_.size(),
                 SerializationError, where << ": mean and scale must hold one value per column");
     for (std::size_t j = 0; j < mean.size(); ++j)
@@ -565,7 +567,7 @@ class Scale final : public Step {
     scale_ = std::move(scale);
   }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns", "with_mean", "with_std"}, where);
+    json_check_members(j, {"columns", "with_mean", "with_std"}, where);
     ScaleParams p;
     p.with_mean = json_get<bool>(j, "with_mean", where);
     p.with_std = json_get<bool>(j, "with_std", where);
@@ -679,18 +681,18 @@ class Bin final : public Step {
     return Json{{"columns", names_json(columns_)},
                 {"strategy", p_.strategy == BinStrategy::Quantile ? "quantile" : "fixed"},
                 {"n_bins", p_.n_bins},
-                {"edges", doubles_to_json(p_.edges)},
+                {"edges", json_from_doubles(p_.edges)},
                 {"output", p_.output == BinOutput::Index ? "index" : "categorical"},
                 {"labels", p_.labels},
                 {"suffix", p_.suffix}};
   }
   Json state_json() const override {
     Json cuts = Json::array();
-    for (const auto& c : cuts_) cuts.push_back(doubles_to_json(c));
+    for (const auto& c : cuts_) cuts.push_back(json_from_doubles(c));
     return Json{{"cuts", cuts}, {"labels", labels_}};
   }
   void load_state(const Json& s, const std::string& where) override {
-    check_members(s, {"cuts", "labels"}, where);
+    json_check_members(s, {"cuts", "labels"}, where);
     const Json cj = json_get<Json>(s, "cuts", where);
     const std::size_t m = columns_.size();
     CHURN_CHECK(cj.is_array() && cj.size() == m, SerializationError,
@@ -727,15 +729,15 @@ class Bin final : public Step {
     labels_ = std::move(labels);
   }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"columns", "strategy", "n_bins", "edges", "output", "labels", "suffix"},
-                  where);
+    json_check_members(j, {"columns", "strategy", "n_bins", "edges", "output", "labels", "suffix"},
+                       where);
     BinParams p;
     const auto strategy = json_get<std::string>(j, "strategy", where);
     CHURN_CHECK(strategy == "quantile" || strategy == "fixed", SerializationError,
                 where << ": strategy must be 'quantile' or 'fixed'");
     p.strategy = strategy == "quantile" ? BinStrategy::Quantile : BinStrategy::Fixed;
     p.n_bins = json_get_int<int>(j, "n_bins", where);
-    p.edges = json_to_doubles(j, "edges", where);
+    p.edges = json_get_doubles(j, "edges", where);
     const auto output = json_get<std::string>(j, "output", where);
     CHURN_CHECK(output == "index" || output == "categorical", SerializationError,
                 where << ": output must be 'index' or 'categorical'");
@@ -810,9 +812,12 @@ class Combine final : public Step {
                 {"denominator_offset", p_.denominator_offset}};
   }
   Json state_json() const override { return Json::object(); }
-  void load_state(const Json& s, const std::string& where) override { check_members(s, {}, where); }
+  void load_state(const Json& s, const std::string& where) override {
+    json_check_members(s, {}, where);
+  }
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    check_members(j, {"output", "a", "op", "b", "zero_division_fill", "denominator_offset"}, where);
+    json_check_members(j, {"output", "a", "op", "b", "zero_division_fill", "denominator_offset"},
+                       where);
     CombineParams p;
     p.zero_division_fill = json_to_double(json_get<Json>(j, "zero_division_fill", where), where);
     p.denominator_offset = json_get<double>(j, "denominator_offset", where);

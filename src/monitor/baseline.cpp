@@ -737,9 +737,9 @@ Json feature_to_json(const FeatureState& s) {
       {"name", s.name},       {"dtype", dtype_name(s.dtype)}, {"kind", feature_kind_name(s.kind)},
       {"present", s.present}, {"n_rows", s.n_rows},           {"missing", s.missing}};
   if (s.kind == FeatureKind::Numeric) {
-    j["edges"] = detail::doubles_to_json(s.edges);
-    j["quantiles"] = detail::doubles_to_json(s.quantiles);
-    j["ks_points"] = detail::doubles_to_json(s.ks);
+    j["edges"] = json_from_doubles(s.edges);
+    j["quantiles"] = json_from_doubles(s.quantiles);
+    j["ks_points"] = json_from_doubles(s.ks);
     j["counts"] = s.cells;
     j["min"] = json_from_double(s.min);
     j["max"] = json_from_double(s.max);
@@ -773,14 +773,14 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
   CHURN_CHECK(j.is_object(), SerializationError, where << ": expected a JSON object");
   const auto kind = json_get<std::string>(j, "kind", where);
   if (kind == "numeric") {
-    detail::check_members(
+    json_check_members(
         j,
         {"name", "dtype", "kind", "present", "n_rows", "missing", "edges", "quantiles", "ks_points",
          "counts", "min", "max", "sum", "shift", "sumsq", "mean", "std"},
         where);
     s->kind = FeatureKind::Numeric;
   } else if (kind == "categorical") {
-    detail::check_members(
+    json_check_members(
         j, {"name", "dtype", "kind", "present", "n_rows", "missing", "categories", "counts"},
         where);
     s->kind = FeatureKind::Categorical;
@@ -804,9 +804,9 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
               where << ": a missing column has no rows");
   std::int64_t total = s->missing;
   if (s->kind == FeatureKind::Numeric) {
-    s->edges = detail::json_to_doubles(j, "edges", where);
-    s->quantiles = detail::json_to_doubles(j, "quantiles", where);
-    s->ks = detail::json_to_doubles(j, "ks_points", where);
+    s->edges = json_get_doubles(j, "edges", where);
+    s->quantiles = json_get_doubles(j, "quantiles", where);
+    s->ks = json_get_doubles(j, "ks_points", where);
     CHURN_CHECK(s->edges.size() <= static_cast<std::size_t>(p.bins) + 1, SerializationError,
                 where << ": more edges than bins + 1");
     for (std::size_t i = 0; i < s->edges.size(); ++i)
@@ -892,10 +892,10 @@ Baseline Baseline::from_json(const Json& doc) {
   try {
     const Json& pj = env["params"];
     const std::string wp = where + " params";
-    detail::check_members(pj,
-                          {"bins", "binning", "epsilon", "moderate", "significant", "score_alert",
-                           "ks_points", "n_threads"},
-                          wp);
+    json_check_members(pj,
+                       {"bins", "binning", "epsilon", "moderate", "significant", "score_alert",
+                        "ks_points", "n_threads"},
+                       wp);
     BaselineParams p;
     p.bins = json_get_int<int>(pj, "bins", wp);
     try {
@@ -917,7 +917,7 @@ Baseline Baseline::from_json(const Json& doc) {
     Baseline b(p);
     const Json& st = env["state"];
     const std::string ws = where + " state";
-    detail::check_members(st, {"n_rows", "features", "score", "has_score"}, ws);
+    json_check_members(st, {"n_rows", "features", "score", "has_score"}, ws);
     b.n_rows_ = json_get_int<std::int64_t>(st, "n_rows", ws);
     CHURN_CHECK(b.n_rows_ >= 0, SerializationError, ws << ": n_rows must be >= 0");
     const Json features = json_get<Json>(st, "features", ws);

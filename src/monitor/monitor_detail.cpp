@@ -361,7 +361,7 @@ Json ExactSum::to_json() const {
 }
 
 ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
-  check_members(j, {"limbs", "pos_inf", "neg_inf"}, where);
+  json_check_members(j, {"limbs", "pos_inf", "neg_inf"}, where);
   ExactSum s;
   s.pos_inf_ = json_get_int<std::int64_t>(j, "pos_inf", where);
   s.neg_inf_ = json_get_int<std::int64_t>(j, "neg_inf", where);
@@ -741,34 +741,6 @@ double js_counts(const std::vector<std::int64_t>& r, const std::vector<std::int6
 }
 
 // ---- JSON -------------------------------------------------------------------------------------
-
-void check_members(const Json& obj, std::initializer_list<const char*> allowed,
-                   const std::string& where) {
-  CHURN_CHECK(obj.is_object(), SerializationError, where << ": expected a JSON object");
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool ok = false;
-    for (const char* a : allowed) ok |= (it.key() == a);
-    CHURN_CHECK(ok, SerializationError,
-                where << ": unknown member '" << it.key()
-                      << "' (written by a newer churnlib, or the file is damaged)");
-  }
-}
-
-Json doubles_to_json(const std::vector<double>& v) {
-  Json a = Json::array();
-  for (double x : v) a.push_back(json_from_double(x));
-  return a;
-}
-
-std::vector<double> json_to_doubles(const Json& obj, const char* key, const std::string& where) {
-  const Json a = json_get<Json>(obj, key, where);
-  CHURN_CHECK(a.is_array(), SerializationError, where << ": field '" << key << "' must be a list");
-  std::vector<double> out;
-  out.reserve(a.size());
-  const std::string w = where + "." + key;
-  for (const auto& v : a) out.push_back(json_to_double(v, w));
-  return out;
-}
 
 std::vector<std::int64_t> json_to_counts(const Json& obj, const char* key,
                                          const std::string& where) {

@@ -194,11 +194,7 @@ double psi_counts(const std::vector<std::int64_t>& r, const std::vector<std::int
                   double epsilon);
 double js_counts(const std::vector<std::int64_t>& r, const std::vector<std::int64_t>& c);
 
-/// JSON helpers (as in features): members check, doubles with inf/nan, int64 lists.
-void check_members(const Json& obj, std::initializer_list<const char*> allowed,
-                   const std::string& where);
-Json doubles_to_json(const std::vector<double>& v);
-std::vector<double> json_to_doubles(const Json& obj, const char* key, const std::string& where);
+/// A required list of int64 counts >= 0. @throws SerializationError naming `where` and `key`.
 std::vector<std::int64_t> json_to_counts(const Json& obj, const char* key,
                                          const std::string& where);
 

@@ -209,10 +209,10 @@ KMeansParams KMeansParams::from_json(const Json& j) {
   const std::string where = "load(KMeans) params";
   KMeansParams p;
   try {
-    detail::check_members(j,
-                          {"n_clusters", "init", "init_centers", "n_init", "max_iter", "tol",
-                           "algorithm", "n_threads", "seed"},
-                          where);
+    json_check_members(j,
+                       {"n_clusters", "init", "init_centers", "n_init", "max_iter", "tol",
+                        "algorithm", "n_threads", "seed"},
+                       where);
     p.n_clusters = json_get_int<int>(j, "n_clusters", where);
     p.init = kmeans_init_from_name(json_get<std::string>(j, "init", where));
     if (j.contains("init_centers")) {
@@ -387,8 +387,8 @@ KMeans KMeans::from_json(const Json& doc) {
   const std::string where = "load(KMeans) state";
   KMeans m(KMeansParams::from_json(json_get<Json>(env, "params", "load(KMeans)")));
   const Json state = json_get<Json>(env, "state", "load(KMeans)");
-  detail::check_members(state, {"n_features", "cluster_centers", "labels", "inertia", "n_iter"},
-                        where);
+  json_check_members(state, {"n_features", "cluster_centers", "labels", "inertia", "n_iter"},
+                     where);
   const auto n_features = json_get_int<Index>(state, "n_features", where);
   RowMatrix centers =
       matrix_from_json(json_get<Json>(state, "cluster_centers", where), where + ".cluster_centers");

@@ -92,8 +92,4 @@ Index count_distinct_rows(const Problem& p, Index limit);
 /// @throws InvalidArgument naming `caller`, the first column and row holding NaN or +-inf.
 void check_finite(const RowMatrixRef& X, const char* caller, int n_threads);
 
-/// @throws SerializationError when `obj` is not an object or has a member outside `allowed`.
-void check_members(const Json& obj, std::initializer_list<const char*> allowed,
-                   const std::string& where);
-
 }  // namespace churn::segment::detail

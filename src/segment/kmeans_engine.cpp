@@ -559,15 +559,4 @@ void check_finite(const RowMatrixRef& X, const char* caller, int n_threads) {
   }
 }
 
-void check_members(const Json& obj, std::initializer_list<const char*> allowed,
-                   const std::string& where) {
-  CHURN_CHECK(obj.is_object(), SerializationError, where << ": expected a JSON object");
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool known = false;
-    for (const char* a : allowed) known = known || it.key() == a;
-    CHURN_CHECK(known, SerializationError,
-                where << ": unknown member '" << it.key() << "' (written by a newer churnlib?)");
-  }
-}
-
 }  // namespace churn::segment::detail

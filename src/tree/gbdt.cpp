@@ -135,22 +135,6 @@ double raw_log_loss(const VectorRef& y, const Vector& raw, const VectorRef& w, i
   return a.weight > 0 ? a.loss / a.weight : 0.0;
 }
 
-Json doubles_to_json(const std::vector<double>& v) {
-  Json a = Json::array();
-  for (const double x : v) a.push_back(json_from_double(x));
-  return a;
-}
-
-std::vector<double> doubles_from_json(const Json& obj, const char* key, std::string_view where) {
-  const auto a = json_get<Json>(obj, key, where);
-  CHURN_CHECK(a.is_array(), SerializationError,
-              where << ": field '" << key << "' must be an array");
-  std::vector<double> v;
-  v.reserve(a.size());
-  for (const auto& x : a) v.push_back(json_to_double(x, where));
-  return v;
-}
-
 template <class T>
 std::vector<T> ints_from_json(const Json& obj, const char* key, std::string_view where) {
   const auto a = json_get<Json>(obj, key, where);
@@ -669,14 +653,14 @@ Json GBDTClassifier::to_json() const {
     b["categorical"] = fi.categorical;
     b["n_bins"] = fi.n_bins;
     b["has_missing"] = fi.has_missing;
-    b["upper_edges"] = doubles_to_json(fi.upper_edges);
+    b["upper_edges"] = json_from_doubles(fi.upper_edges);
     b["code_to_bin"] = fi.code_to_bin;
     bins.push_back(std::move(b));
   }
   state["bin_info"] = std::move(bins);
   state["category_names"] = category_names_;
   state["best_iteration"] = best_iteration_;
-  state["evals_result"] = doubles_to_json(evals_result_);
+  state["evals_result"] = json_from_doubles(evals_result_);
   Json trees = Json::array();
   for (const Tree& t : trees_) trees.push_back(t.to_json());
   state["trees"] = std::move(trees);
@@ -728,7 +712,7 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
     fi.categorical = json_get<bool>(b, "categorical", where);
     fi.n_bins = json_get_int<std::int32_t>(b, "n_bins", where);
     fi.has_missing = json_get<bool>(b, "has_missing", where);
-    fi.upper_edges = doubles_from_json(b, "upper_edges", where);
+    fi.upper_edges = json_get_doubles(b, "upper_edges", where);
     fi.code_to_bin = ints_from_json<std::int32_t>(b, "code_to_bin", where);
     CHURN_CHECK(fi.categorical == (m.is_categorical_[static_cast<std::size_t>(f)] != 0),
                 SerializationError,
@@ -740,7 +724,7 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
   CHURN_CHECK(m.category_names_.empty() || static_cast<Index>(m.category_names_.size()) == p,
               SerializationError, where << ": category_names has the wrong length");
   m.best_iteration_ = json_get_int<int>(state, "best_iteration", where);
-  m.evals_result_ = doubles_from_json(state, "evals_result", where);
+  m.evals_result_ = json_get_doubles(state, "evals_result", where);
   const auto trees = json_get<Json>(state, "trees", where);
   CHURN_CHECK(trees.is_array() && !trees.empty(), SerializationError,
               where << ": 'trees' must be a non-empty array");

@@ -10,9 +10,11 @@
 /// `version` is the envelope format version "major.minor": a reader accepts any minor version
 /// of its own major and older majors, and rejects a newer major with a clear error.
 
+#include <initializer_list>   // std::initializer_list
 #include <nlohmann/json.hpp>  // nlohmann::json
 #include <string>             // std::string
 #include <string_view>        // std::string_view
+#include <vector>             // std::vector
 
 namespace churn {
 
@@ -48,6 +50,12 @@ void save_json_file(const Json& doc, const std::string& path, int indent = -1);
 /// @throws IOError if the file cannot be read; SerializationError if it is not valid JSON.
 Json load_json_file(const std::string& path);
 
+/// Checks that `obj` is an object whose members are all among `allowed` (loaders reject what
+/// they do not know, so a newer file is never half-read).
+/// @throws SerializationError naming `where` and the first unknown member.
+void json_check_members(const Json& obj, std::initializer_list<const char*> allowed,
+                        std::string_view where);
+
 /// Reads a required member of a JSON object with a typed conversion.
 /// @throws SerializationError naming `where` and `key` if it is missing or of the wrong type.
 template <class T>
@@ -69,6 +77,12 @@ T json_get_int(const Json& obj, const char* key, std::string_view where);
 Json json_from_double(double v);
 /// The inverse of json_from_double. @throws SerializationError naming `where` otherwise.
 double json_to_double(const Json& v, std::string_view where);
+/// A list of doubles, each written with json_from_double.
+Json json_from_doubles(const std::vector<double>& v);
+/// Reads the required list member `key` written by json_from_doubles.
+/// @throws SerializationError naming `where` and `key` if it is missing, not a list, or holds
+///         something json_to_double rejects.
+std::vector<double> json_get_doubles(const Json& obj, const char* key, std::string_view where);
 
 }  // namespace churn
 

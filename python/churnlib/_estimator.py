@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import NotFittedError
 
-__all__ = ["BinaryClassifier"]
+__all__ = ["BinaryClassifier", "CoreBacked"]
 
 
 def _same(value, default):
@@ -139,3 +139,85 @@ class BinaryClassifier:
         self.__dict__.update(state)
         if text is not None:
             self._set_fitted(self._core_type.from_json(text))
+
+
+class CoreBacked:
+    """The parameter protocol and JSON persistence of churnlib's non-classifier objects
+    (FeaturePipeline, monitor.Baseline, KMeans), each a thin wrapper of one compiled object.
+
+    Subclasses list their constructor arguments in ``_PARAMS`` (stored as attributes of the
+    same names), keep the fitted compiled object in ``_core``, name its class in ``_core_type``
+    (``from_json(text)``, ``load(path)``, ``to_json()``, ``save(path)``) and define
+    ``_from_core(core)``, the fitted wrapper of a loaded object. They get ``get_params`` /
+    ``set_params``, the not-fitted check ``_fitted(what)``, ``to_json``, ``save``,
+    ``from_json``, ``load`` and pickling (parameters + the object's JSON, plus what
+    ``_extra_state`` returns, given back to ``_restore_extra``).
+    """
+
+    _PARAMS = ()
+    _core_type = None
+
+    def get_params(self, deep=True):
+        """The constructor arguments, as a dict (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params):
+        """Sets constructor arguments (unknown names raise TypeError); returns self."""
+        for name in params:
+            if name not in self._PARAMS:
+                raise TypeError(f"{type(self).__name__}.set_params(): unknown parameter '{name}'")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def _fitted(self, what):
+        core = getattr(self, "_core", None)
+        if core is None:
+            name = type(self).__name__
+            raise NotFittedError(f"{name}.{what}: this {name} is not fitted yet; call fit() "
+                                 "first")
+        return core
+
+    def to_json(self):
+        """The fitted object as a JSON envelope (text), loadable in C++ and Python."""
+        return self._fitted("to_json").to_json()
+
+    def save(self, path):
+        """Writes :meth:`to_json` to ``path`` atomically (temporary file + rename)."""
+        self._fitted("save").save(os.fspath(path))
+
+    @classmethod
+    def from_json(cls, text):
+        """A fitted object from :meth:`to_json` text; it gives bit-identical results.
+
+        Raises
+        ------
+        SerializationError
+            For a damaged document, another kind or a newer major version.
+        """
+        return cls._from_core(cls._core_type.from_json(text))
+
+    @classmethod
+    def load(cls, path):
+        """A fitted object from a file written by :meth:`save` (or by C++)."""
+        return cls._from_core(cls._core_type.load(os.fspath(path)))
+
+    def _extra_state(self):
+        return {}
+
+    def _restore_extra(self, state):
+        pass
+
+    def __getstate__(self):
+        state = {"params": self.get_params()}
+        core = getattr(self, "_core", None)
+        if core is not None:
+            state["json"] = core.to_json()
+            state.update(self._extra_state())
+        return state
+
+    def __setstate__(self, state):
+        self.__init__(**state["params"])
+        if "json" in state:
+            self._core = self._core_type.from_json(state["json"])
+            self._restore_extra(state)

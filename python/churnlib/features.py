@@ -17,6 +17,7 @@ import numbers
 import os
 
 from . import _core
+from ._estimator import CoreBacked
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 
 __all__ = ["EventAggregator", "FeaturePipeline"]
@@ -450,7 +451,7 @@ def _from_json_double(v):
     return float(v) if isinstance(v, str) else v
 
 
-class FeaturePipeline:
+class FeaturePipeline(CoreBacked):
     """A fitted, replayable, saveable chain of column transformers (scikit-learn style).
 
     Steps are added with the builder methods (each returns ``self``) or given as ``steps``, a
@@ -549,19 +550,7 @@ class FeaturePipeline:
     # ---- parameters ----------------------------------------------------------------------------
 
     _PARAMS = ("steps", "events", "as_of_col", "id_col", "event_prefix", "output", "n_threads")
-
-    def get_params(self, deep=True):
-        """The constructor arguments, as a dict (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in self._PARAMS}
-
-    def set_params(self, **params):
-        """Sets constructor arguments (unknown names raise TypeError); returns self."""
-        for name in params:
-            if name not in self._PARAMS:
-                raise TypeError(f"FeaturePipeline.set_params(): unknown parameter '{name}'")
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
+    _core_type = _core._FeaturePipeline
 
     def set_output(self, *, transform=None):
         """scikit-learn's output switch: ``"pandas"`` (a DataFrame) or ``"default"`` (the
@@ -759,7 +748,7 @@ class FeaturePipeline:
             Naming the column: a needed column missing, a column of the wrong type, an unseen
             category under ``unknown="error"``, a value <= -1 in log1p.
         """
-        core = self._fitted_core("transform")
+        core = self._fitted("transform")
         if _is_pandas_frame(X):
             # only the columns the fitted steps read are converted (an id column of a million
             # strings costs more to convert than the whole numeric transform); a missing one is
@@ -776,7 +765,7 @@ class FeaturePipeline:
     def get_feature_names_out(self, input_features=None):
         """The names of transform's output columns (only the numeric ones when ``output`` is
         ``"numpy"``), as a numpy array."""
-        core = self._fitted_core("get_feature_names_out")
+        core = self._fitted("get_feature_names_out")
         import numpy as np
 
         names = core.numeric_feature_names_out if self.output == "numpy" else \
@@ -787,37 +776,28 @@ class FeaturePipeline:
     def feature_names_out_(self):
         import numpy as np
 
-        return np.asarray(self._fitted_core("feature_names_out_").feature_names_out, dtype=object)
+        return np.asarray(self._fitted("feature_names_out_").feature_names_out, dtype=object)
 
     @property
     def numeric_feature_names_(self):
         import numpy as np
 
-        return np.asarray(self._fitted_core("numeric_feature_names_").numeric_feature_names_out,
+        return np.asarray(self._fitted("numeric_feature_names_").numeric_feature_names_out,
                           dtype=object)
 
     @property
     def n_features_out_(self):
-        return len(self._fitted_core("n_features_out_").feature_names_out)
+        return len(self._fitted("n_features_out_").feature_names_out)
 
     # ---- saving --------------------------------------------------------------------------------
-
-    def to_json(self):
-        """The fitted pipeline as a JSON envelope (text) that C++ and Python load alike."""
-        return self._fitted_core("to_json").to_json()
-
-    def save(self, path):
-        """Writes :meth:`to_json` to ``path`` atomically (temporary file + rename). The
-        document holds the steps, their fitted statistics and the event join, not ``output``
-        (give it to :meth:`load`)."""
-        self._fitted_core("save").save(os.fspath(path))
 
     @classmethod
     def from_json(cls, text, *, output="pandas"):
         """A fitted pipeline from :meth:`to_json` text; it transforms bit-identically.
 
         ``output`` is a Python-side setting (what transform returns), not part of the saved
-        document: give it here (or call :meth:`set_output`).
+        document (:meth:`save` / :meth:`to_json` hold the steps, their fitted statistics and
+        the event join): give it here (or call :meth:`set_output`).
 
         Raises
         ------
@@ -845,20 +825,12 @@ class FeaturePipeline:
             raise SerializationError(f"FeaturePipeline.load(): {path} is not UTF-8 text: {e}")
         return cls.from_json(text, output=output)
 
-    def __getstate__(self):
-        state = {"params": self.get_params()}
-        core = getattr(self, "_core", None)
-        if core is not None:
-            state["json"] = core.to_json()
-            state["feature_names_in"] = self.feature_names_in_
-        return state
+    def _extra_state(self):
+        return {"feature_names_in": self.feature_names_in_}
 
-    def __setstate__(self, state):
-        self.__init__(**state["params"])
-        if "json" in state:
-            self._core = _core._FeaturePipeline.from_json(state["json"])
-            self.feature_names_in_ = state["feature_names_in"]
-            self.n_features_in_ = len(self.feature_names_in_)
+    def _restore_extra(self, state):
+        self.feature_names_in_ = state["feature_names_in"]
+        self.n_features_in_ = len(self.feature_names_in_)
 
     # ---- helpers -------------------------------------------------------------------------------
 
@@ -928,13 +900,6 @@ class FeaturePipeline:
         p.update(override)
         return _build_core(p["steps"], p["events"], p["as_of_col"], p["id_col"],
                            p["event_prefix"], p["n_threads"])
-
-    def _fitted_core(self, what):
-        core = getattr(self, "_core", None)
-        if core is None:
-            raise NotFittedError(f"FeaturePipeline.{what}: this FeaturePipeline is not fitted "
-                                 "yet; call fit() first")
-        return core
 
     def _format(self, table, X):
         if self.output == "table":

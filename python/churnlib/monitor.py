@@ -47,7 +47,8 @@ import numpy as np
 
 from . import _core
 from ._core import _monitor as _m
-from .errors import InvalidArgument, NotFittedError, TypeMismatch
+from ._estimator import CoreBacked
+from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["Baseline", "DriftReport", "psi", "ks_statistic", "js_distance", "bin_edges",
            "missing_rate", "share_out_of_range", "unseen_categories", "DEFAULT_EPSILON"]
@@ -356,7 +357,7 @@ class DriftReport:
 
 # ---- Baseline -----------------------------------------------------------------------------------
 
-class Baseline:
+class Baseline(CoreBacked):
     """The reference distribution of every feature (and of the model score), saved and compared
     with later batches without the reference data.
 
@@ -396,6 +397,7 @@ class Baseline:
 
     _PARAMS = ("bins", "binning", "epsilon", "moderate", "significant", "score_alert",
                "ks_points", "n_threads")
+    _core_type = _m.Baseline
 
     def __init__(self, bins=10, binning="quantile", *, epsilon=DEFAULT_EPSILON, moderate=0.1,
                  significant=0.25, score_alert=0.2, ks_points=100, n_threads=0):
@@ -407,19 +409,6 @@ class Baseline:
         self.score_alert = score_alert
         self.ks_points = ks_points
         self.n_threads = n_threads
-
-    def get_params(self, deep=True):
-        """The constructor arguments, as a dict (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in self._PARAMS}
-
-    def set_params(self, **params):
-        """Sets constructor arguments (unknown names raise TypeError); returns self."""
-        for name in params:
-            if name not in self._PARAMS:
-                raise TypeError(f"Baseline.set_params(): unknown parameter '{name}'")
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
 
     def __repr__(self):
         defaults = Baseline().get_params()
@@ -550,44 +539,6 @@ class Baseline:
         and ``missing``."""
         return self._fitted("category_counts").category_counts(str(feature))
 
-    # ---- saving --------------------------------------------------------------------------------
-
-    def to_json(self):
-        """The baseline as a JSON envelope (text), loadable in C++ and Python."""
-        return self._fitted("to_json").to_json()
-
-    def save(self, path):
-        """Writes :meth:`to_json` to ``path`` atomically."""
-        self._fitted("save").save(os.fspath(path))
-
-    @classmethod
-    def from_json(cls, text):
-        """A baseline from :meth:`to_json` text; it compares bit-identically.
-
-        Raises
-        ------
-        SerializationError
-            For a damaged document, another kind or a newer major version.
-        """
-        return cls._from_core(_m.Baseline.from_json(text))
-
-    @classmethod
-    def load(cls, path):
-        """A baseline from a file written by :meth:`save` (or by C++)."""
-        return cls._from_core(_m.Baseline.load(os.fspath(path)))
-
-    def __getstate__(self):
-        state = {"params": self.get_params()}
-        core = getattr(self, "_core", None)
-        if core is not None:
-            state["json"] = core.to_json()
-        return state
-
-    def __setstate__(self, state):
-        self.__init__(**state["params"])
-        if "json" in state:
-            self._core = _m.Baseline.from_json(state["json"])
-
     # ---- helpers -------------------------------------------------------------------------------
 
     @classmethod
@@ -599,10 +550,3 @@ class Baseline:
                    n_threads=p["n_threads"])
         self._core = core
         return self
-
-    def _fitted(self, what):
-        core = getattr(self, "_core", None)
-        if core is None:
-            raise NotFittedError(f"Baseline.{what}: this Baseline is not fitted yet; call fit() "
-                                 "first")
-        return core

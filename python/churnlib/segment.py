@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import json
 import numbers
-import os
 
 import numpy as np
 
 from ._core import _segment as _s
-from .errors import InvalidArgument, NotFittedError, TypeMismatch
+from ._estimator import CoreBacked
+from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["KMeans", "silhouette_score", "silhouette_samples", "sweep_k", "profile_segments",
            "SegmentProfiles"]
@@ -75,7 +75,7 @@ def _labels(labels, n, what):
     return a.astype(np.int32)
 
 
-class KMeans:
+class KMeans(CoreBacked):
     """K-means clustering, as ``sklearn.cluster.KMeans``.
 
     Parameters
@@ -110,6 +110,7 @@ class KMeans:
     _estimator_type = "clusterer"
     _PARAMS = ("n_clusters", "init", "n_init", "max_iter", "tol", "algorithm", "n_threads",
                "seed")
+    _core_type = _s.KMeans
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
                  algorithm="auto", n_threads=0, seed=0):
@@ -123,19 +124,6 @@ class KMeans:
         self.seed = seed
 
     # ---- parameters ----------------------------------------------------------------------------
-
-    def get_params(self, deep=True):
-        """The constructor arguments, as a dict (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in self._PARAMS}
-
-    def set_params(self, **params):
-        """Sets constructor arguments (unknown names raise TypeError); returns self."""
-        for name in params:
-            if name not in self._PARAMS:
-                raise TypeError(f"KMeans.set_params(): unknown parameter '{name}'")
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
 
     def __repr__(self):
         defaults = KMeans().get_params()
@@ -233,47 +221,15 @@ class KMeans:
     def n_iter_(self):
         return self._fitted("n_iter_").n_iter
 
-    # ---- saving --------------------------------------------------------------------------------
+    # ---- pickling: the training column names too ----------------------------------------------
 
-    def to_json(self):
-        """The fitted model as a JSON envelope (text), loadable in C++ and Python."""
-        return self._fitted("to_json").to_json()
+    def _extra_state(self):
+        return {"feature_names_in": getattr(self, "feature_names_in_", None)}
 
-    def save(self, path):
-        """Writes :meth:`to_json` to ``path`` atomically."""
-        self._fitted("save").save(os.fspath(path))
-
-    @classmethod
-    def from_json(cls, text):
-        """A fitted model from :meth:`to_json` text (predictions bit-identical).
-
-        Raises
-        ------
-        SerializationError
-            For a damaged document, another kind or a newer major version.
-        """
-        return cls._from_core(_s.KMeans.from_json(text))
-
-    @classmethod
-    def load(cls, path):
-        """A fitted model from a file written by :meth:`save` (or by C++)."""
-        return cls._from_core(_s.KMeans.load(os.fspath(path)))
-
-    def __getstate__(self):
-        state = {"params": self.get_params()}
-        core = getattr(self, "_core", None)
-        if core is not None:
-            state["json"] = core.to_json()
-            state["feature_names_in"] = getattr(self, "feature_names_in_", None)
-        return state
-
-    def __setstate__(self, state):
-        self.__init__(**state["params"])
-        if "json" in state:
-            self._core = _s.KMeans.from_json(state["json"])
-            self.n_features_in_ = self._core.n_features
-            if state.get("feature_names_in") is not None:
-                self.feature_names_in_ = state["feature_names_in"]
+    def _restore_extra(self, state):
+        self.n_features_in_ = self._core.n_features
+        if state.get("feature_names_in") is not None:
+            self.feature_names_in_ = state["feature_names_in"]
 
     @classmethod
     def _from_core(cls, core):
@@ -287,12 +243,6 @@ class KMeans:
         self._core = core
         self.n_features_in_ = core.n_features
         return self
-
-    def _fitted(self, what):
-        core = getattr(self, "_core", None)
-        if core is None:
-            raise NotFittedError(f"KMeans.{what}: this KMeans is not fitted yet; call fit() first")
-        return core
 
     def __sklearn_tags__(self):
         from sklearn.utils import InputTags, Tags, TargetTags

@@ -9,7 +9,7 @@ iterations. Prints seconds in total and per iteration (medians over --repeat), t
 inertia, the iterations and the ratio sklearn / churnlib; the verdict compares churnlib with
 scikit-learn's faster algorithm (target: at least 2x faster at an inertia within 0.1%). The
 machine may be busy: the share of the cores that other processes used during each run is
-printed next to it (from /proc/stat), and runs with more than 0.2 cores used elsewhere are
+printed next to it (loadmeter.py, from /proc/stat), and runs with more than 0.2 cores used elsewhere are
 flagged BUSY.
 """
 
@@ -23,30 +23,7 @@ import time
 
 import numpy as np
 
-
-def cpu_times():
-    """(busy, total) jiffies of the whole machine, or None off Linux."""
-    try:
-        with open("/proc/stat", encoding="ascii") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-    except OSError:
-        return None
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return sum(v) - idle, sum(v)
-
-
-def timed(fn):
-    """(seconds, result, cores used by other processes during the call)."""
-    c0, p0, t0 = cpu_times(), time.process_time(), time.perf_counter()
-    out = fn()
-    wall, own = time.perf_counter() - t0, time.process_time() - p0
-    c1 = cpu_times()
-    others = float("nan")
-    if c0 and c1 and c1[1] > c0[1]:
-        ticks = os.sysconf("SC_CLK_TCK")
-        busy_cores = (c1[0] - c0[0]) / ticks / wall if wall > 0 else 0.0
-        others = max(0.0, busy_cores - own / wall)
-    return wall, out, others
+from loadmeter import LoadMeter  # benchmarks/loadmeter.py
 
 
 def make_data(n, p, seed):
@@ -105,9 +82,10 @@ def main(argv=None):
         for name, fn in runs.items():
             times, others, model = [], [], None
             for _ in range(args.repeat):
-                s, model, o = timed(fn)
-                times.append(s)
-                others.append(o)
+                with LoadMeter() as lm:
+                    model = fn()
+                times.append(lm.wall)
+                others.append(float("nan") if lm.others is None else lm.others)
             res[name] = dict(s=statistics.median(times), others=max(others),
                              inertia=float(model.inertia_), n_iter=int(model.n_iter_),
                              labels=np.asarray(model.labels_))

@@ -237,8 +237,8 @@ EventAggregationSpec Pipeline::EventJoin::transform_spec() const {
   return s;
 }
 
-Table Pipeline::join(EventJoin& j, const Table& customers, const Table& events,
-                     std::optional<std::int64_t> as_of, bool fitting, const char* caller) {
+Table Pipeline::join(const EventJoin& j, const Table& customers, const Table& events,
+                     std::optional<std::int64_t> as_of, EventJoin* fitted, const char* caller) {
   const EventJoinParams& P = j.params;
   if (P.as_of_column.empty()) {
     CHURN_CHECK(as_of.has_value() && *as_of != kNaT, InvalidArgument,
@@ -253,7 +253,7 @@ Table Pipeline::join(EventJoin& j, const Table& customers, const Table& events,
   CHURN_CHECK(
       customers.has_column(id), InvalidArgument,
       caller << ": the customer table has no id column '" << id << "' (join_events id_column)");
-  const EventAggregationSpec spec = fitting ? j.spec : j.transform_spec();
+  const EventAggregationSpec spec = fitted ? j.spec : j.transform_spec();
   EventAggregator agg = P.as_of_column.empty()
                             ? EventAggregator(spec, customers.column(id), *as_of)
                             : EventAggregator(spec, customers, P.as_of_column, id);
@@ -272,14 +272,15 @@ Table Pipeline::join(EventJoin& j, const Table& customers, const Table& events,
     names.push_back(name);
     cols.push_back(P.prefix.empty() ? c : c.renamed(std::move(name)));
   }
-  if (fitting) {
-    j.fitted_types = agg.event_types();
+  if (fitted) {
+    fitted->fitted_types = agg.event_types();
     const bool per_type = spec.type_counts || spec.trends || spec.type_recency;
-    CHURN_CHECK(!(per_type && spec.event_types.empty() && j.fitted_types.empty()), InvalidArgument,
+    CHURN_CHECK(!(per_type && spec.event_types.empty() && fitted->fitted_types.empty()),
+                InvalidArgument,
                 caller << ": no training event before the as-of has an event type, so no "
                           "per-type feature can be fixed for scoring; give event_types in the "
                           "spec");
-    j.feature_names = std::move(names);
+    fitted->feature_names = std::move(names);
   } else {
     CHURN_CHECK(names == j.feature_names, InvalidArgument,
                 caller << ": the event features differ from those of fit");
@@ -329,7 +330,7 @@ Table Pipeline::fit_transform(const Table& customers, const Table& events,
   CHURN_CHECK(events_ != nullptr, InvalidArgument,
               who << ": this pipeline has no join_events(); fit it on one table");
   EventJoin j = *events_;  // committed only when every step fits
-  Table out = fit_steps(join(j, customers, events, as_of, true, who));
+  Table out = fit_steps(join(*events_, customers, events, as_of, &j, who));
   *events_ = std::move(j);
   return out;
 }
@@ -418,8 +419,7 @@ Table Pipeline::transform(const Table& customers, const Table& events,
   check_fitted(who);
   CHURN_CHECK(events_ != nullptr, InvalidArgument,
               who << ": this pipeline has no join_events(); transform one table");
-  EventJoin j = *events_;
-  return replay(join(j, customers, events, as_of, false, who));
+  return replay(join(*events_, customers, events, as_of, nullptr, who));
 }
 
 RowMatrix Pipeline::transform_matrix(const Table& customers, const Table& events,

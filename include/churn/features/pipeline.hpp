@@ -252,10 +252,12 @@ class Pipeline {
   void check_fitted(const char* caller) const;
   Table replay(const Table& data) const;
   Table fit_steps(const Table& train);
-  /// `customers` with the event features appended (the as-of rule checked); `fitting` fixes
-  /// the event types in `join`.
-  static Table join(EventJoin& join, const Table& customers, const Table& events,
-                    std::optional<std::int64_t> as_of, bool fitting, const char* caller);
+  /// `customers` with the event features of `join` appended (the as-of rule checked). Fitting
+  /// (`fitted` not null) aggregates with the spec as given and stores the event types and
+  /// feature names found in `*fitted`; otherwise the fitted types are used and the names must
+  /// equal the fitted ones.
+  static Table join(const EventJoin& join, const Table& customers, const Table& events,
+                    std::optional<std::int64_t> as_of, EventJoin* fitted, const char* caller);
 
   PipelineParams params_;
   std::unique_ptr<EventJoin> events_;

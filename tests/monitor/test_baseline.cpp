@@ -14,6 +14,8 @@
 #include "churn/data/table.hpp"
 #include "churn/monitor/baseline.hpp"
 
+#include "../test_util.hpp"
+
 using churn::Column;
 using churn::Index;
 using churn::Json;
@@ -73,23 +75,7 @@ Vector as_vector(const std::vector<double>& v) {
   return Eigen::Map<const Vector>(v.data(), static_cast<Index>(v.size()));
 }
 
-template <class E, class F>
-bool throws_with(F&& f, const std::string& part) {
-  try {
-    f();
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    if (msg.find(part) == std::string::npos) {
-      BOOST_TEST_MESSAGE("message lacks '" << part << "': " << msg);
-      return false;
-    }
-    return true;
-  } catch (const std::exception& e) {
-    BOOST_TEST_MESSAGE("wrong exception type: " << e.what());
-    return false;
-  }
-  return false;
-}
+using churn_test::throws_with;
 
 }  // namespace
 
@@ -515,9 +501,6 @@ BOOST_AUTO_TEST_CASE(random_mutations_never_crash) {
   Baseline b(p);
   b.fit(t, score);
   const Json doc = b.to_json();
-  const Json flat = doc.flatten();
-  std::vector<std::string> paths;
-  for (auto it = flat.begin(); it != flat.end(); ++it) paths.push_back(it.key());
   const std::vector<Json> junk = {Json(nullptr),
                                   Json(-1),
                                   Json(0),
@@ -531,22 +514,10 @@ BOOST_AUTO_TEST_CASE(random_mutations_never_crash) {
                                   Json(2147483648LL),
                                   Json(std::numeric_limits<std::int64_t>::max()),
                                   Json::array({1, 2, 3})};
-  std::mt19937_64 rng(5);
+  churn_test::JsonMutator mutate(doc, junk, 5);
   int loaded = 0, rejected = 0;
   for (int it = 0; it < 800; ++it) {
-    Json d = doc;
-    const auto& path = paths[rng() % paths.size()];
-    const Json::json_pointer ptr(path);
-    if (rng() % 5 == 0) {
-      Json& parent = d.at(ptr.parent_pointer());
-      if (parent.is_object()) {
-        parent.erase(ptr.back());
-      } else {
-        parent.erase(static_cast<std::size_t>(std::stoul(ptr.back())));
-      }
-    } else {
-      d.at(ptr) = junk[rng() % junk.size()];
-    }
+    const Json d = mutate.next();
     try {
       const Baseline q = Baseline::from_json(d);
       ++loaded;
@@ -595,7 +566,7 @@ BOOST_AUTO_TEST_CASE(bad_input) {
   auto bad = [](auto set, const std::string& field) {
     BaselineParams p;
     set(p);
-    return throws_with<churn::InvalidArgument>([&] { p.validate(); }, field);
+    return throws_with<churn::InvalidArgument>([&] { p.validate(); }, field.c_str());
   };
   BOOST_TEST(bad([](BaselineParams& p) { p.bins = 0; }, "bins"));
   BOOST_TEST(bad([](BaselineParams& p) { p.epsilon = 1.5; }, "epsilon"));

@@ -12,6 +12,8 @@
 #include "churn/data/table.hpp"
 #include "churn/monitor/psi.hpp"
 
+#include "../test_util.hpp"
+
 using churn::Column;
 using churn::Index;
 using churn::Vector;
@@ -134,23 +136,7 @@ Vector random_vector(Index n, std::uint64_t seed, double shift, double missing, 
   return x;
 }
 
-template <class E, class F>
-bool throws_with(F&& f, const std::string& part) {
-  try {
-    f();
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    if (msg.find(part) == std::string::npos) {
-      BOOST_TEST_MESSAGE("message lacks '" << part << "': " << msg);
-      return false;
-    }
-    return true;
-  } catch (const std::exception& e) {
-    BOOST_TEST_MESSAGE("wrong exception type: " << e.what());
-    return false;
-  }
-  return false;
-}
+using churn_test::throws_with;
 
 }  // namespace
 

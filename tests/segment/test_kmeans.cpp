@@ -14,6 +14,8 @@
 #include "churn/core/json.hpp"
 #include "churn/segment/kmeans.hpp"
 
+#include "../test_util.hpp"
+
 using churn::Index;
 using churn::IntVector;
 using churn::Json;
@@ -517,29 +519,14 @@ BOOST_AUTO_TEST_CASE(random_mutations_never_crash) {
   KMeans km(p);
   km.fit(X);
   const Json doc = km.to_json();
-  const Json flat = doc.flatten();
-  std::vector<std::string> paths;
-  for (auto it = flat.begin(); it != flat.end(); ++it) paths.push_back(it.key());
   const std::vector<Json> junk = {Json(nullptr),      Json(-1),       Json(0),
                                   Json(1e300),        Json("nan"),    Json("zzz"),
                                   Json::array(),      Json::object(), Json(true),
                                   Json(2147483648LL), Json(-0.5),     Json::array({1, 2, 3})};
-  std::mt19937_64 rng(5);
+  churn_test::JsonMutator mutate(doc, junk, 5);
   int loaded = 0, rejected = 0;
   for (int it = 0; it < 800; ++it) {
-    Json d = doc;
-    const auto& path = paths[rng() % paths.size()];
-    const Json::json_pointer ptr(path);
-    if (rng() % 5 == 0) {
-      Json& parent = d.at(ptr.parent_pointer());
-      if (parent.is_object()) {
-        parent.erase(ptr.back());
-      } else {
-        parent.erase(static_cast<std::size_t>(std::stoul(ptr.back())));
-      }
-    } else {
-      d.at(ptr) = junk[rng() % junk.size()];
-    }
+    const Json d = mutate.next();
     try {
       const KMeans q = KMeans::from_json(d);
       ++loaded;

@@ -10,6 +10,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "monitor_detail.hpp"
+#include "numeric_fit.hpp"
 
 namespace churn::monitor {
 
@@ -31,6 +32,7 @@ struct FeatureState {
   // derived from edges and KS points
   std::vector<double> cuts;
   CutIndex index;
+  std::shared_ptr<const CellCounter> counter;  // with 2 cuts or more
   std::vector<std::size_t> bin_of_cell;
   std::vector<std::size_t> ks_cell;  // values <= ks[j] are the cells 0..ks_cell[j]
   // numeric: accumulated
@@ -57,6 +59,14 @@ struct FeatureState {
       cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     }
     index = CutIndex(cuts);
+    counter.reset();
+    if (cuts.size() >= 2) {
+      std::vector<double> ties = edges;
+      ties.insert(ties.end(), ks.begin(), ks.end());
+      std::sort(ties.begin(), ties.end());
+      auto c = std::make_shared<const CellCounter>(cuts, ties);
+      if (c->ok()) counter = std::move(c);
+    }
     const std::size_t nc = cuts.size() + 1;
     bin_of_cell.assign(nc, 0);
     for (std::size_t c = 1; c < nc; ++c) {
@@ -85,6 +95,7 @@ struct FeatureState {
     s->quantiles = quantiles;
     s->cuts = cuts;
     s->index = index;
+    s->counter = counter;
     s->bin_of_cell = bin_of_cell;
     s->ks_cell = ks_cell;
     s->shift = shift;
@@ -285,6 +296,52 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
   std::vector<double> ks_levels;
   for (int j = 0; j <= params_.ks_points; ++j) ks_levels.push_back(double(j) / params_.ks_points);
 
+  const double inf = std::numeric_limits<double>::infinity();
+  // per column: its values as doubles, a sorted sample and, for large columns, the two-pass fit
+  struct Work {
+    const double* x = nullptr;
+    std::size_t n_rows = 0;
+    std::vector<double> buffer;  // non-float64 columns converted
+    std::vector<double> sample;
+    std::unique_ptr<detail::RadixFit> radix;
+  };
+  std::vector<Work> work(cols.size());
+  auto ks_and_shift = [&](FeatureState& s, const std::vector<double>& sample) {
+    s.ks = detail::quantiles_sorted(sample, ks_levels);
+    s.shift = detail::quantiles_sorted(sample, {0.5})[0];  // ~ the median
+  };
+  auto set_edges = [&](FeatureState& s, const std::vector<double>& q) {
+    s.quantiles.assign(q.begin() + 2, q.begin() + static_cast<std::ptrdiff_t>(n_fixed));
+    if (quantile) {
+      s.edges.assign(q.begin() + static_cast<std::ptrdiff_t>(n_fixed), q.end());
+      for (auto& e : s.edges) e = e + 0.0;
+      s.edges.erase(std::unique(s.edges.begin(), s.edges.end()), s.edges.end());
+    } else {
+      std::vector<double> mm = {q[0], q[1]};
+      s.edges = detail::edges_of(mm, params_.bins, false);
+    }
+  };
+  // the whole-column path: copy and select (small columns, and any column the two-pass fit
+  // cannot finish); its counts are taken by accumulate_impl below
+  auto fit_plain = [&](std::size_t k) {
+    FeatureState& s = *states[k];
+    Work& w = work[k];
+    const std::size_t n_values = detail::check_finite(cols[k], w.x, caller);
+    if (n_values > 0) {
+      if (w.sample.empty()) w.sample = detail::sorted_sample(w.x, w.n_rows);
+      if (w.sample.empty()) {  // every sampled row missing: sample all values
+        for (std::size_t i = 0; i < w.n_rows; ++i)
+          if (!std::isnan(w.x[i])) w.sample.push_back(w.x[i]);
+        std::sort(w.sample.begin(), w.sample.end());
+      }
+      ks_and_shift(s, w.sample);
+      // (no sample: large columns come here only when the two-pass fit failed, so copy)
+      set_edges(s, detail::select_quantiles(w.x, w.n_rows, n_values, levels, {}));
+    }
+    s.prepare();
+  };
+
+  // 1. kinds, samples and bucket maps (one column per task)
   parallel_for_blocks(
       0, static_cast<Index>(cols.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
         for (Index k = lo; k < hi; ++k) {
@@ -292,69 +349,129 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
           auto s = std::make_unique<FeatureState>();
           s->name = c.name();
           s->dtype = c.dtype();
+          Work& w = work[static_cast<std::size_t>(k)];
           if (detail::is_categorical(c.dtype())) {
             s->kind = FeatureKind::Categorical;
+            s->prepare();
           } else {
             s->kind = FeatureKind::Numeric;
-            std::vector<double> buffer;
-            const double* x = detail::numeric_data(c, buffer, caller);
-            const auto n_rows = static_cast<std::size_t>(c.size());
-            const std::size_t n_values = detail::check_finite(c, x, caller);
-            if (n_values > 0) {
-              std::vector<double> sample = detail::sorted_sample(x, n_rows);
-              if (sample.empty()) {  // every sampled row missing: sample all values
-                for (std::size_t i = 0; i < n_rows; ++i)
-                  if (!std::isnan(x[i])) sample.push_back(x[i]);
-                std::sort(sample.begin(), sample.end());
-              }
-              s->ks = detail::quantiles_sorted(sample, ks_levels);
-              s->shift = detail::quantiles_sorted(sample, {0.5})[0];  // ~ the median
-              // large columns: one pass selects the exact quantiles and counts (OnePass)
-              detail::OnePass one;
-              for (double g : s->ks)
-                one.extra_cuts.push_back(
-                    std::nextafter(g, std::numeric_limits<double>::infinity()));
-              one.extra_cuts.erase(std::unique(one.extra_cuts.begin(), one.extra_cuts.end()),
-                                   one.extra_cuts.end());
-              one.shift = s->shift;
-              bool fused = false;
-              const std::vector<double> q =
-                  detail::select_quantiles(x, n_rows, n_values, levels, sample, &one, &fused);
-              s->quantiles.assign(q.begin() + 2, q.begin() + static_cast<std::ptrdiff_t>(n_fixed));
-              if (quantile) {
-                s->edges.assign(q.begin() + static_cast<std::ptrdiff_t>(n_fixed), q.end());
-                for (auto& e : s->edges) e = e + 0.0;
-                s->edges.erase(std::unique(s->edges.begin(), s->edges.end()), s->edges.end());
-              } else {
-                std::vector<double> mm = {q[0], q[1]};
-                s->edges = detail::edges_of(mm, params_.bins, false);
-              }
-              s->prepare();
-              if (fused) {
-                // every range outside the brackets lies in one final cell; the gathered
-                // values are placed one by one
-                std::vector<std::int64_t> cells(s->cells.size(), 0);
-                for (std::size_t r = 0; r < one.counts.size() && fused; ++r) {
-                  const std::size_t f = s->index.find(one.lower[r]);
-                  fused = f == s->index.find(one.upper[r]);
-                  cells[f] += one.counts[r];
-                }
-                for (double v : one.gathered) ++cells[s->index.find(v)];
-                if (fused) {
-                  s->cells = std::move(cells);
-                  s->n_rows = static_cast<std::int64_t>(n_rows);
-                  s->missing = one.missing;
-                  s->min = one.min;
-                  s->max = one.max;
-                  s->sum = std::move(one.sum);
-                  s->sumsq = std::move(one.sumsq);
-                  counted[static_cast<std::size_t>(k)] = 1;
-                }
+            w.x = detail::numeric_data(c, w.buffer, caller);
+            w.n_rows = static_cast<std::size_t>(c.size());
+            if (w.n_rows >= detail::kRadixMinRows) {
+              w.sample = detail::sorted_sample(w.x, w.n_rows);
+              if (w.sample.size() >= 2) {
+                ks_and_shift(*s, w.sample);
+                w.radix = std::make_unique<detail::RadixFit>(w.x, w.n_rows, w.sample, s->shift);
               }
             }
           }
-          if (!counted[static_cast<std::size_t>(k)]) s->prepare();
           states[static_cast<std::size_t>(k)] = std::move(s);
+        }
+      });
+  struct Task {
+    std::size_t col;
+    std::size_t lo, hi;
+  };
+  auto radix_tasks = [&]() {
+    std::vector<Task> tasks;
+    for (std::size_t k = 0; k < cols.size(); ++k)
+      if (work[k].radix)
+        for (std::size_t a = 0; a < work[k].n_rows; a += kRowBlock)
+          tasks.push_back(
+              {k, a, std::min(work[k].n_rows, a + static_cast<std::size_t>(kRowBlock))});
+    return tasks;
+  };
+  // 2. pass 1 over (column, row block) pairs
+  std::vector<Task> tasks = radix_tasks();
+  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
+                      [&](Index lo, Index hi) {
+                        for (Index t = lo; t < hi; ++t) {
+                          const Task& task = tasks[static_cast<std::size_t>(t)];
+                          work[task.col].radix->pass1(task.lo, task.hi);
+                        }
+                      });
+  // 3. the ranks and cuts to resolve
+  for (std::size_t k = 0; k < cols.size(); ++k) {
+    Work& w = work[k];
+    if (!w.radix) continue;
+    detail::RadixFit& r = *w.radix;
+    if (r.n_inf() > 0) detail::check_finite(cols[k], w.x, caller);  // throws naming the row
+    const std::size_t n_values = r.n_values();
+    std::vector<std::size_t> ranks;
+    for (double q : levels) {
+      std::size_t a = 0, b = 0;
+      detail::ranks_of(q, n_values, a, b);
+      ranks.push_back(a);
+      ranks.push_back(b);
+    }
+    std::vector<double> cuts;
+    for (double g : states[k]->ks) cuts.push_back(std::nextafter(g, inf));
+    if (!quantile) {
+      std::vector<double> mm = {r.min(), r.max()};
+      for (double e : detail::edges_of(mm, params_.bins, false)) {
+        cuts.push_back(e);
+        cuts.push_back(std::nextafter(e, inf));
+      }
+    }
+    if (!r.plan(ranks, cuts)) w.radix.reset();
+  }
+  // 4. pass 2 gathers the values of the target buckets
+  tasks = radix_tasks();
+  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
+                      [&](Index lo, Index hi) {
+                        for (Index t = lo; t < hi; ++t) {
+                          const Task& task = tasks[static_cast<std::size_t>(t)];
+                          work[task.col].radix->pass2(task.lo, task.hi);
+                        }
+                      });
+  // 5. quantiles, edges and counts (one column per task); the plain path for the rest
+  parallel_for_blocks(
+      0, static_cast<Index>(cols.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
+        for (Index kk = lo; kk < hi; ++kk) {
+          const auto k = static_cast<std::size_t>(kk);
+          FeatureState& s = *states[k];
+          if (s.kind != FeatureKind::Numeric) continue;
+          Work& w = work[k];
+          bool ok = w.radix && w.radix->finish();
+          if (ok) {
+            detail::RadixFit& r = *w.radix;
+            const std::size_t n_values = r.n_values();
+            std::vector<double> q;
+            for (double level : levels) {
+              std::size_t a = 0, b = 0;
+              detail::ranks_of(level, n_values, a, b);
+              q.push_back(detail::lerp_at(level, n_values, r.value_at(a, ok), r.value_at(b, ok)));
+            }
+            if (ok) {
+              set_edges(s, q);
+              s.prepare();
+              std::vector<std::int64_t> below(s.cuts.size());
+              for (std::size_t j = 0; j < s.cuts.size() && ok; ++j)
+                ok = r.count_lt(s.cuts[j], below[j]);
+              if (ok) {
+                const std::size_t nc = s.cells.size();
+                for (std::size_t j = 0; j < nc; ++j) {
+                  const std::int64_t hi_count =
+                      j + 1 < nc ? below[j] : static_cast<std::int64_t>(n_values);
+                  s.cells[j] = hi_count - (j > 0 ? below[j - 1] : 0);
+                }
+                s.n_rows = static_cast<std::int64_t>(w.n_rows);
+                s.missing = r.missing();
+                s.min = r.min();
+                s.max = r.max();
+                s.sum = std::move(r.sum());
+                s.sumsq = std::move(r.sumsq());
+                counted[k] = 1;
+              }
+            }
+          }
+          if (!ok) {
+            s.edges.clear();
+            s.quantiles.clear();
+            s.ks.clear();
+            fit_plain(k);
+          }
+          w.radix.reset();
         }
       });
   Baseline edges_only(params_);
@@ -441,73 +558,99 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
   for (std::size_t t = 0; t < targets.size(); ++t)
     if (cols[t].dtype() == DType::Categorical) per_code[t].assign(cols[t].categories().size(), 0);
 
-  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
-                      [&](Index lo, Index hi) {
-                        for (Index ti = lo; ti < hi; ++ti) {
-                          const Task& task = tasks[static_cast<std::size_t>(ti)];
-                          FeatureState& s = *targets[task.target];
-                          const Column& c = cols[task.target];
-                          if (c.dtype() == DType::Categorical) {
-                            std::vector<std::int64_t> counts(per_code[task.target].size(), 0);
-                            std::int64_t miss = 0;
-                            const std::int32_t* codes = c.codes().data();
-                            for (Index i = task.lo; i < task.hi; ++i) {
-                              const std::int32_t k = codes[i];
-                              if (k < 0) {
-                                ++miss;
-                              } else {
-                                ++counts[static_cast<std::size_t>(k)];
-                              }
-                            }
-                            std::lock_guard<std::mutex> g(locks[task.target]);
-                            for (std::size_t k = 0; k < counts.size(); ++k)
-                              per_code[task.target][k] += counts[k];
-                            code_missing[task.target] += miss;
-                          } else if (c.dtype() == DType::String) {
-                            CategoryCounts part;
-                            part.add(task.lo == 0 && task.hi == c.size()
-                                         ? c
-                                         : Table({c}).slice(task.lo, task.hi - task.lo).column(0));
-                            std::lock_guard<std::mutex> g(locks[task.target]);
-                            s.cats.merge(part);
-                          } else {
-                            std::vector<std::int64_t> cells(s.cells.size(), 0);
-                            std::vector<std::int64_t> scratch(s.index.scratch_size(), 0);
-                            std::int64_t miss = 0;
-                            double mn = std::numeric_limits<double>::infinity();
-                            double mx = -mn;
-                            detail::ExactSum sum, sumsq;
-                            std::vector<double> buf(static_cast<std::size_t>(kSubBlock));
-                            const bool direct = c.dtype() == DType::Float64;
-                            const double* base = direct ? c.as_float64().data() : nullptr;
-                            for (Index a = task.lo; a < task.hi; a += kSubBlock) {
-                              const Index b = std::min(task.hi, a + kSubBlock);
-                              const double* x = base ? base + a : buf.data();
-                              if (!base) detail::column_values(c, a, b, buf.data(), caller);
-                              s.index.count(x, b - a, scratch.data());
-                              if (with_sums) {
-                                for (Index i = 0; i < b - a; ++i) {
-                                  const double v = x[i];  // NaN never compares less
-                                  mn = v < mn ? v : mn;
-                                  mx = v > mx ? v : mx;
-                                }
-                                const auto len = static_cast<std::size_t>(b - a);
-                                sum.add_block_pair(x, len, s.shift, sumsq);
-                              }
-                            }
-                            s.index.flush(scratch.data(), cells.data(), miss);
-                            std::lock_guard<std::mutex> g(locks[task.target]);
-                            for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];
-                            s.missing += miss;
-                            if (with_sums) {
-                              s.min = std::min(s.min, mn);
-                              s.max = std::max(s.max, mx);
-                              s.sum.merge(sum);
-                              s.sumsq.merge(sumsq);
-                            }
-                          }
-                        }
-                      });
+  parallel_for_blocks(
+      0, static_cast<Index>(tasks.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
+        for (Index ti = lo; ti < hi; ++ti) {
+          const Task& task = tasks[static_cast<std::size_t>(ti)];
+          FeatureState& s = *targets[task.target];
+          const Column& c = cols[task.target];
+          if (c.dtype() == DType::Categorical) {
+            std::vector<std::int64_t> counts(per_code[task.target].size(), 0);
+            std::int64_t miss = 0;
+            const std::int32_t* codes = c.codes().data();
+            for (Index i = task.lo; i < task.hi; ++i) {
+              const std::int32_t k = codes[i];
+              if (k < 0) {
+                ++miss;
+              } else {
+                ++counts[static_cast<std::size_t>(k)];
+              }
+            }
+            std::lock_guard<std::mutex> g(locks[task.target]);
+            for (std::size_t k = 0; k < counts.size(); ++k) per_code[task.target][k] += counts[k];
+            code_missing[task.target] += miss;
+          } else if (c.dtype() == DType::String) {
+            CategoryCounts part;
+            part.add(task.lo == 0 && task.hi == c.size()
+                         ? c
+                         : Table({c}).slice(task.lo, task.hi - task.lo).column(0));
+            std::lock_guard<std::mutex> g(locks[task.target]);
+            s.cats.merge(part);
+          } else {
+            std::vector<std::int64_t> cells(s.cells.size(), 0);
+            std::vector<std::int64_t> scratch(s.index.scratch_size(), 0);
+            std::int64_t miss = 0;
+            double mn = std::numeric_limits<double>::infinity();
+            double mx = -mn;
+            detail::ExactSum sum, sumsq;
+            std::vector<double> buf(static_cast<std::size_t>(kSubBlock));
+            const bool direct = c.dtype() == DType::Float64;
+            const double* base = direct ? c.as_float64().data() : nullptr;
+            const detail::CellCounter* counter = s.counter.get();
+            thread_local std::vector<std::uint32_t> hist;
+            thread_local std::vector<double> split_values;
+            std::vector<std::int64_t> others;  // per split slot
+            if (counter) {
+              hist.assign(detail::CellCounter::kBuckets + 1, 0);
+              split_values.resize(static_cast<std::size_t>(kSubBlock));
+              others.assign(counter->rep.size(), 0);
+            }
+            for (Index a = task.lo; a < task.hi; a += kSubBlock) {
+              const Index b = std::min(task.hi, a + kSubBlock);
+              const double* x = base ? base + a : buf.data();
+              if (!base) detail::column_values(c, a, b, buf.data(), caller);
+              if (counter) {
+                const std::size_t w = detail::scan_hist_split(
+                    counter->map, x, static_cast<std::size_t>(b - a), hist.data(),
+                    counter->slot.data(), counter->rep.data(), split_values.data());
+                for (std::size_t i = 0; i < w; ++i) {
+                  const double v = split_values[i];
+                  ++cells[s.index.find(v)];
+                  ++others[counter->slot[counter->map.bucket(v)]];
+                }
+              } else {
+                s.index.count(x, b - a, scratch.data());
+              }
+              if (with_sums) {
+                const auto len = static_cast<std::size_t>(b - a);
+                std::int64_t n_inf = 0;  // counted apart by the sums
+                detail::scan_min_max_inf(x, len, mn, mx, n_inf);
+                detail::exact_sums(x, len, s.shift, sum, sumsq);
+              }
+            }
+            s.index.flush(scratch.data(), cells.data(), miss);
+            if (counter) {
+              for (std::uint32_t k = 0; k < detail::CellCounter::kBuckets; ++k)
+                if (!counter->slot[k]) cells[counter->cell[k]] += hist[k];
+              // split buckets: the values equal to the representative
+              for (std::size_t q = 1; q < counter->rep.size(); ++q) {
+                const std::int64_t eq = hist[counter->bucket_of_slot[q]] - others[q];
+                if (eq > 0) cells[s.index.find(counter->rep[q])] += eq;
+              }
+              miss += hist[detail::CellCounter::kBuckets];
+            }
+            std::lock_guard<std::mutex> g(locks[task.target]);
+            for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];
+            s.missing += miss;
+            if (with_sums) {
+              s.min = std::min(s.min, mn);
+              s.max = std::max(s.max, mx);
+              s.sum.merge(sum);
+              s.sumsq.merge(sumsq);
+            }
+          }
+        }
+      });
   for (std::size_t t = 0; t < targets.size(); ++t) {
     FeatureState& s = *targets[t];
     if (cols[t].dtype() == DType::Categorical) {

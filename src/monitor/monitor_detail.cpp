@@ -1,5 +1,7 @@
 #include "monitor_detail.hpp"
 
+#include "numeric_fit.hpp"
+
 #include <algorithm>  // std::sort, std::nth_element, std::min, std::max, std::unique
 #include <cmath>      // std::isnan, std::isinf, std::isfinite, std::fma, std::ldexp, std::log
 #include <cstring>    // std::memcpy
@@ -138,9 +140,9 @@ void CutIndex::count(const double* x, Index n, std::int64_t* cells, std::int64_t
 
 namespace {
 
-constexpr int kLimbs = 36;         // 2304 bits: 2^-1088 .. 2^1215
-constexpr int kOffset = 13;        // bit offset of a mantissa unit of biased exponent e: e + 13
-constexpr int kBlockTerms = 1024;  // terms per bucket round (256 per interleaved copy)
+constexpr int kLimbs = 36;           // 2304 bits: 2^-1088 .. 2^1215
+constexpr int kOffset = kSumOffset;  // bit offset of a mantissa unit of biased exponent e
+constexpr int kBlockTerms = 1024;    // add_term calls between normalizations
 
 inline std::uint64_t bits_of(double x) {
   std::uint64_t u;
@@ -193,99 +195,9 @@ void ExactSum::add_word(std::int64_t t, int offset) {
   w_[k + 1] += v >> 64;
 }
 
-void ExactSum::add_block(const double* x, std::size_t n, double shift, bool square) {
-  // mantissas are added into int64 buckets per exponent (4 interleaved copies break the
-  // store-to-load chain of equal exponents); a block of 1024 terms cannot overflow them
-  // (256 adds of < 2^53 per copy), and the touched buckets are folded into the limbs
-  thread_local std::vector<std::int64_t> buckets(4 * 2048, 0);
-  std::int64_t* b = buckets.data();
+void ExactSum::add_scaled(std::int64_t t, int offset) {
   if (w_.empty()) w_.assign(kLimbs, 0);
-  for (std::size_t a = 0; a < n; a += kBlockTerms) {
-    const std::size_t len = std::min<std::size_t>(kBlockTerms, n - a);
-    std::uint64_t emin = 2047, emax = 0;
-    for (std::size_t i = 0; i < len; ++i) {
-      const double v = x[a + i];
-      const double d = square ? (v - shift) * (v - shift) : v;
-      const std::uint64_t u = bits_of(d);
-      std::uint64_t e = (u >> 52) & 0x7ff;
-      if (e == 0x7ff) {
-        if (!std::isnan(d)) (u >> 63 ? neg_inf_ : pos_inf_) += 1;
-        continue;
-      }
-      const std::uint64_t m = (u & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{e != 0} << 52);
-      e += e == 0;  // subnormals share the scale of exponent 1
-      const std::uint64_t neg = u >> 63;
-      const auto sm = static_cast<std::int64_t>((m ^ (0 - neg)) + neg);  // +-m
-      b[((i & 3) << 11) + e] += sm;
-      emin = e < emin ? e : emin;
-      emax = e > emax ? e : emax;
-    }
-    for (std::uint64_t e = emin; e <= emax; ++e) {
-      const std::int64_t t = b[e] + b[2048 + e] + b[4096 + e] + b[6144 + e];
-      b[e] = b[2048 + e] = b[4096 + e] = b[6144 + e] = 0;
-      if (t != 0) add_word(t, static_cast<int>(e) + kOffset);
-    }
-  }
-  normalize();
-}
-
-namespace {
-
-/// One term of add_block: its mantissa into the bucket of its exponent (copy `lane`), an
-/// infinity into its counter, NaN skipped.
-inline void bucket_term(double d, std::int64_t* b, std::size_t lane, std::uint64_t& emin,
-                        std::uint64_t& emax, std::int64_t& pos_inf, std::int64_t& neg_inf) {
-  std::uint64_t u;
-  std::memcpy(&u, &d, sizeof u);
-  std::uint64_t e = (u >> 52) & 0x7ff;
-  if (e == 0x7ff) {
-    if (!std::isnan(d)) (u >> 63 ? neg_inf : pos_inf) += 1;
-    return;
-  }
-  const std::uint64_t m = (u & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{e != 0} << 52);
-  e += e == 0;  // subnormals share the scale of exponent 1
-  const std::uint64_t neg = u >> 63;
-  b[(lane << 11) + e] += static_cast<std::int64_t>((m ^ (0 - neg)) + neg);  // +-m
-  emin = e < emin ? e : emin;
-  emax = e > emax ? e : emax;
-}
-
-}  // namespace
-
-void ExactSum::add_block_pair(const double* x, std::size_t n, double shift, ExactSum& squares) {
-  // as add_block, with both bucket sets filled in the same loop
-  thread_local std::vector<std::int64_t> buckets(2 * 4 * 2048, 0);
-  std::int64_t* b1 = buckets.data();
-  std::int64_t* b2 = b1 + 4 * 2048;
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  if (squares.w_.empty()) squares.w_.assign(kLimbs, 0);
-  for (std::size_t a = 0; a < n; a += kBlockTerms) {
-    const std::size_t len = std::min<std::size_t>(kBlockTerms, n - a);
-    std::uint64_t emin1 = 2047, emax1 = 0, emin2 = 2047, emax2 = 0;
-    std::int64_t pi1 = 0, ni1 = 0, pi2 = 0, ni2 = 0;  // locals: b1 / b2 cannot alias them
-    for (std::size_t i = 0; i < len; ++i) {
-      const double v = x[a + i];
-      const double d = (v - shift) * (v - shift);
-      bucket_term(v, b1, i & 3, emin1, emax1, pi1, ni1);
-      bucket_term(d, b2, i & 3, emin2, emax2, pi2, ni2);
-    }
-    pos_inf_ += pi1;
-    neg_inf_ += ni1;
-    squares.pos_inf_ += pi2;
-    squares.neg_inf_ += ni2;
-    for (std::uint64_t e = emin1; e <= emax1; ++e) {
-      const std::int64_t t = b1[e] + b1[2048 + e] + b1[4096 + e] + b1[6144 + e];
-      b1[e] = b1[2048 + e] = b1[4096 + e] = b1[6144 + e] = 0;
-      if (t != 0) add_word(t, static_cast<int>(e) + kOffset);
-    }
-    for (std::uint64_t e = emin2; e <= emax2; ++e) {
-      const std::int64_t t = b2[e] + b2[2048 + e] + b2[4096 + e] + b2[6144 + e];
-      b2[e] = b2[2048 + e] = b2[4096 + e] = b2[6144 + e] = 0;
-      if (t != 0) squares.add_word(t, static_cast<int>(e) + kOffset);
-    }
-  }
-  normalize();
-  squares.normalize();
+  add_word(t, offset);
 }
 
 void ExactSum::merge(const ExactSum& other) {
@@ -411,17 +323,15 @@ void multi_select(double* first, double* last, const std::size_t* r_first,
 
 }  // namespace
 
-namespace {
-
 /// Ranks (positions in sorted order) numpy's linear quantile at `q` reads.
-inline void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi) {
+void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi) {
   const double pos = q * static_cast<double>(n - 1);
   lo = std::min(static_cast<std::size_t>(std::max(0.0, std::floor(pos))), n - 1);
   hi = std::min(lo + 1, n - 1);
 }
 
 /// numpy's _lerp between the values at the two ranks.
-inline double lerp_at(double q, std::size_t n, double a, double b) {
+double lerp_at(double q, std::size_t n, double a, double b) {
   const double pos = q * static_cast<double>(n - 1);
   const double t = pos - std::min(std::max(0.0, std::floor(pos)), static_cast<double>(n - 1));
   if (a == b) return a;
@@ -429,165 +339,44 @@ inline double lerp_at(double q, std::size_t n, double a, double b) {
   return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
+namespace {
+
 constexpr std::size_t kSampleSize = std::size_t{1} << 17;
-constexpr std::size_t kBracketMin = std::size_t{1} << 20;  // columns smaller: plain selection
-
-/// The values at `ranks` (sorted, distinct) among the non-NaN values of x[0, n), by brackets
-/// from the sorted sample: one pass counts the values below each bracket and gathers those
-/// inside, then each bracket is selected alone. Returns false when a rank falls outside its
-/// bracket (the sample did not represent the data). With `fused`, the same pass also counts
-/// the values outside the brackets on fused->extra_cuts and sums them (see OnePass).
-bool bracket_select(const double* x, std::size_t n_rows, std::size_t n,
-                    const std::vector<double>& sample, const std::vector<std::size_t>& ranks,
-                    std::vector<double>& out, OnePass* fused) {
-  const std::size_t s = sample.size();
-  if (s < 2) return false;
-  const double inf = std::numeric_limits<double>::infinity();
-  std::vector<double> lows, highs;
-  std::vector<std::size_t> interval_of(ranks.size());
-  for (std::size_t k = 0; k < ranks.size(); ++k) {
-    const double p = (static_cast<double>(ranks[k]) + 0.5) / static_cast<double>(n);
-    const double pos = p * static_cast<double>(s);
-    // about 4.5 standard deviations of the sample rank on either side
-    const double sd = std::sqrt(static_cast<double>(s) * p * (1.0 - p));
-    const auto delta = static_cast<std::size_t>(4.5 * sd) + 8;
-    const auto c = static_cast<std::size_t>(pos);
-    const double lo = c < delta ? -inf : sample[c - delta];
-    const double hi = c + delta >= s ? inf : sample[c + delta];
-    if (!lows.empty() && lo <= std::nextafter(highs.back(), inf)) {
-      highs.back() = std::max(highs.back(), hi);
-    } else {
-      lows.push_back(lo);
-      highs.push_back(hi);
-    }
-    interval_of[k] = lows.size() - 1;
-  }
-  const std::size_t m = lows.size();
-  // cuts: the bracket bounds lows[j], next(highs[j]) (infinite ones left out, so the bucket
-  // table spans finite cuts) and, fused, the extra cuts
-  std::vector<double> cuts;
-  for (std::size_t j = 0; j < m; ++j) {
-    if (lows[j] > -inf) cuts.push_back(lows[j]);
-    if (highs[j] < inf) cuts.push_back(std::nextafter(highs[j], inf));
-  }
-  if (fused) {
-    cuts.insert(cuts.end(), fused->extra_cuts.begin(), fused->extra_cuts.end());
-    std::sort(cuts.begin(), cuts.end());
-    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-  }
-  // the bracket of every cell (-1: none); cell t >= 1 starts at cuts[t - 1]
-  const std::size_t n_cells = cuts.size() + 1;
-  std::vector<std::ptrdiff_t> bracket_of(n_cells, -1);
-  {
-    std::size_t j = 0;
-    for (std::size_t t = 0; t < n_cells; ++t) {
-      const double start = t == 0 ? -inf : cuts[t - 1];
-      while (j < m && highs[j] < inf && std::nextafter(highs[j], inf) <= start) ++j;
-      if (j < m && lows[j] <= start) bracket_of[t] = static_cast<std::ptrdiff_t>(j);
-    }
-  }
-  const CutIndex index(cuts);
-  // one pass: every value is counted in its cell (four interleaved counters per cell, the
-  // last cell for NaN) and written with its cell to `gathered` / `gathered_cell`, whose end
-  // advances only for values inside a bracket (no branch on the data)
-  std::vector<std::uint8_t> take(n_cells + 1, 0);  // NaN slot last: never taken
-  for (std::size_t t = 0; t < n_cells; ++t) take[t] = bracket_of[t] >= 0 ? 1 : 0;
-  std::vector<std::int64_t> lanes(4 * (n_cells + 1), 0);
-  std::vector<double> gathered;
-  std::vector<std::uint32_t> gathered_cell;
-  std::size_t w = 0;
-  constexpr std::size_t kSub = 4096;
-  for (std::size_t a = 0; a < n_rows; a += kSub) {
-    const std::size_t b = std::min(n_rows, a + kSub);
-    if (gathered.size() < w + kSub) {
-      gathered.resize(std::max(2 * gathered.size(), w + kSub));
-      gathered_cell.resize(gathered.size());
-    }
-    double* g = gathered.data();
-    std::uint32_t* gc = gathered_cell.data();
-    std::int64_t* cnt = lanes.data();
-    const std::uint8_t* tk = take.data();
-    for (std::size_t i = a; i < b; ++i) {
-      const double v = x[i];
-      const bool nan = v != v;
-      const std::size_t f = index.find(nan ? 0.0 : v);
-      const std::size_t t = nan ? n_cells : f;
-      ++cnt[4 * t + (i & 3)];
-      g[w] = v;
-      gc[w] = static_cast<std::uint32_t>(t);
-      w += tk[t];
-    }
-    if (fused) {
-      double mn = fused->min, mx = fused->max;
-      for (std::size_t i = a; i < b; ++i) {
-        const double v = x[i];  // NaN never compares less
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
-      }
-      fused->min = mn;
-      fused->max = mx;
-      fused->sum.add_block_pair(x + a, b - a, fused->shift, fused->sumsq);
-    }
-  }
-  std::vector<std::int64_t> cells(n_cells, 0);
-  for (std::size_t t = 0; t < n_cells; ++t)
-    cells[t] = lanes[4 * t] + lanes[4 * t + 1] + lanes[4 * t + 2] + lanes[4 * t + 3];
-  // per bracket: values below it, values inside it, and where its values start once the
-  // gathered values are grouped by bracket
-  std::vector<std::int64_t> below(m, -1), size(m, 0), start(m, 0);
-  std::int64_t acc = 0;
-  for (std::size_t t = 0; t < n_cells; ++t) {
-    const std::ptrdiff_t j = bracket_of[t];
-    if (j >= 0) {
-      if (below[static_cast<std::size_t>(j)] < 0) below[static_cast<std::size_t>(j)] = acc;
-      size[static_cast<std::size_t>(j)] += cells[t];
-    }
-    acc += cells[t];
-  }
-  for (std::size_t j = 1; j < m; ++j) start[j] = start[j - 1] + size[j - 1];
-  std::vector<std::size_t> local(ranks.size());
-  for (std::size_t k = 0; k < ranks.size(); ++k) {
-    const std::size_t j = interval_of[k];
-    const auto r = static_cast<std::int64_t>(ranks[k]) - below[j];
-    if (below[j] < 0 || r < 0 || r >= size[j]) return false;
-    local[k] = static_cast<std::size_t>(start[j] + r);  // increasing with k
-  }
-  // group by bracket (the brackets are disjoint value ranges), then select in each
-  std::vector<double> grouped(w);
-  {
-    std::vector<std::size_t> next(m);
-    for (std::size_t j = 0; j < m; ++j) next[j] = static_cast<std::size_t>(start[j]);
-    for (std::size_t i = 0; i < w; ++i)
-      grouped[next[static_cast<std::size_t>(bracket_of[gathered_cell[i]])]++] = gathered[i];
-  }
-  std::vector<double>().swap(gathered);
-  std::vector<std::uint32_t>().swap(gathered_cell);
-  for (std::size_t k = 0; k < ranks.size();) {
-    const std::size_t j = interval_of[k];
-    std::size_t e = k;
-    while (e < ranks.size() && interval_of[e] == j) ++e;
-    const auto lo = static_cast<std::size_t>(start[j]);
-    multi_select(grouped.data() + lo, grouped.data() + lo + static_cast<std::size_t>(size[j]),
-                 local.data() + k, local.data() + e, lo);
-    k = e;
-  }
-  out.assign(ranks.size(), 0.0);
-  for (std::size_t k = 0; k < ranks.size(); ++k) out[k] = grouped[local[k]];
-  if (fused) {
-    fused->missing = static_cast<std::int64_t>(n_rows - n);
-    for (std::size_t t = 0; t < n_cells; ++t) {
-      if (bracket_of[t] >= 0 || cells[t] == 0) continue;
-      if (t == 0 || t + 1 == n_cells) return false;  // the end cells lie in brackets
-      fused->lower.push_back(cuts[t - 1]);
-      fused->upper.push_back(std::nextafter(cuts[t], -inf));
-      fused->counts.push_back(cells[t]);
-    }
-    fused->gathered = std::move(grouped);
-  }
-  return true;
-}
-
 }  // namespace
+
+void sort_values(std::vector<double>& v) {
+  const std::size_t n = v.size();
+  if (n < 4096) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  // LSD radix sort of the order-preserving integer images, a byte per pass (passes whose byte
+  // is the same for every value skipped); -0.0 sorts before +0.0, which compare equal
+  std::vector<std::uint64_t> a(n), b(n);
+  std::vector<std::size_t> count(8 * 256, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t k = key_of(v[i]);
+    a[i] = k;
+    for (int d = 0; d < 8; ++d) ++count[static_cast<std::size_t>(d) * 256 + ((k >> (8 * d)) & 255)];
+  }
+  for (int d = 0; d < 8; ++d) {
+    std::size_t* c = count.data() + static_cast<std::size_t>(d) * 256;
+    if (c[(a[0] >> (8 * d)) & 255] == n) continue;  // one byte value: nothing moves
+    std::size_t at = 0;
+    for (int j = 0; j < 256; ++j) {
+      const std::size_t m = c[j];
+      c[j] = at;
+      at += m;
+    }
+    for (std::size_t i = 0; i < n; ++i) b[c[(a[i] >> (8 * d)) & 255]++] = a[i];
+    a.swap(b);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t k = a[i];
+    const std::uint64_t u = (k >> 63) ? (k & ~(std::uint64_t{1} << 63)) : ~k;
+    std::memcpy(&v[i], &u, sizeof u);
+  }
+}
 
 std::vector<double> sorted_sample(const double* x, std::size_t n_rows) {
   const std::size_t stride = n_rows > kSampleSize ? (n_rows + kSampleSize - 1) / kSampleSize : 1;
@@ -595,7 +384,7 @@ std::vector<double> sorted_sample(const double* x, std::size_t n_rows) {
   s.reserve(n_rows / stride + 1);
   for (std::size_t i = 0; i < n_rows; i += stride)
     if (!std::isnan(x[i])) s.push_back(x[i]);
-  std::sort(s.begin(), s.end());
+  sort_values(s);
   return s;
 }
 
@@ -612,9 +401,7 @@ std::vector<double> quantiles_sorted(const std::vector<double>& s,
 
 std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
                                      const std::vector<double>& levels,
-                                     const std::vector<double>& sample, OnePass* fused,
-                                     bool* fused_ok) {
-  if (fused_ok) *fused_ok = false;
+                                     const std::vector<double>& sample) {
   std::vector<std::size_t> ranks;
   ranks.reserve(2 * levels.size());
   for (double q : levels) {
@@ -627,9 +414,16 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
   std::vector<double> at;
   bool done = false;
-  if (n >= kBracketMin && ranks.size() <= 64) {
-    done = bracket_select(x, n_rows, n, sample, ranks, at, fused);
-    if (fused_ok) *fused_ok = done;
+  if (n_rows >= kRadixMinRows && sample.size() >= 2) {
+    // two passes over buckets (numeric_fit.hpp)
+    RadixFit r(x, n_rows, sample, 0.0);
+    r.pass1(0, n_rows);
+    if (r.plan(ranks, {})) {
+      r.pass2(0, n_rows);
+      done = r.finish();
+      for (std::size_t k = 0; k < ranks.size() && done; ++k)
+        at.push_back(r.value_at(ranks[k], done));
+    }
   }
   if (!done) {
     std::vector<double> v;

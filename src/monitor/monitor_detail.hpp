@@ -116,13 +116,12 @@ class ExactSum {
   ExactSum() = default;
   /// Adds `x` (infinities are counted apart; NaN must not be passed).
   void add(double x);
-  /// Adds the terms of x[0, n), skipping NaN: `x[i]` itself, or `(x[i] - shift)^2` (as
-  /// rounded in double) when `square`. Fast: mantissas go into int64 buckets per exponent,
-  /// folded into the limbs every 1024 terms.
-  void add_block(const double* x, std::size_t n, double shift, bool square);
-  /// add_block(x, n, 0, false) on this sum and add_block(x, n, shift, true) on `squares` in
-  /// one pass over x (the same exact states as the two calls).
-  void add_block_pair(const double* x, std::size_t n, double shift, ExactSum& squares);
+  /// Adds `t * 2^(offset - kSumOffset)` units of exponent 0, i.e. `t` mantissa units of a
+  /// double of biased exponent `offset - kSumOffset` (the kernels' fixed-point slices).
+  /// Call normalize() within 2^60 calls.
+  void add_scaled(std::int64_t t, int offset);
+  /// Brings the limbs into canonical form.
+  void normalize();
   /// Adds the state of `other`.
   void merge(const ExactSum& other);
   /// The sum as a double-double (hi, lo); infinities give +-inf or NaN in hi.
@@ -136,37 +135,109 @@ class ExactSum {
  private:
   void add_term(std::uint64_t bits);
   void add_word(std::int64_t t, int offset);
-  void normalize();
   std::vector<Int128> w_;  // kLimbs limbs when non-zero, else empty
   int pending_ = 0;        // adds since the last normalize
   std::int64_t pos_inf_ = 0;
   std::int64_t neg_inf_ = 0;
 };
 
-/// What the bracket pass of select_quantiles can count and sum at the same time, so that a
-/// baseline's fit reads a large column once: values outside the brackets are counted on
-/// `extra_cuts` (sorted, distinct), values inside are kept, and the sums are taken.
-struct OnePass {
-  std::vector<double> extra_cuts;    ///< input: cuts the counts must resolve
-  double shift = 0;                  ///< input: sumsq sums (x - shift)^2
-  std::vector<double> lower, upper;  ///< output: value ranges [lower, upper] outside brackets
-  std::vector<std::int64_t> counts;  ///< their counts (only non-zero ones)
-  std::vector<double> gathered;      ///< the values inside the brackets
-  std::int64_t missing = 0;          ///< NaN rows
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  ExactSum sum, sumsq;
+/// Bit offset in an ExactSum of the mantissa unit of a double of biased exponent e: e + 13.
+constexpr int kSumOffset = 13;
+
+/// A monotone map of doubles onto buckets 0 .. n_buckets - 1 (NaN: n_buckets), over the value
+/// (linear) or over its order-preserving integer image (key), values outside the range in the
+/// end buckets: x <= y implies bucket(x) <= bucket(y); -0.0 and +0.0 share a bucket.
+struct BucketMap {
+  bool linear = false;
+  double lo = 0, scale = 0;  // linear: floor((x - lo) * scale)
+  std::uint64_t key_lo = 0;  // key: (key_of(x) - key_lo) >> shift
+  int shift = 0;
+  std::uint32_t n_buckets = 1;
+  /// The bucket of one value (the kernels' map).
+  std::uint32_t bucket(double x) const;
+  /// The map of `n_buckets` buckets (<= 2^16) over [sorted.front(), sorted.back()], linear or
+  /// key, whichever puts fewer values of `sorted` (a sorted sample, not empty) in its fullest
+  /// bucket.
+  static BucketMap from_sample(const std::vector<double>& sorted, std::uint32_t n_buckets);
 };
 
+/// Adds the bucket counts of x[0, n) to `hist` (n_buckets + 1 entries, NaN last); n < 2^32.
+void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist);
+/// scan_hist() that also writes to `out` (room for n values) the values of the buckets with a
+/// slot (slot[b] != 0; slot[n_buckets] = 0) that differ from rep[slot[b]]; returns how many.
+std::size_t scan_hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
+                            const std::uint16_t* slot, const double* rep, double* out);
+
+/// Cell counting of a batch on fixed cuts (accumulate, compare): bucket counts over a
+/// BucketMap laid out on the cuts. A bucket no cut falls in lies inside one cell, so its count
+/// goes to that cell whole. A bucket a cut splits has a slot and a representative value (the
+/// first tie value, an edge or KS point, in it): its values equal to the representative are
+/// counted (bucket count minus the others), the others placed one by one.
+struct CellCounter {
+  static constexpr std::uint32_t kBuckets = std::uint32_t{1} << 14;
+  BucketMap map;
+  std::vector<std::uint32_t> cell;  // per bucket: its cell (unsplit buckets)
+  std::vector<std::uint16_t> slot;  // per bucket + 1 (NaN last, 0): 0 or the split slot
+  std::vector<double> rep;          // per slot (slot 0 unused)
+  std::vector<std::uint32_t> bucket_of_slot;
+  /// The counter of `cuts` (sorted, distinct, >= 2, no NaN); `ties`: values likely to repeat
+  /// (sorted, no NaN), the representatives of the split buckets they fall in.
+  /// ok() is false when more than 65535 buckets are split.
+  CellCounter(const std::vector<double>& cuts, const std::vector<double>& ties);
+  bool ok() const { return ok_; }
+
+ private:
+  bool ok_ = true;
+};
+
+/// Writes to `out` (room for n values) the values of x[0, n) whose bucket b has a slot
+/// (slot[b] != 0; slot[n_buckets] = 0) and that differ from rep[slot[b]]; returns how many.
+std::size_t scan_gather(const BucketMap& m, const double* x, std::size_t n,
+                        const std::uint16_t* slot, const double* rep, double* out);
+/// Folds x[0, n) into min `mn`, max `mx` (NaN ignored) and counts its infinities in `n_inf`.
+void scan_min_max_inf(const double* x, std::size_t n, double& mn, double& mx, std::int64_t& n_inf);
+/// Exact sums of x[0, n) (into `sum`) and of the rounded squares (x - shift)^2 (into
+/// `sumsq`), NaN skipped: the same states as ExactSum::add of every term (vectorised: the terms
+/// within 2^43 of a chunk's largest one go into three 32-bit fixed-point slices per lane).
+void exact_sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq);
+
+std::size_t scan_hist_split_avx512(const BucketMap& m, const double* x, std::size_t n,
+                                   std::uint32_t* hist, const std::uint16_t* slot,
+                                   const double* rep, double* out);
+std::size_t scan_hist_split_avx2(const BucketMap& m, const double* x, std::size_t n,
+                                 std::uint32_t* hist, const std::uint16_t* slot, const double* rep,
+                                 double* out);
+/// The kernels in use: 0 portable, 1 AVX2, 2 AVX-512 (the best the CPU has, unless forced).
+int scan_kernel_level();
+/// Tests: use at most `level` (-1: the best the CPU has). Results never depend on it.
+void force_scan_kernel_level(int level);
+
+// the AVX-512 and AVX2 builds (scan_kernel_avx512.cpp, scan_kernel_avx2.cpp), picked at run time
+void scan_hist_avx512(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist);
+std::size_t scan_gather_avx512(const BucketMap& m, const double* x, std::size_t n,
+                               const std::uint16_t* slot, const double* rep, double* out);
+void scan_min_max_inf_avx512(const double* x, std::size_t n, double& mn, double& mx,
+                             std::int64_t& n_inf);
+void exact_sums_avx512(const double* x, std::size_t n, double shift, ExactSum& sum,
+                       ExactSum& sumsq);
+void scan_hist_avx2(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist);
+std::size_t scan_gather_avx2(const BucketMap& m, const double* x, std::size_t n,
+                             const std::uint16_t* slot, const double* rep, double* out);
+void scan_min_max_inf_avx2(const double* x, std::size_t n, double& mn, double& mx,
+                           std::int64_t& n_inf);
+void exact_sums_avx2(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq);
+
+/// Numeric columns from this many rows are selected (and, in a baseline's fit, counted) with
+/// two passes over buckets (numeric_fit.hpp) instead of a copy.
+constexpr std::size_t kRadixMinRows = std::size_t{1} << 16;
+
 /// Exact quantiles (numpy linear) at `levels` in [0, 1] of the `n` non-NaN values (all finite,
-/// n >= 1) among x[0, n_rows). Columns of 2^20 values or more are selected within brackets
-/// read off `sample` (sorted_sample of the same data); otherwise, or when a rank falls outside
-/// its bracket, the values are copied and selected in full. With `fused`, `*fused_ok` tells
-/// whether the bracket pass ran and filled it.
+/// n >= 1) among x[0, n_rows). Columns of kRadixMinRows rows or more are selected in two
+/// passes over buckets laid out from `sample` (sorted_sample of the same data); otherwise, or
+/// when that fails, the values are copied and selected in full.
 std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
                                      const std::vector<double>& levels,
-                                     const std::vector<double>& sample, OnePass* fused = nullptr,
-                                     bool* fused_ok = nullptr);
+                                     const std::vector<double>& sample);
 /// The same for a vector of finite values (not empty).
 std::vector<double> select_quantiles(const std::vector<double>& v,
                                      const std::vector<double>& levels);
@@ -174,6 +245,14 @@ std::vector<double> select_quantiles(const std::vector<double>& v,
 /// A deterministic sample: the non-NaN values among rows 0, k, 2k, ... of x[0, n_rows),
 /// k = ceil(n_rows / 2^17) (all of them for up to 131,072 rows), sorted.
 std::vector<double> sorted_sample(const double* x, std::size_t n_rows);
+
+/// The two ranks (positions in sorted order of n values) numpy's linear quantile at q reads.
+void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi);
+/// numpy's linear quantile at q of n values from the values `a`, `b` at those ranks.
+double lerp_at(double q, std::size_t n, double a, double b);
+
+/// Sorts finite or infinite (not NaN) values ascending (a radix sort for large vectors).
+void sort_values(std::vector<double>& v);
 
 /// numpy's linear quantiles of sorted values (not empty).
 std::vector<double> quantiles_sorted(const std::vector<double>& s,

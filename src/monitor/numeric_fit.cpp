@@ -1,0 +1,195 @@
+#include "numeric_fit.hpp"
+
+#include <algorithm>  // std::sort, std::upper_bound, std::lower_bound, std::max
+#include <cmath>      // std::isfinite
+#include <limits>     // std::numeric_limits
+
+namespace churn::monitor::detail {
+
+// ---- BucketMap --------------------------------------------------------------------------------
+
+BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_t n_buckets) {
+  const double lo = sorted.front() + 0.0, hi = sorted.back() + 0.0;
+  BucketMap key;
+  key.n_buckets = n_buckets;
+  key.linear = false;
+  key.key_lo = key_of(lo);
+  const std::uint64_t range = key_of(hi) - key.key_lo;
+  while ((range >> key.shift) >= n_buckets) ++key.shift;
+  auto fullest = [&](const BucketMap& m) {
+    std::vector<std::uint32_t> h(n_buckets + 1, 0);
+    scan_hist(m, sorted.data(), sorted.size(), h.data());
+    return *std::max_element(h.begin(), h.end());
+  };
+  const double width = hi - lo;
+  if (!(std::isfinite(width) && width > 0 && std::isfinite(static_cast<double>(n_buckets) / width)))
+    return key;
+  BucketMap lin;
+  lin.n_buckets = n_buckets;
+  lin.linear = true;
+  lin.lo = lo;
+  lin.scale = static_cast<double>(n_buckets) / width;
+  return fullest(lin) <= fullest(key) ? lin : key;
+}
+
+// ---- CellCounter ------------------------------------------------------------------------------
+
+CellCounter::CellCounter(const std::vector<double>& cuts, const std::vector<double>& ties)
+    : map(BucketMap::from_sample(cuts, kBuckets)),
+      cell(kBuckets, 0),
+      slot(kBuckets + 1, 0),
+      rep(1, 0.0),
+      bucket_of_slot(1, 0) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::size_t j = 0, t = 0;  // cuts (ties) in buckets before b
+  for (std::uint32_t b = 0; b < kBuckets; ++b) {
+    cell[b] = static_cast<std::uint32_t>(j);
+    bool split = false;
+    while (j < cuts.size() && map.bucket(cuts[j]) == b) {
+      split = true;
+      ++j;
+    }
+    while (t < ties.size() && map.bucket(ties[t]) < b) ++t;
+    if (!split) continue;
+    if (rep.size() > 65535) {
+      ok_ = false;
+      return;
+    }
+    slot[b] = static_cast<std::uint16_t>(rep.size());
+    rep.push_back(t < ties.size() && map.bucket(ties[t]) == b ? ties[t] : nan);
+    bucket_of_slot.push_back(b);
+  }
+}
+
+// ---- RadixFit ---------------------------------------------------------------------------------
+
+RadixFit::RadixFit(const double* x, std::size_t n_rows, const std::vector<double>& sample,
+                   double shift)
+    : x_(x),
+      n_rows_(n_rows),
+      sample_(sample),
+      shift_(shift),
+      map_(BucketMap::from_sample(sample, kBuckets)),
+      hist_(kBuckets + 1, 0),
+      min_(std::numeric_limits<double>::infinity()),
+      max_(-std::numeric_limits<double>::infinity()) {}
+
+void RadixFit::pass1(std::size_t lo, std::size_t hi) {
+  constexpr std::size_t kSub = 4096;
+  thread_local std::vector<std::uint32_t> h;
+  h.assign(kBuckets + 1, 0);
+  double mn = std::numeric_limits<double>::infinity(), mx = -mn;
+  std::int64_t n_inf = 0;
+  ExactSum s, sq;
+  for (std::size_t a = lo; a < hi; a += kSub) {
+    const std::size_t len = std::min(kSub, hi - a);
+    scan_hist(map_, x_ + a, len, h.data());
+    scan_min_max_inf(x_ + a, len, mn, mx, n_inf);
+    exact_sums(x_ + a, len, shift_, s, sq);
+  }
+  std::lock_guard<std::mutex> g(mu_);
+  for (std::size_t b = 0; b <= kBuckets; ++b) hist_[b] += h[b];
+  min_ = std::min(min_, mn);
+  max_ = std::max(max_, mx);
+  n_inf_ += n_inf;
+  sum_.merge(s);
+  sumsq_.merge(sq);
+}
+
+std::uint32_t RadixFit::bucket_of_rank(std::size_t rank) const {
+  // the last bucket b with prefix_[b] <= rank
+  const auto r = static_cast<std::int64_t>(rank);
+  const auto it = std::upper_bound(prefix_.begin(), prefix_.begin() + kBuckets, r);
+  return static_cast<std::uint32_t>(it - prefix_.begin() - 1);
+}
+
+bool RadixFit::plan(const std::vector<std::size_t>& ranks, const std::vector<double>& cuts) {
+  prefix_.assign(kBuckets + 1, 0);
+  for (std::uint32_t b = 0; b < kBuckets; ++b) prefix_[b + 1] = prefix_[b] + hist_[b];
+  std::vector<char> target(kBuckets, 0);
+  for (std::size_t r : ranks) target[bucket_of_rank(r)] = 1;
+  for (double c : cuts) target[map_.bucket(c)] = 1;
+  slot_.assign(kBuckets + 1, 0);
+  rep_.assign(1, 0.0);
+  slot_bucket_.assign(1, 0);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (std::uint32_t b = 0; b < kBuckets; ++b) {
+    if (!target[b] || hist_[b] == 0) continue;
+    if (rep_.size() > 65535) return false;
+    slot_[b] = static_cast<std::uint16_t>(rep_.size());
+    slot_bucket_.push_back(b);
+    // the representative: the middle sample value in the bucket (the sample is sorted and
+    // the map monotone), NaN when the sample has none
+    const auto first = std::partition_point(sample_.begin(), sample_.end(),
+                                            [&](double v) { return map_.bucket(v) < b; });
+    const auto last =
+        std::partition_point(first, sample_.end(), [&](double v) { return map_.bucket(v) <= b; });
+    rep_.push_back(first == last ? nan : *(first + (last - first) / 2));
+  }
+  return true;
+}
+
+void RadixFit::pass2(std::size_t lo, std::size_t hi) {
+  thread_local std::vector<double> out;
+  if (out.size() < hi - lo) out.resize(hi - lo);
+  const std::size_t w = scan_gather(map_, x_ + lo, hi - lo, slot_.data(), rep_.data(), out.data());
+  std::lock_guard<std::mutex> g(mu_);
+  gathered_.insert(gathered_.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(w));
+}
+
+bool RadixFit::finish() {
+  const std::size_t n_slots = rep_.size();
+  begin_.assign(n_slots + 1, 0);
+  std::vector<std::uint16_t> s_of(gathered_.size());
+  for (std::size_t i = 0; i < gathered_.size(); ++i) {
+    s_of[i] = slot_[map_.bucket(gathered_[i])];
+    ++begin_[s_of[i] + 1u];
+  }
+  for (std::size_t s = 1; s <= n_slots; ++s) begin_[s] += begin_[s - 1];
+  std::vector<double> sorted(gathered_.size());
+  {
+    std::vector<std::size_t> next(begin_.begin(), begin_.end() - 1);
+    for (std::size_t i = 0; i < gathered_.size(); ++i) sorted[next[s_of[i]]++] = gathered_[i];
+  }
+  gathered_.swap(sorted);
+  eq_.assign(n_slots, 0);
+  for (std::size_t s = 1; s < n_slots; ++s) {
+    const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
+    const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
+    std::sort(first, last);
+    eq_[s] = hist_[slot_bucket_[s]] - (last - first);
+    if (eq_[s] < 0 || (eq_[s] > 0 && rep_[s] != rep_[s])) return false;
+  }
+  return begin_[1] == 0;  // nothing outside the targets was gathered
+}
+
+double RadixFit::value_at(std::size_t rank, bool& ok) const {
+  const std::uint32_t b = bucket_of_rank(rank);
+  const std::size_t s = slot_[b];
+  if (s == 0) {
+    ok = false;
+    return 0.0;
+  }
+  const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
+  const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
+  const auto within = static_cast<std::int64_t>(rank) - prefix_[b];
+  const std::int64_t less =
+      eq_[s] > 0 ? std::lower_bound(first, last, rep_[s]) - first : last - first;
+  if (within < less) return first[within];
+  if (within < less + eq_[s]) return rep_[s];
+  return first[within - eq_[s]];
+}
+
+bool RadixFit::count_lt(double c, std::int64_t& out) const {
+  const std::uint32_t b = map_.bucket(c);
+  const std::size_t s = slot_[b];
+  out = prefix_[b];
+  if (s == 0) return hist_[b] == 0;
+  const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
+  const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
+  out += std::lower_bound(first, last, c) - first;
+  if (rep_[s] < c) out += eq_[s];
+  return true;
+}
+
+}  // namespace churn::monitor::detail

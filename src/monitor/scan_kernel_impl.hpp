@@ -1,0 +1,265 @@
+// The inner loops of a numeric column pass, written so the compiler vectorises them. Included
+// inside namespace churn::monitor::detail by scan_kernel.cpp (portable build) and
+// scan_kernel_avx2.cpp (compiled for AVX2); both give bit-identical results (integer counts,
+// exact sums).
+//
+// Needs: <type_traits>, <algorithm>, <cstddef>, <cstdint>, <cstring>, "monitor_detail.hpp"
+// (BucketMap, ExactSum, kSumOffset).
+
+namespace {  // internal linkage: each includer compiles its own copy for its target
+namespace kernel_impl {
+
+constexpr std::size_t kChunk = 1024;  // values per inner chunk (stack buffers)
+
+inline std::uint64_t bits_u64(double x) {
+  std::uint64_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+/// Buckets of x[0, n) into idx (NaN -> m.nan_bucket), branch-free.
+inline void buckets(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* idx) {
+  const std::uint32_t nan_b = m.n_buckets;
+  if (m.linear) {
+    const double lo = m.lo, scale = m.scale, top = static_cast<double>(m.n_buckets - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      double t = (v - lo) * scale;
+      t = t > 0.0 ? t : 0.0;  // NaN -> 0
+      t = t < top ? t : top;
+      const auto b = static_cast<std::uint32_t>(static_cast<std::int32_t>(t));
+      idx[i] = v == v ? b : nan_b;
+    }
+  } else {
+    const std::uint64_t klo = m.key_lo, top = m.n_buckets - 1;
+    const int shift = m.shift;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      const std::uint64_t u = bits_u64(v + 0.0);  // -0.0 -> +0.0
+      const std::uint64_t k = u ^ ((0 - (u >> 63)) | (std::uint64_t{1} << 63));
+      std::uint64_t d = k > klo ? k - klo : 0;
+      d >>= shift;
+      d = d < top ? d : top;
+      idx[i] = v == v ? static_cast<std::uint32_t>(d) : nan_b;
+    }
+  }
+}
+
+/// Adds the bucket counts of x[0, n) to hist (n_buckets + 1 entries, NaN last); n < 2^32.
+inline void hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h) {
+  std::uint32_t idx[kChunk];
+  for (std::size_t a = 0; a < n; a += kChunk) {
+    const std::size_t len = std::min(kChunk, n - a);
+    buckets(m, x + a, len, idx);
+    for (std::size_t i = 0; i < len; ++i) ++h[idx[i]];
+  }
+}
+
+/// hist() that also writes to out (room for n values) the values of the buckets with a slot
+/// (slot[b] != 0; slot[n_buckets] = 0) that differ from the slot's representative; returns
+/// how many.
+inline std::size_t hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h,
+                              const std::uint16_t* slot, const double* rep, double* out) {
+  std::uint32_t idx[kChunk];
+  std::size_t w = 0;
+  for (std::size_t a = 0; a < n; a += kChunk) {
+    const std::size_t len = std::min(kChunk, n - a);
+    buckets(m, x + a, len, idx);
+    for (std::size_t i = 0; i < len; ++i) {
+      const std::uint32_t b = idx[i];
+      const double v = x[a + i];
+      const std::uint16_t s = slot[b];
+      ++h[b];
+      out[w] = v;
+      w += (s != 0) & (v != rep[s]);
+    }
+  }
+  return w;
+}
+
+/// Writes the values of x[0, n) whose bucket has a slot (slot[b] != 0) and that differ from
+/// the slot's representative to out (room for n values); returns how many.
+inline std::size_t gather(const BucketMap& m, const double* x, std::size_t n,
+                          const std::uint16_t* slot, const double* rep, double* out) {
+  std::uint32_t idx[kChunk];
+  std::size_t w = 0;
+  for (std::size_t a = 0; a < n; a += kChunk) {
+    const std::size_t len = std::min(kChunk, n - a);
+    buckets(m, x + a, len, idx);
+    std::size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      // most groups of eight hold no value of a target bucket
+      const unsigned any = slot[idx[i]] | slot[idx[i + 1]] | slot[idx[i + 2]] | slot[idx[i + 3]] |
+                           slot[idx[i + 4]] | slot[idx[i + 5]] | slot[idx[i + 6]] |
+                           slot[idx[i + 7]];
+      if (any == 0) continue;
+      for (std::size_t j = i; j < i + 8; ++j) {
+        const double v = x[a + j];
+        const std::uint16_t s = slot[idx[j]];
+        out[w] = v;
+        w += (s != 0) & (v != rep[s]);
+      }
+    }
+    for (; i < len; ++i) {
+      const double v = x[a + i];
+      const std::uint16_t s = slot[idx[i]];
+      out[w] = v;
+      w += (s != 0) & (v != rep[s]);
+    }
+  }
+  return w;
+}
+
+// CHURN_SCAN_LANES doubles per vector (the includer may set 8 for AVX-512; default 4: one AVX2
+// register, two SSE2 ones)
+#ifndef CHURN_SCAN_LANES
+#define CHURN_SCAN_LANES 4
+#endif
+constexpr std::size_t kLanes = CHURN_SCAN_LANES;
+typedef std::uint64_t U64x4 __attribute__((vector_size(8 * CHURN_SCAN_LANES)));
+typedef std::int64_t I64x4 __attribute__((vector_size(8 * CHURN_SCAN_LANES)));
+typedef double F64x4 __attribute__((vector_size(8 * CHURN_SCAN_LANES)));
+
+inline F64x4 load4(const double* p) {
+  F64x4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <class V>
+inline V splat(typename std::remove_reference<decltype(V{}[0])>::type x) {
+  V v;
+  for (std::size_t j = 0; j < kLanes; ++j) v[j] = x;
+  return v;
+}
+
+/// min and max of x[0, n) (NaN ignored) and the number of infinite values.
+inline void min_max_inf(const double* x, std::size_t n, double& mn, double& mx,
+                        std::int64_t& n_inf) {
+  const double big = std::numeric_limits<double>::max();
+  F64x4 a = splat<F64x4>(mn), b = splat<F64x4>(mx);
+  I64x4 k = splat<I64x4>(0);
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const F64x4 v = load4(x + i);  // NaN never compares less or greater
+    a = v < a ? v : a;
+    b = v > b ? v : b;
+    k -= (v > big) | (v < -big);  // masks are -1
+  }
+  double a1 = mn, b1 = mx;
+  std::int64_t k1 = 0;
+  for (std::size_t j = 0; j < kLanes; ++j) {
+    a1 = a[j] < a1 ? a[j] : a1;
+    b1 = b[j] > b1 ? b[j] : b1;
+    k1 += k[j];
+  }
+  for (; i < n; ++i) {
+    const double v = x[i];
+    a1 = v < a1 ? v : a1;
+    b1 = v > b1 ? v : b1;
+    k1 += (v > big) | (v < -big);
+  }
+  mn = a1;
+  mx = b1;
+  n_inf += k1;
+}
+
+/// Exact sum of the terms t[0, n) (n <= kChunk, a multiple of 4 or the tail of a chunk) into
+/// `sum`: the terms within 2^43 of the largest exponent as three 32-bit slices of a
+/// fixed-point integer (four lanes), the rest (tiny terms, infinities) one by one; NaN
+/// skipped.
+inline void sum_chunk(const double* t, std::size_t n, ExactSum& sum) {
+  constexpr std::uint64_t kM52 = (std::uint64_t{1} << 52) - 1;
+  const std::size_t n4 = n - n % kLanes;
+  I64x4 emax4 = splat<I64x4>(0);
+  for (std::size_t i = 0; i < n4; i += kLanes) {
+    const auto u = reinterpret_cast<U64x4>(load4(t + i));
+    I64x4 e = reinterpret_cast<I64x4>((u >> 52) & 0x7ff);
+    e = e == 0x7ff ? 0 : e;
+    emax4 = e > emax4 ? e : emax4;
+  }
+  std::int64_t emax = 0;
+  for (std::size_t j = 0; j < kLanes; ++j)
+    emax = std::max(emax, static_cast<std::int64_t>(emax4[j]));
+  for (std::size_t i = n4; i < n; ++i) {
+    std::int64_t e = static_cast<std::int64_t>((bits_u64(t[i]) >> 52) & 0x7ff);
+    e = e == 0x7ff ? 0 : e;
+    emax = e > emax ? e : emax;
+  }
+  const std::int64_t low = emax > 44 ? emax - 43 : 1;
+  U64x4 a0 = splat<U64x4>(0), a1 = a0, a2 = a0;
+  I64x4 slow4 = splat<I64x4>(0);
+  const U64x4 hidden = splat<U64x4>(std::uint64_t{1} << 52);
+  for (std::size_t i = 0; i < n4; i += kLanes) {
+    const auto u = reinterpret_cast<U64x4>(load4(t + i));
+    const auto e = reinterpret_cast<I64x4>((u >> 52) & 0x7ff);
+    const U64x4 frac = u & kM52;
+    const I64x4 ee = e - (e == 0);  // subnormals share the scale of exponent 1
+    const I64x4 ok = (ee >= low) & (e != 0x7ff);
+    const U64x4 m =
+        (frac | (hidden & reinterpret_cast<U64x4>(e != 0))) & reinterpret_cast<U64x4>(ok);
+    const U64x4 s = reinterpret_cast<U64x4>((ee - low) & ok);
+    const I64x4 inf = (e == 0x7ff) & reinterpret_cast<I64x4>(frac == 0);
+    const I64x4 nonzero = (e != 0x7ff) & reinterpret_cast<I64x4>((u << 1) != 0);
+    slow4 |= ~ok & (inf | nonzero);
+    const U64x4 lo = m << s;
+    const U64x4 hi = (m >> 1) >> (63 - s);
+    const U64x4 sg = 0 - (u >> 63);
+    a0 += ((lo & 0xffffffffu) ^ sg) - sg;
+    a1 += ((lo >> 32) ^ sg) - sg;
+    a2 += (hi ^ sg) - sg;
+  }
+  std::uint64_t slow = 0, b0 = 0, b1 = 0, b2 = 0;
+  for (std::size_t j = 0; j < kLanes; ++j) {
+    slow |= static_cast<std::uint64_t>(slow4[j]);
+    b0 += a0[j];
+    b1 += a1[j];
+    b2 += a2[j];
+  }
+  for (std::size_t i = n4; i < n; ++i) {
+    const std::uint64_t u = bits_u64(t[i]);
+    const auto e = static_cast<std::int64_t>((u >> 52) & 0x7ff);
+    const std::uint64_t frac = u & kM52;
+    const std::int64_t ee = e + (e == 0);
+    const bool ok = (ee >= low) & (e != 0x7ff);
+    const std::uint64_t m = ok ? (frac | (std::uint64_t{e != 0} << 52)) : 0;
+    const std::uint64_t sh = ok ? static_cast<std::uint64_t>(ee - low) : 0;
+    slow |= (!ok) & (e == 0x7ff ? frac == 0 : (u << 1) != 0);
+    const std::uint64_t lo = m << sh;
+    const std::uint64_t hi = (m >> 1) >> (63 - sh);
+    const std::uint64_t sg = 0 - (u >> 63);
+    b0 += ((lo & 0xffffffffu) ^ sg) - sg;
+    b1 += ((lo >> 32) ^ sg) - sg;
+    b2 += (hi ^ sg) - sg;
+  }
+  const int base = static_cast<int>(low) + kSumOffset;
+  if (b0 != 0) sum.add_scaled(static_cast<std::int64_t>(b0), base);
+  if (b1 != 0) sum.add_scaled(static_cast<std::int64_t>(b1), base + 32);
+  if (b2 != 0) sum.add_scaled(static_cast<std::int64_t>(b2), base + 64);
+  if (slow == 0) return;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t u = bits_u64(t[i]);
+    const auto e = static_cast<std::int64_t>((u >> 52) & 0x7ff);
+    const std::int64_t ee = e + (e == 0);
+    if (e == 0x7ff ? (u & kM52) == 0 : (ee < low && (u << 1) != 0)) sum.add(t[i]);
+  }
+}
+
+/// Exact sums of x[0, n) and of (x - shift)^2 (each square rounded to double); NaN skipped.
+inline void sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq) {
+  double sq[kChunk];
+  for (std::size_t a = 0; a < n; a += kChunk) {
+    const std::size_t len = std::min(kChunk, n - a);
+    for (std::size_t i = 0; i < len; ++i) {
+      const double d = x[a + i] - shift;
+      sq[i] = d * d;
+    }
+    sum_chunk(x + a, len, sum);
+    sum_chunk(sq, len, sumsq);
+  }
+  sum.normalize();
+  sumsq.normalize();
+}
+
+}  // namespace kernel_impl
+}  // namespace

@@ -1,0 +1,222 @@
+// Internal kernels of churn::monitor (src/monitor/monitor_detail.hpp, numeric_fit.hpp): the
+// vectorised exact sums against term-by-term ExactSum::add, the two-pass bucket selection
+// against a full sort, the radix sort against std::sort, and every kernel build (portable,
+// AVX2, AVX-512, as far as the CPU has them) giving the same baseline bit for bit.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "churn/data/table.hpp"
+#include "churn/monitor/baseline.hpp"
+#include "monitor/monitor_detail.hpp"
+#include "monitor/numeric_fit.hpp"
+
+using churn::Column;
+using churn::Index;
+using churn::Table;
+namespace detail = churn::monitor::detail;
+
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+/// Restores automatic kernel choice at scope exit.
+struct KernelLevel {
+  explicit KernelLevel(int level) { detail::force_scan_kernel_level(level); }
+  ~KernelLevel() { detail::force_scan_kernel_level(-1); }
+};
+
+/// Values that exercise every path of the exact sums: ordinary values, values far below the
+/// chunk's largest (the slow path), subnormals, signed zeros, powers of two, infinities, NaN.
+std::vector<double> awkward(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(n);
+  for (auto& v : x) {
+    const double r = u(rng);
+    if (r < 0.50)
+      v = g(rng) * 100;
+    else if (r < 0.55)
+      v = std::ldexp(g(rng), static_cast<int>(rng() % 2000) - 1000);
+    else if (r < 0.60)
+      v = std::ldexp(1.0, static_cast<int>(rng() % 2000) - 1000);
+    else if (r < 0.63)
+      v = (rng() % 2 ? 1 : -1) * std::ldexp(static_cast<double>(rng() % 1000), -1074);
+    else if (r < 0.66)
+      v = rng() % 2 ? 0.0 : -0.0;
+    else if (r < 0.68)
+      v = kNaN;
+    else if (r < 0.69)
+      v = rng() % 2 ? kInf : -kInf;
+    else if (r < 0.72)
+      v = (rng() % 2 ? 1 : -1) * 1e300 * u(rng);
+    else
+      v = std::round(g(rng) * 1000) / 100;  // cents
+  }
+  return x;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(monitor_monitor_detail)
+
+BOOST_AUTO_TEST_CASE(exact_sums_equal_term_by_term_adds) {
+  for (std::size_t n : {0u, 1u, 3u, 7u, 8u, 9u, 31u, 1000u, 1023u, 1024u, 1025u, 5003u}) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      const std::vector<double> x = awkward(n, seed * 977 + n);
+      const double shift = 12.5;
+      detail::ExactSum want, want_sq;
+      for (double v : x) {
+        if (std::isnan(v)) continue;
+        want.add(v);
+        const double d = (v - shift) * (v - shift);
+        if (!std::isnan(d)) want_sq.add(d);
+      }
+      for (int level : {0, 1, 2}) {
+        KernelLevel use(level);
+        detail::ExactSum s, sq;
+        detail::exact_sums(x.data(), x.size(), shift, s, sq);
+        BOOST_TEST(s.to_json().dump() == want.to_json().dump(), "n " << n << " level " << level);
+        BOOST_TEST(sq.to_json().dump() == want_sq.to_json().dump(),
+                   "n " << n << " level " << level);
+        // split at a seeded point and merged: the same state
+        if (n > 2) {
+          const std::size_t cut = (seed * 7919) % n;
+          detail::ExactSum a, asq, b, bsq;
+          detail::exact_sums(x.data(), cut, shift, a, asq);
+          detail::exact_sums(x.data() + cut, n - cut, shift, b, bsq);
+          a.merge(b);
+          asq.merge(bsq);
+          BOOST_TEST(a.to_json().dump() == want.to_json().dump());
+          BOOST_TEST(asq.to_json().dump() == want_sq.to_json().dump());
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sort_values_equals_std_sort) {
+  for (std::size_t n : {10u, 5000u, 70000u}) {
+    std::vector<double> x = awkward(n, n);
+    x.erase(std::remove_if(x.begin(), x.end(), [](double v) { return std::isnan(v); }), x.end());
+    std::vector<double> want = x;
+    std::sort(want.begin(), want.end());
+    detail::sort_values(x);
+    BOOST_TEST(x.size() == want.size());
+    bool equal = true;
+    for (std::size_t i = 0; i < x.size(); ++i) equal = equal && x[i] == want[i];
+    BOOST_TEST(equal);
+    BOOST_TEST(std::is_sorted(x.begin(), x.end()));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(radix_fit_matches_a_full_sort) {
+  // shapes: a normal with missing values, a heavy tail over a huge range (the key map), heavy
+  // ties, a near-constant column, a sorted column, signed zeros and subnormals, all negative
+  const std::size_t n = 150001;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> g(0, 1);
+  std::student_t_distribution<double> t3(3);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<std::vector<double>> shapes(7, std::vector<double>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    shapes[0][i] = u(rng) < 0.1 ? kNaN : 50 + 10 * g(rng);
+    shapes[1][i] = t3(rng) * 1e6 * std::pow(10.0, 20 * u(rng) - 10);
+    shapes[2][i] = static_cast<double>(rng() % 9);
+    shapes[3][i] = u(rng) < 0.001 ? g(rng) * 1e9 : 3.25;
+    shapes[4][i] = static_cast<double>(i) * 0.5 - 1000;
+    shapes[5][i] = u(rng) < 0.3 ? (rng() % 2 ? 0.0 : -0.0)
+                                : std::ldexp(g(rng), static_cast<int>(rng() % 60) - 1060);
+    shapes[6][i] = -std::exp(4 * g(rng));
+  }
+  for (std::size_t k = 0; k < shapes.size(); ++k) {
+    const std::vector<double>& x = shapes[k];
+    std::vector<double> sorted;
+    for (double v : x)
+      if (!std::isnan(v)) sorted.push_back(v);
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t m = sorted.size();
+    const std::vector<double> sample = detail::sorted_sample(x.data(), n);
+    detail::RadixFit r(x.data(), n, sample, 0.0);
+    // pass 1 in three uneven parts
+    r.pass1(0, 1000);
+    r.pass1(100000, n);
+    r.pass1(1000, 100000);
+    BOOST_TEST(r.n_values() == m);
+    BOOST_TEST(r.min() == sorted.front());
+    BOOST_TEST(r.max() == sorted.back());
+    std::vector<std::size_t> ranks = {0, m - 1, m / 2, m / 100, m - 1 - m / 100};
+    for (int j = 0; j < 40; ++j) ranks.push_back(rng() % m);
+    std::vector<double> cuts;
+    for (int j = 0; j < 30; ++j) {
+      const double v = sorted[rng() % m];
+      cuts.push_back(v);
+      cuts.push_back(std::nextafter(v, kInf));
+    }
+    BOOST_TEST_REQUIRE(r.plan(ranks, cuts));
+    r.pass2(50000, n);
+    r.pass2(0, 50000);
+    BOOST_TEST_REQUIRE(r.finish(), "shape " << k);
+    for (std::size_t rank : ranks) {
+      bool ok = true;
+      const double v = r.value_at(rank, ok);
+      BOOST_TEST(ok);
+      BOOST_TEST(v == sorted[rank], "shape " << k << " rank " << rank);
+    }
+    for (double c : cuts) {
+      std::int64_t below = -1;
+      BOOST_TEST(r.count_lt(c, below));
+      const auto want = std::lower_bound(sorted.begin(), sorted.end(), c) - sorted.begin();
+      BOOST_TEST(below == want, "shape " << k << " cut " << c);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_kernel_build_gives_the_same_baseline) {
+  const Index n = 100000;
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> g(0, 1);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<double> a(n), b(n), c(n);
+  for (Index i = 0; i < n; ++i) {
+    a[i] = u(rng) < 0.05 ? kNaN : std::exp(2 * g(rng));
+    b[i] = std::floor(u(rng) * 12);
+    c[i] = u(rng) < 0.01 ? std::ldexp(g(rng), -1040) : g(rng) * 1e200;
+  }
+  const Table ref(
+      {Column::from_float64("a", a), Column::from_float64("b", b), Column::from_float64("c", c)});
+  for (auto& v : a) v = std::isnan(v) ? v : v * 1.3;
+  for (auto& v : b) v = v + (u(rng) < 0.2 ? 1 : 0);
+  const Table cur(
+      {Column::from_float64("a", a), Column::from_float64("b", b), Column::from_float64("c", c)});
+  std::string fitted, accumulated, report;
+  for (int level : {0, 1, 2}) {
+    KernelLevel use(level);
+    churn::monitor::Baseline base;
+    base.fit(ref);
+    const std::string f = base.to_json().dump();
+    const std::string acc = base.accumulate(cur).to_json().dump();
+    const std::string rep = base.compare(cur).to_json().dump();
+    if (level == 0) {
+      fitted = f;
+      accumulated = acc;
+      report = rep;
+      // fit's two-pass counts equal a plain accumulate of the same data on the fitted bins
+      BOOST_TEST(base.accumulate(ref).to_json().dump() == f);
+    } else {
+      BOOST_TEST(f == fitted, "level " << level);
+      BOOST_TEST(acc == accumulated, "level " << level);
+      BOOST_TEST(rep == report, "level " << level);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

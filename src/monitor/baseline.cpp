@@ -128,6 +128,9 @@ constexpr Index kRowBlock = 1 << 18;
 /// Levels of the exact summary quantiles.
 constexpr double kSummaryLevels[] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
 constexpr Index kSubBlock = 4096;
+/// Rows a group of numeric columns fit together (their 2-byte bucket indices live between
+/// the two passes: 64 MB).
+constexpr std::size_t kGroupRows = std::size_t{1} << 25;
 
 /// Numeric type groups that may swap between fit and compare.
 int dtype_group(DType t) {
@@ -264,6 +267,25 @@ Baseline& Baseline::operator=(const Baseline& other) {
   return *this;
 }
 
+/// Counts codes[lo, hi) (-1 = missing, else < k) into counts[0] (missing) and counts[1 + code],
+/// through four interleaved sets of counters (a run of one category would otherwise chain every
+/// increment on the one before); `counts` has 4 (k + 1) entries, summed into the first k + 1.
+template <class T>
+void count_codes(const T* codes, std::size_t lo, std::size_t hi, std::size_t k,
+                 std::int64_t* counts) {
+  const std::size_t stride = k + 1;
+  std::size_t i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    ++counts[static_cast<std::size_t>(codes[i] + 1)];
+    ++counts[stride + static_cast<std::size_t>(codes[i + 1] + 1)];
+    ++counts[2 * stride + static_cast<std::size_t>(codes[i + 2] + 1)];
+    ++counts[3 * stride + static_cast<std::size_t>(codes[i + 3] + 1)];
+  }
+  for (; i < hi; ++i) ++counts[static_cast<std::size_t>(codes[i] + 1)];
+  for (std::size_t j = 0; j < stride; ++j)
+    counts[j] += counts[stride + j] + counts[2 * stride + j] + counts[3 * stride + j];
+}
+
 // ---- fit --------------------------------------------------------------------------------------
 
 Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
@@ -372,58 +394,75 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
     std::size_t col;
     std::size_t lo, hi;
   };
-  auto radix_tasks = [&]() {
+  // 2-4 by groups of columns (each row holds a 2-byte bucket index between the passes; a group
+  // holds at most kGroupRows of them, and at least one column)
+  auto run_tasks = [&](const std::vector<std::size_t>& group, bool second) {
     std::vector<Task> tasks;
-    for (std::size_t k = 0; k < cols.size(); ++k)
+    for (std::size_t k : group)
       if (work[k].radix)
         for (std::size_t a = 0; a < work[k].n_rows; a += kRowBlock)
           tasks.push_back(
               {k, a, std::min(work[k].n_rows, a + static_cast<std::size_t>(kRowBlock))});
-    return tasks;
+    parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
+                        [&](Index lo, Index hi) {
+                          for (Index t = lo; t < hi; ++t) {
+                            const Task& task = tasks[static_cast<std::size_t>(t)];
+                            detail::RadixFit& r = *work[task.col].radix;
+                            if (second) {
+                              r.pass2(task.lo, task.hi);
+                            } else {
+                              r.pass1(task.lo, task.hi);
+                            }
+                          }
+                        });
   };
-  // 2. pass 1 over (column, row block) pairs
-  std::vector<Task> tasks = radix_tasks();
-  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
-                      [&](Index lo, Index hi) {
-                        for (Index t = lo; t < hi; ++t) {
-                          const Task& task = tasks[static_cast<std::size_t>(t)];
-                          work[task.col].radix->pass1(task.lo, task.hi);
-                        }
-                      });
-  // 3. the ranks and cuts to resolve
-  for (std::size_t k = 0; k < cols.size(); ++k) {
-    Work& w = work[k];
-    if (!w.radix) continue;
-    detail::RadixFit& r = *w.radix;
-    if (r.n_inf() > 0) detail::check_finite(cols[k], w.x, caller);  // throws naming the row
-    const std::size_t n_values = r.n_values();
-    std::vector<std::size_t> ranks;
-    for (double q : levels) {
-      std::size_t a = 0, b = 0;
-      detail::ranks_of(q, n_values, a, b);
-      ranks.push_back(a);
-      ranks.push_back(b);
+  std::vector<char> finished(cols.size(), 0);
+  for (std::size_t first = 0; first < cols.size();) {
+    std::vector<std::size_t> group;
+    std::size_t rows = 0;
+    for (; first < cols.size() && (group.empty() || rows + work[first].n_rows <= kGroupRows);
+         ++first) {
+      if (!work[first].radix) continue;
+      group.push_back(first);
+      rows += work[first].n_rows;
+      work[first].radix->begin();
     }
-    std::vector<double> cuts;
-    for (double g : states[k]->ks) cuts.push_back(std::nextafter(g, inf));
-    if (!quantile) {
-      std::vector<double> mm = {r.min(), r.max()};
-      for (double e : detail::edges_of(mm, params_.bins, false)) {
-        cuts.push_back(e);
-        cuts.push_back(std::nextafter(e, inf));
+    // 2. pass 1 over (column, row block) pairs
+    run_tasks(group, false);
+    // 3. the ranks and cuts to resolve
+    for (std::size_t k : group) {
+      Work& w = work[k];
+      detail::RadixFit& r = *w.radix;
+      if (r.n_inf() > 0) detail::check_finite(cols[k], w.x, caller);  // throws naming the row
+      const std::size_t n_values = r.n_values();
+      std::vector<std::size_t> ranks;
+      for (double q : levels) {
+        std::size_t a = 0, b = 0;
+        detail::ranks_of(q, n_values, a, b);
+        ranks.push_back(a);
+        ranks.push_back(b);
       }
+      std::vector<double> cuts;
+      for (double g : states[k]->ks) cuts.push_back(std::nextafter(g, inf));
+      if (!quantile) {
+        std::vector<double> mm = {r.min(), r.max()};
+        for (double e : detail::edges_of(mm, params_.bins, false)) {
+          cuts.push_back(e);
+          cuts.push_back(std::nextafter(e, inf));
+        }
+      }
+      if (!r.plan(ranks, cuts)) w.radix.reset();
     }
-    if (!r.plan(ranks, cuts)) w.radix.reset();
+    // 4. pass 2 gathers the values of the target buckets; they are sorted per bucket
+    run_tasks(group, true);
+    parallel_for_blocks(0, static_cast<Index>(group.size()), 1, params_.n_threads,
+                        [&](Index lo, Index hi) {
+                          for (Index g = lo; g < hi; ++g) {
+                            const std::size_t k = group[static_cast<std::size_t>(g)];
+                            if (work[k].radix) finished[k] = work[k].radix->finish() ? 1 : 0;
+                          }
+                        });
   }
-  // 4. pass 2 gathers the values of the target buckets
-  tasks = radix_tasks();
-  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
-                      [&](Index lo, Index hi) {
-                        for (Index t = lo; t < hi; ++t) {
-                          const Task& task = tasks[static_cast<std::size_t>(t)];
-                          work[task.col].radix->pass2(task.lo, task.hi);
-                        }
-                      });
   // 5. quantiles, edges and counts (one column per task); the plain path for the rest
   parallel_for_blocks(
       0, static_cast<Index>(cols.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
@@ -432,7 +471,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
           FeatureState& s = *states[k];
           if (s.kind != FeatureKind::Numeric) continue;
           Work& w = work[k];
-          bool ok = w.radix && w.radix->finish();
+          bool ok = w.radix && finished[k];
           if (ok) {
             detail::RadixFit& r = *w.radix;
             const std::size_t n_values = r.n_values();
@@ -565,20 +604,24 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
           FeatureState& s = *targets[task.target];
           const Column& c = cols[task.target];
           if (c.dtype() == DType::Categorical) {
-            std::vector<std::int64_t> counts(per_code[task.target].size(), 0);
-            std::int64_t miss = 0;
-            const std::int32_t* codes = c.codes().data();
-            for (Index i = task.lo; i < task.hi; ++i) {
-              const std::int32_t k = codes[i];
-              if (k < 0) {
-                ++miss;
-              } else {
-                ++counts[static_cast<std::size_t>(k)];
-              }
+            const std::size_t k = per_code[task.target].size();
+            std::vector<std::int64_t> counts(4 * (k + 1), 0);
+            const auto first = static_cast<std::size_t>(task.lo);
+            const auto last = static_cast<std::size_t>(task.hi);
+            switch (c.code_width()) {  // the stored codes, not widened
+              case 1:
+                count_codes(static_cast<const std::int8_t*>(c.data()), first, last, k,
+                            counts.data());
+                break;
+              case 2:
+                count_codes(static_cast<const std::int16_t*>(c.data()), first, last, k,
+                            counts.data());
+                break;
+              default: count_codes(c.codes().data(), first, last, k, counts.data()); break;
             }
             std::lock_guard<std::mutex> g(locks[task.target]);
-            for (std::size_t k = 0; k < counts.size(); ++k) per_code[task.target][k] += counts[k];
-            code_missing[task.target] += miss;
+            for (std::size_t j = 0; j < k; ++j) per_code[task.target][j] += counts[j + 1];
+            code_missing[task.target] += counts[0];
           } else if (c.dtype() == DType::String) {
             CategoryCounts part;
             part.add(task.lo == 0 && task.hi == c.size()
@@ -624,8 +667,7 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
               if (with_sums) {
                 const auto len = static_cast<std::size_t>(b - a);
                 std::int64_t n_inf = 0;  // counted apart by the sums
-                detail::scan_min_max_inf(x, len, mn, mx, n_inf);
-                detail::exact_sums(x, len, s.shift, sum, sumsq);
+                detail::scan_stats(x, len, s.shift, mn, mx, n_inf, sum, sumsq);
               }
             }
             s.index.flush(scratch.data(), cells.data(), miss);

@@ -417,6 +417,7 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
   if (n_rows >= kRadixMinRows && sample.size() >= 2) {
     // two passes over buckets (numeric_fit.hpp)
     RadixFit r(x, n_rows, sample, 0.0);
+    r.begin();
     r.pass1(0, n_rows);
     if (r.plan(ranks, {})) {
       r.pass2(0, n_rows);

@@ -161,10 +161,27 @@ struct BucketMap {
   static BucketMap from_sample(const std::vector<double>& sorted, std::uint32_t n_buckets);
 };
 
-/// Adds the bucket counts of x[0, n) to `hist` (n_buckets + 1 entries, NaN last); n < 2^32.
-void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist);
-/// scan_hist() that also writes to `out` (room for n values) the values of the buckets with a
-/// slot (slot[b] != 0; slot[n_buckets] = 0) that differ from rep[slot[b]]; returns how many.
+/// Adds the bucket counts of x[0, n) to `hist` (n_buckets + 1 entries, NaN last; n < 2^32)
+/// and writes each value's bucket to `idx` (n entries).
+void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
+               std::uint16_t* idx);
+/// Writes to `out` (room for n values) the values of x[0, n) whose bucket (idx, from
+/// scan_hist) has a slot (slot[b] != 0; slot[n_buckets] = 0) and that differ from
+/// rep[slot[b]]; returns how many.
+std::size_t scan_gather(const double* x, const std::uint16_t* idx, std::size_t n,
+                        const std::uint16_t* slot, const double* rep, double* out);
+/// Folds x[0, n) into min `mn`, max `mx` (NaN ignored), counts its infinities in `n_inf`, and
+/// adds the exact sums of x and of the rounded squares (x - shift)^2 (NaN skipped) to `sum`
+/// and `sumsq`: the same states as ExactSum::add of every term (vectorised: per chunk of 1024
+/// values, the terms within 2^43 of the chunk's largest one go into three 32-bit fixed-point
+/// slices per lane, the others one by one).
+void scan_stats(const double* x, std::size_t n, double shift, double& mn, double& mx,
+                std::int64_t& n_inf, ExactSum& sum, ExactSum& sumsq);
+/// scan_stats() without min, max and infinities.
+void exact_sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq);
+/// scan_hist() without idx that also writes to `out` (room for n values) the values of the
+/// buckets with a slot (slot[b] != 0; slot[n_buckets] = 0) that differ from rep[slot[b]];
+/// returns how many.
 std::size_t scan_hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
                             const std::uint16_t* slot, const double* rep, double* out);
 
@@ -190,42 +207,24 @@ struct CellCounter {
   bool ok_ = true;
 };
 
-/// Writes to `out` (room for n values) the values of x[0, n) whose bucket b has a slot
-/// (slot[b] != 0; slot[n_buckets] = 0) and that differ from rep[slot[b]]; returns how many.
-std::size_t scan_gather(const BucketMap& m, const double* x, std::size_t n,
-                        const std::uint16_t* slot, const double* rep, double* out);
-/// Folds x[0, n) into min `mn`, max `mx` (NaN ignored) and counts its infinities in `n_inf`.
-void scan_min_max_inf(const double* x, std::size_t n, double& mn, double& mx, std::int64_t& n_inf);
-/// Exact sums of x[0, n) (into `sum`) and of the rounded squares (x - shift)^2 (into
-/// `sumsq`), NaN skipped: the same states as ExactSum::add of every term (vectorised: the terms
-/// within 2^43 of a chunk's largest one go into three 32-bit fixed-point slices per lane).
-void exact_sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq);
-
-std::size_t scan_hist_split_avx512(const BucketMap& m, const double* x, std::size_t n,
-                                   std::uint32_t* hist, const std::uint16_t* slot,
-                                   const double* rep, double* out);
-std::size_t scan_hist_split_avx2(const BucketMap& m, const double* x, std::size_t n,
-                                 std::uint32_t* hist, const std::uint16_t* slot, const double* rep,
-                                 double* out);
 /// The kernels in use: 0 portable, 1 AVX2, 2 AVX-512 (the best the CPU has, unless forced).
 int scan_kernel_level();
 /// Tests: use at most `level` (-1: the best the CPU has). Results never depend on it.
 void force_scan_kernel_level(int level);
 
-// the AVX-512 and AVX2 builds (scan_kernel_avx512.cpp, scan_kernel_avx2.cpp), picked at run time
-void scan_hist_avx512(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist);
-std::size_t scan_gather_avx512(const BucketMap& m, const double* x, std::size_t n,
-                               const std::uint16_t* slot, const double* rep, double* out);
-void scan_min_max_inf_avx512(const double* x, std::size_t n, double& mn, double& mx,
-                             std::int64_t& n_inf);
-void exact_sums_avx512(const double* x, std::size_t n, double shift, ExactSum& sum,
-                       ExactSum& sumsq);
-void scan_hist_avx2(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist);
-std::size_t scan_gather_avx2(const BucketMap& m, const double* x, std::size_t n,
-                             const std::uint16_t* slot, const double* rep, double* out);
-void scan_min_max_inf_avx2(const double* x, std::size_t n, double& mn, double& mx,
-                           std::int64_t& n_inf);
-void exact_sums_avx2(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq);
+/// The kernels of one build (scan_kernel.cpp: portable; scan_kernel_avx2.cpp,
+/// scan_kernel_avx512.cpp), picked at run time.
+struct ScanKernels {
+  void (*hist)(const BucketMap&, const double*, std::size_t, std::uint32_t*, std::uint16_t*);
+  std::size_t (*hist_split)(const BucketMap&, const double*, std::size_t, std::uint32_t*,
+                            const std::uint16_t*, const double*, double*);
+  std::size_t (*gather)(const double*, const std::uint16_t*, std::size_t, const std::uint16_t*,
+                        const double*, double*);
+  void (*stats)(const double*, std::size_t, double, double&, double&, std::int64_t&, ExactSum&,
+                ExactSum&);
+};
+ScanKernels scan_kernels_avx2();
+ScanKernels scan_kernels_avx512();
 
 /// Numeric columns from this many rows are selected (and, in a baseline's fit, counted) with
 /// two passes over buckets (numeric_fit.hpp) instead of a copy.

@@ -18,7 +18,8 @@ BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_
   while ((range >> key.shift) >= n_buckets) ++key.shift;
   auto fullest = [&](const BucketMap& m) {
     std::vector<std::uint32_t> h(n_buckets + 1, 0);
-    scan_hist(m, sorted.data(), sorted.size(), h.data());
+    std::vector<std::uint16_t> idx(sorted.size());
+    scan_hist(m, sorted.data(), sorted.size(), h.data(), idx.data());
     return *std::max_element(h.begin(), h.end());
   };
   const double width = hi - lo;
@@ -74,6 +75,10 @@ RadixFit::RadixFit(const double* x, std::size_t n_rows, const std::vector<double
       min_(std::numeric_limits<double>::infinity()),
       max_(-std::numeric_limits<double>::infinity()) {}
 
+void RadixFit::begin() {
+  idx_.resize(n_rows_);
+}
+
 void RadixFit::pass1(std::size_t lo, std::size_t hi) {
   constexpr std::size_t kSub = 4096;
   thread_local std::vector<std::uint32_t> h;
@@ -83,9 +88,8 @@ void RadixFit::pass1(std::size_t lo, std::size_t hi) {
   ExactSum s, sq;
   for (std::size_t a = lo; a < hi; a += kSub) {
     const std::size_t len = std::min(kSub, hi - a);
-    scan_hist(map_, x_ + a, len, h.data());
-    scan_min_max_inf(x_ + a, len, mn, mx, n_inf);
-    exact_sums(x_ + a, len, shift_, s, sq);
+    scan_hist(map_, x_ + a, len, h.data(), idx_.data() + a);
+    scan_stats(x_ + a, len, shift_, mn, mx, n_inf, s, sq);
   }
   std::lock_guard<std::mutex> g(mu_);
   for (std::size_t b = 0; b <= kBuckets; ++b) hist_[b] += h[b];
@@ -132,12 +136,14 @@ bool RadixFit::plan(const std::vector<std::size_t>& ranks, const std::vector<dou
 void RadixFit::pass2(std::size_t lo, std::size_t hi) {
   thread_local std::vector<double> out;
   if (out.size() < hi - lo) out.resize(hi - lo);
-  const std::size_t w = scan_gather(map_, x_ + lo, hi - lo, slot_.data(), rep_.data(), out.data());
+  const std::size_t w =
+      scan_gather(x_ + lo, idx_.data() + lo, hi - lo, slot_.data(), rep_.data(), out.data());
   std::lock_guard<std::mutex> g(mu_);
   gathered_.insert(gathered_.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(w));
 }
 
 bool RadixFit::finish() {
+  std::vector<std::uint16_t>().swap(idx_);
   const std::size_t n_slots = rep_.size();
   begin_.assign(n_slots + 1, 0);
   std::vector<std::uint16_t> s_of(gathered_.size());

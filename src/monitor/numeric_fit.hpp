@@ -6,7 +6,8 @@
 // 2. plan: the buckets holding the wanted ranks (found from the counts) and the cut values
 //    (KS points, equal-width edges) become "target" buckets, each with a representative
 //    value taken from the sample;
-// 3. pass2: the values of target buckets that differ from their bucket's representative are
+// 3. pass2: reading the buckets pass1 stored (2 bytes a row, freed by finish), the values of
+//    target buckets that differ from their bucket's representative are
 //    gathered (ties of the representative are only counted: count minus gathered);
 // 4. finish: the gathered values are sorted per bucket. Then the value at any planned rank
 //    and the number of values below any cut whose bucket is a target (or empty) are exact.
@@ -31,6 +32,8 @@ class RadixFit {
   /// `sample`: a sorted, non-empty sample of the column's non-NaN values.
   RadixFit(const double* x, std::size_t n_rows, const std::vector<double>& sample, double shift);
 
+  /// Allocates the per-row bucket indices (2 bytes a row, freed by finish); call before pass1.
+  void begin();
   /// Pass 1 over rows [lo, hi) (thread-safe).
   void pass1(std::size_t lo, std::size_t hi);
   std::int64_t n_inf() const { return n_inf_; }
@@ -64,6 +67,7 @@ class RadixFit {
   BucketMap map_;
   std::mutex mu_;
   std::vector<std::int64_t> hist_;    // kBuckets + 1 (NaN last)
+  std::vector<std::uint16_t> idx_;    // pass 1 -> pass 2: the bucket of every row
   std::vector<std::int64_t> prefix_;  // kBuckets + 1: values in the buckets before b
   double min_, max_;
   std::int64_t n_inf_ = 0;

@@ -1,5 +1,5 @@
 // The portable build of the numeric column pass kernels and the one-time CPU dispatch.
-#include <algorithm>    // std::min
+#include <algorithm>    // std::min, std::max
 #include <atomic>       // std::atomic
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
@@ -9,23 +9,13 @@
 
 #include "monitor_detail.hpp"
 
-// The kernels' 32-byte vectors only pass between helpers inlined into this file.
+// The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace churn::monitor::detail {
 #include "scan_kernel_impl.hpp"
 
 namespace {
-
-struct Kernels {
-  void (*hist)(const BucketMap&, const double*, std::size_t, std::uint32_t*);
-  std::size_t (*hist_split)(const BucketMap&, const double*, std::size_t, std::uint32_t*,
-                            const std::uint16_t*, const double*, double*);
-  std::size_t (*gather)(const BucketMap&, const double*, std::size_t, const std::uint16_t*,
-                        const double*, double*);
-  void (*min_max_inf)(const double*, std::size_t, double&, double&, std::int64_t&);
-  void (*sums)(const double*, std::size_t, double, ExactSum&, ExactSum&);
-};
 
 int detect_level() {
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
@@ -40,17 +30,13 @@ int detect_level() {
 
 std::atomic<int> forced_level{-1};
 
-const Kernels& kernels() {
-  static const Kernels portable{&kernel_impl::hist, &kernel_impl::hist_split, &kernel_impl::gather,
-                                &kernel_impl::min_max_inf, &kernel_impl::sums};
+const ScanKernels& kernels() {
+  static const ScanKernels portable{&kernel_impl::hist, &kernel_impl::hist_split,
+                                    &kernel_impl::gather, &kernel_impl::stats};
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-  static const Kernels avx2{&scan_hist_avx2, &scan_hist_split_avx2, &scan_gather_avx2,
-                            &scan_min_max_inf_avx2, &exact_sums_avx2};
-  static const Kernels avx512{&scan_hist_avx512, &scan_hist_split_avx512, &scan_gather_avx512,
-                              &scan_min_max_inf_avx512, &exact_sums_avx512};
-  static const int best = detect_level();
-  const int forced = forced_level.load(std::memory_order_relaxed);
-  const int level = forced < 0 ? best : std::min(forced, best);
+  static const ScanKernels avx2 = scan_kernels_avx2();
+  static const ScanKernels avx512 = scan_kernels_avx512();
+  const int level = scan_kernel_level();
   if (level == 2) return avx512;
   if (level == 1) return avx2;
 #endif
@@ -60,13 +46,9 @@ const Kernels& kernels() {
 }  // namespace
 
 int scan_kernel_level() {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
   static const int best = detect_level();
   const int forced = forced_level.load(std::memory_order_relaxed);
   return forced < 0 ? best : std::min(forced, best);
-#else
-  return 0;
-#endif
 }
 
 void force_scan_kernel_level(int level) {
@@ -79,8 +61,9 @@ std::uint32_t BucketMap::bucket(double x) const {
   return b;
 }
 
-void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist) {
-  kernels().hist(m, x, n, hist);
+void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
+               std::uint16_t* idx) {
+  kernels().hist(m, x, n, hist, idx);
 }
 
 std::size_t scan_hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
@@ -88,17 +71,20 @@ std::size_t scan_hist_split(const BucketMap& m, const double* x, std::size_t n, 
   return kernels().hist_split(m, x, n, hist, slot, rep, out);
 }
 
-std::size_t scan_gather(const BucketMap& m, const double* x, std::size_t n,
+std::size_t scan_gather(const double* x, const std::uint16_t* idx, std::size_t n,
                         const std::uint16_t* slot, const double* rep, double* out) {
-  return kernels().gather(m, x, n, slot, rep, out);
+  return kernels().gather(x, idx, n, slot, rep, out);
 }
 
-void scan_min_max_inf(const double* x, std::size_t n, double& mn, double& mx, std::int64_t& n_inf) {
-  kernels().min_max_inf(x, n, mn, mx, n_inf);
+void scan_stats(const double* x, std::size_t n, double shift, double& mn, double& mx,
+                std::int64_t& n_inf, ExactSum& sum, ExactSum& sumsq) {
+  kernels().stats(x, n, shift, mn, mx, n_inf, sum, sumsq);
 }
 
 void exact_sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq) {
-  kernels().sums(x, n, shift, sum, sumsq);
+  double mn = std::numeric_limits<double>::infinity(), mx = -mn;
+  std::int64_t n_inf = 0;
+  kernels().stats(x, n, shift, mn, mx, n_inf, sum, sumsq);
 }
 
 }  // namespace churn::monitor::detail

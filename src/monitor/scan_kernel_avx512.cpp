@@ -1,6 +1,6 @@
-// The numeric column pass kernels compiled for AVX-512 (F, DQ, VL, BW; used only when the CPU has
+// The numeric column pass kernels compiled for AVX-512 (F, DQ, VL, BW: used only when the CPU has
 // them), eight lanes.
-#include <algorithm>    // std::min
+#include <algorithm>    // std::min, std::max
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstring>      // std::memcpy
@@ -9,7 +9,7 @@
 
 #include "monitor_detail.hpp"
 
-// The kernels' 32-byte vectors only pass between helpers inlined into this file.
+// The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
@@ -19,25 +19,9 @@
 namespace churn::monitor::detail {
 #include "scan_kernel_impl.hpp"
 
-void scan_hist_avx512(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist) {
-  kernel_impl::hist(m, x, n, hist);
-}
-std::size_t scan_hist_split_avx512(const BucketMap& m, const double* x, std::size_t n,
-                                   std::uint32_t* hist, const std::uint16_t* slot,
-                                   const double* rep, double* out) {
-  return kernel_impl::hist_split(m, x, n, hist, slot, rep, out);
-}
-std::size_t scan_gather_avx512(const BucketMap& m, const double* x, std::size_t n,
-                               const std::uint16_t* slot, const double* rep, double* out) {
-  return kernel_impl::gather(m, x, n, slot, rep, out);
-}
-void scan_min_max_inf_avx512(const double* x, std::size_t n, double& mn, double& mx,
-                             std::int64_t& n_inf) {
-  kernel_impl::min_max_inf(x, n, mn, mx, n_inf);
-}
-void exact_sums_avx512(const double* x, std::size_t n, double shift, ExactSum& sum,
-                       ExactSum& sumsq) {
-  kernel_impl::sums(x, n, shift, sum, sumsq);
+ScanKernels scan_kernels_avx512() {
+  return ScanKernels{&kernel_impl::hist, &kernel_impl::hist_split, &kernel_impl::gather,
+                     &kernel_impl::stats};
 }
 }  // namespace churn::monitor::detail
 #pragma GCC pop_options

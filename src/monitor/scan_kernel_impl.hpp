@@ -45,13 +45,18 @@ inline void buckets(const BucketMap& m, const double* x, std::size_t n, std::uin
   }
 }
 
-/// Adds the bucket counts of x[0, n) to hist (n_buckets + 1 entries, NaN last); n < 2^32.
-inline void hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h) {
+/// Adds the bucket counts of x[0, n) to hist (n_buckets + 1 entries, NaN last; n < 2^32) and
+/// writes each value's bucket to idx (n entries; n_buckets < 2^16).
+inline void hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h,
+                 std::uint16_t* idx_out) {
   std::uint32_t idx[kChunk];
   for (std::size_t a = 0; a < n; a += kChunk) {
     const std::size_t len = std::min(kChunk, n - a);
     buckets(m, x + a, len, idx);
-    for (std::size_t i = 0; i < len; ++i) ++h[idx[i]];
+    for (std::size_t i = 0; i < len; ++i) {
+      ++h[idx[i]];
+      idx_out[a + i] = static_cast<std::uint16_t>(idx[i]);
+    }
   }
 }
 
@@ -77,35 +82,16 @@ inline std::size_t hist_split(const BucketMap& m, const double* x, std::size_t n
   return w;
 }
 
-/// Writes the values of x[0, n) whose bucket has a slot (slot[b] != 0) and that differ from
-/// the slot's representative to out (room for n values); returns how many.
-inline std::size_t gather(const BucketMap& m, const double* x, std::size_t n,
+/// Writes the values of x[0, n) whose bucket (idx, from hist()) has a slot (slot[b] != 0) and
+/// that differ from the slot's representative to out (room for n values); returns how many.
+inline std::size_t gather(const double* x, const std::uint16_t* idx, std::size_t n,
                           const std::uint16_t* slot, const double* rep, double* out) {
-  std::uint32_t idx[kChunk];
   std::size_t w = 0;
-  for (std::size_t a = 0; a < n; a += kChunk) {
-    const std::size_t len = std::min(kChunk, n - a);
-    buckets(m, x + a, len, idx);
-    std::size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-      // most groups of eight hold no value of a target bucket
-      const unsigned any = slot[idx[i]] | slot[idx[i + 1]] | slot[idx[i + 2]] | slot[idx[i + 3]] |
-                           slot[idx[i + 4]] | slot[idx[i + 5]] | slot[idx[i + 6]] |
-                           slot[idx[i + 7]];
-      if (any == 0) continue;
-      for (std::size_t j = i; j < i + 8; ++j) {
-        const double v = x[a + j];
-        const std::uint16_t s = slot[idx[j]];
-        out[w] = v;
-        w += (s != 0) & (v != rep[s]);
-      }
-    }
-    for (; i < len; ++i) {
-      const double v = x[a + i];
-      const std::uint16_t s = slot[idx[i]];
-      out[w] = v;
-      w += (s != 0) & (v != rep[s]);
-    }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    const std::uint16_t s = slot[idx[i]];
+    out[w] = v;
+    w += (s != 0) & (v != rep[s]);
   }
   return w;
 }
@@ -245,17 +231,109 @@ inline void sum_chunk(const double* t, std::size_t n, ExactSum& sum) {
   }
 }
 
-/// Exact sums of x[0, n) and of (x - shift)^2 (each square rounded to double); NaN skipped.
-inline void sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq) {
+/// One term's share of the fixed-point slices (see sum_chunk); `slow` flags terms left to the
+/// one-by-one path (non-zero below the window, infinite).
+inline void slice_term(U64x4 u, std::int64_t low, U64x4& a0, U64x4& a1, U64x4& a2, I64x4& slow) {
+  constexpr std::uint64_t kM52 = (std::uint64_t{1} << 52) - 1;
+  const U64x4 hidden = splat<U64x4>(std::uint64_t{1} << 52);
+  const auto e = reinterpret_cast<I64x4>((u >> 52) & 0x7ff);
+  const U64x4 frac = u & kM52;
+  const I64x4 ee = e - (e == 0);  // subnormals share the scale of exponent 1
+  const I64x4 ok = (ee >= low) & (e != 0x7ff);
+  const U64x4 m = (frac | (hidden & reinterpret_cast<U64x4>(e != 0))) & reinterpret_cast<U64x4>(ok);
+  const U64x4 sh = reinterpret_cast<U64x4>((ee - low) & ok);
+  const I64x4 inf = (e == 0x7ff) & reinterpret_cast<I64x4>(frac == 0);
+  const I64x4 nonzero = (e != 0x7ff) & reinterpret_cast<I64x4>((u << 1) != 0);
+  slow |= ~ok & (inf | nonzero);
+  const U64x4 lo = m << sh;
+  const U64x4 hi = (m >> 1) >> (63 - sh);
+  const U64x4 sg = 0 - (u >> 63);
+  a0 += ((lo & 0xffffffffu) ^ sg) - sg;
+  a1 += ((lo >> 32) ^ sg) - sg;
+  a2 += (hi ^ sg) - sg;
+}
+
+inline std::int64_t biased_exponent(double x) {
+  return static_cast<std::int64_t>((bits_u64(x) >> 52) & 0x7ff);
+}
+
+/// Folds the lanes of three slices at window `low` into `sum`.
+inline void fold_slices(const U64x4& a0, const U64x4& a1, const U64x4& a2, std::int64_t low,
+                        ExactSum& sum) {
+  std::uint64_t b0 = 0, b1 = 0, b2 = 0;
+  for (std::size_t j = 0; j < kLanes; ++j) {
+    b0 += a0[j];
+    b1 += a1[j];
+    b2 += a2[j];
+  }
+  const int base = static_cast<int>(low) + kSumOffset;
+  if (b0 != 0) sum.add_scaled(static_cast<std::int64_t>(b0), base);
+  if (b1 != 0) sum.add_scaled(static_cast<std::int64_t>(b1), base + 32);
+  if (b2 != 0) sum.add_scaled(static_cast<std::int64_t>(b2), base + 64);
+}
+
+/// min, max (NaN ignored) and infinities of x[0, n), and the exact sums of x and of the rounded
+/// squares (x - shift)^2, NaN skipped. Per chunk the windows of the slices come from the
+/// chunk's min and max (the largest |x| and the largest square), so x is read twice from
+/// cache and the squares never stored; a chunk with an infinite value or square goes through
+/// sum_chunk.
+inline void stats(const double* x, std::size_t n, double shift, double& mn, double& mx,
+                  std::int64_t& n_inf, ExactSum& sum, ExactSum& sumsq) {
   double sq[kChunk];
   for (std::size_t a = 0; a < n; a += kChunk) {
     const std::size_t len = std::min(kChunk, n - a);
-    for (std::size_t i = 0; i < len; ++i) {
-      const double d = x[a + i] - shift;
-      sq[i] = d * d;
+    const double* c = x + a;
+    const double inf = std::numeric_limits<double>::infinity();
+    double cmin = inf, cmax = -inf;
+    std::int64_t cinf = 0;
+    min_max_inf(c, len, cmin, cmax, cinf);
+    mn = cmin < mn ? cmin : mn;
+    mx = cmax > mx ? cmax : mx;
+    n_inf += cinf;
+    if (!(cmin <= cmax)) continue;  // every value NaN
+    const double big_sq =
+        std::max((cmin - shift) * (cmin - shift), (cmax - shift) * (cmax - shift));
+    if (cinf > 0 || !(big_sq <= std::numeric_limits<double>::max())) {
+      for (std::size_t i = 0; i < len; ++i) sq[i] = (c[i] - shift) * (c[i] - shift);
+      sum_chunk(c, len, sum);
+      sum_chunk(sq, len, sumsq);
+      continue;
     }
-    sum_chunk(x + a, len, sum);
-    sum_chunk(sq, len, sumsq);
+    const std::int64_t ex = biased_exponent(std::max(-cmin, cmax));
+    const std::int64_t eq = biased_exponent(big_sq);
+    const std::int64_t low_x = ex > 44 ? ex - 43 : 1, low_q = eq > 44 ? eq - 43 : 1;
+    U64x4 x0 = splat<U64x4>(0), x1 = x0, x2 = x0, q0 = x0, q1 = x0, q2 = x0;
+    I64x4 slow4 = splat<I64x4>(0);
+    const F64x4 sh = splat<F64x4>(shift);
+    const std::size_t n4 = len - len % kLanes;
+    for (std::size_t i = 0; i < n4; i += kLanes) {
+      const F64x4 v = load4(c + i);
+      const F64x4 d = (v - sh) * (v - sh);
+      slice_term(reinterpret_cast<U64x4>(v), low_x, x0, x1, x2, slow4);
+      slice_term(reinterpret_cast<U64x4>(d), low_q, q0, q1, q2, slow4);
+    }
+    fold_slices(x0, x1, x2, low_x, sum);
+    fold_slices(q0, q1, q2, low_q, sumsq);
+    std::uint64_t slow = 0;
+    for (std::size_t j = 0; j < kLanes; ++j) slow |= static_cast<std::uint64_t>(slow4[j]);
+    // the tail, and the chunk's slow terms, one by one
+    auto one = [&](double t, std::int64_t low, ExactSum& s, bool all) {
+      const std::uint64_t u = bits_u64(t);
+      const std::int64_t e = biased_exponent(t);
+      if (e == 0x7ff) return;  // NaN (no infinities in this chunk)
+      if (all || (e + (e == 0) < low && (u << 1) != 0)) s.add(t);
+    };
+    if (slow != 0)
+      for (std::size_t i = 0; i < n4; ++i) {
+        const double d = (c[i] - shift) * (c[i] - shift);
+        one(c[i], low_x, sum, false);
+        one(d, low_q, sumsq, false);
+      }
+    for (std::size_t i = n4; i < len; ++i) {
+      const double d = (c[i] - shift) * (c[i] - shift);
+      one(c[i], low_x, sum, true);
+      one(d, low_q, sumsq, true);
+    }
   }
   sum.normalize();
   sumsq.normalize();

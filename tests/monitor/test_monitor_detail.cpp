@@ -147,6 +147,7 @@ BOOST_AUTO_TEST_CASE(radix_fit_matches_a_full_sort) {
     const std::vector<double> sample = detail::sorted_sample(x.data(), n);
     detail::RadixFit r(x.data(), n, sample, 0.0);
     // pass 1 in three uneven parts
+    r.begin();
     r.pass1(0, 1000);
     r.pass1(100000, n);
     r.pass1(1000, 100000);

@@ -417,6 +417,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
                         });
   };
   std::vector<char> finished(cols.size(), 0);
+  std::vector<std::uint16_t> idx_pool;  // the groups' bucket indices (one allocation per fit)
   for (std::size_t first = 0; first < cols.size();) {
     std::vector<std::size_t> group;
     std::size_t rows = 0;
@@ -425,7 +426,12 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
       if (!work[first].radix) continue;
       group.push_back(first);
       rows += work[first].n_rows;
-      work[first].radix->begin();
+    }
+    if (idx_pool.size() < rows) idx_pool.resize(rows);
+    rows = 0;
+    for (std::size_t k : group) {
+      work[k].radix->begin(idx_pool.data() + rows);
+      rows += work[k].n_rows;
     }
     // 2. pass 1 over (column, row block) pairs
     run_tasks(group, false);

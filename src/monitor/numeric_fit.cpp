@@ -75,8 +75,13 @@ RadixFit::RadixFit(const double* x, std::size_t n_rows, const std::vector<double
       min_(std::numeric_limits<double>::infinity()),
       max_(-std::numeric_limits<double>::infinity()) {}
 
-void RadixFit::begin() {
-  idx_.resize(n_rows_);
+void RadixFit::begin(std::uint16_t* idx) {
+  if (idx) {
+    idx_ = idx;
+  } else {
+    own_idx_.resize(n_rows_);
+    idx_ = own_idx_.data();
+  }
 }
 
 void RadixFit::pass1(std::size_t lo, std::size_t hi) {
@@ -88,7 +93,7 @@ void RadixFit::pass1(std::size_t lo, std::size_t hi) {
   ExactSum s, sq;
   for (std::size_t a = lo; a < hi; a += kSub) {
     const std::size_t len = std::min(kSub, hi - a);
-    scan_hist(map_, x_ + a, len, h.data(), idx_.data() + a);
+    scan_hist(map_, x_ + a, len, h.data(), idx_ + a);
     scan_stats(x_ + a, len, shift_, mn, mx, n_inf, s, sq);
   }
   std::lock_guard<std::mutex> g(mu_);
@@ -137,13 +142,14 @@ void RadixFit::pass2(std::size_t lo, std::size_t hi) {
   thread_local std::vector<double> out;
   if (out.size() < hi - lo) out.resize(hi - lo);
   const std::size_t w =
-      scan_gather(x_ + lo, idx_.data() + lo, hi - lo, slot_.data(), rep_.data(), out.data());
+      scan_gather(x_ + lo, idx_ + lo, hi - lo, slot_.data(), rep_.data(), out.data());
   std::lock_guard<std::mutex> g(mu_);
   gathered_.insert(gathered_.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(w));
 }
 
 bool RadixFit::finish() {
-  std::vector<std::uint16_t>().swap(idx_);
+  std::vector<std::uint16_t>().swap(own_idx_);
+  idx_ = nullptr;
   const std::size_t n_slots = rep_.size();
   begin_.assign(n_slots + 1, 0);
   std::vector<std::uint16_t> s_of(gathered_.size());

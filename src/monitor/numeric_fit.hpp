@@ -32,8 +32,10 @@ class RadixFit {
   /// `sample`: a sorted, non-empty sample of the column's non-NaN values.
   RadixFit(const double* x, std::size_t n_rows, const std::vector<double>& sample, double shift);
 
-  /// Allocates the per-row bucket indices (2 bytes a row, freed by finish); call before pass1.
-  void begin();
+  /// Sets up the per-row bucket indices (2 bytes a row) before pass1: in `idx` (n_rows
+  /// entries, the caller's, e.g. reused across columns) or, when null, in memory of its own
+  /// (freed by finish).
+  void begin(std::uint16_t* idx = nullptr);
   /// Pass 1 over rows [lo, hi) (thread-safe).
   void pass1(std::size_t lo, std::size_t hi);
   std::int64_t n_inf() const { return n_inf_; }
@@ -66,9 +68,10 @@ class RadixFit {
   double shift_;
   BucketMap map_;
   std::mutex mu_;
-  std::vector<std::int64_t> hist_;    // kBuckets + 1 (NaN last)
-  std::vector<std::uint16_t> idx_;    // pass 1 -> pass 2: the bucket of every row
-  std::vector<std::int64_t> prefix_;  // kBuckets + 1: values in the buckets before b
+  std::vector<std::int64_t> hist_;      // kBuckets + 1 (NaN last)
+  std::uint16_t* idx_ = nullptr;        // pass 1 -> pass 2: the bucket of every row
+  std::vector<std::uint16_t> own_idx_;  // its memory, unless the caller lends some
+  std::vector<std::int64_t> prefix_;    // kBuckets + 1: values in the buckets before b
   double min_, max_;
   std::int64_t n_inf_ = 0;
   ExactSum sum_, sumsq_;

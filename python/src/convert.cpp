@@ -64,38 +64,70 @@ std::vector<T> to_vector(const py::handle& arr_like) {
   return v;
 }
 
-/// Category codes (pandas gives int8 for up to 127 categories, int16, int32 or int64) widened
-/// to int32 in one pass, without numpy's intermediate int32 copy; other layouts go through
-/// to_vector. Codes beyond int32 are left for Column::from_codes to reject by value.
-std::vector<std::int32_t> codes_to_int32(const py::handle& codes) {
-  if (!py::isinstance<py::array>(codes)) return to_vector<std::int32_t>(codes);
-  auto a = py::reinterpret_borrow<py::array>(codes);
-  const bool contiguous = (a.flags() & py::array::c_style) != 0;
-  if (a.ndim() != 1 || !contiguous || a.dtype().kind() != 'i' || a.dtype().itemsize() > 4)
-    return to_vector<std::int32_t>(codes);
-  const auto n = static_cast<std::size_t>(a.size());
-  std::vector<std::int32_t> v(n);
-  auto widen = [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = static_cast<const T*>(a.data());
-    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int32_t>(src[i]);
-  };
-  switch (a.dtype().itemsize()) {
-    case 1: widen(std::int8_t{}); break;
-    case 2: widen(std::int16_t{}); break;
-    default: widen(std::int32_t{}); break;
+/// A categorical column from an array-like of codes (-1 = missing). A 1-D numpy array of
+/// int8, int16 or int32 codes (pandas' widths: int8 up to 127 categories, then int16, int32) is
+/// borrowed without a copy (Column::from_codes_view, made C-contiguous and aligned first if
+/// needed) and kept alive by the column; anything else (int64 codes, only past 2^31 categories,
+/// or a list) is converted to int32, a code beyond int32 raising as out of range.
+Column categorical_column(const std::string& name, const py::handle& codes,
+                          std::vector<std::string> categories) {
+  if (py::isinstance<py::array>(codes)) {
+    py::module_ np = numpy();
+    py::array a = np.attr("require")(codes, py::none(), py::make_tuple("C", "A"));
+    const py::dtype dt = a.dtype();
+    const auto bytes = dt.itemsize();
+    if (a.ndim() == 1 && dt.kind() == 'i' && (bytes == 1 || bytes == 2 || bytes == 4) &&
+        dt.attr("isnative").cast<bool>()) {
+      const void* data = a.data();
+      const auto n = static_cast<Index>(a.size());
+      return Column::from_codes_view(name, data, static_cast<int>(bytes), n, std::move(categories),
+                                     keep_alive(std::move(a)));
+    }
   }
-  return v;
+  const auto wide = to_vector<std::int64_t>(codes);
+  std::vector<std::int32_t> v(wide.size());
+  for (std::size_t i = 0; i < wide.size(); ++i) {
+    CHURN_CHECK(wide[i] >= -1 && wide[i] < static_cast<std::int64_t>(categories.size()),
+                InvalidArgument,
+                "Column '" << name << "': code " << wide[i] << " at row " << i
+                           << " is out of range for " << categories.size() << " categories");
+    v[i] = static_cast<std::int32_t>(wide[i]);
+  }
+  return Column::from_codes(name, std::move(v), std::move(categories));
+}
+
+/// A read-only 1-D numpy array of `n` values of type `dt` at `data`; its base holds `owner`.
+py::array borrowed_array(const void* data, Index n, const py::dtype& dt,
+                         std::shared_ptr<const void> owner) {
+  auto* holder = new std::shared_ptr<const void>(std::move(owner));
+  py::capsule base(holder, [](void* p) { delete static_cast<std::shared_ptr<const void>*>(p); });
+  py::array a(dt, std::vector<py::ssize_t>{static_cast<py::ssize_t>(n)}, std::vector<py::ssize_t>{},
+              data, base);
+  a.attr("setflags")(py::arg("write") = false);
+  return a;
 }
 
 /// A read-only numpy array over a column's main buffer; its base keeps the buffer alive.
 py::array buffer_view(const Column& c, const py::dtype& dt) {
-  auto* holder = new std::shared_ptr<const void>(c.buffer_owner());
-  py::capsule base(holder, [](void* p) { delete static_cast<std::shared_ptr<const void>*>(p); });
-  py::array a(dt, std::vector<py::ssize_t>{static_cast<py::ssize_t>(c.size())},
-              std::vector<py::ssize_t>{}, c.data(), base);
-  a.attr("setflags")(py::arg("write") = false);
-  return a;
+  return borrowed_array(c.data(), c.size(), dt, c.buffer_owner());
+}
+
+/// The numpy type of a categorical column's stored codes (int8, int16 or int32).
+py::dtype code_dtype(const Column& c) {
+  switch (c.code_width()) {
+    case 1: return py::dtype::of<std::int8_t>();
+    case 2: return py::dtype::of<std::int16_t>();
+    default: return py::dtype::of<std::int32_t>();
+  }
+}
+
+/// The codes of a categorical column as a read-only int32 array: the column's own buffer, or
+/// for narrow codes the column's widened copy (made once, kept alive by a copy of the column).
+py::array int32_codes_view(const Column& c) {
+  if (c.code_width() == 4) return buffer_view(c, py::dtype::of<std::int32_t>());
+  const auto codes = c.codes();
+  return borrowed_array(codes.data(), c.size(), py::dtype::of<std::int32_t>(),
+                        std::make_shared<const Column>(c));
 }
 
 py::array validity_mask_missing(const Column& c) {
@@ -274,8 +306,10 @@ Column column_from_series(const std::string& name, const py::object& s) {
     std::vector<std::string> categories;
     categories.reserve(cats.size());
     for (const auto& c : cats) categories.push_back(to_std_string(c));
-    py::object codes = s.attr("cat").attr("codes").attr("to_numpy")();
-    return Column::from_codes(name, codes_to_int32(codes), std::move(categories));
+    // pandas (3.1) hands out a copy of its codes here, so the Table, which borrows that array,
+    // does not see later in-place edits of the frame.
+    return categorical_column(name, s.attr("cat").attr("codes").attr("to_numpy")(),
+                              std::move(categories));
   }
   if (types.attr("is_datetime64_any_dtype")(dt).cast<bool>()) {
     py::object naive = s;
@@ -344,7 +378,7 @@ py::object column_to_numpy(const Column& c) {
       }
       return std::move(out);
     }
-    case DType::Categorical: return buffer_view(c, py::dtype::of<std::int32_t>());
+    case DType::Categorical: return int32_codes_view(c);
     case DType::Timestamp: return buffer_view(c, py::dtype("datetime64[ns]"));
     case DType::String: return strings_array(c);
   }
@@ -367,8 +401,9 @@ py::object column_to_pandas(const Column& c, bool copy) {
       return pandas().attr("arrays").attr("IntegerArray")(values, mask);
     }
     case DType::Categorical: {
-      // The codes are copied (small) so the Categorical is writable like any other.
-      py::object codes = buffer_view(c, py::dtype::of<std::int32_t>()).attr("copy")();
+      // The codes are copied (small: in their stored width, which pandas keeps for int8/int16)
+      // so the Categorical is writable like any other.
+      py::object codes = buffer_view(c, code_dtype(c)).attr("copy")();
       return pandas()
           .attr("Categorical")
           .attr("from_codes")(codes, py::arg("categories") = categories_list(c));
@@ -397,7 +432,7 @@ py::tuple column_state(const Column& c) {
       values = buffer_view(c, py::dtype::of<std::int64_t>()).attr("copy")();
       break;
     case DType::Categorical:
-      values = buffer_view(c, py::dtype::of<std::int32_t>()).attr("copy")();
+      values = buffer_view(c, code_dtype(c)).attr("copy")();  // int8, int16 or int32
       categories = categories_list(c);
       break;
     case DType::String: {
@@ -428,8 +463,7 @@ Column column_from_state(const py::handle& state) {
       return Column::from_int64(name, to_vector<std::int64_t>(t[2]), std::move(valid));
     case DType::Timestamp: return Column::from_timestamp(name, to_vector<std::int64_t>(t[2]));
     case DType::Categorical:
-      return Column::from_codes(name, to_vector<std::int32_t>(t[2]),
-                                t[4].cast<std::vector<std::string>>());
+      return categorical_column(name, t[2], t[4].cast<std::vector<std::string>>());
     case DType::String:
       return Column::from_strings(name, t[2].cast<std::vector<std::string>>(), std::move(valid));
   }

@@ -251,6 +251,126 @@ def test_borrowed_buffer_released_from_other_threads():
     assert len(out) == 2000 and out["x"][-1] == 99.0 + 19
 
 
+# ---- category columns: pandas' int8/int16 codes borrowed, not widened -------------------------
+
+
+def _narrow_category_frame(n=5000, seed=7):
+    rng = np.random.default_rng(seed)
+    few = [f"f{k}" for k in range(5)]  # int8 codes
+    many = [f"m{k:03d}" for k in range(300)]  # int16 codes
+    return pd.DataFrame(
+        {
+            "few": pd.Categorical.from_codes(rng.integers(-1, len(few), n), categories=few),
+            "many": pd.Categorical.from_codes(rng.integers(-1, len(many), n), categories=many),
+            "x": rng.normal(size=n),
+        }
+    )
+
+
+def test_narrow_category_codes_round_trip_pandas():
+    df = _narrow_category_frame()
+    assert df["few"].cat.codes.dtype == np.int8 and df["many"].cat.codes.dtype == np.int16
+    assert df["few"].isna().any() and df["many"].isna().any()
+    t = cl.Table.from_pandas(df)
+    assert t.dtypes == {"few": "category", "many": "category", "x": "float64"}
+    # the codes are read as int32 like any categorical column
+    assert t["few"].dtype == np.int32 and t["many"].dtype == np.int32
+    np.testing.assert_array_equal(t["few"], df["few"].cat.codes.to_numpy())
+    np.testing.assert_array_equal(t["many"], df["many"].cat.codes.to_numpy())
+    assert t.null_count("few") == df["few"].isna().sum()
+    assert t.categories("many") == list(df["many"].cat.categories)
+    out = t.to_pandas()
+    pd.testing.assert_frame_equal(out, df)
+    assert out["few"].cat.codes.dtype == np.int8 and out["many"].cat.codes.dtype == np.int16
+    # operations that read the codes: slice, take, concat, to_numpy
+    pd.testing.assert_frame_equal(
+        t.slice(10, 20).to_pandas(), df.iloc[10:30].reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(
+        t.take([4, 0, 4]).to_pandas(), df.iloc[[4, 0, 4]].reset_index(drop=True)
+    )
+    both = cl.Table.concat([t, t]).to_pandas()
+    pd.testing.assert_frame_equal(both, pd.concat([df, df], ignore_index=True))
+    m = t.to_numpy(["few", "many"])
+    codes = np.stack([df["few"].cat.codes, df["many"].cat.codes], axis=1).astype(float)
+    codes[codes < 0] = np.nan
+    np.testing.assert_array_equal(m, codes)
+
+
+def test_narrow_category_codes_int32_view_is_shared():
+    df = _narrow_category_frame()
+    codes = df["few"].cat.codes.to_numpy()
+    t = cl.Table.from_pandas(df)
+    t2 = cl.Table.from_pandas(df)
+    # the int32 array a Table hands out is widened once per column and shared by its copies
+    assert np.shares_memory(t["few"], t.column("few"))
+    assert np.shares_memory(t["few"], t.select(["few"])["few"])
+    assert not np.shares_memory(t["few"], codes)  # int32, not the int8 buffer
+    np.testing.assert_array_equal(t2["few"], codes)
+    # a strided (non-contiguous) category column is copied once and still read correctly
+    every_other = pd.Series(
+        pd.Categorical.from_codes(np.arange(20, dtype=np.int8) % 3 - 1, categories=["a", "b"])
+    )
+    strided = cl.Table({"c": every_other.iloc[::2]})
+    np.testing.assert_array_equal(strided["c"], (np.arange(0, 20, 2) % 3 - 1))
+
+
+def test_narrow_category_codes_pickle_round_trip():
+    df = _narrow_category_frame(n=1000, seed=3)
+    t = cl.Table.from_pandas(df)
+    t2 = pickle.loads(pickle.dumps(t))
+    assert t2.dtypes == t.dtypes
+    pd.testing.assert_frame_equal(t2.to_pandas(), df)
+    np.testing.assert_array_equal(t2["many"], t["many"])
+    # a pickle of a Table with int32 codes (what older versions wrote) still loads
+    wide = cl.Table({"c": pd.Categorical(list("abca"))})
+    t3 = pickle.loads(pickle.dumps(wide))
+    assert list(t3.to_pandas()["c"]) == list("abca")
+
+
+def test_narrow_category_table_outlives_dataframe():
+    df = _narrow_category_frame(n=20000, seed=11)
+    expected = df.copy(deep=True)
+    t = cl.Table.from_pandas(df)
+    del df
+    gc.collect()
+    _ = [np.ones(20000, dtype=np.int8) for _ in range(100)]  # churn the allocator
+    pd.testing.assert_frame_equal(t.to_pandas(), expected)
+    sub = t.select(["few"])
+    del t
+    gc.collect()
+    _ = [np.full(20000, 7, dtype=np.int16) for _ in range(100)]
+    pd.testing.assert_series_equal(sub.to_pandas()["few"], expected["few"])
+
+
+def _from_state(state):
+    t = cl.Table.__new__(cl.Table)
+    t.__setstate__(state)
+    return t
+
+
+def test_category_codes_checked_in_every_width():
+    fmt, n, cols = cl.Table({"c": pd.Categorical(list("abca"))}).__getstate__()
+    name, dtype, codes, valid, cats = cols[0]
+    for dt in (np.int8, np.int16, np.int32, np.int64):
+        codes = np.array([0, -1, 2, 1], dtype=dt)
+        good = _from_state((fmt, n, [(name, dtype, codes, valid, cats)]))
+        assert list(good.to_pandas()["c"].astype(object)) == ["a", np.nan, "c", "b"]
+        for bad in (3, -2):
+            state = (fmt, n, [(name, dtype, np.array([0, 1, bad, 1], dtype=dt), valid, cats)])
+            with pytest.raises(cl.InvalidArgument, match=f"code {bad} at row 2"):
+                _from_state(state)
+    # a strided or byte-swapped array of codes is copied once, then read as usual
+    for codes in (np.array([0, 9, -1, 9, 2, 9, 1, 9], dtype=np.int16)[::2],
+                  np.array([0, -1, 2, 1], dtype=">i2")):
+        t = _from_state((fmt, n, [(name, dtype, codes, valid, cats)]))
+        np.testing.assert_array_equal(t["c"], [0, -1, 2, 1])
+    # int64 codes beyond int32 are rejected, not wrapped
+    state = (fmt, n, [(name, dtype, np.array([0, 2**32, 0, 0], dtype=np.int64), valid, cats)])
+    with pytest.raises(cl.InvalidArgument, match="row 1"):
+        _from_state(state)
+
+
 # ---- numpy -----------------------------------------------------------------------------------
 
 

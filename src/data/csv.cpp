@@ -356,7 +356,10 @@ void format_rows(const Table& t, Index lo, Index hi, const CsvWriteOptions& o, s
           break;
         }
         case DType::Categorical: {
-          const std::int32_t code = static_cast<const std::int32_t*>(c.data())[i];
+          const int w = c.code_width();  // int8, int16 or int32 codes
+          const std::int32_t code = w == 1   ? static_cast<const std::int8_t*>(c.data())[i]
+                                    : w == 2 ? static_cast<const std::int16_t*>(c.data())[i]
+                                             : static_cast<const std::int32_t*>(c.data())[i];
           if (code < 0)
             append_text(out, o.na_rep, o.delimiter);
           else

@@ -3,7 +3,10 @@
 #include <algorithm>      // std::min, std::max
 #include <charconv>       // std::to_chars
 #include <cmath>          // std::isnan
+#include <limits>         // std::numeric_limits
+#include <mutex>          // std::once_flag, std::call_once
 #include <tuple>          // std::tie
+#include <type_traits>    // std::remove_const_t, std::remove_pointer_t
 #include <unordered_set>  // std::unordered_set
 #include <utility>        // std::move
 
@@ -69,7 +72,52 @@ const std::vector<std::uint8_t>& empty_validity() {
   return kEmpty;
 }
 
+// Calls f with the codes at `data` typed by their width (1, 2 or 4 bytes).
+template <class F>
+decltype(auto) with_codes(const void* data, int width, F&& f) {
+  switch (width) {
+    case 1: return f(static_cast<const std::int8_t*>(data));
+    case 2: return f(static_cast<const std::int16_t*>(data));
+    default: return f(static_cast<const std::int32_t*>(data));
+  }
+}
+
+template <class P>
+using pointee_t = std::remove_const_t<std::remove_pointer_t<P>>;
+
+void check_categories(const std::string& name, const std::vector<std::string>& categories) {
+  CHURN_CHECK(
+      categories.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
+      InvalidArgument, "Column '" << name << "': too many categories");
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(categories.size());
+  for (const auto& s : categories)
+    CHURN_CHECK(seen.insert(s).second, InvalidArgument,
+                "Column '" << name << "': category '" << s << "' appears twice in the dictionary");
+}
+
+// Every code in [-1, n_cat): a branch-free min/max scan in the codes' own width (vectorised),
+// then, only when it fails, a second pass for the first bad row.
+template <class T>
+void check_codes(const std::string& name, const T* codes, Index n, std::int64_t n_cat) {
+  T lo = 0, hi = -1;
+  for (Index i = 0; i < n; ++i) {
+    lo = std::min(lo, codes[i]);
+    hi = std::max(hi, codes[i]);
+  }
+  if (lo >= -1 && hi < n_cat) return;
+  for (Index i = 0; i < n; ++i)
+    CHURN_CHECK(codes[i] >= -1 && codes[i] < n_cat, InvalidArgument,
+                "Column '" << name << "': code " << static_cast<std::int64_t>(codes[i])
+                           << " at row " << i << " is out of range for " << n_cat << " categories");
+}
+
 }  // namespace
+
+struct Column::WideCodes {
+  std::once_flag once;
+  std::vector<std::int32_t> codes;
+};
 
 Column::Column() {
   std::tie(owner_, data_) = own(std::vector<double>{});
@@ -121,34 +169,41 @@ Column Column::from_timestamp(std::string name, std::vector<std::int64_t> ns) {
 
 Column Column::from_codes(std::string name, std::vector<std::int32_t> codes,
                           std::vector<std::string> categories) {
-  const auto n_cat = static_cast<std::int64_t>(categories.size());
-  CHURN_CHECK(n_cat <= std::numeric_limits<std::int32_t>::max(), InvalidArgument,
-              "Column '" << name << "': too many categories");
-  {
-    std::unordered_set<std::string_view> seen;
-    for (const auto& s : categories)
-      CHURN_CHECK(
-          seen.insert(s).second, InvalidArgument,
-          "Column '" << name << "': category '" << s << "' appears twice in the dictionary");
-  }
-  // a min/max scan (vectorised), then the first bad row only when there is one
-  std::int32_t lo = 0, hi = -1;
-  for (const std::int32_t v : codes) {
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
-  if (lo < -1 || hi >= n_cat) {
-    for (std::size_t i = 0; i < codes.size(); ++i)
-      CHURN_CHECK(codes[i] >= -1 && codes[i] < n_cat, InvalidArgument,
-                  "Column '" << name << "': code " << codes[i] << " at row " << i
-                             << " is out of range for " << n_cat << " categories");
-  }
+  check_categories(name, categories);
+  check_codes(name, codes.data(), static_cast<Index>(codes.size()),
+              static_cast<std::int64_t>(categories.size()));
   Column c;
   c.name_ = std::move(name);
   c.dtype_ = DType::Categorical;
   c.size_ = static_cast<Index>(codes.size());
   c.categories_ = std::make_shared<const std::vector<std::string>>(std::move(categories));
   std::tie(c.owner_, c.data_) = own(std::move(codes));
+  return c;
+}
+
+Column Column::from_codes_view(std::string name, const void* codes, int code_bytes, Index n,
+                               std::vector<std::string> categories,
+                               std::shared_ptr<const void> owner) {
+  CHURN_CHECK(code_bytes == 1 || code_bytes == 2 || code_bytes == 4, InvalidArgument,
+              "Column::from_codes_view(): column '"
+                  << name << "': code_bytes must be 1, 2 or 4, got " << code_bytes);
+  CHURN_CHECK(n >= 0 && (codes != nullptr || n == 0), InvalidArgument,
+              "Column::from_codes_view(): invalid buffer for column '" << name << "'");
+  check_categories(name, categories);
+  with_codes(codes, code_bytes, [&](const auto* p) {
+    check_codes(name, p, n, static_cast<std::int64_t>(categories.size()));
+  });
+  Column c;
+  c.name_ = std::move(name);
+  c.dtype_ = DType::Categorical;
+  c.size_ = n;
+  c.code_width_ = code_bytes;
+  c.categories_ = std::make_shared<const std::vector<std::string>>(std::move(categories));
+  if (n > 0) {
+    c.owner_ = std::move(owner);
+    c.data_ = codes;
+  }
+  if (code_bytes < 4) c.wide_ = std::make_shared<WideCodes>();
   return c;
 }
 
@@ -221,7 +276,18 @@ Eigen::Map<const Int64Vector> Column::as_int64() const {
 
 Eigen::Map<const IntVector> Column::codes() const {
   require(DType::Categorical, "codes");
-  return {static_cast<const std::int32_t*>(data_), static_cast<Eigen::Index>(size_)};
+  if (code_width_ == 4)
+    return {static_cast<const std::int32_t*>(data_), static_cast<Eigen::Index>(size_)};
+  std::call_once(wide_->once, [this] {
+    with_codes(data_, code_width_,
+               [this](const auto* src) { wide_->codes.assign(src, src + size_); });
+  });
+  return {wide_->codes.data(), static_cast<Eigen::Index>(size_)};
+}
+
+std::int32_t Column::code_at(Index i) const {
+  return with_codes(data_, code_width_,
+                    [i](const auto* p) { return static_cast<std::int32_t>(p[i]); });
 }
 
 const std::vector<std::string>& Column::categories() const {
@@ -243,7 +309,7 @@ bool Column::is_missing(Index i) const {
               "Column '" << name_ << "': row " << i << " out of range [0, " << size_ << ")");
   switch (dtype_) {
     case DType::Float64: return std::isnan(static_cast<const double*>(data_)[i]);
-    case DType::Categorical: return static_cast<const std::int32_t*>(data_)[i] < 0;
+    case DType::Categorical: return code_at(i) < 0;
     case DType::Timestamp: return static_cast<const std::int64_t*>(data_)[i] == kNaT;
     case DType::Int64:
     case DType::String: return valid_ && (*valid_)[static_cast<std::size_t>(i)] == 0;
@@ -259,11 +325,11 @@ Index Column::null_count() const {
       for (Index i = 0; i < size_; ++i) n += std::isnan(d[i]) ? 1 : 0;
       break;
     }
-    case DType::Categorical: {
-      const auto* d = static_cast<const std::int32_t*>(data_);
-      for (Index i = 0; i < size_; ++i) n += d[i] < 0 ? 1 : 0;
+    case DType::Categorical:
+      with_codes(data_, code_width_, [&](const auto* d) {
+        for (Index i = 0; i < size_; ++i) n += d[i] < 0 ? 1 : 0;
+      });
       break;
-    }
     case DType::Timestamp: {
       const auto* d = static_cast<const std::int64_t*>(data_);
       for (Index i = 0; i < size_; ++i) n += d[i] == kNaT ? 1 : 0;
@@ -287,8 +353,7 @@ std::string Column::value_string(Index i) const {
       return std::string(buf, r.ptr);
     }
     case DType::Int64: return std::to_string(static_cast<const std::int64_t*>(data_)[i]);
-    case DType::Categorical:
-      return (*categories_)[static_cast<std::size_t>(static_cast<const std::int32_t*>(data_)[i])];
+    case DType::Categorical: return (*categories_)[static_cast<std::size_t>(code_at(i))];
     case DType::Timestamp: return format_timestamp(static_cast<const std::int64_t*>(data_)[i]);
     case DType::String: return (*strings_)[static_cast<std::size_t>(i)];
   }
@@ -301,7 +366,7 @@ double Column::value_double(Index i) const {
   if (is_missing(i)) return kMissing;
   switch (dtype_) {
     case DType::Float64: return static_cast<const double*>(data_)[i];
-    case DType::Categorical: return static_cast<const std::int32_t*>(data_)[i];
+    case DType::Categorical: return code_at(i);
     case DType::Int64:
     case DType::Timestamp: return static_cast<double>(static_cast<const std::int64_t*>(data_)[i]);
     case DType::String: break;
@@ -426,12 +491,16 @@ Column gather(const Column& c, const std::vector<Index>& rows) {
                  ? Column::from_int64(c.name(), std::move(v), std::move(valid))
                  : Column::from_timestamp(c.name(), std::move(v));
     }
-    case DType::Categorical: {
-      auto src = c.codes();
-      std::vector<std::int32_t> v(n);
-      for (std::size_t i = 0; i < n; ++i) v[i] = src[rows[i]];
-      return Column::from_codes(c.name(), std::move(v), c.categories());
-    }
+    case DType::Categorical:
+      // same code width as the source (a narrow column stays narrow)
+      return with_codes(c.data(), c.code_width(), [&](const auto* src) {
+        using T = pointee_t<decltype(src)>;
+        auto v = std::make_shared<std::vector<T>>(n);
+        for (std::size_t i = 0; i < n; ++i) (*v)[i] = src[rows[i]];
+        const void* p = v->data();
+        return Column::from_codes_view(c.name(), p, static_cast<int>(sizeof(T)),
+                                       static_cast<Index>(n), c.categories(), std::move(v));
+      });
     case DType::String: {
       const auto& src = c.strings();
       std::vector<std::string> v(n);
@@ -540,9 +609,10 @@ Table Table::concat(const std::vector<Table>& parts) {
             if (inserted) cats.push_back(c.categories()[k]);
             remap[k] = it->second;
           }
-          auto s = c.codes();
-          for (Index i = 0; i < s.size(); ++i)
-            v.push_back(s[i] < 0 ? kMissingCode : remap[static_cast<std::size_t>(s[i])]);
+          with_codes(c.data(), c.code_width(), [&](const auto* s) {
+            for (Index i = 0; i < c.size(); ++i)
+              v.push_back(s[i] < 0 ? kMissingCode : remap[static_cast<std::size_t>(s[i])]);
+          });
         }
         out.add_column(Column::from_codes(c0.name(), std::move(v), std::move(cats)));
         break;
@@ -594,11 +664,12 @@ RowMatrix Table::to_matrix(const std::vector<std::string>& names, int n_threads)
                           : static_cast<double>(d[i]);
           break;
         }
-        case DType::Categorical: {
-          const auto* d = static_cast<const std::int32_t*>(c.data());
-          for (Index i = lo; i < hi; ++i) X(i, j) = d[i] < 0 ? kMissing : static_cast<double>(d[i]);
+        case DType::Categorical:
+          with_codes(c.data(), c.code_width(), [&](const auto* d) {
+            for (Index i = lo; i < hi; ++i)
+              X(i, j) = d[i] < 0 ? kMissing : static_cast<double>(d[i]);
+          });
           break;
-        }
         default: break;
       }
     }

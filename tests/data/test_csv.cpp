@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <typeinfo>
@@ -912,6 +913,16 @@ BOOST_AUTO_TEST_CASE(to_csv_string_quotes_where_needed) {
   const Table u({Column::from_float64("x", {1.5, kNaN}),
                  Column::from_strings_categorical("c", {"a;b", "c"})});
   BOOST_TEST(churn::to_csv_string(u, o) == "1.5;\"a;b\"\r\nNA;c\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(to_csv_string_reads_narrow_category_codes) {
+  const std::vector<std::string> cats = {"x", "y,z", "w"};
+  auto c8 = std::make_shared<std::vector<std::int8_t>>(std::vector<std::int8_t>{2, -1, 0, 1});
+  auto c16 = std::make_shared<std::vector<std::int16_t>>(std::vector<std::int16_t>{1, 2, -1, 0});
+  const Table t({Column::from_codes_view("a", c8->data(), 1, 4, cats, c8),
+                 Column::from_codes_view("b", c16->data(), 2, 4, cats, c16),
+                 Column::from_codes("c", {0, 1, 2, -1}, cats)});
+  BOOST_TEST(churn::to_csv_string(t) == "a,b,c\nw,\"y,z\",x\n,w,\"y,z\"\nx,,w\n\"y,z\",x,\n");
 }
 
 BOOST_AUTO_TEST_CASE(write_then_read_gives_the_same_table) {

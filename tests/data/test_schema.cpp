@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <string>
 #include <typeinfo>
 #include <vector>
@@ -482,6 +483,25 @@ BOOST_AUTO_TEST_CASE(damaged_json_throws_serialization_error) {
   // a readable document whose specs break the rules of add()
   check(damaged([](Json& d) { d["state"]["columns"][1]["min"] = 500; }), "min");
   check(damaged([](Json& d) { d["state"]["columns"][1]["name"] = "id"; }), "'id'");
+}
+
+BOOST_AUTO_TEST_CASE(narrow_category_codes_validate_like_int32) {
+  const std::vector<std::string> cats = {"a", "b", "c"};
+  const std::vector<std::int32_t> codes = {0, 2, -1, 1, 1, -1, 2, 0, 0};
+  auto c16 = std::make_shared<std::vector<std::int16_t>>(codes.begin(), codes.end());
+  const Table narrow({Column::from_codes_view("c", c16->data(), 2, 9, cats, c16)});
+  const Table wide({Column::from_codes("c", codes, cats)});
+  ColumnSpec spec;
+  spec.name = "c";
+  spec.dtype = DType::Categorical;
+  spec.nullable = false;
+  spec.allowed = {"a", "b"};
+  spec.unique = true;
+  const Schema s({spec});
+  const auto got = s.validate(narrow), want = s.validate(wide);
+  BOOST_TEST(!want.ok());
+  BOOST_TEST(got.to_string() == want.to_string());
+  BOOST_TEST(Schema::infer(narrow).to_json().dump() == Schema::infer(wide).to_json().dump());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

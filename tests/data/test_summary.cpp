@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -259,6 +260,15 @@ BOOST_AUTO_TEST_CASE(describe_string_is_aligned_and_readable) {
       churn::describe_string(Table({Column::from_strings(long_name, {std::string(80, 'v')})}));
   BOOST_TEST(long_text.find(long_name) == std::string::npos);
   BOOST_TEST(long_text.find("...") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(narrow_category_codes_describe_like_int32) {
+  const std::vector<std::string> cats = {"a", "b", "c"};
+  const std::vector<std::int32_t> codes = {0, 2, -1, 1, 1, -1, 2, 0, 0};
+  auto c8 = std::make_shared<std::vector<std::int8_t>>(codes.begin(), codes.end());
+  const Table narrow({Column::from_codes_view("c", c8->data(), 1, 9, cats, c8)});
+  const Table wide({Column::from_codes("c", codes, cats)});
+  BOOST_TEST(churn::describe_string(narrow) == churn::describe_string(wide));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

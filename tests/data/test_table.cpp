@@ -1,10 +1,15 @@
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "../test_util.hpp"
 #include "churn/core/error.hpp"
 #include "churn/data/table.hpp"
 
@@ -22,6 +27,33 @@ Table sample() {
                                                  {1, 1, 1, 0}),
                 Column::from_timestamp("signup", {0, 86400000000000LL, churn::kNaT, 5}),
                 Column::from_strings("id", {"a", "b", "c", "d"})});
+}
+
+const std::vector<std::string> kCats = {"a", "b", "c"};
+const std::vector<std::int32_t> kCodes = {0, 2, -1, 1, 1, -1, 2, 0};
+
+// A categorical view over `codes` stored as T (owned by the returned column).
+template <class T>
+Column narrow(const std::string& name, const std::vector<std::int32_t>& codes,
+              const std::vector<std::string>& cats) {
+  auto v = std::make_shared<std::vector<T>>(codes.begin(), codes.end());
+  const void* p = v->data();
+  const auto n = static_cast<churn::Index>(v->size());  // before v is moved from
+  return Column::from_codes_view(name, p, static_cast<int>(sizeof(T)), n, cats, std::move(v));
+}
+
+// Every categorical reader of `c` agrees with the from_codes column `ref`.
+void check_same_as(const Column& c, const Column& ref) {
+  BOOST_TEST(c.size() == ref.size());
+  BOOST_TEST((c.codes() == ref.codes()));
+  BOOST_TEST(c.null_count() == ref.null_count());
+  BOOST_TEST(c.categories() == ref.categories());
+  for (churn::Index i = 0; i < ref.size(); ++i) {
+    BOOST_TEST(c.is_missing(i) == ref.is_missing(i));
+    BOOST_TEST(c.value_string(i) == ref.value_string(i));
+    const double a = c.value_double(i), b = ref.value_double(i);
+    BOOST_TEST(((std::isnan(a) && std::isnan(b)) || a == b));
+  }
 }
 }  // namespace
 
@@ -190,6 +222,153 @@ BOOST_AUTO_TEST_CASE(concat_merges_categorical_dictionaries) {
              Column::from_strings("s", {"a"})});
   BOOST_CHECK_THROW(Table::concat({a, bad}), churn::InvalidArgument);
   BOOST_CHECK_THROW(Table::concat({}), churn::InvalidArgument);
+}
+
+BOOST_AUTO_TEST_CASE(narrow_code_views_read_like_from_codes) {
+  const Column ref = Column::from_codes("c", kCodes, kCats);
+  BOOST_TEST(ref.code_width() == 4);
+  BOOST_TEST(Column::from_float64("f", {1.0}).code_width() == 0);
+  const std::vector<Column> views = {narrow<std::int8_t>("c", kCodes, kCats),
+                                     narrow<std::int16_t>("c", kCodes, kCats),
+                                     narrow<std::int32_t>("c", kCodes, kCats)};
+  const int widths[] = {1, 2, 4};
+  for (std::size_t k = 0; k < views.size(); ++k) {
+    const Column& v = views[k];
+    BOOST_TEST_CONTEXT("code width " << widths[k]) {
+      BOOST_TEST((v.dtype() == DType::Categorical));
+      BOOST_TEST(v.code_width() == widths[k]);
+      check_same_as(v, ref);
+      BOOST_TEST(v.null_count() == 2);
+      BOOST_TEST(v.value_string(1) == "c");
+      // the table operations that read codes
+      const Table t({v, Column::from_float64("x", {0, 1, 2, 3, 4, 5, 6, 7})});
+      const Table r({ref, Column::from_float64("x", {0, 1, 2, 3, 4, 5, 6, 7})});
+      const Table s = t.slice(2, 5);
+      BOOST_TEST(s.column("c").code_width() == widths[k]);  // a narrow slice stays narrow
+      check_same_as(s.column("c"), r.slice(2, 5).column("c"));
+      check_same_as(t.take({7, 0, 5, 5}).column("c"), r.take({7, 0, 5, 5}).column("c"));
+      check_same_as(Table::concat({t, r}).column("c"), Table::concat({r, r}).column("c"));
+      const churn::RowMatrix X = t.to_matrix({}, 2), Y = r.to_matrix({}, 2);
+      BOOST_TEST(X.rows() == Y.rows());
+      for (churn::Index i = 0; i < X.rows(); ++i)
+        for (churn::Index j = 0; j < X.cols(); ++j)
+          BOOST_TEST(((std::isnan(X(i, j)) && std::isnan(Y(i, j))) || X(i, j) == Y(i, j)));
+      BOOST_TEST(t.slice(0, 0).column("c").codes().size() == 0);
+    }
+  }
+  // data() is the borrowed buffer itself: no copy
+  auto codes = std::make_shared<std::vector<std::int8_t>>(std::vector<std::int8_t>{1, 0, -1});
+  const Column v = Column::from_codes_view("v", codes->data(), 1, 3, kCats, codes);
+  BOOST_TEST(v.data() == static_cast<const void*>(codes->data()));
+  BOOST_TEST(v.buffer_owner() == std::static_pointer_cast<const void>(codes));
+  // empty views and the largest int8 / int16 codes
+  BOOST_TEST(Column::from_codes_view("e", nullptr, 1, 0, {}, nullptr).codes().size() == 0);
+  std::vector<std::string> many(32767);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = std::to_string(i);
+  const Column w = narrow<std::int16_t>("w", {32766, -1, 0}, many);
+  BOOST_TEST(w.value_string(0) == "32766");
+  BOOST_TEST(w.codes()[0] == 32766);
+  const Column b = narrow<std::int8_t>("b", {127, -1},
+                                       std::vector<std::string>(many.begin(), many.begin() + 128));
+  BOOST_TEST(b.codes()[0] == 127);
+  BOOST_TEST(b.value_string(0) == "127");
+}
+
+BOOST_AUTO_TEST_CASE(narrow_code_views_reject_bad_input) {
+  using churn::InvalidArgument;
+  using churn_test::throws_with;
+  // too large, at row 3
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [] {
+        narrow<std::int8_t>("col", {0, 1, 2, 3, 0}, kCats);
+      },
+      {"'col'", "code 3", "row 3", "3 categories"}));
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [] {
+        narrow<std::int16_t>("col", {0, -1, 300}, kCats);
+      },
+      {"'col'", "code 300", "row 2"}));
+  // below -1
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [] {
+        narrow<std::int8_t>("col", {0, -2, 1}, kCats);
+      },
+      {"'col'", "code -2", "row 1"}));
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [] {
+        narrow<std::int16_t>("col", {0, 1, -300}, kCats);
+      },
+      {"code -300", "row 2"}));
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [] {
+        narrow<std::int32_t>("col", {0, 1, std::numeric_limits<std::int32_t>::min()}, kCats);
+      },
+      {"code -2147483648", "row 2"}));
+  // a code past the end of a long column: the row is found by the second pass
+  std::vector<std::int32_t> long_codes(100000, 1);
+  long_codes[77777] = 5;
+  BOOST_TEST(throws_with<InvalidArgument>([&] { narrow<std::int8_t>("col", long_codes, kCats); },
+                                          {"code 5", "row 77777"}));
+  // repeated categories, bad widths, a null buffer
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [] {
+        narrow<std::int8_t>("col", {0}, {"a", "a"});
+      },
+      {"'col'", "'a' appears twice"}));
+  const std::int32_t one[] = {0};
+  for (const int bytes : {0, 3, 8, -1})
+    BOOST_TEST(throws_with<InvalidArgument>(
+        [&] { Column::from_codes_view("col", one, bytes, 1, kCats, nullptr); },
+        {"'col'", "code_bytes must be 1, 2 or 4", "got " + std::to_string(bytes)}));
+  BOOST_CHECK_THROW(Column::from_codes_view("col", nullptr, 1, 2, kCats, nullptr), InvalidArgument);
+  BOOST_CHECK_THROW(Column::from_codes_view("col", one, 4, -1, kCats, nullptr), InvalidArgument);
+  // from_codes keeps its messages
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [] {
+        Column::from_codes("col", {0, 4}, kCats);
+      },
+      {"'col'", "code 4", "row 1"}));
+}
+
+BOOST_AUTO_TEST_CASE(narrow_codes_widen_once_thread_safe_and_shared) {
+  const churn::Index n = 300000;
+  std::vector<std::int32_t> expect(static_cast<std::size_t>(n));
+  for (churn::Index i = 0; i < n; ++i)
+    expect[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i % 41) - 1;
+  std::vector<std::string> cats(40);
+  for (std::size_t k = 0; k < cats.size(); ++k) cats[k] = "k" + std::to_string(k);
+  for (const bool wide16 : {false, true}) {
+    const Column c =
+        wide16 ? narrow<std::int16_t>("c", expect, cats) : narrow<std::int8_t>("c", expect, cats);
+    const Column copy = c;  // made before the first codes() call: shares the cache anyway
+    std::vector<const std::int32_t*> ptrs(4, nullptr);
+    std::vector<int> ok(4, 0);
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < 4; ++t)
+      pool.emplace_back([&, t] {
+        const Column& mine = t % 2 == 0 ? c : copy;
+        const auto v = mine.codes();
+        ptrs[t] = v.data();
+        ok[t] = v.size() == n && std::equal(expect.begin(), expect.end(), v.data());
+      });
+    for (auto& th : pool) th.join();
+    for (std::size_t t = 0; t < 4; ++t) {
+      BOOST_TEST(ok[t] == 1);
+      BOOST_TEST(ptrs[t] == ptrs[0]);  // one widened copy, shared by the copies of the column
+    }
+    BOOST_TEST(ptrs[0] != static_cast<const void*>(c.data()));
+    BOOST_TEST(c.codes().data() == ptrs[0]);
+    BOOST_TEST(c.renamed("d").codes().data() == ptrs[0]);
+    // the cache outlives the column it was made from
+    const Column survivor = Table({c}).column("c");
+    const std::int32_t* p = survivor.codes().data();
+    BOOST_TEST(p == ptrs[0]);
+  }
+  // an int32 view and a from_codes column return their own buffer
+  const Column own = Column::from_codes("c", kCodes, kCats);
+  BOOST_TEST(own.codes().data() == static_cast<const std::int32_t*>(own.data()));
+  const Column v32 = narrow<std::int32_t>("c", kCodes, kCats);
+  BOOST_TEST(v32.codes().data() == static_cast<const std::int32_t*>(v32.data()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

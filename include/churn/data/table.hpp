@@ -7,13 +7,18 @@
 /// |---------------|--------------------------------------|-----------------------------|
 /// | `Float64`     | double                               | NaN                         |
 /// | `Int64`       | int64 + optional validity bytes      | validity byte 0             |
-/// | `Categorical` | int32 codes + dictionary of strings  | code -1                     |
+/// | `Categorical` | int8/16/32 codes + dictionary        | code -1                     |
 /// | `Timestamp`   | int64 nanoseconds since 1970 (UTC)   | `kNaT` (INT64_MIN, as pandas) |
 /// | `String`      | std::string + optional validity      | validity byte 0             |
 ///
 /// Columns share their buffers: copying a `Column` or selecting columns of a `Table` copies no
-/// data. A float64 column can also borrow memory it does not own (a numpy array), kept alive by
-/// an owner handle.
+/// data. A float64 or categorical column can also borrow memory it does not own (a numpy array),
+/// kept alive by an owner handle.
+///
+/// Categorical codes are int32 when the column is built from a vector (from_codes); a view
+/// (from_codes_view) keeps the width it is given (1, 2 or 4 bytes, as pandas' codes). `codes()`
+/// always gives int32: a narrow column widens its codes once, on first use, into a cache shared
+/// by its copies.
 
 #include <cstdint>        // std::int32_t, std::int64_t, std::uint8_t
 #include <memory>         // std::shared_ptr
@@ -62,6 +67,14 @@ class Column {
   /// @throws InvalidArgument if a code is out of range or the categories repeat.
   static Column from_codes(std::string name, std::vector<std::int32_t> codes,
                            std::vector<std::string> categories);
+  /// A categorical column borrowing `n` signed codes of `code_bytes` bytes each (1, 2 or 4:
+  /// int8, int16 or int32; -1 = missing) at `codes`; `owner` keeps them alive. The codes are
+  /// checked once here and must not change afterwards.
+  /// @throws InvalidArgument if `code_bytes` is not 1, 2 or 4, a code is out of range (the error
+  /// names the row and the code) or the categories repeat.
+  static Column from_codes_view(std::string name, const void* codes, int code_bytes, Index n,
+                                std::vector<std::string> categories,
+                                std::shared_ptr<const void> owner);
   /// A categorical column from text values; categories in order of first appearance.
   /// `valid` as for from_int64.
   static Column from_strings_categorical(std::string name, const std::vector<std::string>& values,
@@ -83,8 +96,14 @@ class Column {
   Eigen::Map<const Vector> as_float64() const;
   /// Zero-copy view of an int64 or timestamp column. @throws TypeMismatch for other types.
   Eigen::Map<const Int64Vector> as_int64() const;
-  /// Zero-copy view of the codes of a categorical column. @throws TypeMismatch otherwise.
+  /// The codes of a categorical column as int32. Zero-copy when the codes are stored as int32
+  /// (`code_width() == 4`); a narrow column widens them once, on the first call (thread-safe),
+  /// into a cache shared by copies of the column, and the view stays valid as long as one of
+  /// them lives. @throws TypeMismatch for other types.
   Eigen::Map<const IntVector> codes() const;
+  /// Bytes per stored code of a categorical column: 4 for from_codes / from_strings_categorical,
+  /// 1, 2 or 4 for a from_codes_view column; 0 for other types.
+  int code_width() const { return dtype_ == DType::Categorical ? code_width_ : 0; }
   /// The dictionary of a categorical column. @throws TypeMismatch otherwise.
   const std::vector<std::string>& categories() const;
   /// The values of a string column. @throws TypeMismatch otherwise.
@@ -105,18 +124,23 @@ class Column {
 
   /// A handle that keeps this column's main buffer alive (for zero-copy exports).
   const std::shared_ptr<const void>& buffer_owner() const { return owner_; }
-  /// Pointer to the first element of the main buffer (double, int64 or int32 codes);
-  /// nullptr for string columns.
+  /// Pointer to the first element of the main buffer: double, int64, or for a categorical
+  /// column signed codes of `code_width()` bytes (int8, int16 or int32; use codes() for int32
+  /// whatever the width); nullptr for string columns.
   const void* data() const { return data_; }
 
  private:
   void require(DType t, const char* what) const;
   void require_int_like(const char* what) const;
+  std::int32_t code_at(Index i) const;
+  struct WideCodes;  // the int32 copy of narrow codes, made once
   std::string name_;
   DType dtype_ = DType::Float64;
   Index size_ = 0;
   std::shared_ptr<const void> owner_;
   const void* data_ = nullptr;
+  int code_width_ = 4;
+  std::shared_ptr<WideCodes> wide_;
   std::shared_ptr<const std::vector<std::string>> categories_;
   std::shared_ptr<const std::vector<std::string>> strings_;
   std::shared_ptr<const std::vector<std::uint8_t>> valid_;
@@ -162,9 +186,10 @@ class Table {
   Table select(const std::vector<std::string>& names) const;
   /// All columns but the named ones. @throws InvalidArgument for an unknown name.
   Table drop(const std::vector<std::string>& names) const;
-  /// The rows at `rows`, in that order (copies). @throws InvalidArgument for an index out of range.
+  /// The rows at `rows`, in that order (copies; narrow categorical codes keep their width). @throws
+  /// InvalidArgument for an index out of range.
   Table take(const std::vector<Index>& rows) const;
-  /// `length` rows from `offset` (copies). @throws InvalidArgument if out of range.
+  /// `length` rows from `offset` (copies, as take()). @throws InvalidArgument if out of range.
   Table slice(Index offset, Index length) const;
   /// Rows of several tables with the same column names and types, one after the other.
   /// Categorical dictionaries are merged (first-appearance order).

@@ -333,3 +333,80 @@ def test_docstring_examples_run():
     for t in doctest.DocTestFinder().find(mon, "churnlib.monitor", globs={}):
         runner.run(t)
     assert runner.tries > 0 and runner.failures == 0
+
+
+# ---- large columns (the two-pass bucket fit and the bucket counting) ------------------------------
+
+def large_frame(n, seed, drift=0.0):
+    """Shapes that stress the bucket maps: a normal, a heavy tail over a huge range, heavy
+    ties, zero-inflated amounts with signed zeros, prices in cents, a near-constant column;
+    category columns with int8 and int16 codes (pandas picks the width)."""
+    rng = np.random.default_rng(seed)
+    cols = {
+        "normal": rng.normal(50 + 5 * drift, 10, n),
+        "tail": rng.standard_t(3, n) * 1e6 * 10.0 ** rng.uniform(-6, 6, n),
+        "ties": rng.poisson(3 + drift, n).astype(float),
+        "zeros": np.where(rng.random(n) < 0.4, np.where(rng.random(n) < 0.5, 0.0, -0.0),
+                          rng.exponential(30, n)),
+        "cents": np.round(rng.uniform(0, 120 + 20 * drift, n), 2),
+        "constant": np.where(rng.random(n) < 0.0005, rng.normal(0, 1e9, n), 3.25),
+    }
+    for name, share in (("normal", 0.05), ("tail", 0.01), ("cents", 0.2)):
+        cols[name][rng.random(n) < share] = np.nan
+    small = [f"s{i}" for i in range(12)]
+    large = [f"l{i:03d}" for i in range(300)]
+    codes = rng.integers(0, 12 - (0 if drift else 1), n)
+    codes[rng.random(n) < 0.02] = -1
+    cols["cat8"] = pd.Categorical.from_codes(codes, categories=small)
+    codes = np.minimum(rng.geometric(0.02 + 0.01 * drift, n) - 1, 299)
+    cols["cat16"] = pd.Categorical.from_codes(codes, categories=large)
+    return pd.DataFrame(cols), rng.beta(2, 5 + drift, n)
+
+
+def test_large_columns_match_numpy_exactly():
+    n = 200_003
+    ref, s_ref = large_frame(n, 11)
+    cur, s_cur = large_frame(150_001, 12, drift=1.0)
+    assert ref["cat8"].cat.codes.dtype == np.int8 and ref["cat16"].cat.codes.dtype == np.int16
+    levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+    base1 = cl.monitor.Baseline(n_threads=1).fit(ref, s_ref)
+    base = cl.monitor.Baseline().fit(ref, s_ref)
+    d, d1 = json.loads(base.to_json()), json.loads(base1.to_json())
+    d["params"].pop("n_threads")
+    d1["params"].pop("n_threads")
+    assert d == d1  # results never depend on the thread count
+    report = base.compare(cur, s_cur)
+    rows = {r["feature"]: r for r in report.features}
+    summary = base.summary()
+    for name in ["normal", "tail", "ties", "zeros", "cents", "constant", None]:
+        x = s_ref if name is None else ref[name].to_numpy()
+        y = s_cur if name is None else cur[name].to_numpy()
+        e = ref_edges(x, 10)
+        h = base.histogram(name)
+        np.testing.assert_array_equal(np.asarray(h["edges"]), e)  # bit for bit
+        rc, cc = ref_counts(x, e), ref_counts(y, e)
+        np.testing.assert_array_equal(np.append(h["counts"], h["missing"]), rc)
+        psi = report.score["psi"] if name is None else rows[name]["psi"]
+        assert psi == pytest.approx(ref_psi_from_counts(rc, cc), rel=1e-12, abs=1e-15)
+        v = x[~np.isnan(x)]
+        row = summary.loc["score" if name is None else name]
+        np.testing.assert_array_equal(np.asarray([row[f"q{round(q * 100):02d}"] for q in levels]),
+                                      np.quantile(v, levels))
+        assert row["min"] == v.min() and row["max"] == v.max()
+        assert row["mean"] == pytest.approx(np.mean(v.astype(np.longdouble)), rel=1e-13, abs=1e-300)
+        # KS on the 100-point grid: a lower bound of the exact statistic, close to it
+        ks = report.score["ks"] if name is None else rows[name]["ks"]
+        exact = ks_2samp(v, y[~np.isnan(y)]).statistic
+        assert ks <= exact + 1e-12 and ks >= exact - 0.02
+    for name in ["cat8", "cat16"]:
+        cc = base.category_counts(name)
+        vc = ref[name].value_counts()
+        assert dict(zip(cc["categories"], cc["counts"])) == {k: int(v) for k, v in vc.items()
+                                                              if v > 0}
+        assert cc["missing"] == int(ref[name].isna().sum())
+    assert rows["cat8"]["unseen_categories"] == ["s11"]
+    # fit's counts equal a plain accumulate of the same frame; merged halves equal the whole
+    assert base.accumulate(ref, s_ref).to_json() == base.to_json()
+    h = 70_001
+    merged = base.accumulate(cur.iloc[:h], s_cur[:h]).merge(base.accumulate(cur.iloc[h:], s_cur[h:]))
+    assert base.compare(merged).to_json() == report.to_json()

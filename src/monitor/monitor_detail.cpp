@@ -238,6 +238,13 @@ void ExactSum::value(double& hi, double& lo) const {
   }
   ExactSum c = *this;
   c.normalize();
+  // a negative total has all-ones upper limbs in two's complement (their doubles would
+  // overflow): convert its magnitude and negate the result
+  const bool negative = !c.w_.empty() && c.w_.back() < 0;
+  if (negative) {
+    for (auto& limb : c.w_) limb = -limb;
+    c.normalize();
+  }
   // deterministic compensated sum from the top limb down (the state is canonical, so the
   // result depends only on the exact total)
   double s = 0, comp = 0;
@@ -256,6 +263,10 @@ void ExactSum::value(double& hi, double& lo) const {
     }
   }
   two_sum(s, comp, hi, lo);
+  if (negative) {
+    hi = -hi;
+    lo = -lo;
+  }
 }
 
 Json ExactSum::to_json() const {

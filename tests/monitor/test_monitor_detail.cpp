@@ -103,6 +103,29 @@ BOOST_AUTO_TEST_CASE(exact_sums_equal_term_by_term_adds) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(negative_totals_convert_to_their_value) {
+  // a negative total is held in two's complement with all-ones upper limbs; value() must
+  // give the sum, not an overflow (a negative column once had a NaN mean)
+  for (const std::vector<double>& x :
+       {std::vector<double>{-1415.7343095054994}, std::vector<double>{-2.5, 1.0, -1e-300},
+        std::vector<double>{1e300, -3e300, 5.0}, std::vector<double>{-0.1, -0.1, -0.1}}) {
+    detail::ExactSum s, sq;
+    detail::exact_sums(x.data(), x.size(), 0.0, s, sq);
+    double hi = 0, lo = 0;
+    s.value(hi, lo);
+    long double want = 0;
+    for (double v : x) want += v;
+    BOOST_TEST(std::isfinite(hi));
+    BOOST_TEST(hi == static_cast<double>(want), boost::test_tools::tolerance(1e-15));
+    detail::ExactSum pos;
+    for (double v : x) pos.add(-v);
+    double phi = 0, plo = 0;
+    pos.value(phi, plo);
+    BOOST_TEST(hi == -phi);  // symmetric
+    BOOST_TEST(lo == -plo);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(sort_values_equals_std_sort) {
   for (std::size_t n : {10u, 5000u, 70000u}) {
     std::vector<double> x = awkward(n, n);

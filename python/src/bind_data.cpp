@@ -188,14 +188,17 @@ Examples
 )doc")
       .def(py::init([](const py::object& data) {
              if (data.is_none()) return Table();
-             if (py::isinstance(data, pandas().attr("DataFrame"))) return table_from_pandas(data);
+             if (py::isinstance(data, pandas().attr("DataFrame")))
+               return table_from_pandas(data, false);
              CHURN_CHECK(py::hasattr(data, "items"), TypeMismatch,
                          "Table(): expected a dict of columns or a pandas.DataFrame, got "
                              << repr_of(py::type::of(data)));
              return table_from_mapping(data);
            }),
            py::arg("data") = py::none())
-      .def_static("from_pandas", &table_from_pandas, py::arg("df"), R"doc(
+      .def_static(
+          "from_pandas", [](const py::handle& df) { return table_from_pandas(df); }, py::arg("df"),
+          R"doc(
 A Table from a pandas DataFrame.
 
 Float columns become float64 (borrowed without a copy when the column is a contiguous float64

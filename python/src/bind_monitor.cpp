@@ -318,7 +318,7 @@ void bind_monitor(py::module_& parent) {
           "fit",
           [](mon::Baseline& self, const py::object& data,
              const py::object& score) -> mon::Baseline& {
-            Table t = as_table(data, "Baseline.fit()");
+            Table t = as_table(data, "Baseline.fit()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.fit(): score");
             py::gil_scoped_release release;
             return self.fit(t, view(s));
@@ -328,7 +328,7 @@ void bind_monitor(py::module_& parent) {
       .def(
           "accumulate",
           [](const mon::Baseline& self, const py::object& data, const py::object& score) {
-            Table t = as_table(data, "Baseline.accumulate()");
+            Table t = as_table(data, "Baseline.accumulate()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.accumulate(): score");
             py::gil_scoped_release release;
             return self.accumulate(t, view(s));
@@ -344,7 +344,7 @@ void bind_monitor(py::module_& parent) {
       .def(
           "compare",
           [](const mon::Baseline& self, const py::object& data, const py::object& score) {
-            Table t = as_table(data, "Baseline.compare()");
+            Table t = as_table(data, "Baseline.compare()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.compare(): score");
             py::gil_scoped_release release;
             return self.compare(t, view(s));

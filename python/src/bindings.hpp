@@ -43,8 +43,11 @@ std::shared_ptr<const void> keep_alive(py::object obj);
 /// A column from a numpy array, a pandas Series/Index/Categorical/extension array, or any
 /// sequence (converted through pandas.Series). Float64 data that is contiguous, aligned and in
 /// native byte order is borrowed, not copied.
+/// With `transient` (a column used only during one C++ call that keeps nothing of it, e.g.
+/// a monitor fit), pandas category codes are borrowed in place instead of through pandas'
+/// copy: such a column would see later in-place edits of the frame.
 /// @throws TypeMismatch for an unsupported dtype; InvalidArgument for a non-1-D array.
-Column column_from_object(const std::string& name, const py::handle& obj);
+Column column_from_object(const std::string& name, const py::handle& obj, bool transient = false);
 
 /// A column as a read-only numpy array: a view for float64, int64 (no missing values),
 /// categorical codes (int32) and timestamps (datetime64[ns]); a float64 copy with NaN for int64
@@ -56,8 +59,9 @@ py::object column_to_numpy(const Column& c);
 /// With `copy`, numeric data is copied into writable arrays.
 py::object column_to_pandas(const Column& c, bool copy);
 
-/// A table from a pandas.DataFrame. @throws TypeMismatch if `df` is not a DataFrame.
-Table table_from_pandas(const py::handle& df);
+/// A table from a pandas.DataFrame (`transient` as for column_from_object).
+/// @throws TypeMismatch if `df` is not a DataFrame.
+Table table_from_pandas(const py::handle& df, bool transient = false);
 /// A pandas.DataFrame of the table's columns (see column_to_pandas).
 py::object table_to_pandas(const Table& t, bool copy);
 
@@ -67,9 +71,10 @@ py::tuple column_state(const Column& c);
 /// The column of a column_state(). @throws SerializationError for a malformed state.
 Column column_from_state(const py::handle& state);
 
-/// `obj` itself when it is a churnlib.Table, its conversion when it is a pandas.DataFrame.
+/// `obj` itself when it is a churnlib.Table, its conversion when it is a pandas.DataFrame
+/// (`transient` as for column_from_object: only for a table the call keeps nothing of).
 /// @throws TypeMismatch naming `caller` otherwise.
-Table as_table(const py::handle& obj, const char* caller);
+Table as_table(const py::handle& obj, const char* caller, bool transient = false);
 
 /// Nanoseconds since 1970 (UTC) of an int (taken as nanoseconds) or anything pandas.Timestamp
 /// accepts (str, datetime, numpy.datetime64, pandas.Timestamp).

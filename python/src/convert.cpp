@@ -296,7 +296,7 @@ Column column_from_numpy(const std::string& name, const py::array& a) {
                                        << "' (supported: float, int, bool, datetime64, str)");
 }
 
-Column column_from_series(const std::string& name, const py::object& s) {
+Column column_from_series(const std::string& name, const py::object& s, bool transient) {
   py::module_ pd = pandas();
   py::object types = pd.attr("api").attr("types");
   py::object dt = s.attr("dtype");
@@ -306,10 +306,13 @@ Column column_from_series(const std::string& name, const py::object& s) {
     std::vector<std::string> categories;
     categories.reserve(cats.size());
     for (const auto& c : cats) categories.push_back(to_std_string(c));
-    // pandas (3.1) hands out a copy of its codes here, so the Table, which borrows that array,
-    // does not see later in-place edits of the frame.
-    return categorical_column(name, s.attr("cat").attr("codes").attr("to_numpy")(),
-                              std::move(categories));
+    // pandas (3.1) hands out a copy of its codes through .cat.codes, so the Table, which
+    // borrows that array, does not see later in-place edits of the frame; a transient column
+    // borrows the Categorical's own codes (no copy)
+    return categorical_column(
+        name,
+        transient ? s.attr("array").attr("codes") : s.attr("cat").attr("codes").attr("to_numpy")(),
+        std::move(categories));
   }
   if (types.attr("is_datetime64_any_dtype")(dt).cast<bool>()) {
     py::object naive = s;
@@ -351,17 +354,17 @@ Column column_from_series(const std::string& name, const py::object& s) {
 
 }  // namespace
 
-Column column_from_object(const std::string& name, const py::handle& obj) {
+Column column_from_object(const std::string& name, const py::handle& obj, bool transient) {
   if (py::isinstance<py::array>(obj)) {
     return column_from_numpy(name, py::reinterpret_borrow<py::array>(obj));
   }
   py::module_ pd = pandas();
   if (py::isinstance(obj, pd.attr("Series"))) {
-    return column_from_series(name, py::reinterpret_borrow<py::object>(obj));
+    return column_from_series(name, py::reinterpret_borrow<py::object>(obj), transient);
   }
   // Index, Categorical, extension arrays, lists, tuples: pandas infers the type
   // ([1.0, None] is float64 with NaN, ["a", None] text with a missing value).
-  return column_from_series(name, pd.attr("Series")(obj));
+  return column_from_series(name, pd.attr("Series")(obj), transient);
 }
 
 py::object column_to_numpy(const Column& c) {
@@ -470,14 +473,14 @@ Column column_from_state(const py::handle& state) {
   CHURN_THROW(SerializationError, "Table pickle state: unknown dtype of column '" << name << "'");
 }
 
-Table table_from_pandas(const py::handle& df) {
+Table table_from_pandas(const py::handle& df, bool transient) {
   py::module_ pd = pandas();
   CHURN_CHECK(py::isinstance(df, pd.attr("DataFrame")), TypeMismatch,
               "Table.from_pandas(): expected a pandas.DataFrame, got " << type_name(df));
   std::vector<Column> columns;
   for (const auto& item : df.attr("items")()) {
     auto pair = item.cast<py::tuple>();
-    columns.push_back(column_from_object(to_std_string(pair[0]), pair[1]));
+    columns.push_back(column_from_object(to_std_string(pair[0]), pair[1], transient));
   }
   return Table(std::move(columns));
 }
@@ -490,9 +493,9 @@ py::object table_to_pandas(const Table& t, bool copy) {
   return pd.attr("DataFrame")(data, py::arg("index") = index, py::arg("copy") = false);
 }
 
-Table as_table(const py::handle& obj, const char* caller) {
+Table as_table(const py::handle& obj, const char* caller, bool transient) {
   if (py::isinstance<Table>(obj)) return obj.cast<Table>();
-  if (py::isinstance(obj, pandas().attr("DataFrame"))) return table_from_pandas(obj);
+  if (py::isinstance(obj, pandas().attr("DataFrame"))) return table_from_pandas(obj, transient);
   CHURN_THROW(TypeMismatch,
               caller << ": expected a churnlib.Table or pandas.DataFrame, got " << type_name(obj));
 }

@@ -129,8 +129,9 @@ constexpr Index kRowBlock = 1 << 18;
 constexpr double kSummaryLevels[] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
 constexpr Index kSubBlock = 4096;
 /// Rows a group of numeric columns fit together (their 2-byte bucket indices live between
-/// the two passes: 64 MB).
-constexpr std::size_t kGroupRows = std::size_t{1} << 25;
+/// the two passes): just under 32 MiB, so that glibc serves the buffer from its heap after the
+/// first fit instead of mapping (and page-faulting) fresh memory on every call.
+constexpr std::size_t kGroupRows = (std::size_t{1} << 24) - 4096;
 
 /// Numeric type groups that may swap between fit and compare.
 int dtype_group(DType t) {
@@ -268,22 +269,20 @@ Baseline& Baseline::operator=(const Baseline& other) {
 }
 
 /// Counts codes[lo, hi) (-1 = missing, else < k) into counts[0] (missing) and counts[1 + code],
-/// through four interleaved sets of counters (a run of one category would otherwise chain every
-/// increment on the one before); `counts` has 4 (k + 1) entries, summed into the first k + 1.
+/// through eight interleaved sets of counters (a run of one category would otherwise chain
+/// every increment on the one before); `counts` has 8 (k + 1) entries, summed into the first
+/// k + 1.
 template <class T>
 void count_codes(const T* codes, std::size_t lo, std::size_t hi, std::size_t k,
                  std::int64_t* counts) {
   const std::size_t stride = k + 1;
   std::size_t i = lo;
-  for (; i + 4 <= hi; i += 4) {
-    ++counts[static_cast<std::size_t>(codes[i] + 1)];
-    ++counts[stride + static_cast<std::size_t>(codes[i + 1] + 1)];
-    ++counts[2 * stride + static_cast<std::size_t>(codes[i + 2] + 1)];
-    ++counts[3 * stride + static_cast<std::size_t>(codes[i + 3] + 1)];
-  }
+  for (; i + 8 <= hi; i += 8)
+    for (std::size_t j = 0; j < 8; ++j)
+      ++counts[j * stride + static_cast<std::size_t>(codes[i + j] + 1)];
   for (; i < hi; ++i) ++counts[static_cast<std::size_t>(codes[i] + 1)];
   for (std::size_t j = 0; j < stride; ++j)
-    counts[j] += counts[stride + j] + counts[2 * stride + j] + counts[3 * stride + j];
+    for (std::size_t l = 1; l < 8; ++l) counts[j] += counts[l * stride + j];
 }
 
 // ---- fit --------------------------------------------------------------------------------------
@@ -611,7 +610,7 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
           const Column& c = cols[task.target];
           if (c.dtype() == DType::Categorical) {
             const std::size_t k = per_code[task.target].size();
-            std::vector<std::int64_t> counts(4 * (k + 1), 0);
+            std::vector<std::int64_t> counts(8 * (k + 1), 0);
             const auto first = static_cast<std::size_t>(task.lo);
             const auto last = static_cast<std::size_t>(task.hi);
             switch (c.code_width()) {  // the stored codes, not widened
@@ -650,7 +649,7 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
             thread_local std::vector<double> split_values;
             std::vector<std::int64_t> others;  // per split slot
             if (counter) {
-              hist.assign(detail::CellCounter::kBuckets + 1, 0);
+              hist.assign(2 * (detail::CellCounter::kBuckets + 1), 0);
               split_values.resize(static_cast<std::size_t>(kSubBlock));
               others.assign(counter->rep.size(), 0);
             }
@@ -678,6 +677,8 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
             }
             s.index.flush(scratch.data(), cells.data(), miss);
             if (counter) {
+              constexpr std::uint32_t kB = detail::CellCounter::kBuckets;
+              for (std::uint32_t k = 0; k <= kB; ++k) hist[k] += hist[kB + 1 + k];  // both halves
               for (std::uint32_t k = 0; k < detail::CellCounter::kBuckets; ++k)
                 if (!counter->slot[k]) cells[counter->cell[k]] += hist[k];
               // split buckets: the values equal to the representative

@@ -161,8 +161,9 @@ struct BucketMap {
   static BucketMap from_sample(const std::vector<double>& sorted, std::uint32_t n_buckets);
 };
 
-/// Adds the bucket counts of x[0, n) to `hist` (n_buckets + 1 entries, NaN last; n < 2^32)
-/// and writes each value's bucket to `idx` (n entries).
+/// Adds the bucket counts of x[0, n) to `hist` (2 (n_buckets + 1) entries: two histograms of
+/// n_buckets + 1, NaN last, to be summed; n < 2^32) and writes each value's bucket to `idx`
+/// (n entries).
 void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
                std::uint16_t* idx);
 /// Writes to `out` (room for n values) the values of x[0, n) whose bucket (idx, from
@@ -179,9 +180,9 @@ void scan_stats(const double* x, std::size_t n, double shift, double& mn, double
                 std::int64_t& n_inf, ExactSum& sum, ExactSum& sumsq);
 /// scan_stats() without min, max and infinities.
 void exact_sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq);
-/// scan_hist() without idx that also writes to `out` (room for n values) the values of the
-/// buckets with a slot (slot[b] != 0; slot[n_buckets] = 0) that differ from rep[slot[b]];
-/// returns how many.
+/// scan_hist() (two histograms in `hist`, to be summed) without idx that also writes to `out` (room
+/// for n values) the values of the buckets with a slot (slot[b] != 0; slot[n_buckets] = 0) that
+/// differ from rep[slot[b]]; returns how many.
 std::size_t scan_hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
                             const std::uint16_t* slot, const double* rep, double* out);
 

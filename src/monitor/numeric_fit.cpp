@@ -17,10 +17,12 @@ BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_
   const std::uint64_t range = key_of(hi) - key.key_lo;
   while ((range >> key.shift) >= n_buckets) ++key.shift;
   auto fullest = [&](const BucketMap& m) {
-    std::vector<std::uint32_t> h(n_buckets + 1, 0);
+    std::vector<std::uint32_t> h(2 * (n_buckets + 1), 0);
     std::vector<std::uint16_t> idx(sorted.size());
     scan_hist(m, sorted.data(), sorted.size(), h.data(), idx.data());
-    return *std::max_element(h.begin(), h.end());
+    std::uint32_t top = 0;
+    for (std::uint32_t b = 0; b <= n_buckets; ++b) top = std::max(top, h[b] + h[n_buckets + 1 + b]);
+    return top;
   };
   const double width = hi - lo;
   if (!(std::isfinite(width) && width > 0 && std::isfinite(static_cast<double>(n_buckets) / width)))
@@ -87,7 +89,7 @@ void RadixFit::begin(std::uint16_t* idx) {
 void RadixFit::pass1(std::size_t lo, std::size_t hi) {
   constexpr std::size_t kSub = 4096;
   thread_local std::vector<std::uint32_t> h;
-  h.assign(kBuckets + 1, 0);
+  h.assign(2 * (kBuckets + 1), 0);
   double mn = std::numeric_limits<double>::infinity(), mx = -mn;
   std::int64_t n_inf = 0;
   ExactSum s, sq;
@@ -97,7 +99,7 @@ void RadixFit::pass1(std::size_t lo, std::size_t hi) {
     scan_stats(x_ + a, len, shift_, mn, mx, n_inf, s, sq);
   }
   std::lock_guard<std::mutex> g(mu_);
-  for (std::size_t b = 0; b <= kBuckets; ++b) hist_[b] += h[b];
+  for (std::size_t b = 0; b <= kBuckets; ++b) hist_[b] += h[b] + h[kBuckets + 1 + b];
   min_ = std::min(min_, mn);
   max_ = std::max(max_, mx);
   n_inf_ += n_inf;

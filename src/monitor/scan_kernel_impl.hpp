@@ -46,14 +46,24 @@ inline void buckets(const BucketMap& m, const double* x, std::size_t n, std::uin
 }
 
 /// Adds the bucket counts of x[0, n) to hist (n_buckets + 1 entries, NaN last; n < 2^32) and
-/// writes each value's bucket to idx (n entries; n_buckets < 2^16).
+/// writes each value's bucket to idx (n entries; n_buckets < 2^16). Odd rows count into a
+/// second histogram at h2 (summed by the caller), so runs of equal values do not chain every
+/// increment on the one before.
 inline void hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h,
                  std::uint16_t* idx_out) {
   std::uint32_t idx[kChunk];
+  std::uint32_t* h2 = h + m.n_buckets + 1;
   for (std::size_t a = 0; a < n; a += kChunk) {
     const std::size_t len = std::min(kChunk, n - a);
     buckets(m, x + a, len, idx);
-    for (std::size_t i = 0; i < len; ++i) {
+    std::size_t i = 0;
+    for (; i + 2 <= len; i += 2) {
+      ++h[idx[i]];
+      ++h2[idx[i + 1]];
+      idx_out[a + i] = static_cast<std::uint16_t>(idx[i]);
+      idx_out[a + i + 1] = static_cast<std::uint16_t>(idx[i + 1]);
+    }
+    for (; i < len; ++i) {
       ++h[idx[i]];
       idx_out[a + i] = static_cast<std::uint16_t>(idx[i]);
     }
@@ -66,6 +76,7 @@ inline void hist(const BucketMap& m, const double* x, std::size_t n, std::uint32
 inline std::size_t hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h,
                               const std::uint16_t* slot, const double* rep, double* out) {
   std::uint32_t idx[kChunk];
+  std::uint32_t* h2 = h + m.n_buckets + 1;  // odd rows (see hist)
   std::size_t w = 0;
   for (std::size_t a = 0; a < n; a += kChunk) {
     const std::size_t len = std::min(kChunk, n - a);
@@ -74,7 +85,7 @@ inline std::size_t hist_split(const BucketMap& m, const double* x, std::size_t n
       const std::uint32_t b = idx[i];
       const double v = x[a + i];
       const std::uint16_t s = slot[b];
-      ++h[b];
+      ++((i & 1) ? h2 : h)[b];
       out[w] = v;
       w += (s != 0) & (v != rep[s]);
     }
@@ -231,26 +242,27 @@ inline void sum_chunk(const double* t, std::size_t n, ExactSum& sum) {
   }
 }
 
-/// One term's share of the fixed-point slices (see sum_chunk); `slow` flags terms left to the
-/// one-by-one path (non-zero below the window, infinite).
+/// One term's share of the fixed-point slices (see sum_chunk), for chunks without infinities:
+/// the signed mantissa shifted into place is a 128-bit integer H * 2^64 + L (L unsigned); L
+/// goes into two 32-bit slices, H into the third. `slow` flags the non-zero terms below the
+/// window, left to the one-by-one path.
 inline void slice_term(U64x4 u, std::int64_t low, U64x4& a0, U64x4& a1, U64x4& a2, I64x4& slow) {
   constexpr std::uint64_t kM52 = (std::uint64_t{1} << 52) - 1;
   const U64x4 hidden = splat<U64x4>(std::uint64_t{1} << 52);
   const auto e = reinterpret_cast<I64x4>((u >> 52) & 0x7ff);
-  const U64x4 frac = u & kM52;
   const I64x4 ee = e - (e == 0);  // subnormals share the scale of exponent 1
   const I64x4 ok = (ee >= low) & (e != 0x7ff);
-  const U64x4 m = (frac | (hidden & reinterpret_cast<U64x4>(e != 0))) & reinterpret_cast<U64x4>(ok);
-  const U64x4 sh = reinterpret_cast<U64x4>((ee - low) & ok);
-  const I64x4 inf = (e == 0x7ff) & reinterpret_cast<I64x4>(frac == 0);
-  const I64x4 nonzero = (e != 0x7ff) & reinterpret_cast<I64x4>((u << 1) != 0);
-  slow |= ~ok & (inf | nonzero);
-  const U64x4 lo = m << sh;
-  const U64x4 hi = (m >> 1) >> (63 - sh);
-  const U64x4 sg = 0 - (u >> 63);
-  a0 += ((lo & 0xffffffffu) ^ sg) - sg;
-  a1 += ((lo >> 32) ^ sg) - sg;
-  a2 += (hi ^ sg) - sg;
+  const auto m = reinterpret_cast<I64x4>(((u & kM52) | (hidden & reinterpret_cast<U64x4>(e != 0))) &
+                                         reinterpret_cast<U64x4>(ok));
+  const I64x4 sh = (ee - low) & ok;
+  slow |= ~ok & (e != 0x7ff) & reinterpret_cast<I64x4>((u << 1) != 0);
+  const auto sg = reinterpret_cast<I64x4>(0 - (u >> 63));
+  const I64x4 sm = (m ^ sg) - sg;
+  const U64x4 lo = reinterpret_cast<U64x4>(sm) << reinterpret_cast<U64x4>(sh);
+  const I64x4 hi = (sm >> 1) >> (63 - sh);
+  a0 += lo & 0xffffffffu;
+  a1 += lo >> 32;
+  a2 += reinterpret_cast<U64x4>(hi);
 }
 
 inline std::int64_t biased_exponent(double x) {

@@ -131,6 +131,7 @@ constexpr Index kSubBlock = 4096;
 /// Rows a group of numeric columns fit together (their 2-byte bucket indices live between
 /// the two passes): just under 32 MiB, so that glibc serves the buffer from its heap after the
 /// first fit instead of mapping (and page-faulting) fresh memory on every call.
+constexpr std::size_t kMapSample = std::size_t{1} << 15;  // sample laying out the bucket map
 constexpr std::size_t kGroupRows = (std::size_t{1} << 24) - 4096;
 
 /// Numeric type groups that may swap between fit and compare.
@@ -327,11 +328,12 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
     std::unique_ptr<detail::RadixFit> radix;
   };
   std::vector<Work> work(cols.size());
-  auto ks_and_shift = [&](FeatureState& s, const std::vector<double>& sample) {
-    s.ks = detail::quantiles_sorted(sample, ks_levels);
-    s.shift = detail::quantiles_sorted(sample, {0.5})[0];  // ~ the median
-  };
-  auto set_edges = [&](FeatureState& s, const std::vector<double>& q) {
+  // every exact level: the fixed ones, the edges', then the KS points'
+  std::vector<double> all_levels = levels;
+  all_levels.insert(all_levels.end(), ks_levels.begin(), ks_levels.end());
+  auto set_edges = [&](FeatureState& s, std::vector<double> q) {
+    s.ks.assign(q.begin() + static_cast<std::ptrdiff_t>(levels.size()), q.end());
+    q.resize(levels.size());
     s.quantiles.assign(q.begin() + 2, q.begin() + static_cast<std::ptrdiff_t>(n_fixed));
     if (quantile) {
       s.edges.assign(q.begin() + static_cast<std::ptrdiff_t>(n_fixed), q.end());
@@ -349,15 +351,9 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
     Work& w = work[k];
     const std::size_t n_values = detail::check_finite(cols[k], w.x, caller);
     if (n_values > 0) {
-      if (w.sample.empty()) w.sample = detail::sorted_sample(w.x, w.n_rows);
-      if (w.sample.empty()) {  // every sampled row missing: sample all values
-        for (std::size_t i = 0; i < w.n_rows; ++i)
-          if (!std::isnan(w.x[i])) w.sample.push_back(w.x[i]);
-        std::sort(w.sample.begin(), w.sample.end());
-      }
-      ks_and_shift(s, w.sample);
       // (no sample: large columns come here only when the two-pass fit failed, so copy)
-      set_edges(s, detail::select_quantiles(w.x, w.n_rows, n_values, levels, {}));
+      set_edges(s, detail::select_quantiles(w.x, w.n_rows, n_values, all_levels, {}));
+      s.shift = s.quantiles[3];  // the median
     }
     s.prepare();
   };
@@ -379,9 +375,9 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
             w.x = detail::numeric_data(c, w.buffer, caller);
             w.n_rows = static_cast<std::size_t>(c.size());
             if (w.n_rows >= detail::kRadixMinRows) {
-              w.sample = detail::sorted_sample(w.x, w.n_rows);
+              w.sample = detail::sorted_sample(w.x, w.n_rows, kMapSample);
               if (w.sample.size() >= 2) {
-                ks_and_shift(*s, w.sample);
+                s->shift = detail::quantiles_sorted(w.sample, {0.5})[0];  // ~ the median
                 w.radix = std::make_unique<detail::RadixFit>(w.x, w.n_rows, w.sample, s->shift);
               }
             }
@@ -441,14 +437,13 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
       if (r.n_inf() > 0) detail::check_finite(cols[k], w.x, caller);  // throws naming the row
       const std::size_t n_values = r.n_values();
       std::vector<std::size_t> ranks;
-      for (double q : levels) {
+      for (double q : all_levels) {
         std::size_t a = 0, b = 0;
         detail::ranks_of(q, n_values, a, b);
         ranks.push_back(a);
         ranks.push_back(b);
       }
       std::vector<double> cuts;
-      for (double g : states[k]->ks) cuts.push_back(std::nextafter(g, inf));
       if (!quantile) {
         std::vector<double> mm = {r.min(), r.max()};
         for (double e : detail::edges_of(mm, params_.bins, false)) {
@@ -481,7 +476,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
             detail::RadixFit& r = *w.radix;
             const std::size_t n_values = r.n_values();
             std::vector<double> q;
-            for (double level : levels) {
+            for (double level : all_levels) {
               std::size_t a = 0, b = 0;
               detail::ranks_of(level, n_values, a, b);
               q.push_back(detail::lerp_at(level, n_values, r.value_at(a, ok), r.value_at(b, ok)));

@@ -350,10 +350,7 @@ double lerp_at(double q, std::size_t n, double a, double b) {
   return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-namespace {
-
-constexpr std::size_t kSampleSize = std::size_t{1} << 17;
-}  // namespace
+namespace {}  // namespace
 
 void sort_values(std::vector<double>& v) {
   const std::size_t n = v.size();
@@ -389,8 +386,8 @@ void sort_values(std::vector<double>& v) {
   }
 }
 
-std::vector<double> sorted_sample(const double* x, std::size_t n_rows) {
-  const std::size_t stride = n_rows > kSampleSize ? (n_rows + kSampleSize - 1) / kSampleSize : 1;
+std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size_t max_size) {
+  const std::size_t stride = n_rows > max_size ? (n_rows + max_size - 1) / max_size : 1;
   std::vector<double> s;
   s.reserve(n_rows / stride + 1);
   for (std::size_t i = 0; i < n_rows; i += stride)
@@ -462,7 +459,8 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
 
 std::vector<double> select_quantiles(const std::vector<double>& v,
                                      const std::vector<double>& levels) {
-  return select_quantiles(v.data(), v.size(), v.size(), levels, sorted_sample(v.data(), v.size()));
+  return select_quantiles(v.data(), v.size(), v.size(), levels,
+                          sorted_sample(v.data(), v.size(), std::size_t{1} << 15));
 }
 
 std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile) {

@@ -243,8 +243,8 @@ std::vector<double> select_quantiles(const std::vector<double>& v,
                                      const std::vector<double>& levels);
 
 /// A deterministic sample: the non-NaN values among rows 0, k, 2k, ... of x[0, n_rows),
-/// k = ceil(n_rows / 2^17) (all of them for up to 131,072 rows), sorted.
-std::vector<double> sorted_sample(const double* x, std::size_t n_rows);
+/// k = ceil(n_rows / max_size) (all of them for up to max_size rows), sorted.
+std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size_t max_size);
 
 /// The two ranks (positions in sorted order of n values) numpy's linear quantile at q reads.
 void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi);

@@ -194,16 +194,23 @@ double RadixFit::value_at(std::size_t rank, bool& ok) const {
   return first[within - eq_[s]];
 }
 
-bool RadixFit::count_lt(double c, std::int64_t& out) const {
-  const std::uint32_t b = map_.bucket(c);
+bool RadixFit::count_le_in(double c, std::uint32_t b, bool strict, std::int64_t& out) const {
   const std::size_t s = slot_[b];
   out = prefix_[b];
   if (s == 0) return hist_[b] == 0;
   const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
   const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
-  out += std::lower_bound(first, last, c) - first;
-  if (rep_[s] < c) out += eq_[s];
+  out += (strict ? std::lower_bound(first, last, c) : std::upper_bound(first, last, c)) - first;
+  if (strict ? rep_[s] < c : rep_[s] <= c) out += eq_[s];
   return true;
+}
+
+bool RadixFit::count_lt(double c, std::int64_t& out) const {
+  if (count_le_in(c, map_.bucket(c), true, out)) return true;
+  // values < c are the values <= the double below c, whose bucket may be a target (a cut just
+  // above a planned value, e.g. a KS point)
+  const double below = std::nextafter(c, -std::numeric_limits<double>::infinity());
+  return count_le_in(below, map_.bucket(below), false, out);
 }
 
 }  // namespace churn::monitor::detail

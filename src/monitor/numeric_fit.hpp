@@ -56,11 +56,15 @@ class RadixFit {
 
   /// The value at a planned rank; `ok` is set false when the rank was not planned.
   double value_at(std::size_t rank, bool& ok) const;
-  /// The number of non-NaN values < c, for a cut c whose bucket is a target or empty.
+  /// The number of non-NaN values < c, for a cut c whose bucket, or that of the double just
+  /// below c, is a target or empty. @return false otherwise.
   bool count_lt(double c, std::int64_t& out) const;
 
  private:
   std::uint32_t bucket_of_rank(std::size_t rank) const;
+  /// Values < c (strict) or <= c in buckets up to b, b being c's bucket; false when b is
+  /// neither a target nor empty.
+  bool count_le_in(double c, std::uint32_t b, bool strict, std::int64_t& out) const;
 
   const double* x_;
   std::size_t n_rows_;

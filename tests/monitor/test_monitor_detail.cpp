@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(radix_fit_matches_a_full_sort) {
       if (!std::isnan(v)) sorted.push_back(v);
     std::sort(sorted.begin(), sorted.end());
     const std::size_t m = sorted.size();
-    const std::vector<double> sample = detail::sorted_sample(x.data(), n);
+    const std::vector<double> sample = detail::sorted_sample(x.data(), n, std::size_t{1} << 15);
     detail::RadixFit r(x.data(), n, sample, 0.0);
     // pass 1 in three uneven parts
     r.begin();

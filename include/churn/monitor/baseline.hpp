@@ -5,10 +5,12 @@
 ///
 /// **What a baseline holds**, per feature:
 /// - numeric (float64, int64, timestamp in ns): the PSI bin edges, exact quantiles at 1%, 5%,
-///   25%, 50%, 75%, 95% and 99% (numpy's default method), the KS points, integer counts of the
-///   values on the cut points the edges and KS points define, the missing count, min, max, and
+///   25%, 50%, 75%, 95% and 99% (numpy's default method), the KS points (exact quantiles too),
+///   integer counts of the values on the cut points the edges and KS points define, the
+///   missing count, min, max, and
 ///   exact sums of the values and of `(x - shift)^2` (each square rounded to double; `shift`
-///   is the sample median fixed at fit, so the variance does not cancel) for mean and std;
+///   is a median (of a sample, on large columns) fixed at fit, so the variance does not
+///   cancel) for mean and std;
 /// - categorical (categorical, string): the count of every category seen (sorted by name)
 ///   and the missing count.
 ///
@@ -17,19 +19,17 @@
 /// the first pass counts its values in 16,384 buckets of a monotone map laid out from a sorted
 /// sample (linear in the value, or in its order-preserving bit pattern for heavy tails), and
 /// takes min, max and the exact sums; the counts tell which buckets hold the wanted ranks, and
-/// the second pass gathers only the values of those buckets (and of the buckets of the KS
-/// points), except the repeats of a bucket's representative value, which are just counted. The
+/// the second pass gathers only the values of those buckets (the ranks of the edges, the
+/// summary quantiles and the KS points), except the repeats of a bucket's representative value, which are just counted. The
 /// gathered values (typically well under 1% of the column) are sorted per bucket, and every
 /// quantile and every cell count follows exactly. Should a step not add up (it cannot on
 /// valid data, but the code checks), the column is copied and selected in full; the result is
 /// the same. Smaller columns are copied and selected.
 ///
-/// **KS on a baseline** is evaluated at `ks_points + 1` points `g_j`, the quantiles at
-/// `j / ks_points` of a deterministic sample of the reference (the non-missing values of rows
-/// 0, k, 2k, ..., k = ceil(n / 2^17): all values, hence exact quantiles, up to 131,072 rows):
-/// `max_j |F_ref(g_j) - F_cur(g_j)|`. It never exceeds the exact two-sample statistic and, for
-/// a reference without heavy ties, is below it by at most about `1 / ks_points` (0.01 by
-/// default) plus the sample's error (~0.003 at 2^17 values).
+/// **KS on a baseline** is evaluated at `ks_points + 1` points `g_j`, the exact quantiles
+/// (numpy linear) of the reference at `j / ks_points`: `max_j |F_ref(g_j) - F_cur(g_j)|`. It
+/// never exceeds the exact two-sample statistic and, for a reference without heavy ties, is
+/// below it by at most about `1 / ks_points` (0.01 by default).
 ///
 /// **Merging is exact.** Edges, quantiles and KS points are fixed by `fit`. Everything else is
 /// an order-free exact accumulator (integer counts, exact sums, min/max, category counts), so

@@ -411,7 +411,6 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
                           }
                         });
   };
-  std::vector<char> finished(cols.size(), 0);
   std::vector<std::uint16_t> idx_pool;  // the groups' bucket indices (one allocation per fit)
   for (std::size_t first = 0; first < cols.size();) {
     std::vector<std::size_t> group;
@@ -435,14 +434,8 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
       Work& w = work[k];
       detail::RadixFit& r = *w.radix;
       if (r.n_inf() > 0) detail::check_finite(cols[k], w.x, caller);  // throws naming the row
-      const std::size_t n_values = r.n_values();
-      std::vector<std::size_t> ranks;
-      for (double q : all_levels) {
-        std::size_t a = 0, b = 0;
-        detail::ranks_of(q, n_values, a, b);
-        ranks.push_back(a);
-        ranks.push_back(b);
-      }
+      const std::vector<std::size_t> ranks =
+          detail::RadixFit::ranks_of_levels(all_levels, r.n_values());
       std::vector<double> cuts;
       if (!quantile) {
         std::vector<double> mm = {r.min(), r.max()};
@@ -459,60 +452,50 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
                         [&](Index lo, Index hi) {
                           for (Index g = lo; g < hi; ++g) {
                             const std::size_t k = group[static_cast<std::size_t>(g)];
-                            if (work[k].radix) finished[k] = work[k].radix->finish() ? 1 : 0;
+                            if (work[k].radix && !work[k].radix->finish()) work[k].radix.reset();
                           }
                         });
   }
-  // 5. quantiles, edges and counts (one column per task); the plain path for the rest
-  parallel_for_blocks(
-      0, static_cast<Index>(cols.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
-        for (Index kk = lo; kk < hi; ++kk) {
-          const auto k = static_cast<std::size_t>(kk);
-          FeatureState& s = *states[k];
-          if (s.kind != FeatureKind::Numeric) continue;
-          Work& w = work[k];
-          bool ok = w.radix && finished[k];
-          if (ok) {
-            detail::RadixFit& r = *w.radix;
-            const std::size_t n_values = r.n_values();
-            std::vector<double> q;
-            for (double level : all_levels) {
-              std::size_t a = 0, b = 0;
-              detail::ranks_of(level, n_values, a, b);
-              q.push_back(detail::lerp_at(level, n_values, r.value_at(a, ok), r.value_at(b, ok)));
-            }
-            if (ok) {
-              set_edges(s, q);
-              s.prepare();
-              std::vector<std::int64_t> below(s.cuts.size());
-              for (std::size_t j = 0; j < s.cuts.size() && ok; ++j)
-                ok = r.count_lt(s.cuts[j], below[j]);
-              if (ok) {
-                const std::size_t nc = s.cells.size();
-                for (std::size_t j = 0; j < nc; ++j) {
-                  const std::int64_t hi_count =
-                      j + 1 < nc ? below[j] : static_cast<std::int64_t>(n_values);
-                  s.cells[j] = hi_count - (j > 0 ? below[j - 1] : 0);
-                }
-                s.n_rows = static_cast<std::int64_t>(w.n_rows);
-                s.missing = r.missing();
-                s.min = r.min();
-                s.max = r.max();
-                s.sum = std::move(r.sum());
-                s.sumsq = std::move(r.sumsq());
-                counted[k] = 1;
-              }
-            }
-          }
-          if (!ok) {
-            s.edges.clear();
-            s.quantiles.clear();
-            s.ks.clear();
-            fit_plain(k);
-          }
-          w.radix.reset();
-        }
-      });
+  // 5. quantiles, edges and counts from a finished two-pass fit; false when it cannot give
+  // them (the caller then takes the plain path)
+  auto finish_radix = [&](std::size_t k) {
+    FeatureState& s = *states[k];
+    detail::RadixFit& r = *work[k].radix;
+    bool ok = true;
+    set_edges(s, r.quantiles(all_levels, ok));
+    if (!ok) return false;
+    s.prepare();
+    std::vector<std::int64_t> below(s.cuts.size());
+    for (std::size_t j = 0; j < s.cuts.size(); ++j)
+      if (!r.count_lt(s.cuts[j], below[j])) return false;
+    below.push_back(static_cast<std::int64_t>(r.n_values()));  // the last cell's upper end
+    for (std::size_t j = 0; j < s.cells.size(); ++j)
+      s.cells[j] = below[j] - (j > 0 ? below[j - 1] : 0);
+    s.n_rows = static_cast<std::int64_t>(work[k].n_rows);
+    s.missing = r.missing();
+    s.min = r.min();
+    s.max = r.max();
+    s.sum = std::move(r.sum());
+    s.sumsq = std::move(r.sumsq());
+    return true;
+  };
+  parallel_for_blocks(0, static_cast<Index>(cols.size()), 1, params_.n_threads,
+                      [&](Index lo, Index hi) {
+                        for (Index kk = lo; kk < hi; ++kk) {
+                          const auto k = static_cast<std::size_t>(kk);
+                          FeatureState& s = *states[k];
+                          if (s.kind != FeatureKind::Numeric) continue;
+                          if (work[k].radix && finish_radix(k)) {
+                            counted[k] = 1;
+                          } else {
+                            s.edges.clear();
+                            s.quantiles.clear();
+                            s.ks.clear();
+                            fit_plain(k);
+                          }
+                          work[k].radix.reset();
+                        }
+                      });
   Baseline edges_only(params_);
   edges_only.fitted_ = true;
   edges_only.has_score_ = with_score;

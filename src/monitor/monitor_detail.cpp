@@ -410,18 +410,7 @@ std::vector<double> quantiles_sorted(const std::vector<double>& s,
 std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
                                      const std::vector<double>& levels,
                                      const std::vector<double>& sample) {
-  std::vector<std::size_t> ranks;
-  ranks.reserve(2 * levels.size());
-  for (double q : levels) {
-    std::size_t lo = 0, hi = 0;
-    ranks_of(q, n, lo, hi);
-    ranks.push_back(lo);
-    ranks.push_back(hi);
-  }
-  std::sort(ranks.begin(), ranks.end());
-  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-  std::vector<double> at;
-  bool done = false;
+  std::vector<std::size_t> ranks = RadixFit::ranks_of_levels(levels, n);
   if (n_rows >= kRadixMinRows && sample.size() >= 2) {
     // two passes over buckets (numeric_fit.hpp)
     RadixFit r(x, n_rows, sample, 0.0);
@@ -429,30 +418,24 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
     r.pass1(0, n_rows);
     if (r.plan(ranks, {})) {
       r.pass2(0, n_rows);
-      done = r.finish();
-      for (std::size_t k = 0; k < ranks.size() && done; ++k)
-        at.push_back(r.value_at(ranks[k], done));
+      bool ok = r.finish();
+      std::vector<double> out = ok ? r.quantiles(levels, ok) : std::vector<double>();
+      if (ok) return out;
     }
   }
-  if (!done) {
-    std::vector<double> v;
-    v.reserve(n);
-    for (std::size_t i = 0; i < n_rows; ++i)
-      if (!std::isnan(x[i])) v.push_back(x[i]);
-    multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size(), 0);
-    at.clear();
-    for (std::size_t r : ranks) at.push_back(v[r]);
-  }
-  auto value = [&](std::size_t r) {
-    return at[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), r) -
-                                       ranks.begin())];
-  };
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  std::vector<double> v;
+  v.reserve(n);
+  for (std::size_t i = 0; i < n_rows; ++i)
+    if (!std::isnan(x[i])) v.push_back(x[i]);
+  multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size(), 0);
   std::vector<double> out;
   out.reserve(levels.size());
   for (double q : levels) {
     std::size_t lo = 0, hi = 0;
     ranks_of(q, n, lo, hi);
-    out.push_back(lerp_at(q, n, value(lo), value(hi)));
+    out.push_back(lerp_at(q, n, v[lo], v[hi]));
   }
   return out;
 }

@@ -194,6 +194,31 @@ double RadixFit::value_at(std::size_t rank, bool& ok) const {
   return first[within - eq_[s]];
 }
 
+std::vector<std::size_t> RadixFit::ranks_of_levels(const std::vector<double>& levels,
+                                                   std::size_t n) {
+  std::vector<std::size_t> ranks;
+  ranks.reserve(2 * levels.size());
+  for (double q : levels) {
+    std::size_t a = 0, b = 0;
+    ranks_of(q, n, a, b);
+    ranks.push_back(a);
+    ranks.push_back(b);
+  }
+  return ranks;
+}
+
+std::vector<double> RadixFit::quantiles(const std::vector<double>& levels, bool& ok) const {
+  const std::size_t n = n_values();
+  std::vector<double> q;
+  q.reserve(levels.size());
+  for (double level : levels) {
+    std::size_t a = 0, b = 0;
+    ranks_of(level, n, a, b);
+    q.push_back(lerp_at(level, n, value_at(a, ok), value_at(b, ok)));
+  }
+  return q;
+}
+
 bool RadixFit::count_le_in(double c, std::uint32_t b, bool strict, std::int64_t& out) const {
   const std::size_t s = slot_[b];
   out = prefix_[b];

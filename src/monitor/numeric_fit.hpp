@@ -54,8 +54,12 @@ class RadixFit {
   /// Sorts the gathered values. @return false if the counts do not add up.
   bool finish();
 
+  /// The ranks numpy's linear quantiles at `levels` read among n values (two per level).
+  static std::vector<std::size_t> ranks_of_levels(const std::vector<double>& levels, std::size_t n);
   /// The value at a planned rank; `ok` is set false when the rank was not planned.
   double value_at(std::size_t rank, bool& ok) const;
+  /// numpy's linear quantiles at `levels` (their ranks_of_levels planned); `ok` as value_at.
+  std::vector<double> quantiles(const std::vector<double>& levels, bool& ok) const;
   /// The number of non-NaN values < c, for a cut c whose bucket, or that of the double just
   /// below c, is a target or empty. @return false otherwise.
   bool count_lt(double c, std::int64_t& out) const;

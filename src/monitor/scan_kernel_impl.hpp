@@ -161,88 +161,8 @@ inline void min_max_inf(const double* x, std::size_t n, double& mn, double& mx,
   n_inf += k1;
 }
 
-/// Exact sum of the terms t[0, n) (n <= kChunk, a multiple of 4 or the tail of a chunk) into
-/// `sum`: the terms within 2^43 of the largest exponent as three 32-bit slices of a
-/// fixed-point integer (four lanes), the rest (tiny terms, infinities) one by one; NaN
-/// skipped.
-inline void sum_chunk(const double* t, std::size_t n, ExactSum& sum) {
-  constexpr std::uint64_t kM52 = (std::uint64_t{1} << 52) - 1;
-  const std::size_t n4 = n - n % kLanes;
-  I64x4 emax4 = splat<I64x4>(0);
-  for (std::size_t i = 0; i < n4; i += kLanes) {
-    const auto u = reinterpret_cast<U64x4>(load4(t + i));
-    I64x4 e = reinterpret_cast<I64x4>((u >> 52) & 0x7ff);
-    e = e == 0x7ff ? 0 : e;
-    emax4 = e > emax4 ? e : emax4;
-  }
-  std::int64_t emax = 0;
-  for (std::size_t j = 0; j < kLanes; ++j)
-    emax = std::max(emax, static_cast<std::int64_t>(emax4[j]));
-  for (std::size_t i = n4; i < n; ++i) {
-    std::int64_t e = static_cast<std::int64_t>((bits_u64(t[i]) >> 52) & 0x7ff);
-    e = e == 0x7ff ? 0 : e;
-    emax = e > emax ? e : emax;
-  }
-  const std::int64_t low = emax > 44 ? emax - 43 : 1;
-  U64x4 a0 = splat<U64x4>(0), a1 = a0, a2 = a0;
-  I64x4 slow4 = splat<I64x4>(0);
-  const U64x4 hidden = splat<U64x4>(std::uint64_t{1} << 52);
-  for (std::size_t i = 0; i < n4; i += kLanes) {
-    const auto u = reinterpret_cast<U64x4>(load4(t + i));
-    const auto e = reinterpret_cast<I64x4>((u >> 52) & 0x7ff);
-    const U64x4 frac = u & kM52;
-    const I64x4 ee = e - (e == 0);  // subnormals share the scale of exponent 1
-    const I64x4 ok = (ee >= low) & (e != 0x7ff);
-    const U64x4 m =
-        (frac | (hidden & reinterpret_cast<U64x4>(e != 0))) & reinterpret_cast<U64x4>(ok);
-    const U64x4 s = reinterpret_cast<U64x4>((ee - low) & ok);
-    const I64x4 inf = (e == 0x7ff) & reinterpret_cast<I64x4>(frac == 0);
-    const I64x4 nonzero = (e != 0x7ff) & reinterpret_cast<I64x4>((u << 1) != 0);
-    slow4 |= ~ok & (inf | nonzero);
-    const U64x4 lo = m << s;
-    const U64x4 hi = (m >> 1) >> (63 - s);
-    const U64x4 sg = 0 - (u >> 63);
-    a0 += ((lo & 0xffffffffu) ^ sg) - sg;
-    a1 += ((lo >> 32) ^ sg) - sg;
-    a2 += (hi ^ sg) - sg;
-  }
-  std::uint64_t slow = 0, b0 = 0, b1 = 0, b2 = 0;
-  for (std::size_t j = 0; j < kLanes; ++j) {
-    slow |= static_cast<std::uint64_t>(slow4[j]);
-    b0 += a0[j];
-    b1 += a1[j];
-    b2 += a2[j];
-  }
-  for (std::size_t i = n4; i < n; ++i) {
-    const std::uint64_t u = bits_u64(t[i]);
-    const auto e = static_cast<std::int64_t>((u >> 52) & 0x7ff);
-    const std::uint64_t frac = u & kM52;
-    const std::int64_t ee = e + (e == 0);
-    const bool ok = (ee >= low) & (e != 0x7ff);
-    const std::uint64_t m = ok ? (frac | (std::uint64_t{e != 0} << 52)) : 0;
-    const std::uint64_t sh = ok ? static_cast<std::uint64_t>(ee - low) : 0;
-    slow |= (!ok) & (e == 0x7ff ? frac == 0 : (u << 1) != 0);
-    const std::uint64_t lo = m << sh;
-    const std::uint64_t hi = (m >> 1) >> (63 - sh);
-    const std::uint64_t sg = 0 - (u >> 63);
-    b0 += ((lo & 0xffffffffu) ^ sg) - sg;
-    b1 += ((lo >> 32) ^ sg) - sg;
-    b2 += (hi ^ sg) - sg;
-  }
-  const int base = static_cast<int>(low) + kSumOffset;
-  if (b0 != 0) sum.add_scaled(static_cast<std::int64_t>(b0), base);
-  if (b1 != 0) sum.add_scaled(static_cast<std::int64_t>(b1), base + 32);
-  if (b2 != 0) sum.add_scaled(static_cast<std::int64_t>(b2), base + 64);
-  if (slow == 0) return;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t u = bits_u64(t[i]);
-    const auto e = static_cast<std::int64_t>((u >> 52) & 0x7ff);
-    const std::int64_t ee = e + (e == 0);
-    if (e == 0x7ff ? (u & kM52) == 0 : (ee < low && (u << 1) != 0)) sum.add(t[i]);
-  }
-}
-
-/// One term's share of the fixed-point slices (see sum_chunk), for chunks without infinities:
+/// One term's share of the fixed-point slices, for chunks without infinities (the terms within
+/// 2^43 of the chunk's largest one, shifted into a fixed-point integer):
 /// the signed mantissa shifted into place is a 128-bit integer H * 2^64 + L (L unsigned); L
 /// goes into two 32-bit slices, H into the third. `slow` flags the non-zero terms below the
 /// window, left to the one-by-one path.
@@ -287,11 +207,10 @@ inline void fold_slices(const U64x4& a0, const U64x4& a1, const U64x4& a2, std::
 /// min, max (NaN ignored) and infinities of x[0, n), and the exact sums of x and of the rounded
 /// squares (x - shift)^2, NaN skipped. Per chunk the windows of the slices come from the
 /// chunk's min and max (the largest |x| and the largest square), so x is read twice from
-/// cache and the squares never stored; a chunk with an infinite value or square goes through
-/// sum_chunk.
+/// cache and the squares never stored; a chunk with an infinite value or square is added term
+/// by term.
 inline void stats(const double* x, std::size_t n, double shift, double& mn, double& mx,
                   std::int64_t& n_inf, ExactSum& sum, ExactSum& sumsq) {
-  double sq[kChunk];
   for (std::size_t a = 0; a < n; a += kChunk) {
     const std::size_t len = std::min(kChunk, n - a);
     const double* c = x + a;
@@ -306,9 +225,12 @@ inline void stats(const double* x, std::size_t n, double shift, double& mn, doub
     const double big_sq =
         std::max((cmin - shift) * (cmin - shift), (cmax - shift) * (cmax - shift));
     if (cinf > 0 || !(big_sq <= std::numeric_limits<double>::max())) {
-      for (std::size_t i = 0; i < len; ++i) sq[i] = (c[i] - shift) * (c[i] - shift);
-      sum_chunk(c, len, sum);
-      sum_chunk(sq, len, sumsq);
+      // infinite values or squares (rare; fit rejects infinities): term by term
+      for (std::size_t i = 0; i < len; ++i) {
+        const double d = (c[i] - shift) * (c[i] - shift);
+        if (c[i] == c[i]) sum.add(c[i]);
+        if (d == d) sumsq.add(d);
+      }
       continue;
     }
     const std::int64_t ex = biased_exponent(std::max(-cmin, cmax));

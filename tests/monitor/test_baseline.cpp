@@ -75,6 +75,23 @@ Vector as_vector(const std::vector<double>& v) {
   return Eigen::Map<const Vector>(v.data(), static_cast<Index>(v.size()));
 }
 
+/// np.unique(np.quantile(s, np.linspace(0, 1, bins + 1))) of sorted values, written out
+/// (levels i * (1 / bins), the last exactly 1; numpy's lerp; -0.0 folded into +0.0).
+std::vector<double> numpy_edges(const std::vector<double>& s, int bins) {
+  std::vector<double> want;
+  for (int i = 0; i <= bins; ++i) {
+    const double q = i == bins ? 1.0 : double(i) * (1.0 / bins);
+    const double pos = q * static_cast<double>(s.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    const std::size_t hi = std::min(lo + 1, s.size() - 1);
+    const double frac = pos - static_cast<double>(lo), a = s[lo], c = s[hi];
+    want.push_back((a == c ? a : (frac >= 0.5 ? c - (c - a) * (1.0 - frac) : a + (c - a) * frac)) +
+                   0.0);
+  }
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  return want;
+}
+
 using churn_test::throws_with;
 
 }  // namespace
@@ -295,18 +312,7 @@ BOOST_AUTO_TEST_CASE(large_columns_fit_equals_accumulate) {
       if (!std::isnan(v)) s.push_back(v);
     }
     std::sort(s.begin(), s.end());
-    std::vector<double> want;
-    for (int i = 0; i <= 10; ++i) {
-      // np.linspace(0, 1, 11): i * 0.1, the last exactly 1
-      const double q = i == 10 ? 1.0 : double(i) * (1.0 / 10);
-      const double pos = q * static_cast<double>(s.size() - 1);
-      const auto lo = static_cast<std::size_t>(std::floor(pos));
-      const std::size_t hi = std::min(lo + 1, s.size() - 1);
-      const double frac = pos - static_cast<double>(lo), a = s[lo], c = s[hi];
-      want.push_back(a == c ? a : (frac >= 0.5 ? c - (c - a) * (1.0 - frac) : a + (c - a) * frac));
-    }
-    want.erase(std::unique(want.begin(), want.end()), want.end());
-    BOOST_TEST(b.edges(name) == want, boost::test_tools::per_element());
+    BOOST_TEST(b.edges(name) == numpy_edges(s, 10), boost::test_tools::per_element());
     BOOST_TEST(b.summary(name).quantiles[3] == s[(s.size() - 1) / 2] * 0.5 + s[s.size() / 2] * 0.5,
                boost::test_tools::tolerance(1e-12));
   }
@@ -347,18 +353,7 @@ BOOST_AUTO_TEST_CASE(large_column_many_brackets_and_cuts) {
       if (!std::isnan(v)) s.push_back(v);
     }
     std::sort(s.begin(), s.end());
-    std::vector<double> want;
-    for (int i = 0; i <= 20; ++i) {
-      const double q = i == 20 ? 1.0 : double(i) * (1.0 / 20);
-      const double pos = q * static_cast<double>(s.size() - 1);
-      const auto lo = static_cast<std::size_t>(std::floor(pos));
-      const std::size_t hi = std::min(lo + 1, s.size() - 1);
-      const double frac = pos - static_cast<double>(lo), a = s[lo], c = s[hi];
-      want.push_back(
-          (a == c ? a : (frac >= 0.5 ? c - (c - a) * (1.0 - frac) : a + (c - a) * frac)) + 0.0);
-    }
-    want.erase(std::unique(want.begin(), want.end()), want.end());
-    BOOST_TEST(b.edges(name) == want, boost::test_tools::per_element());
+    BOOST_TEST(b.edges(name) == numpy_edges(s, 20), boost::test_tools::per_element());
     BOOST_TEST(b.summary(name).count == static_cast<std::int64_t>(s.size()));
   }
 }

@@ -20,11 +20,11 @@
 /// sample (linear in the value, or in its order-preserving bit pattern for heavy tails), and
 /// takes min, max and the exact sums; the counts tell which buckets hold the wanted ranks, and
 /// the second pass gathers only the values of those buckets (the ranks of the edges, the
-/// summary quantiles and the KS points), except the repeats of a bucket's representative value, which are just counted. The
-/// gathered values (typically well under 1% of the column) are sorted per bucket, and every
-/// quantile and every cell count follows exactly. Should a step not add up (it cannot on
-/// valid data, but the code checks), the column is copied and selected in full; the result is
-/// the same. Smaller columns are copied and selected.
+/// summary quantiles and the KS points), except the repeats of a bucket's representative value,
+/// which are just counted. The gathered values (typically well under 1% of the column) are sorted
+/// per bucket, and every quantile and every cell count follows exactly. Should a step not add up
+/// (it cannot on valid data, but the code checks), the column is copied and selected in full; the
+/// result is the same. Smaller columns are copied and selected.
 ///
 /// **KS on a baseline** is evaluated at `ks_points + 1` points `g_j`, the exact quantiles
 /// (numpy linear) of the reference at `j / ks_points`: `max_j |F_ref(g_j) - F_cur(g_j)|`. It

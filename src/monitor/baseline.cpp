@@ -60,13 +60,7 @@ struct FeatureState {
     }
     index = CutIndex(cuts);
     counter.reset();
-    if (cuts.size() >= 2) {
-      std::vector<double> ties = edges;
-      ties.insert(ties.end(), ks.begin(), ks.end());
-      std::sort(ties.begin(), ties.end());
-      auto c = std::make_shared<const CellCounter>(cuts, ties);
-      if (c->ok()) counter = std::move(c);
-    }
+    if (cuts.size() >= 2) counter = std::make_shared<const CellCounter>(cuts);
     const std::size_t nc = cuts.size() + 1;
     bin_of_cell.assign(nc, 0);
     for (std::size_t c = 1; c < nc; ++c) {
@@ -623,27 +617,22 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
             const bool direct = c.dtype() == DType::Float64;
             const double* base = direct ? c.as_float64().data() : nullptr;
             const detail::CellCounter* counter = s.counter.get();
-            thread_local std::vector<std::uint32_t> hist;
-            thread_local std::vector<double> split_values;
-            std::vector<std::int64_t> others;  // per split slot
+            thread_local std::vector<std::uint32_t> cell_scratch;
+            thread_local std::vector<double> slow_values;
+            const std::size_t stride = counter ? counter->n_cells + 2 : 0;
             if (counter) {
-              hist.assign(2 * (detail::CellCounter::kBuckets + 1), 0);
-              split_values.resize(static_cast<std::size_t>(kSubBlock));
-              others.assign(counter->rep.size(), 0);
+              cell_scratch.assign(4 * stride, 0);
+              slow_values.resize(static_cast<std::size_t>(kSubBlock));
             }
             for (Index a = task.lo; a < task.hi; a += kSubBlock) {
               const Index b = std::min(task.hi, a + kSubBlock);
               const double* x = base ? base + a : buf.data();
               if (!base) detail::column_values(c, a, b, buf.data(), caller);
               if (counter) {
-                const std::size_t w = detail::scan_hist_split(
-                    counter->map, x, static_cast<std::size_t>(b - a), hist.data(),
-                    counter->slot.data(), counter->rep.data(), split_values.data());
-                for (std::size_t i = 0; i < w; ++i) {
-                  const double v = split_values[i];
-                  ++cells[s.index.find(v)];
-                  ++others[counter->slot[counter->map.bucket(v)]];
-                }
+                const std::size_t w =
+                    detail::scan_cells(*counter, x, static_cast<std::size_t>(b - a),
+                                       cell_scratch.data(), slow_values.data());
+                for (std::size_t i = 0; i < w; ++i) ++cells[s.index.find(slow_values[i])];
               } else {
                 s.index.count(x, b - a, scratch.data());
               }
@@ -655,16 +644,16 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
             }
             s.index.flush(scratch.data(), cells.data(), miss);
             if (counter) {
-              constexpr std::uint32_t kB = detail::CellCounter::kBuckets;
-              for (std::uint32_t k = 0; k <= kB; ++k) hist[k] += hist[kB + 1 + k];  // both halves
-              for (std::uint32_t k = 0; k < detail::CellCounter::kBuckets; ++k)
-                if (!counter->slot[k]) cells[counter->cell[k]] += hist[k];
-              // split buckets: the values equal to the representative
-              for (std::size_t q = 1; q < counter->rep.size(); ++q) {
-                const std::int64_t eq = hist[counter->bucket_of_slot[q]] - others[q];
-                if (eq > 0) cells[s.index.find(counter->rep[q])] += eq;
+              // the four histograms: cells, then missing values (the discard slot unused)
+              for (std::size_t k = 0; k <= cells.size(); ++k) {
+                const std::int64_t t = std::int64_t{cell_scratch[k]} + cell_scratch[stride + k] +
+                                       cell_scratch[2 * stride + k] + cell_scratch[3 * stride + k];
+                if (k < cells.size()) {
+                  cells[k] += t;
+                } else {
+                  miss += t;
+                }
               }
-              miss += hist[detail::CellCounter::kBuckets];
             }
             std::lock_guard<std::mutex> g(locks[task.target]);
             for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];

@@ -168,7 +168,7 @@ void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t
                std::uint16_t* idx);
 /// Writes to `out` (room for n values) the values of x[0, n) whose bucket (idx, from
 /// scan_hist) has a slot (slot[b] != 0; slot[n_buckets] = 0) and that differ from
-/// rep[slot[b]]; returns how many.
+/// rep[slot[b]], in row order; returns how many.
 std::size_t scan_gather(const double* x, const std::uint16_t* idx, std::size_t n,
                         const std::uint16_t* slot, const double* rep, double* out);
 /// Folds x[0, n) into min `mn`, max `mx` (NaN ignored), counts its infinities in `n_inf`, and
@@ -180,33 +180,28 @@ void scan_stats(const double* x, std::size_t n, double shift, double& mn, double
                 std::int64_t& n_inf, ExactSum& sum, ExactSum& sumsq);
 /// scan_stats() without min, max and infinities.
 void exact_sums(const double* x, std::size_t n, double shift, ExactSum& sum, ExactSum& sumsq);
-/// scan_hist() (two histograms in `hist`, to be summed) without idx that also writes to `out` (room
-/// for n values) the values of the buckets with a slot (slot[b] != 0; slot[n_buckets] = 0) that
-/// differ from rep[slot[b]]; returns how many.
-std::size_t scan_hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
-                            const std::uint16_t* slot, const double* rep, double* out);
-
-/// Cell counting of a batch on fixed cuts (accumulate, compare): bucket counts over a
-/// BucketMap laid out on the cuts. A bucket no cut falls in lies inside one cell, so its count
-/// goes to that cell whole. A bucket a cut splits has a slot and a representative value (the
-/// first tie value, an edge or KS point, in it): its values equal to the representative are
-/// counted (bucket count minus the others), the others placed one by one.
+/// Cell counting of a batch on fixed cuts (accumulate, compare) through a BucketMap laid out on
+/// the cuts: a value's cell is its bucket's lowest cell plus the bucket's cuts (at most two,
+/// compared exactly) at or below it. Buckets with three cuts or more are left to the caller.
 struct CellCounter {
   static constexpr std::uint32_t kBuckets = std::uint32_t{1} << 14;
+  static constexpr std::uint32_t kCuts = std::uint32_t{1} << 30;  // lut flag: one or two cuts
+  static constexpr std::uint32_t kSlow = std::uint32_t{1} << 31;  // lut flag: three or more
+  static constexpr std::uint32_t kCellMask = kCuts - 1;
   BucketMap map;
-  std::vector<std::uint32_t> cell;  // per bucket: its cell (unsplit buckets)
-  std::vector<std::uint16_t> slot;  // per bucket + 1 (NaN last, 0): 0 or the split slot
-  std::vector<double> rep;          // per slot (slot 0 unused)
-  std::vector<std::uint32_t> bucket_of_slot;
-  /// The counter of `cuts` (sorted, distinct, >= 2, no NaN); `ties`: values likely to repeat
-  /// (sorted, no NaN), the representatives of the split buckets they fall in.
-  /// ok() is false when more than 65535 buckets are split.
-  CellCounter(const std::vector<double>& cuts, const std::vector<double>& ties);
-  bool ok() const { return ok_; }
-
- private:
-  bool ok_ = true;
+  std::size_t n_cells = 0;         // cuts + 1
+  std::vector<std::uint32_t> lut;  // per bucket + 1: its lowest cell | flags; NaN: n_cells
+  std::vector<double> cut1, cut2;  // per bucket: its first and second cut, NaN if none
+  /// The counter of `cuts` (sorted, distinct, >= 2, no NaN).
+  explicit CellCounter(const std::vector<double>& cuts);
 };
+
+/// Counts the values of x[0, n) into the cells of `c`: into `scratch`, four interleaved
+/// histograms of c.n_cells + 2 entries (the cells, missing values, a discard slot) to be summed
+/// by the caller (n < 2^32); the values of buckets with three cuts or more are written to `out`
+/// (room for n values) for the caller to place; returns how many.
+std::size_t scan_cells(const CellCounter& c, const double* x, std::size_t n, std::uint32_t* scratch,
+                       double* out);
 
 /// The kernels in use: 0 portable, 1 AVX2, 2 AVX-512 (the best the CPU has, unless forced).
 int scan_kernel_level();
@@ -217,8 +212,7 @@ void force_scan_kernel_level(int level);
 /// scan_kernel_avx512.cpp), picked at run time.
 struct ScanKernels {
   void (*hist)(const BucketMap&, const double*, std::size_t, std::uint32_t*, std::uint16_t*);
-  std::size_t (*hist_split)(const BucketMap&, const double*, std::size_t, std::uint32_t*,
-                            const std::uint16_t*, const double*, double*);
+  std::size_t (*cells)(const CellCounter&, const double*, std::size_t, std::uint32_t*, double*);
   std::size_t (*gather)(const double*, const std::uint16_t*, std::size_t, const std::uint16_t*,
                         const double*, double*);
   void (*stats)(const double*, std::size_t, double, double&, double&, std::int64_t&, ExactSum&,

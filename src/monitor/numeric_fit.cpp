@@ -1,6 +1,6 @@
 #include "numeric_fit.hpp"
 
-#include <algorithm>  // std::sort, std::upper_bound, std::lower_bound, std::max
+#include <algorithm>  // std::nth_element, std::count_if, std::upper_bound, std::max
 #include <cmath>      // std::isfinite
 #include <limits>     // std::numeric_limits
 
@@ -37,31 +37,23 @@ BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_
 
 // ---- CellCounter ------------------------------------------------------------------------------
 
-CellCounter::CellCounter(const std::vector<double>& cuts, const std::vector<double>& ties)
+CellCounter::CellCounter(const std::vector<double>& cuts)
     : map(BucketMap::from_sample(cuts, kBuckets)),
-      cell(kBuckets, 0),
-      slot(kBuckets + 1, 0),
-      rep(1, 0.0),
-      bucket_of_slot(1, 0) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::size_t j = 0, t = 0;  // cuts (ties) in buckets before b
+      n_cells(cuts.size() + 1),
+      lut(kBuckets + 1, 0),
+      cut1(kBuckets, std::numeric_limits<double>::quiet_NaN()),
+      cut2(kBuckets, std::numeric_limits<double>::quiet_NaN()) {
+  std::size_t j = 0;  // cuts in buckets before b
   for (std::uint32_t b = 0; b < kBuckets; ++b) {
-    cell[b] = static_cast<std::uint32_t>(j);
-    bool split = false;
-    while (j < cuts.size() && map.bucket(cuts[j]) == b) {
-      split = true;
-      ++j;
+    lut[b] = static_cast<std::uint32_t>(j);
+    std::size_t k = 0;  // cuts in b
+    for (; j < cuts.size() && map.bucket(cuts[j]) == b; ++j, ++k) {
+      if (k == 0) cut1[b] = cuts[j];
+      if (k == 1) cut2[b] = cuts[j];
     }
-    while (t < ties.size() && map.bucket(ties[t]) < b) ++t;
-    if (!split) continue;
-    if (rep.size() > 65535) {
-      ok_ = false;
-      return;
-    }
-    slot[b] = static_cast<std::uint16_t>(rep.size());
-    rep.push_back(t < ties.size() && map.bucket(ties[t]) == b ? ties[t] : nan);
-    bucket_of_slot.push_back(b);
+    if (k > 0) lut[b] |= k <= 2 ? kCuts : kSlow;
   }
+  lut[kBuckets] = static_cast<std::uint32_t>(n_cells);  // NaN: the missing slot
 }
 
 // ---- RadixFit ---------------------------------------------------------------------------------
@@ -160,24 +152,24 @@ bool RadixFit::finish() {
     ++begin_[s_of[i] + 1u];
   }
   for (std::size_t s = 1; s <= n_slots; ++s) begin_[s] += begin_[s - 1];
-  std::vector<double> sorted(gathered_.size());
+  // grouped by slot (not sorted: value_at and count_lt select and count within a slot); -0.0
+  // as +0.0, so that the result does not depend on the order the threads gathered in
+  std::vector<double> grouped(gathered_.size());
   {
     std::vector<std::size_t> next(begin_.begin(), begin_.end() - 1);
-    for (std::size_t i = 0; i < gathered_.size(); ++i) sorted[next[s_of[i]]++] = gathered_[i];
+    for (std::size_t i = 0; i < gathered_.size(); ++i)
+      grouped[next[s_of[i]]++] = gathered_[i] + 0.0;
   }
-  gathered_.swap(sorted);
+  gathered_.swap(grouped);
   eq_.assign(n_slots, 0);
   for (std::size_t s = 1; s < n_slots; ++s) {
-    const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
-    const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
-    std::sort(first, last);
-    eq_[s] = hist_[slot_bucket_[s]] - (last - first);
+    eq_[s] = hist_[slot_bucket_[s]] - static_cast<std::int64_t>(begin_[s + 1] - begin_[s]);
     if (eq_[s] < 0 || (eq_[s] > 0 && rep_[s] != rep_[s])) return false;
   }
   return begin_[1] == 0;  // nothing outside the targets was gathered
 }
 
-double RadixFit::value_at(std::size_t rank, bool& ok) const {
+double RadixFit::value_at(std::size_t rank, bool& ok) {
   const std::uint32_t b = bucket_of_rank(rank);
   const std::size_t s = slot_[b];
   if (s == 0) {
@@ -186,12 +178,18 @@ double RadixFit::value_at(std::size_t rank, bool& ok) const {
   }
   const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
   const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
-  const auto within = static_cast<std::int64_t>(rank) - prefix_[b];
-  const std::int64_t less =
-      eq_[s] > 0 ? std::lower_bound(first, last, rep_[s]) - first : last - first;
-  if (within < less) return first[within];
-  if (within < less + eq_[s]) return rep_[s];
-  return first[within - eq_[s]];
+  auto within = static_cast<std::int64_t>(rank) - prefix_[b];
+  // the slot's values in order: the gathered ones below the representative, eq_ copies of it,
+  // the gathered ones above (none is equal to it)
+  if (eq_[s] > 0) {
+    const double r = rep_[s];
+    const std::int64_t less = std::count_if(first, last, [r](double v) { return v < r; });
+    if (within >= less && within < less + eq_[s]) return r;
+    if (within >= less) within -= eq_[s];
+  }
+  const auto nth = first + static_cast<std::ptrdiff_t>(within);
+  std::nth_element(first, nth, last);
+  return *nth;
 }
 
 std::vector<std::size_t> RadixFit::ranks_of_levels(const std::vector<double>& levels,
@@ -207,7 +205,7 @@ std::vector<std::size_t> RadixFit::ranks_of_levels(const std::vector<double>& le
   return ranks;
 }
 
-std::vector<double> RadixFit::quantiles(const std::vector<double>& levels, bool& ok) const {
+std::vector<double> RadixFit::quantiles(const std::vector<double>& levels, bool& ok) {
   const std::size_t n = n_values();
   std::vector<double> q;
   q.reserve(levels.size());
@@ -225,7 +223,8 @@ bool RadixFit::count_le_in(double c, std::uint32_t b, bool strict, std::int64_t&
   if (s == 0) return hist_[b] == 0;
   const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
   const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
-  out += (strict ? std::lower_bound(first, last, c) : std::upper_bound(first, last, c)) - first;
+  out += strict ? std::count_if(first, last, [c](double v) { return v < c; })
+                : std::count_if(first, last, [c](double v) { return v <= c; });
   if (strict ? rep_[s] < c : rep_[s] <= c) out += eq_[s];
   return true;
 }

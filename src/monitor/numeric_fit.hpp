@@ -9,8 +9,9 @@
 // 3. pass2: reading the buckets pass1 stored (2 bytes a row, freed by finish), the values of
 //    target buckets that differ from their bucket's representative are
 //    gathered (ties of the representative are only counted: count minus gathered);
-// 4. finish: the gathered values are sorted per bucket. Then the value at any planned rank
-//    and the number of values below any cut whose bucket is a target (or empty) are exact.
+// 4. finish: the gathered values are grouped per bucket. Then the value at any planned rank
+//    (selected within its bucket) and the number of values below any cut whose bucket is a
+//    target (or empty, counted within its bucket) are exact.
 //
 // pass1 and pass2 take row ranges and may run on several threads at once (they merge under a
 // lock; every result is order-free). Every step reports failure (plan, finish, count_lt
@@ -51,15 +52,16 @@ class RadixFit {
   bool plan(const std::vector<std::size_t>& ranks, const std::vector<double>& cuts);
   /// Pass 2 over rows [lo, hi) (thread-safe).
   void pass2(std::size_t lo, std::size_t hi);
-  /// Sorts the gathered values. @return false if the counts do not add up.
+  /// Groups the gathered values by target bucket. @return false if the counts do not add up.
   bool finish();
 
   /// The ranks numpy's linear quantiles at `levels` read among n values (two per level).
   static std::vector<std::size_t> ranks_of_levels(const std::vector<double>& levels, std::size_t n);
-  /// The value at a planned rank; `ok` is set false when the rank was not planned.
-  double value_at(std::size_t rank, bool& ok) const;
+  /// The value at a planned rank (a selection within its bucket's gathered values, which it
+  /// reorders); `ok` is set false when the rank was not planned.
+  double value_at(std::size_t rank, bool& ok);
   /// numpy's linear quantiles at `levels` (their ranks_of_levels planned); `ok` as value_at.
-  std::vector<double> quantiles(const std::vector<double>& levels, bool& ok) const;
+  std::vector<double> quantiles(const std::vector<double>& levels, bool& ok);
   /// The number of non-NaN values < c, for a cut c whose bucket, or that of the double just
   /// below c, is a target or empty. @return false otherwise.
   bool count_lt(double c, std::int64_t& out) const;
@@ -86,7 +88,7 @@ class RadixFit {
   std::vector<std::uint16_t> slot_;         // kBuckets + 1: 0 or the bucket's target slot
   std::vector<double> rep_;                 // per slot (slot 0 unused)
   std::vector<std::uint32_t> slot_bucket_;  // per slot
-  std::vector<double> gathered_;            // pass 2; sorted by (slot, value) after finish
+  std::vector<double> gathered_;            // pass 2; grouped by slot after finish
   std::vector<std::size_t> begin_;          // per slot + 1: its range in gathered_
   std::vector<std::int64_t> eq_;            // per slot: values equal to the representative
 };

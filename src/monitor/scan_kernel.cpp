@@ -31,8 +31,8 @@ int detect_level() {
 std::atomic<int> forced_level{-1};
 
 const ScanKernels& kernels() {
-  static const ScanKernels portable{&kernel_impl::hist, &kernel_impl::hist_split,
-                                    &kernel_impl::gather, &kernel_impl::stats};
+  static const ScanKernels portable{&kernel_impl::hist, &kernel_impl::cells, &kernel_impl::gather,
+                                    &kernel_impl::stats};
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
   static const ScanKernels avx2 = scan_kernels_avx2();
   static const ScanKernels avx512 = scan_kernels_avx512();
@@ -66,9 +66,9 @@ void scan_hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t
   kernels().hist(m, x, n, hist, idx);
 }
 
-std::size_t scan_hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* hist,
-                            const std::uint16_t* slot, const double* rep, double* out) {
-  return kernels().hist_split(m, x, n, hist, slot, rep, out);
+std::size_t scan_cells(const CellCounter& c, const double* x, std::size_t n, std::uint32_t* scratch,
+                       double* out) {
+  return kernels().cells(c, x, n, scratch, out);
 }
 
 std::size_t scan_gather(const double* x, const std::uint16_t* idx, std::size_t n,

@@ -18,7 +18,7 @@ namespace churn::monitor::detail {
 #include "scan_kernel_impl.hpp"
 
 ScanKernels scan_kernels_avx2() {
-  return ScanKernels{&kernel_impl::hist, &kernel_impl::hist_split, &kernel_impl::gather,
+  return ScanKernels{&kernel_impl::hist, &kernel_impl::cells, &kernel_impl::gather,
                      &kernel_impl::stats};
 }
 }  // namespace churn::monitor::detail

@@ -11,16 +11,20 @@
 
 // The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
+// GCC 12 flags the deliberately undefined pass-through operand inside the gather intrinsics.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw")
 #define CHURN_SCAN_LANES 8
+#include <immintrin.h>  // the gather-based cell lookup
+#define CHURN_SCAN_AVX512 1
 namespace churn::monitor::detail {
 #include "scan_kernel_impl.hpp"
 
 ScanKernels scan_kernels_avx512() {
-  return ScanKernels{&kernel_impl::hist, &kernel_impl::hist_split, &kernel_impl::gather,
+  return ScanKernels{&kernel_impl::hist, &kernel_impl::cells, &kernel_impl::gather,
                      &kernel_impl::stats};
 }
 }  // namespace churn::monitor::detail

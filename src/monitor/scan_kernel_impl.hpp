@@ -1,10 +1,11 @@
 // The inner loops of a numeric column pass, written so the compiler vectorises them. Included
-// inside namespace churn::monitor::detail by scan_kernel.cpp (portable build) and
-// scan_kernel_avx2.cpp (compiled for AVX2); both give bit-identical results (integer counts,
-// exact sums).
+// inside namespace churn::monitor::detail by scan_kernel.cpp (portable build),
+// scan_kernel_avx2.cpp (compiled for AVX2) and scan_kernel_avx512.cpp (AVX-512); all give
+// bit-identical results (integer counts, exact sums).
 //
 // Needs: <type_traits>, <algorithm>, <cstddef>, <cstdint>, <cstring>, "monitor_detail.hpp"
-// (BucketMap, ExactSum, kSumOffset).
+// (BucketMap, CellCounter, ExactSum, kSumOffset); with CHURN_SCAN_AVX512 defined (the
+// includer's target), <immintrin.h> for the gather-based cell lookup.
 
 namespace {  // internal linkage: each includer compiles its own copy for its target
 namespace kernel_impl {
@@ -70,39 +71,119 @@ inline void hist(const BucketMap& m, const double* x, std::size_t n, std::uint32
   }
 }
 
-/// hist() that also writes to out (room for n values) the values of the buckets with a slot
-/// (slot[b] != 0; slot[n_buckets] = 0) that differ from the slot's representative; returns
-/// how many.
-inline std::size_t hist_split(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h,
-                              const std::uint16_t* slot, const double* rep, double* out) {
-  std::uint32_t idx[kChunk];
-  std::uint32_t* h2 = h + m.n_buckets + 1;  // odd rows (see hist)
-  std::size_t w = 0;
-  for (std::size_t a = 0; a < n; a += kChunk) {
-    const std::size_t len = std::min(kChunk, n - a);
-    buckets(m, x + a, len, idx);
-    for (std::size_t i = 0; i < len; ++i) {
-      const std::uint32_t b = idx[i];
-      const double v = x[a + i];
-      const std::uint16_t s = slot[b];
-      ++((i & 1) ? h2 : h)[b];
-      out[w] = v;
-      w += (s != 0) & (v != rep[s]);
-    }
+/// Writes the values of x[0, n) whose bucket (idx, from hist()) has a slot (slot[b] != 0) and
+/// that differ from the slot's representative to out (room for n values), in row order;
+/// returns how many.
+inline std::size_t gather(const double* x, const std::uint16_t* idx, std::size_t n,
+                          const std::uint16_t* slot, const double* rep, double* out) {
+  // Eight rows at a time: their slots ORed, so that the (usually many) groups without a target
+  // row cost eight table reads and a predictable branch; the values are read only for the
+  // other groups, and prefetched a little ahead so that those reads do not wait on memory.
+  constexpr std::size_t kAhead = 512;  // values
+  std::size_t w = 0, i = 0;
+  auto one = [&](std::size_t j) {
+    const double v = x[j];
+    const std::uint16_t s = slot[idx[j]];
+    out[w] = v;
+    w += (s != 0) & (v != rep[s]);
+  };
+  for (; i + 8 <= n; i += 8) {
+    if (i + kAhead < n) __builtin_prefetch(x + i + kAhead);
+    std::uint64_t a, b;
+    std::memcpy(&a, idx + i, sizeof a);
+    std::memcpy(&b, idx + i + 4, sizeof b);
+    const unsigned any = slot[a & 0xffff] | slot[(a >> 16) & 0xffff] | slot[(a >> 32) & 0xffff] |
+                         slot[a >> 48] | slot[b & 0xffff] | slot[(b >> 16) & 0xffff] |
+                         slot[(b >> 32) & 0xffff] | slot[b >> 48];
+    if (any == 0) continue;
+    for (std::size_t j = i; j < i + 8; ++j) one(j);
   }
+  for (; i < n; ++i) one(i);
   return w;
 }
 
-/// Writes the values of x[0, n) whose bucket (idx, from hist()) has a slot (slot[b] != 0) and
-/// that differ from the slot's representative to out (room for n values); returns how many.
-inline std::size_t gather(const double* x, const std::uint16_t* idx, std::size_t n,
-                          const std::uint16_t* slot, const double* rep, double* out) {
+/// Counts the values of x[0, n) into the cells of `c` (see CellCounter): into `scratch`, four
+/// interleaved histograms of c.n_cells + 2 entries (cells, missing, a discard slot) to be summed
+/// by the caller; the values of buckets with three cuts or more are written to out (room for n
+/// values) instead, for the caller to place; returns how many.
+inline std::size_t cells(const CellCounter& c, const double* x, std::size_t n,
+                         std::uint32_t* scratch, double* out) {
+  std::uint32_t idx[kChunk];
+  const std::uint32_t* lut = c.lut.data();
+  const double* cut1 = c.cut1.data();
+  const double* cut2 = c.cut2.data();
+  const auto stride = static_cast<std::uint32_t>(c.n_cells + 2);
+  const auto discard = static_cast<std::uint32_t>(c.n_cells + 1);
   std::size_t w = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    const std::uint16_t s = slot[idx[i]];
-    out[w] = v;
-    w += (s != 0) & (v != rep[s]);
+  for (std::size_t a = 0; a < n; a += kChunk) {
+    const std::size_t len = std::min(kChunk, n - a);
+    const double* v = x + a;
+    buckets(c.map, v, len, idx);
+    // idx[i] becomes the value's cell
+    std::size_t i = 0;
+#if defined(CHURN_SCAN_AVX512)
+    // 16 values at a time: their buckets' entries by one gather; the cut comparisons and slow
+    // values only for blocks that need them
+    const __m512i flags =
+        _mm512_set1_epi32(static_cast<int>(CellCounter::kCuts | CellCounter::kSlow));
+    const __m512i slow_bit = _mm512_set1_epi32(static_cast<int>(CellCounter::kSlow));
+    const __m512i cell_mask = _mm512_set1_epi32(static_cast<int>(CellCounter::kCellMask));
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i drop = _mm512_set1_epi32(static_cast<int>(discard));
+    const __m512d none = _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN());
+    for (; i + 16 <= len; i += 16) {
+      const __m512i b = _mm512_loadu_si512(idx + i);
+      const __m512i e = _mm512_i32gather_epi32(b, lut, 4);
+      __m512i cell = _mm512_and_si512(e, cell_mask);
+      const __mmask16 split = _mm512_test_epi32_mask(e, flags);
+      if (split != 0) {
+        const __mmask16 slow = _mm512_test_epi32_mask(e, slow_bit);
+        const auto cut = static_cast<__mmask16>(split & ~slow);
+        for (int h = 0; h < 2; ++h) {
+          const auto m = static_cast<__mmask8>(cut >> (8 * h));
+          const auto ms = static_cast<__mmask8>(slow >> (8 * h));
+          if ((m | ms) == 0) continue;
+          const __m256i b8 = h ? _mm512_extracti64x4_epi64(b, 1) : _mm512_castsi512_si256(b);
+          const __m512d val = _mm512_loadu_pd(v + i + 8 * h);
+          const __m512d c1 = _mm512_mask_i32gather_pd(none, m, b8, cut1, 8);
+          const __m512d c2 = _mm512_mask_i32gather_pd(none, m, b8, cut2, 8);
+          const auto g1 = static_cast<__mmask16>(
+              static_cast<unsigned>(_mm512_cmp_pd_mask(val, c1, _CMP_GE_OQ)) << (8 * h));
+          const auto g2 = static_cast<__mmask16>(
+              static_cast<unsigned>(_mm512_cmp_pd_mask(val, c2, _CMP_GE_OQ)) << (8 * h));
+          cell = _mm512_mask_add_epi32(cell, g1, cell, one);
+          cell = _mm512_mask_add_epi32(cell, g2, cell, one);
+          if (ms != 0) {
+            _mm512_storeu_pd(out + w, _mm512_maskz_compress_pd(ms, val));
+            w += static_cast<std::size_t>(__builtin_popcount(ms));
+          }
+        }
+        cell = _mm512_mask_mov_epi32(cell, slow, drop);
+      }
+      _mm512_storeu_si512(idx + i, cell);
+    }
+#endif
+    for (; i < len; ++i) {
+      const std::uint32_t b = idx[i];
+      const std::uint32_t e = lut[b];
+      std::uint32_t cell = e & CellCounter::kCellMask;
+      if (e & CellCounter::kSlow) {
+        out[w++] = v[i];
+        cell = discard;
+      } else if (e & CellCounter::kCuts) {
+        cell += static_cast<std::uint32_t>(v[i] >= cut1[b]) +
+                static_cast<std::uint32_t>(v[i] >= cut2[b]);
+      }
+      idx[i] = cell;
+    }
+    i = 0;
+    for (; i + 4 <= len; i += 4) {
+      ++scratch[idx[i]];
+      ++scratch[stride + idx[i + 1]];
+      ++scratch[2 * stride + idx[i + 2]];
+      ++scratch[3 * stride + idx[i + 3]];
+    }
+    for (; i < len; ++i) ++scratch[idx[i]];
   }
   return w;
 }

@@ -1,7 +1,8 @@
 // Internal kernels of churn::monitor (src/monitor/monitor_detail.hpp, numeric_fit.hpp): the
 // vectorised exact sums against term-by-term ExactSum::add, the two-pass bucket selection
-// against a full sort, the radix sort against std::sort, and every kernel build (portable,
-// AVX2, AVX-512, as far as the CPU has them) giving the same baseline bit for bit.
+// against a full sort, the cell counter against a binary search, the radix sort against
+// std::sort, and every kernel build (portable, AVX2, AVX-512, as far as the CPU has them)
+// giving the same baseline bit for bit.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -201,6 +202,66 @@ BOOST_AUTO_TEST_CASE(radix_fit_matches_a_full_sort) {
       const auto want = std::lower_bound(sorted.begin(), sorted.end(), c) - sorted.begin();
       BOOST_TEST(below == want, "shape " << k << " cut " << c);
     }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(cell_counter_matches_a_binary_search) {
+  // cuts alone in their bucket, in pairs (an edge and the double above it) and in runs of
+  // three or more (left to the caller); values on, just below and just above every cut,
+  // outside the range, infinite and missing
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> cuts;
+  for (int j = 0; j < 60; ++j) {
+    double v = std::round(40 * g(rng) * 1000) / 1000;
+    cuts.push_back(v);
+    if (j % 3 >= 1) cuts.push_back(std::nextafter(v, kInf));
+    if (j % 3 == 2) {
+      cuts.push_back(std::nextafter(cuts.back(), kInf));
+      cuts.push_back(v + 1e-9);
+    }
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<double> x;
+  for (double c : cuts)
+    for (double v : {c, std::nextafter(c, -kInf), std::nextafter(c, kInf)}) x.push_back(v);
+  for (int i = 0; i < 20000; ++i) x.push_back(50 * g(rng));
+  for (double v : {kNaN, kInf, -kInf, 1e300, -1e300, 0.0, -0.0}) x.push_back(v);
+  std::shuffle(x.begin(), x.end(), rng);
+  const detail::CellCounter counter(cuts);
+  const std::size_t nc = counter.n_cells, stride = nc + 2;
+  // the reference: the number of cuts <= v, missing last
+  std::vector<std::int64_t> want(nc + 1, 0);
+  for (double v : x) {
+    if (std::isnan(v)) {
+      ++want[nc];
+    } else {
+      ++want[static_cast<std::size_t>(std::upper_bound(cuts.begin(), cuts.end(), v) -
+                                      cuts.begin())];
+    }
+  }
+  for (int level : {0, 1, 2}) {
+    KernelLevel use(level);
+    std::vector<std::uint32_t> scratch(4 * stride, 0);
+    std::vector<double> slow(x.size());
+    std::vector<std::int64_t> got(nc + 1, 0);
+    std::size_t n_slow = 0;
+    for (std::size_t a = 0; a < x.size(); a += 3001) {  // uneven chunks
+      const std::size_t len = std::min<std::size_t>(3001, x.size() - a);
+      const std::size_t w =
+          detail::scan_cells(counter, x.data() + a, len, scratch.data(), slow.data());
+      for (std::size_t i = 0; i < w; ++i)
+        ++got[static_cast<std::size_t>(std::upper_bound(cuts.begin(), cuts.end(), slow[i]) -
+                                       cuts.begin())];
+      n_slow += w;
+    }
+    for (std::size_t k = 0; k <= nc; ++k)
+      got[k] += std::int64_t{scratch[k]} + scratch[stride + k] + scratch[2 * stride + k] +
+                scratch[3 * stride + k];
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+    BOOST_TEST(n_slow > 0u);  // the runs of cuts took the caller's path
+    BOOST_TEST(n_slow < x.size() / 10);
   }
 }
 

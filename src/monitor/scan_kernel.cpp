@@ -1,6 +1,7 @@
 // The portable build of the numeric column pass kernels and the one-time CPU dispatch.
 #include <algorithm>    // std::min, std::max
 #include <atomic>       // std::atomic
+#include <cmath>        // std::ldexp, std::abs
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstring>      // std::memcpy

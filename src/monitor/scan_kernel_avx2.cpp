@@ -1,5 +1,6 @@
 // The numeric column pass kernels compiled for AVX2 (used only when the CPU has it).
 #include <algorithm>    // std::min, std::max
+#include <cmath>        // std::ldexp, std::abs
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstring>      // std::memcpy

@@ -1,6 +1,7 @@
 // The numeric column pass kernels compiled for AVX-512 (F, DQ, VL, BW: used only when the CPU has
 // them), eight lanes.
 #include <algorithm>    // std::min, std::max
+#include <cmath>        // std::ldexp, std::abs
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstring>      // std::memcpy

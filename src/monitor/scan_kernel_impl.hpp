@@ -18,8 +18,10 @@ inline std::uint64_t bits_u64(double x) {
   return u;
 }
 
-/// Buckets of x[0, n) into idx (NaN -> m.nan_bucket), branch-free.
-inline void buckets(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* idx) {
+/// Buckets of x[0, n) into idx (NaN -> m.nan_bucket), branch-free; T: std::uint32_t, or
+/// std::uint16_t when n_buckets < 2^16.
+template <class T>
+inline void buckets(const BucketMap& m, const double* x, std::size_t n, T* idx) {
   const std::uint32_t nan_b = m.n_buckets;
   if (m.linear) {
     const double lo = m.lo, scale = m.scale, top = static_cast<double>(m.n_buckets - 1);
@@ -29,7 +31,7 @@ inline void buckets(const BucketMap& m, const double* x, std::size_t n, std::uin
       t = t > 0.0 ? t : 0.0;  // NaN -> 0
       t = t < top ? t : top;
       const auto b = static_cast<std::uint32_t>(static_cast<std::int32_t>(t));
-      idx[i] = v == v ? b : nan_b;
+      idx[i] = static_cast<T>(v == v ? b : nan_b);
     }
   } else {
     const std::uint64_t klo = m.key_lo, top = m.n_buckets - 1;
@@ -41,7 +43,7 @@ inline void buckets(const BucketMap& m, const double* x, std::size_t n, std::uin
       std::uint64_t d = k > klo ? k - klo : 0;
       d >>= shift;
       d = d < top ? d : top;
-      idx[i] = v == v ? static_cast<std::uint32_t>(d) : nan_b;
+      idx[i] = static_cast<T>(v == v ? static_cast<std::uint32_t>(d) : nan_b);
     }
   }
 }
@@ -52,23 +54,14 @@ inline void buckets(const BucketMap& m, const double* x, std::size_t n, std::uin
 /// increment on the one before.
 inline void hist(const BucketMap& m, const double* x, std::size_t n, std::uint32_t* h,
                  std::uint16_t* idx_out) {
-  std::uint32_t idx[kChunk];
   std::uint32_t* h2 = h + m.n_buckets + 1;
-  for (std::size_t a = 0; a < n; a += kChunk) {
-    const std::size_t len = std::min(kChunk, n - a);
-    buckets(m, x + a, len, idx);
-    std::size_t i = 0;
-    for (; i + 2 <= len; i += 2) {
-      ++h[idx[i]];
-      ++h2[idx[i + 1]];
-      idx_out[a + i] = static_cast<std::uint16_t>(idx[i]);
-      idx_out[a + i + 1] = static_cast<std::uint16_t>(idx[i + 1]);
-    }
-    for (; i < len; ++i) {
-      ++h[idx[i]];
-      idx_out[a + i] = static_cast<std::uint16_t>(idx[i]);
-    }
+  buckets(m, x, n, idx_out);
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    ++h[idx_out[i]];
+    ++h2[idx_out[i + 1]];
   }
+  for (; i < n; ++i) ++h[idx_out[i]];
 }
 
 /// Writes the values of x[0, n) whose bucket (idx, from hist()) has a slot (slot[b] != 0) and
@@ -242,54 +235,76 @@ inline void min_max_inf(const double* x, std::size_t n, double& mn, double& mx,
   n_inf += k1;
 }
 
-/// One term's share of the fixed-point slices, for chunks without infinities (the terms within
-/// 2^43 of the chunk's largest one, shifted into a fixed-point integer):
-/// the signed mantissa shifted into place is a 128-bit integer H * 2^64 + L (L unsigned); L
-/// goes into two 32-bit slices, H into the third. `slow` flags the non-zero terms below the
-/// window, left to the one-by-one path.
-inline void slice_term(U64x4 u, std::int64_t low, U64x4& a0, U64x4& a1, U64x4& a2, I64x4& slow) {
-  constexpr std::uint64_t kM52 = (std::uint64_t{1} << 52) - 1;
-  const U64x4 hidden = splat<U64x4>(std::uint64_t{1} << 52);
-  const auto e = reinterpret_cast<I64x4>((u >> 52) & 0x7ff);
-  const I64x4 ee = e - (e == 0);  // subnormals share the scale of exponent 1
-  const I64x4 ok = (ee >= low) & (e != 0x7ff);
-  const auto m = reinterpret_cast<I64x4>(((u & kM52) | (hidden & reinterpret_cast<U64x4>(e != 0))) &
-                                         reinterpret_cast<U64x4>(ok));
-  const I64x4 sh = (ee - low) & ok;
-  slow |= ~ok & (e != 0x7ff) & reinterpret_cast<I64x4>((u << 1) != 0);
-  const auto sg = reinterpret_cast<I64x4>(0 - (u >> 63));
-  const I64x4 sm = (m ^ sg) - sg;
-  const U64x4 lo = reinterpret_cast<U64x4>(sm) << reinterpret_cast<U64x4>(sh);
-  const I64x4 hi = (sm >> 1) >> (63 - sh);
-  a0 += lo & 0xffffffffu;
-  a1 += lo >> 32;
-  a2 += reinterpret_cast<U64x4>(hi);
-}
-
 inline std::int64_t biased_exponent(double x) {
   return static_cast<std::int64_t>((bits_u64(x) >> 52) & 0x7ff);
 }
 
-/// Folds the lanes of three slices at window `low` into `sum`.
-inline void fold_slices(const U64x4& a0, const U64x4& a1, const U64x4& a2, std::int64_t low,
-                        ExactSum& sum) {
-  std::uint64_t b0 = 0, b1 = 0, b2 = 0;
-  for (std::size_t j = 0; j < kLanes; ++j) {
-    b0 += a0[j];
-    b1 += a1[j];
-    b2 += a2[j];
+/// The exact sum of a chunk's terms, all below 2^p in magnitude, by error-free splitting in
+/// floating point: a term t with 2^(p-83) <= |t| (or t = 0) is split exactly into
+/// h1 + h2 + r, h1 a multiple of 2^(p-45) (t rounded by adding and subtracting 1.5 * 2^(p+7)),
+/// h2 of 2^(p-90) (the same on the rest) and r of 2^(p-135) (t's last bit or above), each
+/// summed per lane in a double without rounding: at most 256 terms per lane keep every partial
+/// sum within 53 bits of its unit. Smaller non-zero terms are flagged in `slow` for the
+/// one-by-one path. Needs -ffp-contract=off (a fused multiply-add would round differently).
+struct SplitSum {
+  static_assert(kChunk / CHURN_SCAN_LANES <= 256, "at most 256 terms per lane");
+  static constexpr int kMinExponent = 140;   // biased: below, the chunk goes one by one
+  static constexpr int kMaxExponent = 2038;  // biased: above, 1.5 * 2^(p+7) overflows
+  int p;                                     // terms < 2^p
+  F64x4 c1, c2, thr;
+  F64x4 a1, a2, a3;
+  I64x4 slow;
+  /// For terms whose largest has biased exponent e in [kMinExponent, kMaxExponent].
+  explicit SplitSum(std::int64_t e)
+      : p(static_cast<int>(e) - 1022),
+        c1(splat<F64x4>(std::ldexp(1.5, p + 7))),
+        c2(splat<F64x4>(std::ldexp(1.5, p - 38))),
+        thr(splat<F64x4>(std::ldexp(1.0, p - 83))),
+        a1(splat<F64x4>(0.0)),
+        a2(a1),
+        a3(a1),
+        slow(splat<I64x4>(0)) {}
+  /// Adds the lanes of t where `take` is set (-1).
+  void add(F64x4 t, I64x4 take) {
+    const auto abs_t =
+        reinterpret_cast<F64x4>(reinterpret_cast<U64x4>(t) & ~(std::uint64_t{1} << 63));
+    const I64x4 small = (abs_t < thr) & (t != 0.0);
+    slow |= small & take;
+    t = reinterpret_cast<F64x4>(reinterpret_cast<I64x4>(t) & (take & ~small));
+    const F64x4 h1 = (t + c1) - c1;
+    const F64x4 r1 = t - h1;
+    const F64x4 h2 = (r1 + c2) - c2;
+    a1 += h1;
+    a2 += h2;
+    a3 += r1 - h2;
   }
-  const int base = static_cast<int>(low) + kSumOffset;
-  if (b0 != 0) sum.add_scaled(static_cast<std::int64_t>(b0), base);
-  if (b1 != 0) sum.add_scaled(static_cast<std::int64_t>(b1), base + 32);
-  if (b2 != 0) sum.add_scaled(static_cast<std::int64_t>(b2), base + 64);
-}
+  /// Adds the three sums to `s`.
+  void fold(ExactSum& s) const {
+    const int units[3] = {p - 45, p - 90, p - 135};
+    const F64x4* acc[3] = {&a1, &a2, &a3};
+    for (int k = 0; k < 3; ++k) {
+      const double scale = std::ldexp(1.0, -units[k]);  // exact: the lanes are multiples
+      std::int64_t total = 0;
+      for (std::size_t j = 0; j < kLanes; ++j)
+        total += static_cast<std::int64_t>((*acc[k])[j] * scale);
+      // t units of 2^u are t mantissa units of biased exponent u + 1075
+      if (total != 0) s.add_scaled(total, units[k] + 1075 + kSumOffset);
+    }
+  }
+  bool any_slow() const {
+    std::int64_t any = 0;
+    for (std::size_t j = 0; j < kLanes; ++j) any |= slow[j];
+    return any != 0;
+  }
+  /// Whether a term goes one by one: not NaN, not 0, below 2^(p-83).
+  bool is_slow(double t) const { return t != 0.0 && std::abs(t) < thr[0]; }
+};
 
 /// min, max (NaN ignored) and infinities of x[0, n), and the exact sums of x and of the rounded
-/// squares (x - shift)^2, NaN skipped. Per chunk the windows of the slices come from the
-/// chunk's min and max (the largest |x| and the largest square), so x is read twice from
-/// cache and the squares never stored; a chunk with an infinite value or square is added term
-/// by term.
+/// squares (x - shift)^2, NaN skipped. Per chunk the scales of the splits come from the chunk's
+/// min and max (the largest |x| and the largest square), so x is read twice from cache and the
+/// squares never stored; a chunk with an infinite value or square, or with a largest term out
+/// of SplitSum's range, is added term by term.
 inline void stats(const double* x, std::size_t n, double shift, double& mn, double& mx,
                   std::int64_t& n_inf, ExactSum& sum, ExactSum& sumsq) {
   for (std::size_t a = 0; a < n; a += kChunk) {
@@ -305,8 +320,14 @@ inline void stats(const double* x, std::size_t n, double shift, double& mn, doub
     if (!(cmin <= cmax)) continue;  // every value NaN
     const double big_sq =
         std::max((cmin - shift) * (cmin - shift), (cmax - shift) * (cmax - shift));
-    if (cinf > 0 || !(big_sq <= std::numeric_limits<double>::max())) {
-      // infinite values or squares (rare; fit rejects infinities): term by term
+    const std::int64_t ex = biased_exponent(std::max(-cmin, cmax));
+    const std::int64_t eq = biased_exponent(big_sq);
+    auto in_range = [](std::int64_t e) {
+      return e >= SplitSum::kMinExponent && e <= SplitSum::kMaxExponent;
+    };
+    if (cinf > 0 || !(big_sq <= std::numeric_limits<double>::max()) || !in_range(ex) ||
+        !in_range(eq)) {
+      // infinite values or squares, or extreme magnitudes (rare; fit rejects infinities)
       for (std::size_t i = 0; i < len; ++i) {
         const double d = (c[i] - shift) * (c[i] - shift);
         if (c[i] == c[i]) sum.add(c[i]);
@@ -314,40 +335,30 @@ inline void stats(const double* x, std::size_t n, double shift, double& mn, doub
       }
       continue;
     }
-    const std::int64_t ex = biased_exponent(std::max(-cmin, cmax));
-    const std::int64_t eq = biased_exponent(big_sq);
-    const std::int64_t low_x = ex > 44 ? ex - 43 : 1, low_q = eq > 44 ? eq - 43 : 1;
-    U64x4 x0 = splat<U64x4>(0), x1 = x0, x2 = x0, q0 = x0, q1 = x0, q2 = x0;
-    I64x4 slow4 = splat<I64x4>(0);
+    SplitSum sx(ex), sq(eq);
     const F64x4 sh = splat<F64x4>(shift);
     const std::size_t n4 = len - len % kLanes;
     for (std::size_t i = 0; i < n4; i += kLanes) {
       const F64x4 v = load4(c + i);
       const F64x4 d = (v - sh) * (v - sh);
-      slice_term(reinterpret_cast<U64x4>(v), low_x, x0, x1, x2, slow4);
-      slice_term(reinterpret_cast<U64x4>(d), low_q, q0, q1, q2, slow4);
+      const I64x4 take = v == v;
+      sx.add(v, take);
+      sq.add(d, take);
     }
-    fold_slices(x0, x1, x2, low_x, sum);
-    fold_slices(q0, q1, q2, low_q, sumsq);
-    std::uint64_t slow = 0;
-    for (std::size_t j = 0; j < kLanes; ++j) slow |= static_cast<std::uint64_t>(slow4[j]);
-    // the tail, and the chunk's slow terms, one by one
-    auto one = [&](double t, std::int64_t low, ExactSum& s, bool all) {
-      const std::uint64_t u = bits_u64(t);
-      const std::int64_t e = biased_exponent(t);
-      if (e == 0x7ff) return;  // NaN (no infinities in this chunk)
-      if (all || (e + (e == 0) < low && (u << 1) != 0)) s.add(t);
-    };
-    if (slow != 0)
+    sx.fold(sum);
+    sq.fold(sumsq);
+    // the chunk's slow terms, and the tail, one by one
+    const bool slow_x = sx.any_slow(), slow_q = sq.any_slow();
+    if (slow_x || slow_q)
       for (std::size_t i = 0; i < n4; ++i) {
         const double d = (c[i] - shift) * (c[i] - shift);
-        one(c[i], low_x, sum, false);
-        one(d, low_q, sumsq, false);
+        if (slow_x && c[i] == c[i] && sx.is_slow(c[i])) sum.add(c[i]);
+        if (slow_q && d == d && sq.is_slow(d)) sumsq.add(d);
       }
     for (std::size_t i = n4; i < len; ++i) {
       const double d = (c[i] - shift) * (c[i] - shift);
-      one(c[i], low_x, sum, true);
-      one(d, low_q, sumsq, true);
+      if (c[i] == c[i]) sum.add(c[i]);
+      if (d == d) sumsq.add(d);
     }
   }
   sum.normalize();

@@ -60,7 +60,8 @@ struct FeatureState {
     }
     index = CutIndex(cuts);
     counter.reset();
-    if (cuts.size() >= 2) counter = std::make_shared<const CellCounter>(cuts);
+    if (cuts.size() >= 2 && cuts.size() <= CellCounter::kMaxCuts)
+      counter = std::make_shared<const CellCounter>(cuts);
     const std::size_t nc = cuts.size() + 1;
     bin_of_cell.assign(nc, 0);
     for (std::size_t c = 1; c < nc; ++c) {

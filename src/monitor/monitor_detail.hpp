@@ -185,14 +185,15 @@ void exact_sums(const double* x, std::size_t n, double shift, ExactSum& sum, Exa
 /// compared exactly) at or below it. Buckets with three cuts or more are left to the caller.
 struct CellCounter {
   static constexpr std::uint32_t kBuckets = std::uint32_t{1} << 14;
-  static constexpr std::uint32_t kCuts = std::uint32_t{1} << 30;  // lut flag: one or two cuts
-  static constexpr std::uint32_t kSlow = std::uint32_t{1} << 31;  // lut flag: three or more
-  static constexpr std::uint32_t kCellMask = kCuts - 1;
+  static constexpr std::uint16_t kCuts = std::uint16_t{1} << 14;  // lut flag: one or two cuts
+  static constexpr std::uint16_t kSlow = std::uint16_t{1} << 15;  // lut flag: three or more
+  static constexpr std::uint16_t kCellMask = kCuts - 1;
+  static constexpr std::size_t kMaxCuts = kCellMask - 1;  // cells and missing below kCuts
   BucketMap map;
   std::size_t n_cells = 0;         // cuts + 1
-  std::vector<std::uint32_t> lut;  // per bucket + 1: its lowest cell | flags; NaN: n_cells
+  std::vector<std::uint16_t> lut;  // per bucket + 1 (+1 padding): lowest cell | flags; NaN: n_cells
   std::vector<double> cut1, cut2;  // per bucket: its first and second cut, NaN if none
-  /// The counter of `cuts` (sorted, distinct, >= 2, no NaN).
+  /// The counter of `cuts` (sorted, distinct, 2 to kMaxCuts, no NaN).
   explicit CellCounter(const std::vector<double>& cuts);
 };
 

@@ -40,20 +40,20 @@ BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_
 CellCounter::CellCounter(const std::vector<double>& cuts)
     : map(BucketMap::from_sample(cuts, kBuckets)),
       n_cells(cuts.size() + 1),
-      lut(kBuckets + 1, 0),
+      lut(kBuckets + 2, 0),
       cut1(kBuckets, std::numeric_limits<double>::quiet_NaN()),
       cut2(kBuckets, std::numeric_limits<double>::quiet_NaN()) {
   std::size_t j = 0;  // cuts in buckets before b
   for (std::uint32_t b = 0; b < kBuckets; ++b) {
-    lut[b] = static_cast<std::uint32_t>(j);
+    lut[b] = static_cast<std::uint16_t>(j);
     std::size_t k = 0;  // cuts in b
     for (; j < cuts.size() && map.bucket(cuts[j]) == b; ++j, ++k) {
       if (k == 0) cut1[b] = cuts[j];
       if (k == 1) cut2[b] = cuts[j];
     }
-    if (k > 0) lut[b] |= k <= 2 ? kCuts : kSlow;
+    if (k > 0) lut[b] = static_cast<std::uint16_t>(lut[b] | (k <= 2 ? kCuts : kSlow));
   }
-  lut[kBuckets] = static_cast<std::uint32_t>(n_cells);  // NaN: the missing slot
+  lut[kBuckets] = static_cast<std::uint16_t>(n_cells);  // NaN: the missing slot
 }
 
 // ---- RadixFit ---------------------------------------------------------------------------------

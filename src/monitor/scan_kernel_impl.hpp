@@ -102,7 +102,7 @@ inline std::size_t gather(const double* x, const std::uint16_t* idx, std::size_t
 inline std::size_t cells(const CellCounter& c, const double* x, std::size_t n,
                          std::uint32_t* scratch, double* out) {
   std::uint32_t idx[kChunk];
-  const std::uint32_t* lut = c.lut.data();
+  const std::uint16_t* lut = c.lut.data();
   const double* cut1 = c.cut1.data();
   const double* cut2 = c.cut2.data();
   const auto stride = static_cast<std::uint32_t>(c.n_cells + 2);
@@ -122,11 +122,13 @@ inline std::size_t cells(const CellCounter& c, const double* x, std::size_t n,
     const __m512i slow_bit = _mm512_set1_epi32(static_cast<int>(CellCounter::kSlow));
     const __m512i cell_mask = _mm512_set1_epi32(static_cast<int>(CellCounter::kCellMask));
     const __m512i one = _mm512_set1_epi32(1);
+    const __m512i low16 = _mm512_set1_epi32(0xffff);
     const __m512i drop = _mm512_set1_epi32(static_cast<int>(discard));
     const __m512d none = _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN());
     for (; i + 16 <= len; i += 16) {
       const __m512i b = _mm512_loadu_si512(idx + i);
-      const __m512i e = _mm512_i32gather_epi32(b, lut, 4);
+      // two 16-bit entries read as one 32-bit word (hence the lut's padding), the high one masked
+      const __m512i e = _mm512_and_si512(_mm512_i32gather_epi32(b, lut, 2), low16);
       __m512i cell = _mm512_and_si512(e, cell_mask);
       const __mmask16 split = _mm512_test_epi32_mask(e, flags);
       if (split != 0) {
@@ -158,7 +160,7 @@ inline std::size_t cells(const CellCounter& c, const double* x, std::size_t n,
 #endif
     for (; i < len; ++i) {
       const std::uint32_t b = idx[i];
-      const std::uint32_t e = lut[b];
+      const std::uint32_t e = lut[b];  // widened
       std::uint32_t cell = e & CellCounter::kCellMask;
       if (e & CellCounter::kSlow) {
         out[w++] = v[i];

@@ -265,6 +265,24 @@ BOOST_AUTO_TEST_CASE(cell_counter_matches_a_binary_search) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(more_cuts_than_the_cell_counter_takes_use_the_cut_index) {
+  // 20000 bins: more cuts than CellCounter::kMaxCuts, so accumulate counts through CutIndex;
+  // fit (two-pass counts) and accumulate of the same data must agree
+  const Index n = 120000;
+  std::mt19937_64 rng(13);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> a(n);
+  for (auto& v : a) v = g(rng);
+  const Table ref({Column::from_float64("a", a)});
+  churn::monitor::BaselineParams p;
+  p.bins = 20000;
+  churn::monitor::Baseline base(p);
+  base.fit(ref);
+  BOOST_TEST(base.to_json()["state"]["features"][0]["edges"].size() >
+             detail::CellCounter::kMaxCuts + 1);
+  BOOST_TEST(base.accumulate(ref).to_json().dump() == base.to_json().dump());
+}
+
 BOOST_AUTO_TEST_CASE(every_kernel_build_gives_the_same_baseline) {
   const Index n = 100000;
   std::mt19937_64 rng(9);

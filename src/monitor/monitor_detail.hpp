@@ -159,6 +159,10 @@ struct BucketMap {
   /// key, whichever puts fewer values of `sorted` (a sorted sample, not empty) in its fullest
   /// bucket.
   static BucketMap from_sample(const std::vector<double>& sorted, std::uint32_t n_buckets);
+  /// The two maps of `n_buckets` buckets over [lo, hi] (lo <= hi, not NaN): always the key
+  /// map; the linear one too when the range allows it (then true).
+  static bool candidates(double lo, double hi, std::uint32_t n_buckets, BucketMap& key,
+                         BucketMap& lin);
 };
 
 /// Adds the bucket counts of x[0, n) to `hist` (2 (n_buckets + 1) entries: two histograms of

@@ -8,14 +8,30 @@ namespace churn::monitor::detail {
 
 // ---- BucketMap --------------------------------------------------------------------------------
 
-BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_t n_buckets) {
-  const double lo = sorted.front() + 0.0, hi = sorted.back() + 0.0;
-  BucketMap key;
+bool BucketMap::candidates(double lo, double hi, std::uint32_t n_buckets, BucketMap& key,
+                           BucketMap& lin) {
+  lo = lo + 0.0;
+  hi = hi + 0.0;
+  key = BucketMap();
   key.n_buckets = n_buckets;
   key.linear = false;
   key.key_lo = key_of(lo);
   const std::uint64_t range = key_of(hi) - key.key_lo;
   while ((range >> key.shift) >= n_buckets) ++key.shift;
+  const double width = hi - lo;
+  if (!(std::isfinite(width) && width > 0 && std::isfinite(static_cast<double>(n_buckets) / width)))
+    return false;
+  lin = BucketMap();
+  lin.n_buckets = n_buckets;
+  lin.linear = true;
+  lin.lo = lo;
+  lin.scale = static_cast<double>(n_buckets) / width;
+  return true;
+}
+
+BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_t n_buckets) {
+  BucketMap key, lin;
+  if (!candidates(sorted.front(), sorted.back(), n_buckets, key, lin)) return key;
   auto fullest = [&](const BucketMap& m) {
     std::vector<std::uint32_t> h(2 * (n_buckets + 1), 0);
     std::vector<std::uint16_t> idx(sorted.size());
@@ -24,21 +40,62 @@ BucketMap BucketMap::from_sample(const std::vector<double>& sorted, std::uint32_
     for (std::uint32_t b = 0; b <= n_buckets; ++b) top = std::max(top, h[b] + h[n_buckets + 1 + b]);
     return top;
   };
-  const double width = hi - lo;
-  if (!(std::isfinite(width) && width > 0 && std::isfinite(static_cast<double>(n_buckets) / width)))
-    return key;
-  BucketMap lin;
-  lin.n_buckets = n_buckets;
-  lin.linear = true;
-  lin.lo = lo;
-  lin.scale = static_cast<double>(n_buckets) / width;
   return fullest(lin) <= fullest(key) ? lin : key;
 }
 
 // ---- CellCounter ------------------------------------------------------------------------------
 
+namespace {
+
+/// The map for a CellCounter: the key map over the cuts' range, or a linear map over it or over
+/// all but up to two cuts at either end (a heavy tail's far minimum and maximum, which then
+/// share the end buckets), whichever is cheapest for the data: values in a bucket with one or
+/// two cuts cost comparisons, in a bucket with more a binary search. The data is pictured from
+/// the cuts themselves (mostly quantiles: about as much data between any two neighbours) as
+/// evenly spread points between neighbouring cuts.
+BucketMap cell_map(const std::vector<double>& cuts, std::uint32_t n_buckets) {
+  constexpr int kPerGap = 32;
+  constexpr std::size_t kSearchCost = 8;  // a value of a bucket with 3+ cuts, vs 1 with 1 or 2
+  auto cost = [&](const BucketMap& m) {
+    std::vector<std::uint8_t> n_cuts(n_buckets + 1, 0);
+    for (double c : cuts) {
+      std::uint8_t& k = n_cuts[m.bucket(c)];
+      k = static_cast<std::uint8_t>(std::min(k + 1, 3));
+    }
+    std::size_t total = 0;
+    for (std::size_t j = 0; j + 1 < cuts.size(); ++j) {
+      const double gap = cuts[j + 1] - cuts[j];
+      if (!std::isfinite(gap)) continue;
+      for (int k = 0; k < kPerGap; ++k) {
+        const std::uint8_t c = n_cuts[m.bucket(cuts[j] + (k + 0.5) / kPerGap * gap)];
+        total += c == 0 ? 0 : c < 3 ? 1 : kSearchCost;
+      }
+    }
+    return total;
+  };
+  BucketMap key, lin;
+  if (!BucketMap::candidates(cuts.front(), cuts.back(), n_buckets, key, lin)) return key;
+  BucketMap best = key;
+  std::size_t best_cost = cost(key);
+  const std::size_t m = cuts.size();
+  for (std::size_t lo = 0; lo <= 2; ++lo)
+    for (std::size_t hi = 0; hi <= 2; ++hi) {
+      if (lo + hi + 2 > m) continue;
+      BucketMap k2, l2;
+      if (!BucketMap::candidates(cuts[lo], cuts[m - 1 - hi], n_buckets, k2, l2)) continue;
+      const std::size_t c = cost(l2);
+      if (c < best_cost) {
+        best = l2;
+        best_cost = c;
+      }
+    }
+  return best;
+}
+
+}  // namespace
+
 CellCounter::CellCounter(const std::vector<double>& cuts)
-    : map(BucketMap::from_sample(cuts, kBuckets)),
+    : map(cell_map(cuts, kBuckets)),
       n_cells(cuts.size() + 1),
       lut(kBuckets + 2, 0),
       cut1(kBuckets, std::numeric_limits<double>::quiet_NaN()),

@@ -3,6 +3,8 @@
 // against a full sort, the cell counter against a binary search, the radix sort against
 // std::sort, and every kernel build (portable, AVX2, AVX-512, as far as the CPU has them)
 // giving the same baseline bit for bit.
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -205,10 +207,12 @@ BOOST_AUTO_TEST_CASE(radix_fit_matches_a_full_sort) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(cell_counter_matches_a_binary_search) {
+BOOST_DATA_TEST_CASE(cell_counter_matches_a_binary_search, boost::unit_test::data::make({0, 1}),
+                     far_ends) {
   // cuts alone in their bucket, in pairs (an edge and the double above it) and in runs of
   // three or more (left to the caller); values on, just below and just above every cut,
-  // outside the range, infinite and missing
+  // outside the range, infinite and missing. With far ends (a heavy tail's min and max) the
+  // map leaves the end cuts out of its range (they share the end buckets).
   std::mt19937_64 rng(11);
   std::normal_distribution<double> g(0, 1);
   std::vector<double> cuts;
@@ -221,6 +225,10 @@ BOOST_AUTO_TEST_CASE(cell_counter_matches_a_binary_search) {
       cuts.push_back(v + 1e-9);
     }
   }
+  if (far_ends) {
+    cuts.push_back(-1e7);
+    cuts.push_back(1e7);
+  }
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   std::vector<double> x;
@@ -230,6 +238,7 @@ BOOST_AUTO_TEST_CASE(cell_counter_matches_a_binary_search) {
   for (double v : {kNaN, kInf, -kInf, 1e300, -1e300, 0.0, -0.0}) x.push_back(v);
   std::shuffle(x.begin(), x.end(), rng);
   const detail::CellCounter counter(cuts);
+  if (far_ends) BOOST_TEST((counter.map.linear && counter.map.lo > cuts.front()));
   const std::size_t nc = counter.n_cells, stride = nc + 2;
   // the reference: the number of cuts <= v, missing last
   std::vector<std::int64_t> want(nc + 1, 0);
@@ -260,8 +269,8 @@ BOOST_AUTO_TEST_CASE(cell_counter_matches_a_binary_search) {
       got[k] += std::int64_t{scratch[k]} + scratch[stride + k] + scratch[2 * stride + k] +
                 scratch[3 * stride + k];
     BOOST_TEST(got == want, boost::test_tools::per_element());
-    BOOST_TEST(n_slow > 0u);  // the runs of cuts took the caller's path
-    BOOST_TEST(n_slow < x.size() / 10);
+    BOOST_TEST(n_slow > 0u);            // the runs of cuts took the caller's path
+    BOOST_TEST(n_slow < x.size() / 5);  // most values take the comparisons
   }
 }
 

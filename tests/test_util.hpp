@@ -6,12 +6,14 @@
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint64_t
 #include <exception>  // std::exception
+#include <memory>     // std::make_shared
 #include <random>     // std::mt19937_64
 #include <string>     // std::string, std::stoul
 #include <utility>    // std::move, std::forward
 #include <vector>     // std::vector
 
 #include "churn/core/json.hpp"
+#include "churn/data/table.hpp"
 
 namespace churn_test {
 
@@ -34,6 +36,18 @@ bool throws_with(F&& f, const std::vector<std::string>& parts) {
     return false;
   }
   return false;
+}
+
+/// A categorical column viewing `codes` stored as T (int8, int16 or int32; a copy the column
+/// owns), as from_codes_view makes of pandas' narrow codes.
+template <class T>
+churn::Column narrow_codes(const std::string& name, const std::vector<std::int32_t>& codes,
+                           const std::vector<std::string>& categories) {
+  auto v = std::make_shared<std::vector<T>>(codes.begin(), codes.end());
+  const void* p = v->data();
+  const auto n = static_cast<churn::Index>(v->size());  // before v is moved from
+  return churn::Column::from_codes_view(name, p, static_cast<int>(sizeof(T)), n, categories,
+                                        std::move(v));
 }
 
 /// throws_with for one message part.

@@ -2,13 +2,14 @@
 #include <pybind11/numpy.h>  // py::array, py::array_t, py::dtype
 #include <pybind11/stl.h>    // std::vector <-> list
 
-#include <algorithm>  // std::max
-#include <cstdint>    // std::int32_t, std::int64_t, std::uint8_t
-#include <cstring>    // std::memcpy
-#include <limits>     // std::numeric_limits
-#include <string>     // std::string
-#include <utility>    // std::move
-#include <vector>     // std::vector
+#include <algorithm>    // std::max
+#include <cstdint>      // std::int32_t, std::int64_t, std::uint8_t
+#include <cstring>      // std::memcpy
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string
+#include <type_traits>  // std::remove_const_t, std::remove_pointer_t
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 #include "bindings.hpp"
 #include "churn/core/error.hpp"
@@ -114,11 +115,9 @@ py::array buffer_view(const Column& c, const py::dtype& dt) {
 
 /// The numpy type of a categorical column's stored codes (int8, int16 or int32).
 py::dtype code_dtype(const Column& c) {
-  switch (c.code_width()) {
-    case 1: return py::dtype::of<std::int8_t>();
-    case 2: return py::dtype::of<std::int16_t>();
-    default: return py::dtype::of<std::int32_t>();
-  }
+  return c.visit_codes([](const auto* p) {
+    return py::dtype::of<std::remove_const_t<std::remove_pointer_t<decltype(p)>>>();
+  });
 }
 
 /// The codes of a categorical column as a read-only int32 array: the column's own buffer, or

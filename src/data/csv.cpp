@@ -356,10 +356,7 @@ void format_rows(const Table& t, Index lo, Index hi, const CsvWriteOptions& o, s
           break;
         }
         case DType::Categorical: {
-          const int w = c.code_width();  // int8, int16 or int32 codes
-          const std::int32_t code = w == 1   ? static_cast<const std::int8_t*>(c.data())[i]
-                                    : w == 2 ? static_cast<const std::int16_t*>(c.data())[i]
-                                             : static_cast<const std::int32_t*>(c.data())[i];
+          const std::int32_t code = c.code_at(i);
           if (code < 0)
             append_text(out, o.na_rep, o.delimiter);
           else

@@ -72,16 +72,6 @@ const std::vector<std::uint8_t>& empty_validity() {
   return kEmpty;
 }
 
-// Calls f with the codes at `data` typed by their width (1, 2 or 4 bytes).
-template <class F>
-decltype(auto) with_codes(const void* data, int width, F&& f) {
-  switch (width) {
-    case 1: return f(static_cast<const std::int8_t*>(data));
-    case 2: return f(static_cast<const std::int16_t*>(data));
-    default: return f(static_cast<const std::int32_t*>(data));
-  }
-}
-
 template <class P>
 using pointee_t = std::remove_const_t<std::remove_pointer_t<P>>;
 
@@ -190,9 +180,6 @@ Column Column::from_codes_view(std::string name, const void* codes, int code_byt
   CHURN_CHECK(n >= 0 && (codes != nullptr || n == 0), InvalidArgument,
               "Column::from_codes_view(): invalid buffer for column '" << name << "'");
   check_categories(name, categories);
-  with_codes(codes, code_bytes, [&](const auto* p) {
-    check_codes(name, p, n, static_cast<std::int64_t>(categories.size()));
-  });
   Column c;
   c.name_ = std::move(name);
   c.dtype_ = DType::Categorical;
@@ -202,6 +189,9 @@ Column Column::from_codes_view(std::string name, const void* codes, int code_byt
   if (n > 0) {
     c.owner_ = std::move(owner);
     c.data_ = codes;
+    c.visit_codes([&](const auto* p) {
+      check_codes(c.name_, p, n, static_cast<std::int64_t>(c.categories_->size()));
+    });
   }
   if (code_bytes < 4) c.wide_ = std::make_shared<WideCodes>();
   return c;
@@ -279,15 +269,9 @@ Eigen::Map<const IntVector> Column::codes() const {
   if (code_width_ == 4)
     return {static_cast<const std::int32_t*>(data_), static_cast<Eigen::Index>(size_)};
   std::call_once(wide_->once, [this] {
-    with_codes(data_, code_width_,
-               [this](const auto* src) { wide_->codes.assign(src, src + size_); });
+    visit_codes([this](const auto* src) { wide_->codes.assign(src, src + size_); });
   });
   return {wide_->codes.data(), static_cast<Eigen::Index>(size_)};
-}
-
-std::int32_t Column::code_at(Index i) const {
-  return with_codes(data_, code_width_,
-                    [i](const auto* p) { return static_cast<std::int32_t>(p[i]); });
 }
 
 const std::vector<std::string>& Column::categories() const {
@@ -326,7 +310,7 @@ Index Column::null_count() const {
       break;
     }
     case DType::Categorical:
-      with_codes(data_, code_width_, [&](const auto* d) {
+      visit_codes([&](const auto* d) {
         for (Index i = 0; i < size_; ++i) n += d[i] < 0 ? 1 : 0;
       });
       break;
@@ -493,7 +477,7 @@ Column gather(const Column& c, const std::vector<Index>& rows) {
     }
     case DType::Categorical:
       // same code width as the source (a narrow column stays narrow)
-      return with_codes(c.data(), c.code_width(), [&](const auto* src) {
+      return c.visit_codes([&](const auto* src) {
         using T = pointee_t<decltype(src)>;
         auto v = std::make_shared<std::vector<T>>(n);
         for (std::size_t i = 0; i < n; ++i) (*v)[i] = src[rows[i]];
@@ -609,7 +593,7 @@ Table Table::concat(const std::vector<Table>& parts) {
             if (inserted) cats.push_back(c.categories()[k]);
             remap[k] = it->second;
           }
-          with_codes(c.data(), c.code_width(), [&](const auto* s) {
+          c.visit_codes([&](const auto* s) {
             for (Index i = 0; i < c.size(); ++i)
               v.push_back(s[i] < 0 ? kMissingCode : remap[static_cast<std::size_t>(s[i])]);
           });
@@ -665,7 +649,7 @@ RowMatrix Table::to_matrix(const std::vector<std::string>& names, int n_threads)
           break;
         }
         case DType::Categorical:
-          with_codes(c.data(), c.code_width(), [&](const auto* d) {
+          c.visit_codes([&](const auto* d) {
             for (Index i = lo; i < hi; ++i)
               X(i, j) = d[i] < 0 ? kMissing : static_cast<double>(d[i]);
           });

@@ -126,7 +126,6 @@ constexpr Index kSubBlock = 4096;
 /// Rows a group of numeric columns fit together (their 2-byte bucket indices live between
 /// the two passes): just under 32 MiB, so that glibc serves the buffer from its heap after the
 /// first fit instead of mapping (and page-faulting) fresh memory on every call.
-constexpr std::size_t kMapSample = std::size_t{1} << 15;  // sample laying out the bucket map
 constexpr std::size_t kGroupRows = (std::size_t{1} << 24) - 4096;
 
 /// Numeric type groups that may swap between fit and compare.
@@ -370,7 +369,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
             w.x = detail::numeric_data(c, w.buffer, caller);
             w.n_rows = static_cast<std::size_t>(c.size());
             if (w.n_rows >= detail::kRadixMinRows) {
-              w.sample = detail::sorted_sample(w.x, w.n_rows, kMapSample);
+              w.sample = detail::sorted_sample(w.x, w.n_rows, detail::kMapSample);
               if (w.sample.size() >= 2) {
                 s->shift = detail::quantiles_sorted(w.sample, {0.5})[0];  // ~ the median
                 w.radix = std::make_unique<detail::RadixFit>(w.x, w.n_rows, w.sample, s->shift);
@@ -575,99 +574,91 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
   for (std::size_t t = 0; t < targets.size(); ++t)
     if (cols[t].dtype() == DType::Categorical) per_code[t].assign(cols[t].categories().size(), 0);
 
-  parallel_for_blocks(
-      0, static_cast<Index>(tasks.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
-        for (Index ti = lo; ti < hi; ++ti) {
-          const Task& task = tasks[static_cast<std::size_t>(ti)];
-          FeatureState& s = *targets[task.target];
-          const Column& c = cols[task.target];
-          if (c.dtype() == DType::Categorical) {
-            const std::size_t k = per_code[task.target].size();
-            std::vector<std::int64_t> counts(8 * (k + 1), 0);
-            const auto first = static_cast<std::size_t>(task.lo);
-            const auto last = static_cast<std::size_t>(task.hi);
-            switch (c.code_width()) {  // the stored codes, not widened
-              case 1:
-                count_codes(static_cast<const std::int8_t*>(c.data()), first, last, k,
-                            counts.data());
-                break;
-              case 2:
-                count_codes(static_cast<const std::int16_t*>(c.data()), first, last, k,
-                            counts.data());
-                break;
-              default: count_codes(c.codes().data(), first, last, k, counts.data()); break;
-            }
-            std::lock_guard<std::mutex> g(locks[task.target]);
-            for (std::size_t j = 0; j < k; ++j) per_code[task.target][j] += counts[j + 1];
-            code_missing[task.target] += counts[0];
-          } else if (c.dtype() == DType::String) {
-            CategoryCounts part;
-            part.add(task.lo == 0 && task.hi == c.size()
-                         ? c
-                         : Table({c}).slice(task.lo, task.hi - task.lo).column(0));
-            std::lock_guard<std::mutex> g(locks[task.target]);
-            s.cats.merge(part);
-          } else {
-            std::vector<std::int64_t> cells(s.cells.size(), 0);
-            std::vector<std::int64_t> scratch(s.index.scratch_size(), 0);
-            std::int64_t miss = 0;
-            double mn = std::numeric_limits<double>::infinity();
-            double mx = -mn;
-            detail::ExactSum sum, sumsq;
-            std::vector<double> buf(static_cast<std::size_t>(kSubBlock));
-            const bool direct = c.dtype() == DType::Float64;
-            const double* base = direct ? c.as_float64().data() : nullptr;
-            const detail::CellCounter* counter = s.counter.get();
-            thread_local std::vector<std::uint32_t> cell_scratch;
-            thread_local std::vector<double> slow_values;
-            const std::size_t stride = counter ? counter->n_cells + 2 : 0;
-            if (counter) {
-              cell_scratch.assign(4 * stride, 0);
-              slow_values.resize(static_cast<std::size_t>(kSubBlock));
-            }
-            for (Index a = task.lo; a < task.hi; a += kSubBlock) {
-              const Index b = std::min(task.hi, a + kSubBlock);
-              const double* x = base ? base + a : buf.data();
-              if (!base) detail::column_values(c, a, b, buf.data(), caller);
-              if (counter) {
-                const std::size_t w =
-                    detail::scan_cells(*counter, x, static_cast<std::size_t>(b - a),
-                                       cell_scratch.data(), slow_values.data());
-                for (std::size_t i = 0; i < w; ++i) ++cells[s.index.find(slow_values[i])];
-              } else {
-                s.index.count(x, b - a, scratch.data());
-              }
-              if (with_sums) {
-                const auto len = static_cast<std::size_t>(b - a);
-                std::int64_t n_inf = 0;  // counted apart by the sums
-                detail::scan_stats(x, len, s.shift, mn, mx, n_inf, sum, sumsq);
-              }
-            }
-            s.index.flush(scratch.data(), cells.data(), miss);
-            if (counter) {
-              // the four histograms: cells, then missing values (the discard slot unused)
-              for (std::size_t k = 0; k <= cells.size(); ++k) {
-                const std::int64_t t = std::int64_t{cell_scratch[k]} + cell_scratch[stride + k] +
+  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
+                      [&](Index lo, Index hi) {
+                        for (Index ti = lo; ti < hi; ++ti) {
+                          const Task& task = tasks[static_cast<std::size_t>(ti)];
+                          FeatureState& s = *targets[task.target];
+                          const Column& c = cols[task.target];
+                          if (c.dtype() == DType::Categorical) {
+                            const std::size_t k = per_code[task.target].size();
+                            std::vector<std::int64_t> counts(8 * (k + 1), 0);
+                            const auto first = static_cast<std::size_t>(task.lo);
+                            const auto last = static_cast<std::size_t>(task.hi);
+                            c.visit_codes([&](const auto* codes) {  // the stored codes, not widened
+                              count_codes(codes, first, last, k, counts.data());
+                            });
+                            std::lock_guard<std::mutex> g(locks[task.target]);
+                            for (std::size_t j = 0; j < k; ++j)
+                              per_code[task.target][j] += counts[j + 1];
+                            code_missing[task.target] += counts[0];
+                          } else if (c.dtype() == DType::String) {
+                            CategoryCounts part;
+                            part.add(task.lo == 0 && task.hi == c.size()
+                                         ? c
+                                         : Table({c}).slice(task.lo, task.hi - task.lo).column(0));
+                            std::lock_guard<std::mutex> g(locks[task.target]);
+                            s.cats.merge(part);
+                          } else {
+                            std::vector<std::int64_t> cells(s.cells.size(), 0);
+                            std::vector<std::int64_t> scratch(s.index.scratch_size(), 0);
+                            std::int64_t miss = 0;
+                            double mn = std::numeric_limits<double>::infinity();
+                            double mx = -mn;
+                            detail::ExactSum sum, sumsq;
+                            std::vector<double> buf(static_cast<std::size_t>(kSubBlock));
+                            const bool direct = c.dtype() == DType::Float64;
+                            const double* base = direct ? c.as_float64().data() : nullptr;
+                            const detail::CellCounter* counter = s.counter.get();
+                            thread_local std::vector<std::uint32_t> cell_scratch;
+                            thread_local std::vector<double> slow_values;
+                            const std::size_t stride = counter ? counter->n_cells + 2 : 0;
+                            if (counter) {
+                              cell_scratch.assign(4 * stride, 0);
+                              slow_values.resize(static_cast<std::size_t>(kSubBlock));
+                            }
+                            for (Index a = task.lo; a < task.hi; a += kSubBlock) {
+                              const Index b = std::min(task.hi, a + kSubBlock);
+                              const double* x = base ? base + a : buf.data();
+                              if (!base) detail::column_values(c, a, b, buf.data(), caller);
+                              if (counter) {
+                                const std::size_t w =
+                                    detail::scan_cells(*counter, x, static_cast<std::size_t>(b - a),
+                                                       cell_scratch.data(), slow_values.data());
+                                for (std::size_t i = 0; i < w; ++i)
+                                  ++cells[s.index.find(slow_values[i])];
+                              } else {
+                                s.index.count(x, b - a, scratch.data());
+                              }
+                              if (with_sums) {
+                                const auto len = static_cast<std::size_t>(b - a);
+                                std::int64_t n_inf = 0;  // counted apart by the sums
+                                detail::scan_stats(x, len, s.shift, mn, mx, n_inf, sum, sumsq);
+                              }
+                            }
+                            s.index.flush(scratch.data(), cells.data(), miss);
+                            if (counter) {
+                              // the four histograms: cells, then missing values (the discard slot
+                              // unused)
+                              auto total = [&](std::size_t k) {
+                                return std::int64_t{cell_scratch[k]} + cell_scratch[stride + k] +
                                        cell_scratch[2 * stride + k] + cell_scratch[3 * stride + k];
-                if (k < cells.size()) {
-                  cells[k] += t;
-                } else {
-                  miss += t;
-                }
-              }
-            }
-            std::lock_guard<std::mutex> g(locks[task.target]);
-            for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];
-            s.missing += miss;
-            if (with_sums) {
-              s.min = std::min(s.min, mn);
-              s.max = std::max(s.max, mx);
-              s.sum.merge(sum);
-              s.sumsq.merge(sumsq);
-            }
-          }
-        }
-      });
+                              };
+                              for (std::size_t k = 0; k < cells.size(); ++k) cells[k] += total(k);
+                              miss += total(cells.size());
+                            }
+                            std::lock_guard<std::mutex> g(locks[task.target]);
+                            for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];
+                            s.missing += miss;
+                            if (with_sums) {
+                              s.min = std::min(s.min, mn);
+                              s.max = std::max(s.max, mx);
+                              s.sum.merge(sum);
+                              s.sumsq.merge(sumsq);
+                            }
+                          }
+                        }
+                      });
   for (std::size_t t = 0; t < targets.size(); ++t) {
     FeatureState& s = *targets[t];
     if (cols[t].dtype() == DType::Categorical) {

@@ -350,8 +350,6 @@ double lerp_at(double q, std::size_t n, double a, double b) {
   return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-namespace {}  // namespace
-
 void sort_values(std::vector<double>& v) {
   const std::size_t n = v.size();
   if (n < 4096) {
@@ -443,7 +441,7 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
 std::vector<double> select_quantiles(const std::vector<double>& v,
                                      const std::vector<double>& levels) {
   return select_quantiles(v.data(), v.size(), v.size(), levels,
-                          sorted_sample(v.data(), v.size(), std::size_t{1} << 15));
+                          sorted_sample(v.data(), v.size(), kMapSample));
 }
 
 std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile) {

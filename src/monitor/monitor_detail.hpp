@@ -226,6 +226,9 @@ struct ScanKernels {
 ScanKernels scan_kernels_avx2();
 ScanKernels scan_kernels_avx512();
 
+/// Size of the sorted sample that lays out a column's bucket map (BucketMap::from_sample).
+constexpr std::size_t kMapSample = std::size_t{1} << 15;
+
 /// Numeric columns from this many rows are selected (and, in a baseline's fit, counted) with
 /// two passes over buckets (numeric_fit.hpp) instead of a copy.
 constexpr std::size_t kRadixMinRows = std::size_t{1} << 16;

@@ -73,19 +73,19 @@ BucketMap cell_map(const std::vector<double>& cuts, std::uint32_t n_buckets) {
     }
     return total;
   };
-  BucketMap key, lin;
-  if (!BucketMap::candidates(cuts.front(), cuts.back(), n_buckets, key, lin)) return key;
-  BucketMap best = key;
-  std::size_t best_cost = cost(key);
+  BucketMap best, lin;  // best: the key map over all the cuts to start with
+  if (!BucketMap::candidates(cuts.front(), cuts.back(), n_buckets, best, lin)) return best;
+  std::size_t best_cost = cost(best);
   const std::size_t m = cuts.size();
-  for (std::size_t lo = 0; lo <= 2; ++lo)
+  for (std::size_t lo = 0; lo <= 2; ++lo)  // cuts left out at the low end
     for (std::size_t hi = 0; hi <= 2; ++hi) {
-      if (lo + hi + 2 > m) continue;
-      BucketMap k2, l2;
-      if (!BucketMap::candidates(cuts[lo], cuts[m - 1 - hi], n_buckets, k2, l2)) continue;
-      const std::size_t c = cost(l2);
+      BucketMap unused_key;
+      if (lo + hi + 2 > m ||
+          !BucketMap::candidates(cuts[lo], cuts[m - 1 - hi], n_buckets, unused_key, lin))
+        continue;
+      const std::size_t c = cost(lin);
       if (c < best_cost) {
-        best = l2;
+        best = lin;
         best_cost = c;
       }
     }
@@ -280,8 +280,7 @@ bool RadixFit::count_le_in(double c, std::uint32_t b, bool strict, std::int64_t&
   if (s == 0) return hist_[b] == 0;
   const auto first = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s]);
   const auto last = gathered_.begin() + static_cast<std::ptrdiff_t>(begin_[s + 1]);
-  out += strict ? std::count_if(first, last, [c](double v) { return v < c; })
-                : std::count_if(first, last, [c](double v) { return v <= c; });
+  out += std::count_if(first, last, [=](double v) { return v < c || (!strict && v == c); });
   if (strict ? rep_[s] < c : rep_[s] <= c) out += eq_[s];
   return true;
 }

@@ -320,6 +320,15 @@ inline void stats(const double* x, std::size_t n, double shift, double& mn, doub
     mx = cmax > mx ? cmax : mx;
     n_inf += cinf;
     if (!(cmin <= cmax)) continue;  // every value NaN
+    // terms of rows [from, to) one by one: x where take_x(x), its square where take_q(square)
+    auto one_by_one = [&](std::size_t from, std::size_t to, auto take_x, auto take_q) {
+      for (std::size_t i = from; i < to; ++i) {
+        const double d = (c[i] - shift) * (c[i] - shift);
+        if (c[i] == c[i] && take_x(c[i])) sum.add(c[i]);
+        if (d == d && take_q(d)) sumsq.add(d);
+      }
+    };
+    const auto all = [](double) { return true; };
     const double big_sq =
         std::max((cmin - shift) * (cmin - shift), (cmax - shift) * (cmax - shift));
     const std::int64_t ex = biased_exponent(std::max(-cmin, cmax));
@@ -330,11 +339,7 @@ inline void stats(const double* x, std::size_t n, double shift, double& mn, doub
     if (cinf > 0 || !(big_sq <= std::numeric_limits<double>::max()) || !in_range(ex) ||
         !in_range(eq)) {
       // infinite values or squares, or extreme magnitudes (rare; fit rejects infinities)
-      for (std::size_t i = 0; i < len; ++i) {
-        const double d = (c[i] - shift) * (c[i] - shift);
-        if (c[i] == c[i]) sum.add(c[i]);
-        if (d == d) sumsq.add(d);
-      }
+      one_by_one(0, len, all, all);
       continue;
     }
     SplitSum sx(ex), sq(eq);
@@ -352,16 +357,10 @@ inline void stats(const double* x, std::size_t n, double shift, double& mn, doub
     // the chunk's slow terms, and the tail, one by one
     const bool slow_x = sx.any_slow(), slow_q = sq.any_slow();
     if (slow_x || slow_q)
-      for (std::size_t i = 0; i < n4; ++i) {
-        const double d = (c[i] - shift) * (c[i] - shift);
-        if (slow_x && c[i] == c[i] && sx.is_slow(c[i])) sum.add(c[i]);
-        if (slow_q && d == d && sq.is_slow(d)) sumsq.add(d);
-      }
-    for (std::size_t i = n4; i < len; ++i) {
-      const double d = (c[i] - shift) * (c[i] - shift);
-      if (c[i] == c[i]) sum.add(c[i]);
-      if (d == d) sumsq.add(d);
-    }
+      one_by_one(
+          0, n4, [&](double t) { return slow_x && sx.is_slow(t); },
+          [&](double t) { return slow_q && sq.is_slow(t); });
+    one_by_one(n4, len, all, all);
   }
   sum.normalize();
   sumsq.normalize();

@@ -14,6 +14,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "../test_util.hpp"
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/random.hpp"
@@ -917,10 +918,8 @@ BOOST_AUTO_TEST_CASE(to_csv_string_quotes_where_needed) {
 
 BOOST_AUTO_TEST_CASE(to_csv_string_reads_narrow_category_codes) {
   const std::vector<std::string> cats = {"x", "y,z", "w"};
-  auto c8 = std::make_shared<std::vector<std::int8_t>>(std::vector<std::int8_t>{2, -1, 0, 1});
-  auto c16 = std::make_shared<std::vector<std::int16_t>>(std::vector<std::int16_t>{1, 2, -1, 0});
-  const Table t({Column::from_codes_view("a", c8->data(), 1, 4, cats, c8),
-                 Column::from_codes_view("b", c16->data(), 2, 4, cats, c16),
+  const Table t({churn_test::narrow_codes<std::int8_t>("a", {2, -1, 0, 1}, cats),
+                 churn_test::narrow_codes<std::int16_t>("b", {1, 2, -1, 0}, cats),
                  Column::from_codes("c", {0, 1, 2, -1}, cats)});
   BOOST_TEST(churn::to_csv_string(t) == "a,b,c\nw,\"y,z\",x\n,w,\"y,z\"\nx,,w\n\"y,z\",x,\n");
 }

@@ -9,6 +9,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "../test_util.hpp"
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
@@ -488,8 +489,7 @@ BOOST_AUTO_TEST_CASE(damaged_json_throws_serialization_error) {
 BOOST_AUTO_TEST_CASE(narrow_category_codes_validate_like_int32) {
   const std::vector<std::string> cats = {"a", "b", "c"};
   const std::vector<std::int32_t> codes = {0, 2, -1, 1, 1, -1, 2, 0, 0};
-  auto c16 = std::make_shared<std::vector<std::int16_t>>(codes.begin(), codes.end());
-  const Table narrow({Column::from_codes_view("c", c16->data(), 2, 9, cats, c16)});
+  const Table narrow({churn_test::narrow_codes<std::int16_t>("c", codes, cats)});
   const Table wide({Column::from_codes("c", codes, cats)});
   ColumnSpec spec;
   spec.name = "c";

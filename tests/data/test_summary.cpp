@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_util.hpp"
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/data/summary.hpp"
@@ -265,8 +266,7 @@ BOOST_AUTO_TEST_CASE(describe_string_is_aligned_and_readable) {
 BOOST_AUTO_TEST_CASE(narrow_category_codes_describe_like_int32) {
   const std::vector<std::string> cats = {"a", "b", "c"};
   const std::vector<std::int32_t> codes = {0, 2, -1, 1, 1, -1, 2, 0, 0};
-  auto c8 = std::make_shared<std::vector<std::int8_t>>(codes.begin(), codes.end());
-  const Table narrow({Column::from_codes_view("c", c8->data(), 1, 9, cats, c8)});
+  const Table narrow({churn_test::narrow_codes<std::int8_t>("c", codes, cats)});
   const Table wide({Column::from_codes("c", codes, cats)});
   BOOST_TEST(churn::describe_string(narrow) == churn::describe_string(wide));
 }

@@ -32,15 +32,7 @@ Table sample() {
 const std::vector<std::string> kCats = {"a", "b", "c"};
 const std::vector<std::int32_t> kCodes = {0, 2, -1, 1, 1, -1, 2, 0};
 
-// A categorical view over `codes` stored as T (owned by the returned column).
-template <class T>
-Column narrow(const std::string& name, const std::vector<std::int32_t>& codes,
-              const std::vector<std::string>& cats) {
-  auto v = std::make_shared<std::vector<T>>(codes.begin(), codes.end());
-  const void* p = v->data();
-  const auto n = static_cast<churn::Index>(v->size());  // before v is moved from
-  return Column::from_codes_view(name, p, static_cast<int>(sizeof(T)), n, cats, std::move(v));
-}
+using churn_test::narrow_codes;
 
 // Every categorical reader of `c` agrees with the from_codes column `ref`.
 void check_same_as(const Column& c, const Column& ref) {
@@ -228,9 +220,9 @@ BOOST_AUTO_TEST_CASE(narrow_code_views_read_like_from_codes) {
   const Column ref = Column::from_codes("c", kCodes, kCats);
   BOOST_TEST(ref.code_width() == 4);
   BOOST_TEST(Column::from_float64("f", {1.0}).code_width() == 0);
-  const std::vector<Column> views = {narrow<std::int8_t>("c", kCodes, kCats),
-                                     narrow<std::int16_t>("c", kCodes, kCats),
-                                     narrow<std::int32_t>("c", kCodes, kCats)};
+  const std::vector<Column> views = {narrow_codes<std::int8_t>("c", kCodes, kCats),
+                                     narrow_codes<std::int16_t>("c", kCodes, kCats),
+                                     narrow_codes<std::int32_t>("c", kCodes, kCats)};
   const int widths[] = {1, 2, 4};
   for (std::size_t k = 0; k < views.size(); ++k) {
     const Column& v = views[k];
@@ -265,11 +257,11 @@ BOOST_AUTO_TEST_CASE(narrow_code_views_read_like_from_codes) {
   BOOST_TEST(Column::from_codes_view("e", nullptr, 1, 0, {}, nullptr).codes().size() == 0);
   std::vector<std::string> many(32767);
   for (std::size_t i = 0; i < many.size(); ++i) many[i] = std::to_string(i);
-  const Column w = narrow<std::int16_t>("w", {32766, -1, 0}, many);
+  const Column w = narrow_codes<std::int16_t>("w", {32766, -1, 0}, many);
   BOOST_TEST(w.value_string(0) == "32766");
   BOOST_TEST(w.codes()[0] == 32766);
-  const Column b = narrow<std::int8_t>("b", {127, -1},
-                                       std::vector<std::string>(many.begin(), many.begin() + 128));
+  const Column b = narrow_codes<std::int8_t>(
+      "b", {127, -1}, std::vector<std::string>(many.begin(), many.begin() + 128));
   BOOST_TEST(b.codes()[0] == 127);
   BOOST_TEST(b.value_string(0) == "127");
 }
@@ -280,39 +272,39 @@ BOOST_AUTO_TEST_CASE(narrow_code_views_reject_bad_input) {
   // too large, at row 3
   BOOST_TEST(throws_with<InvalidArgument>(
       [] {
-        narrow<std::int8_t>("col", {0, 1, 2, 3, 0}, kCats);
+        narrow_codes<std::int8_t>("col", {0, 1, 2, 3, 0}, kCats);
       },
       {"'col'", "code 3", "row 3", "3 categories"}));
   BOOST_TEST(throws_with<InvalidArgument>(
       [] {
-        narrow<std::int16_t>("col", {0, -1, 300}, kCats);
+        narrow_codes<std::int16_t>("col", {0, -1, 300}, kCats);
       },
       {"'col'", "code 300", "row 2"}));
   // below -1
   BOOST_TEST(throws_with<InvalidArgument>(
       [] {
-        narrow<std::int8_t>("col", {0, -2, 1}, kCats);
+        narrow_codes<std::int8_t>("col", {0, -2, 1}, kCats);
       },
       {"'col'", "code -2", "row 1"}));
   BOOST_TEST(throws_with<InvalidArgument>(
       [] {
-        narrow<std::int16_t>("col", {0, 1, -300}, kCats);
+        narrow_codes<std::int16_t>("col", {0, 1, -300}, kCats);
       },
       {"code -300", "row 2"}));
   BOOST_TEST(throws_with<InvalidArgument>(
       [] {
-        narrow<std::int32_t>("col", {0, 1, std::numeric_limits<std::int32_t>::min()}, kCats);
+        narrow_codes<std::int32_t>("col", {0, 1, std::numeric_limits<std::int32_t>::min()}, kCats);
       },
       {"code -2147483648", "row 2"}));
   // a code past the end of a long column: the row is found by the second pass
   std::vector<std::int32_t> long_codes(100000, 1);
   long_codes[77777] = 5;
-  BOOST_TEST(throws_with<InvalidArgument>([&] { narrow<std::int8_t>("col", long_codes, kCats); },
-                                          {"code 5", "row 77777"}));
+  BOOST_TEST(throws_with<InvalidArgument>(
+      [&] { narrow_codes<std::int8_t>("col", long_codes, kCats); }, {"code 5", "row 77777"}));
   // repeated categories, bad widths, a null buffer
   BOOST_TEST(throws_with<InvalidArgument>(
       [] {
-        narrow<std::int8_t>("col", {0}, {"a", "a"});
+        narrow_codes<std::int8_t>("col", {0}, {"a", "a"});
       },
       {"'col'", "'a' appears twice"}));
   const std::int32_t one[] = {0};
@@ -338,8 +330,8 @@ BOOST_AUTO_TEST_CASE(narrow_codes_widen_once_thread_safe_and_shared) {
   std::vector<std::string> cats(40);
   for (std::size_t k = 0; k < cats.size(); ++k) cats[k] = "k" + std::to_string(k);
   for (const bool wide16 : {false, true}) {
-    const Column c =
-        wide16 ? narrow<std::int16_t>("c", expect, cats) : narrow<std::int8_t>("c", expect, cats);
+    const Column c = wide16 ? narrow_codes<std::int16_t>("c", expect, cats)
+                            : narrow_codes<std::int8_t>("c", expect, cats);
     const Column copy = c;  // made before the first codes() call: shares the cache anyway
     std::vector<const std::int32_t*> ptrs(4, nullptr);
     std::vector<int> ok(4, 0);
@@ -367,7 +359,7 @@ BOOST_AUTO_TEST_CASE(narrow_codes_widen_once_thread_safe_and_shared) {
   // an int32 view and a from_codes column return their own buffer
   const Column own = Column::from_codes("c", kCodes, kCats);
   BOOST_TEST(own.codes().data() == static_cast<const std::int32_t*>(own.data()));
-  const Column v32 = narrow<std::int32_t>("c", kCodes, kCats);
+  const Column v32 = narrow_codes<std::int32_t>("c", kCodes, kCats);
   BOOST_TEST(v32.codes().data() == static_cast<const std::int32_t*>(v32.data()));
 }
 

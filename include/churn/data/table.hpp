@@ -104,6 +104,24 @@ class Column {
   /// Bytes per stored code of a categorical column: 4 for from_codes / from_strings_categorical,
   /// 1, 2 or 4 for a from_codes_view column; 0 for other types.
   int code_width() const { return dtype_ == DType::Categorical ? code_width_ : 0; }
+  /// Calls `f` with a pointer to the stored codes of a categorical column, typed by their
+  /// width (`const std::int8_t*`, `const std::int16_t*` or `const std::int32_t*`; -1 =
+  /// missing), and returns what it returns (the same type for the three).
+  /// @throws TypeMismatch for other types.
+  template <class F>
+  decltype(auto) visit_codes(F&& f) const {
+    require(DType::Categorical, "visit_codes");
+    switch (code_width_) {
+      case 1: return f(static_cast<const std::int8_t*>(data_));
+      case 2: return f(static_cast<const std::int16_t*>(data_));
+      default: return f(static_cast<const std::int32_t*>(data_));
+    }
+  }
+  /// The code at row `i` of a categorical column (-1 = missing), whatever its width; no range
+  /// check. @throws TypeMismatch for other types.
+  std::int32_t code_at(Index i) const {
+    return visit_codes([i](const auto* p) { return static_cast<std::int32_t>(p[i]); });
+  }
   /// The dictionary of a categorical column. @throws TypeMismatch otherwise.
   const std::vector<std::string>& categories() const;
   /// The values of a string column. @throws TypeMismatch otherwise.
@@ -132,7 +150,6 @@ class Column {
  private:
   void require(DType t, const char* what) const;
   void require_int_like(const char* what) const;
-  std::int32_t code_at(Index i) const;
   struct WideCodes;  // the int32 copy of narrow codes, made once
   std::string name_;
   DType dtype_ = DType::Float64;

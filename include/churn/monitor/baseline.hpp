@@ -21,10 +21,11 @@
 /// takes min, max and the exact sums; the counts tell which buckets hold the wanted ranks, and
 /// the second pass gathers only the values of those buckets (the ranks of the edges, the
 /// summary quantiles and the KS points), except the repeats of a bucket's representative value,
-/// which are just counted. The gathered values (typically well under 1% of the column) are sorted
-/// per bucket, and every quantile and every cell count follows exactly. Should a step not add up
-/// (it cannot on valid data, but the code checks), the column is copied and selected in full; the
-/// result is the same. Smaller columns are copied and selected.
+/// which are just counted. The gathered values (typically well under 1% of the column) are
+/// grouped per bucket, and every quantile (a selection within its bucket) and every cell count
+/// follows exactly. Should a step not add up (it cannot on valid data, but the code checks),
+/// the column is copied and selected in full; the result is the same. Smaller columns are
+/// copied and selected.
 ///
 /// **KS on a baseline** is evaluated at `ks_points + 1` points `g_j`, the exact quantiles
 /// (numpy linear) of the reference at `j / ks_points`: `max_j |F_ref(g_j) - F_cur(g_j)|`. It
@@ -48,8 +49,9 @@
 /// instructions (the kernels have portable, AVX2 and AVX-512 builds with identical results).
 ///
 /// **Counting a batch** (accumulate, compare) on the fixed cuts (edges and KS points) also
-/// goes through buckets: a bucket no cut falls in lies within one cell and is counted whole;
-/// only the values of the few buckets a cut splits are placed one by one.
+/// goes through buckets: a value's bucket gives its cell, plus one for each of the bucket's
+/// cuts (at most two) the value is not below; the values of the rare buckets holding three
+/// cuts or more are placed by a binary search.
 
 #include <cstdint>  // std::int64_t
 #include <memory>   // std::unique_ptr

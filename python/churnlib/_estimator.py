@@ -10,19 +10,20 @@ pickling and scikit-learn's estimator tags.
 
 from __future__ import annotations
 
-import inspect
-import math
+import numbers
 import os
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .errors import NotFittedError
+from ._validation import classes_from_json, classes_to_json, encode_target, targets_for
+from .errors import NotFittedError, TypeMismatch
 
 __all__ = ["BinaryClassifier", "CoreBacked"]
 
 
 def _same(value, default):
-    """Whether a parameter value equals its default (same type, equal; arrays never)."""
+    """Whether a parameter value equals a default (same type, equal; arrays never)."""
     if type(value) is not type(default):
         return False
     try:
@@ -31,10 +32,15 @@ def _same(value, default):
         return False
 
 
-class BinaryClassifier:
-    """Base of churnlib's classifiers (labels 0 and 1)."""
+class BinaryClassifier(ClassifierMixin, BaseEstimator):
+    """Base of churnlib's binary classifiers (scikit-learn's ClassifierMixin + BaseEstimator).
 
-    _estimator_type = "classifier"
+    Labels may be numbers, strings, booleans or pandas categoricals: ``classes_`` holds the
+    two distinct labels sorted, ``classes_[1]`` is the positive class (what ``predict_proba``'s
+    second column and ``decision_function`` refer to), and ``predict`` returns labels from
+    ``classes_``. The labels are saved with the model (C++ reads them too).
+    """
+
     #: Whether X may hold NaN (scikit-learn's ``allow_nan`` input tag).
     _allow_nan = False
     #: The compiled model class (``from_json(text)``, ``to_json()``, ``save(path)``).
@@ -42,49 +48,80 @@ class BinaryClassifier:
     #: Attributes set by fit; pickles hold the model JSON instead and rebuild them.
     _fitted_attrs = ("_core",)
 
+    #: Other libraries' spellings accepted for a parameter (alias -> churnlib's name), as
+    #: LightGBM accepts aliases: ``random_state=3`` sets ``seed``, ``n_jobs=2`` ``n_threads``.
+    _ALIASES = {}
+
     # ---- parameters ------------------------------------------------------------------------
 
-    @classmethod
-    def _get_param_names(cls):
-        sig = inspect.signature(cls.__init__)
-        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+    def _take_aliases(self, kwargs, caller, in_init=True):
+        """Applies alias keywords given to ``__init__``/``set_params`` (unknown: TypeError)."""
+        import inspect
 
-    def get_params(self, deep=True):
-        """The hyper-parameters as a dict (``deep`` is accepted for scikit-learn)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
+        defaults = {p.name: p.default
+                    for p in inspect.signature(type(self).__init__).parameters.values()}
+        for alias, value in kwargs.items():
+            primary = self._ALIASES.get(alias)
+            if primary is None:
+                raise TypeError(f"{caller}: unknown parameter '{alias}'; valid: "
+                                f"{', '.join(sorted(self._get_param_names()))} (aliases: "
+                                f"{', '.join(sorted(self._ALIASES)) or 'none'})")
+            if alias == "random_state":
+                if value is None:
+                    continue
+                if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
+                    raise TypeMismatch(f"{caller}: random_state must be None or an int (churnlib "
+                                       f"draws from an explicit seed), got {value!r}")
+            elif alias == "n_jobs" and value is None:
+                value = 0
+            elif alias == "n_jobs" and isinstance(value, numbers.Integral) and value < 0:
+                value = 0  # scikit-learn's -1: all cores
+            current = getattr(self, primary, defaults.get(primary))
+            if in_init and not _same(current, defaults.get(primary)) \
+                    and not _same(current, value):
+                raise TypeError(f"{caller}: {primary}={current!r} and its alias "
+                                f"{alias}={value!r} are both given")
+            setattr(self, primary, value)
 
     def set_params(self, **params):
-        """Sets hyper-parameters; an unknown name raises TypeError. Returns self."""
+        """Sets hyper-parameters (aliases such as ``random_state`` map to churnlib's names);
+        an unknown name raises TypeError. Returns self."""
         valid = set(self._get_param_names())
+        aliases = {k: params.pop(k) for k in list(params) if k not in valid}
         for key, value in params.items():
-            if key not in valid:
-                raise TypeError(f"{type(self).__name__}.set_params(): unknown parameter "
-                                f"'{key}'; valid: {', '.join(sorted(valid))}")
             setattr(self, key, value)
+        self._take_aliases(aliases, f"{type(self).__name__}.set_params()", in_init=False)
         return self
-
-    def __repr__(self):
-        defaults = {p.name: p.default
-                    for p in inspect.signature(type(self).__init__).parameters.values()
-                    if p.name != "self"}
-        changed = []
-        for name in self._get_param_names():
-            value = getattr(self, name)
-            if (isinstance(value, float) and math.isnan(value)) or not _same(value, defaults[name]):
-                changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
 
     # ---- scikit-learn tags -----------------------------------------------------------------
 
     def __sklearn_tags__(self):
-        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan
+        tags.classifier_tags.multi_class = False
+        tags.target_tags.required = True
+        return tags
 
-        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(multi_class=False),
-                    input_tags=InputTags(allow_nan=self._allow_nan))
+    def __sklearn_is_fitted__(self):
+        return self.__dict__.get("_core") is not None
 
-    def _more_tags(self):
-        return {"binary_only": True, "requires_y": True, "allow_nan": self._allow_nan}
+    # ---- labels ----------------------------------------------------------------------------
+
+    def _encode_fit_target(self, y, caller):
+        """(float64 targets 0/1, classes_) of the labels given to fit."""
+        return encode_target(y, caller)
+
+    def _targets(self, y, what, caller):
+        """float64 targets 0/1 of labels against the fitted classes_ (eval sets, calibration)."""
+        return targets_for(y, self.classes_, what, caller)
+
+    @staticmethod
+    def _store_classes(core, classes, caller):
+        core.set_classes_json(classes_to_json(classes, caller))
+
+    @staticmethod
+    def _classes_of(core):
+        return classes_from_json(core.classes_json)
 
     # ---- predictions derived from predict_proba --------------------------------------------
 
@@ -94,21 +131,11 @@ class BinaryClassifier:
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """Labels 0/1 (1 where P(class 1) > 0.5), shape (n_samples,)."""
+        """Class labels (from ``classes_``): ``classes_[1]`` where P(``classes_[1]``) > 0.5,
+        shape (n_samples,)."""
         core, Xa = self._predict_input(X, f"{type(self).__name__}.predict()")
-        return (np.asarray(core.predict_proba(Xa)) > 0.5).astype(np.int64)
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy (weighted when ``sample_weight`` is given), as scikit-learn's classifiers."""
-        from .linear import _as_vector
-
-        caller = f"{type(self).__name__}.score()"
-        yt = _as_vector(y, "y", caller, labels=True)
-        hit = (self.predict(X) == yt).astype(np.float64)
-        if sample_weight is None:
-            return float(hit.mean())
-        w = _as_vector(sample_weight, "sample_weight", caller)
-        return float(np.sum(hit * w) / np.sum(w))
+        positive = np.asarray(core.predict_proba(Xa)) > 0.5
+        return self.classes_[positive.astype(np.intp)]
 
     # ---- the fitted core, persistence ------------------------------------------------------
 
@@ -118,6 +145,10 @@ class BinaryClassifier:
             raise NotFittedError(f"{caller}: this {type(self).__name__} is not fitted yet; "
                                  "call fit() first")
         return core
+
+    def _clear_fitted(self):
+        for name in self._fitted_attrs:
+            self.__dict__.pop(name, None)
 
     def to_json(self):
         """The fitted model as JSON text in the churnlib envelope (C++ reads it too)."""
@@ -136,12 +167,13 @@ class BinaryClassifier:
     def __setstate__(self, state):
         state = dict(state)
         text = state.pop("_model_json", None)
+        state.pop("_sklearn_version", None)
         self.__dict__.update(state)
         if text is not None:
             self._set_fitted(self._core_type.from_json(text))
 
 
-class CoreBacked:
+class CoreBacked(BaseEstimator):
     """The parameter protocol and JSON persistence of churnlib's non-classifier objects
     (FeaturePipeline, monitor.Baseline, KMeans), each a thin wrapper of one compiled object.
 
@@ -169,6 +201,14 @@ class CoreBacked:
         for name, value in params.items():
             setattr(self, name, value)
         return self
+
+    def __sklearn_is_fitted__(self):
+        return getattr(self, "_core", None) is not None
+
+    def _clear_fitted(self):
+        """Forgets the fitted state (a failed or interrupted fit leaves the object unfitted)."""
+        for name in ("_core", "n_features_in_", "feature_names_in_"):
+            self.__dict__.pop(name, None)
 
     def _fitted(self, what):
         core = getattr(self, "_core", None)

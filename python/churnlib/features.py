@@ -16,8 +16,11 @@ import math
 import numbers
 import os
 
+from sklearn.base import TransformerMixin
+
 from . import _core
 from ._estimator import CoreBacked
+from ._validation import check_matrix, is_sparse
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 
 __all__ = ["EventAggregator", "FeaturePipeline"]
@@ -436,7 +439,7 @@ class EventAggregator:
 
 _STEP_TYPES = ("impute", "clip", "log1p", "scale", "one_hot", "ordinal", "bin", "combine", "drop",
                "select")
-_OUTPUTS = ("pandas", "numpy", "table")
+_OUTPUTS = ("auto", "pandas", "polars", "numpy", "table")
 
 
 def _columns_arg(columns, what):
@@ -451,7 +454,7 @@ def _from_json_double(v):
     return float(v) if isinstance(v, str) else v
 
 
-class FeaturePipeline(CoreBacked):
+class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
     """A fitted, replayable, saveable chain of column transformers (scikit-learn style).
 
     Steps are added with the builder methods (each returns ``self``) or given as ``steps``, a
@@ -501,10 +504,13 @@ class FeaturePipeline(CoreBacked):
         ``customer_col``.
     event_prefix : str, default ""
         Put in front of every event feature name (see :meth:`join_events`).
-    output : {"pandas", "numpy", "table"}, default "pandas"
-        What transform returns: a pandas.DataFrame (the input's index kept; float columns are
-        zero-copy, read-only views), the C-ordered float64 matrix of the numeric output columns
-        (what the models take; see ``numeric_feature_names_``), or a churnlib.Table.
+    output : {"auto", "pandas", "polars", "numpy", "table"}, default "auto"
+        What transform returns: a pandas.DataFrame (the input's index kept), a polars
+        DataFrame, the C-ordered float64 matrix of the numeric output columns (what the models
+        take; see ``numeric_feature_names_``), or a churnlib.Table. ``"auto"``: scikit-learn's
+        ``set_config(transform_output=...)`` when it is "pandas" or "polars", else the kind of
+        the input (a numpy array gives the matrix, a frame or Table a pandas.DataFrame).
+        :meth:`set_output` sets this parameter.
     n_threads : int, default 0
         Threads (0 = all cores). Results do not depend on it.
 
@@ -538,7 +544,7 @@ class FeaturePipeline(CoreBacked):
     """
 
     def __init__(self, steps=None, *, events=None, as_of_col=None, id_col=None, event_prefix="",
-                 output="pandas", n_threads=0):
+                 output="auto", n_threads=0):
         self.steps = steps
         self.events = events
         self.as_of_col = as_of_col
@@ -553,14 +559,15 @@ class FeaturePipeline(CoreBacked):
     _core_type = _core._FeaturePipeline
 
     def set_output(self, *, transform=None):
-        """scikit-learn's output switch: ``"pandas"`` (a DataFrame) or ``"default"`` (the
-        numeric matrix); ``None`` keeps the current setting. Returns self."""
+        """scikit-learn's output switch: ``"pandas"`` (a DataFrame), ``"polars"`` (a polars
+        DataFrame) or ``"default"`` (the numeric matrix); ``None`` keeps the current setting.
+        Sets the ``output`` parameter; returns self."""
         if transform is None:
             return self
-        mapping = {"pandas": "pandas", "default": "numpy"}
+        mapping = {"pandas": "pandas", "polars": "polars", "default": "numpy"}
         if transform not in mapping:
-            raise InvalidArgument("FeaturePipeline.set_output(): transform must be 'pandas' or "
-                                  f"'default', got {transform!r}")
+            raise InvalidArgument("FeaturePipeline.set_output(): transform must be 'pandas', "
+                                  f"'polars', 'default' or None, got {transform!r}")
         self.output = mapping[transform]
         return self
 
@@ -569,11 +576,17 @@ class FeaturePipeline(CoreBacked):
         if self.steps:
             args.append(f"steps=[{', '.join(repr(s.get('type')) for s in self.steps)}]")
         for name, default in (("events", None), ("as_of_col", None), ("id_col", None),
-                              ("event_prefix", ""), ("output", "pandas"), ("n_threads", 0)):
+                              ("event_prefix", ""), ("output", "auto"), ("n_threads", 0)):
             value = getattr(self, name)
             if value != default:
                 args.append(f"{name}={value!r}")
         return f"FeaturePipeline({', '.join(args)})"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN = missing: impute steps fill it
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
 
     # ---- builders ------------------------------------------------------------------------------
 
@@ -749,18 +762,43 @@ class FeaturePipeline(CoreBacked):
             category under ``unknown="error"``, a value <= -1 in log1p.
         """
         core = self._fitted("transform")
-        if _is_pandas_frame(X):
+        X_in = self._as_frame(X, "transform", fitted=True)
+        if _is_pandas_frame(X_in):
             # only the columns the fitted steps read are converted (an id column of a million
             # strings costs more to convert than the whole numeric transform); a missing one is
             # left for the C++ check to name
             need = getattr(self, "_needed", None)
             if need is None:
                 need = self._needed = set(core.required_input_columns)
-            keep = [str(c) in need for c in X.columns]
+            keep = [str(c) in need for c in X_in.columns]
             if not all(keep):
-                X_in = X.loc[:, keep]
-                return self._format(core.transform(X_in, events=events, as_of=as_of), X)
-        return self._format(core.transform(X, events=events, as_of=as_of), X)
+                X_in = X_in.loc[:, keep]
+        return self._format(core.transform(X_in, events=events, as_of=as_of), X)
+
+    def _as_frame(self, X, what, fitted):
+        """X as a pandas frame or Table; a numpy matrix (or anything numpy converts) becomes a
+        Table of float64 columns named as in fit (``x0``, ``x1``, ... when fitted on one)."""
+        if _is_frame(X):
+            return X
+        caller = f"FeaturePipeline.{what}()"
+        if not is_sparse(X) and not hasattr(X, "__array__") and not isinstance(X, (list, tuple)):
+            raise TypeMismatch(f"{caller}: X must be a pandas DataFrame, a churnlib Table or a "
+                               f"numeric array, got {type(X).__name__}")
+        A = check_matrix(X, caller)
+        if fitted:
+            names = [str(c) for c in self._input_names]
+            if A.shape[1] != len(names):
+                raise InvalidArgument(f"{caller}: X has {A.shape[1]} features, but "
+                                      f"FeaturePipeline is expecting {len(names)} features as "
+                                      "input.")
+            if not getattr(self, "_fitted_on_array", False):
+                import warnings
+
+                warnings.warn("X does not have valid feature names, but FeaturePipeline was "
+                              "fitted with feature names", UserWarning, stacklevel=3)
+        else:
+            names = [f"x{j}" for j in range(A.shape[1])]
+        return _core.Table.from_numpy(A, names)
 
     def get_feature_names_out(self, input_features=None):
         """The names of transform's output columns (only the numeric ones when ``output`` is
@@ -768,7 +806,7 @@ class FeaturePipeline(CoreBacked):
         core = self._fitted("get_feature_names_out")
         import numpy as np
 
-        names = core.numeric_feature_names_out if self.output == "numpy" else \
+        names = core.numeric_feature_names_out if self._output_kind(None) == "numpy" else \
             core.feature_names_out
         return np.asarray(names, dtype=object)
 
@@ -792,7 +830,7 @@ class FeaturePipeline(CoreBacked):
     # ---- saving --------------------------------------------------------------------------------
 
     @classmethod
-    def from_json(cls, text, *, output="pandas"):
+    def from_json(cls, text, *, output="auto"):
         """A fitted pipeline from :meth:`to_json` text; it transforms bit-identically.
 
         ``output`` is a Python-side setting (what transform returns), not part of the saved
@@ -813,7 +851,7 @@ class FeaturePipeline(CoreBacked):
         return self
 
     @classmethod
-    def load(cls, path, *, output="pandas"):
+    def load(cls, path, *, output="auto"):
         """A fitted pipeline from a file written by :meth:`save` (or by C++); ``output`` as
         for :meth:`from_json`."""
         with open(os.fspath(path), "rb") as f:
@@ -826,11 +864,13 @@ class FeaturePipeline(CoreBacked):
         return cls.from_json(text, output=output)
 
     def _extra_state(self):
-        return {"feature_names_in": self.feature_names_in_}
+        return {"feature_names_in": self.feature_names_in_,
+                "fitted_on_array": getattr(self, "_fitted_on_array", False)}
 
     def _restore_extra(self, state):
         self.feature_names_in_ = state["feature_names_in"]
         self.n_features_in_ = len(self.feature_names_in_)
+        self._fitted_on_array = state.get("fitted_on_array", False)
 
     # ---- helpers -------------------------------------------------------------------------------
 
@@ -884,15 +924,27 @@ class FeaturePipeline(CoreBacked):
         if self.events is None and events is not None:
             raise InvalidArgument("FeaturePipeline.fit(): events= is given but the pipeline has "
                                   "no join_events()")
+        on_array = not _is_frame(X)
+        X = self._as_frame(X, "fit", fitted=False)
+        self._clear_fitted()  # an interrupted or failed fit leaves the pipeline unfitted
+        self._needed = None
         t = core.fit_transform(X, events=events, as_of=as_of)
         import numpy as np
 
         self._core = core
-        self._needed = None
+        self._fitted_on_array = on_array
         cols = X.column_names if isinstance(X, _core.Table) else [str(c) for c in X.columns]
         self.feature_names_in_ = np.asarray(cols, dtype=object)
         self.n_features_in_ = len(cols)
         return t
+
+    @property
+    def _input_names(self):
+        """The training columns (x0, x1, ... for an array)."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return list(names)
+        return [f"x{j}" for j in range(self.n_features_in_)]
 
     def _build(self, **override):
         """The compiled pipeline of the current settings, with `override` (validates them)."""
@@ -901,14 +953,34 @@ class FeaturePipeline(CoreBacked):
         return _build_core(p["steps"], p["events"], p["as_of_col"], p["id_col"],
                            p["event_prefix"], p["n_threads"])
 
+    def _output_kind(self, X):
+        """What transform returns for input X (X None: the kind of the training input)."""
+        if self.output != "auto":
+            return self.output
+        from sklearn import get_config
+
+        wanted = get_config().get("transform_output", "default")
+        if wanted in ("pandas", "polars"):
+            return wanted
+        on_array = getattr(self, "_fitted_on_array", False) if X is None else not _is_frame(X)
+        return "numpy" if on_array else "pandas"
+
     def _format(self, table, X):
-        if self.output == "table":
+        kind = self._output_kind(X)
+        if kind == "table":
             return table
-        if self.output == "numpy":
+        if kind == "numpy":
             return self._core.numeric_matrix(table)
         df = table.to_pandas(copy=False)
         if _is_pandas_frame(X) and len(X.index) == len(df.index):
             df.index = X.index
+        if kind == "polars":
+            try:
+                import polars as pl
+            except ImportError:
+                raise ImportError("FeaturePipeline: output 'polars' needs the polars package "
+                                  "(pip install polars)") from None
+            return pl.from_pandas(df)
         return df
 
 

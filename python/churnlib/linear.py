@@ -1,7 +1,7 @@
 """Linear models: :class:`LogisticRegression`, a scikit-learn compatible estimator.
 
 The optimisation runs in C++ (``churn::LogisticRegression``) with the GIL released; this module
-only converts inputs and follows scikit-learn's conventions, without importing scikit-learn.
+converts inputs and follows scikit-learn's conventions (its base classes and input checks).
 """
 
 from __future__ import annotations
@@ -15,14 +15,19 @@ import warnings
 import numpy as np
 
 from . import _core
+from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
+
 from ._estimator import BinaryClassifier
+from ._validation import check_feature_names, check_matrix, check_n_features, check_weights
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["LogisticRegression", "ConvergenceWarning"]
 
 
-class ConvergenceWarning(UserWarning):
-    """A solver stopped before meeting its tolerance (raise ``max_iter`` or scale the features)."""
+class ConvergenceWarning(_SklearnConvergenceWarning):
+    """A solver stopped before meeting its tolerance (raise ``max_iter`` or scale the features).
+
+    A subclass of scikit-learn's ``ConvergenceWarning``, so its warning filters catch it."""
 
 
 def _is_dataframe(X):
@@ -45,14 +50,7 @@ def _as_matrix(X, caller):
     elif isinstance(X, _core.Table):
         names = list(X.column_names)
         X = X.to_numpy()
-    arr = np.asarray(X)
-    if arr.dtype.kind not in "biuf":
-        raise TypeMismatch(f"{caller}: X must be numeric, got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise InvalidArgument(f"{caller}: X must be 2-D, got {arr.ndim} dimension(s)")
-    if arr.dtype != np.float64 or not arr.flags.c_contiguous:
-        arr = np.ascontiguousarray(arr, dtype=np.float64)
-    return arr, names
+    return check_matrix(X, caller), names
 
 
 def _as_vector(v, what, caller, labels=False):
@@ -108,7 +106,8 @@ class LogisticRegression(BinaryClassifier):
     ----------
     coef_ : ndarray of shape (1, n_features)
     intercept_ : ndarray of shape (1,)
-    classes_ : ndarray, ``array([0, 1])``
+    classes_ : ndarray of shape (2,)
+        The two labels seen in fit, sorted; ``classes_[1]`` is the positive class.
     n_iter_ : ndarray of shape (1,)
     converged_ : bool
     n_features_in_ : int
@@ -177,7 +176,8 @@ class LogisticRegression(BinaryClassifier):
         X : array-like or DataFrame of shape (n_samples, n_features)
             Numeric features without NaN (a C-ordered float64 array is used without a copy).
         y : array-like of shape (n_samples,)
-            Labels 0/1 (or bool); both classes must be present.
+            Two distinct class labels (numbers, strings, booleans or a pandas categorical);
+        ``classes_[1]``, the larger, is the positive class.
         sample_weight : array-like of shape (n_samples,), optional
             Finite non-negative weights.
 
@@ -192,9 +192,13 @@ class LogisticRegression(BinaryClassifier):
         caller = "LogisticRegression.fit()"
         core = self._make_core()
         Xa, names = _as_matrix(X, caller)
-        ya = _as_vector(y, "y", caller, labels=True)
-        wa = (np.empty(0) if sample_weight is None
-              else _as_vector(sample_weight, "sample_weight", caller))
+        ya, classes = self._encode_fit_target(y, caller)
+        if ya.shape[0] != Xa.shape[0]:
+            raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {Xa.shape[0]} "
+                                  "rows")
+        wa = check_weights(sample_weight, Xa.shape[0], caller)
+        self._store_classes(core, classes, caller)
+        self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
         core.fit(Xa, ya, wa, names or [])
         self._set_fitted(core)
         if not core.converged:
@@ -202,10 +206,11 @@ class LogisticRegression(BinaryClassifier):
         return self
 
     def _set_fitted(self, core):
+        self._clear_fitted()
         self._core = core
         self.coef_ = np.asarray(core.coef).reshape(1, -1)
         self.intercept_ = np.array([core.intercept])
-        self.classes_ = np.array([0, 1])
+        self.classes_ = self._classes_of(core)
         self.n_iter_ = np.array([core.n_iter], dtype=np.int32)
         self.converged_ = bool(core.converged)
         self.n_features_in_ = int(core.n_features)
@@ -218,16 +223,12 @@ class LogisticRegression(BinaryClassifier):
             self.calibrator_ = cls.from_json(text)
         if core.feature_names:
             self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
 
     def _predict_input(self, X, caller):
         core = self._fitted_core(caller)
         Xa, names = _as_matrix(X, caller)
-        fitted = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted is not None and list(fitted) != names:
-            raise InvalidArgument(f"{caller}: the DataFrame's columns differ from those seen in "
-                                  f"fit ({list(fitted)[:5]}...)")
+        check_feature_names(self, names, caller)
+        check_n_features(self, Xa.shape[1], caller)
         return core, Xa
 
     def decision_function(self, X):
@@ -250,7 +251,7 @@ class LogisticRegression(BinaryClassifier):
         X : array-like or DataFrame of shape (n_samples, n_features)
             Held-out rows, not those the model was fitted on.
         y : array-like of shape (n_samples,)
-            Their labels 0/1.
+            Their labels (those of ``classes_``).
         method : {"sigmoid", "isotonic"}, default "sigmoid"
             The calibration method (scikit-learn's names).
         sample_weight : array-like of shape (n_samples,), optional
@@ -272,9 +273,8 @@ class LogisticRegression(BinaryClassifier):
             raise InvalidArgument(
                 f"{caller}: method must be 'sigmoid' or 'isotonic', got {method!r}")
         core, Xa = self._predict_input(X, caller)
-        ya = _as_vector(y, "y", caller, labels=True)
-        wa = np.empty(0) if sample_weight is None else _as_vector(sample_weight, "sample_weight",
-                                                                  caller)
+        ya = self._targets(y, "y", caller)
+        wa = check_weights(sample_weight, Xa.shape[0], caller)
         core.calibrate(Xa, ya, method, wa)
         self._set_fitted(core)
         return self
@@ -293,11 +293,12 @@ class LogisticRegression(BinaryClassifier):
 
     def objective(self, X, y, sample_weight=None, coef=None, intercept=None):
         """scikit-learn's objective at ``coef``/``intercept`` (default: the fitted ones)."""
+        caller = "LogisticRegression.objective()"
         core = self._make_core()
-        Xa, _ = _as_matrix(X, "LogisticRegression.objective()")
-        ya = _as_vector(y, "y", "LogisticRegression.objective()", labels=True)
-        wa = (np.empty(0) if sample_weight is None
-              else _as_vector(sample_weight, "sample_weight", "LogisticRegression.objective()"))
+        Xa, _ = _as_matrix(X, caller)
+        ya = self._targets(y, "y", caller) if "classes_" in self.__dict__ else \
+            self._encode_fit_target(y, caller)[0]
+        wa = check_weights(sample_weight, Xa.shape[0], caller)
         if coef is None:
             coef = self._fitted_core("LogisticRegression.objective()").coef
         if intercept is None:

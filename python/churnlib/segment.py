@@ -25,8 +25,11 @@ import numbers
 
 import numpy as np
 
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+
 from ._core import _segment as _s
 from ._estimator import CoreBacked
+from ._validation import check_feature_names, check_matrix, check_n_features, check_weights
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["KMeans", "silhouette_score", "silhouette_samples", "sweep_k", "profile_segments",
@@ -39,17 +42,14 @@ def _matrix(X, what):
     names = None
     if hasattr(X, "columns") and hasattr(X, "to_numpy"):
         names = [str(c) for c in X.columns]
-        X = X.to_numpy(dtype=np.float64)
+        try:
+            X = X.to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise TypeMismatch(f"{what}: X must be numeric ({e})") from None
     elif hasattr(X, "to_matrix") and hasattr(X, "column_names"):  # churnlib.Table
         names = list(X.column_names)
         X = X.to_matrix()
-    try:
-        A = np.ascontiguousarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise TypeMismatch(f"{what}: X must be numeric, got {type(X).__name__} ({e})") from None
-    if A.ndim != 2:
-        raise InvalidArgument(f"{what}: X must be 2-D (rows x features), got {A.ndim} dimensions")
-    return A, names
+    return check_matrix(X, what), names
 
 
 def _vector(v, n, what):
@@ -75,7 +75,7 @@ def _labels(labels, n, what):
     return a.astype(np.int32)
 
 
-class KMeans(CoreBacked):
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, CoreBacked):
     """K-means clustering, as ``sklearn.cluster.KMeans``.
 
     Parameters
@@ -107,7 +107,14 @@ class KMeans(CoreBacked):
     feature_names_in_ : ndarray of str (when fitted on a DataFrame)
     """
 
-    _estimator_type = "clusterer"
+    #: scikit-learn estimator checks this class fails on purpose (tests/test_sklearn_compat.py).
+    _expected_failed_checks = {
+        "check_sample_weight_equivalence_on_dense_data":
+            "k-means++ seeding draws rows with probability proportional to their weight, so "
+            "integer weights and repeated rows give different random starts (scikit-learn's "
+            "KMeans fails this check too); from the same given centres fits are equal "
+            "(test_segment.py::test_weights_equal_repeated_rows_and_sklearn)",
+    }
     _PARAMS = ("n_clusters", "init", "n_init", "max_iter", "tol", "algorithm", "n_threads",
                "seed")
     _core_type = _s.KMeans
@@ -124,15 +131,6 @@ class KMeans(CoreBacked):
         self.seed = seed
 
     # ---- parameters ----------------------------------------------------------------------------
-
-    def __repr__(self):
-        defaults = KMeans().get_params()
-        args = []
-        for k, v in self.get_params().items():
-            if isinstance(v, np.ndarray) or v != defaults[k]:
-                args.append(f"{k}=array(shape={v.shape})" if isinstance(v, np.ndarray)
-                            else f"{k}={v!r}")
-        return f"KMeans({', '.join(args)})"
 
     def _new_core(self):
         for name in ("n_clusters", "n_init", "max_iter", "n_threads", "seed"):
@@ -170,8 +168,12 @@ class KMeans(CoreBacked):
             rows than ``n_clusters``, centres of the wrong shape.
         """
         A, names = _matrix(X, "KMeans.fit()")
-        w = _vector(sample_weight, A.shape[0], "KMeans.fit(): sample_weight")
+        w = check_weights(sample_weight, A.shape[0], "KMeans.fit()")
         core = self._new_core()
+        if A.shape[0] < int(self.n_clusters):
+            raise InvalidArgument(f"KMeans.fit(): n_samples={A.shape[0]} should be >= "
+                                  f"n_clusters={self.n_clusters}.")
+        self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
         core.fit(A, w)
         self._core = core
         self.n_features_in_ = A.shape[1]
@@ -189,21 +191,34 @@ class KMeans(CoreBacked):
         """``fit(X)``, then the distances of the training rows to the centres."""
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
+    def _input(self, X, what):
+        core = self._fitted(what)
+        caller = f"KMeans.{what}()"
+        A, names = _matrix(X, caller)
+        check_feature_names(self, names, caller)
+        check_n_features(self, A.shape[1], caller)
+        return core, A
+
     def predict(self, X):
         """The nearest centre of each row (ties to the lowest index)."""
-        A, _ = _matrix(X, "KMeans.predict()")
-        return self._fitted("predict").predict(A).astype(np.int32)
+        core, A = self._input(X, "predict")
+        return core.predict(A).astype(np.int32)
 
     def transform(self, X):
         """Euclidean distances of each row to each centre, shape (n, n_clusters)."""
-        A, _ = _matrix(X, "KMeans.transform()")
-        return self._fitted("transform").transform(A)
+        core, A = self._input(X, "transform")
+        return core.transform(A)
 
     def score(self, X, y=None, sample_weight=None):
         """Minus the inertia of ``X`` under the fitted centres (scikit-learn's ``score``)."""
-        A, _ = _matrix(X, "KMeans.score()")
-        w = _vector(sample_weight, A.shape[0], "KMeans.score(): sample_weight")
-        return self._fitted("score").score(A, w)
+        core, A = self._input(X, "score")
+        w = check_weights(sample_weight, A.shape[0], "KMeans.score()")
+        return core.score(A, w)
+
+    @property
+    def _n_features_out(self):
+        """Number of transform's columns (scikit-learn's get_feature_names_out: kmeans0...)."""
+        return int(self._fitted("get_feature_names_out").cluster_centers.shape[0])
 
     @property
     def cluster_centers_(self):
@@ -244,11 +259,6 @@ class KMeans(CoreBacked):
         self.n_features_in_ = core.n_features
         return self
 
-    def __sklearn_tags__(self):
-        from sklearn.utils import InputTags, Tags, TargetTags
-
-        return Tags(estimator_type="clusterer", target_tags=TargetTags(required=False),
-                    input_tags=InputTags())
 
 
 # ---- choosing k and judging clusters -------------------------------------------------------------

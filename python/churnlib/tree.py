@@ -15,12 +15,20 @@ import numpy as np
 from . import _core
 from ._estimator import BinaryClassifier
 from .errors import InvalidArgument, TypeMismatch
-from .linear import _as_matrix, _as_vector
+from ._validation import check_feature_names, check_n_features, check_weights
+from .linear import _as_matrix
 
 __all__ = ["GBDTClassifier"]
 
 # Hyper-parameters that exist only on the Python side (not in churn::GBDTParams).
-_PYTHON_ONLY = ("importance_type",)
+_PYTHON_ONLY = ("importance_type", "class_weight", "objective")
+# LightGBM's (and scikit-learn's) spellings, accepted as LightGBM accepts aliases.
+_ALIASES = {"random_state": "seed", "n_jobs": "n_threads", "max_bin": "max_bins",
+            "subsample_for_bin": "bin_sample_rows", "num_iterations": "n_estimators",
+            "min_data_in_leaf": "min_child_samples", "min_sum_hessian_in_leaf": "min_child_weight",
+            "min_gain_to_split": "min_split_gain", "lambda_l2": "reg_lambda",
+            "lambda_l1": "reg_alpha", "bagging_fraction": "subsample",
+            "bagging_freq": "subsample_freq", "feature_fraction": "colsample_bytree"}
 # Attributes set by fit (removed from pickles: the model JSON restores them).
 _FITTED = ("_core", "_train_categories", "classes_", "n_features_in_", "feature_names_in_",
            "n_estimators_", "best_iteration_", "evals_result_", "categorical_features_",
@@ -72,40 +80,53 @@ def _column_name(names, j):
     return f"column {j}" if names is None else f"column {j} ('{names[j]}')"
 
 
-def _prepare(X, caller, train_categories=None, n_features=None, fitted_names=None):
+def _prepare(X, caller, train_categories=None, n_features=None, fitted_names=None, est=None):
     """Converts X for the C++ core.
 
     Returns (C-contiguous float64 matrix, column names or None, category labels per column,
     whether each column had a category type). In fit mode (`train_categories` None) category
     columns are coded by their own categories; in predict mode they are re-coded by label to
     `train_categories` (unseen labels -> NaN). A numpy array is never copied when it is
-    C-ordered float64.
+    C-ordered float64. With ``est`` (a fitted estimator), the column names and count are
+    checked against it as scikit-learn does (a warning for names present on one side only).
     """
+    check = (lambda p, names: _check_columns(p, names, n_features, fitted_names, caller, est))
     if _is_pandas_frame(X):
-        return _prepare_dataframe(X, caller, train_categories, n_features, fitted_names)
+        return _prepare_dataframe(X, caller, train_categories, check)
     if isinstance(X, _core.Table):
-        return _prepare_table(X, caller, train_categories, n_features, fitted_names)
+        return _prepare_table(X, caller, train_categories, check)
     arr, _ = _as_matrix(X, caller)
-    _check_columns(arr.shape[1], None, n_features, fitted_names, caller)
+    check(arr.shape[1], None)
     p = arr.shape[1]
     return arr, None, [[] for _ in range(p)], [False] * p
 
 
-def _check_columns(p, names, n_features, fitted_names, caller):
+def _check_columns(p, names, n_features, fitted_names, caller, est=None):
+    if est is not None:
+        check_feature_names(est, names, caller)
+        check_n_features(est, p, caller)
+        return
     if n_features is not None and p != n_features:
-        raise InvalidArgument(f"{caller}: X has {p} columns, the model was fitted on "
-                              f"{n_features}")
+        raise InvalidArgument(f"{caller}: X has {p} features, but the model is expecting "
+                              f"{n_features} features as input.")
     if names is not None and fitted_names is not None and list(fitted_names) != names:
-        raise InvalidArgument(f"{caller}: the columns of X differ from those seen in fit "
-                              f"({list(fitted_names)[:5]}...)")
+        raise InvalidArgument(f"{caller}: The feature names should match those that were "
+                              f"passed during fit ({list(fitted_names)[:5]}...)")
 
 
-def _prepare_dataframe(df, caller, train_categories, n_features, fitted_names, as_columns=False):
+def _prepare_dataframe(df, caller, train_categories, check=None, as_columns=False):
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
     names = [str(c) for c in df.columns]
     p = len(names)
-    _check_columns(p, names, n_features, fitted_names, caller)
+    if check is not None:
+        check(p, names)
+    if df.shape[0] == 0:
+        raise InvalidArgument(f"{caller}: Found array with 0 sample(s) (shape={df.shape}) while a "
+                              "minimum of 1 is required.")
+    if p == 0:
+        raise InvalidArgument(f"{caller}: Found array with 0 feature(s) (shape={df.shape}) while "
+                              "a minimum of 1 is required.")
     dtypes = list(df.dtypes)
     is_cat = [_is_category_dtype(d) for d in dtypes]
     for j, dtype in enumerate(dtypes):
@@ -166,10 +187,10 @@ def _prepare_dataframe(df, caller, train_categories, n_features, fitted_names, a
     return arr, names, categories, is_cat
 
 
-def _prepare_table(t, caller, train_categories, n_features, fitted_names):
+def _prepare_table(t, caller, train_categories, check):
     names = list(t.column_names)
     p = len(names)
-    _check_columns(p, names, n_features, fitted_names, caller)
+    check(p, names)
     dtypes = t.dtypes
     is_cat = [dtypes[n] == "category" for n in names]
     for j, name in enumerate(names):
@@ -275,6 +296,43 @@ def _resolve_monotone(spec, names, p, caller):
             raise InvalidArgument(f"{caller}: monotone_constraints entries must be -1, 0 or 1, "
                                   f"got {v!r}")
     return [int(v) for v in items]
+
+
+def _class_weighted(w, y01, classes, class_weight, caller):
+    """Sample weights times the class weights ("balanced", a dict label -> weight, or None)."""
+    if class_weight is None:
+        return w
+    n = y01.shape[0]
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise InvalidArgument(f"{caller}: class_weight must be None, 'balanced' or a dict "
+                                  f"label -> weight, got {class_weight!r}")
+        n1 = float(np.count_nonzero(y01))
+        per_class = (n / (2.0 * (n - n1)), n / (2.0 * n1))
+    elif isinstance(class_weight, dict):
+        per_class = [1.0, 1.0]
+        for key, value in class_weight.items():
+            hits = [k for k in range(2) if _label_equal(classes[k], key)]
+            if not hits:
+                raise InvalidArgument(f"{caller}: class_weight names the label {key!r}, which "
+                                      f"is not one of the classes {list(classes)}")
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
+                    or not np.isfinite(value) or value < 0:
+                raise InvalidArgument(f"{caller}: class_weight[{key!r}] must be a finite number "
+                                      f">= 0, got {value!r}")
+            per_class[hits[0]] = float(value)
+    else:
+        raise TypeMismatch(f"{caller}: class_weight must be None, 'balanced' or a dict label -> "
+                           f"weight, got {type(class_weight).__name__}")
+    cw = np.where(y01 > 0.5, per_class[1], per_class[0])
+    return cw if w.shape[0] == 0 else w * cw
+
+
+def _label_equal(a, b):
+    try:
+        return bool(a == b) and type(a == b) is not np.ndarray
+    except (TypeError, ValueError):
+        return False
 
 
 class GBDTClassifier(BinaryClassifier):
@@ -389,6 +447,14 @@ class GBDTClassifier(BinaryClassifier):
     _allow_nan = True  # NaN = missing
     _core_type = _core._GBDT
     _fitted_attrs = _FITTED
+    _ALIASES = _ALIASES
+    #: scikit-learn estimator checks this class fails on purpose (tests/test_sklearn_compat.py).
+    _expected_failed_checks = {
+        "check_do_not_raise_errors_in_init_or_set_params":
+            "the constructor takes LightGBM's aliases (random_state, n_jobs, max_bin, ...) as "
+            "**aliases and raises TypeError at once for an unknown keyword (churnlib's rule for "
+            "typos); the check passes the literal keyword 'aliases'",
+    }
 
     def __init__(self, *, n_estimators=100, learning_rate=0.1, num_leaves=31, max_depth=-1,
                  min_child_samples=20, min_child_weight=1e-3, min_split_gain=0.0,
@@ -397,7 +463,8 @@ class GBDTClassifier(BinaryClassifier):
                  scale_pos_weight=1.0, boost_from_average=True, monotone_constraints=None,
                  categorical_features="auto", cat_smooth=10.0, cat_l2=10.0,
                  max_cat_threshold=32, min_data_per_group=100, max_cat_to_onehot=4,
-                 importance_type="split", eval_metric="binary_logloss", n_threads=0, seed=0):
+                 importance_type="split", eval_metric="binary_logloss", class_weight=None,
+                 objective="binary", n_threads=0, seed=0, **aliases):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -423,8 +490,11 @@ class GBDTClassifier(BinaryClassifier):
         self.max_cat_to_onehot = max_cat_to_onehot
         self.importance_type = importance_type
         self.eval_metric = eval_metric
+        self.class_weight = class_weight
+        self.objective = objective
         self.n_threads = n_threads
         self.seed = seed
+        self._take_aliases(aliases, "GBDTClassifier()")
 
     # ---- fitting ---------------------------------------------------------------------------
 
@@ -489,13 +559,19 @@ class GBDTClassifier(BinaryClassifier):
             Text columns, non-numeric inputs, or hyper-parameters of the wrong type.
         """
         caller = "GBDTClassifier.fit()"
+        if not isinstance(self.objective, str) or self.objective not in ("binary",
+                                                                         "cross_entropy"):
+            raise InvalidArgument(f"{caller}: objective must be 'binary' (GBDTClassifier fits "
+                                  f"binary log-loss), got {self.objective!r}")
         if _is_pandas_frame(X):  # column by column: no float64 copy of the whole frame
-            Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, None, None,
-                                                               as_columns=True)
-            p = len(Xa)
+            Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, as_columns=True)
+            p, n = len(Xa), len(Xa[0])
         else:
             Xa, names, categories, is_cat = _prepare(X, caller)
-            p = Xa.shape[1]
+            n, p = Xa.shape
+        ya, classes = self._encode_fit_target(y, caller)
+        if ya.shape[0] != n:
+            raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {n} rows")
         categorical = _resolve_categorical(self.categorical_features, names, is_cat, p, caller)
         monotone = _resolve_monotone(self.monotone_constraints, names, p, caller)
         if early_stopping_rounds is None:
@@ -506,11 +582,12 @@ class GBDTClassifier(BinaryClassifier):
         else:
             esr = int(early_stopping_rounds)
         core = _core._GBDT(self._make_params(categorical, monotone, esr, caller))
-        ya = _as_vector(y, "y", caller, labels=True)
-        wa = (np.empty(0) if sample_weight is None
-              else _as_vector(sample_weight, "sample_weight", caller))
+        wa = _class_weighted(check_weights(sample_weight, n, caller), ya, classes,
+                             self.class_weight, caller)
         Xe, ye, we = self._eval_input(eval_set, eval_sample_weight, esr, categories, names, p,
-                                      caller)
+                                      classes, caller)
+        self._store_classes(core, classes, caller)
+        self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
         if isinstance(Xa, list):
             core.fit_columns(Xa, ya, wa, Xe, ye, we, names or [])
         else:
@@ -521,7 +598,7 @@ class GBDTClassifier(BinaryClassifier):
         return self
 
     @staticmethod
-    def _eval_input(eval_set, eval_sample_weight, esr, categories, names, p, caller):
+    def _eval_input(eval_set, eval_sample_weight, esr, categories, names, p, classes, caller):
         if eval_set is None:
             if esr > 0:
                 raise InvalidArgument(f"{caller}: early_stopping_rounds needs an eval_set")
@@ -540,22 +617,23 @@ class GBDTClassifier(BinaryClassifier):
         ecaller = caller[:-1] + " eval_set)"
         Xe, _, _, _ = _prepare(pair[0], ecaller, train_categories=categories, n_features=p,
                                fitted_names=names)
-        ye = _as_vector(pair[1], "eval_set y", caller, labels=True)
+        from ._validation import targets_for
+
+        ye = targets_for(pair[1], classes, "eval_set y", caller)
         we = eval_sample_weight
         if isinstance(we, list) and len(we) == 1 and np.ndim(we[0]) == 1:
             we = we[0]
-        we = np.empty(0) if we is None else _as_vector(we, "eval_sample_weight", caller)
+        we = check_weights(we, ye.shape[0], caller, "eval_sample_weight")
         return Xe, ye, we
 
     def _set_fitted(self, core):
-        for name in _FITTED:
-            self.__dict__.pop(name, None)
+        self._clear_fitted()
         self._core = core
         p = int(core.n_features)
         names = core.category_names
         self._train_categories = ([list(c) for c in names] if names
                                   else [[] for _ in range(p)])
-        self.classes_ = np.array([0, 1])
+        self.classes_ = self._classes_of(core)
         self.n_features_in_ = p
         if core.feature_names:
             self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
@@ -570,9 +648,7 @@ class GBDTClassifier(BinaryClassifier):
 
     def _predict_input(self, X, caller):
         core = self._fitted_core(caller)
-        Xa, _, _, _ = _prepare(X, caller, train_categories=self._train_categories,
-                               n_features=self.n_features_in_,
-                               fitted_names=self.__dict__.get("feature_names_in_"))
+        Xa, _, _, _ = _prepare(X, caller, train_categories=self._train_categories, est=self)
         return core, Xa
 
     def predict_raw(self, X):

@@ -81,9 +81,14 @@ void bind_core(py::module_& m) {
                     {g_error, PyExc_ValueError});
   g_type_mismatch = add_exception(m, "TypeMismatch", "An argument or column has the wrong type.",
                                   {g_error, PyExc_TypeError});
+  // scikit-learn's NotFittedError (a ValueError and AttributeError) is a base, so
+  // `except sklearn.exceptions.NotFittedError` and check_is_fitted's callers catch ours.
+  // The reference is kept for the life of the process, as the classes above.
+  PyObject* sklearn_not_fitted =
+      py::object(py::module_::import("sklearn.exceptions").attr("NotFittedError")).release().ptr();
   g_not_fitted =
       add_exception(m, "NotFittedError", "An estimator or transformer was used before fit().",
-                    {g_error, PyExc_ValueError, PyExc_AttributeError});
+                    {g_error, sklearn_not_fitted});
   g_schema_error =
       add_exception(m, "SchemaError", "A table does not satisfy its data contract (Schema).",
                     {g_error, PyExc_ValueError});

@@ -162,6 +162,13 @@ validated arguments and returns P(class 1) only).
                                if (!self.is_calibrated()) return py::none();
                                return py::str(self.calibrator().to_json().dump());
                              })
+      .def_property_readonly("classes_json", [](const LR& self) { return self.classes().dump(); })
+      .def(
+          "set_classes_json",
+          [](LR& self, const std::string& text) {
+            self.set_classes(parse_json(text, "class labels"));
+          },
+          py::arg("text"))
       .def_property_readonly("coef", [](const LR& self) { return Vector(self.coef()); })
       .def_property_readonly("intercept", &LR::intercept)
       .def_property_readonly("n_features", &LR::n_features)

@@ -251,6 +251,14 @@ not copied).
                              })
       .def_property_readonly("category_names", &GBDT::category_names)
       .def("set_category_names", &GBDT::set_category_names, py::arg("names"))
+      .def_property_readonly("classes_json",
+                             [](const GBDT& self) { return self.classes().dump(); })
+      .def(
+          "set_classes_json",
+          [](GBDT& self, const std::string& text) {
+            self.set_classes(parse_json(text, "class labels"));
+          },
+          py::arg("text"))
       .def("to_json", [](const GBDT& self) { return self.to_json().dump(); })
       .def_static(
           "from_json",

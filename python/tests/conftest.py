@@ -1,8 +1,13 @@
 """Shared fixtures of churnlib's Python tests."""
 
+import os
 import pathlib
 
 import pytest
+
+# scikit-learn's estimator checks (test_sklearn_compat.py) run their array-API check with the
+# numpy namespace only when SciPy's array-API mode is on; it must be set before SciPy loads.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 

@@ -461,6 +461,7 @@ Json LogisticRegression::to_json() const {
   state["converged"] = converged_;
   state["solver_used"] = solver_name(solver_used_);
   if (calibrator_) state["calibrator"] = calibrator_->to_json();
+  state["classes"] = classes_;
   return make_envelope(kKind, params_.to_json(), std::move(state));
 }
 
@@ -500,8 +501,14 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
       CHURN_THROW(SerializationError, where << ": calibrator: " << e.what());
     }
   }
+  m.classes_ = class_labels_from_json(state, "classes", where);
   m.fitted_ = true;
   return m;
+}
+
+void LogisticRegression::set_classes(Json labels) {
+  check_class_labels(labels, "LogisticRegression::set_classes()");
+  classes_ = std::move(labels);
 }
 
 void LogisticRegression::save(const std::string& path) const {

@@ -661,6 +661,7 @@ Json GBDTClassifier::to_json() const {
   state["category_names"] = category_names_;
   state["best_iteration"] = best_iteration_;
   state["evals_result"] = json_from_doubles(evals_result_);
+  state["classes"] = classes_;
   Json trees = Json::array();
   for (const Tree& t : trees_) trees.push_back(t.to_json());
   state["trees"] = std::move(trees);
@@ -677,7 +678,7 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
   CHURN_CHECK(state.is_object(), SerializationError, where << ": 'state' must be an object");
   static const char* const kMembers[] = {"n_features",   "feature_names",  "init_score",
                                          "bin_info",     "category_names", "best_iteration",
-                                         "evals_result", "trees"};
+                                         "evals_result", "trees",          "classes"};
   for (auto it = state.begin(); it != state.end(); ++it)
     CHURN_CHECK(
         std::find_if(std::begin(kMembers), std::end(kMembers),
@@ -744,9 +745,15 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
   CHURN_CHECK(
       m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
       SerializationError, where << ": best_iteration out of range");
+  m.classes_ = class_labels_from_json(state, "classes", where);
   m.fitted_params_ = m.params_;
   m.fitted_ = true;
   return m;
+}
+
+void GBDTClassifier::set_classes(Json labels) {
+  check_class_labels(labels, "GBDTClassifier::set_classes()");
+  classes_ = std::move(labels);
 }
 
 void GBDTClassifier::save(const std::string& path) const {

@@ -19,6 +19,7 @@
 #include <vector>    // std::vector
 
 #include "churn/core/json.hpp"
+#include "churn/core/labels.hpp"
 #include "churn/core/types.hpp"
 #include "churn/metrics/calibration.hpp"  // metrics::Calibrator, metrics::CalibrationMethod
 
@@ -183,6 +184,12 @@ class LogisticRegression {
   const std::string& warning() const { return warning_; }
   /// The solver the last fit used (Auto resolved).
   LogisticSolver solver_used() const { return solver_used_; }
+  /// What the targets 0 and 1 stand for (see labels.hpp): `[0, 1]` unless set_classes() was
+  /// called; `classes()[1]` is the class predict_proba() gives the probability of.
+  const Json& classes() const { return classes_; }
+  /// Sets classes() (before or after fit; fit keeps them); saved with the model.
+  /// @throws InvalidArgument unless two distinct labels of one kind (check_class_labels()).
+  void set_classes(Json labels);
 
   /// The model in the churnlib JSON envelope (kind "LogisticRegression"); a calibrated model's
   /// state has a "calibrator" member holding metrics::Calibrator::to_json().
@@ -209,6 +216,7 @@ class LogisticRegression {
   std::string warning_;
   LogisticSolver solver_used_ = LogisticSolver::Auto;
   std::optional<metrics::Calibrator> calibrator_;
+  Json classes_ = default_class_labels();
 };
 
 namespace detail {

@@ -35,6 +35,7 @@
 #include <vector>   // std::vector
 
 #include "churn/core/json.hpp"
+#include "churn/core/labels.hpp"
 #include "churn/core/types.hpp"
 #include "churn/tree/tree.hpp"
 
@@ -220,6 +221,12 @@ class GBDTClassifier {
   int best_iteration() const { return best_iteration_; }
   /// The evaluation metric after each round (empty without an evaluation set).
   const std::vector<double>& evals_result() const { return evals_result_; }
+  /// What the targets 0 and 1 stand for (see labels.hpp): `[0, 1]` unless set_classes() was
+  /// called; `classes()[1]` is the class predict_proba() gives the probability of.
+  const Json& classes() const { return classes_; }
+  /// Sets classes() (before or after fit; fit keeps them); saved with the model.
+  /// @throws InvalidArgument unless two distinct labels of one kind (check_class_labels()).
+  void set_classes(Json labels);
 
   /// The model in the churnlib JSON envelope (kind "GBDTClassifier").
   Json to_json() const;
@@ -252,6 +259,7 @@ class GBDTClassifier {
   std::vector<std::uint8_t> is_categorical_;
   int best_iteration_ = 0;
   std::vector<double> evals_result_;
+  Json classes_ = default_class_labels();
   bool fitted_ = false;
 };
 

@@ -273,8 +273,11 @@ class EventAggregator:
         self._agg.update(self._event_columns(events))
         return self
 
-    def result(self, as_table=False):
+    def result(self, as_table=False, copy=True):
         """The features of the events fed so far (feeding may go on afterwards).
+
+        ``copy=False`` returns a frame whose float columns are read-only views of the result
+        (no copy: about 0.1 s less per 1M rows x 40 features).
 
         Returns
         -------
@@ -284,9 +287,10 @@ class EventAggregator:
             ``as_table`` a churnlib.Table whose first columns are the keys.
         """
         self._check_started("result")
-        return self._format(self._agg.result(), self._keys, as_table)
+        return self._format(self._agg.result(), self._keys, as_table, copy)
 
-    def transform(self, events, customers=None, as_of=None, as_of_col=None, as_table=False):
+    def transform(self, events, customers=None, as_of=None, as_of_col=None, as_table=False,
+                  copy=True):
         """Features of an event log in one pass.
 
         The same as ``start(...)``, ``update(events)``, ``result()`` on a fresh aggregator: the
@@ -301,6 +305,9 @@ class EventAggregator:
         as_of, as_of_col : see :meth:`start`.
         as_table : bool, default False
             Return a churnlib.Table instead of a pandas.DataFrame.
+        copy : bool, default True
+            The frame owns writable copies of the features; ``False`` gives read-only
+            zero-copy views (about 0.1 s less per 1M rows x 40 features).
 
         Returns
         -------
@@ -314,7 +321,7 @@ class EventAggregator:
         agg.update(self._event_columns(events))
         t = agg.result()
         self._last_feature_names = list(agg.feature_names())
-        return self._format(t, keys, as_table)
+        return self._format(t, keys, as_table, copy)
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -359,8 +366,8 @@ class EventAggregator:
     # ---- helpers -----------------------------------------------------------------------------
 
     @staticmethod
-    def _format(table, keys, as_table):
-        return table if as_table else table.to_pandas(copy=False).set_index(keys)
+    def _format(table, keys, as_table, copy=True):
+        return table if as_table else table.to_pandas(copy=copy).set_index(keys)
 
     def _check_started(self, what):
         if self._agg is None:
@@ -394,7 +401,7 @@ class EventAggregator:
                 ids = customers[self._spec.id_column]
                 if isinstance(customers, _core.Table) and \
                         customers.dtypes[self._spec.id_column] == "category":
-                    ids = customers.select([self._spec.id_column]).to_pandas()[
+                    ids = customers.select([self._spec.id_column]).to_pandas(copy=False)[
                         self._spec.id_column]
             agg = _core._EventAggregator(self._spec, customer_ids=ids, as_of=as_of)
             keys = [self._spec.id_column]
@@ -419,7 +426,7 @@ class EventAggregator:
             if col not in events.column_names:
                 raise InvalidArgument(f"EventAggregator.transform(): the events have no column "
                                       f"'{col}' (customer_col)")
-            s = events.select([col]).to_pandas()[col]
+            s = events.select([col]).to_pandas(copy=False)[col]
         elif _is_pandas_frame(events):
             if col not in events.columns:
                 raise InvalidArgument(f"EventAggregator.transform(): the events have no column "
@@ -745,13 +752,17 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         self._fit(X, events, as_of)
         return self
 
-    def fit_transform(self, X, y=None, *, events=None, as_of=None):
+    def fit_transform(self, X, y=None, *, events=None, as_of=None, copy=True):
         """``fit(X, ...)``, then the transformed training data (computed once)."""
-        return self._format(self._fit(X, events, as_of), X)
+        return self._format(self._fit(X, events, as_of), X, copy)
 
-    def transform(self, X, *, events=None, as_of=None):
+    def transform(self, X, *, events=None, as_of=None, copy=True):
         """Replays the fitted steps on ``X`` (and ``events``, ``as_of`` with
         :meth:`join_events`), in the form chosen by ``output``.
+
+        A pandas (or polars) output owns writable copies of its columns; ``copy=False`` gives
+        a pandas frame whose float columns are read-only zero-copy views of the result (about
+        0.1 s less per 1M rows x 40 columns). The numpy output is always the caller's own.
 
         Raises
         ------
@@ -773,7 +784,7 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
             keep = [str(c) in need for c in X_in.columns]
             if not all(keep):
                 X_in = X_in.loc[:, keep]
-        return self._format(core.transform(X_in, events=events, as_of=as_of), X)
+        return self._format(core.transform(X_in, events=events, as_of=as_of), X, copy)
 
     def _as_frame(self, X, what, fitted):
         """X as a pandas frame or Table; a numpy matrix (or anything numpy converts) becomes a
@@ -965,13 +976,13 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         on_array = getattr(self, "_fitted_on_array", False) if X is None else not _is_frame(X)
         return "numpy" if on_array else "pandas"
 
-    def _format(self, table, X):
+    def _format(self, table, X, copy=True):
         kind = self._output_kind(X)
         if kind == "table":
             return table
         if kind == "numpy":
             return self._core.numeric_matrix(table)
-        df = table.to_pandas(copy=False)
+        df = table.to_pandas(copy=copy and kind == "pandas")  # polars copies anyway
         if _is_pandas_frame(X) and len(X.index) == len(df.index):
             df.index = X.index
         if kind == "polars":

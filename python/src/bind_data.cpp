@@ -238,18 +238,20 @@ Returns
 -------
 Table
 )doc")
-      .def("to_pandas", &table_to_pandas, py::arg("copy") = false, R"doc(
-The table as a pandas DataFrame.
+      .def("to_pandas", &table_to_pandas, py::arg("copy") = true, R"doc(
+The table as a pandas DataFrame (writable, like any frame).
 
-float64, int64 and timestamp columns are returned without a copy: their numpy arrays are
-read-only views of the table's memory, which they keep alive. Categorical columns become
-``pandas.Categorical`` with the same categories and codes, int64 columns with missing values
-the nullable ``Int64`` dtype, string columns text (None/NaN missing).
+Categorical columns become ``pandas.Categorical`` with the same categories and codes, int64
+columns with missing values the nullable ``Int64`` dtype, string columns text (None/NaN
+missing).
 
 Parameters
 ----------
-copy : bool, default False
-    Copy the numeric data into writable arrays (needed to assign single values in place).
+copy : bool, default True
+    Copy the numeric data into the frame's own writable arrays (about 0.1 s per 1M x 40
+    float64 values). ``copy=False`` returns float64, int64 and timestamp columns without a
+    copy: read-only views of the table's memory, which they keep alive (tables are immutable,
+    so assigning into such a frame raises "assignment destination is read-only").
 
 Returns
 -------

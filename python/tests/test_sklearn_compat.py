@@ -261,6 +261,20 @@ def test_set_output_polars():
             df[["tenure_months"]]), pl.DataFrame)
 
 
+def test_frames_handed_to_the_user_are_writable():
+    df = _frame()
+    events = cl.make_events(300, seed=3)
+    p = _pipe().fit(df)
+    for out in (p.transform(df), p.fit_transform(df),
+                cl.EventAggregator(windows=(30,)).transform(events, as_of="2024-07-01")):
+        col = out.columns[-1]
+        out.loc[out.index[0], col] = 123.0
+        assert out[col].iloc[0] == 123.0
+    view = p.transform(df, copy=False)  # zero-copy stays available
+    with pytest.raises(ValueError, match="read-only"):
+        view.loc[0, "tenure_months"] = 1.0
+
+
 def test_repr_html_and_pipelines():
     from sklearn.model_selection import cross_val_score
     from sklearn.pipeline import make_pipeline

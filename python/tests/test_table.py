@@ -179,21 +179,24 @@ def test_column_access_is_zero_copy_and_read_only():
             a[0] = 1
 
 
-def test_to_pandas_float_is_zero_copy():
+def test_to_pandas_is_writable_and_zero_copy_on_request():
     t = cl.make_customers(200, seed=3)
-    df = t.to_pandas()
+    df = t.to_pandas(copy=False)
     assert np.shares_memory(df["monthly_charges"].to_numpy(), t["monthly_charges"])
-    df2 = t.to_pandas(copy=True)
-    assert not np.shares_memory(df2["monthly_charges"].to_numpy(), t["monthly_charges"])
-    df2.loc[0, "monthly_charges"] = -1.0  # a copy is writable
-    assert t["monthly_charges"][0] != -1.0
+    with pytest.raises(ValueError, match="read-only"):
+        df.loc[0, "monthly_charges"] = -1.0
+    for df2 in (t.to_pandas(), t.to_pandas(copy=True)):  # the default is a writable copy
+        assert not np.shares_memory(df2["monthly_charges"].to_numpy(), t["monthly_charges"])
+        df2.loc[0, "monthly_charges"] = -1.0
+        df2.loc[1, "tenure_months"] = 5
+        assert t["monthly_charges"][0] != -1.0
 
 
 def test_from_pandas_float_borrows_dataframe_memory():
     df = pd.DataFrame({"x": np.linspace(0, 1, 1000), "y": np.arange(1000.0)})
     t = cl.Table.from_pandas(df)
     assert np.shares_memory(t["x"], df["x"].to_numpy())
-    back = t.to_pandas()
+    back = t.to_pandas(copy=False)
     assert np.shares_memory(back["x"].to_numpy(), df["x"].to_numpy())
     # a Fortran-ordered float64 matrix is borrowed column by column
     m = np.asfortranarray(np.arange(12.0).reshape(4, 3))

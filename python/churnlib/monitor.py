@@ -48,6 +48,7 @@ import numpy as np
 from . import _core
 from ._core import _monitor as _m
 from ._estimator import CoreBacked
+from ._validation import check_matrix
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["Baseline", "DriftReport", "psi", "ks_statistic", "js_distance", "bin_edges",
@@ -426,14 +427,23 @@ class Baseline(CoreBacked):
                            score_alert=float(self.score_alert), ks_points=int(self.ks_points),
                            n_threads=int(self.n_threads))
 
-    @staticmethod
-    def _data(X, what):
+    def _data(self, X, what):
+        """X as a Table or pandas frame. A numeric matrix (numpy array or anything numpy
+        converts) becomes a Table whose columns are named as the baseline's features when it
+        has as many, else ``x0``, ``x1``, ... (what a baseline fitted on a matrix calls them)."""
         if isinstance(X, _core.Table):
             return X
         if type(X).__name__ == "DataFrame" and type(X).__module__.startswith("pandas"):
             return X
-        raise TypeMismatch(f"Baseline.{what}(): expected a pandas.DataFrame or churnlib.Table, "
-                           f"got {type(X).__name__}")
+        if not (hasattr(X, "__array__") or isinstance(X, (list, tuple))):
+            raise TypeMismatch(f"Baseline.{what}(): expected a pandas.DataFrame, a churnlib.Table "
+                               f"or a numeric matrix, got {type(X).__name__}")
+        A = check_matrix(X, f"Baseline.{what}()")
+        core = getattr(self, "_core", None)
+        names = list(core.feature_names) if core is not None and what != "fit" else []
+        if len(names) != A.shape[1]:
+            names = [f"x{j}" for j in range(A.shape[1])]
+        return _core.Table.from_numpy(A, names)
 
     def fit(self, X, score=None):
         """Fits the distribution of every column of ``X`` (pass only the feature columns) and,
@@ -470,9 +480,9 @@ class Baseline(CoreBacked):
 
         Parameters
         ----------
-        X : pandas.DataFrame, churnlib.Table or Baseline
+        X : pandas.DataFrame, churnlib.Table, numeric matrix or Baseline
             The current batch, or a batch already accumulated (and merged) on this baseline's
-            bins. A baseline column missing from it gets the status ``missing_column``; extra
+            bins. A matrix's columns are the baseline's features, in order. A baseline column missing from it gets the status ``missing_column``; extra
             columns are ignored.
         score : array-like, optional
             The model's scores of the batch (when the baseline has scores).

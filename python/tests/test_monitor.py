@@ -410,3 +410,21 @@ def test_large_columns_match_numpy_exactly():
     h = 70_001
     merged = base.accumulate(cur.iloc[:h], s_cur[:h]).merge(base.accumulate(cur.iloc[h:], s_cur[h:]))
     assert base.compare(merged).to_json() == report.to_json()
+
+
+def test_numeric_matrices_are_accepted():
+    df = cl.make_customers(3000, seed=11).to_pandas()[["tenure_months", "monthly_charges"]]
+    X = df.to_numpy()
+    a = cl.monitor.Baseline(bins=8).fit(X)
+    b = cl.monitor.Baseline(bins=8).fit(df.set_axis(["x0", "x1"], axis=1))
+    assert a.to_json() == b.to_json()
+    # a baseline fitted on a frame reads a matrix's columns as its features, in order
+    base = cl.monitor.Baseline(bins=8).fit(df)
+    shifted = df.assign(monthly_charges=df["monthly_charges"] * 1.5)
+    want = base.compare(shifted).to_pandas()
+    got = base.compare(shifted.to_numpy()).to_pandas()
+    pd.testing.assert_frame_equal(got, want)
+    part = base.accumulate(shifted.to_numpy()[:1000]).merge(base.accumulate(shifted.iloc[1000:]))
+    pd.testing.assert_frame_equal(base.compare(part).to_pandas(), want)
+    with pytest.raises(TypeError):
+        base.compare("not a frame")

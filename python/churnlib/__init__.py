@@ -37,6 +37,13 @@ Examples
 >>> cl.describe(t).loc["tenure_months", "mean"]  # doctest: +SKIP
 """
 
+from . import _core, _signatures
+
+# inspect.signature() works on the compiled functions and methods (pybind11 gives them none)
+for _namespace in (_core, _core._metrics, _core._monitor, _core._segment):
+    _signatures.attach(vars(_namespace))
+del _namespace
+
 from . import errors
 from . import features
 from . import metrics

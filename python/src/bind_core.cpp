@@ -84,11 +84,21 @@ void bind_core(py::module_& m) {
   // scikit-learn's NotFittedError (a ValueError and AttributeError) is a base, so
   // `except sklearn.exceptions.NotFittedError` and check_is_fitted's callers catch ours.
   // The reference is kept for the life of the process, as the classes above.
-  PyObject* sklearn_not_fitted =
-      py::object(py::module_::import("sklearn.exceptions").attr("NotFittedError")).release().ptr();
+  // Without scikit-learn (only while the build writes the type stubs) the bases are its own.
+  PyObject* sklearn_not_fitted = nullptr;
+  try {
+    sklearn_not_fitted =
+        py::object(py::module_::import("sklearn.exceptions").attr("NotFittedError")).release().ptr();
+  } catch (const py::error_already_set&) {
+  }
   g_not_fitted =
-      add_exception(m, "NotFittedError", "An estimator or transformer was used before fit().",
-                    {g_error, sklearn_not_fitted});
+      sklearn_not_fitted != nullptr
+          ? add_exception(m, "NotFittedError",
+                          "An estimator or transformer was used before fit().",
+                          {g_error, sklearn_not_fitted})
+          : add_exception(m, "NotFittedError",
+                          "An estimator or transformer was used before fit().",
+                          {g_error, PyExc_ValueError, PyExc_AttributeError});
   g_schema_error =
       add_exception(m, "SchemaError", "A table does not satisfy its data contract (Schema).",
                     {g_error, PyExc_ValueError});

@@ -402,14 +402,41 @@ class GBDTClassifier(BinaryClassifier):
         total gain of those splits.
     eval_metric : {"binary_logloss", "auc"}, default "binary_logloss"
         Metric recorded on ``eval_set`` and watched by early stopping.
+    class_weight : None, "balanced" or dict label -> weight, default None
+        Multiplies the sample weights of each class ("balanced": ``n / (2 * n_class)``).
+    objective : {"binary"}, default "binary"
+        The loss (binary log-loss; LightGBM's name, accepted for compatibility).
     n_threads : int, default 0
         Threads (0 = all cores). Results are identical for any value.
     seed : int, default 0
         Seed of row and feature sampling (>= 0).
+    **aliases
+        LightGBM's (and scikit-learn's) spellings, each setting the parameter it names:
+
+        ===========================  ==================
+        alias                        parameter
+        ===========================  ==================
+        ``random_state``             ``seed``
+        ``n_jobs`` (-1: all cores)   ``n_threads``
+        ``max_bin``                  ``max_bins``
+        ``subsample_for_bin``        ``bin_sample_rows``
+        ``num_iterations``           ``n_estimators``
+        ``min_data_in_leaf``         ``min_child_samples``
+        ``min_sum_hessian_in_leaf``  ``min_child_weight``
+        ``min_gain_to_split``        ``min_split_gain``
+        ``lambda_l2``, ``lambda_l1`` ``reg_lambda``, ``reg_alpha``
+        ``bagging_fraction``         ``subsample``
+        ``bagging_freq``             ``subsample_freq``
+        ``feature_fraction``         ``colsample_bytree``
+        ===========================  ==================
+
+        ``get_params`` reports churnlib's names; giving a parameter and its alias with
+        different values raises TypeError, as does an unknown keyword.
 
     Attributes
     ----------
-    classes_ : ndarray, ``array([0, 1])``
+    classes_ : ndarray of shape (2,)
+        The two labels seen in fit, sorted; ``classes_[1]`` is the positive class.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when fitted on a DataFrame or Table.
@@ -418,8 +445,9 @@ class GBDTClassifier(BinaryClassifier):
     best_iteration_ : int
         1-based round with the best evaluation metric; 0 without ``eval_set``.
     evals_result_ : dict
-        LightGBM's format, ``{"valid_0": {"binary_logloss": [...]}}`` (one value per round
-        trained); ``{}`` without ``eval_set``.
+        LightGBM's format, ``{"valid_0": {"binary_logloss": [...]}, "valid_1": ...}`` (one
+        value per round trained; per tree kept for the pairs after the first); ``{}`` without
+        ``eval_set``.
     feature_importances_ : ndarray of shape (n_features,)
         By ``importance_type``: split counts (int) or total gains (float).
     categorical_features_ : ndarray of int
@@ -527,7 +555,7 @@ class GBDTClassifier(BinaryClassifier):
             early_stopping_rounds=early_stopping_rounds, eval_metric=self.eval_metric)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None,
-            eval_sample_weight=None):
+            eval_sample_weight=None, eval_names=None):
         """Fits the model; returns self.
 
         Parameters
@@ -536,23 +564,27 @@ class GBDTClassifier(BinaryClassifier):
             Features; NaN = missing. DataFrame columns must be numeric, bool or ``category``
             (see ``categorical_features``). A C-ordered float64 array is used without a copy.
         y : array-like of shape (n_samples,)
-            Labels 0/1 (or bool).
+            Two distinct class labels (numbers, strings, booleans or a pandas categorical);
+            ``classes_[1]``, the larger, is the positive class.
         sample_weight : array-like of shape (n_samples,), optional
-            Finite non-negative weights with a positive sum.
-        eval_set : (X_val, y_val) or a list with one such pair, optional
+            Finite non-negative weights with a positive sum (multiplied by ``class_weight``).
+        eval_set : (X_val, y_val) or a list of such pairs, optional
             Evaluation data, in the same format as ``X`` (its ``category`` columns are re-coded
-            to the training categories). The metric after each round goes to
-            :attr:`evals_result_`.
+            to the training categories) with labels of ``classes_``. The metric after each
+            round goes to :attr:`evals_result_`, under ``eval_names``.
         early_stopping_rounds : int, optional
-            Stop when the metric on ``eval_set`` has not improved for this many rounds; the
-            model then keeps :attr:`best_iteration_` trees. Needs ``eval_set``.
-        eval_sample_weight : array-like or a list with one array-like, optional
+            Stop when the metric on the first ``eval_set`` pair has not improved for this many
+            rounds; the model then keeps :attr:`best_iteration_` trees. Needs ``eval_set``.
+            (LightGBM watches every pair; the other pairs' curves here cover the trees kept.)
+        eval_sample_weight : array-like or a list with one array-like per pair, optional
             Weights of the evaluation rows.
+        eval_names : list of str, optional
+            Names of the pairs in :attr:`evals_result_` (default ``valid_0``, ``valid_1``...).
 
         Raises
         ------
         InvalidArgument
-            Labels other than 0/1 or non-finite labels, mismatched lengths, invalid weights or
+            One class or more than two, non-finite labels, mismatched lengths, invalid weights or
             hyper-parameters, categorical codes that are not non-negative integers, an
             ``eval_set`` of another width.
         TypeMismatch
@@ -584,8 +616,9 @@ class GBDTClassifier(BinaryClassifier):
         core = _core._GBDT(self._make_params(categorical, monotone, esr, caller))
         wa = _class_weighted(check_weights(sample_weight, n, caller), ya, classes,
                              self.class_weight, caller)
-        Xe, ye, we = self._eval_input(eval_set, eval_sample_weight, esr, categories, names, p,
-                                      classes, caller)
+        sets, set_names = self._eval_input(eval_set, eval_sample_weight, eval_names, esr,
+                                           categories, names, p, classes, caller)
+        Xe, ye, we = sets[0] if sets else (np.empty((0, 0)), np.empty(0), np.empty(0))
         self._store_classes(core, classes, caller)
         self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
         if isinstance(Xa, list):
@@ -594,37 +627,58 @@ class GBDTClassifier(BinaryClassifier):
             core.fit(Xa, ya, wa, Xe, ye, we, names or [])
         if any(categories):
             core.set_category_names(categories)
+        # the first pair was evaluated (and watched for early stopping) during training; the
+        # others get the same metric after each round of the trees kept
+        self._eval_names = set_names
+        self._extra_evals = {name: list(core.evaluate_rounds(Xk, yk, wk, core.eval_metric))
+                             for name, (Xk, yk, wk) in zip(set_names[1:], sets[1:])}
         self._set_fitted(core)
         return self
 
     @staticmethod
-    def _eval_input(eval_set, eval_sample_weight, esr, categories, names, p, classes, caller):
+    def _eval_input(eval_set, eval_sample_weight, eval_names, esr, categories, names, p,
+                    classes, caller):
+        """The evaluation sets as a list of (X, y 0/1, weights) and their names."""
         if eval_set is None:
             if esr > 0:
                 raise InvalidArgument(f"{caller}: early_stopping_rounds needs an eval_set")
             if eval_sample_weight is not None:
                 raise InvalidArgument(f"{caller}: eval_sample_weight is given without eval_set")
-            return np.empty((0, 0)), np.empty(0), np.empty(0)  # "no evaluation set" in C++
-        pair = eval_set
-        if isinstance(eval_set, list):
-            if len(eval_set) != 1:
-                raise InvalidArgument(f"{caller}: eval_set must hold exactly one (X, y) pair, "
-                                      f"got {len(eval_set)}")
-            pair = eval_set[0]
-        if not isinstance(pair, tuple) or len(pair) != 2:
-            raise TypeMismatch(f"{caller}: eval_set must be an (X, y) tuple or a list with one "
-                               "such tuple")
-        ecaller = caller[:-1] + " eval_set)"
-        Xe, _, _, _ = _prepare(pair[0], ecaller, train_categories=categories, n_features=p,
-                               fitted_names=names)
+            if eval_names is not None:
+                raise InvalidArgument(f"{caller}: eval_names is given without eval_set")
+            return [], []
+        pairs = eval_set if isinstance(eval_set, list) else [eval_set]
+        if not pairs:
+            raise InvalidArgument(f"{caller}: eval_set is an empty list")
+        for pair in pairs:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise TypeMismatch(f"{caller}: eval_set must be an (X, y) tuple or a list of "
+                                   "such tuples")
+        weights = eval_sample_weight
+        if weights is None:
+            weights = [None] * len(pairs)
+        elif not isinstance(weights, list) or (len(pairs) == 1 and len(weights) != 1):
+            weights = [weights]
+        if len(weights) != len(pairs):
+            raise InvalidArgument(f"{caller}: eval_sample_weight has {len(weights)} entries for "
+                                  f"{len(pairs)} eval_set pairs")
+        if eval_names is None:
+            eval_names = [f"valid_{k}" for k in range(len(pairs))]
+        else:
+            eval_names = [str(e) for e in eval_names]
+            if len(eval_names) != len(pairs) or len(set(eval_names)) != len(eval_names):
+                raise InvalidArgument(f"{caller}: eval_names must hold {len(pairs)} distinct "
+                                      f"names, one per eval_set pair, got {eval_names}")
         from ._validation import targets_for
 
-        ye = targets_for(pair[1], classes, "eval_set y", caller)
-        we = eval_sample_weight
-        if isinstance(we, list) and len(we) == 1 and np.ndim(we[0]) == 1:
-            we = we[0]
-        we = check_weights(we, ye.shape[0], caller, "eval_sample_weight")
-        return Xe, ye, we
+        out = []
+        for k, (pair, w) in enumerate(zip(pairs, weights)):
+            ecaller = caller[:-1] + f" eval_set[{k}])"
+            Xe, _, _, _ = _prepare(pair[0], ecaller, train_categories=categories, n_features=p,
+                                   fitted_names=names)
+            ye = targets_for(pair[1], classes, f"eval_set[{k}] y", caller)
+            out.append((Xe, ye, check_weights(w, ye.shape[0], caller, "eval_sample_weight")))
+        return out, eval_names
 
     def _set_fitted(self, core):
         self._clear_fitted()
@@ -640,7 +694,12 @@ class GBDTClassifier(BinaryClassifier):
         self.n_estimators_ = int(core.n_trees)
         self.best_iteration_ = int(core.best_iteration)
         values = list(core.evals_result)
-        self.evals_result_ = {"valid_0": {core.eval_metric: values}} if values else {}
+        self.evals_result_ = {}
+        if values:
+            names = self.__dict__.get("_eval_names") or ["valid_0"]
+            self.evals_result_[names[0]] = {core.eval_metric: values}
+            for name, extra in (self.__dict__.get("_extra_evals") or {}).items():
+                self.evals_result_[name] = {core.eval_metric: extra}
         self.categorical_features_ = np.asarray(core.params.categorical_features, dtype=np.int64)
         self.init_score_ = float(core.init_score)
 

@@ -213,6 +213,15 @@ not copied).
           },
           py::arg("X"), py::arg("n_trees") = 0)
       .def(
+          "evaluate_rounds",
+          [](const GBDT& self, const RowMatrixRef& X, const VectorRef& y,
+             const VectorRef& sample_weight, const std::string& metric) {
+            const GBDTMetric which = gbdt_metric_from_name(metric);
+            py::gil_scoped_release release;
+            return self.evaluate_rounds(X, y, sample_weight, which);
+          },
+          py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("metric"))
+      .def(
           "predict_leaf",
           [](const GBDT& self, const RowMatrixRef& X, int n_trees) {
             py::gil_scoped_release release;

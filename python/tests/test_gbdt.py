@@ -538,8 +538,8 @@ def test_errors_have_exact_types():
         m.fit(X, y, eval_set=[(X[:, :3], y)])
     with pytest.raises(cl.InvalidArgument):
         m.fit(X, y, eval_set=[(X, y[:10])])
-    with pytest.raises(cl.InvalidArgument):
-        m.fit(X, y, eval_set=[(X, y), (X, y)])
+    with pytest.raises(cl.InvalidArgument, match="eval_names"):
+        m.fit(X, y, eval_set=[(X, y), (X, y)], eval_names=["a", "a"])
     with pytest.raises(cl.TypeMismatch):
         m.fit(X, y, eval_set=[X])
     # Predicting with the wrong width.

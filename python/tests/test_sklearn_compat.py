@@ -151,6 +151,29 @@ def test_text_target_from_csv_fits_as_is(tmp_path):
         assert model.score(frame, y) > 0.7
 
 
+def test_several_eval_sets_with_names():
+    X, y01 = _data(1200, seed=4)
+    y = np.where(y01 == 1, "churn", "stay")
+    tr, a, b = slice(0, 600), slice(600, 900), slice(900, 1200)
+    kw = dict(n_estimators=30, num_leaves=7, n_threads=1, eval_metric="auc")
+    m = cl.GBDTClassifier(**kw).fit(X[tr], y[tr], eval_set=[(X[a], y[a]), (X[b], y[b])],
+                                    eval_names=["val", "test"], early_stopping_rounds=5)
+    ref_a = cl.GBDTClassifier(**kw).fit(X[tr], y[tr], eval_set=[(X[a], y[a])],
+                                        early_stopping_rounds=5)
+    ref_b = cl.GBDTClassifier(**kw).fit(X[tr], y[tr], eval_set=[(X[b], y[b])])
+    assert list(m.evals_result_) == ["val", "test"]
+    assert m.evals_result_["val"]["auc"] == ref_a.evals_result_["valid_0"]["auc"]
+    assert m.best_iteration_ == ref_a.best_iteration_ == m.n_estimators_
+    # the second pair: its metric after each kept tree, as if it had been the evaluation set
+    assert m.evals_result_["test"]["auc"] == ref_b.evals_result_["valid_0"]["auc"][:m.n_estimators_]
+    from sklearn.metrics import roc_auc_score
+    k = m.n_estimators_
+    assert m.evals_result_["test"]["auc"][-1] == pytest.approx(
+        roc_auc_score(y[b] == "stay", m.predict_proba(X[b])[:, 1]), abs=1e-12)
+    assert list(pickle.loads(pickle.dumps(m)).evals_result_) == ["val", "test"]
+    assert k >= 1
+
+
 def test_class_weight_matches_sample_weights():
     X, y01 = _data(500)
     y = np.where(y01 == 1, "churn", "stay")

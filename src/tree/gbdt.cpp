@@ -626,6 +626,39 @@ RowMatrix GBDTClassifier::predict_contrib(const RowMatrixRef& X, int n_trees) co
   return out;
 }
 
+std::vector<double> GBDTClassifier::evaluate_rounds(const RowMatrixRef& X, const VectorRef& y,
+                                                    const VectorRef& sample_weight,
+                                                    GBDTMetric metric) const {
+  const char* who = "GBDTClassifier::evaluate_rounds()";
+  check_predict_input(X, who);
+  const Index n = X.rows();
+  CHURN_CHECK(n > 0, InvalidArgument, who << ": X has no rows");
+  CHURN_CHECK(y.size() == n, InvalidArgument,
+              who << ": y has " << y.size() << " entries for " << n << " rows of X");
+  check_labels(y, who, "y");
+  if (sample_weight.size() != 0) check_weights(sample_weight, n, who, "sample_weight");
+  const int threads = resolve_threads(params_.n_threads);
+  if (metric == GBDTMetric::Auc) {
+    bool has0 = false, has1 = false;
+    for (Index i = 0; i < n; ++i)
+      if (sample_weight.size() == 0 || sample_weight[i] > 0) (y[i] > 0.5 ? has1 : has0) = true;
+    CHURN_CHECK(has0 && has1, InvalidArgument,
+                who << ": metric 'auc' needs both classes in y (with positive weight)");
+  }
+  Vector score = Vector::Constant(n, init_score_);
+  std::vector<double> out;
+  out.reserve(trees_.size());
+  for (const Tree& tree : trees_) {  // the same sums, in the same order, as fit's evaluation
+    parallel_for_blocks(0, n, kRowBlock, threads_for(n, threads), [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) score[i] += tree.predict(X.row(i).data());
+    });
+    out.push_back(metric == GBDTMetric::Auc
+                      ? metrics::roc_auc(y, score, sample_weight, threads_for(n, threads))
+                      : raw_log_loss(y, score, sample_weight, threads));
+  }
+  return out;
+}
+
 Vector GBDTClassifier::feature_importances(const std::string& type) const {
   check_fitted("GBDTClassifier::feature_importances()");
   CHURN_CHECK(type == "split" || type == "gain", InvalidArgument,

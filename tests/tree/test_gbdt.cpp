@@ -530,6 +530,17 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_best_round) {
   const double auc = churn::metrics::roc_auc(va.y, a.predict_proba(va.X));
   BOOST_TEST(auc == *std::max_element(a.evals_result().begin(), a.evals_result().end()),
              boost::test_tools::tolerance(1e-12));
+  // evaluate_rounds on the evaluation set repeats fit's curve bit for bit (for the trees kept),
+  // and its last entry is the metric of the whole model
+  for (const GBDTClassifier* model : {&m, &a}) {
+    const auto metric = model == &a ? churn::GBDTMetric::Auc : churn::GBDTMetric::LogLoss;
+    const auto curve = model->evaluate_rounds(va.X, va.y, Vector(), metric);
+    BOOST_TEST(static_cast<int>(curve.size()) == model->n_trees());
+    for (std::size_t k = 0; k < curve.size(); ++k)
+      BOOST_TEST(curve[k] == model->evals_result()[k]);
+  }
+  BOOST_CHECK_THROW(m.evaluate_rounds(va.X, va.y.head(10)), churn::InvalidArgument);
+  BOOST_CHECK_THROW(GBDTClassifier(P).evaluate_rounds(va.X, va.y), churn::NotFittedError);
 }
 
 BOOST_AUTO_TEST_CASE(contributions_sum_to_the_raw_score) {

@@ -187,6 +187,16 @@ class GBDTClassifier {
   /// sums to predict_raw(). @throws as predict_raw.
   RowMatrix predict_contrib(const RowMatrixRef& X, int n_trees = 0) const;
 
+  /// `metric` on (X, y) after each round: entry k uses the first k + 1 trees (a learning
+  /// curve; for the evaluation set given to fit it equals evals_result() up to the trees kept).
+  /// @param y              n labels, each 0 or 1.
+  /// @param sample_weight  n finite weights >= 0, or empty (all 1).
+  /// @throws NotFittedError before fit; InvalidArgument for invalid inputs (as predict_raw and
+  ///         fit's evaluation set).
+  std::vector<double> evaluate_rounds(const RowMatrixRef& X, const VectorRef& y,
+                                      const VectorRef& sample_weight = Vector(),
+                                      GBDTMetric metric = GBDTMetric::LogLoss) const;
+
   /// Feature importance: `"split"` (times a feature is split on) or `"gain"` (total gain of
   /// its splits). @throws NotFittedError before fit; InvalidArgument for another type.
   Vector feature_importances(const std::string& type = "split") const;

@@ -44,6 +44,17 @@ for _namespace in (_core, _core._metrics, _core._monitor, _core._segment):
     _signatures.attach(vars(_namespace))
 del _namespace
 
+
+def _validation_report_html(self):
+    """Notebook display of a ValidationReport: the verdict and one row per violation."""
+    import html
+
+    head = f"<p><b>{html.escape(self.to_string().splitlines()[0] if self.to_string() else '')}</b></p>"
+    return f"<div>{head}{self.to_pandas()._repr_html_()}</div>"
+
+
+_core.ValidationReport._repr_html_ = _validation_report_html
+
 from . import errors
 from . import features
 from . import metrics

@@ -345,6 +345,16 @@ class DriftReport:
             ax.figure.savefig(os.fspath(path), dpi=120)
         return ax
 
+    def _repr_html_(self):
+        """Notebook display: the summary line, the alerts and the per-feature table."""
+        import html
+
+        alerts = "".join(f"<li>{html.escape(a.get('message', str(a)))}</li>"
+                         for a in self.alerts)
+        return (f"<div><p><b>{html.escape(repr(self))}</b></p>"
+                + (f"<p>Alerts:</p><ul>{alerts}</ul>" if alerts else "")
+                + self.to_pandas()._repr_html_() + "</div>")
+
     def __repr__(self):
         counts = {}
         for f in self.features:

@@ -357,6 +357,13 @@ class SegmentProfiles:
     def __repr__(self):
         return f"<SegmentProfiles: {len(self._d['segments'])} segments x {len(self.feature_names)} features>"
 
+    def _repr_html_(self):
+        """Notebook display: one row per segment."""
+        import html
+
+        return (f"<div><p><b>{html.escape(repr(self))}</b></p>{self.to_pandas()._repr_html_()}"
+                "</div>")
+
 
 def profile_segments(X, segments, *, churned=None, score=None, revenue=None, n_segments=0):
     """Profiles of segments: size, share, churn rate, mean score, revenue at risk and each

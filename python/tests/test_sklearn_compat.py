@@ -305,6 +305,15 @@ def test_repr_html_and_pipelines():
     for est in _estimators():
         html = est._repr_html_()
         assert type(est).__name__ in html
+    df = _frame()
+    num = df[["tenure_months", "monthly_charges"]]
+    report = cl.monitor.Baseline().fit(num).compare(num * 1.5)
+    prof = cl.segment.profile_segments(num, np.arange(len(df)) % 3, churned=df["churned"])
+    table = cl.Table.from_pandas(df)
+    violations = cl.Schema.infer(table).validate(table.drop(["plan"]))
+    for obj, needle in ((report, "monthly_charges"), (prof, "churn"), (violations, "plan")):
+        html = obj._repr_html_()
+        assert "<table" in html and needle in html, html[:500]
     X, y = _data(300)
     scores = cross_val_score(make_pipeline(cl.FeaturePipeline(), cl.LogisticRegression()), X,
                              np.where(y == 1, "churn", "stay"), cv=3)

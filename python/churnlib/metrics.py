@@ -331,7 +331,7 @@ def _take(X, idx):
     return np.asarray(X)[idx]
 
 
-def _positive_proba(model, X):
+def _positive_proba(model, X, positive=1):
     proba = np.asarray(model.predict_proba(X), dtype=np.float64)
     if proba.ndim == 1:
         return proba
@@ -340,14 +340,14 @@ def _positive_proba(model, X):
     col = proba.shape[1] - 1
     classes = getattr(model, "classes_", None)
     if classes is not None:
-        hits = np.flatnonzero(np.asarray(classes) == 1)
+        hits = np.flatnonzero(np.asarray([c == positive for c in classes], dtype=bool))
         if hits.size == 1:
             col = int(hits[0])
     return proba[:, col]
 
 
 def cross_validate(model, X, y, cv=5, metrics=("roc_auc",), *, seed=0, shuffle=True,
-                   sample_weight=None, return_models=False):
+                   sample_weight=None, return_models=False, pos_label=None):
     """Cross-validates any scikit-learn style classifier with churnlib's folds and metrics.
 
     For each fold a fresh clone of ``model`` (``sklearn.base.clone`` when scikit-learn is
@@ -360,7 +360,8 @@ def cross_validate(model, X, y, cv=5, metrics=("roc_auc",), *, seed=0, shuffle=T
         Has ``fit(X, y[, sample_weight])`` and ``predict_proba(X)`` ((n, 2) or (n,)).
     X : array-like or pandas.DataFrame of shape (n, d)
     y : array-like of shape (n,)
-        0/1 labels.
+        0/1 labels, or any two labels (the model is fitted on them as they are; the metrics
+        take ``pos_label``, by default the larger label as scikit-learn's ``classes_[1]``).
     cv : int or list of (train, test), default 5
         A number of stratified folds (:func:`stratified_kfold` with ``shuffle`` and ``seed``) or
         explicit folds (e.g. from :func:`time_series_split`).
@@ -371,6 +372,8 @@ def cross_validate(model, X, y, cv=5, metrics=("roc_auc",), *, seed=0, shuffle=T
     sample_weight : array-like of shape (n,), optional
         Passed to ``fit`` for the training rows and used to weight the test metrics.
     return_models : bool, default False
+    pos_label : label, optional
+        The positive class of ``y`` (for labels other than 0/1).
 
     Returns
     -------
@@ -388,7 +391,19 @@ def cross_validate(model, X, y, cv=5, metrics=("roc_auc",), *, seed=0, shuffle=T
                                   f"(known: {', '.join(metric_names())})")
     if not metrics:
         raise InvalidArgument("cross_validate(): metrics is empty")
-    y_arr = np.asarray(_vec(y), dtype=np.float64)
+    y_fit = np.asarray(_vec(y.astype(object)) if hasattr(y, "cat") else _vec(y))
+    positive = 1
+    if pos_label is not None or y_fit.dtype.kind not in "biuf":
+        if pos_label is None:
+            values = np.unique(y_fit)
+            if len(values) != 2:
+                raise InvalidArgument(f"cross_validate(): y must hold two labels, got "
+                                      f"{len(values)}")
+            pos_label = values[1]
+        positive = pos_label
+        y_arr = _labels01(y_fit, pos_label, "cross_validate()")
+    else:
+        y_arr = np.asarray(y_fit, dtype=np.float64)
     n = y_arr.shape[0]
     if len(X) != n:
         raise InvalidArgument(f"cross_validate(): X has {len(X)} rows but y has {n}")
@@ -404,10 +419,10 @@ def cross_validate(model, X, y, cv=5, metrics=("roc_auc",), *, seed=0, shuffle=T
     for train, test in folds:
         est = _clone(model)
         if w_arr is None:
-            est.fit(_take(X, train), y_arr[train])
+            est.fit(_take(X, train), y_fit[train])
         else:
-            est.fit(_take(X, train), y_arr[train], sample_weight=w_arr[train])
-        p = _positive_proba(est, _take(X, test))
+            est.fit(_take(X, train), y_fit[train], sample_weight=w_arr[train])
+        p = _positive_proba(est, _take(X, test), positive)
         w_test = None if w_arr is None else w_arr[test]
         rows.append({name: score(name, y_arr[test], p, sample_weight=w_test) for name in metrics})
         if return_models:
@@ -447,3 +462,62 @@ def select_best(results_by_name: Mapping[str, Union[CrossValidationResult, Mappi
         if best_value is None or (v > best_value if higher else v < best_value):
             best_name, best_value = name, v
     return best_name, results_by_name[best_name]
+
+
+# ---- any binary labels: pos_label ---------------------------------------------------------------
+
+def _labels01(y_true, pos_label, caller):
+    """0/1 targets of ``y_true``: as given (numbers, checked 0/1 by the C++ metric) without
+    ``pos_label``; with it, 1 where the label equals ``pos_label`` (strings, booleans, numbers,
+    pandas categoricals)."""
+    y = _vec(y_true)
+    if pos_label is None:
+        arr = np.asarray(y)
+        if arr.dtype.kind not in "biuf":
+            labels = sorted({str(v) for v in arr[:10000]})[:5]
+            raise InvalidArgument(f"{caller}: y_true holds the labels {labels}: pass pos_label= "
+                                  "(the label of the positive class, e.g. the churners')")
+        return y
+    arr = np.asarray(y, dtype=object) if hasattr(y, "dtype") and \
+        type(y.dtype).__name__ == "CategoricalDtype" else np.asarray(y)
+    if arr.dtype == object:
+        hit = np.fromiter((v == pos_label for v in arr), dtype=bool, count=arr.shape[0])
+    else:
+        try:
+            hit = np.asarray(arr == pos_label, dtype=bool)
+        except (TypeError, ValueError):
+            hit = np.zeros(arr.shape[0], dtype=bool)
+    if hit.ndim != 1:
+        raise InvalidArgument(f"{caller}: y_true must be 1-D, got shape {arr.shape}")
+    if not hit.any():
+        raise InvalidArgument(f"{caller}: pos_label={pos_label!r} is not a label of y_true")
+    return hit.astype(np.float64)
+
+
+def _with_pos_label(func, name):
+    """``func`` with a keyword ``pos_label`` applied to its first argument, y_true."""
+    import functools
+    import inspect
+
+    sig = inspect.signature(func)
+    params = [p for p in sig.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+    params.append(inspect.Parameter("pos_label", inspect.Parameter.KEYWORD_ONLY, default=None))
+    params += [p for p in sig.parameters.values() if p.kind == inspect.Parameter.VAR_KEYWORD]
+
+    @functools.wraps(func)
+    def wrapper(y_true, *args, pos_label=None, **kwargs):
+        return func(_labels01(y_true, pos_label, f"{name}()"), *args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=params)
+    wrapper.__doc__ = (func.__doc__ or "") + (
+        "\n\npos_label : label, optional\n    The label of the positive class in ``y_true`` "
+        "(strings, booleans, any two labels); without it y_true must hold 0/1.\n")
+    return wrapper
+
+
+for _name in ("roc_auc", "average_precision", "ks_statistic", "log_loss", "brier_score",
+              "accuracy", "precision", "recall", "f1", "roc_curve", "precision_recall_curve",
+              "confusion_matrix", "lift_table", "calibration_curve", "calibration_table",
+              "best_f1_threshold", "best_profit_threshold"):
+    globals()[_name] = _with_pos_label(globals()[_name], _name)
+del _name

@@ -318,3 +318,37 @@ def test_repr_html_and_pipelines():
     scores = cross_val_score(make_pipeline(cl.FeaturePipeline(), cl.LogisticRegression()), X,
                              np.where(y == 1, "churn", "stay"), cv=3)
     assert scores.shape == (3,) and scores.min() > 0.6
+
+
+def test_metrics_take_pos_label():
+    from sklearn import metrics as skm
+
+    X, y01 = _data(800, seed=6)
+    y = np.where(y01 == 1, "churned", "stayed")
+    p = cl.LogisticRegression().fit(X[:500], y01[:500]).predict_proba(X[500:])[:, 1]
+    yt, yt01 = y[500:], y01[500:]
+    for name in ("roc_auc", "average_precision", "log_loss", "brier_score", "ks_statistic",
+                 "accuracy", "precision", "recall", "f1"):
+        f = getattr(cl.metrics, name)
+        assert f(yt, p, pos_label="churned") == f(yt01, p), name
+    assert cl.metrics.roc_auc(yt, p, pos_label="churned") == pytest.approx(
+        skm.roc_auc_score(yt == "churned", p), abs=1e-12)
+    np.testing.assert_array_equal(cl.metrics.confusion_matrix(pd.Series(yt), p,
+                                                              pos_label="churned"),
+                                  cl.metrics.confusion_matrix(yt01, p))
+    cat = pd.Series(pd.Categorical(yt))
+    assert cl.metrics.roc_auc(cat, p, pos_label="churned") == cl.metrics.roc_auc(yt01, p)
+    assert cl.metrics.roc_auc(yt01 == 1, p, pos_label=True) == cl.metrics.roc_auc(yt01, p)
+    with pytest.raises(ValueError, match="pos_label"):
+        cl.metrics.roc_auc(yt, p)
+    with pytest.raises(ValueError, match="not a label"):
+        cl.metrics.roc_auc(yt, p, pos_label="gone")
+    assert "pos_label" in __import__("inspect").signature(cl.metrics.lift_table).parameters
+    # cross-validation fits the model on the labels as they are
+    a = cl.metrics.cross_validate(cl.LogisticRegression(), X, y, cv=3, pos_label="stayed",
+                                  metrics=("roc_auc", "log_loss"))
+    b = cl.metrics.cross_validate(cl.LogisticRegression(), X, 1 - y01, cv=3,
+                                  metrics=("roc_auc", "log_loss"))
+    np.testing.assert_allclose(a.scores.to_numpy(), b.scores.to_numpy(), rtol=0, atol=1e-12)
+    c = cl.metrics.cross_validate(cl.GBDTClassifier(n_estimators=5), X, y, cv=3)
+    assert c.scores.shape == (3, 1)

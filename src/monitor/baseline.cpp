@@ -9,6 +9,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "churn/core/stop.hpp"
 #include "monitor_detail.hpp"
 #include "numeric_fit.hpp"
 
@@ -120,6 +121,8 @@ using detail::FeatureState;
 namespace {
 
 constexpr Index kRowBlock = 1 << 18;
+/// Tasks (column, row block) counted between two stop polls in accumulate.
+constexpr Index kTaskBatch = 64;
 /// Levels of the exact summary quantiles.
 constexpr double kSummaryLevels[] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
 constexpr Index kSubBlock = 4096;
@@ -352,6 +355,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
     s.prepare();
   };
 
+  poll_stop();
   // 1. kinds, samples and bucket maps (one column per task)
   parallel_for_blocks(
       0, static_cast<Index>(cols.size()), 1, params_.n_threads, [&](Index lo, Index hi) {
@@ -422,6 +426,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
       rows += work[k].n_rows;
     }
     // 2. pass 1 over (column, row block) pairs
+    poll_stop();
     run_tasks(group, false);
     // 3. the ranks and cuts to resolve
     for (std::size_t k : group) {
@@ -441,6 +446,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
       if (!r.plan(ranks, cuts)) w.radix.reset();
     }
     // 4. pass 2 gathers the values of the target buckets; they are sorted per bucket
+    poll_stop();
     run_tasks(group, true);
     parallel_for_blocks(0, static_cast<Index>(group.size()), 1, params_.n_threads,
                         [&](Index lo, Index hi) {
@@ -473,6 +479,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
     s.sumsq = std::move(r.sumsq());
     return true;
   };
+  poll_stop();
   parallel_for_blocks(0, static_cast<Index>(cols.size()), 1, params_.n_threads,
                       [&](Index lo, Index hi) {
                         for (Index kk = lo; kk < hi; ++kk) {
@@ -574,91 +581,93 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
   for (std::size_t t = 0; t < targets.size(); ++t)
     if (cols[t].dtype() == DType::Categorical) per_code[t].assign(cols[t].categories().size(), 0);
 
-  parallel_for_blocks(0, static_cast<Index>(tasks.size()), 1, params_.n_threads,
-                      [&](Index lo, Index hi) {
-                        for (Index ti = lo; ti < hi; ++ti) {
-                          const Task& task = tasks[static_cast<std::size_t>(ti)];
-                          FeatureState& s = *targets[task.target];
-                          const Column& c = cols[task.target];
-                          if (c.dtype() == DType::Categorical) {
-                            const std::size_t k = per_code[task.target].size();
-                            std::vector<std::int64_t> counts(8 * (k + 1), 0);
-                            const auto first = static_cast<std::size_t>(task.lo);
-                            const auto last = static_cast<std::size_t>(task.hi);
-                            c.visit_codes([&](const auto* codes) {  // the stored codes, not widened
-                              count_codes(codes, first, last, k, counts.data());
-                            });
-                            std::lock_guard<std::mutex> g(locks[task.target]);
-                            for (std::size_t j = 0; j < k; ++j)
-                              per_code[task.target][j] += counts[j + 1];
-                            code_missing[task.target] += counts[0];
-                          } else if (c.dtype() == DType::String) {
-                            CategoryCounts part;
-                            part.add(task.lo == 0 && task.hi == c.size()
-                                         ? c
-                                         : Table({c}).slice(task.lo, task.hi - task.lo).column(0));
-                            std::lock_guard<std::mutex> g(locks[task.target]);
-                            s.cats.merge(part);
-                          } else {
-                            std::vector<std::int64_t> cells(s.cells.size(), 0);
-                            std::vector<std::int64_t> scratch(s.index.scratch_size(), 0);
-                            std::int64_t miss = 0;
-                            double mn = std::numeric_limits<double>::infinity();
-                            double mx = -mn;
-                            detail::ExactSum sum, sumsq;
-                            std::vector<double> buf(static_cast<std::size_t>(kSubBlock));
-                            const bool direct = c.dtype() == DType::Float64;
-                            const double* base = direct ? c.as_float64().data() : nullptr;
-                            const detail::CellCounter* counter = s.counter.get();
-                            thread_local std::vector<std::uint32_t> cell_scratch;
-                            thread_local std::vector<double> slow_values;
-                            const std::size_t stride = counter ? counter->n_cells + 2 : 0;
-                            if (counter) {
-                              cell_scratch.assign(4 * stride, 0);
-                              slow_values.resize(static_cast<std::size_t>(kSubBlock));
-                            }
-                            for (Index a = task.lo; a < task.hi; a += kSubBlock) {
-                              const Index b = std::min(task.hi, a + kSubBlock);
-                              const double* x = base ? base + a : buf.data();
-                              if (!base) detail::column_values(c, a, b, buf.data(), caller);
-                              if (counter) {
-                                const std::size_t w =
-                                    detail::scan_cells(*counter, x, static_cast<std::size_t>(b - a),
-                                                       cell_scratch.data(), slow_values.data());
-                                for (std::size_t i = 0; i < w; ++i)
-                                  ++cells[s.index.find(slow_values[i])];
-                              } else {
-                                s.index.count(x, b - a, scratch.data());
-                              }
-                              if (with_sums) {
-                                const auto len = static_cast<std::size_t>(b - a);
-                                std::int64_t n_inf = 0;  // counted apart by the sums
-                                detail::scan_stats(x, len, s.shift, mn, mx, n_inf, sum, sumsq);
-                              }
-                            }
-                            s.index.flush(scratch.data(), cells.data(), miss);
-                            if (counter) {
-                              // the four histograms: cells, then missing values (the discard slot
-                              // unused)
-                              auto total = [&](std::size_t k) {
-                                return std::int64_t{cell_scratch[k]} + cell_scratch[stride + k] +
-                                       cell_scratch[2 * stride + k] + cell_scratch[3 * stride + k];
-                              };
-                              for (std::size_t k = 0; k < cells.size(); ++k) cells[k] += total(k);
-                              miss += total(cells.size());
-                            }
-                            std::lock_guard<std::mutex> g(locks[task.target]);
-                            for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];
-                            s.missing += miss;
-                            if (with_sums) {
-                              s.min = std::min(s.min, mn);
-                              s.max = std::max(s.max, mx);
-                              s.sum.merge(sum);
-                              s.sumsq.merge(sumsq);
-                            }
-                          }
-                        }
-                      });
+  const auto count_tasks = [&](Index lo, Index hi) {
+    for (Index ti = lo; ti < hi; ++ti) {
+      const Task& task = tasks[static_cast<std::size_t>(ti)];
+      FeatureState& s = *targets[task.target];
+      const Column& c = cols[task.target];
+      if (c.dtype() == DType::Categorical) {
+        const std::size_t k = per_code[task.target].size();
+        std::vector<std::int64_t> counts(8 * (k + 1), 0);
+        const auto first = static_cast<std::size_t>(task.lo);
+        const auto last = static_cast<std::size_t>(task.hi);
+        c.visit_codes([&](const auto* codes) {  // the stored codes, not widened
+          count_codes(codes, first, last, k, counts.data());
+        });
+        std::lock_guard<std::mutex> g(locks[task.target]);
+        for (std::size_t j = 0; j < k; ++j) per_code[task.target][j] += counts[j + 1];
+        code_missing[task.target] += counts[0];
+      } else if (c.dtype() == DType::String) {
+        CategoryCounts part;
+        part.add(task.lo == 0 && task.hi == c.size()
+                     ? c
+                     : Table({c}).slice(task.lo, task.hi - task.lo).column(0));
+        std::lock_guard<std::mutex> g(locks[task.target]);
+        s.cats.merge(part);
+      } else {
+        std::vector<std::int64_t> cells(s.cells.size(), 0);
+        std::vector<std::int64_t> scratch(s.index.scratch_size(), 0);
+        std::int64_t miss = 0;
+        double mn = std::numeric_limits<double>::infinity();
+        double mx = -mn;
+        detail::ExactSum sum, sumsq;
+        std::vector<double> buf(static_cast<std::size_t>(kSubBlock));
+        const bool direct = c.dtype() == DType::Float64;
+        const double* base = direct ? c.as_float64().data() : nullptr;
+        const detail::CellCounter* counter = s.counter.get();
+        thread_local std::vector<std::uint32_t> cell_scratch;
+        thread_local std::vector<double> slow_values;
+        const std::size_t stride = counter ? counter->n_cells + 2 : 0;
+        if (counter) {
+          cell_scratch.assign(4 * stride, 0);
+          slow_values.resize(static_cast<std::size_t>(kSubBlock));
+        }
+        for (Index a = task.lo; a < task.hi; a += kSubBlock) {
+          const Index b = std::min(task.hi, a + kSubBlock);
+          const double* x = base ? base + a : buf.data();
+          if (!base) detail::column_values(c, a, b, buf.data(), caller);
+          if (counter) {
+            const std::size_t w = detail::scan_cells(*counter, x, static_cast<std::size_t>(b - a),
+                                                     cell_scratch.data(), slow_values.data());
+            for (std::size_t i = 0; i < w; ++i) ++cells[s.index.find(slow_values[i])];
+          } else {
+            s.index.count(x, b - a, scratch.data());
+          }
+          if (with_sums) {
+            const auto len = static_cast<std::size_t>(b - a);
+            std::int64_t n_inf = 0;  // counted apart by the sums
+            detail::scan_stats(x, len, s.shift, mn, mx, n_inf, sum, sumsq);
+          }
+        }
+        s.index.flush(scratch.data(), cells.data(), miss);
+        if (counter) {
+          // the four histograms: cells, then missing values (the discard slot
+          // unused)
+          auto total = [&](std::size_t k) {
+            return std::int64_t{cell_scratch[k]} + cell_scratch[stride + k] +
+                   cell_scratch[2 * stride + k] + cell_scratch[3 * stride + k];
+          };
+          for (std::size_t k = 0; k < cells.size(); ++k) cells[k] += total(k);
+          miss += total(cells.size());
+        }
+        std::lock_guard<std::mutex> g(locks[task.target]);
+        for (std::size_t k = 0; k < cells.size(); ++k) s.cells[k] += cells[k];
+        s.missing += miss;
+        if (with_sums) {
+          s.min = std::min(s.min, mn);
+          s.max = std::max(s.max, mx);
+          s.sum.merge(sum);
+          s.sumsq.merge(sumsq);
+        }
+      }
+    }
+  };
+  // the tasks in batches (~2^24 values each) with a stop poll between them
+  const auto n_tasks = static_cast<Index>(tasks.size());
+  for (Index b0 = 0; b0 < n_tasks; b0 += kTaskBatch) {
+    poll_stop();
+    parallel_for_blocks(b0, std::min(n_tasks, b0 + kTaskBatch), 1, params_.n_threads, count_tasks);
+  }
   for (std::size_t t = 0; t < targets.size(); ++t) {
     FeatureState& s = *targets[t];
     if (cols[t].dtype() == DType::Categorical) {

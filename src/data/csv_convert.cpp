@@ -108,8 +108,8 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
 
 namespace {
 
-/// Blocks (64-256 KiB of text each) converted between two stop polls.
-constexpr Index kPollBlocks = 64;
+/// Blocks (64-256 KiB of text each) per thread converted between two stop polls.
+constexpr Index kPollBlocksPerThread = 4;
 
 // NA-like tokens: a (first byte, length) filter, then exact comparison.
 class NaMatcher {
@@ -359,7 +359,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   // a chunk reader's dictionaries change).
   auto for_each_task = [&](auto&& body, bool poll = false) {
     const auto n_blocks = static_cast<Index>(nb);
-    const Index batch = poll ? kPollBlocks : std::max<Index>(n_blocks, 1);
+    const Index batch = poll ? kPollBlocksPerThread * threads : std::max<Index>(n_blocks, 1);
     for (Index b0 = 0; b0 < n_blocks; b0 += batch) {
       if (poll) poll_stop();
       parallel_for_blocks(b0, std::min(n_blocks, b0 + batch), 1, threads, [&](Index lo, Index hi) {

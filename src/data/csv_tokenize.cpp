@@ -657,11 +657,11 @@ Tokenized tokenize(std::string_view text, const CsvHeader& header, bool at_eof, 
   // 2. Tokenise the blocks (parallel).
   const auto n_blocks = static_cast<Index>(starts.size());
   tok.blocks.resize(starts.size());
-  // (in batches of blocks with a stop poll between them)
-  constexpr Index kPollBlocks = 64;
-  for (Index b0 = 0; b0 < n_blocks; b0 += kPollBlocks) {
+  // (in batches of 4 blocks per thread, with a stop poll between them)
+  const Index poll_blocks = 4 * static_cast<Index>(threads);
+  for (Index b0 = 0; b0 < n_blocks; b0 += poll_blocks) {
     poll_stop();
-    parallel_for_blocks(b0, std::min(n_blocks, b0 + kPollBlocks), 1, threads,
+    parallel_for_blocks(b0, std::min(n_blocks, b0 + poll_blocks), 1, threads,
                         [&](Index lo, Index hi) {
                           for (Index k = lo; k < hi; ++k) {
                             const auto kk = static_cast<std::size_t>(k);

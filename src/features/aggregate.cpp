@@ -893,8 +893,26 @@ EventAggregator& EventAggregator::update(const Table& events) {
   poll_stop();
 
   const std::size_t n_types = st.types.size();
-  const Index code_block = 2048;
-  const Index n_blocks = (n_codes + code_block - 1) / code_block;
+  // Blocks of consecutive codes: at most 2048 codes and about 2^20 (row, event) pairs each (an
+  // id with many as-of rows and events makes a long block), so that the stop polls between
+  // batches of blocks come often. Block boundaries do not change the result.
+  constexpr Index kCodeBlock = 2048;
+  constexpr Index kBlockPairs = Index{1} << 20;
+  std::vector<Index> block_start{0};
+  Index pairs = 0;
+  for (Index c = 0; c < n_codes; ++c) {
+    const Index w = (st.code_start[sz(c) + 1] - st.code_start[sz(c)]) *
+                        (ev_start[sz(c) + 1] - ev_start[sz(c)]) +
+                    1;
+    if (c > block_start.back() &&
+        (c - block_start.back() >= kCodeBlock || pairs + w > kBlockPairs)) {
+      block_start.push_back(c);
+      pairs = 0;
+    }
+    pairs += w;
+  }
+  block_start.push_back(n_codes);
+  const auto n_blocks = static_cast<Index>(block_start.size()) - 1;
   std::vector<std::vector<char>> counted(sz(n_blocks));
   const std::size_t nb = st.nb();
   const std::size_t na = st.na();
@@ -905,7 +923,7 @@ EventAggregator& EventAggregator::update(const Table& events) {
   const auto accumulate_block = [&](Index blk) {
     std::vector<char>& my_counted = counted[sz(blk)];
     my_counted.assign(n_types, 0);
-    const Index c_lo = blk * code_block, c_hi = std::min(n_codes, c_lo + code_block);
+    const Index c_lo = block_start[sz(blk)], c_hi = block_start[sz(blk) + 1];
     for (Index c = c_lo; c < c_hi; ++c) {
       for (Index j = st.code_start[sz(c)]; j < st.code_start[sz(c) + 1]; ++j) {
         const std::size_t r = sz(st.code_rows[sz(j)]);
@@ -955,10 +973,10 @@ EventAggregator& EventAggregator::update(const Table& events) {
     }
   };
   // Batches of code blocks with a stop poll between them.
-  constexpr Index kBlockBatch = 64;
-  for (Index b0 = 0; b0 < n_blocks; b0 += kBlockBatch) {
+  const Index block_batch = 4 * static_cast<Index>(threads);
+  for (Index b0 = 0; b0 < n_blocks; b0 += block_batch) {
     poll_stop();
-    parallel_for(b0, std::min(n_blocks, b0 + kBlockBatch), threads, accumulate_block);
+    parallel_for(b0, std::min(n_blocks, b0 + block_batch), threads, accumulate_block);
   }
   for (const auto& v : counted)
     for (std::size_t k = 0; k < v.size(); ++k)

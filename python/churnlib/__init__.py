@@ -66,6 +66,7 @@ from ._core import (
 )
 from .errors import (
     Error,
+    Interrupted,
     InvalidArgument,
     IOError,
     NotFittedError,
@@ -92,6 +93,7 @@ __all__ = [
     "ParseError",
     "SerializationError",
     "IOError",
+    "Interrupted",
     # data
     "Table",
     "read_csv",

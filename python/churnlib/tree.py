@@ -457,7 +457,7 @@ class GBDTClassifier(BinaryClassifier):
             early_stopping_rounds=early_stopping_rounds, eval_metric=self.eval_metric)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None,
-            eval_sample_weight=None):
+            eval_sample_weight=None, _callback=None):
         """Fits the model; returns self.
 
         Parameters
@@ -512,9 +512,9 @@ class GBDTClassifier(BinaryClassifier):
         Xe, ye, we = self._eval_input(eval_set, eval_sample_weight, esr, categories, names, p,
                                       caller)
         if isinstance(Xa, list):
-            core.fit_columns(Xa, ya, wa, Xe, ye, we, names or [])
+            core.fit_columns(Xa, ya, wa, Xe, ye, we, names or [], _callback)
         else:
-            core.fit(Xa, ya, wa, Xe, ye, we, names or [])
+            core.fit(Xa, ya, wa, Xe, ye, we, names or [], _callback)
         if any(categories):
             core.set_category_names(categories)
         self._set_fitted(core)

@@ -16,6 +16,7 @@
 #include "churn/segment/kmeans.hpp"
 #include "churn/segment/profile.hpp"
 #include "churn/segment/silhouette.hpp"
+#include "interrupt.hpp"
 
 namespace churn::python {
 
@@ -74,8 +75,8 @@ void bind_segment(py::module_& parent) {
       .def(
           "fit",
           [](seg::KMeans& self, const RowMatrixRef& X, const VectorRef& w) -> seg::KMeans& {
-            py::gil_scoped_release release;
-            return self.fit(X, w);
+            run_interruptible([&] { self.fit(X, w); });
+            return self;
           },
           py::arg("X"), py::arg("sample_weight"), py::return_value_policy::reference_internal)
       .def(

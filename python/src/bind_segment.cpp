@@ -153,11 +153,9 @@ void bind_segment(py::module_& parent) {
         o.silhouette = silhouette;
         o.silhouette_sample_size = sample_size;
         o.silhouette_seed = seed;
-        seg::KSweep r;
-        {
-          py::gil_scoped_release release;
-          r = seg::sweep_k(X, ks, base.params(), w, o);
-        }
+        // k-means fits: Ctrl-C stops the sweep
+        const seg::KSweep r =
+            run_interruptible([&] { return seg::sweep_k(X, ks, base.params(), w, o); });
         py::dict d;
         d["n_clusters"] = r.n_clusters;
         d["inertia"] = r.inertia;

@@ -40,6 +40,10 @@ bool StopScope::check(std::chrono::steady_clock::time_point now) {
   return stopped_;
 }
 
+bool detail::stop_scope_installed() {
+  return t_innermost != nullptr;
+}
+
 void poll_stop() {
   StopScope* s = t_innermost;
   if (s == nullptr) return;

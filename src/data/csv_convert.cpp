@@ -108,7 +108,8 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
 
 namespace {
 
-/// Blocks (64-256 KiB of text each) per thread converted between two stop polls.
+/// Blocks (64-256 KiB of text each) per thread in the first batch between two stop polls (later
+/// batches take about 100 ms).
 constexpr Index kPollBlocksPerThread = 4;
 
 // NA-like tokens: a (first byte, length) filter, then exact comparison.
@@ -359,16 +360,19 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   // a chunk reader's dictionaries change).
   auto for_each_task = [&](auto&& body, bool poll = false) {
     const auto n_blocks = static_cast<Index>(nb);
-    const Index batch = poll ? kPollBlocksPerThread * threads : std::max<Index>(n_blocks, 1);
-    for (Index b0 = 0; b0 < n_blocks; b0 += batch) {
-      if (poll) poll_stop();
-      parallel_for_blocks(b0, std::min(n_blocks, b0 + batch), 1, threads, [&](Index lo, Index hi) {
+    auto run = [&](Index b0, Index b1) {
+      parallel_for_blocks(b0, b1, 1, threads, [&](Index lo, Index hi) {
         for (Index bb = lo; bb < hi; ++bb) {
           const auto b = static_cast<std::size_t>(bb);
           for (std::size_t j = 0; j < nk; ++j)
             body(cols[j], j, tok.blocks[b], b, state[j * nb + b]);
         }
       });
+    };
+    if (poll) {
+      run_polled_batches(0, n_blocks, kPollBlocksPerThread * threads, run);
+    } else {
+      run(0, n_blocks);
     }
   };
 

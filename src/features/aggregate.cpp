@@ -972,12 +972,11 @@ EventAggregator& EventAggregator::update(const Table& events) {
       }
     }
   };
-  // Batches of code blocks with a stop poll between them.
-  const Index block_batch = 4 * static_cast<Index>(threads);
-  for (Index b0 = 0; b0 < n_blocks; b0 += block_batch) {
-    poll_stop();
-    parallel_for(b0, std::min(n_blocks, b0 + block_batch), threads, accumulate_block);
-  }
+  // Batches of code blocks of about 100 ms with a stop poll between them (one batch without a
+  // StopScope).
+  churn::detail::run_polled_batches(
+      0, n_blocks, 4 * static_cast<Index>(threads),
+      [&](Index b0, Index b1) { parallel_for(b0, b1, threads, accumulate_block); });
   for (const auto& v : counted)
     for (std::size_t k = 0; k < v.size(); ++k)
       if (v[k]) st.types[k].counted = true;
@@ -1011,18 +1010,15 @@ Table EventAggregator::result() const {
   std::vector<std::vector<double>> values(defs.size());
   parallel_for(0, static_cast<Index>(defs.size()), st.spec.n_threads,
                [&](Index f) { values[sz(f)].resize(sz(st.n_rows)); });
-  // (in batches of rows, with a stop poll between them)
-  constexpr Index kRowBatch = Index{1} << 18;
-  for (Index b0 = 0; b0 < st.n_rows; b0 += kRowBatch) {
-    poll_stop();
-    parallel_for_blocks(b0, std::min(st.n_rows, b0 + kRowBatch), 1 << 12, st.spec.n_threads,
-                        [&](Index lo, Index hi) {
-                          for (std::size_t f = 0; f < defs.size(); ++f) {
-                            double* out = values[f].data();
-                            for (Index r = lo; r < hi; ++r) out[r] = st.feature(defs[f], r);
-                          }
-                        });
-  }
+  // (in batches of about 100 ms with a stop poll between them; one batch without a StopScope)
+  churn::detail::run_polled_batches(0, st.n_rows, Index{1} << 18, [&](Index b0, Index b1) {
+    parallel_for_blocks(b0, b1, 1 << 12, st.spec.n_threads, [&](Index lo, Index hi) {
+      for (std::size_t f = 0; f < defs.size(); ++f) {
+        double* out = values[f].data();
+        for (Index r = lo; r < hi; ++r) out[r] = st.feature(defs[f], r);
+      }
+    });
+  });
   for (std::size_t f = 0; f < defs.size(); ++f)
     cols.push_back(Column::from_float64(defs[f].name, std::move(values[f])));
   return Table(std::move(cols));

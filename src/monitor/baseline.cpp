@@ -130,8 +130,9 @@ using detail::FeatureState;
 namespace {
 
 constexpr Index kRowBlock = 1 << 18;
-/// Tasks (column, row block) per thread counted between two stop polls in accumulate (a task
-/// takes ~1 ms at a few ns per value, ~80 ms with 100,000 bins).
+/// Tasks (column, row block) per thread in accumulate's first batch between two stop polls (a
+/// task takes ~1 ms at a few ns per value, ~80 ms with 100,000 bins); later batches are
+/// sized to take about 100 ms.
 constexpr Index kTasksPerThread = 4;
 /// Levels of the exact summary quantiles.
 constexpr double kSummaryLevels[] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
@@ -365,14 +366,13 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
     s.prepare();
   };
 
-  // per-column loops go in batches of columns with a stop poll between them
-  const Index column_batch = 4 * static_cast<Index>(resolve_threads(params_.n_threads));
+  // per-column loops go in batches of about 100 ms with a stop poll between them (one batch
+  // without a StopScope)
+  const Index first_batch = 4 * static_cast<Index>(resolve_threads(params_.n_threads));
   auto for_columns = [&](auto&& body) {
-    const auto n_cols = static_cast<Index>(cols.size());
-    for (Index b0 = 0; b0 < n_cols; b0 += column_batch) {
-      poll_stop();
-      parallel_for_blocks(b0, std::min(n_cols, b0 + column_batch), 1, params_.n_threads, body);
-    }
+    churn::detail::run_polled_batches(
+        0, static_cast<Index>(cols.size()), first_batch,
+        [&](Index b0, Index b1) { parallel_for_blocks(b0, b1, 1, params_.n_threads, body); });
   };
   // 1. kinds, samples and bucket maps (one column per task)
   for_columns([&](Index lo, Index hi) {
@@ -677,13 +677,12 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
       }
     }
   };
-  // the tasks in batches (~2^24 values each) with a stop poll between them
+  // the tasks in batches of about 100 ms with a stop poll between them (one batch without a
+  // StopScope)
   const auto n_tasks = static_cast<Index>(tasks.size());
-  const Index task_batch = kTasksPerThread * static_cast<Index>(resolve_threads(params_.n_threads));
-  for (Index b0 = 0; b0 < n_tasks; b0 += task_batch) {
-    poll_stop();
-    parallel_for_blocks(b0, std::min(n_tasks, b0 + task_batch), 1, params_.n_threads, count_tasks);
-  }
+  churn::detail::run_polled_batches(
+      0, n_tasks, kTasksPerThread * static_cast<Index>(resolve_threads(params_.n_threads)),
+      [&](Index b0, Index b1) { parallel_for_blocks(b0, b1, 1, params_.n_threads, count_tasks); });
   for (std::size_t t = 0; t < targets.size(); ++t) {
     FeatureState& s = *targets[t];
     if (cols[t].dtype() == DType::Categorical) {

@@ -25,10 +25,12 @@
 /// }
 /// @endcode
 
+#include <algorithm>   // std::min, std::max
 #include <chrono>      // std::chrono::milliseconds, std::chrono::steady_clock
 #include <functional>  // std::function
 
 #include "churn/core/error.hpp"
+#include "churn/core/types.hpp"
 
 namespace churn {
 
@@ -106,5 +108,40 @@ class StopScope {
 /// }
 /// @endcode
 void poll_stop();
+
+namespace detail {
+
+/// True when a StopScope is installed on the calling thread.
+bool stop_scope_installed();
+
+/// Calls `run(lo, hi)` on consecutive ranges covering `[begin, end)` with a poll_stop() before
+/// each: the first range holds `first` items, each later one as many as took about 100 ms at
+/// the rate measured so far. Without a StopScope on the thread: one call over everything. For
+/// loops that hand each range to a parallel loop (few ranges, so few barriers) and whose result
+/// does not depend on where the ranges split.
+/// @throws Interrupted as poll_stop(); whatever `run` throws.
+template <class Run>
+void run_polled_batches(Index begin, Index end, Index first, Run&& run) {
+  if (end <= begin) return;
+  if (!stop_scope_installed()) {
+    run(begin, end);
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  constexpr double kTargetNs = 100e6;
+  Index batch = std::max<Index>(first, 1);
+  for (Index lo = begin; lo < end;) {
+    poll_stop();
+    const Index hi = lo + std::min(batch, end - lo);
+    const auto t0 = Clock::now();
+    run(lo, hi);
+    const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+    const double next = ns > 0 ? static_cast<double>(hi - lo) * kTargetNs / ns : 1e18;
+    batch = static_cast<Index>(std::max(1.0, std::min(next, 1e18)));
+    lo = hi;
+  }
+}
+
+}  // namespace detail
 
 }  // namespace churn

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "churn/core/datetime.hpp"
@@ -232,6 +233,37 @@ BOOST_AUTO_TEST_CASE(invalid_scopes_are_refused) {
   BOOST_CHECK_THROW(StopScope([] { return false; }, std::chrono::milliseconds(-1)),
                     churn::InvalidArgument);
   BOOST_CHECK_NO_THROW(churn::poll_stop());  // a refused scope installs nothing
+}
+
+BOOST_AUTO_TEST_CASE(polled_batches_cover_the_range_in_order) {
+  std::vector<std::pair<Index, Index>> calls;
+  auto record = [&](Index lo, Index hi) { calls.emplace_back(lo, hi); };
+  churn::detail::run_polled_batches(3, 1003, 10, record);  // no scope: one call
+  BOOST_REQUIRE(calls.size() == 1u);
+  BOOST_TEST(calls[0].first == 3);
+  BOOST_TEST(calls[0].second == 1003);
+  calls.clear();
+  StopAfter s{1000000};
+  {
+    StopScope scope(s.fn(), kEveryPoll);
+    churn::detail::run_polled_batches(3, 1003, 10, [&](Index lo, Index hi) {
+      record(lo, hi);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // ~100 ms at 5 items/ms
+    });
+  }
+  BOOST_REQUIRE(calls.size() >= 2u);
+  BOOST_TEST(calls[0].first == 3);
+  BOOST_TEST(calls[0].second == 13);  // the first batch
+  for (std::size_t k = 1; k < calls.size(); ++k) BOOST_TEST(calls[k].first == calls[k - 1].second);
+  BOOST_TEST(calls.back().second == 1003);
+  BOOST_TEST(s.calls == static_cast<int>(calls.size()));  // one poll before each batch
+  // a stop before the second batch: the first ran, nothing after it
+  calls.clear();
+  StopAfter stop2{2};
+  StopScope scope(stop2.fn(), kEveryPoll);
+  BOOST_CHECK_THROW(churn::detail::run_polled_batches(0, 100, 10, record), Interrupted);
+  BOOST_REQUIRE(calls.size() == 1u);
+  BOOST_TEST(calls[0].second == 10);
 }
 
 BOOST_AUTO_TEST_CASE(gbdt_fit_stops_and_stays_unfitted_or_unchanged) {

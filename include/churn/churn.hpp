@@ -10,6 +10,7 @@
 #include "churn/core/json.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
+#include "churn/core/stop.hpp"
 #include "churn/core/types.hpp"
 
 #include "churn/data/csv.hpp"

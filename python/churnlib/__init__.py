@@ -84,6 +84,7 @@ from ._core import (
 )
 from .errors import (
     Error,
+    Interrupted,
     InvalidArgument,
     IOError,
     NotFittedError,
@@ -110,6 +111,7 @@ __all__ = [
     "ParseError",
     "SerializationError",
     "IOError",
+    "Interrupted",
     # data
     "Table",
     "read_csv",

@@ -13,7 +13,11 @@ SchemaError        data breaks its Schema                       ValueError
 ParseError         CSV text cannot be parsed                    ValueError
 SerializationError a saved JSON object is damaged or too new    ValueError
 IOError            a file cannot be read or written             OSError, ValueError
+Interrupted        a C++ host's stop callback stopped a call    (only Error)
 ================== ============================================ ==========================
+
+Ctrl-C during a long call (a fit, a CSV read, an event aggregation) raises the usual
+``KeyboardInterrupt`` within about a second, and leaves the estimator as it was.
 
 The classes are created by the compiled module, which translates each C++ exception
 (``churn::InvalidArgument``, ...) into the class of the same name with the same message.
@@ -21,6 +25,7 @@ The classes are created by the compiled module, which translates each C++ except
 
 from ._core import (
     Error,
+    Interrupted,
     InvalidArgument,
     IOError,
     NotFittedError,
@@ -39,4 +44,5 @@ __all__ = [
     "ParseError",
     "SerializationError",
     "IOError",
+    "Interrupted",
 ]

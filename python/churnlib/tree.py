@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import os
+from typing import Any, List, NamedTuple, Tuple
 
 import numpy as np
 
@@ -18,10 +19,11 @@ from .errors import InvalidArgument, TypeMismatch
 from ._validation import check_feature_names, check_n_features, check_weights
 from .linear import _as_matrix
 
-__all__ = ["GBDTClassifier"]
+__all__ = ["GBDTClassifier", "CallbackEnv", "log_evaluation", "record_evaluation",
+           "early_stopping"]
 
 # Hyper-parameters that exist only on the Python side (not in churn::GBDTParams).
-_PYTHON_ONLY = ("importance_type", "class_weight", "objective")
+_PYTHON_ONLY = ("importance_type", "class_weight", "objective", "verbose")
 # LightGBM's (and scikit-learn's) spellings, accepted as LightGBM accepts aliases.
 _ALIASES = {"random_state": "seed", "n_jobs": "n_threads", "max_bin": "max_bins",
             "subsample_for_bin": "bin_sample_rows", "num_iterations": "n_estimators",
@@ -298,6 +300,113 @@ def _resolve_monotone(spec, names, p, caller):
     return [int(v) for v in items]
 
 
+# ---- training callbacks (LightGBM's protocol) --------------------------------------------------
+
+class CallbackEnv(NamedTuple):
+    """What a training callback sees after each round (LightGBM's ``CallbackEnv``).
+
+    ``iteration`` is 0-based as LightGBM's (``iteration + 1`` trees are built);
+    ``evaluation_result_list`` holds ``(data_name, metric, value, is_higher_better)`` for the
+    first ``eval_set`` pair (empty without one).
+    """
+
+    model: Any
+    iteration: int
+    begin_iteration: int
+    end_iteration: int
+    evaluation_result_list: List[Tuple[str, str, float, bool]]
+
+
+def log_evaluation(period=1):
+    """A callback printing the metric every ``period`` rounds (LightGBM's ``log_evaluation``):
+    ``[10]\tvalid_0's binary_logloss: 0.4123``; the round alone without an evaluation set."""
+    if not _is_int(period) or period < 1:
+        raise InvalidArgument(f"log_evaluation(): period must be an int >= 1, got {period!r}")
+
+    def _log(env):
+        k = env.iteration + 1
+        if k % period == 0 or k == env.end_iteration:
+            parts = [f"{d}'s {m}: {v:g}" for d, m, v, _ in env.evaluation_result_list]
+            print(f"[{k}]" + ("\t" + "\t".join(parts) if parts else ""), flush=True)
+
+    _log.order = 10
+    return _log
+
+
+def record_evaluation(eval_result):
+    """A callback filling ``eval_result`` (a dict) as LightGBM's ``record_evaluation``:
+    ``{"valid_0": {"binary_logloss": [...]}}``, one value per round."""
+    if not isinstance(eval_result, dict):
+        raise TypeMismatch(f"record_evaluation(): eval_result must be a dict, got "
+                           f"{type(eval_result).__name__}")
+    eval_result.clear()
+
+    def _record(env):
+        for data, metric, value, _ in env.evaluation_result_list:
+            eval_result.setdefault(data, {}).setdefault(metric, []).append(value)
+
+    return _record
+
+
+class _EarlyStopping:
+    """The callback made by :func:`early_stopping` (run natively in C++)."""
+
+    def __init__(self, stopping_rounds):
+        self.stopping_rounds = stopping_rounds
+
+    def __call__(self, env):  # the work is done by fit's early_stopping_rounds
+        return False
+
+
+def early_stopping(stopping_rounds):
+    """Early stopping as a callback (LightGBM's ``early_stopping``): stop when the metric on the
+    first ``eval_set`` pair has not improved for ``stopping_rounds`` rounds and keep the best
+    round's trees. The same as ``fit(..., early_stopping_rounds=stopping_rounds)``."""
+    if not _is_int(stopping_rounds) or stopping_rounds < 1:
+        raise InvalidArgument(f"early_stopping(): stopping_rounds must be an int >= 1, got "
+                              f"{stopping_rounds!r}")
+    return _EarlyStopping(int(stopping_rounds))
+
+
+def _split_callbacks(callbacks, early_stopping_rounds, caller):
+    """(the Python callbacks, early_stopping_rounds) with early_stopping() folded in."""
+    if callbacks is None:
+        return [], early_stopping_rounds
+    if callable(callbacks) or not isinstance(callbacks, (list, tuple)):
+        raise TypeMismatch(f"{caller}: callbacks must be a list of callables, got "
+                           f"{type(callbacks).__name__}")
+    out = []
+    for cb in callbacks:
+        if isinstance(cb, _EarlyStopping):
+            if early_stopping_rounds not in (None, cb.stopping_rounds):
+                raise InvalidArgument(f"{caller}: early_stopping({cb.stopping_rounds}) and "
+                                      f"early_stopping_rounds={early_stopping_rounds} disagree")
+            early_stopping_rounds = cb.stopping_rounds
+        elif not callable(cb):
+            raise TypeMismatch(f"{caller}: callbacks must be callables, got {cb!r}")
+        else:
+            out.append(cb)
+    return out, early_stopping_rounds
+
+
+def _round_hook(model, callbacks, eval_names, metric):
+    """The compiled fit's per-round callable running the Python callbacks (None: none)."""
+    if not callbacks:
+        return None
+    higher = metric == "auc"
+    n = int(model.n_estimators)
+
+    def hook(iteration, evals):
+        results = [(name, metric, float(v), higher) for name, v in zip(eval_names, evals)]
+        env = CallbackEnv(model, iteration - 1, 0, n, results)
+        stop = False
+        for cb in callbacks:
+            stop = bool(cb(env)) or stop
+        return stop
+
+    return hook
+
+
 def _class_weighted(w, y01, classes, class_weight, caller):
     """Sample weights times the class weights ("balanced", a dict label -> weight, or None)."""
     if class_weight is None:
@@ -406,6 +515,9 @@ class GBDTClassifier(BinaryClassifier):
         Multiplies the sample weights of each class ("balanced": ``n / (2 * n_class)``).
     objective : {"binary"}, default "binary"
         The loss (binary log-loss; LightGBM's name, accepted for compatibility).
+    verbose : int, default 0
+        Print the evaluation metric (or the round without ``eval_set``) every ``verbose``
+        rounds during fit; 0 is silent (the same as ``callbacks=[log_evaluation(verbose)]``).
     n_threads : int, default 0
         Threads (0 = all cores). Results are identical for any value.
     seed : int, default 0
@@ -492,7 +604,7 @@ class GBDTClassifier(BinaryClassifier):
                  categorical_features="auto", cat_smooth=10.0, cat_l2=10.0,
                  max_cat_threshold=32, min_data_per_group=100, max_cat_to_onehot=4,
                  importance_type="split", eval_metric="binary_logloss", class_weight=None,
-                 objective="binary", n_threads=0, seed=0, **aliases):
+                 objective="binary", verbose=0, n_threads=0, seed=0, **aliases):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -520,6 +632,7 @@ class GBDTClassifier(BinaryClassifier):
         self.eval_metric = eval_metric
         self.class_weight = class_weight
         self.objective = objective
+        self.verbose = verbose
         self.n_threads = n_threads
         self.seed = seed
         self._take_aliases(aliases, "GBDTClassifier()")
@@ -555,7 +668,7 @@ class GBDTClassifier(BinaryClassifier):
             early_stopping_rounds=early_stopping_rounds, eval_metric=self.eval_metric)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None,
-            eval_sample_weight=None, eval_names=None):
+            eval_sample_weight=None, eval_names=None, callbacks=None):
         """Fits the model; returns self.
 
         Parameters
@@ -580,6 +693,13 @@ class GBDTClassifier(BinaryClassifier):
             Weights of the evaluation rows.
         eval_names : list of str, optional
             Names of the pairs in :attr:`evals_result_` (default ``valid_0``, ``valid_1``...).
+        callbacks : list of callable, optional
+            Called after each round with a :class:`CallbackEnv` (the round, the metric on the
+            first ``eval_set`` pair); a true return value stops training, keeping the trees
+            built so far (the best round's with early stopping). :func:`log_evaluation`,
+            :func:`record_evaluation` and :func:`early_stopping` are ready-made ones, as in
+            LightGBM. An exception raised by a callback propagates; the model is then
+            unfitted. Ctrl-C stops training the same way (KeyboardInterrupt).
 
         Raises
         ------
@@ -606,6 +726,8 @@ class GBDTClassifier(BinaryClassifier):
             raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {n} rows")
         categorical = _resolve_categorical(self.categorical_features, names, is_cat, p, caller)
         monotone = _resolve_monotone(self.monotone_constraints, names, p, caller)
+        callbacks, early_stopping_rounds = _split_callbacks(callbacks, early_stopping_rounds,
+                                                            caller)
         if early_stopping_rounds is None:
             esr = 0
         elif not _is_int(early_stopping_rounds) or early_stopping_rounds < 0:
@@ -613,6 +735,10 @@ class GBDTClassifier(BinaryClassifier):
                                   f"got {early_stopping_rounds!r}")
         else:
             esr = int(early_stopping_rounds)
+        if not _is_int(self.verbose) or self.verbose < 0:
+            raise InvalidArgument(f"{caller}: verbose must be an int >= 0, got {self.verbose!r}")
+        if self.verbose > 0:
+            callbacks = [log_evaluation(int(self.verbose))] + callbacks
         core = _core._GBDT(self._make_params(categorical, monotone, esr, caller))
         wa = _class_weighted(check_weights(sample_weight, n, caller), ya, classes,
                              self.class_weight, caller)
@@ -620,11 +746,12 @@ class GBDTClassifier(BinaryClassifier):
                                            categories, names, p, classes, caller)
         Xe, ye, we = sets[0] if sets else (np.empty((0, 0)), np.empty(0), np.empty(0))
         self._store_classes(core, classes, caller)
+        hook = _round_hook(self, callbacks, set_names[:1], core.eval_metric)
         self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
         if isinstance(Xa, list):
-            core.fit_columns(Xa, ya, wa, Xe, ye, we, names or [])
+            core.fit_columns(Xa, ya, wa, Xe, ye, we, names or [], hook)
         else:
-            core.fit(Xa, ya, wa, Xe, ye, we, names or [])
+            core.fit(Xa, ya, wa, Xe, ye, we, names or [], hook)
         if any(categories):
             core.set_category_names(categories)
         # the first pair was evaluated (and watched for early stopping) during training; the

@@ -5,6 +5,7 @@
 #include "bindings.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "churn/core/stop.hpp"
 #include "churn/version.hpp"
 
 namespace churn::python {
@@ -21,6 +22,7 @@ PyObject* g_schema_error = nullptr;
 PyObject* g_parse_error = nullptr;
 PyObject* g_serialization_error = nullptr;
 PyObject* g_io_error = nullptr;
+PyObject* g_interrupted = nullptr;
 
 /// Creates the class churnlib.<name> with the given bases and adds it to `m`.
 PyObject* add_exception(py::module_& m, const char* name, const char* doc,
@@ -52,6 +54,8 @@ void translate(std::exception_ptr p) {
     PyErr_SetString(g_serialization_error, e.what());
   } catch (const IOError& e) {
     PyErr_SetString(g_io_error, e.what());
+  } catch (const Interrupted& e) {
+    PyErr_SetString(g_interrupted, e.what());
   } catch (const Error& e) {
     PyErr_SetString(g_error, e.what());
   }
@@ -67,6 +71,7 @@ void translate(std::exception_ptr p) {
   if (kind == "ParseError") throw ParseError(message);
   if (kind == "SerializationError") throw SerializationError(message);
   if (kind == "IOError") throw IOError(message);
+  if (kind == "Interrupted") throw Interrupted(message);
   CHURN_THROW(InvalidArgument, "_raise_cpp_error(): unknown kind '" << kind << "'");
 }
 
@@ -112,6 +117,11 @@ void bind_core(py::module_& m) {
                     {g_error, PyExc_ValueError});
   g_io_error = add_exception(m, "IOError", "A file could not be opened, read, written or renamed.",
                              {g_error, PyExc_OSError, PyExc_ValueError});
+  g_interrupted = add_exception(
+      m, "Interrupted",
+      "A long call was stopped by a C++ host's stop callback (churn::StopScope). Ctrl-C in "
+      "Python raises KeyboardInterrupt instead.",
+      {g_error});
   py::register_exception_translator(&translate);
 
   m.attr("__version__") = version_string;

@@ -20,6 +20,7 @@
 #include "churn/data/schema.hpp"
 #include "churn/data/summary.hpp"
 #include "churn/data/synthetic.hpp"
+#include "interrupt.hpp"
 
 namespace churn::python {
 
@@ -458,11 +459,7 @@ with the same columns and types, fixed by the first chunk.
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__",
            [](CsvChunkReader& r) {
-             std::optional<Table> chunk;
-             {
-               py::gil_scoped_release release;
-               chunk = r.next();
-             }
+             std::optional<Table> chunk = run_interruptible([&] { return r.next(); });
              if (!chunk) throw py::stop_iteration();
              return std::move(*chunk);
            })
@@ -480,8 +477,8 @@ with the same columns and types, fixed by the first chunk.
             csv_options(delimiter, quote, header, na_values, trim, dtypes, usecols, infer_int64,
                         max_categorical_ratio, max_categories, n_threads, "read_csv()");
         const std::string p = path.string();
-        py::gil_scoped_release release;
-        return schema != nullptr ? read_csv(p, *schema, o) : read_csv(p, o);
+        return run_interruptible(
+            [&] { return schema != nullptr ? read_csv(p, *schema, o) : read_csv(p, o); });
       },
       py::arg("path"), py::arg("schema") = py::none(), py::kw_only(),
       py::arg("delimiter") = py::none(), py::arg("quote") = "\"", py::arg("header") = true,
@@ -533,8 +530,7 @@ Examples
         CsvOptions o =
             csv_options(delimiter, quote, header, na_values, trim, dtypes, usecols, infer_int64,
                         max_categorical_ratio, max_categories, n_threads, "parse_csv()");
-        py::gil_scoped_release release;
-        return parse_csv(text, o);
+        return run_interruptible([&] { return parse_csv(text, o); });
       },
       py::arg("text"), py::kw_only(), py::arg("delimiter") = py::none(), py::arg("quote") = "\"",
       py::arg("header") = true, py::arg("na_values") = py::none(), py::arg("trim") = true,

@@ -18,6 +18,7 @@
 #include "churn/core/json.hpp"
 #include "churn/features/aggregate.hpp"
 #include "churn/features/pipeline.hpp"
+#include "interrupt.hpp"
 
 namespace churn::python {
 
@@ -252,13 +253,11 @@ auto with_inputs(const py::object& data, const py::object& events, const py::obj
     CHURN_CHECK(as_of.is_none(), InvalidArgument,
                 who << ": as_of is given without events (as_of is the date the events are "
                        "aggregated at)");
-    py::gil_scoped_release release;
-    return one(t);
+    return run_interruptible([&] { return one(t); });
   }
   Table e = as_table(events, who);
   const auto when = optional_nanos(as_of, who);
-  py::gil_scoped_release release;
-  return two(t, e, when);
+  return run_interruptible([&] { return two(t, e, when); });
 }
 
 }  // namespace
@@ -331,16 +330,15 @@ chunks are fed with update(), result() gives the features as a churnlib.Table.
           "update",
           [](EventAggregator& self, const py::object& events) -> EventAggregator& {
             Table t = as_table(events, "EventAggregator.update()");
-            py::gil_scoped_release release;
-            return self.update(t);
+            run_interruptible([&] { self.update(t); });
+            return self;
           },
           py::arg("events"), py::return_value_policy::reference_internal,
           "Adds a chunk of events (a churnlib.Table or pandas.DataFrame); returns self.")
       .def(
           "result",
           [](const EventAggregator& self) {
-            py::gil_scoped_release release;
-            return self.result();
+            return run_interruptible([&] { return self.result(); });
           },
           "The features so far, as a churnlib.Table keyed by the customer id.")
       .def("feature_names", &EventAggregator::feature_names,

@@ -11,6 +11,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/linear/logistic.hpp"
+#include "interrupt.hpp"
 
 namespace churn::python {
 
@@ -110,8 +111,8 @@ validated arguments and returns P(class 1) only).
           "fit",
           [](LR& self, const RowMatrixRef& X, const VectorRef& y, const VectorRef& sample_weight,
              const std::vector<std::string>& feature_names) -> LR& {
-            py::gil_scoped_release release;
-            return self.fit(X, y, sample_weight, feature_names);
+            run_interruptible([&] { self.fit(X, y, sample_weight, feature_names); });
+            return self;
           },
           py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("feature_names"),
           py::return_value_policy::reference)

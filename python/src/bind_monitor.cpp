@@ -14,6 +14,7 @@
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/psi.hpp"
 #include "churn/monitor/report.hpp"
+#include "interrupt.hpp"
 
 namespace churn::python {
 
@@ -320,8 +321,8 @@ void bind_monitor(py::module_& parent) {
              const py::object& score) -> mon::Baseline& {
             Table t = as_table(data, "Baseline.fit()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.fit(): score");
-            py::gil_scoped_release release;
-            return self.fit(t, view(s));
+            run_interruptible([&] { self.fit(t, view(s)); });
+            return self;
           },
           py::arg("data"), py::arg("score") = py::none(),
           py::return_value_policy::reference_internal)
@@ -330,8 +331,7 @@ void bind_monitor(py::module_& parent) {
           [](const mon::Baseline& self, const py::object& data, const py::object& score) {
             Table t = as_table(data, "Baseline.accumulate()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.accumulate(): score");
-            py::gil_scoped_release release;
-            return self.accumulate(t, view(s));
+            return run_interruptible([&] { return self.accumulate(t, view(s)); });
           },
           py::arg("data"), py::arg("score") = py::none())
       .def(
@@ -346,8 +346,7 @@ void bind_monitor(py::module_& parent) {
           [](const mon::Baseline& self, const py::object& data, const py::object& score) {
             Table t = as_table(data, "Baseline.compare()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.compare(): score");
-            py::gil_scoped_release release;
-            return self.compare(t, view(s));
+            return run_interruptible([&] { return self.compare(t, view(s)); });
           },
           py::arg("data"), py::arg("score") = py::none())
       .def(

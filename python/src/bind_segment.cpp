@@ -16,6 +16,7 @@
 #include "churn/segment/kmeans.hpp"
 #include "churn/segment/profile.hpp"
 #include "churn/segment/silhouette.hpp"
+#include "interrupt.hpp"
 
 namespace churn::python {
 
@@ -74,8 +75,8 @@ void bind_segment(py::module_& parent) {
       .def(
           "fit",
           [](seg::KMeans& self, const RowMatrixRef& X, const VectorRef& w) -> seg::KMeans& {
-            py::gil_scoped_release release;
-            return self.fit(X, w);
+            run_interruptible([&] { self.fit(X, w); });
+            return self;
           },
           py::arg("X"), py::arg("sample_weight"), py::return_value_policy::reference_internal)
       .def(
@@ -152,11 +153,9 @@ void bind_segment(py::module_& parent) {
         o.silhouette = silhouette;
         o.silhouette_sample_size = sample_size;
         o.silhouette_seed = seed;
-        seg::KSweep r;
-        {
-          py::gil_scoped_release release;
-          r = seg::sweep_k(X, ks, base.params(), w, o);
-        }
+        // k-means fits: Ctrl-C stops the sweep
+        const seg::KSweep r =
+            run_interruptible([&] { return seg::sweep_k(X, ks, base.params(), w, o); });
         py::dict d;
         d["n_clusters"] = r.n_clusters;
         d["inertia"] = r.inertia;

@@ -12,10 +12,50 @@
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/tree/gbdt.hpp"
+#include "interrupt.hpp"
 
 namespace churn::python {
 
 namespace {
+
+constexpr const char* kFitDoc = R"doc(
+Fits the model (with the GIL released; Ctrl-C raises KeyboardInterrupt within about 25 ms of
+a round's end, and the model is then unchanged).
+
+``callback``, when given, is called after each boosting round (with the GIL held) as
+``callback(iteration, evals)``: the 1-based round and a list with the evaluation metric after
+it (one value per evaluation set, empty without one). A true return value stops training,
+keeping the trees built so far (with early stopping: the best round's, as an early stop does).
+An exception raised by the callback propagates, and the model is then unchanged.
+)doc";
+
+/// Installs a Python callable as the model's iteration callback for one fit (none: no
+/// callback) and removes it afterwards. The callable is borrowed: the caller's argument keeps
+/// it alive for the call.
+class CallbackGuard {
+ public:
+  CallbackGuard(GBDTClassifier& model, const py::object& callback) : model_(model) {
+    if (callback.is_none()) return;
+    if (!PyCallable_Check(callback.ptr()))
+      throw py::type_error("GBDTClassifier.fit(): callback must be callable or None");
+    const py::handle cb = callback;
+    model_.set_callback([cb](const GBDTIteration& it) -> bool {
+      py::gil_scoped_acquire gil;
+      py::list evals;
+      for (const double v : it.evals) evals.append(v);
+      const py::object r = cb(it.iteration, evals);  // a Python exception propagates
+      const int stop = PyObject_IsTrue(r.ptr());
+      if (stop < 0) throw py::error_already_set();
+      return stop == 1;
+    });
+  }
+  ~CallbackGuard() { model_.set_callback({}); }
+  CallbackGuard(const CallbackGuard&) = delete;
+  CallbackGuard& operator=(const CallbackGuard&) = delete;
+
+ private:
+  GBDTClassifier& model_;
+};
 
 /// GBDTParams from keyword arguments (defaults: those of the C++ struct), validated.
 GBDTParams make_params(int n_estimators, double learning_rate, int num_leaves, int max_depth,
@@ -151,18 +191,19 @@ not copied).
           "fit",
           [](py::object self_obj, const RowMatrixRef& X, const VectorRef& y,
              const VectorRef& sample_weight, const RowMatrixRef& X_eval, const VectorRef& y_eval,
-             const VectorRef& eval_weight, const std::vector<std::string>& feature_names) {
+             const VectorRef& eval_weight, const std::vector<std::string>& feature_names,
+             const py::object& callback) {
             auto& self = self_obj.cast<GBDT&>();
-            {
-              py::gil_scoped_release release;
-              self.fit(X, y, sample_weight, X_eval, y_eval, eval_weight, feature_names);
-            }
+            const CallbackGuard guard(self, callback);
+            run_interruptible(
+                [&] { self.fit(X, y, sample_weight, X_eval, y_eval, eval_weight, feature_names); });
             self_obj.attr("_fit_input_address") =
                 py::int_(reinterpret_cast<std::uintptr_t>(X.data()));
             return self_obj;
           },
           py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("X_eval"),
-          py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"))
+          py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"),
+          py::arg("callback") = py::none(), kFitDoc)
       .def(
           "fit_columns",
           [](py::object self_obj,
@@ -170,7 +211,7 @@ not copied).
                  columns,
              const VectorRef& y, const VectorRef& sample_weight, const RowMatrixRef& X_eval,
              const VectorRef& y_eval, const VectorRef& eval_weight,
-             const std::vector<std::string>& feature_names) {
+             const std::vector<std::string>& feature_names, const py::object& callback) {
             auto& self = self_obj.cast<GBDT&>();
             // The arrays (float64, contiguous: views of the caller's columns when they already
             // are) stay alive in `columns` for the whole call; C++ sees them through Eigen maps.
@@ -183,14 +224,15 @@ not copied).
                                                           << " dimensions");
               refs.emplace_back(Eigen::Map<const Vector>(a.data(), a.shape(0)));
             }
-            {
-              py::gil_scoped_release release;
+            const CallbackGuard guard(self, callback);
+            run_interruptible([&] {
               self.fit_columns(refs, y, sample_weight, X_eval, y_eval, eval_weight, feature_names);
-            }
+            });
             return self_obj;
           },
           py::arg("columns"), py::arg("y"), py::arg("sample_weight"), py::arg("X_eval"),
-          py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"))
+          py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"),
+          py::arg("callback") = py::none(), "As fit(), with the features given column by column.")
       .def(
           "predict_raw",
           [](const GBDT& self, const RowMatrixRef& X, int n_trees) {

@@ -26,7 +26,7 @@ PARAM_NAMES = {
     "subsample_freq", "colsample_bytree", "max_bins", "bin_sample_rows", "scale_pos_weight",
     "boost_from_average", "monotone_constraints", "categorical_features", "cat_smooth", "cat_l2",
     "max_cat_threshold", "min_data_per_group", "max_cat_to_onehot", "importance_type",
-    "eval_metric", "class_weight", "objective", "n_threads", "seed"}
+    "eval_metric", "class_weight", "objective", "verbose", "n_threads", "seed"}
 
 CATEGORIES = {
     "contract": ["Month-to-month", "One year", "Two year"],

@@ -13,6 +13,7 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "churn/core/stop.hpp"
 #include "churn/data/detail/csv_impl.hpp"
 
 namespace churn {
@@ -106,6 +107,10 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
 }
 
 namespace {
+
+/// Blocks (64-256 KiB of text each) per thread in the first batch between two stop polls (later
+/// batches take about 100 ms).
+constexpr Index kPollBlocksPerThread = 4;
 
 // NA-like tokens: a (first byte, length) filter, then exact comparison.
 class NaMatcher {
@@ -351,13 +356,24 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
 
   std::vector<TaskState> state(static_cast<std::size_t>(n_tasks));
   // One task per block, all columns in turn: the block's text and field index stay in cache.
-  auto for_each_task = [&](auto&& body) {
-    parallel_for_blocks(0, static_cast<Index>(nb), 1, threads, [&](Index lo, Index hi) {
-      for (Index bb = lo; bb < hi; ++bb) {
-        const auto b = static_cast<std::size_t>(bb);
-        for (std::size_t j = 0; j < nk; ++j) body(cols[j], j, tok.blocks[b], b, state[j * nb + b]);
-      }
-    });
+  // With `poll`, the blocks go in batches with a stop poll between them (phases 1-2, before
+  // a chunk reader's dictionaries change).
+  auto for_each_task = [&](auto&& body, bool poll = false) {
+    const auto n_blocks = static_cast<Index>(nb);
+    auto run = [&](Index b0, Index b1) {
+      parallel_for_blocks(b0, b1, 1, threads, [&](Index lo, Index hi) {
+        for (Index bb = lo; bb < hi; ++bb) {
+          const auto b = static_cast<std::size_t>(bb);
+          for (std::size_t j = 0; j < nk; ++j)
+            body(cols[j], j, tok.blocks[b], b, state[j * nb + b]);
+        }
+      });
+    };
+    if (poll) {
+      run_polled_batches(0, n_blocks, kPollBlocksPerThread * threads, run);
+    } else {
+      run(0, n_blocks);
+    }
   };
 
   // Phase 1: numbers and timestamps (given types), inference (other columns).
@@ -441,7 +457,8 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
           }
           default: break;
         }
-      });
+      },
+      /*poll=*/true);
 
   // The first bad field in file order (row, then column), whatever the thread count.
   auto throw_first_error = [&]() {
@@ -524,70 +541,72 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
   for (auto& st : state) st = TaskState{};
 
   // Phase 2: inferred int64/timestamp values; local dictionaries; given strings.
-  for_each_task([&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b,
-                    TaskState& st) {
-    const bool inferred_int = !c.given && c.dtype == DType::Int64;
-    const bool inferred_ts = !c.given && c.dtype == DType::Timestamp && !c.ts_done;
-    if (!inferred_int && !inferred_ts && c.dtype != DType::Categorical && c.dtype != DType::String)
-      return;
-    const char* base = tok.text.data() + blk.begin;
-    const FieldRef* f = blk.fields.data() + j;
-    const Index stride = static_cast<Index>(nk);
-    const auto row0 = static_cast<std::size_t>(blk.row0);
-    const char* text_end = tok.text.data() + tok.text.size();
-    FewKeys few;
-    std::string scratch;
-    for (Index r = 0; r < blk.n_rows; ++r) {
-      const FieldRef fr = f[r * stride];
-      const std::string_view sv = field_text(base, fr, d, scratch);
-      const std::size_t i = row0 + static_cast<std::size_t>(r);
-      if (inferred_int) {
-        std::int64_t v = 0;
-        if (!sv.empty() && parse_int64(sv, v)) {
-          c.i64[i] = v;
-        } else {
-          c.i64[i] = 0;
-          c.valid[i] = 0;
-        }
-      } else if (inferred_ts) {
-        const auto ts = is_na(sv) ? std::nullopt : parse_ts(sv);
-        c.i64[i] = ts ? *ts : kNaT;
-      } else if (c.strings_first) {
-        if (is_na(sv)) {
-          c.valid[i] = 0;
-        } else {
-          ++st.non_missing;
-          c.strs[i].assign(sv);
-        }
-      } else if (c.dtype == DType::Categorical) {
-        if (is_na(sv)) {
-          c.codes[i] = kMissingCode;
-          continue;
-        }
-        ++st.non_missing;
-        if (st.too_many) continue;
-        const bool decoded = (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0;
-        std::uint64_t head8 = 0;
-        const bool plain = !decoded && FewKeys::head(sv.data(), sv.size(), text_end, head8);
-        if (plain) {
-          const std::int32_t code = few.find(sv.data(), sv.size(), head8);
-          if (code >= 0) {
-            c.codes[i] = code;
-            continue;
+  for_each_task(
+      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b, TaskState& st) {
+        const bool inferred_int = !c.given && c.dtype == DType::Int64;
+        const bool inferred_ts = !c.given && c.dtype == DType::Timestamp && !c.ts_done;
+        if (!inferred_int && !inferred_ts && c.dtype != DType::Categorical &&
+            c.dtype != DType::String)
+          return;
+        const char* base = tok.text.data() + blk.begin;
+        const FieldRef* f = blk.fields.data() + j;
+        const Index stride = static_cast<Index>(nk);
+        const auto row0 = static_cast<std::size_t>(blk.row0);
+        const char* text_end = tok.text.data() + tok.text.size();
+        FewKeys few;
+        std::string scratch;
+        for (Index r = 0; r < blk.n_rows; ++r) {
+          const FieldRef fr = f[r * stride];
+          const std::string_view sv = field_text(base, fr, d, scratch);
+          const std::size_t i = row0 + static_cast<std::size_t>(r);
+          if (inferred_int) {
+            std::int64_t v = 0;
+            if (!sv.empty() && parse_int64(sv, v)) {
+              c.i64[i] = v;
+            } else {
+              c.i64[i] = 0;
+              c.valid[i] = 0;
+            }
+          } else if (inferred_ts) {
+            const auto ts = is_na(sv) ? std::nullopt : parse_ts(sv);
+            c.i64[i] = ts ? *ts : kNaT;
+          } else if (c.strings_first) {
+            if (is_na(sv)) {
+              c.valid[i] = 0;
+            } else {
+              ++st.non_missing;
+              c.strs[i].assign(sv);
+            }
+          } else if (c.dtype == DType::Categorical) {
+            if (is_na(sv)) {
+              c.codes[i] = kMissingCode;
+              continue;
+            }
+            ++st.non_missing;
+            if (st.too_many) continue;
+            const bool decoded = (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0;
+            std::uint64_t head8 = 0;
+            const bool plain = !decoded && FewKeys::head(sv.data(), sv.size(), text_end, head8);
+            if (plain) {
+              const std::int32_t code = few.find(sv.data(), sv.size(), head8);
+              if (code >= 0) {
+                c.codes[i] = code;
+                continue;
+              }
+            }
+            c.codes[i] = c.local[b].insert(sv, decoded);
+            if (plain) few.add(sv.data(), sv.size(), head8, c.codes[i]);
+            if (c.text_inferred && static_cast<Index>(c.local[b].size()) > options.max_categories)
+              st.too_many = true;
+          } else {  // String
+            if (is_na(sv))
+              c.valid[i] = 0;
+            else
+              c.strs[i].assign(sv);
           }
         }
-        c.codes[i] = c.local[b].insert(sv, decoded);
-        if (plain) few.add(sv.data(), sv.size(), head8, c.codes[i]);
-        if (c.text_inferred && static_cast<Index>(c.local[b].size()) > options.max_categories)
-          st.too_many = true;
-      } else {  // String
-        if (is_na(sv))
-          c.valid[i] = 0;
-        else
-          c.strs[i].assign(sv);
-      }
-    }
-  });
+      },
+      /*poll=*/true);
 
   // Phase 3 (per column): merge the block dictionaries in block order, so codes follow first
   // appearance in the file; inferred text with too many distinct values becomes String.

@@ -27,6 +27,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "churn/core/stop.hpp"
 #include "churn/data/detail/csv_impl.hpp"
 
 namespace churn {
@@ -656,12 +657,15 @@ Tokenized tokenize(std::string_view text, const CsvHeader& header, bool at_eof, 
   // 2. Tokenise the blocks (parallel).
   const auto n_blocks = static_cast<Index>(starts.size());
   tok.blocks.resize(starts.size());
-  parallel_for_blocks(0, n_blocks, 1, threads, [&](Index lo, Index hi) {
-    for (Index k = lo; k < hi; ++k) {
-      const auto kk = static_cast<std::size_t>(k);
-      const std::size_t limit = kk + 1 < starts.size() ? starts[kk + 1] : n;
-      tokenize_block(s, n, starts[kk], limit, at_eof, header, tok.blocks[kk]);
-    }
+  // (in batches of about 100 ms with a stop poll between them; one batch without a StopScope)
+  run_polled_batches(0, n_blocks, 4 * static_cast<Index>(threads), [&](Index b0, Index b1) {
+    parallel_for_blocks(b0, b1, 1, threads, [&](Index lo, Index hi) {
+      for (Index k = lo; k < hi; ++k) {
+        const auto kk = static_cast<std::size_t>(k);
+        const std::size_t limit = kk + 1 < starts.size() ? starts[kk + 1] : n;
+        tokenize_block(s, n, starts[kk], limit, at_eof, header, tok.blocks[kk]);
+      }
+    });
   });
 
   // 3. Verify in file order: each block must end where the next begins. The first error of a

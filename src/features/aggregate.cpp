@@ -14,6 +14,7 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "churn/core/stop.hpp"
 
 namespace churn::features {
 namespace {
@@ -391,6 +392,10 @@ struct EventAggregator::State {
 
   Index seen = 0;
   Index unmatched = 0;
+  /// Set while update() changes the state: still set after an update that threw midway
+  /// (interrupted), whose partial counts make the aggregator unusable.
+  bool broken = false;
+  void check_usable(const char* who) const;
 
   std::size_t nb() const { return count_bounds.size(); }
   std::size_t na() const { return amount_bounds.size(); }
@@ -449,6 +454,12 @@ void EventAggregator::State::init_layout() {
   if (s.days_since_first) first.assign(sz(n_rows), kNaT);
   discover_types = s.event_types.empty();
   for (const auto& t : s.event_types) add_type(t, true);
+}
+
+void EventAggregator::State::check_usable(const char* who) const {
+  CHURN_CHECK(!broken, NotFittedError,
+              who << "an earlier update() was interrupted (or failed) while counting, so the "
+                     "aggregator holds partial counts; start again with a new EventAggregator");
 }
 
 std::int32_t EventAggregator::State::add_type(const std::string& name, bool tracked) {
@@ -742,6 +753,7 @@ EventAggregator& EventAggregator::update(const Table& events) {
   State& st = *state_;
   const EventAggregationSpec& s = st.spec;
   const Index n = events.num_rows();
+  st.check_usable(kUpdate);
 
   // 1. Check everything before any state changes.
   auto need = [&](const std::string& name, const char* field) -> const Column& {
@@ -800,6 +812,8 @@ EventAggregator& EventAggregator::update(const Table& events) {
                         << kAmountMaxLog2 << " (NaN = no amount)");
   }
   const std::vector<std::int32_t> code = st.map_ids(id);
+  poll_stop();       // the last poll that leaves the aggregator as it was
+  st.broken = true;  // until the end of this update
 
   // 2. Event types -> accumulator index (registers new types found in the data).
   std::vector<std::int32_t> type_of;       // per row (string type column)
@@ -876,10 +890,29 @@ EventAggregator& EventAggregator::update(const Table& events) {
   });
   hist.clear();
   hist.shrink_to_fit();
+  poll_stop();
 
   const std::size_t n_types = st.types.size();
-  const Index code_block = 2048;
-  const Index n_blocks = (n_codes + code_block - 1) / code_block;
+  // Blocks of consecutive codes: at most 2048 codes and about 2^20 (row, event) pairs each (an
+  // id with many as-of rows and events makes a long block), so that the stop polls between
+  // batches of blocks come often. Block boundaries do not change the result.
+  constexpr Index kCodeBlock = 2048;
+  constexpr Index kBlockPairs = Index{1} << 20;
+  std::vector<Index> block_start{0};
+  Index pairs = 0;
+  for (Index c = 0; c < n_codes; ++c) {
+    const Index w = (st.code_start[sz(c) + 1] - st.code_start[sz(c)]) *
+                        (ev_start[sz(c) + 1] - ev_start[sz(c)]) +
+                    1;
+    if (c > block_start.back() &&
+        (c - block_start.back() >= kCodeBlock || pairs + w > kBlockPairs)) {
+      block_start.push_back(c);
+      pairs = 0;
+    }
+    pairs += w;
+  }
+  block_start.push_back(n_codes);
+  const auto n_blocks = static_cast<Index>(block_start.size()) - 1;
   std::vector<std::vector<char>> counted(sz(n_blocks));
   const std::size_t nb = st.nb();
   const std::size_t na = st.na();
@@ -887,10 +920,10 @@ EventAggregator& EventAggregator::update(const Table& events) {
   const std::uint64_t active_max = static_cast<std::uint64_t>(st.active_max_days);
   const std::size_t aw = sz(st.active_words);
   const bool any_amount = amount != nullptr;
-  parallel_for(0, n_blocks, threads, [&](Index blk) {
+  const auto accumulate_block = [&](Index blk) {
     std::vector<char>& my_counted = counted[sz(blk)];
     my_counted.assign(n_types, 0);
-    const Index c_lo = blk * code_block, c_hi = std::min(n_codes, c_lo + code_block);
+    const Index c_lo = block_start[sz(blk)], c_hi = block_start[sz(blk) + 1];
     for (Index c = c_lo; c < c_hi; ++c) {
       for (Index j = st.code_start[sz(c)]; j < st.code_start[sz(c) + 1]; ++j) {
         const std::size_t r = sz(st.code_rows[sz(j)]);
@@ -938,12 +971,18 @@ EventAggregator& EventAggregator::update(const Table& events) {
         }
       }
     }
-  });
+  };
+  // Batches of code blocks of about 100 ms with a stop poll between them (one batch without a
+  // StopScope).
+  churn::detail::run_polled_batches(
+      0, n_blocks, 4 * static_cast<Index>(threads),
+      [&](Index b0, Index b1) { parallel_for(b0, b1, threads, accumulate_block); });
   for (const auto& v : counted)
     for (std::size_t k = 0; k < v.size(); ++k)
       if (v[k]) st.types[k].counted = true;
   st.unmatched += n - n_matched;
   st.seen += n;
+  st.broken = false;
   return *this;
 }
 
@@ -961,6 +1000,7 @@ std::vector<std::string> EventAggregator::event_types() const {
 
 Table EventAggregator::result() const {
   const State& st = *state_;
+  st.check_usable("EventAggregator::result(): ");
   std::vector<Column> cols;
   cols.push_back(st.id_col);
   if (st.has_as_of_col) cols.push_back(st.as_of_col);
@@ -970,11 +1010,14 @@ Table EventAggregator::result() const {
   std::vector<std::vector<double>> values(defs.size());
   parallel_for(0, static_cast<Index>(defs.size()), st.spec.n_threads,
                [&](Index f) { values[sz(f)].resize(sz(st.n_rows)); });
-  parallel_for_blocks(0, st.n_rows, 1 << 12, st.spec.n_threads, [&](Index lo, Index hi) {
-    for (std::size_t f = 0; f < defs.size(); ++f) {
-      double* out = values[f].data();
-      for (Index r = lo; r < hi; ++r) out[r] = st.feature(defs[f], r);
-    }
+  // (in batches of about 100 ms with a stop poll between them; one batch without a StopScope)
+  churn::detail::run_polled_batches(0, st.n_rows, Index{1} << 18, [&](Index b0, Index b1) {
+    parallel_for_blocks(b0, b1, 1 << 12, st.spec.n_threads, [&](Index lo, Index hi) {
+      for (std::size_t f = 0; f < defs.size(); ++f) {
+        double* out = values[f].data();
+        for (Index r = lo; r < hi; ++r) out[r] = st.feature(defs[f], r);
+      }
+    });
   });
   for (std::size_t f = 0; f < defs.size(); ++f)
     cols.push_back(Column::from_float64(defs[f].name, std::move(values[f])));

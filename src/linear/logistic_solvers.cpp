@@ -11,6 +11,7 @@
 #include <utility>    // std::move
 
 #include "churn/core/parallel.hpp"
+#include "churn/core/stop.hpp"
 #include "churn/linear/logistic.hpp"
 
 namespace churn {
@@ -296,6 +297,7 @@ SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol)
       res.message = max_iter_message("newton", max_iter, viol, tol);
       break;
     }
+    poll_stop();
     H = full_hessian(prob, hw);
     const Vector d = newton_direction(H, g);
     linear_predictor(prob.X, d, prob.n_threads, xd);
@@ -335,6 +337,7 @@ SolverResult solve_lbfgs(const LogisticProblem& prob, int max_iter, double tol) 
       res.message = max_iter_message("lbfgs", max_iter, viol, tol);
       break;
     }
+    poll_stop();
     // Two-loop recursion.
     Vector d = -g;
     std::vector<double> alpha(S.size());
@@ -444,6 +447,7 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
       res.message = max_iter_message("cd", max_iter, viol, tol);
       break;
     }
+    poll_stop();
     const RowMatrix H = full_hessian(prob, hw);
     // Coordinate descent on g.d + 0.5 d'Hd + l1 ||w + d||_1.
     Vector z = res.theta;  // the model's minimiser, built coordinate by coordinate
@@ -451,6 +455,7 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
     const double inner_tol = std::max(0.01 * viol, 0.1 * tol);
     const int max_cycles = 1000;
     for (int cycle = 0; cycle < max_cycles; ++cycle) {
+      poll_stop();  // a cycle costs O(q^2): a clock read is nothing
       double max_change = 0.0;
       for (Index j = 0; j < q; ++j) {
         if (j == p && !prob.fit_intercept) continue;

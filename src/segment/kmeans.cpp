@@ -8,6 +8,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "churn/core/stop.hpp"
 #include "kmeans_detail.hpp"
 
 namespace churn::segment {
@@ -294,6 +295,7 @@ KMeans& KMeans::fit(const RowMatrixRef& X, const VectorRef& sample_weight) {
   const int runs = params_.init == KMeansInit::Given ? 1 : params_.n_init;
   detail::RunResult best;
   for (int r = 0; r < runs; ++r) {
+    poll_stop();
     RowMatrix start;
     switch (params_.init) {
       case KMeansInit::KMeansPlusPlus:

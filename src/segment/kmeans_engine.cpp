@@ -9,6 +9,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
+#include "churn/core/stop.hpp"
 #include "kmeans_detail.hpp"
 
 namespace churn::segment::detail {
@@ -298,6 +299,7 @@ RunResult run_kmeans(const Problem& p, const RowMatrix& init, KMeansAlgorithm al
   bool strict = false;
   int it = 0;
   while (it < p.max_iter) {
+    poll_stop();
     const Index changed = estep(it % kRefresh == 0 ? Sums::Full : Sums::Delta);
     ++it;
     Sc = S;
@@ -396,6 +398,7 @@ RowMatrix init_kmeanspp(const Problem& p, int k, std::uint64_t seed, std::uint64
   std::vector<double> part(sz(nb * trials));
   std::vector<double> pots(sz(trials));
   for (int c = 1; c < k; ++c) {
+    poll_stop();
     total = 0.0;
     for (double v : block_mass) total += v;
     for (int t = 0; t < trials; ++t) {

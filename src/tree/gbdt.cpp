@@ -10,6 +10,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
+#include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
 #include "churn/tree/detail/binning.hpp"
 #include "churn/tree/detail/grower.hpp"
@@ -433,6 +434,7 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   const double base = swy / sw;
   const double init = P.boost_from_average ? std::log(base / (1 - base)) : 0.0;
 
+  poll_stop();
   std::vector<FeatureBinInfo> info;
   const detail::BinnedMatrix B =
       detail::bin_features(X, is_cat, P.max_bins, P.bin_sample_rows, P.seed, threads, info);
@@ -463,6 +465,7 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   const bool higher_better = P.eval_metric == GBDTMetric::Auc;
 
   for (int it = 0; it < P.n_estimators; ++it) {
+    poll_stop();
     // Gradients and hessians of the log-loss in fixed point, in one pass.
     parallel_for_blocks(0, n, kRowBlock, threads_for(n, threads), [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
@@ -529,6 +532,14 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
       }
     }
     trees.push_back(std::move(tree));
+    if (callback_) {
+      GBDTIteration info_it;
+      info_it.iteration = it + 1;
+      info_it.n_estimators = P.n_estimators;
+      if (has_eval) info_it.evals.push_back(evals.back());
+      info_it.best_iteration = has_eval ? best_round + 1 : 0;
+      if (callback_(info_it)) break;
+    }
     if (P.early_stopping_rounds > 0 && it - best_round >= P.early_stopping_rounds) break;
   }
   if (P.early_stopping_rounds > 0) trees.resize(static_cast<std::size_t>(best_round + 1));

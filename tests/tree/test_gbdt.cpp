@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -823,6 +824,94 @@ BOOST_AUTO_TEST_CASE(wide_bins_and_single_leaf_trees) {
   c.fit(C, y);
   BOOST_TEST(c.trees()[0].n_leaves() == 1);
   BOOST_TEST(c.predict_proba(C)[0] == 0.3, boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(iteration_callback_sees_every_round_and_can_stop) {
+  const Data all = make_data(3000, 5, 62, false);
+  const Data tr{all.X.topRows(2000), all.y.head(2000)};
+  const Data va{all.X.bottomRows(1000), all.y.tail(1000)};
+  GBDTParams P;
+  P.n_estimators = 30;
+  P.learning_rate = 0.2;
+  GBDTClassifier m(P);
+  std::vector<int> rounds;
+  std::vector<double> seen;
+  std::vector<int> best;
+  m.set_callback([&](const churn::GBDTIteration& it) {
+    rounds.push_back(it.iteration);
+    BOOST_TEST(it.n_estimators == 30);
+    BOOST_REQUIRE(it.evals.size() == 1);
+    seen.push_back(it.evals[0]);
+    best.push_back(it.best_iteration);
+    return false;
+  });
+  m.fit(tr.X, tr.y, Vector(), va.X, va.y);
+  BOOST_TEST(m.n_trees() == 30);
+  BOOST_REQUIRE(rounds.size() == 30);
+  for (int k = 0; k < 30; ++k) BOOST_TEST(rounds[static_cast<std::size_t>(k)] == k + 1);
+  BOOST_TEST(seen == m.evals_result());  // bit for bit
+  BOOST_TEST(best.back() == m.best_iteration());
+  for (std::size_t k = 0; k < best.size(); ++k) {  // best so far, as a running argmin
+    const auto first = seen.begin(), last = seen.begin() + static_cast<std::ptrdiff_t>(k) + 1;
+    BOOST_TEST(best[k] == 1 + (std::min_element(first, last) - first));
+  }
+
+  // stop at round 7: exactly 7 trees, equal to the first 7 of the full model
+  const Vector full7 = m.predict_raw(va.X, 7);
+  rounds.clear();
+  m.set_callback([&](const churn::GBDTIteration& it) {
+    rounds.push_back(it.iteration);
+    BOOST_TEST(it.evals.empty());  // no evaluation set this time
+    BOOST_TEST(it.best_iteration == 0);
+    return it.iteration == 7;
+  });
+  m.fit(tr.X, tr.y);
+  BOOST_TEST(m.n_trees() == 7);
+  BOOST_TEST(rounds.size() == 7u);
+  BOOST_TEST((m.predict_raw(va.X).array() == full7.array()).all());
+
+  // with early stopping, a callback stop keeps best_iteration trees as an early stop does
+  P.early_stopping_rounds = 50;
+  P.learning_rate = 0.9;  // overfits quickly, so the best round comes before the stop
+  P.num_leaves = 63;
+  P.min_child_samples = 2;
+  m.set_params(P);
+  m.set_callback([](const churn::GBDTIteration& it) { return it.iteration == 25; });
+  m.fit(tr.X, tr.y, Vector(), va.X, va.y);
+  BOOST_TEST(m.evals_result().size() == 25u);
+  BOOST_TEST(m.n_trees() == m.best_iteration());
+  BOOST_TEST(m.best_iteration() < 25);
+
+  // removed: all rounds
+  m.set_callback({});
+  BOOST_TEST(!m.callback());
+  P.early_stopping_rounds = 0;
+  m.set_params(P);
+  m.fit(tr.X, tr.y);
+  BOOST_TEST(m.n_trees() == 30);
+}
+
+BOOST_AUTO_TEST_CASE(iteration_callback_exception_leaves_model_unchanged) {
+  const Data d = make_data(1000, 4, 63, false);
+  GBDTParams P;
+  P.n_estimators = 20;
+  GBDTClassifier m(P);
+  m.set_callback([](const churn::GBDTIteration& it) -> bool {
+    if (it.iteration == 5) throw std::runtime_error("callback failed at 5");
+    return false;
+  });
+  BOOST_CHECK_THROW(m.fit(d.X, d.y), std::runtime_error);
+  BOOST_TEST(!m.is_fitted());
+  m.set_callback({});
+  m.fit(d.X, d.y);
+  const Vector before = m.predict_raw(d.X);
+  m.set_callback([](const churn::GBDTIteration& it) -> bool {
+    if (it.iteration == 3) throw std::runtime_error("callback failed at 3");
+    return false;
+  });
+  BOOST_CHECK_THROW(m.fit(d.X.leftCols(2), d.y), std::runtime_error);
+  BOOST_TEST(m.n_features() == 4);
+  BOOST_TEST((m.predict_raw(d.X).array() == before.array()).all());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -87,7 +87,10 @@ struct CsvOptions {
 
 /// Reads a whole CSV file into a Table.
 /// @throws IOError if the file cannot be read; ParseError for a malformed field or an empty
-///         file; SchemaError for unknown names in `column_types` or `usecols`.
+///         file; SchemaError for unknown names in `column_types` or `usecols`; Interrupted
+///         when a StopScope asks to stop (polled between groups of 64-256 KiB blocks; the same
+///         for parse_csv() and CsvChunkReader::next(), which then leaves the reader where it
+///         was).
 /// @code
 /// auto t = churn::read_csv("customers.csv");
 /// @endcode

@@ -171,10 +171,15 @@ class EventAggregator {
   /// @throws InvalidArgument for a missing column, a NaT timestamp, an amount that is infinite or
   ///         too large (the message names the column and the row); TypeMismatch for a column of
   ///         the wrong type or an id column that does not match the customers' (Int64 against
-  ///         text).
+  ///         text); Interrupted when a StopScope asks to stop (polled between chunks of
+  ///         customers): stopped before counting began, the aggregator is as it was; stopped
+  ///         while counting, it holds partial counts and every later update() and result()
+  ///         throws NotFittedError. NotFittedError after such an interrupted update.
   EventAggregator& update(const Table& events);
 
   /// The features so far: one row per customer row, columns as described in aggregate.hpp.
+  /// @throws NotFittedError after an interrupted update(); Interrupted when a StopScope asks
+  ///         to stop.
   Table result() const;
 
   /// The names of the feature columns result() would give now (without the key columns).

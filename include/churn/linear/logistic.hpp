@@ -116,7 +116,8 @@ class LogisticRegression {
   /// @return `*this`. Non-convergence is not an error: see converged() and warning().
   ///         A successful fit removes any calibrator (see calibrate()).
   /// @throws InvalidArgument for invalid inputs (the message names the column, row or value);
-  ///         the model is then left unchanged.
+  ///         Interrupted when a StopScope asks to stop (polled per solver iteration). The
+  ///         model is then left unchanged.
   LogisticRegression& fit(const RowMatrixRef& X, const VectorRef& y,
                           const VectorRef& sample_weight = Vector(),
                           const std::vector<std::string>& feature_names = {});

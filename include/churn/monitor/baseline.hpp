@@ -133,14 +133,17 @@ class Baseline {
   /// not empty, the score. Bin edges and quantiles are exact.
   /// @return `*this`.
   /// @throws InvalidArgument for a table without rows or columns, a score of another length,
-  ///         or an infinite value (naming the column and row); the baseline is then unchanged.
+  ///         or an infinite value (naming the column and row); Interrupted when a StopScope
+  ///         asks to stop (polled per group of columns and of row blocks). The baseline is
+  ///         then unchanged.
   Baseline& fit(const Table& reference, const VectorRef& score = Vector());
 
   /// A baseline of `chunk` on this baseline's bins and quantiles (the part of a merge).
   /// Columns of this baseline absent from `chunk` are marked missing (compare reports them
   /// as `missing_column`); extra columns are ignored. A chunk may have no rows.
   /// @throws NotFittedError before fit; TypeMismatch naming a column whose type changed;
-  ///         InvalidArgument for a score of the wrong length or a score without a fitted one.
+  ///         InvalidArgument for a score of the wrong length or a score without a fitted one;
+  ///         Interrupted when a StopScope asks to stop.
   Baseline accumulate(const Table& chunk, const VectorRef& score = Vector()) const;
 
   /// Adds the counts and sums of `other`, a baseline on the same bins (from accumulate() of
@@ -155,7 +158,8 @@ class Baseline {
   /// present when both the baseline and the call have scores.
   /// @throws NotFittedError before fit; InvalidArgument for a batch without rows, or a score
   ///         of the wrong length or without a fitted one; TypeMismatch naming a column whose
-  ///         type changed (numeric vs. categorical vs. timestamp).
+  ///         type changed (numeric vs. categorical vs. timestamp); Interrupted when a
+  ///         StopScope asks to stop.
   DriftReport compare(const Table& current, const VectorRef& score = Vector()) const;
   /// Drift of a batch already accumulated (and merged) on this baseline's bins; equal to
   /// compare() of the whole batch.

@@ -120,7 +120,8 @@ class KMeans {
   /// @throws InvalidArgument for NaN/infinite values (naming the column and row), a weight vector
   ///         of the wrong length, a negative or non-finite weight, a zero total weight, fewer
   ///         distinct rows of positive weight than `n_clusters`, or given centres of the wrong
-  ///         shape. The model is then left unchanged.
+  ///         shape; Interrupted when a StopScope asks to stop (polled per iteration and per
+  ///         init). The model is then left unchanged.
   KMeans& fit(const RowMatrixRef& X, const VectorRef& sample_weight = Vector());
 
   /// Index of the nearest centre for each row (ties to the lowest index).

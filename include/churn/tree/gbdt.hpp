@@ -30,9 +30,11 @@
 /// model.save("gbdt.json");
 /// @endcode
 
-#include <cstdint>  // std::int8_t
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <cstdint>     // std::int8_t
+#include <functional>  // std::function
+#include <string>      // std::string
+#include <utility>     // std::move
+#include <vector>      // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/labels.hpp"
@@ -119,6 +121,27 @@ const char* gbdt_metric_name(GBDTMetric m);
 /// Metric from its name. @throws InvalidArgument naming the allowed names.
 GBDTMetric gbdt_metric_from_name(const std::string& name);
 
+/// What GBDTClassifier's iteration callback receives after each boosting round.
+struct GBDTIteration {
+  /// The round just finished, 1-based (its tree is built).
+  int iteration = 0;
+  /// Rounds the fit would run at most (GBDTParams::n_estimators).
+  int n_estimators = 0;
+  /// The evaluation metric after this round, one value per evaluation set (empty without
+  /// one): the value that evals_result() holds for this round.
+  std::vector<double> evals;
+  /// 1-based round with the best metric so far (0 without an evaluation set).
+  int best_iteration = 0;
+};
+
+/// Called after each boosting round with its GBDTIteration; returns true to stop training.
+///
+/// Stopping keeps the trees built so far (LightGBM's callback-triggered early stop): the
+/// model holds `iteration` trees, or, with `early_stopping_rounds` > 0, best_iteration()
+/// trees as after an early stop. An exception thrown by the callback propagates out of fit(),
+/// which then leaves the model unchanged.
+using GBDTCallback = std::function<bool(const GBDTIteration&)>;
+
 /// How one feature was binned in training (kept in the model for inspection).
 struct FeatureBinInfo {
   /// True for a categorical feature.
@@ -154,7 +177,8 @@ class GBDTClassifier {
   /// @param feature_names  empty, or p names saved with the model.
   /// @return `*this`.
   /// @throws InvalidArgument for invalid inputs (the message names the column, row or value);
-  ///         the model is then left unchanged.
+  ///         Interrupted when a StopScope asks to stop (polled once per round); whatever the
+  ///         callback() throws. In each case the model is left unchanged.
   GBDTClassifier& fit(const RowMatrixRef& X, const VectorRef& y,
                       const VectorRef& sample_weight = Vector(),
                       const RowMatrixRef& X_eval = RowMatrix(), const VectorRef& y_eval = Vector(),
@@ -205,6 +229,17 @@ class GBDTClassifier {
   bool is_fitted() const { return fitted_; }
   /// The hyper-parameters.
   const GBDTParams& params() const { return params_; }
+  /// Sets the callback that fit() and fit_columns() call after each round (see GBDTCallback);
+  /// an empty function removes it. Not saved with the model.
+  /// @code
+  /// model.set_callback([](const churn::GBDTIteration& it) {
+  ///   std::cout << "round " << it.iteration << ": " << (it.evals.empty() ? 0 : it.evals[0]) <<
+  ///   "\n"; return it.iteration >= 50;  // stop after 50 rounds
+  /// });
+  /// @endcode
+  void set_callback(GBDTCallback callback) { callback_ = std::move(callback); }
+  /// The callback set by set_callback() (empty if none).
+  const GBDTCallback& callback() const { return callback_; }
   /// Replaces the hyper-parameters for the next fit; the fitted model and what to_json()
   /// writes keep the parameters it was fitted with. @throws InvalidArgument if invalid.
   void set_params(const GBDTParams& params);
@@ -270,6 +305,7 @@ class GBDTClassifier {
   int best_iteration_ = 0;
   std::vector<double> evals_result_;
   Json classes_ = default_class_labels();
+  GBDTCallback callback_;
   bool fitted_ = false;
 };
 

@@ -16,7 +16,7 @@ import math
 import numbers
 import os
 
-from . import _core
+from . import _core, _frames
 from ._estimator import CoreBacked
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 
@@ -267,7 +267,7 @@ class EventAggregator:
         it was.
         """
         self._check_started("update")
-        self._agg.update(self._event_columns(events))
+        self._agg.update(self._event_columns(_frames.as_table_or_pandas(events)))
         return self
 
     def result(self, as_table=False):
@@ -303,6 +303,7 @@ class EventAggregator:
         -------
         pandas.DataFrame or Table
         """
+        events = _frames.as_table_or_pandas(events)
         if customers is None:
             customers = self._distinct_ids(events)
         # A local aggregator: transform does not touch the streaming state, so concurrent
@@ -366,6 +367,7 @@ class EventAggregator:
 
     def _new_core(self, customers, as_of, as_of_col):
         """A compiled aggregator for these output rows, and the key columns of its result."""
+        customers = _frames.as_table_or_pandas(customers)
         if (as_of is None) == (as_of_col is None):
             raise InvalidArgument("EventAggregator: give exactly one of as_of (one date "
                                   "for every customer) and as_of_col (a column of customers)")
@@ -729,11 +731,12 @@ class FeaturePipeline(CoreBacked):
             Naming the step and the column: a missing column, a wrong type, a numeric column
             without values, an output name that exists, a missing ``events`` or ``as_of``.
         """
-        self._fit(X, events, as_of)
+        self._fit(_frames.as_table_or_pandas(X), _frames.as_table_or_pandas(events), as_of)
         return self
 
     def fit_transform(self, X, y=None, *, events=None, as_of=None):
         """``fit(X, ...)``, then the transformed training data (computed once)."""
+        X, events = _frames.as_table_or_pandas(X), _frames.as_table_or_pandas(events)
         return self._format(self._fit(X, events, as_of), X)
 
     def transform(self, X, *, events=None, as_of=None):
@@ -749,6 +752,7 @@ class FeaturePipeline(CoreBacked):
             category under ``unknown="error"``, a value <= -1 in log1p.
         """
         core = self._fitted("transform")
+        X, events = _frames.as_table_or_pandas(X), _frames.as_table_or_pandas(events)
         if _is_pandas_frame(X):
             # only the columns the fitted steps read are converted (an id column of a million
             # strings costs more to convert than the whole numeric transform); a missing one is

@@ -45,7 +45,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from . import _core, _frames
 from ._core import _monitor as _m
 from ._estimator import CoreBacked
 from .errors import InvalidArgument, TypeMismatch
@@ -428,12 +428,13 @@ class Baseline(CoreBacked):
 
     @staticmethod
     def _data(X, what):
+        X = _frames.as_table_or_pandas(X)  # polars, pyarrow: a Table read from the Arrow buffers
         if isinstance(X, _core.Table):
             return X
         if type(X).__name__ == "DataFrame" and type(X).__module__.startswith("pandas"):
             return X
-        raise TypeMismatch(f"Baseline.{what}(): expected a pandas.DataFrame or churnlib.Table, "
-                           f"got {type(X).__name__}")
+        raise TypeMismatch(f"Baseline.{what}(): expected a pandas.DataFrame, churnlib.Table "
+                           f"or polars/pyarrow table, got {type(X).__name__}")
 
     def fit(self, X, score=None):
         """Fits the distribution of every column of ``X`` (pass only the feature columns) and,

@@ -25,6 +25,7 @@ import numbers
 
 import numpy as np
 
+from . import _frames
 from ._core import _segment as _s
 from ._estimator import CoreBacked
 from .errors import InvalidArgument, TypeMismatch
@@ -36,6 +37,7 @@ __all__ = ["KMeans", "silhouette_score", "silhouette_samples", "sweep_k", "profi
 def _matrix(X, what):
     """A C-ordered float64 matrix (a view when X already is one) and the column names of a
     DataFrame (or None)."""
+    X = _frames.as_pandas(X)  # polars, pyarrow -> pandas
     names = None
     if hasattr(X, "columns") and hasattr(X, "to_numpy"):
         names = [str(c) for c in X.columns]

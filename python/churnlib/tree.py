@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from . import _core, _frames
 from ._estimator import BinaryClassifier
 from .errors import InvalidArgument, TypeMismatch
 from .linear import _as_matrix, _as_vector
@@ -81,6 +81,7 @@ def _prepare(X, caller, train_categories=None, n_features=None, fitted_names=Non
     `train_categories` (unseen labels -> NaN). A numpy array is never copied when it is
     C-ordered float64.
     """
+    X = _frames.as_pandas(X)  # polars, pyarrow -> pandas with category columns
     if _is_pandas_frame(X):
         return _prepare_dataframe(X, caller, train_categories, n_features, fitted_names)
     if isinstance(X, _core.Table):
@@ -489,6 +490,7 @@ class GBDTClassifier(BinaryClassifier):
             Text columns, non-numeric inputs, or hyper-parameters of the wrong type.
         """
         caller = "GBDTClassifier.fit()"
+        X = _frames.as_pandas(X)  # polars, pyarrow -> pandas with category columns
         if _is_pandas_frame(X):  # column by column: no float64 copy of the whole frame
             Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, None, None,
                                                                as_columns=True)

@@ -343,6 +343,14 @@ Column column_from_series(const std::string& name, const py::object& s, bool tra
   }
   if (types.attr("is_string_dtype")(dt).cast<bool>() ||
       types.attr("is_object_dtype")(dt).cast<bool>()) {
+    // pandas' Arrow-backed text (the pandas 3 "str" dtype, "string[pyarrow]"): read from the
+    // Arrow buffers, no Python object per value
+    if (py::isinstance(dt, pd.attr("StringDtype")) &&
+        py::str(py::getattr(dt, "storage", py::none())).cast<std::string>() == "pyarrow") {
+      py::object values = s.attr("array");
+      if (py::hasattr(values, "__arrow_array__"))
+        return column_from_arrow(name, values.attr("__arrow_array__")());
+    }
     return string_column(name, s.attr("to_numpy")(py::arg("dtype") = "object"));
   }
   CHURN_THROW(TypeMismatch,

@@ -64,10 +64,10 @@ declare -A pymods=(
   [lightgbm]="lightgbm"   # test-only reference for the GBDT (python/tests/test_gbdt.py)
   [scipy]="scipy"         # test-only reference for KS / Jensen-Shannon (python/tests/test_monitor.py)
   [matplotlib]="matplotlib"  # the drift report's PSI chart (optional for users; demo and tests)
+  [polars]="polars"       # test-only: polars frames in python/tests/test_arrow.py (and benchmarks)
 )
 if [ $want_bench -eq 1 ]; then
   pymods[xgboost]="xgboost"
-  pymods[polars]="polars"
 fi
 need=()
 for m in "${!pymods[@]}"; do

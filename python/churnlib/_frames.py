@@ -68,7 +68,12 @@ def as_pandas(x):
     timestamps as ``datetime64[ns]``."""
     if not is_arrow_frame(x):
         return x
-    return _core.Table.from_arrow(x, strings="category").to_pandas()
+    table = _core.Table.from_arrow(x)
+    df = table.to_pandas()
+    for name, dtype in table.dtypes.items():
+        if dtype == "string":
+            df[name] = df[name].astype("category")
+    return df
 
 
 def require_pyarrow(what):

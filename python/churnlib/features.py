@@ -408,6 +408,9 @@ class EventAggregator:
             keep = [str(c) in wanted for c in events.columns]
             if not all(keep):
                 events = events.loc[:, keep]
+            # text ids dictionary-encoded while reading (one hash pass over the Arrow buffers):
+            # the aggregator then looks up each distinct id once, not each event's
+            events = _core.Table.from_pandas(events, strings="category")
         return events
 
     def _distinct_ids(self, events):

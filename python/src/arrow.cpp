@@ -12,7 +12,7 @@
 // array raises InvalidArgument; an unsupported type TypeMismatch naming the column and format.
 #include <pybind11/pybind11.h>
 
-#include <algorithm>      // std::sort
+#include <algorithm>      // std::min
 #include <cstdint>        // std::int64_t, std::uint8_t, std::uintptr_t
 #include <cstring>        // std::memcpy, std::strcmp
 #include <limits>         // std::numeric_limits
@@ -437,8 +437,72 @@ Column time_column(const std::string& name, const std::string& fmt,
   return Column::from_timestamp(name, std::move(out));
 }
 
-/// Text as a string column, or (`as_category`) dictionary-encoded in one hash pass with the
-/// categories sorted (as pandas' astype("category")).
+inline std::uint64_t hash_text(std::string_view s) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+  }
+  h ^= h >> 30;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 29);
+}
+
+/// Dictionary encoding in one hash pass: an open-addressing table of string_views (into
+/// buffers the caller keeps alive while encoding) to codes in order of first appearance.
+class TextEncoder {
+ public:
+  TextEncoder() : slots_(1024, Slot{0, -1}), mask_(1023) {}
+  std::int32_t code(std::string_view s) {
+    const std::uint64_t h = hash_text(s);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.code < 0) {
+        slot = Slot{tag, static_cast<std::int32_t>(keys_.size())};
+        keys_.push_back(s);
+        const std::int32_t c = slot.code;
+        if (2 * keys_.size() > slots_.size()) grow();
+        return c;
+      }
+      if (slot.tag == tag && keys_[sz(slot.code)] == s) return slot.code;
+    }
+  }
+  const std::vector<std::string_view>& keys() const { return keys_; }
+
+ private:
+  struct Slot {
+    std::uint32_t tag;
+    std::int32_t code;
+  };
+  void grow() {
+    std::vector<Slot> bigger(slots_.size() * 2, Slot{0, -1});
+    const std::size_t mask = bigger.size() - 1;
+    for (const Slot& old : slots_) {
+      if (old.code < 0) continue;
+      const std::uint64_t h = hash_text(keys_[sz(old.code)]);
+      std::size_t i = h & mask;
+      while (bigger[i].code >= 0) i = (i + 1) & mask;
+      bigger[i] = old;
+    }
+    slots_ = std::move(bigger);
+    mask_ = mask;
+  }
+  std::vector<Slot> slots_;
+  std::vector<std::string_view> keys_;
+  std::size_t mask_;
+};
+
+/// Text as a string column, or (`as_category`) dictionary-encoded in one hash pass, categories
+/// in order of first appearance.
 Column text_column(const std::string& name, const std::string& fmt,
                    const std::vector<Chunk>& chunks, bool as_category) {
   const auto n = static_cast<std::size_t>(total_rows(chunks));
@@ -462,33 +526,17 @@ Column text_column(const std::string& name, const std::string& fmt,
     if (!any_null) valid.clear();
     return Column::from_strings(name, std::move(out), std::move(valid));
   }
-  std::unordered_map<std::string_view, std::int32_t> code_of;
-  std::vector<std::string_view> cats;
+  TextEncoder enc;
   std::vector<std::int32_t> codes(n, -1);
   std::size_t k = 0;
   for (const auto& c : chunks) {
     StringReader r(name, fmt.c_str(), c.arr, c.first, c.length);
     const std::uint8_t* bits = validity(c.arr);
-    for (std::int64_t i = c.first; i < c.first + c.length; ++i, ++k) {
-      if (!is_valid(bits, i)) continue;
-      const std::string_view s = r.at(i);
-      auto [it, fresh] = code_of.try_emplace(s, static_cast<std::int32_t>(cats.size()));
-      if (fresh) cats.push_back(s);
-      codes[k] = it->second;
-    }
+    for (std::int64_t i = c.first; i < c.first + c.length; ++i, ++k)
+      if (is_valid(bits, i)) codes[k] = enc.code(r.at(i));
   }
-  std::vector<std::int32_t> order(cats.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return cats[sz(a)] < cats[sz(b)]; });
-  std::vector<std::int32_t> rank(cats.size());
-  std::vector<std::string> sorted(cats.size());
-  for (std::size_t r = 0; r < order.size(); ++r) {
-    rank[sz(order[r])] = static_cast<std::int32_t>(r);
-    sorted[r] = cats[sz(order[r])];
-  }
-  for (auto& c : codes)
-    if (c >= 0) c = rank[sz(c)];
-  return Column::from_codes(name, std::move(codes), std::move(sorted));
+  std::vector<std::string> cats(enc.keys().begin(), enc.keys().end());
+  return Column::from_codes(name, std::move(codes), std::move(cats));
 }
 
 /// dictionary<int index, utf8 | large_utf8 | string_view> as a categorical column. One chunk
@@ -718,7 +766,7 @@ float64 (nulls -> NaN); int8..int64, uint8..uint64 and bool -> int64 (nulls kept
 dictionary<int, utf8 | large_utf8 | string_view> -> category (int8/16/32 codes borrowed without
 a copy when one chunk has no nulls); utf8, large_utf8, string_view -> string (as
 ``Table.from_pandas`` makes of text), or with ``strings="category"`` -> category, encoded in one
-hash pass with sorted categories (as pandas' ``astype("category")``); timestamp[s/ms/us/ns]
+hash pass (categories in order of first appearance); timestamp[s/ms/us/ns]
 (any time zone; Arrow stores UTC) and date32/date64 -> timestamp. Columns of several chunks
 are concatenated (copied).
 

@@ -215,7 +215,14 @@ Examples
            }),
            py::arg("data") = py::none())
       .def_static(
-          "from_pandas", [](const py::handle& df) { return table_from_pandas(df); }, py::arg("df"),
+          "from_pandas",
+          [](const py::handle& df, const std::string& strings) {
+            CHURN_CHECK(strings == "string" || strings == "category", InvalidArgument,
+                        "Table.from_pandas(): strings must be 'string' or 'category', got '"
+                            << strings << "'");
+            return table_from_pandas(df, false, strings == "category");
+          },
+          py::arg("df"), py::kw_only(), py::arg("strings") = "string",
           R"doc(
 A Table from a pandas DataFrame.
 
@@ -223,11 +230,15 @@ Float columns become float64 (borrowed without a copy when the column is a conti
 array: later in-place edits of that DataFrame column show in the Table), integer and bool
 columns int64 (nullable ``Int64``/``boolean`` keep their missing values), ``category`` columns
 categorical with the same categories and codes, ``datetime64`` columns timestamps (time zones
-converted to UTC), text/object columns strings (None/NaN missing). The index is not kept.
+converted to UTC), text/object columns strings (None/NaN missing), or with
+``strings="category"`` categoricals (categories in order of first appearance). Arrow-backed
+text (pandas 3's ``str``) is read from its Arrow buffers, without a Python object per value.
+The index is not kept.
 
 Parameters
 ----------
 df : pandas.DataFrame
+strings : {"string", "category"}, default "string"
 
 Returns
 -------

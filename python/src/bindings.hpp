@@ -63,7 +63,10 @@ py::object column_to_pandas(const Column& c, bool copy);
 
 /// A table from a pandas.DataFrame (`transient` as for column_from_object).
 /// @throws TypeMismatch if `df` is not a DataFrame.
-Table table_from_pandas(const py::handle& df, bool transient = false);
+/// With `strings_as_category`, text columns become categoricals (categories in order of first
+/// appearance; Arrow-backed text encoded from its buffers in one hash pass).
+Table table_from_pandas(const py::handle& df, bool transient = false,
+                        bool strings_as_category = false);
 /// A pandas.DataFrame of the table's columns (see column_to_pandas).
 py::object table_to_pandas(const Table& t, bool copy);
 
@@ -80,7 +83,7 @@ Table as_table(const py::handle& obj, const char* caller, bool transient = false
 
 /// A table from an object with the Arrow PyCapsule interface (__arrow_c_stream__ or
 /// __arrow_c_array__), read from its buffers; text columns become strings, or with
-/// `strings_as_category` categoricals (sorted categories). See Table.from_arrow's docstring.
+/// `strings_as_category` categoricals (categories in order of first appearance). See Table.from_arrow's docstring.
 /// @throws TypeMismatch naming the column and Arrow format; InvalidArgument for malformed arrays.
 Table table_from_arrow(const py::handle& obj, bool strings_as_category = false);
 /// One column from an Arrow object of a non-struct type (an array or chunked array), as

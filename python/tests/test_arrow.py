@@ -107,13 +107,20 @@ def test_text_becomes_string_like_from_pandas(typ):
 
 
 @pytest.mark.parametrize("typ", [pa.string(), pa.large_string(), pa.string_view()])
-def test_text_as_category_is_sorted_like_astype_category(typ):
-    arr = pa.array(TEXT * 3, type=typ)
+def test_text_as_category_in_order_of_appearance(typ):
+    values = TEXT * 3 + [f"id{i % 1500}" for i in range(5000)]  # the encoder's table grows
+    arr = pa.array(values, type=typ)
     t = cl.Table.from_arrow(pa.table({"s": arr}), strings="category")
-    ref = pd.Series(TEXT * 3, dtype=object).astype("category")
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
     assert t.dtypes == {"s": "category"}
-    assert list(t.categories("s")) == list(ref.cat.categories)
-    np.testing.assert_array_equal(t["s"], ref.cat.codes.to_numpy())
+    assert list(t.categories("s")) == list(uniques)
+    np.testing.assert_array_equal(t["s"], codes)
+    # from_pandas gives the same, from the Arrow buffers or from Python objects
+    for dtype in ("str", object):
+        tp = cl.Table.from_pandas(pd.DataFrame({"s": pd.Series(values, dtype=dtype)}),
+                                  strings="category")
+        assert list(tp.categories("s")) == list(uniques)
+        np.testing.assert_array_equal(tp["s"], codes)
     with pytest.raises(cl.InvalidArgument, match="strings"):
         cl.Table.from_arrow(pa.table({"s": arr}), strings="text")
 

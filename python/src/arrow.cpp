@@ -456,40 +456,50 @@ inline std::uint64_t hash_text(std::string_view s) {
   return h ^ (h >> 29);
 }
 
-/// Dictionary encoding in one hash pass: an open-addressing table of string_views (into
-/// buffers the caller keeps alive while encoding) to codes in order of first appearance.
+/// Dictionary encoding in one hash pass: an open-addressing table to codes in order of first
+/// appearance. A slot holds the hash, the length and the first 16 bytes of its key, so short
+/// keys (ids) compare within the slot (one cache miss per lookup); longer ones also compare
+/// the string_view (into buffers the caller keeps alive while encoding).
 class TextEncoder {
  public:
-  TextEncoder() : slots_(1024, Slot{0, -1}), mask_(1023) {}
+  TextEncoder() : slots_(1024), mask_(1023) {}
   std::int32_t code(std::string_view s) {
     const std::uint64_t h = hash_text(s);
-    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    char head[kInline] = {};
+    std::memcpy(head, s.data(), std::min(s.size(), kInline));
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
       if (slot.code < 0) {
-        slot = Slot{tag, static_cast<std::int32_t>(keys_.size())};
+        slot.hash = h;
+        slot.len = static_cast<std::uint32_t>(s.size());
+        slot.code = static_cast<std::int32_t>(keys_.size());
+        std::memcpy(slot.head, head, kInline);
         keys_.push_back(s);
         const std::int32_t c = slot.code;
         if (2 * keys_.size() > slots_.size()) grow();
         return c;
       }
-      if (slot.tag == tag && keys_[sz(slot.code)] == s) return slot.code;
+      if (slot.hash == h && slot.len == s.size() && std::memcmp(slot.head, head, kInline) == 0 &&
+          (s.size() <= kInline || keys_[sz(slot.code)] == s))
+        return slot.code;
     }
   }
   const std::vector<std::string_view>& keys() const { return keys_; }
 
  private:
+  static constexpr std::size_t kInline = 16;
   struct Slot {
-    std::uint32_t tag;
-    std::int32_t code;
+    std::uint64_t hash = 0;
+    std::uint32_t len = 0;
+    std::int32_t code = -1;
+    char head[kInline] = {};
   };
   void grow() {
-    std::vector<Slot> bigger(slots_.size() * 2, Slot{0, -1});
+    std::vector<Slot> bigger(slots_.size() * 2);
     const std::size_t mask = bigger.size() - 1;
     for (const Slot& old : slots_) {
       if (old.code < 0) continue;
-      const std::uint64_t h = hash_text(keys_[sz(old.code)]);
-      std::size_t i = h & mask;
+      std::size_t i = old.hash & mask;
       while (bigger[i].code >= 0) i = (i + 1) & mask;
       bigger[i] = old;
     }

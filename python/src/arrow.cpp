@@ -146,8 +146,9 @@ std::string quote_format(const char* f) {
   return std::string("'") + (f == nullptr ? "(null)" : f) + "'";
 }
 
+/// True when a or b is negative or a + b overflows (a sum of a length and an offset).
 bool add_overflows(std::int64_t a, std::int64_t b) {
-  return b > std::numeric_limits<std::int64_t>::max() - a;
+  return a < 0 || b < 0 || b > std::numeric_limits<std::int64_t>::max() - a;
 }
 
 /// Checks the parts of an array every type shares: counts and offsets, the buffer count
@@ -156,8 +157,8 @@ bool add_overflows(std::int64_t a, std::int64_t b) {
 void check_array(const std::string& col, const ArrowArray* a, const Chunk& c, std::int64_t min_buffers,
                  std::int64_t max_buffers) {
   CHURN_CHECK(a != nullptr, InvalidArgument, "column '" << col << "': null ArrowArray");
-  CHURN_CHECK(a->length >= 0 && a->offset >= 0 && a->null_count >= -1 && a->n_buffers >= 0 &&
-                  a->n_children >= 0,
+  CHURN_CHECK(!add_overflows(a->offset, a->length) && a->null_count >= -1 &&
+                  a->n_buffers >= 0 && a->n_children >= 0,
               InvalidArgument,
               "column '" << col << "': malformed ArrowArray (length " << a->length << ", offset "
                          << a->offset << ", null_count " << a->null_count << ", n_buffers "

@@ -472,6 +472,7 @@ def test_damaged_c_structs_raise_instead_of_crashing():
     damaged(lambda e: setattr(e.child(1), "null_count", 1))  # nulls without a bitmap
     damaged(lambda e: setattr(e.array, "n_children", 1))
     damaged(lambda e: setattr(e.array, "offset", 2**62))
+    damaged(lambda e: setattr(e.child(1), "offset", 2**63 - 2))  # offset + length overflows
     damaged(lambda e: e.set_buffers(e.child(1), None, None))  # no data
     damaged(lambda e: e.set_buffers(e.child(0), None, np.array([0, -1, 2, 3], np.int32),
                                     np.zeros(8, np.uint8)))

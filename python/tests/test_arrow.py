@@ -125,6 +125,23 @@ def test_text_as_category_in_order_of_appearance(typ):
         cl.Table.from_arrow(pa.table({"s": arr}), strings="text")
 
 
+def test_text_as_category_large_and_chunked():
+    # enough rows for the encoder to split them into parts (merged in order of appearance)
+    rng = np.random.default_rng(5)
+    words = np.array([f"C{i:08d}" for i in range(50_000)] + ["a longer key of more than 16 bytes"],
+                     dtype=object)
+    values = words[rng.integers(0, len(words), 700_000)]
+    mask = rng.random(len(values)) < 0.05
+    arr = pa.array(values, mask=mask)
+    chunked = pa.chunked_array([arr.slice(0, 123_457), arr.slice(123_457, 400_000),
+                                arr.slice(523_457)])
+    t = cl.Table.from_arrow(pa.table({"s": chunked}), strings="category")
+    ref = pd.Series(np.where(mask, None, values), dtype=object)
+    codes, uniques = pd.factorize(ref)
+    assert list(t.categories("s")) == list(uniques)
+    np.testing.assert_array_equal(t["s"], codes)
+
+
 @pytest.mark.parametrize("index", [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(),
                                    pa.uint32()])
 @pytest.mark.parametrize("value", [pa.string(), pa.large_string(), pa.string_view()])

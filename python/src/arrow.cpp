@@ -464,8 +464,11 @@ inline std::uint64_t hash_text(std::string_view s) {
 class TextEncoder {
  public:
   TextEncoder() : slots_(1024), mask_(1023) {}
-  std::int32_t code(std::string_view s) {
-    const std::uint64_t h = hash_text(s);
+  std::int32_t code(std::string_view s) { return code(s, hash_text(s)); }
+  /// Hints the cache about the slot a key of hash `h` starts probing at.
+  void prefetch(std::uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+  /// The code of `s` whose hash_text() is `h`, inserting it when new.
+  std::int32_t code(std::string_view s, std::uint64_t h) {
     char head[kInline] = {};
     std::memcpy(head, s.data(), std::min(s.size(), kInline));
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
@@ -540,11 +543,25 @@ Column text_column(const std::string& name, const std::string& fmt,
   TextEncoder enc;
   std::vector<std::int32_t> codes(n, -1);
   std::size_t k = 0;
+  // In groups: hash the group's keys and prefetch their slots first, so the cache misses of
+  // a group overlap instead of coming one after the other (the table outgrows the caches).
+  constexpr std::int64_t kGroup = 16;
+  std::string_view keys[kGroup];
+  std::uint64_t hashes[kGroup];
   for (const auto& c : chunks) {
     StringReader r(name, fmt.c_str(), c.arr, c.first, c.length);
     const std::uint8_t* bits = validity(c.arr);
-    for (std::int64_t i = c.first; i < c.first + c.length; ++i, ++k)
-      if (is_valid(bits, i)) codes[k] = enc.code(r.at(i));
+    for (std::int64_t g = c.first; g < c.first + c.length; g += kGroup) {
+      const std::int64_t m = std::min(kGroup, c.first + c.length - g);
+      for (std::int64_t j = 0; j < m; ++j) {
+        if (!is_valid(bits, g + j)) continue;
+        keys[j] = r.at(g + j);
+        hashes[j] = hash_text(keys[j]);
+        enc.prefetch(hashes[j]);
+      }
+      for (std::int64_t j = 0; j < m; ++j, ++k)
+        if (is_valid(bits, g + j)) codes[k] = enc.code(keys[j], hashes[j]);
+    }
   }
   std::vector<std::string> cats(enc.keys().begin(), enc.keys().end());
   return Column::from_codes(name, std::move(codes), std::move(cats));

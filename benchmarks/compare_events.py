@@ -17,9 +17,17 @@ Every library's result is checked against pandas' (same values) before its time 
 The script prints, per library, the median seconds of ``--repeat`` runs, events/s, and the ratio
 to the fastest. The figures are for information only: nothing here asserts a timing.
 
+A second case (``--case strings``, issue 14) is the real-world frame: ``--str-events``
+events of ``--str-customers`` customers with string ids (``"C00012345"``, pandas' Arrow-backed
+``str`` dtype) and three features: the 30-day count of each type, the 30-day amount sum and
+the days since the last event. churnlib's time includes reading the pandas frame (the ids
+come from their Arrow buffers); polars reads the same frame converted once (not timed), as
+in the first case.
+
 Example::
 
     python benchmarks/compare_events.py --events 10000000 --customers 1000000 --repeat 3
+    python benchmarks/compare_events.py --case strings --repeat 5
 """
 
 from __future__ import annotations
@@ -44,6 +52,10 @@ def parse_args(argv=None):
     p.add_argument("--repeat", type=int, default=3, help="timed runs per library (median)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--libs", default="pandas,polars,churnlib")
+    p.add_argument("--case", choices=["types", "strings", "both"], default="both",
+                   help="types: integer ids, 19 features; strings: string ids, 3 features")
+    p.add_argument("--str-events", type=int, default=3_000_000)
+    p.add_argument("--str-customers", type=int, default=300_000)
     return p.parse_args(argv)
 
 
@@ -137,9 +149,113 @@ def check_same(name, got, ref):
         raise SystemExit(f"{name}: result differs from pandas' (first at {bad[:3].tolist()})")
 
 
+# ---- the string-id, few-features case (issue 14) -------------------------------------------------
+
+STR_WINDOW = 30
+
+
+def str_feature_names():
+    return [f"{t}_count_{STR_WINDOW}d" for t in TYPES] + [f"amount_sum_{STR_WINDOW}d",
+                                                           "days_since_last_event"]
+
+
+def make_string_events(n_events, n_customers, seed):
+    """The log of make_events with ids "C00012345" in pandas' default (Arrow-backed) str dtype;
+    also returns the customer ids (every customer, in id order)."""
+    ev, asof = make_events(n_events, n_customers, seed)
+    ids = np.array([f"C{i:08d}" for i in range(n_customers)], dtype=object)
+    ev["customer_id"] = pd.Series(ids[ev["customer_id"].to_numpy()], dtype="str")
+    return ev, asof, pd.Series(ids, dtype="str")
+
+
+def str_pandas(ev, asof, ids):
+    ev = ev[ev["timestamp"] < asof]
+    age = (asof - ev["timestamp"]).to_numpy().astype("timedelta64[ns]").astype(np.int64) / DAY_NS
+    inw = ev[age < STR_WINDOW]
+    counts = inw.groupby(["customer_id", "event_type"], observed=False).size().unstack(
+        fill_value=0)
+    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    for t in TYPES:
+        out[f"{t}_count_{STR_WINDOW}d"] = counts[t].reindex(out.index, fill_value=0).to_numpy(
+            np.float64)
+    out[f"amount_sum_{STR_WINDOW}d"] = inw.groupby("customer_id")["amount"].sum().reindex(
+        out.index, fill_value=0.0).to_numpy()
+    last = pd.Series(age, index=ev.index).groupby(ev["customer_id"]).min()
+    out["days_since_last_event"] = last.reindex(out.index).to_numpy()
+    return out[str_feature_names()]
+
+
+def str_polars(ev_pl, asof, ids_pl):
+    import polars as pl
+
+    base = (ev_pl.filter(pl.col("timestamp").cast(pl.Int64) < asof.value)
+            .with_columns(((pl.lit(asof.value) - pl.col("timestamp").cast(pl.Int64)) / DAY_NS)
+                          .alias("age")))
+    inw = pl.col("age") < STR_WINDOW
+    aggs = [(inw & (pl.col("event_type") == t)).sum().cast(pl.Float64)
+            .alias(f"{t}_count_{STR_WINDOW}d") for t in TYPES]
+    aggs.append(pl.col("amount").filter(inw).fill_null(0).sum()
+                .alias(f"amount_sum_{STR_WINDOW}d"))
+    aggs.append(pl.col("age").min().alias("days_since_last_event"))
+    res = ids_pl.join(base.group_by("customer_id").agg(aggs), on="customer_id", how="left")
+    res = res.with_columns([pl.col(c).fill_null(0.0) for c in str_feature_names()[:-1]])
+    return res.select(str_feature_names()).to_pandas()
+
+
+def str_churnlib(ev, asof, ids):
+    import churnlib as cl
+
+    agg = cl.EventAggregator(windows=[STR_WINDOW], event_types=TYPES, amount_col="amount",
+                             trends=False, active_days=False, type_recency=False,
+                             days_since_first=False, amount_mean=False, amount_max=False)
+    return agg.transform(ev, customers=ids, as_of=asof)
+
+
+def run_strings(args, libs):
+    import polars as pl
+
+    t0 = time.perf_counter()
+    ev, asof, ids = make_string_events(args.str_events, args.str_customers, args.seed)
+    print(f"\nstring ids, few features: {len(ev):,} events, {args.str_customers:,} customers, "
+          f"ids {ev['customer_id'].dtype} like {ev['customer_id'].iloc[0]!r}, "
+          f"{len(str_feature_names())} features; generated in {time.perf_counter() - t0:.1f} s")
+    inputs = {"pandas": (ev, ids), "churnlib": (ev, ids),
+              "polars": (pl.from_pandas(ev), pl.DataFrame({"customer_id": ids.to_numpy()}))}
+    runners = {"pandas": str_pandas, "polars": str_polars, "churnlib": str_churnlib}
+    results, ref = {}, None
+    for name in ["pandas"] + [l for l in libs if l != "pandas"]:
+        out, times = None, []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            out = runners[name](inputs[name][0], asof, inputs[name][1])
+            times.append(time.perf_counter() - t)
+        got = out[str_feature_names()].to_numpy(np.float64)
+        if name == "pandas":
+            ref = got
+        elif got.shape != ref.shape or not np.allclose(got, ref, rtol=1e-9, atol=1e-9,
+                                                       equal_nan=True):
+            raise SystemExit(f"{name}: string-id result differs from pandas'")
+        results[name] = statistics.median(times)
+        print(f"  {name:9s} median {results[name]:.3f} s over {args.repeat} runs "
+              f"(min {min(times):.3f})")
+    best = min(results.values())
+    print(f"{'library':10s} {'median s':>9s} {'vs fastest':>11s}")
+    for name, s in results.items():
+        print(f"{name:10s} {s:9.3f} {s / best:10.2f}x")
+    if "churnlib" in results and "polars" in results:
+        c, p = results["churnlib"], results["polars"]
+        print(f"target (faster than polars): {'PASS' if c < p else 'FAIL'}: churnlib "
+              f"{p / c:.2f}x polars' speed ({c:.3f} s vs {p:.3f} s; pandas {results['pandas']:.3f} s)")
+    return results
+
+
 def main(argv=None):
     args = parse_args(argv)
     libs = [s.strip() for s in args.libs.split(",") if s.strip()]
+    if args.case in ("strings", "both"):
+        run_strings(args, libs)
+    if args.case == "strings":
+        return 0
     t0 = time.perf_counter()
     ev, asof = make_events(args.events, args.customers, args.seed)
     print(f"event log: {len(ev):,} events, {args.customers:,} customers, {len(TYPES)} types, "

@@ -2,7 +2,8 @@
 
 Data
 ----
-Table, read_csv, read_csv_chunks, parse_csv, write_csv, to_csv_string, Schema, ColumnSpec,
+Table (from_pandas/from_arrow, to_pandas/to_arrow), read_csv, read_csv_chunks, parse_csv,
+write_csv, to_csv_string, read_parquet, write_parquet (pyarrow), Schema, ColumnSpec,
 describe, make_customers, make_events.
 
 Features
@@ -97,6 +98,7 @@ from .linear import ConvergenceWarning, LogisticRegression
 from .features import EventAggregator, FeaturePipeline
 from .segment import KMeans
 from .tree import GBDTClassifier
+from ._frames import read_parquet, write_parquet
 
 __all__ = [
     "__version__",
@@ -119,6 +121,8 @@ __all__ = [
     "CsvChunkReader",
     "parse_csv",
     "write_csv",
+    "read_parquet",
+    "write_parquet",
     "to_csv_string",
     "Schema",
     "ColumnSpec",

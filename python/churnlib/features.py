@@ -18,7 +18,7 @@ import os
 
 from sklearn.base import TransformerMixin
 
-from . import _core
+from . import _core, _frames
 from ._estimator import CoreBacked
 from ._validation import check_matrix, is_sparse
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
@@ -270,7 +270,7 @@ class EventAggregator:
         it was.
         """
         self._check_started("update")
-        self._agg.update(self._event_columns(events))
+        self._agg.update(self._event_columns(_frames.as_table_or_pandas(events)))
         return self
 
     def result(self, as_table=False, copy=True):
@@ -313,6 +313,7 @@ class EventAggregator:
         -------
         pandas.DataFrame or Table
         """
+        events = _frames.as_table_or_pandas(events)
         if customers is None:
             customers = self._distinct_ids(events)
         # A local aggregator: transform does not touch the streaming state, so concurrent
@@ -376,6 +377,7 @@ class EventAggregator:
 
     def _new_core(self, customers, as_of, as_of_col):
         """A compiled aggregator for these output rows, and the key columns of its result."""
+        customers = _frames.as_table_or_pandas(customers)
         if (as_of is None) == (as_of_col is None):
             raise InvalidArgument("EventAggregator: give exactly one of as_of (one date "
                                   "for every customer) and as_of_col (a column of customers)")
@@ -416,6 +418,9 @@ class EventAggregator:
             keep = [str(c) in wanted for c in events.columns]
             if not all(keep):
                 events = events.loc[:, keep]
+            # text ids dictionary-encoded while reading (one hash pass over the Arrow buffers):
+            # the aggregator then looks up each distinct id once, not each event's
+            events = _core.Table.from_pandas(events, strings="category")
         return events
 
     def _distinct_ids(self, events):
@@ -749,12 +754,15 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
             Naming the step and the column: a missing column, a wrong type, a numeric column
             without values, an output name that exists, a missing ``events`` or ``as_of``.
         """
-        self._fit(X, events, as_of)
+        self._fit_input_kind = _input_kind(X)
+        self._fit(_frames.as_table_or_pandas(X), _frames.as_table_or_pandas(events), as_of)
         return self
 
     def fit_transform(self, X, y=None, *, events=None, as_of=None, copy=True):
         """``fit(X, ...)``, then the transformed training data (computed once)."""
-        return self._format(self._fit(X, events, as_of), X, copy)
+        kind = self._fit_input_kind = _input_kind(X)
+        X_in, events = _frames.as_table_or_pandas(X), _frames.as_table_or_pandas(events)
+        return self._format(self._fit(X_in, events, as_of), X, copy, kind)
 
     def transform(self, X, *, events=None, as_of=None, copy=True):
         """Replays the fitted steps on ``X`` (and ``events``, ``as_of`` with
@@ -773,6 +781,8 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
             category under ``unknown="error"``, a value <= -1 in log1p.
         """
         core = self._fitted("transform")
+        kind = _input_kind(X)
+        X, events = _frames.as_table_or_pandas(X), _frames.as_table_or_pandas(events)
         X_in = self._as_frame(X, "transform", fitted=True)
         if _is_pandas_frame(X_in):
             # only the columns the fitted steps read are converted (an id column of a million
@@ -784,7 +794,7 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
             keep = [str(c) in need for c in X_in.columns]
             if not all(keep):
                 X_in = X_in.loc[:, keep]
-        return self._format(core.transform(X_in, events=events, as_of=as_of), X, copy)
+        return self._format(core.transform(X_in, events=events, as_of=as_of), X, copy, kind)
 
     def _as_frame(self, X, what, fitted):
         """X as a pandas frame or Table; a numpy matrix (or anything numpy converts) becomes a
@@ -876,12 +886,14 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
 
     def _extra_state(self):
         return {"feature_names_in": self.feature_names_in_,
-                "fitted_on_array": getattr(self, "_fitted_on_array", False)}
+                "fitted_on_array": getattr(self, "_fitted_on_array", False),
+                "fit_input_kind": getattr(self, "_fit_input_kind", "pandas")}
 
     def _restore_extra(self, state):
         self.feature_names_in_ = state["feature_names_in"]
         self.n_features_in_ = len(self.feature_names_in_)
         self._fitted_on_array = state.get("fitted_on_array", False)
+        self._fit_input_kind = state.get("fit_input_kind", "pandas")
 
     # ---- helpers -------------------------------------------------------------------------------
 
@@ -964,8 +976,9 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         return _build_core(p["steps"], p["events"], p["as_of_col"], p["id_col"],
                            p["event_prefix"], p["n_threads"])
 
-    def _output_kind(self, X):
-        """What transform returns for input X (X None: the kind of the training input)."""
+    def _output_kind(self, kind_in):
+        """What transform returns for an input of kind ``kind_in`` ("numpy", "pandas" or
+        "polars"; None: the kind of the training input)."""
         if self.output != "auto":
             return self.output
         from sklearn import get_config
@@ -973,11 +986,12 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         wanted = get_config().get("transform_output", "default")
         if wanted in ("pandas", "polars"):
             return wanted
-        on_array = getattr(self, "_fitted_on_array", False) if X is None else not _is_frame(X)
-        return "numpy" if on_array else "pandas"
+        if kind_in is None:
+            kind_in = getattr(self, "_fit_input_kind", "pandas")
+        return kind_in
 
-    def _format(self, table, X, copy=True):
-        kind = self._output_kind(X)
+    def _format(self, table, X, copy=True, kind_in="pandas"):
+        kind = self._output_kind(kind_in)
         if kind == "table":
             return table
         if kind == "numpy":
@@ -993,6 +1007,14 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
                                   "(pip install polars)") from None
             return pl.from_pandas(df)
         return df
+
+
+def _input_kind(X):
+    """"numpy" for arrays and lists, "polars" for a polars frame, else "pandas" (pandas frames,
+    Tables, pyarrow tables): what output="auto" returns for it."""
+    if _frames.is_arrow_frame(X):
+        return "polars" if type(X).__module__.split(".", 1)[0] == "polars" else "pandas"
+    return "pandas" if _is_frame(X) else "numpy"
 
 
 def _build_core(steps, events, as_of_col, id_col, event_prefix, n_threads):

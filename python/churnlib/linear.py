@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from . import _core
+from . import _core, _frames
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
 from ._estimator import BinaryClassifier
@@ -36,6 +36,7 @@ def _is_dataframe(X):
 
 def _as_matrix(X, caller):
     """(C-contiguous float64 2-D array or a zero-copy view, feature names or None)."""
+    X = _frames.as_pandas(X)  # polars, pyarrow -> pandas (no copy of float64 columns)
     names = None
     if _is_dataframe(X):
         from pandas.api.types import is_bool_dtype, is_numeric_dtype

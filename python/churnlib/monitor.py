@@ -45,7 +45,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from . import _core, _frames
 from ._core import _monitor as _m
 from ._estimator import CoreBacked
 from ._validation import check_matrix
@@ -441,13 +441,14 @@ class Baseline(CoreBacked):
         """X as a Table or pandas frame. A numeric matrix (numpy array or anything numpy
         converts) becomes a Table whose columns are named as the baseline's features when it
         has as many, else ``x0``, ``x1``, ... (what a baseline fitted on a matrix calls them)."""
+        X = _frames.as_table_or_pandas(X)  # polars, pyarrow: a Table read from the Arrow buffers
         if isinstance(X, _core.Table):
             return X
         if type(X).__name__ == "DataFrame" and type(X).__module__.startswith("pandas"):
             return X
         if not (hasattr(X, "__array__") or isinstance(X, (list, tuple))):
-            raise TypeMismatch(f"Baseline.{what}(): expected a pandas.DataFrame, a churnlib.Table "
-                               f"or a numeric matrix, got {type(X).__name__}")
+            raise TypeMismatch(f"Baseline.{what}(): expected a pandas.DataFrame, a churnlib.Table, "
+                               f"a polars/pyarrow table or a numeric matrix, got {type(X).__name__}")
         A = check_matrix(X, f"Baseline.{what}()")
         core = getattr(self, "_core", None)
         names = list(core.feature_names) if core is not None and what != "fit" else []

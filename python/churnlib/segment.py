@@ -27,6 +27,7 @@ import numpy as np
 
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 
+from . import _frames
 from ._core import _segment as _s
 from ._estimator import CoreBacked
 from ._validation import check_feature_names, check_matrix, check_n_features, check_weights
@@ -39,6 +40,7 @@ __all__ = ["KMeans", "silhouette_score", "silhouette_samples", "sweep_k", "profi
 def _matrix(X, what):
     """A C-ordered float64 matrix (a view when X already is one) and the column names of a
     DataFrame (or None)."""
+    X = _frames.as_pandas(X)  # polars, pyarrow -> pandas
     names = None
     if hasattr(X, "columns") and hasattr(X, "to_numpy"):
         names = [str(c) for c in X.columns]

@@ -13,7 +13,7 @@ from typing import Any, List, NamedTuple, Tuple
 
 import numpy as np
 
-from . import _core
+from . import _core, _frames
 from ._estimator import BinaryClassifier
 from .errors import InvalidArgument, TypeMismatch
 from ._validation import check_feature_names, check_n_features, check_weights
@@ -93,6 +93,7 @@ def _prepare(X, caller, train_categories=None, n_features=None, fitted_names=Non
     checked against it as scikit-learn does (a warning for names present on one side only).
     """
     check = (lambda p, names: _check_columns(p, names, n_features, fitted_names, caller, est))
+    X = _frames.as_pandas(X)  # polars, pyarrow -> pandas with category columns
     if _is_pandas_frame(X):
         return _prepare_dataframe(X, caller, train_categories, check)
     if isinstance(X, _core.Table):
@@ -715,6 +716,7 @@ class GBDTClassifier(BinaryClassifier):
                                                                          "cross_entropy"):
             raise InvalidArgument(f"{caller}: objective must be 'binary' (GBDTClassifier fits "
                                   f"binary log-loss), got {self.objective!r}")
+        X = _frames.as_pandas(X)  # polars, pyarrow -> pandas with category columns
         if _is_pandas_frame(X):  # column by column: no float64 copy of the whole frame
             Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, as_columns=True)
             p, n = len(Xa), len(Xa[0])

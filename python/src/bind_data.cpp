@@ -4,6 +4,7 @@
 #include <pybind11/stl/filesystem.h>  // std::filesystem::path <-> str / os.PathLike
 
 #include <algorithm>   // std::min
+#include <cctype>      // std::tolower
 #include <cstdint>     // std::int64_t, std::uint64_t
 #include <filesystem>  // std::filesystem::path
 #include <memory>      // std::unique_ptr
@@ -27,6 +28,23 @@ namespace churn::python {
 namespace {
 
 using Path = std::filesystem::path;
+
+/// write_csv writes plain text: a path whose extension names another format (x.parquet,
+/// x.json, x.csv.gz) would get CSV under a misleading name, so it is refused.
+void check_text_extension(const Path& path, const char* caller) {
+  std::string ext = path.extension().string();
+  for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  static const char* const kText[] = {"", ".csv", ".tsv", ".txt", ".tab", ".dat", ".psv"};
+  for (const char* ok : kText)
+    if (ext == ok) return;
+  const bool parquet = ext == ".parquet" || ext == ".pq";
+  CHURN_THROW(InvalidArgument,
+              caller << ": '" << path.string() << "' has the extension '" << ext
+                     << "', but CSV is plain text (.csv, .tsv, .txt, .tab, .dat, .psv; no "
+                        "compression)"
+                     << (parquet ? ": use churnlib.write_parquet for Parquet"
+                                 : "; for Parquet use churnlib.write_parquet"));
+}
 
 std::string repr_of(const py::handle& obj) {
   return py::repr(obj).cast<std::string>();
@@ -198,7 +216,14 @@ Examples
            }),
            py::arg("data") = py::none())
       .def_static(
-          "from_pandas", [](const py::handle& df) { return table_from_pandas(df); }, py::arg("df"),
+          "from_pandas",
+          [](const py::handle& df, const std::string& strings) {
+            CHURN_CHECK(strings == "string" || strings == "category", InvalidArgument,
+                        "Table.from_pandas(): strings must be 'string' or 'category', got '"
+                            << strings << "'");
+            return table_from_pandas(df, false, strings == "category");
+          },
+          py::arg("df"), py::kw_only(), py::arg("strings") = "string",
           R"doc(
 A Table from a pandas DataFrame.
 
@@ -206,11 +231,15 @@ Float columns become float64 (borrowed without a copy when the column is a conti
 array: later in-place edits of that DataFrame column show in the Table), integer and bool
 columns int64 (nullable ``Int64``/``boolean`` keep their missing values), ``category`` columns
 categorical with the same categories and codes, ``datetime64`` columns timestamps (time zones
-converted to UTC), text/object columns strings (None/NaN missing). The index is not kept.
+converted to UTC), text/object columns strings (None/NaN missing), or with
+``strings="category"`` categoricals (categories in order of first appearance). Arrow-backed
+text (pandas 3's ``str``) is read from its Arrow buffers, without a Python object per value.
+The index is not kept.
 
 Parameters
 ----------
 df : pandas.DataFrame
+strings : {"string", "category"}, default "string"
 
 Returns
 -------
@@ -606,6 +635,7 @@ line_terminator : str, default '\n')doc";
       "write_csv",
       [](const py::object& data, const Path& path, const std::string& delimiter, bool header,
          const std::string& na_rep, const std::string& line_terminator) {
+        check_text_extension(path, "write_csv()");
         Table t = as_table(data, "write_csv()");
         CsvWriteOptions o;
         o.delimiter = one_char(delimiter, "write_csv(): delimiter");
@@ -633,6 +663,10 @@ path : str or os.PathLike)doc") +
 
 Raises
 ------
+InvalidArgument
+    If the path's extension is not one of text (``.csv``, ``.tsv``, ``.txt``, ``.tab``,
+    ``.dat``, ``.psv`` or none): ``x.parquet`` is refused (use ``write_parquet``), and so is
+    ``x.csv.gz`` (no compression).
 IOError
     If the file cannot be written.
 )doc")

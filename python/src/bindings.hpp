@@ -33,6 +33,8 @@ void bind_monitor(py::module_& m);
 /// K-means, silhouette, choosing k, segment profiles, in the submodule _core._segment
 /// (bind_segment.cpp).
 void bind_segment(py::module_& m);
+/// Table.from_arrow / Table.to_arrow, the Arrow C data interface (arrow.cpp); after bind_data.
+void bind_arrow(py::module_& m);
 
 // ---- conversions (convert.cpp) ---------------------------------------------------------------
 
@@ -61,7 +63,10 @@ py::object column_to_pandas(const Column& c, bool copy);
 
 /// A table from a pandas.DataFrame (`transient` as for column_from_object).
 /// @throws TypeMismatch if `df` is not a DataFrame.
-Table table_from_pandas(const py::handle& df, bool transient = false);
+/// With `strings_as_category`, text columns become categoricals (categories in order of first
+/// appearance; Arrow-backed text encoded from its buffers in one hash pass).
+Table table_from_pandas(const py::handle& df, bool transient = false,
+                        bool strings_as_category = false);
 /// A pandas.DataFrame of the table's columns (see column_to_pandas).
 py::object table_to_pandas(const Table& t, bool copy);
 
@@ -75,6 +80,16 @@ Column column_from_state(const py::handle& state);
 /// (`transient` as for column_from_object: only for a table the call keeps nothing of).
 /// @throws TypeMismatch naming `caller` otherwise.
 Table as_table(const py::handle& obj, const char* caller, bool transient = false);
+
+/// A table from an object with the Arrow PyCapsule interface (__arrow_c_stream__ or
+/// __arrow_c_array__), read from its buffers; text columns become strings, or with
+/// `strings_as_category` categoricals (categories in order of first appearance). See Table.from_arrow's docstring.
+/// @throws TypeMismatch naming the column and Arrow format; InvalidArgument for malformed arrays.
+Table table_from_arrow(const py::handle& obj, bool strings_as_category = false);
+/// One column from an Arrow object of a non-struct type (an array or chunked array), as
+/// table_from_arrow reads a column.
+Column column_from_arrow(const std::string& name, const py::handle& obj,
+                         bool strings_as_category = false);
 
 /// Nanoseconds since 1970 (UTC) of an int (taken as nanoseconds) or anything pandas.Timestamp
 /// accepts (str, datetime, numpy.datetime64, pandas.Timestamp).

@@ -295,7 +295,8 @@ Column column_from_numpy(const std::string& name, const py::array& a) {
                                        << "' (supported: float, int, bool, datetime64, str)");
 }
 
-Column column_from_series(const std::string& name, const py::object& s, bool transient) {
+Column column_from_series(const std::string& name, const py::object& s, bool transient,
+                          bool strings_as_category = false) {
   py::module_ pd = pandas();
   py::object types = pd.attr("api").attr("types");
   py::object dt = s.attr("dtype");
@@ -343,7 +344,17 @@ Column column_from_series(const std::string& name, const py::object& s, bool tra
   }
   if (types.attr("is_string_dtype")(dt).cast<bool>() ||
       types.attr("is_object_dtype")(dt).cast<bool>()) {
-    return string_column(name, s.attr("to_numpy")(py::arg("dtype") = "object"));
+    // pandas' Arrow-backed text (the pandas 3 "str" dtype, "string[pyarrow]"): read from the
+    // Arrow buffers, no Python object per value
+    if (py::isinstance(dt, pd.attr("StringDtype")) &&
+        py::str(py::getattr(dt, "storage", py::none())).cast<std::string>() == "pyarrow") {
+      py::object values = s.attr("array");
+      if (py::hasattr(values, "__arrow_array__"))
+        return column_from_arrow(name, values.attr("__arrow_array__")(), strings_as_category);
+    }
+    Column c = string_column(name, s.attr("to_numpy")(py::arg("dtype") = "object"));
+    if (!strings_as_category) return c;
+    return Column::from_strings_categorical(name, c.strings(), c.validity());
   }
   CHURN_THROW(TypeMismatch,
               "column '" << name << "': unsupported pandas dtype '"
@@ -472,14 +483,18 @@ Column column_from_state(const py::handle& state) {
   CHURN_THROW(SerializationError, "Table pickle state: unknown dtype of column '" << name << "'");
 }
 
-Table table_from_pandas(const py::handle& df, bool transient) {
+Table table_from_pandas(const py::handle& df, bool transient, bool strings_as_category) {
   py::module_ pd = pandas();
   CHURN_CHECK(py::isinstance(df, pd.attr("DataFrame")), TypeMismatch,
               "Table.from_pandas(): expected a pandas.DataFrame, got " << type_name(df));
   std::vector<Column> columns;
   for (const auto& item : df.attr("items")()) {
     auto pair = item.cast<py::tuple>();
-    columns.push_back(column_from_object(to_std_string(pair[0]), pair[1], transient));
+    const std::string name = to_std_string(pair[0]);
+    columns.push_back(
+        strings_as_category && py::isinstance(pair[1], pd.attr("Series"))
+            ? column_from_series(name, py::reinterpret_borrow<py::object>(pair[1]), transient, true)
+            : column_from_object(name, pair[1], transient));
   }
   return Table(std::move(columns));
 }

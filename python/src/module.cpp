@@ -6,6 +6,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "churnlib's compiled core (import churnlib, not churnlib._core).";
   churn::python::bind_core(m);
   churn::python::bind_data(m);
+  churn::python::bind_arrow(m);
   churn::python::bind_metrics(m);
   churn::python::bind_linear(m);
   churn::python::bind_tree(m);

@@ -282,6 +282,14 @@ def test_set_output_polars():
     with sklearn.config_context(transform_output="polars"):
         assert isinstance(cl.FeaturePipeline().fit(df[["tenure_months"]]).transform(
             df[["tenure_months"]]), pl.DataFrame)
+    # output="auto": polars in, polars out (and the same numbers as pandas in, pandas out)
+    pdf = pl.from_pandas(df)
+    auto = _pipe().fit(pdf)
+    out = auto.transform(pdf)
+    assert isinstance(out, pl.DataFrame) and isinstance(auto.fit_transform(pdf), pl.DataFrame)
+    np.testing.assert_array_equal(out.select(num).to_numpy().astype(float),
+                                  ref[num].to_numpy(float))
+    assert isinstance(auto.transform(df), pd.DataFrame)
 
 
 def test_frames_handed_to_the_user_are_writable():

@@ -26,33 +26,9 @@ class _Default:
         return self.text
 
 
-def _split_top(text, sep=","):
-    """Splits ``text`` at ``sep`` outside brackets and quotes."""
-    parts, depth, quote, start, i = [], 0, None, 0, 0
-    while i < len(text):
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = None
-        elif c in "'\"":
-            quote = c
-        elif c in "([{<":
-            depth += 1
-        elif c in ")]}>" and not (c == ">" and i > 0 and text[i - 1] == "-"):
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
-            parts.append(text[start:i])
-            start = i + len(sep)
-            i += len(sep) - 1
-        i += 1
-    parts.append(text[start:])
-    return parts
-
-
-def _close(text, start):
-    """Index of the parenthesis closing the one at ``start`` (quotes and brackets skipped)."""
+def _scan(text, start=0):
+    """Yields ``(index, char, depth)`` for each character of ``text`` from ``start`` that is
+    outside quotes; ``depth`` counts the open brackets before it (closing ones included)."""
     depth, quote, i = 0, None, start
     while i < len(text):
         c = text[i]
@@ -63,13 +39,31 @@ def _close(text, start):
                 quote = None
         elif c in "'\"":
             quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
+        else:
+            if c in "([{<":
+                depth += 1
+            elif c in ")]}>" and not (c == ">" and i > 0 and text[i - 1] == "-"):
+                depth -= 1
+            yield i, c, depth
         i += 1
+
+
+def _split_top(text, sep=","):
+    """Splits ``text`` at ``sep`` outside brackets and quotes."""
+    parts, start, skip_to = [], 0, 0
+    for i, _, depth in _scan(text):
+        if i >= skip_to and depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            start = skip_to = i + len(sep)
+    parts.append(text[start:])
+    return parts
+
+
+def _close(text, start):
+    """Index of the parenthesis closing the one at ``start`` (quotes and brackets skipped)."""
+    for i, c, depth in _scan(text, start):
+        if depth == 0 and c in ")]}":
+            return i
     return -1
 
 

@@ -115,9 +115,15 @@ T* capsule_pointer(const py::handle& cap, const char* name, const char* caller) 
 }
 
 // The inner struct of each owner (for take()).
-ArrowSchema& out_struct(OwnedSchema& o) { return o.s; }
-ArrowArray& out_struct(OwnedArray& o) { return o.a; }
-ArrowArrayStream& out_struct(OwnedStream& o) { return o.s; }
+ArrowSchema& out_struct(OwnedSchema& o) {
+  return o.s;
+}
+ArrowArray& out_struct(OwnedArray& o) {
+  return o.a;
+}
+ArrowArrayStream& out_struct(OwnedStream& o) {
+  return o.s;
+}
 
 /// Moves a C struct out of its producer (the spec's "move": copy, then mark the source released).
 template <class Owned, class T>
@@ -128,7 +134,9 @@ std::shared_ptr<Owned> take(T* src) {
   return out;
 }
 
-inline std::size_t sz(std::int64_t i) { return static_cast<std::size_t>(i); }
+inline std::size_t sz(std::int64_t i) {
+  return static_cast<std::size_t>(i);
+}
 
 // ---- reading arrays ---------------------------------------------------------------------------
 
@@ -154,11 +162,11 @@ bool add_overflows(std::int64_t a, std::int64_t b) {
 /// Checks the parts of an array every type shares: counts and offsets, the buffer count
 /// (`min_buffers` .. `max_buffers`), that data buffers `1..` exist where values exist and that
 /// a validity bitmap exists where nulls are announced.
-void check_array(const std::string& col, const ArrowArray* a, const Chunk& c, std::int64_t min_buffers,
-                 std::int64_t max_buffers) {
+void check_array(const std::string& col, const ArrowArray* a, const Chunk& c,
+                 std::int64_t min_buffers, std::int64_t max_buffers) {
   CHURN_CHECK(a != nullptr, InvalidArgument, "column '" << col << "': null ArrowArray");
-  CHURN_CHECK(!add_overflows(a->offset, a->length) && a->null_count >= -1 &&
-                  a->n_buffers >= 0 && a->n_children >= 0,
+  CHURN_CHECK(!add_overflows(a->offset, a->length) && a->null_count >= -1 && a->n_buffers >= 0 &&
+                  a->n_children >= 0,
               InvalidArgument,
               "column '" << col << "': malformed ArrowArray (length " << a->length << ", offset "
                          << a->offset << ", null_count " << a->null_count << ", n_buffers "
@@ -578,10 +586,11 @@ Column dictionary_column(const std::string& name, const ArrowSchema* schema,
   CHURN_CHECK(value_fmt != nullptr && is_string_format(value_fmt), TypeMismatch,
               "column '" << name << "': dictionary of Arrow format " << quote_format(value_fmt)
                          << " is not supported (only utf8, large_utf8 and string_view values)");
-  CHURN_CHECK(index_fmt.size() == 1 && std::string("cCsSiIlL").find(index_fmt[0]) != std::string::npos,
-              TypeMismatch,
-              "column '" << name << "': dictionary index format " << quote_format(index_fmt.c_str())
-                         << " is not an integer type");
+  CHURN_CHECK(
+      index_fmt.size() == 1 && std::string("cCsSiIlL").find(index_fmt[0]) != std::string::npos,
+      TypeMismatch,
+      "column '" << name << "': dictionary index format " << quote_format(index_fmt.c_str())
+                 << " is not an integer type");
   std::unordered_map<std::string, std::int32_t> code_of;
   std::vector<std::string> cats;
   std::vector<std::vector<std::int32_t>> remap(chunks.size());
@@ -610,7 +619,8 @@ Column dictionary_column(const std::string& name, const ArrowSchema* schema,
       identity = identity && it->second == static_cast<std::int32_t>(j);
     }
   }
-  if (chunks.size() == 1 && identity && chunks[0].length > 0 && validity(chunks[0].arr) == nullptr &&
+  if (chunks.size() == 1 && identity && chunks[0].length > 0 &&
+      validity(chunks[0].arr) == nullptr &&
       (index_fmt == "c" || index_fmt == "s" || index_fmt == "i")) {
     const Chunk& c = chunks[0];
     const int w = index_fmt == "c" ? 1 : index_fmt == "s" ? 2 : 4;
@@ -654,14 +664,15 @@ Column column_from_chunks(const std::string& name, const ArrowSchema* schema,
   if (fmt.size() == 1 && visit_int_format(fmt[0], [](auto) {})) {
     return int_column(name, fmt[0], chunks);
   }
-  if (fmt == "tdD" || fmt == "tdm" || (fmt.size() >= 4 && fmt.rfind("ts", 0) == 0 &&
-                                        std::string("smun").find(fmt[2]) != std::string::npos &&
-                                        fmt[3] == ':')) {
+  if (fmt == "tdD" || fmt == "tdm" ||
+      (fmt.size() >= 4 && fmt.rfind("ts", 0) == 0 &&
+       std::string("smun").find(fmt[2]) != std::string::npos && fmt[3] == ':')) {
     return time_column(name, fmt, chunks);
   }
   if (is_string_format(fmt)) return text_column(name, fmt, chunks, strings_as_category);
   CHURN_THROW(TypeMismatch,
-              "column '" << name << "': unsupported Arrow type (format " << quote_format(fmt.c_str())
+              "column '" << name << "': unsupported Arrow type (format "
+                         << quote_format(fmt.c_str())
                          << "; supported: float64/32, int8..64, uint8..64, bool, utf8, large_utf8, "
                             "string_view, dictionary of strings, timestamp, date32/64)");
 }
@@ -678,8 +689,8 @@ Batches read_batches(const py::handle& obj, const char* caller) {
   Batches out;
   if (py::hasattr(obj, "__arrow_c_stream__")) {
     py::object cap = obj.attr("__arrow_c_stream__")();
-    auto stream = take<OwnedStream>(
-        capsule_pointer<ArrowArrayStream>(cap, "arrow_array_stream", caller));
+    auto stream =
+        take<OwnedStream>(capsule_pointer<ArrowArrayStream>(cap, "arrow_array_stream", caller));
     ArrowArrayStream* s = &stream->s;
     auto fail = [&](int rc, const char* what) {
       const char* msg = s->get_last_error != nullptr ? s->get_last_error(s) : nullptr;
@@ -703,7 +714,8 @@ Batches read_batches(const py::handle& obj, const char* caller) {
                 caller << ": __arrow_c_array__ must return (schema capsule, array capsule)");
     auto t = py::reinterpret_borrow<py::tuple>(pair);
     out.schema = take<OwnedSchema>(capsule_pointer<ArrowSchema>(t[0], "arrow_schema", caller));
-    out.arrays.push_back(take<OwnedArray>(capsule_pointer<ArrowArray>(t[1], "arrow_array", caller)));
+    out.arrays.push_back(
+        take<OwnedArray>(capsule_pointer<ArrowArray>(t[1], "arrow_array", caller)));
     return out;
   }
   CHURN_THROW(TypeMismatch,
@@ -735,11 +747,12 @@ Table table_from_arrow(const py::handle& obj, bool strings_as_category) {
     CHURN_CHECK(a.n_children == s->n_children && (p == 0 || a.children != nullptr) &&
                     a.length >= 0 && a.offset >= 0 && !add_overflows(a.offset, a.length),
                 InvalidArgument,
-                caller << ": malformed record batch (" << a.n_children << " columns for a schema of "
-                       << s->n_children << ", length " << a.length << ", offset " << a.offset << ")");
-    CHURN_CHECK(a.null_count <= 0 || a.n_buffers < 1 || a.buffers == nullptr ||
-                    a.buffers[0] == nullptr,
-                InvalidArgument, caller << ": a record batch with null rows is not supported");
+                caller << ": malformed record batch (" << a.n_children
+                       << " columns for a schema of " << s->n_children << ", length " << a.length
+                       << ", offset " << a.offset << ")");
+    CHURN_CHECK(
+        a.null_count <= 0 || a.n_buffers < 1 || a.buffers == nullptr || a.buffers[0] == nullptr,
+        InvalidArgument, caller << ": a record batch with null rows is not supported");
     for (std::size_t j = 0; j < p; ++j) {
       const ArrowArray* child = a.children[j];
       CHURN_CHECK(child != nullptr, InvalidArgument,
@@ -755,8 +768,7 @@ Table table_from_arrow(const py::handle& obj, bool strings_as_category) {
   for (std::size_t j = 0; j < p; ++j) {
     const ArrowSchema* cs = s->children[j];
     CHURN_CHECK(cs != nullptr, InvalidArgument, caller << ": malformed ArrowSchema (null child)");
-    columns.push_back(column_from_chunks(schema_name(cs), cs,
-                                         chunks[j], strings_as_category));
+    columns.push_back(column_from_chunks(schema_name(cs), cs, chunks[j], strings_as_category));
   }
   return Table(std::move(columns));
 }
@@ -778,9 +790,9 @@ void bind_arrow(py::module_& m) {
   auto table = py::reinterpret_borrow<py::object>(m.attr("Table"));
   py::cpp_function from_arrow(
       [](const py::object& obj, const std::string& strings) {
-        CHURN_CHECK(strings == "string" || strings == "category", InvalidArgument,
-                    "Table.from_arrow(): strings must be 'string' or 'category', got '"
-                        << strings << "'");
+        CHURN_CHECK(
+            strings == "string" || strings == "category", InvalidArgument,
+            "Table.from_arrow(): strings must be 'string' or 'category', got '" << strings << "'");
         return table_from_arrow(obj, strings == "category");
       },
       py::name("from_arrow"), py::arg("obj"), py::kw_only(), py::arg("strings") = "string",

@@ -93,16 +93,16 @@ void bind_core(py::module_& m) {
   PyObject* sklearn_not_fitted = nullptr;
   try {
     sklearn_not_fitted =
-        py::object(py::module_::import("sklearn.exceptions").attr("NotFittedError")).release().ptr();
+        py::object(py::module_::import("sklearn.exceptions").attr("NotFittedError"))
+            .release()
+            .ptr();
   } catch (const py::error_already_set&) {
   }
   g_not_fitted =
       sklearn_not_fitted != nullptr
-          ? add_exception(m, "NotFittedError",
-                          "An estimator or transformer was used before fit().",
+          ? add_exception(m, "NotFittedError", "An estimator or transformer was used before fit().",
                           {g_error, sklearn_not_fitted})
-          : add_exception(m, "NotFittedError",
-                          "An estimator or transformer was used before fit().",
+          : add_exception(m, "NotFittedError", "An estimator or transformer was used before fit().",
                           {g_error, PyExc_ValueError, PyExc_AttributeError});
   g_schema_error =
       add_exception(m, "SchemaError", "A table does not satisfy its data contract (Schema).",

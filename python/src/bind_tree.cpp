@@ -302,8 +302,7 @@ not copied).
                              })
       .def_property_readonly("category_names", &GBDT::category_names)
       .def("set_category_names", &GBDT::set_category_names, py::arg("names"))
-      .def_property_readonly("classes_json",
-                             [](const GBDT& self) { return self.classes().dump(); })
+      .def_property_readonly("classes_json", [](const GBDT& self) { return self.classes().dump(); })
       .def(
           "set_classes_json",
           [](GBDT& self, const std::string& text) {

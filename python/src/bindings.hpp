@@ -83,7 +83,8 @@ Table as_table(const py::handle& obj, const char* caller, bool transient = false
 
 /// A table from an object with the Arrow PyCapsule interface (__arrow_c_stream__ or
 /// __arrow_c_array__), read from its buffers; text columns become strings, or with
-/// `strings_as_category` categoricals (categories in order of first appearance). See Table.from_arrow's docstring.
+/// `strings_as_category` categoricals (categories in order of first appearance). See
+/// Table.from_arrow's docstring.
 /// @throws TypeMismatch naming the column and Arrow format; InvalidArgument for malformed arrays.
 Table table_from_arrow(const py::handle& obj, bool strings_as_category = false);
 /// One column from an Arrow object of a non-struct type (an array or chunked array), as

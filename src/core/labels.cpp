@@ -21,7 +21,9 @@ int label_kind(const Json& v) {
 
 }  // namespace
 
-Json default_class_labels() { return Json::array({0, 1}); }
+Json default_class_labels() {
+  return Json::array({0, 1});
+}
 
 void check_class_labels(const Json& labels, std::string_view caller) {
   CHURN_CHECK(labels.is_array() && labels.size() == 2, InvalidArgument,
@@ -36,8 +38,8 @@ void check_class_labels(const Json& labels, std::string_view caller) {
   const bool numeric = k0 <= 1 && k1 <= 1;
   CHURN_CHECK(numeric || k0 == k1, InvalidArgument,
               caller << ": both class labels must be of one kind, got " << labels.dump());
-  const bool equal = numeric ? labels[0].get<double>() == labels[1].get<double>()
-                             : labels[0] == labels[1];
+  const bool equal =
+      numeric ? labels[0].get<double>() == labels[1].get<double>() : labels[0] == labels[1];
   CHURN_CHECK(!equal, InvalidArgument,
               caller << ": the two class labels must differ, got " << labels.dump());
 }

@@ -537,8 +537,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_best_round) {
     const auto metric = model == &a ? churn::GBDTMetric::Auc : churn::GBDTMetric::LogLoss;
     const auto curve = model->evaluate_rounds(va.X, va.y, Vector(), metric);
     BOOST_TEST(static_cast<int>(curve.size()) == model->n_trees());
-    for (std::size_t k = 0; k < curve.size(); ++k)
-      BOOST_TEST(curve[k] == model->evals_result()[k]);
+    for (std::size_t k = 0; k < curve.size(); ++k) BOOST_TEST(curve[k] == model->evals_result()[k]);
   }
   BOOST_CHECK_THROW(m.evaluate_rounds(va.X, va.y.head(10)), churn::InvalidArgument);
   BOOST_CHECK_THROW(GBDTClassifier(P).evaluate_rounds(va.X, va.y), churn::NotFittedError);

@@ -624,9 +624,65 @@ def test_fixture_shared_with_cpp_predicts_bit_identically():
     np.testing.assert_array_equal(m.predict_contrib(df[:20]), np.array(doc["contrib"]))
 
 
+# ---- a fixture C++ scores through its Table API (tests/tree/test_gbdt.cpp) --------------------
+
+TABLE_FIXTURE = FIXTURE.parent / "gbdt_table_fixture"
+TABLE_COLUMNS = ["tenure_months", "monthly_charges", "total_charges", "num_devices", "contract",
+                 "payment_method", "region", "plan"]
+
+
+def table_fixture_model():
+    """A model trained on pandas category columns (text labels) and text class labels."""
+    train = cl.make_customers(3000, seed=21).to_pandas()
+    y = np.where(train["churned"] == 1, "churned", "stayed")
+    return cl.GBDTClassifier(n_estimators=40, num_leaves=15, seed=2).fit(train[TABLE_COLUMNS], y)
+
+
+def read_fixture_csv(path):
+    """The scored customers as pandas reads them, text columns as categories."""
+    df = pd.read_csv(path)
+    for c in ("contract", "payment_method", "region", "plan"):
+        df[c] = df[c].astype("category")
+    return df
+
+
+def write_table_fixture():
+    TABLE_FIXTURE.mkdir(exist_ok=True)
+    m = table_fixture_model()
+    m.save(TABLE_FIXTURE / "model.json")
+    score = cl.make_customers(150, seed=22).to_pandas()[TABLE_COLUMNS]
+    # a label training never saw (scored the missing way) and missing labels
+    score["contract"] = score["contract"].cat.add_categories(["Three year"])
+    score.loc[score.index[:3], "contract"] = "Three year"
+    score.loc[score.index[3:5], "plan"] = np.nan
+    score.to_csv(TABLE_FIXTURE / "customers.csv", index=False)
+    p = m.predict_proba(read_fixture_csv(TABLE_FIXTURE / "customers.csv"))[:, 1]
+    doc = {"note": "written by python/tests/test_gbdt.py --write-fixture: P(classes_[1]) of "
+                   "customers.csv scored by model.json in Python; tests/tree/test_gbdt.cpp scores "
+                   "the CSV through the C++ Table API and must get the same doubles",
+           "classes": m.classes_.tolist(), "proba": p.tolist()}
+    (TABLE_FIXTURE / "scores.json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def test_table_fixture_is_current_and_python_scores_it():
+    doc = json.loads((TABLE_FIXTURE / "scores.json").read_text())
+    m = cl.GBDTClassifier.load(TABLE_FIXTURE / "model.json")
+    assert m.classes_.tolist() == doc["classes"] == ["churned", "stayed"]
+    fresh = table_fixture_model()
+    assert json.loads(fresh.to_json())["state"] == json.loads(m.to_json())["state"]
+    want = np.array(doc["proba"])
+    # pandas' reading and churnlib's own CSV reader (another category order) score the same
+    np.testing.assert_array_equal(
+        m.predict_proba(read_fixture_csv(TABLE_FIXTURE / "customers.csv"))[:, 1], want)
+    t = cl.read_csv(TABLE_FIXTURE / "customers.csv")
+    np.testing.assert_array_equal(m.predict_proba(t.select(TABLE_COLUMNS))[:, 1], want)
+
+
 if __name__ == "__main__":
     import sys
 
     if "--write-fixture" in sys.argv:
         write_fixture()
         print("wrote", FIXTURE)
+        write_table_fixture()
+        print("wrote", TABLE_FIXTURE)

@@ -5,6 +5,8 @@
 #include <cmath>      // std::exp, std::log, std::isfinite, std::isnan, std::ldexp, std::frexp
 #include <limits>     // std::numeric_limits
 #include <sstream>    // std::ostringstream
+#include <string_view>    // std::string_view
+#include <unordered_map>  // std::unordered_map
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
@@ -635,6 +637,73 @@ RowMatrix GBDTClassifier::predict_contrib(const RowMatrixRef& X, int n_trees) co
     }
   });
   return out;
+}
+
+RowMatrix GBDTClassifier::feature_matrix(const Table& table) const {
+  const char* who = "GBDTClassifier::feature_matrix()";
+  check_fitted(who);
+  CHURN_CHECK(static_cast<Index>(feature_names_.size()) == n_features_, InvalidArgument,
+              who << ": the model has no feature names (fit it with feature_names, or from a "
+                     "DataFrame in Python) to find its columns in a table");
+  const Index n = table.num_rows();
+  RowMatrix X(n, n_features_);
+  for (Index j = 0; j < n_features_; ++j) {
+    const auto jj = static_cast<std::size_t>(j);
+    const std::string& name = feature_names_[jj];
+    const Column& c = table.column(name);
+    const bool categorical = is_categorical_[jj] != 0;
+    const std::vector<std::string>* labels =
+        category_names_.empty() || category_names_[jj].empty() ? nullptr : &category_names_[jj];
+    if (c.dtype() == DType::Categorical || c.dtype() == DType::String) {
+      CHURN_CHECK(categorical && labels != nullptr, TypeMismatch,
+                  who << ": column '" << name << "' holds "
+                      << (c.dtype() == DType::String ? "text" : "categories") << " but feature "
+                      << j
+                      << (categorical ? " has no stored category labels (pass its integer codes)"
+                                      : " was numeric in training"));
+      std::unordered_map<std::string_view, double> code;
+      code.reserve(labels->size());
+      for (std::size_t k = 0; k < labels->size(); ++k)
+        code.emplace((*labels)[k], static_cast<double>(k));
+      const auto lookup = [&](std::string_view label) {
+        const auto it = code.find(label);
+        return it == code.end() ? kMissing : it->second;  // unseen: the missing direction
+      };
+      if (c.dtype() == DType::Categorical) {
+        const auto& cats = c.categories();
+        std::vector<double> to_code(cats.size());
+        for (std::size_t k = 0; k < cats.size(); ++k) to_code[k] = lookup(cats[k]);
+        for (Index i = 0; i < n; ++i) {
+          const std::int32_t k = c.code_at(i);
+          X(i, j) = k < 0 ? kMissing : to_code[static_cast<std::size_t>(k)];
+        }
+      } else {
+        const auto& values = c.strings();
+        for (Index i = 0; i < n; ++i)
+          X(i, j) = c.is_missing(i) ? kMissing : lookup(values[static_cast<std::size_t>(i)]);
+      }
+      continue;
+    }
+    CHURN_CHECK(labels == nullptr, TypeMismatch,
+                who << ": column '" << name << "' has type " << dtype_name(c.dtype())
+                    << " but feature " << j
+                    << " is categorical with stored labels: read it as a category column (e.g. "
+                       "read_csv's column types)");
+    CHURN_CHECK(c.dtype() == DType::Float64 || c.dtype() == DType::Int64, TypeMismatch,
+                who << ": column '" << name << "' has type " << dtype_name(c.dtype())
+                    << "; feature " << j << " needs float64 or int64 values"
+                    << (categorical ? " (its integer codes)" : ""));
+    for (Index i = 0; i < n; ++i) X(i, j) = c.value_double(i);
+  }
+  return X;
+}
+
+Vector GBDTClassifier::predict_raw(const Table& table, int n_trees) const {
+  return predict_raw(feature_matrix(table), n_trees);
+}
+
+Vector GBDTClassifier::predict_proba(const Table& table, int n_trees) const {
+  return predict_proba(feature_matrix(table), n_trees);
 }
 
 std::vector<double> GBDTClassifier::evaluate_rounds(const RowMatrixRef& X, const VectorRef& y,

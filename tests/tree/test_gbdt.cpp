@@ -14,6 +14,8 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
+#include "churn/data/csv.hpp"
+#include "churn/data/table.hpp"
 #include "churn/metrics/classification.hpp"
 #include "churn/tree/gbdt.hpp"
 
@@ -626,6 +628,65 @@ BOOST_AUTO_TEST_CASE(python_fixture_predicts_bit_identically) {
     for (Index j = 0; j < c.cols(); ++j)
       BOOST_TEST(c(i, j) == contrib[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
   BOOST_TEST(m.category_names().size() == static_cast<std::size_t>(m.n_features()));
+}
+
+BOOST_AUTO_TEST_CASE(python_model_scores_a_csv_through_the_table_api_bit_identically) {
+  // Written by python/tests/test_gbdt.py --write-fixture: a model trained in Python on pandas
+  // category columns (text labels, text classes), raw customers as a CSV (a label training never
+  // saw, missing labels, categories in another order than in training) and Python's scores.
+  const std::string dir = std::string(CHURN_TEST_DATA_DIR) + "/gbdt_table_fixture/";
+  const GBDTClassifier m = GBDTClassifier::load(dir + "model.json");
+  const churn::Json doc = churn::load_json_file(dir + "scores.json");
+  BOOST_TEST(m.classes() == doc["classes"]);
+  const churn::Table customers = churn::read_csv(dir + "customers.csv");
+  BOOST_TEST((customers.column("contract").dtype() == churn::DType::Categorical));
+  const auto want = doc["proba"].get<std::vector<double>>();
+  const Vector p = m.predict_proba(customers);
+  BOOST_REQUIRE(p.size() == static_cast<Index>(want.size()));
+  Index differ = 0;
+  for (Index i = 0; i < p.size(); ++i) differ += p[i] != want[static_cast<std::size_t>(i)];
+  BOOST_TEST(differ == 0);
+  // the same rows with the columns in another order and an extra column score the same
+  std::vector<std::string> names = customers.column_names();
+  std::reverse(names.begin(), names.end());
+  churn::Table shuffled = customers.select(names);
+  shuffled.add_column(churn::Column::from_float64(
+      "extra", std::vector<double>(static_cast<std::size_t>(customers.num_rows()), 1.0)));
+  BOOST_TEST(m.predict_proba(shuffled) == p, boost::test_tools::per_element());
+  // text columns (not categorical) map by label too
+  std::vector<churn::Column> cols;
+  for (const auto& c : customers.columns()) {
+    if (c.dtype() != churn::DType::Categorical) {
+      cols.push_back(c);
+      continue;
+    }
+    std::vector<std::string> text;
+    std::vector<std::uint8_t> valid;
+    for (Index i = 0; i < c.size(); ++i) {
+      valid.push_back(c.is_missing(i) ? 0 : 1);
+      text.push_back(c.value_string(i));
+    }
+    cols.push_back(churn::Column::from_strings(c.name(), text, valid));
+  }
+  BOOST_TEST(m.predict_proba(churn::Table(cols)) == p, boost::test_tools::per_element());
+  // what the table must hold
+  BOOST_CHECK_THROW(m.predict_proba(customers.drop({"region"})), churn::InvalidArgument);
+  churn::Table numeric_contract = customers;
+  numeric_contract.set_column(churn::Column::from_float64(
+      "contract", std::vector<double>(static_cast<std::size_t>(customers.num_rows()), 0.0)));
+  BOOST_CHECK_THROW(m.predict_proba(numeric_contract), churn::TypeMismatch);
+  churn::Table text_tenure = customers;
+  text_tenure.set_column(churn::Column::from_strings_categorical(
+      "tenure_months",
+      std::vector<std::string>(static_cast<std::size_t>(customers.num_rows()), "long")));
+  BOOST_CHECK_THROW(m.predict_proba(text_tenure), churn::TypeMismatch);
+  // a model without feature names cannot find its columns
+  const Data d = make_data(500, 3, 93);
+  GBDTParams P;
+  P.n_estimators = 3;
+  GBDTClassifier unnamed(P);
+  unnamed.fit(d.X, d.y);
+  BOOST_CHECK_THROW(unnamed.feature_matrix(customers), churn::InvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(damaged_model_documents_are_rejected) {

@@ -39,6 +39,7 @@
 #include "churn/core/json.hpp"
 #include "churn/core/labels.hpp"
 #include "churn/core/types.hpp"
+#include "churn/data/table.hpp"
 #include "churn/tree/tree.hpp"
 
 namespace churn {
@@ -211,6 +212,21 @@ class GBDTClassifier {
   /// sums to predict_raw(). @throws as predict_raw.
   RowMatrix predict_contrib(const RowMatrixRef& X, int n_trees = 0) const;
 
+  /// The model's input matrix from a table: the columns named feature_names(), in the model's
+  /// order (other columns are ignored). A categorical feature's labels (a categorical or string
+  /// column) are mapped to the training codes through category_names(), so a table read from CSV
+  /// scores as the frame the model was trained on; labels unseen in training and missing values
+  /// become NaN (the missing direction), as in Python. Numeric features take float64 or int64
+  /// columns (missing = NaN); a categorical feature without stored labels takes its integer
+  /// codes as a numeric column.
+  /// @throws NotFittedError before fit; InvalidArgument if the model has no feature names or
+  ///         the table lacks one (naming it); TypeMismatch for a column of the wrong type.
+  RowMatrix feature_matrix(const Table& table) const;
+  /// Raw scores of the rows of `table` (see feature_matrix()). @throws as feature_matrix().
+  Vector predict_raw(const Table& table, int n_trees = 0) const;
+  /// P(class 1) for the rows of `table` (see feature_matrix()). @throws as feature_matrix().
+  Vector predict_proba(const Table& table, int n_trees = 0) const;
+
   /// `metric` on (X, y) after each round: entry k uses the first k + 1 trees (a learning
   /// curve; for the evaluation set given to fit it equals evals_result() up to the trees kept).
   /// @param y              n labels, each 0 or 1.
@@ -256,8 +272,9 @@ class GBDTClassifier {
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   /// Per feature, how it was binned.
   const std::vector<FeatureBinInfo>& bin_info() const { return bin_info_; }
-  /// Category labels per feature (empty vectors when unknown): metadata that the Python
-  /// wrapper stores so that pandas categories map back to the training codes.
+  /// Category labels per feature (empty vectors when unknown): label `k` of feature j is the
+  /// value fit saw as code `k`. feature_matrix() maps a table's labels through them; the Python
+  /// wrapper stores them for pandas categories.
   const std::vector<std::vector<std::string>>& category_names() const { return category_names_; }
   /// Sets category_names() (one entry per feature, or empty).
   /// @throws NotFittedError before fit; InvalidArgument for a wrong length.

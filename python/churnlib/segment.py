@@ -177,13 +177,17 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Co
                                   f"n_clusters={self.n_clusters}.")
         self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
         core.fit(A, w)
-        self._core = core
-        self.n_features_in_ = A.shape[1]
         if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+            core.set_feature_names(names)  # saved with the model
+        self._set_core(core)
         return self
+
+    def _set_core(self, core):
+        self._core = core
+        self.n_features_in_ = int(core.n_features)
+        self.__dict__.pop("feature_names_in_", None)
+        if core.feature_names:
+            self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """``fit(X)``, then the training labels."""
@@ -238,15 +242,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Co
     def n_iter_(self):
         return self._fitted("n_iter_").n_iter
 
-    # ---- pickling: the training column names too ----------------------------------------------
-
-    def _extra_state(self):
-        return {"feature_names_in": getattr(self, "feature_names_in_", None)}
-
     def _restore_extra(self, state):
-        self.n_features_in_ = self._core.n_features
-        if state.get("feature_names_in") is not None:
-            self.feature_names_in_ = state["feature_names_in"]
+        self._set_core(self._core)  # the names come with the model JSON
 
     @classmethod
     def _from_core(cls, core):
@@ -257,8 +254,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Co
         self = cls(n_clusters=p["n_clusters"], init=init, n_init=p["n_init"],
                    max_iter=p["max_iter"], tol=p["tol"], algorithm=p["algorithm"],
                    n_threads=p["n_threads"], seed=p["seed"])
-        self._core = core
-        self.n_features_in_ = core.n_features
+        self._set_core(core)
         return self
 
 

@@ -105,6 +105,8 @@ void bind_segment(py::module_& parent) {
       .def_property_readonly("inertia", &seg::KMeans::inertia)
       .def_property_readonly("n_iter", &seg::KMeans::n_iter)
       .def_property_readonly("n_features", &seg::KMeans::n_features)
+      .def_property_readonly("feature_names", &seg::KMeans::feature_names)
+      .def("set_feature_names", &seg::KMeans::set_feature_names, py::arg("names"))
       .def_property_readonly("is_fitted", &seg::KMeans::is_fitted)
       .def_property_readonly("params",
                              [](const seg::KMeans& k) {

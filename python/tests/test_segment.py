@@ -145,6 +145,7 @@ def test_save_load_pickle_and_sklearn_protocol(tmp_path):
     km.save(path)
     for m in (cl.KMeans.load(path), cl.KMeans.from_json(km.to_json()),
               pickle.loads(pickle.dumps(km))):
+        assert list(m.feature_names_in_) == list("abcd")  # saved with the model
         np.testing.assert_array_equal(m.predict(X), km.predict(X))
         np.testing.assert_array_equal(m.transform(X), km.transform(X))
         np.testing.assert_array_equal(m.labels_, km.labels_)

@@ -313,6 +313,7 @@ KMeans& KMeans::fit(const RowMatrixRef& X, const VectorRef& sample_weight) {
   labels_ = Eigen::Map<const IntVector>(best.labels.data(), n);
   inertia_ = best.inertia;
   n_iter_ = best.n_iter;
+  feature_names_.clear();
   fitted_ = true;
   return *this;
 }
@@ -381,6 +382,7 @@ Json KMeans::to_json() const {
   state["labels"] = std::vector<std::int32_t>(labels_.data(), labels_.data() + labels_.size());
   state["inertia"] = inertia_;
   state["n_iter"] = n_iter_;
+  if (!feature_names_.empty()) state["feature_names"] = feature_names_;
   return make_envelope(kKind, params_.to_json(), std::move(state));
 }
 
@@ -389,8 +391,9 @@ KMeans KMeans::from_json(const Json& doc) {
   const std::string where = "load(KMeans) state";
   KMeans m(KMeansParams::from_json(json_get<Json>(env, "params", "load(KMeans)")));
   const Json state = json_get<Json>(env, "state", "load(KMeans)");
-  json_check_members(state, {"n_features", "cluster_centers", "labels", "inertia", "n_iter"},
-                     where);
+  json_check_members(
+      state, {"n_features", "cluster_centers", "labels", "inertia", "n_iter", "feature_names"},
+      where);
   const auto n_features = json_get_int<Index>(state, "n_features", where);
   RowMatrix centers =
       matrix_from_json(json_get<Json>(state, "cluster_centers", where), where + ".cluster_centers");
@@ -415,12 +418,28 @@ KMeans KMeans::from_json(const Json& doc) {
               where << ": inertia must be finite and >= 0, got " << inertia);
   const auto n_iter = json_get_int<int>(state, "n_iter", where);
   CHURN_CHECK(n_iter >= 0, SerializationError, where << ": n_iter must be >= 0, got " << n_iter);
+  std::vector<std::string> names;
+  if (state.contains("feature_names")) {  // absent: unnamed (and in files before names)
+    names = json_get<std::vector<std::string>>(state, "feature_names", where);
+    CHURN_CHECK(static_cast<Index>(names.size()) == n_features, SerializationError,
+                where << ": feature_names has " << names.size() << " names for " << n_features
+                      << " features");
+  }
   m.centers_ = std::move(centers);
   m.labels_ = std::move(lab);
   m.inertia_ = inertia;
   m.n_iter_ = n_iter;
+  m.feature_names_ = std::move(names);
   m.fitted_ = true;
   return m;
+}
+
+void KMeans::set_feature_names(std::vector<std::string> names) {
+  check_fitted("KMeans::set_feature_names()");
+  CHURN_CHECK(names.empty() || static_cast<Index>(names.size()) == centers_.cols(), InvalidArgument,
+              "KMeans::set_feature_names(): expected " << centers_.cols() << " names, got "
+                                                       << names.size());
+  feature_names_ = std::move(names);
 }
 
 void KMeans::save(const std::string& path) const {

@@ -472,6 +472,20 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_bit_identical) {
   const KMeans loaded = KMeans::load(path);
   check_same(km, loaded);
   std::remove(path.c_str());
+  // feature names are optional and saved when set; fit clears them
+  BOOST_TEST(!doc["state"].contains("feature_names"));
+  BOOST_TEST(back.feature_names().empty());
+  km.set_feature_names({"a", "b", "c", "d"});
+  const KMeans named = KMeans::from_json(km.to_json());
+  BOOST_TEST(named.feature_names() == std::vector<std::string>({"a", "b", "c", "d"}),
+             boost::test_tools::per_element());
+  BOOST_CHECK_THROW(km.set_feature_names({"a"}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(KMeans(p).set_feature_names({"a", "b", "c", "d"}), churn::NotFittedError);
+  Json bad = km.to_json();
+  bad["state"]["feature_names"] = Json::array({"a"});
+  BOOST_CHECK_THROW(KMeans::from_json(bad), churn::SerializationError);
+  km.fit(X);
+  BOOST_TEST(km.feature_names().empty());
 }
 
 BOOST_AUTO_TEST_CASE(damaged_documents_are_rejected) {

@@ -153,9 +153,14 @@ class KMeans {
   int n_iter() const;
   /// Number of features seen in fit. @throws NotFittedError before fit.
   Index n_features() const;
+  /// Names of the features (empty unless set_feature_names() was called after fit).
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  /// Names the features (saved with the model); fit() clears them.
+  /// @throws NotFittedError before fit; InvalidArgument unless n_features() names or none.
+  void set_feature_names(std::vector<std::string> names);
 
   /// The model in the churnlib JSON envelope (kind "KMeans"); the state holds the centres, the
-  /// training labels, the inertia and the iteration count.
+  /// training labels, the inertia, the iteration count and the feature names when set.
   /// @throws NotFittedError before fit.
   Json to_json() const;
   /// A model from to_json() output; unknown members are rejected.
@@ -175,6 +180,7 @@ class KMeans {
   IntVector labels_;
   double inertia_ = 0.0;
   int n_iter_ = 0;
+  std::vector<std::string> feature_names_;
   bool fitted_ = false;
 };
 

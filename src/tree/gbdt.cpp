@@ -1,13 +1,13 @@
 // churn::GBDTClassifier: parameters, input checks, the boosting loop, prediction, JSON.
 #include "churn/tree/gbdt.hpp"
 
-#include <algorithm>  // std::find, std::sort, std::min
-#include <cmath>      // std::exp, std::log, std::isfinite, std::isnan, std::ldexp, std::frexp
-#include <limits>     // std::numeric_limits
-#include <sstream>    // std::ostringstream
+#include <algorithm>      // std::find, std::sort, std::min
+#include <cmath>          // std::exp, std::log, std::isfinite, std::isnan, std::ldexp, std::frexp
+#include <limits>         // std::numeric_limits
+#include <sstream>        // std::ostringstream
 #include <string_view>    // std::string_view
 #include <unordered_map>  // std::unordered_map
-#include <utility>    // std::move
+#include <utility>        // std::move
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"

@@ -16,8 +16,9 @@ import numpy as np
 
 from .errors import InvalidArgument, TypeMismatch
 
-__all__ = ["check_matrix", "check_target", "encode_target", "check_weights", "classes_to_json",
-           "classes_from_json", "check_feature_names", "check_n_features", "is_sparse"]
+__all__ = ["check_matrix", "check_target", "encode_target", "targets_for", "check_weights",
+           "classes_to_json", "classes_from_json", "check_feature_names", "check_n_features",
+           "is_sparse", "same_label", "label_mask"]
 
 
 def _reraise(caller, exc):
@@ -101,19 +102,14 @@ def encode_target(y, caller):
         raise InvalidArgument(f"{caller}: y holds one class only ({_shorten(classes)}): a "
                               "single class cannot be fitted, both classes must be present")
     classes = classes_from_json(classes_to_json(classes, caller))
-    y01 = (arr == classes[1]) if arr.dtype != object else np.array(
-        [v == classes[1] for v in arr], dtype=bool)
-    return np.ascontiguousarray(y01, dtype=np.float64), classes
+    return np.ascontiguousarray(label_mask(arr, classes[1]), dtype=np.float64), classes
 
 
 def targets_for(y, classes, what, caller):
     """float64 targets 0/1 of labels ``y`` against fitted ``classes`` (evaluation sets,
     calibration data); a label that is not one of the classes raises InvalidArgument."""
     arr = check_target(y, caller)
-    pos = np.asarray([_same_label(v, classes[1]) for v in arr]) if arr.dtype == object \
-        else arr == classes[1]
-    neg = np.asarray([_same_label(v, classes[0]) for v in arr]) if arr.dtype == object \
-        else arr == classes[0]
+    pos, neg = label_mask(arr, classes[1]), label_mask(arr, classes[0])
     bad = ~(pos | neg)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -122,11 +118,27 @@ def targets_for(y, classes, what, caller):
     return np.ascontiguousarray(pos, dtype=np.float64)
 
 
-def _same_label(a, b):
+def same_label(a, b):
+    """Whether two labels are equal (False for incomparable ones: 1 vs "a", arrays)."""
     try:
-        return bool(a == b)
+        eq = a == b
+        return isinstance(eq, (bool, np.bool_)) and bool(eq)
     except (TypeError, ValueError):
         return False
+
+
+def label_mask(arr, label):
+    """Boolean mask of the entries of the 1-D array ``arr`` equal to ``label`` (object arrays
+    compared element by element; an incomparable label matches nothing)."""
+    if arr.dtype == object:
+        return np.fromiter((same_label(v, label) for v in arr), dtype=bool, count=arr.shape[0])
+    try:
+        mask = np.asarray(arr == label)
+    except (TypeError, ValueError):
+        mask = None
+    if mask is None or mask.shape != arr.shape:
+        return np.zeros(arr.shape[0], dtype=bool)
+    return mask.astype(bool, copy=False)
 
 
 def _shorten(values, k=5):

@@ -54,18 +54,6 @@ def _as_matrix(X, caller):
     return check_matrix(X, caller), names
 
 
-def _as_vector(v, what, caller, labels=False):
-    arr = np.asarray(v)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise InvalidArgument(f"{caller}: {what} must be 1-D, got shape {arr.shape}")
-    if arr.dtype.kind not in "biuf":
-        raise TypeMismatch(f"{caller}: {what} must be numeric"
-                           + (" labels 0/1" if labels else "") + f", got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
-
-
 def _check_number(name, value, kind):
     ok = isinstance(value, numbers.Integral) if kind == "int" else isinstance(value, numbers.Real)
     if isinstance(value, bool) or not ok:

@@ -480,15 +480,11 @@ def _labels01(y_true, pos_label, caller):
         return y
     arr = np.asarray(y, dtype=object) if hasattr(y, "dtype") and \
         type(y.dtype).__name__ == "CategoricalDtype" else np.asarray(y)
-    if arr.dtype == object:
-        hit = np.fromiter((v == pos_label for v in arr), dtype=bool, count=arr.shape[0])
-    else:
-        try:
-            hit = np.asarray(arr == pos_label, dtype=bool)
-        except (TypeError, ValueError):
-            hit = np.zeros(arr.shape[0], dtype=bool)
-    if hit.ndim != 1:
+    if arr.ndim != 1:
         raise InvalidArgument(f"{caller}: y_true must be 1-D, got shape {arr.shape}")
+    from ._validation import label_mask
+
+    hit = label_mask(arr, pos_label)
     if not hit.any():
         raise InvalidArgument(f"{caller}: pos_label={pos_label!r} is not a label of y_true")
     return hit.astype(np.float64)

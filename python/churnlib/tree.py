@@ -16,7 +16,8 @@ import numpy as np
 from . import _core, _frames
 from ._estimator import BinaryClassifier
 from .errors import InvalidArgument, TypeMismatch
-from ._validation import check_feature_names, check_n_features, check_weights
+from ._validation import (check_feature_names, check_n_features, check_weights, same_label,
+                          targets_for)
 from .linear import _as_matrix
 
 __all__ = ["GBDTClassifier", "CallbackEnv", "log_evaluation", "record_evaluation",
@@ -422,7 +423,7 @@ def _class_weighted(w, y01, classes, class_weight, caller):
     elif isinstance(class_weight, dict):
         per_class = [1.0, 1.0]
         for key, value in class_weight.items():
-            hits = [k for k in range(2) if _label_equal(classes[k], key)]
+            hits = [k for k in range(2) if same_label(classes[k], key)]
             if not hits:
                 raise InvalidArgument(f"{caller}: class_weight names the label {key!r}, which "
                                       f"is not one of the classes {list(classes)}")
@@ -436,13 +437,6 @@ def _class_weighted(w, y01, classes, class_weight, caller):
                            f"weight, got {type(class_weight).__name__}")
     cw = np.where(y01 > 0.5, per_class[1], per_class[0])
     return cw if w.shape[0] == 0 else w * cw
-
-
-def _label_equal(a, b):
-    try:
-        return bool(a == b) and type(a == b) is not np.ndarray
-    except (TypeError, ValueError):
-        return False
 
 
 class GBDTClassifier(BinaryClassifier):
@@ -798,8 +792,6 @@ class GBDTClassifier(BinaryClassifier):
             if len(eval_names) != len(pairs) or len(set(eval_names)) != len(eval_names):
                 raise InvalidArgument(f"{caller}: eval_names must hold {len(pairs)} distinct "
                                       f"names, one per eval_set pair, got {eval_names}")
-        from ._validation import targets_for
-
         out = []
         for k, (pair, w) in enumerate(zip(pairs, weights)):
             ecaller = caller[:-1] + f" eval_set[{k}])"

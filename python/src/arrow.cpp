@@ -28,6 +28,7 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/types.hpp"
+#include "common/hash.hpp"
 
 namespace churn::python {
 
@@ -72,35 +73,21 @@ namespace {
 
 // ---- ownership: structs moved out of their capsules, released once ---------------------------
 
-struct OwnedSchema {
-  ArrowSchema s{};
-  OwnedSchema() = default;
-  OwnedSchema(const OwnedSchema&) = delete;
-  OwnedSchema& operator=(const OwnedSchema&) = delete;
-  ~OwnedSchema() {
-    if (s.release != nullptr) s.release(&s);
+/// An Arrow C struct (ArrowSchema, ArrowArray or ArrowArrayStream) this code owns: released
+/// once, when the owner dies.
+template <class T>
+struct Owned {
+  T c{};
+  Owned() = default;
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+  ~Owned() {
+    if (c.release != nullptr) c.release(&c);
   }
 };
-
-struct OwnedArray {
-  ArrowArray a{};
-  OwnedArray() = default;
-  OwnedArray(const OwnedArray&) = delete;
-  OwnedArray& operator=(const OwnedArray&) = delete;
-  ~OwnedArray() {
-    if (a.release != nullptr) a.release(&a);
-  }
-};
-
-struct OwnedStream {
-  ArrowArrayStream s{};
-  OwnedStream() = default;
-  OwnedStream(const OwnedStream&) = delete;
-  OwnedStream& operator=(const OwnedStream&) = delete;
-  ~OwnedStream() {
-    if (s.release != nullptr) s.release(&s);
-  }
-};
+using OwnedSchema = Owned<ArrowSchema>;
+using OwnedArray = Owned<ArrowArray>;
+using OwnedStream = Owned<ArrowArrayStream>;
 
 /// The pointer of a PyCapsule named `name`. @throws InvalidArgument otherwise.
 template <class T>
@@ -114,22 +101,11 @@ T* capsule_pointer(const py::handle& cap, const char* name, const char* caller) 
   return p;
 }
 
-// The inner struct of each owner (for take()).
-ArrowSchema& out_struct(OwnedSchema& o) {
-  return o.s;
-}
-ArrowArray& out_struct(OwnedArray& o) {
-  return o.a;
-}
-ArrowArrayStream& out_struct(OwnedStream& o) {
-  return o.s;
-}
-
 /// Moves a C struct out of its producer (the spec's "move": copy, then mark the source released).
-template <class Owned, class T>
-std::shared_ptr<Owned> take(T* src) {
-  auto out = std::make_shared<Owned>();
-  std::memcpy(static_cast<void*>(&out_struct(*out)), src, sizeof(T));
+template <class T>
+std::shared_ptr<Owned<T>> take(T* src) {
+  auto out = std::make_shared<Owned<T>>();
+  std::memcpy(static_cast<void*>(&out->c), src, sizeof(T));
   src->release = nullptr;
   return out;
 }
@@ -446,25 +422,6 @@ Column time_column(const std::string& name, const std::string& fmt,
   return Column::from_timestamp(name, std::move(out));
 }
 
-inline std::uint64_t hash_text(std::string_view s) {
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 31;
-  }
-  if (i < s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-  }
-  h ^= h >> 30;
-  h *= 0x94d049bb133111ebULL;
-  return h ^ (h >> 29);
-}
-
 /// Dictionary encoding in one hash pass: an open-addressing table to codes in order of first
 /// appearance. A slot holds the hash, the length and the first 16 bytes of its key, so short
 /// keys (ids) compare within the slot (one cache miss per lookup); longer ones also compare
@@ -472,10 +429,10 @@ inline std::uint64_t hash_text(std::string_view s) {
 class TextEncoder {
  public:
   TextEncoder() : slots_(1024), mask_(1023) {}
-  std::int32_t code(std::string_view s) { return code(s, hash_text(s)); }
+  std::int32_t code(std::string_view s) { return code(s, common::hash_bytes(s)); }
   /// Hints the cache about the slot a key of hash `h` starts probing at.
   void prefetch(std::uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
-  /// The code of `s` whose hash_text() is `h`, inserting it when new.
+  /// The code of `s` whose common::hash_bytes() is `h`, inserting it when new.
   std::int32_t code(std::string_view s, std::uint64_t h) {
     char head[kInline] = {};
     std::memcpy(head, s.data(), std::min(s.size(), kInline));
@@ -564,7 +521,7 @@ Column text_column(const std::string& name, const std::string& fmt,
       for (std::int64_t j = 0; j < m; ++j) {
         if (!is_valid(bits, g + j)) continue;
         keys[j] = r.at(g + j);
-        hashes[j] = hash_text(keys[j]);
+        hashes[j] = common::hash_bytes(keys[j]);
         enc.prefetch(hashes[j]);
       }
       for (std::int64_t j = 0; j < m; ++j, ++k)
@@ -689,9 +646,8 @@ Batches read_batches(const py::handle& obj, const char* caller) {
   Batches out;
   if (py::hasattr(obj, "__arrow_c_stream__")) {
     py::object cap = obj.attr("__arrow_c_stream__")();
-    auto stream =
-        take<OwnedStream>(capsule_pointer<ArrowArrayStream>(cap, "arrow_array_stream", caller));
-    ArrowArrayStream* s = &stream->s;
+    auto stream = take(capsule_pointer<ArrowArrayStream>(cap, "arrow_array_stream", caller));
+    ArrowArrayStream* s = &stream->c;
     auto fail = [&](int rc, const char* what) {
       const char* msg = s->get_last_error != nullptr ? s->get_last_error(s) : nullptr;
       CHURN_THROW(InvalidArgument, caller << ": the Arrow stream failed in " << what << " (error "
@@ -699,11 +655,11 @@ Batches read_batches(const py::handle& obj, const char* caller) {
                                           << (msg != nullptr ? msg : "") << ")");
     };
     out.schema = std::make_shared<OwnedSchema>();
-    if (const int rc = s->get_schema(s, &out.schema->s); rc != 0) fail(rc, "get_schema");
+    if (const int rc = s->get_schema(s, &out.schema->c); rc != 0) fail(rc, "get_schema");
     for (;;) {
       auto batch = std::make_shared<OwnedArray>();
-      if (const int rc = s->get_next(s, &batch->a); rc != 0) fail(rc, "get_next");
-      if (batch->a.release == nullptr) break;  // end of stream
+      if (const int rc = s->get_next(s, &batch->c); rc != 0) fail(rc, "get_next");
+      if (batch->c.release == nullptr) break;  // end of stream
       out.arrays.push_back(std::move(batch));
     }
     return out;
@@ -713,9 +669,8 @@ Batches read_batches(const py::handle& obj, const char* caller) {
     CHURN_CHECK(py::isinstance<py::tuple>(pair) && py::len(pair) == 2, InvalidArgument,
                 caller << ": __arrow_c_array__ must return (schema capsule, array capsule)");
     auto t = py::reinterpret_borrow<py::tuple>(pair);
-    out.schema = take<OwnedSchema>(capsule_pointer<ArrowSchema>(t[0], "arrow_schema", caller));
-    out.arrays.push_back(
-        take<OwnedArray>(capsule_pointer<ArrowArray>(t[1], "arrow_array", caller)));
+    out.schema = take(capsule_pointer<ArrowSchema>(t[0], "arrow_schema", caller));
+    out.arrays.push_back(take(capsule_pointer<ArrowArray>(t[1], "arrow_array", caller)));
     return out;
   }
   CHURN_THROW(TypeMismatch,
@@ -734,7 +689,7 @@ const char* schema_name(const ArrowSchema* s) {
 Table table_from_arrow(const py::handle& obj, bool strings_as_category) {
   const char* caller = "Table.from_arrow()";
   Batches b = read_batches(obj, caller);
-  const ArrowSchema* s = &b.schema->s;
+  const ArrowSchema* s = &b.schema->c;
   CHURN_CHECK(s->format != nullptr && std::strcmp(s->format, "+s") == 0, TypeMismatch,
               caller << ": expected a table (an Arrow struct, format '+s'), got Arrow format "
                      << quote_format(s->format));
@@ -743,7 +698,7 @@ Table table_from_arrow(const py::handle& obj, bool strings_as_category) {
   const auto p = static_cast<std::size_t>(s->n_children);
   std::vector<std::vector<Chunk>> chunks(p);
   for (const auto& batch : b.arrays) {
-    const ArrowArray& a = batch->a;
+    const ArrowArray& a = batch->c;
     CHURN_CHECK(a.n_children == s->n_children && (p == 0 || a.children != nullptr) &&
                     a.length >= 0 && a.offset >= 0 && !add_overflows(a.offset, a.length),
                 InvalidArgument,
@@ -778,12 +733,12 @@ Column column_from_arrow(const std::string& name, const py::handle& obj, bool st
   Batches b = read_batches(obj, caller);
   std::vector<Chunk> chunks;
   for (const auto& batch : b.arrays) {
-    const ArrowArray& a = batch->a;
+    const ArrowArray& a = batch->c;
     CHURN_CHECK(a.length >= 0 && a.offset >= 0 && !add_overflows(a.offset, a.length),
                 InvalidArgument, "column '" << name << "': malformed ArrowArray");
     chunks.push_back(Chunk{&a, a.offset, a.length, batch});
   }
-  return column_from_chunks(name, &b.schema->s, chunks, strings_as_category);
+  return column_from_chunks(name, &b.schema->c, chunks, strings_as_category);
 }
 
 void bind_arrow(py::module_& m) {

@@ -94,10 +94,11 @@ LogisticRegressionParams make_params(const std::string& penalty, double C, doubl
 
 void bind_linear(py::module_& m) {
   using LR = LogisticRegression;
-  py::class_<LR>(m, "_LogisticRegression", R"doc(
+  py::class_<LR> cls(m, "_LogisticRegression", R"doc(
 Compiled core of churnlib.LogisticRegression (use that class; this one takes already
 validated arguments and returns P(class 1) only).
-)doc")
+)doc");
+  def_class_labels(cls)
       .def(py::init([](const std::string& penalty, double C, double l1_ratio, bool fit_intercept,
                        int max_iter, double tol, const py::object& class_weight,
                        const std::string& solver, int n_threads) {
@@ -163,13 +164,6 @@ validated arguments and returns P(class 1) only).
                                if (!self.is_calibrated()) return py::none();
                                return py::str(self.calibrator().to_json().dump());
                              })
-      .def_property_readonly("classes_json", [](const LR& self) { return self.classes().dump(); })
-      .def(
-          "set_classes_json",
-          [](LR& self, const std::string& text) {
-            self.set_classes(parse_json(text, "class labels"));
-          },
-          py::arg("text"))
       .def_property_readonly("coef", [](const LR& self) { return Vector(self.coef()); })
       .def_property_readonly("intercept", &LR::intercept)
       .def_property_readonly("n_features", &LR::n_features)

@@ -178,14 +178,15 @@ churnlib.GBDTClassifier builds one from its own hyper-parameters at fit time.
       .def_readonly("seed", &GBDTParams::seed);
 
   using GBDT = GBDTClassifier;
-  py::class_<GBDT>(m, "_GBDT", py::dynamic_attr(), R"doc(
+  py::class_<GBDT> cls(m, "_GBDT", py::dynamic_attr(), R"doc(
 Compiled core of churnlib.GBDTClassifier (use that class: this one takes numeric matrices whose
 categorical columns already hold the training codes, and returns P(class 1) only).
 
 After each fit, the attribute ``_fit_input_address`` holds the address of the training matrix's
 first element as the C++ code saw it (tests use it to check that C-ordered float64 arrays are
 not copied).
-)doc")
+)doc");
+  def_class_labels(cls)
       .def(py::init<const GBDTParams&>(), py::arg("params"))
       .def(
           "fit",
@@ -302,13 +303,6 @@ not copied).
                              })
       .def_property_readonly("category_names", &GBDT::category_names)
       .def("set_category_names", &GBDT::set_category_names, py::arg("names"))
-      .def_property_readonly("classes_json", [](const GBDT& self) { return self.classes().dump(); })
-      .def(
-          "set_classes_json",
-          [](GBDT& self, const std::string& text) {
-            self.set_classes(parse_json(text, "class labels"));
-          },
-          py::arg("text"))
       .def("to_json", [](const GBDT& self) { return self.to_json().dump(); })
       .def_static(
           "from_json",

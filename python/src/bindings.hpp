@@ -10,6 +10,7 @@
 #include <memory>   // std::shared_ptr
 #include <string>   // std::string
 
+#include "churn/core/json.hpp"  // parse_json
 #include "churn/data/table.hpp"
 
 namespace churn::python {
@@ -35,6 +36,20 @@ void bind_monitor(py::module_& m);
 void bind_segment(py::module_& m);
 /// Table.from_arrow / Table.to_arrow, the Arrow C data interface (arrow.cpp); after bind_data.
 void bind_arrow(py::module_& m);
+
+/// Binds a binary classifier's class labels (core/labels.hpp) as `classes_json` and
+/// `set_classes_json(text)`, through which the Python wrapper keeps `classes_` in the model.
+template <class Model, class... Options>
+py::class_<Model, Options...>& def_class_labels(py::class_<Model, Options...>& cls) {
+  cls.def_property_readonly("classes_json", [](const Model& self) { return self.classes().dump(); })
+      .def(
+          "set_classes_json",
+          [](Model& self, const std::string& text) {
+            self.set_classes(parse_json(text, "class labels"));
+          },
+          py::arg("text"));
+  return cls;
+}
 
 // ---- conversions (convert.cpp) ---------------------------------------------------------------
 

@@ -15,6 +15,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
+#include "common/hash.hpp"
 
 namespace churn::features {
 namespace {
@@ -57,32 +58,11 @@ bool is_text(DType t) {
   return t == DType::String || t == DType::Categorical;
 }
 
-inline std::uint64_t mix64(std::uint64_t h) {
-  h ^= h >> 31;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 29;
-  return h;
-}
-
 inline std::uint64_t hash_key(std::int64_t k) {
-  return mix64(static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ULL);
+  return common::hash_int(k);
 }
-
 inline std::uint64_t hash_key(std::string_view s) {
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 31;
-  }
-  if (i < s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-  }
-  return mix64(h);
+  return common::hash_bytes(s);
 }
 
 /// Open-addressing map from a key (int64, or a string_view into storage the caller keeps

@@ -1,6 +1,6 @@
 // Benchmarks of CSV input and output and of the synthetic customer generator.
 //
-// A customer table from churn::synthetic::make_customers (seed 42; CHURN_BENCH_ROWS rows,
+// A customer table from churn::data::make_customers (seed 42; CHURN_BENCH_ROWS rows,
 // default 200000) is written once to a temporary CSV file, which the read benchmarks then
 // parse. Items are rows, bytes are CSV bytes; times are wall-clock (the work is multi-threaded).
 //
@@ -34,22 +34,22 @@ churn::Index bench_rows() {
 /// The benchmark data set: the table, its CSV file and text. Created on first use, the files
 /// removed at exit.
 struct Dataset {
-  churn::Table table;
+  churn::data::Table table;
   std::string csv_path;
   std::string out_path;
   std::string text;
   std::int64_t csv_bytes = 0;
 
   Dataset() {
-    churn::synthetic::CustomerOptions opt;
+    churn::data::CustomerOptions opt;
     opt.n_customers = bench_rows();
     opt.seed = kSeed;
-    table = churn::synthetic::make_customers(opt);
+    table = churn::data::make_customers(opt);
     const std::string stem =
         (fs::temp_directory_path() / ("churn_bench_csv_" + std::to_string(::getpid()))).string();
     csv_path = stem + ".csv";
     out_path = stem + "_out.csv";
-    churn::write_csv(table, csv_path);
+    churn::data::write_csv(table, csv_path);
     text = churn::read_file(csv_path);
     csv_bytes = static_cast<std::int64_t>(text.size());
   }
@@ -76,11 +76,11 @@ void set_counters(benchmark::State& state, churn::Index rows, std::int64_t bytes
 // read_csv from the file (I/O + parsing + type inference). Arg: threads (0 = all cores).
 void BM_read_csv(benchmark::State& state) {
   const Dataset& d = dataset();
-  churn::CsvOptions opt;
+  churn::data::CsvOptions opt;
   opt.n_threads = static_cast<int>(state.range(0));
   churn::Index rows = 0;
   for (auto _ : state) {
-    churn::Table t = churn::read_csv(d.csv_path, opt);
+    churn::data::Table t = churn::data::read_csv(d.csv_path, opt);
     rows = t.num_rows();
     benchmark::DoNotOptimize(t);
   }
@@ -98,11 +98,11 @@ BENCHMARK(BM_read_csv)
 // parse_csv of text already in memory (parsing + type inference only).
 void BM_parse_csv(benchmark::State& state) {
   const Dataset& d = dataset();
-  churn::CsvOptions opt;
+  churn::data::CsvOptions opt;
   opt.n_threads = static_cast<int>(state.range(0));
   churn::Index rows = 0;
   for (auto _ : state) {
-    churn::Table t = churn::parse_csv(d.text, opt);
+    churn::data::Table t = churn::data::parse_csv(d.text, opt);
     rows = t.num_rows();
     benchmark::DoNotOptimize(t);
   }
@@ -118,19 +118,19 @@ BENCHMARK(BM_parse_csv)
 // write_csv of the table (formatting + atomic write).
 void BM_write_csv(benchmark::State& state) {
   const Dataset& d = dataset();
-  for (auto _ : state) churn::write_csv(d.table, d.out_path);
+  for (auto _ : state) churn::data::write_csv(d.table, d.out_path);
   set_counters(state, d.table.num_rows(), d.csv_bytes);
 }
 BENCHMARK(BM_write_csv)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // make_customers itself. Arg: threads (0 = all cores).
 void BM_make_customers(benchmark::State& state) {
-  churn::synthetic::CustomerOptions opt;
+  churn::data::CustomerOptions opt;
   opt.n_customers = bench_rows();
   opt.seed = kSeed;
   opt.n_threads = static_cast<int>(state.range(0));
   for (auto _ : state) {
-    churn::Table t = churn::synthetic::make_customers(opt);
+    churn::data::Table t = churn::data::make_customers(opt);
     benchmark::DoNotOptimize(t);
   }
   state.SetItemsProcessed(state.iterations() * opt.n_customers);

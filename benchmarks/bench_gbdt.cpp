@@ -1,5 +1,6 @@
-// Benchmarks of the histogram GBDT (churn::GBDTClassifier and its kernels in churn::detail):
-// feature binning, histogram building, split finding, fit, and single-row / batch prediction.
+// Benchmarks of the histogram GBDT (churn::tree::GBDTClassifier and its kernels in
+// churn::tree::detail): feature binning, histogram building, split finding, fit, and single-row /
+// batch prediction.
 //
 // Data (seed 42, churn::Rng): CHURN_BENCH_ROWS rows (default 200000) x 30 features; 24 numerical
 // (normal, skewed, uniform and small-integer counts; about 5% NaN in eight of them) and 6
@@ -44,15 +45,15 @@
 #include <vector>     // std::vector
 
 #include "churn/core/random.hpp"
-#include "churn/tree/detail/binning.hpp"
-#include "churn/tree/detail/histogram.hpp"
-#include "churn/tree/detail/split.hpp"
 #include "churn/tree/gbdt.hpp"
+#include "tree/binning.hpp"
+#include "tree/histogram.hpp"
+#include "tree/split.hpp"
 
 namespace {
 
 using churn::Index;
-namespace detail = churn::detail;
+namespace detail = churn::tree::detail;
 
 constexpr Index kCols = 30;
 constexpr Index kFitRows = 50000;
@@ -162,7 +163,7 @@ const Data& data() {
 
 /// The binned matrix, gradient pairs from random scores, and the row lists.
 struct Binned {
-  std::vector<churn::FeatureBinInfo> info;
+  std::vector<churn::tree::FeatureBinInfo> info;
   detail::BinnedMatrix B;
   int count_bits = 0;
   double g_unscale = 1, h_unscale = 1;
@@ -223,7 +224,7 @@ void BM_BinFeatures(benchmark::State& state) {
   const Data& d = data();
   const int threads = static_cast<int>(state.range(0));
   for (auto _ : state) {
-    std::vector<churn::FeatureBinInfo> info;
+    std::vector<churn::tree::FeatureBinInfo> info;
     const churn::RowMatrixRef X_ref(d.X);
     detail::BinnedMatrix B = detail::bin_features(detail::RowMajorFeatures{X_ref}, d.is_cat, 255,
                                                   200000, 0, threads, info);
@@ -264,7 +265,7 @@ void BM_FindBestSplit(benchmark::State& state, Features which) {
   std::vector<detail::HistBin> hist(static_cast<std::size_t>(b.B.hist_size));
   b.build(b.all_rows.data(), static_cast<Index>(b.all_rows.size()), b.gh_all.data(), hist);
 
-  static const churn::GBDTParams params{};
+  static const churn::tree::GBDTParams params{};
   detail::SplitContext ctx;
   ctx.params = &params;
   ctx.g_unscale = b.g_unscale;
@@ -315,14 +316,14 @@ void BM_Fit(benchmark::State& state) {
   const Index n = std::min(kFitRows, d.X.rows());
   static const churn::RowMatrix X = d.X.topRows(n);
   static const churn::Vector y = d.y.head(n);
-  churn::GBDTParams p;
+  churn::tree::GBDTParams p;
   p.n_estimators = kFitTrees;
   p.num_leaves = kModelLeaves;
   p.categorical_features = d.categorical;
   p.n_threads = static_cast<int>(state.range(0));
   const Stopwatch watch;
   for (auto _ : state) {
-    churn::GBDTClassifier m(p);
+    churn::tree::GBDTClassifier m(p);
     m.fit(X, y);
     benchmark::DoNotOptimize(m.init_score());
   }
@@ -333,14 +334,14 @@ void BM_Fit(benchmark::State& state) {
 }
 
 /// 100 trees of 31 leaves fitted once on all rows (all cores).
-const churn::GBDTClassifier& model() {
-  static const churn::GBDTClassifier m = [] {
+const churn::tree::GBDTClassifier& model() {
+  static const churn::tree::GBDTClassifier m = [] {
     const Data& d = data();
-    churn::GBDTParams p;
+    churn::tree::GBDTParams p;
     p.n_estimators = kModelTrees;
     p.num_leaves = kModelLeaves;
     p.categorical_features = d.categorical;
-    churn::GBDTClassifier c(p);
+    churn::tree::GBDTClassifier c(p);
     c.fit(d.X, d.y);
     return c;
   }();
@@ -349,10 +350,10 @@ const churn::GBDTClassifier& model() {
 
 /// Trees, mean leaves per tree and `depth`, the mean depth of a training row's leaf (the nodes a
 /// row visits per tree).
-void report_model(benchmark::State& state, const churn::GBDTClassifier& m) {
+void report_model(benchmark::State& state, const churn::tree::GBDTClassifier& m) {
   Index leaves = 0;
   double rows = 0, row_depth = 0;
-  for (const churn::Tree& t : m.trees()) {
+  for (const churn::tree::Tree& t : m.trees()) {
     leaves += t.n_leaves();
     for (std::size_t l = 0; l < t.leaf_count.size(); ++l) {
       rows += t.leaf_count[l];
@@ -368,7 +369,7 @@ enum class RowKind { Same, Varied, TreesOnly };
 
 void BM_PredictRow(benchmark::State& state, RowKind kind) {
   const Data& d = data();
-  const churn::GBDTClassifier& m = model();
+  const churn::tree::GBDTClassifier& m = model();
   // Rows built once; only the call is timed.
   const Index n_rows = kind == RowKind::Varied ? std::min(kVariedRows, d.X.rows()) : 1;
   std::vector<churn::RowMatrix> rows;
@@ -378,10 +379,10 @@ void BM_PredictRow(benchmark::State& state, RowKind kind) {
   const Stopwatch watch;
   if (kind == RowKind::TreesOnly) {
     const double* x = rows[0].data();
-    const std::vector<churn::Tree>& trees = m.trees();
+    const std::vector<churn::tree::Tree>& trees = m.trees();
     for (auto _ : state) {
       double s = m.init_score();
-      for (const churn::Tree& t : trees) s += t.predict(x);
+      for (const churn::tree::Tree& t : trees) s += t.predict(x);
       benchmark::DoNotOptimize(s);
       sink += s;
     }
@@ -404,8 +405,8 @@ void BM_PredictBatch(benchmark::State& state) {
   const Data& d = data();
   const Index n = std::min(kBatchRows, d.X.rows());
   static const churn::RowMatrix X = d.X.topRows(n);
-  churn::GBDTClassifier m = model();
-  churn::GBDTParams p = m.params();
+  churn::tree::GBDTClassifier m = model();
+  churn::tree::GBDTParams p = m.params();
   p.n_threads = static_cast<int>(state.range(0));
   m.set_params(p);
   for (auto _ : state) {

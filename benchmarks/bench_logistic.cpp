@@ -1,4 +1,4 @@
-// Benchmarks of churn::LogisticRegression: fit with each solver, and predict_proba.
+// Benchmarks of churn::linear::LogisticRegression: fit with each solver, and predict_proba.
 //
 // Dense standard-normal features (CHURN_BENCH_ROWS rows, default 200000; 50 columns; seed 42),
 // labels drawn from a logistic model. Items are rows; times are wall-clock (multi-threaded).
@@ -45,16 +45,17 @@ const Data& data() {
   return d;
 }
 
-void run_fit(benchmark::State& state, churn::Penalty penalty, churn::LogisticSolver solver) {
+void run_fit(benchmark::State& state, churn::linear::Penalty penalty,
+             churn::linear::LogisticSolver solver) {
   const Data& d = data();
-  churn::LogisticRegressionParams p;
+  churn::linear::LogisticRegressionParams p;
   p.penalty = penalty;
-  p.C = penalty == churn::Penalty::L1 ? 0.01 : 1.0;
+  p.C = penalty == churn::linear::Penalty::L1 ? 0.01 : 1.0;
   p.solver = solver;
   p.n_threads = static_cast<int>(state.range(0));
   int iters = 0;
   for (auto _ : state) {
-    churn::LogisticRegression m(p);
+    churn::linear::LogisticRegression m(p);
     m.fit(d.X, d.y);
     iters = m.n_iter();
     benchmark::DoNotOptimize(m.coef().data());
@@ -64,20 +65,20 @@ void run_fit(benchmark::State& state, churn::Penalty penalty, churn::LogisticSol
 }
 
 void BM_fit_newton(benchmark::State& s) {
-  run_fit(s, churn::Penalty::L2, churn::LogisticSolver::Newton);
+  run_fit(s, churn::linear::Penalty::L2, churn::linear::LogisticSolver::Newton);
 }
 void BM_fit_lbfgs(benchmark::State& s) {
-  run_fit(s, churn::Penalty::L2, churn::LogisticSolver::Lbfgs);
+  run_fit(s, churn::linear::Penalty::L2, churn::linear::LogisticSolver::Lbfgs);
 }
 void BM_fit_cd_l1(benchmark::State& s) {
-  run_fit(s, churn::Penalty::L1, churn::LogisticSolver::Cd);
+  run_fit(s, churn::linear::Penalty::L1, churn::linear::LogisticSolver::Cd);
 }
 
 void BM_predict_proba(benchmark::State& state) {
   const Data& d = data();
-  churn::LogisticRegressionParams p;
+  churn::linear::LogisticRegressionParams p;
   p.n_threads = static_cast<int>(state.range(0));
-  churn::LogisticRegression m(p);
+  churn::linear::LogisticRegression m(p);
   m.fit(d.X, d.y);
   for (auto _ : state) {
     churn::Vector proba = m.predict_proba(d.X);

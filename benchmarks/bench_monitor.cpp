@@ -29,10 +29,10 @@
 
 namespace {
 
-using churn::Column;
 using churn::Index;
-using churn::Table;
 using churn::Vector;
+using churn::data::Column;
+using churn::data::Table;
 using churn::monitor::Baseline;
 using churn::monitor::BaselineParams;
 

@@ -39,19 +39,19 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   try {
     if (cmd == "generate") {
-      churn::synthetic::CustomerOptions opt;
+      churn::data::CustomerOptions opt;
       opt.n_customers = to_int(argv[3], "rows");
       opt.seed = static_cast<std::uint64_t>(to_int(argv[4], "seed"));
-      churn::write_csv(churn::synthetic::make_customers(opt), argv[2]);
+      churn::data::write_csv(churn::data::make_customers(opt), argv[2]);
       return 0;
     }
     if (cmd == "read") {
       const long long repeat = to_int(argv[3], "repeat");
-      churn::CsvOptions opt;
+      churn::data::CsvOptions opt;
       opt.n_threads = static_cast<int>(to_int(argv[4], "threads"));
       for (long long r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        const churn::Table t = churn::read_csv(argv[2], opt);
+        const churn::data::Table t = churn::data::read_csv(argv[2], opt);
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::printf("seconds=%.9f rows=%lld columns=%lld\n", s,

@@ -16,18 +16,18 @@
 
 int main(int argc, char** argv) {
   try {
-    churn::synthetic::CustomerOptions opt;
+    churn::data::CustomerOptions opt;
     opt.n_customers = argc > 1 ? std::atoll(argv[1]) : 50000;
     opt.seed = 11;
     const std::string path = argc > 2 ? argv[2] : "churn_gbdt.json";
-    const churn::Table customers = churn::synthetic::make_customers(opt);
+    const churn::data::Table customers = churn::data::make_customers(opt);
 
     // Every column but the id, the date and the label; categorical ones become codes.
     std::vector<std::string> names;
     std::vector<int> categorical;
     for (const std::string& name : customers.column_names()) {
       if (name == "customer_id" || name == "signup_date" || name == "churned") continue;
-      if (customers.column(name).dtype() == churn::DType::Categorical)
+      if (customers.column(name).dtype() == churn::data::DType::Categorical)
         categorical.push_back(static_cast<int>(names.size()));
       names.push_back(name);
     }
@@ -36,12 +36,12 @@ int main(int argc, char** argv) {
 
     // 60% training, 20% validation (early stopping), 20% hold-out.
     const churn::Index n = X.rows(), n_fit = n * 6 / 10, n_val = n / 5, n_test = n - n_fit - n_val;
-    churn::GBDTParams params;
+    churn::tree::GBDTParams params;
     params.n_estimators = 1000;
     params.learning_rate = 0.05;
     params.early_stopping_rounds = 50;
     params.categorical_features = categorical;
-    churn::GBDTClassifier model(params);
+    churn::tree::GBDTClassifier model(params);
     model.fit(X.topRows(n_fit), y.head(n_fit), churn::Vector(), X.middleRows(n_fit, n_val),
               y.segment(n_fit, n_val), churn::Vector(), names);
 
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
                 << std::showpos << phi(0, by[k]) << std::noshowpos << "\n";
 
     model.save(path);
-    const churn::GBDTClassifier back = churn::GBDTClassifier::load(path);
+    const churn::tree::GBDTClassifier back = churn::tree::GBDTClassifier::load(path);
     std::cout << "\nsaved to " << path << "; reloaded predictions identical: "
               << ((back.predict_proba(X_test).array() == p.array()).all() ? "yes" : "no") << "\n";
     return 0;

@@ -10,22 +10,22 @@
 
 int main(int argc, char** argv) {
   try {
-    churn::synthetic::CustomerOptions opt;
+    churn::data::CustomerOptions opt;
     opt.n_customers = argc > 1 ? std::atoll(argv[1]) : 20000;
     opt.seed = 7;
     const std::string path = argc > 2 ? argv[2] : "quickstart_customers.csv";
 
-    const churn::Table customers = churn::synthetic::make_customers(opt);
-    churn::write_csv(customers, path);
+    const churn::data::Table customers = churn::data::make_customers(opt);
+    churn::data::write_csv(customers, path);
 
     // The data contract: what every customer file must satisfy before it reaches a model.
-    churn::Schema schema = churn::Schema::infer(customers);
+    churn::data::Schema schema = churn::data::Schema::infer(customers);
     schema.unique("customer_id");
-    const churn::Table table = churn::read_csv(path, schema);
+    const churn::data::Table table = churn::data::read_csv(path, schema);
 
     std::cout << "read " << table.num_rows() << " customers x " << table.num_columns()
               << " columns from " << path << "\n\n"
-              << churn::describe_string(table) << "\n";
+              << churn::data::describe_string(table) << "\n";
     const auto churned = table.column("churned").as_int64();
     std::cout << "churn rate: " << static_cast<double>(churned.sum()) / churned.size() << "\n";
     return 0;

@@ -41,13 +41,13 @@ bool throws_with(F&& f, const std::vector<std::string>& parts) {
 /// A categorical column viewing `codes` stored as T (int8, int16 or int32; a copy the column
 /// owns), as from_codes_view makes of pandas' narrow codes.
 template <class T>
-churn::Column narrow_codes(const std::string& name, const std::vector<std::int32_t>& codes,
-                           const std::vector<std::string>& categories) {
+churn::data::Column narrow_codes(const std::string& name, const std::vector<std::int32_t>& codes,
+                                 const std::vector<std::string>& categories) {
   auto v = std::make_shared<std::vector<T>>(codes.begin(), codes.end());
   const void* p = v->data();
   const auto n = static_cast<churn::Index>(v->size());  // before v is moved from
-  return churn::Column::from_codes_view(name, p, static_cast<int>(sizeof(T)), n, categories,
-                                        std::move(v));
+  return churn::data::Column::from_codes_view(name, p, static_cast<int>(sizeof(T)), n, categories,
+                                              std::move(v));
 }
 
 /// throws_with for one message part.

@@ -1,6 +1,11 @@
 #pragma once
 /// @file churn.hpp
 /// Umbrella header: include this to get all of churnlib's public API.
+///
+/// Each folder of include/churn/ is a namespace (churn::data, churn::features, churn::linear,
+/// churn::metrics, churn::monitor, churn::segment, churn::tree; core/ is churn itself). This
+/// header also re-exports the main types into churn, so `churn::GBDTClassifier` names
+/// `churn::tree::GBDTClassifier`.
 
 #include "churn/version.hpp"
 
@@ -43,3 +48,16 @@
 
 #include "churn/tree/gbdt.hpp"
 #include "churn/tree/tree.hpp"
+
+namespace churn {
+// The main types, re-exported (the folder namespaces stay the canonical names).
+using data::read_csv;
+using data::Schema;
+using data::Table;
+using data::write_csv;
+using features::EventAggregator;
+using linear::LogisticRegression;
+using monitor::Baseline;
+using segment::KMeans;
+using tree::GBDTClassifier;
+}  // namespace churn

@@ -1,7 +1,7 @@
 """churnlib: customer-churn analytics with a C++ core.
 
-Data
-----
+Data (:mod:`churnlib.data`)
+---------------------------
 Table (from_pandas/from_arrow, to_pandas/to_arrow), read_csv, read_csv_chunks, parse_csv,
 write_csv, to_csv_string, read_parquet, write_parquet (pyarrow), Schema, ColumnSpec,
 describe, make_customers, make_events.
@@ -57,6 +57,7 @@ def _validation_report_html(self):
 _core.ValidationReport._repr_html_ = _validation_report_html
 
 from . import errors
+from . import data
 from . import features
 from . import metrics
 from . import monitor
@@ -115,6 +116,7 @@ __all__ = [
     "IOError",
     "Interrupted",
     # data
+    "data",
     "Table",
     "read_csv",
     "read_csv_chunks",

@@ -1,6 +1,6 @@
 """Linear models: :class:`LogisticRegression`, a scikit-learn compatible estimator.
 
-The optimisation runs in C++ (``churn::LogisticRegression``) with the GIL released; this module
+The optimisation runs in C++ (``churn::linear::LogisticRegression``) with the GIL released; this module
 converts inputs and follows scikit-learn's conventions (its base classes and input checks).
 """
 

@@ -1,6 +1,6 @@
 """Gradient-boosted trees: :class:`GBDTClassifier`, a scikit-learn compatible estimator.
 
-Training and prediction run in C++ (``churn::GBDTClassifier``) with the GIL released; this
+Training and prediction run in C++ (``churn::tree::GBDTClassifier``) with the GIL released; this
 module converts inputs (pandas categories, churnlib Tables, numpy arrays) and follows
 scikit-learn's and LightGBM's conventions, without importing either.
 """
@@ -23,7 +23,7 @@ from .linear import _as_matrix
 __all__ = ["GBDTClassifier", "CallbackEnv", "log_evaluation", "record_evaluation",
            "early_stopping"]
 
-# Hyper-parameters that exist only on the Python side (not in churn::GBDTParams).
+# Hyper-parameters that exist only on the Python side (not in churn::tree::GBDTParams).
 _PYTHON_ONLY = ("importance_type", "class_weight", "objective", "verbose")
 # LightGBM's (and scikit-learn's) spellings, accepted as LightGBM accepts aliases.
 _ALIASES = {"random_state": "seed", "n_jobs": "n_threads", "max_bin": "max_bins",

@@ -32,6 +32,9 @@
 
 namespace churn::python {
 
+using data::Column;
+using data::Table;
+
 // ---- the Arrow C data interface (ABI-stable structs from the specification) -----------------
 
 extern "C" {

@@ -25,6 +25,27 @@
 
 namespace churn::python {
 
+using data::Column;
+using data::ColumnSpec;
+using data::CsvChunkReader;
+using data::CsvOptions;
+using data::CsvWriteOptions;
+using data::customer_id;
+using data::describe_string;
+using data::DType;
+using data::dtype_from_name;
+using data::dtype_name;
+using data::make_customers;
+using data::make_events;
+using data::parse_csv;
+using data::read_csv;
+using data::Schema;
+using data::Table;
+using data::to_csv_string;
+using data::ValidationReport;
+using data::Violation;
+using data::write_csv;
+
 namespace {
 
 using Path = std::filesystem::path;
@@ -1089,7 +1110,7 @@ void bind_synthetic(py::module_& m) {
       "make_customers",
       [](Index n_customers, std::uint64_t seed, double missing_rate, double churn_rate,
          const py::object& as_of, int n_threads, bool as_pandas) -> py::object {
-        synthetic::CustomerOptions o;
+        data::CustomerOptions o;
         o.n_customers = n_customers;
         o.seed = seed;
         o.missing_rate = missing_rate;
@@ -1099,7 +1120,7 @@ void bind_synthetic(py::module_& m) {
         Table t;
         {
           py::gil_scoped_release release;
-          t = synthetic::make_customers(o);
+          t = data::make_customers(o);
         }
         if (as_pandas) return table_to_pandas(t, /*copy=*/true);
         return py::cast(std::move(t));
@@ -1135,7 +1156,7 @@ Table or pandas.DataFrame
       [](Index n_customers, double events_per_customer, std::uint64_t seed, const py::object& start,
          const py::object& end, const py::object& churned, int n_threads,
          bool as_pandas) -> py::object {
-        synthetic::EventOptions o;
+        data::EventOptions o;
         if (!churned.is_none()) {
           auto flags =
               py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>(churned);
@@ -1153,7 +1174,7 @@ Table or pandas.DataFrame
         Table t;
         {
           py::gil_scoped_release release;
-          t = synthetic::make_events(o);
+          t = data::make_events(o);
         }
         if (as_pandas) return table_to_pandas(t, /*copy=*/true);
         return py::cast(std::move(t));
@@ -1183,7 +1204,7 @@ Returns
 Table or pandas.DataFrame
 )doc");
 
-  m.def("customer_id", &synthetic::customer_id, py::arg("i"),
+  m.def("customer_id", &data::customer_id, py::arg("i"),
         "The id make_customers and make_events give customer ``i`` (0-based): 'C' + (i + 1) in 7 "
         "digits.");
 }

@@ -22,6 +22,9 @@
 
 namespace churn::python {
 
+using data::Column;
+using data::Table;
+
 namespace {
 
 using features::EventAggregationSpec;

@@ -15,6 +15,12 @@
 
 namespace churn::python {
 
+using linear::ClassWeightMode;
+using linear::LogisticRegression;
+using linear::LogisticRegressionParams;
+using linear::penalty_from_name;
+using linear::solver_from_name;
+
 namespace {
 
 /// None, "balanced" or a dict {0: w0, 1: w1} (missing classes weigh 1).

@@ -18,6 +18,9 @@
 
 namespace churn::python {
 
+using data::Column;
+using data::Table;
+
 namespace {
 
 namespace mon = churn::monitor;

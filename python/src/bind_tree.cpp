@@ -16,6 +16,13 @@
 
 namespace churn::python {
 
+using tree::FeatureBinInfo;
+using tree::gbdt_metric_from_name;
+using tree::GBDTClassifier;
+using tree::GBDTIteration;
+using tree::GBDTMetric;
+using tree::GBDTParams;
+
 namespace {
 
 constexpr const char* kFitDoc = R"doc(
@@ -119,7 +126,7 @@ py::dict bin_info_dict(const FeatureBinInfo& b) {
 void bind_tree(py::module_& m) {
   const GBDTParams defaults;
   py::class_<GBDTParams>(m, "_GBDTParams", R"doc(
-Hyper-parameters of the compiled GBDT (churn::GBDTParams), validated on construction.
+Hyper-parameters of the compiled GBDT (churn::tree::GBDTParams), validated on construction.
 churnlib.GBDTClassifier builds one from its own hyper-parameters at fit time.
 )doc")
       .def(py::init(&make_params), py::kw_only(), py::arg("n_estimators") = defaults.n_estimators,

@@ -64,48 +64,49 @@ std::shared_ptr<const void> keep_alive(py::object obj);
 /// a monitor fit), pandas category codes are borrowed in place instead of through pandas'
 /// copy: such a column would see later in-place edits of the frame.
 /// @throws TypeMismatch for an unsupported dtype; InvalidArgument for a non-1-D array.
-Column column_from_object(const std::string& name, const py::handle& obj, bool transient = false);
+data::Column column_from_object(const std::string& name, const py::handle& obj,
+                                bool transient = false);
 
 /// A column as a read-only numpy array: a view for float64, int64 (no missing values),
 /// categorical codes (int32) and timestamps (datetime64[ns]); a float64 copy with NaN for int64
 /// with missing values; an object array (None = missing) for strings.
-py::object column_to_numpy(const Column& c);
+py::object column_to_numpy(const data::Column& c);
 
 /// A column as what pandas.DataFrame takes: as column_to_numpy, except categorical ->
 /// pandas.Categorical and int64 with missing values -> pandas' nullable "Int64".
 /// With `copy`, numeric data is copied into writable arrays.
-py::object column_to_pandas(const Column& c, bool copy);
+py::object column_to_pandas(const data::Column& c, bool copy);
 
 /// A table from a pandas.DataFrame (`transient` as for column_from_object).
 /// @throws TypeMismatch if `df` is not a DataFrame.
 /// With `strings_as_category`, text columns become categoricals (categories in order of first
 /// appearance; Arrow-backed text encoded from its buffers in one hash pass).
-Table table_from_pandas(const py::handle& df, bool transient = false,
-                        bool strings_as_category = false);
+data::Table table_from_pandas(const py::handle& df, bool transient = false,
+                              bool strings_as_category = false);
 /// A pandas.DataFrame of the table's columns (see column_to_pandas).
-py::object table_to_pandas(const Table& t, bool copy);
+py::object table_to_pandas(const data::Table& t, bool copy);
 
 /// A column's pickle state: (name, dtype name, values, validity bytes or None, categories or
 /// None); numeric values as numpy arrays, strings as a list.
-py::tuple column_state(const Column& c);
+py::tuple column_state(const data::Column& c);
 /// The column of a column_state(). @throws SerializationError for a malformed state.
-Column column_from_state(const py::handle& state);
+data::Column column_from_state(const py::handle& state);
 
 /// `obj` itself when it is a churnlib.Table, its conversion when it is a pandas.DataFrame
 /// (`transient` as for column_from_object: only for a table the call keeps nothing of).
 /// @throws TypeMismatch naming `caller` otherwise.
-Table as_table(const py::handle& obj, const char* caller, bool transient = false);
+data::Table as_table(const py::handle& obj, const char* caller, bool transient = false);
 
 /// A table from an object with the Arrow PyCapsule interface (__arrow_c_stream__ or
 /// __arrow_c_array__), read from its buffers; text columns become strings, or with
 /// `strings_as_category` categoricals (categories in order of first appearance). See
 /// Table.from_arrow's docstring.
 /// @throws TypeMismatch naming the column and Arrow format; InvalidArgument for malformed arrays.
-Table table_from_arrow(const py::handle& obj, bool strings_as_category = false);
+data::Table table_from_arrow(const py::handle& obj, bool strings_as_category = false);
 /// One column from an Arrow object of a non-struct type (an array or chunked array), as
 /// table_from_arrow reads a column.
-Column column_from_arrow(const std::string& name, const py::handle& obj,
-                         bool strings_as_category = false);
+data::Column column_from_arrow(const std::string& name, const py::handle& obj,
+                               bool strings_as_category = false);
 
 /// Nanoseconds since 1970 (UTC) of an int (taken as nanoseconds) or anything pandas.Timestamp
 /// accepts (str, datetime, numpy.datetime64, pandas.Timestamp).

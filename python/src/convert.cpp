@@ -1,4 +1,4 @@
-// Conversions between churn::Column/Table and numpy arrays / pandas objects.
+// Conversions between churn::data::Column/Table and numpy arrays / pandas objects.
 #include <pybind11/numpy.h>  // py::array, py::array_t, py::dtype
 #include <pybind11/stl.h>    // std::vector <-> list
 
@@ -16,6 +16,12 @@
 #include "churn/core/types.hpp"
 
 namespace churn::python {
+
+using data::Column;
+using data::DType;
+using data::dtype_from_name;
+using data::dtype_name;
+using data::Table;
 
 py::module_ pandas() {
   return py::module_::import("pandas");

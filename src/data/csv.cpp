@@ -23,10 +23,10 @@
 #include "churn/core/error.hpp"
 #include "churn/core/fileio.hpp"
 #include "churn/core/parallel.hpp"
-#include "churn/data/detail/csv_impl.hpp"
 #include "churn/data/schema.hpp"
+#include "data/csv_impl.hpp"
 
-namespace churn {
+namespace churn::data {
 
 namespace {
 
@@ -431,4 +431,4 @@ std::string to_csv_string(const Table& table, const CsvWriteOptions& options) {
   return out;
 }
 
-}  // namespace churn
+}  // namespace churn::data

@@ -14,9 +14,9 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
-#include "churn/data/detail/csv_impl.hpp"
+#include "data/csv_impl.hpp"
 
-namespace churn {
+namespace churn::data {
 namespace detail {
 
 namespace {
@@ -370,7 +370,7 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
       });
     };
     if (poll) {
-      run_polled_batches(0, n_blocks, kPollBlocksPerThread * threads, run);
+      churn::detail::run_polled_batches(0, n_blocks, kPollBlocksPerThread * threads, run);
     } else {
       run(0, n_blocks);
     }
@@ -726,4 +726,4 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
 }
 
 }  // namespace detail
-}  // namespace churn
+}  // namespace churn::data

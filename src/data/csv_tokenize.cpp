@@ -28,9 +28,9 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
-#include "churn/data/detail/csv_impl.hpp"
+#include "data/csv_impl.hpp"
 
-namespace churn {
+namespace churn::data {
 namespace detail {
 
 std::size_t& csv_block_bytes_override() {
@@ -658,15 +658,16 @@ Tokenized tokenize(std::string_view text, const CsvHeader& header, bool at_eof, 
   const auto n_blocks = static_cast<Index>(starts.size());
   tok.blocks.resize(starts.size());
   // (in batches of about 100 ms with a stop poll between them; one batch without a StopScope)
-  run_polled_batches(0, n_blocks, 4 * static_cast<Index>(threads), [&](Index b0, Index b1) {
-    parallel_for_blocks(b0, b1, 1, threads, [&](Index lo, Index hi) {
-      for (Index k = lo; k < hi; ++k) {
-        const auto kk = static_cast<std::size_t>(k);
-        const std::size_t limit = kk + 1 < starts.size() ? starts[kk + 1] : n;
-        tokenize_block(s, n, starts[kk], limit, at_eof, header, tok.blocks[kk]);
-      }
-    });
-  });
+  churn::detail::run_polled_batches(
+      0, n_blocks, 4 * static_cast<Index>(threads), [&](Index b0, Index b1) {
+        parallel_for_blocks(b0, b1, 1, threads, [&](Index lo, Index hi) {
+          for (Index k = lo; k < hi; ++k) {
+            const auto kk = static_cast<std::size_t>(k);
+            const std::size_t limit = kk + 1 < starts.size() ? starts[kk + 1] : n;
+            tokenize_block(s, n, starts[kk], limit, at_eof, header, tok.blocks[kk]);
+          }
+        });
+      });
 
   // 3. Verify in file order: each block must end where the next begins. The first error of a
   //    verified block is the first error of the file. A boundary that quote parity got wrong
@@ -854,4 +855,4 @@ void StringDict::clear() {
 }
 
 }  // namespace detail
-}  // namespace churn
+}  // namespace churn::data

@@ -15,7 +15,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 
-namespace churn {
+namespace churn::data {
 
 // ------------------------------------------------------------------------------------------
 // Violation, ValidationReport
@@ -507,4 +507,4 @@ Schema Schema::load(const std::string& path) {
   return from_json(load_json_file(path));
 }
 
-}  // namespace churn
+}  // namespace churn::data

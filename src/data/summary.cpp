@@ -15,7 +15,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 
-namespace churn {
+namespace churn::data {
 
 namespace {
 
@@ -365,4 +365,4 @@ std::string describe_string(const Table& table, int n_threads) {
   return os.str();
 }
 
-}  // namespace churn
+}  // namespace churn::data

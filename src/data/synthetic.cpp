@@ -11,7 +11,7 @@
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
 
-namespace churn::synthetic {
+namespace churn::data {
 namespace {
 
 /// Rows (customers) per block; each block draws from its own stream. Changing it changes
@@ -492,4 +492,4 @@ Table make_events(const EventOptions& options) {
   return Table(std::move(cols));
 }
 
-}  // namespace churn::synthetic
+}  // namespace churn::data

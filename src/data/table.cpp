@@ -14,7 +14,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 
-namespace churn {
+namespace churn::data {
 
 // ------------------------------------------------------------------------------------------
 // DType
@@ -661,4 +661,4 @@ RowMatrix Table::to_matrix(const std::vector<std::string>& names, int n_threads)
   return X;
 }
 
-}  // namespace churn
+}  // namespace churn::data

@@ -18,6 +18,11 @@
 #include "common/hash.hpp"
 
 namespace churn::features {
+
+using data::Column;
+using data::DType;
+using data::dtype_name;
+using data::Table;
 namespace {
 
 __extension__ typedef __int128 Int128;  // exact fixed-point amount sums (GCC/Clang)

@@ -36,8 +36,8 @@ class Step {
     (void)names;
     return {};
   }
-  virtual void fit(const Table& t, int n_threads) = 0;
-  virtual Table transform(const Table& t, int n_threads) const = 0;
+  virtual void fit(const data::Table& t, int n_threads) = 0;
+  virtual data::Table transform(const data::Table& t, int n_threads) const = 0;
   /// Settings, including the column names.
   virtual Json params_json() const = 0;
   /// Fitted statistics (an empty object for stateless steps).
@@ -82,17 +82,20 @@ std::unique_ptr<Step> categorical_step_from_params(const std::string& type, cons
 void check_column_list(const std::vector<std::string>& columns, const char* caller);
 
 /// The column `name` of `t`; InvalidArgument naming the step and the column if it is missing.
-const Column& find_column(const Table& t, const std::string& name, const std::string& label);
+const data::Column& find_column(const data::Table& t, const std::string& name,
+                                const std::string& label);
 /// As find_column, and TypeMismatch unless it is float64 or int64.
-const Column& numeric_column(const Table& t, const std::string& name, const std::string& label);
+const data::Column& numeric_column(const data::Table& t, const std::string& name,
+                                   const std::string& label);
 /// As find_column, and TypeMismatch unless it is categorical or string.
-const Column& categorical_column(const Table& t, const std::string& name, const std::string& label);
+const data::Column& categorical_column(const data::Table& t, const std::string& name,
+                                       const std::string& label);
 
 /// The values of a float64 or int64 column as contiguous doubles (NaN = missing): a view of
 /// float64 data, a converted copy of int64 data.
 class NumericValues {
  public:
-  explicit NumericValues(const Column& c);
+  explicit NumericValues(const data::Column& c);
   const double* data() const { return data_; }
   Index size() const { return n_; }
 
@@ -106,7 +109,7 @@ class NumericValues {
 struct F64Buffer {
   explicit F64Buffer(Index n);
   double* data() { return ptr.get(); }
-  Column column(std::string name) const;
+  data::Column column(std::string name) const;
   std::shared_ptr<double[]> ptr;
   Index n;
 };
@@ -163,7 +166,7 @@ class CategoryIndex {
 /// by hashing each value (no allocation).
 class CategoryMapper {
  public:
-  CategoryMapper(const Column& c, const CategoryIndex& idx);
+  CategoryMapper(const data::Column& c, const CategoryIndex& idx);
   /// Position of row i's category in the index: -1 when missing, CategoryIndex::kUnknown when
   /// not in the index.
   std::int32_t slot(Index i) const {
@@ -184,16 +187,16 @@ class CategoryMapper {
 };
 
 /// Training counts of each non-missing category of a categorical or string column.
-std::vector<std::pair<std::string, Index>> category_counts(const Column& c);
+std::vector<std::pair<std::string, Index>> category_counts(const data::Column& c);
 
 /// A new table: `t`'s columns in order, each column named in `replace` swapped for its list
 /// (several, one or none), then `append`.
-Table rebuild_table(const Table& t,
-                    std::vector<std::pair<std::string, std::vector<Column>>> replace,
-                    std::vector<Column> append = {});
+data::Table rebuild_table(const data::Table& t,
+                          std::vector<std::pair<std::string, std::vector<data::Column>>> replace,
+                          std::vector<data::Column> append = {});
 
 /// Throws InvalidArgument naming the step if `name` is already a column of `t` (at fit).
-void check_new_name(const Table& t, const std::string& name, const std::string& label);
+void check_new_name(const data::Table& t, const std::string& name, const std::string& label);
 
 /// Shortest round-trip text of a double.
 std::string format_double(double v);

@@ -6,9 +6,14 @@
 #include <unordered_set>  // std::unordered_set
 
 #include "churn/core/error.hpp"
-#include "pipeline_steps.hpp"
+#include "features/pipeline_steps.hpp"
 
 namespace churn::features::detail {
+
+using data::Column;
+using data::DType;
+using data::dtype_name;
+using data::Table;
 
 void check_column_list(const std::vector<std::string>& columns, const char* caller) {
   CHURN_CHECK(!columns.empty(), InvalidArgument, caller << ": columns must not be empty");

@@ -5,9 +5,12 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
-#include "pipeline_steps.hpp"
+#include "features/pipeline_steps.hpp"
 
 namespace churn::features {
+
+using data::Column;
+using data::Table;
 
 const char* unknown_category_name(UnknownCategory u) {
   switch (u) {

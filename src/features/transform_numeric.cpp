@@ -7,9 +7,14 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
-#include "pipeline_steps.hpp"
+#include "features/pipeline_steps.hpp"
 
 namespace churn::features {
+
+using data::Column;
+using data::DType;
+using data::dtype_name;
+using data::Table;
 
 // ---- settings -----------------------------------------------------------------------------------
 

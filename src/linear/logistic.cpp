@@ -1,4 +1,4 @@
-// churn::LogisticRegression: parameters, input checks, solver dispatch, prediction, JSON.
+// churn::linear::LogisticRegression: parameters, input checks, solver dispatch, prediction, JSON.
 #include "churn/linear/logistic.hpp"
 
 #include <cmath>    // std::isfinite, std::isnan, std::isinf
@@ -9,9 +9,9 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
-#include "logistic_solvers.hpp"
+#include "linear/logistic_solvers.hpp"
 
-namespace churn {
+namespace churn::linear {
 
 namespace {
 
@@ -519,4 +519,4 @@ LogisticRegression LogisticRegression::load(const std::string& path) {
   return from_json(load_json_file(path));
 }
 
-}  // namespace churn
+}  // namespace churn::linear

@@ -1,5 +1,5 @@
-// Kernels and solvers of churn::LogisticRegression (see logistic_solvers.hpp).
-#include "logistic_solvers.hpp"
+// Kernels and solvers of churn::linear::LogisticRegression (see logistic_solvers.hpp).
+#include "linear/logistic_solvers.hpp"
 
 #include <Eigen/Cholesky>  // Eigen::LLT, Eigen::LDLT
 
@@ -14,7 +14,7 @@
 #include "churn/core/stop.hpp"
 #include "churn/linear/logistic.hpp"
 
-namespace churn {
+namespace churn::linear {
 namespace detail {
 
 double softplus(double z) {
@@ -504,4 +504,4 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol) {
 }
 
 }  // namespace detail
-}  // namespace churn
+}  // namespace churn::linear

@@ -1,5 +1,5 @@
 #pragma once
-// Private to src/linear: the kernels and solvers behind churn::LogisticRegression.
+// Private to src/linear: the kernels and solvers behind churn::linear::LogisticRegression.
 //
 // All solvers work on the scaled objective
 //   F(theta) = sum_i sn_i * logloss(y_i, eta_i) + l2/2 ||w||^2 + l1 ||w||_1,
@@ -12,7 +12,7 @@
 
 #include "churn/core/types.hpp"
 
-namespace churn::detail {
+namespace churn::linear::detail {
 
 /// One fitting problem (the references must outlive it).
 struct LogisticProblem {
@@ -52,4 +52,4 @@ SolverResult solve_cd(const LogisticProblem& prob, int max_iter, double tol);
 double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
                         Vector& grad, Vector* hess_weights = nullptr, bool with_loss = true);
 
-}  // namespace churn::detail
+}  // namespace churn::linear::detail

@@ -8,7 +8,7 @@
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
-#include "ranking.hpp"
+#include "metrics/ranking.hpp"
 
 namespace churn::metrics {
 

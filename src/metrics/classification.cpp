@@ -6,7 +6,7 @@
 #include <cmath>      // std::log, std::abs
 #include <limits>     // std::numeric_limits
 
-#include "ranking.hpp"
+#include "metrics/ranking.hpp"
 
 namespace churn::metrics {
 

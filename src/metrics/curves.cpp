@@ -7,7 +7,7 @@
 #include <string>     // std::string
 #include <vector>     // std::vector
 
-#include "ranking.hpp"
+#include "metrics/ranking.hpp"
 
 namespace churn::metrics {
 

@@ -1,5 +1,5 @@
 // Input checks, class split and radix sorts shared by the metrics (see ranking.hpp).
-#include "ranking.hpp"
+#include "metrics/ranking.hpp"
 
 #include <cmath>  // std::isfinite
 

@@ -3,7 +3,7 @@
 
 #include <limits>  // std::numeric_limits
 
-#include "ranking.hpp"
+#include "metrics/ranking.hpp"
 
 namespace churn::metrics {
 

@@ -10,10 +10,16 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
-#include "monitor_detail.hpp"
-#include "numeric_fit.hpp"
+#include "monitor/monitor_detail.hpp"
+#include "monitor/numeric_fit.hpp"
 
 namespace churn::monitor {
+
+using data::Column;
+using data::DType;
+using data::dtype_from_name;
+using data::dtype_name;
+using data::Table;
 
 namespace detail {
 

@@ -1,6 +1,6 @@
-#include "monitor_detail.hpp"
+#include "monitor/monitor_detail.hpp"
 
-#include "numeric_fit.hpp"
+#include "monitor/numeric_fit.hpp"
 
 #include <algorithm>  // std::sort, std::nth_element, std::min, std::max, std::unique
 #include <cmath>      // std::isnan, std::isinf, std::isfinite, std::fma, std::ldexp, std::log
@@ -12,6 +12,11 @@
 #include "churn/core/parallel.hpp"
 
 namespace churn::monitor::detail {
+
+using data::Column;
+using data::DType;
+using data::dtype_name;
+using data::Table;
 
 bool is_numeric(DType t) {
   return t == DType::Float64 || t == DType::Int64 || t == DType::Timestamp;

@@ -20,13 +20,13 @@ __extension__ typedef __int128 Int128;            // exact sums (GCC/Clang)
 __extension__ typedef unsigned __int128 UInt128;  // its bit pattern
 
 /// True for Float64, Int64 and Timestamp columns (binned as numbers).
-bool is_numeric(DType t);
+bool is_numeric(data::DType t);
 /// True for Categorical and String columns (binned by category name).
-bool is_categorical(DType t);
+bool is_categorical(data::DType t);
 
 /// Rows [lo, hi) of a numeric column as doubles in `out` (NaN = missing).
 /// @throws TypeMismatch naming `caller` for other column types.
-void column_values(const Column& c, Index lo, Index hi, double* out, const char* caller);
+void column_values(const data::Column& c, Index lo, Index hi, double* out, const char* caller);
 
 /// Finds, for a value, the number of cuts <= it (the cell index), with a bucket table over
 /// the order-preserving integer image of the cuts and a binary search as fallback.
@@ -265,10 +265,10 @@ std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile);
 
 /// The values of a numeric column as doubles (NaN = missing): the column's own memory for
 /// float64, else converted into `buffer`.
-const double* numeric_data(const Column& c, std::vector<double>& buffer, const char* caller);
+const double* numeric_data(const data::Column& c, std::vector<double>& buffer, const char* caller);
 /// Number of non-NaN values of x[0, c.size()).
 /// @throws InvalidArgument naming `caller`, the column and the first row of an infinite value.
-std::size_t check_finite(const Column& c, const double* x, const char* caller);
+std::size_t check_finite(const data::Column& c, const double* x, const char* caller);
 
 /// PSI / JS over count vectors (validated by the caller).
 double psi_counts(const std::vector<std::int64_t>& r, const std::vector<std::int64_t>& c,

@@ -1,4 +1,4 @@
-#include "numeric_fit.hpp"
+#include "monitor/numeric_fit.hpp"
 
 #include <algorithm>  // std::nth_element, std::count_if, std::upper_bound, std::max
 #include <cmath>      // std::isfinite

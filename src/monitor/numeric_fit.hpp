@@ -22,7 +22,7 @@
 #include <mutex>    // std::mutex
 #include <vector>   // std::vector
 
-#include "monitor_detail.hpp"
+#include "monitor/monitor_detail.hpp"
 
 namespace churn::monitor::detail {
 

@@ -8,9 +8,13 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
-#include "monitor_detail.hpp"
+#include "monitor/monitor_detail.hpp"
 
 namespace churn::monitor {
+
+using data::Column;
+using data::DType;
+using data::dtype_name;
 
 namespace {
 

@@ -8,13 +8,13 @@
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::remove_reference
 
-#include "monitor_detail.hpp"
+#include "monitor/monitor_detail.hpp"
 
 // The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace churn::monitor::detail {
-#include "scan_kernel_impl.hpp"
+#include "monitor/scan_kernel_impl.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::remove_reference
 
-#include "monitor_detail.hpp"
+#include "monitor/monitor_detail.hpp"
 
 // The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -16,7 +16,7 @@
 #pragma GCC push_options
 #pragma GCC target("avx2")
 namespace churn::monitor::detail {
-#include "scan_kernel_impl.hpp"
+#include "monitor/scan_kernel_impl.hpp"
 
 ScanKernels scan_kernels_avx2() {
   return ScanKernels{&kernel_impl::hist, &kernel_impl::cells, &kernel_impl::gather,

@@ -8,7 +8,7 @@
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::remove_reference
 
-#include "monitor_detail.hpp"
+#include "monitor/monitor_detail.hpp"
 
 // The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -22,7 +22,7 @@
 #include <immintrin.h>  // the gather-based cell lookup
 #define CHURN_SCAN_AVX512 1
 namespace churn::monitor::detail {
-#include "scan_kernel_impl.hpp"
+#include "monitor/scan_kernel_impl.hpp"
 
 ScanKernels scan_kernels_avx512() {
   return ScanKernels{&kernel_impl::hist, &kernel_impl::cells, &kernel_impl::gather,

@@ -10,7 +10,7 @@
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
-#include "kmeans_detail.hpp"
+#include "segment/kmeans_detail.hpp"
 
 namespace churn::segment::detail {
 

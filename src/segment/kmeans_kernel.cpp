@@ -1,13 +1,13 @@
 // The portable K-means distance kernel and the one-time CPU dispatch.
 #include <limits>  // std::numeric_limits
 
-#include "kmeans_detail.hpp"
+#include "segment/kmeans_detail.hpp"
 
 // The kernel's 32-byte vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace churn::segment::detail {
-#include "kmeans_kernel_impl.hpp"
+#include "segment/kmeans_kernel_impl.hpp"
 
 void sqdist_rows_generic(const double* const* rows, int m, Index d, const double* ct, int kpad,
                          double* out) {

@@ -1,11 +1,11 @@
 // The K-means distance kernel compiled for AVX2 + FMA (used only when the CPU has both).
-#include "kmeans_detail.hpp"
+#include "segment/kmeans_detail.hpp"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace churn::segment::detail {
-#include "kmeans_kernel_impl.hpp"
+#include "segment/kmeans_kernel_impl.hpp"
 
 void sqdist_rows_avx2(const double* const* rows, int m, Index d, const double* ct, int kpad,
                       double* out) {

@@ -11,6 +11,8 @@
 
 namespace churn::segment {
 
+using data::Table;
+
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();

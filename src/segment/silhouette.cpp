@@ -9,7 +9,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
-#include "kmeans_detail.hpp"
+#include "segment/kmeans_detail.hpp"
 
 namespace churn::segment {
 

@@ -1,6 +1,6 @@
 // Feature binning of the histogram GBDT: numerical edges from a row sample, categorical bins by
 // frequency, and the feature-major binned matrix.
-#include "churn/tree/detail/binning.hpp"
+#include "tree/binning.hpp"
 
 #include <algorithm>  // std::sort, std::min
 #include <cmath>      // std::isnan
@@ -11,7 +11,7 @@
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 namespace {
 
@@ -234,4 +234,4 @@ template BinnedMatrix bin_features<ColumnFeatures>(const ColumnFeatures&,
                                                    std::uint64_t, int,
                                                    std::vector<FeatureBinInfo>&);
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

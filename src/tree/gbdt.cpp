@@ -1,4 +1,4 @@
-// churn::GBDTClassifier: parameters, input checks, the boosting loop, prediction, JSON.
+// churn::tree::GBDTClassifier: parameters, input checks, the boosting loop, prediction, JSON.
 #include "churn/tree/gbdt.hpp"
 
 #include <algorithm>      // std::find, std::sort, std::min
@@ -14,10 +14,15 @@
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
-#include "churn/tree/detail/binning.hpp"
-#include "churn/tree/detail/grower.hpp"
+#include "tree/binning.hpp"
+#include "tree/grower.hpp"
 
-namespace churn {
+namespace churn::tree {
+
+using data::Column;
+using data::DType;
+using data::dtype_name;
+using data::Table;
 
 namespace {
 
@@ -877,4 +882,4 @@ GBDTClassifier GBDTClassifier::load(const std::string& path) {
   return from_json(load_json_file(path));
 }
 
-}  // namespace churn
+}  // namespace churn::tree

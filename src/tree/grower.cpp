@@ -1,6 +1,6 @@
 // Leaf-wise tree growth: histograms with the subtraction trick, split finding, stable data
 // partition, monotone output bounds.
-#include "churn/tree/detail/grower.hpp"
+#include "tree/grower.hpp"
 
 #include <algorithm>  // std::fill, std::copy, std::min, std::max
 #include <utility>    // std::move
@@ -8,7 +8,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 namespace {
 
@@ -399,4 +399,4 @@ void TreeGrower::add_leaf_values(const Tree& tree, double* score) const {
   });
 }
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

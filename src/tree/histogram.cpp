@@ -1,7 +1,7 @@
 // Histogram kernels of the histogram GBDT.
-#include "churn/tree/detail/histogram.hpp"
+#include "tree/histogram.hpp"
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 template <class BinT>
 void build_histogram(const BinT* bins, Index n_features, const std::int32_t* rows, Index m,
@@ -54,4 +54,4 @@ template void build_histogram<std::uint16_t>(const std::uint16_t*, Index, const 
 template void build_histogram<std::uint32_t>(const std::uint32_t*, Index, const std::int32_t*,
                                              Index, const GradPair*, HistBin*);
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

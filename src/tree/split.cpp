@@ -1,10 +1,10 @@
 // Split finding of the histogram GBDT: numerical thresholds with a learned missing direction,
 // categorical one-vs-rest and many-vs-many splits (LightGBM's gradient-ordered scan).
-#include "churn/tree/detail/split.hpp"
+#include "tree/split.hpp"
 
 #include <algorithm>  // std::stable_sort, std::min, std::max
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 namespace {
 
@@ -217,4 +217,4 @@ void find_best_split(const HistBin* hist, std::int32_t n_bins, std::int32_t feat
     find_numeric(sums.data(), n_bins, feature, monotone, leaf, ctx, best);
 }
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

@@ -1,4 +1,4 @@
-// churn::Tree: depth, exact path-dependent TreeSHAP, and the checked JSON form.
+// churn::tree::Tree: depth, exact path-dependent TreeSHAP, and the checked JSON form.
 #include "churn/tree/tree.hpp"
 
 #include <algorithm>  // std::max, std::min, std::copy
@@ -11,7 +11,7 @@
 
 #include "churn/core/error.hpp"
 
-namespace churn {
+namespace churn::tree {
 
 namespace {
 
@@ -466,4 +466,4 @@ Tree Tree::from_json(const Json& j, Index n_features) {
   return t;
 }
 
-}  // namespace churn
+}  // namespace churn::tree

@@ -5,9 +5,9 @@
 #include <iostream>
 
 int main() {
-  churn::Table t(
-      {churn::Column::from_float64("tenure", {1.0, 34.0, 2.0}),
-       churn::Column::from_strings_categorical("contract", {"Monthly", "Annual", "Monthly"})});
+  churn::data::Table t({churn::data::Column::from_float64("tenure", {1.0, 34.0, 2.0}),
+                        churn::data::Column::from_strings_categorical(
+                            "contract", {"Monthly", "Annual", "Monthly"})});
   churn::RowMatrix X = t.to_matrix();
   const double s = churn::parallel_reduce(
       0, X.rows(), 1, 0.0,

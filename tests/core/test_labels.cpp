@@ -60,35 +60,37 @@ BOOST_AUTO_TEST_CASE(models_keep_labels_through_json) {
   tiny_data(X, y);
   const Json labels = Json::array({"Existing Customer", "Attrited Customer"});
 
-  churn::LogisticRegression lr;
+  churn::linear::LogisticRegression lr;
   BOOST_TEST(lr.classes() == churn::default_class_labels());
   lr.set_classes(labels);
   lr.fit(X, y);
   BOOST_TEST(lr.classes() == labels);  // fit keeps them
-  const auto lr2 = churn::LogisticRegression::from_json(lr.to_json());
+  const auto lr2 = churn::linear::LogisticRegression::from_json(lr.to_json());
   BOOST_TEST(lr2.classes() == labels);
   BOOST_CHECK_THROW(lr.set_classes(Json::array({"x", "x"})), churn::InvalidArgument);
   BOOST_TEST(lr.classes() == labels);  // a rejected value changes nothing
 
-  churn::GBDTParams params;
+  churn::tree::GBDTParams params;
   params.n_estimators = 3;
   params.min_child_samples = 1;
-  churn::GBDTClassifier gbdt(params);
+  churn::tree::GBDTClassifier gbdt(params);
   gbdt.fit(X, y);
   BOOST_TEST(gbdt.classes() == churn::default_class_labels());
   gbdt.set_classes(Json::array({false, true}));
-  const auto g2 = churn::GBDTClassifier::from_json(gbdt.to_json());
+  const auto g2 = churn::tree::GBDTClassifier::from_json(gbdt.to_json());
   BOOST_TEST(g2.classes() == Json::array({false, true}));
 
   // files written before labels were saved read as [0, 1]; damaged labels are rejected
   Json doc = gbdt.to_json();
   doc["state"].erase("classes");
-  BOOST_TEST(churn::GBDTClassifier::from_json(doc).classes() == churn::default_class_labels());
+  BOOST_TEST(churn::tree::GBDTClassifier::from_json(doc).classes() ==
+             churn::default_class_labels());
   doc["state"]["classes"] = Json::array({1, 1});
-  BOOST_CHECK_THROW(churn::GBDTClassifier::from_json(doc), churn::SerializationError);
+  BOOST_CHECK_THROW(churn::tree::GBDTClassifier::from_json(doc), churn::SerializationError);
   Json lr_doc = lr.to_json();
   lr_doc["state"]["classes"] = "churn";
-  BOOST_CHECK_THROW(churn::LogisticRegression::from_json(lr_doc), churn::SerializationError);
+  BOOST_CHECK_THROW(churn::linear::LogisticRegression::from_json(lr_doc),
+                    churn::SerializationError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

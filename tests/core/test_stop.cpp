@@ -23,13 +23,13 @@
 #include "churn/segment/kmeans.hpp"
 #include "churn/tree/gbdt.hpp"
 
-using churn::Column;
 using churn::Index;
 using churn::Interrupted;
 using churn::RowMatrix;
 using churn::StopScope;
-using churn::Table;
 using churn::Vector;
+using churn::data::Column;
+using churn::data::Table;
 
 namespace {
 
@@ -270,10 +270,10 @@ BOOST_AUTO_TEST_CASE(gbdt_fit_stops_and_stays_unfitted_or_unchanged) {
   RowMatrix X;
   Vector y;
   logistic_data(400, 4, 1, X, y);
-  churn::GBDTParams p;
+  churn::tree::GBDTParams p;
   p.n_estimators = 40;
   p.n_threads = 2;
-  churn::GBDTClassifier m(p);
+  churn::tree::GBDTClassifier m(p);
   const Outcome o = run_stopping_at(10, [&] { m.fit(X, y); });
   BOOST_TEST(o.interrupted);
   BOOST_TEST(o.calls == 10);  // at least one poll per round
@@ -281,7 +281,7 @@ BOOST_AUTO_TEST_CASE(gbdt_fit_stops_and_stays_unfitted_or_unchanged) {
   // a fitted model keeps its fit when a refit is stopped
   m.fit(X, y);
   const Vector before = m.predict_raw(X);
-  churn::GBDTParams p2 = p;
+  churn::tree::GBDTParams p2 = p;
   p2.n_estimators = 80;
   m.set_params(p2);
   BOOST_TEST(run_stopping_at(20, [&] { m.fit_columns({X.col(0), X.col(1)}, y); }).interrupted);
@@ -299,23 +299,23 @@ BOOST_AUTO_TEST_CASE(logistic_fit_stops_with_every_solver) {
   RowMatrix X;
   Vector y;
   logistic_data(3000, 6, 2, X, y);
-  using churn::LogisticSolver;
+  using churn::linear::LogisticSolver;
   for (const LogisticSolver s :
        {LogisticSolver::Newton, LogisticSolver::Lbfgs, LogisticSolver::Cd}) {
-    churn::LogisticRegressionParams p;
+    churn::linear::LogisticRegressionParams p;
     p.solver = s;
     p.tol = 1e-12;
     p.max_iter = 1000;
-    if (s == LogisticSolver::Cd) p.penalty = churn::Penalty::L1;
-    churn::LogisticRegression m(p);
+    if (s == LogisticSolver::Cd) p.penalty = churn::linear::Penalty::L1;
+    churn::linear::LogisticRegression m(p);
     const Outcome o = run_stopping_at(2, [&] { m.fit(X, y); });
-    BOOST_TEST(o.interrupted, churn::solver_name(s));
+    BOOST_TEST(o.interrupted, churn::linear::solver_name(s));
     BOOST_TEST(o.calls == 2);
     BOOST_TEST(!m.is_fitted());
     m.fit(X, y);
     const Vector coef = m.coef();
     BOOST_TEST(run_stopping_at(2, [&] { m.fit(X.leftCols(3), y); }).interrupted);
-    BOOST_TEST((m.coef().array() == coef.array()).all(), churn::solver_name(s));
+    BOOST_TEST((m.coef().array() == coef.array()).all(), churn::linear::solver_name(s));
   }
 }
 
@@ -407,7 +407,7 @@ BOOST_AUTO_TEST_CASE(csv_reads_stop) {
   for (int i = 0; i < 20000; ++i) os << i << "," << i * 0.5 << "," << (i % 2 ? "a" : "b") << "\n";
   const std::string text = os.str();
   for (int stop_at : {1, 2, 3}) {
-    const Outcome o = run_stopping_at(stop_at, [&] { (void)churn::parse_csv(text); });
+    const Outcome o = run_stopping_at(stop_at, [&] { (void)churn::data::parse_csv(text); });
     BOOST_TEST(o.interrupted, "stop at poll " << stop_at);
     BOOST_TEST(o.calls == stop_at);
   }
@@ -416,8 +416,8 @@ BOOST_AUTO_TEST_CASE(csv_reads_stop) {
     std::ofstream f(path);
     f << text;
   }
-  BOOST_TEST(run_stopping_at(1, [&] { (void)churn::read_csv(path.string()); }).interrupted);
-  churn::CsvChunkReader reader(path.string(), {}, 1 << 16);
+  BOOST_TEST(run_stopping_at(1, [&] { (void)churn::data::read_csv(path.string()); }).interrupted);
+  churn::data::CsvChunkReader reader(path.string(), {}, 1 << 16);
   BOOST_TEST(run_stopping_at(1, [&] { (void)reader.next(); }).interrupted);
   // the reader is left where it was: reading on gives every row
   Index rows = 0;

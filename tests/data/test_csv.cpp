@@ -14,22 +14,22 @@
 #include <typeinfo>
 #include <vector>
 
-#include "../test_util.hpp"
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/random.hpp"
 #include "churn/data/csv.hpp"
-#include "churn/data/detail/csv_impl.hpp"
 #include "churn/data/schema.hpp"
 #include "churn/data/table.hpp"
+#include "data/csv_impl.hpp"
+#include "test_util.hpp"
 
-using churn::Column;
-using churn::CsvChunkReader;
-using churn::CsvOptions;
-using churn::CsvWriteOptions;
-using churn::DType;
 using churn::Index;
-using churn::Table;
+using churn::data::Column;
+using churn::data::CsvChunkReader;
+using churn::data::CsvOptions;
+using churn::data::CsvWriteOptions;
+using churn::data::DType;
+using churn::data::Table;
 
 namespace fs = std::filesystem;
 
@@ -73,10 +73,10 @@ std::string read_text(const std::string& path) {
 // Sets the tokeniser's block size for the scope (tiny blocks exercise block boundaries).
 struct BlockBytes {
   std::size_t old;
-  explicit BlockBytes(std::size_t bytes) : old(churn::detail::csv_block_bytes_override()) {
-    churn::detail::csv_block_bytes_override() = bytes;
+  explicit BlockBytes(std::size_t bytes) : old(churn::data::detail::csv_block_bytes_override()) {
+    churn::data::detail::csv_block_bytes_override() = bytes;
   }
-  ~BlockBytes() { churn::detail::csv_block_bytes_override() = old; }
+  ~BlockBytes() { churn::data::detail::csv_block_bytes_override() = old; }
 };
 
 // Runs `f`, requires an exception of exactly type E and returns its message.
@@ -114,8 +114,8 @@ std::string table_diff(const Table& a, const Table& b) {
     const Column& x = a.column(j);
     const Column& y = b.column(j);
     if (x.name() != y.name() || x.dtype() != y.dtype()) {
-      os << "column " << j << ": '" << x.name() << "' " << churn::dtype_name(x.dtype()) << " vs '"
-         << y.name() << "' " << churn::dtype_name(y.dtype());
+      os << "column " << j << ": '" << x.name() << "' " << churn::data::dtype_name(x.dtype())
+         << " vs '" << y.name() << "' " << churn::data::dtype_name(y.dtype());
       return os.str();
     }
     if (x.dtype() == DType::Categorical && x.categories() != y.categories()) {
@@ -150,8 +150,8 @@ std::int64_t day(int y, unsigned m, unsigned d) {
   return churn::days_from_civil(y, m, d) * churn::kNanosPerDay;
 }
 
-churn::ColumnSpec spec(const std::string& name, DType t) {
-  churn::ColumnSpec s;
+churn::data::ColumnSpec spec(const std::string& name, DType t) {
+  churn::data::ColumnSpec s;
   s.name = name;
   s.dtype = t;
   return s;
@@ -240,7 +240,7 @@ BOOST_AUTO_TEST_CASE(infers_types_from_a_small_file) {
       "b2,34,1889.5,Premium,2019-12-01,NA,2021-03-04 05:06:07.25Z\n"
       "c3,2,,Basic,,,\n"
       "d4,45,-0.5e2,Basic,2018-02-28, ,2021-03-04T06:06:07+01:00\n";
-  const Table t = churn::parse_csv(text);
+  const Table t = churn::data::parse_csv(text);
   BOOST_REQUIRE_EQUAL(t.num_rows(), 4);
   BOOST_REQUIRE_EQUAL(t.num_columns(), 7);
   BOOST_TEST((t.column_names() == std::vector<std::string>{"id", "tenure", "charges", "plan",
@@ -277,7 +277,7 @@ BOOST_AUTO_TEST_CASE(infer_int64_makes_integer_columns_int64) {
   const std::string text = "a,b,c\n1,1.5,-7\n2,2,+8\n,3,9\n";
   CsvOptions o;
   o.infer_int64 = true;
-  const Table t = churn::parse_csv(text, o);
+  const Table t = churn::data::parse_csv(text, o);
   BOOST_TEST((t.column("a").dtype() == DType::Int64));
   BOOST_TEST((t.column("b").dtype() == DType::Float64));
   BOOST_TEST((t.column("c").dtype() == DType::Int64));
@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(infer_int64_makes_integer_columns_int64) {
   BOOST_TEST(t.column("c").as_int64()[0] == -7);
   BOOST_TEST(t.column("c").as_int64()[1] == 8);
   // Without the option the same columns are float64.
-  const Table f = churn::parse_csv(text);
+  const Table f = churn::data::parse_csv(text);
   BOOST_TEST((f.column("a").dtype() == DType::Float64));
   BOOST_TEST(f.column("c").as_float64()[1] == 8.0);
 }
@@ -310,7 +310,7 @@ BOOST_AUTO_TEST_CASE(numbers_parse_exactly_like_strtod) {
                                            "-Infinity"};
   std::string text = "x\n";
   for (const auto& v : values) text += v + "\n";
-  const Table t = churn::parse_csv(text);
+  const Table t = churn::data::parse_csv(text);
   BOOST_REQUIRE(t.column("x").dtype() == DType::Float64);
   const auto x = t.column("x").as_float64();
   for (std::size_t i = 0; i < values.size(); ++i)
@@ -327,7 +327,7 @@ BOOST_AUTO_TEST_CASE(quoted_fields_with_delimiters_quotes_and_newlines) {
       "\"x\"\"\",\" padded \",4\n";
   CsvOptions o;
   o.column_types = {{"name", DType::String}, {"comment", DType::String}};
-  const Table t = churn::parse_csv(text, o);
+  const Table t = churn::data::parse_csv(text, o);
   BOOST_REQUIRE_EQUAL(t.num_rows(), 4);
   const auto& name = t.column("name").strings();
   BOOST_TEST(name[0] == "Smith, John");
@@ -344,7 +344,7 @@ BOOST_AUTO_TEST_CASE(quoted_fields_with_delimiters_quotes_and_newlines) {
 
 BOOST_AUTO_TEST_CASE(text_after_a_closing_quote_is_kept) {
   // Not RFC 4180, but common: pandas and Python's csv read "ab"cd as abcd.
-  const Table t = churn::parse_csv("a,b\n\"ab\"cd,1\n \"q\" ,2\n5'3\",3\n", [] {
+  const Table t = churn::data::parse_csv("a,b\n\"ab\"cd,1\n \"q\" ,2\n5'3\",3\n", [] {
     CsvOptions o;
     o.column_types = {{"a", DType::String}};
     return o;
@@ -360,8 +360,8 @@ BOOST_AUTO_TEST_CASE(bom_crlf_and_lf_give_the_same_table) {
   std::string crlf = "\xEF\xBB\xBFid,v,s\r\nx,1.5,\"a\nb\"\r\ny,2,c\r\n\r\nz,3,d\r\n";
   CsvOptions o;
   o.column_types = {{"id", DType::String}, {"s", DType::String}};
-  const Table a = churn::parse_csv(lf, o);
-  const Table b = churn::parse_csv(crlf, o);
+  const Table a = churn::data::parse_csv(lf, o);
+  const Table b = churn::data::parse_csv(crlf, o);
   BOOST_TEST(table_diff(a, b) == "");
   BOOST_TEST(b.column_names()[0] == "id");  // the BOM is not part of the name
   BOOST_TEST(b.num_rows() == 3);            // the blank line is skipped
@@ -371,27 +371,27 @@ BOOST_AUTO_TEST_CASE(bom_crlf_and_lf_give_the_same_table) {
 
 BOOST_AUTO_TEST_CASE(delimiter_is_sniffed_or_given) {
   const std::string semi = "a;b;c\n1,5;2;x\n3,25;4;y\n";  // decimal commas: ';' is consistent
-  const Table s = churn::parse_csv(semi);
+  const Table s = churn::data::parse_csv(semi);
   BOOST_TEST((s.column_names() == std::vector<std::string>{"a", "b", "c"}));
   BOOST_TEST((s.column("a").dtype() == DType::String));  // "1,5" is text, not a number
   BOOST_TEST(s.column("a").strings()[1] == "3,25");
   BOOST_TEST(s.column("b").as_float64()[1] == 4.0);
-  const Table t = churn::parse_csv("a\tb\n1\t\"x\ty\"\n2\tz\n");
+  const Table t = churn::data::parse_csv("a\tb\n1\t\"x\ty\"\n2\tz\n");
   BOOST_TEST((t.column_names() == std::vector<std::string>{"a", "b"}));
   BOOST_TEST(t.column("b").value_string(0) == "x\ty");
-  const Table c = churn::parse_csv("a,b\n1,2\n");
+  const Table c = churn::data::parse_csv("a,b\n1,2\n");
   BOOST_TEST(c.num_columns() == 2);
   CsvOptions o;
   o.delimiter = '|';
-  const Table p = churn::parse_csv("a|b,c\n1|2,5\n", o);
+  const Table p = churn::data::parse_csv("a|b,c\n1|2,5\n", o);
   BOOST_TEST((p.column_names() == std::vector<std::string>{"a", "b,c"}));
-  BOOST_TEST(churn::detail::sniff_delimiter("a;b,c\n1;2\n3;4", '"') == ';');
-  BOOST_TEST(churn::detail::sniff_delimiter("abc\n", '"') == ',');
+  BOOST_TEST(churn::data::detail::sniff_delimiter("a;b,c\n1;2\n3;4", '"') == ';');
+  BOOST_TEST(churn::data::detail::sniff_delimiter("abc\n", '"') == ',');
 }
 
 BOOST_AUTO_TEST_CASE(na_tokens_blanks_and_trim) {
   const std::string text = "x,y\n1, a \n  ,NA\nNULL,  \n4,n/a\n5,\" \"\n";
-  const Table t = churn::parse_csv(text, [] {
+  const Table t = churn::data::parse_csv(text, [] {
     CsvOptions o;
     o.column_types = {{"y", DType::String}};
     return o;
@@ -414,7 +414,7 @@ BOOST_AUTO_TEST_CASE(na_tokens_blanks_and_trim) {
   no_trim.na_values = {"-"};
   no_trim.max_categorical_ratio = 1.0;
   no_trim.column_types = {{"y", DType::String}};
-  const Table u = churn::parse_csv("x,y\n-, a \nNA,b\n", no_trim);
+  const Table u = churn::data::parse_csv("x,y\n-, a \nNA,b\n", no_trim);
   BOOST_TEST(u.column("y").strings()[0] == " a ");
   BOOST_TEST((u.column("x").dtype() == DType::Categorical));  // "NA" is text now, "-" missing
   BOOST_TEST(u.column("x").is_missing(0));
@@ -428,7 +428,7 @@ BOOST_AUTO_TEST_CASE(given_column_types_override_inference) {
                     {"code", DType::Categorical},
                     {"n", DType::Int64},
                     {"d", DType::Timestamp}};
-  const Table t = churn::parse_csv(text, o);
+  const Table t = churn::data::parse_csv(text, o);
   BOOST_TEST((t.column("zip").strings() == std::vector<std::string>{"01234", "99999"}));
   BOOST_TEST((t.column("code").categories() == std::vector<std::string>{"7", "8"}));
   BOOST_TEST((t.column("n").dtype() == DType::Int64));
@@ -441,7 +441,7 @@ BOOST_AUTO_TEST_CASE(usecols_keeps_columns_in_file_order) {
   const std::string text = "a,b,c,d\n1,x,3,4\n5,y,7,8\n";
   CsvOptions o;
   o.usecols = {"d", "b"};
-  const Table t = churn::parse_csv(text, o);
+  const Table t = churn::data::parse_csv(text, o);
   BOOST_TEST((t.column_names() == std::vector<std::string>{"b", "d"}));
   BOOST_TEST(t.column("d").as_float64()[1] == 8.0);
   BOOST_TEST(t.column("b").value_string(1) == "y");
@@ -450,39 +450,39 @@ BOOST_AUTO_TEST_CASE(usecols_keeps_columns_in_file_order) {
 BOOST_AUTO_TEST_CASE(no_header_and_repeated_names) {
   CsvOptions o;
   o.header = false;
-  const Table t = churn::parse_csv("1,2\n3,4\n", o);
+  const Table t = churn::data::parse_csv("1,2\n3,4\n", o);
   BOOST_TEST((t.column_names() == std::vector<std::string>{"column_1", "column_2"}));
   BOOST_TEST(t.num_rows() == 2);
   BOOST_TEST(t.column("column_1").as_float64()[0] == 1.0);
-  const Table r = churn::parse_csv("x,x,,x\n1,2,3,4\n");
+  const Table r = churn::data::parse_csv("x,x,,x\n1,2,3,4\n");
   BOOST_TEST((r.column_names() == std::vector<std::string>{"x", "x.1", "column_3", "x.2"}));
 }
 
 BOOST_AUTO_TEST_CASE(categorical_or_string_by_distinct_ratio_and_count) {
   const std::string text = "a,b\nu,p\nv,p\nw,q\nx,p\n";  // a: 4 distinct of 4, b: 2 of 4
-  const Table t = churn::parse_csv(text);
+  const Table t = churn::data::parse_csv(text);
   BOOST_TEST((t.column("a").dtype() == DType::String));
   BOOST_TEST((t.column("b").dtype() == DType::Categorical));
   CsvOptions ratio;
   ratio.max_categorical_ratio = 1.0;
-  BOOST_TEST((churn::parse_csv(text, ratio).column("a").dtype() == DType::Categorical));
+  BOOST_TEST((churn::data::parse_csv(text, ratio).column("a").dtype() == DType::Categorical));
   CsvOptions count;
   count.max_categories = 1;
-  BOOST_TEST((churn::parse_csv(text, count).column("b").dtype() == DType::String));
-  BOOST_TEST(churn::parse_csv(text, count).column("b").strings()[2] == "q");
+  BOOST_TEST((churn::data::parse_csv(text, count).column("b").dtype() == DType::String));
+  BOOST_TEST(churn::data::parse_csv(text, count).column("b").strings()[2] == "q");
 }
 
 BOOST_AUTO_TEST_CASE(header_only_file_has_zero_rows) {
-  const Table t = churn::parse_csv("a,b,c\n");
+  const Table t = churn::data::parse_csv("a,b,c\n");
   BOOST_TEST(t.num_rows() == 0);
   BOOST_TEST(t.num_columns() == 3);
-  const Table u = churn::parse_csv("a,b");
+  const Table u = churn::data::parse_csv("a,b");
   BOOST_TEST(u.num_rows() == 0);
   BOOST_TEST(u.num_columns() == 2);
 }
 
 BOOST_AUTO_TEST_CASE(reads_the_telco_file) {
-  const Table t = churn::read_csv(testdata("telco_churn.csv"));
+  const Table t = churn::data::read_csv(testdata("telco_churn.csv"));
   BOOST_REQUIRE_EQUAL(t.num_rows(), 7043);
   BOOST_REQUIRE_EQUAL(t.num_columns(), 21);
   BOOST_TEST((t.column("customerID").dtype() == DType::String));
@@ -505,7 +505,7 @@ BOOST_AUTO_TEST_CASE(reads_the_telco_file) {
 
   CsvOptions o;
   o.infer_int64 = true;
-  const Table u = churn::read_csv(testdata("telco_churn.csv"), o);
+  const Table u = churn::data::read_csv(testdata("telco_churn.csv"), o);
   BOOST_TEST((u.column("tenure").dtype() == DType::Int64));
   BOOST_TEST(u.column("tenure").as_int64()[1] == 34);
   BOOST_TEST((u.column("TotalCharges").dtype() == DType::Float64));
@@ -519,7 +519,7 @@ BOOST_AUTO_TEST_CASE(unterminated_quote_is_a_parse_error_naming_line_and_column)
   TempDir dir;
   const std::string path = dir.file("broken.csv");
   write_text(path, "id,name,v\n1,ok,2\n2,\"never closed,3\n4,x,5\n");
-  const std::string msg = exact_throw<churn::ParseError>([&] { churn::read_csv(path); });
+  const std::string msg = exact_throw<churn::ParseError>([&] { churn::data::read_csv(path); });
   BOOST_TEST(contains(msg, path), msg);
   BOOST_TEST(contains(msg, "line 3"), msg);
   BOOST_TEST(contains(msg, "column 'name' (2)"), msg);
@@ -529,14 +529,14 @@ BOOST_AUTO_TEST_CASE(unterminated_quote_is_a_parse_error_naming_line_and_column)
 
 BOOST_AUTO_TEST_CASE(ragged_rows_are_parse_errors) {
   const std::string too_many =
-      exact_throw<churn::ParseError>([] { churn::parse_csv("a,b\n1,2\n3,4,5\n"); });
+      exact_throw<churn::ParseError>([] { churn::data::parse_csv("a,b\n1,2\n3,4,5\n"); });
   BOOST_TEST(contains(too_many, "<string>"), too_many);
   BOOST_TEST(contains(too_many, "line 3"), too_many);
   BOOST_TEST(contains(too_many, "column 3"), too_many);
   BOOST_TEST(contains(too_many, "3,4,5"), too_many);
   BOOST_TEST(contains(too_many, "3 fields, expected 2"), too_many);
   const std::string too_few =
-      exact_throw<churn::ParseError>([] { churn::parse_csv("a,b,c\n1,2,3\n\n4,5\n"); });
+      exact_throw<churn::ParseError>([] { churn::data::parse_csv("a,b,c\n1,2,3\n\n4,5\n"); });
   BOOST_TEST(contains(too_few, "line 4"), too_few);  // the blank line still counts
   BOOST_TEST(contains(too_few, "column 'c' (3)"), too_few);
   BOOST_TEST(contains(too_few, "'4,5'"), too_few);
@@ -547,14 +547,14 @@ BOOST_AUTO_TEST_CASE(text_in_a_numeric_column_is_a_parse_error) {
   o.column_types = {{"v", DType::Float64}};
   o.source_name = "data.csv";
   const std::string msg = exact_throw<churn::ParseError>(
-      [&] { churn::parse_csv("id,note,v\n1,\"multi\nline\",2.5\n\n2,x,abc\n3,y,def\n", o); });
+      [&] { churn::data::parse_csv("id,note,v\n1,\"multi\nline\",2.5\n\n2,x,abc\n3,y,def\n", o); });
   BOOST_TEST(contains(msg, "data.csv"), msg);
   BOOST_TEST(contains(msg, "line 5"), msg);  // row 1 starts on line 5 (after a quoted newline)
   BOOST_TEST(contains(msg, "column 'v' (3)"), msg);
   BOOST_TEST(contains(msg, "'abc'"), msg);
   o.column_types = {{"id", DType::Int64}};
   const std::string msg2 =
-      exact_throw<churn::ParseError>([&] { churn::parse_csv("id,v\n1,a\n2.5,b\n", o); });
+      exact_throw<churn::ParseError>([&] { churn::data::parse_csv("id,v\n1,a\n2.5,b\n", o); });
   BOOST_TEST(contains(msg2, "line 3"), msg2);
   BOOST_TEST(contains(msg2, "column 'id' (1)"), msg2);
   BOOST_TEST(contains(msg2, "'2.5'"), msg2);
@@ -570,7 +570,8 @@ BOOST_AUTO_TEST_CASE(first_bad_field_wins_whatever_the_threads) {
   const BlockBytes small(997);
   for (int threads : {1, 2, 4}) {
     o.n_threads = threads;
-    const std::string msg = exact_throw<churn::ParseError>([&] { churn::parse_csv(text, o); });
+    const std::string msg =
+        exact_throw<churn::ParseError>([&] { churn::data::parse_csv(text, o); });
     BOOST_TEST(contains(msg, "line 5002, column 'a' (1)"), msg);
   }
 }
@@ -579,11 +580,11 @@ BOOST_AUTO_TEST_CASE(empty_file_is_a_parse_error) {
   TempDir dir;
   const std::string path = dir.file("empty.csv");
   write_text(path, "");
-  const std::string msg = exact_throw<churn::ParseError>([&] { churn::read_csv(path); });
+  const std::string msg = exact_throw<churn::ParseError>([&] { churn::data::read_csv(path); });
   BOOST_TEST(contains(msg, path), msg);
   BOOST_TEST(contains(msg, "empty"), msg);
-  exact_throw<churn::ParseError>([] { churn::parse_csv("\n\r\n  \n"); });
-  exact_throw<churn::ParseError>([] { churn::parse_csv("\xEF\xBB\xBF"); });
+  exact_throw<churn::ParseError>([] { churn::data::parse_csv("\n\r\n  \n"); });
+  exact_throw<churn::ParseError>([] { churn::data::parse_csv("\xEF\xBB\xBF"); });
   exact_throw<churn::ParseError>([&] { CsvChunkReader r(path); });
 }
 
@@ -591,36 +592,36 @@ BOOST_AUTO_TEST_CASE(invalid_date_in_a_timestamp_column_is_a_parse_error) {
   CsvOptions o;
   o.column_types = {{"d", DType::Timestamp}};
   const std::string msg = exact_throw<churn::ParseError>(
-      [&] { churn::parse_csv("id,d\n1,2023-02-28\n2,2023-02-30\n", o); });
+      [&] { churn::data::parse_csv("id,d\n1,2023-02-28\n2,2023-02-30\n", o); });
   BOOST_TEST(contains(msg, "line 3"), msg);
   BOOST_TEST(contains(msg, "column 'd' (2)"), msg);
   BOOST_TEST(contains(msg, "2023-02-30"), msg);
   // Years outside int64 nanoseconds (1678..2261) are invalid too, not an overflow.
   const std::string far = exact_throw<churn::ParseError>(
-      [&] { churn::parse_csv("id,d\n1,2023-02-28\n2,1017-01-01\n", o); });
+      [&] { churn::data::parse_csv("id,d\n1,2023-02-28\n2,1017-01-01\n", o); });
   BOOST_TEST(contains(far, "line 3"), far);
-  BOOST_TEST(churn::parse_csv("d\n1017-01-01\n2023-02-28\n").column("d").value_string(0) ==
+  BOOST_TEST(churn::data::parse_csv("d\n1017-01-01\n2023-02-28\n").column("d").value_string(0) ==
              "1017-01-01");
   // Without a given type the column is simply not a timestamp column.
   BOOST_TEST(
-      (churn::parse_csv("d\n2023-02-28\n2023-02-30\n").column("d").dtype() == DType::String));
+      (churn::data::parse_csv("d\n2023-02-28\n2023-02-30\n").column("d").dtype() == DType::String));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_names_in_options_are_schema_errors) {
   CsvOptions types;
   types.column_types = {{"nope", DType::Float64}};
   const std::string msg =
-      exact_throw<churn::SchemaError>([&] { churn::parse_csv("a,b\n1,2\n", types); });
+      exact_throw<churn::SchemaError>([&] { churn::data::parse_csv("a,b\n1,2\n", types); });
   BOOST_TEST(contains(msg, "'nope'"), msg);
   BOOST_TEST(contains(msg, "'a', 'b'"), msg);
   CsvOptions cols;
   cols.usecols = {"a", "zzz"};
-  exact_throw<churn::SchemaError>([&] { churn::parse_csv("a,b\n1,2\n", cols); });
+  exact_throw<churn::SchemaError>([&] { churn::data::parse_csv("a,b\n1,2\n", cols); });
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {
   const std::string msg =
-      exact_throw<churn::IOError>([] { churn::read_csv("/nonexistent/dir/file.csv"); });
+      exact_throw<churn::IOError>([] { churn::data::read_csv("/nonexistent/dir/file.csv"); });
   BOOST_TEST(contains(msg, "/nonexistent/dir/file.csv"), msg);
   exact_throw<churn::IOError>([] { CsvChunkReader r("/nonexistent/dir/file.csv"); });
 }
@@ -628,13 +629,13 @@ BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {
 BOOST_AUTO_TEST_CASE(bad_options_are_invalid_arguments) {
   CsvOptions o;
   o.delimiter = '"';
-  exact_throw<churn::InvalidArgument>([&] { churn::parse_csv("a\n1\n", o); });
+  exact_throw<churn::InvalidArgument>([&] { churn::data::parse_csv("a\n1\n", o); });
   CsvOptions r;
   r.max_categorical_ratio = -1;
-  exact_throw<churn::InvalidArgument>([&] { churn::parse_csv("a\n1\n", r); });
+  exact_throw<churn::InvalidArgument>([&] { churn::data::parse_csv("a\n1\n", r); });
   CsvOptions t;
   t.n_threads = -2;
-  exact_throw<churn::InvalidArgument>([&] { churn::parse_csv("a\n1\n", t); });
+  exact_throw<churn::InvalidArgument>([&] { churn::data::parse_csv("a\n1\n", t); });
 }
 
 // ------------------------------------------------------------------------------------------
@@ -643,10 +644,10 @@ BOOST_AUTO_TEST_CASE(bad_options_are_invalid_arguments) {
 
 BOOST_AUTO_TEST_CASE(generated_file_matches_its_reference) {
   const Generated g = generate_customers(500, 11);
-  const Table t = churn::parse_csv(g.text);
+  const Table t = churn::data::parse_csv(g.text);
   BOOST_TEST(table_diff(t, g.expected) == "");
   const Generated w = generate_customers(300, 12, /*crlf=*/true);
-  BOOST_TEST(table_diff(churn::parse_csv(w.text), w.expected) == "");
+  BOOST_TEST(table_diff(churn::data::parse_csv(w.text), w.expected) == "");
 }
 
 BOOST_AUTO_TEST_CASE(results_do_not_depend_on_threads_or_blocks) {
@@ -655,7 +656,7 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_threads_or_blocks) {
        {std::size_t{0}, std::size_t{64}, std::size_t{1000}, std::size_t{7777}}) {
     const BlockBytes bb(block);
     for (int threads : {1, 2, 4}) {
-      const Table t = churn::parse_csv(g.text, with_threads(threads));
+      const Table t = churn::data::parse_csv(g.text, with_threads(threads));
       BOOST_TEST(table_diff(t, g.expected) == "", "threads " << threads << ", block " << block);
     }
   }
@@ -679,7 +680,7 @@ BOOST_AUTO_TEST_CASE(inferred_types_follow_every_block_not_the_first) {
   for (std::size_t block : {std::size_t{0}, std::size_t{100}, std::size_t{2000}}) {
     const BlockBytes bb(block);
     for (int threads : {1, 2}) {
-      const Table t = churn::parse_csv(text, with_threads(threads));
+      const Table t = churn::data::parse_csv(text, with_threads(threads));
       BOOST_TEST((t.column("dt_txt").dtype() == DType::Categorical), "block " << block);
       BOOST_TEST(t.column("dt_txt").value_string(n - 1) == "later");
       BOOST_TEST((t.column("dt_num").dtype() == DType::Categorical), "block " << block);
@@ -720,7 +721,7 @@ BOOST_AUTO_TEST_CASE(text_distinct_at_first_but_categorical_overall) {
   for (std::size_t block : {std::size_t{0}, std::size_t{64}, std::size_t{2000}}) {
     const BlockBytes bb(block);
     for (int threads : {1, 2}) {
-      const Table t = churn::parse_csv(text, with_threads(threads));
+      const Table t = churn::data::parse_csv(text, with_threads(threads));
       const Column& c = t.column("k");
       BOOST_REQUIRE((c.dtype() == DType::Categorical));
       BOOST_TEST(c.categories() == expected.categories(), "block " << block);
@@ -756,7 +757,7 @@ BOOST_AUTO_TEST_CASE(quote_inside_unquoted_field_survives_block_splitting) {
     const BlockBytes bb(block);
     for (int threads : {1, 3}) {
       o.n_threads = threads;
-      const Table t = churn::parse_csv(text, o);
+      const Table t = churn::data::parse_csv(text, o);
       BOOST_TEST(t.column("h").strings() == expected_h, "block " << block);
       BOOST_TEST(t.column("v").strings()[13] == "q,\n13");
     }
@@ -776,7 +777,7 @@ BOOST_AUTO_TEST_CASE(many_categories_keep_first_appearance_order) {
   BOOST_REQUIRE_EQUAL(expected.categories().size(), 300u);
   const BlockBytes bb(4096);
   for (int threads : {1, 2, 4}) {
-    const Table t = churn::parse_csv(text, with_threads(threads));
+    const Table t = churn::data::parse_csv(text, with_threads(threads));
     const Column& c = t.column("level");
     BOOST_REQUIRE((c.dtype() == DType::Categorical));
     BOOST_TEST(c.categories() == expected.categories(), "threads " << threads);
@@ -785,7 +786,7 @@ BOOST_AUTO_TEST_CASE(many_categories_keep_first_appearance_order) {
 }
 
 BOOST_AUTO_TEST_CASE(string_dict_codes_follow_insertion_order) {
-  churn::detail::StringDict d;
+  churn::data::detail::StringDict d;
   std::vector<std::string> keys;
   for (int i = 0; i < 1000; ++i) keys.push_back("key-" + std::to_string(i * 7919 % 1000));
   for (int i = 0; i < 1000; ++i) {
@@ -817,7 +818,7 @@ BOOST_AUTO_TEST_CASE(chunks_concatenate_to_the_whole_file) {
   const Generated g = generate_customers(2000, 21);
   const std::string path = dir.file("customers.csv");
   write_text(path, g.text);
-  const Table whole = churn::read_csv(path);
+  const Table whole = churn::data::read_csv(path);
   BOOST_TEST(table_diff(whole, g.expected) == "");
   for (std::size_t chunk : {std::size_t{20000}, std::size_t{65536}}) {
     CsvChunkReader reader(path, {}, chunk);
@@ -905,7 +906,7 @@ BOOST_AUTO_TEST_CASE(to_csv_string_quotes_where_needed) {
       "\"say \"\"hi\"\"\",-0,3,2020-01-02T01:01:01\n"
       "\"two\nlines\",1e+21,4,1969-12-31\n"
       "\" pad\",2.5,5,2000-02-29T00:00:00.000000005\n";
-  BOOST_TEST(churn::to_csv_string(t) == expected);
+  BOOST_TEST(churn::data::to_csv_string(t) == expected);
   CsvWriteOptions o;
   o.delimiter = ';';
   o.header = false;
@@ -913,7 +914,7 @@ BOOST_AUTO_TEST_CASE(to_csv_string_quotes_where_needed) {
   o.line_terminator = "\r\n";
   const Table u({Column::from_float64("x", {1.5, kNaN}),
                  Column::from_strings_categorical("c", {"a;b", "c"})});
-  BOOST_TEST(churn::to_csv_string(u, o) == "1.5;\"a;b\"\r\nNA;c\r\n");
+  BOOST_TEST(churn::data::to_csv_string(u, o) == "1.5;\"a;b\"\r\nNA;c\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(to_csv_string_reads_narrow_category_codes) {
@@ -921,7 +922,7 @@ BOOST_AUTO_TEST_CASE(to_csv_string_reads_narrow_category_codes) {
   const Table t({churn_test::narrow_codes<std::int8_t>("a", {2, -1, 0, 1}, cats),
                  churn_test::narrow_codes<std::int16_t>("b", {1, 2, -1, 0}, cats),
                  Column::from_codes("c", {0, 1, 2, -1}, cats)});
-  BOOST_TEST(churn::to_csv_string(t) == "a,b,c\nw,\"y,z\",x\n,w,\"y,z\"\nx,,w\n\"y,z\",x,\n");
+  BOOST_TEST(churn::data::to_csv_string(t) == "a,b,c\nw,\"y,z\",x\n,w,\"y,z\"\nx,,w\n\"y,z\",x,\n");
 }
 
 BOOST_AUTO_TEST_CASE(write_then_read_gives_the_same_table) {
@@ -961,11 +962,11 @@ BOOST_AUTO_TEST_CASE(write_then_read_gives_the_same_table) {
                  Column::from_strings("label", str, str_ok)});
   TempDir dir;
   const std::string path = dir.file("round.csv");
-  churn::write_csv(t, path);
-  BOOST_TEST(read_text(path) == churn::to_csv_string(t));
-  const Table back = churn::read_csv(path);  // types inferred
+  churn::data::write_csv(t, path);
+  BOOST_TEST(read_text(path) == churn::data::to_csv_string(t));
+  const Table back = churn::data::read_csv(path);  // types inferred
   BOOST_TEST(table_diff(back, t) == "");
-  const Table back2 = churn::parse_csv(churn::to_csv_string(t), with_threads(1));
+  const Table back2 = churn::data::parse_csv(churn::data::to_csv_string(t), with_threads(1));
   BOOST_TEST(table_diff(back2, t) == "");
 }
 
@@ -973,14 +974,15 @@ BOOST_AUTO_TEST_CASE(write_csv_is_atomic) {
   TempDir dir;
   const Table t({Column::from_float64("x", {1, 2})});
   const std::string missing_dir = dir.file("no/such/folder/out.csv");
-  const std::string msg = exact_throw<churn::IOError>([&] { churn::write_csv(t, missing_dir); });
+  const std::string msg =
+      exact_throw<churn::IOError>([&] { churn::data::write_csv(t, missing_dir); });
   BOOST_TEST(contains(msg, "out.csv"), msg);
   BOOST_TEST(!fs::exists(dir.path / "no"));
   BOOST_TEST(fs::is_empty(dir.path));  // no temporary file left behind
 
   const std::string path = dir.file("out.csv");
   write_text(path, std::string(100000, 'z'));  // longer than the new content
-  churn::write_csv(t, path);
+  churn::data::write_csv(t, path);
   BOOST_TEST(read_text(path) == "x\n1\n2\n");
   std::size_t n_files = 0;
   for (const auto& e : fs::directory_iterator(dir.path)) n_files += e.is_regular_file() ? 1 : 0;
@@ -999,27 +1001,27 @@ BOOST_AUTO_TEST_CASE(read_with_schema_uses_its_types_and_reports_lines) {
              "a,01234,3,\"two\nlines\"\n"
              "b,99999,-4,x\n"  // line 4: tenure below the minimum
              "c,12345,5,y\n");
-  churn::Schema s;
-  churn::ColumnSpec tenure = spec("tenure", DType::Float64);
+  churn::data::Schema s;
+  churn::data::ColumnSpec tenure = spec("tenure", DType::Float64);
   tenure.min = 0.0;
   s.add(spec("id", DType::String))
       .add(spec("zip", DType::String))
       .add(tenure)
       .add(spec("note", DType::Categorical));
-  const std::string msg = exact_throw<churn::SchemaError>([&] { churn::read_csv(path, s); });
+  const std::string msg = exact_throw<churn::SchemaError>([&] { churn::data::read_csv(path, s); });
   BOOST_TEST(contains(msg, path), msg);
   BOOST_TEST(contains(msg, "1 violation"), msg);
   BOOST_TEST(contains(msg, "row 1 (line 4)"), msg);
   BOOST_TEST(contains(msg, "tenure"), msg);
 
   write_text(path, "id,zip,tenure,note\na,01234,3,x\nb,00000,4,y\n");
-  const Table t = churn::read_csv(path, s);
+  const Table t = churn::data::read_csv(path, s);
   BOOST_TEST((t.column("zip").dtype() == DType::String));  // from the schema, not inferred
   BOOST_TEST(t.column("zip").strings()[1] == "00000");
   BOOST_TEST((t.column("note").dtype() == DType::Categorical));
 
   s.add(spec("plan", DType::Categorical));  // required, absent from the file
-  const std::string msg2 = exact_throw<churn::SchemaError>([&] { churn::read_csv(path, s); });
+  const std::string msg2 = exact_throw<churn::SchemaError>([&] { churn::data::read_csv(path, s); });
   BOOST_TEST(contains(msg2, "plan"), msg2);
 }
 
@@ -1063,7 +1065,7 @@ BOOST_AUTO_TEST_CASE(random_and_mutated_inputs_parse_or_throw_churn_errors) {
     std::string err1, err2;
     std::optional<Table> t1, t2;
     try {
-      t1 = churn::parse_csv(text, o);
+      t1 = churn::data::parse_csv(text, o);
     } catch (const churn::Error& e) {
       err1 = e.what();
     } catch (const std::exception& e) {
@@ -1073,7 +1075,7 @@ BOOST_AUTO_TEST_CASE(random_and_mutated_inputs_parse_or_throw_churn_errors) {
       const BlockBytes bb(1 + rng.uniform_int(40));
       o.n_threads = 3;
       try {
-        t2 = churn::parse_csv(text, o);
+        t2 = churn::data::parse_csv(text, o);
       } catch (const churn::Error& e) {
         err2 = e.what();
       } catch (const std::exception& e) {
@@ -1081,7 +1083,7 @@ BOOST_AUTO_TEST_CASE(random_and_mutated_inputs_parse_or_throw_churn_errors) {
       }
     }
     // Same outcome with one block or many, one thread or three.
-    BOOST_TEST(err1 == err2, "input: '" << churn::detail::excerpt(text, 200) << "'");
+    BOOST_TEST(err1 == err2, "input: '" << churn::data::detail::excerpt(text, 200) << "'");
     if (t1 && t2) BOOST_TEST(table_diff(*t1, *t2) == "");
     (t1 ? n_ok : n_err)++;
   }

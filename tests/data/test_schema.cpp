@@ -9,21 +9,21 @@
 #include <typeinfo>
 #include <vector>
 
-#include "../test_util.hpp"
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/data/schema.hpp"
 #include "churn/data/table.hpp"
+#include "test_util.hpp"
 
-using churn::Column;
-using churn::ColumnSpec;
-using churn::DType;
 using churn::Index;
 using churn::Json;
-using churn::Schema;
-using churn::Table;
-using churn::Violation;
+using churn::data::Column;
+using churn::data::ColumnSpec;
+using churn::data::DType;
+using churn::data::Schema;
+using churn::data::Table;
+using churn::data::Violation;
 
 namespace fs = std::filesystem;
 
@@ -148,7 +148,7 @@ BOOST_AUTO_TEST_CASE(report_text_counts_and_truncates) {
   // 1 title line + 3 messages + the "more" line
   BOOST_TEST(std::count(short_text.begin(), short_text.end(), '\n') == 4);
 
-  BOOST_TEST(churn::ValidationReport{}.to_string() == "0 violations of the data contract");
+  BOOST_TEST(churn::data::ValidationReport{}.to_string() == "0 violations of the data contract");
 }
 
 BOOST_AUTO_TEST_CASE(enforce_throws_schema_error_with_every_violation) {
@@ -294,7 +294,7 @@ BOOST_AUTO_TEST_CASE(not_null_catches_each_dtypes_missing_value) {
   Schema s;
   for (DType t :
        {DType::Float64, DType::Int64, DType::Categorical, DType::Timestamp, DType::String})
-    s.add(spec(churn::dtype_name(t), t, false));
+    s.add(spec(churn::data::dtype_name(t), t, false));
   // each column is missing at a different row, in its own representation
   const Table t({Column::from_float64("float64", {kNaN, 1, 2, 3, 4}),
                  Column::from_int64("int64", {0, 1, 2, 3, 4}, {1, 0, 1, 1, 1}),

@@ -9,16 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "../test_util.hpp"
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/data/summary.hpp"
 #include "churn/data/table.hpp"
+#include "test_util.hpp"
 
-using churn::Column;
-using churn::DType;
 using churn::Index;
-using churn::Table;
+using churn::data::Column;
+using churn::data::DType;
+using churn::data::Table;
 
 namespace tt = boost::test_tools;
 
@@ -63,7 +63,7 @@ double stat(const Table& d, const char* name, Index row) {
 BOOST_AUTO_TEST_SUITE(data_summary)
 
 BOOST_AUTO_TEST_CASE(output_layout) {
-  const Table d = churn::describe(sample());
+  const Table d = churn::data::describe(sample());
   const std::vector<std::string> names = {"column", "dtype", "count",    "missing", "missing_rate",
                                           "mean",   "std",   "min",      "p25",     "p50",
                                           "p75",    "max",   "n_unique", "top"};
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(output_layout) {
 }
 
 BOOST_AUTO_TEST_CASE(counts_missing_unique_and_top) {
-  const Table d = churn::describe(sample());
+  const Table d = churn::data::describe(sample());
   const double count[] = {6, 5, 5, 6, 5};
   const double missing[] = {1, 2, 2, 1, 2};
   const double n_unique[] = {6, 4, 3, 3, 5};
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(counts_missing_unique_and_top) {
 }
 
 BOOST_AUTO_TEST_CASE(numeric_statistics_match_hand_computation) {
-  const Table d = churn::describe(sample());
+  const Table d = churn::data::describe(sample());
   const auto tol = tt::tolerance(1e-12);
   // x (float64)
   BOOST_TEST(stat(d, "mean", 0) == 4.5, tol);
@@ -136,12 +136,12 @@ BOOST_AUTO_TEST_CASE(numeric_statistics_match_hand_computation) {
 BOOST_AUTO_TEST_CASE(quantiles_interpolate_like_numpy) {
   // numpy.quantile([10, 20, 40, 80], q): position 3q. q=.25 -> 0.75 -> 10 + .75*10 = 17.5;
   // q=.5 -> 1.5 -> 30; q=.75 -> 2.25 -> 40 + .25*40 = 50. Input order must not matter.
-  const Table d = churn::describe(Table({Column::from_float64("v", {80, 10, 40, 20})}));
+  const Table d = churn::data::describe(Table({Column::from_float64("v", {80, 10, 40, 20})}));
   BOOST_TEST(stat(d, "p25", 0) == 17.5);
   BOOST_TEST(stat(d, "p50", 0) == 30.0);
   BOOST_TEST(stat(d, "p75", 0) == 50.0);
   // a single value: every quantile is it, std undefined
-  const Table one = churn::describe(Table({Column::from_int64("v", {42})}));
+  const Table one = churn::data::describe(Table({Column::from_int64("v", {42})}));
   for (const char* n : {"mean", "min", "p25", "p50", "p75", "max"})
     BOOST_TEST(stat(one, n, 0) == 42.0, n);
   BOOST_TEST(std::isnan(stat(one, "std", 0)));
@@ -150,7 +150,8 @@ BOOST_AUTO_TEST_CASE(quantiles_interpolate_like_numpy) {
 BOOST_AUTO_TEST_CASE(timestamps_keep_nanosecond_precision) {
   // Near 1.6e18 doubles are 256 ns apart: a naive double sum would lose these differences.
   const std::int64_t T = t0();
-  const Table d = churn::describe(Table({Column::from_timestamp("t", {T + 3, T, T + 2, T + 1})}));
+  const Table d =
+      churn::data::describe(Table({Column::from_timestamp("t", {T + 3, T, T + 2, T + 1})}));
   // offsets 0 1 2 3 ns: std = sqrt(5/3) ns, p50 = T + 1.5 ns (rounded to a double)
   BOOST_TEST(stat(d, "std", 0) == std::sqrt(5.0 / 3.0), tt::tolerance(1e-12));
   BOOST_TEST(stat(d, "n_unique", 0) == 4.0);
@@ -159,9 +160,10 @@ BOOST_AUTO_TEST_CASE(timestamps_keep_nanosecond_precision) {
 
 BOOST_AUTO_TEST_CASE(ties_for_top_go_to_the_first_appearance) {
   // z and y tie; the value seen first wins (not the smaller one)
-  const Table d = churn::describe(Table({Column::from_strings("s", {"z", "y", "y", "z", "x"})}));
+  const Table d =
+      churn::data::describe(Table({Column::from_strings("s", {"z", "y", "y", "z", "x"})}));
   BOOST_TEST(d.column("top").strings()[0] == "z");
-  const Table d2 = churn::describe(
+  const Table d2 = churn::data::describe(
       Table({Column::from_codes("c", {1, 0, 0, 1}, {"p", "q"})}));  // q first, then p
   BOOST_TEST(d2.column("top").strings()[0] == "q");
 }
@@ -170,7 +172,7 @@ BOOST_AUTO_TEST_CASE(columns_without_values) {
   const Table t({Column::from_float64("x", {kNaN, kNaN}), Column::from_int64("n", {1, 2}, {0, 0}),
                  Column::from_codes("c", {-1, -1}, {"a"}),
                  Column::from_strings("s", {"", ""}, {0, 0})});
-  const Table d = churn::describe(t);
+  const Table d = churn::data::describe(t);
   for (Index j = 0; j < 4; ++j) {
     BOOST_TEST(stat(d, "count", j) == 0.0);
     BOOST_TEST(stat(d, "missing", j) == 2.0);
@@ -181,11 +183,11 @@ BOOST_AUTO_TEST_CASE(columns_without_values) {
     BOOST_TEST(d.column("top").strings()[static_cast<std::size_t>(j)] == "");
   }
   // no rows: the rate is undefined
-  const Table d0 = churn::describe(Table({Column::from_float64("x", {})}));
+  const Table d0 = churn::data::describe(Table({Column::from_float64("x", {})}));
   BOOST_TEST(stat(d0, "count", 0) == 0.0);
   BOOST_TEST(std::isnan(stat(d0, "missing_rate", 0)));
   // no columns: no rows, same layout
-  const Table dn = churn::describe(Table());
+  const Table dn = churn::data::describe(Table());
   BOOST_TEST(dn.num_rows() == 0);
   BOOST_TEST(dn.num_columns() == 14);
 }
@@ -200,21 +202,21 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_thread_count) {
     cols.push_back(Column::from_float64("c" + std::to_string(j), std::move(v)));
   }
   const Table t(cols);
-  const Table ref = churn::describe(t, 1);
+  const Table ref = churn::data::describe(t, 1);
   for (int threads : {2, 3, 0}) {
-    const Table d = churn::describe(t, threads);
+    const Table d = churn::data::describe(t, threads);
     for (const auto& name : ref.column_names()) {
       const Column& a = ref.column(name);
       const Column& b = d.column(name);
       for (Index i = 0; i < a.size(); ++i) BOOST_TEST(a.value_string(i) == b.value_string(i));
     }
   }
-  BOOST_CHECK_THROW(churn::describe(t, -1), churn::InvalidArgument);
-  BOOST_CHECK_THROW(churn::describe_string(t, -2), churn::InvalidArgument);
+  BOOST_CHECK_THROW(churn::data::describe(t, -1), churn::InvalidArgument);
+  BOOST_CHECK_THROW(churn::data::describe_string(t, -2), churn::InvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(describe_string_is_aligned_and_readable) {
-  const std::string text = churn::describe_string(sample());
+  const std::string text = churn::data::describe_string(sample());
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string l; std::getline(in, l);) lines.push_back(l);
@@ -249,16 +251,16 @@ BOOST_AUTO_TEST_CASE(describe_string_is_aligned_and_readable) {
   // offsets 0 1 3 h -> mean 4/3 h, squared deviations 16/9 1/9 25/9 -> var 7/3 -> std 1.528 h
   const std::int64_t T = t0();
   const std::int64_t hour = 3600 * churn::kNanosPerSecond;
-  const std::string hours =
-      churn::describe_string(Table({Column::from_timestamp("t", {T, T + hour, T + 3 * hour})}));
+  const std::string hours = churn::data::describe_string(
+      Table({Column::from_timestamp("t", {T, T + hour, T + 3 * hour})}));
   BOOST_TEST(hours.find("2020-01-01 00:00") != std::string::npos, hours);
   BOOST_TEST(hours.find("2020-01-01 03:00") != std::string::npos, hours);
   BOOST_TEST(hours.find("1.528h") != std::string::npos, hours);
 
   // long names and values are shortened
   const std::string long_name(60, 'n');
-  const std::string long_text =
-      churn::describe_string(Table({Column::from_strings(long_name, {std::string(80, 'v')})}));
+  const std::string long_text = churn::data::describe_string(
+      Table({Column::from_strings(long_name, {std::string(80, 'v')})}));
   BOOST_TEST(long_text.find(long_name) == std::string::npos);
   BOOST_TEST(long_text.find("...") != std::string::npos);
 }
@@ -268,7 +270,7 @@ BOOST_AUTO_TEST_CASE(narrow_category_codes_describe_like_int32) {
   const std::vector<std::int32_t> codes = {0, 2, -1, 1, 1, -1, 2, 0, 0};
   const Table narrow({churn_test::narrow_codes<std::int8_t>("c", codes, cats)});
   const Table wide({Column::from_codes("c", codes, cats)});
-  BOOST_TEST(churn::describe_string(narrow) == churn::describe_string(wide));
+  BOOST_TEST(churn::data::describe_string(narrow) == churn::data::describe_string(wide));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,11 +14,11 @@
 
 namespace {
 
-using churn::Column;
-using churn::DType;
 using churn::Index;
-using churn::Table;
-namespace syn = churn::synthetic;
+using churn::data::Column;
+using churn::data::DType;
+using churn::data::Table;
+namespace syn = churn::data;
 
 syn::CustomerOptions customer_opts(Index n, std::uint64_t seed = 7, int threads = 1) {
   syn::CustomerOptions o;

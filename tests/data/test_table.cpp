@@ -9,13 +9,13 @@
 #include <thread>
 #include <vector>
 
-#include "../test_util.hpp"
 #include "churn/core/error.hpp"
 #include "churn/data/table.hpp"
+#include "test_util.hpp"
 
-using churn::Column;
-using churn::DType;
-using churn::Table;
+using churn::data::Column;
+using churn::data::DType;
+using churn::data::Table;
 
 namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(construction_errors) {
   BOOST_CHECK_THROW(Column::from_codes("c", {0, -2}, {"x", "y"}), churn::InvalidArgument);
   BOOST_CHECK_THROW(Column::from_codes("c", {0}, {"x", "x"}), churn::InvalidArgument);
   BOOST_CHECK_THROW(Column::from_int64("i", {1, 2}, {1}), churn::InvalidArgument);
-  BOOST_CHECK_THROW(churn::dtype_from_name("complex"), churn::InvalidArgument);
+  BOOST_CHECK_THROW(churn::data::dtype_from_name("complex"), churn::InvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_column_message_names_it) {

@@ -17,9 +17,9 @@
 #include "churn/data/table.hpp"
 #include "churn/features/aggregate.hpp"
 
-using churn::Column;
 using churn::Index;
-using churn::Table;
+using churn::data::Column;
+using churn::data::Table;
 using churn::features::aggregate_events;
 using churn::features::EventAggregationSpec;
 using churn::features::EventAggregator;
@@ -217,7 +217,7 @@ void check_identical(const Table& a, const Table& b, const std::string& ctx) {
   BOOST_TEST_REQUIRE(a.num_rows() == b.num_rows(), ctx);
   for (Index c = 0; c < a.num_columns(); ++c) {
     const Column& x = a.column(c);
-    if (x.dtype() != churn::DType::Float64) continue;
+    if (x.dtype() != churn::data::DType::Float64) continue;
     auto u = x.as_float64();
     auto v = b.column(c).as_float64();
     Index bad = 0;
@@ -532,13 +532,13 @@ BOOST_AUTO_TEST_CASE(chunked_equals_single_pass_bit_for_bit) {
 BOOST_AUTO_TEST_CASE(thread_count_does_not_change_results) {
   // Large enough for the parallel paths: several event parts (>= 2^17 events) and several
   // blocks of customer codes (> 2048 customers).
-  churn::synthetic::EventOptions o;
+  churn::data::EventOptions o;
   o.n_customers = 6000;
   o.events_per_customer = 30;
-  const Table events = churn::synthetic::make_events(o);
+  const Table events = churn::data::make_events(o);
   BOOST_TEST_REQUIRE(events.num_rows() > (Index{1} << 17));
   std::vector<std::string> ids;
-  for (Index i = o.n_customers + 50; i-- > 0;) ids.push_back(churn::synthetic::customer_id(i));
+  for (Index i = o.n_customers + 50; i-- > 0;) ids.push_back(churn::data::customer_id(i));
   EventAggregationSpec s = full_spec({7, 30, 90});
   s.n_threads = 1;
   const Column idc = id_column(ids, IdKind::String);
@@ -560,7 +560,7 @@ BOOST_AUTO_TEST_CASE(customers_without_events_get_defined_values) {
   const Table t = aggregate_events(to_table({}), id_column({"c1", "c2"}, IdKind::String), kAsOf, s);
   BOOST_TEST(t.num_rows() == 2);
   for (const auto& c : t.columns()) {
-    if (c.dtype() != churn::DType::Float64) continue;
+    if (c.dtype() != churn::data::DType::Float64) continue;
     const std::string& n = c.name();
     const bool nan_expected =
         n.find("mean") != std::string::npos || n.find("max") != std::string::npos ||
@@ -629,17 +629,17 @@ BOOST_AUTO_TEST_CASE(spec_json_round_trip) {
 }
 
 BOOST_AUTO_TEST_CASE(synthetic_event_log_matches_reference) {
-  churn::synthetic::EventOptions o;
+  churn::data::EventOptions o;
   o.n_customers = 400;
   o.events_per_customer = 15;
-  const Table events = churn::synthetic::make_events(o);
+  const Table events = churn::data::make_events(o);
   std::vector<Ev> ev;
   for (Index i = 0; i < events.num_rows(); ++i)
     ev.push_back(
         {events.column("customer_id").value_string(i), events.column("timestamp").as_int64()[i],
          events.column("event_type").value_string(i), events.column("amount").as_float64()[i]});
   std::vector<std::string> ids;
-  for (Index i = 0; i < o.n_customers; ++i) ids.push_back(churn::synthetic::customer_id(i));
+  for (Index i = 0; i < o.n_customers; ++i) ids.push_back(churn::data::customer_id(i));
   const std::int64_t as_of = o.end - 20 * D;
   EventAggregationSpec s = full_spec({7, 30, 90});
   const Table got = aggregate_events(events, id_column(ids, IdKind::String), as_of, s);

@@ -18,13 +18,13 @@
 #include "churn/data/table.hpp"
 #include "churn/features/pipeline.hpp"
 
-#include "../test_util.hpp"
+#include "test_util.hpp"
 
-using churn::Column;
-using churn::DType;
 using churn::Index;
 using churn::Json;
-using churn::Table;
+using churn::data::Column;
+using churn::data::DType;
+using churn::data::Table;
 using namespace churn::features;  // NOLINT
 
 namespace {
@@ -704,17 +704,17 @@ struct EventData {
 };
 
 EventData event_data(Index n, std::uint64_t seed) {
-  churn::synthetic::CustomerOptions co;
+  churn::data::CustomerOptions co;
   co.n_customers = n;
   co.seed = seed;
-  churn::synthetic::EventOptions eo;
+  churn::data::EventOptions eo;
   eo.n_customers = n;
   eo.seed = seed + 1;
   eo.events_per_customer = 15;
   // the customer table's days_since_last_login would collide with the event feature of the
   // same name (join_events_errors checks that collision and the prefix that avoids it)
-  return {churn::synthetic::make_customers(co).drop({"days_since_last_login"}),
-          churn::synthetic::make_events(eo), eo.end - 10 * kDay};
+  return {churn::data::make_customers(co).drop({"days_since_last_login"}),
+          churn::data::make_events(eo), eo.end - 10 * kDay};
 }
 
 EventAggregationSpec event_spec() {

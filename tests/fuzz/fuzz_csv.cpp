@@ -1,7 +1,7 @@
 // libFuzzer target for the CSV reader (not built by default).
 //
 // Build and run (clang, no OpenMP: the block logic runs serially but is the same code):
-//   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Ibuild/include \
+//   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Ibuild/include \
 //     -I/usr/include/eigen3 tests/fuzz/fuzz_csv.cpp src/core/*.cpp src/data/*.cpp -o fuzz_csv
 //   ./fuzz_csv -max_total_time=60 -max_len=512
 //
@@ -18,28 +18,28 @@
 
 #include "churn/core/error.hpp"
 #include "churn/data/csv.hpp"
-#include "churn/data/detail/csv_impl.hpp"
+#include "data/csv_impl.hpp"
 
 namespace {
 
 struct Outcome {
-  std::optional<churn::Table> table;
+  std::optional<churn::data::Table> table;
   std::string error;
 };
 
-Outcome run(std::string_view text, const churn::CsvOptions& o, std::size_t block) {
-  churn::detail::csv_block_bytes_override() = block;
+Outcome run(std::string_view text, const churn::data::CsvOptions& o, std::size_t block) {
+  churn::data::detail::csv_block_bytes_override() = block;
   Outcome out;
   try {
-    out.table = churn::parse_csv(text, o);
+    out.table = churn::data::parse_csv(text, o);
   } catch (const churn::Error& e) {
     out.error = e.what();
   }  // any other exception escapes: libFuzzer reports it as a crash
-  churn::detail::csv_block_bytes_override() = 0;
+  churn::data::detail::csv_block_bytes_override() = 0;
   return out;
 }
 
-bool same(const churn::Table& a, const churn::Table& b) {
+bool same(const churn::data::Table& a, const churn::data::Table& b) {
   if (a.num_rows() != b.num_rows() || a.num_columns() != b.num_columns()) return false;
   for (churn::Index j = 0; j < a.num_columns(); ++j) {
     const auto& x = a.column(j);
@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::uint8_t flags = data[0];
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  churn::CsvOptions o;
+  churn::data::CsvOptions o;
   o.header = (flags & 1) == 0;
   o.trim = (flags & 2) == 0;
   o.infer_int64 = (flags & 4) != 0;

@@ -16,12 +16,12 @@
 #include "churn/metrics/calibration.hpp"
 
 using churn::Index;
-using churn::LogisticRegression;
-using churn::LogisticRegressionParams;
-using churn::LogisticSolver;
-using churn::Penalty;
 using churn::RowMatrix;
 using churn::Vector;
+using churn::linear::LogisticRegression;
+using churn::linear::LogisticRegressionParams;
+using churn::linear::LogisticSolver;
+using churn::linear::Penalty;
 using churn::metrics::CalibrationMethod;
 
 namespace fs = std::filesystem;
@@ -83,12 +83,12 @@ fs::path scratch(const std::string& name) {
 BOOST_AUTO_TEST_SUITE(linear_logistic)
 
 BOOST_AUTO_TEST_CASE(stable_sigmoid_and_softplus) {
-  BOOST_TEST(churn::detail::sigmoid(0.0) == 0.5);
-  BOOST_TEST(churn::detail::sigmoid(-800.0) >= 0.0);
-  BOOST_TEST(churn::detail::sigmoid(800.0) == 1.0);
-  BOOST_TEST(churn::detail::softplus(800.0) == 800.0);
-  BOOST_TEST(churn::detail::softplus(-800.0) >= 0.0);
-  BOOST_TEST(std::abs(churn::detail::softplus(0.0) - std::log(2.0)) < 1e-15);
+  BOOST_TEST(churn::linear::detail::sigmoid(0.0) == 0.5);
+  BOOST_TEST(churn::linear::detail::sigmoid(-800.0) >= 0.0);
+  BOOST_TEST(churn::linear::detail::sigmoid(800.0) == 1.0);
+  BOOST_TEST(churn::linear::detail::softplus(800.0) == 800.0);
+  BOOST_TEST(churn::linear::detail::softplus(-800.0) >= 0.0);
+  BOOST_TEST(std::abs(churn::linear::detail::softplus(0.0) - std::log(2.0)) < 1e-15);
 }
 
 BOOST_AUTO_TEST_CASE(hand_checkable_unpenalised_fit) {
@@ -120,14 +120,16 @@ BOOST_AUTO_TEST_CASE(gradient_matches_finite_differences) {
   for (bool fi : {true, false}) {
     Vector g;
     const double l2 = 0.01;
-    churn::detail::logistic_loss_grad(d.X, d.y, s, theta, l2, fi, 1, g);
+    churn::linear::detail::logistic_loss_grad(d.X, d.y, s, theta, l2, fi, 1, g);
     for (Index j = 0; j < 6; ++j) {
       const double h = 1e-6;
       Vector tp = theta, tm = theta, dummy;
       tp[j] += h;
       tm[j] -= h;
-      const double fp = churn::detail::logistic_loss_grad(d.X, d.y, s, tp, l2, fi, 1, dummy);
-      const double fm = churn::detail::logistic_loss_grad(d.X, d.y, s, tm, l2, fi, 1, dummy);
+      const double fp =
+          churn::linear::detail::logistic_loss_grad(d.X, d.y, s, tp, l2, fi, 1, dummy);
+      const double fm =
+          churn::linear::detail::logistic_loss_grad(d.X, d.y, s, tm, l2, fi, 1, dummy);
       const double fd = (j == 5 && !fi) ? 0.0 : (fp - fm) / (2 * h);
       BOOST_TEST(std::abs(g[j] - fd) < 1e-8, "j=" << j << " g=" << g[j] << " fd=" << fd);
     }
@@ -148,8 +150,8 @@ BOOST_AUTO_TEST_CASE(l2_optimum_satisfies_kkt_and_solvers_agree) {
     // KKT: the gradient of the scaled objective vanishes at the optimum.
     Vector theta(9), g;
     theta << newton.coef(), newton.intercept();
-    churn::detail::logistic_loss_grad(d.X, d.y, Vector::Ones(2000), theta, 1.0 / (C * 2000), true,
-                                      1, g);
+    churn::linear::detail::logistic_loss_grad(d.X, d.y, Vector::Ones(2000), theta, 1.0 / (C * 2000),
+                                              true, 1, g);
     BOOST_TEST(g.cwiseAbs().maxCoeff() < 1e-9);
     const double scale = newton.coef().cwiseAbs().maxCoeff();
     BOOST_TEST((lbfgs.coef() - newton.coef()).cwiseAbs().maxCoeff() < 1e-6 * scale);
@@ -175,8 +177,8 @@ BOOST_AUTO_TEST_CASE(subsampled_hessian_for_large_n_reaches_the_same_optimum) {
   BOOST_TEST(newton.n_iter() <= 10);
   Vector theta(5), g;
   theta << newton.coef(), newton.intercept();
-  churn::detail::logistic_loss_grad(d.X, d.y, Vector::Ones(450000), theta, 1.0 / (0.01 * 450000),
-                                    true, 0, g);
+  churn::linear::detail::logistic_loss_grad(d.X, d.y, Vector::Ones(450000), theta,
+                                            1.0 / (0.01 * 450000), true, 0, g);
   BOOST_TEST(g.cwiseAbs().maxCoeff() < 1e-10);
   BOOST_TEST((lbfgs.coef() - newton.coef()).cwiseAbs().maxCoeff() < 1e-6);
 }
@@ -195,7 +197,8 @@ BOOST_AUTO_TEST_CASE(l1_and_elasticnet_optimum_satisfies_kkt) {
       const double l1 = r / (C * 1500), l2 = (1 - r) / (C * 1500);
       Vector theta(13), g;
       theta << m.coef(), m.intercept();
-      churn::detail::logistic_loss_grad(d.X, d.y, Vector::Ones(1500), theta, l2, true, 1, g);
+      churn::linear::detail::logistic_loss_grad(d.X, d.y, Vector::Ones(1500), theta, l2, true, 1,
+                                                g);
       BOOST_TEST(std::abs(g[12]) < 1e-9);
       int zeros = 0;
       for (Index j = 0; j < 12; ++j) {
@@ -226,7 +229,7 @@ BOOST_AUTO_TEST_CASE(weights_equal_repeated_rows_and_class_weight) {
   BOOST_TEST((a.coef() - b.coef()).cwiseAbs().maxCoeff() < 1e-9);
   // Custom class weights == sample weights by class.
   LogisticRegressionParams pc = tight(Penalty::L2, 0.3);
-  pc.class_weight = churn::ClassWeightMode::Custom;
+  pc.class_weight = churn::linear::ClassWeightMode::Custom;
   pc.class_weight_0 = 0.5;
   pc.class_weight_1 = 3.0;
   LogisticRegression c(pc), e(tight(Penalty::L2, 0.3));
@@ -237,7 +240,7 @@ BOOST_AUTO_TEST_CASE(weights_equal_repeated_rows_and_class_weight) {
   BOOST_TEST((c.coef() - e.coef()).cwiseAbs().maxCoeff() < 1e-12);
   // Balanced: both classes end up with equal total weight.
   LogisticRegressionParams pb = tight(Penalty::None, 1.0);
-  pb.class_weight = churn::ClassWeightMode::Balanced;
+  pb.class_weight = churn::linear::ClassWeightMode::Balanced;
   LogisticRegression bal(pb);
   bal.fit(d.X, d.y);
   const double n1 = d.y.sum(), n0 = 400 - n1;
@@ -377,8 +380,8 @@ BOOST_AUTO_TEST_CASE(params_validate_names_field_and_range) {
         p.solver = LogisticSolver::Newton;
       },
       "solver 'newton' supports penalty 'none' and 'l2' only");
-  expect_throw<churn::InvalidArgument>([] { churn::penalty_from_name("l3"); }, "'l3'");
-  expect_throw<churn::InvalidArgument>([] { churn::solver_from_name("sag"); }, "'sag'");
+  expect_throw<churn::InvalidArgument>([] { churn::linear::penalty_from_name("l3"); }, "'l3'");
+  expect_throw<churn::InvalidArgument>([] { churn::linear::solver_from_name("sag"); }, "'sag'");
   LogisticRegressionParams inf;
   inf.C = std::numeric_limits<double>::infinity();
   BOOST_CHECK_NO_THROW(inf.validate());
@@ -388,7 +391,7 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_bit_identical) {
   const Data d = make_data(500, 4, 9);
   LogisticRegressionParams p = tight(Penalty::ElasticNet, 0.2);
   p.l1_ratio = 0.3;
-  p.class_weight = churn::ClassWeightMode::Custom;
+  p.class_weight = churn::linear::ClassWeightMode::Custom;
   p.class_weight_1 = 2.0;
   LogisticRegression m(p);
   m.fit(d.X, d.y, Vector(), {"a", "b", "c", "d"});
@@ -407,12 +410,12 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_bit_identical) {
 
   LogisticRegressionParams pinf;
   pinf.C = std::numeric_limits<double>::infinity();
-  pinf.class_weight = churn::ClassWeightMode::Balanced;
+  pinf.class_weight = churn::linear::ClassWeightMode::Balanced;
   LogisticRegression mi(pinf);
   mi.fit(d.X, d.y);
   const LogisticRegression bi = LogisticRegression::from_json(mi.to_json());
   BOOST_TEST(std::isinf(bi.params().C));
-  BOOST_TEST((bi.params().class_weight == churn::ClassWeightMode::Balanced));
+  BOOST_TEST((bi.params().class_weight == churn::linear::ClassWeightMode::Balanced));
 }
 
 BOOST_AUTO_TEST_CASE(damaged_model_files_throw_serialization_error) {

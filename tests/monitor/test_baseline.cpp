@@ -14,13 +14,13 @@
 #include "churn/data/table.hpp"
 #include "churn/monitor/baseline.hpp"
 
-#include "../test_util.hpp"
+#include "test_util.hpp"
 
-using churn::Column;
 using churn::Index;
 using churn::Json;
-using churn::Table;
 using churn::Vector;
+using churn::data::Column;
+using churn::data::Table;
 using namespace churn::monitor;  // NOLINT
 
 namespace {

@@ -20,9 +20,9 @@
 #include "monitor/monitor_detail.hpp"
 #include "monitor/numeric_fit.hpp"
 
-using churn::Column;
 using churn::Index;
-using churn::Table;
+using churn::data::Column;
+using churn::data::Table;
 namespace detail = churn::monitor::detail;
 
 namespace {

@@ -12,11 +12,11 @@
 #include "churn/data/table.hpp"
 #include "churn/monitor/psi.hpp"
 
-#include "../test_util.hpp"
+#include "test_util.hpp"
 
-using churn::Column;
 using churn::Index;
 using churn::Vector;
+using churn::data::Column;
 using namespace churn::monitor;  // NOLINT
 
 namespace {

@@ -13,11 +13,11 @@
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/report.hpp"
 
-using churn::Column;
 using churn::Index;
 using churn::Json;
-using churn::Table;
 using churn::Vector;
+using churn::data::Column;
+using churn::data::Table;
 using namespace churn::monitor;  // NOLINT
 
 namespace {

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "../../src/segment/kmeans_detail.hpp"  // the two kernel builds
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/segment/kmeans.hpp"
+#include "segment/kmeans_detail.hpp"  // the two kernel builds
 
-#include "../test_util.hpp"
+#include "test_util.hpp"
 
 using churn::Index;
 using churn::IntVector;

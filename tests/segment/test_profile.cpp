@@ -8,12 +8,12 @@
 #include "churn/data/table.hpp"
 #include "churn/segment/profile.hpp"
 
-using churn::Column;
 using churn::Index;
 using churn::IntVector;
 using churn::RowMatrix;
-using churn::Table;
 using churn::Vector;
+using churn::data::Column;
+using churn::data::Table;
 using churn::segment::profile_segments;
 using churn::segment::ProfileColumns;
 

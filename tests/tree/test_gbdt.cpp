@@ -19,12 +19,12 @@
 #include "churn/metrics/classification.hpp"
 #include "churn/tree/gbdt.hpp"
 
-using churn::GBDTClassifier;
-using churn::GBDTParams;
 using churn::Index;
 using churn::RowMatrix;
-using churn::Tree;
 using churn::Vector;
+using churn::tree::GBDTClassifier;
+using churn::tree::GBDTParams;
+using churn::tree::Tree;
 
 namespace fs = std::filesystem;
 
@@ -527,7 +527,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_best_round) {
   const double ll = churn::metrics::log_loss(va.y, m.predict_proba(va.X));
   BOOST_TEST(ll == best, boost::test_tools::tolerance(1e-9));
   // AUC as the metric: higher is better.
-  P.eval_metric = churn::GBDTMetric::Auc;
+  P.eval_metric = churn::tree::GBDTMetric::Auc;
   GBDTClassifier a(P);
   a.fit(tr.X, tr.y, Vector(), va.X, va.y);
   const double auc = churn::metrics::roc_auc(va.y, a.predict_proba(va.X));
@@ -536,7 +536,8 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_best_round) {
   // evaluate_rounds on the evaluation set repeats fit's curve bit for bit (for the trees kept),
   // and its last entry is the metric of the whole model
   for (const GBDTClassifier* model : {&m, &a}) {
-    const auto metric = model == &a ? churn::GBDTMetric::Auc : churn::GBDTMetric::LogLoss;
+    const auto metric =
+        model == &a ? churn::tree::GBDTMetric::Auc : churn::tree::GBDTMetric::LogLoss;
     const auto curve = model->evaluate_rounds(va.X, va.y, Vector(), metric);
     BOOST_TEST(static_cast<int>(curve.size()) == model->n_trees());
     for (std::size_t k = 0; k < curve.size(); ++k) BOOST_TEST(curve[k] == model->evals_result()[k]);
@@ -638,8 +639,8 @@ BOOST_AUTO_TEST_CASE(python_model_scores_a_csv_through_the_table_api_bit_identic
   const GBDTClassifier m = GBDTClassifier::load(dir + "model.json");
   const churn::Json doc = churn::load_json_file(dir + "scores.json");
   BOOST_TEST(m.classes() == doc["classes"]);
-  const churn::Table customers = churn::read_csv(dir + "customers.csv");
-  BOOST_TEST((customers.column("contract").dtype() == churn::DType::Categorical));
+  const churn::data::Table customers = churn::data::read_csv(dir + "customers.csv");
+  BOOST_TEST((customers.column("contract").dtype() == churn::data::DType::Categorical));
   const auto want = doc["proba"].get<std::vector<double>>();
   const Vector p = m.predict_proba(customers);
   BOOST_REQUIRE(p.size() == static_cast<Index>(want.size()));
@@ -649,14 +650,14 @@ BOOST_AUTO_TEST_CASE(python_model_scores_a_csv_through_the_table_api_bit_identic
   // the same rows with the columns in another order and an extra column score the same
   std::vector<std::string> names = customers.column_names();
   std::reverse(names.begin(), names.end());
-  churn::Table shuffled = customers.select(names);
-  shuffled.add_column(churn::Column::from_float64(
+  churn::data::Table shuffled = customers.select(names);
+  shuffled.add_column(churn::data::Column::from_float64(
       "extra", std::vector<double>(static_cast<std::size_t>(customers.num_rows()), 1.0)));
   BOOST_TEST(m.predict_proba(shuffled) == p, boost::test_tools::per_element());
   // text columns (not categorical) map by label too
-  std::vector<churn::Column> cols;
+  std::vector<churn::data::Column> cols;
   for (const auto& c : customers.columns()) {
-    if (c.dtype() != churn::DType::Categorical) {
+    if (c.dtype() != churn::data::DType::Categorical) {
       cols.push_back(c);
       continue;
     }
@@ -666,17 +667,17 @@ BOOST_AUTO_TEST_CASE(python_model_scores_a_csv_through_the_table_api_bit_identic
       valid.push_back(c.is_missing(i) ? 0 : 1);
       text.push_back(c.value_string(i));
     }
-    cols.push_back(churn::Column::from_strings(c.name(), text, valid));
+    cols.push_back(churn::data::Column::from_strings(c.name(), text, valid));
   }
-  BOOST_TEST(m.predict_proba(churn::Table(cols)) == p, boost::test_tools::per_element());
+  BOOST_TEST(m.predict_proba(churn::data::Table(cols)) == p, boost::test_tools::per_element());
   // what the table must hold
   BOOST_CHECK_THROW(m.predict_proba(customers.drop({"region"})), churn::InvalidArgument);
-  churn::Table numeric_contract = customers;
-  numeric_contract.set_column(churn::Column::from_float64(
+  churn::data::Table numeric_contract = customers;
+  numeric_contract.set_column(churn::data::Column::from_float64(
       "contract", std::vector<double>(static_cast<std::size_t>(customers.num_rows()), 0.0)));
   BOOST_CHECK_THROW(m.predict_proba(numeric_contract), churn::TypeMismatch);
-  churn::Table text_tenure = customers;
-  text_tenure.set_column(churn::Column::from_strings_categorical(
+  churn::data::Table text_tenure = customers;
+  text_tenure.set_column(churn::data::Column::from_strings_categorical(
       "tenure_months",
       std::vector<std::string>(static_cast<std::size_t>(customers.num_rows()), "long")));
   BOOST_CHECK_THROW(m.predict_proba(text_tenure), churn::TypeMismatch);
@@ -799,7 +800,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected) {
   Pe.early_stopping_rounds = 5;
   GBDTClassifier me(Pe);
   BOOST_CHECK_THROW(me.fit(d.X, d.y), churn::InvalidArgument);
-  Pe.eval_metric = churn::GBDTMetric::Auc;  // AUC of a one-class evaluation set: undefined
+  Pe.eval_metric = churn::tree::GBDTMetric::Auc;  // AUC of a one-class evaluation set: undefined
   GBDTClassifier ma(Pe);
   BOOST_CHECK_THROW(ma.fit(d.X, d.y, Vector(), d.X.topRows(20), Vector::Zero(20)),
                     churn::InvalidArgument);
@@ -897,7 +898,7 @@ BOOST_AUTO_TEST_CASE(iteration_callback_sees_every_round_and_can_stop) {
   std::vector<int> rounds;
   std::vector<double> seen;
   std::vector<int> best;
-  m.set_callback([&](const churn::GBDTIteration& it) {
+  m.set_callback([&](const churn::tree::GBDTIteration& it) {
     rounds.push_back(it.iteration);
     BOOST_TEST(it.n_estimators == 30);
     BOOST_REQUIRE(it.evals.size() == 1);
@@ -919,7 +920,7 @@ BOOST_AUTO_TEST_CASE(iteration_callback_sees_every_round_and_can_stop) {
   // stop at round 7: exactly 7 trees, equal to the first 7 of the full model
   const Vector full7 = m.predict_raw(va.X, 7);
   rounds.clear();
-  m.set_callback([&](const churn::GBDTIteration& it) {
+  m.set_callback([&](const churn::tree::GBDTIteration& it) {
     rounds.push_back(it.iteration);
     BOOST_TEST(it.evals.empty());  // no evaluation set this time
     BOOST_TEST(it.best_iteration == 0);
@@ -936,7 +937,7 @@ BOOST_AUTO_TEST_CASE(iteration_callback_sees_every_round_and_can_stop) {
   P.num_leaves = 63;
   P.min_child_samples = 2;
   m.set_params(P);
-  m.set_callback([](const churn::GBDTIteration& it) { return it.iteration == 25; });
+  m.set_callback([](const churn::tree::GBDTIteration& it) { return it.iteration == 25; });
   m.fit(tr.X, tr.y, Vector(), va.X, va.y);
   BOOST_TEST(m.evals_result().size() == 25u);
   BOOST_TEST(m.n_trees() == m.best_iteration());
@@ -956,7 +957,7 @@ BOOST_AUTO_TEST_CASE(iteration_callback_exception_leaves_model_unchanged) {
   GBDTParams P;
   P.n_estimators = 20;
   GBDTClassifier m(P);
-  m.set_callback([](const churn::GBDTIteration& it) -> bool {
+  m.set_callback([](const churn::tree::GBDTIteration& it) -> bool {
     if (it.iteration == 5) throw std::runtime_error("callback failed at 5");
     return false;
   });
@@ -965,7 +966,7 @@ BOOST_AUTO_TEST_CASE(iteration_callback_exception_leaves_model_unchanged) {
   m.set_callback({});
   m.fit(d.X, d.y);
   const Vector before = m.predict_raw(d.X);
-  m.set_callback([](const churn::GBDTIteration& it) -> bool {
+  m.set_callback([](const churn::tree::GBDTIteration& it) -> bool {
     if (it.iteration == 3) throw std::runtime_error("callback failed at 3");
     return false;
   });

@@ -18,7 +18,7 @@
 
 using churn::Index;
 using churn::Json;
-using churn::Tree;
+using churn::tree::Tree;
 
 namespace {
 

@@ -9,7 +9,7 @@
 /// class (the one `predict_proba` gives the probability of), as in scikit-learn.
 ///
 /// @code
-/// churn::LogisticRegression model;
+/// churn::linear::LogisticRegression model;
 /// model.fit(X, y);                                  // y: 0 = stays, 1 = churns
 /// model.set_classes(churn::Json::array({"stays", "churns"}));
 /// std::string positive = model.classes()[1];        // "churns"

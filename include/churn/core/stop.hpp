@@ -54,7 +54,7 @@ class Interrupted : public Error {
 ///   std::this_thread::sleep_for(std::chrono::seconds(10));
 ///   cancel = true;  // give up after 10 s
 /// });
-/// churn::GBDTClassifier model;
+/// churn::tree::GBDTClassifier model;
 /// try {
 ///   churn::StopScope scope([&] { return cancel.load(); });
 ///   model.fit(X, y);

@@ -48,7 +48,7 @@
 
 #include "churn/data/table.hpp"
 
-namespace churn {
+namespace churn::data {
 
 class Schema;  // churn/data/schema.hpp
 
@@ -92,7 +92,7 @@ struct CsvOptions {
 ///         for parse_csv() and CsvChunkReader::next(), which then leaves the reader where it
 ///         was).
 /// @code
-/// auto t = churn::read_csv("customers.csv");
+/// auto t = churn::data::read_csv("customers.csv");
 /// @endcode
 Table read_csv(const std::string& path, const CsvOptions& options = {});
 
@@ -115,7 +115,7 @@ Table parse_csv(std::string_view text, const CsvOptions& options = {});
 /// file when the first chunk infers the same types as the whole file (pass `column_types` to be
 /// sure). A row longer than `chunk_bytes` makes a larger chunk.
 /// @code
-/// churn::CsvChunkReader reader("events.csv", {}, 64 << 20);
+/// churn::data::CsvChunkReader reader("events.csv", {}, 64 << 20);
 /// while (auto chunk = reader.next()) process(*chunk);
 /// @endcode
 class CsvChunkReader {
@@ -163,4 +163,4 @@ void write_csv(const Table& table, const std::string& path, const CsvWriteOption
 /// The CSV text write_csv would write.
 std::string to_csv_string(const Table& table, const CsvWriteOptions& options = {});
 
-}  // namespace churn
+}  // namespace churn::data

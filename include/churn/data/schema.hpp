@@ -1,6 +1,6 @@
 #pragma once
 /// @file schema.hpp
-/// `churn::Schema`: the data contract a table must satisfy before it reaches a model.
+/// `churn::data::Schema`: the data contract a table must satisfy before it reaches a model.
 ///
 /// Per column: type, nullable, min/max (numeric and timestamp), allowed categories (categorical
 /// and string), unique (customer ids), required. `validate` reports every violation, not just the
@@ -24,7 +24,7 @@
 #include "churn/core/json.hpp"
 #include "churn/data/table.hpp"
 
-namespace churn {
+namespace churn::data {
 
 /// The contract of one column.
 struct ColumnSpec {
@@ -91,9 +91,9 @@ struct ValidationReport {
 
 /// A data contract.
 /// @code
-/// churn::Schema s;
-/// s.add({"customerID", churn::DType::String}).unique("customerID", true)
-///  .add({"tenure", churn::DType::Float64, false, 0.0, 120.0});
+/// churn::data::Schema s;
+/// s.add({"customerID", churn::data::DType::String}).unique("customerID", true)
+///  .add({"tenure", churn::data::DType::Float64, false, 0.0, 120.0});
 /// auto report = s.validate(table);
 /// if (!report.ok()) std::cerr << report.to_string();
 /// @endcode
@@ -153,4 +153,4 @@ class Schema {
   bool allow_extra_ = false;
 };
 
-}  // namespace churn
+}  // namespace churn::data

@@ -7,7 +7,7 @@
 
 #include "churn/data/table.hpp"
 
-namespace churn {
+namespace churn::data {
 
 /// Summary statistics, one row per column of `table` (in table order), with columns:
 /// - `column` (string): the column name;
@@ -28,7 +28,7 @@ namespace churn {
 /// @param n_threads 0 = all cores.
 /// @throws InvalidArgument if `n_threads` < 0.
 /// @code
-/// churn::Table d = churn::describe(customers);
+/// churn::data::Table d = churn::describe(customers);
 /// double tenure_median = d.column("p50").as_float64()[customers.column_index("tenure")];
 /// @endcode
 Table describe(const Table& table, int n_threads = 0);
@@ -41,4 +41,4 @@ Table describe(const Table& table, int n_threads = 0);
 /// @throws InvalidArgument if `n_threads` < 0.
 std::string describe_string(const Table& table, int n_threads = 0);
 
-}  // namespace churn
+}  // namespace churn::data

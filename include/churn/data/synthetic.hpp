@@ -13,7 +13,7 @@
 
 #include "churn/data/table.hpp"
 
-namespace churn::synthetic {
+namespace churn::data {
 
 /// Options of make_customers.
 struct CustomerOptions {
@@ -71,10 +71,10 @@ struct CustomerOptions {
 /// tree models have something to find that a linear model on the raw columns misses.
 /// @throws InvalidArgument for options out of range (naming the field and the value).
 /// @code
-/// churn::synthetic::CustomerOptions opt;
+/// churn::data::CustomerOptions opt;
 /// opt.n_customers = 50000;
 /// opt.churn_rate = 0.2;
-/// churn::Table customers = churn::synthetic::make_customers(opt);
+/// churn::data::Table customers = churn::data::make_customers(opt);
 /// @endcode
 Table make_customers(const CustomerOptions& options = {});
 
@@ -114,4 +114,4 @@ Table make_events(const EventOptions& options = {});
 /// @throws InvalidArgument if `i` < 0.
 std::string customer_id(Index i);
 
-}  // namespace churn::synthetic
+}  // namespace churn::data

@@ -1,6 +1,6 @@
 #pragma once
 /// @file table.hpp
-/// `churn::Table`: named, typed, immutable columns (a small Arrow-like column store).
+/// `churn::data::Table`: named, typed, immutable columns (a small Arrow-like column store).
 ///
 /// Column types and their missing values:
 /// | dtype         | storage                              | missing                     |
@@ -31,7 +31,7 @@
 
 #include "churn/core/types.hpp"
 
-namespace churn {
+namespace churn::data {
 
 /// The type of a column.
 enum class DType : std::uint8_t { Float64, Int64, Categorical, Timestamp, String };
@@ -44,7 +44,7 @@ DType dtype_from_name(std::string_view name);
 
 /// One named, typed, immutable column.
 /// @code
-/// auto c = churn::Column::from_float64("tenure", {1, 34, 2});
+/// auto c = churn::data::Column::from_float64("tenure", {1, 34, 2});
 /// double mean = c.as_float64().mean();
 /// @endcode
 class Column {
@@ -165,8 +165,9 @@ class Column {
 
 /// A table of named, typed columns of equal length.
 /// @code
-/// churn::Table t({churn::Column::from_float64("tenure", {1, 34}),
-///                 churn::Column::from_strings_categorical("contract", {"Monthly", "Annual"})});
+/// churn::data::Table t({churn::data::Column::from_float64("tenure", {1, 34}),
+///                 churn::data::Column::from_strings_categorical("contract", {"Monthly",
+///                 "Annual"})});
 /// churn::RowMatrix X = t.to_matrix({"tenure", "contract"});
 /// @endcode
 class Table {
@@ -224,4 +225,4 @@ class Table {
   Index num_rows_ = 0;
 };
 
-}  // namespace churn
+}  // namespace churn::data

@@ -136,8 +136,8 @@ struct EventAggregationSpec {
 /// spec.amount_column = "amount";
 /// spec.amount_event_types = {"purchase"};
 /// churn::features::EventAggregator agg(spec, customers.column("customer_id"), as_of);
-/// for (const churn::Table& chunk : chunks) agg.update(chunk);
-/// churn::Table features = agg.result();   // keyed by customer_id, in the customers' order
+/// for (const churn::data::Table& chunk : chunks) agg.update(chunk);
+/// churn::data::Table features = agg.result();   // keyed by customer_id, in the customers' order
 /// @endcode
 class EventAggregator {
  public:
@@ -148,14 +148,14 @@ class EventAggregator {
   /// @param as_of         the as-of time (ns since 1970 UTC), not `kNaT`.
   /// @throws InvalidArgument for an invalid spec, a missing id or a NaT as-of; TypeMismatch for
   ///         an id column of another type.
-  EventAggregator(EventAggregationSpec spec, const Column& customer_ids, std::int64_t as_of);
+  EventAggregator(EventAggregationSpec spec, const data::Column& customer_ids, std::int64_t as_of);
 
   /// One as-of per row (training snapshots): `customers` holds the id column
   /// (`spec.id_column`, or `id_column` when given) and a Timestamp as-of column. A customer may
   /// appear in several rows with different as-of dates.
   /// @throws InvalidArgument for an invalid spec, a missing column, id or as-of (the message
   ///         names the column); TypeMismatch for columns of the wrong type.
-  EventAggregator(EventAggregationSpec spec, const Table& customers,
+  EventAggregator(EventAggregationSpec spec, const data::Table& customers,
                   const std::string& as_of_column, const std::string& id_column = "");
 
   ~EventAggregator();
@@ -175,12 +175,12 @@ class EventAggregator {
   ///         customers): stopped before counting began, the aggregator is as it was; stopped
   ///         while counting, it holds partial counts and every later update() and result()
   ///         throws NotFittedError. NotFittedError after such an interrupted update.
-  EventAggregator& update(const Table& events);
+  EventAggregator& update(const data::Table& events);
 
   /// The features so far: one row per customer row, columns as described in aggregate.hpp.
   /// @throws NotFittedError after an interrupted update(); Interrupted when a StopScope asks
   ///         to stop.
-  Table result() const;
+  data::Table result() const;
 
   /// The names of the feature columns result() would give now (without the key columns).
   std::vector<std::string> feature_names() const;
@@ -206,11 +206,11 @@ class EventAggregator {
 };
 
 /// One-pass convenience: `EventAggregator(spec, customer_ids, as_of).update(events).result()`.
-Table aggregate_events(const Table& events, const Column& customer_ids, std::int64_t as_of,
-                       const EventAggregationSpec& spec);
+data::Table aggregate_events(const data::Table& events, const data::Column& customer_ids,
+                             std::int64_t as_of, const EventAggregationSpec& spec);
 
 /// One-pass convenience with a per-row as-of column (see EventAggregator).
-Table aggregate_events(const Table& events, const Table& customers, const std::string& as_of_column,
-                       const EventAggregationSpec& spec);
+data::Table aggregate_events(const data::Table& events, const data::Table& customers,
+                             const std::string& as_of_column, const EventAggregationSpec& spec);
 
 }  // namespace churn::features

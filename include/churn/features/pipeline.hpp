@@ -101,7 +101,7 @@ struct PipelineParams {
 ///     .scale({"tenure", "monthly_charges"})
 ///     .one_hot({"contract"}, {UnknownCategory::Other, 20})
 ///     .drop({"customer_id"});
-/// churn::Table train_features = pipe.fit_transform(train);
+/// churn::data::Table train_features = pipe.fit_transform(train);
 /// churn::RowMatrix X = pipe.transform_matrix(test);   // float64 columns, for the models
 /// pipe.save("features.json");                          // Pipeline::load replays bit-identically
 /// @endcode
@@ -157,39 +157,40 @@ class Pipeline {
   /// @throws InvalidArgument / TypeMismatch naming the step and column (a missing column, a
   ///         wrong type, a numeric column without values, an output name that exists); the
   ///         pipeline is then left unchanged.
-  Pipeline& fit(const Table& train);
+  Pipeline& fit(const data::Table& train);
   /// fit(train), then the transformed training table (computed once).
-  Table fit_transform(const Table& train);
+  data::Table fit_transform(const data::Table& train);
   /// Fits a pipeline that joins event features (join_events): `customers` is the customer
   /// table, `events` the event log, `as_of` the as-of time in ns since 1970 UTC (exactly when
   /// EventJoinParams::as_of_column is empty; `std::nullopt` otherwise).
   /// @throws InvalidArgument for a pipeline without join_events, an as-of given or missing
   ///         against the join's settings, an event feature whose name is already a customer
   ///         column, and everything fit(train) and EventAggregator throw.
-  Pipeline& fit(const Table& customers, const Table& events, std::optional<std::int64_t> as_of);
+  Pipeline& fit(const data::Table& customers, const data::Table& events,
+                std::optional<std::int64_t> as_of);
   /// fit(customers, events, as_of), then the transformed table (computed once).
-  Table fit_transform(const Table& customers, const Table& events,
-                      std::optional<std::int64_t> as_of);
+  data::Table fit_transform(const data::Table& customers, const data::Table& events,
+                            std::optional<std::int64_t> as_of);
 
   /// Replays the fitted steps on `data`.
   /// @throws NotFittedError before fit; InvalidArgument naming the column when a needed column
   ///         is missing or holds a value a step rejects (an unseen category under
   ///         UnknownCategory::Error, `x <= -1` in log1p); TypeMismatch naming the column when
   ///         a column has a type of the wrong group.
-  Table transform(const Table& data) const;
+  data::Table transform(const data::Table& data) const;
   /// Replays a pipeline that joins event features on a customer table and its event log,
   /// with the as-of rule of fit (see fit(customers, events, as_of)).
   /// @throws as transform(data), and InvalidArgument for a pipeline without join_events or an
   ///         as-of given or missing against the join's settings.
-  Table transform(const Table& customers, const Table& events,
-                  std::optional<std::int64_t> as_of) const;
+  data::Table transform(const data::Table& customers, const data::Table& events,
+                        std::optional<std::int64_t> as_of) const;
   /// transform(data), then the row-major matrix of its float64 columns (see numeric_matrix).
-  RowMatrix transform_matrix(const Table& data) const;
+  RowMatrix transform_matrix(const data::Table& data) const;
   /// transform(customers, events, as_of), then the matrix of its float64 columns.
-  RowMatrix transform_matrix(const Table& customers, const Table& events,
+  RowMatrix transform_matrix(const data::Table& customers, const data::Table& events,
                              std::optional<std::int64_t> as_of) const;
   /// The float64 columns of `t` as a row-major matrix, in column order (what the models take).
-  static RowMatrix numeric_matrix(const Table& t, int n_threads = 0);
+  static RowMatrix numeric_matrix(const data::Table& t, int n_threads = 0);
 
   /// Names of the output columns, in order. @throws NotFittedError before fit.
   const std::vector<std::string>& feature_names_out() const;
@@ -234,7 +235,7 @@ class Pipeline {
   /// One column of the training input: its name, its type and whether transform needs it.
   struct InputColumn {
     std::string name;
-    DType dtype = DType::Float64;
+    data::DType dtype = data::DType::Float64;
     bool required = true;
   };
 
@@ -250,14 +251,15 @@ class Pipeline {
 
   Pipeline& add(std::unique_ptr<detail::Step> step);
   void check_fitted(const char* caller) const;
-  Table replay(const Table& data) const;
-  Table fit_steps(const Table& train);
+  data::Table replay(const data::Table& data) const;
+  data::Table fit_steps(const data::Table& train);
   /// `customers` with the event features of `join` appended (the as-of rule checked). Fitting
   /// (`fitted` not null) aggregates with the spec as given and stores the event types and
   /// feature names found in `*fitted`; otherwise the fitted types are used and the names must
   /// equal the fitted ones.
-  static Table join(const EventJoin& join, const Table& customers, const Table& events,
-                    std::optional<std::int64_t> as_of, EventJoin* fitted, const char* caller);
+  static data::Table join(const EventJoin& join, const data::Table& customers,
+                          const data::Table& events, std::optional<std::int64_t> as_of,
+                          EventJoin* fitted, const char* caller);
 
   PipelineParams params_;
   std::unique_ptr<EventJoin> events_;
@@ -265,7 +267,7 @@ class Pipeline {
   bool fitted_ = false;
   std::vector<InputColumn> input_columns_;
   std::vector<std::string> feature_names_out_;
-  std::vector<DType> dtypes_out_;
+  std::vector<data::DType> dtypes_out_;
 };
 
 }  // namespace churn::features

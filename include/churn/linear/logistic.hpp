@@ -23,7 +23,7 @@
 #include "churn/core/types.hpp"
 #include "churn/metrics/calibration.hpp"  // metrics::Calibrator, metrics::CalibrationMethod
 
-namespace churn {
+namespace churn::linear {
 
 /// The penalty term `r(w)` of LogisticRegression.
 enum class Penalty { None, L2, L1, ElasticNet };
@@ -95,9 +95,9 @@ struct LogisticRegressionParams {
 /// Binary logistic regression (labels 0 and 1).
 ///
 /// @code
-/// churn::LogisticRegressionParams params;
+/// churn::linear::LogisticRegressionParams params;
 /// params.C = 0.5;
-/// churn::LogisticRegression model(params);
+/// churn::linear::LogisticRegression model(params);
 /// model.fit(X, y);                        // X: n x p row-major, y: 0/1
 /// churn::Vector p1 = model.predict_proba(X);  // P(y = 1) per row
 /// model.calibrate(X_val, y_val, churn::metrics::CalibrationMethod::Isotonic);  // optional
@@ -235,4 +235,4 @@ double sigmoid(double z);
 
 }  // namespace detail
 
-}  // namespace churn
+}  // namespace churn::linear

@@ -67,7 +67,7 @@ Vector take_entries(const VectorRef& v, const std::vector<Index>& rows);
 ///         test fold holding one class for "roc_auc").
 /// @code
 /// auto folds = churn::metrics::stratified_kfold(y, 5, true, 42);
-/// auto cv = churn::metrics::cross_validate(churn::LogisticRegression(), X, y, folds,
+/// auto cv = churn::metrics::cross_validate(churn::linear::LogisticRegression(), X, y, folds,
 ///                                          {"roc_auc", "log_loss"});
 /// double auc = cv.mean_of("roc_auc");
 /// @endcode

@@ -27,7 +27,7 @@ std::vector<Fold> stratified_kfold(const VectorRef& y, int n_splits = 5, bool sh
                                    std::uint64_t seed = 0);
 
 /// Time-based split: train on rows with `times < cutoff`, test on rows with `times >= cutoff`.
-/// Times are int64 (e.g. nanoseconds since 1970, as churn::Table timestamps).
+/// Times are int64 (e.g. nanoseconds since 1970, as churn::data::Table timestamps).
 /// @throws InvalidArgument for missing times (`kNaT`) or when either side is empty.
 Fold time_split(const Eigen::Ref<const Int64Vector>& times, std::int64_t cutoff);
 

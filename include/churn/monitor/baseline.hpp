@@ -136,7 +136,7 @@ class Baseline {
   ///         or an infinite value (naming the column and row); Interrupted when a StopScope
   ///         asks to stop (polled per group of columns and of row blocks). The baseline is
   ///         then unchanged.
-  Baseline& fit(const Table& reference, const VectorRef& score = Vector());
+  Baseline& fit(const data::Table& reference, const VectorRef& score = Vector());
 
   /// A baseline of `chunk` on this baseline's bins and quantiles (the part of a merge).
   /// Columns of this baseline absent from `chunk` are marked missing (compare reports them
@@ -144,7 +144,7 @@ class Baseline {
   /// @throws NotFittedError before fit; TypeMismatch naming a column whose type changed;
   ///         InvalidArgument for a score of the wrong length or a score without a fitted one;
   ///         Interrupted when a StopScope asks to stop.
-  Baseline accumulate(const Table& chunk, const VectorRef& score = Vector()) const;
+  Baseline accumulate(const data::Table& chunk, const VectorRef& score = Vector()) const;
 
   /// Adds the counts and sums of `other`, a baseline on the same bins (from accumulate() of
   /// this baseline, or of the baseline this one came from). Exact: merging parts in any order
@@ -160,7 +160,7 @@ class Baseline {
   ///         of the wrong length or without a fitted one; TypeMismatch naming a column whose
   ///         type changed (numeric vs. categorical vs. timestamp); Interrupted when a
   ///         StopScope asks to stop.
-  DriftReport compare(const Table& current, const VectorRef& score = Vector()) const;
+  DriftReport compare(const data::Table& current, const VectorRef& score = Vector()) const;
   /// Drift of a batch already accumulated (and merged) on this baseline's bins; equal to
   /// compare() of the whole batch.
   /// @throws NotFittedError; InvalidArgument if `current` is on other bins or has no rows.
@@ -204,7 +204,7 @@ class Baseline {
  private:
   void check_fitted(const char* caller) const;
   const detail::FeatureState& state(const std::string& feature, const char* caller) const;
-  Baseline accumulate_impl(const Table& chunk, const VectorRef& score, bool with_sums,
+  Baseline accumulate_impl(const data::Table& chunk, const VectorRef& score, bool with_sums,
                            const char* caller, const std::vector<char>* counted = nullptr) const;
 
   BaselineParams params_;

@@ -90,7 +90,7 @@ class Histogram {
   Histogram& add(const VectorRef& x, int n_threads = 0);
   /// Counts the values of a Float64, Int64 or Timestamp column (timestamps in ns).
   /// @throws TypeMismatch for other column types.
-  Histogram& add(const Column& column, int n_threads = 0);
+  Histogram& add(const data::Column& column, int n_threads = 0);
   /// Adds the counts of `other`. @throws InvalidArgument if the edges differ.
   Histogram& merge(const Histogram& other);
 
@@ -130,7 +130,7 @@ class CategoryCounts {
   CategoryCounts() = default;
   /// Counts the values of a Categorical or String column.
   /// @return `*this`. @throws TypeMismatch for other column types.
-  CategoryCounts& add(const Column& column);
+  CategoryCounts& add(const data::Column& column);
   /// Adds the counts of `other` (categories are the union).
   CategoryCounts& merge(const CategoryCounts& other);
 
@@ -196,13 +196,14 @@ double share_out_of_range(const VectorRef& reference, const VectorRef& current);
 /// PSI of a categorical or string column (categories matched by name).
 /// @throws TypeMismatch for other column types; InvalidArgument for an empty column or
 ///         `epsilon` outside (0, 1).
-double categorical_psi(const Column& reference, const Column& current,
+double categorical_psi(const data::Column& reference, const data::Column& current,
                        double epsilon = kDefaultEpsilon);
 /// Jensen-Shannon distance of a categorical or string column over the bins of
 /// categorical_psi(). @throws as categorical_psi().
-double categorical_js_distance(const Column& reference, const Column& current);
+double categorical_js_distance(const data::Column& reference, const data::Column& current);
 /// Categories of `current` never seen in `reference`, sorted by name.
 /// @throws TypeMismatch for column types other than categorical or string.
-std::vector<std::string> unseen_categories(const Column& reference, const Column& current);
+std::vector<std::string> unseen_categories(const data::Column& reference,
+                                           const data::Column& current);
 
 }  // namespace churn::monitor

@@ -87,7 +87,7 @@ struct ProfileColumns {
 /// @endcode
 /// @throws InvalidArgument for unknown columns or as the matrix form; TypeMismatch for string
 ///         columns.
-SegmentProfiles profile_segments(const Table& table, const IntVector& segments,
+SegmentProfiles profile_segments(const data::Table& table, const IntVector& segments,
                                  const ProfileColumns& columns);
 
 }  // namespace churn::segment

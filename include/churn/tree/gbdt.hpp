@@ -20,10 +20,10 @@
 ///   `max_cat_to_onehot`); codes unseen in training follow the missing direction.
 ///
 /// @code
-/// churn::GBDTParams params;
+/// churn::tree::GBDTParams params;
 /// params.n_estimators = 200;
 /// params.categorical_features = {3};
-/// churn::GBDTClassifier model(params);
+/// churn::tree::GBDTClassifier model(params);
 /// model.fit(X, y);                     // X: n x p row-major (NaN = missing), y: 0/1
 /// churn::Vector p1 = model.predict_proba(X);      // P(churn) per row
 /// churn::RowMatrix phi = model.predict_contrib(X);  // TreeSHAP, p + 1 columns
@@ -42,7 +42,7 @@
 #include "churn/data/table.hpp"
 #include "churn/tree/tree.hpp"
 
-namespace churn {
+namespace churn::tree {
 
 /// Metric watched on the evaluation set.
 enum class GBDTMetric {
@@ -221,11 +221,11 @@ class GBDTClassifier {
   /// codes as a numeric column.
   /// @throws NotFittedError before fit; InvalidArgument if the model has no feature names or
   ///         the table lacks one (naming it); TypeMismatch for a column of the wrong type.
-  RowMatrix feature_matrix(const Table& table) const;
+  RowMatrix feature_matrix(const data::Table& table) const;
   /// Raw scores of the rows of `table` (see feature_matrix()). @throws as feature_matrix().
-  Vector predict_raw(const Table& table, int n_trees = 0) const;
+  Vector predict_raw(const data::Table& table, int n_trees = 0) const;
   /// P(class 1) for the rows of `table` (see feature_matrix()). @throws as feature_matrix().
-  Vector predict_proba(const Table& table, int n_trees = 0) const;
+  Vector predict_proba(const data::Table& table, int n_trees = 0) const;
 
   /// `metric` on (X, y) after each round: entry k uses the first k + 1 trees (a learning
   /// curve; for the evaluation set given to fit it equals evals_result() up to the trees kept).
@@ -248,7 +248,7 @@ class GBDTClassifier {
   /// Sets the callback that fit() and fit_columns() call after each round (see GBDTCallback);
   /// an empty function removes it. Not saved with the model.
   /// @code
-  /// model.set_callback([](const churn::GBDTIteration& it) {
+  /// model.set_callback([](const churn::tree::GBDTIteration& it) {
   ///   std::cout << "round " << it.iteration << ": " << (it.evals.empty() ? 0 : it.evals[0]) <<
   ///   "\n"; return it.iteration >= 50;  // stop after 50 rounds
   /// });
@@ -326,4 +326,4 @@ class GBDTClassifier {
   bool fitted_ = false;
 };
 
-}  // namespace churn
+}  // namespace churn::tree

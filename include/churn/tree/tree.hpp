@@ -23,7 +23,7 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 
-namespace churn {
+namespace churn::tree {
 
 /// A regression tree (see tree.hpp for the node layout and decision rule).
 struct Tree {
@@ -120,4 +120,4 @@ struct Tree {
   static Tree from_json(const Json& j, Index n_features);
 };
 
-}  // namespace churn
+}  // namespace churn::tree

@@ -15,10 +15,10 @@
 #include <limits>   // std::numeric_limits
 #include <vector>   // std::vector
 
-#include "churn/tree/detail/histogram.hpp"
 #include "churn/tree/gbdt.hpp"
+#include "tree/histogram.hpp"
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 /// Fixed-point sums of a set of rows (hessian and count unpacked).
 struct Sums {
@@ -104,4 +104,4 @@ void find_best_split(const HistBin* hist, std::int32_t n_bins, std::int32_t feat
                      const FeatureBinInfo& info, int monotone, const LeafInfo& leaf,
                      const SplitContext& ctx, SplitInfo& best);
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

@@ -11,7 +11,7 @@
 
 #include "churn/core/types.hpp"
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 /// One histogram bin: the fixed-point gradient sum `g`, and in `hc` the fixed-point hessian sum
 /// shifted left by `count_bits` plus the row count in the low `count_bits` bits. Each row adds
@@ -48,4 +48,4 @@ extern template void build_histogram<std::uint32_t>(const std::uint32_t*, Index,
                                                     const std::int32_t*, Index, const GradPair*,
                                                     HistBin*);
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

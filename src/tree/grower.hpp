@@ -5,13 +5,13 @@
 #include <cstdint>  // std::int32_t, std::int64_t, std::int8_t
 #include <vector>   // std::vector
 
-#include "churn/tree/detail/binning.hpp"
-#include "churn/tree/detail/histogram.hpp"
-#include "churn/tree/detail/split.hpp"
 #include "churn/tree/gbdt.hpp"
 #include "churn/tree/tree.hpp"
+#include "tree/binning.hpp"
+#include "tree/histogram.hpp"
+#include "tree/split.hpp"
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 /// Grows trees leaf-wise; keeps its buffers between trees.
 ///
@@ -79,4 +79,4 @@ class TreeGrower {
   SplitContext ctx_;  ///< Per-round inputs of split finding.
 };
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

@@ -11,7 +11,7 @@
 #include "churn/core/types.hpp"
 #include "churn/tree/gbdt.hpp"  // FeatureBinInfo
 
-namespace churn::detail {
+namespace churn::tree::detail {
 
 /// Upper bin edges of a numerical feature from its sorted non-missing sample `sorted`:
 /// one bin per distinct value when there are at most `max_bins`, otherwise bins of about equal
@@ -108,4 +108,4 @@ extern template BinnedMatrix bin_features<ColumnFeatures>(const ColumnFeatures&,
                                                           Index, std::uint64_t, int,
                                                           std::vector<FeatureBinInfo>&);
 
-}  // namespace churn::detail
+}  // namespace churn::tree::detail

@@ -25,7 +25,7 @@
 #include "churn/data/csv.hpp"
 #include "churn/data/table.hpp"
 
-namespace churn {
+namespace churn::data {
 namespace detail {
 
 // ------------------------------------------------------------------------------------------
@@ -239,4 +239,4 @@ bool parse_double(std::string_view s, double& out);
 bool parse_int64(std::string_view s, std::int64_t& out);
 
 }  // namespace detail
-}  // namespace churn
+}  // namespace churn::data

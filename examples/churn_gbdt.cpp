@@ -42,8 +42,10 @@ int main(int argc, char** argv) {
     params.early_stopping_rounds = 50;
     params.categorical_features = categorical;
     churn::tree::GBDTClassifier model(params);
-    model.fit(X.topRows(n_fit), y.head(n_fit), churn::Vector(), X.middleRows(n_fit, n_val),
-              y.segment(n_fit, n_val), churn::Vector(), names);
+    churn::FitOptions options;
+    options.feature_names = names;
+    options.eval_set = churn::EvalSet{X.middleRows(n_fit, n_val), y.segment(n_fit, n_val), {}};
+    model.fit(X.topRows(n_fit), y.head(n_fit), options);
 
     const churn::RowMatrix X_test = X.bottomRows(n_test);
     const churn::Vector p = model.predict_proba(X_test);

@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the Boost.Test files (included as "../test_util.hpp"; not a suite).
+// Helpers shared by the Boost.Test files (included as "test_util.hpp"; not a suite).
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,10 +12,34 @@
 #include <utility>    // std::move, std::forward
 #include <vector>     // std::vector
 
+#include "churn/core/fit_options.hpp"
 #include "churn/core/json.hpp"
 #include "churn/data/table.hpp"
 
 namespace churn_test {
+
+/// fit() options holding sample weights only.
+inline churn::FitOptions weighted(const churn::Vector& sample_weight) {
+  churn::FitOptions o;
+  o.sample_weight = sample_weight;
+  return o;
+}
+
+/// fit() options holding feature names only.
+inline churn::FitOptions named(std::vector<std::string> feature_names) {
+  churn::FitOptions o;
+  o.feature_names = std::move(feature_names);
+  return o;
+}
+
+/// fit() options holding an evaluation set (and optionally training weights).
+inline churn::FitOptions with_eval(const churn::RowMatrix& X_eval, const churn::Vector& y_eval,
+                                   const churn::Vector& sample_weight = churn::Vector()) {
+  churn::FitOptions o;
+  o.sample_weight = sample_weight;
+  o.eval_set = churn::EvalSet{X_eval, y_eval, churn::Vector()};
+  return o;
+}
 
 /// True when `f()` throws `E` whose message contains every one of `parts` (a wrong exception
 /// type, a message lacking a part, or no exception at all is logged and gives false).

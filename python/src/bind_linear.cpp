@@ -118,7 +118,12 @@ validated arguments and returns P(class 1) only).
           "fit",
           [](LR& self, const RowMatrixRef& X, const VectorRef& y, const VectorRef& sample_weight,
              const std::vector<std::string>& feature_names) -> LR& {
-            run_interruptible([&] { self.fit(X, y, sample_weight, feature_names); });
+            run_interruptible([&] {
+              FitOptions options;
+              options.sample_weight = sample_weight;
+              options.feature_names = feature_names;
+              self.fit(X, y, options);
+            });
             return self;
           },
           py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("feature_names"),

@@ -75,7 +75,11 @@ void bind_segment(py::module_& parent) {
       .def(
           "fit",
           [](seg::KMeans& self, const RowMatrixRef& X, const VectorRef& w) -> seg::KMeans& {
-            run_interruptible([&] { self.fit(X, w); });
+            run_interruptible([&] {
+              FitOptions options;
+              options.sample_weight = w;
+              self.fit(X, options);
+            });
             return self;
           },
           py::arg("X"), py::arg("sample_weight"), py::return_value_policy::reference_internal)

@@ -25,6 +25,18 @@ using tree::GBDTParams;
 
 namespace {
 
+/// fit()'s options from the binding's arguments (empty arrays: not given).
+FitOptions fit_options(const VectorRef& sample_weight, const RowMatrixRef& X_eval,
+                       const VectorRef& y_eval, const VectorRef& eval_weight,
+                       const std::vector<std::string>& feature_names) {
+  FitOptions options;
+  options.sample_weight = sample_weight;
+  options.feature_names = feature_names;
+  if (X_eval.rows() > 0 || X_eval.cols() > 0 || y_eval.size() > 0)
+    options.eval_set = EvalSet{X_eval, y_eval, eval_weight};
+  return options;
+}
+
 constexpr const char* kFitDoc = R"doc(
 Fits the model (with the GIL released; Ctrl-C raises KeyboardInterrupt within about 25 ms of
 a round's end, and the model is then unchanged).
@@ -203,8 +215,10 @@ not copied).
              const py::object& callback) {
             auto& self = self_obj.cast<GBDT&>();
             const CallbackGuard guard(self, callback);
-            run_interruptible(
-                [&] { self.fit(X, y, sample_weight, X_eval, y_eval, eval_weight, feature_names); });
+            run_interruptible([&] {
+              self.fit(X, y,
+                       fit_options(sample_weight, X_eval, y_eval, eval_weight, feature_names));
+            });
             self_obj.attr("_fit_input_address") =
                 py::int_(reinterpret_cast<std::uintptr_t>(X.data()));
             return self_obj;
@@ -234,7 +248,8 @@ not copied).
             }
             const CallbackGuard guard(self, callback);
             run_interruptible([&] {
-              self.fit_columns(refs, y, sample_weight, X_eval, y_eval, eval_weight, feature_names);
+              self.fit_columns(
+                  refs, y, fit_options(sample_weight, X_eval, y_eval, eval_weight, feature_names));
             });
             return self_obj;
           },

@@ -616,6 +616,19 @@ Table Table::concat(const std::vector<Table>& parts) {
   return out;
 }
 
+RowMatrix Table::numeric_matrix(const std::vector<std::string>& names, const char* caller,
+                                int n_threads) const {
+  for (const auto& name : names) {
+    CHURN_CHECK(has_column(name), InvalidArgument,
+                caller << ": the table has no column '" << name << "'");
+    const DType t = column(name).dtype();
+    CHURN_CHECK(t == DType::Float64 || t == DType::Int64, TypeMismatch,
+                caller << ": column '" << name << "' is " << dtype_name(t)
+                       << "; the model takes float64 or int64 columns (encode categories first)");
+  }
+  return to_matrix(names, n_threads);
+}
+
 RowMatrix Table::to_matrix(const std::vector<std::string>& names, int n_threads) const {
   std::vector<const Column*> cols;
   if (names.empty()) {

@@ -287,10 +287,24 @@ void penalty_strengths(const LogisticRegressionParams& params, double total, dou
 
 }  // namespace
 
+LogisticRegression& LogisticRegression::fit(const data::Table& X, const VectorRef& y,
+                                            const FitOptions& options) {
+  const char* caller = "LogisticRegression::fit(table)";
+  const std::vector<std::string> names = X.column_names();
+  CHURN_CHECK(options.feature_names.empty() || options.feature_names == names, InvalidArgument,
+              caller << ": feature_names must be empty or equal the table's column names");
+  FitOptions named = options;
+  named.feature_names = names;
+  return fit(X.numeric_matrix(names, caller, params_.n_threads), y, named);
+}
+
 LogisticRegression& LogisticRegression::fit(const RowMatrixRef& X, const VectorRef& y,
-                                            const VectorRef& sample_weight,
-                                            const std::vector<std::string>& feature_names) {
+                                            const FitOptions& options) {
   const char* caller = "LogisticRegression::fit()";
+  const Vector& sample_weight = options.sample_weight;
+  const std::vector<std::string>& feature_names = options.feature_names;
+  CHURN_CHECK(!options.eval_set, InvalidArgument,
+              caller << ": logistic regression takes no evaluation set");
   params_.validate();
   CHURN_CHECK(feature_names.empty() || static_cast<Index>(feature_names.size()) == X.cols(),
               InvalidArgument,
@@ -381,6 +395,23 @@ const metrics::Calibrator& LogisticRegression::calibrator() const {
   CHURN_CHECK(calibrator_.has_value(), NotFittedError,
               "LogisticRegression::calibrator(): the model is not calibrated; call calibrate()");
   return *calibrator_;
+}
+
+Vector LogisticRegression::decision_function(const data::Table& table) const {
+  const char* caller = "LogisticRegression::decision_function(table)";
+  check_fitted(caller);
+  CHURN_CHECK(static_cast<Index>(feature_names_.size()) == coef_.size(), InvalidArgument,
+              caller << ": the model has no feature names (fit it with feature_names, or on a "
+                        "table) to find its columns in a table");
+  return decision_function(table.numeric_matrix(feature_names_, caller, params_.n_threads));
+}
+
+Vector LogisticRegression::predict_proba(const data::Table& table) const {
+  const Vector eta = decision_function(table);
+  if (calibrator_) return calibrator_->transform(eta);
+  Vector p(eta.size());
+  for (Index i = 0; i < eta.size(); ++i) p[i] = detail::sigmoid(eta[i]);
+  return p;
 }
 
 Vector LogisticRegression::predict_proba(const RowMatrixRef& X) const {

@@ -32,12 +32,14 @@ KSweep sweep_k(const RowMatrixRef& X, const std::vector<int>& ks, const KMeansPa
     CHURN_CHECK(k >= 1, InvalidArgument, who << ": every k must be >= 1, got " << k);
   }
   KSweep out;
+  FitOptions fit_options;
+  fit_options.sample_weight = sample_weight;
   for (int k : ks) {
     KMeansParams p = base;
     p.n_clusters = k;
     KMeans km(p);
     try {
-      km.fit(X, sample_weight);
+      km.fit(X, fit_options);
     } catch (const InvalidArgument& e) {
       CHURN_THROW(InvalidArgument, who << ": k=" << k << ": " << e.what());
     }

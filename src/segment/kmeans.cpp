@@ -258,10 +258,27 @@ void KMeans::check_input(const RowMatrixRef& X, const char* caller) const {
   detail::check_finite(X, caller, params_.n_threads);
 }
 
-KMeans& KMeans::fit(const RowMatrixRef& X, const VectorRef& sample_weight) {
+KMeans& KMeans::fit(const data::Table& X, const FitOptions& options) {
+  const char* who = "KMeans::fit(table)";
+  const std::vector<std::string> names = X.column_names();
+  CHURN_CHECK(options.feature_names.empty() || options.feature_names == names, InvalidArgument,
+              who << ": feature_names must be empty or equal the table's column names");
+  FitOptions named = options;
+  named.feature_names = names;
+  return fit(X.numeric_matrix(names, who, params_.n_threads), named);
+}
+
+KMeans& KMeans::fit(const RowMatrixRef& X, const FitOptions& options) {
   const char* who = "KMeans::fit()";
   const Index n = X.rows();
   const Index d = X.cols();
+  const Vector& sample_weight = options.sample_weight;
+  CHURN_CHECK(!options.eval_set, InvalidArgument, who << ": k-means takes no evaluation set");
+  CHURN_CHECK(
+      options.feature_names.empty() || static_cast<Index>(options.feature_names.size()) == d,
+      InvalidArgument,
+      who << ": feature_names has " << options.feature_names.size() << " names but X has " << d
+          << " columns");
   const int k = params_.n_clusters;
   const int threads = params_.n_threads;
   CHURN_CHECK(n >= 1 && d >= 1, InvalidArgument,
@@ -313,9 +330,25 @@ KMeans& KMeans::fit(const RowMatrixRef& X, const VectorRef& sample_weight) {
   labels_ = Eigen::Map<const IntVector>(best.labels.data(), n);
   inertia_ = best.inertia;
   n_iter_ = best.n_iter;
-  feature_names_.clear();
+  feature_names_ = options.feature_names;
   fitted_ = true;
   return *this;
+}
+
+RowMatrix KMeans::table_matrix(const data::Table& table, const char* caller) const {
+  check_fitted(caller);
+  CHURN_CHECK(static_cast<Index>(feature_names_.size()) == centers_.cols(), InvalidArgument,
+              caller << ": the model has no feature names (fit it with feature_names, or on a "
+                        "table) to find its columns in a table");
+  return table.numeric_matrix(feature_names_, caller, params_.n_threads);
+}
+
+IntVector KMeans::predict(const data::Table& table) const {
+  return predict(table_matrix(table, "KMeans::predict(table)"));
+}
+
+RowMatrix KMeans::transform(const data::Table& table) const {
+  return transform(table_matrix(table, "KMeans::transform(table)"));
 }
 
 IntVector KMeans::predict(const RowMatrixRef& X) const {

@@ -155,6 +155,63 @@ std::vector<T> ints_from_json(const Json& obj, const char* key, std::string_view
   return v;
 }
 
+/// A table's columns as GBDT features: the matrix (categorical and string columns as codes
+/// into `labels[j]`, missing as NaN), the column names, and which columns are categorical.
+struct TableFeatures {
+  RowMatrix X;
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> labels;
+  std::vector<bool> categorical;
+};
+
+TableFeatures table_features(const Table& table, const char* who) {
+  const Index n = table.num_rows(), p = table.num_columns();
+  TableFeatures out;
+  out.X.resize(n, p);
+  out.names = table.column_names();
+  out.labels.resize(static_cast<std::size_t>(p));
+  out.categorical.assign(static_cast<std::size_t>(p), false);
+  for (Index j = 0; j < p; ++j) {
+    const auto jj = static_cast<std::size_t>(j);
+    const Column& c = table.column(out.names[jj]);
+    switch (c.dtype()) {
+      case DType::Float64:
+      case DType::Int64:
+        for (Index i = 0; i < n; ++i) out.X(i, j) = c.value_double(i);
+        break;
+      case DType::Categorical:
+        out.categorical[jj] = true;
+        out.labels[jj] = c.categories();
+        for (Index i = 0; i < n; ++i) {
+          const std::int32_t k = c.code_at(i);
+          out.X(i, j) = k < 0 ? kMissing : static_cast<double>(k);
+        }
+        break;
+      case DType::String: {  // labels in order of first appearance
+        out.categorical[jj] = true;
+        std::unordered_map<std::string_view, double> code;
+        const auto& values = c.strings();
+        for (Index i = 0; i < n; ++i) {
+          if (c.is_missing(i)) {
+            out.X(i, j) = kMissing;
+            continue;
+          }
+          const std::string& v = values[static_cast<std::size_t>(i)];
+          const auto [it, added] = code.emplace(v, static_cast<double>(code.size()));
+          if (added) out.labels[jj].push_back(v);
+          out.X(i, j) = it->second;
+        }
+        break;
+      }
+      default:
+        CHURN_THROW(TypeMismatch, who << ": column '" << out.names[jj] << "' has type "
+                                      << dtype_name(c.dtype())
+                                      << "; features are float64, int64, category or string");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---- parameters -------------------------------------------------------------------------------
@@ -345,18 +402,12 @@ void GBDTClassifier::set_category_names(std::vector<std::vector<std::string>> na
 }
 
 GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
-                                    const VectorRef& sample_weight, const RowMatrixRef& X_eval,
-                                    const VectorRef& y_eval, const VectorRef& eval_weight,
-                                    const std::vector<std::string>& feature_names) {
-  return fit_impl(detail::RowMajorFeatures{X}, y, sample_weight, X_eval, y_eval, eval_weight,
-                  feature_names);
+                                    const FitOptions& options) {
+  return fit_impl(detail::RowMajorFeatures{X}, y, options);
 }
 
 GBDTClassifier& GBDTClassifier::fit_columns(const std::vector<VectorRef>& columns,
-                                            const VectorRef& y, const VectorRef& sample_weight,
-                                            const RowMatrixRef& X_eval, const VectorRef& y_eval,
-                                            const VectorRef& eval_weight,
-                                            const std::vector<std::string>& feature_names) {
+                                            const VectorRef& y, const FitOptions& options) {
   const char* who = "GBDTClassifier::fit_columns()";
   CHURN_CHECK(!columns.empty(), InvalidArgument, who << ": no columns");
   const Index n = columns[0].size();
@@ -364,15 +415,49 @@ GBDTClassifier& GBDTClassifier::fit_columns(const std::vector<VectorRef>& column
     CHURN_CHECK(
         columns[j].size() == n, InvalidArgument,
         who << ": column " << j << " has " << columns[j].size() << " rows, column 0 has " << n);
-  return fit_impl(detail::ColumnFeatures{columns, n}, y, sample_weight, X_eval, y_eval, eval_weight,
-                  feature_names);
+  return fit_impl(detail::ColumnFeatures{columns, n}, y, options);
+}
+
+GBDTClassifier& GBDTClassifier::fit(const Table& X, const VectorRef& y, const FitOptions& options) {
+  const char* who = "GBDTClassifier::fit(table)";
+  const TableFeatures features = table_features(X, who);
+  CHURN_CHECK(options.feature_names.empty() || options.feature_names == features.names,
+              InvalidArgument,
+              who << ": feature_names must be empty or equal the table's column names");
+  GBDTParams fit_params = params_;
+  for (std::size_t j = 0; j < features.labels.size(); ++j)
+    if (features.categorical[j]) fit_params.categorical_features.push_back(static_cast<int>(j));
+  std::sort(fit_params.categorical_features.begin(), fit_params.categorical_features.end());
+  fit_params.categorical_features.erase(
+      std::unique(fit_params.categorical_features.begin(), fit_params.categorical_features.end()),
+      fit_params.categorical_features.end());
+  FitOptions named = options;
+  named.feature_names = features.names;
+  // fit with the table's categorical columns added; the object keeps the caller's parameters
+  const GBDTParams caller_params = params_;
+  params_ = fit_params;
+  try {
+    fit_impl(detail::RowMajorFeatures{features.X}, y, named);
+  } catch (...) {
+    params_ = caller_params;
+    throw;
+  }
+  params_ = caller_params;
+  category_names_ = features.labels;
+  return *this;
 }
 
 template <class Features>
 GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
-                                         const VectorRef& sample_weight, const RowMatrixRef& X_eval,
-                                         const VectorRef& y_eval, const VectorRef& eval_weight,
-                                         const std::vector<std::string>& feature_names) {
+                                         const FitOptions& options) {
+  static const RowMatrix kNoRows;
+  static const Vector kNoValues;
+  const Vector& sample_weight = options.sample_weight;
+  const std::vector<std::string>& feature_names = options.feature_names;
+  const bool has_eval = options.eval_set.has_value();
+  const RowMatrix& X_eval = has_eval ? options.eval_set->X : kNoRows;
+  const Vector& y_eval = has_eval ? options.eval_set->y : kNoValues;
+  const Vector& eval_weight = has_eval ? options.eval_set->sample_weight : kNoValues;
   const char* who = "GBDTClassifier::fit()";
   const GBDTParams& P = params_;
   P.validate();
@@ -401,7 +486,6 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   if (sample_weight.size() != 0) check_weights(sample_weight, n, who, "sample_weight");
   check_codes(X, is_cat, feature_names, who, "X");
   const Index n_eval = X_eval.rows();
-  const bool has_eval = n_eval > 0 || X_eval.cols() > 0 || y_eval.size() > 0;
   if (has_eval) {
     CHURN_CHECK(X_eval.cols() == p, InvalidArgument,
                 who << ": the evaluation set has " << X_eval.cols() << " columns, X has " << p);

@@ -14,6 +14,7 @@
 #include "churn/core/json.hpp"
 #include "churn/linear/logistic.hpp"
 #include "churn/metrics/calibration.hpp"
+#include "test_util.hpp"
 
 using churn::Index;
 using churn::RowMatrix;
@@ -224,7 +225,7 @@ BOOST_AUTO_TEST_CASE(weights_equal_repeated_rows_and_class_weight) {
   Vector y2(500);
   y2 << d.y, d.y.head(100);
   LogisticRegression a(tight(Penalty::L2, 0.3)), b(tight(Penalty::L2, 0.3));
-  a.fit(d.X, d.y, w);
+  a.fit(d.X, d.y, churn_test::weighted(w));
   b.fit(X2, y2);
   BOOST_TEST((a.coef() - b.coef()).cwiseAbs().maxCoeff() < 1e-9);
   // Custom class weights == sample weights by class.
@@ -236,7 +237,7 @@ BOOST_AUTO_TEST_CASE(weights_equal_repeated_rows_and_class_weight) {
   c.fit(d.X, d.y);
   Vector wy(400);
   for (Index i = 0; i < 400; ++i) wy[i] = d.y[i] == 1.0 ? 3.0 : 0.5;
-  e.fit(d.X, d.y, wy);
+  e.fit(d.X, d.y, churn_test::weighted(wy));
   BOOST_TEST((c.coef() - e.coef()).cwiseAbs().maxCoeff() < 1e-12);
   // Balanced: both classes end up with equal total weight.
   LogisticRegressionParams pb = tight(Penalty::None, 1.0);
@@ -247,7 +248,7 @@ BOOST_AUTO_TEST_CASE(weights_equal_repeated_rows_and_class_weight) {
   Vector wb(400);
   for (Index i = 0; i < 400; ++i) wb[i] = d.y[i] == 1.0 ? 200.0 / n1 : 200.0 / n0;
   LogisticRegression ref(tight(Penalty::None, 1.0));
-  ref.fit(d.X, d.y, wb);
+  ref.fit(d.X, d.y, churn_test::weighted(wb));
   BOOST_TEST((bal.coef() - ref.coef()).cwiseAbs().maxCoeff() < 1e-12);
 }
 
@@ -328,7 +329,7 @@ BOOST_AUTO_TEST_CASE(invalid_inputs_throw_exact_types) {
   expect_throw<churn::InvalidArgument>([&] { m.fit(Xn, d.y); }, "column 2 contains NaN");
   expect_throw<churn::InvalidArgument>(
       [&] {
-        m.fit(Xn, d.y, Vector(), {"a", "b", "tenure"});
+        m.fit(Xn, d.y, churn_test::named({"a", "b", "tenure"}));
       },
       "'tenure'");
   RowMatrix Xi = d.X;
@@ -344,13 +345,17 @@ BOOST_AUTO_TEST_CASE(invalid_inputs_throw_exact_types) {
   expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, y2); }, "labels must be 0 or 1");
   expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y.head(40)); }, "y has 40 entries");
   Vector w = Vector::Ones(50);
-  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, w.head(49)); }, "sample_weight has");
+  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, churn_test::weighted(w.head(49))); },
+                                       "sample_weight has");
   w[9] = -1.0;
-  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, w); }, "sample_weight[9] = -1");
+  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, churn_test::weighted(w)); },
+                                       "sample_weight[9] = -1");
   w[9] = std::numeric_limits<double>::infinity();
-  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, w); }, "sample_weight[9] = inf");
-  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, Vector::Zero(50)); }, "sum to 0");
-  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, Vector(), {"a"}); },
+  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, churn_test::weighted(w)); },
+                                       "sample_weight[9] = inf");
+  expect_throw<churn::InvalidArgument>(
+      [&] { m.fit(d.X, d.y, churn_test::weighted(Vector::Zero(50))); }, "sum to 0");
+  expect_throw<churn::InvalidArgument>([&] { m.fit(d.X, d.y, churn_test::named({"a"})); },
                                        "feature_names has 1");
   BOOST_TEST(!m.is_fitted());  // failed fits leave the model as it was
 
@@ -394,7 +399,7 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_bit_identical) {
   p.class_weight = churn::linear::ClassWeightMode::Custom;
   p.class_weight_1 = 2.0;
   LogisticRegression m(p);
-  m.fit(d.X, d.y, Vector(), {"a", "b", "c", "d"});
+  m.fit(d.X, d.y, churn_test::named({"a", "b", "c", "d"}));
   const std::string path = scratch("model.json").string();
   m.save(path);
   const LogisticRegression back = LogisticRegression::load(path);
@@ -730,6 +735,54 @@ BOOST_AUTO_TEST_CASE(python_calibrated_fixture_predicts_bit_identically) {
       BOOST_TEST(dec[i] == decision[i], method << " row " << i);
     }
   }
+}
+
+// fit(table) / predict_proba(table): columns by name (float64 and int64), the same model as the
+// matrix; extra and reordered columns are fine; categories, unknown names and missing names fail.
+BOOST_AUTO_TEST_CASE(fit_and_predict_on_a_table_by_column_name) {
+  using churn::data::Column;
+  using churn::data::Table;
+  const Data d = make_data(400, 3, 71);
+  const Index n = d.X.rows();
+  std::vector<double> a(static_cast<std::size_t>(n)), b(a.size());
+  std::vector<std::int64_t> c(a.size());
+  RowMatrix X(n, 3);
+  for (Index i = 0; i < n; ++i) {
+    const auto ii = static_cast<std::size_t>(i);
+    a[ii] = d.X(i, 0);
+    b[ii] = d.X(i, 1);
+    c[ii] = static_cast<std::int64_t>(std::lround(d.X(i, 2) * 4));
+    X.row(i) << a[ii], b[ii], static_cast<double>(c[ii]);
+  }
+  const Table t(
+      {Column::from_float64("a", a), Column::from_float64("b", b), Column::from_int64("c", c)});
+  LogisticRegression from_table(tight(Penalty::L2, 1.0));
+  from_table.fit(t, d.y);
+  LogisticRegression from_matrix(tight(Penalty::L2, 1.0));
+  from_matrix.fit(X, d.y, churn_test::named({"a", "b", "c"}));
+  BOOST_TEST(from_table.feature_names() == from_matrix.feature_names());
+  for (Index j = 0; j < 3; ++j) BOOST_TEST(from_table.coef()[j] == from_matrix.coef()[j]);
+  const Table shuffled({Column::from_strings("id", std::vector<std::string>(a.size(), "x")),
+                        Column::from_int64("c", c), Column::from_float64("a", a),
+                        Column::from_float64("b", b)});
+  const Vector p_table = from_table.predict_proba(shuffled),
+               p_matrix = from_matrix.predict_proba(X);
+  for (Index i = 0; i < n; ++i) BOOST_TEST(p_table[i] == p_matrix[i]);
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] { (void)from_table.predict_proba(Table({Column::from_float64("a", a)})); },
+      {"decision_function(table)", "no column 'b'"}));
+  const Table with_cat(
+      {Column::from_float64("a", a),
+       Column::from_strings_categorical("plan", std::vector<std::string>(a.size(), "x"))});
+  LogisticRegression m;
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>([&] { m.fit(with_cat, d.y); },
+                                                          {"fit(table)", "'plan'", "category"}));
+  LogisticRegression unnamed;
+  unnamed.fit(X, d.y);
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] { (void)unnamed.predict_proba(t); }, {"no feature names"}));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] { m.fit(X, d.y, churn_test::with_eval(X, d.y)); }, {"no evaluation set"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(weights_act_like_repeated_rows) {
   Vector w(4);
   w << 1, 3, 0, 2;
   KMeans km(given(C0, KMeansAlgorithm::Hamerly));
-  km.fit(X, w);
+  km.fit(X, churn_test::weighted(w));
   // 10 has weight 0: centres 0.75 (rows 0, 1) and 20 (row 3), or 10 joins the one it is near
   BOOST_TEST(km.cluster_centers()(0, 0) == 0.75);
   BOOST_TEST(km.cluster_centers()(1, 0) == 20.0);
@@ -243,7 +243,7 @@ BOOST_AUTO_TEST_CASE(weighted_fit_matches_naive_reference) {
   const RowMatrix C0 = pick_rows(X, 5, 4);
   const Ref ref = naive_lloyd(X, w, C0, 300, 1e-4);
   KMeans km(given(C0, KMeansAlgorithm::Hamerly));
-  km.fit(X, w);
+  km.fit(X, churn_test::weighted(w));
   BOOST_TEST(km.n_iter() == ref.n_iter);
   BOOST_TEST(std::abs(km.inertia() - ref.inertia) <= 1e-12 * ref.inertia);
   for (Index i = 0; i < X.rows(); ++i)
@@ -286,7 +286,7 @@ BOOST_AUTO_TEST_CASE(ties_go_to_the_lowest_index) {
   const Ref ref = naive_lloyd(X, w, C0, 300, 0.0);
   for (auto alg : {KMeansAlgorithm::Lloyd, KMeansAlgorithm::Hamerly}) {
     KMeans km(given(C0, alg, 2, 0.0));
-    km.fit(X, w);
+    km.fit(X, churn_test::weighted(w));
     BOOST_TEST((km.cluster_centers() == C0));
     BOOST_TEST(km.n_iter() == 1);  // the shift is 0 <= tol = 0 (scikit-learn's test)
     BOOST_TEST(km.n_iter() == ref.n_iter);
@@ -565,7 +565,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors) {
                         const std::string& needle) {
     KMeans km(params);
     try {
-      km.fit(Xb, w);
+      km.fit(Xb, churn_test::weighted(w));
       BOOST_ERROR("no exception for " << needle);
     } catch (const churn::InvalidArgument& e) {
       const std::string msg = e.what();
@@ -689,6 +689,39 @@ BOOST_AUTO_TEST_CASE(portable_and_avx2_kernels_agree) {
       }
     }
   }
+}
+
+// fit(table) / predict(table) / transform(table): columns by name, the same model as the matrix
+// with feature_names; feature_names given to fit are kept; an evaluation set is rejected.
+BOOST_AUTO_TEST_CASE(fit_and_predict_on_a_table_by_column_name) {
+  using churn::data::Column;
+  using churn::data::Table;
+  const RowMatrix X = blobs(300, 2, 3, 1.0, 17);
+  std::vector<double> x0(300), x1(300);
+  for (Index i = 0; i < 300; ++i) {
+    x0[static_cast<std::size_t>(i)] = X(i, 0);
+    x1[static_cast<std::size_t>(i)] = X(i, 1);
+  }
+  KMeansParams P;
+  P.n_clusters = 3;
+  P.seed = 3;
+  KMeans from_table(P), from_matrix(P);
+  from_table.fit(Table({Column::from_float64("spend", x0), Column::from_float64("calls", x1)}));
+  from_matrix.fit(X, churn_test::named({"spend", "calls"}));
+  BOOST_TEST(from_table.feature_names() == from_matrix.feature_names());
+  BOOST_TEST((from_table.cluster_centers() == from_matrix.cluster_centers()));
+  const Table reordered({Column::from_float64("calls", x1), Column::from_float64("spend", x0)});
+  BOOST_TEST((from_table.predict(reordered) == from_matrix.predict(X)));
+  BOOST_TEST((from_table.transform(reordered) == from_matrix.transform(X)));
+  KMeans unnamed(P);
+  unnamed.fit(X);
+  BOOST_TEST(unnamed.feature_names().empty());
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] { (void)unnamed.predict(reordered); }, {"predict(table)", "no feature names"}));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] { unnamed.fit(X, churn_test::with_eval(X, Vector::Zero(300))); }, {"no evaluation set"}));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] { unnamed.fit(X, churn_test::named({"one"})); }, {"feature_names has 1"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,10 +18,13 @@
 #include "churn/data/table.hpp"
 #include "churn/metrics/classification.hpp"
 #include "churn/tree/gbdt.hpp"
+#include "test_util.hpp"
 
 using churn::Index;
 using churn::RowMatrix;
 using churn::Vector;
+using churn::data::Column;
+using churn::data::Table;
 using churn::tree::GBDTClassifier;
 using churn::tree::GBDTParams;
 using churn::tree::Tree;
@@ -475,7 +478,7 @@ BOOST_AUTO_TEST_CASE(weights_equal_duplicated_rows) {
   P.min_child_weight = 0;
   P.num_leaves = 6;
   GBDTClassifier a(P), b(P);
-  a.fit(d.X, d.y, w);
+  a.fit(d.X, d.y, churn_test::weighted(w));
   b.fit(X2, y2);
   const Vector pa = a.predict_raw(d.X), pb = b.predict_raw(d.X);
   BOOST_TEST((pa - pb).cwiseAbs().maxCoeff() < 1e-9);
@@ -515,7 +518,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_best_round) {
   P.early_stopping_rounds = 10;
   P.categorical_features = {5};
   GBDTClassifier m(P);
-  m.fit(tr.X, tr.y, Vector(), va.X, va.y);
+  m.fit(tr.X, tr.y, churn_test::with_eval(va.X, va.y));
   const auto& ev = m.evals_result();
   BOOST_TEST(m.best_iteration() >= 1);
   BOOST_TEST(m.n_trees() == m.best_iteration());
@@ -529,7 +532,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_best_round) {
   // AUC as the metric: higher is better.
   P.eval_metric = churn::tree::GBDTMetric::Auc;
   GBDTClassifier a(P);
-  a.fit(tr.X, tr.y, Vector(), va.X, va.y);
+  a.fit(tr.X, tr.y, churn_test::with_eval(va.X, va.y));
   const double auc = churn::metrics::roc_auc(va.y, a.predict_proba(va.X));
   BOOST_TEST(auc == *std::max_element(a.evals_result().begin(), a.evals_result().end()),
              boost::test_tools::tolerance(1e-12));
@@ -789,20 +792,21 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected) {
   BOOST_CHECK_THROW(m.fit(Xbad, d.y), churn::InvalidArgument);
   Vector w = Vector::Ones(500);
   w[2] = -1;
-  BOOST_CHECK_THROW(m.fit(d.X, d.y, w), churn::InvalidArgument);
+  BOOST_CHECK_THROW(m.fit(d.X, d.y, churn_test::weighted(w)), churn::InvalidArgument);
   w = Vector::Constant(500, 1e308);  // finite weights whose sum overflows
-  BOOST_CHECK_THROW(m.fit(d.X, d.y, w), churn::InvalidArgument);
+  BOOST_CHECK_THROW(m.fit(d.X, d.y, churn_test::weighted(w)), churn::InvalidArgument);
   w = Vector::Constant(500, 1e-300);  // tiny but valid weights still fit
-  BOOST_CHECK_NO_THROW(m.fit(d.X, d.y, w));
+  BOOST_CHECK_NO_THROW(m.fit(d.X, d.y, churn_test::weighted(w)));
   m = GBDTClassifier(P);
-  BOOST_CHECK_THROW(m.fit(d.X, d.y, Vector(), d.X.leftCols(3), d.y), churn::InvalidArgument);
+  BOOST_CHECK_THROW(m.fit(d.X, d.y, churn_test::with_eval(d.X.leftCols(3), d.y)),
+                    churn::InvalidArgument);
   GBDTParams Pe = P;
   Pe.early_stopping_rounds = 5;
   GBDTClassifier me(Pe);
   BOOST_CHECK_THROW(me.fit(d.X, d.y), churn::InvalidArgument);
   Pe.eval_metric = churn::tree::GBDTMetric::Auc;  // AUC of a one-class evaluation set: undefined
   GBDTClassifier ma(Pe);
-  BOOST_CHECK_THROW(ma.fit(d.X, d.y, Vector(), d.X.topRows(20), Vector::Zero(20)),
+  BOOST_CHECK_THROW(ma.fit(d.X, d.y, churn_test::with_eval(d.X.topRows(20), Vector::Zero(20))),
                     churn::InvalidArgument);
   GBDTParams Pc = P;
   Pc.categorical_features = {7};
@@ -906,7 +910,7 @@ BOOST_AUTO_TEST_CASE(iteration_callback_sees_every_round_and_can_stop) {
     best.push_back(it.best_iteration);
     return false;
   });
-  m.fit(tr.X, tr.y, Vector(), va.X, va.y);
+  m.fit(tr.X, tr.y, churn_test::with_eval(va.X, va.y));
   BOOST_TEST(m.n_trees() == 30);
   BOOST_REQUIRE(rounds.size() == 30);
   for (int k = 0; k < 30; ++k) BOOST_TEST(rounds[static_cast<std::size_t>(k)] == k + 1);
@@ -938,7 +942,7 @@ BOOST_AUTO_TEST_CASE(iteration_callback_sees_every_round_and_can_stop) {
   P.min_child_samples = 2;
   m.set_params(P);
   m.set_callback([](const churn::tree::GBDTIteration& it) { return it.iteration == 25; });
-  m.fit(tr.X, tr.y, Vector(), va.X, va.y);
+  m.fit(tr.X, tr.y, churn_test::with_eval(va.X, va.y));
   BOOST_TEST(m.evals_result().size() == 25u);
   BOOST_TEST(m.n_trees() == m.best_iteration());
   BOOST_TEST(m.best_iteration() < 25);
@@ -973,6 +977,97 @@ BOOST_AUTO_TEST_CASE(iteration_callback_exception_leaves_model_unchanged) {
   BOOST_CHECK_THROW(m.fit(d.X.leftCols(2), d.y), std::runtime_error);
   BOOST_TEST(m.n_features() == 4);
   BOOST_TEST((m.predict_raw(d.X).array() == before.array()).all());
+}
+
+// fit(table): float64/int64 numeric, categorical and string columns become categorical features
+// with stored labels; the same model as fit(matrix of codes) with categorical_features, and a
+// table whose dictionary is in another order (or holds unseen labels) scores by label.
+BOOST_AUTO_TEST_CASE(fit_on_a_table_equals_fit_on_codes_and_maps_labels) {
+  const Data d = make_data(4000, 3, 61, /*cat=*/true, /*n_cat=*/6);
+  const Index n = d.X.rows();
+  const std::vector<std::string> labels = {"Month", "One year", "Two year",
+                                           "Promo", "Legacy",   "Trial"};
+  std::vector<double> x0(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> x2(static_cast<std::size_t>(n));
+  std::vector<std::uint8_t> x2_valid(static_cast<std::size_t>(n), 1);
+  std::vector<std::int32_t> codes(static_cast<std::size_t>(n));
+  std::vector<std::string> text(static_cast<std::size_t>(n));
+  std::vector<std::uint8_t> text_valid(static_cast<std::size_t>(n), 1);
+  RowMatrix X(n, 4);  // what fit(table) should see: x0, x2 as double, category codes, text codes
+  std::vector<std::string> text_order;  // first appearance
+  for (Index i = 0; i < n; ++i) {
+    const auto ii = static_cast<std::size_t>(i);
+    x0[ii] = d.X(i, 0);
+    x2[ii] = static_cast<std::int64_t>(std::floor(d.X(i, 2) * 10));
+    if (i % 17 == 0) x2_valid[ii] = 0;
+    const double c = d.X(i, 3);
+    codes[ii] = std::isnan(c) ? -1 : static_cast<std::int32_t>(c);
+    X(i, 0) = x0[ii];
+    X(i, 1) = x2_valid[ii] ? static_cast<double>(x2[ii]) : kNaN;
+    X(i, 2) = std::isnan(c) ? kNaN : c;
+    // the text column: the label of (code + 1) mod 6, missing where the category is missing
+    if (std::isnan(c)) {
+      text_valid[ii] = 0;
+      X(i, 3) = kNaN;
+    } else {
+      text[ii] = labels[static_cast<std::size_t>((codes[ii] + 1) % 6)];
+      const auto it = std::find(text_order.begin(), text_order.end(), text[ii]);
+      X(i, 3) = static_cast<double>(it - text_order.begin());
+      if (it == text_order.end()) text_order.push_back(text[ii]);
+    }
+  }
+  const Table t({Column::from_float64("tenure", x0), Column::from_int64("calls", x2, x2_valid),
+                 Column::from_codes("contract", codes, labels),
+                 Column::from_strings("plan", text, text_valid)});
+  GBDTParams P;
+  P.n_estimators = 30;
+  P.seed = 5;
+  GBDTClassifier from_table(P);
+  from_table.fit(t, d.y);
+  BOOST_TEST(from_table.params().categorical_features.empty());  // the caller's parameters kept
+  BOOST_TEST(from_table.feature_names() ==
+             (std::vector<std::string>{"tenure", "calls", "contract", "plan"}));
+  BOOST_TEST(from_table.category_names()[2] == labels);
+  BOOST_TEST(from_table.category_names()[3] == text_order);
+  BOOST_TEST(from_table.category_names()[0].empty());
+
+  GBDTParams Pc = P;
+  Pc.categorical_features = {2, 3};
+  GBDTClassifier from_codes(Pc);
+  from_codes.fit(X, d.y);
+  const Vector a = from_table.predict_raw(X), b = from_codes.predict_raw(X);
+  BOOST_TEST(a.size() == n);
+  for (Index i = 0; i < n; ++i) BOOST_TEST(a[i] == b[i]);  // bit for bit
+  // scoring the training table by label equals scoring the codes
+  const Vector p_table = from_table.predict_proba(t), p_codes = from_table.predict_proba(X);
+  for (Index i = 0; i < n; ++i) BOOST_TEST(p_table[i] == p_codes[i]);
+  // the same rows with the contract dictionary reversed, an unseen plan label in row 0, and the
+  // columns in another order: label-mapped, unseen -> missing
+  std::vector<std::string> reversed(labels.rbegin(), labels.rend());
+  std::vector<std::int32_t> rcodes(codes.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) rcodes[i] = codes[i] < 0 ? -1 : 5 - codes[i];
+  std::vector<std::string> text2 = text;
+  text2[0] = "Brand new";
+  std::vector<std::uint8_t> valid2 = text_valid;
+  valid2[0] = 1;
+  const Table t2({Column::from_strings("plan", text2, valid2),
+                  Column::from_codes("contract", rcodes, reversed),
+                  Column::from_float64("tenure", x0), Column::from_int64("calls", x2, x2_valid)});
+  RowMatrix X2 = X;
+  X2(0, 3) = kNaN;
+  const Vector q_table = from_table.predict_proba(t2), q_codes = from_table.predict_proba(X2);
+  for (Index i = 0; i < n; ++i) BOOST_TEST(q_table[i] == q_codes[i]);
+  // a timestamp column is no feature; mismatched feature_names are rejected
+  const Table bad({Column::from_float64("tenure", x0), Column::from_timestamp("signup", x2)});
+  GBDTClassifier m(P);
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>([&] { m.fit(bad, d.y); },
+                                                          {"fit(table)", "signup", "timestamp"}));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        m.fit(t, d.y, churn_test::named({"a", "b", "c", "d"}));
+      },
+      {"feature_names"}));
+  BOOST_TEST(!m.is_fitted());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -218,6 +218,12 @@ class Table {
   /// int64 converted, categorical codes as doubles, missing values as NaN.
   /// @throws TypeMismatch for string or timestamp columns; InvalidArgument for unknown names.
   RowMatrix to_matrix(const std::vector<std::string>& names = {}, int n_threads = 0) const;
+  /// Row-major double matrix of the named numeric columns, in the order given: float64 as is,
+  /// int64 converted, missing values as NaN; the input of the models' table overloads.
+  /// @throws InvalidArgument for an unknown name (naming it); TypeMismatch naming a column that
+  ///         is not float64 or int64 (`caller` starts the messages).
+  RowMatrix numeric_matrix(const std::vector<std::string>& names, const char* caller,
+                           int n_threads = 0) const;
 
  private:
   std::vector<Column> columns_;

@@ -18,9 +18,11 @@
 #include <string>    // std::string
 #include <vector>    // std::vector
 
+#include "churn/core/fit_options.hpp"
 #include "churn/core/json.hpp"
 #include "churn/core/labels.hpp"
 #include "churn/core/types.hpp"
+#include "churn/data/table.hpp"
 #include "churn/metrics/calibration.hpp"  // metrics::Calibrator, metrics::CalibrationMethod
 
 namespace churn::linear {
@@ -109,18 +111,23 @@ class LogisticRegression {
   explicit LogisticRegression(LogisticRegressionParams params = {});
 
   /// Fits the model.
-  /// @param X               n x p features; NaN or infinite values are rejected.
-  /// @param y               n labels, each exactly 0 or 1, both present.
-  /// @param sample_weight   n finite weights >= 0 with a positive sum, or empty (all 1).
-  /// @param feature_names   empty, or p names used in messages and saved with the model.
+  /// @param X        n x p features; NaN or infinite values are rejected.
+  /// @param y        n labels, each exactly 0 or 1, both present.
+  /// @param options  sample_weight (n finite weights >= 0 with a positive sum, or empty: all 1)
+  ///                 and feature_names (empty, or p names used in messages and saved with the
+  ///                 model); an eval_set is rejected.
   /// @return `*this`. Non-convergence is not an error: see converged() and warning().
   ///         A successful fit removes any calibrator (see calibrate()).
   /// @throws InvalidArgument for invalid inputs (the message names the column, row or value);
   ///         Interrupted when a StopScope asks to stop (polled per solver iteration). The
   ///         model is then left unchanged.
   LogisticRegression& fit(const RowMatrixRef& X, const VectorRef& y,
-                          const VectorRef& sample_weight = Vector(),
-                          const std::vector<std::string>& feature_names = {});
+                          const FitOptions& options = {});
+  /// Fits on every column of a table (feature_names() = the column names, in order; each
+  /// float64 or int64, missing values rejected as NaN). Encode categories first (a
+  /// features::Pipeline with one-hot steps). A non-empty options.feature_names must equal the
+  /// column names. @throws TypeMismatch naming a column of another type; otherwise as fit().
+  LogisticRegression& fit(const data::Table& X, const VectorRef& y, const FitOptions& options = {});
 
   /// Calibrates the probabilities on held-out data: fits a metrics::Calibrator of `method` on
   /// decision_function(X_holdout) and `y_holdout`. From then on predict_proba() and predict()
@@ -155,6 +162,13 @@ class LogisticRegression {
   /// Class labels (0 or 1): 1 where predict_proba() (calibrated when calibrated) > 0.5.
   /// @throws as predict_proba.
   IntVector predict(const RowMatrixRef& X) const;
+  /// decision_function() of the rows of a table: the columns named feature_names(), in the
+  /// model's order, as data::Table::numeric_matrix() reads them (other columns are ignored).
+  /// @throws NotFittedError before fit; InvalidArgument if the model has no feature names or
+  ///         the table lacks one; TypeMismatch for a column that is not float64 or int64.
+  Vector decision_function(const data::Table& table) const;
+  /// predict_proba() of the rows of a table (see decision_function(table)).
+  Vector predict_proba(const data::Table& table) const;
 
   /// The objective above (scikit-learn's scale) at the given coefficients and intercept.
   /// @throws InvalidArgument for invalid inputs, as fit.

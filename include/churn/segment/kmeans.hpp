@@ -30,8 +30,10 @@
 #include <cstdint>  // std::int32_t, std::uint64_t
 #include <string>   // std::string
 
+#include "churn/core/fit_options.hpp"
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
+#include "churn/data/table.hpp"
 
 namespace churn::segment {
 
@@ -114,15 +116,21 @@ class KMeans {
   explicit KMeans(KMeansParams params = {});
 
   /// Fits the model.
-  /// @param X              n x p features, every value finite, n >= 1, p >= 1.
-  /// @param sample_weight  n finite weights >= 0 with a positive sum, or empty (all 1).
+  /// @param X        n x p features, every value finite, n >= 1, p >= 1.
+  /// @param options  sample_weight (n finite weights >= 0 with a positive sum, or empty: all 1)
+  ///                 and feature_names (empty, or p names saved with the model); an eval_set is
+  ///                 rejected.
   /// @return `*this`.
   /// @throws InvalidArgument for NaN/infinite values (naming the column and row), a weight vector
   ///         of the wrong length, a negative or non-finite weight, a zero total weight, fewer
   ///         distinct rows of positive weight than `n_clusters`, or given centres of the wrong
   ///         shape; Interrupted when a StopScope asks to stop (polled per iteration and per
   ///         init). The model is then left unchanged.
-  KMeans& fit(const RowMatrixRef& X, const VectorRef& sample_weight = Vector());
+  KMeans& fit(const RowMatrixRef& X, const FitOptions& options = {});
+  /// Fits on every column of a table (feature_names() = the column names, in order; each
+  /// float64 or int64, finite). A non-empty options.feature_names must equal the column names.
+  /// @throws TypeMismatch naming a column of another type; otherwise as fit().
+  KMeans& fit(const data::Table& X, const FitOptions& options = {});
 
   /// Index of the nearest centre for each row (ties to the lowest index).
   /// @throws NotFittedError before fit; InvalidArgument for a wrong column count or NaN/inf.
@@ -130,6 +138,13 @@ class KMeans {
   /// Euclidean distance of each row to each centre (n x n_clusters).
   /// @throws as predict.
   RowMatrix transform(const RowMatrixRef& X) const;
+  /// predict() of the rows of a table: the columns named feature_names(), in the model's order,
+  /// as data::Table::numeric_matrix() reads them (other columns are ignored).
+  /// @throws NotFittedError before fit; InvalidArgument if the model has no feature names or
+  ///         the table lacks one; TypeMismatch for a column that is not float64 or int64.
+  IntVector predict(const data::Table& table) const;
+  /// transform() of the rows of a table (see predict(table)).
+  RowMatrix transform(const data::Table& table) const;
   /// Minus the inertia of `X` under the fitted centres (scikit-learn's `score`).
   /// @throws as predict; InvalidArgument for invalid weights.
   double score(const RowMatrixRef& X, const VectorRef& sample_weight = Vector()) const;
@@ -153,9 +168,9 @@ class KMeans {
   int n_iter() const;
   /// Number of features seen in fit. @throws NotFittedError before fit.
   Index n_features() const;
-  /// Names of the features (empty unless set_feature_names() was called after fit).
+  /// Names of the features (empty unless given to fit or set by set_feature_names()).
   const std::vector<std::string>& feature_names() const { return feature_names_; }
-  /// Names the features (saved with the model); fit() clears them.
+  /// Names the features (saved with the model); fit() replaces them with its feature_names.
   /// @throws NotFittedError before fit; InvalidArgument unless n_features() names or none.
   void set_feature_names(std::vector<std::string> names);
 
@@ -173,6 +188,7 @@ class KMeans {
 
  private:
   void check_fitted(const char* caller) const;
+  RowMatrix table_matrix(const data::Table& table, const char* caller) const;
   void check_input(const RowMatrixRef& X, const char* caller) const;
 
   KMeansParams params_;

@@ -36,6 +36,7 @@
 #include <utility>     // std::move
 #include <vector>      // std::vector
 
+#include "churn/core/fit_options.hpp"
 #include "churn/core/json.hpp"
 #include "churn/core/labels.hpp"
 #include "churn/core/types.hpp"
@@ -165,37 +166,37 @@ class GBDTClassifier {
   explicit GBDTClassifier(GBDTParams params = {});
 
   /// Fits the model.
-  /// @param X              n x p features; NaN = missing, +-inf allowed for numerical features;
-  ///                       categorical columns hold integer codes in [0, 2^31) or NaN.
-  /// @param y              n labels, each exactly 0 or 1 (finite).
-  /// @param sample_weight  n finite weights >= 0 with a positive sum, or empty (all 1).
-  /// @param X_eval, y_eval an evaluation set (p columns), or empty matrices: evals_result()
-  ///                       records the metric on it after each round; with
-  ///                       `early_stopping_rounds` > 0, training stops once it has not
-  ///                       improved for that many rounds and the model keeps best_iteration()
-  ///                       trees.
-  /// @param eval_weight    weights of the evaluation rows, or empty.
-  /// @param feature_names  empty, or p names saved with the model.
+  /// @param X        n x p features; NaN = missing, +-inf allowed for numerical features;
+  ///                 categorical columns hold integer codes in [0, 2^31) or NaN.
+  /// @param y        n labels, each exactly 0 or 1 (finite).
+  /// @param options  sample_weight (n finite weights >= 0 with a positive sum, or empty),
+  ///                 feature_names (empty, or p names saved with the model), eval_set (p
+  ///                 columns): evals_result() records the metric on it after each round; with
+  ///                 `early_stopping_rounds` > 0, training stops once it has not improved for
+  ///                 that many rounds and the model keeps best_iteration() trees.
   /// @return `*this`.
   /// @throws InvalidArgument for invalid inputs (the message names the column, row or value);
   ///         Interrupted when a StopScope asks to stop (polled once per round); whatever the
   ///         callback() throws. In each case the model is left unchanged.
-  GBDTClassifier& fit(const RowMatrixRef& X, const VectorRef& y,
-                      const VectorRef& sample_weight = Vector(),
-                      const RowMatrixRef& X_eval = RowMatrix(), const VectorRef& y_eval = Vector(),
-                      const VectorRef& eval_weight = Vector(),
-                      const std::vector<std::string>& feature_names = {});
+  GBDTClassifier& fit(const RowMatrixRef& X, const VectorRef& y, const FitOptions& options = {});
+
+  /// Fits on the columns of a table, found by name (feature_names() = the column names, in the
+  /// table's order): float64 and int64 columns are numerical features; categorical and string
+  /// columns are categorical features whose labels are stored (category_names(): a categorical
+  /// column's dictionary, a string column's values in order of first appearance), so that
+  /// predict_proba(table) maps the labels of any later table the same way. The features listed
+  /// in params().categorical_features stay categorical too.
+  /// @param options  as fit(X, y, options); a non-empty feature_names must equal the column
+  ///                 names; an eval_set holds the features coded as feature_matrix() codes them.
+  /// @throws TypeMismatch for a timestamp column; otherwise as fit(X, y, options).
+  GBDTClassifier& fit(const data::Table& X, const VectorRef& y, const FitOptions& options = {});
 
   /// Fits on features given column by column: `columns[j]` holds feature j for every row (the
   /// columns of a pandas frame, say, used without copying them into one matrix). Otherwise
   /// exactly as fit(); the same data gives the same model.
   /// @throws InvalidArgument also for no columns or columns of different lengths.
   GBDTClassifier& fit_columns(const std::vector<VectorRef>& columns, const VectorRef& y,
-                              const VectorRef& sample_weight = Vector(),
-                              const RowMatrixRef& X_eval = RowMatrix(),
-                              const VectorRef& y_eval = Vector(),
-                              const VectorRef& eval_weight = Vector(),
-                              const std::vector<std::string>& feature_names = {});
+                              const FitOptions& options = {});
 
   /// Raw scores (log-odds) of each row, using the first `n_trees` trees (<= 0: all).
   /// @throws NotFittedError before fit; InvalidArgument for a wrong column count or a
@@ -302,10 +303,7 @@ class GBDTClassifier {
 
  private:
   template <class Features>
-  GBDTClassifier& fit_impl(const Features& X, const VectorRef& y, const VectorRef& sample_weight,
-                           const RowMatrixRef& X_eval, const VectorRef& y_eval,
-                           const VectorRef& eval_weight,
-                           const std::vector<std::string>& feature_names);
+  GBDTClassifier& fit_impl(const Features& X, const VectorRef& y, const FitOptions& options);
   void check_fitted(const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
   int resolve_n_trees(int n_trees, const char* caller) const;

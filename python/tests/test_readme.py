@@ -1,4 +1,5 @@
-"""The README's Python snippets run, in order, as one session (in a scratch folder)."""
+"""The README's Python snippets run, in order, as one session (in a scratch folder); its C++
+snippets are cut from examples/*.cpp, which CTest builds and runs (example.<name>)."""
 
 import pathlib
 import re
@@ -10,6 +11,34 @@ README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
 def python_blocks():
     return re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), re.S | re.M)
+
+
+def cpp_blocks():
+    return re.findall(r"^```cpp\n(.*?)^```", README.read_text(encoding="utf-8"), re.S | re.M)
+
+
+def example_excerpts():
+    """The dedented text between each `// [tag]` and `// [/tag]` pair of the C++ examples,
+    joined per tag (a tag may open and close several times)."""
+    import textwrap
+
+    out = {}
+    for path in sorted((README.parent / "examples").glob("*.cpp")):
+        text = path.read_text(encoding="utf-8")
+        for tag in sorted(set(re.findall(r"// \[([a-z-]+)\]\n", text))):
+            parts = re.findall(r"// \[" + tag + r"\]\n(.*?)\n *// \[/" + tag + r"\]", text, re.S)
+            out[(path.name, tag)] = textwrap.dedent("\n".join(parts))
+    return out
+
+
+def test_readme_cpp_snippets_are_cut_from_examples_that_run():
+    excerpts = example_excerpts()
+    blocks = cpp_blocks()
+    assert len(blocks) >= 2
+    for block in blocks:
+        body = block.rstrip("\n")
+        body = re.sub(r"^#include <churn/churn.hpp>\n\n", "", body)
+        assert body in excerpts.values(), f"README C++ block not found in examples/*.cpp:\n{body}"
 
 
 def test_readme_has_python_snippets():

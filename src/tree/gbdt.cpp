@@ -164,6 +164,65 @@ struct TableFeatures {
   std::vector<bool> categorical;
 };
 
+/// The model's input matrix from a table (see GBDTClassifier::feature_matrix): the columns
+/// `names`, categorical labels mapped through `labels` (unseen and missing: NaN).
+RowMatrix encode_table(const Table& table, const std::vector<std::string>& names,
+                       const std::vector<std::uint8_t>& is_categorical,
+                       const std::vector<std::vector<std::string>>& labels_of, const char* who) {
+  const auto n_features = static_cast<Index>(names.size());
+  const Index n = table.num_rows();
+  RowMatrix X(n, n_features);
+  for (Index j = 0; j < n_features; ++j) {
+    const auto jj = static_cast<std::size_t>(j);
+    const std::string& name = names[jj];
+    const Column& c = table.column(name);
+    const bool categorical = is_categorical[jj] != 0;
+    const std::vector<std::string>* labels =
+        labels_of.empty() || labels_of[jj].empty() ? nullptr : &labels_of[jj];
+    if (c.dtype() == DType::Categorical || c.dtype() == DType::String) {
+      CHURN_CHECK(categorical && labels != nullptr, TypeMismatch,
+                  who << ": column '" << name << "' holds "
+                      << (c.dtype() == DType::String ? "text" : "categories") << " but feature "
+                      << j
+                      << (categorical ? " has no stored category labels (pass its integer codes)"
+                                      : " was numeric in training"));
+      std::unordered_map<std::string_view, double> code;
+      code.reserve(labels->size());
+      for (std::size_t k = 0; k < labels->size(); ++k)
+        code.emplace((*labels)[k], static_cast<double>(k));
+      const auto lookup = [&](std::string_view label) {
+        const auto it = code.find(label);
+        return it == code.end() ? kMissing : it->second;  // unseen: the missing direction
+      };
+      if (c.dtype() == DType::Categorical) {
+        const auto& cats = c.categories();
+        std::vector<double> to_code(cats.size());
+        for (std::size_t k = 0; k < cats.size(); ++k) to_code[k] = lookup(cats[k]);
+        for (Index i = 0; i < n; ++i) {
+          const std::int32_t k = c.code_at(i);
+          X(i, j) = k < 0 ? kMissing : to_code[static_cast<std::size_t>(k)];
+        }
+      } else {
+        const auto& values = c.strings();
+        for (Index i = 0; i < n; ++i)
+          X(i, j) = c.is_missing(i) ? kMissing : lookup(values[static_cast<std::size_t>(i)]);
+      }
+      continue;
+    }
+    CHURN_CHECK(labels == nullptr, TypeMismatch,
+                who << ": column '" << name << "' has type " << dtype_name(c.dtype())
+                    << " but feature " << j
+                    << " is categorical with stored labels: read it as a category column (e.g. "
+                       "read_csv's column types)");
+    CHURN_CHECK(c.dtype() == DType::Float64 || c.dtype() == DType::Int64, TypeMismatch,
+                who << ": column '" << name << "' has type " << dtype_name(c.dtype())
+                    << "; feature " << j << " needs float64 or int64 values"
+                    << (categorical ? " (its integer codes)" : ""));
+    for (Index i = 0; i < n; ++i) X(i, j) = c.value_double(i);
+  }
+  return X;
+}
+
 TableFeatures table_features(const Table& table, const char* who) {
   const Index n = table.num_rows(), p = table.num_columns();
   TableFeatures out;
@@ -419,6 +478,19 @@ GBDTClassifier& GBDTClassifier::fit_columns(const std::vector<VectorRef>& column
 }
 
 GBDTClassifier& GBDTClassifier::fit(const Table& X, const VectorRef& y, const FitOptions& options) {
+  return fit_table(X, y, nullptr, Vector(), options);
+}
+
+GBDTClassifier& GBDTClassifier::fit(const Table& X, const VectorRef& y, const Table& X_eval,
+                                    const VectorRef& y_eval, const FitOptions& options) {
+  CHURN_CHECK(!options.eval_set, InvalidArgument,
+              "GBDTClassifier::fit(table): give the evaluation set once (as tables or as "
+              "options.eval_set)");
+  return fit_table(X, y, &X_eval, y_eval, options);
+}
+
+GBDTClassifier& GBDTClassifier::fit_table(const Table& X, const VectorRef& y, const Table* X_eval,
+                                          const VectorRef& y_eval, const FitOptions& options) {
   const char* who = "GBDTClassifier::fit(table)";
   const TableFeatures features = table_features(X, who);
   CHURN_CHECK(options.feature_names.empty() || options.feature_names == features.names,
@@ -433,6 +505,14 @@ GBDTClassifier& GBDTClassifier::fit(const Table& X, const VectorRef& y, const Fi
       fit_params.categorical_features.end());
   FitOptions named = options;
   named.feature_names = features.names;
+  if (X_eval != nullptr) {  // coded with the training labels (unseen: missing)
+    std::vector<std::uint8_t> is_cat(features.names.size(), 0);
+    for (const int f : fit_params.categorical_features)
+      if (f >= 0 && static_cast<std::size_t>(f) < is_cat.size())
+        is_cat[static_cast<std::size_t>(f)] = 1;
+    named.eval_set =
+        EvalSet{encode_table(*X_eval, features.names, is_cat, features.labels, who), y_eval, {}};
+  }
   // fit with the table's categorical columns added; the object keeps the caller's parameters
   const GBDTParams caller_params = params_;
   params_ = fit_params;
@@ -734,57 +814,7 @@ RowMatrix GBDTClassifier::feature_matrix(const Table& table) const {
   CHURN_CHECK(static_cast<Index>(feature_names_.size()) == n_features_, InvalidArgument,
               who << ": the model has no feature names (fit it with feature_names, or from a "
                      "DataFrame in Python) to find its columns in a table");
-  const Index n = table.num_rows();
-  RowMatrix X(n, n_features_);
-  for (Index j = 0; j < n_features_; ++j) {
-    const auto jj = static_cast<std::size_t>(j);
-    const std::string& name = feature_names_[jj];
-    const Column& c = table.column(name);
-    const bool categorical = is_categorical_[jj] != 0;
-    const std::vector<std::string>* labels =
-        category_names_.empty() || category_names_[jj].empty() ? nullptr : &category_names_[jj];
-    if (c.dtype() == DType::Categorical || c.dtype() == DType::String) {
-      CHURN_CHECK(categorical && labels != nullptr, TypeMismatch,
-                  who << ": column '" << name << "' holds "
-                      << (c.dtype() == DType::String ? "text" : "categories") << " but feature "
-                      << j
-                      << (categorical ? " has no stored category labels (pass its integer codes)"
-                                      : " was numeric in training"));
-      std::unordered_map<std::string_view, double> code;
-      code.reserve(labels->size());
-      for (std::size_t k = 0; k < labels->size(); ++k)
-        code.emplace((*labels)[k], static_cast<double>(k));
-      const auto lookup = [&](std::string_view label) {
-        const auto it = code.find(label);
-        return it == code.end() ? kMissing : it->second;  // unseen: the missing direction
-      };
-      if (c.dtype() == DType::Categorical) {
-        const auto& cats = c.categories();
-        std::vector<double> to_code(cats.size());
-        for (std::size_t k = 0; k < cats.size(); ++k) to_code[k] = lookup(cats[k]);
-        for (Index i = 0; i < n; ++i) {
-          const std::int32_t k = c.code_at(i);
-          X(i, j) = k < 0 ? kMissing : to_code[static_cast<std::size_t>(k)];
-        }
-      } else {
-        const auto& values = c.strings();
-        for (Index i = 0; i < n; ++i)
-          X(i, j) = c.is_missing(i) ? kMissing : lookup(values[static_cast<std::size_t>(i)]);
-      }
-      continue;
-    }
-    CHURN_CHECK(labels == nullptr, TypeMismatch,
-                who << ": column '" << name << "' has type " << dtype_name(c.dtype())
-                    << " but feature " << j
-                    << " is categorical with stored labels: read it as a category column (e.g. "
-                       "read_csv's column types)");
-    CHURN_CHECK(c.dtype() == DType::Float64 || c.dtype() == DType::Int64, TypeMismatch,
-                who << ": column '" << name << "' has type " << dtype_name(c.dtype())
-                    << "; feature " << j << " needs float64 or int64 values"
-                    << (categorical ? " (its integer codes)" : ""));
-    for (Index i = 0; i < n; ++i) X(i, j) = c.value_double(i);
-  }
-  return X;
+  return encode_table(table, feature_names_, is_categorical_, category_names_, who);
 }
 
 Vector GBDTClassifier::predict_raw(const Table& table, int n_trees) const {

@@ -1057,6 +1057,19 @@ BOOST_AUTO_TEST_CASE(fit_on_a_table_equals_fit_on_codes_and_maps_labels) {
   X2(0, 3) = kNaN;
   const Vector q_table = from_table.predict_proba(t2), q_codes = from_table.predict_proba(X2);
   for (Index i = 0; i < n; ++i) BOOST_TEST(q_table[i] == q_codes[i]);
+  // an evaluation set given as a table is coded by label like any scored table
+  GBDTParams Pe = P;
+  Pe.n_estimators = 200;
+  Pe.early_stopping_rounds = 5;
+  GBDTClassifier eval_table(Pe);
+  eval_table.fit(t.slice(0, 3000), d.y.head(3000), t2.slice(3000, 1000), d.y.segment(3000, 1000));
+  Pe.categorical_features = {2, 3};
+  GBDTClassifier eval_codes(Pe);
+  eval_codes.fit(X.topRows(3000), d.y.head(3000),
+                 churn_test::with_eval(X2.middleRows(3000, 1000), d.y.segment(3000, 1000)));
+  BOOST_TEST(eval_table.best_iteration() == eval_codes.best_iteration());
+  BOOST_TEST(eval_table.evals_result() == eval_codes.evals_result());
+  BOOST_TEST(eval_table.n_trees() < 200);
   // a timestamp column is no feature; mismatched feature_names are rejected
   const Table bad({Column::from_float64("tenure", x0), Column::from_timestamp("signup", x2)});
   GBDTClassifier m(P);

@@ -190,6 +190,11 @@ class GBDTClassifier {
   ///                 names; an eval_set holds the features coded as feature_matrix() codes them.
   /// @throws TypeMismatch for a timestamp column; otherwise as fit(X, y, options).
   GBDTClassifier& fit(const data::Table& X, const VectorRef& y, const FitOptions& options = {});
+  /// fit(X, y, options) with an evaluation set given as a table: its columns are found by name
+  /// and coded with the training table's labels (unseen labels: missing), as feature_matrix()
+  /// codes a table. @throws InvalidArgument also when options.eval_set is given too.
+  GBDTClassifier& fit(const data::Table& X, const VectorRef& y, const data::Table& X_eval,
+                      const VectorRef& y_eval, const FitOptions& options = {});
 
   /// Fits on features given column by column: `columns[j]` holds feature j for every row (the
   /// columns of a pandas frame, say, used without copying them into one matrix). Otherwise
@@ -304,6 +309,8 @@ class GBDTClassifier {
  private:
   template <class Features>
   GBDTClassifier& fit_impl(const Features& X, const VectorRef& y, const FitOptions& options);
+  GBDTClassifier& fit_table(const data::Table& X, const VectorRef& y, const data::Table* X_eval,
+                            const VectorRef& y_eval, const FitOptions& options);
   void check_fitted(const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
   int resolve_n_trees(int n_trees, const char* caller) const;

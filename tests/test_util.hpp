@@ -12,7 +12,9 @@
 #include <utility>    // std::move, std::forward
 #include <vector>     // std::vector
 
+#include <nlohmann/json.hpp>  // the Json values (churn/core/json.hpp only declares them)
 #include "churn/core/fit_options.hpp"
+
 #include "churn/core/json.hpp"
 #include "churn/data/table.hpp"
 

@@ -10,6 +10,8 @@
 #include <memory>   // std::shared_ptr
 #include <string>   // std::string
 
+#include <nlohmann/json.hpp>  // the Json values (churn/core/json.hpp only declares them)
+
 #include "churn/core/json.hpp"  // parse_json
 #include "churn/data/table.hpp"
 

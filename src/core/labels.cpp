@@ -5,6 +5,7 @@
 #include <string>  // std::string
 
 #include "churn/core/error.hpp"
+#include "common/json.hpp"
 
 namespace churn {
 

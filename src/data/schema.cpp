@@ -14,8 +14,13 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/json.hpp"
 
 namespace churn::data {
+
+using common::json_get;
+using common::make_envelope;
+using common::open_envelope;
 
 // ------------------------------------------------------------------------------------------
 // Violation, ValidationReport

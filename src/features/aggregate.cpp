@@ -16,8 +16,12 @@
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
 #include "common/hash.hpp"
+#include "common/json.hpp"
 
 namespace churn::features {
+
+using common::json_get;
+using common::json_get_int;
 
 using data::Column;
 using data::DType;

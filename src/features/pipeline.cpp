@@ -6,9 +6,16 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
 
 namespace churn::features {
+
+using common::json_check_members;
+using common::json_get;
+using common::json_get_int;
+using common::make_envelope;
+using common::open_envelope;
 
 using data::Column;
 using data::DType;

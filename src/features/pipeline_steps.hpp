@@ -204,6 +204,7 @@ std::string format_double(double v);
 }  // namespace churn::features::detail
 
 #include "churn/core/parallel.hpp"
+#include "common/json.hpp"
 
 namespace churn::features::detail {
 

@@ -6,9 +6,12 @@
 #include <unordered_set>  // std::unordered_set
 
 #include "churn/core/error.hpp"
+#include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
 
 namespace churn::features::detail {
+
+using common::json_get;
 
 using data::Column;
 using data::DType;

@@ -7,9 +7,18 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
 
 namespace churn::features {
+
+using common::json_check_members;
+using common::json_from_double;
+using common::json_from_doubles;
+using common::json_get;
+using common::json_get_doubles;
+using common::json_get_int;
+using common::json_to_double;
 
 using data::Column;
 using data::DType;

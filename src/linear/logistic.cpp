@@ -9,9 +9,15 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/json.hpp"
 #include "linear/logistic_solvers.hpp"
 
 namespace churn::linear {
+
+using common::json_get;
+using common::json_get_int;
+using common::make_envelope;
+using common::open_envelope;
 
 namespace {
 
@@ -492,7 +498,7 @@ Json LogisticRegression::to_json() const {
   state["converged"] = converged_;
   state["solver_used"] = solver_name(solver_used_);
   if (calibrator_) state["calibrator"] = calibrator_->to_json();
-  state["classes"] = classes_;
+  state["classes"] = classes();
   return make_envelope(kKind, params_.to_json(), std::move(state));
 }
 
@@ -532,14 +538,14 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
       CHURN_THROW(SerializationError, where << ": calibrator: " << e.what());
     }
   }
-  m.classes_ = class_labels_from_json(state, "classes", where);
+  m.classes_json_ = class_labels_from_json(state, "classes", where).dump();
   m.fitted_ = true;
   return m;
 }
 
 void LogisticRegression::set_classes(Json labels) {
   check_class_labels(labels, "LogisticRegression::set_classes()");
-  classes_ = std::move(labels);
+  classes_json_ = labels.dump();
 }
 
 void LogisticRegression::save(const std::string& path) const {
@@ -548,6 +554,10 @@ void LogisticRegression::save(const std::string& path) const {
 
 LogisticRegression LogisticRegression::load(const std::string& path) {
   return from_json(load_json_file(path));
+}
+
+Json LogisticRegression::classes() const {
+  return Json::parse(classes_json_);
 }
 
 }  // namespace churn::linear

@@ -8,9 +8,14 @@
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
+#include "common/json.hpp"
 #include "metrics/ranking.hpp"
 
 namespace churn::metrics {
+
+using common::json_get;
+using common::make_envelope;
+using common::open_envelope;
 
 namespace {
 

@@ -10,10 +10,21 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
+#include "common/json.hpp"
 #include "monitor/monitor_detail.hpp"
 #include "monitor/numeric_fit.hpp"
 
 namespace churn::monitor {
+
+using common::json_check_members;
+using common::json_from_double;
+using common::json_from_doubles;
+using common::json_get;
+using common::json_get_doubles;
+using common::json_get_int;
+using common::json_to_double;
+using common::make_envelope;
+using common::open_envelope;
 
 using data::Column;
 using data::DType;

@@ -10,8 +10,14 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/json.hpp"
 
 namespace churn::monitor::detail {
+
+using common::json_check_members;
+using common::json_get;
+using common::json_get_int;
+using common::json_int_value;
 
 using data::Column;
 using data::DType;

@@ -13,6 +13,7 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
+#include "common/json.hpp"
 
 namespace churn::monitor::detail {
 

@@ -7,8 +7,11 @@
 
 #include "churn/core/error.hpp"
 #include "churn/metrics/classification.hpp"
+#include "common/json.hpp"
 
 namespace churn::monitor {
+
+using common::json_from_double;
 
 const char* feature_kind_name(FeatureKind k) {
   return k == FeatureKind::Numeric ? "numeric" : "categorical";

@@ -7,8 +7,11 @@
 
 #include "churn/core/error.hpp"
 #include "churn/segment/silhouette.hpp"
+#include "common/json.hpp"
 
 namespace churn::segment {
+
+using common::json_from_double;
 
 Json KSweep::to_json() const {
   Json sil = Json::array();

@@ -9,9 +9,17 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
+#include "common/json.hpp"
 #include "segment/kmeans_detail.hpp"
 
 namespace churn::segment {
+
+using common::json_check_members;
+using common::json_get;
+using common::json_get_int;
+using common::json_int_value;
+using common::make_envelope;
+using common::open_envelope;
 
 namespace {
 

@@ -8,8 +8,11 @@
 #include <sstream>    // std::ostringstream
 
 #include "churn/core/error.hpp"
+#include "common/json.hpp"
 
 namespace churn::segment {
+
+using common::json_from_double;
 
 using data::Table;
 

@@ -14,10 +14,19 @@
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
+#include "common/json.hpp"
 #include "tree/binning.hpp"
 #include "tree/grower.hpp"
 
 namespace churn::tree {
+
+using common::json_from_doubles;
+using common::json_get;
+using common::json_get_doubles;
+using common::json_get_int;
+using common::json_int_value;
+using common::make_envelope;
+using common::open_envelope;
 
 using data::Column;
 using data::DType;
@@ -893,7 +902,7 @@ Json GBDTClassifier::to_json() const {
   state["category_names"] = category_names_;
   state["best_iteration"] = best_iteration_;
   state["evals_result"] = json_from_doubles(evals_result_);
-  state["classes"] = classes_;
+  state["classes"] = classes();
   Json trees = Json::array();
   for (const Tree& t : trees_) trees.push_back(t.to_json());
   state["trees"] = std::move(trees);
@@ -977,7 +986,7 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
   CHURN_CHECK(
       m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
       SerializationError, where << ": best_iteration out of range");
-  m.classes_ = class_labels_from_json(state, "classes", where);
+  m.classes_json_ = class_labels_from_json(state, "classes", where).dump();
   m.fitted_params_ = m.params_;
   m.fitted_ = true;
   return m;
@@ -985,7 +994,7 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
 
 void GBDTClassifier::set_classes(Json labels) {
   check_class_labels(labels, "GBDTClassifier::set_classes()");
-  classes_ = std::move(labels);
+  classes_json_ = labels.dump();
 }
 
 void GBDTClassifier::save(const std::string& path) const {
@@ -994,6 +1003,10 @@ void GBDTClassifier::save(const std::string& path) const {
 
 GBDTClassifier GBDTClassifier::load(const std::string& path) {
   return from_json(load_json_file(path));
+}
+
+Json GBDTClassifier::classes() const {
+  return Json::parse(classes_json_);
 }
 
 }  // namespace churn::tree

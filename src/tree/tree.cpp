@@ -10,8 +10,13 @@
 #include <utility>    // std::pair
 
 #include "churn/core/error.hpp"
+#include "common/json.hpp"
 
 namespace churn::tree {
+
+using common::json_from_double;
+using common::json_int_value;
+using common::json_to_double;
 
 namespace {
 

@@ -7,6 +7,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
+#include "common/json.hpp"
 
 using churn::Json;
 
@@ -15,13 +16,13 @@ namespace fs = std::filesystem;
 namespace {
 
 Json good_envelope() {
-  return churn::make_envelope("Thing", Json{{"alpha", 0.5}}, Json{{"weights", {1, 2, 3}}});
+  return churn::common::make_envelope("Thing", Json{{"alpha", 0.5}}, Json{{"weights", {1, 2, 3}}});
 }
 
 // Asserts that open_envelope(doc, "Thing") throws exactly SerializationError mentioning `needle`.
 void expect_rejected(const Json& doc, const std::string& needle) {
   try {
-    churn::open_envelope(doc, "Thing");
+    churn::common::open_envelope(doc, "Thing");
     BOOST_ERROR("open_envelope accepted a document; expected an error mentioning " << needle);
   } catch (const churn::Error& e) {
     BOOST_TEST((typeid(e) == typeid(churn::SerializationError)), e.what());
@@ -52,14 +53,14 @@ BOOST_AUTO_TEST_CASE(envelope_has_the_documented_fields) {
   BOOST_TEST(doc["kind"] == "Thing");
   BOOST_TEST(doc["params"]["alpha"] == 0.5);
   BOOST_TEST(doc["state"]["weights"].size() == 3u);
-  BOOST_TEST(&churn::open_envelope(doc, "Thing") == &doc);
+  BOOST_TEST(&churn::common::open_envelope(doc, "Thing") == &doc);
 }
 
 BOOST_AUTO_TEST_CASE(open_envelope_accepts_older_and_same_major_versions) {
   for (const char* v : {"1.0", "1.7", "0.3", "1"}) {
     Json doc = good_envelope();
     doc["version"] = v;
-    BOOST_CHECK_NO_THROW(churn::open_envelope(doc, "Thing"));
+    BOOST_CHECK_NO_THROW(churn::common::open_envelope(doc, "Thing"));
   }
 }
 
@@ -84,7 +85,7 @@ BOOST_AUTO_TEST_CASE(open_envelope_rejects_damaged_documents) {
   numeric_version["version"] = 1.0;
   expect_rejected(numeric_version, "version");
 
-  Json other_kind = churn::make_envelope("Other", Json::object(), Json::object());
+  Json other_kind = churn::common::make_envelope("Other", Json::object(), Json::object());
   expect_rejected(other_kind, "'Other'");
 
   for (const char* field : {"format", "version", "kind", "params", "state"}) {
@@ -99,11 +100,13 @@ BOOST_AUTO_TEST_CASE(open_envelope_rejects_damaged_documents) {
 
 BOOST_AUTO_TEST_CASE(json_get_reads_typed_fields) {
   const Json obj = {{"n", 3}, {"s", "x"}};
-  BOOST_TEST(churn::json_get<int>(obj, "n", "test") == 3);
-  BOOST_TEST(churn::json_get<std::string>(obj, "s", "test") == "x");
-  BOOST_CHECK_THROW(churn::json_get<int>(obj, "missing", "test"), churn::SerializationError);
-  BOOST_CHECK_THROW(churn::json_get<int>(obj, "s", "test"), churn::SerializationError);
-  BOOST_CHECK_THROW(churn::json_get<int>(Json::array(), "n", "test"), churn::SerializationError);
+  BOOST_TEST(churn::common::json_get<int>(obj, "n", "test") == 3);
+  BOOST_TEST(churn::common::json_get<std::string>(obj, "s", "test") == "x");
+  BOOST_CHECK_THROW(churn::common::json_get<int>(obj, "missing", "test"),
+                    churn::SerializationError);
+  BOOST_CHECK_THROW(churn::common::json_get<int>(obj, "s", "test"), churn::SerializationError);
+  BOOST_CHECK_THROW(churn::common::json_get<int>(Json::array(), "n", "test"),
+                    churn::SerializationError);
 }
 
 BOOST_AUTO_TEST_CASE(parse_json_errors_are_serialization_errors) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <typeinfo>
 
+#include <nlohmann/json.hpp>
 #include "churn/core/error.hpp"
 #include "churn/core/labels.hpp"
 #include "churn/linear/logistic.hpp"

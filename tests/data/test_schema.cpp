@@ -14,6 +14,7 @@
 #include "churn/core/json.hpp"
 #include "churn/data/schema.hpp"
 #include "churn/data/table.hpp"
+#include "common/json.hpp"
 #include "test_util.hpp"
 
 using churn::Index;
@@ -459,7 +460,7 @@ BOOST_AUTO_TEST_CASE(damaged_json_throws_serialization_error) {
       BOOST_TEST(std::string(e.what()).find(needle) != std::string::npos, e.what());
     }
   };
-  check(churn::make_envelope("LogisticRegression", good["params"], good["state"]),
+  check(churn::common::make_envelope("LogisticRegression", good["params"], good["state"]),
         "LogisticRegression");
   check(damaged([](Json& d) { d["version"] = "2.0"; }), "2.0");
   check(Json::array(), "not a churnlib file");

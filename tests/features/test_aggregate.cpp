@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/data/synthetic.hpp"

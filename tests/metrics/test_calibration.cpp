@@ -4,6 +4,7 @@
 #include <string>
 #include <typeinfo>
 
+#include <nlohmann/json.hpp>
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/core/random.hpp"

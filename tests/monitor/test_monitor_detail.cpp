@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "churn/data/table.hpp"
 #include "churn/monitor/baseline.hpp"
 #include "monitor/monitor_detail.hpp"

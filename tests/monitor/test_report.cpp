@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/data/table.hpp"

@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "churn/core/error.hpp"
 #include "churn/segment/choose_k.hpp"
 #include "churn/segment/kmeans.hpp"

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include <nlohmann/json.hpp>
 #include "churn/core/error.hpp"
 #include "churn/data/table.hpp"
 #include "churn/segment/profile.hpp"

@@ -11,6 +11,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/core/parallel.hpp"

@@ -24,6 +24,8 @@ void write_file_atomic(const std::string& path, std::string_view content);
 /// out.write("id,score\n");
 /// out.commit();
 /// @endcode
+///
+/// Thread safety: one thread per object.
 class AtomicFile {
  public:
   /// Opens a temporary file in the folder of `path`.

@@ -1,6 +1,9 @@
 #pragma once
 /// @file json.hpp
-/// The JSON envelope every saved churnlib object uses, and atomic file helpers.
+/// The JSON value type and the envelope every saved churnlib object uses; JSON files.
+///
+/// This header declares `churn::Json` through `<nlohmann/json_fwd.hpp>`: include
+/// `<nlohmann/json.hpp>` where you work with the values (to_json() results, say).
 ///
 /// A saved object is one JSON document:
 /// @code{.json}
@@ -10,11 +13,9 @@
 /// `version` is the envelope format version "major.minor": a reader accepts any minor version
 /// of its own major and older majors, and rejects a newer major with a clear error.
 
-#include <initializer_list>   // std::initializer_list
-#include <nlohmann/json.hpp>  // nlohmann::json
-#include <string>             // std::string
-#include <string_view>        // std::string_view
-#include <vector>             // std::vector
+#include <nlohmann/json_fwd.hpp>  // nlohmann::json (declared; the full header is not needed here)
+#include <string>                 // std::string
+#include <string_view>            // std::string_view
 
 namespace churn {
 
@@ -27,15 +28,6 @@ inline constexpr const char* kEnvelopeFormat = "churnlib";
 inline constexpr int kEnvelopeMajor = 1;
 /// Minor version of the envelope format this build writes.
 inline constexpr int kEnvelopeMinor = 0;
-
-/// Wraps `params` and `state` of an object of type `kind` into an envelope.
-Json make_envelope(std::string_view kind, Json params, Json state);
-
-/// Checks that `doc` is a churnlib envelope of type `kind` that this build can read and
-/// returns it. Callers then read `doc["params"]` and `doc["state"]`.
-/// @throws SerializationError naming what is wrong: not an object, a missing field, another
-///         format, another kind, a newer major version, or a malformed version.
-const Json& open_envelope(const Json& doc, std::string_view kind);
 
 /// Parses JSON text.
 /// @throws SerializationError with the parser's position when the text is not valid JSON.
@@ -50,40 +42,4 @@ void save_json_file(const Json& doc, const std::string& path, int indent = -1);
 /// @throws IOError if the file cannot be read; SerializationError if it is not valid JSON.
 Json load_json_file(const std::string& path);
 
-/// Checks that `obj` is an object whose members are all among `allowed` (loaders reject what
-/// they do not know, so a newer file is never half-read).
-/// @throws SerializationError naming `where` and the first unknown member.
-void json_check_members(const Json& obj, std::initializer_list<const char*> allowed,
-                        std::string_view where);
-
-/// Reads a required member of a JSON object with a typed conversion.
-/// @throws SerializationError naming `where` and `key` if it is missing or of the wrong type.
-template <class T>
-T json_get(const Json& obj, const char* key, std::string_view where);
-
-/// Whether `v` is a JSON integer that fits `T`; if so, stores it in `out`. Floats and booleans
-/// do not count (a cast of a huge float would be undefined). Callers word their own error.
-template <class T>
-bool json_int_value(const Json& v, T& out);
-
-/// Reads a required integer member that must fit `T` exactly; floats are rejected (a cast of
-/// a huge float would be undefined).
-/// @throws SerializationError naming `where` and `key` if it is missing, not an integer or out
-///         of range.
-template <class T>
-T json_get_int(const Json& obj, const char* key, std::string_view where);
-
-/// A double as JSON: a number, or the strings "inf", "-inf", "nan" (JSON has no such numbers).
-Json json_from_double(double v);
-/// The inverse of json_from_double. @throws SerializationError naming `where` otherwise.
-double json_to_double(const Json& v, std::string_view where);
-/// A list of doubles, each written with json_from_double.
-Json json_from_doubles(const std::vector<double>& v);
-/// Reads the required list member `key` written by json_from_doubles.
-/// @throws SerializationError naming `where` and `key` if it is missing, not a list, or holds
-///         something json_to_double rejects.
-std::vector<double> json_get_doubles(const Json& obj, const char* key, std::string_view where);
-
 }  // namespace churn
-
-#include "churn/core/detail/json_impl.hpp"

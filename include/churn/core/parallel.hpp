@@ -50,6 +50,9 @@ inline bool has_openmp() {
 namespace detail {
 
 /// Holds the first exception thrown by any thread of a parallel region.
+///
+/// Thread safety: run() may be called by every thread of the region at once; rethrow() after
+/// the region, by one thread.
 class ExceptionCarrier {
  public:
   template <class F>

@@ -19,6 +19,9 @@ namespace churn {
 /// double u = rng.uniform();        // [0, 1)
 /// auto k = rng.uniform_int(10);    // 0..9, unbiased
 /// @endcode
+///
+/// Thread safety: none; one generator per thread (parallel loops derive one per block from the
+/// seed, so results do not depend on the thread count).
 class Rng {
   __extension__ typedef unsigned __int128 u128;
 

@@ -63,6 +63,9 @@ class Interrupted : public Error {
 /// }
 /// watchdog.join();
 /// @endcode
+///
+/// Thread safety: a scope acts on the thread that created it only (each thread installs its
+/// own); its callback runs on that thread and may read state other threads set (an atomic).
 class StopScope {
  public:
   /// Default interval between two calls of the callback.

@@ -118,6 +118,9 @@ Table parse_csv(std::string_view text, const CsvOptions& options = {});
 /// churn::data::CsvChunkReader reader("events.csv", {}, 64 << 20);
 /// while (auto chunk = reader.next()) process(*chunk);
 /// @endcode
+///
+/// Thread safety: one thread at a time (next() advances the reader); distinct readers are
+/// independent.
 class CsvChunkReader {
  public:
   /// Opens the file and reads the header.

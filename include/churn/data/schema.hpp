@@ -97,6 +97,10 @@ struct ValidationReport {
 /// auto report = s.validate(table);
 /// if (!report.ok()) std::cerr << report.to_string();
 /// @endcode
+///
+/// Thread safety: the const members (validate, enforce, to_json, save, accessors) may run
+/// concurrently on one object from any number of threads; add, unique and allow_extra_columns need
+/// exclusive access. Distinct objects are independent.
 class Schema {
  public:
   Schema() = default;

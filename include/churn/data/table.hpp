@@ -47,6 +47,9 @@ DType dtype_from_name(std::string_view name);
 /// auto c = churn::data::Column::from_float64("tenure", {1, 34, 2});
 /// double mean = c.as_float64().mean();
 /// @endcode
+///
+/// Thread safety: immutable once built; every member is const and may run concurrently (copies
+/// share the buffers read-only; a view's owner must not change the borrowed memory).
 class Column {
  public:
   /// An empty float64 column named "".
@@ -170,6 +173,9 @@ class Column {
 ///                 "Annual"})});
 /// churn::RowMatrix X = t.to_matrix({"tenure", "contract"});
 /// @endcode
+///
+/// Thread safety: immutable once built; every member is const and may run concurrently (copies
+/// share the column buffers read-only).
 class Table {
  public:
   Table() = default;

@@ -139,6 +139,9 @@ struct EventAggregationSpec {
 /// for (const churn::data::Table& chunk : chunks) agg.update(chunk);
 /// churn::data::Table features = agg.result();   // keyed by customer_id, in the customers' order
 /// @endcode
+///
+/// Thread safety: the const members (result, accessors) may run concurrently on one object from any
+/// number of threads; update needs exclusive access. Distinct objects are independent.
 class EventAggregator {
  public:
   /// One as-of for every customer.

@@ -105,6 +105,10 @@ struct PipelineParams {
 /// churn::RowMatrix X = pipe.transform_matrix(test);   // float64 columns, for the models
 /// pipe.save("features.json");                          // Pipeline::load replays bit-identically
 /// @endcode
+///
+/// Thread safety: the const members (transform*, to_json, save, accessors) may run concurrently on
+/// one object from any number of threads; fit, fit_transform and the step builders need exclusive
+/// access. Distinct objects are independent.
 class Pipeline {
  public:
   /// An empty pipeline (no steps). @throws InvalidArgument if `params` is invalid.

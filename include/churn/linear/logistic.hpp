@@ -105,6 +105,10 @@ struct LogisticRegressionParams {
 /// model.calibrate(X_val, y_val, churn::metrics::CalibrationMethod::Isotonic);  // optional
 /// model.save("model.json");                   // saved with its calibrator
 /// @endcode
+///
+/// Thread safety: the const members (predict*, decision_function, objective, to_json, save,
+/// accessors) may run concurrently on one object from any number of threads; fit, calibrate,
+/// set_params and set_classes need exclusive access. Distinct objects are independent.
 class LogisticRegression {
  public:
   /// An unfitted model. @throws InvalidArgument if `params` is invalid.
@@ -201,7 +205,7 @@ class LogisticRegression {
   LogisticSolver solver_used() const { return solver_used_; }
   /// What the targets 0 and 1 stand for (see labels.hpp): `[0, 1]` unless set_classes() was
   /// called; `classes()[1]` is the class predict_proba() gives the probability of.
-  const Json& classes() const { return classes_; }
+  Json classes() const;
   /// Sets classes() (before or after fit; fit keeps them); saved with the model.
   /// @throws InvalidArgument unless two distinct labels of one kind (check_class_labels()).
   void set_classes(Json labels);
@@ -231,7 +235,7 @@ class LogisticRegression {
   std::string warning_;
   LogisticSolver solver_used_ = LogisticSolver::Auto;
   std::optional<metrics::Calibrator> calibrator_;
-  Json classes_ = default_class_labels();
+  std::string classes_json_ = "[0,1]";  ///< classes(), serialized (Json is only declared here)
 };
 
 namespace detail {

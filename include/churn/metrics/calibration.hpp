@@ -23,6 +23,9 @@ namespace churn::metrics {
 /// churn::Vector p = cal.transform(new_scores);
 /// churn::save_json_file(cal.to_json(), "platt.json");
 /// @endcode
+///
+/// Thread safety: the const members (transform, to_json, accessors) may run concurrently on one
+/// object from any number of threads; fit need exclusive access. Distinct objects are independent.
 class PlattCalibrator {
  public:
   /// Fits `a` and `b` on `scores` (any finite values: probabilities or decision values) and
@@ -64,6 +67,9 @@ class PlattCalibrator {
 /// churn::metrics::IsotonicCalibrator iso;
 /// churn::Vector p = iso.fit(held_out_scores, held_out_y).transform(new_scores);
 /// @endcode
+///
+/// Thread safety: the const members (transform, to_json, accessors) may run concurrently on one
+/// object from any number of threads; fit need exclusive access. Distinct objects are independent.
 class IsotonicCalibrator {
  public:
   /// Fits on `scores` (finite) and labels `y` (0/1). Returns `*this`.
@@ -109,6 +115,9 @@ CalibrationMethod calibration_method_from_name(const std::string& name);
 /// churn::Vector p = cal.transform(new_scores);
 /// auto back = churn::metrics::Calibrator::from_json(cal.to_json());
 /// @endcode
+///
+/// Thread safety: the const members (transform, to_json, accessors) may run concurrently on one
+/// object from any number of threads; fit need exclusive access. Distinct objects are independent.
 class Calibrator {
  public:
   /// Fits a calibrator of `method` on `scores`, labels `y` (0/1) and optional weights: exactly

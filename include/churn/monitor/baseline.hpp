@@ -119,6 +119,10 @@ struct NumericSummary {
 /// // later, elsewhere
 /// DriftReport r = Baseline::load("baseline.json").compare(this_week, this_week_scores);
 /// @endcode
+///
+/// Thread safety: the const members (accumulate, compare, to_json, save, accessors) may run
+/// concurrently on one object from any number of threads; fit, merge and assignment need exclusive
+/// access. Distinct objects are independent.
 class Baseline {
  public:
   /// An unfitted baseline. @throws InvalidArgument if `params` is invalid.

@@ -79,6 +79,10 @@ std::vector<double> bin_edges(const VectorRef& reference, int bins = 10,
 /// h.add(chunk1).add(chunk2);
 /// std::vector<double> shares = h.shares(churn::monitor::kDefaultEpsilon);
 /// @endcode
+///
+/// Thread safety: the const members (accessors, shares) may run concurrently on one object from any
+/// number of threads; add and merge (give each thread its own histogram and merge
+/// them) need exclusive access. Distinct objects are independent.
 class Histogram {
  public:
   /// An empty histogram over `edges` (strictly increasing and finite; empty allowed).
@@ -125,6 +129,10 @@ class Histogram {
 
 /// Counts of a categorical or string column per category name (sorted by name), plus
 /// missing. Mergeable like Histogram.
+///
+/// Thread safety: the const members (accessors, count) may run concurrently on one object from any
+/// number of threads; add and merge (give each thread its own counts and merge them) need exclusive
+/// access. Distinct objects are independent.
 class CategoryCounts {
  public:
   CategoryCounts() = default;

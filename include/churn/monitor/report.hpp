@@ -118,6 +118,8 @@ struct ReportThresholds {
 /// for (const auto& a : r.alerts()) route(a.subject, a.metric, a.value, a.severity);
 /// std::string text = r.to_json().dump(2);
 /// @endcode
+///
+/// Thread safety: a value type; its const members may run concurrently.
 class DriftReport {
  public:
   DriftReport() = default;

@@ -110,6 +110,10 @@ struct KMeansParams {
 /// churn::RowMatrix dist = km.transform(X_new); // n x k Euclidean distances
 /// km.save("segments.json");
 /// @endcode
+///
+/// Thread safety: the const members (predict, transform, score, to_json, save, accessors) may run
+/// concurrently on one object from any number of threads; fit, set_params and set_feature_names
+/// need exclusive access. Distinct objects are independent.
 class KMeans {
  public:
   /// An unfitted model. @throws InvalidArgument if `params` is invalid.

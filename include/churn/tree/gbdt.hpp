@@ -160,6 +160,11 @@ struct FeatureBinInfo {
 };
 
 /// Binary gradient-boosted trees (labels 0 and 1, log-loss).
+///
+/// Thread safety: the const members (predict*, feature_matrix, evaluate_rounds, to_json, save,
+/// accessors) may run concurrently on one object from any number of threads; fit, set_params,
+/// set_callback, set_classes and set_category_names need exclusive access. Distinct objects are
+/// independent.
 class GBDTClassifier {
  public:
   /// An unfitted model. @throws InvalidArgument if `params` is invalid.
@@ -291,7 +296,7 @@ class GBDTClassifier {
   const std::vector<double>& evals_result() const { return evals_result_; }
   /// What the targets 0 and 1 stand for (see labels.hpp): `[0, 1]` unless set_classes() was
   /// called; `classes()[1]` is the class predict_proba() gives the probability of.
-  const Json& classes() const { return classes_; }
+  Json classes() const;
   /// Sets classes() (before or after fit; fit keeps them); saved with the model.
   /// @throws InvalidArgument unless two distinct labels of one kind (check_class_labels()).
   void set_classes(Json labels);
@@ -326,7 +331,7 @@ class GBDTClassifier {
   std::vector<std::uint8_t> is_categorical_;
   int best_iteration_ = 0;
   std::vector<double> evals_result_;
-  Json classes_ = default_class_labels();
+  std::string classes_json_ = "[0,1]";  ///< classes(), serialized (Json is only declared here)
   GBDTCallback callback_;
   bool fitted_ = false;
 };

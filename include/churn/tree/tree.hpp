@@ -26,6 +26,9 @@
 namespace churn::tree {
 
 /// A regression tree (see tree.hpp for the node layout and decision rule).
+///
+/// Thread safety: a value type; its const members (predict, add_shap, to_json) may run
+/// concurrently.
 struct Tree {
   // ---- internal nodes (n_internal() entries each) ----
   /// Feature index tested by the node.

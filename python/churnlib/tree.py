@@ -36,11 +36,8 @@ _ALIASES = {"random_state": "seed", "n_jobs": "n_threads", "max_bin": "max_bins"
 _FITTED = ("_core", "_train_categories", "classes_", "n_features_in_", "feature_names_in_",
            "n_estimators_", "best_iteration_", "evals_result_", "categorical_features_",
            "init_score_")
-_INT_PARAMS = ("n_estimators", "num_leaves", "max_depth", "min_child_samples", "subsample_freq",
-               "max_bins", "bin_sample_rows", "max_cat_threshold", "min_data_per_group",
-               "max_cat_to_onehot", "n_threads", "seed")
-_REAL_PARAMS = ("learning_rate", "min_child_weight", "min_split_gain", "reg_lambda", "reg_alpha",
-                "subsample", "colsample_bytree", "scale_pos_weight", "cat_smooth", "cat_l2")
+# C++ parameters that fit computes from the data and its arguments (not taken as they are).
+_FIT_COMPUTED = ("categorical_features", "monotone_constraints", "early_stopping_rounds")
 
 
 def _is_int(value):
@@ -635,32 +632,19 @@ class GBDTClassifier(BinaryClassifier):
     # ---- fitting ---------------------------------------------------------------------------
 
     def _make_params(self, categorical, monotone, early_stopping_rounds, caller):
-        for name in _INT_PARAMS:
-            value = getattr(self, name)
-            if not _is_int(value):
-                raise TypeMismatch(f"{caller}: {name} must be an int, got {value!r}")
-        for name in _REAL_PARAMS:
-            value = getattr(self, name)
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-                raise TypeMismatch(f"{caller}: {name} must be a number, got {value!r}")
-        if not isinstance(self.boost_from_average, (bool, np.bool_)):
-            raise TypeMismatch(f"{caller}: boost_from_average must be a bool, got "
-                               f"{self.boost_from_average!r}")
-        for name in ("eval_metric", "importance_type"):
-            if not isinstance(getattr(self, name), str):
-                raise TypeMismatch(f"{caller}: {name} must be a str, got "
-                                   f"{getattr(self, name)!r}")
+        """The compiled parameters: every C++ one by name in one dict, checked (types, ranges,
+        unknown names) by churn::tree::GBDTParams::from_options."""
+        if not isinstance(self.importance_type, str):
+            raise TypeMismatch(f"{caller}: importance_type must be a str, got "
+                               f"{self.importance_type!r}")
         if self.importance_type not in ("split", "gain"):
             raise InvalidArgument(f"{caller}: importance_type must be 'split' or 'gain', got "
                                   f"{self.importance_type!r}")
-        if self.seed < 0 or self.seed >= 2**64:
-            raise InvalidArgument(f"{caller}: seed must be in [0, 2^64), got {self.seed}")
-        kwargs = {name: int(getattr(self, name)) for name in _INT_PARAMS}
-        kwargs.update({name: float(getattr(self, name)) for name in _REAL_PARAMS})
-        return _core._GBDTParams(
-            **kwargs, boost_from_average=bool(self.boost_from_average),
-            categorical_features=categorical, monotone_constraints=monotone,
-            early_stopping_rounds=early_stopping_rounds, eval_metric=self.eval_metric)
+        options = {name: getattr(self, name) for name in _core._GBDTParams.defaults()
+                   if name not in _FIT_COMPUTED}
+        options.update(categorical_features=categorical, monotone_constraints=monotone,
+                       early_stopping_rounds=early_stopping_rounds)
+        return _core._GBDTParams(options, caller)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None,
             eval_sample_weight=None, eval_names=None, callbacks=None):
@@ -821,7 +805,8 @@ class GBDTClassifier(BinaryClassifier):
             self.evals_result_[names[0]] = {core.eval_metric: values}
             for name, extra in (self.__dict__.get("_extra_evals") or {}).items():
                 self.evals_result_[name] = {core.eval_metric: extra}
-        self.categorical_features_ = np.asarray(core.params.categorical_features, dtype=np.int64)
+        self.categorical_features_ = np.asarray(core.params.to_dict()["categorical_features"],
+                                                dtype=np.int64)
         self.init_score_ = float(core.init_score)
 
     # ---- prediction ------------------------------------------------------------------------
@@ -893,13 +878,10 @@ class GBDTClassifier(BinaryClassifier):
 
     @classmethod
     def _from_core(cls, core):
-        params = core.params
-        names = [n for n in cls._get_param_names()
-                 if n not in _PYTHON_ONLY + ("categorical_features", "monotone_constraints",
-                                              "eval_metric")]
-        kwargs = {n: getattr(params, n) for n in names}
-        model = cls(**kwargs, categorical_features=list(params.categorical_features),
-                    monotone_constraints=list(params.monotone_constraints) or None,
-                    eval_metric=params.eval_metric)
+        params = core.params.to_dict()
+        kwargs = {n: params[n] for n in cls._get_param_names() if n in params}
+        kwargs["monotone_constraints"] = params["monotone_constraints"] or None
+        kwargs.pop("early_stopping_rounds", None)
+        model = cls(**kwargs)
         model._set_fitted(core)
         return model

@@ -63,11 +63,6 @@ EventAggregationSpec make_spec(std::string id_column, std::string time_column,
   return s;
 }
 
-/// A JSON value as the Python object json.loads() would give.
-py::object json_to_python(const Json& j) {
-  return py::module_::import("json").attr("loads")(py::str(j.dump()));
-}
-
 // ---- FeaturePipeline ---------------------------------------------------------------------------
 
 using features::Pipeline;

@@ -77,52 +77,6 @@ class CallbackGuard {
 };
 
 /// GBDTParams from keyword arguments (defaults: those of the C++ struct), validated.
-GBDTParams make_params(int n_estimators, double learning_rate, int num_leaves, int max_depth,
-                       int min_child_samples, double min_child_weight, double min_split_gain,
-                       double reg_lambda, double reg_alpha, double subsample, int subsample_freq,
-                       double colsample_bytree, int max_bins, Index bin_sample_rows,
-                       double scale_pos_weight, bool boost_from_average,
-                       std::vector<int> categorical_features, std::vector<int> monotone_constraints,
-                       double cat_smooth, double cat_l2, int max_cat_threshold,
-                       int min_data_per_group, int max_cat_to_onehot, int early_stopping_rounds,
-                       const std::string& eval_metric, int n_threads, std::uint64_t seed) {
-  GBDTParams p;
-  p.n_estimators = n_estimators;
-  p.learning_rate = learning_rate;
-  p.num_leaves = num_leaves;
-  p.max_depth = max_depth;
-  p.min_child_samples = min_child_samples;
-  p.min_child_weight = min_child_weight;
-  p.min_split_gain = min_split_gain;
-  p.reg_lambda = reg_lambda;
-  p.reg_alpha = reg_alpha;
-  p.subsample = subsample;
-  p.subsample_freq = subsample_freq;
-  p.colsample_bytree = colsample_bytree;
-  p.max_bins = max_bins;
-  p.bin_sample_rows = bin_sample_rows;
-  p.scale_pos_weight = scale_pos_weight;
-  p.boost_from_average = boost_from_average;
-  p.categorical_features = std::move(categorical_features);
-  p.monotone_constraints = std::move(monotone_constraints);
-  p.cat_smooth = cat_smooth;
-  p.cat_l2 = cat_l2;
-  p.max_cat_threshold = max_cat_threshold;
-  p.min_data_per_group = min_data_per_group;
-  p.max_cat_to_onehot = max_cat_to_onehot;
-  p.early_stopping_rounds = early_stopping_rounds;
-  p.eval_metric = gbdt_metric_from_name(eval_metric);
-  p.n_threads = n_threads;
-  p.seed = seed;
-  p.validate();
-  return p;
-}
-
-/// A JSON value as the Python object json.loads() would give.
-py::object json_to_python(const Json& j) {
-  return py::module_::import("json").attr("loads")(py::str(j.dump()));
-}
-
 py::dict bin_info_dict(const FeatureBinInfo& b) {
   py::dict d;
   d["categorical"] = b.categorical;
@@ -136,65 +90,21 @@ py::dict bin_info_dict(const FeatureBinInfo& b) {
 }  // namespace
 
 void bind_tree(py::module_& m) {
-  const GBDTParams defaults;
   py::class_<GBDTParams>(m, "_GBDTParams", R"doc(
 Hyper-parameters of the compiled GBDT (churn::tree::GBDTParams), validated on construction.
 churnlib.GBDTClassifier builds one from its own hyper-parameters at fit time.
 )doc")
-      .def(py::init(&make_params), py::kw_only(), py::arg("n_estimators") = defaults.n_estimators,
-           py::arg("learning_rate") = defaults.learning_rate,
-           py::arg("num_leaves") = defaults.num_leaves, py::arg("max_depth") = defaults.max_depth,
-           py::arg("min_child_samples") = defaults.min_child_samples,
-           py::arg("min_child_weight") = defaults.min_child_weight,
-           py::arg("min_split_gain") = defaults.min_split_gain,
-           py::arg("reg_lambda") = defaults.reg_lambda, py::arg("reg_alpha") = defaults.reg_alpha,
-           py::arg("subsample") = defaults.subsample,
-           py::arg("subsample_freq") = defaults.subsample_freq,
-           py::arg("colsample_bytree") = defaults.colsample_bytree,
-           py::arg("max_bins") = defaults.max_bins,
-           py::arg("bin_sample_rows") = defaults.bin_sample_rows,
-           py::arg("scale_pos_weight") = defaults.scale_pos_weight,
-           py::arg("boost_from_average") = defaults.boost_from_average,
-           py::arg("categorical_features") = defaults.categorical_features,
-           py::arg("monotone_constraints") = defaults.monotone_constraints,
-           py::arg("cat_smooth") = defaults.cat_smooth, py::arg("cat_l2") = defaults.cat_l2,
-           py::arg("max_cat_threshold") = defaults.max_cat_threshold,
-           py::arg("min_data_per_group") = defaults.min_data_per_group,
-           py::arg("max_cat_to_onehot") = defaults.max_cat_to_onehot,
-           py::arg("early_stopping_rounds") = defaults.early_stopping_rounds,
-           py::arg("eval_metric") = std::string(gbdt_metric_name(defaults.eval_metric)),
-           py::arg("n_threads") = defaults.n_threads, py::arg("seed") = defaults.seed)
+      .def(py::init([](const py::dict& options, const std::string& caller) {
+             return GBDTParams::from_options(python_to_json(options, caller), caller);
+           }),
+           py::arg("options") = py::dict(), py::arg("caller") = "GBDTParams",
+           "Parameters from a dict naming some of them (the others keep the C++ defaults).")
       .def(
           "to_dict", [](const GBDTParams& p) { return json_to_python(p.to_json()); },
           "The parameters as a dict (the `params` object of a saved model).")
-      .def_property_readonly("eval_metric",
-                             [](const GBDTParams& p) { return gbdt_metric_name(p.eval_metric); })
-      .def_readonly("n_estimators", &GBDTParams::n_estimators)
-      .def_readonly("learning_rate", &GBDTParams::learning_rate)
-      .def_readonly("num_leaves", &GBDTParams::num_leaves)
-      .def_readonly("max_depth", &GBDTParams::max_depth)
-      .def_readonly("min_child_samples", &GBDTParams::min_child_samples)
-      .def_readonly("min_child_weight", &GBDTParams::min_child_weight)
-      .def_readonly("min_split_gain", &GBDTParams::min_split_gain)
-      .def_readonly("reg_lambda", &GBDTParams::reg_lambda)
-      .def_readonly("reg_alpha", &GBDTParams::reg_alpha)
-      .def_readonly("subsample", &GBDTParams::subsample)
-      .def_readonly("subsample_freq", &GBDTParams::subsample_freq)
-      .def_readonly("colsample_bytree", &GBDTParams::colsample_bytree)
-      .def_readonly("max_bins", &GBDTParams::max_bins)
-      .def_readonly("bin_sample_rows", &GBDTParams::bin_sample_rows)
-      .def_readonly("scale_pos_weight", &GBDTParams::scale_pos_weight)
-      .def_readonly("boost_from_average", &GBDTParams::boost_from_average)
-      .def_readonly("categorical_features", &GBDTParams::categorical_features)
-      .def_readonly("monotone_constraints", &GBDTParams::monotone_constraints)
-      .def_readonly("cat_smooth", &GBDTParams::cat_smooth)
-      .def_readonly("cat_l2", &GBDTParams::cat_l2)
-      .def_readonly("max_cat_threshold", &GBDTParams::max_cat_threshold)
-      .def_readonly("min_data_per_group", &GBDTParams::min_data_per_group)
-      .def_readonly("max_cat_to_onehot", &GBDTParams::max_cat_to_onehot)
-      .def_readonly("early_stopping_rounds", &GBDTParams::early_stopping_rounds)
-      .def_readonly("n_threads", &GBDTParams::n_threads)
-      .def_readonly("seed", &GBDTParams::seed);
+      .def_static(
+          "defaults", [] { return json_to_python(GBDTParams().to_json()); },
+          "The C++ defaults as a dict.");
 
   using GBDT = GBDTClassifier;
   py::class_<GBDT> cls(m, "_GBDT", py::dynamic_attr(), R"doc(

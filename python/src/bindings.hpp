@@ -6,9 +6,10 @@
 #include <pybind11/numpy.h>     // py::array
 #include <pybind11/pybind11.h>  // py::module_, py::object
 
-#include <cstdint>  // std::int64_t
-#include <memory>   // std::shared_ptr
-#include <string>   // std::string
+#include <cstdint>      // std::int64_t
+#include <memory>       // std::shared_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
 
 #include <nlohmann/json.hpp>  // the Json values (churn/core/json.hpp only declares them)
 
@@ -119,5 +120,13 @@ std::int64_t to_nanos(const py::handle& obj, const char* what);
 py::module_ pandas();
 /// The numpy module.
 py::module_ numpy();
+
+/// A JSON value as the Python object json.loads() would give.
+py::object json_to_python(const Json& j);
+
+/// A Python value (None, bool, int, float, str, list/tuple, dict with str keys; numpy scalars
+/// too) as JSON: how keyword parameters reach C++ in one dict.
+/// @throws TypeMismatch naming `caller` for anything else.
+Json python_to_json(const py::handle& obj, std::string_view caller);
 
 }  // namespace churn::python

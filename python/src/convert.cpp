@@ -535,4 +535,49 @@ std::int64_t to_nanos(const py::handle& obj, const char* what) {
   return ts.attr("value").cast<std::int64_t>();
 }
 
+py::object json_to_python(const Json& j) {
+  return py::module_::import("json").attr("loads")(py::str(j.dump()));
+}
+
+Json python_to_json(const py::handle& obj, std::string_view caller) {
+  const py::module_ np = numpy();
+  if (obj.is_none()) return nullptr;
+  if (py::isinstance<py::bool_>(obj) || py::isinstance(obj, np.attr("bool_")))
+    return obj.cast<bool>();
+  if (py::isinstance<py::int_>(obj) || py::isinstance(obj, np.attr("integer"))) {
+    const py::int_ v = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
+    if (!v) throw py::error_already_set();
+    if (v > py::int_(std::numeric_limits<std::int64_t>::max())) {
+      CHURN_CHECK(v <= py::int_(std::numeric_limits<std::uint64_t>::max()), InvalidArgument,
+                  caller << ": " << py::repr(v).cast<std::string>() << " is out of range");
+      return v.cast<std::uint64_t>();
+    }
+    CHURN_CHECK(v >= py::int_(std::numeric_limits<std::int64_t>::min()), InvalidArgument,
+                caller << ": " << py::repr(v).cast<std::string>() << " is out of range");
+    return v.cast<std::int64_t>();
+  }
+  if (py::isinstance<py::float_>(obj) || py::isinstance(obj, np.attr("floating")))
+    return obj.cast<double>();
+  if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
+  if (py::isinstance<py::dict>(obj)) {
+    Json out = Json::object();
+    for (const auto& item : obj.cast<py::dict>()) {
+      CHURN_CHECK(
+          py::isinstance<py::str>(item.first), TypeMismatch,
+          caller << ": keys must be strings, got " << py::repr(item.first).cast<std::string>());
+      out[item.first.cast<std::string>()] = python_to_json(item.second, caller);
+    }
+    return out;
+  }
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
+    Json out = Json::array();
+    for (const auto& item : obj) out.push_back(python_to_json(item, caller));
+    return out;
+  }
+  CHURN_THROW(TypeMismatch,
+              caller << ": cannot pass " << py::repr(obj).cast<std::string>() << " (a "
+                     << py::str(py::type::handle_of(obj).attr("__name__")).cast<std::string>()
+                     << ") to C++");
+}
+
 }  // namespace churn::python

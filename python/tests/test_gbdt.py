@@ -686,3 +686,26 @@ if __name__ == "__main__":
         print("wrote", FIXTURE)
         write_table_fixture()
         print("wrote", TABLE_FIXTURE)
+
+
+def test_python_defaults_are_the_cpp_defaults():
+    """Parameters have one source: the C++ struct. The Python signature repeats the defaults
+    (scikit-learn reads them from __init__), and this test holds them equal."""
+    import inspect
+
+    from churnlib.tree import _FIT_COMPUTED
+
+    cpp = cl._core._GBDTParams.defaults()
+    sig = inspect.signature(cl.GBDTClassifier.__init__).parameters
+    for name, value in cpp.items():
+        if name in _FIT_COMPUTED:
+            continue
+        assert name in sig, f"C++ parameter {name} is missing from GBDTClassifier()"
+        assert sig[name].default == value, (name, sig[name].default, value)
+    # and the dict route rejects what the struct does not know, by name
+    with pytest.raises(cl.InvalidArgument, match="unknown parameter 'num_leafs'"):
+        cl._core._GBDTParams({"num_leafs": 3}, "test")
+    with pytest.raises(cl.TypeMismatch, match="n_estimators must be an int, got 1.5"):
+        cl.GBDTClassifier(n_estimators=1.5).fit(np.zeros((4, 1)), [0, 1, 0, 1])
+    with pytest.raises(cl.InvalidArgument, match="seed = -1 is out of range"):
+        cl.GBDTClassifier(seed=-1).fit(np.zeros((4, 1)), [0, 1, 0, 1])

@@ -15,6 +15,7 @@
 #include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
 #include "common/json.hpp"
+#include "common/params.hpp"
 #include "tree/binning.hpp"
 #include "tree/grower.hpp"
 
@@ -365,74 +366,71 @@ void GBDTParams::validate() const {
               who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
 }
 
+namespace {
+
+/// Every field of GBDTParams, once: to_json, from_json and from_options are derived from it.
+template <class P, class F>
+void visit_params(P& p, F&& f) {
+  f("n_estimators", p.n_estimators);
+  f("learning_rate", p.learning_rate);
+  f("num_leaves", p.num_leaves);
+  f("max_depth", p.max_depth);
+  f("min_child_samples", p.min_child_samples);
+  f("min_child_weight", p.min_child_weight);
+  f("min_split_gain", p.min_split_gain);
+  f("reg_lambda", p.reg_lambda);
+  f("reg_alpha", p.reg_alpha);
+  f("subsample", p.subsample);
+  f("subsample_freq", p.subsample_freq);
+  f("colsample_bytree", p.colsample_bytree);
+  f("max_bins", p.max_bins);
+  f("bin_sample_rows", p.bin_sample_rows);
+  f("scale_pos_weight", p.scale_pos_weight);
+  f("boost_from_average", p.boost_from_average);
+  f("categorical_features", p.categorical_features);
+  f("monotone_constraints", p.monotone_constraints);
+  f("cat_smooth", p.cat_smooth);
+  f("cat_l2", p.cat_l2);
+  f("max_cat_threshold", p.max_cat_threshold);
+  f("min_data_per_group", p.min_data_per_group);
+  f("max_cat_to_onehot", p.max_cat_to_onehot);
+  f("early_stopping_rounds", p.early_stopping_rounds);
+  f("eval_metric", p.eval_metric, gbdt_metric_name, gbdt_metric_from_name);
+  f("n_threads", p.n_threads);
+  f("seed", p.seed);
+}
+
+GBDTParams read_params(const Json& j, common::ParamSource source, std::string_view who) {
+  GBDTParams p;
+  common::ParamReader reader(j, source, who);
+  visit_params(p, reader);
+  reader.finish();
+  if (source == common::ParamSource::Options) {
+    p.validate();
+    return p;
+  }
+  try {
+    p.validate();
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, who << ": invalid parameters: " << e.what());
+  }
+  return p;
+}
+
+}  // namespace
+
 Json GBDTParams::to_json() const {
   Json j = Json::object();
-  j["n_estimators"] = n_estimators;
-  j["learning_rate"] = learning_rate;
-  j["num_leaves"] = num_leaves;
-  j["max_depth"] = max_depth;
-  j["min_child_samples"] = min_child_samples;
-  j["min_child_weight"] = min_child_weight;
-  j["min_split_gain"] = min_split_gain;
-  j["reg_lambda"] = reg_lambda;
-  j["reg_alpha"] = reg_alpha;
-  j["subsample"] = subsample;
-  j["subsample_freq"] = subsample_freq;
-  j["colsample_bytree"] = colsample_bytree;
-  j["max_bins"] = max_bins;
-  j["bin_sample_rows"] = bin_sample_rows;
-  j["scale_pos_weight"] = scale_pos_weight;
-  j["boost_from_average"] = boost_from_average;
-  j["categorical_features"] = categorical_features;
-  j["monotone_constraints"] = monotone_constraints;
-  j["cat_smooth"] = cat_smooth;
-  j["cat_l2"] = cat_l2;
-  j["max_cat_threshold"] = max_cat_threshold;
-  j["min_data_per_group"] = min_data_per_group;
-  j["max_cat_to_onehot"] = max_cat_to_onehot;
-  j["early_stopping_rounds"] = early_stopping_rounds;
-  j["eval_metric"] = gbdt_metric_name(eval_metric);
-  j["n_threads"] = n_threads;
-  j["seed"] = seed;
+  visit_params(*this, common::ParamWriter(j));
   return j;
 }
 
 GBDTParams GBDTParams::from_json(const Json& j) {
-  const char* where = "GBDTParams::from_json()";
-  GBDTParams p;
-  try {
-    p.n_estimators = json_get_int<int>(j, "n_estimators", where);
-    p.learning_rate = json_get<double>(j, "learning_rate", where);
-    p.num_leaves = json_get_int<int>(j, "num_leaves", where);
-    p.max_depth = json_get_int<int>(j, "max_depth", where);
-    p.min_child_samples = json_get_int<int>(j, "min_child_samples", where);
-    p.min_child_weight = json_get<double>(j, "min_child_weight", where);
-    p.min_split_gain = json_get<double>(j, "min_split_gain", where);
-    p.reg_lambda = json_get<double>(j, "reg_lambda", where);
-    p.reg_alpha = json_get<double>(j, "reg_alpha", where);
-    p.subsample = json_get<double>(j, "subsample", where);
-    p.subsample_freq = json_get_int<int>(j, "subsample_freq", where);
-    p.colsample_bytree = json_get<double>(j, "colsample_bytree", where);
-    p.max_bins = json_get_int<int>(j, "max_bins", where);
-    p.bin_sample_rows = json_get_int<Index>(j, "bin_sample_rows", where);
-    p.scale_pos_weight = json_get<double>(j, "scale_pos_weight", where);
-    p.boost_from_average = json_get<bool>(j, "boost_from_average", where);
-    p.categorical_features = ints_from_json<int>(j, "categorical_features", where);
-    p.monotone_constraints = ints_from_json<int>(j, "monotone_constraints", where);
-    p.cat_smooth = json_get<double>(j, "cat_smooth", where);
-    p.cat_l2 = json_get<double>(j, "cat_l2", where);
-    p.max_cat_threshold = json_get_int<int>(j, "max_cat_threshold", where);
-    p.min_data_per_group = json_get_int<int>(j, "min_data_per_group", where);
-    p.max_cat_to_onehot = json_get_int<int>(j, "max_cat_to_onehot", where);
-    p.early_stopping_rounds = json_get_int<int>(j, "early_stopping_rounds", where);
-    p.eval_metric = gbdt_metric_from_name(json_get<std::string>(j, "eval_metric", where));
-    p.n_threads = json_get_int<int>(j, "n_threads", where);
-    p.seed = json_get_int<std::uint64_t>(j, "seed", where);
-    p.validate();
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": invalid parameters: " << e.what());
-  }
-  return p;
+  return read_params(j, common::ParamSource::File, "GBDTParams::from_json()");
+}
+
+GBDTParams GBDTParams::from_options(const Json& options, std::string_view caller) {
+  return read_params(options, common::ParamSource::Options, caller);
 }
 
 // ---- the model --------------------------------------------------------------------------------

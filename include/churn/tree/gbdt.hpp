@@ -30,11 +30,12 @@
 /// model.save("gbdt.json");
 /// @endcode
 
-#include <cstdint>     // std::int8_t
-#include <functional>  // std::function
-#include <string>      // std::string
-#include <utility>     // std::move
-#include <vector>      // std::vector
+#include <cstdint>      // std::int8_t
+#include <functional>   // std::function
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 #include "churn/core/fit_options.hpp"
 #include "churn/core/json.hpp"
@@ -116,6 +117,11 @@ struct GBDTParams {
   Json to_json() const;
   /// Parameters from to_json() output. @throws SerializationError if malformed or invalid.
   static GBDTParams from_json(const Json& j);
+  /// Parameters from keyword options (a JSON object naming some fields; the others keep their
+  /// defaults): how the Python binding passes them, in one dict.
+  /// @throws InvalidArgument for an unknown name or an invalid value; TypeMismatch for a value
+  ///         of the wrong type (`caller` starts the messages).
+  static GBDTParams from_options(const Json& options, std::string_view caller = "GBDTParams");
 };
 
 /// Name of a metric ("binary_logloss", "auc").

@@ -1,0 +1,152 @@
+#pragma once
+/// @file params.hpp
+/// One list of fields per parameter struct, read and written by these visitors (never
+/// installed). A struct's `.cpp` spells each field once, in a `visit_params(p, f)` function
+/// that calls `f(name, field)` (or `f(name, field, name_of, parse)` for an enum); `to_json`,
+/// `from_json` (saved files) and `from_options` (the Python binding's keyword dict) are all
+/// derived from it, so a parameter is named in the struct, its validate(), that one line and
+/// the Python signature (which a test checks against these defaults).
+
+#include <set>          // std::set
+#include <sstream>      // std::ostringstream
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::is_same_v, std::is_integral_v
+#include <vector>       // std::vector
+
+#include "churn/core/error.hpp"
+#include "common/json.hpp"
+
+namespace churn::common {
+
+/// Writes every visited field into a JSON object (enums by name).
+class ParamWriter {
+ public:
+  explicit ParamWriter(Json& out) : out_(out) {}
+  template <class T>
+  void operator()(const char* name, const T& field) {
+    out_[name] = field;
+  }
+  template <class E, class NameOf, class Parse>
+  void operator()(const char* name, const E& field, NameOf name_of, Parse /*parse*/) {
+    out_[name] = std::string(name_of(field));
+  }
+
+ private:
+  Json& out_;
+};
+
+/// Where a parameter object comes from, which decides what a missing or wrong member means.
+enum class ParamSource {
+  /// A saved file: every field is required; anything wrong is a SerializationError.
+  File,
+  /// Keyword arguments (Python): missing fields keep their defaults, an unknown name is an
+  /// InvalidArgument, a value of the wrong JSON type a TypeMismatch.
+  Options,
+};
+
+/// Reads every visited field from a JSON object (see ParamSource); call finish() afterwards.
+class ParamReader {
+ public:
+  ParamReader(const Json& in, ParamSource source, std::string_view who)
+      : in_(in), source_(source), who_(who) {
+    if (source_ == ParamSource::Options)
+      CHURN_CHECK(in_.is_object(), TypeMismatch, who_ << ": parameters must be a JSON object");
+    else
+      CHURN_CHECK(in_.is_object(), SerializationError, who_ << ": 'params' must be an object");
+  }
+
+  template <class T>
+  void operator()(const char* name, T& field) {
+    const Json* v = member(name);
+    if (v == nullptr) return;
+    if (convert(*v, field)) return;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      if (source_ == ParamSource::Options && v->is_number_integer())
+        CHURN_THROW(InvalidArgument,
+                    who_ << ": " << name << " = " << v->dump() << " is out of range");
+    fail_type(name, *v, kind_of<T>());
+  }
+
+  template <class E, class NameOf, class Parse>
+  void operator()(const char* name, E& field, NameOf /*name_of*/, Parse parse) {
+    const Json* v = member(name);
+    if (v == nullptr) return;
+    if (!v->is_string()) fail_type(name, *v, "a string");
+    try {
+      field = parse(v->get<std::string>());
+    } catch (const InvalidArgument& e) {
+      if (source_ == ParamSource::Options) throw;
+      CHURN_THROW(SerializationError, who_ << ": " << e.what());
+    }
+  }
+
+  /// Options: rejects a member no field was read from, naming it.
+  void finish() const {
+    if (source_ != ParamSource::Options) return;
+    for (auto it = in_.begin(); it != in_.end(); ++it)
+      CHURN_CHECK(seen_.count(it.key()) != 0, InvalidArgument,
+                  who_ << ": unknown parameter '" << it.key() << "'");
+  }
+
+ private:
+  const Json* member(const char* name) {
+    seen_.insert(name);
+    const auto it = in_.find(name);
+    if (it == in_.end()) {
+      CHURN_CHECK(source_ == ParamSource::Options, SerializationError,
+                  who_ << ": missing field '" << name << "'");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  [[noreturn]] void fail_type(const char* name, const Json& v, const char* want) const {
+    std::ostringstream msg;
+    msg << who_ << ": " << name << " must be " << want << ", got " << v.dump();
+    if (source_ == ParamSource::Options) throw TypeMismatch(msg.str());
+    throw SerializationError(msg.str());
+  }
+
+  template <class T>
+  static const char* kind_of() {
+    if constexpr (std::is_same_v<T, bool>) return "a bool";
+    if constexpr (std::is_same_v<T, double>) return "a number";
+    if constexpr (std::is_same_v<T, std::string>) return "a string";
+    if constexpr (std::is_same_v<T, std::vector<int>>) return "a list of ints";
+    return "an int";
+  }
+
+  template <class T>
+  static bool convert(const Json& v, T& out) {
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!v.is_boolean()) return false;
+      out = v.get<bool>();
+      return true;
+    } else if constexpr (std::is_same_v<T, double>) {
+      if (!v.is_number()) return false;
+      out = v.get<double>();
+      return true;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!v.is_string()) return false;
+      out = v.get<std::string>();
+      return true;
+    } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+      if (!v.is_array()) return false;
+      std::vector<int> items(v.size());
+      for (std::size_t i = 0; i < v.size(); ++i)
+        if (!json_int_value(v[i], items[i])) return false;
+      out = std::move(items);
+      return true;
+    } else {
+      return json_int_value(v, out);
+    }
+  }
+
+  const Json& in_;
+  ParamSource source_;
+  std::string who_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace churn::common

@@ -6,7 +6,6 @@ converts inputs and follows scikit-learn's conventions (its base classes and inp
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
@@ -208,7 +207,7 @@ class LogisticRegression(BinaryClassifier):
             self.calibrator_ = None
         else:
             cls = {"PlattCalibrator": _core._metrics.PlattCalibrator,
-                   "IsotonicCalibrator": _core._metrics.IsotonicCalibrator}[json.loads(text)["kind"]]
+                   "IsotonicCalibrator": _core._metrics.IsotonicCalibrator}[core.calibrator_kind]
             self.calibrator_ = cls.from_json(text)
         if core.feature_names:
             self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
@@ -310,7 +309,7 @@ class LogisticRegression(BinaryClassifier):
 
     @classmethod
     def _from_core(cls, core, text):
-        params = json.loads(text)["params"]
+        params = core.params
         penalty = params["penalty"]
         C = math.inf if params["C"] == "inf" else params["C"]
         model = cls(penalty=penalty, C=C, l1_ratio=params["l1_ratio"],

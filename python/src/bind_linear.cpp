@@ -175,6 +175,14 @@ validated arguments and returns P(class 1) only).
                                if (!self.is_calibrated()) return py::none();
                                return py::str(self.calibrator().to_json().dump());
                              })
+      .def_property_readonly("calibrator_kind",
+                             [](const LR& self) -> py::object {
+                               if (!self.is_calibrated()) return py::none();
+                               return py::str(self.calibrator().to_json().at("kind"));
+                             })
+      .def_property_readonly(
+          "params", [](const LR& self) { return json_to_python(self.params().to_json()); },
+          "The hyper-parameters as a dict (the `params` object of a saved model).")
       .def_property_readonly("coef", [](const LR& self) { return Vector(self.coef()); })
       .def_property_readonly("intercept", &LR::intercept)
       .def_property_readonly("n_features", &LR::n_features)

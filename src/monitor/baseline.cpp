@@ -11,6 +11,7 @@
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
 #include "common/json.hpp"
+#include "common/quantile.hpp"
 #include "monitor/monitor_detail.hpp"
 #include "monitor/numeric_fit.hpp"
 
@@ -334,11 +335,8 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
   const std::size_t n_fixed = levels.size();
   const bool quantile = params_.binning == Binning::Quantile;
   if (quantile) {
-    // np.linspace(0, 1, bins + 1): i * (1 / bins), the last one exactly 1 (as edges_of; i / bins
-    // can differ in the last bit and move an edge by an ulp)
-    const double step = 1.0 / params_.bins;
-    for (int i = 0; i < params_.bins; ++i) levels.push_back(double(i) * step);
-    levels.push_back(1.0);
+    const std::vector<double> grid = common::linspace01(static_cast<std::size_t>(params_.bins));
+    levels.insert(levels.end(), grid.begin(), grid.end());
   }
   std::vector<double> ks_levels;
   for (int j = 0; j <= params_.ks_points; ++j) ks_levels.push_back(double(j) / params_.ks_points);
@@ -409,7 +407,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
         if (w.n_rows >= detail::kRadixMinRows) {
           w.sample = detail::sorted_sample(w.x, w.n_rows, detail::kMapSample);
           if (w.sample.size() >= 2) {
-            s->shift = detail::quantiles_sorted(w.sample, {0.5})[0];  // ~ the median
+            s->shift = common::quantile_sorted(w.sample, 0.5);  // ~ the median
             w.radix = std::make_unique<detail::RadixFit>(w.x, w.n_rows, w.sample, s->shift);
           }
         }

@@ -11,6 +11,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "common/json.hpp"
+#include "common/quantile.hpp"
 
 namespace churn::monitor::detail {
 
@@ -328,39 +329,6 @@ ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
 
 // ---- quantiles --------------------------------------------------------------------------------
 
-namespace {
-
-void multi_select(double* first, double* last, const std::size_t* r_first,
-                  const std::size_t* r_last, std::size_t offset) {
-  while (r_first != r_last) {
-    const std::size_t* mid = r_first + (r_last - r_first) / 2;
-    double* nth = first + (*mid - offset);
-    std::nth_element(first, nth, last);
-    multi_select(first, nth, r_first, mid, offset);
-    r_first = mid + 1;
-    offset = *mid + 1;
-    first = nth + 1;
-  }
-}
-
-}  // namespace
-
-/// Ranks (positions in sorted order) numpy's linear quantile at `q` reads.
-void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi) {
-  const double pos = q * static_cast<double>(n - 1);
-  lo = std::min(static_cast<std::size_t>(std::max(0.0, std::floor(pos))), n - 1);
-  hi = std::min(lo + 1, n - 1);
-}
-
-/// numpy's _lerp between the values at the two ranks.
-double lerp_at(double q, std::size_t n, double a, double b) {
-  const double pos = q * static_cast<double>(n - 1);
-  const double t = pos - std::min(std::max(0.0, std::floor(pos)), static_cast<double>(n - 1));
-  if (a == b) return a;
-  const double diff = b - a;
-  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
-}
-
 void sort_values(std::vector<double>& v) {
   const std::size_t n = v.size();
   if (n < 4096) {
@@ -405,17 +373,6 @@ std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size
   return s;
 }
 
-std::vector<double> quantiles_sorted(const std::vector<double>& s,
-                                     const std::vector<double>& levels) {
-  std::vector<double> out;
-  for (double q : levels) {
-    std::size_t lo = 0, hi = 0;
-    ranks_of(q, s.size(), lo, hi);
-    out.push_back(lerp_at(q, s.size(), s[lo], s[hi]));
-  }
-  return out;
-}
-
 std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
                                      const std::vector<double>& levels,
                                      const std::vector<double>& sample) {
@@ -438,13 +395,13 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
   v.reserve(n);
   for (std::size_t i = 0; i < n_rows; ++i)
     if (!std::isnan(x[i])) v.push_back(x[i]);
-  multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size(), 0);
+  common::multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size());
   std::vector<double> out;
   out.reserve(levels.size());
   for (double q : levels) {
     std::size_t lo = 0, hi = 0;
-    ranks_of(q, n, lo, hi);
-    out.push_back(lerp_at(q, n, v[lo], v[hi]));
+    common::linear_quantile_ranks(q, n, lo, hi);
+    out.push_back(common::linear_quantile_lerp(q, n, v[lo], v[hi]));
   }
   return out;
 }
@@ -459,13 +416,7 @@ std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile) {
   std::vector<double> e;
   if (v.empty()) return e;
   if (quantile) {
-    std::vector<double> levels(static_cast<std::size_t>(bins) + 1);
-    // np.linspace(0, 1, bins + 1): i * (1 / bins), the last one exactly 1 (i / bins can
-    // differ in the last bit, e.g. 3 / 10 vs 3 * 0.1, and move an edge by an ulp)
-    const double step = 1.0 / bins;
-    for (int i = 0; i <= bins; ++i) levels[static_cast<std::size_t>(i)] = double(i) * step;
-    levels.back() = 1.0;
-    e = select_quantiles(v, levels);
+    e = select_quantiles(v, common::linspace01(static_cast<std::size_t>(bins)));
   } else {
     const auto mm = std::minmax_element(v.begin(), v.end());
     const double lo = *mm.first, hi = *mm.second;

@@ -249,17 +249,8 @@ std::vector<double> select_quantiles(const std::vector<double>& v,
 /// k = ceil(n_rows / max_size) (all of them for up to max_size rows), sorted.
 std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size_t max_size);
 
-/// The two ranks (positions in sorted order of n values) numpy's linear quantile at q reads.
-void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi);
-/// numpy's linear quantile at q of n values from the values `a`, `b` at those ranks.
-double lerp_at(double q, std::size_t n, double a, double b);
-
 /// Sorts finite or infinite (not NaN) values ascending (a radix sort for large vectors).
 void sort_values(std::vector<double>& v);
-
-/// numpy's linear quantiles of sorted values (not empty).
-std::vector<double> quantiles_sorted(const std::vector<double>& s,
-                                     const std::vector<double>& levels);
 
 /// Edges from the values in `v` (finite, non-NaN); empty for empty `v`.
 std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile);

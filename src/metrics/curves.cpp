@@ -6,6 +6,7 @@
 #include <string>     // std::string
 #include <vector>     // std::vector
 
+#include "common/float_key.hpp"
 #include "common/quantile.hpp"
 #include "metrics/ranking.hpp"
 
@@ -28,7 +29,7 @@ Cumulative cumulative(const detail::SortedScores& s) {
     fp += dfp;
     c.tps.push_back(tp);
     c.fps.push_back(fp);
-    c.thresholds.push_back(detail::from_ordered_bits(key));
+    c.thresholds.push_back(common::from_ordered_key(key));
   });
   return c;
 }

@@ -3,6 +3,8 @@
 
 #include <cmath>  // std::isfinite
 
+#include "common/float_key.hpp"
+
 namespace churn::metrics::detail {
 
 namespace {
@@ -126,7 +128,9 @@ SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const Vec
     });
   };
   if (out.weighted) {
-    fill(out.pos_w, out.neg_w, [&](Index i) { return KeyWeight{ordered_bits(score[i]), w[i]}; });
+    fill(out.pos_w, out.neg_w, [&](Index i) {
+      return KeyWeight{common::ordered_key_folded(score[i]), w[i]};
+    });
     const auto weight_sum = [&](const std::vector<KeyWeight>& v) {
       return parallel_reduce(
           0, static_cast<Index>(v.size()), kBlock, 0.0,
@@ -140,7 +144,7 @@ SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const Vec
     out.total_pos = weight_sum(out.pos_w);
     out.total_neg = weight_sum(out.neg_w);
   } else {
-    fill(out.pos, out.neg, [&](Index i) { return ordered_bits(score[i]); });
+    fill(out.pos, out.neg, [&](Index i) { return common::ordered_key_folded(score[i]); });
     out.total_pos = static_cast<double>(n_pos);
     out.total_neg = static_cast<double>(n_neg);
   }
@@ -155,7 +159,8 @@ std::vector<Index> order_desc(const VectorRef& score) {
   const Index n = score.size();
   std::vector<KeyIndex> a(static_cast<std::size_t>(n));
   // Descending order = ascending order of the complemented key; LSD radix sort is stable.
-  for (Index i = 0; i < n; ++i) a[static_cast<std::size_t>(i)] = {~ordered_bits(score[i]), i};
+  for (Index i = 0; i < n; ++i)
+    a[static_cast<std::size_t>(i)] = {~common::ordered_key_folded(score[i]), i};
   std::vector<KeyIndex> buf;
   radix_sort(a, buf, [](const KeyIndex& e) { return e.key; });
   std::vector<Index> order(static_cast<std::size_t>(n));

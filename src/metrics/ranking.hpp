@@ -6,7 +6,6 @@
 #include <array>        // std::array
 #include <cmath>        // std::isfinite
 #include <cstdint>      // std::uint64_t
-#include <cstring>      // std::memcpy
 #include <type_traits>  // std::is_same_v
 #include <vector>       // std::vector
 
@@ -27,22 +26,6 @@ void check_inputs(const char* caller, const VectorRef& y, const VectorRef& score
 
 /// Checks that `threshold` lies in [0, 1].
 void check_threshold(const char* caller, double threshold);
-
-/// An unsigned key with the order of the doubles (-0.0 and 0.0 map to the same key).
-inline std::uint64_t ordered_bits(double x) {
-  x += 0.0;  // -0.0 -> +0.0
-  std::uint64_t u = 0;
-  std::memcpy(&u, &x, sizeof u);
-  return (u & 0x8000000000000000ULL) != 0 ? ~u : (u | 0x8000000000000000ULL);
-}
-
-/// Inverse of ordered_bits.
-inline double from_ordered_bits(std::uint64_t k) {
-  const std::uint64_t u = (k & 0x8000000000000000ULL) != 0 ? (k & ~0x8000000000000000ULL) : ~k;
-  double x = 0;
-  std::memcpy(&x, &u, sizeof x);
-  return x;
-}
 
 /// Stable ascending LSD radix sort of `a` by `key(a[i])` (64-bit), 11-bit digits, skipping the
 /// digits on which all keys agree. `buf` is scratch space.

@@ -89,14 +89,16 @@ CutIndex::CutIndex(const std::vector<double>& cuts) : cuts_(cuts), n_(cuts.size(
     return fullest;
   };
   // key table
-  key_lo_ = key_of(cuts_.front());
-  key_hi_ = key_of(cuts_.back());
+  key_lo_ = common::ordered_key(cuts_.front());
+  key_hi_ = common::ordered_key(cuts_.back());
   const std::uint64_t range = key_hi_ - key_lo_;
   shift_ = 0;
   while ((range >> shift_) >= kBuckets) ++shift_;
-  const std::uint32_t key_fullest =
-      fill([&](double c) { return static_cast<std::size_t>((key_of(c) - key_lo_) >> shift_); },
-           static_cast<std::size_t>(range >> shift_) + 1, first_);
+  const std::uint32_t key_fullest = fill(
+      [&](double c) {
+        return static_cast<std::size_t>((common::ordered_key(c) - key_lo_) >> shift_);
+      },
+      static_cast<std::size_t>(range >> shift_) + 1, first_);
   table_ = Table::Key;
   // linear table, when the range is finite
   lo_ = cuts_.front();
@@ -340,7 +342,7 @@ void sort_values(std::vector<double>& v) {
   std::vector<std::uint64_t> a(n), b(n);
   std::vector<std::size_t> count(8 * 256, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = key_of(v[i]);
+    const std::uint64_t k = common::ordered_key(v[i]);
     a[i] = k;
     for (int d = 0; d < 8; ++d) ++count[static_cast<std::size_t>(d) * 256 + ((k >> (8 * d)) & 255)];
   }
@@ -357,9 +359,7 @@ void sort_values(std::vector<double>& v) {
     a.swap(b);
   }
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = a[i];
-    const std::uint64_t u = (k >> 63) ? (k & ~(std::uint64_t{1} << 63)) : ~k;
-    std::memcpy(&v[i], &u, sizeof u);
+    v[i] = common::from_ordered_key(a[i]);
   }
 }
 

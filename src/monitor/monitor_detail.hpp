@@ -5,7 +5,6 @@
 #include <algorithm>  // std::min
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::int64_t, std::uint64_t, std::uint32_t
-#include <cstring>    // std::memcpy
 #include <limits>     // std::numeric_limits
 #include <string>     // std::string
 #include <vector>     // std::vector
@@ -13,6 +12,7 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
+#include "common/float_key.hpp"
 #include "common/json.hpp"
 
 namespace churn::monitor::detail {
@@ -64,13 +64,6 @@ class CutIndex {
   enum class Table : unsigned char { None, Key, Linear } table_ = Table::None;
 };
 
-/// Order-preserving image of a non-NaN double (+0.0 and -0.0 folded by the caller).
-inline std::uint64_t key_of(double x) {
-  std::uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
-}
-
 inline std::size_t CutIndex::find(double x) const {
   const std::size_t n = n_;
   const double* c = cuts_.data();
@@ -83,7 +76,7 @@ inline std::size_t CutIndex::find(double x) const {
       if (x >= hi_) return n;
       b = std::min(static_cast<std::size_t>((x - lo_) * scale_), last_bucket_);
     } else {
-      const std::uint64_t k = key_of(x);
+      const std::uint64_t k = common::ordered_key(x);
       if (k < key_lo_) return 0;
       if (k >= key_hi_) return n;
       b = static_cast<std::size_t>((k - key_lo_) >> shift_);
@@ -151,7 +144,7 @@ constexpr int kSumOffset = 13;
 struct BucketMap {
   bool linear = false;
   double lo = 0, scale = 0;  // linear: floor((x - lo) * scale)
-  std::uint64_t key_lo = 0;  // key: (key_of(x) - key_lo) >> shift
+  std::uint64_t key_lo = 0;  // key: (ordered_key_folded(x) - key_lo) >> shift
   int shift = 0;
   std::uint32_t n_buckets = 1;
   /// The bucket of one value (the kernels' map).

@@ -17,8 +17,8 @@ bool BucketMap::candidates(double lo, double hi, std::uint32_t n_buckets, Bucket
   key = BucketMap();
   key.n_buckets = n_buckets;
   key.linear = false;
-  key.key_lo = key_of(lo);
-  const std::uint64_t range = key_of(hi) - key.key_lo;
+  key.key_lo = common::ordered_key(lo);
+  const std::uint64_t range = common::ordered_key(hi) - key.key_lo;
   while ((range >> key.shift) >= n_buckets) ++key.shift;
   const double width = hi - lo;
   if (!(std::isfinite(width) && width > 0 && std::isfinite(static_cast<double>(n_buckets) / width)))

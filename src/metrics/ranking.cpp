@@ -4,6 +4,7 @@
 #include <cmath>  // std::isfinite
 
 #include "common/float_key.hpp"
+#include "common/radix_sort.hpp"
 
 namespace churn::metrics::detail {
 
@@ -124,7 +125,7 @@ SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const Vec
     parallel_for(0, 2, n_threads, [&](Index c) {
       auto& v = c == 0 ? pos : neg;
       std::remove_reference_t<decltype(v)> buf;
-      radix_sort(v, buf, [](const auto& e) { return walk::key_of(e); });
+      common::radix_sort(v, buf, [](const auto& e) { return walk::key_of(e); });
     });
   };
   if (out.weighted) {
@@ -162,7 +163,7 @@ std::vector<Index> order_desc(const VectorRef& score) {
   for (Index i = 0; i < n; ++i)
     a[static_cast<std::size_t>(i)] = {~common::ordered_key_folded(score[i]), i};
   std::vector<KeyIndex> buf;
-  radix_sort(a, buf, [](const KeyIndex& e) { return e.key; });
+  common::radix_sort(a, buf, [](const KeyIndex& e) { return e.key; });
   std::vector<Index> order(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < a.size(); ++i) order[i] = a[i].index;
   return order;

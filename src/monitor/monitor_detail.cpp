@@ -2,7 +2,7 @@
 
 #include "monitor/numeric_fit.hpp"
 
-#include <algorithm>  // std::sort, std::nth_element, std::min, std::max, std::unique
+#include <algorithm>  // std::sort, std::min, std::max, std::unique, std::minmax_element
 #include <cmath>      // std::isnan, std::isinf, std::isfinite, std::fma, std::ldexp, std::log
 #include <cstring>    // std::memcpy
 #include <limits>     // std::numeric_limits
@@ -12,6 +12,7 @@
 #include "churn/core/parallel.hpp"
 #include "common/json.hpp"
 #include "common/quantile.hpp"
+#include "common/radix_sort.hpp"
 
 namespace churn::monitor::detail {
 
@@ -331,45 +332,13 @@ ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
 
 // ---- quantiles --------------------------------------------------------------------------------
 
-void sort_values(std::vector<double>& v) {
-  const std::size_t n = v.size();
-  if (n < 4096) {
-    std::sort(v.begin(), v.end());
-    return;
-  }
-  // LSD radix sort of the order-preserving integer images, a byte per pass (passes whose byte
-  // is the same for every value skipped); -0.0 sorts before +0.0, which compare equal
-  std::vector<std::uint64_t> a(n), b(n);
-  std::vector<std::size_t> count(8 * 256, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = common::ordered_key(v[i]);
-    a[i] = k;
-    for (int d = 0; d < 8; ++d) ++count[static_cast<std::size_t>(d) * 256 + ((k >> (8 * d)) & 255)];
-  }
-  for (int d = 0; d < 8; ++d) {
-    std::size_t* c = count.data() + static_cast<std::size_t>(d) * 256;
-    if (c[(a[0] >> (8 * d)) & 255] == n) continue;  // one byte value: nothing moves
-    std::size_t at = 0;
-    for (int j = 0; j < 256; ++j) {
-      const std::size_t m = c[j];
-      c[j] = at;
-      at += m;
-    }
-    for (std::size_t i = 0; i < n; ++i) b[c[(a[i] >> (8 * d)) & 255]++] = a[i];
-    a.swap(b);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    v[i] = common::from_ordered_key(a[i]);
-  }
-}
-
 std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size_t max_size) {
   const std::size_t stride = n_rows > max_size ? (n_rows + max_size - 1) / max_size : 1;
   std::vector<double> s;
   s.reserve(n_rows / stride + 1);
   for (std::size_t i = 0; i < n_rows; i += stride)
     if (!std::isnan(x[i])) s.push_back(x[i]);
-  sort_values(s);
+  common::sort_doubles(s);
   return s;
 }
 

@@ -242,9 +242,6 @@ std::vector<double> select_quantiles(const std::vector<double>& v,
 /// k = ceil(n_rows / max_size) (all of them for up to max_size rows), sorted.
 std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size_t max_size);
 
-/// Sorts finite or infinite (not NaN) values ascending (a radix sort for large vectors).
-void sort_values(std::vector<double>& v);
-
 /// Edges from the values in `v` (finite, non-NaN); empty for empty `v`.
 std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile);
 

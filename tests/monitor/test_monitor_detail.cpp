@@ -130,21 +130,6 @@ BOOST_AUTO_TEST_CASE(negative_totals_convert_to_their_value) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(sort_values_equals_std_sort) {
-  for (std::size_t n : {10u, 5000u, 70000u}) {
-    std::vector<double> x = awkward(n, n);
-    x.erase(std::remove_if(x.begin(), x.end(), [](double v) { return std::isnan(v); }), x.end());
-    std::vector<double> want = x;
-    std::sort(want.begin(), want.end());
-    detail::sort_values(x);
-    BOOST_TEST(x.size() == want.size());
-    bool equal = true;
-    for (std::size_t i = 0; i < x.size(); ++i) equal = equal && x[i] == want[i];
-    BOOST_TEST(equal);
-    BOOST_TEST(std::is_sorted(x.begin(), x.end()));
-  }
-}
-
 BOOST_AUTO_TEST_CASE(radix_fit_matches_a_full_sort) {
   // shapes: a normal with missing values, a heavy tail over a huge range (the key map), heavy
   // ties, a near-constant column, a sorted column, signed zeros and subnormals, all negative

@@ -3,7 +3,7 @@
 #include "monitor/numeric_fit.hpp"
 
 #include <algorithm>  // std::sort, std::min, std::max, std::unique, std::minmax_element
-#include <cmath>      // std::isnan, std::isinf, std::isfinite, std::fma, std::ldexp, std::log
+#include <cmath>      // std::isnan, std::isinf, std::isfinite, std::fabs, std::log
 #include <cstring>    // std::memcpy
 #include <limits>     // std::numeric_limits
 #include <utility>    // std::move
@@ -151,163 +151,32 @@ void CutIndex::count(const double* x, Index n, std::int64_t* cells, std::int64_t
   flush(s.data(), cells, missing);
 }
 
-// ---- ExactSum ---------------------------------------------------------------------------------
+// ---- ExactSum JSON ----------------------------------------------------------------------------
 
-namespace {
-
-constexpr int kLimbs = 36;           // 2304 bits: 2^-1088 .. 2^1215
-constexpr int kOffset = kSumOffset;  // bit offset of a mantissa unit of biased exponent e
-constexpr int kBlockTerms = 1024;    // add_term calls between normalizations
-
-inline std::uint64_t bits_of(double x) {
-  std::uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
-
-}  // namespace
-
-void ExactSum::add_term(std::uint64_t u) {
-  auto e = static_cast<int>((u >> 52) & 0x7ff);
-  if (e == 0x7ff) {
-    (u >> 63 ? neg_inf_ : pos_inf_) += 1;
-    return;
-  }
-  std::uint64_t m = u & ((std::uint64_t{1} << 52) - 1);
-  if (e == 0) {
-    if (m == 0) return;
-    e = 1;  // subnormals share the scale of exponent 1
-  } else {
-    m |= std::uint64_t{1} << 52;
-  }
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  const int o = e + kOffset;
-  const Int128 v = static_cast<Int128>(static_cast<UInt128>(m) << (o & 63));  // < 2^116
-  w_[static_cast<std::size_t>(o >> 6)] += (u >> 63) ? -v : v;
-  if (++pending_ >= kBlockTerms) normalize();
-}
-
-void ExactSum::normalize() {
-  pending_ = 0;
-  if (w_.empty()) return;
-  for (std::size_t k = 0; k + 1 < w_.size(); ++k) {
-    const Int128 carry = w_[k] >> 64;  // floor division (arithmetic shift)
-    w_[k] = static_cast<Int128>(static_cast<std::uint64_t>(static_cast<UInt128>(w_[k])));
-    w_[k + 1] += carry;
-  }
-}
-
-void ExactSum::add(double x) {
-  add_term(bits_of(x));
-}
-
-void ExactSum::add_word(std::int64_t t, int offset) {
-  // t * 2^offset as a signed 128-bit value split into a low word in [0, 2^64) and a signed
-  // high word, so each limb grows by less than 2^64 per call
-  const Int128 v = static_cast<Int128>(t) * (static_cast<Int128>(1) << (offset & 63));
-  const auto k = static_cast<std::size_t>(offset >> 6);
-  w_[k] += static_cast<Int128>(static_cast<std::uint64_t>(static_cast<UInt128>(v)));
-  w_[k + 1] += v >> 64;
-}
-
-void ExactSum::add_scaled(std::int64_t t, int offset) {
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  add_word(t, offset);
-}
-
-void ExactSum::merge(const ExactSum& other) {
-  pos_inf_ += other.pos_inf_;
-  neg_inf_ += other.neg_inf_;
-  if (other.w_.empty()) return;
-  ExactSum o = other;
-  o.normalize();
-  normalize();
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  for (std::size_t k = 0; k < w_.size(); ++k) w_[k] += o.w_[k];
-  normalize();
-}
-
-bool ExactSum::operator==(const ExactSum& o) const {
-  return to_json() == o.to_json();
-}
-
-namespace {
-inline void two_sum(double a, double b, double& s, double& err) {
-  s = a + b;
-  const double bb = s - a;
-  err = (a - (s - bb)) + (b - bb);
-}
-}  // namespace
-
-void ExactSum::value(double& hi, double& lo) const {
-  const double inf = std::numeric_limits<double>::infinity();
-  if (pos_inf_ && neg_inf_) {
-    hi = std::numeric_limits<double>::quiet_NaN();
-    lo = 0;
-    return;
-  }
-  if (pos_inf_ || neg_inf_) {
-    hi = pos_inf_ ? inf : -inf;
-    lo = 0;
-    return;
-  }
-  ExactSum c = *this;
-  c.normalize();
-  // a negative total has all-ones upper limbs in two's complement (their doubles would
-  // overflow): convert its magnitude and negate the result
-  const bool negative = !c.w_.empty() && c.w_.back() < 0;
-  if (negative) {
-    for (auto& limb : c.w_) limb = -limb;
-    c.normalize();
-  }
-  // deterministic compensated sum from the top limb down (the state is canonical, so the
-  // result depends only on the exact total)
-  double s = 0, comp = 0;
-  for (std::size_t k = c.w_.size(); k-- > 0;) {
-    const Int128 v = c.w_[k];
-    if (v == 0) continue;
-    const auto h = static_cast<double>(v);
-    const auto l = static_cast<double>(v - static_cast<Int128>(h));
-    const int scale = static_cast<int>(64 * k) - 1088;
-    const double parts[2] = {std::ldexp(h, scale), std::ldexp(l, scale)};
-    for (double p : parts) {
-      double t, err;
-      two_sum(s, p, t, err);
-      s = t;
-      comp += err;
-    }
-  }
-  two_sum(s, comp, hi, lo);
-  if (negative) {
-    hi = -hi;
-    lo = -lo;
-  }
-}
-
-Json ExactSum::to_json() const {
-  ExactSum c = *this;
-  c.normalize();
+Json exact_sum_to_json(const ExactSum& s) {
+  const std::vector<common::Int128> w = s.limbs();
   Json limbs = Json::array();
-  for (std::size_t k = 0; k < c.w_.size(); ++k) {
-    const Int128 v = c.w_[k];
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    const common::Int128 v = w[k];
     if (v == 0) continue;
     const auto high = static_cast<std::int64_t>(v >> 64);
-    const auto low = static_cast<std::uint64_t>(static_cast<UInt128>(v));
+    const auto low = static_cast<std::uint64_t>(static_cast<common::UInt128>(v));
     limbs.push_back(Json::array({static_cast<std::int64_t>(k), high, low}));
   }
-  return Json{{"limbs", limbs}, {"pos_inf", pos_inf_}, {"neg_inf", neg_inf_}};
+  return Json{{"limbs", limbs}, {"pos_inf", s.pos_inf()}, {"neg_inf", s.neg_inf()}};
 }
 
-ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
+ExactSum exact_sum_from_json(const Json& j, const std::string& where) {
+  constexpr int kLimbs = ExactSum::kLimbs;
   json_check_members(j, {"limbs", "pos_inf", "neg_inf"}, where);
-  ExactSum s;
-  s.pos_inf_ = json_get_int<std::int64_t>(j, "pos_inf", where);
-  s.neg_inf_ = json_get_int<std::int64_t>(j, "neg_inf", where);
-  CHURN_CHECK(s.pos_inf_ >= 0 && s.neg_inf_ >= 0 && s.pos_inf_ < (std::int64_t{1} << 62) &&
-                  s.neg_inf_ < (std::int64_t{1} << 62),
+  const auto pos_inf = json_get_int<std::int64_t>(j, "pos_inf", where);
+  const auto neg_inf = json_get_int<std::int64_t>(j, "neg_inf", where);
+  CHURN_CHECK(pos_inf >= 0 && neg_inf >= 0 && pos_inf < (std::int64_t{1} << 62) &&
+                  neg_inf < (std::int64_t{1} << 62),
               SerializationError, where << ": infinity counts must be in [0, 2^62)");
   const Json limbs = json_get<Json>(j, "limbs", where);
   CHURN_CHECK(limbs.is_array(), SerializationError, where << ": 'limbs' must be a list");
+  std::vector<common::Int128> w;  // none, or all kLimbs
   std::int64_t prev = -1;
   for (const auto& p : limbs) {
     std::int64_t k = 0, high = 0;
@@ -322,12 +191,11 @@ ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
     CHURN_CHECK(high > -(std::int64_t{1} << 40) && high < (std::int64_t{1} << 40),
                 SerializationError, where << ": limb " << k << " is out of range");
     prev = k;
-    if (s.w_.empty()) s.w_.assign(kLimbs, 0);
-    s.w_[static_cast<std::size_t>(k)] =
-        static_cast<Int128>((static_cast<UInt128>(static_cast<std::uint64_t>(high)) << 64) | low);
+    if (w.empty()) w.assign(kLimbs, 0);
+    w[static_cast<std::size_t>(k)] = static_cast<common::Int128>(
+        (static_cast<common::UInt128>(static_cast<std::uint64_t>(high)) << 64) | low);
   }
-  s.normalize();
-  return s;
+  return ExactSum::from_state(std::move(w), pos_inf, neg_inf);
 }
 
 // ---- quantiles --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 #include "churn/data/summary.hpp"
 
 #include <algorithm>      // std::sort, std::max, std::min
-#include <cmath>          // std::isnan, std::floor, std::sqrt, std::llround
+#include <cmath>          // std::isnan, std::sqrt, std::llround
 #include <cstdint>        // std::int64_t, std::uint64_t
 #include <cstdio>         // std::snprintf
 #include <limits>         // std::numeric_limits
@@ -14,6 +14,7 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/quantile.hpp"
 
 namespace churn::data {
 
@@ -37,22 +38,6 @@ struct ColumnStats {
   std::string top;
 };
 
-// numpy's default ("linear") quantile of sorted values: position (n - 1) q, interpolated with
-// numpy's _lerp (which computes from the upper end when the fraction is >= 0.5).
-double quantile_sorted(const std::vector<double>& x, double q) {
-  const std::size_t n = x.size();
-  if (n == 0) return kNaN;
-  const double pos = static_cast<double>(n - 1) * q;
-  const double lo_f = std::floor(pos);
-  const auto lo = static_cast<std::size_t>(lo_f);
-  const std::size_t hi = std::min(lo + 1, n - 1);
-  const double t = pos - lo_f;
-  const double a = x[lo];
-  const double b = x[hi];
-  const double diff = b - a;
-  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
-}
-
 // Mean (two-pass with correction), sample std and quantiles of sorted values; each result is
 // shifted by `base` (the values are offsets from it, see int-like columns).
 void numeric_stats(const std::vector<double>& x, double base, ColumnStats& s) {
@@ -71,9 +56,9 @@ void numeric_stats(const std::vector<double>& x, double base, ColumnStats& s) {
     s.std = std::sqrt(ss / static_cast<double>(n - 1));
   }
   s.min = base + x.front();
-  s.p25 = base + quantile_sorted(x, 0.25);
-  s.p50 = base + quantile_sorted(x, 0.50);
-  s.p75 = base + quantile_sorted(x, 0.75);
+  s.p25 = base + common::quantile_sorted(x, 0.25);
+  s.p50 = base + common::quantile_sorted(x, 0.50);
+  s.p75 = base + common::quantile_sorted(x, 0.75);
   s.max = base + x.back();
 }
 

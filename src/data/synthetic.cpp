@@ -10,6 +10,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
+#include "common/logistic.hpp"
 
 namespace churn::data {
 namespace {
@@ -54,10 +55,6 @@ constexpr std::int32_t kTwoYear = 2;
 constexpr std::int32_t kElectronicCheck = 0;
 constexpr std::int32_t kMailedCheck = 3;
 constexpr std::int32_t kPurchase = 1;
-
-double sigmoid(double z) {
-  return 1.0 / (1.0 + std::exp(-z));
-}
 
 double clamp(double x, double lo, double hi) {
   return std::min(hi, std::max(lo, x));
@@ -249,7 +246,7 @@ std::pair<double, double> rate_and_slope(const std::vector<double>& z, double b,
       [&](Index lo, Index hi) {
         double s = 0.0, d = 0.0;
         for (Index i = lo; i < hi; ++i) {
-          const double p = sigmoid(z[static_cast<std::size_t>(i)] + b);
+          const double p = common::sigmoid(z[static_cast<std::size_t>(i)] + b);
           s += p;
           d += p * (1.0 - p);
         }
@@ -265,7 +262,7 @@ std::pair<double, double> rate_and_slope(const std::vector<double>& z, double b,
 /// bracket, so it always converges.
 double solve_intercept(const std::vector<double>& z, double target, int n_threads) {
   const auto [zmin, zmax] = std::minmax_element(z.begin(), z.end());
-  const double logit = std::log(target / (1.0 - target));
+  const double logit = common::logit(target);
   // mean sigmoid(z + lo) <= sigmoid(zmax + lo) = target, and symmetrically for hi.
   double lo = logit - *zmax, hi = logit - *zmin;
   if (hi - lo < 1e-12) return lo;
@@ -424,7 +421,7 @@ Table make_customers(const CustomerOptions& options) {
   parallel_for_blocks(0, n, kBlock, options.n_threads, [&](Index lo, Index hi) {
     for (Index i = lo; i < hi; ++i) {
       const auto r = static_cast<std::size_t>(i);
-      churned[r] = c.label_u[r] < sigmoid(c.latent[r] + b) ? 1 : 0;
+      churned[r] = c.label_u[r] < common::sigmoid(c.latent[r] + b) ? 1 : 0;
     }
   });
 

@@ -124,8 +124,6 @@ void for_column_blocks(Index n_cols, Index n_rows, int n_threads, Body&& body);
 
 /// Non-missing values of `x`, sorted.
 std::vector<double> sorted_values(const double* x, Index n, int n_threads = 1);
-/// numpy's linear quantile of sorted, non-empty values.
-double quantile_sorted(const std::vector<double>& sorted, double q);
 
 /// A list of distinct names. @throws SerializationError.
 std::vector<std::string> json_to_names(const Json& obj, const char* key, const std::string& where,

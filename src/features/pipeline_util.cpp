@@ -1,8 +1,8 @@
 // Helpers shared by the steps of churn::features::Pipeline (see pipeline_steps.hpp).
 
-#include <algorithm>      // std::sort, std::min
+#include <algorithm>      // std::sort, std::max
 #include <charconv>       // std::to_chars
-#include <cmath>          // std::isnan, std::floor
+#include <cmath>          // std::isnan
 #include <unordered_set>  // std::unordered_set
 
 #include "churn/core/error.hpp"
@@ -81,21 +81,6 @@ std::vector<double> sorted_values(const double* x, Index n, int n_threads) {
     if (!std::isnan(x[i])) v.push_back(x[i]);
   std::sort(v.begin(), v.end());
   return v;
-}
-
-double quantile_sorted(const std::vector<double>& s, double q) {
-  // numpy.quantile(method="linear"): virtual index q * (n - 1), then numpy's _lerp
-  const auto n = static_cast<Index>(s.size());
-  const double pos = q * static_cast<double>(n - 1);
-  auto lo = static_cast<Index>(std::floor(pos));
-  lo = std::min(std::max<Index>(lo, 0), n - 1);
-  const Index hi = std::min(lo + 1, n - 1);
-  const double t = pos - static_cast<double>(lo);
-  const double a = s[static_cast<std::size_t>(lo)];
-  const double b = s[static_cast<std::size_t>(hi)];
-  if (a == b) return a;
-  const double diff = b - a;
-  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
 std::vector<std::string> json_to_names(const Json& obj, const char* key, const std::string& where,

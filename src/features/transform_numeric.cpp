@@ -8,6 +8,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "common/json.hpp"
+#include "common/quantile.hpp"
 #include "features/pipeline_steps.hpp"
 
 namespace churn::features {
@@ -228,8 +229,7 @@ class Impute final : public Step {
       CHURN_CHECK(!s.empty(), InvalidArgument,
                   label() << ": column '" << c.name() << "' has no non-missing value");
       if (p_.strategy == ImputeStrategy::Median) {
-        const std::size_t h = s.size() / 2;
-        values[j] = s.size() % 2 == 1 ? s[h] : (s[h - 1] + s[h]) / 2.0;
+        values[j] = common::median_sorted(s.data(), s.size());
       } else {  // most frequent, ties to the smallest value
         std::size_t best = 0, best_n = 0;
         for (std::size_t a = 0; a < s.size();) {
@@ -416,8 +416,8 @@ class Clip final : public Step {
       const auto s = sorted_values(x.data(), x.size());
       CHURN_CHECK(!s.empty(), InvalidArgument,
                   label() << ": column '" << columns_[j] << "' has no non-missing value");
-      lo[j] = quantile_sorted(s, p_.lower_quantile);
-      hi[j] = quantile_sorted(s, p_.upper_quantile);
+      lo[j] = common::quantile_sorted(s, p_.lower_quantile);
+      hi[j] = common::quantile_sorted(s, p_.upper_quantile);
     });
     for (std::size_t j = 0; j < m; ++j)
       CHURN_CHECK(std::isfinite(lo[j]) && std::isfinite(hi[j]), InvalidArgument,
@@ -621,6 +621,7 @@ class Bin final : public Step {
       if (!p_.suffix.empty()) check_new_name(t, name + p_.suffix, label());
     }
     std::vector<std::vector<double>> cuts(m);
+    std::vector<char> infinite(m, 0);  // a quantile is not finite (checked in column order)
     for_columns(m, n_threads, [&](std::size_t j) {
       if (p_.strategy == BinStrategy::Fixed) {
         cuts[j] = p_.edges;
@@ -632,14 +633,19 @@ class Bin final : public Step {
                   label() << ": column '" << columns_[j] << "' has no non-missing value");
       const double lowest = s.front();
       for (int k = 1; k < p_.n_bins; ++k) {
-        const double q = quantile_sorted(s, static_cast<double>(k) / p_.n_bins);
+        const double q = common::quantile_sorted(s, static_cast<double>(k) / p_.n_bins);
+        // infinite values make numpy's quantile infinite or NaN (which the test below would
+        // drop without a word)
+        if (!std::isfinite(q)) {
+          infinite[j] = 1;
+          return;
+        }
         if (q > lowest && (cuts[j].empty() || q > cuts[j].back())) cuts[j].push_back(q);
       }
     });
     for (std::size_t j = 0; j < m; ++j)
-      for (double c : cuts[j])
-        CHURN_CHECK(std::isfinite(c), InvalidArgument,
-                    label() << ": column '" << columns_[j] << "' has infinite quantiles");
+      CHURN_CHECK(!infinite[j], InvalidArgument,
+                  label() << ": column '" << columns_[j] << "' has infinite quantiles");
     std::vector<std::vector<std::string>> labels(m);
     if (p_.output == BinOutput::Categorical)
       for (std::size_t j = 0; j < m; ++j)

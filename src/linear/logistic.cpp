@@ -10,6 +10,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "common/json.hpp"
+#include "common/logistic.hpp"
 #include "linear/logistic_solvers.hpp"
 
 namespace churn::linear {
@@ -416,7 +417,7 @@ Vector LogisticRegression::predict_proba(const data::Table& table) const {
   const Vector eta = decision_function(table);
   if (calibrator_) return calibrator_->transform(eta);
   Vector p(eta.size());
-  for (Index i = 0; i < eta.size(); ++i) p[i] = detail::sigmoid(eta[i]);
+  for (Index i = 0; i < eta.size(); ++i) p[i] = common::sigmoid(eta[i]);
   return p;
 }
 
@@ -427,7 +428,7 @@ Vector LogisticRegression::predict_proba(const RowMatrixRef& X) const {
 
 Vector LogisticRegression::predict_proba_uncalibrated(const RowMatrixRef& X) const {
   Vector eta = decision_function(X);
-  for (Index i = 0; i < eta.size(); ++i) eta[i] = detail::sigmoid(eta[i]);
+  for (Index i = 0; i < eta.size(); ++i) eta[i] = common::sigmoid(eta[i]);
   return eta;
 }
 
@@ -454,7 +455,7 @@ double LogisticRegression::objective(const RowMatrixRef& X, const VectorRef& y,
   detail::linear_predictor(X, theta, params_.n_threads, eta);
   double loss = 0.0;
   for (Index i = 0; i < eta.size(); ++i) {
-    loss += s[i] * (detail::softplus(eta[i]) - y[i] * eta[i]);
+    loss += s[i] * common::logistic_loss(y[i], eta[i]);
   }
   if (std::isinf(params_.C)) return loss;  // no penalty; the scale C is then meaningless
   double pen = 0.0;

@@ -4,7 +4,7 @@
 #include <Eigen/Cholesky>  // Eigen::LLT, Eigen::LDLT
 
 #include <algorithm>  // std::max, std::min
-#include <cmath>      // std::exp, std::log1p, std::abs, std::sqrt
+#include <cmath>      // std::abs, std::sqrt, std::isfinite
 #include <deque>      // std::deque
 #include <limits>     // std::numeric_limits
 #include <sstream>    // std::ostringstream
@@ -13,19 +13,10 @@
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/linear/logistic.hpp"
+#include "common/logistic.hpp"
 
 namespace churn::linear {
 namespace detail {
-
-double softplus(double z) {
-  return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
-}
-
-double sigmoid(double z) {
-  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
-  return e / (1.0 + e);
-}
 
 namespace {
 
@@ -53,7 +44,7 @@ double loss_along(const LogisticProblem& prob, const Vector& eta, const Vector& 
         double acc = 0.0;
         for (Index i = lo; i < hi; ++i) {
           const double z = move ? eta[i] + t * xd[i] : eta[i];
-          acc += prob.sn[i] * (softplus(z) - prob.y[i] * z);
+          acc += prob.sn[i] * common::logistic_loss(prob.y[i], z);
         }
         return acc;
       },
@@ -189,7 +180,7 @@ Vector initial_theta(const LogisticProblem& prob, Vector& eta) {
   Vector theta = Vector::Zero(p + 1);
   if (prob.fit_intercept) {
     const double ybar = prob.sn.dot(prob.y);  // sn sums to 1
-    if (ybar > 0 && ybar < 1) theta[p] = std::log(ybar / (1.0 - ybar));
+    if (ybar > 0 && ybar < 1) theta[p] = common::logit(ybar);
   }
   eta = Vector::Constant(n_rows(prob), theta[p]);
   return theta;
@@ -241,8 +232,8 @@ double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const 
           const double z = eta[lo + i];
           const double s = prob.sn[lo + i];
           const double yi = prob.y[lo + i];
-          if (with_loss) loss += s * (softplus(z) - yi * z);
-          const double pr = sigmoid(z);
+          if (with_loss) loss += s * common::logistic_loss(yi, z);
+          const double pr = common::sigmoid(z);
           r[i] = s * (pr - yi);
           if (hess_weights != nullptr) (*hess_weights)[lo + i] = s * pr * (1.0 - pr);
         }

@@ -2,13 +2,14 @@
 #include "churn/metrics/calibration.hpp"
 
 #include <algorithm>  // std::sort, std::upper_bound, std::min, std::max
-#include <cmath>      // std::exp, std::log, std::log1p, std::abs
+#include <cmath>      // std::log, std::abs, std::isfinite, std::isnan
 #include <numeric>    // std::iota
 #include <string>     // std::string
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
 #include "common/json.hpp"
+#include "common/logistic.hpp"
 #include "metrics/ranking.hpp"
 
 namespace churn::metrics {
@@ -18,11 +19,6 @@ using common::make_envelope;
 using common::open_envelope;
 
 namespace {
-
-/// log(1 + exp(z)) without overflow.
-double softplus(double z) {
-  return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
-}
 
 void check_scores(const char* caller, const VectorRef& scores) {
   for (Index i = 0; i < scores.size(); ++i) {
@@ -59,7 +55,7 @@ PlattCalibrator& PlattCalibrator::fit(const VectorRef& scores, const VectorRef& 
     for (Index i = 0; i < n; ++i) {
       const double z = a * (scores[i] / scale) + b;
       const double t = target(i);
-      l += w(i) * (t * softplus(z) + (1 - t) * softplus(-z));
+      l += w(i) * (t * common::softplus(z) + (1 - t) * common::softplus(-z));
     }
     return l;
   };
@@ -73,8 +69,8 @@ PlattCalibrator& PlattCalibrator::fit(const VectorRef& scores, const VectorRef& 
     for (Index i = 0; i < n; ++i) {
       const double x = scores[i] / scale;
       const double z = a * x + b;
-      const double p = 1.0 / (1.0 + std::exp(z));  // predicted P(y = 1)
-      const double r = w(i) * (target(i) - p);     // d loss / d z
+      const double p = common::expit(-z);       // predicted P(y = 1)
+      const double r = w(i) * (target(i) - p);  // d loss / d z
       const double h = w(i) * p * (1 - p);
       ga += r * x;
       gb += r;
@@ -119,7 +115,7 @@ Vector PlattCalibrator::transform(const VectorRef& scores) const {
   CHURN_CHECK(fitted_, NotFittedError, "PlattCalibrator::transform(): call fit() first");
   check_scores("PlattCalibrator::transform()", scores);
   Vector p(scores.size());
-  for (Index i = 0; i < scores.size(); ++i) p[i] = 1.0 / (1.0 + std::exp(a_ * scores[i] + b_));
+  for (Index i = 0; i < scores.size(); ++i) p[i] = common::expit(-(a_ * scores[i] + b_));
   return p;
 }
 

@@ -1,12 +1,13 @@
 // ROC and precision-recall curves, lift table, calibration curve (see curves.hpp).
 #include "churn/metrics/curves.hpp"
 
-#include <algorithm>  // std::max, std::min
-#include <cmath>      // std::floor
+#include <algorithm>  // std::sort, std::lower_bound
 #include <limits>     // std::numeric_limits
 #include <string>     // std::string
 #include <vector>     // std::vector
 
+#include "common/float_key.hpp"
+#include "common/quantile.hpp"
 #include "metrics/ranking.hpp"
 
 namespace churn::metrics {
@@ -28,7 +29,7 @@ Cumulative cumulative(const detail::SortedScores& s) {
     fp += dfp;
     c.tps.push_back(tp);
     c.fps.push_back(fp);
-    c.thresholds.push_back(detail::from_ordered_bits(key));
+    c.thresholds.push_back(common::from_ordered_key(key));
   });
   return c;
 }
@@ -175,31 +176,9 @@ BinStrategy bin_strategy_from_name(std::string_view name) {
 
 namespace {
 
-/// numpy.linspace(0, 1, n_bins + 1), bit for bit.
-std::vector<double> linspace01(Index n_bins) {
-  std::vector<double> q(static_cast<std::size_t>(n_bins + 1));
-  const double step = 1.0 / static_cast<double>(n_bins);
-  for (Index i = 0; i <= n_bins; ++i)
-    q[static_cast<std::size_t>(i)] = static_cast<double>(i) * step + 0.0;
-  q.back() = 1.0;
-  return q;
-}
-
 /// numpy.percentile(sorted, q * 100) with the default "linear" method, bit for bit.
 double percentile_linear(const std::vector<double>& sorted, double q01) {
-  const double q = (q01 * 100.0) / 100.0;
-  const auto n = static_cast<Index>(sorted.size());
-  const double virtual_index = static_cast<double>(n - 1) * q;
-  const double prev = std::floor(virtual_index);
-  const double gamma = virtual_index - prev;
-  auto at = [&](double idx) {
-    const Index i = std::min<Index>(std::max<Index>(static_cast<Index>(idx), 0), n - 1);
-    return sorted[static_cast<std::size_t>(i)];
-  };
-  const double a = at(prev);
-  const double b = at(prev + 1);
-  const double diff = b - a;
-  return gamma >= 0.5 ? b - diff * (1.0 - gamma) : a + diff * gamma;
+  return common::quantile_sorted(sorted, (q01 * 100.0) / 100.0);
 }
 
 }  // namespace
@@ -210,7 +189,7 @@ CalibrationCurve calibration_curve(const VectorRef& y, const VectorRef& p, Index
   detail::check_inputs(caller, y, p, Vector(), true, 0);
   CHURN_CHECK(n_bins >= 1, InvalidArgument, caller << ": n_bins must be >= 1, got " << n_bins);
   const Index n = y.size();
-  std::vector<double> edges = linspace01(n_bins);
+  std::vector<double> edges = common::linspace01(static_cast<std::size_t>(n_bins));
   if (strategy == BinStrategy::Quantile) {
     std::vector<double> sorted(p.data(), p.data() + n);
     std::sort(sorted.begin(), sorted.end());

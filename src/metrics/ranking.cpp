@@ -3,6 +3,9 @@
 
 #include <cmath>  // std::isfinite
 
+#include "common/float_key.hpp"
+#include "common/radix_sort.hpp"
+
 namespace churn::metrics::detail {
 
 namespace {
@@ -122,11 +125,13 @@ SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const Vec
     parallel_for(0, 2, n_threads, [&](Index c) {
       auto& v = c == 0 ? pos : neg;
       std::remove_reference_t<decltype(v)> buf;
-      radix_sort(v, buf, [](const auto& e) { return walk::key_of(e); });
+      common::radix_sort(v, buf, [](const auto& e) { return walk::key_of(e); });
     });
   };
   if (out.weighted) {
-    fill(out.pos_w, out.neg_w, [&](Index i) { return KeyWeight{ordered_bits(score[i]), w[i]}; });
+    fill(out.pos_w, out.neg_w, [&](Index i) {
+      return KeyWeight{common::ordered_key_folded(score[i]), w[i]};
+    });
     const auto weight_sum = [&](const std::vector<KeyWeight>& v) {
       return parallel_reduce(
           0, static_cast<Index>(v.size()), kBlock, 0.0,
@@ -140,7 +145,7 @@ SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const Vec
     out.total_pos = weight_sum(out.pos_w);
     out.total_neg = weight_sum(out.neg_w);
   } else {
-    fill(out.pos, out.neg, [&](Index i) { return ordered_bits(score[i]); });
+    fill(out.pos, out.neg, [&](Index i) { return common::ordered_key_folded(score[i]); });
     out.total_pos = static_cast<double>(n_pos);
     out.total_neg = static_cast<double>(n_neg);
   }
@@ -155,9 +160,10 @@ std::vector<Index> order_desc(const VectorRef& score) {
   const Index n = score.size();
   std::vector<KeyIndex> a(static_cast<std::size_t>(n));
   // Descending order = ascending order of the complemented key; LSD radix sort is stable.
-  for (Index i = 0; i < n; ++i) a[static_cast<std::size_t>(i)] = {~ordered_bits(score[i]), i};
+  for (Index i = 0; i < n; ++i)
+    a[static_cast<std::size_t>(i)] = {~common::ordered_key_folded(score[i]), i};
   std::vector<KeyIndex> buf;
-  radix_sort(a, buf, [](const KeyIndex& e) { return e.key; });
+  common::radix_sort(a, buf, [](const KeyIndex& e) { return e.key; });
   std::vector<Index> order(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < a.size(); ++i) order[i] = a[i].index;
   return order;

@@ -1,12 +1,10 @@
 #pragma once
-// Private helpers of src/metrics: input checks, order-preserving score keys, a stable LSD radix
-// sort, and the per-class sorted scores every ranking metric and curve walks.
+// Private helpers of src/metrics: input checks and the per-class sorted scores every ranking
+// metric and curve walks (keys from common/float_key.hpp, sorted by common/radix_sort.hpp).
 
-#include <algorithm>    // std::stable_sort, std::min
-#include <array>        // std::array
+#include <algorithm>    // std::max
 #include <cmath>        // std::isfinite
 #include <cstdint>      // std::uint64_t
-#include <cstring>      // std::memcpy
 #include <type_traits>  // std::is_same_v
 #include <vector>       // std::vector
 
@@ -27,62 +25,6 @@ void check_inputs(const char* caller, const VectorRef& y, const VectorRef& score
 
 /// Checks that `threshold` lies in [0, 1].
 void check_threshold(const char* caller, double threshold);
-
-/// An unsigned key with the order of the doubles (-0.0 and 0.0 map to the same key).
-inline std::uint64_t ordered_bits(double x) {
-  x += 0.0;  // -0.0 -> +0.0
-  std::uint64_t u = 0;
-  std::memcpy(&u, &x, sizeof u);
-  return (u & 0x8000000000000000ULL) != 0 ? ~u : (u | 0x8000000000000000ULL);
-}
-
-/// Inverse of ordered_bits.
-inline double from_ordered_bits(std::uint64_t k) {
-  const std::uint64_t u = (k & 0x8000000000000000ULL) != 0 ? (k & ~0x8000000000000000ULL) : ~k;
-  double x = 0;
-  std::memcpy(&x, &u, sizeof x);
-  return x;
-}
-
-/// Stable ascending LSD radix sort of `a` by `key(a[i])` (64-bit), 11-bit digits, skipping the
-/// digits on which all keys agree. `buf` is scratch space.
-template <class T, class KeyOf>
-void radix_sort(std::vector<T>& a, std::vector<T>& buf, KeyOf key) {
-  const std::size_t n = a.size();
-  if (n < 2) return;
-  if (n < 512) {
-    std::stable_sort(a.begin(), a.end(), [&](const T& l, const T& r) { return key(l) < key(r); });
-    return;
-  }
-  constexpr int kBits = 11;
-  constexpr int kPasses = 6;
-  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  std::vector<std::array<std::size_t, kBuckets>> hist(kPasses);
-  for (auto& h : hist) h.fill(0);
-  for (const T& e : a) {
-    const std::uint64_t k = key(e);
-    for (int p = 0; p < kPasses; ++p) ++hist[p][(k >> (p * kBits)) & (kBuckets - 1)];
-  }
-  buf.resize(n);
-  for (int p = 0; p < kPasses; ++p) {
-    auto& h = hist[p];
-    bool trivial = false;
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-      if (h[b] == n) trivial = true;
-    }
-    if (trivial) continue;
-    std::size_t sum = 0;
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-      const std::size_t c = h[b];
-      h[b] = sum;
-      sum += c;
-    }
-    const int shift = p * kBits;
-    T* out = buf.data();
-    for (const T& e : a) out[h[(key(e) >> shift) & (kBuckets - 1)]++] = e;
-    a.swap(buf);
-  }
-}
 
 /// A score key with its row weight.
 struct KeyWeight {

@@ -3,6 +3,7 @@
 
 #include <limits>  // std::numeric_limits
 
+#include "common/float_key.hpp"
 #include "metrics/ranking.hpp"
 
 namespace churn::metrics {
@@ -32,7 +33,7 @@ ThresholdChoice best_f1_threshold(const VectorRef& y, const VectorRef& score,
     fp += dfp;
     const double den = 2 * tp + fp + (s.total_pos - tp);
     const double f = den != 0 ? 2 * tp / den : 0.0;
-    if (f > best.value) best = {detail::from_ordered_bits(key), f, tp + fp};
+    if (f > best.value) best = {common::from_ordered_key(key), f, tp + fp};
   });
   return best;
 }
@@ -51,7 +52,7 @@ ThresholdChoice best_profit_threshold(const VectorRef& y, const VectorRef& score
     tp += dtp;
     fp += dfp;
     const double profit = gain * tp - params.offer_cost * (tp + fp);
-    if (profit > best.value) best = {detail::from_ordered_bits(key), profit, tp + fp};
+    if (profit > best.value) best = {common::from_ordered_key(key), profit, tp + fp};
   });
   return best;
 }

@@ -1,7 +1,7 @@
 #include "churn/monitor/baseline.hpp"
 
 #include <algorithm>  // std::sort, std::unique, std::lower_bound, std::min, std::max
-#include <cmath>      // std::isnan, std::isfinite, std::nextafter, std::sqrt, std::fma
+#include <cmath>      // std::isnan, std::isfinite, std::nextafter, std::sqrt
 #include <iterator>   // std::begin, std::end, std::size
 #include <limits>     // std::numeric_limits
 #include <mutex>      // std::mutex, std::lock_guard
@@ -10,7 +10,9 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
+#include "common/exact_sum.hpp"
 #include "common/json.hpp"
+#include "common/quantile.hpp"
 #include "monitor/monitor_detail.hpp"
 #include "monitor/numeric_fit.hpp"
 
@@ -171,34 +173,12 @@ int dtype_group(DType t) {
   return 3;
 }
 
-// ---- double-double arithmetic for mean and variance from exact sums ---------------------------
-
-struct DD {
-  double hi = 0, lo = 0;
-};
-DD quick_two_sum(double a, double b) {
-  const double s = a + b;
-  return {s, b - (s - a)};
-}
-DD dd_add(DD a, DD b) {
-  const double s = a.hi + b.hi;
-  const double bb = s - a.hi;
-  const double e = (a.hi - (s - bb)) + (b.hi - bb) + a.lo + b.lo;
-  return quick_two_sum(s, e);
-}
-DD dd_mul(DD a, DD b) {
-  const double p = a.hi * b.hi;
-  const double e = std::fma(a.hi, b.hi, -p) + (a.hi * b.lo + a.lo * b.hi);
-  return quick_two_sum(p, e);
-}
-DD dd_div(DD a, double d) {
-  const double q1 = a.hi / d;
-  const double p = q1 * d;
-  const DD r = dd_add(a, DD{-p, -std::fma(q1, d, -p)});
-  return quick_two_sum(q1, r.hi / d);
-}
-
+/// Mean and sample std (ddof 1) from the exact sums, in double-double arithmetic.
 void mean_std(const FeatureState& s, double& mean, double& sd) {
+  using common::dd_add;
+  using common::dd_div;
+  using common::dd_mul;
+  using DD = common::DoubleDouble;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const std::int64_t n = s.values();
   mean = sd = nan;
@@ -334,11 +314,8 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
   const std::size_t n_fixed = levels.size();
   const bool quantile = params_.binning == Binning::Quantile;
   if (quantile) {
-    // np.linspace(0, 1, bins + 1): i * (1 / bins), the last one exactly 1 (as edges_of; i / bins
-    // can differ in the last bit and move an edge by an ulp)
-    const double step = 1.0 / params_.bins;
-    for (int i = 0; i < params_.bins; ++i) levels.push_back(double(i) * step);
-    levels.push_back(1.0);
+    const std::vector<double> grid = common::linspace01(static_cast<std::size_t>(params_.bins));
+    levels.insert(levels.end(), grid.begin(), grid.end());
   }
   std::vector<double> ks_levels;
   for (int j = 0; j <= params_.ks_points; ++j) ks_levels.push_back(double(j) / params_.ks_points);
@@ -409,7 +386,7 @@ Baseline& Baseline::fit(const Table& reference, const VectorRef& score) {
         if (w.n_rows >= detail::kRadixMinRows) {
           w.sample = detail::sorted_sample(w.x, w.n_rows, detail::kMapSample);
           if (w.sample.size() >= 2) {
-            s->shift = detail::quantiles_sorted(w.sample, {0.5})[0];  // ~ the median
+            s->shift = common::quantile_sorted(w.sample, 0.5);  // ~ the median
             w.radix = std::make_unique<detail::RadixFit>(w.x, w.n_rows, w.sample, s->shift);
           }
         }
@@ -935,9 +912,9 @@ Json feature_to_json(const FeatureState& s) {
     j["counts"] = s.cells;
     j["min"] = json_from_double(s.min);
     j["max"] = json_from_double(s.max);
-    j["sum"] = s.sum.to_json();
+    j["sum"] = detail::exact_sum_to_json(s.sum);
     j["shift"] = s.shift;
-    j["sumsq"] = s.sumsq.to_json();
+    j["sumsq"] = detail::exact_sum_to_json(s.sumsq);
     double mean = 0, sd = 0;
     mean_std(s, mean, sd);
     j["mean"] = json_from_double(mean);
@@ -1033,8 +1010,8 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
                            : (s->min == std::numeric_limits<double>::infinity() &&
                               s->max == -std::numeric_limits<double>::infinity()),
                 SerializationError, where << ": min and max are inconsistent");
-    s->sum = detail::ExactSum::from_json(json_get<Json>(j, "sum", where), where + ".sum");
-    s->sumsq = detail::ExactSum::from_json(json_get<Json>(j, "sumsq", where), where + ".sumsq");
+    s->sum = detail::exact_sum_from_json(json_get<Json>(j, "sum", where), where + ".sum");
+    s->sumsq = detail::exact_sum_from_json(json_get<Json>(j, "sumsq", where), where + ".sumsq");
     s->shift = json_get<double>(j, "shift", where);
     CHURN_CHECK(std::isfinite(s->shift), SerializationError, where << ": shift must be finite");
     double mean = 0, sd = 0;

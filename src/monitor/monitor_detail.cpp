@@ -2,8 +2,8 @@
 
 #include "monitor/numeric_fit.hpp"
 
-#include <algorithm>  // std::sort, std::nth_element, std::min, std::max, std::unique
-#include <cmath>      // std::isnan, std::isinf, std::isfinite, std::fma, std::ldexp, std::log
+#include <algorithm>  // std::sort, std::min, std::max, std::unique, std::minmax_element
+#include <cmath>      // std::isnan, std::isinf, std::isfinite, std::fabs, std::log
 #include <cstring>    // std::memcpy
 #include <limits>     // std::numeric_limits
 #include <utility>    // std::move
@@ -11,6 +11,8 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "common/json.hpp"
+#include "common/quantile.hpp"
+#include "common/radix_sort.hpp"
 
 namespace churn::monitor::detail {
 
@@ -88,14 +90,16 @@ CutIndex::CutIndex(const std::vector<double>& cuts) : cuts_(cuts), n_(cuts.size(
     return fullest;
   };
   // key table
-  key_lo_ = key_of(cuts_.front());
-  key_hi_ = key_of(cuts_.back());
+  key_lo_ = common::ordered_key(cuts_.front());
+  key_hi_ = common::ordered_key(cuts_.back());
   const std::uint64_t range = key_hi_ - key_lo_;
   shift_ = 0;
   while ((range >> shift_) >= kBuckets) ++shift_;
-  const std::uint32_t key_fullest =
-      fill([&](double c) { return static_cast<std::size_t>((key_of(c) - key_lo_) >> shift_); },
-           static_cast<std::size_t>(range >> shift_) + 1, first_);
+  const std::uint32_t key_fullest = fill(
+      [&](double c) {
+        return static_cast<std::size_t>((common::ordered_key(c) - key_lo_) >> shift_);
+      },
+      static_cast<std::size_t>(range >> shift_) + 1, first_);
   table_ = Table::Key;
   // linear table, when the range is finite
   lo_ = cuts_.front();
@@ -147,163 +151,32 @@ void CutIndex::count(const double* x, Index n, std::int64_t* cells, std::int64_t
   flush(s.data(), cells, missing);
 }
 
-// ---- ExactSum ---------------------------------------------------------------------------------
+// ---- ExactSum JSON ----------------------------------------------------------------------------
 
-namespace {
-
-constexpr int kLimbs = 36;           // 2304 bits: 2^-1088 .. 2^1215
-constexpr int kOffset = kSumOffset;  // bit offset of a mantissa unit of biased exponent e
-constexpr int kBlockTerms = 1024;    // add_term calls between normalizations
-
-inline std::uint64_t bits_of(double x) {
-  std::uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
-
-}  // namespace
-
-void ExactSum::add_term(std::uint64_t u) {
-  auto e = static_cast<int>((u >> 52) & 0x7ff);
-  if (e == 0x7ff) {
-    (u >> 63 ? neg_inf_ : pos_inf_) += 1;
-    return;
-  }
-  std::uint64_t m = u & ((std::uint64_t{1} << 52) - 1);
-  if (e == 0) {
-    if (m == 0) return;
-    e = 1;  // subnormals share the scale of exponent 1
-  } else {
-    m |= std::uint64_t{1} << 52;
-  }
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  const int o = e + kOffset;
-  const Int128 v = static_cast<Int128>(static_cast<UInt128>(m) << (o & 63));  // < 2^116
-  w_[static_cast<std::size_t>(o >> 6)] += (u >> 63) ? -v : v;
-  if (++pending_ >= kBlockTerms) normalize();
-}
-
-void ExactSum::normalize() {
-  pending_ = 0;
-  if (w_.empty()) return;
-  for (std::size_t k = 0; k + 1 < w_.size(); ++k) {
-    const Int128 carry = w_[k] >> 64;  // floor division (arithmetic shift)
-    w_[k] = static_cast<Int128>(static_cast<std::uint64_t>(static_cast<UInt128>(w_[k])));
-    w_[k + 1] += carry;
-  }
-}
-
-void ExactSum::add(double x) {
-  add_term(bits_of(x));
-}
-
-void ExactSum::add_word(std::int64_t t, int offset) {
-  // t * 2^offset as a signed 128-bit value split into a low word in [0, 2^64) and a signed
-  // high word, so each limb grows by less than 2^64 per call
-  const Int128 v = static_cast<Int128>(t) * (static_cast<Int128>(1) << (offset & 63));
-  const auto k = static_cast<std::size_t>(offset >> 6);
-  w_[k] += static_cast<Int128>(static_cast<std::uint64_t>(static_cast<UInt128>(v)));
-  w_[k + 1] += v >> 64;
-}
-
-void ExactSum::add_scaled(std::int64_t t, int offset) {
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  add_word(t, offset);
-}
-
-void ExactSum::merge(const ExactSum& other) {
-  pos_inf_ += other.pos_inf_;
-  neg_inf_ += other.neg_inf_;
-  if (other.w_.empty()) return;
-  ExactSum o = other;
-  o.normalize();
-  normalize();
-  if (w_.empty()) w_.assign(kLimbs, 0);
-  for (std::size_t k = 0; k < w_.size(); ++k) w_[k] += o.w_[k];
-  normalize();
-}
-
-bool ExactSum::operator==(const ExactSum& o) const {
-  return to_json() == o.to_json();
-}
-
-namespace {
-inline void two_sum(double a, double b, double& s, double& err) {
-  s = a + b;
-  const double bb = s - a;
-  err = (a - (s - bb)) + (b - bb);
-}
-}  // namespace
-
-void ExactSum::value(double& hi, double& lo) const {
-  const double inf = std::numeric_limits<double>::infinity();
-  if (pos_inf_ && neg_inf_) {
-    hi = std::numeric_limits<double>::quiet_NaN();
-    lo = 0;
-    return;
-  }
-  if (pos_inf_ || neg_inf_) {
-    hi = pos_inf_ ? inf : -inf;
-    lo = 0;
-    return;
-  }
-  ExactSum c = *this;
-  c.normalize();
-  // a negative total has all-ones upper limbs in two's complement (their doubles would
-  // overflow): convert its magnitude and negate the result
-  const bool negative = !c.w_.empty() && c.w_.back() < 0;
-  if (negative) {
-    for (auto& limb : c.w_) limb = -limb;
-    c.normalize();
-  }
-  // deterministic compensated sum from the top limb down (the state is canonical, so the
-  // result depends only on the exact total)
-  double s = 0, comp = 0;
-  for (std::size_t k = c.w_.size(); k-- > 0;) {
-    const Int128 v = c.w_[k];
-    if (v == 0) continue;
-    const auto h = static_cast<double>(v);
-    const auto l = static_cast<double>(v - static_cast<Int128>(h));
-    const int scale = static_cast<int>(64 * k) - 1088;
-    const double parts[2] = {std::ldexp(h, scale), std::ldexp(l, scale)};
-    for (double p : parts) {
-      double t, err;
-      two_sum(s, p, t, err);
-      s = t;
-      comp += err;
-    }
-  }
-  two_sum(s, comp, hi, lo);
-  if (negative) {
-    hi = -hi;
-    lo = -lo;
-  }
-}
-
-Json ExactSum::to_json() const {
-  ExactSum c = *this;
-  c.normalize();
+Json exact_sum_to_json(const ExactSum& s) {
+  const std::vector<common::Int128> w = s.limbs();
   Json limbs = Json::array();
-  for (std::size_t k = 0; k < c.w_.size(); ++k) {
-    const Int128 v = c.w_[k];
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    const common::Int128 v = w[k];
     if (v == 0) continue;
     const auto high = static_cast<std::int64_t>(v >> 64);
-    const auto low = static_cast<std::uint64_t>(static_cast<UInt128>(v));
+    const auto low = static_cast<std::uint64_t>(static_cast<common::UInt128>(v));
     limbs.push_back(Json::array({static_cast<std::int64_t>(k), high, low}));
   }
-  return Json{{"limbs", limbs}, {"pos_inf", pos_inf_}, {"neg_inf", neg_inf_}};
+  return Json{{"limbs", limbs}, {"pos_inf", s.pos_inf()}, {"neg_inf", s.neg_inf()}};
 }
 
-ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
+ExactSum exact_sum_from_json(const Json& j, const std::string& where) {
+  constexpr int kLimbs = ExactSum::kLimbs;
   json_check_members(j, {"limbs", "pos_inf", "neg_inf"}, where);
-  ExactSum s;
-  s.pos_inf_ = json_get_int<std::int64_t>(j, "pos_inf", where);
-  s.neg_inf_ = json_get_int<std::int64_t>(j, "neg_inf", where);
-  CHURN_CHECK(s.pos_inf_ >= 0 && s.neg_inf_ >= 0 && s.pos_inf_ < (std::int64_t{1} << 62) &&
-                  s.neg_inf_ < (std::int64_t{1} << 62),
+  const auto pos_inf = json_get_int<std::int64_t>(j, "pos_inf", where);
+  const auto neg_inf = json_get_int<std::int64_t>(j, "neg_inf", where);
+  CHURN_CHECK(pos_inf >= 0 && neg_inf >= 0 && pos_inf < (std::int64_t{1} << 62) &&
+                  neg_inf < (std::int64_t{1} << 62),
               SerializationError, where << ": infinity counts must be in [0, 2^62)");
   const Json limbs = json_get<Json>(j, "limbs", where);
   CHURN_CHECK(limbs.is_array(), SerializationError, where << ": 'limbs' must be a list");
+  std::vector<common::Int128> w;  // none, or all kLimbs
   std::int64_t prev = -1;
   for (const auto& p : limbs) {
     std::int64_t k = 0, high = 0;
@@ -318,82 +191,14 @@ ExactSum ExactSum::from_json(const Json& j, const std::string& where) {
     CHURN_CHECK(high > -(std::int64_t{1} << 40) && high < (std::int64_t{1} << 40),
                 SerializationError, where << ": limb " << k << " is out of range");
     prev = k;
-    if (s.w_.empty()) s.w_.assign(kLimbs, 0);
-    s.w_[static_cast<std::size_t>(k)] =
-        static_cast<Int128>((static_cast<UInt128>(static_cast<std::uint64_t>(high)) << 64) | low);
+    if (w.empty()) w.assign(kLimbs, 0);
+    w[static_cast<std::size_t>(k)] = static_cast<common::Int128>(
+        (static_cast<common::UInt128>(static_cast<std::uint64_t>(high)) << 64) | low);
   }
-  s.normalize();
-  return s;
+  return ExactSum::from_state(std::move(w), pos_inf, neg_inf);
 }
 
 // ---- quantiles --------------------------------------------------------------------------------
-
-namespace {
-
-void multi_select(double* first, double* last, const std::size_t* r_first,
-                  const std::size_t* r_last, std::size_t offset) {
-  while (r_first != r_last) {
-    const std::size_t* mid = r_first + (r_last - r_first) / 2;
-    double* nth = first + (*mid - offset);
-    std::nth_element(first, nth, last);
-    multi_select(first, nth, r_first, mid, offset);
-    r_first = mid + 1;
-    offset = *mid + 1;
-    first = nth + 1;
-  }
-}
-
-}  // namespace
-
-/// Ranks (positions in sorted order) numpy's linear quantile at `q` reads.
-void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi) {
-  const double pos = q * static_cast<double>(n - 1);
-  lo = std::min(static_cast<std::size_t>(std::max(0.0, std::floor(pos))), n - 1);
-  hi = std::min(lo + 1, n - 1);
-}
-
-/// numpy's _lerp between the values at the two ranks.
-double lerp_at(double q, std::size_t n, double a, double b) {
-  const double pos = q * static_cast<double>(n - 1);
-  const double t = pos - std::min(std::max(0.0, std::floor(pos)), static_cast<double>(n - 1));
-  if (a == b) return a;
-  const double diff = b - a;
-  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
-}
-
-void sort_values(std::vector<double>& v) {
-  const std::size_t n = v.size();
-  if (n < 4096) {
-    std::sort(v.begin(), v.end());
-    return;
-  }
-  // LSD radix sort of the order-preserving integer images, a byte per pass (passes whose byte
-  // is the same for every value skipped); -0.0 sorts before +0.0, which compare equal
-  std::vector<std::uint64_t> a(n), b(n);
-  std::vector<std::size_t> count(8 * 256, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = key_of(v[i]);
-    a[i] = k;
-    for (int d = 0; d < 8; ++d) ++count[static_cast<std::size_t>(d) * 256 + ((k >> (8 * d)) & 255)];
-  }
-  for (int d = 0; d < 8; ++d) {
-    std::size_t* c = count.data() + static_cast<std::size_t>(d) * 256;
-    if (c[(a[0] >> (8 * d)) & 255] == n) continue;  // one byte value: nothing moves
-    std::size_t at = 0;
-    for (int j = 0; j < 256; ++j) {
-      const std::size_t m = c[j];
-      c[j] = at;
-      at += m;
-    }
-    for (std::size_t i = 0; i < n; ++i) b[c[(a[i] >> (8 * d)) & 255]++] = a[i];
-    a.swap(b);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = a[i];
-    const std::uint64_t u = (k >> 63) ? (k & ~(std::uint64_t{1} << 63)) : ~k;
-    std::memcpy(&v[i], &u, sizeof u);
-  }
-}
 
 std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size_t max_size) {
   const std::size_t stride = n_rows > max_size ? (n_rows + max_size - 1) / max_size : 1;
@@ -401,19 +206,8 @@ std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size
   s.reserve(n_rows / stride + 1);
   for (std::size_t i = 0; i < n_rows; i += stride)
     if (!std::isnan(x[i])) s.push_back(x[i]);
-  sort_values(s);
+  common::sort_doubles(s);
   return s;
-}
-
-std::vector<double> quantiles_sorted(const std::vector<double>& s,
-                                     const std::vector<double>& levels) {
-  std::vector<double> out;
-  for (double q : levels) {
-    std::size_t lo = 0, hi = 0;
-    ranks_of(q, s.size(), lo, hi);
-    out.push_back(lerp_at(q, s.size(), s[lo], s[hi]));
-  }
-  return out;
 }
 
 std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::size_t n,
@@ -438,13 +232,13 @@ std::vector<double> select_quantiles(const double* x, std::size_t n_rows, std::s
   v.reserve(n);
   for (std::size_t i = 0; i < n_rows; ++i)
     if (!std::isnan(x[i])) v.push_back(x[i]);
-  multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size(), 0);
+  common::multi_select(v.data(), v.data() + n, ranks.data(), ranks.data() + ranks.size());
   std::vector<double> out;
   out.reserve(levels.size());
   for (double q : levels) {
     std::size_t lo = 0, hi = 0;
-    ranks_of(q, n, lo, hi);
-    out.push_back(lerp_at(q, n, v[lo], v[hi]));
+    common::linear_quantile_ranks(q, n, lo, hi);
+    out.push_back(common::linear_quantile_lerp(q, n, v[lo], v[hi]));
   }
   return out;
 }
@@ -459,13 +253,7 @@ std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile) {
   std::vector<double> e;
   if (v.empty()) return e;
   if (quantile) {
-    std::vector<double> levels(static_cast<std::size_t>(bins) + 1);
-    // np.linspace(0, 1, bins + 1): i * (1 / bins), the last one exactly 1 (i / bins can
-    // differ in the last bit, e.g. 3 / 10 vs 3 * 0.1, and move an edge by an ulp)
-    const double step = 1.0 / bins;
-    for (int i = 0; i <= bins; ++i) levels[static_cast<std::size_t>(i)] = double(i) * step;
-    levels.back() = 1.0;
-    e = select_quantiles(v, levels);
+    e = select_quantiles(v, common::linspace01(static_cast<std::size_t>(bins)));
   } else {
     const auto mm = std::minmax_element(v.begin(), v.end());
     const double lo = *mm.first, hi = *mm.second;

@@ -5,7 +5,6 @@
 #include <algorithm>  // std::min
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::int64_t, std::uint64_t, std::uint32_t
-#include <cstring>    // std::memcpy
 #include <limits>     // std::numeric_limits
 #include <string>     // std::string
 #include <vector>     // std::vector
@@ -13,12 +12,11 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
+#include "common/exact_sum.hpp"
+#include "common/float_key.hpp"
 #include "common/json.hpp"
 
 namespace churn::monitor::detail {
-
-__extension__ typedef __int128 Int128;            // exact sums (GCC/Clang)
-__extension__ typedef unsigned __int128 UInt128;  // its bit pattern
 
 /// True for Float64, Int64 and Timestamp columns (binned as numbers).
 bool is_numeric(data::DType t);
@@ -64,13 +62,6 @@ class CutIndex {
   enum class Table : unsigned char { None, Key, Linear } table_ = Table::None;
 };
 
-/// Order-preserving image of a non-NaN double (+0.0 and -0.0 folded by the caller).
-inline std::uint64_t key_of(double x) {
-  std::uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
-}
-
 inline std::size_t CutIndex::find(double x) const {
   const std::size_t n = n_;
   const double* c = cuts_.data();
@@ -83,7 +74,7 @@ inline std::size_t CutIndex::find(double x) const {
       if (x >= hi_) return n;
       b = std::min(static_cast<std::size_t>((x - lo_) * scale_), last_bucket_);
     } else {
-      const std::uint64_t k = key_of(x);
+      const std::uint64_t k = common::ordered_key(x);
       if (k < key_lo_) return 0;
       if (k >= key_hi_) return n;
       b = static_cast<std::size_t>((k - key_lo_) >> shift_);
@@ -108,42 +99,15 @@ inline std::size_t CutIndex::find(double x) const {
   return static_cast<std::size_t>(base - c) + (*base <= x ? 1 : 0);
 }
 
-/// An exact sum of doubles whose result does not depend on the order of the additions or on
-/// how they were split and merged: a two's-complement fixed-point integer with 64-bit limbs
-/// at scale 2^-1088 (every double is a whole multiple of it), kept in canonical form (each
-/// limb but the top one in [0, 2^64)). The final double is a deterministic function of it.
-class ExactSum {
- public:
-  ExactSum() = default;
-  /// Adds `x` (infinities are counted apart; NaN must not be passed).
-  void add(double x);
-  /// Adds `t * 2^(offset - kSumOffset)` units of exponent 0, i.e. `t` mantissa units of a
-  /// double of biased exponent `offset - kSumOffset` (the kernels' fixed-point slices).
-  /// Call normalize() within 2^60 calls.
-  void add_scaled(std::int64_t t, int offset);
-  /// Brings the limbs into canonical form.
-  void normalize();
-  /// Adds the state of `other`.
-  void merge(const ExactSum& other);
-  /// The sum as a double-double (hi, lo); infinities give +-inf or NaN in hi.
-  void value(double& hi, double& lo) const;
-  /// Canonical state as JSON: {"limbs": [[index, high64, low64], ...], "pos_inf", "neg_inf"}.
-  Json to_json() const;
-  /// Inverse of to_json. @throws SerializationError naming `where`.
-  static ExactSum from_json(const Json& j, const std::string& where);
-  bool operator==(const ExactSum& o) const;
+// The exact sums of the baseline statistics (common/exact_sum.hpp) and their JSON form.
+using common::ExactSum;
+using common::kSumOffset;
 
- private:
-  void add_term(std::uint64_t bits);
-  void add_word(std::int64_t t, int offset);
-  std::vector<Int128> w_;  // kLimbs limbs when non-zero, else empty
-  int pending_ = 0;        // adds since the last normalize
-  std::int64_t pos_inf_ = 0;
-  std::int64_t neg_inf_ = 0;
-};
-
-/// Bit offset in an ExactSum of the mantissa unit of a double of biased exponent e: e + 13.
-constexpr int kSumOffset = 13;
+/// The canonical state of `s` as JSON (part of baseline files):
+/// {"limbs": [[index, high64, low64], ...], "pos_inf", "neg_inf"}, only the non-zero limbs.
+Json exact_sum_to_json(const ExactSum& s);
+/// Inverse of exact_sum_to_json. @throws SerializationError naming `where`.
+ExactSum exact_sum_from_json(const Json& j, const std::string& where);
 
 /// A monotone map of doubles onto buckets 0 .. n_buckets - 1 (NaN: n_buckets), over the value
 /// (linear) or over its order-preserving integer image (key), values outside the range in the
@@ -151,7 +115,7 @@ constexpr int kSumOffset = 13;
 struct BucketMap {
   bool linear = false;
   double lo = 0, scale = 0;  // linear: floor((x - lo) * scale)
-  std::uint64_t key_lo = 0;  // key: (key_of(x) - key_lo) >> shift
+  std::uint64_t key_lo = 0;  // key: (ordered_key_folded(x) - key_lo) >> shift
   int shift = 0;
   std::uint32_t n_buckets = 1;
   /// The bucket of one value (the kernels' map).
@@ -248,18 +212,6 @@ std::vector<double> select_quantiles(const std::vector<double>& v,
 /// A deterministic sample: the non-NaN values among rows 0, k, 2k, ... of x[0, n_rows),
 /// k = ceil(n_rows / max_size) (all of them for up to max_size rows), sorted.
 std::vector<double> sorted_sample(const double* x, std::size_t n_rows, std::size_t max_size);
-
-/// The two ranks (positions in sorted order of n values) numpy's linear quantile at q reads.
-void ranks_of(double q, std::size_t n, std::size_t& lo, std::size_t& hi);
-/// numpy's linear quantile at q of n values from the values `a`, `b` at those ranks.
-double lerp_at(double q, std::size_t n, double a, double b);
-
-/// Sorts finite or infinite (not NaN) values ascending (a radix sort for large vectors).
-void sort_values(std::vector<double>& v);
-
-/// numpy's linear quantiles of sorted values (not empty).
-std::vector<double> quantiles_sorted(const std::vector<double>& s,
-                                     const std::vector<double>& levels);
 
 /// Edges from the values in `v` (finite, non-NaN); empty for empty `v`.
 std::vector<double> edges_of(std::vector<double>& v, int bins, bool quantile);

@@ -4,6 +4,8 @@
 #include <cmath>      // std::isfinite
 #include <limits>     // std::numeric_limits
 
+#include "common/quantile.hpp"
+
 namespace churn::monitor::detail {
 
 // ---- BucketMap --------------------------------------------------------------------------------
@@ -15,8 +17,8 @@ bool BucketMap::candidates(double lo, double hi, std::uint32_t n_buckets, Bucket
   key = BucketMap();
   key.n_buckets = n_buckets;
   key.linear = false;
-  key.key_lo = key_of(lo);
-  const std::uint64_t range = key_of(hi) - key.key_lo;
+  key.key_lo = common::ordered_key(lo);
+  const std::uint64_t range = common::ordered_key(hi) - key.key_lo;
   while ((range >> key.shift) >= n_buckets) ++key.shift;
   const double width = hi - lo;
   if (!(std::isfinite(width) && width > 0 && std::isfinite(static_cast<double>(n_buckets) / width)))
@@ -255,7 +257,7 @@ std::vector<std::size_t> RadixFit::ranks_of_levels(const std::vector<double>& le
   ranks.reserve(2 * levels.size());
   for (double q : levels) {
     std::size_t a = 0, b = 0;
-    ranks_of(q, n, a, b);
+    common::linear_quantile_ranks(q, n, a, b);
     ranks.push_back(a);
     ranks.push_back(b);
   }
@@ -268,8 +270,8 @@ std::vector<double> RadixFit::quantiles(const std::vector<double>& levels, bool&
   q.reserve(levels.size());
   for (double level : levels) {
     std::size_t a = 0, b = 0;
-    ranks_of(level, n, a, b);
-    q.push_back(lerp_at(level, n, value_at(a, ok), value_at(b, ok)));
+    common::linear_quantile_ranks(level, n, a, b);
+    q.push_back(common::linear_quantile_lerp(level, n, value_at(a, ok), value_at(b, ok)));
   }
   return q;
 }

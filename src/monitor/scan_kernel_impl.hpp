@@ -4,7 +4,9 @@
 // bit-identical results (integer counts, exact sums).
 //
 // Needs: <type_traits>, <algorithm>, <cstddef>, <cstdint>, <cstring>, "monitor_detail.hpp"
-// (BucketMap, CellCounter, ExactSum, kSumOffset); with CHURN_SCAN_AVX512 defined (the
+// (BucketMap, CellCounter, ExactSum, kSumOffset, and common::ordered_key_folded, which it
+// includes before the includer switches the target, so that function is compiled for the
+// baseline ISA everywhere and only inlined here); with CHURN_SCAN_AVX512 defined (the
 // includer's target), <immintrin.h> for the gather-based cell lookup.
 
 namespace {  // internal linkage: each includer compiles its own copy for its target
@@ -38,8 +40,7 @@ inline void buckets(const BucketMap& m, const double* x, std::size_t n, T* idx) 
     const int shift = m.shift;
     for (std::size_t i = 0; i < n; ++i) {
       const double v = x[i];
-      const std::uint64_t u = bits_u64(v + 0.0);  // -0.0 -> +0.0
-      const std::uint64_t k = u ^ ((0 - (u >> 63)) | (std::uint64_t{1} << 63));
+      const std::uint64_t k = common::ordered_key_folded(v);  // -0.0 -> +0.0
       std::uint64_t d = k > klo ? k - klo : 0;
       d >>= shift;
       d = d < top ? d : top;

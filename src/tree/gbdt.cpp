@@ -2,7 +2,7 @@
 #include "churn/tree/gbdt.hpp"
 
 #include <algorithm>      // std::find, std::sort, std::min
-#include <cmath>          // std::exp, std::log, std::isfinite, std::isnan, std::ldexp, std::frexp
+#include <cmath>          // std::isfinite, std::isnan, std::ldexp, std::frexp, std::floor
 #include <limits>         // std::numeric_limits
 #include <sstream>        // std::ostringstream
 #include <string_view>    // std::string_view
@@ -15,6 +15,7 @@
 #include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
 #include "common/json.hpp"
+#include "common/logistic.hpp"
 #include "common/params.hpp"
 #include "tree/binning.hpp"
 #include "tree/grower.hpp"
@@ -101,16 +102,6 @@ void check_weights(const VectorRef& w, Index n, const char* caller, const char* 
   CHURN_CHECK(w.sum() > 0, InvalidArgument, caller << ": " << what << " sums to 0");
 }
 
-double sigmoid(double z) {
-  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
-  return e / (1.0 + e);
-}
-
-double softplus(double z) {
-  return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
-}
-
 /// 2^k with `total * 2^k < 2^bits`: the fixed-point scale of values whose absolute sum is
 /// `total`.
 double fixed_scale(double total, int bits) {
@@ -138,8 +129,7 @@ double raw_log_loss(const VectorRef& y, const Vector& raw, const VectorRef& w, i
         Acc r;
         for (Index i = lo; i < hi; ++i) {
           const double wi = w.size() ? w[i] : 1.0;
-          // -log p = softplus(-z) for y = 1; -log(1 - p) = softplus(z) for y = 0.
-          r.loss += wi * (y[i] > 0.5 ? softplus(-raw[i]) : softplus(raw[i]));
+          r.loss += wi * common::logistic_loss(y[i], raw[i]);
           r.weight += wi;
         }
         return r;
@@ -610,7 +600,7 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   CHURN_CHECK(swy > 0 && swy < sw, InvalidArgument,
               who << ": y must hold both classes 0 and 1 (with positive weight)");
   const double base = swy / sw;
-  const double init = P.boost_from_average ? std::log(base / (1 - base)) : 0.0;
+  const double init = P.boost_from_average ? common::logit(base) : 0.0;
 
   poll_stop();
   std::vector<FeatureBinInfo> info;
@@ -648,7 +638,7 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
     parallel_for_blocks(0, n, kRowBlock, threads_for(n, threads), [&](Index lo, Index hi) {
       for (Index i = lo; i < hi; ++i) {
         const auto k = static_cast<std::size_t>(i);
-        const double pr = sigmoid(score[i]), wi = weight(i);
+        const double pr = common::sigmoid(score[i]), wi = weight(i);
         // llrint: one instruction (round to nearest even), unlike llround's library call.
         gh[k].g = std::llrint(wi * (pr - y[i]) * gs);
         gh[k].hc = (std::llrint(wi * pr * (1 - pr) * hs) << count_bits) | 1;
@@ -772,7 +762,7 @@ Vector GBDTClassifier::predict_raw(const RowMatrixRef& X, int n_trees) const {
 
 Vector GBDTClassifier::predict_proba(const RowMatrixRef& X, int n_trees) const {
   Vector raw = predict_raw(X, n_trees);
-  for (Index i = 0; i < raw.size(); ++i) raw[i] = sigmoid(raw[i]);
+  for (Index i = 0; i < raw.size(); ++i) raw[i] = common::sigmoid(raw[i]);
   return raw;
 }
 

@@ -382,6 +382,34 @@ BOOST_AUTO_TEST_CASE(binning_edges) {
                     churn::InvalidArgument);
 }
 
+BOOST_AUTO_TEST_CASE(binning_rejects_infinite_quantiles) {
+  // np.quantile([1, inf], 0.5) and np.quantile([1, inf, inf, inf], 0.5) are NaN (inf - inf): a
+  // NaN cut must not vanish (it fails `q > lowest`), the fit names the column
+  const double inf = std::numeric_limits<double>::infinity();
+  BinParams two;
+  two.n_bins = 2;
+  const Table t({Column::from_float64("ok", {1, 2, 3, 4}),
+                 Column::from_float64("a", {1, kNaN, inf, kNaN}),
+                 Column::from_float64("b", {inf, 1, inf, inf})});
+  for (const char* bad : {"a", "b"}) {
+    Pipeline p;
+    p.bin({"ok", bad}, two);
+    BOOST_TEST((throws_with<churn::InvalidArgument>(
+                   [&] { p.fit(t); }, {std::string("'") + bad + "'", "infinite quantiles"})),
+               bad);
+  }
+  // the first bad column in column order is named, whatever the thread count
+  Pipeline both(PipelineParams{4});
+  both.bin({"ok", "b", "a"}, two);
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { both.fit(t); }, {"'b'"})));
+  // an infinite value no quantile reads is binned as any other: np.quantile([1, 2, 3, inf], 0.5)
+  // = 2.5
+  const Table far({Column::from_float64("x", {inf, 1, 2, 3})});
+  Pipeline f;
+  f.bin({"x"}, two);
+  check_values(values(f.fit_transform(far), "x"), {1, 0, 0, 1}, "cut 2.5");
+}
+
 BOOST_AUTO_TEST_CASE(safe_division_and_interactions) {
   const Table t({Column::from_float64("a", {1, 2, 0, kNaN, 5, -3}),
                  Column::from_int64("b", {2, 0, 0, 0, 1, 4}, {1, 1, 1, 1, 0, 1})});

@@ -88,9 +88,11 @@ BOOST_AUTO_TEST_CASE(exact_sums_equal_term_by_term_adds) {
         KernelLevel use(level);
         detail::ExactSum s, sq;
         detail::exact_sums(x.data(), x.size(), shift, s, sq);
-        BOOST_TEST(s.to_json().dump() == want.to_json().dump(), "n " << n << " level " << level);
-        BOOST_TEST(sq.to_json().dump() == want_sq.to_json().dump(),
+        BOOST_TEST(detail::exact_sum_to_json(s).dump() == detail::exact_sum_to_json(want).dump(),
                    "n " << n << " level " << level);
+        BOOST_TEST(
+            detail::exact_sum_to_json(sq).dump() == detail::exact_sum_to_json(want_sq).dump(),
+            "n " << n << " level " << level);
         // split at a seeded point and merged: the same state
         if (n > 2) {
           const std::size_t cut = (seed * 7919) % n;
@@ -99,8 +101,9 @@ BOOST_AUTO_TEST_CASE(exact_sums_equal_term_by_term_adds) {
           detail::exact_sums(x.data() + cut, n - cut, shift, b, bsq);
           a.merge(b);
           asq.merge(bsq);
-          BOOST_TEST(a.to_json().dump() == want.to_json().dump());
-          BOOST_TEST(asq.to_json().dump() == want_sq.to_json().dump());
+          BOOST_TEST(detail::exact_sum_to_json(a).dump() == detail::exact_sum_to_json(want).dump());
+          BOOST_TEST(detail::exact_sum_to_json(asq).dump() ==
+                     detail::exact_sum_to_json(want_sq).dump());
         }
       }
     }
@@ -127,21 +130,6 @@ BOOST_AUTO_TEST_CASE(negative_totals_convert_to_their_value) {
     pos.value(phi, plo);
     BOOST_TEST(hi == -phi);  // symmetric
     BOOST_TEST(lo == -plo);
-  }
-}
-
-BOOST_AUTO_TEST_CASE(sort_values_equals_std_sort) {
-  for (std::size_t n : {10u, 5000u, 70000u}) {
-    std::vector<double> x = awkward(n, n);
-    x.erase(std::remove_if(x.begin(), x.end(), [](double v) { return std::isnan(v); }), x.end());
-    std::vector<double> want = x;
-    std::sort(want.begin(), want.end());
-    detail::sort_values(x);
-    BOOST_TEST(x.size() == want.size());
-    bool equal = true;
-    for (std::size_t i = 0; i < x.size(); ++i) equal = equal && x[i] == want[i];
-    BOOST_TEST(equal);
-    BOOST_TEST(std::is_sorted(x.begin(), x.end()));
   }
 }
 

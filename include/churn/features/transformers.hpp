@@ -126,7 +126,9 @@ enum class BinOutput {
 /// (left-closed), bin 0 everything below `c_0` and bin `k` everything from `c_{k-1}` up:
 /// `k + 1` bins. Quantile edges are numpy-linear quantiles of the training values at
 /// `1/n_bins, ..., (n_bins-1)/n_bins`; cut points equal to the training minimum or to each
-/// other are dropped, so a column with few distinct values gets fewer bins.
+/// other are dropped, so a column with few distinct values gets fewer bins. A quantile that
+/// reads an infinite training value is infinite or NaN (as `np.quantile`); fit then throws
+/// InvalidArgument ("has infinite quantiles").
 /// Default labels are `(-inf, c_0)`, `[c_0, c_1)`, ..., `[c_{k-1}, inf)`.
 struct BinParams {
   /// Quantile or Fixed.

@@ -246,11 +246,6 @@ double logistic_loss_grad(const RowMatrixRef& X, const VectorRef& y, const Vecto
                           const VectorRef& theta, double l2, bool fit_intercept, int n_threads,
                           Vector& grad);
 
-/// Numerically stable log(1 + exp(z)).
-double softplus(double z);
-/// Numerically stable 1 / (1 + exp(-z)).
-double sigmoid(double z);
-
 }  // namespace detail
 
 }  // namespace churn::linear

@@ -13,6 +13,7 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/enum_names.hpp"
 
 namespace churn::data {
 
@@ -20,26 +21,33 @@ namespace churn::data {
 // DType
 // ------------------------------------------------------------------------------------------
 
+namespace {
+
+/// The pandas-style names first, then the aliases a schema or read_csv(dtypes=...) may use.
+constexpr common::EnumName<DType> kDTypeNames[] = {{DType::Float64, "float64"},
+                                                   {DType::Int64, "int64"},
+                                                   {DType::Categorical, "category"},
+                                                   {DType::Timestamp, "timestamp"},
+                                                   {DType::String, "string"},
+                                                   {DType::Float64, "float"},
+                                                   {DType::Float64, "double"},
+                                                   {DType::Float64, "numeric"},
+                                                   {DType::Int64, "int"},
+                                                   {DType::Int64, "integer"},
+                                                   {DType::Categorical, "categorical"},
+                                                   {DType::Timestamp, "datetime"},
+                                                   {DType::Timestamp, "date"},
+                                                   {DType::String, "str"},
+                                                   {DType::String, "text"}};
+
+}  // namespace
+
 const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::Float64: return "float64";
-    case DType::Int64: return "int64";
-    case DType::Categorical: return "category";
-    case DType::Timestamp: return "timestamp";
-    case DType::String: return "string";
-  }
-  return "?";
+  return common::enum_name(kDTypeNames, t);
 }
 
 DType dtype_from_name(std::string_view n) {
-  if (n == "float64" || n == "float" || n == "double" || n == "numeric") return DType::Float64;
-  if (n == "int64" || n == "int" || n == "integer") return DType::Int64;
-  if (n == "category" || n == "categorical") return DType::Categorical;
-  if (n == "timestamp" || n == "datetime" || n == "date") return DType::Timestamp;
-  if (n == "string" || n == "str" || n == "text") return DType::String;
-  CHURN_THROW(InvalidArgument, "unknown column type '"
-                                   << n
-                                   << "' (expected float64, int64, category, timestamp or string)");
+  return common::enum_from_name(kDTypeNames, n, "", "column type");
 }
 
 // ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "common/logistic.hpp"
 #include "linear/logistic_solvers.hpp"
@@ -61,46 +62,40 @@ void check_finite_matrix(const RowMatrixRef& X, const std::vector<std::string>& 
 
 }  // namespace
 
+namespace {
+
+/// The penalty names of scikit-learn's LogisticRegression ("none" for its None).
+constexpr common::EnumName<Penalty> kPenaltyNames[] = {{Penalty::None, "none"},
+                                                       {Penalty::L2, "l2"},
+                                                       {Penalty::L1, "l1"},
+                                                       {Penalty::ElasticNet, "elasticnet"}};
+
+constexpr common::EnumName<LogisticSolver> kSolverNames[] = {{LogisticSolver::Auto, "auto"},
+                                                             {LogisticSolver::Newton, "newton"},
+                                                             {LogisticSolver::Lbfgs, "lbfgs"},
+                                                             {LogisticSolver::Cd, "cd"}};
+
+/// The class_weight modes written as a string. The others are not names: None is JSON null
+/// and Custom a {"0": w0, "1": w1} object.
+constexpr common::EnumName<ClassWeightMode> kClassWeightNames[] = {
+    {ClassWeightMode::Balanced, "balanced"}};
+
+}  // namespace
+
 const char* penalty_name(Penalty p) {
-  switch (p) {
-    case Penalty::None: return "none";
-    case Penalty::L2: return "l2";
-    case Penalty::L1: return "l1";
-    case Penalty::ElasticNet: return "elasticnet";
-  }
-  return "?";
+  return common::enum_name(kPenaltyNames, p);
 }
 
 Penalty penalty_from_name(const std::string& name) {
-  if (name == "none") return Penalty::None;
-  if (name == "l2") return Penalty::L2;
-  if (name == "l1") return Penalty::L1;
-  if (name == "elasticnet") return Penalty::ElasticNet;
-  CHURN_THROW(InvalidArgument,
-              "LogisticRegressionParams: penalty must be one of 'none', 'l2', "
-              "'l1', 'elasticnet', got '"
-                  << name << "'");
+  return common::enum_from_name(kPenaltyNames, name, "LogisticRegressionParams", "penalty");
 }
 
 const char* solver_name(LogisticSolver s) {
-  switch (s) {
-    case LogisticSolver::Auto: return "auto";
-    case LogisticSolver::Newton: return "newton";
-    case LogisticSolver::Lbfgs: return "lbfgs";
-    case LogisticSolver::Cd: return "cd";
-  }
-  return "?";
+  return common::enum_name(kSolverNames, s);
 }
 
 LogisticSolver solver_from_name(const std::string& name) {
-  if (name == "auto") return LogisticSolver::Auto;
-  if (name == "newton") return LogisticSolver::Newton;
-  if (name == "lbfgs") return LogisticSolver::Lbfgs;
-  if (name == "cd") return LogisticSolver::Cd;
-  CHURN_THROW(InvalidArgument,
-              "LogisticRegressionParams: solver must be one of 'auto', "
-              "'newton', 'lbfgs', 'cd', got '"
-                  << name << "'");
+  return common::enum_from_name(kSolverNames, name, "LogisticRegressionParams", "solver");
 }
 
 // ---- parameters -------------------------------------------------------------------------------
@@ -140,7 +135,9 @@ Json LogisticRegressionParams::to_json() const {
   j["tol"] = tol;
   switch (class_weight) {
     case ClassWeightMode::None: j["class_weight"] = nullptr; break;
-    case ClassWeightMode::Balanced: j["class_weight"] = "balanced"; break;
+    case ClassWeightMode::Balanced:
+      j["class_weight"] = common::enum_name(kClassWeightNames, class_weight);
+      break;
     case ClassWeightMode::Custom:
       j["class_weight"] = Json{{"0", class_weight_0}, {"1", class_weight_1}};
       break;
@@ -154,7 +151,7 @@ LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
   const char* where = "load(LogisticRegression) params";
   LogisticRegressionParams p;
   try {
-    p.penalty = penalty_from_name(json_get<std::string>(j, "penalty", where));
+    p.penalty = common::enum_from_json(kPenaltyNames, j, "penalty", where);
     const Json& c = j.at("C");
     if (c.is_string() && c.get<std::string>() == "inf") {
       p.C = std::numeric_limits<double>::infinity();
@@ -169,16 +166,17 @@ LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
     if (cw.is_null()) {
       p.class_weight = ClassWeightMode::None;
     } else if (cw.is_string()) {
-      CHURN_CHECK(cw.get<std::string>() == "balanced", SerializationError,
+      const auto* mode = common::enum_find(kClassWeightNames, cw.get<std::string>());
+      CHURN_CHECK(mode, SerializationError,
                   where << ": class_weight must be null, \"balanced\" or an object");
-      p.class_weight = ClassWeightMode::Balanced;
+      p.class_weight = *mode;
     } else {
       p.class_weight = ClassWeightMode::Custom;
       const char* cw_where = "load(LogisticRegression) params.class_weight";
       p.class_weight_0 = json_get<double>(cw, "0", cw_where);
       p.class_weight_1 = json_get<double>(cw, "1", cw_where);
     }
-    p.solver = solver_from_name(json_get<std::string>(j, "solver", where));
+    p.solver = common::enum_from_json(kSolverNames, j, "solver", where);
     p.n_threads = json_get_int<int>(j, "n_threads", where);
     p.validate();
   } catch (const SerializationError&) {
@@ -527,11 +525,7 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
   m.feature_names_ = std::move(names);
   m.n_iter_ = json_get_int<int>(state, "n_iter", where);
   m.converged_ = json_get<bool>(state, "converged", where);
-  try {
-    m.solver_used_ = solver_from_name(json_get<std::string>(state, "solver_used", where));
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
-  }
+  m.solver_used_ = common::enum_from_json(kSolverNames, state, "solver_used", where);
   if (state.contains("calibrator")) {  // absent in uncalibrated models and older files
     try {
       m.calibrator_ = metrics::Calibrator::from_json(state["calibrator"]);

@@ -940,21 +940,17 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
                                                 const std::string& where) {
   auto s = std::make_unique<FeatureState>();
   CHURN_CHECK(j.is_object(), SerializationError, where << ": expected a JSON object");
-  const auto kind = json_get<std::string>(j, "kind", where);
-  if (kind == "numeric") {
+  s->kind = common::enum_from_json(detail::kFeatureKindNames, j, "kind", where);
+  if (s->kind == FeatureKind::Numeric) {
     json_check_members(
         j,
         {"name", "dtype", "kind", "present", "n_rows", "missing", "edges", "quantiles", "ks_points",
          "counts", "min", "max", "sum", "shift", "sumsq", "mean", "std"},
         where);
-    s->kind = FeatureKind::Numeric;
-  } else if (kind == "categorical") {
+  } else {
     json_check_members(
         j, {"name", "dtype", "kind", "present", "n_rows", "missing", "categories", "counts"},
         where);
-    s->kind = FeatureKind::Categorical;
-  } else {
-    CHURN_THROW(SerializationError, where << ": unknown kind '" << kind << "'");
   }
   s->name = json_get<std::string>(j, "name", where);
   try {
@@ -1067,11 +1063,7 @@ Baseline Baseline::from_json(const Json& doc) {
                        wp);
     BaselineParams p;
     p.bins = json_get_int<int>(pj, "bins", wp);
-    try {
-      p.binning = binning_from_name(json_get<std::string>(pj, "binning", wp));
-    } catch (const InvalidArgument& e) {
-      CHURN_THROW(SerializationError, wp << ": " << e.what());
-    }
+    p.binning = common::enum_from_json(detail::kBinningNames, pj, "binning", wp);
     p.epsilon = json_get<double>(pj, "epsilon", wp);
     p.moderate = json_get<double>(pj, "moderate", wp);
     p.significant = json_get<double>(pj, "significant", wp);

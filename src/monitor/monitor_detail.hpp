@@ -12,6 +12,9 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
+#include "churn/monitor/psi.hpp"     // Binning
+#include "churn/monitor/report.hpp"  // FeatureKind
+#include "common/enum_names.hpp"     // EnumName
 #include "common/exact_sum.hpp"
 #include "common/float_key.hpp"
 #include "common/json.hpp"
@@ -231,5 +234,14 @@ double js_counts(const std::vector<std::int64_t>& r, const std::vector<std::int6
 /// A required list of int64 counts >= 0. @throws SerializationError naming `where` and `key`.
 std::vector<std::int64_t> json_to_counts(const Json& obj, const char* key,
                                          const std::string& where);
+
+/// The binning names ("uniform" is numpy's and scikit-learn's word for equal width).
+inline constexpr common::EnumName<Binning> kBinningNames[] = {{Binning::Quantile, "quantile"},
+                                                              {Binning::EqualWidth, "equal_width"},
+                                                              {Binning::EqualWidth, "uniform"}};
+
+/// The feature kinds, as a baseline file writes them.
+inline constexpr common::EnumName<FeatureKind> kFeatureKindNames[] = {
+    {FeatureKind::Numeric, "numeric"}, {FeatureKind::Categorical, "categorical"}};
 
 }  // namespace churn::monitor::detail

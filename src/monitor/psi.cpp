@@ -75,16 +75,11 @@ void check_counts(const std::vector<std::int64_t>& r, const std::vector<std::int
 }  // namespace
 
 const char* binning_name(Binning b) {
-  return b == Binning::Quantile ? "quantile" : "equal_width";
+  return common::enum_name(detail::kBinningNames, b);
 }
 
 Binning binning_from_name(std::string_view name) {
-  if (name == "quantile") return Binning::Quantile;
-  if (name == "equal_width" || name == "uniform") return Binning::EqualWidth;
-  CHURN_THROW(InvalidArgument,
-              "binning_from_name(): binning must be 'quantile' or "
-              "'equal_width', got '"
-                  << name << "'");
+  return common::enum_from_name(detail::kBinningNames, name, "binning_from_name()", "binning");
 }
 
 std::vector<double> quantiles(const VectorRef& x, const std::vector<double>& levels) {

@@ -8,27 +8,35 @@
 #include "churn/core/error.hpp"
 #include "churn/metrics/classification.hpp"
 #include "common/json.hpp"
+#include "monitor/monitor_detail.hpp"
 
 namespace churn::monitor {
 
 using common::json_from_double;
 
+namespace {
+
+constexpr common::EnumName<DriftStatus> kDriftStatusNames[] = {
+    {DriftStatus::Stable, "stable"},
+    {DriftStatus::Moderate, "moderate"},
+    {DriftStatus::Significant, "significant"},
+    {DriftStatus::MissingColumn, "missing_column"}};
+
+constexpr common::EnumName<Severity> kSeverityNames[] = {{Severity::Moderate, "moderate"},
+                                                         {Severity::Significant, "significant"}};
+
+}  // namespace
+
 const char* feature_kind_name(FeatureKind k) {
-  return k == FeatureKind::Numeric ? "numeric" : "categorical";
+  return common::enum_name(detail::kFeatureKindNames, k);
 }
 
 const char* drift_status_name(DriftStatus s) {
-  switch (s) {
-    case DriftStatus::Stable: return "stable";
-    case DriftStatus::Moderate: return "moderate";
-    case DriftStatus::Significant: return "significant";
-    case DriftStatus::MissingColumn: return "missing_column";
-  }
-  return "stable";
+  return common::enum_name(kDriftStatusNames, s);
 }
 
 const char* severity_name(Severity s) {
-  return s == Severity::Moderate ? "moderate" : "significant";
+  return common::enum_name(kSeverityNames, s);
 }
 
 DriftStatus status_of(double psi, double moderate, double significant) {

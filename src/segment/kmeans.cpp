@@ -10,6 +10,7 @@
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
 #include "common/json.hpp"
+#include "common/enum_names.hpp"
 #include "segment/kmeans_detail.hpp"
 
 namespace churn::segment {
@@ -139,40 +140,36 @@ Vector checked_weights(const VectorRef& sw, Index n, const char* caller) {
 
 // ---- names ------------------------------------------------------------------------------------
 
+namespace {
+
+/// scikit-learn's init names, and "given" for init_centers.
+constexpr common::EnumName<KMeansInit> kInitNames[] = {{KMeansInit::KMeansPlusPlus, "k-means++"},
+                                                       {KMeansInit::Random, "random"},
+                                                       {KMeansInit::Given, "given"}};
+
+/// scikit-learn's algorithm names ("elkan" and "auto" run Hamerly's bounds, also exact).
+constexpr common::EnumName<KMeansAlgorithm> kAlgorithmNames[] = {
+    {KMeansAlgorithm::Lloyd, "lloyd"},
+    {KMeansAlgorithm::Hamerly, "hamerly"},
+    {KMeansAlgorithm::Hamerly, "elkan"},
+    {KMeansAlgorithm::Hamerly, "auto"}};
+
+}  // namespace
+
 const char* kmeans_init_name(KMeansInit init) {
-  switch (init) {
-    case KMeansInit::KMeansPlusPlus: return "k-means++";
-    case KMeansInit::Random: return "random";
-    case KMeansInit::Given: return "given";
-  }
-  return "?";
+  return common::enum_name(kInitNames, init);
 }
 
 KMeansInit kmeans_init_from_name(const std::string& name) {
-  if (name == "k-means++") return KMeansInit::KMeansPlusPlus;
-  if (name == "random") return KMeansInit::Random;
-  if (name == "given") return KMeansInit::Given;
-  CHURN_THROW(InvalidArgument,
-              "KMeansParams: init must be one of 'k-means++', 'random', "
-              "'given', got '"
-                  << name << "'");
+  return common::enum_from_name(kInitNames, name, "KMeansParams", "init");
 }
 
 const char* kmeans_algorithm_name(KMeansAlgorithm algorithm) {
-  switch (algorithm) {
-    case KMeansAlgorithm::Lloyd: return "lloyd";
-    case KMeansAlgorithm::Hamerly: return "hamerly";
-  }
-  return "?";
+  return common::enum_name(kAlgorithmNames, algorithm);
 }
 
 KMeansAlgorithm kmeans_algorithm_from_name(const std::string& name) {
-  if (name == "lloyd") return KMeansAlgorithm::Lloyd;
-  if (name == "hamerly" || name == "elkan" || name == "auto") return KMeansAlgorithm::Hamerly;
-  CHURN_THROW(InvalidArgument,
-              "KMeansParams: algorithm must be one of 'lloyd', 'hamerly' "
-              "('elkan' and 'auto' mean 'hamerly'), got '"
-                  << name << "'");
+  return common::enum_from_name(kAlgorithmNames, name, "KMeansParams", "algorithm");
 }
 
 // ---- parameters -------------------------------------------------------------------------------
@@ -223,14 +220,14 @@ KMeansParams KMeansParams::from_json(const Json& j) {
                         "algorithm", "n_threads", "seed"},
                        where);
     p.n_clusters = json_get_int<int>(j, "n_clusters", where);
-    p.init = kmeans_init_from_name(json_get<std::string>(j, "init", where));
+    p.init = common::enum_from_json(kInitNames, j, "init", where);
     if (j.contains("init_centers")) {
       p.init_centers = matrix_from_json(j["init_centers"], where + ".init_centers");
     }
     p.n_init = json_get_int<int>(j, "n_init", where);
     p.max_iter = json_get_int<int>(j, "max_iter", where);
     p.tol = json_get<double>(j, "tol", where);
-    p.algorithm = kmeans_algorithm_from_name(json_get<std::string>(j, "algorithm", where));
+    p.algorithm = common::enum_from_json(kAlgorithmNames, j, "algorithm", where);
     p.n_threads = json_get_int<int>(j, "n_threads", where);
     p.seed = json_get_int<std::uint64_t>(j, "seed", where);
     p.validate();

@@ -14,6 +14,7 @@
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
+#include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "common/logistic.hpp"
 #include "common/params.hpp"
@@ -271,23 +272,21 @@ TableFeatures table_features(const Table& table, const char* who) {
   return out;
 }
 
+/// The eval_metric names (LightGBM's; "logloss" as XGBoost writes it is an alias).
+constexpr common::EnumName<GBDTMetric> kMetricNames[] = {{GBDTMetric::LogLoss, "binary_logloss"},
+                                                         {GBDTMetric::LogLoss, "logloss"},
+                                                         {GBDTMetric::Auc, "auc"}};
+
 }  // namespace
 
 // ---- parameters -------------------------------------------------------------------------------
 
 const char* gbdt_metric_name(GBDTMetric m) {
-  switch (m) {
-    case GBDTMetric::LogLoss: return "binary_logloss";
-    case GBDTMetric::Auc: return "auc";
-  }
-  return "?";
+  return common::enum_name(kMetricNames, m);
 }
 
 GBDTMetric gbdt_metric_from_name(const std::string& name) {
-  if (name == "binary_logloss" || name == "logloss") return GBDTMetric::LogLoss;
-  if (name == "auc") return GBDTMetric::Auc;
-  CHURN_THROW(InvalidArgument,
-              "GBDTParams: eval_metric must be 'binary_logloss' or 'auc', got '" << name << "'");
+  return common::enum_from_name(kMetricNames, name, "GBDTParams", "eval_metric");
 }
 
 void GBDTParams::validate() const {

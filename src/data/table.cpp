@@ -13,6 +13,7 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/enum_names.hpp"
 
 namespace churn::data {
@@ -87,11 +88,9 @@ void check_categories(const std::string& name, const std::vector<std::string>& c
   CHURN_CHECK(
       categories.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
       InvalidArgument, "Column '" << name << "': too many categories");
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(categories.size());
-  for (const auto& s : categories)
-    CHURN_CHECK(seen.insert(s).second, InvalidArgument,
-                "Column '" << name << "': category '" << s << "' appears twice in the dictionary");
+  if (const std::string* rep = common::first_repeat(categories))
+    CHURN_THROW(InvalidArgument, "Column '" << name << "': category '" << *rep
+                                            << "' appears twice in the dictionary");
 }
 
 // Every code in [-1, n_cat): a branch-free min/max scan in the codes' own width (vectorised),

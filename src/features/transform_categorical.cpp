@@ -5,6 +5,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
 #include "features/step_names.hpp"
@@ -333,13 +334,13 @@ class Ordinal final : public Step {
 }  // namespace
 
 std::unique_ptr<Step> make_one_hot(std::vector<std::string> columns, OneHotParams p) {
-  check_column_list(columns, "Pipeline::one_hot()");
+  common::check_names(columns, "Pipeline::one_hot()", "columns");
   p.validate();
   return std::make_unique<OneHot>(std::move(columns), std::move(p));
 }
 
 std::unique_ptr<Step> make_ordinal(std::vector<std::string> columns, OrdinalParams p) {
-  check_column_list(columns, "Pipeline::ordinal()");
+  common::check_names(columns, "Pipeline::ordinal()", "columns");
   p.validate();
   return std::make_unique<Ordinal>(std::move(columns), p);
 }

@@ -7,6 +7,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "common/quantile.hpp"
 #include "features/pipeline_steps.hpp"
@@ -98,10 +99,7 @@ void BinParams::validate() const {
     CHURN_CHECK(labels.empty() || labels.size() == edges.size() + 1, InvalidArgument,
                 "BinParams: labels must be empty or hold edges.size() + 1 = "
                     << edges.size() + 1 << " names, got " << labels.size());
-    std::unordered_set<std::string_view> seen;
-    for (const auto& l : labels)
-      CHURN_CHECK(seen.insert(l).second, InvalidArgument,
-                  "BinParams: label '" << l << "' appears twice");
+    common::check_distinct(labels, "BinParams", "labels");
     CHURN_CHECK(labels.empty() || output == BinOutput::Categorical, InvalidArgument,
                 "BinParams: labels need output Categorical");
   }
@@ -724,10 +722,8 @@ class Bin final : public Step {
       CHURN_CHECK(labels[j].size() == cuts[j].size() + 1, SerializationError,
                   where << ": column '" << columns_[j] << "' has " << labels[j].size()
                         << " labels for " << cuts[j].size() + 1 << " bins");
-      std::unordered_set<std::string_view> seen;
-      for (const auto& l : labels[j])
-        CHURN_CHECK(seen.insert(l).second, SerializationError,
-                    where << ": column '" << columns_[j] << "' repeats label '" << l << "'");
+      common::check_distinct<SerializationError>(labels[j], where,
+                                                 "the labels of column '" + columns_[j] + "'");
     }
     cuts_ = std::move(cuts);
     labels_ = std::move(labels);
@@ -839,26 +835,26 @@ class Combine final : public Step {
 }  // namespace
 
 std::unique_ptr<Step> make_impute(std::vector<std::string> columns, ImputeParams p) {
-  check_column_list(columns, "Pipeline::impute()");
+  common::check_names(columns, "Pipeline::impute()", "columns");
   p.validate();
   return std::make_unique<Impute>(std::move(columns), std::move(p));
 }
 std::unique_ptr<Step> make_clip(std::vector<std::string> columns, ClipParams p) {
-  check_column_list(columns, "Pipeline::clip()");
+  common::check_names(columns, "Pipeline::clip()", "columns");
   p.validate();
   return std::make_unique<Clip>(std::move(columns), p);
 }
 std::unique_ptr<Step> make_log1p(std::vector<std::string> columns) {
-  check_column_list(columns, "Pipeline::log1p()");
+  common::check_names(columns, "Pipeline::log1p()", "columns");
   return std::make_unique<Log1p>(std::move(columns));
 }
 std::unique_ptr<Step> make_scale(std::vector<std::string> columns, ScaleParams p) {
-  check_column_list(columns, "Pipeline::scale()");
+  common::check_names(columns, "Pipeline::scale()", "columns");
   p.validate();
   return std::make_unique<Scale>(std::move(columns), p);
 }
 std::unique_ptr<Step> make_bin(std::vector<std::string> columns, BinParams p) {
-  check_column_list(columns, "Pipeline::bin()");
+  common::check_names(columns, "Pipeline::bin()", "columns");
   p.validate();
   return std::make_unique<Bin>(std::move(columns), std::move(p));
 }

@@ -4,11 +4,11 @@
 #include <cmath>    // std::isfinite, std::isnan, std::isinf
 #include <cstdint>  // std::int64_t, std::uint64_t
 #include <limits>   // std::numeric_limits
-#include <sstream>  // std::ostringstream
 #include <utility>  // std::move
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "common/logistic.hpp"
@@ -25,40 +25,6 @@ namespace {
 
 constexpr const char* kKind = "LogisticRegression";
 constexpr Index kFeatureLimitNewton = 500;
-
-/// "column 3" or "column 3 ('tenure')".
-std::string column_label(Index j, const std::vector<std::string>& names) {
-  std::ostringstream os;
-  os << "column " << j;
-  if (static_cast<std::size_t>(j) < names.size()) os << " ('" << names[j] << "')";
-  return os.str();
-}
-
-/// @throws InvalidArgument naming the first column (then row) holding NaN or +-inf.
-void check_finite_matrix(const RowMatrixRef& X, const std::vector<std::string>& names,
-                         const char* caller, int n_threads) {
-  // Fast path: a finite block sum (one vectorised pass) proves every value finite; a block
-  // whose sum is not finite (NaN, inf, or an overflow of huge values) is checked value by value.
-  const int ok = parallel_reduce(  // int, not bool: std::vector<bool> has no references
-      Index{0}, X.rows(), detail::kLogisticRowBlock, 1,
-      [&](Index lo, Index hi) {
-        const auto block = X.middleRows(lo, hi - lo);
-        return std::isfinite(block.sum()) || block.allFinite() ? 1 : 0;
-      },
-      [](int a, int b) { return a & b; }, n_threads);
-  if (ok) return;
-  for (Index j = 0; j < X.cols(); ++j) {
-    for (Index i = 0; i < X.rows(); ++i) {
-      const double v = X(i, j);
-      CHURN_CHECK(!std::isnan(v), InvalidArgument,
-                  caller << ": X " << column_label(j, names) << " contains NaN (first at row " << i
-                         << "); impute missing values before fitting");
-      CHURN_CHECK(std::isfinite(v), InvalidArgument,
-                  caller << ": X " << column_label(j, names) << " contains " << v
-                         << " (first at row " << i << "); values must be finite");
-    }
-  }
-}
 
 }  // namespace
 
@@ -229,27 +195,16 @@ Vector final_weights(const LogisticRegressionParams& params, const RowMatrixRef&
   CHURN_CHECK(X.cols() >= 1, InvalidArgument, caller << ": X has no columns");
   CHURN_CHECK(y.size() == n, InvalidArgument,
               caller << ": y has " << y.size() << " entries but X has " << n << " rows");
-  Index n1 = 0;
-  for (Index i = 0; i < n; ++i) {
-    const double v = y[i];
-    CHURN_CHECK(v == 0.0 || v == 1.0, InvalidArgument,
-                caller << ": labels must be 0 or 1, got y[" << i << "] = " << v);
-    n1 += v == 1.0;
-  }
+  // A single class in y is an error even when the other class is present with weight 0:
+  // scikit-learn's LogisticRegression counts the classes of y, not their weights (it fits a
+  // zero-weight class, as this does).
+  const Index n1 = common::check_binary_labels(y, caller, "y", false, params.n_threads);
   CHURN_CHECK(
       n1 > 0 && n1 < n, InvalidArgument,
       caller << ": y holds a single class (" << (n1 > 0 ? 1 : 0) << "); both 0 and 1 are needed");
   Vector s = Vector::Ones(n);
   if (sample_weight.size() != 0) {
-    CHURN_CHECK(sample_weight.size() == n, InvalidArgument,
-                caller << ": sample_weight has " << sample_weight.size() << " entries but X has "
-                       << n << " rows");
-    for (Index i = 0; i < n; ++i) {
-      const double w = sample_weight[i];
-      CHURN_CHECK(std::isfinite(w) && w >= 0, InvalidArgument,
-                  caller << ": sample_weight must be finite and >= 0, got sample_weight[" << i
-                         << "] = " << w);
-    }
+    common::check_sample_weight(sample_weight, n, caller, "sample_weight", params.n_threads);
     s = sample_weight;
   }
   double cw0 = 1.0, cw1 = 1.0;
@@ -316,7 +271,7 @@ LogisticRegression& LogisticRegression::fit(const RowMatrixRef& X, const VectorR
               caller << ": feature_names has " << feature_names.size() << " names but X has "
                      << X.cols() << " columns");
   const Vector s = final_weights(params_, X, y, sample_weight, caller);
-  check_finite_matrix(X, feature_names, caller, params_.n_threads);
+  common::check_finite_matrix(X, feature_names, caller, params_.n_threads);
 
   const double total = s.sum();
   const Vector sn = s / total;
@@ -374,7 +329,7 @@ Vector LogisticRegression::decision_function(const RowMatrixRef& X) const {
   Vector eta;
   detail::linear_predictor(X, theta, params_.n_threads, eta);
   // NaN in X gives NaN here (0 * NaN = NaN), infinities give +-inf or NaN: find the column.
-  if (!eta.allFinite()) check_finite_matrix(X, feature_names_, caller, params_.n_threads);
+  if (!eta.allFinite()) common::check_finite_matrix(X, feature_names_, caller, params_.n_threads);
   return eta;
 }
 

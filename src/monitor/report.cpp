@@ -7,6 +7,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/metrics/classification.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "monitor/monitor_detail.hpp"
 
@@ -80,16 +81,9 @@ std::vector<WindowPerformance> performance_by_window(const std::vector<Vector>& 
                 caller << ": window '" << p.window << "' has " << y.size() << " labels but "
                        << s.size() << " scores");
     CHURN_CHECK(y.size() > 0, InvalidArgument, caller << ": window '" << p.window << "' is empty");
-    Index pos = 0;
-    for (Index i = 0; i < y.size(); ++i) {
-      CHURN_CHECK(y[i] == 0.0 || y[i] == 1.0, InvalidArgument,
-                  caller << ": window '" << p.window << "' row " << i
-                         << ": labels must be 0 or 1, got " << y[i]);
-      CHURN_CHECK(std::isfinite(s[i]), InvalidArgument,
-                  caller << ": window '" << p.window << "' row " << i
-                         << ": scores must be finite, got " << s[i]);
-      pos += y[i] == 1.0 ? 1 : 0;
-    }
+    const std::string where = std::string(caller) + ": window '" + p.window + "'";
+    const Index pos = common::check_binary_labels(y, where, "labels", false, n_threads);
+    common::check_finite_vector(s, where, "scores", false, n_threads);
     p.n = y.size();
     p.churn_rate = static_cast<double>(pos) / static_cast<double>(p.n);
     const double nan = std::numeric_limits<double>::quiet_NaN();

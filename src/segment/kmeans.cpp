@@ -9,8 +9,9 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
-#include "common/json.hpp"
+#include "common/checks.hpp"
 #include "common/enum_names.hpp"
+#include "common/json.hpp"
 #include "segment/kmeans_detail.hpp"
 
 namespace churn::segment {
@@ -119,20 +120,12 @@ XStats x_stats(const RowMatrixRef& X, int n_threads) {
 }
 
 /// The weights to use: ones when `sw` is empty; checked otherwise.
-Vector checked_weights(const VectorRef& sw, Index n, const char* caller) {
+Vector checked_weights(const VectorRef& sw, Index n, const char* caller, int n_threads) {
   if (sw.size() == 0) return Vector::Ones(n);
   CHURN_CHECK(
       sw.size() == n, InvalidArgument,
       caller << ": sample_weight has " << sw.size() << " values but X has " << n << " rows");
-  double total = 0.0;
-  for (Index i = 0; i < n; ++i) {
-    CHURN_CHECK(
-        std::isfinite(sw[i]) && sw[i] >= 0, InvalidArgument,
-        caller << ": sample_weight must be finite and >= 0, got " << sw[i] << " at row " << i);
-    total += sw[i];
-  }
-  CHURN_CHECK(total > 0, InvalidArgument,
-              caller << ": sample_weight sums to " << total << "; the total weight must be > 0");
+  common::check_sample_weight(sw, n, caller, "sample_weight", n_threads);
   return sw;
 }
 
@@ -260,7 +253,7 @@ void KMeans::check_input(const RowMatrixRef& X, const char* caller) const {
   CHURN_CHECK(X.cols() == centers_.cols(), InvalidArgument,
               caller << ": X has " << X.cols() << " columns but the model was fitted on "
                      << centers_.cols());
-  detail::check_finite(X, caller, params_.n_threads);
+  common::check_finite_matrix(X, feature_names_, caller, params_.n_threads);
 }
 
 KMeans& KMeans::fit(const data::Table& X, const FitOptions& options) {
@@ -289,8 +282,8 @@ KMeans& KMeans::fit(const RowMatrixRef& X, const FitOptions& options) {
   CHURN_CHECK(n >= 1 && d >= 1, InvalidArgument,
               who << ": X must have at least one row and one column, got " << n << " x " << d);
   const XStats st = x_stats(X, threads);
-  if (!st.finite) detail::check_finite(X, who, threads);  // throws naming the value
-  const Vector w = checked_weights(sample_weight, n, who);
+  if (!st.finite) common::check_finite_matrix(X, {}, who, threads);  // throws naming the value
+  const Vector w = checked_weights(sample_weight, n, who, threads);
   CHURN_CHECK(k <= n, InvalidArgument,
               who << ": n_clusters=" << k << " must be <= the number of rows, got " << n);
   if (params_.init == KMeansInit::Given) {
@@ -375,7 +368,7 @@ double KMeans::score(const RowMatrixRef& X, const VectorRef& sample_weight) cons
   check_input(X, who);
   const Index n = X.rows();
   Vector w = sample_weight.size() == 0 ? Vector::Ones(n) : Vector(sample_weight);
-  if (sample_weight.size() != 0) w = checked_weights(sample_weight, n, who);
+  if (sample_weight.size() != 0) w = checked_weights(sample_weight, n, who, params_.n_threads);
   Vector min_sq;
   detail::assign_all(X, centers_, params_.n_threads, nullptr, &min_sq, nullptr);
   const double inertia = parallel_reduce(

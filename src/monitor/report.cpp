@@ -88,16 +88,13 @@ std::vector<WindowPerformance> performance_by_window(const std::vector<Vector>& 
     p.churn_rate = static_cast<double>(pos) / static_cast<double>(p.n);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     p.auc = (pos > 0 && pos < p.n) ? metrics::roc_auc(y, s, Vector(), n_threads) : nan;
-    // precision and recall threshold the score; scores outside [0, 1] still compare
-    Index tp = 0, fp = 0;
-    for (Index i = 0; i < y.size(); ++i) {
-      if (s[i] >= threshold) {
-        tp += y[i] == 1.0 ? 1 : 0;
-        fp += y[i] == 1.0 ? 0 : 1;
-      }
-    }
-    p.precision = tp + fp > 0 ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 0.0;
-    p.recall = pos > 0 ? static_cast<double>(tp) / static_cast<double>(pos) : nan;
+    // precision and recall threshold the score (scores outside [0, 1] still compare). Precision
+    // is metrics::precision (0 when nothing is predicted positive, as scikit-learn's
+    // zero_division); recall is NaN, not metrics::recall's 0, for a window without churners:
+    // there is nothing to recall, and a NaN recall raises no min_recall alert.
+    const metrics::ConfusionMatrix c = metrics::confusion_matrix(y, s, threshold);
+    p.precision = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0.0;
+    p.recall = pos > 0 ? c.tp / (c.tp + c.fn) : nan;
     out.push_back(std::move(p));
   }
   return out;

@@ -680,19 +680,7 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
   for (std::size_t t = 0; t < targets.size(); ++t) {
     FeatureState& s = *targets[t];
     if (cols[t].dtype() == DType::Categorical) {
-      const auto& dict = cols[t].categories();
-      std::vector<std::size_t> order;
-      for (std::size_t k = 0; k < dict.size(); ++k)
-        if (per_code[t][k] > 0) order.push_back(k);
-      std::sort(order.begin(), order.end(),
-                [&](std::size_t a, std::size_t b) { return dict[a] < dict[b]; });
-      std::vector<std::string> names;
-      std::vector<std::int64_t> counts;
-      for (auto k : order) {
-        names.push_back(dict[k]);
-        counts.push_back(per_code[t][k]);
-      }
-      s.cats = CategoryCounts::from_parts(std::move(names), std::move(counts), code_missing[t]);
+      s.cats = detail::counts_by_name(cols[t].categories(), per_code[t], code_missing[t]);
     }
     if (s.kind == FeatureKind::Categorical) s.missing = s.cats.missing();
   }

@@ -34,6 +34,24 @@ bool is_categorical(DType t) {
   return t == DType::Categorical || t == DType::String;
 }
 
+CategoryCounts counts_by_name(const std::vector<std::string>& dict,
+                              const std::vector<std::int64_t>& per_code, std::int64_t missing) {
+  std::vector<std::size_t> order;
+  for (std::size_t k = 0; k < dict.size(); ++k)
+    if (per_code[k] > 0) order.push_back(k);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return dict[a] < dict[b]; });
+  std::vector<std::string> names;
+  std::vector<std::int64_t> counts;
+  names.reserve(order.size());
+  counts.reserve(order.size());
+  for (auto k : order) {
+    names.push_back(dict[k]);
+    counts.push_back(per_code[k]);
+  }
+  return CategoryCounts::from_parts(std::move(names), std::move(counts), missing);
+}
+
 void column_values(const Column& c, Index lo, Index hi, double* out, const char* caller) {
   switch (c.dtype()) {
     case DType::Float64: {

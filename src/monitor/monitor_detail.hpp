@@ -26,6 +26,12 @@ bool is_numeric(data::DType t);
 /// True for Categorical and String columns (binned by category name).
 bool is_categorical(data::DType t);
 
+/// The counts of a categorical column as CategoryCounts holds them: the entries of its
+/// dictionary `dict` counted at least once (`per_code[k] > 0`), sorted by name, with their
+/// counts, and `missing` rows with code -1.
+CategoryCounts counts_by_name(const std::vector<std::string>& dict,
+                              const std::vector<std::int64_t>& per_code, std::int64_t missing);
+
 /// Rows [lo, hi) of a numeric column as doubles in `out` (NaN = missing).
 /// @throws TypeMismatch naming `caller` for other column types.
 void column_values(const data::Column& c, Index lo, Index hi, double* out, const char* caller);

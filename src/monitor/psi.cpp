@@ -197,29 +197,23 @@ Histogram Histogram::from_parts(std::vector<double> edges, std::vector<std::int6
 // ---- CategoryCounts ---------------------------------------------------------------------------
 
 CategoryCounts& CategoryCounts::add(const Column& column) {
-  CategoryCounts part;
   if (column.dtype() == DType::Categorical) {
     const auto& dict = column.categories();
     std::vector<std::int64_t> per_code(dict.size(), 0);
+    std::int64_t missing = 0;
     const auto codes = column.codes();
     for (Index i = 0; i < codes.size(); ++i) {
       const std::int32_t c = codes[i];
       if (c < 0) {
-        ++part.missing_;
+        ++missing;
       } else {
         ++per_code[static_cast<std::size_t>(c)];
       }
     }
-    std::vector<std::size_t> order;
-    for (std::size_t k = 0; k < dict.size(); ++k)
-      if (per_code[k] > 0) order.push_back(k);
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return dict[a] < dict[b]; });
-    for (auto k : order) {
-      part.categories_.push_back(dict[k]);
-      part.counts_.push_back(per_code[k]);
-    }
-  } else if (column.dtype() == DType::String) {
+    return merge(detail::counts_by_name(dict, per_code, missing));
+  }
+  CategoryCounts part;
+  if (column.dtype() == DType::String) {
     const auto& s = column.strings();
     const auto& valid = column.validity();
     std::unordered_map<std::string_view, std::int64_t> m;

@@ -10,6 +10,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "common/quantile.hpp"
 #include "common/radix_sort.hpp"
@@ -302,11 +303,10 @@ std::size_t check_finite(const Column& c, const double* x, const char* caller) {
     missing += v != v ? 1 : 0;
     not_finite += std::fabs(v) <= std::numeric_limits<double>::max() ? 0 : 1;
   }
-  if (not_finite > missing)
-    for (Index i = 0; i < c.size(); ++i)
-      CHURN_CHECK(!std::isinf(x[i]), InvalidArgument,
-                  caller << ": column '" << c.name() << "' holds an infinite value at row " << i
-                         << "; reference values must be finite (or NaN for missing)");
+  if (not_finite > missing)  // an infinity: find its row
+    common::check_each(Eigen::Map<const Vector>(x, c.size()), caller, "column '" + c.name() + "'",
+                       "hold no infinite value (NaN for missing)",
+                       [](double v) { return !std::isinf(v); });
   return static_cast<std::size_t>(c.size()) - missing;
 }
 

@@ -8,6 +8,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "monitor/monitor_detail.hpp"
 
 namespace churn::monitor {
@@ -38,12 +39,9 @@ std::vector<double> non_missing(const VectorRef& x) {
 }
 
 std::vector<double> finite_non_missing(const VectorRef& x, const char* caller) {
-  std::vector<double> v = non_missing(x);
-  for (double a : v)
-    CHURN_CHECK(!std::isinf(a), InvalidArgument,
-                caller << ": reference holds an infinite value; reference values must be finite "
-                          "(or NaN for missing)");
-  return v;
+  common::check_each(x, caller, "the reference", "hold no infinite value (NaN for missing)",
+                     [](double v) { return !std::isinf(v); });
+  return non_missing(x);
 }
 
 void check_bins(int bins, const char* caller) {

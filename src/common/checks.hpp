@@ -26,10 +26,11 @@ std::string column_label(Index j, const std::vector<std::string>& names);
 Index check_binary_labels(const VectorRef& y, std::string_view caller, std::string_view what = "y",
                           bool allow_nan = false, int n_threads = 1);
 
-/// Checks sample weights as scikit-learn's `_check_sample_weight` and LogisticRegression do:
-/// `w.size() == n`, every weight finite and >= 0, and a total that is finite and > 0 (all-zero
-/// weights, and weights whose sum overflows to inf, define no average). Returns the total,
-/// summed in fixed blocks (the same for any thread count).
+/// Checks sample weights: `w.size() == n`, every weight finite and >= 0 (scikit-learn rejects
+/// inf and NaN weights too), and a total that is finite and > 0: all-zero weights (scikit-learn's
+/// LogisticRegression: "Sample weights must contain at least one non-zero number") and weights
+/// whose sum overflows to inf define no weighted average. Returns the total, summed in fixed
+/// blocks (the same for any thread count).
 /// @throws InvalidArgument naming `caller`, `what` and the first bad row and value, or the total.
 double check_sample_weight(const VectorRef& w, Index n, std::string_view caller,
                            std::string_view what = "sample_weight", int n_threads = 1);

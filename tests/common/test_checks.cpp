@@ -87,6 +87,20 @@ BOOST_AUTO_TEST_CASE(binary_labels_report_the_first_bad_row_in_row_order) {
       std::vector<std::string>{"y[4] = nan", "labels must be 0 or 1", "labels 0 and 1"}));
 }
 
+BOOST_AUTO_TEST_CASE(binary_labels_catch_values_close_to_0_and_1) {
+  // the block test sums |y (1 - y)|: no value other than 0 and 1 may slip through it
+  Vector y = pattern_labels(70000);
+  y[5] = -0.0;  // equal to 0: a valid label
+  BOOST_TEST(common::check_binary_labels(y, "f()") == 23334);
+  for (double v : {0.5, 4.9e-324, 1e-300, 1.0 - 0x1p-53, 1.0 + 0x1p-52, -1.0, 2.0, 1e300, -1e300,
+                   kInf, -kInf, kNaN}) {
+    Vector z = y;
+    z[66666] = v;  // in the second block
+    const std::string msg = message_of([&] { common::check_binary_labels(z, "f()"); });
+    BOOST_TEST(msg.find("y[66666] = ") != std::string::npos, v << ": " << msg);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(binary_labels_with_nan_allowed) {
   Vector c(4);
   c << 0, kNaN, 1, kNaN;

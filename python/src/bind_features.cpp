@@ -181,18 +181,10 @@ void add_step(Pipeline& p, const std::string& type, const py::dict& d) {
   } else if (type == "bin") {
     BinParams q;
     auto cols = a.names("columns");
-    const auto strategy = a.get<std::string>("strategy", "quantile");
-    CHURN_CHECK(
-        strategy == "quantile" || strategy == "fixed", InvalidArgument,
-        "FeaturePipeline.bin(): strategy must be 'quantile' or 'fixed', got '" << strategy << "'");
-    q.strategy = strategy == "quantile" ? BinStrategy::Quantile : BinStrategy::Fixed;
+    q.strategy = features::bin_strategy_from_name(a.get<std::string>("strategy", "quantile"));
     q.n_bins = a.get<int>("n_bins", q.n_bins);
     q.edges = a.get<std::vector<double>>("edges", {});
-    const auto output = a.get<std::string>("output", "index");
-    CHURN_CHECK(
-        output == "index" || output == "categorical", InvalidArgument,
-        "FeaturePipeline.bin(): output must be 'index' or 'categorical', got '" << output << "'");
-    q.output = output == "index" ? BinOutput::Index : BinOutput::Categorical;
+    q.output = features::bin_output_from_name(a.get<std::string>("output", "index"));
     q.labels = a.get<std::vector<std::string>>("labels", {});
     q.suffix = a.get<std::string>("suffix", "");
     a.finish();

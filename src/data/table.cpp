@@ -13,6 +13,8 @@
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
+#include "common/enum_names.hpp"
 
 namespace churn::data {
 
@@ -20,26 +22,33 @@ namespace churn::data {
 // DType
 // ------------------------------------------------------------------------------------------
 
+namespace {
+
+/// The pandas-style names first, then the aliases a schema or read_csv(dtypes=...) may use.
+constexpr common::EnumName<DType> kDTypeNames[] = {{DType::Float64, "float64"},
+                                                   {DType::Int64, "int64"},
+                                                   {DType::Categorical, "category"},
+                                                   {DType::Timestamp, "timestamp"},
+                                                   {DType::String, "string"},
+                                                   {DType::Float64, "float"},
+                                                   {DType::Float64, "double"},
+                                                   {DType::Float64, "numeric"},
+                                                   {DType::Int64, "int"},
+                                                   {DType::Int64, "integer"},
+                                                   {DType::Categorical, "categorical"},
+                                                   {DType::Timestamp, "datetime"},
+                                                   {DType::Timestamp, "date"},
+                                                   {DType::String, "str"},
+                                                   {DType::String, "text"}};
+
+}  // namespace
+
 const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::Float64: return "float64";
-    case DType::Int64: return "int64";
-    case DType::Categorical: return "category";
-    case DType::Timestamp: return "timestamp";
-    case DType::String: return "string";
-  }
-  return "?";
+  return common::enum_name(kDTypeNames, t);
 }
 
 DType dtype_from_name(std::string_view n) {
-  if (n == "float64" || n == "float" || n == "double" || n == "numeric") return DType::Float64;
-  if (n == "int64" || n == "int" || n == "integer") return DType::Int64;
-  if (n == "category" || n == "categorical") return DType::Categorical;
-  if (n == "timestamp" || n == "datetime" || n == "date") return DType::Timestamp;
-  if (n == "string" || n == "str" || n == "text") return DType::String;
-  CHURN_THROW(InvalidArgument, "unknown column type '"
-                                   << n
-                                   << "' (expected float64, int64, category, timestamp or string)");
+  return common::enum_from_name(kDTypeNames, n, "", "column type");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -79,11 +88,9 @@ void check_categories(const std::string& name, const std::vector<std::string>& c
   CHURN_CHECK(
       categories.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
       InvalidArgument, "Column '" << name << "': too many categories");
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(categories.size());
-  for (const auto& s : categories)
-    CHURN_CHECK(seen.insert(s).second, InvalidArgument,
-                "Column '" << name << "': category '" << s << "' appears twice in the dictionary");
+  if (const std::string* rep = common::first_repeat(categories))
+    CHURN_THROW(InvalidArgument, "Column '" << name << "': category '" << *rep
+                                            << "' appears twice in the dictionary");
 }
 
 // Every code in [-1, n_cat): a branch-free min/max scan in the codes' own width (vectorised),

@@ -15,6 +15,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
+#include "common/checks.hpp"
 #include "common/hash.hpp"
 #include "common/json.hpp"
 
@@ -142,16 +143,8 @@ void EventAggregationSpec::validate() const {
       CHURN_CHECK(windows_days[j] != d, InvalidArgument,
                   w << "windows_days must be distinct, " << d << " appears twice");
   }
-  auto check_names = [&](const std::vector<std::string>& v, const char* field) {
-    std::unordered_set<std::string> seen;
-    for (const auto& s : v) {
-      CHURN_CHECK(!s.empty(), InvalidArgument, w << field << " must not hold an empty name");
-      CHURN_CHECK(seen.insert(s).second, InvalidArgument,
-                  w << field << " must be distinct, '" << s << "' appears twice");
-    }
-  };
-  check_names(event_types, "event_types");
-  check_names(amount_event_types, "amount_event_types");
+  common::check_names(event_types, "EventAggregationSpec", "event_types", true);
+  common::check_names(amount_event_types, "EventAggregationSpec", "amount_event_types", true);
   const bool any_amount_agg = amount_sum || amount_mean || amount_max;
   if (amount_column.empty()) {
     CHURN_CHECK(amount_event_types.empty(), InvalidArgument,

@@ -6,6 +6,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
 
@@ -100,12 +101,12 @@ class Select final : public Step {
 }  // namespace
 
 std::unique_ptr<Step> make_drop(std::vector<std::string> columns) {
-  check_column_list(columns, "Pipeline::drop()");
+  common::check_names(columns, "Pipeline::drop()", "columns");
   return std::make_unique<Drop>(std::move(columns));
 }
 
 std::unique_ptr<Step> make_select(std::vector<std::string> columns) {
-  check_column_list(columns, "Pipeline::select()");
+  common::check_names(columns, "Pipeline::select()", "columns");
   return std::make_unique<Select>(std::move(columns));
 }
 
@@ -578,14 +579,13 @@ Pipeline Pipeline::from_json(const Json& doc) {
     const Json inputs = json_get<Json>(state, "input_columns", where + " state");
     CHURN_CHECK(inputs.is_array(), SerializationError,
                 where << " state: 'input_columns' must be a list");
-    std::unordered_set<std::string> seen;
+    std::vector<std::string> input_names;
     for (const auto& in : inputs) {
       const std::string w = where + " state.input_columns";
       json_check_members(in, {"name", "dtype", "required"}, w);
       InputColumn c;
       c.name = json_get<std::string>(in, "name", w);
-      CHURN_CHECK(seen.insert(c.name).second, SerializationError,
-                  w << ": column '" << c.name << "' repeats");
+      input_names.push_back(c.name);
       try {
         c.dtype = dtype_from_name(json_get<std::string>(in, "dtype", w));
       } catch (const InvalidArgument& e) {
@@ -594,6 +594,8 @@ Pipeline Pipeline::from_json(const Json& doc) {
       c.required = json_get<bool>(in, "required", w);
       p.input_columns_.push_back(std::move(c));
     }
+    common::check_distinct<SerializationError>(input_names, where + " state.input_columns",
+                                               "the column names");
     p.feature_names_out_ =
         detail::json_to_names(state, "feature_names_out", where + " state", true);
     const auto dtypes = json_get<std::vector<std::string>>(state, "dtypes_out", where + " state");

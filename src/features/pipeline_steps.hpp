@@ -78,9 +78,6 @@ std::unique_ptr<Step> categorical_step_from_params(const std::string& type, cons
 
 // ---- helpers --------------------------------------------------------------------------------
 
-/// Throws InvalidArgument unless `columns` is a non-empty list of distinct, non-empty names.
-void check_column_list(const std::vector<std::string>& columns, const char* caller);
-
 /// The column `name` of `t`; InvalidArgument naming the step and the column if it is missing.
 const data::Column& find_column(const data::Table& t, const std::string& name,
                                 const std::string& label);
@@ -125,7 +122,7 @@ void for_column_blocks(Index n_cols, Index n_rows, int n_threads, Body&& body);
 /// Non-missing values of `x`, sorted.
 std::vector<double> sorted_values(const double* x, Index n, int n_threads = 1);
 
-/// A list of distinct names. @throws SerializationError.
+/// A list of distinct names (empty names allowed). @throws SerializationError.
 std::vector<std::string> json_to_names(const Json& obj, const char* key, const std::string& where,
                                        bool allow_empty_list);
 

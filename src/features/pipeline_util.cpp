@@ -6,6 +6,7 @@
 #include <unordered_set>  // std::unordered_set
 
 #include "churn/core/error.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
 
@@ -17,16 +18,6 @@ using data::Column;
 using data::DType;
 using data::dtype_name;
 using data::Table;
-
-void check_column_list(const std::vector<std::string>& columns, const char* caller) {
-  CHURN_CHECK(!columns.empty(), InvalidArgument, caller << ": columns must not be empty");
-  std::unordered_set<std::string_view> seen;
-  for (const auto& c : columns) {
-    CHURN_CHECK(!c.empty(), InvalidArgument, caller << ": a column name is empty");
-    CHURN_CHECK(seen.insert(c).second, InvalidArgument,
-                caller << ": column '" << c << "' is listed twice");
-  }
-}
 
 const Column& find_column(const Table& t, const std::string& name, const std::string& label) {
   CHURN_CHECK(t.has_column(name), InvalidArgument,
@@ -88,10 +79,8 @@ std::vector<std::string> json_to_names(const Json& obj, const char* key, const s
   auto names = json_get<std::vector<std::string>>(obj, key, where);
   CHURN_CHECK(allow_empty_list || !names.empty(), SerializationError,
               where << ": field '" << key << "' must not be empty");
-  std::unordered_set<std::string_view> seen;
-  for (const auto& s : names)
-    CHURN_CHECK(seen.insert(s).second, SerializationError,
-                where << ": field '" << key << "' repeats '" << s << "'");
+  // empty names can be real: a table column or an event type named ""
+  common::check_distinct<SerializationError>(names, where, std::string("field '") + key + "'");
   return names;
 }
 

@@ -5,8 +5,10 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
+#include "features/step_names.hpp"
 
 namespace churn::features {
 
@@ -18,19 +20,11 @@ using data::Column;
 using data::Table;
 
 const char* unknown_category_name(UnknownCategory u) {
-  switch (u) {
-    case UnknownCategory::Ignore: return "ignore";
-    case UnknownCategory::Other: return "other";
-    case UnknownCategory::Error: return "error";
-  }
-  return "?";
+  return common::enum_name(detail::kUnknownCategoryNames, u);
 }
 
 UnknownCategory unknown_category_from_name(const std::string& name) {
-  for (auto u : {UnknownCategory::Ignore, UnknownCategory::Other, UnknownCategory::Error})
-    if (name == unknown_category_name(u)) return u;
-  CHURN_THROW(InvalidArgument,
-              "unknown-category policy must be 'ignore', 'other' or 'error', got '" << name << "'");
+  return common::enum_from_name(detail::kUnknownCategoryNames, name, "", "unknown-category policy");
 }
 
 void OneHotParams::validate() const {
@@ -59,14 +53,6 @@ template <class P>
 void validate_loaded(const P& p, const std::string& where) {
   try {
     p.validate();
-  } catch (const InvalidArgument& e) {
-    throw SerializationError(where + ": " + e.what());
-  }
-}
-
-UnknownCategory parse_unknown(const Json& j, const std::string& where) {
-  try {
-    return unknown_category_from_name(json_get<std::string>(j, "unknown", where));
   } catch (const InvalidArgument& e) {
     throw SerializationError(where + ": " + e.what());
   }
@@ -214,7 +200,7 @@ class OneHot final : public Step {
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
     json_check_members(j, {"columns", "unknown", "min_count", "other_name"}, where);
     OneHotParams p;
-    p.unknown = parse_unknown(j, where);
+    p.unknown = common::enum_from_json(kUnknownCategoryNames, j, "unknown", where);
     p.min_count = json_get_int<std::int64_t>(j, "min_count", where);
     p.other_name = json_get<std::string>(j, "other_name", where);
     validate_loaded(p, where);
@@ -333,7 +319,7 @@ class Ordinal final : public Step {
   static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
     json_check_members(j, {"columns", "unknown", "as_categorical"}, where);
     OrdinalParams p;
-    p.unknown = parse_unknown(j, where);
+    p.unknown = common::enum_from_json(kUnknownCategoryNames, j, "unknown", where);
     p.as_categorical = json_get<bool>(j, "as_categorical", where);
     validate_loaded(p, where);
     return std::make_unique<Ordinal>(json_to_names(j, "columns", where, false), p);
@@ -348,13 +334,13 @@ class Ordinal final : public Step {
 }  // namespace
 
 std::unique_ptr<Step> make_one_hot(std::vector<std::string> columns, OneHotParams p) {
-  check_column_list(columns, "Pipeline::one_hot()");
+  common::check_names(columns, "Pipeline::one_hot()", "columns");
   p.validate();
   return std::make_unique<OneHot>(std::move(columns), std::move(p));
 }
 
 std::unique_ptr<Step> make_ordinal(std::vector<std::string> columns, OrdinalParams p) {
-  check_column_list(columns, "Pipeline::ordinal()");
+  common::check_names(columns, "Pipeline::ordinal()", "columns");
   p.validate();
   return std::make_unique<Ordinal>(std::move(columns), p);
 }

@@ -7,9 +7,11 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "common/quantile.hpp"
 #include "features/pipeline_steps.hpp"
+#include "features/step_names.hpp"
 
 namespace churn::features {
 
@@ -29,40 +31,35 @@ using data::Table;
 // ---- settings -----------------------------------------------------------------------------------
 
 const char* impute_strategy_name(ImputeStrategy s) {
-  switch (s) {
-    case ImputeStrategy::Median: return "median";
-    case ImputeStrategy::Mean: return "mean";
-    case ImputeStrategy::Constant: return "constant";
-    case ImputeStrategy::MostFrequent: return "most_frequent";
-  }
-  return "?";
+  return common::enum_name(detail::kImputeStrategyNames, s);
 }
 
 ImputeStrategy impute_strategy_from_name(const std::string& name) {
-  for (auto s : {ImputeStrategy::Median, ImputeStrategy::Mean, ImputeStrategy::Constant,
-                 ImputeStrategy::MostFrequent})
-    if (name == impute_strategy_name(s)) return s;
-  CHURN_THROW(InvalidArgument,
-              "impute strategy must be 'median', 'mean', 'constant' or "
-              "'most_frequent', got '"
-                  << name << "'");
+  return common::enum_from_name(detail::kImputeStrategyNames, name, "", "impute strategy");
 }
 
 const char* combine_op_name(CombineOp op) {
-  switch (op) {
-    case CombineOp::Add: return "add";
-    case CombineOp::Subtract: return "subtract";
-    case CombineOp::Multiply: return "multiply";
-    case CombineOp::Divide: return "divide";
-  }
-  return "?";
+  return common::enum_name(detail::kCombineOpNames, op);
 }
 
 CombineOp combine_op_from_name(const std::string& name) {
-  for (auto op : {CombineOp::Add, CombineOp::Subtract, CombineOp::Multiply, CombineOp::Divide})
-    if (name == combine_op_name(op)) return op;
-  CHURN_THROW(InvalidArgument,
-              "combine op must be 'add', 'subtract', 'multiply' or 'divide', got '" << name << "'");
+  return common::enum_from_name(detail::kCombineOpNames, name, "", "combine op");
+}
+
+const char* bin_strategy_name(BinStrategy s) {
+  return common::enum_name(detail::kBinStrategyNames, s);
+}
+
+BinStrategy bin_strategy_from_name(const std::string& name) {
+  return common::enum_from_name(detail::kBinStrategyNames, name, "", "bin strategy");
+}
+
+const char* bin_output_name(BinOutput o) {
+  return common::enum_name(detail::kBinOutputNames, o);
+}
+
+BinOutput bin_output_from_name(const std::string& name) {
+  return common::enum_from_name(detail::kBinOutputNames, name, "", "bin output");
 }
 
 void ImputeParams::validate() const {
@@ -102,10 +99,7 @@ void BinParams::validate() const {
     CHURN_CHECK(labels.empty() || labels.size() == edges.size() + 1, InvalidArgument,
                 "BinParams: labels must be empty or hold edges.size() + 1 = "
                     << edges.size() + 1 << " names, got " << labels.size());
-    std::unordered_set<std::string_view> seen;
-    for (const auto& l : labels)
-      CHURN_CHECK(seen.insert(l).second, InvalidArgument,
-                  "BinParams: label '" << l << "' appears twice");
+    common::check_distinct(labels, "BinParams", "labels");
     CHURN_CHECK(labels.empty() || output == BinOutput::Categorical, InvalidArgument,
                 "BinParams: labels need output Categorical");
   }
@@ -123,18 +117,6 @@ namespace detail {
 namespace {
 
 using churn::detail::ExceptionCarrier;
-
-/// Parses a settings member through a from_name function, turning InvalidArgument into
-/// SerializationError.
-template <class F>
-auto parse_enum(const Json& params, const char* key, const std::string& where, F from_name) {
-  const auto s = json_get<std::string>(params, key, where);
-  try {
-    return from_name(s);
-  } catch (const InvalidArgument& e) {
-    throw SerializationError(where + ": " + e.what());
-  }
-}
 
 template <class P>
 void validate_loaded(const P& p, const std::string& where) {
@@ -358,7 +340,7 @@ class Impute final : public Step {
     json_check_members(j, {"columns", "strategy", "fill_value", "fill_category", "add_indicator"},
                        where);
     ImputeParams p;
-    p.strategy = parse_enum(j, "strategy", where, impute_strategy_from_name);
+    p.strategy = common::enum_from_json(kImputeStrategyNames, j, "strategy", where);
     p.fill_value = json_get<double>(j, "fill_value", where);
     p.fill_category = json_get<std::string>(j, "fill_category", where);
     p.add_indicator = json_get<bool>(j, "add_indicator", where);
@@ -699,10 +681,10 @@ class Bin final : public Step {
 
   Json params_json() const override {
     return Json{{"columns", names_json(columns_)},
-                {"strategy", p_.strategy == BinStrategy::Quantile ? "quantile" : "fixed"},
+                {"strategy", common::enum_name(kBinStrategyNames, p_.strategy)},
                 {"n_bins", p_.n_bins},
                 {"edges", json_from_doubles(p_.edges)},
-                {"output", p_.output == BinOutput::Index ? "index" : "categorical"},
+                {"output", common::enum_name(kBinOutputNames, p_.output)},
                 {"labels", p_.labels},
                 {"suffix", p_.suffix}};
   }
@@ -740,10 +722,8 @@ class Bin final : public Step {
       CHURN_CHECK(labels[j].size() == cuts[j].size() + 1, SerializationError,
                   where << ": column '" << columns_[j] << "' has " << labels[j].size()
                         << " labels for " << cuts[j].size() + 1 << " bins");
-      std::unordered_set<std::string_view> seen;
-      for (const auto& l : labels[j])
-        CHURN_CHECK(seen.insert(l).second, SerializationError,
-                    where << ": column '" << columns_[j] << "' repeats label '" << l << "'");
+      common::check_distinct<SerializationError>(labels[j], where,
+                                                 "the labels of column '" + columns_[j] + "'");
     }
     cuts_ = std::move(cuts);
     labels_ = std::move(labels);
@@ -752,16 +732,10 @@ class Bin final : public Step {
     json_check_members(j, {"columns", "strategy", "n_bins", "edges", "output", "labels", "suffix"},
                        where);
     BinParams p;
-    const auto strategy = json_get<std::string>(j, "strategy", where);
-    CHURN_CHECK(strategy == "quantile" || strategy == "fixed", SerializationError,
-                where << ": strategy must be 'quantile' or 'fixed'");
-    p.strategy = strategy == "quantile" ? BinStrategy::Quantile : BinStrategy::Fixed;
+    p.strategy = common::enum_from_json(kBinStrategyNames, j, "strategy", where);
     p.n_bins = json_get_int<int>(j, "n_bins", where);
     p.edges = json_get_doubles(j, "edges", where);
-    const auto output = json_get<std::string>(j, "output", where);
-    CHURN_CHECK(output == "index" || output == "categorical", SerializationError,
-                where << ": output must be 'index' or 'categorical'");
-    p.output = output == "index" ? BinOutput::Index : BinOutput::Categorical;
+    p.output = common::enum_from_json(kBinOutputNames, j, "output", where);
     p.labels = json_get<std::vector<std::string>>(j, "labels", where);
     p.suffix = json_get<std::string>(j, "suffix", where);
     validate_loaded(p, where);
@@ -848,8 +822,8 @@ class Combine final : public Step {
     CHURN_CHECK(!out.empty() && !a.empty() && !b.empty(), SerializationError,
                 where << ": output, a and b must not be empty");
     return std::make_unique<Combine>(std::move(out), std::move(a),
-                                     parse_enum(j, "op", where, combine_op_from_name), std::move(b),
-                                     p);
+                                     common::enum_from_json(kCombineOpNames, j, "op", where),
+                                     std::move(b), p);
   }
 
  private:
@@ -861,26 +835,26 @@ class Combine final : public Step {
 }  // namespace
 
 std::unique_ptr<Step> make_impute(std::vector<std::string> columns, ImputeParams p) {
-  check_column_list(columns, "Pipeline::impute()");
+  common::check_names(columns, "Pipeline::impute()", "columns");
   p.validate();
   return std::make_unique<Impute>(std::move(columns), std::move(p));
 }
 std::unique_ptr<Step> make_clip(std::vector<std::string> columns, ClipParams p) {
-  check_column_list(columns, "Pipeline::clip()");
+  common::check_names(columns, "Pipeline::clip()", "columns");
   p.validate();
   return std::make_unique<Clip>(std::move(columns), p);
 }
 std::unique_ptr<Step> make_log1p(std::vector<std::string> columns) {
-  check_column_list(columns, "Pipeline::log1p()");
+  common::check_names(columns, "Pipeline::log1p()", "columns");
   return std::make_unique<Log1p>(std::move(columns));
 }
 std::unique_ptr<Step> make_scale(std::vector<std::string> columns, ScaleParams p) {
-  check_column_list(columns, "Pipeline::scale()");
+  common::check_names(columns, "Pipeline::scale()", "columns");
   p.validate();
   return std::make_unique<Scale>(std::move(columns), p);
 }
 std::unique_ptr<Step> make_bin(std::vector<std::string> columns, BinParams p) {
-  check_column_list(columns, "Pipeline::bin()");
+  common::check_names(columns, "Pipeline::bin()", "columns");
   p.validate();
   return std::make_unique<Bin>(std::move(columns), std::move(p));
 }

@@ -4,11 +4,12 @@
 #include <cmath>    // std::isfinite, std::isnan, std::isinf
 #include <cstdint>  // std::int64_t, std::uint64_t
 #include <limits>   // std::numeric_limits
-#include <sstream>  // std::ostringstream
 #include <utility>  // std::move
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
+#include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "common/logistic.hpp"
 #include "linear/logistic_solvers.hpp"
@@ -25,82 +26,42 @@ namespace {
 constexpr const char* kKind = "LogisticRegression";
 constexpr Index kFeatureLimitNewton = 500;
 
-/// "column 3" or "column 3 ('tenure')".
-std::string column_label(Index j, const std::vector<std::string>& names) {
-  std::ostringstream os;
-  os << "column " << j;
-  if (static_cast<std::size_t>(j) < names.size()) os << " ('" << names[j] << "')";
-  return os.str();
-}
+}  // namespace
 
-/// @throws InvalidArgument naming the first column (then row) holding NaN or +-inf.
-void check_finite_matrix(const RowMatrixRef& X, const std::vector<std::string>& names,
-                         const char* caller, int n_threads) {
-  // Fast path: a finite block sum (one vectorised pass) proves every value finite; a block
-  // whose sum is not finite (NaN, inf, or an overflow of huge values) is checked value by value.
-  const int ok = parallel_reduce(  // int, not bool: std::vector<bool> has no references
-      Index{0}, X.rows(), detail::kLogisticRowBlock, 1,
-      [&](Index lo, Index hi) {
-        const auto block = X.middleRows(lo, hi - lo);
-        return std::isfinite(block.sum()) || block.allFinite() ? 1 : 0;
-      },
-      [](int a, int b) { return a & b; }, n_threads);
-  if (ok) return;
-  for (Index j = 0; j < X.cols(); ++j) {
-    for (Index i = 0; i < X.rows(); ++i) {
-      const double v = X(i, j);
-      CHURN_CHECK(!std::isnan(v), InvalidArgument,
-                  caller << ": X " << column_label(j, names) << " contains NaN (first at row " << i
-                         << "); impute missing values before fitting");
-      CHURN_CHECK(std::isfinite(v), InvalidArgument,
-                  caller << ": X " << column_label(j, names) << " contains " << v
-                         << " (first at row " << i << "); values must be finite");
-    }
-  }
-}
+namespace {
+
+/// The penalty names of scikit-learn's LogisticRegression ("none" for its None).
+constexpr common::EnumName<Penalty> kPenaltyNames[] = {{Penalty::None, "none"},
+                                                       {Penalty::L2, "l2"},
+                                                       {Penalty::L1, "l1"},
+                                                       {Penalty::ElasticNet, "elasticnet"}};
+
+constexpr common::EnumName<LogisticSolver> kSolverNames[] = {{LogisticSolver::Auto, "auto"},
+                                                             {LogisticSolver::Newton, "newton"},
+                                                             {LogisticSolver::Lbfgs, "lbfgs"},
+                                                             {LogisticSolver::Cd, "cd"}};
+
+/// The class_weight modes written as a string. The others are not names: None is JSON null
+/// and Custom a {"0": w0, "1": w1} object.
+constexpr common::EnumName<ClassWeightMode> kClassWeightNames[] = {
+    {ClassWeightMode::Balanced, "balanced"}};
 
 }  // namespace
 
 const char* penalty_name(Penalty p) {
-  switch (p) {
-    case Penalty::None: return "none";
-    case Penalty::L2: return "l2";
-    case Penalty::L1: return "l1";
-    case Penalty::ElasticNet: return "elasticnet";
-  }
-  return "?";
+  return common::enum_name(kPenaltyNames, p);
 }
 
 Penalty penalty_from_name(const std::string& name) {
-  if (name == "none") return Penalty::None;
-  if (name == "l2") return Penalty::L2;
-  if (name == "l1") return Penalty::L1;
-  if (name == "elasticnet") return Penalty::ElasticNet;
-  CHURN_THROW(InvalidArgument,
-              "LogisticRegressionParams: penalty must be one of 'none', 'l2', "
-              "'l1', 'elasticnet', got '"
-                  << name << "'");
+  return common::enum_from_name(kPenaltyNames, name, "LogisticRegressionParams", "penalty");
 }
 
 const char* solver_name(LogisticSolver s) {
-  switch (s) {
-    case LogisticSolver::Auto: return "auto";
-    case LogisticSolver::Newton: return "newton";
-    case LogisticSolver::Lbfgs: return "lbfgs";
-    case LogisticSolver::Cd: return "cd";
-  }
-  return "?";
+  return common::enum_name(kSolverNames, s);
 }
 
 LogisticSolver solver_from_name(const std::string& name) {
-  if (name == "auto") return LogisticSolver::Auto;
-  if (name == "newton") return LogisticSolver::Newton;
-  if (name == "lbfgs") return LogisticSolver::Lbfgs;
-  if (name == "cd") return LogisticSolver::Cd;
-  CHURN_THROW(InvalidArgument,
-              "LogisticRegressionParams: solver must be one of 'auto', "
-              "'newton', 'lbfgs', 'cd', got '"
-                  << name << "'");
+  return common::enum_from_name(kSolverNames, name, "LogisticRegressionParams", "solver");
 }
 
 // ---- parameters -------------------------------------------------------------------------------
@@ -140,7 +101,9 @@ Json LogisticRegressionParams::to_json() const {
   j["tol"] = tol;
   switch (class_weight) {
     case ClassWeightMode::None: j["class_weight"] = nullptr; break;
-    case ClassWeightMode::Balanced: j["class_weight"] = "balanced"; break;
+    case ClassWeightMode::Balanced:
+      j["class_weight"] = common::enum_name(kClassWeightNames, class_weight);
+      break;
     case ClassWeightMode::Custom:
       j["class_weight"] = Json{{"0", class_weight_0}, {"1", class_weight_1}};
       break;
@@ -154,7 +117,7 @@ LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
   const char* where = "load(LogisticRegression) params";
   LogisticRegressionParams p;
   try {
-    p.penalty = penalty_from_name(json_get<std::string>(j, "penalty", where));
+    p.penalty = common::enum_from_json(kPenaltyNames, j, "penalty", where);
     const Json& c = j.at("C");
     if (c.is_string() && c.get<std::string>() == "inf") {
       p.C = std::numeric_limits<double>::infinity();
@@ -169,16 +132,17 @@ LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
     if (cw.is_null()) {
       p.class_weight = ClassWeightMode::None;
     } else if (cw.is_string()) {
-      CHURN_CHECK(cw.get<std::string>() == "balanced", SerializationError,
+      const auto* mode = common::enum_find(kClassWeightNames, cw.get<std::string>());
+      CHURN_CHECK(mode, SerializationError,
                   where << ": class_weight must be null, \"balanced\" or an object");
-      p.class_weight = ClassWeightMode::Balanced;
+      p.class_weight = *mode;
     } else {
       p.class_weight = ClassWeightMode::Custom;
       const char* cw_where = "load(LogisticRegression) params.class_weight";
       p.class_weight_0 = json_get<double>(cw, "0", cw_where);
       p.class_weight_1 = json_get<double>(cw, "1", cw_where);
     }
-    p.solver = solver_from_name(json_get<std::string>(j, "solver", where));
+    p.solver = common::enum_from_json(kSolverNames, j, "solver", where);
     p.n_threads = json_get_int<int>(j, "n_threads", where);
     p.validate();
   } catch (const SerializationError&) {
@@ -231,27 +195,16 @@ Vector final_weights(const LogisticRegressionParams& params, const RowMatrixRef&
   CHURN_CHECK(X.cols() >= 1, InvalidArgument, caller << ": X has no columns");
   CHURN_CHECK(y.size() == n, InvalidArgument,
               caller << ": y has " << y.size() << " entries but X has " << n << " rows");
-  Index n1 = 0;
-  for (Index i = 0; i < n; ++i) {
-    const double v = y[i];
-    CHURN_CHECK(v == 0.0 || v == 1.0, InvalidArgument,
-                caller << ": labels must be 0 or 1, got y[" << i << "] = " << v);
-    n1 += v == 1.0;
-  }
+  // A single class in y is an error even when the other class is present with weight 0:
+  // scikit-learn's LogisticRegression counts the classes of y, not their weights (it fits a
+  // zero-weight class, as this does).
+  const Index n1 = common::check_binary_labels(y, caller, "y", false, params.n_threads);
   CHURN_CHECK(
       n1 > 0 && n1 < n, InvalidArgument,
       caller << ": y holds a single class (" << (n1 > 0 ? 1 : 0) << "); both 0 and 1 are needed");
   Vector s = Vector::Ones(n);
   if (sample_weight.size() != 0) {
-    CHURN_CHECK(sample_weight.size() == n, InvalidArgument,
-                caller << ": sample_weight has " << sample_weight.size() << " entries but X has "
-                       << n << " rows");
-    for (Index i = 0; i < n; ++i) {
-      const double w = sample_weight[i];
-      CHURN_CHECK(std::isfinite(w) && w >= 0, InvalidArgument,
-                  caller << ": sample_weight must be finite and >= 0, got sample_weight[" << i
-                         << "] = " << w);
-    }
+    common::check_sample_weight(sample_weight, n, caller, "sample_weight", params.n_threads);
     s = sample_weight;
   }
   double cw0 = 1.0, cw1 = 1.0;
@@ -318,7 +271,7 @@ LogisticRegression& LogisticRegression::fit(const RowMatrixRef& X, const VectorR
               caller << ": feature_names has " << feature_names.size() << " names but X has "
                      << X.cols() << " columns");
   const Vector s = final_weights(params_, X, y, sample_weight, caller);
-  check_finite_matrix(X, feature_names, caller, params_.n_threads);
+  common::check_finite_matrix(X, feature_names, caller, params_.n_threads);
 
   const double total = s.sum();
   const Vector sn = s / total;
@@ -376,7 +329,7 @@ Vector LogisticRegression::decision_function(const RowMatrixRef& X) const {
   Vector eta;
   detail::linear_predictor(X, theta, params_.n_threads, eta);
   // NaN in X gives NaN here (0 * NaN = NaN), infinities give +-inf or NaN: find the column.
-  if (!eta.allFinite()) check_finite_matrix(X, feature_names_, caller, params_.n_threads);
+  if (!eta.allFinite()) common::check_finite_matrix(X, feature_names_, caller, params_.n_threads);
   return eta;
 }
 
@@ -527,11 +480,7 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
   m.feature_names_ = std::move(names);
   m.n_iter_ = json_get_int<int>(state, "n_iter", where);
   m.converged_ = json_get<bool>(state, "converged", where);
-  try {
-    m.solver_used_ = solver_from_name(json_get<std::string>(state, "solver_used", where));
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
-  }
+  m.solver_used_ = common::enum_from_json(kSolverNames, state, "solver_used", where);
   if (state.contains("calibrator")) {  // absent in uncalibrated models and older files
     try {
       m.calibrator_ = metrics::Calibrator::from_json(state["calibrator"]);

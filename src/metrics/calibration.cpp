@@ -8,6 +8,7 @@
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
+#include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "common/logistic.hpp"
 #include "metrics/ranking.hpp"
@@ -285,15 +286,20 @@ IsotonicCalibrator IsotonicCalibrator::from_json(const Json& doc) {
 
 // ---- Calibrator -------------------------------------------------------------------------------
 
+namespace {
+
+/// The method names of scikit-learn's CalibratedClassifierCV.
+constexpr common::EnumName<CalibrationMethod> kMethodNames[] = {
+    {CalibrationMethod::Sigmoid, "sigmoid"}, {CalibrationMethod::Isotonic, "isotonic"}};
+
+}  // namespace
+
 const char* calibration_method_name(CalibrationMethod method) {
-  return method == CalibrationMethod::Sigmoid ? "sigmoid" : "isotonic";
+  return common::enum_name(kMethodNames, method);
 }
 
 CalibrationMethod calibration_method_from_name(const std::string& name) {
-  if (name == "sigmoid") return CalibrationMethod::Sigmoid;
-  if (name == "isotonic") return CalibrationMethod::Isotonic;
-  CHURN_THROW(InvalidArgument,
-              "calibration method must be 'sigmoid' or 'isotonic', got '" << name << "'");
+  return common::enum_from_name(kMethodNames, name, "", "calibration method");
 }
 
 Calibrator::Calibrator(PlattCalibrator platt) : impl_(std::move(platt)) {

@@ -6,6 +6,7 @@
 #include <string>     // std::string
 #include <vector>     // std::vector
 
+#include "common/enum_names.hpp"
 #include "common/float_key.hpp"
 #include "common/quantile.hpp"
 #include "metrics/ranking.hpp"
@@ -167,11 +168,10 @@ LiftTable lift_table(const VectorRef& y, const VectorRef& score, Index n_bins) {
 }
 
 BinStrategy bin_strategy_from_name(std::string_view name) {
-  if (name == "uniform") return BinStrategy::Uniform;
-  if (name == "quantile") return BinStrategy::Quantile;
-  CHURN_THROW(InvalidArgument,
-              "calibration_curve(): strategy must be 'uniform' or 'quantile', got '"
-                  << std::string(name) << "'");
+  // the strategy names of sklearn.calibration.calibration_curve
+  static constexpr common::EnumName<BinStrategy> kNames[] = {{BinStrategy::Uniform, "uniform"},
+                                                             {BinStrategy::Quantile, "quantile"}};
+  return common::enum_from_name(kNames, name, "calibration_curve()", "strategy");
 }
 
 namespace {

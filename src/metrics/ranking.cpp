@@ -3,25 +3,11 @@
 
 #include <cmath>  // std::isfinite
 
+#include "common/checks.hpp"
 #include "common/float_key.hpp"
 #include "common/radix_sort.hpp"
 
 namespace churn::metrics::detail {
-
-namespace {
-
-struct Scan {
-  Index bad_y = -1;
-  Index bad_s = -1;
-  Index bad_w = -1;
-  double w_total = 0;
-};
-
-Index first_of(Index a, Index b) {
-  return a >= 0 ? a : b;
-}
-
-}  // namespace
 
 void check_threshold(const char* caller, double threshold) {
   CHURN_CHECK(threshold >= 0.0 && threshold <= 1.0, InvalidArgument,
@@ -36,48 +22,20 @@ void check_inputs(const char* caller, const VectorRef& y, const VectorRef& score
   CHURN_CHECK(score.size() == n, InvalidArgument,
               caller << ": y and " << sname << " have different lengths (" << n << " and "
                      << score.size() << ")");
-  const bool weighted = w.size() > 0;
-  CHURN_CHECK(!weighted || w.size() == n, InvalidArgument,
-              caller << ": sample_weight has length " << w.size() << ", expected " << n);
-  const Scan s = parallel_reduce(
-      0, n, kBlock, Scan{},
-      [&](Index lo, Index hi) {
-        Scan r;
-        for (Index i = lo; i < hi; ++i) {
-          const double yi = y[i];
-          if (r.bad_y < 0 && !(yi == 0.0 || yi == 1.0)) r.bad_y = i;
-          const double si = score[i];
-          const bool ok = unit_interval ? (si >= 0.0 && si <= 1.0) : std::isfinite(si);
-          if (r.bad_s < 0 && !ok) r.bad_s = i;
-          if (weighted) {
-            const double wi = w[i];
-            if (r.bad_w < 0 && !(std::isfinite(wi) && wi >= 0.0)) r.bad_w = i;
-            r.w_total += wi;
-          }
-        }
-        return r;
-      },
-      [](Scan a, const Scan& b) {
-        a.bad_y = first_of(a.bad_y, b.bad_y);
-        a.bad_s = first_of(a.bad_s, b.bad_s);
-        a.bad_w = first_of(a.bad_w, b.bad_w);
-        a.w_total += b.w_total;
-        return a;
-      },
-      n_threads);
-  CHURN_CHECK(
-      s.bad_y < 0, InvalidArgument,
-      caller << ": y must hold labels 0 and 1, got " << y[s.bad_y] << " at row " << s.bad_y);
-  CHURN_CHECK(s.bad_s < 0, InvalidArgument,
-              caller << ": " << sname
-                     << (unit_interval ? " must hold probabilities in [0, 1]"
-                                       : " must be finite (no NaN or infinity)")
-                     << ", got " << score[s.bad_s] << " at row " << s.bad_s);
-  CHURN_CHECK(s.bad_w < 0, InvalidArgument,
-              caller << ": sample_weight must be finite and >= 0, got " << w[s.bad_w] << " at row "
-                     << s.bad_w);
-  CHURN_CHECK(!weighted || s.w_total > 0, InvalidArgument,
-              caller << ": sample_weight sums to " << s.w_total << ", expected > 0");
+  common::check_binary_labels(y, caller, "y", false, n_threads);
+  if (unit_interval) {
+    common::check_each(
+        score, caller, sname, "hold probabilities in [0, 1]",
+        [](double v) { return v >= 0.0 && v <= 1.0; }, n_threads);
+  } else {
+    common::check_finite_vector(score, caller, sname, false, n_threads);
+  }
+  if (w.size() > 0) {
+    // (the length in the metrics' own words: there is no X, y sets the length)
+    CHURN_CHECK(w.size() == n, InvalidArgument,
+                caller << ": sample_weight has length " << w.size() << ", expected " << n);
+    common::check_sample_weight(w, n, caller, "sample_weight", n_threads);
+  }
 }
 
 SortedScores sort_by_class(const VectorRef& y, const VectorRef& score, const VectorRef& w,

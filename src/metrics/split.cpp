@@ -6,6 +6,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/random.hpp"
+#include "common/checks.hpp"
 
 namespace churn::metrics {
 
@@ -42,12 +43,9 @@ std::vector<Fold> stratified_kfold(const VectorRef& y, int n_splits, bool shuffl
   CHURN_CHECK(n_splits >= 2, InvalidArgument,
               caller << ": n_splits must be >= 2, got " << n_splits);
   const Index n = y.size();
+  common::check_binary_labels(y, caller);
   std::vector<Index> cls[2];
-  for (Index i = 0; i < n; ++i) {
-    CHURN_CHECK(y[i] == 0.0 || y[i] == 1.0, InvalidArgument,
-                caller << ": y must hold labels 0 and 1, got " << y[i] << " at row " << i);
-    cls[y[i] == 1.0 ? 1 : 0].push_back(i);
-  }
+  for (Index i = 0; i < n; ++i) cls[y[i] == 1.0 ? 1 : 0].push_back(i);
   for (int c = 0; c < 2; ++c) {
     CHURN_CHECK(static_cast<Index>(cls[c].size()) >= n_splits, InvalidArgument,
                 caller << ": class " << c << " has " << cls[c].size()

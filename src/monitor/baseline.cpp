@@ -680,19 +680,7 @@ Baseline Baseline::accumulate_impl(const Table& chunk, const VectorRef& score, b
   for (std::size_t t = 0; t < targets.size(); ++t) {
     FeatureState& s = *targets[t];
     if (cols[t].dtype() == DType::Categorical) {
-      const auto& dict = cols[t].categories();
-      std::vector<std::size_t> order;
-      for (std::size_t k = 0; k < dict.size(); ++k)
-        if (per_code[t][k] > 0) order.push_back(k);
-      std::sort(order.begin(), order.end(),
-                [&](std::size_t a, std::size_t b) { return dict[a] < dict[b]; });
-      std::vector<std::string> names;
-      std::vector<std::int64_t> counts;
-      for (auto k : order) {
-        names.push_back(dict[k]);
-        counts.push_back(per_code[t][k]);
-      }
-      s.cats = CategoryCounts::from_parts(std::move(names), std::move(counts), code_missing[t]);
+      s.cats = detail::counts_by_name(cols[t].categories(), per_code[t], code_missing[t]);
     }
     if (s.kind == FeatureKind::Categorical) s.missing = s.cats.missing();
   }
@@ -940,21 +928,17 @@ std::unique_ptr<FeatureState> feature_from_json(const Json& j, const BaselinePar
                                                 const std::string& where) {
   auto s = std::make_unique<FeatureState>();
   CHURN_CHECK(j.is_object(), SerializationError, where << ": expected a JSON object");
-  const auto kind = json_get<std::string>(j, "kind", where);
-  if (kind == "numeric") {
+  s->kind = common::enum_from_json(detail::kFeatureKindNames, j, "kind", where);
+  if (s->kind == FeatureKind::Numeric) {
     json_check_members(
         j,
         {"name", "dtype", "kind", "present", "n_rows", "missing", "edges", "quantiles", "ks_points",
          "counts", "min", "max", "sum", "shift", "sumsq", "mean", "std"},
         where);
-    s->kind = FeatureKind::Numeric;
-  } else if (kind == "categorical") {
+  } else {
     json_check_members(
         j, {"name", "dtype", "kind", "present", "n_rows", "missing", "categories", "counts"},
         where);
-    s->kind = FeatureKind::Categorical;
-  } else {
-    CHURN_THROW(SerializationError, where << ": unknown kind '" << kind << "'");
   }
   s->name = json_get<std::string>(j, "name", where);
   try {
@@ -1067,11 +1051,7 @@ Baseline Baseline::from_json(const Json& doc) {
                        wp);
     BaselineParams p;
     p.bins = json_get_int<int>(pj, "bins", wp);
-    try {
-      p.binning = binning_from_name(json_get<std::string>(pj, "binning", wp));
-    } catch (const InvalidArgument& e) {
-      CHURN_THROW(SerializationError, wp << ": " << e.what());
-    }
+    p.binning = common::enum_from_json(detail::kBinningNames, pj, "binning", wp);
     p.epsilon = json_get<double>(pj, "epsilon", wp);
     p.moderate = json_get<double>(pj, "moderate", wp);
     p.significant = json_get<double>(pj, "significant", wp);

@@ -10,6 +10,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 #include "common/quantile.hpp"
 #include "common/radix_sort.hpp"
@@ -32,6 +33,24 @@ bool is_numeric(DType t) {
 
 bool is_categorical(DType t) {
   return t == DType::Categorical || t == DType::String;
+}
+
+CategoryCounts counts_by_name(const std::vector<std::string>& dict,
+                              const std::vector<std::int64_t>& per_code, std::int64_t missing) {
+  std::vector<std::size_t> order;
+  for (std::size_t k = 0; k < dict.size(); ++k)
+    if (per_code[k] > 0) order.push_back(k);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return dict[a] < dict[b]; });
+  std::vector<std::string> names;
+  std::vector<std::int64_t> counts;
+  names.reserve(order.size());
+  counts.reserve(order.size());
+  for (auto k : order) {
+    names.push_back(dict[k]);
+    counts.push_back(per_code[k]);
+  }
+  return CategoryCounts::from_parts(std::move(names), std::move(counts), missing);
 }
 
 void column_values(const Column& c, Index lo, Index hi, double* out, const char* caller) {
@@ -284,11 +303,10 @@ std::size_t check_finite(const Column& c, const double* x, const char* caller) {
     missing += v != v ? 1 : 0;
     not_finite += std::fabs(v) <= std::numeric_limits<double>::max() ? 0 : 1;
   }
-  if (not_finite > missing)
-    for (Index i = 0; i < c.size(); ++i)
-      CHURN_CHECK(!std::isinf(x[i]), InvalidArgument,
-                  caller << ": column '" << c.name() << "' holds an infinite value at row " << i
-                         << "; reference values must be finite (or NaN for missing)");
+  if (not_finite > missing)  // an infinity: find its row
+    common::check_each(Eigen::Map<const Vector>(x, c.size()), caller, "column '" + c.name() + "'",
+                       "hold no infinite value (NaN for missing)",
+                       [](double v) { return !std::isinf(v); });
   return static_cast<std::size_t>(c.size()) - missing;
 }
 

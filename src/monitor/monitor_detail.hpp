@@ -12,6 +12,9 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
+#include "churn/monitor/psi.hpp"     // Binning
+#include "churn/monitor/report.hpp"  // FeatureKind
+#include "common/enum_names.hpp"     // EnumName
 #include "common/exact_sum.hpp"
 #include "common/float_key.hpp"
 #include "common/json.hpp"
@@ -22,6 +25,12 @@ namespace churn::monitor::detail {
 bool is_numeric(data::DType t);
 /// True for Categorical and String columns (binned by category name).
 bool is_categorical(data::DType t);
+
+/// The counts of a categorical column as CategoryCounts holds them: the entries of its
+/// dictionary `dict` counted at least once (`per_code[k] > 0`), sorted by name, with their
+/// counts, and `missing` rows with code -1.
+CategoryCounts counts_by_name(const std::vector<std::string>& dict,
+                              const std::vector<std::int64_t>& per_code, std::int64_t missing);
 
 /// Rows [lo, hi) of a numeric column as doubles in `out` (NaN = missing).
 /// @throws TypeMismatch naming `caller` for other column types.
@@ -231,5 +240,14 @@ double js_counts(const std::vector<std::int64_t>& r, const std::vector<std::int6
 /// A required list of int64 counts >= 0. @throws SerializationError naming `where` and `key`.
 std::vector<std::int64_t> json_to_counts(const Json& obj, const char* key,
                                          const std::string& where);
+
+/// The binning names ("uniform" is numpy's and scikit-learn's word for equal width).
+inline constexpr common::EnumName<Binning> kBinningNames[] = {{Binning::Quantile, "quantile"},
+                                                              {Binning::EqualWidth, "equal_width"},
+                                                              {Binning::EqualWidth, "uniform"}};
+
+/// The feature kinds, as a baseline file writes them.
+inline constexpr common::EnumName<FeatureKind> kFeatureKindNames[] = {
+    {FeatureKind::Numeric, "numeric"}, {FeatureKind::Categorical, "categorical"}};
 
 }  // namespace churn::monitor::detail

@@ -8,6 +8,7 @@
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "common/checks.hpp"
 #include "monitor/monitor_detail.hpp"
 
 namespace churn::monitor {
@@ -38,12 +39,9 @@ std::vector<double> non_missing(const VectorRef& x) {
 }
 
 std::vector<double> finite_non_missing(const VectorRef& x, const char* caller) {
-  std::vector<double> v = non_missing(x);
-  for (double a : v)
-    CHURN_CHECK(!std::isinf(a), InvalidArgument,
-                caller << ": reference holds an infinite value; reference values must be finite "
-                          "(or NaN for missing)");
-  return v;
+  common::check_each(x, caller, "the reference", "hold no infinite value (NaN for missing)",
+                     [](double v) { return !std::isinf(v); });
+  return non_missing(x);
 }
 
 void check_bins(int bins, const char* caller) {
@@ -75,16 +73,11 @@ void check_counts(const std::vector<std::int64_t>& r, const std::vector<std::int
 }  // namespace
 
 const char* binning_name(Binning b) {
-  return b == Binning::Quantile ? "quantile" : "equal_width";
+  return common::enum_name(detail::kBinningNames, b);
 }
 
 Binning binning_from_name(std::string_view name) {
-  if (name == "quantile") return Binning::Quantile;
-  if (name == "equal_width" || name == "uniform") return Binning::EqualWidth;
-  CHURN_THROW(InvalidArgument,
-              "binning_from_name(): binning must be 'quantile' or "
-              "'equal_width', got '"
-                  << name << "'");
+  return common::enum_from_name(detail::kBinningNames, name, "binning_from_name()", "binning");
 }
 
 std::vector<double> quantiles(const VectorRef& x, const std::vector<double>& levels) {
@@ -202,29 +195,23 @@ Histogram Histogram::from_parts(std::vector<double> edges, std::vector<std::int6
 // ---- CategoryCounts ---------------------------------------------------------------------------
 
 CategoryCounts& CategoryCounts::add(const Column& column) {
-  CategoryCounts part;
   if (column.dtype() == DType::Categorical) {
     const auto& dict = column.categories();
     std::vector<std::int64_t> per_code(dict.size(), 0);
+    std::int64_t missing = 0;
     const auto codes = column.codes();
     for (Index i = 0; i < codes.size(); ++i) {
       const std::int32_t c = codes[i];
       if (c < 0) {
-        ++part.missing_;
+        ++missing;
       } else {
         ++per_code[static_cast<std::size_t>(c)];
       }
     }
-    std::vector<std::size_t> order;
-    for (std::size_t k = 0; k < dict.size(); ++k)
-      if (per_code[k] > 0) order.push_back(k);
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return dict[a] < dict[b]; });
-    for (auto k : order) {
-      part.categories_.push_back(dict[k]);
-      part.counts_.push_back(per_code[k]);
-    }
-  } else if (column.dtype() == DType::String) {
+    return merge(detail::counts_by_name(dict, per_code, missing));
+  }
+  CategoryCounts part;
+  if (column.dtype() == DType::String) {
     const auto& s = column.strings();
     const auto& valid = column.validity();
     std::unordered_map<std::string_view, std::int64_t> m;

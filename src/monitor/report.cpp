@@ -7,28 +7,37 @@
 
 #include "churn/core/error.hpp"
 #include "churn/metrics/classification.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
+#include "monitor/monitor_detail.hpp"
 
 namespace churn::monitor {
 
 using common::json_from_double;
 
+namespace {
+
+constexpr common::EnumName<DriftStatus> kDriftStatusNames[] = {
+    {DriftStatus::Stable, "stable"},
+    {DriftStatus::Moderate, "moderate"},
+    {DriftStatus::Significant, "significant"},
+    {DriftStatus::MissingColumn, "missing_column"}};
+
+constexpr common::EnumName<Severity> kSeverityNames[] = {{Severity::Moderate, "moderate"},
+                                                         {Severity::Significant, "significant"}};
+
+}  // namespace
+
 const char* feature_kind_name(FeatureKind k) {
-  return k == FeatureKind::Numeric ? "numeric" : "categorical";
+  return common::enum_name(detail::kFeatureKindNames, k);
 }
 
 const char* drift_status_name(DriftStatus s) {
-  switch (s) {
-    case DriftStatus::Stable: return "stable";
-    case DriftStatus::Moderate: return "moderate";
-    case DriftStatus::Significant: return "significant";
-    case DriftStatus::MissingColumn: return "missing_column";
-  }
-  return "stable";
+  return common::enum_name(kDriftStatusNames, s);
 }
 
 const char* severity_name(Severity s) {
-  return s == Severity::Moderate ? "moderate" : "significant";
+  return common::enum_name(kSeverityNames, s);
 }
 
 DriftStatus status_of(double psi, double moderate, double significant) {
@@ -72,30 +81,20 @@ std::vector<WindowPerformance> performance_by_window(const std::vector<Vector>& 
                 caller << ": window '" << p.window << "' has " << y.size() << " labels but "
                        << s.size() << " scores");
     CHURN_CHECK(y.size() > 0, InvalidArgument, caller << ": window '" << p.window << "' is empty");
-    Index pos = 0;
-    for (Index i = 0; i < y.size(); ++i) {
-      CHURN_CHECK(y[i] == 0.0 || y[i] == 1.0, InvalidArgument,
-                  caller << ": window '" << p.window << "' row " << i
-                         << ": labels must be 0 or 1, got " << y[i]);
-      CHURN_CHECK(std::isfinite(s[i]), InvalidArgument,
-                  caller << ": window '" << p.window << "' row " << i
-                         << ": scores must be finite, got " << s[i]);
-      pos += y[i] == 1.0 ? 1 : 0;
-    }
+    const std::string where = std::string(caller) + ": window '" + p.window + "'";
+    const Index pos = common::check_binary_labels(y, where, "labels", false, n_threads);
+    common::check_finite_vector(s, where, "scores", false, n_threads);
     p.n = y.size();
     p.churn_rate = static_cast<double>(pos) / static_cast<double>(p.n);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     p.auc = (pos > 0 && pos < p.n) ? metrics::roc_auc(y, s, Vector(), n_threads) : nan;
-    // precision and recall threshold the score; scores outside [0, 1] still compare
-    Index tp = 0, fp = 0;
-    for (Index i = 0; i < y.size(); ++i) {
-      if (s[i] >= threshold) {
-        tp += y[i] == 1.0 ? 1 : 0;
-        fp += y[i] == 1.0 ? 0 : 1;
-      }
-    }
-    p.precision = tp + fp > 0 ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 0.0;
-    p.recall = pos > 0 ? static_cast<double>(tp) / static_cast<double>(pos) : nan;
+    // precision and recall threshold the score (scores outside [0, 1] still compare). Precision
+    // is metrics::precision (0 when nothing is predicted positive, as scikit-learn's
+    // zero_division); recall is NaN, not metrics::recall's 0, for a window without churners:
+    // there is nothing to recall, and a NaN recall raises no min_recall alert.
+    const metrics::ConfusionMatrix c = metrics::confusion_matrix(y, s, threshold);
+    p.precision = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0.0;
+    p.recall = pos > 0 ? c.tp / (c.tp + c.fn) : nan;
     out.push_back(std::move(p));
   }
   return out;

@@ -9,6 +9,8 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
+#include "common/checks.hpp"
+#include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "segment/kmeans_detail.hpp"
 
@@ -118,20 +120,12 @@ XStats x_stats(const RowMatrixRef& X, int n_threads) {
 }
 
 /// The weights to use: ones when `sw` is empty; checked otherwise.
-Vector checked_weights(const VectorRef& sw, Index n, const char* caller) {
+Vector checked_weights(const VectorRef& sw, Index n, const char* caller, int n_threads) {
   if (sw.size() == 0) return Vector::Ones(n);
   CHURN_CHECK(
       sw.size() == n, InvalidArgument,
       caller << ": sample_weight has " << sw.size() << " values but X has " << n << " rows");
-  double total = 0.0;
-  for (Index i = 0; i < n; ++i) {
-    CHURN_CHECK(
-        std::isfinite(sw[i]) && sw[i] >= 0, InvalidArgument,
-        caller << ": sample_weight must be finite and >= 0, got " << sw[i] << " at row " << i);
-    total += sw[i];
-  }
-  CHURN_CHECK(total > 0, InvalidArgument,
-              caller << ": sample_weight sums to " << total << "; the total weight must be > 0");
+  common::check_sample_weight(sw, n, caller, "sample_weight", n_threads);
   return sw;
 }
 
@@ -139,40 +133,36 @@ Vector checked_weights(const VectorRef& sw, Index n, const char* caller) {
 
 // ---- names ------------------------------------------------------------------------------------
 
+namespace {
+
+/// scikit-learn's init names, and "given" for init_centers.
+constexpr common::EnumName<KMeansInit> kInitNames[] = {{KMeansInit::KMeansPlusPlus, "k-means++"},
+                                                       {KMeansInit::Random, "random"},
+                                                       {KMeansInit::Given, "given"}};
+
+/// scikit-learn's algorithm names ("elkan" and "auto" run Hamerly's bounds, also exact).
+constexpr common::EnumName<KMeansAlgorithm> kAlgorithmNames[] = {
+    {KMeansAlgorithm::Lloyd, "lloyd"},
+    {KMeansAlgorithm::Hamerly, "hamerly"},
+    {KMeansAlgorithm::Hamerly, "elkan"},
+    {KMeansAlgorithm::Hamerly, "auto"}};
+
+}  // namespace
+
 const char* kmeans_init_name(KMeansInit init) {
-  switch (init) {
-    case KMeansInit::KMeansPlusPlus: return "k-means++";
-    case KMeansInit::Random: return "random";
-    case KMeansInit::Given: return "given";
-  }
-  return "?";
+  return common::enum_name(kInitNames, init);
 }
 
 KMeansInit kmeans_init_from_name(const std::string& name) {
-  if (name == "k-means++") return KMeansInit::KMeansPlusPlus;
-  if (name == "random") return KMeansInit::Random;
-  if (name == "given") return KMeansInit::Given;
-  CHURN_THROW(InvalidArgument,
-              "KMeansParams: init must be one of 'k-means++', 'random', "
-              "'given', got '"
-                  << name << "'");
+  return common::enum_from_name(kInitNames, name, "KMeansParams", "init");
 }
 
 const char* kmeans_algorithm_name(KMeansAlgorithm algorithm) {
-  switch (algorithm) {
-    case KMeansAlgorithm::Lloyd: return "lloyd";
-    case KMeansAlgorithm::Hamerly: return "hamerly";
-  }
-  return "?";
+  return common::enum_name(kAlgorithmNames, algorithm);
 }
 
 KMeansAlgorithm kmeans_algorithm_from_name(const std::string& name) {
-  if (name == "lloyd") return KMeansAlgorithm::Lloyd;
-  if (name == "hamerly" || name == "elkan" || name == "auto") return KMeansAlgorithm::Hamerly;
-  CHURN_THROW(InvalidArgument,
-              "KMeansParams: algorithm must be one of 'lloyd', 'hamerly' "
-              "('elkan' and 'auto' mean 'hamerly'), got '"
-                  << name << "'");
+  return common::enum_from_name(kAlgorithmNames, name, "KMeansParams", "algorithm");
 }
 
 // ---- parameters -------------------------------------------------------------------------------
@@ -223,14 +213,14 @@ KMeansParams KMeansParams::from_json(const Json& j) {
                         "algorithm", "n_threads", "seed"},
                        where);
     p.n_clusters = json_get_int<int>(j, "n_clusters", where);
-    p.init = kmeans_init_from_name(json_get<std::string>(j, "init", where));
+    p.init = common::enum_from_json(kInitNames, j, "init", where);
     if (j.contains("init_centers")) {
       p.init_centers = matrix_from_json(j["init_centers"], where + ".init_centers");
     }
     p.n_init = json_get_int<int>(j, "n_init", where);
     p.max_iter = json_get_int<int>(j, "max_iter", where);
     p.tol = json_get<double>(j, "tol", where);
-    p.algorithm = kmeans_algorithm_from_name(json_get<std::string>(j, "algorithm", where));
+    p.algorithm = common::enum_from_json(kAlgorithmNames, j, "algorithm", where);
     p.n_threads = json_get_int<int>(j, "n_threads", where);
     p.seed = json_get_int<std::uint64_t>(j, "seed", where);
     p.validate();
@@ -263,7 +253,7 @@ void KMeans::check_input(const RowMatrixRef& X, const char* caller) const {
   CHURN_CHECK(X.cols() == centers_.cols(), InvalidArgument,
               caller << ": X has " << X.cols() << " columns but the model was fitted on "
                      << centers_.cols());
-  detail::check_finite(X, caller, params_.n_threads);
+  common::check_finite_matrix(X, feature_names_, caller, params_.n_threads);
 }
 
 KMeans& KMeans::fit(const data::Table& X, const FitOptions& options) {
@@ -292,8 +282,8 @@ KMeans& KMeans::fit(const RowMatrixRef& X, const FitOptions& options) {
   CHURN_CHECK(n >= 1 && d >= 1, InvalidArgument,
               who << ": X must have at least one row and one column, got " << n << " x " << d);
   const XStats st = x_stats(X, threads);
-  if (!st.finite) detail::check_finite(X, who, threads);  // throws naming the value
-  const Vector w = checked_weights(sample_weight, n, who);
+  if (!st.finite) common::check_finite_matrix(X, {}, who, threads);  // throws naming the value
+  const Vector w = checked_weights(sample_weight, n, who, threads);
   CHURN_CHECK(k <= n, InvalidArgument,
               who << ": n_clusters=" << k << " must be <= the number of rows, got " << n);
   if (params_.init == KMeansInit::Given) {
@@ -378,7 +368,7 @@ double KMeans::score(const RowMatrixRef& X, const VectorRef& sample_weight) cons
   check_input(X, who);
   const Index n = X.rows();
   Vector w = sample_weight.size() == 0 ? Vector::Ones(n) : Vector(sample_weight);
-  if (sample_weight.size() != 0) w = checked_weights(sample_weight, n, who);
+  if (sample_weight.size() != 0) w = checked_weights(sample_weight, n, who, params_.n_threads);
   Vector min_sq;
   detail::assign_all(X, centers_, params_.n_threads, nullptr, &min_sq, nullptr);
   const double inertia = parallel_reduce(

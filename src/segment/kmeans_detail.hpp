@@ -89,7 +89,4 @@ void assign_all(const RowMatrixRef& X, const RowMatrix& C, int n_threads, IntVec
 /// Number of distinct rows among those of positive weight, counting at most `limit`.
 Index count_distinct_rows(const Problem& p, Index limit);
 
-/// @throws InvalidArgument naming `caller`, the first column and row holding NaN or +-inf.
-void check_finite(const RowMatrixRef& X, const char* caller, int n_threads);
-
 }  // namespace churn::segment::detail

@@ -540,26 +540,4 @@ Index count_distinct_rows(const Problem& p, Index limit) {
   return count;
 }
 
-void check_finite(const RowMatrixRef& X, const char* caller, int n_threads) {
-  const int ok = parallel_reduce(
-      Index{0}, X.rows(), 8192, 1,
-      [&](Index lo, Index hi) {
-        const auto block = X.middleRows(lo, hi - lo);
-        return std::isfinite(block.sum()) || block.allFinite() ? 1 : 0;
-      },
-      [](int a, int b) { return a & b; }, n_threads);
-  if (ok) return;
-  for (Index j = 0; j < X.cols(); ++j) {
-    for (Index i = 0; i < X.rows(); ++i) {
-      const double v = X(i, j);
-      CHURN_CHECK(!std::isnan(v), InvalidArgument,
-                  caller << ": X column " << j << " contains NaN (first at row " << i
-                         << "); impute missing values first");
-      CHURN_CHECK(std::isfinite(v), InvalidArgument,
-                  caller << ": X column " << j << " contains " << v << " (first at row " << i
-                         << "); values must be finite");
-    }
-  }
-}
-
 }  // namespace churn::segment::detail

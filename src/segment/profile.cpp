@@ -8,6 +8,7 @@
 #include <sstream>    // std::ostringstream
 
 #include "churn/core/error.hpp"
+#include "common/checks.hpp"
 #include "common/json.hpp"
 
 namespace churn::segment {
@@ -87,19 +88,9 @@ SegmentProfiles profile_segments(const RowMatrixRef& X, const IntVector& segment
   CHURN_CHECK(n_segments == 0 || n_segments >= k, InvalidArgument,
               who << ": n_segments=" << n_segments << " but segments holds id " << k - 1);
   if (n_segments > 0) k = n_segments;
-  for (Index i = 0; i < churned.size(); ++i) {
-    const double c = churned[i];
-    CHURN_CHECK(std::isnan(c) || c == 0.0 || c == 1.0, InvalidArgument,
-                who << ": churned must be 0, 1 or NaN, got " << c << " at row " << i);
-  }
-  for (Index i = 0; i < score.size(); ++i) {
-    CHURN_CHECK(std::isnan(score[i]) || std::isfinite(score[i]), InvalidArgument,
-                who << ": score must be finite or NaN, got " << score[i] << " at row " << i);
-  }
-  for (Index i = 0; i < revenue.size(); ++i) {
-    CHURN_CHECK(std::isnan(revenue[i]) || std::isfinite(revenue[i]), InvalidArgument,
-                who << ": revenue must be finite or NaN, got " << revenue[i] << " at row " << i);
-  }
+  common::check_binary_labels(churned, who, "churned", true);
+  common::check_finite_vector(score, who, "score", true);
+  common::check_finite_vector(revenue, who, "revenue", true);
 
   SegmentProfiles out;
   out.has_churn = churned.size() > 0;

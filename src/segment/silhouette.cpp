@@ -9,6 +9,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
+#include "common/checks.hpp"
 #include "segment/kmeans_detail.hpp"
 
 namespace churn::segment {
@@ -29,7 +30,7 @@ Vector silhouette_impl(const RowMatrixRef& X, const IntVector& labels, int n_thr
   CHURN_CHECK(labels.size() == n, InvalidArgument,
               caller << ": labels has " << labels.size() << " values but X has " << n << " rows");
   CHURN_CHECK(d >= 1, InvalidArgument, caller << ": X has no columns");
-  detail::check_finite(X, caller, n_threads);
+  common::check_finite_matrix(X, {}, caller, n_threads);
   int n_labels = 0;
   for (Index i = 0; i < n; ++i) {
     CHURN_CHECK(labels[i] >= 0, InvalidArgument,

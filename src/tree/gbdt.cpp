@@ -4,7 +4,6 @@
 #include <algorithm>      // std::find, std::sort, std::min
 #include <cmath>          // std::isfinite, std::isnan, std::ldexp, std::frexp, std::floor
 #include <limits>         // std::numeric_limits
-#include <sstream>        // std::ostringstream
 #include <string_view>    // std::string_view
 #include <unordered_map>  // std::unordered_map
 #include <utility>        // std::move
@@ -14,6 +13,8 @@
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
+#include "common/checks.hpp"
+#include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "common/logistic.hpp"
 #include "common/params.hpp"
@@ -49,13 +50,6 @@ int threads_for(Index rows, int threads) {
 /// Largest categorical code accepted (exclusive).
 constexpr double kCodeLimit = 2147483648.0;  // 2^31
 
-std::string column_label(Index j, const std::vector<std::string>& names) {
-  std::ostringstream os;
-  os << "column " << j;
-  if (static_cast<std::size_t>(j) < names.size()) os << " ('" << names[j] << "')";
-  return os.str();
-}
-
 /// @throws InvalidArgument naming the first categorical value that is not NaN or an integer
 ///         code in [0, 2^31).
 template <class Features>
@@ -71,35 +65,11 @@ void check_codes(const Features& X, const std::vector<std::uint8_t>& is_cat,
       const double v = X(i, j);
       if (std::isnan(v) || (v >= 0 && v < kCodeLimit && v == std::floor(v))) continue;
       CHURN_THROW(InvalidArgument,
-                  caller << ": " << what << " categorical " << column_label(j, names) << " holds "
-                         << v << " at row " << i
+                  caller << ": " << what << " categorical " << common::column_label(j, names)
+                         << " holds " << v << " at row " << i
                          << "; categorical values must be integer codes in [0, 2^31) or NaN");
     }
   }
-}
-
-/// @throws InvalidArgument for labels that are not exactly 0 or 1.
-void check_labels(const VectorRef& y, const char* caller, const char* what) {
-  for (Index i = 0; i < y.size(); ++i) {
-    const double v = y[i];
-    CHURN_CHECK(
-        std::isfinite(v), InvalidArgument,
-        caller << ": " << what << " holds " << v << " at row " << i << "; labels must be 0 or 1");
-    CHURN_CHECK(
-        v == 0.0 || v == 1.0, InvalidArgument,
-        caller << ": " << what << " holds " << v << " at row " << i << "; labels must be 0 or 1");
-  }
-}
-
-/// @throws InvalidArgument for non-finite or negative weights or a zero sum.
-void check_weights(const VectorRef& w, Index n, const char* caller, const char* what) {
-  CHURN_CHECK(w.size() == n, InvalidArgument,
-              caller << ": " << what << " has " << w.size() << " entries for " << n << " rows");
-  for (Index i = 0; i < n; ++i)
-    CHURN_CHECK(std::isfinite(w[i]) && w[i] >= 0, InvalidArgument,
-                caller << ": " << what << " holds " << w[i] << " at row " << i
-                       << "; weights must be finite and >= 0");
-  CHURN_CHECK(w.sum() > 0, InvalidArgument, caller << ": " << what << " sums to 0");
 }
 
 /// 2^k with `total * 2^k < 2^bits`: the fixed-point scale of values whose absolute sum is
@@ -271,23 +241,21 @@ TableFeatures table_features(const Table& table, const char* who) {
   return out;
 }
 
+/// The eval_metric names (LightGBM's; "logloss" as XGBoost writes it is an alias).
+constexpr common::EnumName<GBDTMetric> kMetricNames[] = {{GBDTMetric::LogLoss, "binary_logloss"},
+                                                         {GBDTMetric::LogLoss, "logloss"},
+                                                         {GBDTMetric::Auc, "auc"}};
+
 }  // namespace
 
 // ---- parameters -------------------------------------------------------------------------------
 
 const char* gbdt_metric_name(GBDTMetric m) {
-  switch (m) {
-    case GBDTMetric::LogLoss: return "binary_logloss";
-    case GBDTMetric::Auc: return "auc";
-  }
-  return "?";
+  return common::enum_name(kMetricNames, m);
 }
 
 GBDTMetric gbdt_metric_from_name(const std::string& name) {
-  if (name == "binary_logloss" || name == "logloss") return GBDTMetric::LogLoss;
-  if (name == "auc") return GBDTMetric::Auc;
-  CHURN_THROW(InvalidArgument,
-              "GBDTParams: eval_metric must be 'binary_logloss' or 'auc', got '" << name << "'");
+  return common::enum_from_name(kMetricNames, name, "GBDTParams", "eval_metric");
 }
 
 void GBDTParams::validate() const {
@@ -559,8 +527,10 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
         who << ": categorical_features lists column " << f << " but X has " << p << " columns");
     is_cat[static_cast<std::size_t>(f)] = 1;
   }
-  check_labels(y, who, "y");
-  if (sample_weight.size() != 0) check_weights(sample_weight, n, who, "sample_weight");
+  common::check_binary_labels(y, who, "y", false, threads_for(n, P.n_threads));
+  if (sample_weight.size() != 0)
+    common::check_sample_weight(sample_weight, n, who, "sample_weight",
+                                threads_for(n, P.n_threads));
   check_codes(X, is_cat, feature_names, who, "X");
   const Index n_eval = X_eval.rows();
   if (has_eval) {
@@ -569,8 +539,9 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
     CHURN_CHECK(n_eval > 0, InvalidArgument, who << ": the evaluation set is empty");
     CHURN_CHECK(y_eval.size() == n_eval, InvalidArgument,
                 who << ": y_eval has " << y_eval.size() << " entries for " << n_eval << " rows");
-    check_labels(y_eval, who, "y_eval");
-    if (eval_weight.size() != 0) check_weights(eval_weight, n_eval, who, "eval_weight");
+    common::check_binary_labels(y_eval, who, "y_eval");
+    if (eval_weight.size() != 0)
+      common::check_sample_weight(eval_weight, n_eval, who, "eval_weight");
     check_codes(detail::RowMajorFeatures{X_eval}, is_cat, feature_names, who, "X_eval");
     if (P.eval_metric == GBDTMetric::Auc) {
       bool has0 = false, has1 = false;
@@ -831,9 +802,10 @@ std::vector<double> GBDTClassifier::evaluate_rounds(const RowMatrixRef& X, const
   CHURN_CHECK(n > 0, InvalidArgument, who << ": X has no rows");
   CHURN_CHECK(y.size() == n, InvalidArgument,
               who << ": y has " << y.size() << " entries for " << n << " rows of X");
-  check_labels(y, who, "y");
-  if (sample_weight.size() != 0) check_weights(sample_weight, n, who, "sample_weight");
   const int threads = resolve_threads(params_.n_threads);
+  common::check_binary_labels(y, who, "y", false, threads_for(n, threads));
+  if (sample_weight.size() != 0)
+    common::check_sample_weight(sample_weight, n, who, "sample_weight", threads_for(n, threads));
   if (metric == GBDTMetric::Auc) {
     bool has0 = false, has1 = false;
     for (Index i = 0; i < n; ++i)

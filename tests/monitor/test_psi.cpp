@@ -257,6 +257,26 @@ BOOST_AUTO_TEST_CASE(categorical_hand_computed) {
   BOOST_TEST(r.count("zz") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(categorical_counts_are_sorted_by_name_like_the_string_path) {
+  // a dictionary out of order, with unused entries and a missing row: the counts sorted by name
+  // (detail::counts_by_name) must equal those of the same values as a string column
+  const std::vector<std::string> dict{"zz", "b", "unused", "a", "B"};
+  const Column codes = Column::from_codes("c", {3, 0, 1, -1, 3, 4, 0, 3}, dict);
+  const Column strings = Column::from_strings("c", {"a", "zz", "b", "", "a", "B", "zz", "a"},
+                                              {1, 1, 1, 0, 1, 1, 1, 1});
+  CategoryCounts a, b;
+  a.add(codes);
+  b.add(strings);
+  const std::vector<std::string> names{"B", "a", "b", "zz"};  // byte order, as std::sort
+  BOOST_TEST(a.categories() == names, boost::test_tools::per_element());
+  BOOST_TEST(b.categories() == names, boost::test_tools::per_element());
+  BOOST_TEST(a.counts() == (std::vector<std::int64_t>{1, 3, 1, 2}),
+             boost::test_tools::per_element());
+  BOOST_TEST(b.counts() == a.counts(), boost::test_tools::per_element());
+  BOOST_TEST(a.missing() == 1);
+  BOOST_TEST(b.missing() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(random_data_against_brute_force) {
   for (std::uint64_t seed = 1; seed <= 12; ++seed) {
     const bool ties = seed % 3 == 0;

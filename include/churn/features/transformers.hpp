@@ -179,5 +179,13 @@ UnknownCategory unknown_category_from_name(const std::string& name);
 const char* combine_op_name(CombineOp op);
 /// Inverse of combine_op_name. @throws InvalidArgument naming the allowed names.
 CombineOp combine_op_from_name(const std::string& name);
+/// "quantile" or "fixed".
+const char* bin_strategy_name(BinStrategy s);
+/// Inverse of bin_strategy_name. @throws InvalidArgument naming the allowed names.
+BinStrategy bin_strategy_from_name(const std::string& name);
+/// "index" or "categorical".
+const char* bin_output_name(BinOutput o);
+/// Inverse of bin_output_name. @throws InvalidArgument naming the allowed names.
+BinOutput bin_output_from_name(const std::string& name);
 
 }  // namespace churn::features

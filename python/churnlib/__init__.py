@@ -64,25 +64,26 @@ from . import monitor
 from . import segment
 from . import linear
 from . import tree
-from ._core import (
+from ._core import __version__, has_openmp
+from .data import (  # the data names, re-exported from churnlib.data
     ColumnSpec,
     CsvChunkReader,
     Schema,
     Table,
     ValidationReport,
     Violation,
-    __version__,
     customer_id,
     describe,
     describe_string,
-    has_openmp,
     make_customers,
     make_events,
     parse_csv,
     read_csv,
     read_csv_chunks,
+    read_parquet,
     to_csv_string,
     write_csv,
+    write_parquet,
 )
 from .errors import (
     Error,
@@ -99,7 +100,6 @@ from .linear import ConvergenceWarning, LogisticRegression
 from .features import EventAggregator, FeaturePipeline
 from .segment import KMeans
 from .tree import GBDTClassifier
-from ._frames import read_parquet, write_parquet
 
 __all__ = [
     "__version__",

@@ -357,21 +357,21 @@ const metrics::Calibrator& LogisticRegression::calibrator() const {
   return *calibrator_;
 }
 
-Vector LogisticRegression::decision_function(const data::Table& table) const {
-  const char* caller = "LogisticRegression::decision_function(table)";
+RowMatrix LogisticRegression::table_matrix(const data::Table& table, const char* caller) const {
   check_fitted(caller);
   CHURN_CHECK(static_cast<Index>(feature_names_.size()) == coef_.size(), InvalidArgument,
               caller << ": the model has no feature names (fit it with feature_names, or on a "
                         "table) to find its columns in a table");
-  return decision_function(table.numeric_matrix(feature_names_, caller, params_.n_threads));
+  return table.numeric_matrix(feature_names_, caller, params_.n_threads);
+}
+
+Vector LogisticRegression::decision_function(const data::Table& table) const {
+  return decision_function(table_matrix(table, "LogisticRegression::decision_function(table)"));
 }
 
 Vector LogisticRegression::predict_proba(const data::Table& table) const {
-  const Vector eta = decision_function(table);
-  if (calibrator_) return calibrator_->transform(eta);
-  Vector p(eta.size());
-  for (Index i = 0; i < eta.size(); ++i) p[i] = common::sigmoid(eta[i]);
-  return p;
+  // the same input step as decision_function(table), named so in errors
+  return predict_proba(table_matrix(table, "LogisticRegression::decision_function(table)"));
 }
 
 Vector LogisticRegression::predict_proba(const RowMatrixRef& X) const {

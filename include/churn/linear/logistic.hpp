@@ -223,6 +223,7 @@ class LogisticRegression {
 
  private:
   void check_fitted(const char* caller) const;
+  RowMatrix table_matrix(const data::Table& table, const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
 
   LogisticRegressionParams params_;

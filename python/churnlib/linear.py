@@ -6,7 +6,6 @@ converts inputs and follows scikit-learn's conventions (its base classes and inp
 
 from __future__ import annotations
 
-import math
 import numbers
 import os
 import warnings
@@ -53,11 +52,29 @@ def _as_matrix(X, caller):
     return check_matrix(X, caller), names
 
 
-def _check_number(name, value, kind):
-    ok = isinstance(value, numbers.Integral) if kind == "int" else isinstance(value, numbers.Real)
-    if isinstance(value, bool) or not ok:
-        raise TypeMismatch(f"LogisticRegression: {name} must be {'an int' if kind == 'int' else 'a number'}, "
-                           f"got {value!r}")
+def _class_weight_option(cw):
+    """class_weight as the C++ options take it: None, "balanced" (or any other string, which
+    C++ rejects naming the allowed forms) or {"0": w0, "1": w1} (a class left out weighs 1)."""
+    if cw is None or isinstance(cw, str):
+        return cw
+    if not isinstance(cw, dict):
+        raise TypeMismatch("LogisticRegression: class_weight must be None, 'balanced' or a dict "
+                           f"{{0: w0, 1: w1}}, got {cw!r}")
+    out = {"0": 1.0, "1": 1.0}
+    for label, weight in cw.items():
+        if not isinstance(label, numbers.Integral) or label not in (0, 1):
+            raise InvalidArgument("LogisticRegression: class_weight keys must be the classes 0 "
+                                  f"and 1, got {label!r}")
+        if not isinstance(weight, numbers.Real):
+            raise TypeMismatch("LogisticRegression: class_weight values must be numbers, got "
+                               f"{weight!r}")
+        out[str(int(label))] = float(weight)
+    return out
+
+
+def _class_weight_from_option(cw):
+    """The inverse of _class_weight_option: {"0": w0, "1": w1} -> {0: w0, 1: w1}."""
+    return {int(k): v for k, v in cw.items()} if isinstance(cw, dict) else cw
 
 
 class LogisticRegression(BinaryClassifier):
@@ -137,24 +154,13 @@ class LogisticRegression(BinaryClassifier):
     # ---- fitting and prediction ------------------------------------------------------------
 
     def _make_core(self):
-        penalty = "none" if self.penalty is None else self.penalty
-        if not isinstance(penalty, str):
-            raise TypeMismatch(f"LogisticRegression: penalty must be a str or None, got {penalty!r}")
-        if not isinstance(self.solver, str):
-            raise TypeMismatch(f"LogisticRegression: solver must be a str, got {self.solver!r}")
-        _check_number("C", self.C, "real")
-        _check_number("l1_ratio", self.l1_ratio, "real")
-        _check_number("tol", self.tol, "real")
-        _check_number("max_iter", self.max_iter, "int")
-        _check_number("n_threads", self.n_threads, "int")
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeMismatch(
-                f"LogisticRegression: fit_intercept must be a bool, got {self.fit_intercept!r}")
-        return _core._LogisticRegression(
-            penalty=penalty, C=float(self.C), l1_ratio=float(self.l1_ratio),
-            fit_intercept=bool(self.fit_intercept), max_iter=int(self.max_iter),
-            tol=float(self.tol), class_weight=self.class_weight, solver=self.solver,
-            n_threads=int(self.n_threads))
+        """The compiled model: every hyper-parameter passes as one dict, checked (types, ranges,
+        names) by ``churn::linear::LogisticRegressionParams::from_options``."""
+        options = {name: getattr(self, name) for name in _core._LogisticRegression.default_params()}
+        if options["penalty"] is None:
+            options["penalty"] = "none"
+        options["class_weight"] = _class_weight_option(self.class_weight)
+        return _core._LogisticRegression(options, "LogisticRegression")
 
     def fit(self, X, y, sample_weight=None):
         """Fits the model; returns self.
@@ -310,11 +316,7 @@ class LogisticRegression(BinaryClassifier):
     @classmethod
     def _from_core(cls, core, text):
         params = core.params
-        penalty = params["penalty"]
-        C = math.inf if params["C"] == "inf" else params["C"]
-        model = cls(penalty=penalty, C=C, l1_ratio=params["l1_ratio"],
-                    fit_intercept=params["fit_intercept"], max_iter=params["max_iter"],
-                    tol=params["tol"], class_weight=core.class_weight, solver=params["solver"],
-                    n_threads=params["n_threads"])
+        params["class_weight"] = _class_weight_from_option(params["class_weight"])
+        model = cls(**params)
         model._set_fitted(core)
         return model

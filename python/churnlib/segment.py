@@ -135,27 +135,24 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Co
     # ---- parameters ----------------------------------------------------------------------------
 
     def _new_core(self):
-        for name in ("n_clusters", "n_init", "max_iter", "n_threads", "seed"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeMismatch(f"KMeans: {name} must be an int, got {v!r}")
-        if self.seed < 0:
-            raise InvalidArgument(f"KMeans: seed must be >= 0, got {self.seed}")
-        centers = None
+        """The compiled model: every hyper-parameter passes as one dict, checked (types, ranges,
+        names) by ``churn::segment::KMeansParams::from_options``; an array ``init`` becomes
+        init="given" with those centres."""
+        options = {name: getattr(self, name) for name in _s.KMeans.default_params()
+                   if name != "init_centers"}
         init = self.init
         if not isinstance(init, str):
             centers = np.ascontiguousarray(init, dtype=np.float64)
             if centers.ndim != 2:
                 raise InvalidArgument("KMeans: init must be 'k-means++', 'random' or an array of "
                                       "shape (n_clusters, n_features)")
-            init = "given"
+            options["init"] = "given"
+            options["init_centers"] = centers.tolist()
         elif init == "given":
             raise InvalidArgument("KMeans: pass the centres themselves as init")
-        algorithm = "hamerly" if self.algorithm == "auto" else str(self.algorithm)
-        return _s.KMeans(n_clusters=int(self.n_clusters), init=init, init_centers=centers,
-                         n_init=int(self.n_init), max_iter=int(self.max_iter),
-                         tol=float(self.tol), algorithm=algorithm, n_threads=int(self.n_threads),
-                         seed=int(self.seed))
+        if options["algorithm"] == "auto":
+            options["algorithm"] = "hamerly"
+        return _s.KMeans(options, "KMeans")
 
     # ---- fit / predict -------------------------------------------------------------------------
 

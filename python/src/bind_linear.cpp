@@ -15,88 +15,8 @@
 
 namespace churn::python {
 
-using linear::ClassWeightMode;
 using linear::LogisticRegression;
 using linear::LogisticRegressionParams;
-using linear::penalty_from_name;
-using linear::solver_from_name;
-
-namespace {
-
-/// None, "balanced" or a dict {0: w0, 1: w1} (missing classes weigh 1).
-void set_class_weight(LogisticRegressionParams& p, const py::object& cw) {
-  if (cw.is_none()) {
-    p.class_weight = ClassWeightMode::None;
-    return;
-  }
-  if (py::isinstance<py::str>(cw)) {
-    const auto s = cw.cast<std::string>();
-    CHURN_CHECK(s == "balanced", InvalidArgument,
-                "LogisticRegression: class_weight must be None, 'balanced' or a dict {0: w0, 1: "
-                "w1}, got '"
-                    << s << "'");
-    p.class_weight = ClassWeightMode::Balanced;
-    return;
-  }
-  CHURN_CHECK(py::isinstance<py::dict>(cw), TypeMismatch,
-              "LogisticRegression: class_weight must be None, 'balanced' or a dict {0: w0, 1: w1}, "
-              "got "
-                  << py::repr(cw).cast<std::string>());
-  p.class_weight = ClassWeightMode::Custom;
-  p.class_weight_0 = p.class_weight_1 = 1.0;
-  for (const auto& item : cw.cast<py::dict>()) {
-    const py::handle key = item.first;
-    const bool is_int =
-        (PyLong_Check(key.ptr()) != 0) || py::isinstance(key, numpy().attr("integer"));
-    CHURN_CHECK(is_int, InvalidArgument,
-                "LogisticRegression: class_weight keys must be the classes 0 and 1, got "
-                    << py::repr(key).cast<std::string>());
-    const auto label = key.cast<long long>();
-    CHURN_CHECK(label == 0 || label == 1, InvalidArgument,
-                "LogisticRegression: class_weight keys must be the classes 0 and 1, got " << label);
-    const py::handle value = item.second;
-    CHURN_CHECK(PyFloat_Check(value.ptr()) || PyLong_Check(value.ptr()) ||
-                    py::isinstance(value, numpy().attr("number")),
-                TypeMismatch,
-                "LogisticRegression: class_weight values must be numbers, got "
-                    << py::repr(value).cast<std::string>());
-    (label == 0 ? p.class_weight_0 : p.class_weight_1) = value.cast<double>();
-  }
-}
-
-py::object class_weight_object(const LogisticRegressionParams& p) {
-  switch (p.class_weight) {
-    case ClassWeightMode::None: return py::none();
-    case ClassWeightMode::Balanced: return py::str("balanced");
-    case ClassWeightMode::Custom: {
-      py::dict d;
-      d[py::int_(0)] = p.class_weight_0;
-      d[py::int_(1)] = p.class_weight_1;
-      return std::move(d);
-    }
-  }
-  return py::none();
-}
-
-LogisticRegressionParams make_params(const std::string& penalty, double C, double l1_ratio,
-                                     bool fit_intercept, int max_iter, double tol,
-                                     const py::object& class_weight, const std::string& solver,
-                                     int n_threads) {
-  LogisticRegressionParams p;
-  p.penalty = penalty_from_name(penalty);
-  p.C = C;
-  p.l1_ratio = l1_ratio;
-  p.fit_intercept = fit_intercept;
-  p.max_iter = max_iter;
-  p.tol = tol;
-  set_class_weight(p, class_weight);
-  p.solver = solver_from_name(solver);
-  p.n_threads = n_threads;
-  p.validate();
-  return p;
-}
-
-}  // namespace
 
 void bind_linear(py::module_& m) {
   using LR = LogisticRegression;
@@ -105,15 +25,16 @@ Compiled core of churnlib.LogisticRegression (use that class; this one takes alr
 validated arguments and returns P(class 1) only).
 )doc");
   def_class_labels(cls)
-      .def(py::init([](const std::string& penalty, double C, double l1_ratio, bool fit_intercept,
-                       int max_iter, double tol, const py::object& class_weight,
-                       const std::string& solver, int n_threads) {
-             return LR(make_params(penalty, C, l1_ratio, fit_intercept, max_iter, tol, class_weight,
-                                   solver, n_threads));
+      .def(py::init([](const py::dict& options, const std::string& caller) {
+             return LR(
+                 LogisticRegressionParams::from_options(python_to_json(options, caller), caller));
            }),
-           py::arg("penalty"), py::arg("C"), py::arg("l1_ratio"), py::arg("fit_intercept"),
-           py::arg("max_iter"), py::arg("tol"), py::arg("class_weight"), py::arg("solver"),
-           py::arg("n_threads"))
+           py::arg("options"), py::arg("caller") = "LogisticRegression",
+           "A model with the parameters a dict names (the others keep the C++ defaults); "
+           "class_weight as null, 'balanced' or {'0': w0, '1': w1}.")
+      .def_static(
+          "default_params", [] { return json_to_python(LogisticRegressionParams().to_options()); },
+          "The C++ defaults as a dict (the Python signature is checked against it).")
       .def(
           "fit",
           [](LR& self, const RowMatrixRef& X, const VectorRef& y, const VectorRef& sample_weight,
@@ -181,8 +102,9 @@ validated arguments and returns P(class 1) only).
                                return py::str(self.calibrator().to_json().at("kind"));
                              })
       .def_property_readonly(
-          "params", [](const LR& self) { return json_to_python(self.params().to_json()); },
-          "The hyper-parameters as a dict (the `params` object of a saved model).")
+          "params", [](const LR& self) { return json_to_python(self.params().to_options()); },
+          "The hyper-parameters as a dict (keyword form: C is a float, class_weight null, "
+          "'balanced' or {'0': w0, '1': w1}).")
       .def_property_readonly("coef", [](const LR& self) { return Vector(self.coef()); })
       .def_property_readonly("intercept", &LR::intercept)
       .def_property_readonly("n_features", &LR::n_features)
@@ -192,8 +114,6 @@ validated arguments and returns P(class 1) only).
       .def_property_readonly("warning", &LR::warning)
       .def_property_readonly("solver_used",
                              [](const LR& self) { return solver_name(self.solver_used()); })
-      .def_property_readonly("class_weight",
-                             [](const LR& self) { return class_weight_object(self.params()); })
       .def("to_json", [](const LR& self) { return self.to_json().dump(); })
       .def_static(
           "from_json",

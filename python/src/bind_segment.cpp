@@ -3,11 +3,10 @@
 #include <pybind11/eigen.h>  // Eigen <-> numpy
 #include <pybind11/stl.h>    // std::vector <-> list
 
-#include <cstdint>   // std::uint64_t
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <utility>   // std::move
-#include <vector>    // std::vector
+#include <cstdint>  // std::uint64_t
+#include <string>   // std::string
+#include <utility>  // std::move
+#include <vector>   // std::vector
 
 #include "bindings.hpp"
 #include "churn/core/error.hpp"
@@ -23,24 +22,6 @@ namespace churn::python {
 namespace {
 
 namespace seg = churn::segment;
-
-seg::KMeansParams make_params(int n_clusters, const std::string& init,
-                              const std::optional<RowMatrix>& init_centers, int n_init,
-                              int max_iter, double tol, const std::string& algorithm, int n_threads,
-                              std::uint64_t seed) {
-  seg::KMeansParams p;
-  p.n_clusters = n_clusters;
-  p.init = seg::kmeans_init_from_name(init);
-  if (init_centers) p.init_centers = *init_centers;
-  p.n_init = n_init;
-  p.max_iter = max_iter;
-  p.tol = tol;
-  p.algorithm = seg::kmeans_algorithm_from_name(algorithm);
-  p.n_threads = n_threads;
-  p.seed = seed;
-  p.validate();
-  return p;
-}
 
 py::dict profile_dict(const seg::SegmentProfile& s) {
   py::dict d;
@@ -62,16 +43,16 @@ void bind_segment(py::module_& parent) {
       "_segment", "Compiled segmentation (use churnlib.KMeans and churnlib.segment).");
 
   py::class_<seg::KMeans>(m, "KMeans")
-      .def(
-          py::init([](int n_clusters, const std::string& init,
-                      const std::optional<RowMatrix>& init_centers, int n_init, int max_iter,
-                      double tol, const std::string& algorithm, int n_threads, std::uint64_t seed) {
-            return seg::KMeans(make_params(n_clusters, init, init_centers, n_init, max_iter, tol,
-                                           algorithm, n_threads, seed));
-          }),
-          py::kw_only(), py::arg("n_clusters"), py::arg("init"), py::arg("init_centers"),
-          py::arg("n_init"), py::arg("max_iter"), py::arg("tol"), py::arg("algorithm"),
-          py::arg("n_threads"), py::arg("seed"))
+      .def(py::init([](const py::dict& options, const std::string& caller) {
+             return seg::KMeans(
+                 seg::KMeansParams::from_options(python_to_json(options, caller), caller));
+           }),
+           py::arg("options"), py::arg("caller") = "KMeans",
+           "A model with the parameters a dict names (the others keep the C++ defaults); "
+           "init_centers as None or a list of rows.")
+      .def_static(
+          "default_params", [] { return json_to_python(seg::KMeansParams().to_options()); },
+          "The C++ defaults as a dict (the Python signature is checked against it).")
       .def(
           "fit",
           [](seg::KMeans& self, const RowMatrixRef& X, const VectorRef& w) -> seg::KMeans& {
@@ -112,21 +93,9 @@ void bind_segment(py::module_& parent) {
       .def_property_readonly("feature_names", &seg::KMeans::feature_names)
       .def("set_feature_names", &seg::KMeans::set_feature_names, py::arg("names"))
       .def_property_readonly("is_fitted", &seg::KMeans::is_fitted)
-      .def_property_readonly("params",
-                             [](const seg::KMeans& k) {
-                               const auto& p = k.params();
-                               py::dict d;
-                               d["n_clusters"] = p.n_clusters;
-                               d["init"] = seg::kmeans_init_name(p.init);
-                               d["init_centers"] = p.init_centers;
-                               d["n_init"] = p.n_init;
-                               d["max_iter"] = p.max_iter;
-                               d["tol"] = p.tol;
-                               d["algorithm"] = seg::kmeans_algorithm_name(p.algorithm);
-                               d["n_threads"] = p.n_threads;
-                               d["seed"] = p.seed;
-                               return d;
-                             })
+      .def_property_readonly(
+          "params", [](const seg::KMeans& k) { return json_to_python(k.params().to_options()); },
+          "The hyper-parameters as a dict (init_centers None or a list of rows).")
       .def("to_json", [](const seg::KMeans& k) { return k.to_json().dump(); })
       .def_static(
           "from_json",

@@ -536,7 +536,26 @@ std::int64_t to_nanos(const py::handle& obj, const char* what) {
 }
 
 py::object json_to_python(const Json& j) {
-  return py::module_::import("json").attr("loads")(py::str(j.dump()));
+  switch (j.type()) {
+    case Json::value_t::null: return py::none();
+    case Json::value_t::boolean: return py::bool_(j.get<bool>());
+    case Json::value_t::number_integer: return py::int_(j.get<std::int64_t>());
+    case Json::value_t::number_unsigned: return py::int_(j.get<std::uint64_t>());
+    case Json::value_t::number_float: return py::float_(j.get<double>());  // inf and nan too
+    case Json::value_t::string: return py::str(j.get_ref<const std::string&>());
+    case Json::value_t::array: {
+      py::list out;
+      for (const auto& v : j) out.append(json_to_python(v));
+      return std::move(out);
+    }
+    case Json::value_t::object: {
+      py::dict out;
+      for (auto it = j.begin(); it != j.end(); ++it) out[py::str(it.key())] = json_to_python(*it);
+      return std::move(out);
+    }
+    default:
+      CHURN_THROW(TypeMismatch, "cannot convert a JSON " << j.type_name() << " value to Python");
+  }
 }
 
 Json python_to_json(const py::handle& obj, std::string_view caller) {

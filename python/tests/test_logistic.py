@@ -520,3 +520,31 @@ if __name__ == "__main__":
     if "--write-calibrated-fixture" in sys.argv:
         write_calibrated_fixture()
         print("wrote", CALIBRATED_FIXTURE)
+
+
+def test_python_defaults_are_the_cpp_defaults():
+    """Parameters have one source: churn::linear::LogisticRegressionParams. The Python signature
+    repeats the defaults (scikit-learn reads them from __init__); this test holds them equal,
+    and the one dict the binding takes is checked by C++ (types, ranges, names)."""
+    import inspect
+
+    cpp = cl._core._LogisticRegression.default_params()
+    sig = inspect.signature(cl.LogisticRegression.__init__).parameters
+    assert set(cpp) == set(sig) - {"self"}
+    for name, value in cpp.items():
+        assert sig[name].default == value, (name, sig[name].default, value)
+    X, y, _ = make_data(60, 2, seed=3)
+    with pytest.raises(cl.InvalidArgument, match="unknown parameter 'verbose'"):
+        cl._core._LogisticRegression({"verbose": 1}, "test")
+    with pytest.raises(cl.TypeMismatch, match="max_iter must be an int, got 1.5"):
+        cl.LogisticRegression(max_iter=1.5).fit(X, y)
+    with pytest.raises(cl.TypeMismatch, match="fit_intercept must be a bool"):
+        cl.LogisticRegression(fit_intercept=1).fit(X, y)
+    with pytest.raises(cl.TypeMismatch, match="class_weight values must be numbers"):
+        cl.LogisticRegression(class_weight={0: "a"}).fit(X, y)
+    # a class left out of the dict weighs 1, as before; C = inf passes as a float both ways
+    a = cl.LogisticRegression(class_weight={1: 2.0}, C=np.inf).fit(X, y)
+    b = cl.LogisticRegression(class_weight={0: 1.0, 1: 2.0}, C=np.inf).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a._core.params["C"] == np.inf
+    assert cl.LogisticRegression.from_json(a.to_json()).get_params() == b.get_params()

@@ -188,3 +188,29 @@ def test_bad_input():
         cl.segment.profile_segments(X, np.arange(5))
     with pytest.raises(ValueError):
         cl.segment.profile_segments(X, np.zeros(100, dtype=int), churned=np.full(100, 2.0))
+
+
+def test_python_defaults_are_the_cpp_defaults():
+    """Parameters have one source: churn::segment::KMeansParams (see test_logistic's twin).
+    Python's init takes the centres themselves (C++'s init="given" + init_centers) and its
+    algorithm="auto" means C++'s default, "hamerly"."""
+    import inspect
+
+    cpp = cl._core._segment.KMeans.default_params()
+    sig = inspect.signature(cl.KMeans.__init__).parameters
+    assert set(cpp) - {"init_centers"} == set(sig) - {"self"}
+    assert cpp.pop("init_centers") is None and cpp.pop("algorithm") == "hamerly"
+    assert sig["algorithm"].default == "auto"
+    for name, value in cpp.items():
+        assert sig[name].default == value, (name, sig[name].default, value)
+    X = np.arange(20.0).reshape(10, 2)
+    with pytest.raises(cl.InvalidArgument, match="unknown parameter 'k'"):
+        cl._core._segment.KMeans({"k": 2}, "test")
+    with pytest.raises(cl.TypeMismatch, match="n_init must be an int, got 1.5"):
+        cl.KMeans(2, n_init=1.5).fit(X)
+    with pytest.raises(cl.InvalidArgument, match="seed = -1 is out of range"):
+        cl.KMeans(2, seed=-1).fit(X)
+    centers = np.array([[0.0, 1.0], [10.0, 11.0]])
+    km = cl.KMeans(2, init=centers).fit(X)
+    np.testing.assert_array_equal(km._core.params["init_centers"], centers)
+    np.testing.assert_array_equal(cl.KMeans.from_json(km.to_json()).init, centers)

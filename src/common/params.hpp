@@ -2,10 +2,21 @@
 /// @file params.hpp
 /// One list of fields per parameter struct, read and written by these visitors (never
 /// installed). A struct's `.cpp` spells each field once, in a `visit_params(p, f)` function
-/// that calls `f(name, field)` (or `f(name, field, name_of, parse)` for an enum); `to_json`,
-/// `from_json` (saved files) and `from_options` (the Python binding's keyword dict) are all
-/// derived from it, so a parameter is named in the struct, its validate(), that one line and
-/// the Python signature (which a test checks against these defaults).
+/// that calls `f(name, field)`, `f(name, field, name_of, parse)` for an enum, or
+/// `f(name, field, codec)` for a field whose JSON form is not a plain value (see Codec below);
+/// `to_json`, `from_json` (saved files), `to_options` / `from_options` (the Python binding's
+/// keyword dict) are all derived from it, so a parameter is named in the struct, its
+/// validate(), that one line and the Python signature (which a test checks against these
+/// defaults).
+///
+/// A codec is a struct with
+///   - `Json write(const T& field, ParamSource target) const` (a discarded Json omits the
+///     member),
+///   - `void read(const Json& v, T& field, std::string_view who, ParamSource source) const`,
+///     throwing
+///     InvalidArgument or TypeMismatch (turned into SerializationError for a saved file),
+///   - `static constexpr bool optional`: a saved file may omit the member (the field keeps its
+///     default).
 
 #include <set>          // std::set
 #include <sstream>      // std::ostringstream
@@ -19,10 +30,20 @@
 
 namespace churn::common {
 
+/// Where a parameter object comes from, which decides what a missing or wrong member means.
+enum class ParamSource {
+  /// A saved file: every field is required; anything wrong is a SerializationError.
+  File,
+  /// Keyword arguments (Python): missing fields keep their defaults, an unknown name is an
+  /// InvalidArgument, a value of the wrong JSON type a TypeMismatch.
+  Options,
+};
+
 /// Writes every visited field into a JSON object (enums by name).
 class ParamWriter {
  public:
-  explicit ParamWriter(Json& out) : out_(out) {}
+  explicit ParamWriter(Json& out, ParamSource target = ParamSource::File)
+      : out_(out), target_(target) {}
   template <class T>
   void operator()(const char* name, const T& field) {
     out_[name] = field;
@@ -31,18 +52,15 @@ class ParamWriter {
   void operator()(const char* name, const E& field, NameOf name_of, Parse /*parse*/) {
     out_[name] = std::string(name_of(field));
   }
+  template <class T, class Codec>
+  void operator()(const char* name, const T& field, const Codec& codec) {
+    Json v = codec.write(field, target_);
+    if (!v.is_discarded()) out_[name] = std::move(v);
+  }
 
  private:
   Json& out_;
-};
-
-/// Where a parameter object comes from, which decides what a missing or wrong member means.
-enum class ParamSource {
-  /// A saved file: every field is required; anything wrong is a SerializationError.
-  File,
-  /// Keyword arguments (Python): missing fields keep their defaults, an unknown name is an
-  /// InvalidArgument, a value of the wrong JSON type a TypeMismatch.
-  Options,
+  ParamSource target_;
 };
 
 /// Reads every visited field from a JSON object (see ParamSource); call finish() afterwards.
@@ -81,20 +99,44 @@ class ParamReader {
     }
   }
 
-  /// Options: rejects a member no field was read from, naming it.
-  void finish() const {
-    if (source_ != ParamSource::Options) return;
-    for (auto it = in_.begin(); it != in_.end(); ++it)
-      CHURN_CHECK(seen_.count(it.key()) != 0, InvalidArgument,
-                  who_ << ": unknown parameter '" << it.key() << "'");
+  template <class T, class Codec>
+  void operator()(const char* name, T& field, const Codec& codec) {
+    const Json* v = member(name, Codec::optional);
+    if (v == nullptr) return;
+    try {
+      codec.read(*v, field, source_);
+    } catch (const InvalidArgument& e) {
+      if (source_ == ParamSource::Options)
+        CHURN_THROW(InvalidArgument, who_ << ": " << name << " " << e.what());
+      CHURN_THROW(SerializationError, who_ << ": " << name << " " << e.what());
+    } catch (const TypeMismatch& e) {
+      if (source_ == ParamSource::Options)
+        CHURN_THROW(TypeMismatch, who_ << ": " << name << " " << e.what());
+      CHURN_THROW(SerializationError, who_ << ": " << name << " " << e.what());
+    }
+  }
+
+  /// Options: rejects a member no field was read from, naming it (InvalidArgument). A saved
+  /// file ignores such members unless `strict_file` (then SerializationError: a newer churnlib
+  /// or a damaged file).
+  void finish(bool strict_file = false) const {
+    if (source_ != ParamSource::Options && !strict_file) return;
+    for (auto it = in_.begin(); it != in_.end(); ++it) {
+      if (seen_.count(it.key()) != 0) continue;
+      if (source_ == ParamSource::Options)
+        CHURN_THROW(InvalidArgument, who_ << ": unknown parameter '" << it.key() << "'");
+      CHURN_THROW(SerializationError,
+                  who_ << ": unknown member '" << it.key()
+                       << "' (written by a newer churnlib, or the file is damaged)");
+    }
   }
 
  private:
-  const Json* member(const char* name) {
+  const Json* member(const char* name, bool optional = false) {
     seen_.insert(name);
     const auto it = in_.find(name);
     if (it == in_.end()) {
-      CHURN_CHECK(source_ == ParamSource::Options, SerializationError,
+      CHURN_CHECK(optional || source_ == ParamSource::Options, SerializationError,
                   who_ << ": missing field '" << name << "'");
       return nullptr;
     }
@@ -147,6 +189,26 @@ class ParamReader {
   ParamSource source_;
   std::string who_;
   std::set<std::string> seen_;
+};
+
+/// A double that may be infinite or NaN: a saved file writes those as the strings "inf",
+/// "-inf" and "nan" (json_from_double; JSON has no such numbers), keyword options as numbers.
+struct DoubleCodec {
+  static constexpr bool optional = false;
+  Json write(double v, ParamSource target) const {
+    return target == ParamSource::File ? json_from_double(v) : Json(v);
+  }
+  void read(const Json& v, double& out, ParamSource source) const {
+    if (v.is_number()) {
+      out = v.get<double>();
+      return;
+    }
+    const bool text = source == ParamSource::File && v.is_string();
+    const std::string s = text ? v.get<std::string>() : std::string();
+    CHURN_CHECK(s == "inf" || s == "-inf" || s == "nan", TypeMismatch,
+                "must be a number, got " << v.dump());
+    out = json_to_double(v, "");
+  }
 };
 
 }  // namespace churn::common

@@ -12,6 +12,7 @@
 #include "common/enum_names.hpp"
 #include "common/json.hpp"
 #include "common/logistic.hpp"
+#include "common/params.hpp"
 #include "linear/logistic_solvers.hpp"
 
 namespace churn::linear {
@@ -87,70 +88,101 @@ void LogisticRegressionParams::validate() const {
                   << "only, got penalty '" << penalty_name(penalty) << "'; use 'cd' or 'auto'");
 }
 
-Json LogisticRegressionParams::to_json() const {
+namespace {
+
+/// class_weight's three JSON forms: null (None), "balanced", or {"0": w0, "1": w1} (Custom;
+/// both weights required). It spans three fields, so the codec reads and writes the struct.
+struct ClassWeightCodec {
+  static constexpr bool optional = false;
+  Json write(const LogisticRegressionParams& p, common::ParamSource /*target*/) const {
+    switch (p.class_weight) {
+      case ClassWeightMode::None: return nullptr;
+      case ClassWeightMode::Balanced: return common::enum_name(kClassWeightNames, p.class_weight);
+      case ClassWeightMode::Custom: return Json{{"0", p.class_weight_0}, {"1", p.class_weight_1}};
+    }
+    return nullptr;
+  }
+  void read(const Json& v, LogisticRegressionParams& p, common::ParamSource /*source*/) const {
+    const char* forms = "must be null, \"balanced\" or an object {\"0\": w0, \"1\": w1}";
+    if (v.is_null()) {
+      p.class_weight = ClassWeightMode::None;
+    } else if (v.is_string()) {
+      const auto* mode = common::enum_find(kClassWeightNames, v.get<std::string>());
+      CHURN_CHECK(mode, InvalidArgument, forms << ", got " << v.dump());
+      p.class_weight = *mode;
+    } else {
+      CHURN_CHECK(v.is_object(), TypeMismatch, forms << ", got " << v.dump());
+      for (auto it = v.begin(); it != v.end(); ++it)
+        CHURN_CHECK(it.key() == "0" || it.key() == "1", InvalidArgument,
+                    "keys must be the classes 0 and 1, got '" << it.key() << "'");
+      for (const char* key : {"0", "1"}) {
+        const auto it = v.find(key);
+        CHURN_CHECK(it != v.end(), InvalidArgument, "needs the weight of class " << key);
+        CHURN_CHECK(it->is_number(), TypeMismatch,
+                    "weights must be numbers, got " << it->dump() << " for class " << key);
+      }
+      p.class_weight = ClassWeightMode::Custom;
+      p.class_weight_0 = v["0"].get<double>();
+      p.class_weight_1 = v["1"].get<double>();
+    }
+  }
+};
+
+/// Every parameter, once: the one list to_json, from_json, to_options and from_options use.
+template <class P, class F>
+void visit_params(P& p, F&& f) {
+  f("penalty", p.penalty, penalty_name, penalty_from_name);
+  f("C", p.C, common::DoubleCodec{});
+  f("l1_ratio", p.l1_ratio);
+  f("fit_intercept", p.fit_intercept);
+  f("max_iter", p.max_iter);
+  f("tol", p.tol);
+  f("class_weight", p, ClassWeightCodec{});
+  f("solver", p.solver, solver_name, solver_from_name);
+  f("n_threads", p.n_threads);
+}
+
+LogisticRegressionParams read_params(const Json& j, common::ParamSource source,
+                                     std::string_view who) {
+  LogisticRegressionParams p;
+  common::ParamReader reader(j, source, who);
+  visit_params(p, reader);
+  reader.finish();
+  if (source == common::ParamSource::Options) {
+    p.validate();
+    return p;
+  }
+  try {
+    p.validate();
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, who << ": invalid parameters: " << e.what());
+  }
+  return p;
+}
+
+Json write_params(const LogisticRegressionParams& p, common::ParamSource target) {
   Json j = Json::object();
-  j["penalty"] = penalty_name(penalty);
-  if (std::isinf(C)) {
-    j["C"] = "inf";
-  } else {
-    j["C"] = C;
-  }
-  j["l1_ratio"] = l1_ratio;
-  j["fit_intercept"] = fit_intercept;
-  j["max_iter"] = max_iter;
-  j["tol"] = tol;
-  switch (class_weight) {
-    case ClassWeightMode::None: j["class_weight"] = nullptr; break;
-    case ClassWeightMode::Balanced:
-      j["class_weight"] = common::enum_name(kClassWeightNames, class_weight);
-      break;
-    case ClassWeightMode::Custom:
-      j["class_weight"] = Json{{"0", class_weight_0}, {"1", class_weight_1}};
-      break;
-  }
-  j["solver"] = solver_name(solver);
-  j["n_threads"] = n_threads;
+  visit_params(p, common::ParamWriter(j, target));
   return j;
 }
 
+}  // namespace
+
+Json LogisticRegressionParams::to_json() const {
+  return write_params(*this, common::ParamSource::File);
+}
+
+Json LogisticRegressionParams::to_options() const {
+  return write_params(*this, common::ParamSource::Options);
+}
+
 LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
-  const char* where = "load(LogisticRegression) params";
-  LogisticRegressionParams p;
-  try {
-    p.penalty = common::enum_from_json(kPenaltyNames, j, "penalty", where);
-    const Json& c = j.at("C");
-    if (c.is_string() && c.get<std::string>() == "inf") {
-      p.C = std::numeric_limits<double>::infinity();
-    } else {
-      p.C = json_get<double>(j, "C", where);
-    }
-    p.l1_ratio = json_get<double>(j, "l1_ratio", where);
-    p.fit_intercept = json_get<bool>(j, "fit_intercept", where);
-    p.max_iter = json_get_int<int>(j, "max_iter", where);
-    p.tol = json_get<double>(j, "tol", where);
-    const Json& cw = j.at("class_weight");
-    if (cw.is_null()) {
-      p.class_weight = ClassWeightMode::None;
-    } else if (cw.is_string()) {
-      const auto* mode = common::enum_find(kClassWeightNames, cw.get<std::string>());
-      CHURN_CHECK(mode, SerializationError,
-                  where << ": class_weight must be null, \"balanced\" or an object");
-      p.class_weight = *mode;
-    } else {
-      p.class_weight = ClassWeightMode::Custom;
-      const char* cw_where = "load(LogisticRegression) params.class_weight";
-      p.class_weight_0 = json_get<double>(cw, "0", cw_where);
-      p.class_weight_1 = json_get<double>(cw, "1", cw_where);
-    }
-    p.solver = common::enum_from_json(kSolverNames, j, "solver", where);
-    p.n_threads = json_get_int<int>(j, "n_threads", where);
-    p.validate();
-  } catch (const SerializationError&) {
-    throw;
-  } catch (const std::exception& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
-  }
-  return p;
+  return read_params(j, common::ParamSource::File, "load(LogisticRegression) params");
+}
+
+LogisticRegressionParams LogisticRegressionParams::from_options(const Json& options,
+                                                                std::string_view caller) {
+  return read_params(options, common::ParamSource::Options, caller);
 }
 
 // ---- model ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "common/checks.hpp"
 #include "common/enum_names.hpp"
 #include "common/json.hpp"
+#include "common/params.hpp"
 #include "segment/kmeans_detail.hpp"
 
 namespace churn::segment {
@@ -190,46 +191,85 @@ void KMeansParams::validate() const {
   }
 }
 
-Json KMeansParams::to_json() const {
+namespace {
+
+/// init_centers: an array of rows in a saved file, present only when init is "given"; null
+/// or an array of rows among keyword options.
+struct CentersCodec {
+  static constexpr bool optional = true;
+  Json write(const RowMatrix& centers, common::ParamSource target) const {
+    if (centers.size() != 0) return matrix_to_json(centers);
+    return target == common::ParamSource::File ? Json(Json::value_t::discarded) : Json(nullptr);
+  }
+  void read(const Json& v, RowMatrix& centers, common::ParamSource source) const {
+    if (v.is_null() && source == common::ParamSource::Options) {
+      centers.resize(0, 0);
+      return;
+    }
+    CHURN_CHECK(v.is_array(), TypeMismatch, "must be an array of rows, got " << v.dump());
+    try {
+      centers = matrix_from_json(v, "");
+    } catch (const SerializationError& e) {
+      std::string_view msg = e.what();  // matrix_from_json's message after its (empty) where
+      while (!msg.empty() && (msg.front() == ':' || msg.front() == ' ')) msg.remove_prefix(1);
+      CHURN_THROW(InvalidArgument, msg);
+    }
+  }
+};
+
+/// Every parameter, once: the one list to_json, from_json, to_options and from_options use.
+template <class P, class F>
+void visit_params(P& p, F&& f) {
+  f("n_clusters", p.n_clusters);
+  f("init", p.init, kmeans_init_name, kmeans_init_from_name);
+  f("init_centers", p.init_centers, CentersCodec{});
+  f("n_init", p.n_init);
+  f("max_iter", p.max_iter);
+  f("tol", p.tol);
+  f("algorithm", p.algorithm, kmeans_algorithm_name, kmeans_algorithm_from_name);
+  f("n_threads", p.n_threads);
+  f("seed", p.seed);
+}
+
+KMeansParams read_params(const Json& j, common::ParamSource source, std::string_view who) {
+  KMeansParams p;
+  common::ParamReader reader(j, source, who);
+  visit_params(p, reader);
+  reader.finish(/*strict_file=*/true);
+  if (source == common::ParamSource::Options) {
+    p.validate();
+    return p;
+  }
+  try {
+    p.validate();
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, who << ": " << e.what());
+  }
+  return p;
+}
+
+Json write_params(const KMeansParams& p, common::ParamSource target) {
   Json j = Json::object();
-  j["n_clusters"] = n_clusters;
-  j["init"] = kmeans_init_name(init);
-  if (init == KMeansInit::Given) j["init_centers"] = matrix_to_json(init_centers);
-  j["n_init"] = n_init;
-  j["max_iter"] = max_iter;
-  j["tol"] = tol;
-  j["algorithm"] = kmeans_algorithm_name(algorithm);
-  j["n_threads"] = n_threads;
-  j["seed"] = seed;
+  visit_params(p, common::ParamWriter(j, target));
   return j;
 }
 
+}  // namespace
+
+Json KMeansParams::to_json() const {
+  return write_params(*this, common::ParamSource::File);
+}
+
+Json KMeansParams::to_options() const {
+  return write_params(*this, common::ParamSource::Options);
+}
+
 KMeansParams KMeansParams::from_json(const Json& j) {
-  const std::string where = "load(KMeans) params";
-  KMeansParams p;
-  try {
-    json_check_members(j,
-                       {"n_clusters", "init", "init_centers", "n_init", "max_iter", "tol",
-                        "algorithm", "n_threads", "seed"},
-                       where);
-    p.n_clusters = json_get_int<int>(j, "n_clusters", where);
-    p.init = common::enum_from_json(kInitNames, j, "init", where);
-    if (j.contains("init_centers")) {
-      p.init_centers = matrix_from_json(j["init_centers"], where + ".init_centers");
-    }
-    p.n_init = json_get_int<int>(j, "n_init", where);
-    p.max_iter = json_get_int<int>(j, "max_iter", where);
-    p.tol = json_get<double>(j, "tol", where);
-    p.algorithm = common::enum_from_json(kAlgorithmNames, j, "algorithm", where);
-    p.n_threads = json_get_int<int>(j, "n_threads", where);
-    p.seed = json_get_int<std::uint64_t>(j, "seed", where);
-    p.validate();
-  } catch (const SerializationError&) {
-    throw;
-  } catch (const std::exception& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
-  }
-  return p;
+  return read_params(j, common::ParamSource::File, "load(KMeans) params");
+}
+
+KMeansParams KMeansParams::from_options(const Json& options, std::string_view caller) {
+  return read_params(options, common::ParamSource::Options, caller);
 }
 
 // ---- model ------------------------------------------------------------------------------------

@@ -776,4 +776,98 @@ BOOST_AUTO_TEST_CASE(fit_and_predict_on_a_table_by_column_name) {
       [&] { m.fit(X, d.y, churn_test::with_eval(X, d.y)); }, {"no evaluation set"}));
 }
 
+BOOST_AUTO_TEST_CASE(params_have_one_source_for_files_and_options) {
+  using churn::Json;
+  using churn::linear::ClassWeightMode;
+  // defaults as options: every field once, C a number
+  const Json d = LogisticRegressionParams().to_options();
+  BOOST_TEST(d.size() == 9u);
+  BOOST_TEST(d.at("C").get<double>() == 1.0);
+  BOOST_TEST(d.at("class_weight").is_null());
+  // options name some fields; the others keep their defaults
+  const auto p =
+      LogisticRegressionParams::from_options(Json{{"C", std::numeric_limits<double>::infinity()},
+                                                  {"class_weight", Json{{"0", 0.5}, {"1", 3.0}}},
+                                                  {"penalty", "none"}},
+                                             "LR");
+  BOOST_TEST(std::isinf(p.C));
+  BOOST_TEST((p.class_weight == ClassWeightMode::Custom));
+  BOOST_TEST(p.class_weight_0 == 0.5);
+  BOOST_TEST(p.class_weight_1 == 3.0);
+  BOOST_TEST(p.max_iter == 100);
+  // a file writes C = inf as text; both forms round-trip to the same struct
+  BOOST_TEST(p.to_json().at("C") == "inf");
+  BOOST_TEST(std::isinf(p.to_options().at("C").get<double>()));
+  for (const Json& j : {p.to_json(), p.to_options()}) {
+    const auto q = j.at("C").is_string() ? LogisticRegressionParams::from_json(j)
+                                         : LogisticRegressionParams::from_options(j, "LR");
+    BOOST_TEST(q.to_json() == p.to_json());
+  }
+  BOOST_TEST(
+      LogisticRegressionParams::from_options(Json{{"class_weight", "balanced"}}, "LR").to_json() ==
+      LogisticRegressionParams::from_json(
+          LogisticRegressionParams::from_options(Json{{"class_weight", "balanced"}}, "LR")
+              .to_json())
+          .to_json());
+  // errors name the caller and the field, with the kind an option user expects
+  auto opts = [](const Json& j) { LogisticRegressionParams::from_options(j, "LR"); };
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        opts(Json{{"verbose", 1}});
+      },
+      "LR: unknown parameter 'verbose'"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        opts(Json{{"C", "big"}});
+      },
+      "LR: C must be a number"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        opts(Json{{"C", "inf"}});
+      },
+      "LR: C"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        opts(Json{{"C", -1.0}});
+      },
+      "C must be > 0"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        opts(Json{{"max_iter", 1.5}});
+      },
+      "max_iter must be an int"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        opts(Json{{"class_weight", "even"}});
+      },
+      "LR: class_weight must be null"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        opts(Json{{"class_weight", Json{{"2", 1.0}}}});
+      },
+      "class_weight keys"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        opts(Json{{"class_weight", Json{{"0", 1.0}}}});
+      },
+      "weight of class 1"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        opts(Json{{"class_weight", Json{{"0", "a"}, {"1", 1.0}}}});
+      },
+      "must be numbers"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        opts(Json{{"penalty", "l3"}});
+      },
+      "penalty must be one of"));
+  // a saved file's damage is a SerializationError
+  Json bad = p.to_json();
+  bad["class_weight"] = Json{{"0", 1.0}};
+  BOOST_CHECK_THROW(LogisticRegressionParams::from_json(bad), churn::SerializationError);
+  bad = p.to_json();
+  bad["C"] = "huge";
+  BOOST_CHECK_THROW(LogisticRegressionParams::from_json(bad), churn::SerializationError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

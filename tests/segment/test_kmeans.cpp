@@ -724,4 +724,55 @@ BOOST_AUTO_TEST_CASE(fit_and_predict_on_a_table_by_column_name) {
       [&] { unnamed.fit(X, churn_test::named({"one"})); }, {"feature_names has 1"}));
 }
 
+BOOST_AUTO_TEST_CASE(params_have_one_source_for_files_and_options) {
+  const Json d = KMeansParams().to_options();
+  BOOST_TEST(d.size() == 9u);
+  BOOST_TEST(d.at("init_centers").is_null());
+  BOOST_TEST(!KMeansParams().to_json().contains("init_centers"));  // a file omits it
+  RowMatrix C(2, 2);
+  C << 0.0, 1.0, 2.0, 3.0;
+  Json opts{{"n_clusters", 2}, {"init", "given"}, {"seed", 7}};
+  opts["init_centers"] = Json::array({Json::array({0.0, 1.0}), Json::array({2.0, 3.0})});
+  const KMeansParams p = KMeansParams::from_options(opts, "KM");
+  BOOST_TEST((p.init == KMeansInit::Given));
+  BOOST_TEST((p.init_centers == C));
+  BOOST_TEST(p.seed == 7u);
+  BOOST_TEST(p.max_iter == 300);
+  BOOST_TEST(KMeansParams::from_json(p.to_json()).to_options() == p.to_options());
+  BOOST_TEST(KMeansParams::from_options(p.to_options(), "KM").to_json() == p.to_json());
+  auto make = [](const Json& j) { KMeansParams::from_options(j, "KM"); };
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        make(Json{{"k", 3}});
+      },
+      "KM: unknown parameter 'k'"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        make(Json{{"n_clusters", 2.5}});
+      },
+      "KM: n_clusters must be an int"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        make(Json{{"seed", -1}});
+      },
+      "seed = -1 is out of range"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        make(Json{{"n_clusters", 2},
+                  {"init", "given"},
+                  {"init_centers", Json::array({Json::array({0.0}), Json::array({1.0, 2.0})})}});
+      },
+      "KM: init_centers row 1 has 2 values"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        make(Json{{"init_centers", 3}});
+      },
+      "init_centers must be an array of rows"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        make(Json{{"algorithm", "fast"}});
+      },
+      "algorithm"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

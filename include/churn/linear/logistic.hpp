@@ -13,10 +13,11 @@
 /// with `s_i = sample_weight_i * class_weight[y_i]`: the objective of
 /// `sklearn.linear_model.LogisticRegression`, so the same settings give the same optimum.
 
-#include <cstdint>   // std::int32_t
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <vector>    // std::vector
+#include <cstdint>      // std::int32_t
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
 
 #include "churn/core/fit_options.hpp"
 #include "churn/core/json.hpp"
@@ -88,10 +89,19 @@ struct LogisticRegressionParams {
 
   /// @throws InvalidArgument naming the field and its allowed range.
   void validate() const;
-  /// The parameters as a JSON object (C = +infinity is written as "inf").
+  /// The parameters as a JSON object (C = +infinity is written as "inf"; class_weight is
+  /// null, "balanced" or {"0": w0, "1": w1}).
   Json to_json() const;
   /// Parameters from to_json() output. @throws SerializationError if malformed or invalid.
   static LogisticRegressionParams from_json(const Json& j);
+  /// The parameters as keyword options: to_json()'s form with C as a number.
+  Json to_options() const;
+  /// Parameters from a JSON object naming some of them by field name (the others keep their
+  /// defaults), as the Python binding passes its keyword arguments; C may be +infinity.
+  /// @throws InvalidArgument for an unknown name or an invalid value, TypeMismatch for a
+  ///         value of the wrong JSON type; both name `caller` and the field.
+  static LogisticRegressionParams from_options(
+      const Json& options, std::string_view caller = "LogisticRegressionParams");
 };
 
 /// Binary logistic regression (labels 0 and 1).

@@ -27,8 +27,9 @@
 /// distance kernel is a separate AVX2/FMA build picked at run time on CPUs that have it, so
 /// results may differ in the last bits between machines.
 
-#include <cstdint>  // std::int32_t, std::uint64_t
-#include <string>   // std::string
+#include <cstdint>      // std::int32_t, std::uint64_t
+#include <string>       // std::string
+#include <string_view>  // std::string_view
 
 #include "churn/core/fit_options.hpp"
 #include "churn/core/json.hpp"
@@ -96,6 +97,13 @@ struct KMeansParams {
   /// Parameters from to_json() output; unknown members are rejected.
   /// @throws SerializationError if malformed or invalid.
   static KMeansParams from_json(const Json& j);
+  /// The parameters as keyword options: to_json()'s form with init_centers null when unset.
+  Json to_options() const;
+  /// Parameters from a JSON object naming some of them by field name (the others keep their
+  /// defaults), as the Python binding passes its keyword arguments.
+  /// @throws InvalidArgument for an unknown name or an invalid value, TypeMismatch for a
+  ///         value of the wrong JSON type; both name `caller` and the field.
+  static KMeansParams from_options(const Json& options, std::string_view caller = "KMeansParams");
 };
 
 /// K-means clustering.

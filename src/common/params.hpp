@@ -66,8 +66,10 @@ class ParamWriter {
 /// Reads every visited field from a JSON object (see ParamSource); call finish() afterwards.
 class ParamReader {
  public:
-  ParamReader(const Json& in, ParamSource source, std::string_view who)
-      : in_(in), source_(source), who_(who) {
+  /// `file_defaults`: a saved file may omit any field (it keeps its default), as a spec that
+  /// is written by hand.
+  ParamReader(const Json& in, ParamSource source, std::string_view who, bool file_defaults = false)
+      : in_(in), source_(source), who_(who), file_defaults_(file_defaults) {
     if (source_ == ParamSource::Options)
       CHURN_CHECK(in_.is_object(), TypeMismatch, who_ << ": parameters must be a JSON object");
     else
@@ -136,7 +138,7 @@ class ParamReader {
     seen_.insert(name);
     const auto it = in_.find(name);
     if (it == in_.end()) {
-      CHURN_CHECK(optional || source_ == ParamSource::Options, SerializationError,
+      CHURN_CHECK(optional || file_defaults_ || source_ == ParamSource::Options, SerializationError,
                   who_ << ": missing field '" << name << "'");
       return nullptr;
     }
@@ -151,11 +153,19 @@ class ParamReader {
   }
 
   template <class T>
+  struct is_vector : std::false_type {};
+  template <class U>
+  struct is_vector<std::vector<U>> : std::true_type {};
+
+  template <class T>
   static const char* kind_of() {
     if constexpr (std::is_same_v<T, bool>) return "a bool";
     if constexpr (std::is_same_v<T, double>) return "a number";
     if constexpr (std::is_same_v<T, std::string>) return "a string";
-    if constexpr (std::is_same_v<T, std::vector<int>>) return "a list of ints";
+    if constexpr (is_vector<T>::value) {
+      if constexpr (std::is_same_v<typename T::value_type, std::string>) return "a list of strings";
+      return "a list of ints";
+    }
     return "an int";
   }
 
@@ -173,11 +183,11 @@ class ParamReader {
       if (!v.is_string()) return false;
       out = v.get<std::string>();
       return true;
-    } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+    } else if constexpr (is_vector<T>::value) {
       if (!v.is_array()) return false;
-      std::vector<int> items(v.size());
+      T items(v.size());
       for (std::size_t i = 0; i < v.size(); ++i)
-        if (!json_int_value(v[i], items[i])) return false;
+        if (!convert(v[i], items[i])) return false;
       out = std::move(items);
       return true;
     } else {
@@ -188,6 +198,7 @@ class ParamReader {
   const Json& in_;
   ParamSource source_;
   std::string who_;
+  bool file_defaults_;
   std::set<std::string> seen_;
 };
 

@@ -18,6 +18,7 @@
 #include "common/checks.hpp"
 #include "common/hash.hpp"
 #include "common/json.hpp"
+#include "common/params.hpp"
 
 namespace churn::features {
 
@@ -167,95 +168,62 @@ void EventAggregationSpec::validate() const {
               w << "n_threads must be >= 0 (0 = all cores), got " << n_threads);
 }
 
+namespace {
+
+/// Every field of the spec, once: the one list to_json, from_json and from_options use.
+template <class S, class F>
+void visit_spec(S& s, F&& f) {
+  f("id_column", s.id_column);
+  f("time_column", s.time_column);
+  f("type_column", s.type_column);
+  f("amount_column", s.amount_column);
+  f("windows_days", s.windows_days);
+  f("event_types", s.event_types);
+  f("type_counts", s.type_counts);
+  f("total_counts", s.total_counts);
+  f("trends", s.trends);
+  f("active_days", s.active_days);
+  f("recency", s.recency);
+  f("type_recency", s.type_recency);
+  f("days_since_first", s.days_since_first);
+  f("amount_sum", s.amount_sum);
+  f("amount_mean", s.amount_mean);
+  f("amount_max", s.amount_max);
+  f("amount_overall", s.amount_overall);
+  f("amount_event_types", s.amount_event_types);
+  f("n_threads", s.n_threads);
+}
+
+}  // namespace
+
 Json EventAggregationSpec::to_json() const {
   Json j = Json::object();
-  j["id_column"] = id_column;
-  j["time_column"] = time_column;
-  j["type_column"] = type_column;
-  j["amount_column"] = amount_column;
-  j["windows_days"] = windows_days;
-  j["event_types"] = event_types;
-  j["type_counts"] = type_counts;
-  j["total_counts"] = total_counts;
-  j["trends"] = trends;
-  j["active_days"] = active_days;
-  j["recency"] = recency;
-  j["type_recency"] = type_recency;
-  j["days_since_first"] = days_since_first;
-  j["amount_sum"] = amount_sum;
-  j["amount_mean"] = amount_mean;
-  j["amount_max"] = amount_max;
-  j["amount_overall"] = amount_overall;
-  j["amount_event_types"] = amount_event_types;
-  j["n_threads"] = n_threads;
+  visit_spec(*this, common::ParamWriter(j));
   return j;
 }
 
 EventAggregationSpec EventAggregationSpec::from_json(const Json& j) {
   const char* where = "EventAggregationSpec::from_json()";
-  CHURN_CHECK(j.is_object(), SerializationError, where << ": expected a JSON object");
   EventAggregationSpec s;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& k = it.key();
-    auto text = [&](std::string& f) { f = json_get<std::string>(j, k.c_str(), where); };
-    auto flag = [&](bool& f) { f = json_get<bool>(j, k.c_str(), where); };
-    auto names = [&](std::vector<std::string>& f) {
-      f = json_get<std::vector<std::string>>(j, k.c_str(), where);
-    };
-    if (k == "id_column")
-      text(s.id_column);
-    else if (k == "time_column")
-      text(s.time_column);
-    else if (k == "type_column")
-      text(s.type_column);
-    else if (k == "amount_column")
-      text(s.amount_column);
-    else if (k == "event_types")
-      names(s.event_types);
-    else if (k == "amount_event_types")
-      names(s.amount_event_types);
-    else if (k == "type_counts")
-      flag(s.type_counts);
-    else if (k == "total_counts")
-      flag(s.total_counts);
-    else if (k == "trends")
-      flag(s.trends);
-    else if (k == "active_days")
-      flag(s.active_days);
-    else if (k == "recency")
-      flag(s.recency);
-    else if (k == "type_recency")
-      flag(s.type_recency);
-    else if (k == "days_since_first")
-      flag(s.days_since_first);
-    else if (k == "amount_sum")
-      flag(s.amount_sum);
-    else if (k == "amount_mean")
-      flag(s.amount_mean);
-    else if (k == "amount_max")
-      flag(s.amount_max);
-    else if (k == "amount_overall")
-      flag(s.amount_overall);
-    else if (k == "n_threads")
-      s.n_threads = json_get_int<int>(j, "n_threads", where);
-    else if (k == "windows_days") {
-      CHURN_CHECK(it->is_array(), SerializationError,
-                  where << ": field 'windows_days' must be an array of integers");
-      s.windows_days.clear();
-      for (const auto& v : *it) {
-        CHURN_CHECK(v.is_number_integer(), SerializationError,
-                    where << ": field 'windows_days' must be an array of integers");
-        s.windows_days.push_back(v.get<Index>());
-      }
-    } else {
-      CHURN_THROW(SerializationError, where << ": unknown field '" << k << "'");
-    }
-  }
+  // a spec may be written by hand: a missing field keeps its default, an unknown one is an error
+  common::ParamReader reader(j, common::ParamSource::File, where, /*file_defaults=*/true);
+  visit_spec(s, reader);
+  reader.finish(/*strict_file=*/true);
   try {
     s.validate();
   } catch (const InvalidArgument& e) {
     CHURN_THROW(SerializationError, where << ": " << e.what());
   }
+  return s;
+}
+
+EventAggregationSpec EventAggregationSpec::from_options(const Json& options,
+                                                        std::string_view caller) {
+  EventAggregationSpec s;
+  common::ParamReader reader(options, common::ParamSource::Options, caller);
+  visit_spec(s, reader);
+  reader.finish();
+  s.validate();
   return s;
 }
 

@@ -320,6 +320,25 @@ std::string Pipeline::step_type(Index i) const {
   return steps_[static_cast<std::size_t>(i)]->type();
 }
 
+Json Pipeline::step_options(Index i) const {
+  CHURN_CHECK(
+      i >= 0 && i < n_steps(), InvalidArgument,
+      "Pipeline::step_options(): step " << i << " is out of range [0, " << n_steps() << ")");
+  return steps_[static_cast<std::size_t>(i)]->params_options();
+}
+
+std::vector<std::string> Pipeline::feature_names_in() const {
+  check_fitted("Pipeline::feature_names_in()");
+  std::vector<std::string> names;
+  for (const auto& in : input_columns_) {
+    const bool joined =
+        events_ && std::find(events_->feature_names.begin(), events_->feature_names.end(),
+                             in.name) != events_->feature_names.end();
+    if (!joined) names.push_back(in.name);
+  }
+  return names;
+}
+
 Pipeline& Pipeline::fit(const Table& train) {
   fit_transform(train);
   return *this;

@@ -40,6 +40,9 @@ class Step {
   virtual data::Table transform(const data::Table& t, int n_threads) const = 0;
   /// Settings, including the column names.
   virtual Json params_json() const = 0;
+  /// The settings as keyword options (Pipeline::step_options): params_json() with doubles as
+  /// numbers, where a saved file writes the non-finite ones as text.
+  virtual Json params_options() const { return params_json(); }
   /// Fitted statistics (an empty object for stateless steps).
   virtual Json state_json() const = 0;
   /// Restores fitted statistics written by state_json(); rejects unknown members and values

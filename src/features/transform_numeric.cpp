@@ -688,6 +688,11 @@ class Bin final : public Step {
                 {"labels", p_.labels},
                 {"suffix", p_.suffix}};
   }
+  Json params_options() const override {
+    Json j = params_json();
+    j["edges"] = p_.edges;
+    return j;
+  }
   Json state_json() const override {
     Json cuts = Json::array();
     for (const auto& c : cuts_) cuts.push_back(json_from_doubles(c));
@@ -804,6 +809,11 @@ class Combine final : public Step {
                 {"b", b_},
                 {"zero_division_fill", json_from_double(p_.zero_division_fill)},
                 {"denominator_offset", p_.denominator_offset}};
+  }
+  Json params_options() const override {
+    Json j = params_json();
+    j["zero_division_fill"] = p_.zero_division_fill;
+    return j;
   }
   Json state_json() const override { return Json::object(); }
   void load_state(const Json& s, const std::string& where) override {

@@ -17,6 +17,7 @@
 #include "churn/data/synthetic.hpp"
 #include "churn/data/table.hpp"
 #include "churn/features/aggregate.hpp"
+#include "test_util.hpp"
 
 using churn::Index;
 using churn::data::Column;
@@ -627,6 +628,38 @@ BOOST_AUTO_TEST_CASE(spec_json_round_trip) {
   j = s.to_json();
   j["trends"] = "yes";
   BOOST_CHECK_THROW(EventAggregationSpec::from_json(j), churn::SerializationError);
+}
+
+BOOST_AUTO_TEST_CASE(spec_from_options_names_the_field) {
+  using churn::Json;
+  const EventAggregationSpec s = EventAggregationSpec::from_options(
+      Json{{"windows_days", {3, 14}}, {"amount_column", "amount"}, {"trends", false}}, "EA");
+  BOOST_TEST((s.windows_days == std::vector<Index>{3, 14}));
+  BOOST_TEST(!s.trends);
+  BOOST_TEST(s.id_column == "customer_id");  // a default
+  BOOST_TEST(EventAggregationSpec::from_options(s.to_json(), "EA").to_json() == s.to_json());
+  auto make = [](const Json& j) { EventAggregationSpec::from_options(j, "EA"); };
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
+      [&] {
+        make(Json{{"window_days", {7}}});
+      },
+      "EA: unknown parameter 'window_days'"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        make(Json{{"windows_days", {7.5}}});
+      },
+      "EA: windows_days must be a list of ints"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        make(Json{{"event_types", {1}}});
+      },
+      "EA: event_types must be a list of strings"));
+  BOOST_TEST(churn_test::throws_with<churn::TypeMismatch>(
+      [&] {
+        make(Json{{"trends", "yes"}});
+      },
+      "EA: trends must be a bool"));
+  BOOST_CHECK_THROW(make(Json{{"windows_days", {-7}}}), churn::InvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(synthetic_event_log_matches_reference) {

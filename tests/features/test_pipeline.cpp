@@ -1022,4 +1022,31 @@ BOOST_AUTO_TEST_CASE(python_fixture_replays_bit_identically) {
   BOOST_TEST(differ == 0);
 }
 
+BOOST_AUTO_TEST_CASE(step_options_and_inputs_come_from_cpp) {
+  // what a wrapper needs to rebuild a loaded pipeline, without reading the saved document
+  Pipeline p;
+  BinParams b;
+  b.strategy = BinStrategy::Fixed;
+  b.edges = {0.0, 1.0};
+  CombineParams c;
+  c.zero_division_fill = std::numeric_limits<double>::quiet_NaN();
+  p.bin({"x"}, b).ratio("x_per_y", "x", "y", c);
+  Table t;
+  t.add_column(Column::from_float64("x", {0.5, 2.0, -1.0, 0.2}));
+  t.add_column(Column::from_float64("y", {1.0, 0.0, 2.0, 4.0}));
+  p.fit(t);
+  BOOST_TEST(p.step_type(0) == "bin");
+  const Json bin = p.step_options(0);
+  BOOST_TEST((bin.at("edges") == Json::array({0.0, 1.0})));
+  BOOST_TEST((bin.at("columns") == Json::array({"x"})));
+  const Json ratio = p.step_options(1);
+  BOOST_TEST(std::isnan(ratio.at("zero_division_fill").get<double>()));
+  BOOST_TEST(p.to_json()["state"]["steps"][1]["params"]["zero_division_fill"] == "nan");  // text
+  BOOST_TEST(ratio.at("output") == "x_per_y");
+  BOOST_CHECK_THROW(p.step_options(2), churn::InvalidArgument);
+  BOOST_TEST((p.feature_names_in() == std::vector<std::string>{"x", "y"}));
+  BOOST_TEST((Pipeline::from_json(p.to_json()).feature_names_in() == p.feature_names_in()));
+  BOOST_CHECK_THROW(Pipeline().feature_names_in(), churn::NotFittedError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -572,4 +572,35 @@ BOOST_AUTO_TEST_CASE(bad_input) {
   BOOST_TEST(throws_with<churn::InvalidArgument>([&] { b.summary("nope"); }, "'nope'"));
 }
 
+BOOST_AUTO_TEST_CASE(params_have_one_source_for_files_and_options) {
+  BaselineParams p = BaselineParams::from_options(Json{{"bins", 20}, {"binning", "uniform"}}, "B");
+  BOOST_TEST(p.bins == 20);
+  BOOST_TEST((p.binning == Binning::EqualWidth));
+  BOOST_TEST(p.epsilon == BaselineParams().epsilon);  // a default
+  BOOST_TEST(BaselineParams::from_json(p.to_json()).to_json() == p.to_json());
+  BOOST_TEST(p.to_json().size() == 8u);
+  auto make = [](const Json& j) { BaselineParams::from_options(j, "B"); };
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] {
+        make(Json{{"bin", 3}});
+      },
+      "B: unknown parameter 'bin'"));
+  BOOST_TEST(throws_with<churn::TypeMismatch>(
+      [&] {
+        make(Json{{"epsilon", "small"}});
+      },
+      "B: epsilon must be a number"));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] {
+        make(Json{{"bins", 0}});
+      },
+      "bins must be in [1, 100000]"));
+  Json bad = p.to_json();
+  bad["verbose"] = true;
+  BOOST_CHECK_THROW(BaselineParams::from_json(bad), churn::SerializationError);
+  bad = p.to_json();
+  bad.erase("ks_points");
+  BOOST_CHECK_THROW(BaselineParams::from_json(bad), churn::SerializationError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -41,10 +41,11 @@
 /// `days_since_last_event`, `days_since_last_<t>`, `days_since_first_event`. Each group appears
 /// only when the spec asks for it.
 
-#include <cstdint>  // std::int64_t
-#include <memory>   // std::unique_ptr
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <cstdint>      // std::int64_t
+#include <memory>       // std::unique_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
@@ -108,6 +109,12 @@ struct EventAggregationSpec {
   /// @throws SerializationError for an unknown field, a field of the wrong type or an invalid
   ///         spec.
   static EventAggregationSpec from_json(const Json& j);
+  /// A spec from a JSON object naming some fields (the others keep their defaults), as the
+  /// Python binding passes its keyword arguments.
+  /// @throws InvalidArgument for an unknown name or an invalid spec, TypeMismatch for a value
+  ///         of the wrong JSON type; both name `caller` and the field.
+  static EventAggregationSpec from_options(const Json& options,
+                                           std::string_view caller = "EventAggregationSpec");
 
   /// The RFM preset over one window: recency `days_since_last_event`, frequency
   /// `event_count_<w>d`, monetary `amount_sum_<w>d`. With `event_type` (e.g. "purchase"),

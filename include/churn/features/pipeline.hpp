@@ -210,6 +210,13 @@ class Pipeline {
   Index n_steps() const { return static_cast<Index>(steps_.size()); }
   /// The type of step `i` ("impute", "clip", ...). @throws InvalidArgument if out of range.
   std::string step_type(Index i) const;
+  /// The settings of step `i` as keyword options: its columns and parameters, by the names of
+  /// its `*Params` struct (as saved in `params`, but doubles as numbers, infinite ones too).
+  /// @throws InvalidArgument if out of range.
+  Json step_options(Index i) const;
+  /// The columns of the table fit() was given, in order (the event features that
+  /// join_events adds are not among them). @throws NotFittedError before fit.
+  std::vector<std::string> feature_names_in() const;
   /// Whether the pipeline joins event features (join_events).
   bool joins_events() const { return events_ != nullptr; }
   /// The event spec of join_events (after fit: with the event types fixed).

@@ -53,10 +53,11 @@
 /// cuts (at most two) the value is not below; the values of the rare buckets holding three
 /// cuts or more are placed by a binary search.
 
-#include <cstdint>  // std::int64_t
-#include <memory>   // std::unique_ptr
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <cstdint>      // std::int64_t
+#include <memory>       // std::unique_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
@@ -92,6 +93,16 @@ struct BaselineParams {
 
   /// @throws InvalidArgument naming the field and its allowed range.
   void validate() const;
+  /// The parameters as a JSON object (the `params` of a saved baseline; also the keyword form).
+  Json to_json() const;
+  /// Parameters from to_json() output; unknown members are rejected.
+  /// @throws SerializationError if malformed or invalid.
+  static BaselineParams from_json(const Json& j);
+  /// Parameters from a JSON object naming some of them (the others keep their defaults), as
+  /// the Python binding passes its keyword arguments.
+  /// @throws InvalidArgument for an unknown name or an invalid value, TypeMismatch for a
+  ///         value of the wrong JSON type; both name `caller` and the field.
+  static BaselineParams from_options(const Json& options, std::string_view caller = "Baseline");
 };
 
 /// Summary statistics of one numeric feature of a baseline.

@@ -442,6 +442,7 @@ void def_table_protocols(py::class_<Table>& cls) {
           }));
 }
 
+/// Table (arrow.cpp adds from_arrow and to_arrow after bind_data).
 void bind_table(py::module_& m) {
   py::class_<Table> cls(m, "Table", R"doc(
 A table of named, typed, immutable columns (float64, int64, category, timestamp, string).

@@ -131,6 +131,7 @@ class StepArgs {
   std::string who_;
   std::set<std::string> used_;
 };
+
 /// One function per pipeline step type: reads the step's settings from `a`, then appends the
 /// step to `p`.
 namespace steps {

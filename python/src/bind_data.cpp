@@ -206,36 +206,18 @@ py::object table_getitem(const Table& t, const py::object& key) {
                                 << repr_of(key));
 }
 
-void bind_table(py::module_& m) {
-  py::class_<Table>(m, "Table", R"doc(
-A table of named, typed, immutable columns (float64, int64, category, timestamp, string).
-
-Columns share memory: selecting columns copies nothing, and float64 columns can borrow the
-memory of a numpy array or DataFrame column without copying it.
-
-Parameters
-----------
-data : dict, pandas.DataFrame or None
-    Column name -> values (numpy array, pandas Series, list), or a DataFrame.
-
-Examples
---------
->>> import churnlib as cl
->>> t = cl.Table({"tenure": [1.0, 34.0, 2.0], "contract": ["Monthly", "Annual", None]})
->>> t.num_rows, t.dtypes
-(3, {'tenure': 'float64', 'contract': 'string'})
->>> df = t.to_pandas()
-)doc")
-      .def(py::init([](const py::object& data) {
-             if (data.is_none()) return Table();
-             if (py::isinstance(data, pandas().attr("DataFrame")))
-               return table_from_pandas(data, false);
-             CHURN_CHECK(py::hasattr(data, "items"), TypeMismatch,
-                         "Table(): expected a dict of columns or a pandas.DataFrame, got "
-                             << repr_of(py::type::of(data)));
-             return table_from_mapping(data);
-           }),
-           py::arg("data") = py::none())
+/// Table(data), Table.from_pandas, Table.from_numpy.
+void def_table_constructors(py::class_<Table>& cls) {
+  cls.def(py::init([](const py::object& data) {
+            if (data.is_none()) return Table();
+            if (py::isinstance(data, pandas().attr("DataFrame")))
+              return table_from_pandas(data, false);
+            CHURN_CHECK(py::hasattr(data, "items"), TypeMismatch,
+                        "Table(): expected a dict of columns or a pandas.DataFrame, got "
+                            << repr_of(py::type::of(data)));
+            return table_from_mapping(data);
+          }),
+          py::arg("data") = py::none())
       .def_static(
           "from_pandas",
           [](const py::handle& df, const std::string& strings) {
@@ -288,8 +270,12 @@ names : list of str, optional
 Returns
 -------
 Table
-)doc")
-      .def("to_pandas", &table_to_pandas, py::arg("copy") = true, R"doc(
+)doc");
+}
+
+/// Table.to_pandas, Table.to_numpy.
+void def_table_export(py::class_<Table>& cls) {
+  cls.def("to_pandas", &table_to_pandas, py::arg("copy") = true, R"doc(
 The table as a pandas DataFrame (writable, like any frame).
 
 Categorical columns become ``pandas.Categorical`` with the same categories and codes, int64
@@ -330,8 +316,12 @@ TypeMismatch
     For string or timestamp columns.
 InvalidArgument
     For an unknown column name.
-)doc")
-      .def_property_readonly("num_rows", &Table::num_rows, "Number of rows.")
+)doc");
+}
+
+/// A Table's shape, names and types, and its columns one by one.
+void def_table_columns(py::class_<Table>& cls) {
+  cls.def_property_readonly("num_rows", &Table::num_rows, "Number of rows.")
       .def_property_readonly("num_columns", &Table::num_columns, "Number of columns.")
       .def_property_readonly(
           "shape", [](const Table& t) { return py::make_tuple(t.num_rows(), t.num_columns()); },
@@ -362,9 +352,13 @@ give a float64 copy with NaN; string columns an object array with None for missi
       .def(
           "null_count",
           [](const Table& t, const std::string& name) { return t.column(name).null_count(); },
-          py::arg("name"), "Number of missing values in a column.")
-      .def("select", &Table::select, py::arg("names"),
-           "The named columns, in the order given (no data copied).")
+          py::arg("name"), "Number of missing values in a column.");
+}
+
+/// select, drop, take, slice, head, tail: parts of a Table; concat: tables end to end.
+void def_table_selection(py::class_<Table>& cls) {
+  cls.def("select", &Table::select, py::arg("names"),
+          "The named columns, in the order given (no data copied).")
       .def("drop", &Table::drop, py::arg("names"), "All columns but the named ones.")
       .def(
           "take",
@@ -412,8 +406,12 @@ Raises
 ------
 InvalidArgument
     If the tables' columns differ (the message names the column).
-)doc")
-      .def("__len__", &Table::num_rows)
+)doc");
+}
+
+/// len(), repr(), `in`, iteration, t[key], t[name] = values and pickling.
+void def_table_protocols(py::class_<Table>& cls) {
+  cls.def("__len__", &Table::num_rows)
       .def("__repr__", &table_repr)
       .def("__contains__",
            [](const Table& t, const std::string& name) { return t.has_column(name); })
@@ -442,6 +440,34 @@ InvalidArgument
             for (const auto& c : state[2]) columns.push_back(column_from_state(c));
             return Table(std::move(columns));
           }));
+}
+
+/// Table (arrow.cpp adds from_arrow and to_arrow after bind_data).
+void bind_table(py::module_& m) {
+  py::class_<Table> cls(m, "Table", R"doc(
+A table of named, typed, immutable columns (float64, int64, category, timestamp, string).
+
+Columns share memory: selecting columns copies nothing, and float64 columns can borrow the
+memory of a numpy array or DataFrame column without copying it.
+
+Parameters
+----------
+data : dict, pandas.DataFrame or None
+    Column name -> values (numpy array, pandas Series, list), or a DataFrame.
+
+Examples
+--------
+>>> import churnlib as cl
+>>> t = cl.Table({"tenure": [1.0, 34.0, 2.0], "contract": ["Monthly", "Annual", None]})
+>>> t.num_rows, t.dtypes
+(3, {'tenure': 'float64', 'contract': 'string'})
+>>> df = t.to_pandas()
+)doc");
+  def_table_constructors(cls);
+  def_table_export(cls);
+  def_table_columns(cls);
+  def_table_selection(cls);
+  def_table_protocols(cls);
 }
 
 // ---- CSV -------------------------------------------------------------------------------------

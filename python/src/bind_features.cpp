@@ -132,81 +132,128 @@ class StepArgs {
   std::set<std::string> used_;
 };
 
+/// One function per pipeline step type: reads the step's settings from `a`, then appends the
+/// step to `p`.
+namespace steps {
+
+using namespace features;  // NOLINT
+
+void impute(Pipeline& p, StepArgs& a) {
+  ImputeParams q;
+  auto cols = a.names("columns");
+  q.strategy = impute_strategy_from_name(a.get<std::string>("strategy", "median"));
+  q.fill_value = a.get<double>("fill_value", q.fill_value);
+  q.fill_category = a.get<std::string>("fill_category", q.fill_category);
+  q.add_indicator = a.get<bool>("add_indicator", q.add_indicator);
+  a.finish();
+  p.impute(std::move(cols), std::move(q));
+}
+
+void clip(Pipeline& p, StepArgs& a) {
+  ClipParams q;
+  auto cols = a.names("columns");
+  q.lower_quantile = a.get<double>("lower_quantile", q.lower_quantile);
+  q.upper_quantile = a.get<double>("upper_quantile", q.upper_quantile);
+  a.finish();
+  p.clip(std::move(cols), q);
+}
+
+void log1p(Pipeline& p, StepArgs& a) {
+  auto cols = a.names("columns");
+  a.finish();
+  p.log1p(std::move(cols));
+}
+
+void scale(Pipeline& p, StepArgs& a) {
+  ScaleParams q;
+  auto cols = a.names("columns");
+  q.with_mean = a.get<bool>("with_mean", q.with_mean);
+  q.with_std = a.get<bool>("with_std", q.with_std);
+  a.finish();
+  p.scale(std::move(cols), q);
+}
+
+void one_hot(Pipeline& p, StepArgs& a) {
+  OneHotParams q;
+  auto cols = a.names("columns");
+  q.unknown = unknown_category_from_name(a.get<std::string>("unknown", "ignore"));
+  q.min_count = a.get<std::int64_t>("min_count", q.min_count);
+  q.other_name = a.get<std::string>("other_name", q.other_name);
+  a.finish();
+  p.one_hot(std::move(cols), std::move(q));
+}
+
+void ordinal(Pipeline& p, StepArgs& a) {
+  OrdinalParams q;
+  auto cols = a.names("columns");
+  q.unknown = unknown_category_from_name(a.get<std::string>("unknown", "ignore"));
+  q.as_categorical = a.get<bool>("as_categorical", q.as_categorical);
+  a.finish();
+  p.ordinal(std::move(cols), q);
+}
+
+void bin(Pipeline& p, StepArgs& a) {
+  BinParams q;
+  auto cols = a.names("columns");
+  q.strategy = features::bin_strategy_from_name(a.get<std::string>("strategy", "quantile"));
+  q.n_bins = a.get<int>("n_bins", q.n_bins);
+  q.edges = a.get<std::vector<double>>("edges", {});
+  q.output = features::bin_output_from_name(a.get<std::string>("output", "index"));
+  q.labels = a.get<std::vector<std::string>>("labels", {});
+  q.suffix = a.get<std::string>("suffix", "");
+  a.finish();
+  p.bin(std::move(cols), std::move(q));
+}
+
+void combine(Pipeline& p, StepArgs& a) {
+  CombineParams q;
+  auto output = a.required<std::string>("output");
+  auto x = a.required<std::string>("a");
+  const CombineOp op = combine_op_from_name(a.required<std::string>("op"));
+  auto y = a.required<std::string>("b");
+  q.zero_division_fill = a.get<double>("zero_division_fill", q.zero_division_fill);
+  q.denominator_offset = a.get<double>("denominator_offset", q.denominator_offset);
+  a.finish();
+  p.combine(std::move(output), std::move(x), op, std::move(y), q);
+}
+
+void drop(Pipeline& p, StepArgs& a) {
+  auto cols = a.names("columns");
+  a.finish();
+  p.drop(std::move(cols));
+}
+
+void select(Pipeline& p, StepArgs& a) {
+  auto cols = a.names("columns");
+  a.finish();
+  p.select(std::move(cols));
+}
+
+}  // namespace steps
+
 /// Appends the step `type` with the settings in `d` (see StepArgs) to `p`.
 void add_step(Pipeline& p, const std::string& type, const py::dict& d) {
-  using namespace features;  // NOLINT
   StepArgs a(d, type);
   if (type == "impute") {
-    ImputeParams q;
-    auto cols = a.names("columns");
-    q.strategy = impute_strategy_from_name(a.get<std::string>("strategy", "median"));
-    q.fill_value = a.get<double>("fill_value", q.fill_value);
-    q.fill_category = a.get<std::string>("fill_category", q.fill_category);
-    q.add_indicator = a.get<bool>("add_indicator", q.add_indicator);
-    a.finish();
-    p.impute(std::move(cols), std::move(q));
+    steps::impute(p, a);
   } else if (type == "clip") {
-    ClipParams q;
-    auto cols = a.names("columns");
-    q.lower_quantile = a.get<double>("lower_quantile", q.lower_quantile);
-    q.upper_quantile = a.get<double>("upper_quantile", q.upper_quantile);
-    a.finish();
-    p.clip(std::move(cols), q);
+    steps::clip(p, a);
   } else if (type == "log1p") {
-    auto cols = a.names("columns");
-    a.finish();
-    p.log1p(std::move(cols));
+    steps::log1p(p, a);
   } else if (type == "scale") {
-    ScaleParams q;
-    auto cols = a.names("columns");
-    q.with_mean = a.get<bool>("with_mean", q.with_mean);
-    q.with_std = a.get<bool>("with_std", q.with_std);
-    a.finish();
-    p.scale(std::move(cols), q);
+    steps::scale(p, a);
   } else if (type == "one_hot") {
-    OneHotParams q;
-    auto cols = a.names("columns");
-    q.unknown = unknown_category_from_name(a.get<std::string>("unknown", "ignore"));
-    q.min_count = a.get<std::int64_t>("min_count", q.min_count);
-    q.other_name = a.get<std::string>("other_name", q.other_name);
-    a.finish();
-    p.one_hot(std::move(cols), std::move(q));
+    steps::one_hot(p, a);
   } else if (type == "ordinal") {
-    OrdinalParams q;
-    auto cols = a.names("columns");
-    q.unknown = unknown_category_from_name(a.get<std::string>("unknown", "ignore"));
-    q.as_categorical = a.get<bool>("as_categorical", q.as_categorical);
-    a.finish();
-    p.ordinal(std::move(cols), q);
+    steps::ordinal(p, a);
   } else if (type == "bin") {
-    BinParams q;
-    auto cols = a.names("columns");
-    q.strategy = features::bin_strategy_from_name(a.get<std::string>("strategy", "quantile"));
-    q.n_bins = a.get<int>("n_bins", q.n_bins);
-    q.edges = a.get<std::vector<double>>("edges", {});
-    q.output = features::bin_output_from_name(a.get<std::string>("output", "index"));
-    q.labels = a.get<std::vector<std::string>>("labels", {});
-    q.suffix = a.get<std::string>("suffix", "");
-    a.finish();
-    p.bin(std::move(cols), std::move(q));
+    steps::bin(p, a);
   } else if (type == "combine") {
-    CombineParams q;
-    auto output = a.required<std::string>("output");
-    auto x = a.required<std::string>("a");
-    const CombineOp op = combine_op_from_name(a.required<std::string>("op"));
-    auto y = a.required<std::string>("b");
-    q.zero_division_fill = a.get<double>("zero_division_fill", q.zero_division_fill);
-    q.denominator_offset = a.get<double>("denominator_offset", q.denominator_offset);
-    a.finish();
-    p.combine(std::move(output), std::move(x), op, std::move(y), q);
+    steps::combine(p, a);
   } else if (type == "drop") {
-    auto cols = a.names("columns");
-    a.finish();
-    p.drop(std::move(cols));
+    steps::drop(p, a);
   } else if (type == "select") {
-    auto cols = a.names("columns");
-    a.finish();
-    p.select(std::move(cols));
+    steps::select(p, a);
   } else {
     CHURN_THROW(InvalidArgument,
                 "FeaturePipeline: unknown step type '"
@@ -250,9 +297,8 @@ auto with_inputs(const py::object& data, const py::object& events, const py::obj
   return run_interruptible([&] { return two(t, e, when); });
 }
 
-}  // namespace
-
-void bind_features(py::module_& m) {
+/// _EventAggregationSpec.
+void bind_event_aggregation_spec(py::module_& m) {
   const EventAggregationSpec d;
   py::class_<EventAggregationSpec>(m, "_EventAggregationSpec", R"doc(
 What to compute from an event log (churn::features::EventAggregationSpec), validated on
@@ -294,7 +340,10 @@ construction. churnlib.EventAggregator builds one from its own arguments.
       .def_readonly("amount_overall", &EventAggregationSpec::amount_overall)
       .def_readonly("amount_event_types", &EventAggregationSpec::amount_event_types)
       .def_readonly("n_threads", &EventAggregationSpec::n_threads);
+}
 
+/// _EventAggregator (after _EventAggregationSpec, which it takes).
+void bind_event_aggregator(py::module_& m) {
   py::class_<EventAggregator>(m, "_EventAggregator", R"doc(
 Compiled core of churnlib.EventAggregator's streaming form: the output rows are fixed at
 construction (customer ids and one as-of, or a customer table with an as-of column), event
@@ -337,50 +386,23 @@ chunks are fed with update(), result() gives the features as a churnlib.Table.
       .def_property_readonly("num_rows", &EventAggregator::num_rows)
       .def_property_readonly("n_events_seen", &EventAggregator::n_events_seen)
       .def_property_readonly("n_events_unmatched", &EventAggregator::n_events_unmatched);
+}
 
-  py::class_<Pipeline>(m, "_FeaturePipeline", R"doc(
-Compiled core of churnlib.FeaturePipeline (churn::features::Pipeline): steps are added with
-add_step(type, settings), join_events() adds the event join; fit/transform take a churnlib.Table
-or pandas.DataFrame (plus the event table and the as-of for a pipeline that joins events).
-)doc")
-      .def(py::init([](int n_threads) {
-             features::PipelineParams q;
-             q.n_threads = n_threads;
-             return Pipeline(q);
-           }),
-           py::kw_only(), py::arg("n_threads") = 0)
-      .def(
-          "add_step",
-          [](Pipeline& self, const std::string& type, const py::dict& settings) -> Pipeline& {
-            add_step(self, type, settings);
-            return self;
-          },
-          py::arg("type"), py::arg("settings"), py::return_value_policy::reference_internal)
-      .def(
-          "join_events",
-          [](Pipeline& self, const EventAggregationSpec& spec, const std::string& as_of_column,
-             const std::string& id_column, const std::string& prefix) -> Pipeline& {
-            features::EventJoinParams q;
-            q.as_of_column = as_of_column;
-            q.id_column = id_column;
-            q.prefix = prefix;
-            return self.join_events(spec, q);
-          },
-          py::arg("spec"), py::kw_only(), py::arg("as_of_column") = "", py::arg("id_column") = "",
-          py::arg("prefix") = "", py::return_value_policy::reference_internal)
-      .def(
-          "fit_transform",
-          [](Pipeline& self, const py::object& data, const py::object& events,
-             const py::object& as_of) {
-            return with_inputs(
-                data, events, as_of, "FeaturePipeline.fit()",
-                [&](const Table& t) { return self.fit_transform(t); },
-                [&](const Table& t, const Table& e, std::optional<std::int64_t> a) {
-                  return self.fit_transform(t, e, a);
-                });
-          },
-          py::arg("data"), py::kw_only(), py::arg("events") = py::none(),
-          py::arg("as_of") = py::none())
+/// _FeaturePipeline's fit_transform, transform and numeric_matrix.
+void def_pipeline_transforms(py::class_<Pipeline>& cls) {
+  cls.def(
+         "fit_transform",
+         [](Pipeline& self, const py::object& data, const py::object& events,
+            const py::object& as_of) {
+           return with_inputs(
+               data, events, as_of, "FeaturePipeline.fit()",
+               [&](const Table& t) { return self.fit_transform(t); },
+               [&](const Table& t, const Table& e, std::optional<std::int64_t> a) {
+                 return self.fit_transform(t, e, a);
+               });
+         },
+         py::arg("data"), py::kw_only(), py::arg("events") = py::none(),
+         py::arg("as_of") = py::none())
       .def(
           "transform",
           [](const Pipeline& self, const py::object& data, const py::object& events,
@@ -404,8 +426,12 @@ or pandas.DataFrame (plus the event table and the as-of for a pipeline that join
             }
             return matrix_to_numpy(std::move(X));
           },
-          py::arg("table"), "The float64 columns of a transformed table as a C-ordered matrix.")
-      .def_property_readonly("feature_names_out", &Pipeline::feature_names_out)
+          py::arg("table"), "The float64 columns of a transformed table as a C-ordered matrix.");
+}
+
+/// _FeaturePipeline's read-only properties, JSON text and files.
+void def_pipeline_state(py::class_<Pipeline>& cls) {
+  cls.def_property_readonly("feature_names_out", &Pipeline::feature_names_out)
       .def_property_readonly("numeric_feature_names_out", &Pipeline::numeric_feature_names_out)
       .def_property_readonly("required_input_columns", &Pipeline::required_input_columns)
       .def_property_readonly("is_fitted", &Pipeline::is_fitted)
@@ -421,6 +447,50 @@ or pandas.DataFrame (plus the event table and the as-of for a pipeline that join
           py::arg("text"))
       .def("save", &Pipeline::save, py::arg("path"))
       .def_static("load", &Pipeline::load, py::arg("path"));
+}
+
+/// _FeaturePipeline: its construction and steps, then the functions above.
+void bind_feature_pipeline(py::module_& m) {
+  py::class_<Pipeline> cls(m, "_FeaturePipeline", R"doc(
+Compiled core of churnlib.FeaturePipeline (churn::features::Pipeline): steps are added with
+add_step(type, settings), join_events() adds the event join; fit/transform take a churnlib.Table
+or pandas.DataFrame (plus the event table and the as-of for a pipeline that joins events).
+)doc");
+  cls.def(py::init([](int n_threads) {
+            features::PipelineParams q;
+            q.n_threads = n_threads;
+            return Pipeline(q);
+          }),
+          py::kw_only(), py::arg("n_threads") = 0)
+      .def(
+          "add_step",
+          [](Pipeline& self, const std::string& type, const py::dict& settings) -> Pipeline& {
+            add_step(self, type, settings);
+            return self;
+          },
+          py::arg("type"), py::arg("settings"), py::return_value_policy::reference_internal)
+      .def(
+          "join_events",
+          [](Pipeline& self, const EventAggregationSpec& spec, const std::string& as_of_column,
+             const std::string& id_column, const std::string& prefix) -> Pipeline& {
+            features::EventJoinParams q;
+            q.as_of_column = as_of_column;
+            q.id_column = id_column;
+            q.prefix = prefix;
+            return self.join_events(spec, q);
+          },
+          py::arg("spec"), py::kw_only(), py::arg("as_of_column") = "", py::arg("id_column") = "",
+          py::arg("prefix") = "", py::return_value_policy::reference_internal);
+  def_pipeline_transforms(cls);
+  def_pipeline_state(cls);
+}
+
+}  // namespace
+
+void bind_features(py::module_& m) {
+  bind_event_aggregation_spec(m);
+  bind_event_aggregator(m);
+  bind_feature_pipeline(m);
 }
 
 }  // namespace churn::python

@@ -165,11 +165,8 @@ std::string doc(const char* head) {
   return std::string(head) + kInputNotes;
 }
 
-}  // namespace
-
-void bind_metrics(py::module_& parent) {
-  py::module_ mod = parent.def_submodule(
-      "_metrics", "Compiled metrics (use churnlib.metrics, which re-exports these).");
+/// roc_auc, average_precision, ks_statistic: ranking metrics `f(y, y_score)`.
+void bind_ranking_metrics(py::module_& mod) {
   static const std::string d_auc = doc(R"doc(Area under the ROC curve (ties count 1/2, exactly).
 
 Parameters
@@ -220,6 +217,10 @@ float
         return m::ks_statistic(y, s, w, t);
       },
       "y_score", d_ks.c_str());
+}
+
+/// log_loss, brier_score: metrics of probabilities `f(y, y_prob)`.
+void bind_probability_metrics(py::module_& mod) {
   static const std::string d_ll = doc(R"doc(Mean log-loss of probabilities of class 1.
 
 Probabilities are clipped to [eps, 1 - eps], eps = 2.22e-16, as scikit-learn's ``log_loss``.
@@ -248,7 +249,10 @@ float
         return m::brier_score(y, s, w, t);
       },
       "y_prob", d_brier.c_str());
+}
 
+/// accuracy, precision, recall, f1, confusion_matrix of `y_score >= threshold`.
+void bind_thresholded_metrics(py::module_& mod) {
   static const std::string d_acc =
       doc(R"doc(Accuracy of the prediction ``y_score >= threshold`` (threshold in [0, 1]).
 
@@ -317,7 +321,10 @@ float
       py::arg("y_true"), py::arg("y_score"), py::arg("threshold") = 0.5, py::kw_only(),
       py::arg("sample_weight") = py::none(),
       "(tn, fp, fn, tp) of ``y_score >= threshold`` (weighted sums).");
+}
 
+/// roc_curve, precision_recall_curve.
+void bind_curves(py::module_& mod) {
   mod.def(
       "roc_curve",
       [](const Arr& y, const Arr& s, const OptArr& w, bool drop_intermediate, int n_threads) {
@@ -361,6 +368,10 @@ Returns
 -------
 precision, recall, thresholds : numpy.ndarray
 )doc");
+}
+
+/// lift_table, calibration_curve (dicts of arrays).
+void bind_binned_tables(py::module_& mod) {
   mod.def(
       "lift_table",
       [](const Arr& y, const Arr& s, Index n_bins) {
@@ -407,7 +418,10 @@ precision, recall, thresholds : numpy.ndarray
       },
       py::arg("y_true"), py::arg("y_prob"), py::arg("n_bins") = 5, py::arg("strategy") = "uniform",
       "Calibration curve as a dict of arrays.");
+}
 
+/// best_f1_threshold, best_profit_threshold.
+void bind_thresholds(py::module_& mod) {
   mod.def(
       "best_f1_threshold",
       [](const Arr& y, const Arr& s, const OptArr& w) {
@@ -435,7 +449,10 @@ precision, recall, thresholds : numpy.ndarray
       py::arg("y_true"), py::arg("y_score"), py::kw_only(), py::arg("value_retained"),
       py::arg("offer_cost"), py::arg("success_rate") = 1.0, py::arg("sample_weight") = py::none(),
       "(threshold, profit, n_targeted) maximising the expected profit.");
+}
 
+/// stratified_kfold, time_split, time_series_split.
+void bind_splits(py::module_& mod) {
   mod.def(
       "stratified_kfold",
       [](const Arr& y, int n_splits, bool shuffle, std::uint64_t seed) {
@@ -475,7 +492,10 @@ precision, recall, thresholds : numpy.ndarray
         return folds_to_list(folds);
       },
       py::arg("times"), py::arg("n_splits") = 5, "List of (train, test) index arrays.");
+}
 
+/// score, metric_names, greater_is_better: the metrics by name (see metric_names()).
+void bind_scoring(py::module_& mod) {
   mod.def(
       "score",
       [](const std::string& metric, const Arr& y, const Arr& p, const OptArr& w) {
@@ -491,8 +511,10 @@ precision, recall, thresholds : numpy.ndarray
   mod.def(
       "greater_is_better", [](const std::string& metric) { return m::greater_is_better(metric); },
       py::arg("metric"), "False for log_loss and brier, True for the other metrics.");
+}
 
-  // ---- calibrators ---------------------------------------------------------------------------
+/// PlattCalibrator, IsotonicCalibrator (shown as churnlib.metrics' classes).
+void bind_calibrators(py::module_& mod) {
   py::class_<m::PlattCalibrator> platt(mod, "PlattCalibrator", R"doc(
 Platt scaling: ``p = 1 / (1 + exp(a_ * score + b_))`` fitted on held-out scores.
 
@@ -535,6 +557,22 @@ Examples
   for (const char* name : {"PlattCalibrator", "IsotonicCalibrator"}) {
     mod.attr(name).attr("__module__") = "churnlib.metrics";
   }
+}
+
+}  // namespace
+
+void bind_metrics(py::module_& parent) {
+  py::module_ mod = parent.def_submodule(
+      "_metrics", "Compiled metrics (use churnlib.metrics, which re-exports these).");
+  bind_ranking_metrics(mod);
+  bind_probability_metrics(mod);
+  bind_thresholded_metrics(mod);
+  bind_curves(mod);
+  bind_binned_tables(mod);
+  bind_thresholds(mod);
+  bind_splits(mod);
+  bind_scoring(mod);
+  bind_calibrators(mod);
 }
 
 }  // namespace churn::python

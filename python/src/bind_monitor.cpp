@@ -120,13 +120,9 @@ mon::BaselineParams make_params(int bins, const std::string& binning, double eps
   return p;
 }
 
-}  // namespace
-
-void bind_monitor(py::module_& parent) {
-  py::module_ m = parent.def_submodule(
-      "_monitor", "Compiled drift monitoring (use churnlib.monitor, which wraps these).");
-
-  // ---- one-column statistics ----------------------------------------------------------------
+/// quantiles, bin_edges, psi, js_distance, ks_statistic, missing_rate, share_out_of_range:
+/// the statistics of numeric columns.
+void bind_numeric_drift(py::module_& m) {
   m.def(
       "quantiles",
       [](const py::object& x, const std::vector<double>& levels) {
@@ -191,6 +187,10 @@ void bind_monitor(py::module_& parent) {
         return mon::share_out_of_range(view(ra), view(ca));
       },
       py::arg("reference"), py::arg("current"));
+}
+
+/// categorical_psi, categorical_js_distance, unseen_categories.
+void bind_categorical_drift(py::module_& m) {
   m.def(
       "categorical_psi",
       [](const py::object& r, const py::object& c, double epsilon) {
@@ -217,6 +217,10 @@ void bind_monitor(py::module_& parent) {
         return mon::unseen_categories(rc, cc);
       },
       py::arg("reference"), py::arg("current"));
+}
+
+/// performance_by_window.
+void bind_window_performance(py::module_& m) {
   m.def(
       "performance_by_window",
       [](const std::vector<py::object>& labels, const std::vector<py::object>& scores,
@@ -237,8 +241,10 @@ void bind_monitor(py::module_& parent) {
       },
       py::arg("labels"), py::arg("scores"), py::arg("names"), py::arg("threshold") = 0.5,
       py::arg("n_threads") = 0);
+}
 
-  // ---- DriftReport ----------------------------------------------------------------------------
+/// DriftReport (before Baseline, whose compare() returns one).
+void bind_drift_report(py::module_& m) {
   py::class_<mon::DriftReport>(m, "DriftReport")
       .def_property_readonly("features",
                              [](const mon::DriftReport& r) {
@@ -305,19 +311,20 @@ void bind_monitor(py::module_& parent) {
       .def(
           "to_json", [](const mon::DriftReport& r, int indent) { return r.to_json().dump(indent); },
           py::arg("indent") = -1);
+}
 
-  // ---- Baseline -------------------------------------------------------------------------------
+/// Baseline's construction, fit, accumulate, merge and compare.
+void def_baseline_fitting(py::class_<mon::Baseline>& cls) {
   const mon::BaselineParams d;
-  py::class_<mon::Baseline>(m, "Baseline")
-      .def(py::init([](int bins, const std::string& binning, double epsilon, double moderate,
-                       double significant, double score_alert, int ks_points, int n_threads) {
-             return mon::Baseline(make_params(bins, binning, epsilon, moderate, significant,
-                                              score_alert, ks_points, n_threads));
-           }),
-           py::kw_only(), py::arg("bins") = d.bins, py::arg("binning") = "quantile",
-           py::arg("epsilon") = d.epsilon, py::arg("moderate") = d.moderate,
-           py::arg("significant") = d.significant, py::arg("score_alert") = d.score_alert,
-           py::arg("ks_points") = d.ks_points, py::arg("n_threads") = d.n_threads)
+  cls.def(py::init([](int bins, const std::string& binning, double epsilon, double moderate,
+                      double significant, double score_alert, int ks_points, int n_threads) {
+            return mon::Baseline(make_params(bins, binning, epsilon, moderate, significant,
+                                             score_alert, ks_points, n_threads));
+          }),
+          py::kw_only(), py::arg("bins") = d.bins, py::arg("binning") = "quantile",
+          py::arg("epsilon") = d.epsilon, py::arg("moderate") = d.moderate,
+          py::arg("significant") = d.significant, py::arg("score_alert") = d.score_alert,
+          py::arg("ks_points") = d.ks_points, py::arg("n_threads") = d.n_threads)
       .def(
           "fit",
           [](mon::Baseline& self, const py::object& data,
@@ -358,8 +365,12 @@ void bind_monitor(py::module_& parent) {
             py::gil_scoped_release release;
             return self.compare(current);
           },
-          py::arg("current"))
-      .def_property_readonly("is_fitted", &mon::Baseline::is_fitted)
+          py::arg("current"));
+}
+
+/// What a fitted Baseline holds (parameters, per-feature summaries) and its JSON form.
+void def_baseline_contents(py::class_<mon::Baseline>& cls) {
+  cls.def_property_readonly("is_fitted", &mon::Baseline::is_fitted)
       .def_property_readonly("n_rows", &mon::Baseline::n_rows)
       .def_property_readonly("feature_names", &mon::Baseline::feature_names)
       .def_property_readonly("has_score", &mon::Baseline::has_score)
@@ -418,6 +429,25 @@ void bind_monitor(py::module_& parent) {
           py::arg("text"))
       .def("save", &mon::Baseline::save, py::arg("path"))
       .def_static("load", &mon::Baseline::load, py::arg("path"));
+}
+
+/// Baseline, its methods in the order above.
+void bind_baseline(py::module_& m) {
+  py::class_<mon::Baseline> cls(m, "Baseline");
+  def_baseline_fitting(cls);
+  def_baseline_contents(cls);
+}
+
+}  // namespace
+
+void bind_monitor(py::module_& parent) {
+  py::module_ m = parent.def_submodule(
+      "_monitor", "Compiled drift monitoring (use churnlib.monitor, which wraps these).");
+  bind_numeric_drift(m);
+  bind_categorical_drift(m);
+  bind_window_performance(m);
+  bind_drift_report(m);
+  bind_baseline(m);
 }
 
 }  // namespace churn::python

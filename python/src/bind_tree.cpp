@@ -87,9 +87,8 @@ py::dict bin_info_dict(const FeatureBinInfo& b) {
   return d;
 }
 
-}  // namespace
-
-void bind_tree(py::module_& m) {
+/// _GBDTParams.
+void bind_gbdt_params(py::module_& m) {
   py::class_<GBDTParams>(m, "_GBDTParams", R"doc(
 Hyper-parameters of the compiled GBDT (churn::tree::GBDTParams), validated on construction.
 churnlib.GBDTClassifier builds one from its own hyper-parameters at fit time.
@@ -105,37 +104,30 @@ churnlib.GBDTClassifier builds one from its own hyper-parameters at fit time.
       .def_static(
           "defaults", [] { return json_to_python(GBDTParams().to_json()); },
           "The C++ defaults as a dict.");
+}
 
-  using GBDT = GBDTClassifier;
-  py::class_<GBDT> cls(m, "_GBDT", py::dynamic_attr(), R"doc(
-Compiled core of churnlib.GBDTClassifier (use that class: this one takes numeric matrices whose
-categorical columns already hold the training codes, and returns P(class 1) only).
+using GBDT = GBDTClassifier;
 
-After each fit, the attribute ``_fit_input_address`` holds the address of the training matrix's
-first element as the C++ code saw it (tests use it to check that C-ordered float64 arrays are
-not copied).
-)doc");
-  def_class_labels(cls)
-      .def(py::init<const GBDTParams&>(), py::arg("params"))
-      .def(
-          "fit",
-          [](py::object self_obj, const RowMatrixRef& X, const VectorRef& y,
-             const VectorRef& sample_weight, const RowMatrixRef& X_eval, const VectorRef& y_eval,
-             const VectorRef& eval_weight, const std::vector<std::string>& feature_names,
-             const py::object& callback) {
-            auto& self = self_obj.cast<GBDT&>();
-            const CallbackGuard guard(self, callback);
-            run_interruptible([&] {
-              self.fit(X, y,
-                       fit_options(sample_weight, X_eval, y_eval, eval_weight, feature_names));
-            });
-            self_obj.attr("_fit_input_address") =
-                py::int_(reinterpret_cast<std::uintptr_t>(X.data()));
-            return self_obj;
-          },
-          py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("X_eval"),
-          py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"),
-          py::arg("callback") = py::none(), kFitDoc)
+/// _GBDT.fit and fit_columns.
+void def_gbdt_fit(py::class_<GBDT>& cls) {
+  cls.def(
+         "fit",
+         [](py::object self_obj, const RowMatrixRef& X, const VectorRef& y,
+            const VectorRef& sample_weight, const RowMatrixRef& X_eval, const VectorRef& y_eval,
+            const VectorRef& eval_weight, const std::vector<std::string>& feature_names,
+            const py::object& callback) {
+           auto& self = self_obj.cast<GBDT&>();
+           const CallbackGuard guard(self, callback);
+           run_interruptible([&] {
+             self.fit(X, y, fit_options(sample_weight, X_eval, y_eval, eval_weight, feature_names));
+           });
+           self_obj.attr("_fit_input_address") =
+               py::int_(reinterpret_cast<std::uintptr_t>(X.data()));
+           return self_obj;
+         },
+         py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("X_eval"), py::arg("y_eval"),
+         py::arg("eval_weight"), py::arg("feature_names"), py::arg("callback") = py::none(),
+         kFitDoc)
       .def(
           "fit_columns",
           [](py::object self_obj,
@@ -165,14 +157,18 @@ not copied).
           },
           py::arg("columns"), py::arg("y"), py::arg("sample_weight"), py::arg("X_eval"),
           py::arg("y_eval"), py::arg("eval_weight"), py::arg("feature_names"),
-          py::arg("callback") = py::none(), "As fit(), with the features given column by column.")
-      .def(
-          "predict_raw",
-          [](const GBDT& self, const RowMatrixRef& X, int n_trees) {
-            py::gil_scoped_release release;
-            return self.predict_raw(X, n_trees);
-          },
-          py::arg("X"), py::arg("n_trees") = 0)
+          py::arg("callback") = py::none(), "As fit(), with the features given column by column.");
+}
+
+/// _GBDT's predictions, per-round evaluation and feature importances.
+void def_gbdt_predict(py::class_<GBDT>& cls) {
+  cls.def(
+         "predict_raw",
+         [](const GBDT& self, const RowMatrixRef& X, int n_trees) {
+           py::gil_scoped_release release;
+           return self.predict_raw(X, n_trees);
+         },
+         py::arg("X"), py::arg("n_trees") = 0)
       .def(
           "predict_proba",
           [](const GBDT& self, const RowMatrixRef& X, int n_trees) {
@@ -203,8 +199,12 @@ not copied).
             return self.predict_leaf(X, n_trees);
           },
           py::arg("X"), py::arg("n_trees") = 0)
-      .def("feature_importances", &GBDT::feature_importances, py::arg("type") = "split")
-      .def_property_readonly("is_fitted", &GBDT::is_fitted)
+      .def("feature_importances", &GBDT::feature_importances, py::arg("type") = "split");
+}
+
+/// The fitted _GBDT's read-only properties (and set_category_names).
+void def_gbdt_attributes(py::class_<GBDT>& cls) {
+  cls.def_property_readonly("is_fitted", &GBDT::is_fitted)
       .def_property_readonly("params", &GBDT::params)
       .def_property_readonly("n_trees", &GBDT::n_trees)
       .def_property_readonly("init_score", &GBDT::init_score)
@@ -234,8 +234,12 @@ not copied).
                                return out;
                              })
       .def_property_readonly("category_names", &GBDT::category_names)
-      .def("set_category_names", &GBDT::set_category_names, py::arg("names"))
-      .def("to_json", [](const GBDT& self) { return self.to_json().dump(); })
+      .def("set_category_names", &GBDT::set_category_names, py::arg("names"));
+}
+
+/// _GBDT's JSON text and files.
+void def_gbdt_serialization(py::class_<GBDT>& cls) {
+  cls.def("to_json", [](const GBDT& self) { return self.to_json().dump(); })
       .def_static(
           "from_json",
           [](const std::string& text) {
@@ -259,6 +263,30 @@ not copied).
             }
           },
           py::arg("path"));
+}
+
+/// _GBDT (after _GBDTParams, which its constructor takes).
+void bind_gbdt(py::module_& m) {
+  py::class_<GBDT> cls(m, "_GBDT", py::dynamic_attr(), R"doc(
+Compiled core of churnlib.GBDTClassifier (use that class: this one takes numeric matrices whose
+categorical columns already hold the training codes, and returns P(class 1) only).
+
+After each fit, the attribute ``_fit_input_address`` holds the address of the training matrix's
+first element as the C++ code saw it (tests use it to check that C-ordered float64 arrays are
+not copied).
+)doc");
+  def_class_labels(cls).def(py::init<const GBDTParams&>(), py::arg("params"));
+  def_gbdt_fit(cls);
+  def_gbdt_predict(cls);
+  def_gbdt_attributes(cls);
+  def_gbdt_serialization(cls);
+}
+
+}  // namespace
+
+void bind_tree(py::module_& m) {
+  bind_gbdt_params(m);
+  bind_gbdt(m);
 }
 
 }  // namespace churn::python

@@ -81,14 +81,16 @@ std::vector<double> numeric_bin_edges(const std::vector<double>& sorted, int max
   return edges;
 }
 
-template <class Features>
-BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& categorical,
-                          int max_bins, Index sample_rows, std::uint64_t seed, int n_threads,
-                          std::vector<FeatureBinInfo>& info) {
-  const Index n = X.rows(), p = X.cols();
-  info.assign(static_cast<std::size_t>(p), FeatureBinInfo{});
+namespace {
 
-  // ---- numerical edges from a row sample, gathered feature-major block by block ----
+/// The edges of the numerical features of `X` from a sample of `sample_rows` rows (all rows
+/// when fewer), gathered feature-major block by block; each numerical feature's sorted
+/// non-missing sample gives its edges.
+template <class Features>
+void numeric_edges(const Features& X, const std::vector<std::uint8_t>& categorical, int max_bins,
+                   Index sample_rows, std::uint64_t seed, int n_threads,
+                   std::vector<FeatureBinInfo>& info) {
+  const Index n = X.rows(), p = X.cols();
   const std::vector<Index> rows = sample_rows_sorted(n, sample_rows, seed);
   const auto k = static_cast<Index>(rows.size());
   std::vector<Index> numeric;
@@ -115,45 +117,57 @@ BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& ca
     fi.upper_edges = numeric_bin_edges(vals, max_bins);
     fi.n_bins = static_cast<std::int32_t>(fi.upper_edges.size());
   });
-  sample = std::vector<double>();
+}
 
-  // ---- categorical bins: the most frequent codes first, over all rows ----
-  for (Index f = 0; f < p; ++f) {
-    if (!categorical[static_cast<std::size_t>(f)]) continue;
-    FeatureBinInfo& fi = info[static_cast<std::size_t>(f)];
-    fi.categorical = true;
-    double max_code = -1;
-    for (Index i = 0; i < n; ++i) {
-      const double v = X(i, f);
-      if (!std::isnan(v) && v > max_code) max_code = v;
-    }
-    const Index limit = std::max<Index>(4 * n, 1024);
-    CHURN_CHECK(max_code < static_cast<double>(limit), InvalidArgument,
-                "GBDTClassifier::fit(): categorical column "
-                    << f << " has code " << static_cast<Index>(max_code) << " for " << n
-                    << " rows; codes must be dense (re-code the categories as 0, 1, ...)");
-    const auto n_codes = static_cast<std::size_t>(max_code + 1);
-    std::vector<Index> counts(n_codes, 0);
-    for (Index i = 0; i < n; ++i) {
-      const double v = X(i, f);
-      if (!std::isnan(v)) ++counts[static_cast<std::size_t>(v)];
-    }
-    std::vector<std::int32_t> order;
-    for (std::size_t c = 0; c < n_codes; ++c)
-      if (counts[c] > 0) order.push_back(static_cast<std::int32_t>(c));
-    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
-      return counts[static_cast<std::size_t>(a)] > counts[static_cast<std::size_t>(b)];
-    });
-    const auto kept = static_cast<std::int32_t>(
-        std::min<std::size_t>(order.size(), static_cast<std::size_t>(max_bins)));
-    fi.n_bins = std::max<std::int32_t>(kept, 1);
-    fi.code_to_bin.assign(n_codes, -1);
-    for (std::size_t r = 0; r < order.size(); ++r)
-      fi.code_to_bin[static_cast<std::size_t>(order[r])] =
-          r < static_cast<std::size_t>(kept) ? static_cast<std::int32_t>(r) : fi.n_bins;
+/// Rows of each code of categorical feature `f` over all rows (codes 0 .. the largest).
+/// @throws InvalidArgument when the largest code is not below max(4 n, 1024) (codes must be
+///         dense).
+template <class Features>
+std::vector<Index> code_counts(const Features& X, Index f) {
+  const Index n = X.rows();
+  double max_code = -1;
+  for (Index i = 0; i < n; ++i) {
+    const double v = X(i, f);
+    if (!std::isnan(v) && v > max_code) max_code = v;
   }
+  const Index limit = std::max<Index>(4 * n, 1024);
+  CHURN_CHECK(max_code < static_cast<double>(limit), InvalidArgument,
+              "GBDTClassifier::fit(): categorical column "
+                  << f << " has code " << static_cast<Index>(max_code) << " for " << n
+                  << " rows; codes must be dense (re-code the categories as 0, 1, ...)");
+  std::vector<Index> counts(static_cast<std::size_t>(max_code + 1), 0);
+  for (Index i = 0; i < n; ++i) {
+    const double v = X(i, f);
+    if (!std::isnan(v)) ++counts[static_cast<std::size_t>(v)];
+  }
+  return counts;
+}
 
-  // ---- the binned matrix ----
+/// A categorical feature's bins from its code counts: the most frequent codes first (ties by
+/// code), at most `max_bins`; rarer codes share the missing bin, unseen codes map to -1.
+void category_bins(const std::vector<Index>& counts, int max_bins, FeatureBinInfo& fi) {
+  fi.categorical = true;
+  const std::size_t n_codes = counts.size();
+  std::vector<std::int32_t> order;
+  for (std::size_t c = 0; c < n_codes; ++c)
+    if (counts[c] > 0) order.push_back(static_cast<std::int32_t>(c));
+  std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+    return counts[static_cast<std::size_t>(a)] > counts[static_cast<std::size_t>(b)];
+  });
+  const auto kept = static_cast<std::int32_t>(
+      std::min<std::size_t>(order.size(), static_cast<std::size_t>(max_bins)));
+  fi.n_bins = std::max<std::int32_t>(kept, 1);
+  fi.code_to_bin.assign(n_codes, -1);
+  for (std::size_t r = 0; r < order.size(); ++r)
+    fi.code_to_bin[static_cast<std::size_t>(order[r])] =
+        r < static_cast<std::size_t>(kept) ? static_cast<std::int32_t>(r) : fi.n_bins;
+}
+
+/// An empty binned matrix of `n` rows for the features binned as `info`: bin counts,
+/// histogram offsets, the storage widths, and the arrays allocated.
+/// @throws InvalidArgument when the histogram would have 2^31 bins or more.
+BinnedMatrix binned_layout(const std::vector<FeatureBinInfo>& info, Index n) {
+  const auto p = static_cast<Index>(info.size());
   BinnedMatrix B;
   B.n_rows = n;
   B.n_features = p;
@@ -181,6 +195,15 @@ BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& ca
     B.rows32.resize(total);
   else
     B.rows16.resize(total);
+  return B;
+}
+
+/// Fills `B` (see binned_layout) with the bins of every value of `X`, block of rows by block
+/// of rows, and sets `has_missing` of the features with a missing value.
+template <class Features>
+void fill_bins(const Features& X, int n_threads, std::vector<FeatureBinInfo>& info,
+               BinnedMatrix& B) {
+  const Index n = X.rows(), p = X.cols();
   std::vector<std::uint8_t> has_missing_block(
       static_cast<std::size_t>((n + kRowBlock - 1) / kRowBlock) * static_cast<std::size_t>(p), 0);
   parallel_for_blocks(0, n, kRowBlock, n_threads, [&](Index lo, Index hi) {
@@ -222,6 +245,23 @@ BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& ca
     for (Index f = 0; f < p; ++f)
       if (has_missing_block[b * static_cast<std::size_t>(p) + static_cast<std::size_t>(f)])
         info[static_cast<std::size_t>(f)].has_missing = true;
+}
+
+}  // namespace
+
+template <class Features>
+BinnedMatrix bin_features(const Features& X, const std::vector<std::uint8_t>& categorical,
+                          int max_bins, Index sample_rows, std::uint64_t seed, int n_threads,
+                          std::vector<FeatureBinInfo>& info) {
+  const Index p = X.cols();
+  info.assign(static_cast<std::size_t>(p), FeatureBinInfo{});
+  // Numerical edges from a row sample; categorical bins by frequency over all rows.
+  numeric_edges(X, categorical, max_bins, sample_rows, seed, n_threads, info);
+  for (Index f = 0; f < p; ++f)
+    if (categorical[static_cast<std::size_t>(f)])
+      category_bins(code_counts(X, f), max_bins, info[static_cast<std::size_t>(f)]);
+  BinnedMatrix B = binned_layout(info, X.rows());
+  fill_bins(X, n_threads, info, B);
   return B;
 }
 

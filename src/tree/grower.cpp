@@ -207,9 +207,8 @@ Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
   return total_left;
 }
 
-Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, int count_bits,
-                      double g_unscale, double h_unscale,
-                      const std::vector<std::uint8_t>& feature_used) {
+void TreeGrower::start_tree(int count_bits, double g_unscale, double h_unscale,
+                            const std::vector<std::uint8_t>& feature_used) {
   ctx_.params = &params_;
   ctx_.count_bits = count_bits;
   ctx_.g_unscale = g_unscale;
@@ -219,8 +218,9 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, 
   for (Index f = 0; f < bins_.n_features; ++f)
     if (feature_used[static_cast<std::size_t>(f)]) used_features_.push_back(f);
   CHURN_CHECK(!used_features_.empty(), InvalidArgument, "TreeGrower::grow(): no feature to use");
+}
 
-  // The root's rows (the bag, or all rows) and their gradients in the same order.
+Index TreeGrower::gather_root(const std::vector<std::int32_t>* bag, const GradPair* gh) {
   const Index n_root = bag != nullptr ? static_cast<Index>(bag->size()) : bins_.n_rows;
   parallel_for_blocks(0, n_root, kBlock * 4, n_threads_, [&](Index lo, Index hi) {
     for (Index i = lo; i < hi; ++i) {
@@ -230,152 +230,158 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, 
       if (gh != gh_.data()) gh_[k] = gh[r];  // else already in place (no bag)
     }
   });
+  return n_root;
+}
 
-  const double lr = params_.learning_rate;
-  const double l1 = params_.reg_alpha, l2 = params_.reg_lambda;
-  const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
+void TreeGrower::reset_leaves() {
   leaves_.clear();
-  leaves_.reserve(max_leaves);
+  leaves_.reserve(static_cast<std::size_t>(params_.num_leaves));
   free_slots_.clear();
   for (int s = static_cast<int>(slots_.size()) - 1; s >= 0; --s) free_slots_.push_back(s);
+}
 
-  {
-    Leaf root;
-    root.begin = 0;
-    root.count = n_root;
-    root.slot = acquire_slot();
-    HistBin* hist = slots_[static_cast<std::size_t>(root.slot)].data();
-    build_leaf_histogram(root, hist);
-    // Every row falls in exactly one bin of any feature: the root sums from one histogram.
-    const auto f0 = static_cast<std::size_t>(used_features_[0]);
-    for (std::int32_t b = 0; b < bins_.n_bins[f0]; ++b) {
-      const Sums sb = unpack(hist[bins_.hist_offset[f0] + b], count_bits);
-      root.info.sums.g += sb.g;
-      root.info.sums.h += sb.h;
-      root.info.sums.c += sb.c;
-    }
-    root.info.output = leaf_output(static_cast<double>(root.info.sums.g) * g_unscale,
-                                   static_cast<double>(root.info.sums.h) * h_unscale, l1, l2,
-                                   root.info.lo, root.info.hi);
-    find_split(root, hist);
-    leaves_.push_back(std::move(root));
+void TreeGrower::add_root(Index n_root) {
+  Leaf root;
+  root.begin = 0;
+  root.count = n_root;
+  root.slot = acquire_slot();
+  HistBin* hist = slots_[static_cast<std::size_t>(root.slot)].data();
+  build_leaf_histogram(root, hist);
+  // Every row falls in exactly one bin of any feature: the root sums from one histogram.
+  const auto f0 = static_cast<std::size_t>(used_features_[0]);
+  for (std::int32_t b = 0; b < bins_.n_bins[f0]; ++b) {
+    const Sums sb = unpack(hist[bins_.hist_offset[f0] + b], ctx_.count_bits);
+    root.info.sums.g += sb.g;
+    root.info.sums.h += sb.h;
+    root.info.sums.c += sb.c;
   }
+  root.info.output = leaf_output(static_cast<double>(root.info.sums.g) * ctx_.g_unscale,
+                                 static_cast<double>(root.info.sums.h) * ctx_.h_unscale,
+                                 params_.reg_alpha, params_.reg_lambda, root.info.lo, root.info.hi);
+  find_split(root, hist);
+  leaves_.push_back(std::move(root));
+}
 
-  Tree tree;
-  auto release = [&](Leaf& leaf) {
-    if (leaf.slot >= 0) free_slots_.push_back(leaf.slot);
-    leaf.slot = -1;
-  };
-  while (leaves_.size() < max_leaves) {
-    // The leaf with the largest gain (ties: the lowest leaf index).
-    std::size_t li = leaves_.size();
-    for (std::size_t i = 0; i < leaves_.size(); ++i)
-      if (leaves_[i].best.valid() &&
-          (li == leaves_.size() || leaves_[i].best.gain > leaves_[li].best.gain))
-        li = i;
-    if (li == leaves_.size()) break;
+std::size_t TreeGrower::best_leaf() const {
+  std::size_t li = leaves_.size();
+  for (std::size_t i = 0; i < leaves_.size(); ++i)
+    if (leaves_[i].best.valid() &&
+        (li == leaves_.size() || leaves_[i].best.gain > leaves_[li].best.gain))
+      li = i;
+  return li;
+}
 
-    const SplitInfo s = std::move(leaves_[li].best);
-    leaves_[li].best = SplitInfo{};
-    const auto fs = static_cast<std::size_t>(s.feature);
-    const FeatureBinInfo& fi = info_[fs];
-    const auto node = static_cast<std::int32_t>(tree.split_feature.size());
-    const auto new_leaf = static_cast<std::int32_t>(leaves_.size());
-    {
-      Leaf& parent = leaves_[li];
-      tree.split_feature.push_back(s.feature);
-      tree.default_left.push_back(s.default_left ? 1 : 0);
-      if (s.categorical) {
-        // Bins to codes: a code goes the way of its bin; codes unseen in training go the
-        // missing way.
-        const std::int32_t miss = bins_.n_bins[fs] - 1;
-        const auto n_codes = fi.code_to_bin.size();
-        const auto begin = static_cast<std::int32_t>(tree.cat_bitset.size());
-        tree.cat_bitset.resize(tree.cat_bitset.size() + (n_codes + 31) / 32, 0U);
-        for (std::size_t c = 0; c < n_codes; ++c) {
-          const std::int32_t b = fi.code_to_bin[c];
-          const bool goes_left = b < 0 ? s.default_left : s.goes_left(b, miss);
-          if (goes_left)
-            tree.cat_bitset[static_cast<std::size_t>(begin) + c / 32] |= 1U << (c % 32);
-        }
-        tree.threshold.push_back(0.0);
-        tree.cat_begin.push_back(begin);
-        tree.cat_end.push_back(static_cast<std::int32_t>(tree.cat_bitset.size()));
-      } else {
-        tree.threshold.push_back(fi.upper_edges[static_cast<std::size_t>(s.threshold_bin)]);
-        tree.cat_begin.push_back(-1);
-        tree.cat_end.push_back(-1);
-      }
-      tree.left_child.push_back(~static_cast<std::int32_t>(li));
-      tree.right_child.push_back(~new_leaf);
-      tree.split_gain.push_back(s.gain);
-      tree.internal_count.push_back(static_cast<double>(parent.count));
-      tree.internal_value.push_back(parent.info.output * lr);
-      if (parent.parent >= 0) {
-        auto& link = parent.is_left ? tree.left_child : tree.right_child;
-        link[static_cast<std::size_t>(parent.parent)] = node;
-      }
-    }
-
-    const Index n_left = partition(leaves_[li], s);
-    Leaf right;
-    {
-      Leaf& left = leaves_[li];
-      right.begin = left.begin + n_left;
-      right.count = left.count - n_left;
-      right.depth = left.depth + 1;
-      right.parent = node;
-      right.is_left = false;
-      right.info.lo = left.info.lo;
-      right.info.hi = left.info.hi;
-      right.info.sums = {left.info.sums.g - s.left.g, left.info.sums.h - s.left.h,
-                         left.info.sums.c - s.left.c};
-      right.info.output = s.right_output;
-      left.count = n_left;
-      left.depth += 1;
-      left.parent = node;
-      left.is_left = true;
-      left.info.sums = s.left;
-      left.info.output = s.left_output;
-      const int mono = monotone_.empty() ? 0 : monotone_[fs];
-      if (mono != 0) {
-        const double mid = (s.left_output + s.right_output) / 2;
-        if (mono > 0) {
-          left.info.hi = std::min(left.info.hi, mid);
-          right.info.lo = std::max(right.info.lo, mid);
-        } else {
-          left.info.lo = std::max(left.info.lo, mid);
-          right.info.hi = std::min(right.info.hi, mid);
-        }
-      }
-    }
-    leaves_.push_back(std::move(right));
-    Leaf& L = leaves_[li];
-    Leaf& R = leaves_.back();
-
-    const bool more = leaves_.size() < max_leaves;
-    if (!more || (!can_split(L) && !can_split(R))) {
-      release(L);
-      continue;
-    }
-    // Histogram the smaller child; the larger one is the parent's histogram minus it.
-    Leaf& small = L.count <= R.count ? L : R;
-    Leaf& large = L.count <= R.count ? R : L;
-    large.slot = L.slot;  // the parent's slot (L still holds it)
-    small.slot = acquire_slot();
-    HistBin* hs = slots_[static_cast<std::size_t>(small.slot)].data();
-    HistBin* hl = slots_[static_cast<std::size_t>(large.slot)].data();
-    build_leaf_histogram(small, hs);
-    for (const Index f : used_features_) {
-      const auto off = bins_.hist_offset[static_cast<std::size_t>(f)];
-      subtract_histogram(hl + off, hs + off, bins_.n_bins[static_cast<std::size_t>(f)]);
-    }
-    find_split(L, slots_[static_cast<std::size_t>(L.slot)].data());
-    find_split(R, slots_[static_cast<std::size_t>(R.slot)].data());
-    if (!L.best.valid()) release(L);
-    if (!R.best.valid()) release(R);
+std::int32_t TreeGrower::add_node(Tree& tree, std::size_t li, const SplitInfo& s) const {
+  const Leaf& parent = leaves_[li];
+  const auto node = static_cast<std::int32_t>(tree.split_feature.size());
+  const auto new_leaf = static_cast<std::int32_t>(leaves_.size());
+  const FeatureBinInfo& fi = info_[static_cast<std::size_t>(s.feature)];
+  tree.split_feature.push_back(s.feature);
+  tree.default_left.push_back(s.default_left ? 1 : 0);
+  if (s.categorical) {
+    const auto begin = static_cast<std::int32_t>(tree.cat_bitset.size());
+    add_code_bitset(tree, s, fi);
+    tree.threshold.push_back(0.0);
+    tree.cat_begin.push_back(begin);
+    tree.cat_end.push_back(static_cast<std::int32_t>(tree.cat_bitset.size()));
+  } else {
+    tree.threshold.push_back(fi.upper_edges[static_cast<std::size_t>(s.threshold_bin)]);
+    tree.cat_begin.push_back(-1);
+    tree.cat_end.push_back(-1);
   }
+  tree.left_child.push_back(~static_cast<std::int32_t>(li));
+  tree.right_child.push_back(~new_leaf);
+  tree.split_gain.push_back(s.gain);
+  tree.internal_count.push_back(static_cast<double>(parent.count));
+  tree.internal_value.push_back(parent.info.output * params_.learning_rate);
+  if (parent.parent >= 0) {
+    auto& link = parent.is_left ? tree.left_child : tree.right_child;
+    link[static_cast<std::size_t>(parent.parent)] = node;
+  }
+  return node;
+}
 
+/// Bins to codes: a code goes the way of its bin; codes unseen in training go the missing way.
+void TreeGrower::add_code_bitset(Tree& tree, const SplitInfo& s, const FeatureBinInfo& fi) const {
+  const std::int32_t miss = bins_.n_bins[static_cast<std::size_t>(s.feature)] - 1;
+  const auto n_codes = fi.code_to_bin.size();
+  const auto begin = static_cast<std::int32_t>(tree.cat_bitset.size());
+  tree.cat_bitset.resize(tree.cat_bitset.size() + (n_codes + 31) / 32, 0U);
+  for (std::size_t c = 0; c < n_codes; ++c) {
+    const std::int32_t b = fi.code_to_bin[c];
+    const bool goes_left = b < 0 ? s.default_left : s.goes_left(b, miss);
+    if (goes_left) tree.cat_bitset[static_cast<std::size_t>(begin) + c / 32] |= 1U << (c % 32);
+  }
+}
+
+namespace {
+
+/// Monotone constraints: the children of a split on an increasing (`mono` > 0) feature keep
+/// their outputs below (left) and above (right) the midpoint `mid` of their outputs, and the
+/// other way round for a decreasing one; the bounds pass down to their descendants.
+void bound_outputs(int mono, double mid, LeafInfo& left, LeafInfo& right) {
+  if (mono > 0) {
+    left.hi = std::min(left.hi, mid);
+    right.lo = std::max(right.lo, mid);
+  } else {
+    left.lo = std::max(left.lo, mid);
+    right.hi = std::min(right.hi, mid);
+  }
+}
+
+}  // namespace
+
+void TreeGrower::split_leaf(std::size_t li, const SplitInfo& s, std::int32_t node) {
+  const Index n_left = partition(leaves_[li], s);
+  Leaf right;
+  Leaf& left = leaves_[li];
+  right.begin = left.begin + n_left;
+  right.count = left.count - n_left;
+  right.depth = left.depth + 1;
+  right.parent = node;
+  right.is_left = false;
+  right.info.lo = left.info.lo;
+  right.info.hi = left.info.hi;
+  right.info.sums = {left.info.sums.g - s.left.g, left.info.sums.h - s.left.h,
+                     left.info.sums.c - s.left.c};
+  right.info.output = s.right_output;
+  left.count = n_left;
+  left.depth += 1;
+  left.parent = node;
+  left.is_left = true;
+  left.info.sums = s.left;
+  left.info.output = s.left_output;
+  const int mono = monotone_.empty() ? 0 : monotone_[static_cast<std::size_t>(s.feature)];
+  if (mono != 0) bound_outputs(mono, (s.left_output + s.right_output) / 2, left.info, right.info);
+  leaves_.push_back(std::move(right));
+}
+
+void TreeGrower::release(Leaf& leaf) {
+  if (leaf.slot >= 0) free_slots_.push_back(leaf.slot);
+  leaf.slot = -1;
+}
+
+void TreeGrower::histogram_children(Leaf& L, Leaf& R) {
+  // Histogram the smaller child; the larger one is the parent's histogram minus it.
+  Leaf& small = L.count <= R.count ? L : R;
+  Leaf& large = L.count <= R.count ? R : L;
+  large.slot = L.slot;  // the parent's slot (L still holds it)
+  small.slot = acquire_slot();
+  HistBin* hs = slots_[static_cast<std::size_t>(small.slot)].data();
+  HistBin* hl = slots_[static_cast<std::size_t>(large.slot)].data();
+  build_leaf_histogram(small, hs);
+  for (const Index f : used_features_) {
+    const auto off = bins_.hist_offset[static_cast<std::size_t>(f)];
+    subtract_histogram(hl + off, hs + off, bins_.n_bins[static_cast<std::size_t>(f)]);
+  }
+  find_split(L, slots_[static_cast<std::size_t>(L.slot)].data());
+  find_split(R, slots_[static_cast<std::size_t>(R.slot)].data());
+  if (!L.best.valid()) release(L);
+  if (!R.best.valid()) release(R);
+}
+
+void TreeGrower::write_leaves(Tree& tree) const {
+  const double lr = params_.learning_rate;
   tree.leaf_value.resize(leaves_.size());
   tree.leaf_count.resize(leaves_.size());
   tree.leaf_depth.resize(leaves_.size());
@@ -384,6 +390,37 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, 
     tree.leaf_count[i] = static_cast<double>(leaves_[i].count);
     tree.leaf_depth[i] = leaves_[i].depth;
   }
+}
+
+Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, int count_bits,
+                      double g_unscale, double h_unscale,
+                      const std::vector<std::uint8_t>& feature_used) {
+  start_tree(count_bits, g_unscale, h_unscale, feature_used);
+  // The root's rows (the bag, or all rows) and their gradients in the same order.
+  const Index n_root = gather_root(bag, gh);
+  reset_leaves();
+  add_root(n_root);
+
+  Tree tree;
+  const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
+  while (leaves_.size() < max_leaves) {
+    // The leaf with the largest gain (ties: the lowest leaf index).
+    const std::size_t li = best_leaf();
+    if (li == leaves_.size()) break;
+    const SplitInfo s = std::move(leaves_[li].best);
+    leaves_[li].best = SplitInfo{};
+    const std::int32_t node = add_node(tree, li, s);
+    split_leaf(li, s, node);  // leaf li becomes the left child, the right one is appended
+    Leaf& L = leaves_[li];
+    Leaf& R = leaves_.back();
+    const bool more = leaves_.size() < max_leaves;
+    if (!more || (!can_split(L) && !can_split(R))) {
+      release(L);
+      continue;
+    }
+    histogram_children(L, R);
+  }
+  write_leaves(tree);
   return tree;
 }
 

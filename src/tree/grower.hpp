@@ -2,6 +2,7 @@
 /// @file grower.hpp
 /// Leaf-wise growth of one tree on histograms (private to churnlib).
 
+#include <cstddef>  // std::size_t
 #include <cstdint>  // std::int32_t, std::int64_t, std::int8_t
 #include <vector>   // std::vector
 
@@ -58,6 +59,37 @@ class TreeGrower {
   void find_split(Leaf& leaf, const HistBin* hist);
   Index partition(const Leaf& leaf, const SplitInfo& split);
   int acquire_slot();
+  /// Gives the leaf's histogram slot back (if it holds one).
+  void release(Leaf& leaf);
+
+  // ---- the steps of grow(), once per tree or once per split ----
+  /// Sets the round's split context and the features the tree may use.
+  void start_tree(int count_bits, double g_unscale, double h_unscale,
+                  const std::vector<std::uint8_t>& feature_used);
+  /// Puts the root's rows (the bag, or all rows) and their gradients in index_ and gh_, in the
+  /// same order; returns their number.
+  Index gather_root(const std::vector<std::int32_t>* bag, const GradPair* gh);
+  /// No leaves, every histogram slot free.
+  void reset_leaves();
+  /// The root leaf of `n_root` rows: its histogram, sums, output and best split.
+  void add_root(Index n_root);
+  /// The leaf with the largest gain (ties: the lowest index); leaves_.size() when none can
+  /// split.
+  std::size_t best_leaf() const;
+  /// Appends the internal node of split `s` of leaf `li` to `tree` and links it to its
+  /// parent; returns the node's index.
+  std::int32_t add_node(Tree& tree, std::size_t li, const SplitInfo& s) const;
+  /// Appends the codes' bitset of categorical split `s` (feature binned as `fi`) to `tree`.
+  void add_code_bitset(Tree& tree, const SplitInfo& s, const FeatureBinInfo& fi) const;
+  /// Partitions leaf `li` by `s` (below internal node `node`): it becomes the left child and
+  /// the right child is appended, with their sums, outputs and output bounds.
+  void split_leaf(std::size_t li, const SplitInfo& s, std::int32_t node);
+  /// The histograms of two new siblings (the smaller one built, the larger one the parent's
+  /// minus it, in the parent's slot) and their best splits; a leaf that cannot split gives
+  /// its slot back.
+  void histogram_children(Leaf& L, Leaf& R);
+  /// The leaves' values (shrunk by the learning rate), counts and depths.
+  void write_leaves(Tree& tree) const;
 
   const BinnedMatrix& bins_;
   const std::vector<FeatureBinInfo>& info_;

@@ -349,7 +349,10 @@ Json Tree::to_json() const {
   return j;
 }
 
-Tree Tree::from_json(const Json& j, Index n_features) {
+namespace {
+
+/// @throws SerializationError unless `j` is an object whose members are all tree fields.
+void check_tree_object(const Json& j) {
   CHURN_CHECK(j.is_object(), SerializationError,
               kWhere << ": a tree must be a JSON object, found " << j.type_name());
   for (const auto& item : j.items()) {
@@ -357,7 +360,11 @@ Tree Tree::from_json(const Json& j, Index n_features) {
     for (const char* name : kFields) known = known || item.key() == name;
     CHURN_CHECK(known, SerializationError, kWhere << ": unknown field '" << item.key() << "'");
   }
+}
 
+/// Every array of the tree, each checked for its length and entry type (default_left is
+/// returned in `dl`, as read, and checked per node).
+Tree read_tree_arrays(const Json& j, std::vector<std::int64_t>& dl) {
   Tree t;
   t.split_feature = int_array<std::int32_t>(j, "split_feature", -1, "");
   const Index n_internal = t.n_internal();
@@ -369,7 +376,7 @@ Tree Tree::from_json(const Json& j, Index n_features) {
   const char* per_leaf = "one per leaf, i.e. split_feature's length + 1";
 
   t.threshold = threshold_array(j, n_internal, per_node);
-  const auto dl = int_array<std::int64_t>(j, "default_left", n_internal, per_node);
+  dl = int_array<std::int64_t>(j, "default_left", n_internal, per_node);
   t.cat_begin = int_array<std::int32_t>(j, "cat_begin", n_internal, per_node);
   t.cat_end = int_array<std::int32_t>(j, "cat_end", n_internal, per_node);
   t.left_child = int_array<std::int32_t>(j, "left_child", n_internal, per_node);
@@ -381,46 +388,50 @@ Tree Tree::from_json(const Json& j, Index n_features) {
   t.leaf_value = finite_array(j, "leaf_value", n_leaves, per_leaf, false);
   t.leaf_count = finite_array(j, "leaf_count", n_leaves, per_leaf, true);
   t.leaf_depth = int_array<std::int32_t>(j, "leaf_depth", n_leaves, per_leaf);
+  return t;
+}
 
+/// Checks internal node `i` on its own: its feature, its categorical range and the range of
+/// its children's indices.
+void check_node(const Tree& t, std::size_t i, Index n_features) {
+  const Index n_internal = t.n_internal();
+  const Index n_leaves = n_internal + 1;
   const auto n_words = static_cast<std::int64_t>(t.cat_bitset.size());
-  t.default_left.resize(dl.size());
-  for (std::size_t i = 0; i < dl.size(); ++i) {
-    CHURN_CHECK(dl[i] == 0 || dl[i] == 1, SerializationError,
-                kWhere << ": field 'default_left'[" << i << "] = " << dl[i] << " must be 0 or 1");
-    t.default_left[i] = static_cast<std::uint8_t>(dl[i]);
-    const std::int32_t f = t.split_feature[i];
-    CHURN_CHECK(f >= 0 && f < n_features, SerializationError,
-                kWhere << ": field 'split_feature'[" << i << "] = " << f << " is outside [0, "
-                       << n_features << ") (n_features)");
-    const std::int32_t b = t.cat_begin[i];
-    const std::int32_t e = t.cat_end[i];
-    if (b < 0) {
-      CHURN_CHECK(b == -1 && e == -1, SerializationError,
-                  kWhere << ": node " << i << " has cat_begin = " << b << ", cat_end = " << e
-                         << "; a numerical split has cat_begin = cat_end = -1 and a categorical "
-                            "one 0 <= cat_begin <= cat_end");
-    } else {
-      CHURN_CHECK(e >= b && e <= n_words, SerializationError,
-                  kWhere << ": node " << i << " has the categorical range [cat_begin = " << b
-                         << ", cat_end = " << e << ") outside cat_bitset (" << n_words
-                         << " words) or reversed");
-    }
-    for (const auto* side : {&t.left_child, &t.right_child}) {
-      const std::int32_t c = (*side)[i];
-      const char* name = side == &t.left_child ? "left_child" : "right_child";
-      CHURN_CHECK(c >= 0 ? c < n_internal : ~static_cast<Index>(c) < n_leaves, SerializationError,
-                  kWhere << ": field '" << name << "'[" << i << "] = " << c
-                         << " is out of range (internal nodes 0.." << n_internal - 1
-                         << ", leaves -1..-" << n_leaves << ")");
-    }
+  const std::int32_t f = t.split_feature[i];
+  CHURN_CHECK(f >= 0 && f < n_features, SerializationError,
+              kWhere << ": field 'split_feature'[" << i << "] = " << f << " is outside [0, "
+                     << n_features << ") (n_features)");
+  const std::int32_t b = t.cat_begin[i];
+  const std::int32_t e = t.cat_end[i];
+  if (b < 0) {
+    CHURN_CHECK(b == -1 && e == -1, SerializationError,
+                kWhere << ": node " << i << " has cat_begin = " << b << ", cat_end = " << e
+                       << "; a numerical split has cat_begin = cat_end = -1 and a categorical "
+                          "one 0 <= cat_begin <= cat_end");
+  } else {
+    CHURN_CHECK(e >= b && e <= n_words, SerializationError,
+                kWhere << ": node " << i << " has the categorical range [cat_begin = " << b
+                       << ", cat_end = " << e << ") outside cat_bitset (" << n_words
+                       << " words) or reversed");
   }
+  for (const auto* side : {&t.left_child, &t.right_child}) {
+    const std::int32_t c = (*side)[i];
+    const char* name = side == &t.left_child ? "left_child" : "right_child";
+    CHURN_CHECK(c >= 0 ? c < n_internal : ~static_cast<Index>(c) < n_leaves, SerializationError,
+                kWhere << ": field '" << name << "'[" << i << "] = " << c
+                       << " is out of range (internal nodes 0.." << n_internal - 1
+                       << ", leaves -1..-" << n_leaves << ")");
+  }
+}
 
-  // The children must form one tree rooted at node 0: walk from the root, refusing to reach
-  // any node twice (a cycle, a shared child or a child pointing at the root), then require that
-  // every node and leaf was reached. Each internal node is pushed at most once, so the walk
-  // ends after at most n_internal steps whatever the file says.
+/// The children must form one tree rooted at node 0: walks from the root, refusing to reach
+/// any node twice (a cycle, a shared child or a child pointing at the root), checking each
+/// leaf's depth, then requires that every node and leaf was reached. Each internal node is
+/// pushed at most once, so the walk ends after at most n_internal steps whatever the file says.
+void check_tree_shape(const Tree& t) {
+  const Index n_internal = t.n_internal();
   std::vector<std::uint8_t> seen_node(static_cast<std::size_t>(n_internal), 0);
-  std::vector<std::uint8_t> seen_leaf(static_cast<std::size_t>(n_leaves), 0);
+  std::vector<std::uint8_t> seen_leaf(static_cast<std::size_t>(n_internal + 1), 0);
   if (n_internal == 0) {
     seen_leaf[0] = 1;
     CHURN_CHECK(t.leaf_depth[0] == 0, SerializationError,
@@ -468,6 +479,22 @@ Tree Tree::from_json(const Json& j, Index n_features) {
                 kWhere << ": field 'left_child'/'right_child': leaf " << i << " (child "
                        << ~static_cast<Index>(i) << ") cannot be reached from the root (node 0)");
   }
+}
+
+}  // namespace
+
+Tree Tree::from_json(const Json& j, Index n_features) {
+  check_tree_object(j);
+  std::vector<std::int64_t> dl;
+  Tree t = read_tree_arrays(j, dl);
+  t.default_left.resize(dl.size());
+  for (std::size_t i = 0; i < dl.size(); ++i) {
+    CHURN_CHECK(dl[i] == 0 || dl[i] == 1, SerializationError,
+                kWhere << ": field 'default_left'[" << i << "] = " << dl[i] << " must be 0 or 1");
+    t.default_left[i] = static_cast<std::uint8_t>(dl[i]);
+    check_node(t, i, n_features);
+  }
+  check_tree_shape(t);
   return t;
 }
 

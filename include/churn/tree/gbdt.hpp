@@ -318,8 +318,11 @@ class GBDTClassifier {
   static GBDTClassifier load(const std::string& path);
 
  private:
+  /// The fit with parameters `params` (params_, or fit_table's with the table's categorical
+  /// columns added; what to_json() then writes).
   template <class Features>
-  GBDTClassifier& fit_impl(const Features& X, const VectorRef& y, const FitOptions& options);
+  GBDTClassifier& fit_impl(const Features& X, const VectorRef& y, const FitOptions& options,
+                           const GBDTParams& params);
   GBDTClassifier& fit_table(const data::Table& X, const VectorRef& y, const data::Table* X_eval,
                             const VectorRef& y_eval, const FitOptions& options);
   void check_fitted(const char* caller) const;

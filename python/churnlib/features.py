@@ -11,7 +11,6 @@ trends, amounts) are documented in ``include/churn/features/aggregate.hpp`` and 
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
@@ -169,20 +168,21 @@ class EventAggregator:
     # ---- construction ------------------------------------------------------------------------
 
     def _make_spec(self):
-        return _core._EventAggregationSpec(
-            id_column=str(self.customer_col), time_column=str(self.time_col),
-            type_column=str(self.type_col),
-            amount_column="" if self.amount_col is None else str(self.amount_col),
-            windows_days=_windows(self.windows),
-            event_types=_names(self.event_types, "event_types"),
-            type_counts=bool(self.type_counts), total_counts=bool(self.total_counts),
-            trends=bool(self.trends), active_days=bool(self.active_days),
-            recency=bool(self.recency), type_recency=bool(self.type_recency),
-            days_since_first=bool(self.days_since_first), amount_sum=bool(self.amount_sum),
-            amount_mean=bool(self.amount_mean), amount_max=bool(self.amount_max),
-            amount_overall=bool(self.amount_overall),
-            amount_event_types=_names(self.amount_event_types, "amount_event_types"),
-            n_threads=int(self.n_threads))
+        """The compiled spec: one dict by the C++ field names (_SPEC_FIELDS), checked by
+        ``churn::features::EventAggregationSpec::from_options``."""
+        options = {cpp: getattr(self, py) for py, cpp in _SPEC_FIELDS.items()}
+        for py in ("customer_col", "time_col", "type_col"):
+            options[_SPEC_FIELDS[py]] = str(getattr(self, py))
+        options["amount_column"] = "" if self.amount_col is None else str(self.amount_col)
+        options["windows_days"] = _windows(self.windows)
+        options["event_types"] = _names(self.event_types, "event_types")
+        options["amount_event_types"] = _names(self.amount_event_types, "amount_event_types")
+        for py in ("type_counts", "total_counts", "trends", "active_days", "recency",
+                   "type_recency", "days_since_first", "amount_sum", "amount_mean", "amount_max",
+                   "amount_overall"):
+            options[py] = bool(options[py])
+        options["n_threads"] = int(self.n_threads)
+        return _core._EventAggregationSpec(options, "EventAggregator()")
 
     @classmethod
     def rfm(cls, window=90, amount_col="amount", event_type=None, *, customer_col="customer_id",
@@ -413,8 +413,8 @@ class EventAggregator:
         """Only the spec's columns of a pandas frame are converted (C++ ignores the others
         anyway); a missing one is left for the C++ check to report by name."""
         if _is_pandas_frame(events):
-            s = self._spec
-            wanted = {s.id_column, s.time_column, s.type_column, s.amount_column}
+            s = self._spec.to_dict()
+            wanted = {s["id_column"], s["time_column"], s["type_column"], s["amount_column"]}
             keep = [str(c) in wanted for c in events.columns]
             if not all(keep):
                 events = events.loc[:, keep]
@@ -459,11 +459,6 @@ def _columns_arg(columns, what):
         raise TypeMismatch(f"FeaturePipeline.{what}(): columns must be a list of column names, not "
                            f"a string (did you mean [{columns!r}]?)")
     return [str(c) for c in columns]
-
-
-def _from_json_double(v):
-    """The inverse of the C++ json_from_double ("nan", "inf", "-inf" strings)."""
-    return float(v) if isinstance(v, str) else v
 
 
 class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
@@ -867,7 +862,7 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
             raise InvalidArgument(f"FeaturePipeline.from_json(): output must be one of "
                                   f"{_OUTPUTS}, got {output!r}")
         core = _core._FeaturePipeline.from_json(text)
-        self = cls._from_core(core, text)
+        self = cls._from_core(core)
         self.output = output
         return self
 
@@ -898,41 +893,30 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
     # ---- helpers -------------------------------------------------------------------------------
 
     @classmethod
-    def _from_core(cls, core, text):
-        doc = json.loads(text)
-        state = doc["state"]
-        steps = []
-        for s in state["steps"]:
-            step = {"type": s["type"], **s["params"]}
-            if "zero_division_fill" in step:
-                step["zero_division_fill"] = _from_json_double(step["zero_division_fill"])
-            if "edges" in step:
-                step["edges"] = [_from_json_double(e) for e in step["edges"]]
-            steps.append(step)
+    def _from_core(cls, core):
+        """The wrapper of a loaded compiled pipeline, rebuilt from what C++ hands back (each
+        step's settings, the event join), never from the saved text."""
+        steps = [{"type": core.step_type(i), **core.step_options(i)} for i in range(core.n_steps)]
         events = as_of_col = id_col = None
         prefix = ""
-        if "join_events" in state:
-            j = state["join_events"]
-            fields = j["spec"]
-            kwargs = {py: fields[c] for py, c in _SPEC_FIELDS.items() if c in fields}
-            kwargs["amount_col"] = kwargs.get("amount_col") or None
-            kwargs["event_types"] = kwargs.get("event_types") or None
-            kwargs["amount_event_types"] = kwargs.get("amount_event_types") or None
-            if "windows" in kwargs:
-                kwargs["windows"] = tuple(kwargs["windows"])
+        if core.joins_events:
+            fields = core.event_spec.to_dict()
+            kwargs = {py: fields[c] for py, c in _SPEC_FIELDS.items()}
+            kwargs["amount_col"] = kwargs["amount_col"] or None
+            kwargs["event_types"] = kwargs["event_types"] or None
+            kwargs["amount_event_types"] = kwargs["amount_event_types"] or None
+            kwargs["windows"] = tuple(kwargs["windows"])
             events = EventAggregator(**kwargs)
-            as_of_col = j["as_of_column"] or None
-            id_col = j["id_column"] or None
-            prefix = j["prefix"]
+            join = core.event_join
+            as_of_col = join["as_of_column"] or None
+            id_col = join["id_column"] or None
+            prefix = join["prefix"]
         self = cls(steps or None, events=events, as_of_col=as_of_col, id_col=id_col,
-                   event_prefix=prefix, n_threads=doc["params"]["n_threads"])
+                   event_prefix=prefix, n_threads=core.n_threads)
         self._core = core
-        inputs = [c["name"] for c in state["input_columns"]]
-        event_features = set(state.get("join_events", {}).get("feature_names", []))
         import numpy as np
 
-        self.feature_names_in_ = np.asarray([c for c in inputs if c not in event_features],
-                                            dtype=object)
+        self.feature_names_in_ = np.asarray(core.feature_names_in, dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         return self
 

@@ -55,7 +55,7 @@ __all__ = ["Baseline", "DriftReport", "psi", "ks_statistic", "js_distance", "bin
            "missing_rate", "share_out_of_range", "unseen_categories", "DEFAULT_EPSILON"]
 
 #: The share given to an empty bin in PSI (a zero share would make PSI infinite).
-DEFAULT_EPSILON = 1e-4
+DEFAULT_EPSILON = _m.Baseline.default_params()["epsilon"]  # C++ kDefaultEpsilon (1e-4)
 
 
 def _is_categorical(x):
@@ -427,15 +427,10 @@ class Baseline(CoreBacked):
         return f"Baseline({', '.join(args)})"
 
     def _new_core(self):
-        for name in ("bins", "ks_points", "n_threads"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeMismatch(f"Baseline: {name} must be an int, got {v!r}")
-        return _m.Baseline(bins=int(self.bins), binning=str(self.binning),
-                           epsilon=float(self.epsilon), moderate=float(self.moderate),
-                           significant=float(self.significant),
-                           score_alert=float(self.score_alert), ks_points=int(self.ks_points),
-                           n_threads=int(self.n_threads))
+        """The compiled baseline: the parameters pass as one dict, checked (types, ranges,
+        names) by ``churn::monitor::BaselineParams::from_options``."""
+        return _m.Baseline({name: getattr(self, name) for name in _m.Baseline.default_params()},
+                           "Baseline")
 
     def _data(self, X, what):
         """X as a Table or pandas frame. A numeric matrix (numpy array or anything numpy
@@ -564,10 +559,6 @@ class Baseline(CoreBacked):
 
     @classmethod
     def _from_core(cls, core):
-        p = core.params
-        self = cls(bins=p["bins"], binning=p["binning"], epsilon=p["epsilon"],
-                   moderate=p["moderate"], significant=p["significant"],
-                   score_alert=p["score_alert"], ks_points=p["ks_points"],
-                   n_threads=p["n_threads"])
+        self = cls(**core.params)
         self._core = core
         return self

@@ -30,39 +30,6 @@ namespace {
 using features::EventAggregationSpec;
 using features::EventAggregator;
 
-/// EventAggregationSpec from keyword arguments (defaults: those of the C++ struct), validated.
-EventAggregationSpec make_spec(std::string id_column, std::string time_column,
-                               std::string type_column, std::string amount_column,
-                               std::vector<Index> windows_days,
-                               std::vector<std::string> event_types, bool type_counts,
-                               bool total_counts, bool trends, bool active_days, bool recency,
-                               bool type_recency, bool days_since_first, bool amount_sum,
-                               bool amount_mean, bool amount_max, bool amount_overall,
-                               std::vector<std::string> amount_event_types, int n_threads) {
-  EventAggregationSpec s;
-  s.id_column = std::move(id_column);
-  s.time_column = std::move(time_column);
-  s.type_column = std::move(type_column);
-  s.amount_column = std::move(amount_column);
-  s.windows_days = std::move(windows_days);
-  s.event_types = std::move(event_types);
-  s.type_counts = type_counts;
-  s.total_counts = total_counts;
-  s.trends = trends;
-  s.active_days = active_days;
-  s.recency = recency;
-  s.type_recency = type_recency;
-  s.days_since_first = days_since_first;
-  s.amount_sum = amount_sum;
-  s.amount_mean = amount_mean;
-  s.amount_max = amount_max;
-  s.amount_overall = amount_overall;
-  s.amount_event_types = std::move(amount_event_types);
-  s.n_threads = n_threads;
-  s.validate();
-  return s;
-}
-
 // ---- FeaturePipeline ---------------------------------------------------------------------------
 
 using features::Pipeline;
@@ -299,47 +266,26 @@ auto with_inputs(const py::object& data, const py::object& events, const py::obj
 
 /// _EventAggregationSpec.
 void bind_event_aggregation_spec(py::module_& m) {
-  const EventAggregationSpec d;
   py::class_<EventAggregationSpec>(m, "_EventAggregationSpec", R"doc(
 What to compute from an event log (churn::features::EventAggregationSpec), validated on
 construction. churnlib.EventAggregator builds one from its own arguments.
 )doc")
-      .def(py::init(&make_spec), py::kw_only(), py::arg("id_column") = d.id_column,
-           py::arg("time_column") = d.time_column, py::arg("type_column") = d.type_column,
-           py::arg("amount_column") = d.amount_column, py::arg("windows_days") = d.windows_days,
-           py::arg("event_types") = d.event_types, py::arg("type_counts") = d.type_counts,
-           py::arg("total_counts") = d.total_counts, py::arg("trends") = d.trends,
-           py::arg("active_days") = d.active_days, py::arg("recency") = d.recency,
-           py::arg("type_recency") = d.type_recency,
-           py::arg("days_since_first") = d.days_since_first, py::arg("amount_sum") = d.amount_sum,
-           py::arg("amount_mean") = d.amount_mean, py::arg("amount_max") = d.amount_max,
-           py::arg("amount_overall") = d.amount_overall,
-           py::arg("amount_event_types") = d.amount_event_types, py::arg("n_threads") = d.n_threads)
+      .def(py::init([](const py::dict& options, const std::string& caller) {
+             return EventAggregationSpec::from_options(python_to_json(options, caller), caller);
+           }),
+           py::arg("options") = py::dict(), py::arg("caller") = "EventAggregator()",
+           "A spec from a dict naming some fields by their C++ names (the others keep the C++ "
+           "defaults).")
+      .def_static(
+          "defaults", [] { return json_to_python(EventAggregationSpec().to_json()); },
+          "The C++ defaults as a dict.")
       .def_static("rfm", &EventAggregationSpec::rfm, py::arg("window_days") = 90,
                   py::arg("amount_column") = "amount", py::arg("event_type") = "",
                   "The RFM preset (recency, frequency, monetary) over one window.")
       .def(
           "to_dict", [](const EventAggregationSpec& s) { return json_to_python(s.to_json()); },
           "The spec as a dict (every field, by its C++ name).")
-      .def_readonly("id_column", &EventAggregationSpec::id_column)
-      .def_readonly("time_column", &EventAggregationSpec::time_column)
-      .def_readonly("type_column", &EventAggregationSpec::type_column)
-      .def_readonly("amount_column", &EventAggregationSpec::amount_column)
-      .def_readonly("windows_days", &EventAggregationSpec::windows_days)
-      .def_readonly("event_types", &EventAggregationSpec::event_types)
-      .def_readonly("type_counts", &EventAggregationSpec::type_counts)
-      .def_readonly("total_counts", &EventAggregationSpec::total_counts)
-      .def_readonly("trends", &EventAggregationSpec::trends)
-      .def_readonly("active_days", &EventAggregationSpec::active_days)
-      .def_readonly("recency", &EventAggregationSpec::recency)
-      .def_readonly("type_recency", &EventAggregationSpec::type_recency)
-      .def_readonly("days_since_first", &EventAggregationSpec::days_since_first)
-      .def_readonly("amount_sum", &EventAggregationSpec::amount_sum)
-      .def_readonly("amount_mean", &EventAggregationSpec::amount_mean)
-      .def_readonly("amount_max", &EventAggregationSpec::amount_max)
-      .def_readonly("amount_overall", &EventAggregationSpec::amount_overall)
-      .def_readonly("amount_event_types", &EventAggregationSpec::amount_event_types)
-      .def_readonly("n_threads", &EventAggregationSpec::n_threads);
+      .def_readonly("id_column", &EventAggregationSpec::id_column);
 }
 
 /// _EventAggregator (after _EventAggregationSpec, which it takes).
@@ -438,6 +384,24 @@ void def_pipeline_state(py::class_<Pipeline>& cls) {
       .def_property_readonly("n_steps", &Pipeline::n_steps)
       .def_property_readonly("joins_events", &Pipeline::joins_events)
       .def_property_readonly("n_threads", [](const Pipeline& p) { return p.params().n_threads; })
+      .def("step_type", &Pipeline::step_type, py::arg("i"))
+      .def(
+          "step_options",
+          [](const Pipeline& p, Index i) { return json_to_python(p.step_options(i)); },
+          py::arg("i"), "Step i's columns and settings as a dict (the names of its *Params).")
+      .def_property_readonly("feature_names_in", &Pipeline::feature_names_in)
+      .def_property_readonly("event_spec", &Pipeline::event_spec)
+      .def_property_readonly(
+          "event_join",
+          [](const Pipeline& p) {
+            const auto& j = p.event_join_params();
+            py::dict d;
+            d["as_of_column"] = j.as_of_column;
+            d["id_column"] = j.id_column;
+            d["prefix"] = j.prefix;
+            return d;
+          },
+          "join_events' settings: as_of_column, id_column, prefix.")
       .def(
           "to_json", [](const Pipeline& self) { return self.to_json().dump(); },
           "The fitted pipeline as a JSON envelope (text).")

@@ -104,22 +104,6 @@ double threshold_arg(const py::object& v) {
   return v.is_none() ? kMissing : v.cast<double>();
 }
 
-mon::BaselineParams make_params(int bins, const std::string& binning, double epsilon,
-                                double moderate, double significant, double score_alert,
-                                int ks_points, int n_threads) {
-  mon::BaselineParams p;
-  p.bins = bins;
-  p.binning = mon::binning_from_name(binning);
-  p.epsilon = epsilon;
-  p.moderate = moderate;
-  p.significant = significant;
-  p.score_alert = score_alert;
-  p.ks_points = ks_points;
-  p.n_threads = n_threads;
-  p.validate();
-  return p;
-}
-
 /// quantiles, bin_edges, psi, js_distance, ks_statistic, missing_rate, share_out_of_range:
 /// the statistics of numeric columns.
 void bind_numeric_drift(py::module_& m) {
@@ -315,16 +299,15 @@ void bind_drift_report(py::module_& m) {
 
 /// Baseline's construction, fit, accumulate, merge and compare.
 void def_baseline_fitting(py::class_<mon::Baseline>& cls) {
-  const mon::BaselineParams d;
-  cls.def(py::init([](int bins, const std::string& binning, double epsilon, double moderate,
-                      double significant, double score_alert, int ks_points, int n_threads) {
-            return mon::Baseline(make_params(bins, binning, epsilon, moderate, significant,
-                                             score_alert, ks_points, n_threads));
+  cls.def(py::init([](const py::dict& options, const std::string& caller) {
+            return mon::Baseline(
+                mon::BaselineParams::from_options(python_to_json(options, caller), caller));
           }),
-          py::kw_only(), py::arg("bins") = d.bins, py::arg("binning") = "quantile",
-          py::arg("epsilon") = d.epsilon, py::arg("moderate") = d.moderate,
-          py::arg("significant") = d.significant, py::arg("score_alert") = d.score_alert,
-          py::arg("ks_points") = d.ks_points, py::arg("n_threads") = d.n_threads)
+          py::arg("options") = py::dict(), py::arg("caller") = "Baseline",
+          "A baseline with the parameters a dict names (the others keep the C++ defaults).")
+      .def_static(
+          "default_params", [] { return json_to_python(mon::BaselineParams().to_json()); },
+          "The C++ defaults as a dict.")
       .def(
           "fit",
           [](mon::Baseline& self, const py::object& data,
@@ -374,20 +357,9 @@ void def_baseline_contents(py::class_<mon::Baseline>& cls) {
       .def_property_readonly("n_rows", &mon::Baseline::n_rows)
       .def_property_readonly("feature_names", &mon::Baseline::feature_names)
       .def_property_readonly("has_score", &mon::Baseline::has_score)
-      .def_property_readonly("params",
-                             [](const mon::Baseline& b) {
-                               const auto& p = b.params();
-                               py::dict out;
-                               out["bins"] = p.bins;
-                               out["binning"] = mon::binning_name(p.binning);
-                               out["epsilon"] = p.epsilon;
-                               out["moderate"] = p.moderate;
-                               out["significant"] = p.significant;
-                               out["score_alert"] = p.score_alert;
-                               out["ks_points"] = p.ks_points;
-                               out["n_threads"] = p.n_threads;
-                               return out;
-                             })
+      .def_property_readonly(
+          "params", [](const mon::Baseline& b) { return json_to_python(b.params().to_json()); },
+          "The parameters as a dict.")
       .def(
           "kind",
           [](const mon::Baseline& b, const std::string& f) {

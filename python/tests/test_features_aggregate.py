@@ -417,3 +417,27 @@ def test_transform_leaves_streaming_state_and_runs_concurrently():
     for out in outs:
         pd.testing.assert_frame_equal(out, ref, check_exact=True)
     assert len(agg.result()) == 5  # the streaming state is untouched by transform
+
+
+def test_python_defaults_are_the_cpp_defaults():
+    """The event spec has one source: churn::features::EventAggregationSpec. EventAggregator's
+    signature repeats its defaults under Python names (_SPEC_FIELDS maps them); this test holds
+    them equal."""
+    import inspect
+
+    from churnlib.features import _SPEC_FIELDS
+
+    cpp = cl._core._EventAggregationSpec.defaults()
+    sig = inspect.signature(cl.EventAggregator.__init__).parameters
+    assert set(_SPEC_FIELDS.values()) == set(cpp)
+    for py, name in _SPEC_FIELDS.items():
+        default = sig[py].default
+        if py == "windows":
+            default = list(default)
+        elif py in ("amount_col",):
+            default = "" if default is None else default
+        elif py in ("event_types", "amount_event_types"):
+            default = [] if default is None else default
+        assert default == cpp[name], (py, default, cpp[name])
+    with pytest.raises(cl.InvalidArgument, match="unknown parameter 'window'"):
+        cl._core._EventAggregationSpec({"window": [3]}, "test")

@@ -428,3 +428,25 @@ def test_numeric_matrices_are_accepted():
     pd.testing.assert_frame_equal(base.compare(part).to_pandas(), want)
     with pytest.raises(TypeError):
         base.compare("not a frame")
+
+
+def test_python_defaults_are_the_cpp_defaults():
+    """Parameters have one source: churn::monitor::BaselineParams (see test_logistic's twin);
+    DEFAULT_EPSILON is read from it."""
+    import inspect
+
+    cpp = cl._core._monitor.Baseline.default_params()
+    sig = inspect.signature(cl.monitor.Baseline.__init__).parameters
+    assert set(cpp) == set(sig) - {"self"}
+    for name, value in cpp.items():
+        assert sig[name].default == value, (name, sig[name].default, value)
+    assert cl.monitor.DEFAULT_EPSILON == cpp["epsilon"] == 1e-4
+    df = pd.DataFrame({"x": np.arange(50.0)})
+    with pytest.raises(cl.InvalidArgument, match="unknown parameter 'bin'"):
+        cl._core._monitor.Baseline({"bin": 3}, "test")
+    with pytest.raises(cl.TypeMismatch, match="bins must be an int, got true"):
+        cl.monitor.Baseline(bins=True).fit(df)
+    with pytest.raises(cl.TypeMismatch, match="epsilon must be a number"):
+        cl.monitor.Baseline(epsilon="small").fit(df)
+    b = cl.monitor.Baseline(bins=7, binning="equal_width", moderate=0.2).fit(df)
+    assert cl.monitor.Baseline.from_json(b.to_json()).get_params() == b.get_params()

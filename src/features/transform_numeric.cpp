@@ -140,6 +140,21 @@ void for_columns(std::size_t n, int n_threads, F&& f) {
 
 // ---- impute -------------------------------------------------------------------------------------
 
+/// The most frequent of the sorted values `s` (not empty), ties to the smallest value.
+double most_frequent_sorted(const std::vector<double>& s) {
+  std::size_t best = 0, best_n = 0;
+  for (std::size_t a = 0; a < s.size();) {
+    std::size_t b = a;
+    while (b < s.size() && s[b] == s[a]) ++b;
+    if (b - a > best_n) {
+      best_n = b - a;
+      best = a;
+    }
+    a = b;
+  }
+  return s[best];
+}
+
 class Impute final : public Step {
  public:
   Impute(std::vector<std::string> columns, ImputeParams p)
@@ -150,81 +165,15 @@ class Impute final : public Step {
 
   void fit(const Table& t, int n_threads) override {
     const std::size_t m = columns_.size();
-    std::vector<std::uint8_t> categorical(m, 0);
+    std::vector<std::uint8_t> categorical = check_fit_columns(t);
     std::vector<double> values(m, 0.0);
     std::vector<std::string> categories(m);
-    for (std::size_t j = 0; j < m; ++j) {
-      const Column& c = find_column(t, columns_[j], label());
-      CHURN_CHECK(c.dtype() != DType::String, TypeMismatch,
-                  label() << ": column '" << c.name()
-                          << "' is string; impute takes numeric or categorical columns");
-      if (c.dtype() == DType::Categorical) {
-        categorical[j] = 1;
-        CHURN_CHECK(
-            p_.strategy == ImputeStrategy::MostFrequent || p_.strategy == ImputeStrategy::Constant,
-            InvalidArgument,
-            label() << ": column '" << c.name() << "' is categorical; strategy '"
-                    << impute_strategy_name(p_.strategy)
-                    << "' needs a numeric column (use most_frequent or constant)");
-      } else {
-        numeric_column(t, columns_[j], label());
-      }
-      if (p_.add_indicator) check_new_name(t, columns_[j] + "_missing", label());
-    }
     for_columns(m, n_threads, [&](std::size_t j) {
       const Column& c = t.column(columns_[j]);
-      if (categorical[j]) {
-        if (p_.strategy == ImputeStrategy::Constant) {
-          categories[j] = p_.fill_category;
-          return;
-        }
-        auto counts = category_counts(c);
-        CHURN_CHECK(!counts.empty(), InvalidArgument,
-                    label() << ": column '" << c.name()
-                            << "' has no non-missing value to take the most frequent of");
-        std::sort(counts.begin(), counts.end());
-        std::size_t best = 0;
-        for (std::size_t k = 1; k < counts.size(); ++k)
-          if (counts[k].second > counts[best].second) best = k;
-        categories[j] = counts[best].first;
-        return;
-      }
-      if (p_.strategy == ImputeStrategy::Constant) {
-        values[j] = p_.fill_value;
-        return;
-      }
-      const NumericValues x(c);
-      if (p_.strategy == ImputeStrategy::Mean) {
-        double sum = 0;
-        Index n = 0;
-        for (Index i = 0; i < x.size(); ++i) {
-          if (std::isnan(x.data()[i])) continue;
-          sum += x.data()[i];
-          ++n;
-        }
-        CHURN_CHECK(n > 0, InvalidArgument,
-                    label() << ": column '" << c.name() << "' has no non-missing value");
-        values[j] = sum / static_cast<double>(n);
-        return;
-      }
-      const auto s = sorted_values(x.data(), x.size());
-      CHURN_CHECK(!s.empty(), InvalidArgument,
-                  label() << ": column '" << c.name() << "' has no non-missing value");
-      if (p_.strategy == ImputeStrategy::Median) {
-        values[j] = common::median_sorted(s.data(), s.size());
-      } else {  // most frequent, ties to the smallest value
-        std::size_t best = 0, best_n = 0;
-        for (std::size_t a = 0; a < s.size();) {
-          std::size_t b = a;
-          while (b < s.size() && s[b] == s[a]) ++b;
-          if (b - a > best_n) {
-            best_n = b - a;
-            best = a;
-          }
-          a = b;
-        }
-        values[j] = s[best];
-      }
+      if (categorical[j])
+        categories[j] = fill_category(c);
+      else
+        values[j] = fill_value(c);
     });
     for (std::size_t j = 0; j < m; ++j)
       CHURN_CHECK(categorical[j] || std::isfinite(values[j]), InvalidArgument,
@@ -349,6 +298,70 @@ class Impute final : public Step {
   }
 
  private:
+  /// Checks the columns for fit (numeric or categorical; a categorical one needs strategy
+  /// most_frequent or constant; the indicator names are free); returns which are categorical.
+  std::vector<std::uint8_t> check_fit_columns(const Table& t) const {
+    std::vector<std::uint8_t> categorical(columns_.size(), 0);
+    for (std::size_t j = 0; j < columns_.size(); ++j) {
+      const Column& c = find_column(t, columns_[j], label());
+      CHURN_CHECK(c.dtype() != DType::String, TypeMismatch,
+                  label() << ": column '" << c.name()
+                          << "' is string; impute takes numeric or categorical columns");
+      if (c.dtype() == DType::Categorical) {
+        categorical[j] = 1;
+        CHURN_CHECK(
+            p_.strategy == ImputeStrategy::MostFrequent || p_.strategy == ImputeStrategy::Constant,
+            InvalidArgument,
+            label() << ": column '" << c.name() << "' is categorical; strategy '"
+                    << impute_strategy_name(p_.strategy)
+                    << "' needs a numeric column (use most_frequent or constant)");
+      } else {
+        numeric_column(t, columns_[j], label());
+      }
+      if (p_.add_indicator) check_new_name(t, columns_[j] + "_missing", label());
+    }
+    return categorical;
+  }
+
+  /// The fill category of a categorical column: fill_category, or the most frequent category
+  /// (ties to the smallest label).
+  std::string fill_category(const Column& c) const {
+    if (p_.strategy == ImputeStrategy::Constant) return p_.fill_category;
+    auto counts = category_counts(c);
+    CHURN_CHECK(!counts.empty(), InvalidArgument,
+                label() << ": column '" << c.name()
+                        << "' has no non-missing value to take the most frequent of");
+    std::sort(counts.begin(), counts.end());
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < counts.size(); ++k)
+      if (counts[k].second > counts[best].second) best = k;
+    return counts[best].first;
+  }
+
+  /// The fill value of a numeric column: fill_value, or the mean, median or most frequent value
+  /// of its non-missing values.
+  double fill_value(const Column& c) const {
+    if (p_.strategy == ImputeStrategy::Constant) return p_.fill_value;
+    const NumericValues x(c);
+    if (p_.strategy == ImputeStrategy::Mean) {
+      double sum = 0;
+      Index n = 0;
+      for (Index i = 0; i < x.size(); ++i) {
+        if (std::isnan(x.data()[i])) continue;
+        sum += x.data()[i];
+        ++n;
+      }
+      CHURN_CHECK(n > 0, InvalidArgument,
+                  label() << ": column '" << c.name() << "' has no non-missing value");
+      return sum / static_cast<double>(n);
+    }
+    const auto s = sorted_values(x.data(), x.size());
+    CHURN_CHECK(!s.empty(), InvalidArgument,
+                label() << ": column '" << c.name() << "' has no non-missing value");
+    if (p_.strategy == ImputeStrategy::Median) return common::median_sorted(s.data(), s.size());
+    return most_frequent_sorted(s);
+  }
+
   std::vector<std::string> columns_;
   ImputeParams p_;
   std::vector<std::uint8_t> categorical_;

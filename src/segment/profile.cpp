@@ -56,13 +56,12 @@ std::string pad(const std::string& s, std::size_t w) {
   return s.size() >= w ? s + " " : std::string(w - s.size(), ' ') + s + " ";
 }
 
-}  // namespace
-
-SegmentProfiles profile_segments(const RowMatrixRef& X, const IntVector& segments,
-                                 const std::vector<std::string>& feature_names,
-                                 const VectorRef& churned, const VectorRef& score,
-                                 const VectorRef& revenue, int n_segments) {
-  const char* who = "profile_segments()";
+/// Checks the lengths and values of profile_segments' inputs; returns the number of segments
+/// (n_segments, or the largest id + 1).
+int check_inputs(const RowMatrixRef& X, const IntVector& segments,
+                 const std::vector<std::string>& feature_names, const VectorRef& churned,
+                 const VectorRef& score, const VectorRef& revenue, int n_segments,
+                 const char* who) {
   const Index n = X.rows();
   const Index p = X.cols();
   auto check_len = [&](Index len, const char* what, bool optional) {
@@ -91,18 +90,16 @@ SegmentProfiles profile_segments(const RowMatrixRef& X, const IntVector& segment
   common::check_binary_labels(churned, who, "churned", true);
   common::check_finite_vector(score, who, "score", true);
   common::check_finite_vector(revenue, who, "revenue", true);
+  return k;
+}
 
-  SegmentProfiles out;
-  out.has_churn = churned.size() > 0;
-  out.has_score = score.size() > 0;
-  out.has_revenue = revenue.size() > 0;
-  if (out.has_revenue)
-    out.revenue_at_risk_basis = out.has_score ? "score" : (out.has_churn ? "churned" : "");
-  for (Index j = 0; j < p; ++j) {
-    out.feature_names.push_back(feature_names.empty() ? "x" + std::to_string(j)
-                                                      : feature_names[static_cast<std::size_t>(j)]);
-  }
-
+/// The running sums of each segment and (last) of the population: sizes, and the non-missing
+/// values of each feature, churn label, score and revenue (revenue at risk on `out`'s basis).
+std::vector<Acc> accumulate(const RowMatrixRef& X, const IntVector& segments,
+                            const VectorRef& churned, const VectorRef& score,
+                            const VectorRef& revenue, int k, const SegmentProfiles& out) {
+  const Index n = X.rows();
+  const Index p = X.cols();
   std::vector<Acc> acc(static_cast<std::size_t>(k) + 1);  // last = population
   for (auto& a : acc) {
     a.feat_sum = Vector::Zero(p);
@@ -136,23 +133,53 @@ SegmentProfiles profile_segments(const RowMatrixRef& X, const IntVector& segment
       }
     }
   }
-  auto finish = [&](const Acc& a, int id) {
-    SegmentProfile sp;
-    sp.segment = id;
-    sp.size = a.size;
-    sp.share = n > 0 ? static_cast<double>(a.size) / static_cast<double>(n) : kNaN;
-    sp.churn_rate = a.churn_n > 0 ? a.churn_sum / a.churn_n : kNaN;
-    sp.mean_score = a.score_n > 0 ? a.score_sum / a.score_n : kNaN;
-    sp.revenue = out.has_revenue ? a.revenue : kNaN;
-    sp.revenue_at_risk = out.revenue_at_risk_basis.empty() ? kNaN : a.at_risk;
-    sp.feature_means.resize(p);
-    for (Index j = 0; j < p; ++j) {
-      sp.feature_means[j] = a.feat_n[j] > 0 ? a.feat_sum[j] / a.feat_n[j] : kNaN;
-    }
-    return sp;
-  };
-  for (int c = 0; c < k; ++c) out.segments.push_back(finish(acc[static_cast<std::size_t>(c)], c));
-  out.population = finish(acc.back(), -1);
+  return acc;
+}
+
+/// The profile of segment `id` (-1: the population) from its sums; n rows in all.
+SegmentProfile profile_from_sums(const Acc& a, int id, Index n, const SegmentProfiles& out) {
+  const Index p = a.feat_sum.size();
+  SegmentProfile sp;
+  sp.segment = id;
+  sp.size = a.size;
+  sp.share = n > 0 ? static_cast<double>(a.size) / static_cast<double>(n) : kNaN;
+  sp.churn_rate = a.churn_n > 0 ? a.churn_sum / a.churn_n : kNaN;
+  sp.mean_score = a.score_n > 0 ? a.score_sum / a.score_n : kNaN;
+  sp.revenue = out.has_revenue ? a.revenue : kNaN;
+  sp.revenue_at_risk = out.revenue_at_risk_basis.empty() ? kNaN : a.at_risk;
+  sp.feature_means.resize(p);
+  for (Index j = 0; j < p; ++j) {
+    sp.feature_means[j] = a.feat_n[j] > 0 ? a.feat_sum[j] / a.feat_n[j] : kNaN;
+  }
+  return sp;
+}
+
+}  // namespace
+
+SegmentProfiles profile_segments(const RowMatrixRef& X, const IntVector& segments,
+                                 const std::vector<std::string>& feature_names,
+                                 const VectorRef& churned, const VectorRef& score,
+                                 const VectorRef& revenue, int n_segments) {
+  const char* who = "profile_segments()";
+  const int k = check_inputs(X, segments, feature_names, churned, score, revenue, n_segments, who);
+  const Index n = X.rows();
+  const Index p = X.cols();
+
+  SegmentProfiles out;
+  out.has_churn = churned.size() > 0;
+  out.has_score = score.size() > 0;
+  out.has_revenue = revenue.size() > 0;
+  if (out.has_revenue)
+    out.revenue_at_risk_basis = out.has_score ? "score" : (out.has_churn ? "churned" : "");
+  for (Index j = 0; j < p; ++j) {
+    out.feature_names.push_back(feature_names.empty() ? "x" + std::to_string(j)
+                                                      : feature_names[static_cast<std::size_t>(j)]);
+  }
+
+  const std::vector<Acc> acc = accumulate(X, segments, churned, score, revenue, k, out);
+  for (int c = 0; c < k; ++c)
+    out.segments.push_back(profile_from_sums(acc[static_cast<std::size_t>(c)], c, n, out));
+  out.population = profile_from_sums(acc.back(), -1, n, out);
   return out;
 }
 

@@ -13,8 +13,13 @@
 #include "common/exact_sum.hpp"
 #include "common/json.hpp"
 #include "common/quantile.hpp"
-#include "monitor/monitor_detail.hpp"
+#include "monitor/columns.hpp"
+#include "monitor/cut_index.hpp"
+#include "monitor/divergence.hpp"
 #include "monitor/numeric_fit.hpp"
+#include "monitor/scan_kernel.hpp"
+#include "monitor/select_quantiles.hpp"
+#include "monitor/state_json.hpp"
 
 namespace churn::monitor {
 

@@ -22,7 +22,7 @@
 #include <mutex>    // std::mutex
 #include <vector>   // std::vector
 
-#include "monitor/monitor_detail.hpp"
+#include "monitor/scan_kernel.hpp"
 
 namespace churn::monitor::detail {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The fit of one large numeric column in two passes over its memory (see baseline.hpp):
+// The fit of one large numeric column in two passes over its memory (see baseline_fit.cpp):
 //
 // 1. pass1: bucket counts over a monotone BucketMap of 2^14 buckets laid out from a sorted
 //    sample, min, max, infinities and the exact sums;
@@ -22,7 +22,7 @@
 #include <mutex>    // std::mutex
 #include <vector>   // std::vector
 
-#include "monitor/monitor_detail.hpp"
+#include "monitor/scan_kernel.hpp"
 
 namespace churn::monitor::detail {
 

@@ -9,7 +9,11 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "common/checks.hpp"
-#include "monitor/monitor_detail.hpp"
+#include "monitor/columns.hpp"
+#include "monitor/cut_index.hpp"
+#include "monitor/divergence.hpp"
+#include "monitor/select_quantiles.hpp"
+#include "monitor/state_json.hpp"  // kBinningNames
 
 namespace churn::monitor {
 

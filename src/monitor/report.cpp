@@ -9,7 +9,7 @@
 #include "churn/metrics/classification.hpp"
 #include "common/checks.hpp"
 #include "common/json.hpp"
-#include "monitor/monitor_detail.hpp"
+#include "monitor/state_json.hpp"  // kFeatureKindNames
 
 namespace churn::monitor {
 

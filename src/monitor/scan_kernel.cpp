@@ -1,6 +1,6 @@
-// The portable build of the numeric column pass kernels and the one-time CPU dispatch.
+// The portable build of the numeric column pass kernels, and their CPU dispatch
+// (common/cpu_dispatch.hpp).
 #include <algorithm>    // std::min, std::max
-#include <atomic>       // std::atomic
 #include <cmath>        // std::ldexp, std::abs
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
@@ -8,7 +8,8 @@
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::remove_reference
 
-#include "monitor/monitor_detail.hpp"
+#include "common/cpu_dispatch.hpp"
+#include "monitor/scan_kernel.hpp"
 
 // The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -18,43 +19,21 @@ namespace churn::monitor::detail {
 
 namespace {
 
-int detect_level() {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
-    return 2;
-  if (__builtin_cpu_supports("avx2")) return 1;
-#endif
-  return 0;
-}
-
-std::atomic<int> forced_level{-1};
-
+/// The kernels of the level common::cpu_level() gives now (resolved once per kernel call).
 const ScanKernels& kernels() {
   static const ScanKernels portable{&kernel_impl::hist, &kernel_impl::cells, &kernel_impl::gather,
                                     &kernel_impl::stats};
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
   static const ScanKernels avx2 = scan_kernels_avx2();
   static const ScanKernels avx512 = scan_kernels_avx512();
-  const int level = scan_kernel_level();
-  if (level == 2) return avx512;
-  if (level == 1) return avx2;
+  const common::CpuLevel level = common::cpu_level();
+  if (level == common::CpuLevel::Avx512) return avx512;
+  if (level == common::CpuLevel::Avx2) return avx2;
 #endif
   return portable;
 }
 
 }  // namespace
-
-int scan_kernel_level() {
-  static const int best = detect_level();
-  const int forced = forced_level.load(std::memory_order_relaxed);
-  return forced < 0 ? best : std::min(forced, best);
-}
-
-void force_scan_kernel_level(int level) {
-  forced_level.store(level, std::memory_order_relaxed);
-}
 
 std::uint32_t BucketMap::bucket(double x) const {
   std::uint32_t b = 0;

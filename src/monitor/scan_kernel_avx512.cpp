@@ -8,7 +8,7 @@
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::remove_reference
 
-#include "monitor/monitor_detail.hpp"
+#include "monitor/scan_kernel.hpp"
 
 // The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"

@@ -1,9 +1,10 @@
 // The inner loops of a numeric column pass, written so the compiler vectorises them. Included
 // inside namespace churn::monitor::detail by scan_kernel.cpp (portable build),
 // scan_kernel_avx2.cpp (compiled for AVX2) and scan_kernel_avx512.cpp (AVX-512); all give
-// bit-identical results (integer counts, exact sums).
+// bit-identical results (integer counts, exact sums; the determinism rule of
+// common/cpu_dispatch.hpp).
 //
-// Needs: <type_traits>, <algorithm>, <cstddef>, <cstdint>, <cstring>, "monitor_detail.hpp"
+// Needs: <type_traits>, <algorithm>, <cstddef>, <cstdint>, <cstring>, "scan_kernel.hpp"
 // (BucketMap, CellCounter, ExactSum, kSumOffset, and common::ordered_key_folded, which it
 // includes before the includer switches the target, so that function is compiled for the
 // baseline ISA everywhere and only inlined here); with CHURN_SCAN_AVX512 defined (the

@@ -1,6 +1,8 @@
-// The portable K-means distance kernel and the one-time CPU dispatch.
+// The portable K-means distance kernel, and its CPU dispatch (common/cpu_dispatch.hpp: resolved
+// once per kernel call, a block of rows; every level gives the same bits).
 #include <limits>  // std::numeric_limits
 
+#include "common/cpu_dispatch.hpp"
 #include "segment/kmeans_detail.hpp"
 
 // The kernel's 32-byte vectors only pass between helpers inlined into this file.
@@ -19,22 +21,10 @@ void argmin_rows_generic(double* dist, int m, int kpad, std::int32_t* arg, doubl
   argmin_rows_impl(dist, m, kpad, arg, best, second);
 }
 
-namespace {
-using KernelFn = void (*)(const double* const*, int, Index, const double*, int, double*);
-
-KernelFn pick_kernel() {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &sqdist_rows_avx2;
-#endif
-  return &sqdist_rows_generic;
+bool kernel_uses_avx2() {
+  // (the AVX2 build stands in for an AVX-512 CPU too)
+  return common::cpu_level() >= common::CpuLevel::Avx2;
 }
-
-KernelFn kernel() {
-  static const KernelFn fn = pick_kernel();
-  return fn;
-}
-}  // namespace
 
 void argmin_rows(double* dist, int m, int kpad, std::int32_t* arg, double* best, double* second) {
   if (kernel_uses_avx2()) {
@@ -44,13 +34,13 @@ void argmin_rows(double* dist, int m, int kpad, std::int32_t* arg, double* best,
   }
 }
 
-bool kernel_uses_avx2() {
-  return kernel() != &sqdist_rows_generic;
-}
-
 void sqdist_rows(const double* const* rows, int m, Index d, const double* ct, int kpad,
                  double* out) {
-  kernel()(rows, m, d, ct, kpad, out);
+  if (kernel_uses_avx2()) {
+    sqdist_rows_avx2(rows, m, d, ct, kpad, out);
+  } else {
+    sqdist_rows_generic(rows, m, d, ct, kpad, out);
+  }
 }
 
 std::vector<double> pack_centres(const RowMatrix& C, int kpad) {

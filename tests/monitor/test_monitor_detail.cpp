@@ -1,4 +1,4 @@
-// Internal kernels of churn::monitor (src/monitor/monitor_detail.hpp, numeric_fit.hpp): the
+// Internal kernels of churn::monitor (src/monitor/scan_kernel.hpp, numeric_fit.hpp...): the
 // vectorised exact sums against term-by-term ExactSum::add, the two-pass bucket selection
 // against a full sort, the cell counter against a binary search, the radix sort against
 // std::sort, and every kernel build (portable, AVX2, AVX-512, as far as the CPU has them)
@@ -18,8 +18,11 @@
 #include <nlohmann/json.hpp>
 #include "churn/data/table.hpp"
 #include "churn/monitor/baseline.hpp"
-#include "monitor/monitor_detail.hpp"
+#include "common/cpu_dispatch.hpp"
 #include "monitor/numeric_fit.hpp"
+#include "monitor/scan_kernel.hpp"
+#include "monitor/select_quantiles.hpp"
+#include "monitor/state_json.hpp"
 
 using churn::Index;
 using churn::data::Column;
@@ -31,10 +34,10 @@ namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-/// Restores automatic kernel choice at scope exit.
+/// Caps the kernel level (0 portable, 1 AVX2, 2 AVX-512) for a scope (common/cpu_dispatch.hpp).
 struct KernelLevel {
-  explicit KernelLevel(int level) { detail::force_scan_kernel_level(level); }
-  ~KernelLevel() { detail::force_scan_kernel_level(-1); }
+  explicit KernelLevel(int level) : use(static_cast<churn::common::CpuLevel>(level)) {}
+  churn::common::ScopedCpuLevel use;
 };
 
 /// Values that exercise every path of the exact sums: ordinary values, values far below the

@@ -3,55 +3,17 @@
 /// `churn::monitor::Baseline`: a saved snapshot of the reference distribution of every feature
 /// (and of the model score), compared with later batches without the reference data.
 ///
-/// **What a baseline holds**, per feature:
-/// - numeric (float64, int64, timestamp in ns): the PSI bin edges, exact quantiles at 1%, 5%,
-///   25%, 50%, 75%, 95% and 99% (numpy's default method), the KS points (exact quantiles too),
-///   integer counts of the values on the cut points the edges and KS points define, the
-///   missing count, min, max, and
-///   exact sums of the values and of `(x - shift)^2` (each square rounded to double; `shift`
-///   is a median (of a sample, on large columns) fixed at fit, so the variance does not
-///   cancel) for mean and std;
-/// - categorical (categorical, string): the count of every category seen (sorted by name)
-///   and the missing count.
-///
-/// **Edges are exact** numpy quantiles (`np.quantile(x, np.linspace(0, 1, bins + 1))`, repeats
-/// merged), found without sorting. A numeric column of 65,536 rows or more is read twice:
-/// the first pass counts its values in 16,384 buckets of a monotone map laid out from a sorted
-/// sample (linear in the value, or in its order-preserving bit pattern for heavy tails), and
-/// takes min, max and the exact sums; the counts tell which buckets hold the wanted ranks, and
-/// the second pass gathers only the values of those buckets (the ranks of the edges, the
-/// summary quantiles and the KS points), except the repeats of a bucket's representative value,
-/// which are just counted. The gathered values (typically well under 1% of the column) are
-/// grouped per bucket, and every quantile (a selection within its bucket) and every cell count
-/// follows exactly. Should a step not add up (it cannot on valid data, but the code checks),
-/// the column is copied and selected in full; the result is the same. Smaller columns are
-/// copied and selected.
-///
-/// **KS on a baseline** is evaluated at `ks_points + 1` points `g_j`, the exact quantiles
-/// (numpy linear) of the reference at `j / ks_points`: `max_j |F_ref(g_j) - F_cur(g_j)|`. It
-/// never exceeds the exact two-sample statistic and, for a reference without heavy ties, is
-/// below it by at most about `1 / ks_points` (0.01 by default).
-///
-/// **Merging is exact.** Edges, quantiles and KS points are fixed by `fit`. Everything else is
-/// an order-free exact accumulator (integer counts, exact sums, min/max, category counts), so
-/// `b.accumulate(part1).merge(b.accumulate(part2))` equals `b.accumulate(whole)` bit for bit,
-/// and when `b` was fit on `whole` that is `b` itself. Typical uses:
-/// - a reference too large for one machine: fit on a first chunk or a sample (fixes the
-///   edges), `accumulate` every chunk on the workers, `merge` the parts: the counts and
-///   summaries are those of the whole reference, the bins and quantiles those of the sample;
-/// - a current batch arriving in a stream: `accumulate` each chunk on the baseline's bins,
-///   `merge`, then `compare(merged)`; equal to `compare(whole batch)`.
-/// Exact quantiles of data seen only in parts would need all of it at once; that is why the
-/// edges come from one fit and are never re-estimated by merge.
-///
-/// **Threads**: both passes of fit, and the counting of accumulate and compare, run over
-/// (column, row block) pairs. Results never depend on `n_threads`, nor on the CPU's vector
-/// instructions (the kernels have portable, AVX2 and AVX-512 builds with identical results).
-///
-/// **Counting a batch** (accumulate, compare) on the fixed cuts (edges and KS points) also
-/// goes through buckets: a value's bucket gives its cell, plus one for each of the bucket's
-/// cuts (at most two) the value is not below; the values of the rare buckets holding three
-/// cuts or more are placed by a binary search.
+/// A baseline holds, per numeric feature, exact quantile bin edges (numpy's
+/// `np.quantile(x, np.linspace(0, 1, bins + 1))`, repeats merged), exact summary quantiles and
+/// KS points, the counts on them, min, max, mean and std; per categorical feature, the count of
+/// every category. Why a baseline rather than the reference data: it is small, it is saved as
+/// JSON, and it merges exactly: edges, quantiles and KS points are fixed by fit, the rest are
+/// exact order-free accumulators, so `b.accumulate(part1).merge(b.accumulate(part2))` equals
+/// `b.accumulate(whole)` bit for bit (a reference too large for one machine, or a batch arriving
+/// in a stream). KS on a baseline is read at the `ks_points + 1` reference quantiles: never above
+/// the exact two-sample statistic, below it by at most about `1 / ks_points` for a reference
+/// without heavy ties. Results never depend on `n_threads` nor on the CPU's vector instructions.
+/// (How: src/monitor/baseline_fit.cpp, baseline_accumulate.cpp, feature_state.hpp.)
 
 #include <cstdint>      // std::int64_t
 #include <memory>       // std::unique_ptr

@@ -15,19 +15,11 @@
 namespace churn::monitor {
 
 using common::json_check_members;
-using common::json_from_double;
-using common::json_from_doubles;
 using common::json_get;
-using common::json_get_doubles;
 using common::json_get_int;
-using common::json_to_double;
 using common::make_envelope;
 using common::open_envelope;
 
-using data::Column;
-using data::DType;
-using data::dtype_from_name;
-using data::dtype_name;
 using data::Table;
 
 using detail::feature_from_json;
@@ -332,47 +324,20 @@ constexpr const char* kKind = "DriftBaseline";
 
 Json Baseline::to_json() const {
   check_fitted("Baseline::to_json()");
-  Json params{{"bins", params_.bins},
-              {"binning", binning_name(params_.binning)},
-              {"epsilon", params_.epsilon},
-              {"moderate", params_.moderate},
-              {"significant", params_.significant},
-              {"score_alert", params_.score_alert},
-              {"ks_points", params_.ks_points},
-              {"n_threads", params_.n_threads}};
   Json features = Json::array();
   for (const auto& f : features_) features.push_back(feature_to_json(*f));
   Json state{{"n_rows", n_rows_},
              {"features", features},
              {"score", has_score_ || score_ ? feature_to_json(*score_) : Json(nullptr)},
              {"has_score", has_score_}};
-  return make_envelope(kKind, std::move(params), std::move(state));
+  return make_envelope(kKind, params_.to_json(), std::move(state));
 }
 
 Baseline Baseline::from_json(const Json& doc) {
   const Json& env = open_envelope(doc, kKind);
   const std::string where = "load(DriftBaseline)";
   try {
-    const Json& pj = env["params"];
-    const std::string wp = where + " params";
-    json_check_members(pj,
-                       {"bins", "binning", "epsilon", "moderate", "significant", "score_alert",
-                        "ks_points", "n_threads"},
-                       wp);
-    BaselineParams p;
-    p.bins = json_get_int<int>(pj, "bins", wp);
-    p.binning = common::enum_from_json(detail::kBinningNames, pj, "binning", wp);
-    p.epsilon = json_get<double>(pj, "epsilon", wp);
-    p.moderate = json_get<double>(pj, "moderate", wp);
-    p.significant = json_get<double>(pj, "significant", wp);
-    p.score_alert = json_get<double>(pj, "score_alert", wp);
-    p.ks_points = json_get_int<int>(pj, "ks_points", wp);
-    p.n_threads = json_get_int<int>(pj, "n_threads", wp);
-    try {
-      p.validate();
-    } catch (const InvalidArgument& e) {
-      CHURN_THROW(SerializationError, wp << ": " << e.what());
-    }
+    const BaselineParams p = BaselineParams::from_json(env["params"]);
     Baseline b(p);
     const Json& st = env["state"];
     const std::string ws = where + " state";

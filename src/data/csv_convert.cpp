@@ -297,416 +297,531 @@ void infer_fields(const char* base, const FieldRef* f, Index stride, Index n_row
   st.all_int = all_int;
 }
 
-}  // namespace
+// ------------------------------------------------------------------------------------------
+// The conversion, phase by phase. convert() (at the bottom) runs them in order:
+//   0. set up the kept columns (given types; for inferred ones, a look at the first block),
+//   1. parse given numbers and timestamps; infer the kind of the other columns per block,
+//   2. decide the inferred types; fill inferred int64/timestamps, block dictionaries, strings,
+//   3. merge each column's block dictionaries in block order,
+//   4. remap codes to the merged dictionaries; fill inferred text that became strings,
+//   5. assemble the table.
+// Phases 1, 2 and 4 run one task per block (all columns in turn), phase 3 one per column.
+// ------------------------------------------------------------------------------------------
 
-Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec& spec) {
-  const CsvHeader& h = *tok.header;
-  const Dialect& d = h.dialect;
-  const std::size_t nk = h.kept.size();
-  const std::size_t nb = tok.blocks.size();
-  const auto n = static_cast<std::size_t>(tok.n_rows);
-  const int threads = csv_threads(options.n_threads, tok.text.size());
-  const NaMatcher is_na(options.na_values);
-  const auto n_tasks = static_cast<Index>(nk * nb);
+// What the phases share: the tokens, the options, the kept columns and one TaskState per
+// (column j, block b) task, at state[j * nb + b].
+struct ConvertContext {
+  ConvertContext(const Tokenized& t, const CsvOptions& o)
+      : tok(t),
+        options(o),
+        d(t.header->dialect),
+        nk(t.header->kept.size()),
+        nb(t.blocks.size()),
+        n(static_cast<std::size_t>(t.n_rows)),
+        threads(csv_threads(o.n_threads, t.text.size())),
+        is_na(o.na_values),
+        cols(nk) {}
+  const Tokenized& tok;
+  const CsvOptions& options;
+  const Dialect& d;
+  const std::size_t nk;  // kept columns
+  const std::size_t nb;  // blocks
+  const std::size_t n;   // rows
+  const int threads;
+  const NaMatcher is_na;
+  std::vector<ColumnWork> cols;
+  std::vector<TaskState> state;
+};
 
-  std::vector<ColumnWork> cols(nk);
-  for (std::size_t j = 0; j < nk; ++j) {
-    ColumnWork& c = cols[j];
-    c.file_col = h.kept[j];
-    c.name = h.names[static_cast<std::size_t>(c.file_col)];
-    c.given = j < spec.types.size() ? spec.types[j] : std::nullopt;
-    c.fixed_by_first_chunk = j < spec.fixed_by_first_chunk.size() && spec.fixed_by_first_chunk[j];
-    c.persistent = j < spec.dictionaries.size() ? spec.dictionaries[j] : nullptr;
-    if (!c.given && nb > 0) {
-      // The first block's kind picks the buffers of the inference pass: text needs none (the
-      // column is text whatever follows), timestamps are kept as they are parsed.
-      TaskState first;
-      const TokenBlock& b0 = tok.blocks[0];
-      infer_fields(tok.text.data() + b0.begin, b0.fields.data() + j, static_cast<Index>(nk),
-                   b0.n_rows, d, is_na, options.infer_int64, nullptr, nullptr, first);
-      c.known_text = first.kind == Kind::Text;
-      c.ts_done = first.kind == Kind::Timestamp;
-      if (c.known_text) {
-        // Would the first block alone be a string column (an identifier)? Then its strings are
-        // kept from the start instead of per-block dictionaries (the type is still decided on
-        // the whole column, exactly).
-        StringDict probe;
-        Index non_missing = 0;
-        std::string scratch;
-        const char* base = tok.text.data() + b0.begin;
-        for (Index r = 0; r < b0.n_rows; ++r) {
-          const FieldRef fr = b0.fields[static_cast<std::size_t>(r) * nk + j];
-          const std::string_view sv = field_text(base, fr, d, scratch);
-          if (is_na(sv)) continue;
-          ++non_missing;
-          probe.insert(sv, (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0);
-        }
-        c.strings_first = non_missing >= 16 &&
-                          static_cast<double>(probe.size()) >
-                              options.max_categorical_ratio * static_cast<double>(non_missing);
+// One task per block, all columns in turn: the block's text and field index stay in cache.
+// With `poll`, the blocks go in batches with a stop poll between them (phases 1-2, before
+// a chunk reader's dictionaries change). Calls body(column, j, block, b, state of (j, b)).
+template <class Body>
+void for_each_task(ConvertContext& cx, const Body& body, bool poll = false) {
+  const auto n_blocks = static_cast<Index>(cx.nb);
+  auto run = [&](Index b0, Index b1) {
+    parallel_for_blocks(b0, b1, 1, cx.threads, [&](Index lo, Index hi) {
+      for (Index bb = lo; bb < hi; ++bb) {
+        const auto b = static_cast<std::size_t>(bb);
+        for (std::size_t j = 0; j < cx.nk; ++j)
+          body(cx.cols[j], j, cx.tok.blocks[b], b, cx.state[j * cx.nb + b]);
       }
-    }
-    if ((!c.given && !c.known_text && !c.ts_done) || (c.given && *c.given == DType::Float64))
-      c.f64 = uninit_doubles(n);
-    if (c.ts_done || (c.given && (*c.given == DType::Int64 || *c.given == DType::Timestamp)))
-      resize_large(c.i64, n);
-    if (c.given && *c.given == DType::Int64) c.valid.assign(n, 1);
-    if (c.given) c.dtype = *c.given;
-  }
-
-  std::vector<TaskState> state(static_cast<std::size_t>(n_tasks));
-  // One task per block, all columns in turn: the block's text and field index stay in cache.
-  // With `poll`, the blocks go in batches with a stop poll between them (phases 1-2, before
-  // a chunk reader's dictionaries change).
-  auto for_each_task = [&](auto&& body, bool poll = false) {
-    const auto n_blocks = static_cast<Index>(nb);
-    auto run = [&](Index b0, Index b1) {
-      parallel_for_blocks(b0, b1, 1, threads, [&](Index lo, Index hi) {
-        for (Index bb = lo; bb < hi; ++bb) {
-          const auto b = static_cast<std::size_t>(bb);
-          for (std::size_t j = 0; j < nk; ++j)
-            body(cols[j], j, tok.blocks[b], b, state[j * nb + b]);
-        }
-      });
-    };
-    if (poll) {
-      churn::detail::run_polled_batches(0, n_blocks, kPollBlocksPerThread * threads, run);
-    } else {
-      run(0, n_blocks);
-    }
+    });
   };
+  if (poll) {
+    churn::detail::run_polled_batches(0, n_blocks, kPollBlocksPerThread * cx.threads, run);
+  } else {
+    run(0, n_blocks);
+  }
+}
 
-  // Phase 1: numbers and timestamps (given types), inference (other columns).
-  for_each_task(
-      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t, TaskState& st) {
-        if (c.given && (*c.given == DType::Categorical || *c.given == DType::String)) return;
-        const char* base = tok.text.data() + blk.begin;
-        const FieldRef* f = blk.fields.data() + j;
-        const auto row0 = static_cast<std::size_t>(blk.row0);
-        std::string scratch;
-        auto fail = [&](Index r, FieldRef fr, std::string_view sv) {
-          st.error = TaskError{true, blk.row0 + r, blk.begin + fr.offset, excerpt(sv)};
-        };
-        if (!c.given) {
-          if (c.known_text) {
-            st.kind = Kind::Text;
-            return;
-          }
-          infer_fields(base, f, static_cast<Index>(nk), blk.n_rows, d, is_na, options.infer_int64,
-                       c.f64 ? c.f64.get() + row0 : nullptr,
-                       c.ts_done ? c.i64.data() + row0 : nullptr, st);
-          return;
-        }
-        const Index stride = static_cast<Index>(nk);
-        switch (*c.given) {
-          case DType::Float64: {
-            double* out = c.f64.get() + row0;
-            for (Index r = 0; r < blk.n_rows; ++r) {
-              const FieldRef fr = f[r * stride];
-              const std::string_view sv = field_text(base, fr, d, scratch);
-              double v = 0;
-              if (sv.empty()) {
-                out[r] = kMissing;
-              } else if (parse_number(sv, v)) {
-                out[r] = v;
-              } else if (is_na(sv)) {
-                out[r] = kMissing;
-              } else {
-                fail(r, fr, sv);
-                return;
-              }
-            }
-            break;
-          }
-          case DType::Int64: {
-            std::int64_t* out = c.i64.data() + row0;
-            std::uint8_t* valid = c.valid.data() + row0;
-            for (Index r = 0; r < blk.n_rows; ++r) {
-              const FieldRef fr = f[r * stride];
-              const std::string_view sv = field_text(base, fr, d, scratch);
-              std::int64_t v = 0;
-              if (!sv.empty() && parse_int64(sv, v)) {
-                out[r] = v;
-              } else if (is_na(sv)) {
-                out[r] = 0;
-                valid[r] = 0;
-              } else {
-                fail(r, fr, sv);
-                return;
-              }
-            }
-            break;
-          }
-          case DType::Timestamp: {
-            std::int64_t* out = c.i64.data() + row0;
-            for (Index r = 0; r < blk.n_rows; ++r) {
-              const FieldRef fr = f[r * stride];
-              const std::string_view sv = field_text(base, fr, d, scratch);
-              if (is_na(sv)) {
-                out[r] = kNaT;
-                continue;
-              }
-              const auto ts = parse_ts(sv);
-              if (!ts) {
-                fail(r, fr, sv);
-                return;
-              }
-              out[r] = *ts;
-            }
-            break;
-          }
-          default: break;
-        }
-      },
-      /*poll=*/true);
+// --- Phase 0: the kept columns --------------------------------------------------------------
 
-  // The first bad field in file order (row, then column), whatever the thread count.
-  auto throw_first_error = [&]() {
-    const TaskState* first = nullptr;
-    std::size_t first_col = 0;
-    for (std::size_t t = 0; t < state.size(); ++t) {
-      const TaskState& st = state[t];
-      const std::size_t j = t / nb;
-      if (st.error.set && (first == nullptr || st.error.row < first->error.row ||
-                           (st.error.row == first->error.row && j < first_col))) {
-        first = &st;
-        first_col = j;
+// Would the first block alone be a string column (an identifier)? Then its strings are kept
+// from the start instead of per-block dictionaries (the type is still decided on the whole
+// column, exactly).
+bool first_block_mostly_distinct(const ConvertContext& cx, std::size_t j) {
+  const TokenBlock& b0 = cx.tok.blocks[0];
+  StringDict probe;
+  Index non_missing = 0;
+  std::string scratch;
+  const char* base = cx.tok.text.data() + b0.begin;
+  for (Index r = 0; r < b0.n_rows; ++r) {
+    const FieldRef fr = b0.fields[static_cast<std::size_t>(r) * cx.nk + j];
+    const std::string_view sv = field_text(base, fr, cx.d, scratch);
+    if (cx.is_na(sv)) continue;
+    ++non_missing;
+    probe.insert(sv, (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0);
+  }
+  return non_missing >= 16 &&
+         static_cast<double>(probe.size()) >
+             cx.options.max_categorical_ratio * static_cast<double>(non_missing);
+}
+
+// The first block's kind picks the buffers of the inference pass: text needs none (the
+// column is text whatever follows), timestamps are kept as they are parsed.
+void probe_first_block(const ConvertContext& cx, ColumnWork& c, std::size_t j) {
+  TaskState first;
+  const TokenBlock& b0 = cx.tok.blocks[0];
+  infer_fields(cx.tok.text.data() + b0.begin, b0.fields.data() + j, static_cast<Index>(cx.nk),
+               b0.n_rows, cx.d, cx.is_na, cx.options.infer_int64, nullptr, nullptr, first);
+  c.known_text = first.kind == Kind::Text;
+  c.ts_done = first.kind == Kind::Timestamp;
+  if (c.known_text) c.strings_first = first_block_mostly_distinct(cx, j);
+}
+
+// Column j's name, given type and dictionary, and the buffers phase 1 writes.
+void init_column(ConvertContext& cx, const ConvertSpec& spec, std::size_t j) {
+  const CsvHeader& h = *cx.tok.header;
+  const std::size_t n = cx.n;
+  ColumnWork& c = cx.cols[j];
+  c.file_col = h.kept[j];
+  c.name = h.names[static_cast<std::size_t>(c.file_col)];
+  c.given = j < spec.types.size() ? spec.types[j] : std::nullopt;
+  c.fixed_by_first_chunk = j < spec.fixed_by_first_chunk.size() && spec.fixed_by_first_chunk[j];
+  c.persistent = j < spec.dictionaries.size() ? spec.dictionaries[j] : nullptr;
+  if (!c.given && cx.nb > 0) probe_first_block(cx, c, j);
+  if ((!c.given && !c.known_text && !c.ts_done) || (c.given && *c.given == DType::Float64))
+    c.f64 = uninit_doubles(n);
+  if (c.ts_done || (c.given && (*c.given == DType::Int64 || *c.given == DType::Timestamp)))
+    resize_large(c.i64, n);
+  if (c.given && *c.given == DType::Int64) c.valid.assign(n, 1);
+  if (c.given) c.dtype = *c.given;
+}
+
+// --- Phase 1: given numbers and timestamps; inference -------------------------------------
+
+// Records the bad field `sv` (row r of `blk`) as the task's error.
+void set_error(TaskState& st, const TokenBlock& blk, Index r, FieldRef fr, std::string_view sv) {
+  st.error = TaskError{true, blk.row0 + r, blk.begin + fr.offset, excerpt(sv)};
+}
+
+// A given float64 column: numbers, missing fields and NA tokens.
+void parse_float64_fields(const ConvertContext& cx, ColumnWork& c, std::size_t j,
+                          const TokenBlock& blk, TaskState& st) {
+  const Dialect& d = cx.d;
+  const NaMatcher& is_na = cx.is_na;
+  const char* base = cx.tok.text.data() + blk.begin;
+  const FieldRef* f = blk.fields.data() + j;
+  const auto stride = static_cast<Index>(cx.nk);
+  std::string scratch;
+  double* out = c.f64.get() + static_cast<std::size_t>(blk.row0);
+  for (Index r = 0; r < blk.n_rows; ++r) {
+    const FieldRef fr = f[r * stride];
+    const std::string_view sv = field_text(base, fr, d, scratch);
+    double v = 0;
+    if (sv.empty()) {
+      out[r] = kMissing;
+    } else if (parse_number(sv, v)) {
+      out[r] = v;
+    } else if (is_na(sv)) {
+      out[r] = kMissing;
+    } else {
+      set_error(st, blk, r, fr, sv);
+      return;
+    }
+  }
+}
+
+// A given int64 column: integers; missing fields and NA tokens are invalid rows.
+void parse_int64_fields(const ConvertContext& cx, ColumnWork& c, std::size_t j,
+                        const TokenBlock& blk, TaskState& st) {
+  const Dialect& d = cx.d;
+  const NaMatcher& is_na = cx.is_na;
+  const char* base = cx.tok.text.data() + blk.begin;
+  const FieldRef* f = blk.fields.data() + j;
+  const auto stride = static_cast<Index>(cx.nk);
+  const auto row0 = static_cast<std::size_t>(blk.row0);
+  std::string scratch;
+  std::int64_t* out = c.i64.data() + row0;
+  std::uint8_t* valid = c.valid.data() + row0;
+  for (Index r = 0; r < blk.n_rows; ++r) {
+    const FieldRef fr = f[r * stride];
+    const std::string_view sv = field_text(base, fr, d, scratch);
+    std::int64_t v = 0;
+    if (!sv.empty() && parse_int64(sv, v)) {
+      out[r] = v;
+    } else if (is_na(sv)) {
+      out[r] = 0;
+      valid[r] = 0;
+    } else {
+      set_error(st, blk, r, fr, sv);
+      return;
+    }
+  }
+}
+
+// A given timestamp column: ISO 8601 dates and times; missing fields and NA tokens are NaT.
+void parse_timestamp_fields(const ConvertContext& cx, ColumnWork& c, std::size_t j,
+                            const TokenBlock& blk, TaskState& st) {
+  const Dialect& d = cx.d;
+  const NaMatcher& is_na = cx.is_na;
+  const char* base = cx.tok.text.data() + blk.begin;
+  const FieldRef* f = blk.fields.data() + j;
+  const auto stride = static_cast<Index>(cx.nk);
+  std::string scratch;
+  std::int64_t* out = c.i64.data() + static_cast<std::size_t>(blk.row0);
+  for (Index r = 0; r < blk.n_rows; ++r) {
+    const FieldRef fr = f[r * stride];
+    const std::string_view sv = field_text(base, fr, d, scratch);
+    if (is_na(sv)) {
+      out[r] = kNaT;
+      continue;
+    }
+    const auto ts = parse_ts(sv);
+    if (!ts) {
+      set_error(st, blk, r, fr, sv);
+      return;
+    }
+    out[r] = *ts;
+  }
+}
+
+// The task of (column j, block): converts a given number or timestamp column, or infers the
+// kind of an inferred one (numbers and timestamps kept in the buffers phase 0 chose).
+void parse_or_infer(const ConvertContext& cx, ColumnWork& c, std::size_t j, const TokenBlock& blk,
+                    TaskState& st) {
+  if (c.given && (*c.given == DType::Categorical || *c.given == DType::String)) return;
+  if (!c.given) {
+    if (c.known_text) {
+      st.kind = Kind::Text;
+      return;
+    }
+    const auto row0 = static_cast<std::size_t>(blk.row0);
+    infer_fields(cx.tok.text.data() + blk.begin, blk.fields.data() + j, static_cast<Index>(cx.nk),
+                 blk.n_rows, cx.d, cx.is_na, cx.options.infer_int64,
+                 c.f64 ? c.f64.get() + row0 : nullptr, c.ts_done ? c.i64.data() + row0 : nullptr,
+                 st);
+    return;
+  }
+  switch (*c.given) {
+    case DType::Float64: parse_float64_fields(cx, c, j, blk, st); break;
+    case DType::Int64: parse_int64_fields(cx, c, j, blk, st); break;
+    case DType::Timestamp: parse_timestamp_fields(cx, c, j, blk, st); break;
+    default: break;
+  }
+}
+
+// Why `text` does not fit the given type `t` of column `c`, with a hint.
+std::string type_error_reason(const ColumnWork& c, DType t, const std::string& text) {
+  std::ostringstream why;
+  if (t == DType::Timestamp)
+    why << "invalid date '" << text
+        << "' in a timestamp column (expected ISO 8601: YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM], "
+           "years 1678 to 2261)";
+  else
+    why << "cannot read '" << text << "' as " << dtype_name(t);
+  if (c.fixed_by_first_chunk)
+    why << "; the column's type was inferred from the first chunk: pass "
+           "CsvOptions::column_types (e.g. {\""
+        << c.name << "\", DType::String}) to fix its type";
+  else if (t == DType::Int64)
+    why << " (an integer; use float64 for decimals)";
+  return why.str();
+}
+
+// Throws the first bad field in file order (row, then column), whatever the thread count.
+void throw_first_error(const ConvertContext& cx) {
+  const TaskState* first = nullptr;
+  std::size_t first_col = 0;
+  for (std::size_t t = 0; t < cx.state.size(); ++t) {
+    const TaskState& st = cx.state[t];
+    const std::size_t j = t / cx.nb;
+    if (st.error.set && (first == nullptr || st.error.row < first->error.row ||
+                         (st.error.row == first->error.row && j < first_col))) {
+      first = &st;
+      first_col = j;
+    }
+  }
+  if (first == nullptr) return;
+  const ColumnWork& c = cx.cols[first_col];
+  CHURN_THROW(ParseError, cx.tok.source
+                              << ": line " << line_of(cx.tok, first->error.pos) << ", column '"
+                              << c.name << "' (" << c.file_col + 1
+                              << "): " << type_error_reason(c, *c.given, first->error.text)
+                              << "; text found: '" << first->error.text << "'");
+}
+
+// --- Phase 2: inferred types; values, block dictionaries and strings ----------------------
+
+// The type of inferred column j from the kinds of its blocks, and its value buffers.
+void decide_inferred_type(ConvertContext& cx, std::size_t j) {
+  ColumnWork& c = cx.cols[j];
+  const std::size_t n = cx.n;
+  bool numeric = false, timestamp = false, text = false, all_int = true;
+  for (std::size_t b = 0; b < cx.nb; ++b) {
+    const TaskState& st = cx.state[j * cx.nb + b];
+    numeric |= st.kind == Kind::Numeric;
+    timestamp |= st.kind == Kind::Timestamp;
+    text |= st.kind == Kind::Text;
+    if (st.kind == Kind::Numeric) all_int &= st.all_int;
+  }
+  if (text || (numeric && timestamp)) {
+    c.dtype = DType::Categorical;
+    c.text_inferred = true;
+  } else if (timestamp) {
+    c.dtype = DType::Timestamp;
+  } else if (numeric && cx.options.infer_int64 && all_int) {
+    c.dtype = DType::Int64;
+  } else {
+    c.dtype = DType::Float64;
+  }
+  if (c.dtype != DType::Float64) c.f64.reset();
+  if (c.dtype != DType::Timestamp) c.ts_done = false;
+  if (!c.ts_done) std::vector<std::int64_t>().swap(c.i64);
+  if (c.dtype == DType::Int64 || c.dtype == DType::Timestamp) resize_large(c.i64, n);
+  if (c.dtype == DType::Int64) c.valid.assign(n, 1);
+}
+
+// The buffers of a text column: strings (with validity), or codes and block dictionaries.
+void allocate_text_buffers(ColumnWork& c, std::size_t n, std::size_t nb) {
+  if (c.dtype == DType::Categorical && c.strings_first) {
+    resize_large(c.strs, n);
+    c.valid.assign(n, 1);
+  } else if (c.dtype == DType::Categorical) {
+    resize_large(c.codes, n);
+    c.local.resize(nb);
+    c.remap.resize(nb);
+  }
+  if (c.dtype == DType::String) {
+    resize_large(c.strs, n);
+    c.valid.assign(n, 1);
+  }
+}
+
+// Decides the inferred types and readies the buffers and task states of phase 2.
+void decide_types(ConvertContext& cx) {
+  for (std::size_t j = 0; j < cx.nk; ++j)
+    if (!cx.cols[j].given) decide_inferred_type(cx, j);
+  for (auto& c : cx.cols) allocate_text_buffers(c, cx.n, cx.nb);
+  for (auto& st : cx.state) st = TaskState{};
+}
+
+// The task of (column j, block b): inferred int64/timestamp values, codes into the block's
+// dictionary (FewKeys first), strings; NA tokens are missing values. Counts the non-missing
+// text fields and notes a block dictionary over max_categories (inferred text).
+void fill_values(const ConvertContext& cx, ColumnWork& c, std::size_t j, const TokenBlock& blk,
+                 std::size_t b, TaskState& st) {
+  const bool inferred_int = !c.given && c.dtype == DType::Int64;
+  const bool inferred_ts = !c.given && c.dtype == DType::Timestamp && !c.ts_done;
+  if (!inferred_int && !inferred_ts && c.dtype != DType::Categorical && c.dtype != DType::String)
+    return;
+  const Dialect& d = cx.d;
+  const NaMatcher& is_na = cx.is_na;
+  const Index max_categories = cx.options.max_categories;
+  const char* base = cx.tok.text.data() + blk.begin;
+  const FieldRef* f = blk.fields.data() + j;
+  const Index stride = static_cast<Index>(cx.nk);
+  const auto row0 = static_cast<std::size_t>(blk.row0);
+  const char* text_end = cx.tok.text.data() + cx.tok.text.size();
+  FewKeys few;
+  std::string scratch;
+  for (Index r = 0; r < blk.n_rows; ++r) {
+    const FieldRef fr = f[r * stride];
+    const std::string_view sv = field_text(base, fr, d, scratch);
+    const std::size_t i = row0 + static_cast<std::size_t>(r);
+    if (inferred_int) {
+      std::int64_t v = 0;
+      if (!sv.empty() && parse_int64(sv, v)) {
+        c.i64[i] = v;
+      } else {
+        c.i64[i] = 0;
+        c.valid[i] = 0;
       }
-    }
-    if (first == nullptr) return;
-    const ColumnWork& c = cols[first_col];
-    const DType t = *c.given;
-    std::ostringstream why;
-    if (t == DType::Timestamp)
-      why << "invalid date '" << first->error.text
-          << "' in a timestamp column (expected ISO 8601: YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM], "
-             "years 1678 to 2261)";
-    else
-      why << "cannot read '" << first->error.text << "' as " << dtype_name(t);
-    if (c.fixed_by_first_chunk)
-      why << "; the column's type was inferred from the first chunk: pass "
-             "CsvOptions::column_types (e.g. {\""
-          << c.name << "\", DType::String}) to fix its type";
-    else if (t == DType::Int64)
-      why << " (an integer; use float64 for decimals)";
-    CHURN_THROW(ParseError, tok.source << ": line " << line_of(tok, first->error.pos)
-                                       << ", column '" << c.name << "' (" << c.file_col + 1
-                                       << "): " << why.str() << "; text found: '"
-                                       << first->error.text << "'");
-  };
-  throw_first_error();
-
-  // Decide the inferred types.
-  for (std::size_t j = 0; j < nk; ++j) {
-    ColumnWork& c = cols[j];
-    if (c.given) continue;
-    bool numeric = false, timestamp = false, text = false, all_int = true;
-    for (std::size_t b = 0; b < nb; ++b) {
-      const TaskState& st = state[j * nb + b];
-      numeric |= st.kind == Kind::Numeric;
-      timestamp |= st.kind == Kind::Timestamp;
-      text |= st.kind == Kind::Text;
-      if (st.kind == Kind::Numeric) all_int &= st.all_int;
-    }
-    if (text || (numeric && timestamp)) {
-      c.dtype = DType::Categorical;
-      c.text_inferred = true;
-    } else if (timestamp) {
-      c.dtype = DType::Timestamp;
-    } else if (numeric && options.infer_int64 && all_int) {
-      c.dtype = DType::Int64;
-    } else {
-      c.dtype = DType::Float64;
-    }
-    if (c.dtype != DType::Float64) c.f64.reset();
-    if (c.dtype != DType::Timestamp) c.ts_done = false;
-    if (!c.ts_done) std::vector<std::int64_t>().swap(c.i64);
-    if (c.dtype == DType::Int64 || c.dtype == DType::Timestamp) resize_large(c.i64, n);
-    if (c.dtype == DType::Int64) c.valid.assign(n, 1);
-  }
-  for (auto& c : cols) {
-    if (c.dtype == DType::Categorical && c.strings_first) {
-      resize_large(c.strs, n);
-      c.valid.assign(n, 1);
+    } else if (inferred_ts) {
+      const auto ts = is_na(sv) ? std::nullopt : parse_ts(sv);
+      c.i64[i] = ts ? *ts : kNaT;
+    } else if (c.strings_first) {
+      if (is_na(sv)) {
+        c.valid[i] = 0;
+      } else {
+        ++st.non_missing;
+        c.strs[i].assign(sv);
+      }
     } else if (c.dtype == DType::Categorical) {
-      resize_large(c.codes, n);
-      c.local.resize(nb);
-      c.remap.resize(nb);
-    }
-    if (c.dtype == DType::String) {
-      resize_large(c.strs, n);
-      c.valid.assign(n, 1);
-    }
-  }
-  for (auto& st : state) st = TaskState{};
-
-  // Phase 2: inferred int64/timestamp values; local dictionaries; given strings.
-  for_each_task(
-      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b, TaskState& st) {
-        const bool inferred_int = !c.given && c.dtype == DType::Int64;
-        const bool inferred_ts = !c.given && c.dtype == DType::Timestamp && !c.ts_done;
-        if (!inferred_int && !inferred_ts && c.dtype != DType::Categorical &&
-            c.dtype != DType::String)
-          return;
-        const char* base = tok.text.data() + blk.begin;
-        const FieldRef* f = blk.fields.data() + j;
-        const Index stride = static_cast<Index>(nk);
-        const auto row0 = static_cast<std::size_t>(blk.row0);
-        const char* text_end = tok.text.data() + tok.text.size();
-        FewKeys few;
-        std::string scratch;
-        for (Index r = 0; r < blk.n_rows; ++r) {
-          const FieldRef fr = f[r * stride];
-          const std::string_view sv = field_text(base, fr, d, scratch);
-          const std::size_t i = row0 + static_cast<std::size_t>(r);
-          if (inferred_int) {
-            std::int64_t v = 0;
-            if (!sv.empty() && parse_int64(sv, v)) {
-              c.i64[i] = v;
-            } else {
-              c.i64[i] = 0;
-              c.valid[i] = 0;
-            }
-          } else if (inferred_ts) {
-            const auto ts = is_na(sv) ? std::nullopt : parse_ts(sv);
-            c.i64[i] = ts ? *ts : kNaT;
-          } else if (c.strings_first) {
-            if (is_na(sv)) {
-              c.valid[i] = 0;
-            } else {
-              ++st.non_missing;
-              c.strs[i].assign(sv);
-            }
-          } else if (c.dtype == DType::Categorical) {
-            if (is_na(sv)) {
-              c.codes[i] = kMissingCode;
-              continue;
-            }
-            ++st.non_missing;
-            if (st.too_many) continue;
-            const bool decoded = (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0;
-            std::uint64_t head8 = 0;
-            const bool plain = !decoded && FewKeys::head(sv.data(), sv.size(), text_end, head8);
-            if (plain) {
-              const std::int32_t code = few.find(sv.data(), sv.size(), head8);
-              if (code >= 0) {
-                c.codes[i] = code;
-                continue;
-              }
-            }
-            c.codes[i] = c.local[b].insert(sv, decoded);
-            if (plain) few.add(sv.data(), sv.size(), head8, c.codes[i]);
-            if (c.text_inferred && static_cast<Index>(c.local[b].size()) > options.max_categories)
-              st.too_many = true;
-          } else {  // String
-            if (is_na(sv))
-              c.valid[i] = 0;
-            else
-              c.strs[i].assign(sv);
-          }
-        }
-      },
-      /*poll=*/true);
-
-  // Phase 3 (per column): merge the block dictionaries in block order, so codes follow first
-  // appearance in the file; inferred text with too many distinct values becomes String.
-  parallel_for_blocks(0, static_cast<Index>(nk), 1, threads, [&](Index lo, Index hi) {
-    for (Index jj = lo; jj < hi; ++jj) {
-      ColumnWork& c = cols[static_cast<std::size_t>(jj)];
-      if (c.dtype != DType::Categorical) continue;
-      Index non_missing = 0;
-      bool too_many = false;
-      for (std::size_t b = 0; b < nb; ++b) {
-        non_missing += state[static_cast<std::size_t>(jj) * nb + b].non_missing;
-        too_many |= state[static_cast<std::size_t>(jj) * nb + b].too_many;
-      }
-      StringDict& g = c.persistent != nullptr ? *c.persistent : c.global;
-      const bool copy = c.persistent != nullptr;
-      const double limit =
-          c.text_inferred
-              ? std::min(static_cast<double>(options.max_categories),
-                         options.max_categorical_ratio * static_cast<double>(non_missing))
-              : std::numeric_limits<double>::infinity();
-      const std::size_t before = g.size();
-      if (c.strings_first) {
-        // The distinct values in file order, until there are too many.
-        for (std::size_t i = 0; i < n && !too_many; ++i)
-          if (c.valid[i] != 0) {
-            g.insert(c.strs[i], copy);
-            too_many = static_cast<double>(g.size()) > limit;
-          }
-        if (too_many) {
-          if (before == 0) g.clear();
-          c.dtype = DType::String;
-        } else {
-          resize_large(c.codes, n);
-          for (std::size_t i = 0; i < n; ++i)
-            c.codes[i] = c.valid[i] != 0 ? g.find(c.strs[i]) : kMissingCode;
-          c.categories.assign(g.keys().begin(), g.keys().end());
-          std::vector<std::string>().swap(c.strs);
-          std::vector<std::uint8_t>().swap(c.valid);
-        }
+      if (is_na(sv)) {
+        c.codes[i] = kMissingCode;
         continue;
       }
-      for (std::size_t b = 0; b < nb && !too_many; ++b) {
-        const StringDict& local = c.local[b];
-        const auto& keys = local.keys();
-        auto& remap = c.remap[b];
-        remap.resize(keys.size());
-        for (std::size_t k = 0; k < keys.size(); ++k) {
-          const std::uint64_t key_hash = local.hash_of(k);
-          remap[k] = g.insert(keys[k], copy, &key_hash);
-          if (static_cast<double>(g.size()) > limit) {
-            too_many = true;
-            break;
-          }
+      ++st.non_missing;
+      if (st.too_many) continue;
+      const bool decoded = (fr.len_flags & (kFieldEscaped | kFieldComplex)) != 0;
+      std::uint64_t head8 = 0;
+      const bool plain = !decoded && FewKeys::head(sv.data(), sv.size(), text_end, head8);
+      if (plain) {
+        const std::int32_t code = few.find(sv.data(), sv.size(), head8);
+        if (code >= 0) {
+          c.codes[i] = code;
+          continue;
         }
       }
-      if (too_many) {
-        // Only a first chunk (or a whole-file read) infers: its dictionary starts empty.
-        if (before == 0) g.clear();
-        c.dtype = DType::String;
-        std::vector<std::int32_t>().swap(c.codes);
-        c.local.clear();
-        resize_large(c.strs, n);
-        c.valid.assign(n, 1);
-      } else {
-        c.categories.assign(g.keys().begin(), g.keys().end());
+      c.codes[i] = c.local[b].insert(sv, decoded);
+      if (plain) few.add(sv.data(), sv.size(), head8, c.codes[i]);
+      if (c.text_inferred && static_cast<Index>(c.local[b].size()) > max_categories)
+        st.too_many = true;
+    } else {  // String
+      if (is_na(sv))
+        c.valid[i] = 0;
+      else
+        c.strs[i].assign(sv);
+    }
+  }
+}
+
+// --- Phase 3: dictionary merge ------------------------------------------------------------
+
+// Inferred text with too many distinct values becomes a string column. Only a first chunk (or
+// a whole-file read) infers: a dictionary that was empty before is emptied again.
+void become_strings(ColumnWork& c, StringDict& g, std::size_t before) {
+  if (before == 0) g.clear();
+  c.dtype = DType::String;
+}
+
+// A strings-first column: the distinct values in file order, until there are too many; then
+// codes from the merged dictionary (or a string column).
+void merge_strings_first(ColumnWork& c, StringDict& g, bool copy, double limit, bool too_many,
+                         std::size_t n) {
+  const std::size_t before = g.size();
+  for (std::size_t i = 0; i < n && !too_many; ++i)
+    if (c.valid[i] != 0) {
+      g.insert(c.strs[i], copy);
+      too_many = static_cast<double>(g.size()) > limit;
+    }
+  if (too_many) {
+    become_strings(c, g, before);
+    return;
+  }
+  resize_large(c.codes, n);
+  for (std::size_t i = 0; i < n; ++i)
+    c.codes[i] = c.valid[i] != 0 ? g.find(c.strs[i]) : kMissingCode;
+  c.categories.assign(g.keys().begin(), g.keys().end());
+  std::vector<std::string>().swap(c.strs);
+  std::vector<std::uint8_t>().swap(c.valid);
+}
+
+// The block dictionaries in block order (each with its remap, local code -> merged code),
+// until there are too many values; then the string buffers phase 4 fills.
+void merge_block_dictionaries(ColumnWork& c, StringDict& g, bool copy, double limit, bool too_many,
+                              std::size_t n, std::size_t nb) {
+  const std::size_t before = g.size();
+  for (std::size_t b = 0; b < nb && !too_many; ++b) {
+    const StringDict& local = c.local[b];
+    const auto& keys = local.keys();
+    auto& remap = c.remap[b];
+    remap.resize(keys.size());
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      const std::uint64_t key_hash = local.hash_of(k);
+      remap[k] = g.insert(keys[k], copy, &key_hash);
+      if (static_cast<double>(g.size()) > limit) {
+        too_many = true;
+        break;
       }
     }
+  }
+  if (too_many) {
+    become_strings(c, g, before);
+    std::vector<std::int32_t>().swap(c.codes);
+    c.local.clear();
+    resize_large(c.strs, n);
+    c.valid.assign(n, 1);
+  } else {
+    c.categories.assign(g.keys().begin(), g.keys().end());
+  }
+}
+
+// Merges the dictionaries of categorical column j into its persistent (chunked reading) or own
+// dictionary, so codes follow first appearance in the file; inferred text may hold at most
+// max_categories values and max_categorical_ratio of its non-missing fields.
+void merge_column(ConvertContext& cx, std::size_t j) {
+  ColumnWork& c = cx.cols[j];
+  if (c.dtype != DType::Categorical) return;
+  Index non_missing = 0;
+  bool too_many = false;
+  for (std::size_t b = 0; b < cx.nb; ++b) {
+    non_missing += cx.state[j * cx.nb + b].non_missing;
+    too_many |= cx.state[j * cx.nb + b].too_many;
+  }
+  StringDict& g = c.persistent != nullptr ? *c.persistent : c.global;
+  const bool copy = c.persistent != nullptr;
+  const double limit =
+      c.text_inferred
+          ? std::min(static_cast<double>(cx.options.max_categories),
+                     cx.options.max_categorical_ratio * static_cast<double>(non_missing))
+          : std::numeric_limits<double>::infinity();
+  if (c.strings_first)
+    merge_strings_first(c, g, copy, limit, too_many, cx.n);
+  else
+    merge_block_dictionaries(c, g, copy, limit, too_many, cx.n, cx.nb);
+}
+
+// Phase 3, one task per column.
+void merge_dictionaries(ConvertContext& cx) {
+  parallel_for_blocks(0, static_cast<Index>(cx.nk), 1, cx.threads, [&](Index lo, Index hi) {
+    for (Index jj = lo; jj < hi; ++jj) merge_column(cx, static_cast<std::size_t>(jj));
   });
+}
 
-  // Phase 4: remap codes to the merged dictionary; fill inferred strings.
-  for_each_task(
-      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b, TaskState&) {
-        const auto row0 = static_cast<std::size_t>(blk.row0);
-        if (c.dtype == DType::Categorical && !c.strings_first) {
-          const auto& remap = c.remap[b];
-          std::int32_t* codes = c.codes.data() + row0;
-          for (Index r = 0; r < blk.n_rows; ++r)
-            if (codes[r] >= 0) codes[r] = remap[static_cast<std::size_t>(codes[r])];
-        } else if (c.dtype == DType::String && c.text_inferred && !c.strings_first) {
-          const char* base = tok.text.data() + blk.begin;
-          const FieldRef* f = blk.fields.data() + j;
-          std::string scratch;
-          for (Index r = 0; r < blk.n_rows; ++r) {
-            const std::string_view sv = field_text(base, f[r * static_cast<Index>(nk)], d, scratch);
-            const std::size_t i = row0 + static_cast<std::size_t>(r);
-            if (is_na(sv))
-              c.valid[i] = 0;
-            else
-              c.strs[i].assign(sv);
-          }
-        }
-      });
+// --- Phase 4: remap codes; strings of inferred text ---------------------------------------
 
+// The task of (column j, block b): codes from the block's dictionary to the merged one, or the
+// strings of inferred text that turned out a string column.
+void remap_or_fill_strings(const ConvertContext& cx, ColumnWork& c, std::size_t j,
+                           const TokenBlock& blk, std::size_t b) {
+  const auto row0 = static_cast<std::size_t>(blk.row0);
+  if (c.dtype == DType::Categorical && !c.strings_first) {
+    const auto& remap = c.remap[b];
+    std::int32_t* codes = c.codes.data() + row0;
+    for (Index r = 0; r < blk.n_rows; ++r)
+      if (codes[r] >= 0) codes[r] = remap[static_cast<std::size_t>(codes[r])];
+  } else if (c.dtype == DType::String && c.text_inferred && !c.strings_first) {
+    const Dialect& d = cx.d;
+    const NaMatcher& is_na = cx.is_na;
+    const char* base = cx.tok.text.data() + blk.begin;
+    const FieldRef* f = blk.fields.data() + j;
+    const auto stride = static_cast<Index>(cx.nk);
+    std::string scratch;
+    for (Index r = 0; r < blk.n_rows; ++r) {
+      const std::string_view sv = field_text(base, f[r * stride], d, scratch);
+      const std::size_t i = row0 + static_cast<std::size_t>(r);
+      if (is_na(sv))
+        c.valid[i] = 0;
+      else
+        c.strs[i].assign(sv);
+    }
+  }
+}
+
+// --- Phase 5: the table -------------------------------------------------------------------
+
+// The table of the converted columns (their buffers moved in).
+Table assemble_table(ConvertContext& cx) {
   std::vector<Column> out;
-  out.reserve(nk);
-  for (auto& c : cols) {
+  out.reserve(cx.nk);
+  for (auto& c : cx.cols) {
     switch (c.dtype) {
       case DType::Float64: {
         const double* data = c.f64.get();
-        out.push_back(Column::from_float64_view(c.name, data, static_cast<Index>(n),
+        out.push_back(Column::from_float64_view(c.name, data, static_cast<Index>(cx.n),
                                                 std::shared_ptr<const void>(std::move(c.f64))));
         break;
       }
@@ -723,6 +838,37 @@ Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec
     }
   }
   return Table(std::move(out));
+}
+
+}  // namespace
+
+Table convert(const Tokenized& tok, const CsvOptions& options, const ConvertSpec& spec) {
+  ConvertContext cx(tok, options);
+  for (std::size_t j = 0; j < cx.nk; ++j) init_column(cx, spec, j);
+  cx.state.resize(cx.nk * cx.nb);
+
+  for_each_task(
+      cx,
+      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t, TaskState& st) {
+        parse_or_infer(cx, c, j, blk, st);
+      },
+      /*poll=*/true);
+  throw_first_error(cx);
+
+  decide_types(cx);
+  for_each_task(
+      cx,
+      [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b, TaskState& st) {
+        fill_values(cx, c, j, blk, b, st);
+      },
+      /*poll=*/true);
+
+  merge_dictionaries(cx);
+
+  for_each_task(cx, [&](ColumnWork& c, std::size_t j, const TokenBlock& blk, std::size_t b,
+                        TaskState&) { remap_or_fill_strings(cx, c, j, blk, b); });
+
+  return assemble_table(cx);
 }
 
 }  // namespace detail

@@ -127,116 +127,165 @@ struct CustomerColumns {
   std::vector<double> latent, label_u;
 };
 
+// The generative model of one customer. Its random draws happen in a fixed order (account,
+// billing, usage, friction, discount and satisfaction, label, signup date, missing values): that
+// order is part of the generated data, so the steps below must not be reordered or merged.
+
+/// One customer's true features (before missing values are injected), in drawing order.
+struct CustomerDraw {
+  std::int32_t contract = 0;
+  bool m2m = false;  // month-to-month contract
+  double tenure = 0.0;
+  std::int32_t plan = 0;
+  double devices = 0.0;
+  double monthly = 0.0;
+  double total = kMissing;
+  std::int32_t region = 0;
+  std::int32_t payment = 0;
+  std::int32_t autopay = 0;
+  double sessions = 0.0;
+  double minutes = 0.0;
+  double days_idle = 0.0;
+  double tickets = 0.0;
+  double failures = 0.0;
+  bool has_discount = false;
+  double discount = kMissing;
+  double satisfaction = 0.0;
+  bool answered = false;  // the satisfaction score was reported
+};
+
+/// Contract, tenure, plan, devices and charges.
+void draw_account(Rng& rng, CustomerDraw& x) {
+  static const double kContractCum[] = {0.55, 0.77, 1.0};
+  x.contract = draw_index(rng, kContractCum);
+  x.m2m = x.contract == kMonthToMonth;
+
+  // Tenure: short for month-to-month, long for two-year contracts.
+  const double ut = rng.uniform();
+  const double frac = x.m2m ? std::pow(ut, 1.7) : (x.contract == kTwoYear ? std::sqrt(ut) : ut);
+  x.tenure = std::min(72.0, std::floor(73.0 * frac));
+
+  static const double kPlanCum[] = {0.40, 0.75, 1.0};
+  x.plan = draw_index(rng, kPlanCum);
+  static const double kDeviceMean[] = {0.5, 1.2, 2.0};
+  x.devices = std::min(8.0, 1.0 + poisson(rng, kDeviceMean[x.plan]));
+  static const double kBase[] = {18.0, 40.0, 70.0};
+  static const double kWidth[] = {27.0, 35.0, 40.0};
+  x.monthly = round_to(clamp(kBase[x.plan] + rng.uniform(0.0, kWidth[x.plan]) +
+                                 4.5 * (x.devices - 1.0) + rng.normal(0.0, 3.0),
+                             18.0, 120.0),
+                       0.05);
+  if (x.tenure > 0.0)
+    x.total = round_to(
+        std::max(0.5 * x.monthly, x.tenure * x.monthly * (1.0 + rng.normal(0.0, 0.04))), 0.01);
+  else
+    rng.next();  // keep the number of draws per row independent of the tenure
+}
+
+/// Region, payment method and autopay.
+void draw_billing(Rng& rng, CustomerDraw& x) {
+  static const double kRegionCum[] = {0.22, 0.48, 0.68, 0.88, 1.0};
+  x.region = draw_index(rng, kRegionCum);
+  static const double kPaymentCum[] = {0.34, 0.59, 0.82, 1.0};
+  x.payment = draw_index(rng, kPaymentCum);
+  const double p_autopay =
+      x.payment == kElectronicCheck ? 0.15 : (x.payment == kMailedCheck ? 0.0 : 0.7);
+  x.autopay = rng.bernoulli(p_autopay) ? 1 : 0;
+}
+
+/// Usage: a per-customer engagement level drives sessions and recency.
+void draw_usage(Rng& rng, CustomerDraw& x) {
+  const bool dormant = rng.bernoulli(0.05);
+  const double engagement = rng.normal();
+  x.sessions = dormant ? 0.0 : round_to(clamp(std::exp(1.6 + 0.6 * engagement), 0.1, 80.0), 0.1);
+  x.minutes = round_to(clamp(std::exp(rng.normal(2.8, 0.5)), 1.0, 240.0), 0.1);
+  const double idle_mean = dormant ? 60.0 : 7.0 / (x.sessions / 5.0 + 0.2);
+  x.days_idle = std::min(365.0, std::floor((dormant ? 20.0 : 0.0) + exponential(rng, idle_mean)));
+}
+
+/// Friction: support tickets and payment failures.
+void draw_friction(Rng& rng, CustomerDraw& x) {
+  x.tickets = poisson(rng, 0.6 * std::exp(0.4 * rng.normal()) + 0.15 * (x.devices - 1));
+  double failure_rate = 0.15;
+  if (x.payment == kElectronicCheck) failure_rate *= 2.5;
+  if (x.payment == kMailedCheck) failure_rate *= 1.5;
+  if (x.autopay == 1) failure_rate *= 0.4;
+  x.failures = poisson(rng, failure_rate);
+}
+
+/// Discounts (more frequent for long-standing customers; NaN = no discount) and satisfaction
+/// (every customer has one, ~65% report it).
+void draw_discount_and_satisfaction(Rng& rng, CustomerDraw& x) {
+  x.has_discount = rng.bernoulli(0.2 + 0.3 * x.tenure / 72.0);
+  const double discount_draw = 5.0 * static_cast<double>(1 + rng.uniform_int(6));
+  x.discount = x.has_discount ? discount_draw : kMissing;
+
+  x.satisfaction = std::round(
+      clamp(rng.normal(7.6 - 0.6 * x.tickets - 0.8 * (x.failures >= 1.0), 2.0), 0.0, 10.0));
+  x.answered = rng.bernoulli(0.65);
+}
+
+/// Latent churn score (no intercept), from the true features; draws nothing.
+double latent_score(const CustomerDraw& x) {
+  double z = x.m2m ? 0.9 : (x.contract == kTwoYear ? -1.4 : -0.3);
+  z += 0.012 * (x.monthly - 65.0);
+  if (x.m2m && x.monthly > 70.0) z += 0.9;                         // interaction
+  z += 1.6 * std::exp(-x.tenure / 5.0);                            // new customers ...
+  const double late = std::max(0.0, (x.tenure - 48.0) / 24.0);     // ... and long-standing ones:
+  z += 1.4 * late * late;                                          // a U-shape in tenure
+  z += x.failures >= 2.0 ? 1.7 : (x.failures >= 1.0 ? 0.2 : 0.0);  // threshold
+  z += 0.18 * std::min(x.tickets, 5.0);
+  if (x.satisfaction <= 6.0 && x.tickets >= 2.0) z += 0.6;  // interaction
+  if (x.days_idle > 30.0) z += 1.0;                         // threshold
+  z -= 0.35 * std::log1p(x.sessions);
+  if (x.autopay == 1) z -= 0.45;
+  if (x.payment == kElectronicCheck) z += 0.35;
+  if (x.m2m && x.has_discount && x.discount >= 15.0) z -= 0.5;
+  return z;
+}
+
+/// Writes `x` to row `r` of `c`, with injected missing values (one draw per column, whatever
+/// the rate `mr`).
+void store_customer(Rng& rng, const CustomerDraw& x, double mr, std::size_t r, CustomerColumns& c) {
+  auto maybe = [&](double v) { return rng.uniform() < mr ? kMissing : v; };
+  auto maybe_code = [&](std::int32_t v) { return rng.uniform() < mr ? kMissingCode : v; };
+  c.region[r] = maybe_code(x.region);
+  c.plan[r] = x.plan;
+  c.contract[r] = x.contract;
+  c.payment[r] = maybe_code(x.payment);
+  c.autopay[r] = x.autopay;
+  c.tenure[r] = x.tenure;
+  c.monthly[r] = x.monthly;
+  c.total[r] = maybe(x.total);
+  c.devices[r] = maybe(x.devices);
+  c.sessions[r] = maybe(x.sessions);
+  c.minutes[r] = maybe(x.minutes);
+  c.tickets[r] = x.tickets;
+  c.failures[r] = x.failures;
+  c.discount[r] = maybe(x.discount);
+  c.days_idle[r] = maybe(x.days_idle);
+  c.nps[r] = maybe(x.answered ? x.satisfaction : kMissing);
+}
+
 /// Draws customer `i` into row `i` of `c`: features, missing values, the latent churn score
 /// without intercept, and the uniform that decides the label.
 void draw_customer(Rng& rng, Index i, const CustomerOptions& opt, CustomerColumns& c) {
   const auto r = static_cast<std::size_t>(i);
   c.ids[r] = customer_id(i);
-
-  static const double kContractCum[] = {0.55, 0.77, 1.0};
-  const std::int32_t contract = draw_index(rng, kContractCum);
-  const bool m2m = contract == kMonthToMonth;
-
-  // Tenure: short for month-to-month, long for two-year contracts.
-  const double ut = rng.uniform();
-  const double frac = m2m ? std::pow(ut, 1.7) : (contract == kTwoYear ? std::sqrt(ut) : ut);
-  const double tenure = std::min(72.0, std::floor(73.0 * frac));
-
-  static const double kPlanCum[] = {0.40, 0.75, 1.0};
-  const std::int32_t plan = draw_index(rng, kPlanCum);
-  static const double kDeviceMean[] = {0.5, 1.2, 2.0};
-  const double devices = std::min(8.0, 1.0 + poisson(rng, kDeviceMean[plan]));
-  static const double kBase[] = {18.0, 40.0, 70.0};
-  static const double kWidth[] = {27.0, 35.0, 40.0};
-  const double monthly = round_to(clamp(kBase[plan] + rng.uniform(0.0, kWidth[plan]) +
-                                            4.5 * (devices - 1.0) + rng.normal(0.0, 3.0),
-                                        18.0, 120.0),
-                                  0.05);
-  double total = kMissing;
-  if (tenure > 0.0)
-    total =
-        round_to(std::max(0.5 * monthly, tenure * monthly * (1.0 + rng.normal(0.0, 0.04))), 0.01);
-  else
-    rng.next();  // keep the number of draws per row independent of the tenure
-
-  static const double kRegionCum[] = {0.22, 0.48, 0.68, 0.88, 1.0};
-  const std::int32_t region = draw_index(rng, kRegionCum);
-  static const double kPaymentCum[] = {0.34, 0.59, 0.82, 1.0};
-  const std::int32_t payment = draw_index(rng, kPaymentCum);
-  const double p_autopay =
-      payment == kElectronicCheck ? 0.15 : (payment == kMailedCheck ? 0.0 : 0.7);
-  const std::int32_t autopay = rng.bernoulli(p_autopay) ? 1 : 0;
-
-  // Usage: a per-customer engagement level drives sessions and recency.
-  const bool dormant = rng.bernoulli(0.05);
-  const double engagement = rng.normal();
-  const double sessions =
-      dormant ? 0.0 : round_to(clamp(std::exp(1.6 + 0.6 * engagement), 0.1, 80.0), 0.1);
-  const double minutes = round_to(clamp(std::exp(rng.normal(2.8, 0.5)), 1.0, 240.0), 0.1);
-  const double idle_mean = dormant ? 60.0 : 7.0 / (sessions / 5.0 + 0.2);
-  const double days_idle =
-      std::min(365.0, std::floor((dormant ? 20.0 : 0.0) + exponential(rng, idle_mean)));
-
-  // Friction: support tickets and payment failures.
-  const double tickets = poisson(rng, 0.6 * std::exp(0.4 * rng.normal()) + 0.15 * (devices - 1));
-  double failure_rate = 0.15;
-  if (payment == kElectronicCheck) failure_rate *= 2.5;
-  if (payment == kMailedCheck) failure_rate *= 1.5;
-  if (autopay == 1) failure_rate *= 0.4;
-  const double failures = poisson(rng, failure_rate);
-
-  // Discounts: more frequent for long-standing customers; NaN = no discount.
-  const bool has_discount = rng.bernoulli(0.2 + 0.3 * tenure / 72.0);
-  const double discount_draw = 5.0 * static_cast<double>(1 + rng.uniform_int(6));
-  const double discount = has_discount ? discount_draw : kMissing;
-
-  // Satisfaction: every customer has one, ~65% report it.
-  const double satisfaction =
-      std::round(clamp(rng.normal(7.6 - 0.6 * tickets - 0.8 * (failures >= 1.0), 2.0), 0.0, 10.0));
-  const bool answered = rng.bernoulli(0.65);
-
-  // Latent churn score (no intercept), from the true features.
-  double z = m2m ? 0.9 : (contract == kTwoYear ? -1.4 : -0.3);
-  z += 0.012 * (monthly - 65.0);
-  if (m2m && monthly > 70.0) z += 0.9;                         // interaction
-  z += 1.6 * std::exp(-tenure / 5.0);                          // new customers ...
-  const double late = std::max(0.0, (tenure - 48.0) / 24.0);   // ... and long-standing ones:
-  z += 1.4 * late * late;                                      // a U-shape in tenure
-  z += failures >= 2.0 ? 1.7 : (failures >= 1.0 ? 0.2 : 0.0);  // threshold
-  z += 0.18 * std::min(tickets, 5.0);
-  if (satisfaction <= 6.0 && tickets >= 2.0) z += 0.6;  // interaction
-  if (days_idle > 30.0) z += 1.0;                       // threshold
-  z -= 0.35 * std::log1p(sessions);
-  if (autopay == 1) z -= 0.45;
-  if (payment == kElectronicCheck) z += 0.35;
-  if (m2m && has_discount && discount >= 15.0) z -= 0.5;
-  c.latent[r] = z;
+  CustomerDraw x;
+  draw_account(rng, x);
+  draw_billing(rng, x);
+  draw_usage(rng, x);
+  draw_friction(rng, x);
+  draw_discount_and_satisfaction(rng, x);
+  c.latent[r] = latent_score(x);
   c.label_u[r] = rng.uniform();
 
   // Signup date: midnight, `tenure` whole months (plus part of one) before as_of.
-  const double days_before = 1.0 + std::floor((tenure + rng.uniform()) * 30.4375);
+  const double days_before = 1.0 + std::floor((x.tenure + rng.uniform()) * 30.4375);
   c.signup[r] = opt.as_of - static_cast<std::int64_t>(days_before) * kNanosPerDay;
 
-  // Injected missing values (one draw per column, whatever the rate).
-  const double mr = opt.missing_rate;
-  auto maybe = [&](double v) { return rng.uniform() < mr ? kMissing : v; };
-  auto maybe_code = [&](std::int32_t v) { return rng.uniform() < mr ? kMissingCode : v; };
-  c.region[r] = maybe_code(region);
-  c.plan[r] = plan;
-  c.contract[r] = contract;
-  c.payment[r] = maybe_code(payment);
-  c.autopay[r] = autopay;
-  c.tenure[r] = tenure;
-  c.monthly[r] = monthly;
-  c.total[r] = maybe(total);
-  c.devices[r] = maybe(devices);
-  c.sessions[r] = maybe(sessions);
-  c.minutes[r] = maybe(minutes);
-  c.tickets[r] = tickets;
-  c.failures[r] = failures;
-  c.discount[r] = maybe(discount);
-  c.days_idle[r] = maybe(days_idle);
-  c.nps[r] = maybe(answered ? satisfaction : kMissing);
+  store_customer(rng, x, opt.missing_rate, r, c);
 }
 
 /// Sum of sigmoid(z + b) and of its derivative over `z`, in fixed blocks (deterministic).

@@ -522,8 +522,10 @@ Table Table::slice(Index offset, Index length) const {
   return take(rows);
 }
 
-Table Table::concat(const std::vector<Table>& parts) {
-  CHURN_CHECK(!parts.empty(), InvalidArgument, "Table::concat(): no tables given");
+namespace {
+
+// Table::concat's parts must have the same columns (names and types, in order) as the first.
+void check_same_columns(const std::vector<Table>& parts) {
   const Table& first = parts.front();
   for (std::size_t p = 1; p < parts.size(); ++p) {
     CHURN_CHECK(parts[p].num_columns() == first.num_columns(), InvalidArgument,
@@ -539,87 +541,103 @@ Table Table::concat(const std::vector<Table>& parts) {
                                              << ") in part " << p);
     }
   }
-  Table out;
-  for (Index j = 0; j < first.num_columns(); ++j) {
-    const Column& c0 = first.column(j);
-    Index total = 0;
-    bool any_invalid = false;
+}
+
+// The validity of column j over all parts (all valid where a part has none); empty when no
+// part has one.
+std::vector<std::uint8_t> concat_validity(const std::vector<Table>& parts, Index j, std::size_t n) {
+  bool any_invalid = false;
+  for (const auto& t : parts) any_invalid |= !t.column(j).validity().empty();
+  std::vector<std::uint8_t> valid;
+  if (any_invalid) {
+    valid.reserve(n);
     for (const auto& t : parts) {
-      total += t.num_rows();
-      any_invalid |= !t.column(j).validity().empty();
-    }
-    const auto n = static_cast<std::size_t>(total);
-    std::vector<std::uint8_t> valid;
-    if (any_invalid) {
-      valid.reserve(n);
-      for (const auto& t : parts) {
-        const auto& v = t.column(j).validity();
-        if (v.empty())
-          valid.insert(valid.end(), static_cast<std::size_t>(t.num_rows()), 1);
-        else
-          valid.insert(valid.end(), v.begin(), v.end());
-      }
-    }
-    switch (c0.dtype()) {
-      case DType::Float64: {
-        std::vector<double> v;
-        v.reserve(n);
-        for (const auto& t : parts) {
-          auto s = t.column(j).as_float64();
-          v.insert(v.end(), s.data(), s.data() + s.size());
-        }
-        out.add_column(Column::from_float64(c0.name(), std::move(v)));
-        break;
-      }
-      case DType::Int64:
-      case DType::Timestamp: {
-        std::vector<std::int64_t> v;
-        v.reserve(n);
-        for (const auto& t : parts) {
-          auto s = t.column(j).as_int64();
-          v.insert(v.end(), s.data(), s.data() + s.size());
-        }
-        out.add_column(c0.dtype() == DType::Int64
-                           ? Column::from_int64(c0.name(), std::move(v), std::move(valid))
-                           : Column::from_timestamp(c0.name(), std::move(v)));
-        break;
-      }
-      case DType::Categorical: {
-        std::vector<std::string> cats = c0.categories();
-        std::unordered_map<std::string, std::int32_t> dict;
-        for (std::size_t k = 0; k < cats.size(); ++k)
-          dict.emplace(cats[k], static_cast<std::int32_t>(k));
-        std::vector<std::int32_t> v;
-        v.reserve(n);
-        for (const auto& t : parts) {
-          const Column& c = t.column(j);
-          std::vector<std::int32_t> remap(c.categories().size());
-          for (std::size_t k = 0; k < remap.size(); ++k) {
-            auto [it, inserted] =
-                dict.emplace(c.categories()[k], static_cast<std::int32_t>(cats.size()));
-            if (inserted) cats.push_back(c.categories()[k]);
-            remap[k] = it->second;
-          }
-          c.visit_codes([&](const auto* s) {
-            for (Index i = 0; i < c.size(); ++i)
-              v.push_back(s[i] < 0 ? kMissingCode : remap[static_cast<std::size_t>(s[i])]);
-          });
-        }
-        out.add_column(Column::from_codes(c0.name(), std::move(v), std::move(cats)));
-        break;
-      }
-      case DType::String: {
-        std::vector<std::string> v;
-        v.reserve(n);
-        for (const auto& t : parts) {
-          const auto& s = t.column(j).strings();
-          v.insert(v.end(), s.begin(), s.end());
-        }
-        out.add_column(Column::from_strings(c0.name(), std::move(v), std::move(valid)));
-        break;
-      }
+      const auto& v = t.column(j).validity();
+      if (v.empty())
+        valid.insert(valid.end(), static_cast<std::size_t>(t.num_rows()), 1);
+      else
+        valid.insert(valid.end(), v.begin(), v.end());
     }
   }
+  return valid;
+}
+
+// Categorical column j over all parts: the first part's categories, then each part's new ones
+// in order; codes remapped to them.
+Column concat_categorical(const std::vector<Table>& parts, Index j, std::size_t n) {
+  const Column& c0 = parts.front().column(j);
+  std::vector<std::string> cats = c0.categories();
+  std::unordered_map<std::string, std::int32_t> dict;
+  for (std::size_t k = 0; k < cats.size(); ++k) dict.emplace(cats[k], static_cast<std::int32_t>(k));
+  std::vector<std::int32_t> v;
+  v.reserve(n);
+  for (const auto& t : parts) {
+    const Column& c = t.column(j);
+    std::vector<std::int32_t> remap(c.categories().size());
+    for (std::size_t k = 0; k < remap.size(); ++k) {
+      auto [it, inserted] = dict.emplace(c.categories()[k], static_cast<std::int32_t>(cats.size()));
+      if (inserted) cats.push_back(c.categories()[k]);
+      remap[k] = it->second;
+    }
+    c.visit_codes([&](const auto* s) {
+      for (Index i = 0; i < c.size(); ++i)
+        v.push_back(s[i] < 0 ? kMissingCode : remap[static_cast<std::size_t>(s[i])]);
+    });
+  }
+  return Column::from_codes(c0.name(), std::move(v), std::move(cats));
+}
+
+// Column j of every part, one after the other (`n` rows in all).
+Column concat_column(const std::vector<Table>& parts, Index j, std::size_t n) {
+  const Column& c0 = parts.front().column(j);
+  std::vector<std::uint8_t> valid = concat_validity(parts, j, n);
+  switch (c0.dtype()) {
+    case DType::Float64: {
+      std::vector<double> v;
+      v.reserve(n);
+      for (const auto& t : parts) {
+        auto s = t.column(j).as_float64();
+        v.insert(v.end(), s.data(), s.data() + s.size());
+      }
+      return Column::from_float64(c0.name(), std::move(v));
+    }
+    case DType::Int64:
+    case DType::Timestamp: {
+      std::vector<std::int64_t> v;
+      v.reserve(n);
+      for (const auto& t : parts) {
+        auto s = t.column(j).as_int64();
+        v.insert(v.end(), s.data(), s.data() + s.size());
+      }
+      return c0.dtype() == DType::Int64
+                 ? Column::from_int64(c0.name(), std::move(v), std::move(valid))
+                 : Column::from_timestamp(c0.name(), std::move(v));
+    }
+    case DType::Categorical: return concat_categorical(parts, j, n);
+    case DType::String: {
+      std::vector<std::string> v;
+      v.reserve(n);
+      for (const auto& t : parts) {
+        const auto& s = t.column(j).strings();
+        v.insert(v.end(), s.begin(), s.end());
+      }
+      return Column::from_strings(c0.name(), std::move(v), std::move(valid));
+    }
+  }
+  return Column();
+}
+
+}  // namespace
+
+Table Table::concat(const std::vector<Table>& parts) {
+  CHURN_CHECK(!parts.empty(), InvalidArgument, "Table::concat(): no tables given");
+  check_same_columns(parts);
+  Index total = 0;
+  for (const auto& t : parts) total += t.num_rows();
+  const auto n = static_cast<std::size_t>(total);
+  Table out;
+  for (Index j = 0; j < parts.front().num_columns(); ++j)
+    out.add_column(concat_column(parts, j, n));
   return out;
 }
 

@@ -18,20 +18,18 @@ namespace churn::python {
 using linear::LogisticRegression;
 using linear::LogisticRegressionParams;
 
-void bind_linear(py::module_& m) {
+namespace {
+
+/// _LogisticRegression: construction from a parameter dict, fit, calibrate, objective.
+void def_lr_fitting(py::class_<LogisticRegression>& cls) {
   using LR = LogisticRegression;
-  py::class_<LR> cls(m, "_LogisticRegression", R"doc(
-Compiled core of churnlib.LogisticRegression (use that class; this one takes already
-validated arguments and returns P(class 1) only).
-)doc");
-  def_class_labels(cls)
-      .def(py::init([](const py::dict& options, const std::string& caller) {
-             return LR(
-                 LogisticRegressionParams::from_options(python_to_json(options, caller), caller));
-           }),
-           py::arg("options"), py::arg("caller") = "LogisticRegression",
-           "A model with the parameters a dict names (the others keep the C++ defaults); "
-           "class_weight as null, 'balanced' or {'0': w0, '1': w1}.")
+  cls.def(py::init([](const py::dict& options, const std::string& caller) {
+            return LR(
+                LogisticRegressionParams::from_options(python_to_json(options, caller), caller));
+          }),
+          py::arg("options"), py::arg("caller") = "LogisticRegression",
+          "A model with the parameters a dict names (the others keep the C++ defaults); "
+          "class_weight as null, 'balanced' or {'0': w0, '1': w1}.")
       .def_static(
           "default_params", [] { return json_to_python(LogisticRegressionParams().to_options()); },
           "The C++ defaults as a dict (the Python signature is checked against it).")
@@ -50,13 +48,6 @@ validated arguments and returns P(class 1) only).
           py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("feature_names"),
           py::return_value_policy::reference)
       .def(
-          "predict_proba",
-          [](const LR& self, const RowMatrixRef& X) {
-            py::gil_scoped_release release;
-            return self.predict_proba(X);
-          },
-          py::arg("X"))
-      .def(
           "calibrate",
           [](LR& self, const RowMatrixRef& X, const VectorRef& y, const std::string& method,
              const VectorRef& sample_weight) -> LR& {
@@ -66,6 +57,27 @@ validated arguments and returns P(class 1) only).
           },
           py::arg("X"), py::arg("y"), py::arg("method"), py::arg("sample_weight"),
           py::return_value_policy::reference)
+      .def(
+          "objective",
+          [](const LR& self, const RowMatrixRef& X, const VectorRef& y,
+             const VectorRef& sample_weight, const VectorRef& coef, double intercept) {
+            py::gil_scoped_release release;
+            return self.objective(X, y, sample_weight, coef, intercept);
+          },
+          py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("coef"),
+          py::arg("intercept"));
+}
+
+/// _LogisticRegression: the scores (the GIL released).
+void def_lr_prediction(py::class_<LogisticRegression>& cls) {
+  using LR = LogisticRegression;
+  cls.def(
+         "predict_proba",
+         [](const LR& self, const RowMatrixRef& X) {
+           py::gil_scoped_release release;
+           return self.predict_proba(X);
+         },
+         py::arg("X"))
       .def(
           "predict_proba_uncalibrated",
           [](const LR& self, const RowMatrixRef& X) {
@@ -79,17 +91,13 @@ validated arguments and returns P(class 1) only).
             py::gil_scoped_release release;
             return self.decision_function(X);
           },
-          py::arg("X"))
-      .def(
-          "objective",
-          [](const LR& self, const RowMatrixRef& X, const VectorRef& y,
-             const VectorRef& sample_weight, const VectorRef& coef, double intercept) {
-            py::gil_scoped_release release;
-            return self.objective(X, y, sample_weight, coef, intercept);
-          },
-          py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("coef"),
-          py::arg("intercept"))
-      .def_property_readonly("is_fitted", &LR::is_fitted)
+          py::arg("X"));
+}
+
+/// _LogisticRegression: fitted state, parameters and JSON.
+void def_lr_state(py::class_<LogisticRegression>& cls) {
+  using LR = LogisticRegression;
+  cls.def_property_readonly("is_fitted", &LR::is_fitted)
       .def_property_readonly("is_calibrated", &LR::is_calibrated)
       .def_property_readonly("calibrator_json",
                              [](const LR& self) -> py::object {
@@ -129,6 +137,20 @@ validated arguments and returns P(class 1) only).
           py::arg("text"))
       .def("save", &LR::save, py::arg("path"))
       .def_static("load", &LR::load, py::arg("path"));
+}
+
+}  // namespace
+
+void bind_linear(py::module_& m) {
+  using LR = LogisticRegression;
+  py::class_<LR> cls(m, "_LogisticRegression", R"doc(
+Compiled core of churnlib.LogisticRegression (use that class; this one takes already
+validated arguments and returns P(class 1) only).
+)doc");
+  def_class_labels(cls);
+  def_lr_fitting(cls);
+  def_lr_prediction(cls);
+  def_lr_state(cls);
 }
 
 }  // namespace churn::python

@@ -36,12 +36,8 @@ py::dict profile_dict(const seg::SegmentProfile& s) {
   return d;
 }
 
-}  // namespace
-
-void bind_segment(py::module_& parent) {
-  py::module_ m = parent.def_submodule(
-      "_segment", "Compiled segmentation (use churnlib.KMeans and churnlib.segment).");
-
+/// KMeans (the compiled core of churnlib.KMeans).
+void bind_kmeans(py::module_& m) {
   py::class_<seg::KMeans>(m, "KMeans")
       .def(py::init([](const py::dict& options, const std::string& caller) {
              return seg::KMeans(
@@ -103,7 +99,10 @@ void bind_segment(py::module_& parent) {
           py::arg("text"))
       .def("save", &seg::KMeans::save, py::arg("path"))
       .def_static("load", &seg::KMeans::load, py::arg("path"));
+}
 
+/// silhouette_samples, silhouette_score and sweep_k: judging clusters and choosing k.
+void bind_choose_k(py::module_& m) {
   m.def(
       "silhouette_samples",
       [](const RowMatrixRef& X, const IntVector& labels, int n_threads) {
@@ -140,6 +139,10 @@ void bind_segment(py::module_& parent) {
       },
       py::arg("X"), py::arg("ks"), py::arg("base"), py::arg("sample_weight"), py::arg("silhouette"),
       py::arg("silhouette_sample_size"), py::arg("silhouette_seed"));
+}
+
+/// profile_segments.
+void bind_profiles(py::module_& m) {
   m.def(
       "profile_segments",
       [](const RowMatrixRef& X, const IntVector& segments, const std::vector<std::string>& names,
@@ -166,6 +169,16 @@ void bind_segment(py::module_& parent) {
       },
       py::arg("X"), py::arg("segments"), py::arg("feature_names"), py::arg("churned"),
       py::arg("score"), py::arg("revenue"), py::arg("n_segments") = 0);
+}
+
+}  // namespace
+
+void bind_segment(py::module_& parent) {
+  py::module_ m = parent.def_submodule(
+      "_segment", "Compiled segmentation (use churnlib.KMeans and churnlib.segment).");
+  bind_kmeans(m);
+  bind_choose_k(m);
+  bind_profiles(m);
 }
 
 }  // namespace churn::python

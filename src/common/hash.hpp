@@ -24,22 +24,34 @@ inline std::uint64_t hash_int(std::int64_t k) {
   return mix64(static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ULL);
 }
 
-/// Hash of a byte string, eight bytes per multiply.
+/// Hash of a byte string, eight bytes per step (a MurmurHash3-style block mix and its 64-bit
+/// finaliser). Every byte reaches the low bits the tables index by: keys that differ only in
+/// their last byte, such as the customer ids "C0000001", "C0000002", ..., spread over all
+/// slots (a plain multiply would leave the low bits to the first bytes).
 inline std::uint64_t hash_bytes(std::string_view s) {
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 31;
+  constexpr std::uint64_t kMul1 = 0x87C37B91114253D5ULL;
+  constexpr std::uint64_t kMul2 = 0x4CF5AD432745937FULL;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(n) * kMul2);
+  auto mix = [&h](std::uint64_t k) {
+    h ^= k * kMul1;
+    h = ((h << 31) | (h >> 33)) * kMul2;
+  };
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t k;
+    std::memcpy(&k, p, 8);
+    mix(k);
   }
-  if (i < s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-  }
-  return mix64(h);
+  std::uint64_t k = 0;
+  if (n > 0) std::memcpy(&k, p, n);
+  mix(k);
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ULL;
+  h ^= h >> 33;
+  return h;
 }
 
 }  // namespace churn::common

@@ -24,6 +24,7 @@
 
 #include "churn/data/csv.hpp"
 #include "churn/data/table.hpp"
+#include "common/hash.hpp"
 
 namespace churn::data {
 namespace detail {
@@ -182,8 +183,7 @@ void resize_large(std::vector<T>& v, std::size_t n) {
 // Dictionaries
 // ------------------------------------------------------------------------------------------
 
-/// 64-bit hash of a string.
-std::uint64_t hash_bytes(std::string_view s);
+using common::hash_bytes;  // the one string hash (common/hash.hpp)
 
 /// An insertion-ordered hash set of strings (open addressing): value -> code.
 class StringDict {

@@ -794,38 +794,6 @@ std::vector<Index> row_lines(const Tokenized& tok, int n_threads) {
 // StringDict
 // ------------------------------------------------------------------------------------------
 
-// Not common::hash_bytes: that one spreads keys of exactly 8 (or 16, ...) bytes poorly over the
-// low bits StringDict's slots use (its last block's xorshift cancels the first step of mix64),
-// and customer ids such as "C0000001" are 8 bytes: linear probes grow ~60x and parse_csv of the
-// customer benchmark 10-20% slower. The codes do not depend on the hash either way.
-std::uint64_t hash_bytes(std::string_view s) {
-  constexpr std::uint64_t kMul1 = 0x87C37B91114253D5ULL;
-  constexpr std::uint64_t kMul2 = 0x4CF5AD432745937FULL;
-  const char* p = s.data();
-  std::size_t n = s.size();
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(n) * kMul2);
-  auto mix = [&](std::uint64_t k) {
-    h ^= k * kMul1;
-    h = ((h << 31) | (h >> 33)) * kMul2;
-  };
-  while (n >= 8) {
-    std::uint64_t k = 0;
-    std::memcpy(&k, p, 8);
-    mix(k);
-    p += 8;
-    n -= 8;
-  }
-  std::uint64_t k = 0;
-  if (n > 0) std::memcpy(&k, p, n);
-  mix(k);
-  h ^= h >> 33;
-  h *= 0xFF51AFD7ED558CCDULL;
-  h ^= h >> 33;
-  h *= 0xC4CEB9FE1A85EC53ULL;
-  h ^= h >> 33;
-  return h;
-}
-
 // Byte equality of short strings without a call to memcmp.
 inline bool same_bytes(const char* a, const char* b, std::size_t n) {
   for (; n >= 8; a += 8, b += 8, n -= 8) {

@@ -562,65 +562,10 @@ Pipeline Pipeline::from_json(const Json& doc) {
     json_check_members(state,
                        {"steps", "input_columns", "feature_names_out", "dtypes_out", "join_events"},
                        where + " state");
-    if (state.contains("join_events")) {
-      const std::string w = where + " state.join_events";
-      const Json& jj = state["join_events"];
-      json_check_members(
-          jj, {"spec", "as_of_column", "id_column", "prefix", "event_types", "feature_names"}, w);
-      EventJoinParams jp;
-      jp.as_of_column = json_get<std::string>(jj, "as_of_column", w);
-      jp.id_column = json_get<std::string>(jj, "id_column", w);
-      jp.prefix = json_get<std::string>(jj, "prefix", w);
-      p.join_events(EventAggregationSpec::from_json(json_get<Json>(jj, "spec", w)), jp);
-      EventJoin& j = *p.events_;
-      j.fitted_types = detail::json_to_names(jj, "event_types", w, true);
-      j.feature_names = detail::json_to_names(jj, "feature_names", w, true);
-      CHURN_CHECK(j.spec.event_types.empty() || j.spec.event_types == j.fitted_types,
-                  SerializationError, w << ": event_types differ from the spec's");
-      // the saved feature names must be what the spec gives (zero customers, no events)
-      const EventAggregator probe(j.transform_spec(), Column::from_strings("id", {}), 0);
-      std::vector<std::string> names = probe.feature_names();
-      for (auto& n : names) n = jp.prefix + n;
-      CHURN_CHECK(names == j.feature_names, SerializationError,
-                  w << ": feature_names are not those of the spec");
-    }
-    const Json steps = json_get<Json>(state, "steps", where + " state");
-    CHURN_CHECK(steps.is_array(), SerializationError, where << " state: 'steps' must be a list");
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      const std::string w = where + " step " + std::to_string(i);
-      json_check_members(steps[i], {"type", "params", "state"}, w);
-      const auto type = json_get<std::string>(steps[i], "type", w);
-      auto step = detail::step_from_params(type, json_get<Json>(steps[i], "params", w),
-                                           w + " (" + type + ") params");
-      step->load_state(json_get<Json>(steps[i], "state", w), w + " (" + type + ") state");
-      p.add(std::move(step));
-    }
-    const Json inputs = json_get<Json>(state, "input_columns", where + " state");
-    CHURN_CHECK(inputs.is_array(), SerializationError,
-                where << " state: 'input_columns' must be a list");
-    std::vector<std::string> input_names;
-    for (const auto& in : inputs) {
-      const std::string w = where + " state.input_columns";
-      json_check_members(in, {"name", "dtype", "required"}, w);
-      InputColumn c;
-      c.name = json_get<std::string>(in, "name", w);
-      input_names.push_back(c.name);
-      try {
-        c.dtype = dtype_from_name(json_get<std::string>(in, "dtype", w));
-      } catch (const InvalidArgument& e) {
-        CHURN_THROW(SerializationError, w << ": " << e.what());
-      }
-      c.required = json_get<bool>(in, "required", w);
-      p.input_columns_.push_back(std::move(c));
-    }
-    common::check_distinct<SerializationError>(input_names, where + " state.input_columns",
-                                               "the column names");
-    p.feature_names_out_ =
-        detail::json_to_names(state, "feature_names_out", where + " state", true);
-    const auto dtypes = json_get<std::vector<std::string>>(state, "dtypes_out", where + " state");
-    CHURN_CHECK(dtypes.size() == p.feature_names_out_.size(), SerializationError,
-                where << " state: dtypes_out must hold one type per output column");
-    for (const auto& d : dtypes) p.dtypes_out_.push_back(dtype_from_name(d));
+    if (state.contains("join_events"))
+      p.load_event_join(state["join_events"], where + " state.join_events");
+    p.load_steps(json_get<Json>(state, "steps", where + " state"), where);
+    p.load_columns(state, where + " state");
 
     // dry run on zero rows of the training schema: the steps must accept it and give exactly
     // the saved output columns
@@ -634,6 +579,67 @@ Pipeline Pipeline::from_json(const Json& doc) {
   } catch (const std::exception& e) {
     throw SerializationError(where + ": the document is inconsistent: " + e.what());
   }
+}
+
+void Pipeline::load_event_join(const Json& jj, const std::string& w) {
+  json_check_members(
+      jj, {"spec", "as_of_column", "id_column", "prefix", "event_types", "feature_names"}, w);
+  EventJoinParams jp;
+  jp.as_of_column = json_get<std::string>(jj, "as_of_column", w);
+  jp.id_column = json_get<std::string>(jj, "id_column", w);
+  jp.prefix = json_get<std::string>(jj, "prefix", w);
+  join_events(EventAggregationSpec::from_json(json_get<Json>(jj, "spec", w)), jp);
+  EventJoin& j = *events_;
+  j.fitted_types = detail::json_to_names(jj, "event_types", w, true);
+  j.feature_names = detail::json_to_names(jj, "feature_names", w, true);
+  CHURN_CHECK(j.spec.event_types.empty() || j.spec.event_types == j.fitted_types,
+              SerializationError, w << ": event_types differ from the spec's");
+  // the saved feature names must be what the spec gives (zero customers, no events)
+  const EventAggregator probe(j.transform_spec(), Column::from_strings("id", {}), 0);
+  std::vector<std::string> names = probe.feature_names();
+  for (auto& n : names) n = jp.prefix + n;
+  CHURN_CHECK(names == j.feature_names, SerializationError,
+              w << ": feature_names are not those of the spec");
+}
+
+void Pipeline::load_steps(const Json& steps, const std::string& where) {
+  CHURN_CHECK(steps.is_array(), SerializationError, where << " state: 'steps' must be a list");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const std::string w = where + " step " + std::to_string(i);
+    json_check_members(steps[i], {"type", "params", "state"}, w);
+    const auto type = json_get<std::string>(steps[i], "type", w);
+    auto step = detail::step_from_params(type, json_get<Json>(steps[i], "params", w),
+                                         w + " (" + type + ") params");
+    step->load_state(json_get<Json>(steps[i], "state", w), w + " (" + type + ") state");
+    add(std::move(step));
+  }
+}
+
+void Pipeline::load_columns(const Json& state, const std::string& where) {
+  const Json inputs = json_get<Json>(state, "input_columns", where);
+  CHURN_CHECK(inputs.is_array(), SerializationError, where << ": 'input_columns' must be a list");
+  std::vector<std::string> input_names;
+  for (const auto& in : inputs) {
+    const std::string w = where + ".input_columns";
+    json_check_members(in, {"name", "dtype", "required"}, w);
+    InputColumn c;
+    c.name = json_get<std::string>(in, "name", w);
+    input_names.push_back(c.name);
+    try {
+      c.dtype = dtype_from_name(json_get<std::string>(in, "dtype", w));
+    } catch (const InvalidArgument& e) {
+      CHURN_THROW(SerializationError, w << ": " << e.what());
+    }
+    c.required = json_get<bool>(in, "required", w);
+    input_columns_.push_back(std::move(c));
+  }
+  common::check_distinct<SerializationError>(input_names, where + ".input_columns",
+                                             "the column names");
+  feature_names_out_ = detail::json_to_names(state, "feature_names_out", where, true);
+  const auto dtypes = json_get<std::vector<std::string>>(state, "dtypes_out", where);
+  CHURN_CHECK(dtypes.size() == feature_names_out_.size(), SerializationError,
+              where << ": dtypes_out must hold one type per output column");
+  for (const auto& d : dtypes) dtypes_out_.push_back(dtype_from_name(d));
 }
 
 void Pipeline::save(const std::string& path) const {

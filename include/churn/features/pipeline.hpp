@@ -264,6 +264,10 @@ class Pipeline {
   void check_fitted(const char* caller) const;
   data::Table replay(const data::Table& data) const;
   data::Table fit_steps(const data::Table& train);
+  // from_json's parts: the event join, the steps, the input and output columns
+  void load_event_join(const Json& join, const std::string& where);
+  void load_steps(const Json& steps, const std::string& where);
+  void load_columns(const Json& state, const std::string& where);
   /// `customers` with the event features of `join` appended (the as-of rule checked). Fitting
   /// (`fitted` not null) aggregates with the spec as given and stores the event types and
   /// feature names found in `*fitted`; otherwise the fitted types are used and the names must

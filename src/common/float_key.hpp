@@ -7,7 +7,7 @@
 /// according to its sign bit.
 ///
 /// Branch-free, so the monitor's per-ISA scan kernels vectorise it; the kernels include this
-/// header (through monitor_detail.hpp) before they switch the target, so these functions are
+/// header (through scan_kernel.hpp) before they switch the target, so these functions are
 /// compiled for the baseline ISA in every translation unit and inlined into the kernels.
 
 #include <cstdint>  // std::uint64_t

@@ -25,7 +25,8 @@ inline int padded_k(int k) {
 /// Squared Euclidean distances of `m` rows to the centres stored transposed in `ct`
 /// (d x kpad, feature-major, kpad a multiple of kLanes); `out` is m x kpad. Each distance is
 /// summed over the features in order 0..d-1, so a row's distances do not depend on `m` or on the
-/// other rows. Dispatches once to an AVX2/FMA build of the kernel when the CPU has it.
+/// other rows. Runs the AVX2/FMA build of the kernel when common::cpu_level() allows it (same
+/// bits: see common/cpu_dispatch.hpp).
 void sqdist_rows(const double* const* rows, int m, Index d, const double* ct, int kpad,
                  double* out);
 /// The portable and AVX2/FMA builds of sqdist_rows (the latter only on x86-64 with GCC/Clang).
@@ -41,7 +42,7 @@ void argmin_rows_generic(double* dist, int m, int kpad, std::int32_t* arg, doubl
                          double* second);
 void argmin_rows_avx2(double* dist, int m, int kpad, std::int32_t* arg, double* best,
                       double* second);
-/// Whether sqdist_rows uses the AVX2/FMA build.
+/// Whether sqdist_rows uses the AVX2/FMA build (at the current common::cpu_level()).
 bool kernel_uses_avx2();
 
 /// The centres `C` (k x d) transposed and zero-padded to d x kpad.

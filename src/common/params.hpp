@@ -202,6 +202,45 @@ class ParamReader {
   std::set<std::string> seen_;
 };
 
+/// What a saved file may leave out or add (see ParamReader and ParamReader::finish).
+struct FileRules {
+  /// Unknown members are an error (else ignored).
+  bool strict = false;
+  /// Missing members keep their defaults (else an error).
+  bool defaults = false;
+};
+
+/// A parameter struct `P` read through `visit(p, reader)` (a lambda calling the struct's
+/// visit_params) and validated: from keyword options, an invalid value is P::validate()'s
+/// InvalidArgument; from a saved file, any problem is a SerializationError naming `who`.
+template <class P, class Visit>
+P read_params(const Json& j, ParamSource source, std::string_view who, Visit visit,
+              FileRules rules = {}) {
+  P p;
+  ParamReader reader(j, source, who, rules.defaults);
+  visit(p, reader);
+  reader.finish(rules.strict);
+  if (source == ParamSource::Options) {
+    p.validate();
+    return p;
+  }
+  try {
+    p.validate();
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, who << ": invalid parameters: " << e.what());
+  }
+  return p;
+}
+
+/// A parameter struct written through `visit(p, writer)`, as a saved file or keyword options.
+template <class P, class Visit>
+Json write_params(const P& p, ParamSource target, Visit visit) {
+  Json j = Json::object();
+  ParamWriter writer(j, target);
+  visit(p, writer);
+  return j;
+}
+
 /// A double that may be infinite or NaN: a saved file writes those as the strings "inf",
 /// "-inf" and "nan" (json_from_double; JSON has no such numbers), keyword options as numbers.
 struct DoubleCodec {

@@ -103,35 +103,24 @@ void visit_spec(S& s, F&& f) {
 
 }  // namespace
 
+/// visit_spec as a functor, for common::read_params / write_params.
+constexpr auto kVisitSpec = [](auto& s, auto& f) { visit_spec(s, f); };
+
 Json EventAggregationSpec::to_json() const {
-  Json j = Json::object();
-  visit_spec(*this, common::ParamWriter(j));
-  return j;
+  return common::write_params(*this, common::ParamSource::File, kVisitSpec);
 }
 
 EventAggregationSpec EventAggregationSpec::from_json(const Json& j) {
-  const char* where = "EventAggregationSpec::from_json()";
-  EventAggregationSpec s;
   // a spec may be written by hand: a missing field keeps its default, an unknown one is an error
-  common::ParamReader reader(j, common::ParamSource::File, where, /*file_defaults=*/true);
-  visit_spec(s, reader);
-  reader.finish(/*strict_file=*/true);
-  try {
-    s.validate();
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, where << ": " << e.what());
-  }
-  return s;
+  return common::read_params<EventAggregationSpec>(
+      j, common::ParamSource::File, "EventAggregationSpec::from_json()", kVisitSpec,
+      common::FileRules{/*strict=*/true, /*defaults=*/true});
 }
 
 EventAggregationSpec EventAggregationSpec::from_options(const Json& options,
                                                         std::string_view caller) {
-  EventAggregationSpec s;
-  common::ParamReader reader(options, common::ParamSource::Options, caller);
-  visit_spec(s, reader);
-  reader.finish();
-  s.validate();
-  return s;
+  return common::read_params<EventAggregationSpec>(options, common::ParamSource::Options, caller,
+                                                   kVisitSpec);
 }
 
 EventAggregationSpec EventAggregationSpec::rfm(Index window_days, std::string amount_column,

@@ -142,47 +142,28 @@ void visit_params(P& p, F&& f) {
   f("n_threads", p.n_threads);
 }
 
-LogisticRegressionParams read_params(const Json& j, common::ParamSource source,
-                                     std::string_view who) {
-  LogisticRegressionParams p;
-  common::ParamReader reader(j, source, who);
-  visit_params(p, reader);
-  reader.finish();
-  if (source == common::ParamSource::Options) {
-    p.validate();
-    return p;
-  }
-  try {
-    p.validate();
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, who << ": invalid parameters: " << e.what());
-  }
-  return p;
-}
-
-Json write_params(const LogisticRegressionParams& p, common::ParamSource target) {
-  Json j = Json::object();
-  visit_params(p, common::ParamWriter(j, target));
-  return j;
-}
+/// visit_params as a functor, for common::read_params / write_params.
+constexpr auto kVisit = [](auto& p, auto& f) { visit_params(p, f); };
 
 }  // namespace
 
 Json LogisticRegressionParams::to_json() const {
-  return write_params(*this, common::ParamSource::File);
+  return common::write_params(*this, common::ParamSource::File, kVisit);
 }
 
 Json LogisticRegressionParams::to_options() const {
-  return write_params(*this, common::ParamSource::Options);
+  return common::write_params(*this, common::ParamSource::Options, kVisit);
 }
 
 LogisticRegressionParams LogisticRegressionParams::from_json(const Json& j) {
-  return read_params(j, common::ParamSource::File, "load(LogisticRegression) params");
+  return common::read_params<LogisticRegressionParams>(j, common::ParamSource::File,
+                                                       "load(LogisticRegression) params", kVisit);
 }
 
 LogisticRegressionParams LogisticRegressionParams::from_options(const Json& options,
                                                                 std::string_view caller) {
-  return read_params(options, common::ParamSource::Options, caller);
+  return common::read_params<LogisticRegressionParams>(options, common::ParamSource::Options,
+                                                       caller, kVisit);
 }
 
 // ---- model ------------------------------------------------------------------------------------

@@ -24,37 +24,24 @@ void visit_params(P& p, F&& f) {
   f("n_threads", p.n_threads);
 }
 
-BaselineParams read_params(const Json& j, common::ParamSource source, std::string_view who) {
-  BaselineParams p;
-  common::ParamReader reader(j, source, who);
-  visit_params(p, reader);
-  reader.finish(/*strict_file=*/true);
-  if (source == common::ParamSource::Options) {
-    p.validate();
-    return p;
-  }
-  try {
-    p.validate();
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, who << ": " << e.what());
-  }
-  return p;
-}
+/// visit_params as a functor, for common::read_params / write_params.
+constexpr auto kVisit = [](auto& p, auto& f) { visit_params(p, f); };
+/// A saved file lists every parameter and nothing else.
+constexpr common::FileRules kStrict{/*strict=*/true, /*defaults=*/false};
 
 }  // namespace
 
 Json BaselineParams::to_json() const {
-  Json j = Json::object();
-  visit_params(*this, common::ParamWriter(j));
-  return j;
+  return common::write_params(*this, common::ParamSource::File, kVisit);
 }
 
 BaselineParams BaselineParams::from_json(const Json& j) {
-  return read_params(j, common::ParamSource::File, "load(DriftBaseline) params");
+  return common::read_params<BaselineParams>(j, common::ParamSource::File,
+                                             "load(DriftBaseline) params", kVisit, kStrict);
 }
 
 BaselineParams BaselineParams::from_options(const Json& options, std::string_view caller) {
-  return read_params(options, common::ParamSource::Options, caller);
+  return common::read_params<BaselineParams>(options, common::ParamSource::Options, caller, kVisit);
 }
 
 }  // namespace churn::monitor

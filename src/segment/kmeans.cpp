@@ -231,45 +231,28 @@ void visit_params(P& p, F&& f) {
   f("seed", p.seed);
 }
 
-KMeansParams read_params(const Json& j, common::ParamSource source, std::string_view who) {
-  KMeansParams p;
-  common::ParamReader reader(j, source, who);
-  visit_params(p, reader);
-  reader.finish(/*strict_file=*/true);
-  if (source == common::ParamSource::Options) {
-    p.validate();
-    return p;
-  }
-  try {
-    p.validate();
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, who << ": " << e.what());
-  }
-  return p;
-}
-
-Json write_params(const KMeansParams& p, common::ParamSource target) {
-  Json j = Json::object();
-  visit_params(p, common::ParamWriter(j, target));
-  return j;
-}
+/// visit_params as a functor, for common::read_params / write_params.
+constexpr auto kVisit = [](auto& p, auto& f) { visit_params(p, f); };
+/// A saved file lists every parameter and nothing else.
+constexpr common::FileRules kStrict{/*strict=*/true, /*defaults=*/false};
 
 }  // namespace
 
 Json KMeansParams::to_json() const {
-  return write_params(*this, common::ParamSource::File);
+  return common::write_params(*this, common::ParamSource::File, kVisit);
 }
 
 Json KMeansParams::to_options() const {
-  return write_params(*this, common::ParamSource::Options);
+  return common::write_params(*this, common::ParamSource::Options, kVisit);
 }
 
 KMeansParams KMeansParams::from_json(const Json& j) {
-  return read_params(j, common::ParamSource::File, "load(KMeans) params");
+  return common::read_params<KMeansParams>(j, common::ParamSource::File, "load(KMeans) params",
+                                           kVisit, kStrict);
 }
 
 KMeansParams KMeansParams::from_options(const Json& options, std::string_view caller) {
-  return read_params(options, common::ParamSource::Options, caller);
+  return common::read_params<KMeansParams>(options, common::ParamSource::Options, caller, kVisit);
 }
 
 // ---- model ------------------------------------------------------------------------------------

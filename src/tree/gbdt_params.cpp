@@ -129,37 +129,22 @@ void visit_params(P& p, F&& f) {
   f("seed", p.seed);
 }
 
-GBDTParams read_params(const Json& j, common::ParamSource source, std::string_view who) {
-  GBDTParams p;
-  common::ParamReader reader(j, source, who);
-  visit_params(p, reader);
-  reader.finish();
-  if (source == common::ParamSource::Options) {
-    p.validate();
-    return p;
-  }
-  try {
-    p.validate();
-  } catch (const InvalidArgument& e) {
-    CHURN_THROW(SerializationError, who << ": invalid parameters: " << e.what());
-  }
-  return p;
-}
+/// visit_params as a functor, for common::read_params / write_params.
+constexpr auto kVisit = [](auto& p, auto& f) { visit_params(p, f); };
 
 }  // namespace
 
 Json GBDTParams::to_json() const {
-  Json j = Json::object();
-  visit_params(*this, common::ParamWriter(j));
-  return j;
+  return common::write_params(*this, common::ParamSource::File, kVisit);
 }
 
 GBDTParams GBDTParams::from_json(const Json& j) {
-  return read_params(j, common::ParamSource::File, "GBDTParams::from_json()");
+  return common::read_params<GBDTParams>(j, common::ParamSource::File, "GBDTParams::from_json()",
+                                         kVisit);
 }
 
 GBDTParams GBDTParams::from_options(const Json& options, std::string_view caller) {
-  return read_params(options, common::ParamSource::Options, caller);
+  return common::read_params<GBDTParams>(options, common::ParamSource::Options, caller, kVisit);
 }
 
 }  // namespace churn::tree

@@ -7,7 +7,6 @@
 #include <limits>         // std::numeric_limits
 #include <memory>         // std::unique_ptr
 #include <optional>       // std::optional
-#include <set>            // std::set
 #include <string>         // std::string
 #include <unordered_set>  // std::unordered_set
 #include <utility>        // std::move
@@ -34,200 +33,15 @@ using features::EventAggregator;
 
 using features::Pipeline;
 
-/// The settings of one pipeline step, read from a Python dict whose keys are the C++ field
-/// names (those of the saved JSON's step params). A key that the step does not know raises
-/// TypeMismatch (a TypeError), as a Python function would for an unexpected keyword.
-class StepArgs {
- public:
-  StepArgs(const py::dict& d, std::string type) : d_(d), who_("FeaturePipeline." + type + "()") {}
-
-  bool has(const char* key) const { return d_.contains(key); }
-
-  template <class T>
-  T get(const char* key, T fallback) {
-    used_.insert(key);
-    if (!d_.contains(key) || d_[key].is_none()) return fallback;
-    return cast<T>(key);
-  }
-
-  template <class T>
-  T required(const char* key) {
-    used_.insert(key);
-    CHURN_CHECK(d_.contains(key), TypeMismatch, who_ << ": missing argument '" << key << "'");
-    return cast<T>(key);
-  }
-
-  /// A list of column names (a bare string is a mistake worth naming).
-  std::vector<std::string> names(const char* key) {
-    used_.insert(key);
-    CHURN_CHECK(d_.contains(key), TypeMismatch, who_ << ": missing argument '" << key << "'");
-    const py::object v = d_[key];
-    CHURN_CHECK(!py::isinstance<py::str>(v), TypeMismatch,
-                who_ << ": '" << key << "' must be a list of column names, not a string (did you "
-                     << "mean [" << py::repr(v).cast<std::string>() << "]?)");
-    return cast<std::vector<std::string>>(key);
-  }
-
-  /// Throws TypeMismatch for a key no get()/required()/names() asked for.
-  void finish() const {
-    for (const auto& item : d_) {
-      const auto key = py::str(item.first).cast<std::string>();
-      CHURN_CHECK(used_.count(key) != 0, TypeMismatch,
-                  who_ << ": got an unexpected argument '" << key << "'");
-    }
-  }
-
- private:
-  template <class T>
-  T cast(const char* key) const {
-    const py::object v = d_[key];
-    if constexpr (std::is_same_v<T, bool>) {
-      CHURN_CHECK(py::isinstance<py::bool_>(v), TypeMismatch,
-                  who_ << ": '" << key << "' must be True or False, got "
-                       << py::repr(v).cast<std::string>());
-    }
-    try {
-      return v.cast<T>();
-    } catch (const py::cast_error&) {
-      CHURN_THROW(TypeMismatch, who_ << ": '" << key << "' has the wrong type: "
-                                     << py::repr(v).cast<std::string>());
-    }
-  }
-
-  py::dict d_;
-  std::string who_;
-  std::set<std::string> used_;
-};
-
-/// One function per pipeline step type: reads the step's settings from `a`, then appends the
-/// step to `p`.
-namespace steps {
-
-using namespace features;  // NOLINT
-
-void impute(Pipeline& p, StepArgs& a) {
-  ImputeParams q;
-  auto cols = a.names("columns");
-  q.strategy = impute_strategy_from_name(a.get<std::string>("strategy", "median"));
-  q.fill_value = a.get<double>("fill_value", q.fill_value);
-  q.fill_category = a.get<std::string>("fill_category", q.fill_category);
-  q.add_indicator = a.get<bool>("add_indicator", q.add_indicator);
-  a.finish();
-  p.impute(std::move(cols), std::move(q));
-}
-
-void clip(Pipeline& p, StepArgs& a) {
-  ClipParams q;
-  auto cols = a.names("columns");
-  q.lower_quantile = a.get<double>("lower_quantile", q.lower_quantile);
-  q.upper_quantile = a.get<double>("upper_quantile", q.upper_quantile);
-  a.finish();
-  p.clip(std::move(cols), q);
-}
-
-void log1p(Pipeline& p, StepArgs& a) {
-  auto cols = a.names("columns");
-  a.finish();
-  p.log1p(std::move(cols));
-}
-
-void scale(Pipeline& p, StepArgs& a) {
-  ScaleParams q;
-  auto cols = a.names("columns");
-  q.with_mean = a.get<bool>("with_mean", q.with_mean);
-  q.with_std = a.get<bool>("with_std", q.with_std);
-  a.finish();
-  p.scale(std::move(cols), q);
-}
-
-void one_hot(Pipeline& p, StepArgs& a) {
-  OneHotParams q;
-  auto cols = a.names("columns");
-  q.unknown = unknown_category_from_name(a.get<std::string>("unknown", "ignore"));
-  q.min_count = a.get<std::int64_t>("min_count", q.min_count);
-  q.other_name = a.get<std::string>("other_name", q.other_name);
-  a.finish();
-  p.one_hot(std::move(cols), std::move(q));
-}
-
-void ordinal(Pipeline& p, StepArgs& a) {
-  OrdinalParams q;
-  auto cols = a.names("columns");
-  q.unknown = unknown_category_from_name(a.get<std::string>("unknown", "ignore"));
-  q.as_categorical = a.get<bool>("as_categorical", q.as_categorical);
-  a.finish();
-  p.ordinal(std::move(cols), q);
-}
-
-void bin(Pipeline& p, StepArgs& a) {
-  BinParams q;
-  auto cols = a.names("columns");
-  q.strategy = features::bin_strategy_from_name(a.get<std::string>("strategy", "quantile"));
-  q.n_bins = a.get<int>("n_bins", q.n_bins);
-  q.edges = a.get<std::vector<double>>("edges", {});
-  q.output = features::bin_output_from_name(a.get<std::string>("output", "index"));
-  q.labels = a.get<std::vector<std::string>>("labels", {});
-  q.suffix = a.get<std::string>("suffix", "");
-  a.finish();
-  p.bin(std::move(cols), std::move(q));
-}
-
-void combine(Pipeline& p, StepArgs& a) {
-  CombineParams q;
-  auto output = a.required<std::string>("output");
-  auto x = a.required<std::string>("a");
-  const CombineOp op = combine_op_from_name(a.required<std::string>("op"));
-  auto y = a.required<std::string>("b");
-  q.zero_division_fill = a.get<double>("zero_division_fill", q.zero_division_fill);
-  q.denominator_offset = a.get<double>("denominator_offset", q.denominator_offset);
-  a.finish();
-  p.combine(std::move(output), std::move(x), op, std::move(y), q);
-}
-
-void drop(Pipeline& p, StepArgs& a) {
-  auto cols = a.names("columns");
-  a.finish();
-  p.drop(std::move(cols));
-}
-
-void select(Pipeline& p, StepArgs& a) {
-  auto cols = a.names("columns");
-  a.finish();
-  p.select(std::move(cols));
-}
-
-}  // namespace steps
-
-/// Appends the step `type` with the settings in `d` (see StepArgs) to `p`.
+/// Appends the step `type` with the settings in `d` (keys: the C++ field names, those of the
+/// saved JSON's step params; None means the default) to `p`. C++ checks the names and types
+/// (Pipeline::add_step); an unknown key is a TypeMismatch, as Python's unexpected keyword.
 void add_step(Pipeline& p, const std::string& type, const py::dict& d) {
-  StepArgs a(d, type);
-  if (type == "impute") {
-    steps::impute(p, a);
-  } else if (type == "clip") {
-    steps::clip(p, a);
-  } else if (type == "log1p") {
-    steps::log1p(p, a);
-  } else if (type == "scale") {
-    steps::scale(p, a);
-  } else if (type == "one_hot") {
-    steps::one_hot(p, a);
-  } else if (type == "ordinal") {
-    steps::ordinal(p, a);
-  } else if (type == "bin") {
-    steps::bin(p, a);
-  } else if (type == "combine") {
-    steps::combine(p, a);
-  } else if (type == "drop") {
-    steps::drop(p, a);
-  } else if (type == "select") {
-    steps::select(p, a);
-  } else {
-    CHURN_THROW(InvalidArgument,
-                "FeaturePipeline: unknown step type '"
-                    << type
-                    << "' (impute, clip, log1p, scale, one_hot, ordinal, bin, combine, drop, "
-                       "select)");
-  }
+  const std::string who = "FeaturePipeline." + type + "()";
+  py::dict given;
+  for (const auto& item : d)
+    if (!item.second.is_none()) given[item.first] = item.second;
+  p.add_step(type, python_to_json(given, who), who);
 }
 
 /// A RowMatrix handed to numpy without a copy (the array owns it).
@@ -433,6 +247,10 @@ or pandas.DataFrame (plus the event table and the as-of for a pipeline that join
             return self;
           },
           py::arg("type"), py::arg("settings"), py::return_value_policy::reference_internal)
+      .def_static(
+          "step_defaults",
+          [](const std::string& type) { return json_to_python(Pipeline::step_defaults(type)); },
+          py::arg("type"), "A step type's settings with their C++ defaults (operands empty).")
       .def(
           "join_events",
           [](Pipeline& self, const EventAggregationSpec& spec, const std::string& as_of_column,

@@ -451,3 +451,38 @@ if __name__ == "__main__":
     if "--write-fixture" in sys.argv:
         write_fixture()
         print("wrote", FIXTURE)
+
+
+def test_builder_defaults_are_the_cpp_defaults():
+    """Step settings have one source: each step's *Params struct in C++ (step_settings.hpp).
+    The builder methods repeat the defaults in their signatures; this test holds them equal, and
+    checks that C++ names the setting for a bad one."""
+    import inspect
+    import math
+
+    builders = {"impute": "impute", "clip": "clip", "log1p": "log1p", "scale": "scale",
+                "one_hot": "one_hot", "ordinal": "ordinal", "bin": "bin", "combine": "combine",
+                "drop": "drop", "select": "select"}
+    operands = {"columns", "output", "a", "op", "b"}
+    for step, method in builders.items():
+        cpp = cl._core._FeaturePipeline.step_defaults(step)
+        sig = inspect.signature(getattr(cl.FeaturePipeline, method)).parameters
+        assert set(cpp) == set(sig) - {"self"}, step
+        for name, value in cpp.items():
+            if name in operands:
+                continue
+            default = sig[name].default
+            if default is None:  # bin's edges / labels: None means an empty list
+                default = []
+            if isinstance(value, float) and math.isnan(value):
+                assert math.isnan(default), (step, name)
+            else:
+                assert default == value, (step, name, default, value)
+    with pytest.raises(TypeError, match="FeaturePipeline.scale\\(\\): got an unexpected argument 'x'"):
+        cl._core._FeaturePipeline().add_step("scale", {"columns": ["a"], "x": 1})
+    with pytest.raises(TypeError, match="missing argument 'columns'"):
+        cl._core._FeaturePipeline().add_step("scale", {})
+    with pytest.raises(TypeError, match="n_bins must be an int"):
+        cl.FeaturePipeline().bin(["a"], n_bins=2.5)
+    with pytest.raises(ValueError, match="unknown step type 'magic'"):
+        cl._core._FeaturePipeline.step_defaults("magic")

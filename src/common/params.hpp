@@ -63,13 +63,22 @@ class ParamWriter {
   ParamSource target_;
 };
 
+/// What a source may leave out or add beyond ParamSource's defaults.
+struct ReadRules {
+  /// A saved file: unknown members are a SerializationError (else ignored).
+  bool strict_file = false;
+  /// A saved file: missing members keep their defaults (else a SerializationError).
+  bool file_defaults = false;
+  /// Options: an unknown name is a TypeMismatch, as Python's unexpected keyword argument (else
+  /// an InvalidArgument).
+  bool unknown_option_type_error = false;
+};
+
 /// Reads every visited field from a JSON object (see ParamSource); call finish() afterwards.
 class ParamReader {
  public:
-  /// `file_defaults`: a saved file may omit any field (it keeps its default), as a spec that
-  /// is written by hand.
-  ParamReader(const Json& in, ParamSource source, std::string_view who, bool file_defaults = false)
-      : in_(in), source_(source), who_(who), file_defaults_(file_defaults) {
+  ParamReader(const Json& in, ParamSource source, std::string_view who, ReadRules rules = {})
+      : in_(in), source_(source), who_(who), rules_(rules) {
     if (source_ == ParamSource::Options)
       CHURN_CHECK(in_.is_object(), TypeMismatch, who_ << ": parameters must be a JSON object");
     else
@@ -118,13 +127,15 @@ class ParamReader {
     }
   }
 
-  /// Options: rejects a member no field was read from, naming it (InvalidArgument). A saved
-  /// file ignores such members unless `strict_file` (then SerializationError: a newer churnlib
-  /// or a damaged file).
-  void finish(bool strict_file = false) const {
-    if (source_ != ParamSource::Options && !strict_file) return;
+  /// Rejects a member no field was read from, naming it: among options always
+  /// (InvalidArgument, or TypeMismatch by the rules), in a saved file when the rules say strict
+  /// (SerializationError: a newer churnlib or a damaged file).
+  void finish() const {
+    if (source_ != ParamSource::Options && !rules_.strict_file) return;
     for (auto it = in_.begin(); it != in_.end(); ++it) {
       if (seen_.count(it.key()) != 0) continue;
+      if (source_ == ParamSource::Options && rules_.unknown_option_type_error)
+        CHURN_THROW(TypeMismatch, who_ << ": got an unexpected argument '" << it.key() << "'");
       if (source_ == ParamSource::Options)
         CHURN_THROW(InvalidArgument, who_ << ": unknown parameter '" << it.key() << "'");
       CHURN_THROW(SerializationError,
@@ -138,8 +149,8 @@ class ParamReader {
     seen_.insert(name);
     const auto it = in_.find(name);
     if (it == in_.end()) {
-      CHURN_CHECK(optional || file_defaults_ || source_ == ParamSource::Options, SerializationError,
-                  who_ << ": missing field '" << name << "'");
+      CHURN_CHECK(optional || rules_.file_defaults || source_ == ParamSource::Options,
+                  SerializationError, who_ << ": missing field '" << name << "'");
       return nullptr;
     }
     return &*it;
@@ -198,16 +209,8 @@ class ParamReader {
   const Json& in_;
   ParamSource source_;
   std::string who_;
-  bool file_defaults_;
+  ReadRules rules_;
   std::set<std::string> seen_;
-};
-
-/// What a saved file may leave out or add (see ParamReader and ParamReader::finish).
-struct FileRules {
-  /// Unknown members are an error (else ignored).
-  bool strict = false;
-  /// Missing members keep their defaults (else an error).
-  bool defaults = false;
 };
 
 /// A parameter struct `P` read through `visit(p, reader)` (a lambda calling the struct's
@@ -215,11 +218,11 @@ struct FileRules {
 /// InvalidArgument; from a saved file, any problem is a SerializationError naming `who`.
 template <class P, class Visit>
 P read_params(const Json& j, ParamSource source, std::string_view who, Visit visit,
-              FileRules rules = {}) {
+              ReadRules rules = {}) {
   P p;
-  ParamReader reader(j, source, who, rules.defaults);
+  ParamReader reader(j, source, who, rules);
   visit(p, reader);
-  reader.finish(rules.strict);
+  reader.finish();
   if (source == ParamSource::Options) {
     p.validate();
     return p;

@@ -114,7 +114,7 @@ EventAggregationSpec EventAggregationSpec::from_json(const Json& j) {
   // a spec may be written by hand: a missing field keeps its default, an unknown one is an error
   return common::read_params<EventAggregationSpec>(
       j, common::ParamSource::File, "EventAggregationSpec::from_json()", kVisitSpec,
-      common::FileRules{/*strict=*/true, /*defaults=*/true});
+      common::ReadRules{/*strict_file=*/true, /*file_defaults=*/true});
 }
 
 EventAggregationSpec EventAggregationSpec::from_options(const Json& options,

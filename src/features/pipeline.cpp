@@ -9,6 +9,7 @@
 #include "common/checks.hpp"
 #include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
+#include "features/step_settings.hpp"
 
 namespace churn::features {
 
@@ -50,14 +51,17 @@ class Drop final : public Step {
     for (const auto& name : columns_) replace.push_back({name, {}});
     return rebuild_table(t, std::move(replace));
   }
-  Json params_json() const override { return Json{{"columns", columns_}}; }
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<NoParams>{columns_, {}}, target);
+  }
   Json state_json() const override { return Json::object(); }
   void load_state(const Json& s, const std::string& where) override {
     json_check_members(s, {}, where);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns"}, where);
-    return std::make_unique<Drop>(json_to_names(j, "columns", where, false));
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<NoParams>>(j, source, who);
+    return make_drop(std::move(s.columns));
   }
 
  private:
@@ -84,14 +88,17 @@ class Select final : public Step {
     for (const auto& name : columns_) cols.push_back(find_column(t, name, label()));
     return Table(std::move(cols));
   }
-  Json params_json() const override { return Json{{"columns", columns_}}; }
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<NoParams>{columns_, {}}, target);
+  }
   Json state_json() const override { return Json::object(); }
   void load_state(const Json& s, const std::string& where) override {
     json_check_members(s, {}, where);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns"}, where);
-    return std::make_unique<Select>(json_to_names(j, "columns", where, false));
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<NoParams>>(j, source, who);
+    return make_select(std::move(s.columns));
   }
 
  private:
@@ -110,13 +117,31 @@ std::unique_ptr<Step> make_select(std::vector<std::string> columns) {
   return std::make_unique<Select>(std::move(columns));
 }
 
-std::unique_ptr<Step> step_from_params(const std::string& type, const Json& params,
-                                       const std::string& where) {
-  if (type == "drop") return Drop::from_params(params, where);
-  if (type == "select") return Select::from_params(params, where);
-  if (auto s = numeric_step_from_params(type, params, where)) return s;
-  if (auto s = categorical_step_from_params(type, params, where)) return s;
-  CHURN_THROW(SerializationError, where << ": unknown step type '" << type << "'");
+std::unique_ptr<Step> step_from_settings(const std::string& type, const Json& settings,
+                                         common::ParamSource source, const std::string& who) {
+  if (type == "drop") return Drop::read(settings, source, who);
+  if (type == "select") return Select::read(settings, source, who);
+  if (auto s = numeric_step_from_settings(type, settings, source, who)) return s;
+  if (auto s = categorical_step_from_settings(type, settings, source, who)) return s;
+  if (source == common::ParamSource::File)
+    CHURN_THROW(SerializationError, who << ": unknown step type '" << type << "'");
+  CHURN_THROW(InvalidArgument, who << ": unknown step type '" << type
+                                   << "' (one of: impute, clip, log1p, scale, bin, combine, "
+                                      "one_hot, ordinal, drop, select)");
+}
+
+Json step_defaults(const std::string& type) {
+  const auto options = [](const auto& s) { return settings_json(s, common::ParamSource::Options); };
+  if (type == "impute") return options(ColumnSettings<ImputeParams>{});
+  if (type == "clip") return options(ColumnSettings<ClipParams>{});
+  if (type == "scale") return options(ColumnSettings<ScaleParams>{});
+  if (type == "bin") return options(ColumnSettings<BinParams>{});
+  if (type == "one_hot") return options(ColumnSettings<OneHotParams>{});
+  if (type == "ordinal") return options(ColumnSettings<OrdinalParams>{});
+  if (type == "combine") return options(CombineSettings{});
+  if (type == "log1p" || type == "drop" || type == "select")
+    return options(ColumnSettings<NoParams>{});
+  CHURN_THROW(InvalidArgument, "Pipeline::step_defaults(): unknown step type '" << type << "'");
 }
 
 }  // namespace detail
@@ -302,6 +327,15 @@ Table Pipeline::join(const EventJoin& j, const Table& customers, const Table& ev
   return Table(std::move(cols));
 }
 
+Pipeline& Pipeline::add_step(const std::string& type, const Json& options, std::string caller) {
+  if (caller.empty()) caller = "Pipeline::add_step(" + type + ")";
+  return add(detail::step_from_settings(type, options, common::ParamSource::Options, caller));
+}
+
+Json Pipeline::step_defaults(const std::string& type) {
+  return detail::step_defaults(type);
+}
+
 Pipeline& Pipeline::drop(std::vector<std::string> columns) {
   return add(detail::make_drop(std::move(columns)));
 }
@@ -324,7 +358,7 @@ Json Pipeline::step_options(Index i) const {
   CHURN_CHECK(
       i >= 0 && i < n_steps(), InvalidArgument,
       "Pipeline::step_options(): step " << i << " is out of range [0, " << n_steps() << ")");
-  return steps_[static_cast<std::size_t>(i)]->params_options();
+  return steps_[static_cast<std::size_t>(i)]->settings(common::ParamSource::Options);
 }
 
 std::vector<std::string> Pipeline::feature_names_in() const {
@@ -524,8 +558,9 @@ Json Pipeline::to_json() const {
   check_fitted("Pipeline::to_json()");
   Json steps = Json::array();
   for (const auto& s : steps_)
-    steps.push_back(
-        Json{{"type", s->type()}, {"params", s->params_json()}, {"state", s->state_json()}});
+    steps.push_back(Json{{"type", s->type()},
+                         {"params", s->settings(common::ParamSource::File)},
+                         {"state", s->state_json()}});
   Json inputs = Json::array();
   for (const auto& in : input_columns_)
     inputs.push_back(
@@ -608,8 +643,8 @@ void Pipeline::load_steps(const Json& steps, const std::string& where) {
     const std::string w = where + " step " + std::to_string(i);
     json_check_members(steps[i], {"type", "params", "state"}, w);
     const auto type = json_get<std::string>(steps[i], "type", w);
-    auto step = detail::step_from_params(type, json_get<Json>(steps[i], "params", w),
-                                         w + " (" + type + ") params");
+    auto step = detail::step_from_settings(type, json_get<Json>(steps[i], "params", w),
+                                           common::ParamSource::File, w + " (" + type + ") params");
     step->load_state(json_get<Json>(steps[i], "state", w), w + " (" + type + ") state");
     add(std::move(step));
   }

@@ -16,6 +16,7 @@
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
 #include "churn/features/transformers.hpp"
+#include "common/params.hpp"
 
 namespace churn::features::detail {
 
@@ -38,11 +39,9 @@ class Step {
   }
   virtual void fit(const data::Table& t, int n_threads) = 0;
   virtual data::Table transform(const data::Table& t, int n_threads) const = 0;
-  /// Settings, including the column names.
-  virtual Json params_json() const = 0;
-  /// The settings as keyword options (Pipeline::step_options): params_json() with doubles as
-  /// numbers, where a saved file writes the non-finite ones as text.
-  virtual Json params_options() const { return params_json(); }
+  /// The settings, including the column names (step_settings.hpp): a saved file's `params`
+  /// (non-finite doubles as text), or keyword options (Pipeline::step_options).
+  virtual Json settings(common::ParamSource target) const = 0;
   /// Fitted statistics (an empty object for stateless steps).
   virtual Json state_json() const = 0;
   /// Restores fitted statistics written by state_json(); rejects unknown members and values
@@ -70,14 +69,20 @@ std::unique_ptr<Step> make_ordinal(std::vector<std::string> columns, OrdinalPara
 std::unique_ptr<Step> make_drop(std::vector<std::string> columns);
 std::unique_ptr<Step> make_select(std::vector<std::string> columns);
 
-/// A step of `type` from its params_json(). @throws SerializationError naming `where`.
-std::unique_ptr<Step> step_from_params(const std::string& type, const Json& params,
-                                       const std::string& where);
-// (defined next to each step)
-std::unique_ptr<Step> numeric_step_from_params(const std::string& type, const Json& params,
-                                               const std::string& where);
-std::unique_ptr<Step> categorical_step_from_params(const std::string& type, const Json& params,
-                                                   const std::string& where);
+/// A step of `type` from its settings(): a saved file's (SerializationError naming `who` for
+/// anything wrong) or keyword options (missing settings keep their defaults; InvalidArgument
+/// or TypeMismatch naming `who` and the setting).
+std::unique_ptr<Step> step_from_settings(const std::string& type, const Json& settings,
+                                         common::ParamSource source, const std::string& who);
+// (defined next to each step; nullptr for another type)
+std::unique_ptr<Step> numeric_step_from_settings(const std::string& type, const Json& settings,
+                                                 common::ParamSource source,
+                                                 const std::string& who);
+std::unique_ptr<Step> categorical_step_from_settings(const std::string& type, const Json& settings,
+                                                     common::ParamSource source,
+                                                     const std::string& who);
+/// The keyword options of a step type with their defaults (operands empty).
+Json step_defaults(const std::string& type);
 
 // ---- helpers --------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include "common/json.hpp"
 #include "features/pipeline_steps.hpp"
 #include "features/step_names.hpp"
+#include "features/step_settings.hpp"
 
 namespace churn::features {
 
@@ -158,11 +159,8 @@ class OneHot final : public Step {
     return rebuild_table(t, std::move(replace));
   }
 
-  Json params_json() const override {
-    return Json{{"columns", columns_},
-                {"unknown", unknown_category_name(p_.unknown)},
-                {"min_count", p_.min_count},
-                {"other_name", p_.other_name}};
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<OneHotParams>{columns_, p_}, target);
   }
   Json state_json() const override {
     Json other = Json::array();
@@ -197,14 +195,10 @@ class OneHot final : public Step {
     other_ = std::move(other);
     index_ = std::move(index);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns", "unknown", "min_count", "other_name"}, where);
-    OneHotParams p;
-    p.unknown = common::enum_from_json(kUnknownCategoryNames, j, "unknown", where);
-    p.min_count = json_get_int<std::int64_t>(j, "min_count", where);
-    p.other_name = json_get<std::string>(j, "other_name", where);
-    validate_loaded(p, where);
-    return std::make_unique<OneHot>(json_to_names(j, "columns", where, false), p);
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<OneHotParams>>(j, source, who);
+    return make_one_hot(std::move(s.columns), std::move(s.params));
   }
 
  private:
@@ -293,10 +287,8 @@ class Ordinal final : public Step {
     return rebuild_table(t, std::move(replace));
   }
 
-  Json params_json() const override {
-    return Json{{"columns", columns_},
-                {"unknown", unknown_category_name(p_.unknown)},
-                {"as_categorical", p_.as_categorical}};
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<OrdinalParams>{columns_, p_}, target);
   }
   Json state_json() const override {
     Json cats = Json::array();
@@ -316,13 +308,10 @@ class Ordinal final : public Step {
     }
     index_ = std::move(index);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns", "unknown", "as_categorical"}, where);
-    OrdinalParams p;
-    p.unknown = common::enum_from_json(kUnknownCategoryNames, j, "unknown", where);
-    p.as_categorical = json_get<bool>(j, "as_categorical", where);
-    validate_loaded(p, where);
-    return std::make_unique<Ordinal>(json_to_names(j, "columns", where, false), p);
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<OrdinalParams>>(j, source, who);
+    return make_ordinal(std::move(s.columns), s.params);
   }
 
  private:
@@ -345,10 +334,11 @@ std::unique_ptr<Step> make_ordinal(std::vector<std::string> columns, OrdinalPara
   return std::make_unique<Ordinal>(std::move(columns), p);
 }
 
-std::unique_ptr<Step> categorical_step_from_params(const std::string& type, const Json& params,
-                                                   const std::string& where) {
-  if (type == "one_hot") return OneHot::from_params(params, where);
-  if (type == "ordinal") return Ordinal::from_params(params, where);
+std::unique_ptr<Step> categorical_step_from_settings(const std::string& type, const Json& settings,
+                                                     common::ParamSource source,
+                                                     const std::string& who) {
+  if (type == "one_hot") return OneHot::read(settings, source, who);
+  if (type == "ordinal") return Ordinal::read(settings, source, who);
   return nullptr;
 }
 

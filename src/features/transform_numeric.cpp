@@ -12,6 +12,7 @@
 #include "common/quantile.hpp"
 #include "features/pipeline_steps.hpp"
 #include "features/step_names.hpp"
+#include "features/step_settings.hpp"
 
 namespace churn::features {
 
@@ -125,10 +126,6 @@ void validate_loaded(const P& p, const std::string& where) {
   } catch (const InvalidArgument& e) {
     throw SerializationError(where + ": " + e.what());
   }
-}
-
-Json names_json(const std::vector<std::string>& v) {
-  return Json(v);
 }
 
 /// Fits `f(j)` for every column j in parallel (one task per column: deterministic).
@@ -250,12 +247,8 @@ class Impute final : public Step {
     return rebuild_table(t, std::move(replace));
   }
 
-  Json params_json() const override {
-    return Json{{"columns", names_json(columns_)},
-                {"strategy", impute_strategy_name(p_.strategy)},
-                {"fill_value", p_.fill_value},
-                {"fill_category", p_.fill_category},
-                {"add_indicator", p_.add_indicator}};
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<ImputeParams>{columns_, p_}, target);
   }
   Json state_json() const override {
     Json kinds = Json::array();
@@ -285,16 +278,10 @@ class Impute final : public Step {
     categories_ = std::move(cats);
   }
 
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns", "strategy", "fill_value", "fill_category", "add_indicator"},
-                       where);
-    ImputeParams p;
-    p.strategy = common::enum_from_json(kImputeStrategyNames, j, "strategy", where);
-    p.fill_value = json_get<double>(j, "fill_value", where);
-    p.fill_category = json_get<std::string>(j, "fill_category", where);
-    p.add_indicator = json_get<bool>(j, "add_indicator", where);
-    validate_loaded(p, where);
-    return std::make_unique<Impute>(json_to_names(j, "columns", where, false), p);
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<ImputeParams>>(j, source, who);
+    return make_impute(std::move(s.columns), std::move(s.params));
   }
 
  private:
@@ -432,10 +419,8 @@ class Clip final : public Step {
                        });
   }
 
-  Json params_json() const override {
-    return Json{{"columns", names_json(columns_)},
-                {"lower_quantile", p_.lower_quantile},
-                {"upper_quantile", p_.upper_quantile}};
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<ClipParams>{columns_, p_}, target);
   }
   Json state_json() const override {
     return Json{{"lower", json_from_doubles(lower_)}, {"upper", json_from_doubles(upper_)}};
@@ -453,13 +438,10 @@ class Clip final : public Step {
     lower_ = std::move(lo);
     upper_ = std::move(hi);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns", "lower_quantile", "upper_quantile"}, where);
-    ClipParams p;
-    p.lower_quantile = json_get<double>(j, "lower_quantile", where);
-    p.upper_quantile = json_get<double>(j, "upper_quantile", where);
-    validate_loaded(p, where);
-    return std::make_unique<Clip>(json_to_names(j, "columns", where, false), p);
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<ClipParams>>(j, source, who);
+    return make_clip(std::move(s.columns), s.params);
   }
 
  private:
@@ -492,14 +474,17 @@ class Log1p final : public Step {
                                                << " at row " << i << "; log1p needs values > -1");
                        });
   }
-  Json params_json() const override { return Json{{"columns", names_json(columns_)}}; }
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<NoParams>{columns_, {}}, target);
+  }
   Json state_json() const override { return Json::object(); }
   void load_state(const Json& s, const std::string& where) override {
     json_check_members(s, {}, where);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns"}, where);
-    return std::make_unique<Log1p>(json_to_names(j, "columns", where, false));
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<NoParams>>(j, source, who);
+    return make_log1p(std::move(s.columns));
   }
 
  private:
@@ -555,9 +540,8 @@ class Scale final : public Step {
                        });
   }
 
-  Json params_json() const override {
-    return Json{
-        {"columns", names_json(columns_)}, {"with_mean", p_.with_mean}, {"with_std", p_.with_std}};
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<ScaleParams>{columns_, p_}, target);
   }
   Json state_json() const override {
     return Json{{"mean", json_from_doubles(mean_)}, {"scale", json_from_doubles(scale_)}};
@@ -575,12 +559,10 @@ class Scale final : public Step {
     mean_ = std::move(mean);
     scale_ = std::move(scale);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns", "with_mean", "with_std"}, where);
-    ScaleParams p;
-    p.with_mean = json_get<bool>(j, "with_mean", where);
-    p.with_std = json_get<bool>(j, "with_std", where);
-    return std::make_unique<Scale>(json_to_names(j, "columns", where, false), p);
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<ScaleParams>>(j, source, who);
+    return make_scale(std::move(s.columns), s.params);
   }
 
  private:
@@ -692,19 +674,8 @@ class Bin final : public Step {
     return rebuild_table(t, std::move(replace));
   }
 
-  Json params_json() const override {
-    return Json{{"columns", names_json(columns_)},
-                {"strategy", common::enum_name(kBinStrategyNames, p_.strategy)},
-                {"n_bins", p_.n_bins},
-                {"edges", json_from_doubles(p_.edges)},
-                {"output", common::enum_name(kBinOutputNames, p_.output)},
-                {"labels", p_.labels},
-                {"suffix", p_.suffix}};
-  }
-  Json params_options() const override {
-    Json j = params_json();
-    j["edges"] = p_.edges;
-    return j;
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<BinParams>{columns_, p_}, target);
   }
   Json state_json() const override {
     Json cuts = Json::array();
@@ -746,18 +717,10 @@ class Bin final : public Step {
     cuts_ = std::move(cuts);
     labels_ = std::move(labels);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"columns", "strategy", "n_bins", "edges", "output", "labels", "suffix"},
-                       where);
-    BinParams p;
-    p.strategy = common::enum_from_json(kBinStrategyNames, j, "strategy", where);
-    p.n_bins = json_get_int<int>(j, "n_bins", where);
-    p.edges = json_get_doubles(j, "edges", where);
-    p.output = common::enum_from_json(kBinOutputNames, j, "output", where);
-    p.labels = json_get<std::vector<std::string>>(j, "labels", where);
-    p.suffix = json_get<std::string>(j, "suffix", where);
-    validate_loaded(p, where);
-    return std::make_unique<Bin>(json_to_names(j, "columns", where, false), p);
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<ColumnSettings<BinParams>>(j, source, who);
+    return make_bin(std::move(s.columns), std::move(s.params));
   }
 
  private:
@@ -815,38 +778,17 @@ class Combine final : public Step {
     });
     return rebuild_table(t, {}, {out.column(output_)});
   }
-  Json params_json() const override {
-    return Json{{"output", output_},
-                {"a", a_},
-                {"op", combine_op_name(op_)},
-                {"b", b_},
-                {"zero_division_fill", json_from_double(p_.zero_division_fill)},
-                {"denominator_offset", p_.denominator_offset}};
-  }
-  Json params_options() const override {
-    Json j = params_json();
-    j["zero_division_fill"] = p_.zero_division_fill;
-    return j;
+  Json settings(common::ParamSource target) const override {
+    return settings_json(CombineSettings{output_, a_, op_, b_, p_}, target);
   }
   Json state_json() const override { return Json::object(); }
   void load_state(const Json& s, const std::string& where) override {
     json_check_members(s, {}, where);
   }
-  static std::unique_ptr<Step> from_params(const Json& j, const std::string& where) {
-    json_check_members(j, {"output", "a", "op", "b", "zero_division_fill", "denominator_offset"},
-                       where);
-    CombineParams p;
-    p.zero_division_fill = json_to_double(json_get<Json>(j, "zero_division_fill", where), where);
-    p.denominator_offset = json_get<double>(j, "denominator_offset", where);
-    validate_loaded(p, where);
-    auto out = json_get<std::string>(j, "output", where);
-    auto a = json_get<std::string>(j, "a", where);
-    auto b = json_get<std::string>(j, "b", where);
-    CHURN_CHECK(!out.empty() && !a.empty() && !b.empty(), SerializationError,
-                where << ": output, a and b must not be empty");
-    return std::make_unique<Combine>(std::move(out), std::move(a),
-                                     common::enum_from_json(kCombineOpNames, j, "op", where),
-                                     std::move(b), p);
+  static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
+                                    const std::string& who) {
+    auto s = read_settings<CombineSettings>(j, source, who);
+    return make_combine(std::move(s.output), std::move(s.a), s.op, std::move(s.b), s.params);
   }
 
  private:
@@ -889,14 +831,15 @@ std::unique_ptr<Step> make_combine(std::string output, std::string a, CombineOp 
   return std::make_unique<Combine>(std::move(output), std::move(a), op, std::move(b), p);
 }
 
-std::unique_ptr<Step> numeric_step_from_params(const std::string& type, const Json& params,
-                                               const std::string& where) {
-  if (type == "impute") return Impute::from_params(params, where);
-  if (type == "clip") return Clip::from_params(params, where);
-  if (type == "log1p") return Log1p::from_params(params, where);
-  if (type == "scale") return Scale::from_params(params, where);
-  if (type == "bin") return Bin::from_params(params, where);
-  if (type == "combine") return Combine::from_params(params, where);
+std::unique_ptr<Step> numeric_step_from_settings(const std::string& type, const Json& settings,
+                                                 common::ParamSource source,
+                                                 const std::string& who) {
+  if (type == "impute") return Impute::read(settings, source, who);
+  if (type == "clip") return Clip::read(settings, source, who);
+  if (type == "log1p") return Log1p::read(settings, source, who);
+  if (type == "scale") return Scale::read(settings, source, who);
+  if (type == "bin") return Bin::read(settings, source, who);
+  if (type == "combine") return Combine::read(settings, source, who);
   return nullptr;
 }
 

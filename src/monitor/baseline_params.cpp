@@ -27,7 +27,7 @@ void visit_params(P& p, F&& f) {
 /// visit_params as a functor, for common::read_params / write_params.
 constexpr auto kVisit = [](auto& p, auto& f) { visit_params(p, f); };
 /// A saved file lists every parameter and nothing else.
-constexpr common::FileRules kStrict{/*strict=*/true, /*defaults=*/false};
+constexpr common::ReadRules kStrict{/*strict_file=*/true};
 
 }  // namespace
 

@@ -1049,4 +1049,67 @@ BOOST_AUTO_TEST_CASE(step_options_and_inputs_come_from_cpp) {
   BOOST_CHECK_THROW(Pipeline().feature_names_in(), churn::NotFittedError);
 }
 
+BOOST_AUTO_TEST_CASE(add_step_from_options_equals_the_builders) {
+  // one list of settings per step: keyword options build the same pipeline as the typed
+  // builder methods, and step_options / step_defaults read it back
+  Pipeline typed;
+  ImputeParams med;
+  med.add_indicator = true;
+  BinParams b;
+  b.strategy = BinStrategy::Fixed;
+  b.edges = {1.0, 2.0};
+  CombineParams c;
+  c.denominator_offset = 1.0;
+  typed.impute({"x"}, med).bin({"x"}, b).ratio("x_per_y", "x", "y", c).drop({"y"});
+  Pipeline opts;
+  opts.add_step("impute", Json{{"columns", {"x"}}, {"add_indicator", true}})
+      .add_step("bin", Json{{"columns", {"x"}}, {"strategy", "fixed"}, {"edges", {1.0, 2.0}}})
+      .add_step("combine", Json{{"output", "x_per_y"},
+                                {"a", "x"},
+                                {"op", "divide"},
+                                {"b", "y"},
+                                {"denominator_offset", 1.0}})
+      .add_step("drop", Json{{"columns", {"y"}}});
+  Table t;
+  t.add_column(Column::from_float64("x", {0.5, 2.0, std::nan(""), 1.2}));
+  t.add_column(Column::from_float64("y", {1.0, 0.0, 2.0, 4.0}));
+  typed.fit(t);
+  opts.fit(t);
+  BOOST_TEST(typed.to_json() == opts.to_json());
+  for (Index i = 0; i < typed.n_steps(); ++i) {
+    const Json o = typed.step_options(i);
+    // (dump: the ratio's NaN fill compares unequal to itself as a number)
+    BOOST_TEST(Pipeline().add_step(typed.step_type(i), o).step_options(0).dump() == o.dump());
+  }
+  const Json d = Pipeline::step_defaults("impute");
+  BOOST_TEST(d.at("strategy") == "median");
+  BOOST_TEST(d.at("fill_category") == "missing");
+  BOOST_TEST(d.at("columns").empty());
+  BOOST_TEST(std::isnan(Pipeline::step_defaults("combine").at("zero_division_fill").get<double>()));
+  BOOST_TEST(throws_with<churn::TypeMismatch>(
+      [] {
+        Pipeline().add_step("scale", Json{{"columns", {"a"}}, {"bogus", 1}});
+      },
+      "Pipeline::add_step(scale): got an unexpected argument 'bogus'"));
+  BOOST_TEST(throws_with<churn::TypeMismatch>(
+      [] {
+        Pipeline().add_step("combine", Json{{"a", "x"}, {"op", "add"}, {"b", "y"}});
+      },
+      "missing argument 'output'"));
+  BOOST_TEST(throws_with<churn::TypeMismatch>(
+      [] {
+        Pipeline().add_step("scale", Json{{"columns", {"a"}}, {"with_mean", "yes"}});
+      },
+      "with_mean must be a bool"));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [] {
+        Pipeline().add_step(
+            "clip", Json{{"columns", {"a"}}, {"lower_quantile", 0.9}, {"upper_quantile", 0.1}});
+      },
+      "quantile"));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [] { Pipeline().add_step("magic", Json::object()); }, "unknown step type 'magic'"));
+  BOOST_CHECK_THROW(Pipeline::step_defaults("magic"), churn::InvalidArgument);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -152,6 +152,18 @@ class Pipeline {
   Pipeline& join_events(EventAggregationSpec spec, EventJoinParams params = {});
   /// Removes columns.
   Pipeline& drop(std::vector<std::string> columns);
+  /// Appends a step of `type` ("impute", "clip", "log1p", "scale", "one_hot", "ordinal",
+  /// "bin", "combine", "drop", "select") from keyword options: its operands ("columns", or
+  /// "output", "a", "op", "b" for combine) and any of its *Params fields by name (the others
+  /// keep their defaults; see step_defaults). This is how the Python binding builds steps.
+  /// @throws TypeMismatch for a missing operand, an unknown setting or a value of the wrong
+  ///         JSON type; InvalidArgument for an unknown type or an invalid value (as the typed
+  ///         builder methods).
+  /// Messages name `caller` (default "Pipeline::add_step(<type>)").
+  Pipeline& add_step(const std::string& type, const Json& options, std::string caller = "");
+  /// The keyword options of a step type with their defaults (operands empty).
+  /// @throws InvalidArgument for an unknown type.
+  static Json step_defaults(const std::string& type);
   /// Keeps only these columns, in this order.
   Pipeline& select(std::vector<std::string> columns);
   ///@}

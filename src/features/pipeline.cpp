@@ -30,9 +30,9 @@ namespace {
 
 // ---- drop / select --------------------------------------------------------------------------
 
-class Drop final : public Step {
+class Drop final : public ColumnsOnlyStep {
  public:
-  explicit Drop(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  explicit Drop(std::vector<std::string> columns) : ColumnsOnlyStep(std::move(columns)) {}
   std::unique_ptr<Step> clone() const override { return std::make_unique<Drop>(*this); }
   const char* type() const override { return "drop"; }
   std::vector<std::string> reads() const override { return {}; }
@@ -51,26 +51,16 @@ class Drop final : public Step {
     for (const auto& name : columns_) replace.push_back({name, {}});
     return rebuild_table(t, std::move(replace));
   }
-  Json settings(common::ParamSource target) const override {
-    return settings_json(ColumnSettings<NoParams>{columns_, {}}, target);
-  }
-  Json state_json() const override { return Json::object(); }
-  void load_state(const Json& s, const std::string& where) override {
-    json_check_members(s, {}, where);
-  }
   static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
                                     const std::string& who) {
     auto s = read_settings<ColumnSettings<NoParams>>(j, source, who);
     return make_drop(std::move(s.columns));
   }
-
- private:
-  std::vector<std::string> columns_;
 };
 
-class Select final : public Step {
+class Select final : public ColumnsOnlyStep {
  public:
-  explicit Select(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  explicit Select(std::vector<std::string> columns) : ColumnsOnlyStep(std::move(columns)) {}
   std::unique_ptr<Step> clone() const override { return std::make_unique<Select>(*this); }
   const char* type() const override { return "select"; }
   std::vector<std::string> reads() const override { return columns_; }
@@ -88,21 +78,11 @@ class Select final : public Step {
     for (const auto& name : columns_) cols.push_back(find_column(t, name, label()));
     return Table(std::move(cols));
   }
-  Json settings(common::ParamSource target) const override {
-    return settings_json(ColumnSettings<NoParams>{columns_, {}}, target);
-  }
-  Json state_json() const override { return Json::object(); }
-  void load_state(const Json& s, const std::string& where) override {
-    json_check_members(s, {}, where);
-  }
   static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
                                     const std::string& who) {
     auto s = read_settings<ColumnSettings<NoParams>>(j, source, who);
     return make_select(std::move(s.columns));
   }
-
- private:
-  std::vector<std::string> columns_;
 };
 
 }  // namespace

@@ -7,11 +7,14 @@
 
 #include <string>       // std::string
 #include <type_traits>  // std::is_same_v, std::remove_const_t
+#include <utility>      // std::move
 #include <vector>       // std::vector
 
 #include "churn/core/error.hpp"
 #include "churn/features/transformers.hpp"
+#include "common/json.hpp"
 #include "common/params.hpp"
+#include "features/pipeline_steps.hpp"
 
 namespace churn::features::detail {
 
@@ -117,5 +120,22 @@ S read_settings(const Json& j, common::ParamSource source, const std::string& wh
   }
   return common::read_params<S>(j, source, who, kVisitStep, kStepRules);
 }
+
+/// A step over a list of columns with no settings beyond them and no fitted state (log1p,
+/// drop, select): their shared settings and (empty) state.
+class ColumnsOnlyStep : public Step {
+ public:
+  explicit ColumnsOnlyStep(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  Json settings(common::ParamSource target) const override {
+    return settings_json(ColumnSettings<NoParams>{columns_, {}}, target);
+  }
+  Json state_json() const override { return Json::object(); }
+  void load_state(const Json& s, const std::string& where) override {
+    common::json_check_members(s, {}, where);
+  }
+
+ protected:
+  std::vector<std::string> columns_;
+};
 
 }  // namespace churn::features::detail

@@ -450,9 +450,9 @@ class Clip final : public Step {
   std::vector<double> lower_, upper_;
 };
 
-class Log1p final : public Step {
+class Log1p final : public ColumnsOnlyStep {
  public:
-  explicit Log1p(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  explicit Log1p(std::vector<std::string> columns) : ColumnsOnlyStep(std::move(columns)) {}
   std::unique_ptr<Step> clone() const override { return std::make_unique<Log1p>(*this); }
   const char* type() const override { return "log1p"; }
   std::vector<std::string> reads() const override { return columns_; }
@@ -474,21 +474,11 @@ class Log1p final : public Step {
                                                << " at row " << i << "; log1p needs values > -1");
                        });
   }
-  Json settings(common::ParamSource target) const override {
-    return settings_json(ColumnSettings<NoParams>{columns_, {}}, target);
-  }
-  Json state_json() const override { return Json::object(); }
-  void load_state(const Json& s, const std::string& where) override {
-    json_check_members(s, {}, where);
-  }
   static std::unique_ptr<Step> read(const Json& j, common::ParamSource source,
                                     const std::string& who) {
     auto s = read_settings<ColumnSettings<NoParams>>(j, source, who);
     return make_log1p(std::move(s.columns));
   }
-
- private:
-  std::vector<std::string> columns_;
 };
 
 class Scale final : public Step {

@@ -2,7 +2,8 @@
 //
 // Build and run (clang, no OpenMP: the block logic runs serially but is the same code):
 //   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Ibuild/include \
-//     -I/usr/include/eigen3 tests/fuzz/fuzz_csv.cpp src/core/*.cpp src/common/*.cpp src/data/*.cpp -o fuzz_csv
+//     -I/usr/include/eigen3 tests/fuzz/fuzz_csv.cpp src/core/*.cpp src/common/*.cpp src/data/*.cpp
+//     -o fuzz_csv
 //   ./fuzz_csv -max_total_time=60 -max_len=512
 //
 // The first input byte picks the options; the rest is the CSV text. Every input must either

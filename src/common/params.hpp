@@ -175,6 +175,7 @@ class ParamReader {
     if constexpr (std::is_same_v<T, std::string>) return "a string";
     if constexpr (is_vector<T>::value) {
       if constexpr (std::is_same_v<typename T::value_type, std::string>) return "a list of strings";
+      if constexpr (std::is_floating_point_v<typename T::value_type>) return "a list of numbers";
       return "a list of ints";
     }
     return "an int";

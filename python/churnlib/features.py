@@ -65,6 +65,17 @@ def _names(value, what):
     return [str(v) for v in value]
 
 
+def _aggregator_kwargs(fields):
+    """EventAggregator's arguments from a C++ spec dict (EventAggregationSpec.to_dict): the
+    inverse of EventAggregator._make_spec (empty names and lists become None)."""
+    kwargs = {py: fields[c] for py, c in _SPEC_FIELDS.items()}
+    kwargs["amount_col"] = kwargs["amount_col"] or None
+    kwargs["event_types"] = kwargs["event_types"] or None
+    kwargs["amount_event_types"] = kwargs["amount_event_types"] or None
+    kwargs["windows"] = tuple(kwargs["windows"])
+    return kwargs
+
+
 def _windows(value):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = [value]
@@ -200,15 +211,10 @@ class EventAggregator:
         """
         spec = _core._EventAggregationSpec.rfm(int(window), str(amount_col),
                                                "" if event_type is None else str(event_type))
-        fields = spec.to_dict()
-        kwargs = {py: fields[c] for py, c in _SPEC_FIELDS.items()}
+        kwargs = _aggregator_kwargs(spec.to_dict())
         kwargs.update(customer_col=customer_col, time_col=time_col, type_col=type_col,
                       n_threads=n_threads)
-        kwargs["windows"] = tuple(kwargs["windows"])
-        kwargs["event_types"] = kwargs["event_types"] or None
-        kwargs["amount_event_types"] = kwargs["amount_event_types"] or None
-        windows = kwargs.pop("windows")
-        return cls(windows, **kwargs)
+        return cls(**kwargs)
 
     def get_params(self, deep=True):
         """The constructor arguments, as a dict (scikit-learn convention)."""
@@ -900,13 +906,7 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         events = as_of_col = id_col = None
         prefix = ""
         if core.joins_events:
-            fields = core.event_spec.to_dict()
-            kwargs = {py: fields[c] for py, c in _SPEC_FIELDS.items()}
-            kwargs["amount_col"] = kwargs["amount_col"] or None
-            kwargs["event_types"] = kwargs["event_types"] or None
-            kwargs["amount_event_types"] = kwargs["amount_event_types"] or None
-            kwargs["windows"] = tuple(kwargs["windows"])
-            events = EventAggregator(**kwargs)
+            events = EventAggregator(**_aggregator_kwargs(core.event_spec.to_dict()))
             join = core.event_join
             as_of_col = join["as_of_column"] or None
             id_col = join["id_column"] or None

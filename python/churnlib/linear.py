@@ -305,16 +305,16 @@ class LogisticRegression(BinaryClassifier):
     @classmethod
     def from_json(cls, text):
         """A model from :meth:`to_json` text. Raises SerializationError if damaged."""
-        return cls._from_core(_core._LogisticRegression.from_json(text), text)
+        return cls._from_core(_core._LogisticRegression.from_json(text))
 
     @classmethod
     def load(cls, path):
         """Reads a model written by :meth:`save` (from Python or C++)."""
         core = _core._LogisticRegression.load(os.fspath(path))
-        return cls._from_core(core, core.to_json())
+        return cls._from_core(core)
 
     @classmethod
-    def _from_core(cls, core, text):
+    def _from_core(cls, core):
         params = core.params
         params["class_weight"] = _class_weight_from_option(params["class_weight"])
         model = cls(**params)

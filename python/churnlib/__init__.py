@@ -16,6 +16,11 @@ Models
 LogisticRegression and GBDTClassifier (scikit-learn compatible); evaluation in
 :mod:`churnlib.metrics`.
 
+The churn model
+---------------
+:mod:`churnlib.model`: train_churn_model (compare candidates, calibrate, tune the threshold,
+pack everything into one file) and ChurnModel (score, explain, check drift; read by C++ too).
+
 Monitoring
 ----------
 :mod:`churnlib.monitor`: PSI, KS, Jensen-Shannon, Baseline (mergeable, saved as JSON) and
@@ -41,7 +46,7 @@ Examples
 from . import _core, _signatures
 
 # inspect.signature() works on the compiled functions and methods (pybind11 gives them none)
-for _namespace in (_core, _core._metrics, _core._monitor, _core._segment):
+for _namespace in (_core, _core._metrics, _core._monitor, _core._segment, _core._model):
     _signatures.attach(vars(_namespace))
 del _namespace
 
@@ -100,6 +105,8 @@ from .linear import ConvergenceWarning, LogisticRegression
 from .features import EventAggregator, FeaturePipeline
 from .segment import KMeans
 from .tree import GBDTClassifier
+from . import model
+from .model import ChurnModel, train_churn_model
 
 __all__ = [
     "__version__",
@@ -151,4 +158,8 @@ __all__ = [
     # gradient-boosted trees
     "tree",
     "GBDTClassifier",
+    # the deployable churn model
+    "model",
+    "ChurnModel",
+    "train_churn_model",
 ]

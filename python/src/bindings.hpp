@@ -37,6 +37,8 @@ void bind_monitor(py::module_& m);
 /// K-means, silhouette, choosing k, segment profiles, in the submodule _core._segment
 /// (bind_segment.cpp).
 void bind_segment(py::module_& m);
+/// The churn model bundle and its training, in the submodule _core._model (bind_model.cpp).
+void bind_model(py::module_& m);
 /// Table.from_arrow / Table.to_arrow, the Arrow C data interface (arrow.cpp); after bind_data.
 void bind_arrow(py::module_& m);
 
@@ -103,6 +105,8 @@ data::Table as_table(const py::handle& obj, const char* caller, bool transient =
 /// A table from an object with the Arrow PyCapsule interface (__arrow_c_stream__ or
 /// __arrow_c_array__), read from its buffers; text columns become strings, or with
 /// `strings_as_category` categoricals (categories in order of first appearance). See
+/// The churn model bundle and its training, in the submodule _core._model (bind_model.cpp).
+void bind_model(py::module_& m);
 /// Table.from_arrow's docstring.
 /// @throws TypeMismatch naming the column and Arrow format; InvalidArgument for malformed arrays.
 data::Table table_from_arrow(const py::handle& obj, bool strings_as_category = false);

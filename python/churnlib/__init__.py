@@ -13,7 +13,8 @@ FeaturePipeline: a fitted, replayable, saveable chain of column transformers (+ 
 
 Models
 ------
-LogisticRegression and GBDTClassifier (scikit-learn compatible); evaluation in
+LogisticRegression, GBDTClassifier and RandomForestClassifier (scikit-learn compatible);
+evaluation in
 :mod:`churnlib.metrics`.
 
 Monitoring
@@ -99,7 +100,7 @@ from .errors import (
 from .linear import ConvergenceWarning, LogisticRegression
 from .features import EventAggregator, FeaturePipeline
 from .segment import KMeans
-from .tree import GBDTClassifier
+from .tree import GBDTClassifier, RandomForestClassifier
 
 __all__ = [
     "__version__",
@@ -151,4 +152,5 @@ __all__ = [
     # gradient-boosted trees
     "tree",
     "GBDTClassifier",
+    "RandomForestClassifier",
 ]

@@ -46,6 +46,7 @@
 #include "churn/segment/profile.hpp"
 #include "churn/segment/silhouette.hpp"
 
+#include "churn/tree/forest.hpp"
 #include "churn/tree/gbdt.hpp"
 #include "churn/tree/tree.hpp"
 
@@ -60,4 +61,5 @@ using linear::LogisticRegression;
 using monitor::Baseline;
 using segment::KMeans;
 using tree::GBDTClassifier;
+using tree::RandomForestClassifier;
 }  // namespace churn

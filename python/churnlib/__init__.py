@@ -13,7 +13,8 @@ FeaturePipeline: a fitted, replayable, saveable chain of column transformers (+ 
 
 Models
 ------
-LogisticRegression and GBDTClassifier (scikit-learn compatible); evaluation in
+LogisticRegression, GBDTClassifier and RandomForestClassifier (scikit-learn compatible);
+evaluation in
 :mod:`churnlib.metrics`.
 
 The churn model
@@ -104,7 +105,7 @@ from .errors import (
 from .linear import ConvergenceWarning, LogisticRegression
 from .features import EventAggregator, FeaturePipeline
 from .segment import KMeans
-from .tree import GBDTClassifier
+from .tree import GBDTClassifier, RandomForestClassifier
 from . import model
 from .model import ChurnModel, train_churn_model
 
@@ -158,6 +159,7 @@ __all__ = [
     # gradient-boosted trees
     "tree",
     "GBDTClassifier",
+    "RandomForestClassifier",
     # the deployable churn model
     "model",
     "ChurnModel",

@@ -1,4 +1,5 @@
-"""Gradient-boosted trees: :class:`GBDTClassifier`, a scikit-learn compatible estimator.
+"""Tree ensembles: :class:`GBDTClassifier` (gradient boosting) and
+:class:`RandomForestClassifier`, scikit-learn compatible estimators.
 
 Training and prediction run in C++ (``churn::tree::GBDTClassifier``) with the GIL released; this
 module converts inputs (pandas categories, churnlib Tables, numpy arrays) and follows
@@ -20,7 +21,7 @@ from ._validation import (check_feature_names, check_n_features, check_weights, 
                           targets_for)
 from .linear import _as_matrix
 
-__all__ = ["GBDTClassifier", "CallbackEnv", "log_evaluation", "record_evaluation",
+__all__ = ["GBDTClassifier", "RandomForestClassifier", "CallbackEnv", "log_evaluation", "record_evaluation",
            "early_stopping"]
 
 # Hyper-parameters that exist only on the Python side (not in churn::tree::GBDTParams).
@@ -882,6 +883,316 @@ class GBDTClassifier(BinaryClassifier):
         kwargs = {n: params[n] for n in cls._get_param_names() if n in params}
         kwargs["monotone_constraints"] = params["monotone_constraints"] or None
         kwargs.pop("early_stopping_rounds", None)
+        model = cls(**kwargs)
+        model._set_fitted(core)
+        return model
+
+
+# ---- random forest -----------------------------------------------------------------------------
+
+# The forest's C++ parameters that Python names as scikit-learn does.
+_FOREST_RENAMED = {"n_threads": "n_jobs", "seed": "random_state"}
+# C++ parameters of the forest that fit computes from the data and the fitted classes.
+_FOREST_FIT_COMPUTED = ("categorical_features", "class_weight")
+# Attributes set by fit (removed from pickles: the model JSON restores them).
+_FOREST_FITTED = ("_core", "_train_categories", "classes_", "n_features_in_",
+                  "feature_names_in_", "n_estimators_", "oob_score_", "oob_decision_function_",
+                  "categorical_features_")
+
+
+def _forest_class_weight(class_weight, classes, caller):
+    """class_weight as the C++ options take it: None, "balanced", "balanced_subsample", or a
+    dict label -> weight turned into {"0": w0, "1": w1} through ``classes``."""
+    if class_weight is None or isinstance(class_weight, str):
+        return class_weight  # C++ names the allowed strings
+    if not isinstance(class_weight, dict):
+        raise TypeMismatch(f"{caller}: class_weight must be None, 'balanced', "
+                           f"'balanced_subsample' or a dict label -> weight, got "
+                           f"{type(class_weight).__name__}")
+    out = {"0": 1.0, "1": 1.0}
+    for key, value in class_weight.items():
+        hits = [k for k in range(2) if same_label(classes[k], key)]
+        if not hits:
+            raise InvalidArgument(f"{caller}: class_weight names the label {key!r}, which is "
+                                  f"not one of the classes {list(classes)}")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeMismatch(f"{caller}: class_weight[{key!r}] must be a number, got "
+                               f"{value!r}")
+        out[str(hits[0])] = float(value)
+    return out
+
+
+def _seed_option(random_state, caller):
+    if random_state is None:
+        return 0
+    if not _is_int(random_state):
+        raise TypeMismatch(f"{caller}: random_state must be None or an int (churnlib draws from "
+                           f"an explicit seed), got {random_state!r}")
+    return int(random_state)
+
+
+def _threads_option(n_jobs, caller):
+    if n_jobs is None:
+        return 0
+    if not _is_int(n_jobs):
+        raise TypeMismatch(f"{caller}: n_jobs must be None or an int, got {n_jobs!r}")
+    return max(int(n_jobs), 0)  # -1 (scikit-learn's all cores) -> 0
+
+
+class RandomForestClassifier(BinaryClassifier):
+    """A random forest for binary classification (scikit-learn's parameters), grown in C++ on
+    the histogram tree engine of :class:`GBDTClassifier`.
+
+    Each tree grows on a bootstrap sample; each split examines ``max_features`` features
+    drawn for it and takes the largest Gini decrease; leaves hold the churn rate of their rows
+    and :meth:`predict_proba` averages the trees. Features are binned once (``max_bins``), so a
+    feature with at most ``max_bins`` distinct values gets scikit-learn's exact thresholds.
+    Missing values (NaN) are allowed in any feature and categorical features split natively,
+    as in :class:`GBDTClassifier`. The model is the same for any ``n_jobs``.
+
+    Parameters
+    ----------
+    n_estimators : int, default 100
+        Number of trees, >= 1.
+    criterion : {"gini"}, default "gini"
+        Split criterion ("entropy" and "log_loss" are not supported: ValueError).
+    max_depth : int or None, default None
+        Maximum depth of a leaf (root = 0); None grows until leaves are pure or too small.
+    min_samples_split : int, default 2
+        Minimum rows (of a tree's sample) in a node to split it.
+    min_samples_leaf : int, default 1
+        Minimum rows (of a tree's sample) in a leaf.
+    max_features : "sqrt", "log2", None, float or int, default "sqrt"
+        Features examined per split: sqrt(p), log2(p), all, a fraction of p or a count
+        (constant features in a node do not count, as in scikit-learn).
+    max_leaf_nodes : int or None, default None
+        Maximum leaves per tree (grown best-first); None for no limit.
+    min_impurity_decrease : float, default 0.0
+        A node splits only if its weighted Gini decrease is at least this (scikit-learn's
+        formula).
+    bootstrap : bool, default True
+        Draw each tree's rows with replacement; otherwise all rows (or a subsample of
+        ``max_samples`` rows drawn without replacement).
+    oob_score : bool, default False
+        Compute :attr:`oob_score_` (out-of-bag accuracy) and :attr:`oob_decision_function_`.
+    n_jobs : int or None, default None
+        Threads; None or -1 = all cores. Results are identical for any value.
+    random_state : int or None, default None
+        Seed of the samples and feature draws; None means 0 (deterministic by default).
+    max_samples : int, float or None, default None
+        Rows each tree draws: a count, a fraction of n, or n (None).
+    class_weight : None, "balanced", "balanced_subsample" or dict label -> weight
+        Multiplies the sample weights of each class ("balanced": ``n / (2 * n_class)``;
+        "balanced_subsample": the same from each tree's sample).
+    max_bins : int, default 255
+        Maximum value bins per feature, in [2, 65535].
+    bin_sample_rows : int, default 200000
+        Rows sampled to find the bin edges.
+    categorical_features : "auto", None, list of int or str, or boolean mask, default "auto"
+        Which columns are categorical, as in :class:`GBDTClassifier` ("auto": the pandas
+        ``category`` columns of a DataFrame and the category columns of a Table).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a DataFrame or Table.
+    n_estimators_ : int
+    feature_importances_ : ndarray of shape (n_features,)
+        Mean decrease in impurity, summing to 1 (scikit-learn's definition).
+    oob_score_ : float
+        Out-of-bag accuracy (only with ``oob_score=True``), over the rows left out of at least
+        one sample.
+    oob_decision_function_ : ndarray of shape (n_samples, 2)
+        Out-of-bag class probabilities (NaN for a row in every sample).
+    categorical_features_ : ndarray of int
+
+    Examples
+    --------
+    >>> import numpy as np, churnlib as cl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 5))
+    >>> y = (X[:, 0] + rng.normal(size=1000) > 0).astype(int)
+    >>> forest = cl.RandomForestClassifier(n_estimators=50, oob_score=True).fit(X, y)
+    >>> forest.predict_proba(X).shape
+    (1000, 2)
+    >>> bool(forest.oob_score_ > 0.6)
+    True
+    """
+
+    _allow_nan = True  # NaN = missing
+    _core_type = _core._Forest
+    _fitted_attrs = _FOREST_FITTED
+    #: scikit-learn estimator checks this class fails on purpose (tests/test_sklearn_compat.py).
+    _expected_failed_checks = {
+        "check_sample_weight_equivalence_on_dense_data":
+            "a weight of 2 is not the same as a repeated row: the bootstrap draws rows, and "
+            "scikit-learn's RandomForestClassifier lists the same failure",
+    }
+
+    def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None,
+                 min_samples_split=2, min_samples_leaf=1, max_features="sqrt",
+                 max_leaf_nodes=None, min_impurity_decrease=0.0, bootstrap=True,
+                 oob_score=False, n_jobs=None, random_state=None, max_samples=None,
+                 class_weight=None, max_bins=255, bin_sample_rows=200000,
+                 categorical_features="auto"):
+        self.n_estimators = n_estimators
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.bootstrap = bootstrap
+        self.oob_score = oob_score
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.max_samples = max_samples
+        self.class_weight = class_weight
+        self.max_bins = max_bins
+        self.bin_sample_rows = bin_sample_rows
+        self.categorical_features = categorical_features
+
+    # ---- fitting ---------------------------------------------------------------------------
+
+    def _make_params(self, categorical, classes, caller):
+        """The compiled parameters: every C++ one by name in one dict, checked (types, ranges,
+        unknown names) by churn::tree::RandomForestParams::from_options."""
+        options = {}
+        for name in _core._ForestParams.defaults():
+            if name in _FOREST_FIT_COMPUTED or name in _FOREST_RENAMED:
+                continue
+            value = getattr(self, name)
+            options[name] = int(value) if isinstance(value, np.integer) else value
+        options["n_threads"] = _threads_option(self.n_jobs, caller)
+        options["seed"] = _seed_option(self.random_state, caller)
+        options["categorical_features"] = categorical
+        options["class_weight"] = _forest_class_weight(self.class_weight, classes, caller)
+        return _core._ForestParams(options, caller)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the forest; returns self.
+
+        Parameters
+        ----------
+        X : DataFrame, churnlib.Table or array-like of shape (n_samples, n_features)
+            Features; NaN = missing. DataFrame columns must be numeric, bool or ``category``
+            (see ``categorical_features``). A C-ordered float64 array is used without a copy.
+        y : array-like of shape (n_samples,)
+            Two distinct class labels; ``classes_[1]`` is the positive class.
+        sample_weight : array-like of shape (n_samples,), optional
+            Finite non-negative weights with a positive sum (multiplied by ``class_weight``
+            and, per tree, by the times a row is drawn).
+
+        Raises
+        ------
+        InvalidArgument
+            One class or more than two, non-finite labels, mismatched lengths, invalid weights
+            or hyper-parameters (``max_features`` above the number of features, say).
+        TypeMismatch
+            Text columns, non-numeric inputs, or hyper-parameters of the wrong type.
+        """
+        caller = "RandomForestClassifier.fit()"
+        X = _frames.as_pandas(X)
+        if _is_pandas_frame(X):  # column by column: no float64 copy of the whole frame
+            Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, as_columns=True)
+            p, n = len(Xa), len(Xa[0])
+        else:
+            Xa, names, categories, is_cat = _prepare(X, caller)
+            n, p = Xa.shape
+        ya, classes = self._encode_fit_target(y, caller)
+        if ya.shape[0] != n:
+            raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {n} rows")
+        categorical = _resolve_categorical(self.categorical_features, names, is_cat, p, caller)
+        core = _core._Forest(self._make_params(categorical, classes, caller))
+        wa = check_weights(sample_weight, n, caller)
+        self._store_classes(core, classes, caller)
+        self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
+        if isinstance(Xa, list):
+            core.fit_columns(Xa, ya, wa, names or [])
+        else:
+            core.fit(Xa, ya, wa, names or [])
+        if any(categories):
+            core.set_category_names(categories)
+        self._set_fitted(core)
+        return self
+
+    def _set_fitted(self, core):
+        self._clear_fitted()
+        self._core = core
+        p = int(core.n_features)
+        names = core.category_names
+        self._train_categories = ([list(c) for c in names] if names
+                                  else [[] for _ in range(p)])
+        self.classes_ = self._classes_of(core)
+        self.n_features_in_ = p
+        if core.feature_names:
+            self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
+        self.n_estimators_ = int(core.n_trees)
+        params = core.params.to_dict()
+        if params["oob_score"]:
+            self.oob_score_ = float(core.oob_score)
+            p1 = np.asarray(core.oob_decision_function)
+            self.oob_decision_function_ = np.column_stack([1.0 - p1, p1])
+        self.categorical_features_ = np.asarray(params["categorical_features"], dtype=np.int64)
+
+    # ---- prediction ------------------------------------------------------------------------
+
+    def _predict_input(self, X, caller):
+        core = self._fitted_core(caller)
+        Xa, _, _, _ = _prepare(X, caller, train_categories=self._train_categories, est=self)
+        return core, Xa
+
+    def predict_proba(self, X):
+        """Probabilities of classes 0 and 1 (the trees' mean), shape (n_samples, 2)."""
+        core, Xa = self._predict_input(X, "RandomForestClassifier.predict_proba()")
+        p1 = np.asarray(core.predict_proba(Xa))
+        out = np.empty((p1.shape[0], 2))
+        out[:, 1] = p1
+        out[:, 0] = 1.0 - p1
+        return out
+
+    def predict_contrib(self, X):
+        """TreeSHAP contributions on the probability scale, shape (n_samples, n_features + 1).
+
+        The trees' TreeSHAP values averaged; the last column is the bias (expected
+        probability), and each row sums to ``predict_proba(X)[:, 1]``.
+        """
+        core, Xa = self._predict_input(X, "RandomForestClassifier.predict_contrib()")
+        return np.asarray(core.predict_contrib(Xa))
+
+    @property
+    def feature_importances_(self):
+        """Mean decrease in Gini impurity per feature, normalised to sum 1."""
+        core = self._fitted_core("RandomForestClassifier.feature_importances_")
+        return np.asarray(core.feature_importances())
+
+    # ---- persistence -----------------------------------------------------------------------
+
+    @classmethod
+    def from_json(cls, text):
+        """A model from :meth:`to_json` text. Raises SerializationError if damaged."""
+        return cls._from_core(_core._Forest.from_json(text))
+
+    @classmethod
+    def load(cls, path):
+        """Reads a model written by :meth:`save` (from Python or C++); the hyper-parameters
+        come from the file (``categorical_features`` as the list of categorical indices)."""
+        return cls._from_core(_core._Forest.load(os.fspath(path)))
+
+    @classmethod
+    def _from_core(cls, core):
+        params = core.params.to_dict()
+        kwargs = {n: params[n] for n in cls._get_param_names() if n in params}
+        kwargs["n_jobs"] = params["n_threads"] or None
+        kwargs["random_state"] = params["seed"]
+        classes = cls._classes_of(core)
+        cw = params["class_weight"]
+        if isinstance(cw, dict):
+            kwargs["class_weight"] = {classes[int(k)].item() if hasattr(classes[int(k)], "item")
+                                      else classes[int(k)]: v for k, v in cw.items()}
         model = cls(**kwargs)
         model._set_fitted(core)
         return model

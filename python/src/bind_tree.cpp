@@ -11,6 +11,7 @@
 #include "bindings.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
+#include "churn/tree/forest.hpp"
 #include "churn/tree/gbdt.hpp"
 #include "interrupt.hpp"
 
@@ -22,6 +23,8 @@ using tree::GBDTClassifier;
 using tree::GBDTIteration;
 using tree::GBDTMetric;
 using tree::GBDTParams;
+using tree::RandomForestClassifier;
+using tree::RandomForestParams;
 
 namespace {
 
@@ -282,11 +285,154 @@ not copied).
   def_gbdt_serialization(cls);
 }
 
+// ---- the random forest ---------------------------------------------------------------------
+
+using Forest = RandomForestClassifier;
+
+/// _ForestParams.
+void bind_forest_params(py::module_& m) {
+  py::class_<RandomForestParams>(m, "_ForestParams", R"doc(
+Hyper-parameters of the compiled random forest (churn::tree::RandomForestParams), validated on
+construction. churnlib.RandomForestClassifier builds one from its own at fit time.
+)doc")
+      .def(py::init([](const py::dict& options, const std::string& caller) {
+             return RandomForestParams::from_options(python_to_json(options, caller), caller);
+           }),
+           py::arg("options") = py::dict(), py::arg("caller") = "RandomForestParams",
+           "Parameters from a dict naming some of them (the others keep the C++ defaults).")
+      .def(
+          "to_dict", [](const RandomForestParams& p) { return json_to_python(p.to_json()); },
+          "The parameters as a dict (the `params` object of a saved model).")
+      .def_static(
+          "defaults", [] { return json_to_python(RandomForestParams().to_json()); },
+          "The C++ defaults as a dict.");
+}
+
+/// _Forest.fit and fit_columns.
+void def_forest_fit(py::class_<Forest>& cls) {
+  cls.def(
+         "fit",
+         [](py::object self_obj, const RowMatrixRef& X, const VectorRef& y,
+            const VectorRef& sample_weight, const std::vector<std::string>& feature_names) {
+           auto& self = self_obj.cast<Forest&>();
+           FitOptions options;
+           options.sample_weight = sample_weight;
+           options.feature_names = feature_names;
+           run_interruptible([&] { self.fit(X, y, options); });
+           return self_obj;
+         },
+         py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("feature_names"),
+         "Fits the forest (GIL released; Ctrl-C raises KeyboardInterrupt between trees).")
+      .def(
+          "fit_columns",
+          [](py::object self_obj,
+             const std::vector<py::array_t<double, py::array::c_style | py::array::forcecast>>&
+                 columns,
+             const VectorRef& y, const VectorRef& sample_weight,
+             const std::vector<std::string>& feature_names) {
+            auto& self = self_obj.cast<Forest&>();
+            std::vector<VectorRef> refs;
+            refs.reserve(columns.size());
+            for (std::size_t j = 0; j < columns.size(); ++j) {
+              const auto& a = columns[j];
+              CHURN_CHECK(a.ndim() == 1, InvalidArgument,
+                          "RandomForestClassifier.fit(): column " << j << " must be 1-D, got "
+                                                                  << a.ndim() << " dimensions");
+              refs.emplace_back(Eigen::Map<const Vector>(a.data(), a.shape(0)));
+            }
+            FitOptions options;
+            options.sample_weight = sample_weight;
+            options.feature_names = feature_names;
+            run_interruptible([&] { self.fit_columns(refs, y, options); });
+            return self_obj;
+          },
+          py::arg("columns"), py::arg("y"), py::arg("sample_weight"), py::arg("feature_names"),
+          "As fit(), with the features given column by column.");
+}
+
+/// _Forest's predictions and fitted attributes.
+void def_forest_predict(py::class_<Forest>& cls) {
+  cls.def(
+         "predict_proba",
+         [](const Forest& self, const RowMatrixRef& X) {
+           py::gil_scoped_release release;
+           return self.predict_proba(X);
+         },
+         py::arg("X"))
+      .def(
+          "predict_contrib",
+          [](const Forest& self, const RowMatrixRef& X) {
+            py::gil_scoped_release release;
+            return self.predict_contrib(X);
+          },
+          py::arg("X"))
+      .def("feature_importances", &Forest::feature_importances)
+      .def_property_readonly("oob_score", &Forest::oob_score)
+      .def_property_readonly("oob_decision_function", &Forest::oob_decision_function)
+      .def_property_readonly("is_fitted", &Forest::is_fitted)
+      .def_property_readonly("params", &Forest::params)
+      .def_property_readonly("n_trees", &Forest::n_trees)
+      .def_property_readonly("n_features", &Forest::n_features)
+      .def_property_readonly("feature_names", &Forest::feature_names)
+      .def_property_readonly("tree_n_leaves",
+                             [](const Forest& self) {
+                               std::vector<Index> out;
+                               for (const auto& t : self.trees()) out.push_back(t.n_leaves());
+                               return out;
+                             })
+      .def_property_readonly("tree_max_depth",
+                             [](const Forest& self) {
+                               std::vector<int> out;
+                               for (const auto& t : self.trees()) out.push_back(t.max_depth());
+                               return out;
+                             })
+      .def_property_readonly("category_names", &Forest::category_names)
+      .def("set_category_names", &Forest::set_category_names, py::arg("names"));
+}
+
+/// _Forest (after _ForestParams, which its constructor takes).
+void bind_forest(py::module_& m) {
+  py::class_<Forest> cls(m, "_Forest", py::dynamic_attr(), R"doc(
+Compiled core of churnlib.RandomForestClassifier (use that class: this one takes numeric matrices
+whose categorical columns already hold the training codes, and returns P(class 1) only).
+)doc");
+  def_class_labels(cls).def(py::init<const RandomForestParams&>(), py::arg("params"));
+  def_forest_fit(cls);
+  def_forest_predict(cls);
+  cls.def("to_json", [](const Forest& self) { return self.to_json().dump(); })
+      .def_static(
+          "from_json",
+          [](const std::string& text) {
+            const Json doc = parse_json(text, "RandomForestClassifier JSON");
+            try {
+              return Forest::from_json(doc);
+            } catch (const nlohmann::json::exception& e) {
+              CHURN_THROW(SerializationError,
+                          "RandomForestClassifier JSON is not valid: " << e.what());
+            }
+          },
+          py::arg("text"))
+      .def("save", &Forest::save, py::arg("path"))
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            try {
+              return Forest::load(path);
+            } catch (const nlohmann::json::exception& e) {
+              CHURN_THROW(SerializationError, "RandomForestClassifier file '"
+                                                  << path << "' is not valid: " << e.what());
+            }
+          },
+          py::arg("path"));
+}
+
 }  // namespace
 
 void bind_tree(py::module_& m) {
   bind_gbdt_params(m);
   bind_gbdt(m);
+  bind_forest_params(m);
+  bind_forest(m);
 }
 
 }  // namespace churn::python

@@ -13,6 +13,7 @@
 #include "common/checks.hpp"
 #include "common/logistic.hpp"
 #include "tree/binning.hpp"
+#include "tree/fit_inputs.hpp"
 #include "tree/gbdt_shared.hpp"
 #include "tree/gbdt_table.hpp"
 #include "tree/grower.hpp"
@@ -33,34 +34,14 @@ template <class Features>
 std::vector<std::uint8_t> check_training_set(const Features& X, const VectorRef& y,
                                              const FitOptions& options, const GBDTParams& P,
                                              const char* who) {
-  const Vector& sample_weight = options.sample_weight;
-  const std::vector<std::string>& feature_names = options.feature_names;
-  const Index n = X.rows(), p = X.cols();
-  CHURN_CHECK(n > 0 && p > 0, InvalidArgument, who << ": X is empty (" << n << " x " << p << ")");
-  CHURN_CHECK(n < (Index{1} << 31) - 1, InvalidArgument,
-              who << ": at most 2^31 - 2 rows are supported, got " << n);
-  CHURN_CHECK(y.size() == n, InvalidArgument,
-              who << ": y has " << y.size() << " entries for " << n << " rows of X");
+  std::vector<std::uint8_t> is_cat =
+      detail::check_fit_inputs(X, y, options, P.categorical_features, P.n_threads, who);
   CHURN_CHECK(
-      feature_names.empty() || static_cast<Index>(feature_names.size()) == p, InvalidArgument,
-      who << ": feature_names has " << feature_names.size() << " entries for " << p << " columns");
-  CHURN_CHECK(
-      P.monotone_constraints.empty() || static_cast<Index>(P.monotone_constraints.size()) == p,
+      P.monotone_constraints.empty() ||
+          static_cast<Index>(P.monotone_constraints.size()) == X.cols(),
       InvalidArgument,
-      who << ": monotone_constraints has " << P.monotone_constraints.size() << " entries for " << p
-          << " columns");
-  std::vector<std::uint8_t> is_cat(static_cast<std::size_t>(p), 0);
-  for (const int f : P.categorical_features) {
-    CHURN_CHECK(
-        f < p, InvalidArgument,
-        who << ": categorical_features lists column " << f << " but X has " << p << " columns");
-    is_cat[static_cast<std::size_t>(f)] = 1;
-  }
-  common::check_binary_labels(y, who, "y", false, threads_for(n, P.n_threads));
-  if (sample_weight.size() != 0)
-    common::check_sample_weight(sample_weight, n, who, "sample_weight",
-                                threads_for(n, P.n_threads));
-  detail::check_codes(X, is_cat, feature_names, who, "X");
+      who << ": monotone_constraints has " << P.monotone_constraints.size() << " entries for "
+          << X.cols() << " columns");
   return is_cat;
 }
 
@@ -131,22 +112,6 @@ Start starting_score(const RowWeights& weight, const VectorRef& y, bool from_ave
 
 // ---- fixed-point gradients --------------------------------------------------------------------
 
-/// 2^k with `total * 2^k < 2^bits`: the fixed-point scale of values whose absolute sum is
-/// `total`.
-double fixed_scale(double total, int bits) {
-  if (!(total > 0) || !std::isfinite(total)) return 1.0;
-  int e = 0;
-  std::frexp(total, &e);                             // total = m * 2^e, m in [0.5, 1)
-  return std::ldexp(1.0, std::min(bits - e, 1023));  // stays finite for tiny totals
-}
-
-/// Bits needed to hold the count `n`.
-int bit_width(Index n) {
-  int b = 1;
-  while ((Index{1} << b) <= n) ++b;
-  return b;
-}
-
 /// How a fit's gradient pairs are written in fixed point (see detail::HistBin): gradients
 /// times `gs`, hessians times `hs` above `count_bits` bits of row count.
 struct FixedPoint {
@@ -159,8 +124,8 @@ struct FixedPoint {
 /// round, |g_i| <= w_i and h_i <= w_i / 4, so one pass computes and quantises the gradients
 /// and no sum can overflow.
 FixedPoint fixed_point(Index n, double sw) {
-  const int count_bits = bit_width(n);
-  return {count_bits, fixed_scale(sw, 61), fixed_scale(sw / 4, 61 - count_bits)};
+  const int count_bits = detail::bit_width(n);
+  return {count_bits, detail::fixed_scale(sw, 61), detail::fixed_scale(sw / 4, 61 - count_bits)};
 }
 
 /// Gradients and hessians of the log-loss at `score` in fixed point, in one pass: `gh[i]` for
@@ -341,28 +306,6 @@ Boosted boost(const Features& X, const FitData& d, const Start& start, detail::T
   return out;
 }
 
-// ---- tables -----------------------------------------------------------------------------------
-
-/// `listed` (the parameters' categorical_features) with the table's categorical columns
-/// added, sorted and without repeats.
-std::vector<int> with_table_categoricals(std::vector<int> listed,
-                                         const std::vector<bool>& categorical) {
-  for (std::size_t j = 0; j < categorical.size(); ++j)
-    if (categorical[j]) listed.push_back(static_cast<int>(j));
-  std::sort(listed.begin(), listed.end());
-  listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
-  return listed;
-}
-
-/// Per column of `p`, 1 when `features` lists it (out-of-range entries are left to fit's
-/// check).
-std::vector<std::uint8_t> categorical_mask(const std::vector<int>& features, std::size_t p) {
-  std::vector<std::uint8_t> is_cat(p, 0);
-  for (const int f : features)
-    if (f >= 0 && static_cast<std::size_t>(f) < p) is_cat[static_cast<std::size_t>(f)] = 1;
-  return is_cat;
-}
-
 }  // namespace
 
 GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
@@ -372,13 +315,7 @@ GBDTClassifier& GBDTClassifier::fit(const RowMatrixRef& X, const VectorRef& y,
 
 GBDTClassifier& GBDTClassifier::fit_columns(const std::vector<VectorRef>& columns,
                                             const VectorRef& y, const FitOptions& options) {
-  const char* who = "GBDTClassifier::fit_columns()";
-  CHURN_CHECK(!columns.empty(), InvalidArgument, who << ": no columns");
-  const Index n = columns[0].size();
-  for (std::size_t j = 0; j < columns.size(); ++j)
-    CHURN_CHECK(
-        columns[j].size() == n, InvalidArgument,
-        who << ": column " << j << " has " << columns[j].size() << " rows, column 0 has " << n);
+  const Index n = detail::column_rows(columns, "GBDTClassifier::fit_columns()");
   return fit_impl(detail::ColumnFeatures{columns, n}, y, options, params_);
 }
 
@@ -405,12 +342,12 @@ GBDTClassifier& GBDTClassifier::fit_table(const Table& X, const VectorRef& y, co
   // keeps the caller's; to_json() writes these).
   GBDTParams fit_params = params_;
   fit_params.categorical_features =
-      with_table_categoricals(params_.categorical_features, features.categorical);
+      detail::with_table_categoricals(params_.categorical_features, features.categorical);
   FitOptions named = options;
   named.feature_names = features.names;
   if (X_eval != nullptr) {  // coded with the training labels (unseen: missing)
     const std::vector<std::uint8_t> is_cat =
-        categorical_mask(fit_params.categorical_features, features.names.size());
+        detail::categorical_mask(fit_params.categorical_features, features.names.size());
     named.eval_set = EvalSet{
         detail::encode_table(*X_eval, features.names, is_cat, features.labels, who), y_eval, {}};
   }

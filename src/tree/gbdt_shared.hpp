@@ -4,7 +4,8 @@
 /// categorical-code check, and one boosting round's evaluation, so that fit's evals_result()
 /// and evaluate_rounds() add the same sums in the same order.
 
-#include <cmath>    // std::isnan, std::floor
+#include <algorithm>  // std::min
+#include <cmath>      // std::isnan, std::floor, std::isfinite, std::frexp, std::ldexp
 #include <cstdint>  // std::uint8_t
 #include <string>   // std::string
 #include <vector>   // std::vector
@@ -25,6 +26,22 @@ inline constexpr Index kSerialRows = Index{1} << 16;
 /// `threads`, or 1 when `rows` is too few to be worth a parallel region.
 inline int threads_for(Index rows, int threads) {
   return rows < kSerialRows ? 1 : threads;
+}
+
+/// 2^k with `total * 2^k < 2^bits`: the fixed-point scale of values whose absolute sum is
+/// `total`.
+inline double fixed_scale(double total, int bits) {
+  if (!(total > 0) || !std::isfinite(total)) return 1.0;
+  int e = 0;
+  std::frexp(total, &e);                             // total = m * 2^e, m in [0.5, 1)
+  return std::ldexp(1.0, std::min(bits - e, 1023));  // stays finite for tiny totals
+}
+
+/// Bits needed to hold the count `n`.
+inline int bit_width(Index n) {
+  int b = 1;
+  while ((Index{1} << b) <= n) ++b;
+  return b;
 }
 
 /// Largest categorical code accepted (exclusive).

@@ -56,6 +56,10 @@ bool TreeGrower::can_split(const Leaf& leaf) const {
   if (params_.max_depth > 0 && leaf.depth >= params_.max_depth) return false;
   if (static_cast<double>(leaf.info.sums.h) * ctx_.h_unscale < 2 * params_.min_child_weight)
     return false;
+  if (forest_mode_) {  // a forest's node: enough rows, and both classes present
+    if (leaf.count < forest_.min_samples_split) return false;
+    if (leaf.info.sums.g == 0 || leaf.info.sums.g == -leaf.info.sums.h) return false;
+  }
   return true;
 }
 

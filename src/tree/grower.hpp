@@ -14,6 +14,19 @@
 
 namespace churn::tree::detail {
 
+/// How a random forest's tree grows (TreeGrower::grow_forest).
+struct ForestGrowth {
+  /// Features examined per split, counting only those not constant in the node (as
+  /// scikit-learn); 0 or at least the number of features: all, in index order.
+  Index max_features = 0;
+  /// Minimum rows (of the bag) in a node to split it, >= 2.
+  Index min_samples_split = 2;
+  /// Seed of this tree's per-node feature draws: node `k`'s features come from the stream
+  /// (seed, key of k), where a key depends only on the node's path from the root, so the tree
+  /// does not depend on the order nodes are split in or on the thread count.
+  std::uint64_t seed = 0;
+};
+
 /// Grows trees leaf-wise; keeps its buffers between trees.
 ///
 /// Rows of each leaf are a contiguous segment of one index array (LightGBM's data partition);
@@ -35,6 +48,16 @@ class TreeGrower {
   Tree grow(const std::vector<std::int32_t>* bag, const GradPair* gh, int count_bits,
             double g_unscale, double h_unscale, const std::vector<std::uint8_t>& feature_used);
 
+  /// Grows one tree of a random forest: every node draws its own features (see
+  /// ForestGrowth) and histograms only those, one feature at a time from the node's rows, so
+  /// no histogram is kept per leaf and memory does not grow with the number of leaves. Nodes
+  /// split best-first up to params.num_leaves leaves; pure nodes (all gradient on one class:
+  /// `g == 0` or `g == -h`) do not split. Gradients hold `-w_i * y_i` and hessians `w_i`
+  /// in one fixed-point scale, so that the gain is half the weighted Gini decrease and a
+  /// leaf's value its weighted rate of class 1.
+  Tree grow_forest(const std::vector<std::int32_t>& bag, const GradPair* gh, int count_bits,
+                   double unscale, const ForestGrowth& growth);
+
   /// The grower's own gradient buffer (one pair per row): without a bag, a caller may write the
   /// gradients of row i at position i and pass this pointer to grow() to save a copy.
   GradPair* gradient_buffer() { return gh_.data(); }
@@ -52,6 +75,7 @@ class TreeGrower {
     int slot = -1;             ///< Histogram slot, -1 when none.
     std::int32_t parent = -1;  ///< Internal node pointing to this leaf (-1 for the root).
     bool is_left = false;
+    std::uint64_t key = 1;  ///< Path key of a forest's node (root 1), seeds its feature draw.
   };
 
   bool can_split(const Leaf& leaf) const;
@@ -61,6 +85,15 @@ class TreeGrower {
   int acquire_slot();
   /// Gives the leaf's histogram slot back (if it holds one).
   void release(Leaf& leaf);
+
+  // ---- random forests ----
+  /// The best split of `leaf` over the features drawn for it (grow_forest).
+  void find_split_forest(Leaf& leaf);
+  /// Histogram of feature `f` over the rows of `leaf` in fhist_ (n_bins[f] bins); false when
+  /// every row falls in one bin (the feature is constant in the node).
+  bool feature_histogram(const Leaf& leaf, Index f);
+  /// The forest's root: every row of the bag, its sums and output, and its best split.
+  void add_forest_root(Index n_root);
 
   // ---- the steps of grow(), once per tree or once per split ----
   /// Sets the round's split context and the features the tree may use.
@@ -109,6 +142,11 @@ class TreeGrower {
   std::vector<Index> used_features_;
 
   SplitContext ctx_;  ///< Per-round inputs of split finding.
+
+  ForestGrowth forest_;            ///< Settings of the forest's tree being grown.
+  bool forest_mode_ = false;       ///< grow_forest() is running (pure nodes do not split).
+  std::vector<HistBin> fhist_;     ///< One feature's histogram (grow_forest).
+  std::vector<Index> perm_;        ///< The node's feature order (grow_forest).
 };
 
 }  // namespace churn::tree::detail

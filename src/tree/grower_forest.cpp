@@ -1,0 +1,142 @@
+// A random forest's tree on the histogram grower: per-node feature draws, one feature's
+// histogram at a time from the node's rows, best-first growth with a heap of split gains.
+#include <algorithm>  // std::fill, std::min, std::swap
+#include <queue>      // std::priority_queue
+#include <utility>    // std::move, std::pair
+
+#include "churn/core/random.hpp"
+#include "tree/grower.hpp"
+
+namespace churn::tree::detail {
+
+namespace {
+
+/// The path key of the child of the node `parent` on side `right` (splitmix64 of the parent's
+/// key doubled plus the side): it depends only on the node's path from the root.
+std::uint64_t child_key(std::uint64_t parent, bool right) {
+  std::uint64_t z = parent * 2 + (right ? 1 : 0) + 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/// Whether split `a` beats `b`: a larger gain, ties to the lower feature (as grow()).
+bool better(const SplitInfo& a, const SplitInfo& b) {
+  if (!a.valid()) return false;
+  if (!b.valid()) return true;
+  return a.gain > b.gain || (a.gain == b.gain && a.feature < b.feature);
+}
+
+template <class BinT>
+bool histogram_of(const BinT* col, const std::int32_t* rows, const GradPair* gh, Index m,
+                  HistBin* hist) {
+  const std::int32_t first = col[rows[0]];
+  bool varies = false;
+  for (Index i = 0; i < m; ++i) {
+    const std::int32_t b = col[rows[i]];
+    varies |= b != first;
+    hist[b].g += gh[i].g;
+    hist[b].hc += gh[i].hc;
+  }
+  return varies;
+}
+
+}  // namespace
+
+bool TreeGrower::feature_histogram(const Leaf& leaf, Index f) {
+  const auto fs = static_cast<std::size_t>(f);
+  const std::int32_t nb = bins_.n_bins[fs];
+  if (fhist_.size() < static_cast<std::size_t>(nb)) fhist_.resize(static_cast<std::size_t>(nb));
+  std::fill(fhist_.begin(), fhist_.begin() + nb, HistBin{});
+  const std::int32_t* rows = index_.data() + leaf.begin;
+  const GradPair* gh = gh_.data() + leaf.begin;
+  if (bins_.wide_cols)
+    return histogram_of(bins_.cols16.data() + f * bins_.n_rows, rows, gh, leaf.count,
+                        fhist_.data());
+  return histogram_of(bins_.cols8.data() + f * bins_.n_rows, rows, gh, leaf.count,
+                      fhist_.data());
+}
+
+void TreeGrower::find_split_forest(Leaf& leaf) {
+  leaf.best = SplitInfo{};
+  if (!can_split(leaf)) return;
+  const auto p = static_cast<Index>(used_features_.size());
+  const Index want = forest_.max_features > 0 ? std::min(forest_.max_features, p) : p;
+  perm_.assign(used_features_.begin(), used_features_.end());
+  Rng rng = Rng::for_stream(forest_.seed, leaf.key);
+  Index visited = 0;
+  SplitInfo cand;
+  // A partial Fisher-Yates shuffle, one draw per feature examined; constant features do not
+  // count towards max_features (scikit-learn's rule).
+  for (Index j = 0; j < p && visited < want; ++j) {
+    if (want < p) {
+      const auto r = j + static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(p - j)));
+      std::swap(perm_[static_cast<std::size_t>(j)], perm_[static_cast<std::size_t>(r)]);
+    }
+    const Index f = perm_[static_cast<std::size_t>(j)];
+    if (!feature_histogram(leaf, f)) continue;
+    ++visited;
+    const auto fs = static_cast<std::size_t>(f);
+    cand = SplitInfo{};
+    find_best_split(fhist_.data(), bins_.n_bins[fs], static_cast<std::int32_t>(f), info_[fs], 0,
+                    leaf.info, ctx_, cand);
+    if (better(cand, leaf.best)) leaf.best = std::move(cand);
+  }
+}
+
+void TreeGrower::add_forest_root(Index n_root) {
+  Leaf root;
+  root.begin = 0;
+  root.count = n_root;
+  root.key = 1;
+  for (Index i = 0; i < n_root; ++i) {
+    const Sums s = unpack(HistBin{gh_[static_cast<std::size_t>(i)].g,
+                                  gh_[static_cast<std::size_t>(i)].hc},
+                          ctx_.count_bits);
+    root.info.sums.g += s.g;
+    root.info.sums.h += s.h;
+    root.info.sums.c += s.c;
+  }
+  root.info.output = leaf_output(static_cast<double>(root.info.sums.g) * ctx_.g_unscale,
+                                 static_cast<double>(root.info.sums.h) * ctx_.h_unscale,
+                                 params_.reg_alpha, params_.reg_lambda, root.info.lo, root.info.hi);
+  find_split_forest(root);
+  leaves_.push_back(std::move(root));
+}
+
+Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPair* gh,
+                             int count_bits, double unscale, const ForestGrowth& growth) {
+  const std::vector<std::uint8_t> all(static_cast<std::size_t>(bins_.n_features), 1);
+  start_tree(count_bits, unscale, unscale, all);
+  forest_ = growth;
+  forest_mode_ = true;
+  leaves_.clear();
+  add_forest_root(gather_root(&bag, gh));
+  // Best-first: the largest gain, ties to the lowest leaf index (as grow()).
+  std::priority_queue<std::pair<double, std::int64_t>> open;
+  if (leaves_[0].best.valid()) open.emplace(leaves_[0].best.gain, 0);
+  Tree tree;
+  const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
+  while (!open.empty() && leaves_.size() < max_leaves) {
+    const auto li = static_cast<std::size_t>(-open.top().second);
+    open.pop();
+    const SplitInfo s = std::move(leaves_[li].best);
+    leaves_[li].best = SplitInfo{};
+    const std::uint64_t key = leaves_[li].key;
+    const std::int32_t node = add_node(tree, li, s);
+    split_leaf(li, s, node);  // leaf li becomes the left child, the right one is appended
+    const std::size_t ri = leaves_.size() - 1;
+    leaves_[li].key = child_key(key, false);
+    leaves_[ri].key = child_key(key, true);
+    for (const std::size_t c : {li, ri}) {
+      find_split_forest(leaves_[c]);
+      if (leaves_[c].best.valid())
+        open.emplace(leaves_[c].best.gain, -static_cast<std::int64_t>(c));
+    }
+  }
+  forest_mode_ = false;
+  write_leaves(tree);
+  return tree;
+}
+
+}  // namespace churn::tree::detail

@@ -535,6 +535,11 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         The output columns, in order.
     numeric_feature_names_ : ndarray of str
         The float64 output columns (the columns of the ``"numpy"`` output), in order.
+    feature_sources_ : dict of str to list of str
+        Each output column -> the raw input columns it comes from (see
+        :meth:`contributions_by_source`, which sums model contributions onto them).
+    source_columns_ : ndarray of str
+        The raw input columns the numeric output columns come from, in input order.
 
     Examples
     --------
@@ -848,6 +853,99 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
     @property
     def n_features_out_(self):
         return len(self._fitted("n_features_out_").feature_names_out)
+
+    # ---- where the output columns come from ----------------------------------------------------
+
+    @property
+    def feature_sources_(self):
+        """dict of str to list of str: each output column (in the order of
+        ``feature_names_out_``) -> the raw input columns it is computed from, in training input
+        order.
+
+        A column changed in place (impute, clip, log1p, scale, ordinal, bin) or passed through
+        comes from itself; ``<col>_missing``, ``<col>_<category>`` and a suffixed bin from
+        ``<col>``; a combine's output from the sources of both operands, and chains compose.
+        With :meth:`join_events`, an event feature's source is the event feature itself, by
+        its joined name (``event_prefix`` included): that is the reason an analyst reads.
+
+        Raises
+        ------
+        NotFittedError
+            Before fit.
+        """
+        core = self._fitted("feature_sources_")
+        return dict(zip(core.feature_names_out, core.feature_sources))
+
+    @property
+    def source_columns_(self):
+        """ndarray of str: the raw input columns that at least one numeric output column comes
+        from, in training input order: the columns of :meth:`contributions_by_source`.
+
+        Raises
+        ------
+        NotFittedError
+            Before fit.
+        """
+        import numpy as np
+
+        return np.asarray(self._fitted("source_columns_").source_columns, dtype=object)
+
+    def contributions_by_source(self, contrib):
+        """Sums per-feature contributions onto the raw input columns they come from.
+
+        To explain a score by the raw customer columns: a model fitted on the numeric output
+        (``output="numpy"``, columns ``numeric_feature_names_``) gives per-feature contributions
+        (``GBDTClassifier.predict_contrib``, or ``coef_ * X`` of a logistic regression); this
+        adds each feature's contribution to its sources (:attr:`feature_sources_`). A feature
+        computed from m raw columns (a ratio of two) gives ``1/m`` of its contribution to each:
+        how a fixed transform inside the feature shares it is not something the model's
+        explanation knows, and the equal split is the symmetric choice that keeps every row's
+        sum. The work runs in C++ with the GIL released.
+
+        Parameters
+        ----------
+        contrib : array-like of shape (n_samples, n_features) or (n_samples, n_features + 1)
+            One column per numeric output feature, in the order of ``numeric_feature_names_``,
+            optionally followed by a bias column (``predict_contrib``'s layout). A pandas
+            DataFrame's index is kept.
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_samples, n_sources) or (n_samples, n_sources + 1)
+            One column per raw input column of :attr:`source_columns_` (in that order), plus
+            the bias column copied last as ``"bias"`` when given. Each row sums to the row of
+            ``contrib`` (up to rounding).
+
+        Raises
+        ------
+        NotFittedError
+            Before fit.
+        InvalidArgument
+            When ``contrib`` has neither n_features nor n_features + 1 columns (naming both).
+
+        Examples
+        --------
+        >>> import churnlib as cl
+        >>> df = cl.make_customers(500, seed=1).to_pandas()
+        >>> pipe = (cl.FeaturePipeline(output="numpy")
+        ...         .ratio("charges_per_month", "total_charges", "tenure_months",
+        ...                denominator_offset=1)
+        ...         .select(["tenure_months", "charges_per_month"]))
+        >>> X = pipe.fit_transform(df)
+        >>> pipe.contributions_by_source(X[:2]).columns.tolist()
+        ['tenure_months', 'total_charges']
+        """
+        caller = "FeaturePipeline.contributions_by_source()"
+        core = self._fitted("contributions_by_source()")
+        index = contrib.index if _is_pandas_frame(contrib) else None
+        C = check_matrix(contrib, caller)
+        R = core.contributions_by_source(C)
+        import pandas as pd
+
+        names = list(core.source_columns)
+        if R.shape[1] == len(names) + 1:
+            names.append("bias")
+        return pd.DataFrame(R, columns=names, index=index, copy=False)
 
     # ---- saving --------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 // Bindings of include/churn/features: the compiled cores of churnlib.EventAggregator and
 // churnlib.FeaturePipeline (python/churnlib/features.py wraps them in a pandas-friendly,
 // scikit-learn style API).
-#include <pybind11/stl.h>  // std::vector <-> list, std::optional
+#include <pybind11/eigen.h>  // Eigen::Ref <-> numpy (no copy for C-ordered float64)
+#include <pybind11/stl.h>    // std::vector <-> list, std::optional
 
 #include <cstdint>        // std::int64_t
 #include <limits>         // std::numeric_limits
@@ -204,6 +205,23 @@ void def_pipeline_state(py::class_<Pipeline>& cls) {
           [](const Pipeline& p, Index i) { return json_to_python(p.step_options(i)); },
           py::arg("i"), "Step i's columns and settings as a dict (the names of its *Params).")
       .def_property_readonly("feature_names_in", &Pipeline::feature_names_in)
+      .def_property_readonly("feature_sources", &Pipeline::feature_sources,
+                             "Per output column, the raw input columns it comes from.")
+      .def_property_readonly("source_columns", &Pipeline::source_columns,
+                             "The raw columns of contributions_by_source, in input order.")
+      .def(
+          "contributions_by_source",
+          [](const Pipeline& self, const RowMatrixRef& contrib) {
+            RowMatrix R;
+            {
+              py::gil_scoped_release release;
+              R = self.contributions_by_source(contrib);
+            }
+            return matrix_to_numpy(std::move(R));
+          },
+          py::arg("contrib"),
+          "Per-feature contributions (n x p, or n x (p + 1) with a bias last) summed onto the "
+          "raw input columns (n x r, the bias copied last).")
       .def_property_readonly("event_spec", &Pipeline::event_spec)
       .def_property_readonly(
           "event_join",

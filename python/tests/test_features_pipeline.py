@@ -293,6 +293,145 @@ def test_event_join_per_row_as_of_and_save(tmp_path):
         p.transform(snap, events=ev, as_of=AS_OF)
 
 
+# ---- where the output columns come from ---------------------------------------------------------
+
+def _small_frame():
+    return pd.DataFrame({
+        "id": ["u", "v", "w", "x"],
+        "a": [1.0, np.nan, 3.0, 4.0],
+        "b": np.array([1, 2, 0, 5], dtype=np.int64),
+        "c": pd.Categorical(["p", "q", "p", None]),
+        "d": ["k", "l", "k", "l"],
+        "e": [5.0, 6.0, 7.0, 8.0],
+        "f": [0.0, 1.0, 2.0, 3.0],
+        "g": [1.0, 10.0, 20.0, 30.0],
+        "h": [1.0, 2.0, 3.0, 4.0],
+        "unused": [0.0, 0.0, 0.0, 0.0],
+    })
+
+
+def test_feature_sources_of_every_step_type(tmp_path):
+    df = _small_frame()
+    p = (cl.FeaturePipeline()
+         .impute(["a"], add_indicator=True)
+         .impute(["c"], strategy="most_frequent", add_indicator=True)
+         .clip(["e"], lower_quantile=0.0, upper_quantile=1.0)
+         .log1p(["f"])
+         .ratio("a_per_b", "a", "b")
+         .one_hot(["c"])
+         .ratio("chain", "a_per_b", "c_q")  # a ratio of a ratio and a one-hot column
+         .combine("ee", "e", "multiply", "e")
+         .ordinal(["d"])
+         .bin(["g"], strategy="fixed", edges=[5, 15], suffix="_bin")
+         .bin(["e"], n_bins=2)
+         .scale(["a"])
+         .drop(["id", "unused"])
+         .select(["chain", "a", "a_missing", "b", "c_missing", "c_p", "c_q", "d", "e", "f", "g",
+                  "g_bin", "a_per_b", "ee"]))
+    with pytest.raises(cl.NotFittedError):
+        p.feature_sources_
+    with pytest.raises(cl.NotFittedError):
+        p.contributions_by_source(np.zeros((1, 14)))
+    p.fit(df)
+    want = {"chain": ["a", "b", "c"], "a": ["a"], "a_missing": ["a"], "b": ["b"],
+            "c_missing": ["c"], "c_p": ["c"], "c_q": ["c"], "d": ["d"], "e": ["e"], "f": ["f"],
+            "g": ["g"], "g_bin": ["g"], "a_per_b": ["a", "b"], "ee": ["e"]}
+    assert p.feature_sources_ == want
+    assert list(p.feature_sources_) == list(p.feature_names_out_)
+    assert list(p.source_columns_) == ["a", "b", "c", "d", "e", "f", "g"]
+    # saved, loaded and pickled: the same answer
+    p.save(tmp_path / "p.json")
+    assert cl.FeaturePipeline.load(tmp_path / "p.json").feature_sources_ == want
+    assert pickle.loads(pickle.dumps(p)).feature_sources_ == want
+    # a column that passes through as a string or an int64 is its own source, but no
+    # contribution column (only float64 columns reach the numeric output)
+    q = cl.FeaturePipeline().scale(["a"]).drop(["c", "d", "unused"]).fit(df)
+    assert q.feature_sources_["id"] == ["id"] and q.feature_sources_["b"] == ["b"]
+    assert list(q.source_columns_) == ["a", "e", "f", "g", "h"]
+
+
+def test_contributions_by_source_by_hand():
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [4.0, 5.0, 6.0], "z": ["p", "q", "p"]})
+    p = cl.FeaturePipeline().one_hot(["z"]).ratio("xy", "x", "y").fit(df)
+    assert list(p.numeric_feature_names_) == ["x", "y", "z_p", "z_q", "xy"]
+    c = np.array([[1.0, 2.0, 3.0, 4.0, 10.0], [-1.0, 0.5, 0.0, 2.0, -3.0]])
+    got = p.contributions_by_source(c)
+    assert isinstance(got, pd.DataFrame) and list(got.columns) == ["x", "y", "z"]
+    # xy is split equally between x and y; z_p and z_q add up onto z
+    np.testing.assert_array_equal(got.to_numpy(), [[6.0, 7.0, 7.0], [-2.5, -1.0, 2.0]])
+    # a bias column is copied last; a frame's index is kept; every row keeps its sum
+    framed = pd.DataFrame(np.column_stack([c, [0.25, -0.5]]), index=["r1", "r2"])
+    with_bias = p.contributions_by_source(framed)
+    assert list(with_bias.columns) == ["x", "y", "z", "bias"]
+    assert list(with_bias.index) == ["r1", "r2"]
+    np.testing.assert_array_equal(with_bias["bias"], [0.25, -0.5])
+    np.testing.assert_allclose(with_bias.sum(axis=1), framed.sum(axis=1), rtol=0, atol=1e-12)
+    with pytest.raises(cl.InvalidArgument, match=r"3 columns; expected 5 .* or 6"):
+        p.contributions_by_source(np.zeros((2, 3)))
+
+
+def test_feature_sources_of_event_features_and_the_cpp_fixture():
+    df, ev = customers(600, 23), events(600, 24)
+    p = (cl.FeaturePipeline()
+         .join_events(cl.EventAggregator(windows=(30,)), prefix="ev_")
+         .impute(["ev_days_since_last_event"], strategy="constant", fill_value=999)
+         .ratio("crashes_per_login", "ev_crash_count_30d", "ev_login_count_30d",
+                denominator_offset=1)
+         .drop(["customer_id", "signup_date"])
+         .fit(df, events=ev, as_of=AS_OF))
+    src = p.feature_sources_
+    # an event feature is its own source, by its joined name
+    assert src["ev_login_count_30d"] == ["ev_login_count_30d"]
+    assert src["ev_days_since_last_event"] == ["ev_days_since_last_event"]
+    assert src["crashes_per_login"] == ["ev_crash_count_30d", "ev_login_count_30d"]
+    assert src["tenure_months"] == ["tenure_months"]
+    assert "customer_id" not in set(p.source_columns_)
+    # a file written before feature sources existed: recomputed on load
+    doc = json.loads(FIXTURE.read_text())
+    q = cl.FeaturePipeline.from_json(json.dumps(doc["pipeline"]))
+    assert q.feature_sources_["tickets_per_login"] == ["support_tickets", "ev_login_count_30d"]
+    assert q.feature_sources_["region_North"] == ["region"]
+    assert q.feature_sources_["tenure_months_group"] == ["tenure_months"]
+    assert q.feature_sources_["total_charges_missing"] == ["total_charges"]
+
+
+def test_logistic_regression_contributions_summed_by_source_equal_a_groupby():
+    df = customers(3000, 25)
+    p = (cl.FeaturePipeline(output="numpy")
+         .impute(["total_charges", "nps_score"], add_indicator=True)
+         .ratio("charges_per_month", "total_charges", "tenure_months", denominator_offset=1)
+         .ratio("tickets_per_session", "support_tickets", "sessions_per_week",
+                denominator_offset=1)
+         .log1p(["total_charges"])
+         .scale(["tenure_months", "monthly_charges", "total_charges", "charges_per_month",
+                 "nps_score", "days_since_last_login"])
+         .one_hot(["contract", "plan", "payment_method"])
+         .drop(["customer_id", "signup_date", "churned", "region", "autopay"]))
+    X = p.fit_transform(df)
+    assert not np.isnan(X).any()
+    lr = cl.LogisticRegression(C=1.0).fit(X, df["churned"])
+    contrib = np.column_stack([X * lr.coef_[0], np.full(len(X), lr.intercept_[0])])
+    by_source = p.contributions_by_source(contrib)
+
+    # brute force: one long row per (customer, feature, source), each source its 1/m share
+    names = list(p.numeric_feature_names_)
+    sources = p.feature_sources_
+    parts = []
+    for j, name in enumerate(names):
+        for s in sources[name]:
+            parts.append(pd.DataFrame({"row": np.arange(len(X)), "source": s,
+                                       "value": contrib[:, j] / len(sources[name])}))
+    long = pd.concat(parts, ignore_index=True)
+    ref = long.groupby(["row", "source"])["value"].sum().unstack("source")
+    ref = ref[list(p.source_columns_)]
+    np.testing.assert_allclose(by_source.drop(columns="bias").to_numpy(), ref.to_numpy(),
+                               rtol=1e-12, atol=1e-12)
+    assert set(by_source.columns) >= {"contract", "total_charges", "tenure_months"}
+    # the raw reasons plus the bias still add up to the model's score
+    np.testing.assert_allclose(by_source.sum(axis=1), lr.decision_function(X), rtol=1e-10,
+                               atol=1e-10)
+
+
 # ---- bad input -----------------------------------------------------------------------------------
 
 def test_bad_settings_and_bad_input():

@@ -142,18 +142,6 @@ int dtype_group(DType t) {
   }
   return 3;
 }
-
-/// A zero-row column of type `t` (the dry run that checks a loaded pipeline).
-Column empty_column(const std::string& name, DType t) {
-  switch (t) {
-    case DType::Float64: return Column::from_float64(name, {});
-    case DType::Int64: return Column::from_int64(name, {});
-    case DType::Categorical: return Column::from_codes(name, {}, {});
-    case DType::Timestamp: return Column::from_timestamp(name, {});
-    case DType::String: return Column::from_strings(name, {});
-  }
-  return Column::from_float64(name, {});
-}
 }  // namespace
 
 void PipelineParams::validate() const {
@@ -174,7 +162,8 @@ Pipeline::Pipeline(const Pipeline& other)
       fitted_(other.fitted_),
       input_columns_(other.input_columns_),
       feature_names_out_(other.feature_names_out_),
-      dtypes_out_(other.dtypes_out_) {
+      dtypes_out_(other.dtypes_out_),
+      feature_sources_(other.feature_sources_) {
   for (const auto& s : other.steps_) steps_.push_back(s->clone());
 }
 
@@ -414,6 +403,7 @@ Table Pipeline::fit_steps(const Table& train) {
   feature_names_out_ = t.column_names();
   dtypes_out_.clear();
   for (const auto& c : t.columns()) dtypes_out_.push_back(c.dtype());
+  trace_sources();
   fitted_ = true;
   return t;
 }
@@ -585,9 +575,10 @@ Pipeline Pipeline::from_json(const Json& doc) {
     // dry run on zero rows of the training schema: the steps must accept it and give exactly
     // the saved output columns
     std::vector<Column> cols;
-    for (const auto& in : p.input_columns_) cols.push_back(empty_column(in.name, in.dtype));
+    for (const auto& in : p.input_columns_) cols.push_back(detail::empty_column(in.name, in.dtype));
     p.fitted_ = true;
     p.replay(Table(std::move(cols)));
+    p.trace_sources();  // not saved: recomputed, so files of every version give it
     return p;
   } catch (const SerializationError&) {
     throw;

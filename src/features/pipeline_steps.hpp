@@ -22,6 +22,10 @@ namespace churn::features::detail {
 
 // ---- steps --------------------------------------------------------------------------------------
 
+/// Output columns a step creates under names of their own, each with the input columns it is
+/// computed from (Step::new_columns).
+using NewColumns = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
 /// One step of a Pipeline. fit() may be called again (refit); transform() is const and
 /// thread-safe. Messages name the step through label() ("Pipeline step 2 (one_hot)").
 class Step {
@@ -37,6 +41,12 @@ class Step {
     (void)names;
     return {};
   }
+  /// Output columns the step creates under a name of their own (an impute indicator, one-hot
+  /// columns, a suffixed bin, a combine's output), each with the input columns it is computed
+  /// from. Every other output column comes from the input column of the same name (changed in
+  /// place or passed through): this is how Pipeline::feature_sources() follows a column.
+  /// Valid after fit or load_state.
+  virtual NewColumns new_columns() const { return {}; }
   virtual void fit(const data::Table& t, int n_threads) = 0;
   virtual data::Table transform(const data::Table& t, int n_threads) const = 0;
   /// The settings, including the column names (step_settings.hpp): a saved file's `params`
@@ -86,6 +96,9 @@ Json step_defaults(const std::string& type);
 
 // ---- helpers --------------------------------------------------------------------------------
 
+/// A zero-row column of type `t` (the dry runs that check a loaded pipeline and trace where
+/// its output columns come from).
+data::Column empty_column(const std::string& name, data::DType t);
 /// The column `name` of `t`; InvalidArgument naming the step and the column if it is missing.
 const data::Column& find_column(const data::Table& t, const std::string& name,
                                 const std::string& label);

@@ -19,6 +19,17 @@ using data::DType;
 using data::dtype_name;
 using data::Table;
 
+Column empty_column(const std::string& name, DType t) {
+  switch (t) {
+    case DType::Float64: return Column::from_float64(name, {});
+    case DType::Int64: return Column::from_int64(name, {});
+    case DType::Categorical: return Column::from_codes(name, {}, {});
+    case DType::Timestamp: return Column::from_timestamp(name, {});
+    case DType::String: return Column::from_strings(name, {});
+  }
+  return Column::from_float64(name, {});
+}
+
 const Column& find_column(const Table& t, const std::string& name, const std::string& label) {
   CHURN_CHECK(t.has_column(name), InvalidArgument,
               label << ": column '" << name << "' is missing from the input table");

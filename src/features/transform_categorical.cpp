@@ -84,6 +84,12 @@ class OneHot final : public Step {
   std::unique_ptr<Step> clone() const override { return std::make_unique<OneHot>(*this); }
   const char* type() const override { return "one_hot"; }
   std::vector<std::string> reads() const override { return columns_; }
+  NewColumns new_columns() const override {
+    NewColumns out;
+    for (std::size_t j = 0; j < columns_.size() && j < kept_.size(); ++j)
+      for (auto& name : output_names(j, kept_[j], other_[j])) out.push_back({name, {columns_[j]}});
+    return out;
+  }
 
   void fit(const Table& t, int /*n_threads*/) override {
     const std::size_t m = columns_.size();

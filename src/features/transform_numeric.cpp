@@ -159,6 +159,12 @@ class Impute final : public Step {
   std::unique_ptr<Step> clone() const override { return std::make_unique<Impute>(*this); }
   const char* type() const override { return "impute"; }
   std::vector<std::string> reads() const override { return columns_; }
+  NewColumns new_columns() const override {
+    NewColumns out;
+    if (p_.add_indicator)
+      for (const auto& name : columns_) out.push_back({name + "_missing", {name}});
+    return out;
+  }
 
   void fit(const Table& t, int n_threads) override {
     const std::size_t m = columns_.size();
@@ -580,6 +586,12 @@ class Bin final : public Step {
   std::unique_ptr<Step> clone() const override { return std::make_unique<Bin>(*this); }
   const char* type() const override { return "bin"; }
   std::vector<std::string> reads() const override { return columns_; }
+  NewColumns new_columns() const override {
+    NewColumns out;
+    if (!p_.suffix.empty())
+      for (const auto& name : columns_) out.push_back({name + p_.suffix, {name}});
+    return out;
+  }
 
   void fit(const Table& t, int n_threads) override {
     const std::size_t m = columns_.size();
@@ -732,6 +744,7 @@ class Combine final : public Step {
     if (a_ == b_) return {a_};
     return {a_, b_};
   }
+  NewColumns new_columns() const override { return {{output_, reads()}}; }
   void fit(const Table& t, int /*n_threads*/) override {
     numeric_column(t, a_, label());
     numeric_column(t, b_, label());

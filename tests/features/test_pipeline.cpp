@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -1110,6 +1111,232 @@ BOOST_AUTO_TEST_CASE(add_step_from_options_equals_the_builders) {
   BOOST_TEST(throws_with<churn::InvalidArgument>(
       [] { Pipeline().add_step("magic", Json::object()); }, "unknown step type 'magic'"));
   BOOST_CHECK_THROW(Pipeline::step_defaults("magic"), churn::InvalidArgument);
+}
+
+// ---- where the output columns come from ----------------------------------------------------
+
+namespace {
+
+using Sources = std::map<std::string, std::vector<std::string>>;
+
+/// feature_names_out() -> feature_sources(), as a map.
+Sources sources_of(const Pipeline& p) {
+  Sources out;
+  const auto& names = p.feature_names_out();
+  const auto src = p.feature_sources();
+  BOOST_TEST_REQUIRE(src.size() == names.size());
+  for (std::size_t j = 0; j < names.size(); ++j) out[names[j]] = src[j];
+  return out;
+}
+
+void check_sources(const Sources& got, const Sources& want) {
+  BOOST_TEST(got.size() == want.size());
+  for (const auto& [name, sources] : want) {
+    auto it = got.find(name);
+    BOOST_TEST_REQUIRE((it != got.end()), "no output column " << name);
+    BOOST_TEST(it->second == sources, boost::test_tools::per_element());
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(feature_sources_of_every_step_type) {
+  const Table t(
+      {Column::from_strings("id", {"u", "v", "w", "x"}), Column::from_float64("a", {1, kNaN, 3, 4}),
+       Column::from_int64("b", {1, 2, 0, 5}),
+       Column::from_strings_categorical("c", {"p", "q", "p", ""}, {1, 1, 1, 0}),
+       Column::from_strings("d", {"k", "l", "k", "l"}), Column::from_float64("e", {5, 6, 7, 8}),
+       Column::from_float64("f", {0, 1, 2, 3}), Column::from_float64("g", {1, 10, 20, 30}),
+       Column::from_float64("h", {1, 2, 3, 4}), Column::from_float64("unused", {0, 0, 0, 0})});
+  ImputeParams median;
+  median.add_indicator = true;
+  ImputeParams most;
+  most.strategy = ImputeStrategy::MostFrequent;
+  most.add_indicator = true;
+  BinParams fixed;
+  fixed.strategy = BinStrategy::Fixed;
+  fixed.edges = {5, 15};
+  fixed.suffix = "_bin";
+  BinParams halves;
+  halves.n_bins = 2;
+  Pipeline p;
+  p.impute({"a"}, median)                            // a, a_missing <- a
+      .impute({"c"}, most)                           // c, c_missing <- c (categorical)
+      .clip({"e"}, {0.0, 1.0})                       // in place
+      .log1p({"f"})                                  // in place
+      .ratio("a_per_b", "a", "b")                    // <- a, b
+      .one_hot({"c"})                                // c_p, c_q <- c
+      .ratio("chain", "a_per_b", "c_q")              // <- a, b, c
+      .combine("ee", "e", CombineOp::Multiply, "e")  // <- e (once)
+      .ordinal({"d"})                                // in place
+      .bin({"g"}, fixed)                             // g, g_bin <- g
+      .bin({"e"}, halves)                            // in place
+      .scale({"a"})                                  // in place
+      .drop({"id", "unused"})
+      .select({"chain", "a", "a_missing", "b", "c_missing", "c_p", "c_q", "d", "e", "f", "g",
+               "g_bin", "a_per_b", "ee"});  // h is left out
+  p.fit(t);
+  check_sources(sources_of(p), {{"chain", {"a", "b", "c"}},
+                                {"a", {"a"}},
+                                {"a_missing", {"a"}},
+                                {"b", {"b"}},
+                                {"c_missing", {"c"}},
+                                {"c_p", {"c"}},
+                                {"c_q", {"c"}},
+                                {"d", {"d"}},
+                                {"e", {"e"}},
+                                {"f", {"f"}},
+                                {"g", {"g"}},
+                                {"g_bin", {"g"}},
+                                {"a_per_b", {"a", "b"}},
+                                {"ee", {"e"}}});
+  // the contribution columns: raw columns a float64 output comes from, in input order
+  BOOST_TEST((p.source_columns() == std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g"}));
+  // the answer survives a save and load, and a copy
+  const Pipeline back = Pipeline::from_json(churn::parse_json(p.to_json().dump()));
+  BOOST_TEST(back.feature_sources() == p.feature_sources());
+  BOOST_TEST(Pipeline(p).feature_sources() == p.feature_sources());
+  // a column that only passes through (a string, an int64) is its own source but no
+  // contribution column (only float64 columns reach transform_matrix)
+  Pipeline pass;
+  pass.scale({"a"}).drop({"c", "d", "unused"});
+  pass.fit(t);
+  BOOST_TEST(sources_of(pass).at("id") == std::vector<std::string>{"id"});
+  BOOST_TEST((pass.source_columns() == std::vector<std::string>{"a", "e", "f", "g", "h"}));
+}
+
+BOOST_AUTO_TEST_CASE(feature_sources_need_a_fitted_pipeline) {
+  Pipeline p;
+  p.scale({"a"});
+  BOOST_CHECK_THROW(p.feature_sources(), churn::NotFittedError);
+  BOOST_CHECK_THROW(p.source_columns(), churn::NotFittedError);
+  BOOST_CHECK_THROW(p.contributions_by_source(churn::RowMatrix::Zero(1, 1)), churn::NotFittedError);
+}
+
+BOOST_AUTO_TEST_CASE(contributions_by_source_by_hand) {
+  const Table t({Column::from_float64("x", {1, 2, 3}), Column::from_float64("y", {4, 5, 6}),
+                 Column::from_strings("z", {"p", "q", "p"}),
+                 Column::from_strings("id", {"a", "b", "c"})});
+  Pipeline p;
+  p.one_hot({"z"}).ratio("xy", "x", "y");
+  p.fit(t);
+  BOOST_TEST_REQUIRE(
+      (p.numeric_feature_names_out() == std::vector<std::string>{"x", "y", "z_p", "z_q", "xy"}));
+  BOOST_TEST((p.source_columns() == std::vector<std::string>{"x", "y", "z"}));
+  churn::RowMatrix c(2, 5);
+  c << 1, 2, 3, 4, 10,  //
+      -1, 0.5, 0, 2, -3;
+  // xy's contribution is split equally between x and y; z_p and z_q add up onto z
+  churn::RowMatrix want(2, 3);
+  want << 6, 7, 7,  //
+      -2.5, -1, 2;
+  BOOST_TEST((p.contributions_by_source(c) == want));
+  // with a bias column: it is copied last, and every row keeps its sum
+  churn::RowMatrix cb(2, 6);
+  cb << c, churn::RowMatrix::Constant(2, 1, 0.25);
+  const churn::RowMatrix got = p.contributions_by_source(cb);
+  BOOST_TEST_REQUIRE(got.cols() == 4);
+  BOOST_TEST((got.leftCols(3) == want));
+  BOOST_TEST(got(0, 3) == 0.25);
+  for (Index i = 0; i < 2; ++i) BOOST_TEST(got.row(i).sum() == cb.row(i).sum());
+  // a wrong width names the expected and the given one
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] { p.contributions_by_source(churn::RowMatrix::Zero(2, 3)); },
+      {"Pipeline::contributions_by_source()", "3 columns", "expected 5", "or 6"}));
+  BOOST_TEST(p.contributions_by_source(churn::RowMatrix(0, 5)).rows() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(contributions_keep_row_sums_and_do_not_depend_on_threads) {
+  const Table train = customers(400, 7);
+  Pipeline p = full_pipeline(4), one = full_pipeline(1);
+  p.fit(train);
+  one.fit(train);
+  const auto names = p.numeric_feature_names_out();
+  const auto p_out = static_cast<Index>(names.size());
+  // rows enough for the parallel path
+  const Index n = 20000;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> g(0.0, 1.0);
+  churn::RowMatrix c(n, p_out + 1);
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j <= p_out; ++j) c(i, j) = g(rng);
+  const churn::RowMatrix r = p.contributions_by_source(c);
+  BOOST_TEST(r.cols() == static_cast<Index>(p.source_columns().size()) + 1);
+  BOOST_TEST((r == one.contributions_by_source(c)));
+  double worst = 0;
+  for (Index i = 0; i < n; ++i) worst = std::max(worst, std::abs(r.row(i).sum() - c.row(i).sum()));
+  BOOST_TEST(worst < 1e-12);
+  // against a brute force over the named sources
+  const auto all = p.feature_sources();
+  const auto& out_names = p.feature_names_out();
+  const auto cols = p.source_columns();
+  churn::RowMatrix brute = churn::RowMatrix::Zero(n, static_cast<Index>(cols.size()));
+  for (Index j = 0; j < p_out; ++j) {
+    const auto at = std::find(out_names.begin(), out_names.end(), names[j]) - out_names.begin();
+    const auto& src = all[static_cast<std::size_t>(at)];
+    for (const auto& s : src) {
+      const auto k = std::find(cols.begin(), cols.end(), s) - cols.begin();
+      brute.col(k) += c.col(j) / static_cast<double>(src.size());
+    }
+  }
+  BOOST_TEST((r.leftCols(brute.cols()) - brute).cwiseAbs().maxCoeff() < 1e-12);
+  // the full pipeline's chains by name
+  const Sources s = sources_of(p);
+  BOOST_TEST((s.at("sessions_per_crash") == std::vector<std::string>{"sessions", "crashes"}));
+  BOOST_TEST((s.at("charges_x_tenure") == std::vector<std::string>{"tenure", "monthly_charges"}));
+  BOOST_TEST((s.at("tenure_missing") == std::vector<std::string>{"tenure"}));
+  BOOST_TEST((s.at("sessions_q") == std::vector<std::string>{"sessions"}));
+  BOOST_TEST((s.at("tenure_group_0-1y") == std::vector<std::string>{"tenure"}));  // bin, one-hot
+  BOOST_TEST((s.at("contract_other") == std::vector<std::string>{"contract"}));
+  BOOST_TEST(s.count("customer_id") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(feature_sources_of_event_features) {
+  const EventData d = event_data(300, 51);
+  EventJoinParams jp;
+  jp.prefix = "ev_";
+  Pipeline p;
+  p.join_events(event_spec(), jp)
+      .impute({"ev_days_since_last_event"})
+      .ratio("crashes_per_login", "ev_crash_count_30d", "ev_login_count_30d", {kNaN, 1.0})
+      .ratio("charges_per_login", "monthly_charges", "ev_login_count_30d", {kNaN, 1.0})
+      .drop({"customer_id", "signup_date"});
+  p.fit(d.customers, d.events, d.as_of);
+  const Sources s = sources_of(p);
+  // an event feature is its own source, by its joined name
+  BOOST_TEST((s.at("ev_login_count_7d") == std::vector<std::string>{"ev_login_count_7d"}));
+  BOOST_TEST(
+      (s.at("ev_days_since_last_event") == std::vector<std::string>{"ev_days_since_last_event"}));
+  BOOST_TEST((s.at("crashes_per_login") ==
+              std::vector<std::string>{"ev_crash_count_30d", "ev_login_count_30d"}));
+  BOOST_TEST((s.at("charges_per_login") ==
+              std::vector<std::string>{"monthly_charges", "ev_login_count_30d"}));
+  BOOST_TEST((s.at("tenure_months") == std::vector<std::string>{"tenure_months"}));
+  const auto cols = p.source_columns();
+  BOOST_TEST(std::count(cols.begin(), cols.end(), "customer_id") == 0);
+  BOOST_TEST(std::count(cols.begin(), cols.end(), "ev_crash_count_30d") == 1);
+  const Pipeline back = Pipeline::from_json(churn::parse_json(p.to_json().dump()));
+  BOOST_TEST(back.feature_sources() == p.feature_sources());
+  BOOST_TEST(back.source_columns() == cols, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(feature_sources_of_a_file_saved_before_them) {
+  // pipeline_fixture.json was written before feature_sources existed: they are recomputed
+  const Json doc =
+      churn::load_json_file(std::string(CHURN_TEST_DATA_DIR) + "/pipeline_fixture.json");
+  const Pipeline p = Pipeline::from_json(doc["pipeline"]);
+  const Sources s = sources_of(p);
+  BOOST_TEST((s.at("tickets_per_login") ==
+              std::vector<std::string>{"support_tickets", "ev_login_count_30d"}));
+  BOOST_TEST((s.at("region_North") == std::vector<std::string>{"region"}));
+  BOOST_TEST((s.at("contract_other") == std::vector<std::string>{"contract"}));
+  BOOST_TEST((s.at("total_charges_missing") == std::vector<std::string>{"total_charges"}));
+  BOOST_TEST((s.at("tenure_months_group") == std::vector<std::string>{"tenure_months"}));
+  BOOST_TEST((s.at("plan") == std::vector<std::string>{"plan"}));
+  BOOST_TEST((s.at("ev_amount_sum_30d") == std::vector<std::string>{"ev_amount_sum_30d"}));
+  const auto cols = p.source_columns();
+  BOOST_TEST(std::count(cols.begin(), cols.end(), "signup_date") == 0);
+  BOOST_TEST(cols.front() == "region");  // training input order
 }
 
 BOOST_AUTO_TEST_SUITE_END()

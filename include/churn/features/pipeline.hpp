@@ -229,6 +229,44 @@ class Pipeline {
   /// The columns of the table fit() was given, in order (the event features that
   /// join_events adds are not among them). @throws NotFittedError before fit.
   std::vector<std::string> feature_names_in() const;
+
+  /// @name Where the output columns come from
+  /// To explain a score in terms of the raw customer columns: a model's per-feature
+  /// contributions (TreeSHAP, coefficient times value) summed onto the columns they came from.
+  ///@{
+  /// For each column of feature_names_out(), in order, the raw input columns it is computed
+  /// from, in the order of the training input: a column changed in place (impute, clip, log1p,
+  /// scale, ordinal, bin) or passed through comes from itself; `<col>_missing`, `<col>_<cat>`
+  /// and a suffixed bin from `<col>`; a combine's output from the sources of both operands;
+  /// chains compose (a ratio of an imputed column and a one-hot column lists both raw
+  /// columns). The raw columns are those of the table given to fit; for a pipeline that joins
+  /// events, an event feature's source is the event feature itself, by its joined name (with
+  /// the prefix, e.g. `login_count_30d`): that is the "reason" an analyst reads, where the
+  /// event log as a whole would say nothing. Computed at fit and recomputed on load (files
+  /// saved before this accessor existed give the same answer).
+  /// @throws NotFittedError before fit.
+  std::vector<std::vector<std::string>> feature_sources() const;
+  /// The raw input columns that at least one column of transform_matrix (a float64 output
+  /// column) comes from, in training input order: the columns of contributions_by_source.
+  /// @throws NotFittedError before fit.
+  std::vector<std::string> source_columns() const;
+  /// Sums per-feature contributions onto the raw input columns they come from.
+  ///
+  /// `contrib` is n x p, one column per column of transform_matrix (numeric_feature_names_out,
+  /// p of them), as a model fitted on that matrix explains it (TreeSHAP values, `coef * x`),
+  /// or n x (p + 1) with a bias column last (GBDT::predict_contrib's layout). The result is
+  /// n x r, one column per source_columns() entry (r of them), plus the bias column copied
+  /// last when given. A feature computed from m raw columns (a combine of two columns) adds
+  /// `contrib / m` to each: the pipeline's transforms are fixed functions whose inner
+  /// attribution the model's explanation does not know, and an equal split is the symmetric
+  /// choice that does not depend on the row (a Shapley split of a feature that needs all of
+  /// its inputs), so every row keeps its sum: sum over the result's columns = sum over
+  /// `contrib`'s columns (bias included), up to rounding. Rows are independent; a NaN stays
+  /// in the row's sources. Parallel over row blocks; results do not depend on the threads.
+  /// @throws NotFittedError before fit; InvalidArgument naming the expected and the given
+  ///         width when `contrib` has neither p nor p + 1 columns.
+  RowMatrix contributions_by_source(const RowMatrixRef& contrib) const;
+  ///@}
   /// Whether the pipeline joins event features (join_events).
   bool joins_events() const { return events_ != nullptr; }
   /// The event spec of join_events (after fit: with the event types fixed).
@@ -280,6 +318,9 @@ class Pipeline {
   void load_event_join(const Json& join, const std::string& where);
   void load_steps(const Json& steps, const std::string& where);
   void load_columns(const Json& state, const std::string& where);
+  /// feature_sources_ of the fitted steps and input_columns_ (a zero-row replay that follows
+  /// each step's new_columns()).
+  void trace_sources();
   /// `customers` with the event features of `join` appended (the as-of rule checked). Fitting
   /// (`fitted` not null) aggregates with the spec as given and stores the event types and
   /// feature names found in `*fitted`; otherwise the fitted types are used and the names must
@@ -295,6 +336,8 @@ class Pipeline {
   std::vector<InputColumn> input_columns_;
   std::vector<std::string> feature_names_out_;
   std::vector<data::DType> dtypes_out_;
+  /// Per output column, the positions in input_columns_ of its raw sources, ascending.
+  std::vector<std::vector<Index>> feature_sources_;
 };
 
 }  // namespace churn::features

@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(damaged_and_newer_bundles_are_refused) {
   BOOST_TEST(churn_test::throws_with<churn::SerializationError>([&] { cm::ChurnModel::from_json(newer); },
                                      std::vector<std::string>{"newer", "2.0"}));
   churn::Json damaged = doc;
-  damaged["state"]["model"]["state"]["trees"] = 5;
+  damaged["state"]["model"]["state"] = 5;
   BOOST_CHECK_THROW(cm::ChurnModel::from_json(damaged), churn::SerializationError);
   churn::Json missing = doc;
   missing["state"].erase("pipeline");

@@ -398,7 +398,9 @@ def test_feature_sources_of_event_features_and_the_cpp_fixture():
 def test_logistic_regression_contributions_summed_by_source_equal_a_groupby():
     df = customers(3000, 25)
     p = (cl.FeaturePipeline(output="numpy")
-         .impute(["total_charges", "nps_score"], add_indicator=True)
+         .impute(["total_charges", "nps_score", "num_devices", "sessions_per_week",
+                  "avg_session_minutes", "discount_pct", "days_since_last_login"],
+                 add_indicator=True)
          .ratio("charges_per_month", "total_charges", "tenure_months", denominator_offset=1)
          .ratio("tickets_per_session", "support_tickets", "sessions_per_week",
                 denominator_offset=1)

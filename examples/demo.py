@@ -7,18 +7,17 @@ Walks the loop as far as churnlib goes today:
   4. print what a churn analyst looks at first: the columns, missing values, the churn rate and
      how it varies across segments, and the activity log,
   5. show the contract rejecting a damaged file, naming row, column and reason,
-  6. build the model's features with a FeaturePipeline fitted on the training customers only
-     (imputation with missing flags, ratios, log1p, tenure bands, scaling, one-hot), train a churn
-     model (logistic regression), cross-validate pipeline + model and evaluate on a hold-out:
-     ROC-AUC, PR-AUC, log-loss, lift by decile, calibration and the profit-maximising threshold;
-     save the pipeline next to the model and check that both replay bit for bit,
-  7. train gradient-boosted trees on the raw columns (native categories and missing values, early
-     stopping), compare them with the logistic model, and explain the riskiest customers (TreeSHAP),
-  8. join point-in-time features from the activity log (a FeaturePipeline with join_events) and
-     retrain the trees with them,
-  9. monitor drift: a baseline of the training customers and the model's score, compared with
-     next quarter's shifted customers (PSI, KS, statuses, alerts, a PSI chart),
- 10. segment the customers by behaviour (K-means, choosing k) and profile the segments with
+  6. train the churn model in one call (train_churn_model): logistic regression, random forest
+     and GBDT, each with its own feature pipeline (the activity log joined point-in-time),
+     cross-validated with the pipeline refitted inside every fold; the best is refitted,
+     calibrated, given a decision threshold and packed with its data contract, drift baseline
+     and training report into one versioned file,
+  7. register it (ModelRegistry), promote it to production, reload it, score next month's
+     customers with the top reasons of each, and check the scores once their labels arrive
+     (ROC-AUC, lift, the profit-maximising retention threshold),
+  8. monitor drift with the bundle's baseline: next quarter's shifted customers (PSI, KS,
+     statuses, alerts, a PSI chart),
+  9. segment the customers by behaviour (K-means, choosing k) and profile the segments with
      churn rate and revenue at risk.
 
 Run it with ``bash scripts/demo.sh`` (installs and builds what is missing), or, with churnlib
@@ -167,158 +166,86 @@ def main() -> None:
         print()
         print(e)
 
-    # 6. A churn model -------------------------------------------------------------------------------
-    section("6. A churn model: logistic regression")
-    cust = df.drop(columns=["churned", "tenure_group", "failures", "silent_for"])  # the customer table
-    y = df["churned"].to_numpy(dtype=np.float64)
+    # 6. The churn model ----------------------------------------------------------------------------
+    section("6. The churn model: one call compares, calibrates and packs")
+    cust = df.drop(columns=["tenure_group", "failures", "silent_for"])  # the raw customer table
     rng = np.random.default_rng(args.seed)
-    test = rng.random(len(y)) < 0.25  # the hold-out: never seen by the features' statistics or the model
-    train_df, test_df, y_train, yt = cust[~test], cust[test], y[~test], y[test]
-
-    pipe = feature_pipeline(train_df)
+    unseen = rng.random(len(cust)) < 0.2  # next month's customers: the model never sees their labels
+    history = cust[~unseen]
+    new_customers = cust[unseen].drop(columns=["churned"]).reset_index(drop=True)
+    y_new = cust.loc[unseen, "churned"].to_numpy(dtype=np.float64)
+    as_of = ev["timestamp"].max().ceil("D")  # the snapshot: only events before it count
     t0 = time.perf_counter()
-    X_train = pipe.fit_transform(train_df)  # medians, scaling, categories: learned on training rows only
-    X_test = pipe.transform(test_df)        # ... and replayed on the hold-out
-    names = list(pipe.get_feature_names_out())
-    print(f"feature pipeline ({' -> '.join(dict.fromkeys(s['type'] for s in pipe.steps))}) fitted on "
-          f"{len(train_df):,} training customers and applied to {len(test_df):,} hold-out customers in "
-          f"{time.perf_counter() - t0:.2f} s: {len(names)} features, e.g.")
-    print("  " + ", ".join(n for n in names if n in (
-        "contract_Month-to-month", "tenure_months_group_00-05", "total_charges", "total_charges_missing",
-        "charges_per_tenure_month", "tickets_per_tenure_month", "payment_method_missing")))
+    model = cl.train_churn_model(history, "churned", events=events, as_of=as_of, seed=args.seed,
+                                 tags={"owner": "retention analytics", "data": "synthetic demo"})
+    rep = model.report_
+    print(f"trained on {rep['rows']['train']:,} customers (+ {rep['rows']['holdout']:,} held out) with "
+          f"their activity joined point-in-time, in {time.perf_counter() - t0:.1f} s: each candidate gets "
+          f"its own feature pipeline (logistic: impute + missing flags, scaling, one-hot; trees: native "
+          f"categories and missing values), refitted inside each of the {rep['cv']} folds")
+    print()
+    print(model.comparison_.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"\nchosen: {rep['chosen']} ({rep['reason']})")
+    cal = rep["calibration"]
+    briers = ", ".join(f"{k} {v:.5f}" for k, v in cal.get("brier_cross_fit", {}).items())
+    print(f"calibration: {cal['method']} (Brier score of a 2-fold cross-fit on the out-of-fold scores: "
+          f"{briers}); threshold {model.threshold_:.3f} (best F1 out of fold: "
+          f"{model.threshold_info_['out_of_fold_value']:.3f})")
+    h = rep["holdout"]
+    print(f"hold-out ({h['rows']:,} customers): ROC-AUC {h['roc_auc']:.4f}, PR-AUC {h['average_precision']:.4f}, "
+          f"log-loss {h['log_loss']:.4f}, Brier {h['brier']:.4f}; at the threshold precision "
+          f"{h['precision']:.3f}, recall {h['recall']:.3f}")
+    md = model.metadata_
+    print(f"bundle: {md['model_kind']} on {len(md['features'])} features from {len(md['input_columns'])} raw "
+          f"columns, data fingerprint {md['data_fingerprint']}, churnlib {md['library_version']}")
 
-    model = cl.LogisticRegression(C=1.0)
-    metrics = ("roc_auc", "average_precision", "log_loss")
+    # 7. Register, reload, score, explain ------------------------------------------------------------
+    section("7. Versioned: register, reload, score and explain")
+    registry = cl.ModelRegistry(os.path.join(args.out, "registry"))
+    version = registry.register(model, "churn", tags={"cv_auc": round(float(model.comparison_[
+        "roc_auc_mean"].max()), 4)})
+    registry.set_stage("churn", version, "production")
+    print(f"registered as churn v{version} (production) in {os.path.join(args.out, 'registry')}")
+    print(registry.list("churn").to_string(index=False))
+    prod = registry.load("churn", "production")
     t0 = time.perf_counter()
-    try:
-        from sklearn.pipeline import make_pipeline
-    except ImportError:  # scripts/setup.sh installs scikit-learn; without it the CV below is a little optimistic
-        cv = cl.metrics.cross_validate(model, X_train, y_train, cv=5, metrics=metrics, seed=args.seed)
-        how = ("scikit-learn not installed, so on features fitted on all training customers: the "
-               "imputation and scaling statistics have seen each validation fold")
-    else:
-        cv = cl.metrics.cross_validate(make_pipeline(pipe, model), train_df, y_train, cv=5, metrics=metrics,
-                                       seed=args.seed)
-        how = "feature pipeline + model refitted in every fold"
-    print(f"5-fold stratified CV on the training customers ({how}) in {time.perf_counter() - t0:.2f} s: "
-          + ", ".join(f"{m} {cv.mean[m]:.4f} +- {cv.std[m]:.4f}" for m in metrics))
-
-    model.fit(X_train, y_train)
-    p = model.predict_proba(X_test)[:, 1]
-    print(f"hold-out ({int(test.sum()):,} customers): ROC-AUC {cl.metrics.roc_auc(yt, p):.4f}, "
-          f"PR-AUC {cl.metrics.average_precision(yt, p):.4f}, log-loss {cl.metrics.log_loss(yt, p):.4f}, "
-          f"Brier {cl.metrics.brier_score(yt, p):.4f}, KS {cl.metrics.ks_statistic(yt, p):.4f}")
-    coef = pd.Series(model.coef_[0], index=names)
-    top = coef.reindex(coef.abs().sort_values(ascending=False).index).head(8)
-    print("\nstrongest effects (coefficients of standardised numbers and 0/1 flags; > 0 raises churn risk):")
-    print(top.to_string(float_format=lambda v: f"{v:+.3f}"))
-    print("\nlift by decile of predicted risk (hold-out):")
-    print(cl.metrics.lift_table(yt, p).to_string(float_format=lambda v: f"{v:.3f}"))
-    print("\ncalibration (predicted vs observed churn rate, 10 quantile bins):")
-    print(cl.metrics.calibration_table(yt, p, n_bins=10, strategy="quantile").to_string(
-        float_format=lambda v: f"{v:.3f}"))
+    scored = prod.score(new_customers, events=events, as_of=as_of)
+    secs = time.perf_counter() - t0
+    same = np.array_equal(scored["probability"].to_numpy().view(np.int64),
+                          model.score(new_customers, events=events, as_of=as_of)["probability"]
+                          .to_numpy().view(np.int64))
+    print(f"\nscored {len(scored):,} new customers from the reloaded bundle (contract check, features, "
+          f"model, calibration, reasons) in {secs:.2f} s ({len(scored) / secs:,.0f} customers/s); "
+          f"bit-identical to the model in memory: {same}")
+    print("\nthe five riskiest, and why (raw columns that raise their score most):")
+    cols = ["customer_id", "probability", "prediction", "reason_1", "reason_2", "reason_3"]
+    print(scored.sort_values("probability", ascending=False)[cols].head(5).to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))
+    p = scored["probability"].to_numpy()
+    print(f"\nonce their labels arrive: ROC-AUC {cl.metrics.roc_auc(y_new, p):.4f}, "
+          f"Brier {cl.metrics.brier_score(y_new, p):.4f}; predicted churn rate {p.mean():.3f}, "
+          f"observed {y_new.mean():.3f}")
+    print("\nlift by decile of predicted risk:")
+    print(cl.metrics.lift_table(y_new, p).to_string(float_format=lambda v: f"{v:.3f}"))
     value, cost, success = 300.0, 20.0, 0.3
-    best = cl.metrics.best_profit_threshold(yt, p, value_retained=value, offer_cost=cost, success_rate=success)
-    f1 = cl.metrics.best_f1_threshold(yt, p)
+    best = cl.metrics.best_profit_threshold(y_new, p, value_retained=value, offer_cost=cost,
+                                            success_rate=success)
     print(f"\nretention offer (customer worth {value:.0f}, offer costs {cost:.0f}, {success:.0%} success): "
           f"target scores >= {best.threshold:.3f} -> {int(best.n_targeted):,} customers, expected profit "
-          f"{best.value:,.0f} on the hold-out; the F1-optimal threshold would be {f1.threshold:.3f}")
-    model_path = os.path.join(args.out, "churn_model.json")
-    features_path = os.path.join(args.out, "features.json")
-    model.save(model_path)
-    pipe.save(features_path)
-    # scoring new customers: the raw customer table -> saved features -> saved model
-    again = cl.LogisticRegression.load(model_path).predict_proba(
-        cl.FeaturePipeline.load(features_path).set_output(transform="default").transform(test_df))[:, 1]
-    same = np.array_equal(again.view(np.int64), p.view(np.int64))
-    print(f"model saved to {model_path}, feature pipeline to {features_path}; the reloaded pipeline + model "
-          f"reproduce the hold-out scores bit for bit: {same}")
+          f"{best.value:,.0f}")
 
-    # 7. Gradient-boosted trees on the raw columns -------------------------------------------------
-    section("7. A gradient-boosted model (GBDT) on the raw columns")
-    raw = df.drop(columns=["churned", "customer_id", "signup_date", "tenure_group", "failures", "silent_for"])
-    print(f"{raw.shape[1]} raw columns: categories as pandas categories (native splits), missing values "
-          "left missing (learned direction), no scaling")
-    train_idx = np.flatnonzero(~test)
-    rng.shuffle(train_idx)
-    n_val = len(train_idx) // 5
-    val_idx, fit_idx = np.sort(train_idx[:n_val]), np.sort(train_idx[n_val:])
-    gbdt = cl.GBDTClassifier(n_estimators=1000, learning_rate=0.05, num_leaves=31, seed=args.seed)
-    t0 = time.perf_counter()
-    gbdt.fit(raw.iloc[fit_idx], y[fit_idx], eval_set=[(raw.iloc[val_idx], y[val_idx])], early_stopping_rounds=50)
-    print(f"trained on {len(fit_idx):,} customers in {time.perf_counter() - t0:.2f} s; early stopping on "
-          f"{len(val_idx):,} validation customers kept {gbdt.best_iteration_} trees")
-    raw_test = raw.iloc[np.flatnonzero(test)]
-    pg = gbdt.predict_proba(raw_test)[:, 1]
-    rows = []
-    for name, q in (("logistic regression", p), ("GBDT", pg)):
-        rows.append({"model": name, "roc_auc": cl.metrics.roc_auc(yt, q),
-                     "pr_auc": cl.metrics.average_precision(yt, q), "log_loss": cl.metrics.log_loss(yt, q),
-                     "brier": cl.metrics.brier_score(yt, q),
-                     "top-decile lift": cl.metrics.lift_table(yt, q)["lift"].iloc[0]})
-    print("\nhold-out comparison:")
-    print(pd.DataFrame(rows).set_index("model").to_string(float_format=lambda v: f"{v:.4f}"))
-    gain = pd.Series(gbdt.set_params(importance_type="gain").feature_importances_, index=raw.columns)
-    print("\nfeature importance (share of total split gain):")
-    print((gain / gain.sum()).sort_values(ascending=False).head(8).to_string(float_format=lambda v: f"{v:.1%}"))
-    contrib = gbdt.predict_contrib(raw_test)
-    print("\nwhy the three riskiest hold-out customers are at risk (TreeSHAP, log-odds):")
-    ids = df["customer_id"].to_numpy()[np.flatnonzero(test)]
-    for i in np.argsort(-pg)[:3]:
-        drivers = pd.Series(contrib[i, :-1], index=raw.columns).sort_values(ascending=False).head(3)
-        text = ", ".join(f"{c}={raw_test.iloc[i][c]} ({v:+.2f})" for c, v in drivers.items())
-        print(f"  {ids[i]}: churn probability {pg[i]:.2f} = base {contrib[i, -1]:+.2f} + ... ; top drivers: {text}")
-    gbdt_path = os.path.join(args.out, "churn_gbdt.json")
-    gbdt.save(gbdt_path)
-    same = np.array_equal(cl.GBDTClassifier.load(gbdt_path).predict_proba(raw_test), gbdt.predict_proba(raw_test))
-    print(f"GBDT saved to {gbdt_path}; reloaded predictions bit-identical: {same}")
-
-    # 8. Event features ------------------------------------------------------------------------
-    section("8. Point-in-time features from the activity log")
-    as_of = ev["timestamp"].max().ceil("D")
-    agg = cl.EventAggregator(windows=(7, 30, 90), amount_col="amount", amount_event_types=["purchase"])
-    # join the event features onto each customer row ("ev_": the customer table has a
-    # days_since_last_login of its own), drop the keys; categories stay pandas categories for the trees
-    ev_pipe = cl.FeaturePipeline().join_events(agg, prefix="ev_").drop(["customer_id", "signup_date"])
-    t0 = time.perf_counter()
-    Xe_train = ev_pipe.fit_transform(train_df, events=events, as_of=as_of)  # fixes the event types
-    Xe_test = ev_pipe.transform(test_df, events=events, as_of=as_of)
-    ev_names = [c for c in ev_pipe.get_feature_names_out() if c.startswith("ev_")]
-    print(f"{len(ev_names)} event features per customer from {len(ev):,} events, joined in "
-          f"{time.perf_counter() - t0:.2f} s (training + hold-out customers; only events before "
-          f"{as_of:%Y-%m-%d} count: counts per event type, purchase amounts, active days and trends over "
-          f"7/30/90 days, recency); {Xe_train.shape[1]} columns in all")
-    show = [c for c in ("ev_login_count_30d", "ev_login_count_trend_30d", "ev_purchase_count_90d",
-                        "ev_purchase_amount_sum_90d", "ev_active_days_30d", "ev_days_since_last_event",
-                        "ev_days_since_last_login", "days_since_last_login", "ev_days_since_first_event")
-            if c in Xe_train.columns]
-    print(Xe_train[show].head(4).set_axis(train_df["customer_id"].head(4), axis=0).T.to_string(
-        float_format=lambda v: f"{v:.2f}"))
-    gbdt_ev = cl.GBDTClassifier(n_estimators=1000, learning_rate=0.05, num_leaves=31, seed=args.seed)
-    gbdt_ev.fit(Xe_train.loc[fit_idx], y[fit_idx], eval_set=[(Xe_train.loc[val_idx], y[val_idx])],
-                early_stopping_rounds=50)
-    pe = gbdt_ev.predict_proba(Xe_test)[:, 1]
-    print(f"\nGBDT with the event features: hold-out ROC-AUC {cl.metrics.roc_auc(yt, pe):.4f} "
-          f"(customer table only: {cl.metrics.roc_auc(yt, pg):.4f}), PR-AUC "
-          f"{cl.metrics.average_precision(yt, pe):.4f}, top-decile lift "
-          f"{cl.metrics.lift_table(yt, pe)['lift'].iloc[0]:.2f}")
-
-    # 9. Drift monitoring ----------------------------------------------------------------------
-    section("9. Drift monitoring: a baseline and next quarter's customers")
+    # 8. Drift monitoring ----------------------------------------------------------------------
+    section("8. Drift monitoring with the bundle's baseline: next quarter's customers")
     from drift_monitoring import drifted_batch  # examples/drift_monitoring.py
 
-    train_raw = raw.iloc[np.flatnonzero(~test)]
+    n_next = len(df) // 4
+    batch = drifted_batch(n_next, args.seed + 100)[cust.drop(columns=["churned"]).columns]
+    batch_events = cl.make_events(n_next, events_per_customer=args.events_per_customer, seed=args.seed + 100)
     t0 = time.perf_counter()
-    base = cl.monitor.Baseline(bins=10).fit(train_raw, score=gbdt.predict_proba(train_raw)[:, 1])
-    base_path = os.path.join(args.out, "baseline.json")
-    base.save(base_path)
-    print(f"baseline of the {base.n_rows_:,} training customers ({len(base.feature_names_)} features + the "
-          f"GBDT score) in {time.perf_counter() - t0:.2f} s, saved to {base_path}")
-    batch = drifted_batch(len(df) // 4, args.seed + 100)[raw.columns]
-    t0 = time.perf_counter()
-    report = cl.monitor.Baseline.load(base_path).compare(batch, score=gbdt.predict_proba(batch)[:, 1])
+    report = prod.drift(batch, events=batch_events, as_of=as_of)
     print(f"next quarter: {report.n_rows_current:,} customers (prices up 25%, more month-to-month contracts, "
-          f"a new payment method, a shorter survey, less usage) compared in {time.perf_counter() - t0:.3f} s; "
+          f"a new payment method, a shorter survey, less usage) against the {report.n_rows_reference:,} "
+          f"training customers in the bundle's baseline, in {time.perf_counter() - t0:.2f} s; "
           f"{report.share_drifting:.0%} of the features drift, score PSI {report.score['psi']:.3f} "
           f"({report.score['status']})")
     cols = ["feature", "psi", "status", "ks", "missing_rate_reference", "missing_rate_current",
@@ -333,8 +260,8 @@ def main() -> None:
     except ImportError:
         print("(install matplotlib for the PSI chart)")
 
-    # 10. Segments -----------------------------------------------------------------------------
-    section("10. Segments for retention: K-means on behaviour, profiles with revenue at risk")
+    # 9. Segments -----------------------------------------------------------------------------
+    section("9. Segments for retention: K-means on behaviour, profiles with revenue at risk")
     from segmentation import BEHAVIOUR  # examples/segmentation.py
 
     seg_pipe = (cl.FeaturePipeline(output="numpy").impute(BEHAVIOUR)
@@ -346,36 +273,14 @@ def main() -> None:
     print(f"choosing k on {len(BEHAVIOUR)} scaled behavioural features ({time.perf_counter() - t0:.1f} s):")
     print(sweep.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     km = cl.KMeans(4, n_init=4, seed=args.seed).fit(Xs)
-    prof = cl.segment.profile_segments(df[BEHAVIOUR], km.labels_, churned=y,
-                                       score=gbdt.predict_proba(raw)[:, 1],
+    prof = cl.segment.profile_segments(df[BEHAVIOUR], km.labels_,
+                                       churned=df["churned"].to_numpy(dtype=np.float64),
+                                       score=prod.predict_proba(cust, events=events, as_of=as_of)[:, 1],
                                        revenue=df["monthly_charges"].to_numpy())
-    print("\nfour segments (revenue at risk = monthly charges x GBDT churn score):")
+    print("\nfour segments (revenue at risk = monthly charges x churn probability):")
     print(prof.to_pandas().to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"))
     print(prof.feature_means().to_string(float_format=lambda v: f"{v:.2f}"))
     km.save(os.path.join(args.out, "segments.json"))
-
-
-def feature_pipeline(train: pd.DataFrame) -> cl.FeaturePipeline:
-    """The logistic model's features, as a pipeline: ``fit`` learns its statistics (medians, means and
-    standard deviations, the categories) from the training rows only; ``transform`` replays them."""
-    cats = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
-    nums = [c for c in train.columns if pd.api.types.is_float_dtype(train[c])]
-    ratios = ["charges_per_tenure_month", "tickets_per_tenure_month"]
-    return (cl.FeaturePipeline()
-            # median-impute the numbers with gaps, each with a 0/1 <col>_missing flag
-            .impute([c for c in nums if train[c].isna().any()], strategy="median", add_indicator=True)
-            # a missing category becomes a level of its own
-            .impute([c for c in cats if train[c].isna().any()], strategy="constant", fill_category="missing")
-            .ratio("charges_per_tenure_month", "total_charges", "tenure_months", denominator_offset=1)
-            .ratio("tickets_per_tenure_month", "support_tickets", "tenure_months", denominator_offset=1)
-            # churn risk is U-shaped in tenure: bands let a linear model see it
-            .bin(["tenure_months"], strategy="fixed", edges=[6, 12, 24, 48, 60], output="categorical",
-                 labels=["00-05", "06-11", "12-23", "24-47", "48-59", "60+"], suffix="_group")
-            .log1p(["total_charges", "charges_per_tenure_month", "sessions_per_week"])  # skewed
-            .scale(nums + ratios)
-            .one_hot(cats + ["tenure_months_group"], unknown="ignore")
-            .drop(["customer_id", "signup_date"])
-            .set_output(transform="default"))  # the float64 matrix the model takes
 
 
 if __name__ == "__main__":

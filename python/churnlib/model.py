@@ -313,7 +313,9 @@ def train_churn_model(customers, target, events=None, as_of=None,
     target : str
         The target column: 0/1 or two labels of any type ("Yes"/"No").
     events : frame, optional
-        An event log aggregated point-in-time and joined on ``customer_id`` (needs ``as_of``).
+        An event log aggregated point-in-time and joined on ``customer_id`` (needs ``as_of``):
+        counts per event type, amounts, active days, trends and recency over 7/30/90 days, as
+        features named ``ev_<feature>``.
     as_of : datetime-like, optional
         The snapshot date of the event aggregation.
     candidates : sequence of str

@@ -90,12 +90,13 @@ void def_scoring(py::class_<ChurnModel>& cls) {
 
 void def_contents(py::class_<ChurnModel>& cls) {
   cls.def_property_readonly("is_fitted", &ChurnModel::is_fitted)
-      .def_property_readonly("kind",
-                             [](const ChurnModel& m) { return std::string(model::model_kind_name(m.kind())); })
+      .def_property_readonly(
+          "kind", [](const ChurnModel& m) { return std::string(model::model_kind_name(m.kind())); })
       .def_property_readonly("threshold", &ChurnModel::threshold)
       .def_property_readonly("threshold_info",
                              [](const ChurnModel& m) { return json_to_python(m.threshold_info()); })
-      .def_property_readonly("report", [](const ChurnModel& m) { return json_to_python(m.report()); })
+      .def_property_readonly("report",
+                             [](const ChurnModel& m) { return json_to_python(m.report()); })
       .def_property_readonly("metadata",
                              [](const ChurnModel& m) { return json_to_python(m.metadata()); })
       .def_property_readonly("tags", [](const ChurnModel& m) { return json_to_python(m.tags()); })
@@ -111,7 +112,8 @@ void def_contents(py::class_<ChurnModel>& cls) {
       .def_property_readonly("contract", &ChurnModel::contract)
       .def_property_readonly("pipeline", &ChurnModel::pipeline)
       .def_property_readonly("baseline", &ChurnModel::baseline)
-      .def_property_readonly("model_json", [](const ChurnModel& m) { return m.model_json().dump(); })
+      .def_property_readonly("model_json",
+                             [](const ChurnModel& m) { return m.model_json().dump(); })
       .def_property_readonly("calibrator_json",
                              [](const ChurnModel& m) -> py::object {
                                const auto* c = m.calibrator();
@@ -170,8 +172,7 @@ void def_training(py::module_& m) {
                               });
       },
       py::arg("customers"), py::arg("options"), py::arg("events") = py::none(),
-      py::arg("as_of") = py::none(), py::arg("pipeline") = nullptr,
-      py::arg("callback") = nullptr);
+      py::arg("as_of") = py::none(), py::arg("pipeline") = nullptr, py::arg("callback") = nullptr);
   m.def("comparison_table", &model::comparison_table, py::arg("model"));
 }
 

@@ -49,15 +49,16 @@ data::Column prediction_column(const Json& classes, const Vector& p, double thre
   std::vector<std::int64_t> v(static_cast<std::size_t>(n));
   for (Index i = 0; i < n; ++i) {
     const Json& c = classes[p[i] >= threshold ? 1 : 0];
-    v[static_cast<std::size_t>(i)] = c.is_boolean() ? (c.get<bool>() ? 1 : 0) : c.get<std::int64_t>();
+    v[static_cast<std::size_t>(i)] =
+        c.is_boolean() ? (c.get<bool>() ? 1 : 0) : c.get<std::int64_t>();
   }
   return data::Column::from_int64("prediction", std::move(v));
 }
 
 /// Adds reason_k / reason_k_contribution columns: per row, the raw sources with the largest
 /// positive contributions, in decreasing order (ties: the earlier source).
-void add_reasons(data::Table& out, const RowMatrix& by_source, const std::vector<std::string>& names,
-                 int n_reasons) {
+void add_reasons(data::Table& out, const RowMatrix& by_source,
+                 const std::vector<std::string>& names, int n_reasons) {
   const Index n = by_source.rows();
   const auto r = static_cast<Index>(names.size());
   const auto k_max = static_cast<std::size_t>(n_reasons);
@@ -104,7 +105,8 @@ ChurnModel::ChurnModel(std::unique_ptr<detail::Engine> engine) : engine_(std::mo
 ChurnModel::ChurnModel(const ChurnModel& other)
     : engine_(other.engine_ ? std::make_unique<detail::Engine>(*other.engine_) : nullptr) {}
 ChurnModel& ChurnModel::operator=(const ChurnModel& other) {
-  if (this != &other) engine_ = other.engine_ ? std::make_unique<detail::Engine>(*other.engine_) : nullptr;
+  if (this != &other)
+    engine_ = other.engine_ ? std::make_unique<detail::Engine>(*other.engine_) : nullptr;
   return *this;
 }
 ChurnModel::ChurnModel(ChurnModel&&) noexcept = default;
@@ -112,7 +114,8 @@ ChurnModel& ChurnModel::operator=(ChurnModel&&) noexcept = default;
 
 ChurnModel ChurnModel::assemble(ChurnModelParts parts) {
   const char* caller = "ChurnModel::assemble()";
-  CHURN_CHECK(parts.pipeline.is_fitted(), InvalidArgument, caller << ": the pipeline is not fitted");
+  CHURN_CHECK(parts.pipeline.is_fitted(), InvalidArgument,
+              caller << ": the pipeline is not fitted");
   CHURN_CHECK(!std::isnan(parts.threshold), InvalidArgument,
               caller << ": threshold must be a number (+inf: nobody is predicted to churn)");
   parts.report = object_or_empty(std::move(parts.report), "report");
@@ -164,15 +167,15 @@ data::Table ChurnModel::features_of(const data::Table& customers, const data::Ta
                                     const char* caller) const {
   const detail::Engine& e = engine(caller);
   const auto& pipe = e.parts.pipeline;
-  CHURN_CHECK(pipe.joins_events() == (events != nullptr), InvalidArgument,
-              caller << (pipe.joins_events()
-                             ? ": this model joins an event log; pass the events"
-                             : ": this model joins no event log; call it without events"));
+  CHURN_CHECK(
+      pipe.joins_events() == (events != nullptr), InvalidArgument,
+      caller << (pipe.joins_events() ? ": this model joins an event log; pass the events"
+                                     : ": this model joins no event log; call it without events"));
   if (validate) {
     const data::ValidationReport report = e.parts.contract.validate(customers);
-    CHURN_CHECK(report.ok(), SchemaError,
-                caller << ": the customers break the model's data contract: "
-                       << report.to_string());
+    CHURN_CHECK(
+        report.ok(), SchemaError,
+        caller << ": the customers break the model's data contract: " << report.to_string());
   }
   return events ? pipe.transform(customers, *events, as_of) : pipe.transform(customers);
 }
@@ -202,7 +205,8 @@ data::Table ChurnModel::score_features(const data::Table& customers, const data:
 data::Table ChurnModel::score(const data::Table& customers, const ScoreOptions& options) const {
   options.validate_options();
   const data::Table c = conformed(customers, "ChurnModel::score()");
-  const data::Table f = features_of(c, nullptr, std::nullopt, options.validate, "ChurnModel::score()");
+  const data::Table f =
+      features_of(c, nullptr, std::nullopt, options.validate, "ChurnModel::score()");
   return score_features(c, f, options);
 }
 
@@ -249,19 +253,25 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data:
                       base.has_score() ? p : Vector());
 }
 
-ModelKind ChurnModel::kind() const { return engine("ChurnModel::kind()").kind; }
+ModelKind ChurnModel::kind() const {
+  return engine("ChurnModel::kind()").kind;
+}
 const data::Schema& ChurnModel::contract() const {
   return engine("ChurnModel::contract()").parts.contract;
 }
 const features::Pipeline& ChurnModel::pipeline() const {
   return engine("ChurnModel::pipeline()").parts.pipeline;
 }
-Json ChurnModel::model_json() const { return engine("ChurnModel::model_json()").parts.model; }
+Json ChurnModel::model_json() const {
+  return engine("ChurnModel::model_json()").parts.model;
+}
 const metrics::Calibrator* ChurnModel::calibrator() const {
   const auto& c = engine("ChurnModel::calibrator()").parts.calibrator;
   return c ? &*c : nullptr;
 }
-double ChurnModel::threshold() const { return engine("ChurnModel::threshold()").parts.threshold; }
+double ChurnModel::threshold() const {
+  return engine("ChurnModel::threshold()").parts.threshold;
+}
 const Json& ChurnModel::threshold_info() const {
   return engine("ChurnModel::threshold_info()").parts.threshold_info;
 }
@@ -271,9 +281,15 @@ const monitor::Baseline& ChurnModel::baseline() const {
 const std::string& ChurnModel::id_column() const {
   return engine("ChurnModel::id_column()").parts.id_column;
 }
-const Json& ChurnModel::report() const { return engine("ChurnModel::report()").parts.report; }
-const Json& ChurnModel::metadata() const { return engine("ChurnModel::metadata()").parts.metadata; }
-const Json& ChurnModel::tags() const { return engine("ChurnModel::tags()").parts.tags; }
+const Json& ChurnModel::report() const {
+  return engine("ChurnModel::report()").parts.report;
+}
+const Json& ChurnModel::metadata() const {
+  return engine("ChurnModel::metadata()").parts.metadata;
+}
+const Json& ChurnModel::tags() const {
+  return engine("ChurnModel::tags()").parts.tags;
+}
 void ChurnModel::set_tags(Json tags) {
   engine("ChurnModel::set_tags()");
   CHURN_CHECK(tags.is_object(), InvalidArgument,
@@ -284,7 +300,8 @@ const std::vector<std::string>& ChurnModel::feature_names() const {
   return detail::feature_names_of(engine("ChurnModel::feature_names()").model);
 }
 Json ChurnModel::classes() const {
-  return std::visit([](const auto& m) { return m.classes(); }, engine("ChurnModel::classes()").model);
+  return std::visit([](const auto& m) { return m.classes(); },
+                    engine("ChurnModel::classes()").model);
 }
 
 }  // namespace churn::model

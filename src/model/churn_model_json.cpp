@@ -82,18 +82,20 @@ ChurnModel ChurnModel::from_json(const Json& doc) {
   CHURN_CHECK(state.is_object(), SerializationError, where << ": missing or not an object");
   check_bundle_version(state, where);
   common::json_check_members(
-      state, {"bundle_version", "contract", "pipeline", "model", "calibrator", "threshold",
-              "threshold_info", "baseline", "feature_means", "id_column", "report", "metadata",
-              "tags"},
+      state,
+      {"bundle_version", "contract", "pipeline", "model", "calibrator", "threshold",
+       "threshold_info", "baseline", "feature_means", "id_column", "report", "metadata", "tags"},
       where);
-  for (const char* key : {"contract", "pipeline", "model", "calibrator", "threshold",
-                          "threshold_info", "baseline", "feature_means", "id_column", "report",
-                          "metadata", "tags"})
-    CHURN_CHECK(state.contains(key), SerializationError, where << ": missing member '" << key << "'");
+  for (const char* key :
+       {"contract", "pipeline", "model", "calibrator", "threshold", "threshold_info", "baseline",
+        "feature_means", "id_column", "report", "metadata", "tags"})
+    CHURN_CHECK(state.contains(key), SerializationError,
+                where << ": missing member '" << key << "'");
   ChurnModelParts p;
-  p.contract = load_part(state, "contract", where, [](const Json& j) { return data::Schema::from_json(j); });
-  p.pipeline =
-      load_part(state, "pipeline", where, [](const Json& j) { return features::Pipeline::from_json(j); });
+  p.contract =
+      load_part(state, "contract", where, [](const Json& j) { return data::Schema::from_json(j); });
+  p.pipeline = load_part(state, "pipeline", where,
+                         [](const Json& j) { return features::Pipeline::from_json(j); });
   p.model = state["model"];
   if (!state["calibrator"].is_null())
     p.calibrator = load_part(state, "calibrator", where,
@@ -111,8 +113,12 @@ ChurnModel ChurnModel::from_json(const Json& doc) {
   return load_part(state, "model", where, [&p](const Json&) { return assemble(std::move(p)); });
 }
 
-void ChurnModel::save(const std::string& path) const { save_json_file(to_json(), path); }
+void ChurnModel::save(const std::string& path) const {
+  save_json_file(to_json(), path);
+}
 
-ChurnModel ChurnModel::load(const std::string& path) { return from_json(load_json_file(path)); }
+ChurnModel ChurnModel::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
 
 }  // namespace churn::model

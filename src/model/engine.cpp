@@ -33,8 +33,8 @@ ModelKind kind_of(const AnyModel& model) {
 }
 
 const std::vector<std::string>& feature_names_of(const AnyModel& model) {
-  return std::visit([](const auto& m) -> const std::vector<std::string>& { return m.feature_names(); },
-                    model);
+  return std::visit(
+      [](const auto& m) -> const std::vector<std::string>& { return m.feature_names(); }, model);
 }
 
 Vector raw_score_of(const AnyModel& model, const data::Table& features) {
@@ -82,9 +82,9 @@ void map_sources(Engine& engine) {
   engine.source_of_feature.assign(features.size(), {});
   for (std::size_t j = 0; j < features.size(); ++j) {
     const auto at = std::find(out_names.begin(), out_names.end(), features[j]);
-    CHURN_CHECK(at != out_names.end(), InvalidArgument,
-                "ChurnModel: the model's feature '" << features[j]
-                                                    << "' is not an output of the pipeline");
+    CHURN_CHECK(
+        at != out_names.end(), InvalidArgument,
+        "ChurnModel: the model's feature '" << features[j] << "' is not an output of the pipeline");
     for (const auto& s : sources[static_cast<std::size_t>(at - out_names.begin())]) {
       auto k = std::find(engine.sources.begin(), engine.sources.end(), s);
       if (k == engine.sources.end()) k = engine.sources.insert(engine.sources.end(), s);
@@ -131,8 +131,10 @@ data::Table conform(const data::Table& t, const data::Schema& contract) {
       std::vector<std::string> v(static_cast<std::size_t>(c.size()));
       std::vector<std::uint8_t> valid(static_cast<std::size_t>(c.size()), 1);
       for (Index i = 0; i < c.size(); ++i) {
-        if (c.is_missing(i)) valid[static_cast<std::size_t>(i)] = 0;
-        else v[static_cast<std::size_t>(i)] = c.value_string(i);
+        if (c.is_missing(i))
+          valid[static_cast<std::size_t>(i)] = 0;
+        else
+          v[static_cast<std::size_t>(i)] = c.value_string(i);
       }
       out.set_column(data::Column::from_strings(spec.name, std::move(v), std::move(valid)));
     }

@@ -16,8 +16,8 @@
 namespace churn::model::detail {
 
 /// A fitted model of one of the kinds a bundle may hold.
-using AnyModel = std::variant<linear::LogisticRegression, tree::RandomForestClassifier,
-                              tree::GBDTClassifier>;
+using AnyModel =
+    std::variant<linear::LogisticRegression, tree::RandomForestClassifier, tree::GBDTClassifier>;
 
 /// The model object of a churnlib model document ("kind" LogisticRegression,
 /// RandomForestClassifier or GBDTClassifier). @throws SerializationError otherwise.

@@ -2,13 +2,15 @@
 // calibration, threshold, hold-out evaluation, baseline, and the report.
 #include "churn/model/train.hpp"
 
-#include <chrono>   // std::chrono::steady_clock
-#include <cmath>    // std::sqrt, std::isnan
-#include <limits>   // std::numeric_limits
-#include <utility>  // std::move
+#include <algorithm>  // std::stable_sort, std::max
+#include <chrono>     // std::chrono::steady_clock
+#include <cmath>      // std::sqrt, std::isnan
+#include <limits>     // std::numeric_limits
+#include <utility>    // std::move
 
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
+#include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/metrics/classification.hpp"
 #include "churn/metrics/cross_validate.hpp"
@@ -53,7 +55,7 @@ struct Session {
   features::Pipeline pipeline_for(const std::string& candidate) const {
     if (user_pipeline) return *user_pipeline;
     return detail::default_pipeline(candidate, columns, train,
-                                     event_setup ? &*event_setup : nullptr);
+                                    event_setup ? &*event_setup : nullptr);
   }
 
   Table fit_transform(features::Pipeline& p, const Table& rows) const {
@@ -73,6 +75,7 @@ struct CandidateRun {
   double fit_seconds = 0;  ///< mean per fold (pipeline + model)
   Vector oof_raw;          ///< out-of-fold raw scores (rows of no test fold: NaN)
   Json params;
+  Json overrides = Json::object();     ///< the search's parameters (GBDT), else empty
   Json fold_metrics = Json::object();  ///< roc_auc / average_precision / log_loss means
 };
 
@@ -98,9 +101,11 @@ void summarize(std::vector<double>& v, double& mean, double& sd) {
   sd = std::sqrt(sd / static_cast<double>(v.size()));
 }
 
-CandidateRun cross_validate(const Session& s, const std::string& name) {
+CandidateRun cross_validate(const Session& s, const std::string& name,
+                            const Json& overrides = Json::object()) {
   CandidateRun run;
   run.name = name;
+  run.overrides = overrides;
   run.oof_raw = Vector::Constant(s.y_train.size(), std::numeric_limits<double>::quiet_NaN());
   std::vector<double> auc, ap, ll;
   double seconds = 0;
@@ -110,19 +115,21 @@ CandidateRun cross_validate(const Session& s, const std::string& name) {
     features::Pipeline pipe = s.pipeline_for(name);
     const Table f_train = s.fit_transform(pipe, s.train.take(fold.train));
     const Vector y_fit = take(s.y_train, fold.train);
-    const AnyModel model = detail::fit_candidate(name, f_train, y_fit, s.o, &run.params);
+    const AnyModel model = detail::fit_candidate(name, f_train, y_fit, s.o, overrides, &run.params);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const Vector raw = detail::raw_score_of(model, s.transform(pipe, s.train.take(fold.test)));
     const Vector p = detail::probability_from_raw(model, raw);
     const Vector y_test = take(s.y_train, fold.test);
-    for (std::size_t k = 0; k < fold.test.size(); ++k) run.oof_raw[fold.test[k]] = raw[static_cast<Index>(k)];
+    for (std::size_t k = 0; k < fold.test.size(); ++k)
+      run.oof_raw[fold.test[k]] = raw[static_cast<Index>(k)];
     run.scores.push_back(metric_value(s.o.metric, y_test, p, s.o));
     auc.push_back(metrics::roc_auc(y_test, p));
     ap.push_back(metrics::average_precision(y_test, p));
     ll.push_back(metrics::log_loss(y_test, p));
     ++f;
-    s.progress("cv", name, f, name + " fold " + std::to_string(f) + ": " + s.o.metric + " " +
-                                  std::to_string(run.scores.back()));
+    s.progress("cv", name, f,
+               name + " fold " + std::to_string(f) + ": " + s.o.metric + " " +
+                   std::to_string(run.scores.back()));
   }
   summarize(run.scores, run.mean, run.std);
   double sd = 0;
@@ -243,9 +250,12 @@ Json training_facts(const Session& s) {
   const Vector& y = s.target.y;
   j["target"] = s.o.target;
   j["classes"] = s.target.classes;
-  j["rows"] = {{"total", y.size()}, {"train", s.split.train.size()}, {"holdout", s.split.holdout.size()}};
-  j["class_balance"] = {{"positives", y.sum()}, {"negatives", y.size() - y.sum()},
-                        {"churn_rate", y.mean()}, {"train_churn_rate", s.y_train.mean()}};
+  j["rows"] = {
+      {"total", y.size()}, {"train", s.split.train.size()}, {"holdout", s.split.holdout.size()}};
+  j["class_balance"] = {{"positives", y.sum()},
+                        {"negatives", y.size() - y.sum()},
+                        {"churn_rate", y.mean()},
+                        {"train_churn_rate", s.y_train.mean()}};
   j["split"] = s.o.split;
   j["cv"] = s.o.cv;
   j["metric"] = s.o.metric;
@@ -256,8 +266,10 @@ Json training_facts(const Session& s) {
     const auto& c = s.customers.column(s.o.time_column);
     const auto t = c.as_int64();
     period["time_column"] = s.o.time_column;
-    period["from"] = c.dtype() == data::DType::Timestamp ? Json(format_timestamp(t.minCoeff())) : Json(t.minCoeff());
-    period["to"] = c.dtype() == data::DType::Timestamp ? Json(format_timestamp(t.maxCoeff())) : Json(t.maxCoeff());
+    period["from"] = c.dtype() == data::DType::Timestamp ? Json(format_timestamp(t.minCoeff()))
+                                                         : Json(t.minCoeff());
+    period["to"] = c.dtype() == data::DType::Timestamp ? Json(format_timestamp(t.maxCoeff()))
+                                                       : Json(t.maxCoeff());
   }
   j["training_period"] = period;
   return j;
@@ -280,6 +292,102 @@ Json metadata_of(const Session& s, const Table& raw, const AnyModel& model) {
   m["classes"] = s.target.classes;
   m["model_kind"] = model_kind_name(detail::kind_of(model));
   return m;
+}
+
+/// The search's cost model: units of work per second, one unit being one row x feature x tree
+/// of a fit (each fit also costs kFitOverheadTrees trees' worth: binning, the pipeline). A fixed
+/// constant (roughly one core of a current server), so that the plan follows from the budget alone,
+/// never from the clock, and a seed gives the same model anywhere.
+constexpr double kUnitsPerSecond = 1.5e8;
+/// Fixed cost of one fit in the cost model, in trees.
+constexpr double kFitOverheadTrees = 50;
+/// Trees of the search's last rung (the GBDT candidate's default).
+constexpr int kSearchTrees = 200;
+
+/// A configuration of the GBDT's main parameters (LightGBM's usual ranges), as overrides.
+Json draw_config(Rng& rng) {
+  static const int leaves[] = {7, 15, 31, 63};
+  static const double rates[] = {0.03, 0.05, 0.1};
+  static const int min_child[] = {10, 20, 50, 100};
+  static const double colsample[] = {0.6, 0.8, 1.0};
+  static const double lambda[] = {0.0, 1.0, 10.0};
+  Json c = Json::object();
+  c["num_leaves"] = leaves[rng.uniform_int(4)];
+  c["learning_rate"] = rates[rng.uniform_int(3)];
+  c["min_child_samples"] = min_child[rng.uniform_int(4)];
+  c["colsample_bytree"] = colsample[rng.uniform_int(3)];
+  c["reg_lambda"] = lambda[rng.uniform_int(3)];
+  return c;
+}
+
+/// Trees per rung of a successive halving with `rungs` rungs (a third of the configurations
+/// survive each rung, which then grows three times more trees).
+std::vector<int> rung_trees(int rungs) {
+  std::vector<int> t(static_cast<std::size_t>(rungs));
+  int trees = kSearchTrees;
+  for (int r = rungs - 1; r >= 0; --r, trees /= 3)
+    t[static_cast<std::size_t>(r)] = std::max(10, trees);
+  return t;
+}
+
+/// The largest plan (rungs; 3^(rungs-1) configurations) whose cost fits the budget; 0 rungs
+/// when even the smallest does not.
+int plan_rungs(const Session& s) {
+  const double rows = static_cast<double>(s.y_train.size());
+  const double p = static_cast<double>(s.columns.features().size() +
+                                       (s.event_setup ? s.event_setup->feature_names.size() : 0));
+  const double units = s.o.time_budget * kUnitsPerSecond;
+  int best = 0;
+  for (int rungs = 2; rungs <= 5; ++rungs) {
+    double cost = 0;
+    double n = std::pow(3.0, rungs - 1);
+    for (const int trees : rung_trees(rungs)) {
+      cost += n * s.o.cv * rows * p * (trees + kFitOverheadTrees);
+      n = std::ceil(n / 3);
+    }
+    if (cost <= units) best = rungs;
+  }
+  return best;
+}
+
+/// The GBDT candidate found by successive halving within the time budget (see TrainOptions);
+/// the default configuration is always among those tried.
+CandidateRun search_gbdt(const Session& s, Json& info) {
+  const int rungs = plan_rungs(s);
+  info = {
+      {"budget_seconds", s.o.time_budget}, {"units_per_second", kUnitsPerSecond}, {"rungs", rungs}};
+  if (rungs == 0) {
+    info["skipped"] = "the budget does not cover the smallest search (3 configurations x 2 rungs)";
+    return cross_validate(s, "gbdt");
+  }
+  Rng rng = Rng::for_stream(s.o.seed, 0x5EA4C4);
+  std::vector<Json> configs{Json::object()};
+  while (configs.size() < static_cast<std::size_t>(std::pow(3.0, rungs - 1)))
+    configs.push_back(draw_config(rng));
+  const bool greater = s.o.metric != "log_loss";
+  std::vector<CandidateRun> runs;
+  info["tried"] = Json::array();
+  for (const int trees : rung_trees(rungs)) {
+    runs.clear();
+    for (Json c : configs) {
+      c["n_estimators"] = trees;
+      runs.push_back(cross_validate(s, "gbdt", c));
+      info["tried"].push_back({{"params", c}, {"mean", runs.back().mean}});
+    }
+    std::vector<std::size_t> order(runs.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return greater ? runs[a].mean > runs[b].mean : runs[a].mean < runs[b].mean;
+    });
+    std::vector<Json> next;
+    for (std::size_t k = 0; k < (order.size() + 2) / 3; ++k) next.push_back(configs[order[k]]);
+    configs = next;
+    s.progress("search", "gbdt", 0,
+               "search rung of " + std::to_string(trees) + " trees: best " +
+                   std::to_string(runs[order[0]].mean));
+    if (trees == rung_trees(rungs).back()) return runs[order[0]];
+  }
+  return runs.front();
 }
 
 /// The input columns of the pipelines: the features, plus the join id with events.
@@ -314,11 +422,12 @@ void prepare(Session& s, const Table& customers) {
 }
 
 /// The refit winner, calibrated, thresholded, evaluated and packed.
-ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::size_t best) {
+ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::size_t best,
+                  const Json& search) {
   const CandidateRun& win = runs[best];
   features::Pipeline pipe = s.pipeline_for(win.name);
   const Table f_train = s.fit_transform(pipe, s.train);
-  AnyModel model = detail::fit_candidate(win.name, f_train, s.y_train, s.o);
+  AnyModel model = detail::fit_candidate(win.name, f_train, s.y_train, s.o, win.overrides);
   detail::set_classes(model, s.target.classes);
   s.progress("refit", win.name, 0, "refitted " + win.name + " on every training row");
 
@@ -334,24 +443,30 @@ ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::
   const Vector p_oof = calibrated(parts.calibrator, model, raw);
   const metrics::ThresholdChoice t = choose_threshold(s, y, p_oof);
   parts.threshold = t.threshold;
-  parts.threshold_info = {{"method", s.o.threshold}, {"value", common::json_from_double(t.threshold)},
+  parts.threshold_info = {{"method", s.o.threshold},
+                          {"value", common::json_from_double(t.threshold)},
                           {"out_of_fold_value", t.value},
                           {"targeted_share", t.n_targeted / static_cast<double>(y.size())}};
-  s.progress("calibrate", win.name, 0, "calibration " + method + ", threshold " + std::to_string(t.threshold));
+  s.progress("calibrate", win.name, 0,
+             "calibration " + method + ", threshold " + std::to_string(t.threshold));
 
   const Table hold = s.customers.take(s.split.holdout).select(pipeline_inputs(s));
-  const Vector p_hold = calibrated(parts.calibrator, model, detail::raw_score_of(model, s.transform(pipe, hold)));
+  const Vector p_hold =
+      calibrated(parts.calibrator, model, detail::raw_score_of(model, s.transform(pipe, hold)));
   const Json holdout = holdout_metrics(take(s.target.y, s.split.holdout), p_hold, t.threshold);
-  s.progress("holdout", win.name, 0, "hold-out roc_auc " + std::to_string(holdout["roc_auc"].get<double>()));
+  s.progress("holdout", win.name, 0,
+             "hold-out roc_auc " + std::to_string(holdout["roc_auc"].get<double>()));
 
   monitor::BaselineParams bp;
   bp.n_threads = s.o.n_threads;
   parts.baseline = monitor::Baseline(bp);
-  parts.baseline.fit(s.customers.take(s.split.train).take(rows).select(s.columns.features()), p_oof);
+  parts.baseline.fit(s.customers.take(s.split.train).take(rows).select(s.columns.features()),
+                     p_oof);
   s.progress("baseline", win.name, 0, "baseline of " + std::to_string(rows.size()) + " rows");
 
   if (detail::kind_of(model) == ModelKind::Logistic) {
-    const RowMatrix X = f_train.numeric_matrix(detail::feature_names_of(model), "train_churn_model()");
+    const RowMatrix X =
+        f_train.numeric_matrix(detail::feature_names_of(model), "train_churn_model()");
     const Vector mean = X.colwise().mean();
     parts.feature_means.assign(mean.data(), mean.data() + mean.size());
   }
@@ -362,6 +477,7 @@ ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::
   parts.report["calibration"] = cal_info;
   parts.report["threshold"] = parts.threshold_info;
   parts.report["holdout"] = holdout;
+  if (!search.empty()) parts.report["search"] = search;
   parts.metadata = metadata_of(s, s.customers, model);
   parts.contract = s.contract;
   parts.pipeline = std::move(pipe);
@@ -386,9 +502,12 @@ ChurnModel train_churn_model(const data::Table& customers, const TrainOptions& o
               InvalidArgument, "train_churn_model(): the pipeline joins events; pass the events");
   prepare(s, customers);
   std::vector<CandidateRun> runs;
-  for (const auto& name : options.candidates) runs.push_back(cross_validate(s, name));
+  Json search = Json::object();
+  for (const auto& name : options.candidates)
+    runs.push_back(name == "gbdt" && options.time_budget > 0 ? search_gbdt(s, search)
+                                                             : cross_validate(s, name));
   const std::size_t best = choose(runs, options.metric);
-  ChurnModel model = finish(s, runs, best);
+  ChurnModel model = finish(s, runs, best, search);
   s.progress("done", runs[best].name, 0, "chose " + runs[best].name);
   return model;
 }

@@ -38,9 +38,13 @@ Json label_at(const Column& c, Index i) {
 }
 
 /// A label as the text pos_label is compared with.
-std::string label_text(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+std::string label_text(const Json& j) {
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
 
-bool is_text(DType t) { return t == DType::Categorical || t == DType::String; }
+bool is_text(DType t) {
+  return t == DType::Categorical || t == DType::String;
+}
 
 /// Whether a text column holds a distinct value in every row (an identifier).
 bool all_distinct(const Column& c) {
@@ -99,7 +103,8 @@ Target encode_target(const Table& customers, const TrainOptions& options) {
   }
   const int pos = t.classes[1] == labels[0] ? 0 : 1;
   t.y.resize(c.size());
-  for (Index i = 0; i < c.size(); ++i) t.y[i] = which[static_cast<std::size_t>(i)] == pos ? 1.0 : 0.0;
+  for (Index i = 0; i < c.size(); ++i)
+    t.y[i] = which[static_cast<std::size_t>(i)] == pos ? 1.0 : 0.0;
   return t;
 }
 
@@ -117,9 +122,9 @@ Columns classify_columns(const Table& customers, const TrainOptions& options) {
     CHURN_CHECK(customers.has_column(cols.id), InvalidArgument,
                 who << ": id_column '" << cols.id << "' is not a column of the customers");
   if (!options.time_column.empty())
-    CHURN_CHECK(customers.has_column(options.time_column), InvalidArgument,
-                who << ": time_column '" << options.time_column
-                    << "' is not a column of the customers");
+    CHURN_CHECK(
+        customers.has_column(options.time_column), InvalidArgument,
+        who << ": time_column '" << options.time_column << "' is not a column of the customers");
   for (const Column& c : customers.columns()) {
     const std::string& name = c.name();
     if (name == options.target || name == options.time_column || name == cols.id) continue;
@@ -162,11 +167,10 @@ Split stratified_split(const VectorRef& y, const TrainOptions& o) {
     for (Index i = 0; i < y.size(); ++i)
       if (y[i] == cls) rows.push_back(i);
     const auto n_hold = static_cast<std::size_t>(std::llround(o.test_size * rows.size()));
-    CHURN_CHECK(n_hold >= 1 && rows.size() - n_hold >= static_cast<std::size_t>(o.cv),
-                InvalidArgument,
-                who << ": class " << cls << " has " << rows.size()
-                    << " rows, too few for a hold-out of " << o.test_size << " and " << o.cv
-                    << " folds");
+    CHURN_CHECK(
+        n_hold >= 1 && rows.size() - n_hold >= static_cast<std::size_t>(o.cv), InvalidArgument,
+        who << ": class " << cls << " has " << rows.size() << " rows, too few for a hold-out of "
+            << o.test_size << " and " << o.cv << " folds");
     shuffle(rows, rng);
     s.holdout.insert(s.holdout.end(), rows.begin(), rows.begin() + static_cast<long>(n_hold));
     s.train.insert(s.train.end(), rows.begin() + static_cast<long>(n_hold), rows.end());
@@ -183,7 +187,8 @@ Int64Vector time_values(const Table& customers, const std::string& name) {
   const Column& c = customers.column(name);
   CHURN_CHECK(c.dtype() == DType::Timestamp || c.dtype() == DType::Int64, TypeMismatch,
               "train_churn_model(): time_column '" << name << "' must be a timestamp or int64 "
-                                                   << "column, got " << data::dtype_name(c.dtype()));
+                                                   << "column, got "
+                                                   << data::dtype_name(c.dtype()));
   CHURN_CHECK(c.null_count() == 0, InvalidArgument,
               "train_churn_model(): time_column '" << name << "' has missing values");
   return c.as_int64();
@@ -219,9 +224,9 @@ EventSetup setup_events(const Table& customers, const Table& events,
   const char* who = "train_churn_model()";
   CHURN_CHECK(as_of.has_value(), InvalidArgument, who << ": events need as_of (the snapshot time)");
   EventSetup e;
-  CHURN_CHECK(customers.has_column(e.spec.id_column), InvalidArgument,
-              who << ": the customers have no '" << e.spec.id_column
-                  << "' column to join the events on");
+  CHURN_CHECK(
+      customers.has_column(e.spec.id_column), InvalidArgument,
+      who << ": the customers have no '" << e.spec.id_column << "' column to join the events on");
   (void)id_column;
   if (events.has_column("amount") && events.column("amount").dtype() == DType::Float64)
     e.spec.amount_column = "amount";
@@ -239,8 +244,9 @@ EventSetup setup_events(const Table& customers, const Table& events,
   }
   std::sort(seen.begin(), seen.end());
   e.spec.event_types = seen;
+  e.join.prefix = "ev_";
   features::Pipeline probe;
-  probe.join_events(e.spec);
+  probe.join_events(e.spec, e.join);
   const Table out = probe.fit_transform(customers.select({e.spec.id_column}), events, as_of);
   for (const auto& n : out.column_names())
     if (n != e.spec.id_column) e.feature_names.push_back(n);
@@ -250,13 +256,14 @@ EventSetup setup_events(const Table& customers, const Table& events,
 features::Pipeline default_pipeline(const std::string& candidate, const Columns& columns,
                                     const Table& train, const EventSetup* events) {
   features::Pipeline p;
-  if (events) p.join_events(events->spec);
+  if (events) p.join_events(events->spec, events->join);
   if (candidate == "logistic") {
     std::vector<std::string> gappy;
     std::vector<std::string> full;
     for (const auto& n : columns.numeric)
       (train.column(n).null_count() > 0 ? gappy : full).push_back(n);
-    if (events) gappy.insert(gappy.end(), events->feature_names.begin(), events->feature_names.end());
+    if (events)
+      gappy.insert(gappy.end(), events->feature_names.begin(), events->feature_names.end());
     features::ImputeParams with_indicator;
     with_indicator.add_indicator = true;
     if (!gappy.empty()) p.impute(gappy, with_indicator);
@@ -274,7 +281,9 @@ features::Pipeline default_pipeline(const std::string& candidate, const Columns&
 
 std::string table_fingerprint(const Table& t) {
   std::uint64_t h = common::hash_int(t.num_rows());
-  auto fold = [&h](std::uint64_t v) { h = common::mix64(h ^ (v + 0x9E3779B97F4A7C15ULL + (h << 6))); };
+  auto fold = [&h](std::uint64_t v) {
+    h = common::mix64(h ^ (v + 0x9E3779B97F4A7C15ULL + (h << 6)));
+  };
   for (const Column& c : t.columns()) {
     fold(common::hash_bytes(c.name()));
     fold(static_cast<std::uint64_t>(c.dtype()));

@@ -58,6 +58,9 @@ Split make_split(const data::Table& customers, const VectorRef& y, const TrainOp
 /// types fixed (so every fold makes the same columns) and its `amount` column when numeric.
 struct EventSetup {
   features::EventAggregationSpec spec;
+  /// The join: event features prefixed "ev_" (customer tables often have a column such as
+  /// days_since_last_login of their own).
+  features::EventJoinParams join;
   std::vector<std::string> feature_names;  ///< the event features the join adds
 };
 

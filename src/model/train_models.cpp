@@ -22,7 +22,7 @@ linear::LogisticRegression fit_logistic(const data::Table& f, const VectorRef& y
 }
 
 tree::GBDTClassifier fit_gbdt(const data::Table& f, const VectorRef& y, const TrainOptions& o,
-                              Json* params) {
+                              const Json& overrides, Json* params) {
   tree::GBDTParams p;
   p.n_estimators = 200;
   p.learning_rate = 0.05;
@@ -30,6 +30,11 @@ tree::GBDTClassifier fit_gbdt(const data::Table& f, const VectorRef& y, const Tr
   p.min_child_samples = 20;
   p.seed = o.seed;
   p.n_threads = o.n_threads;
+  if (!overrides.empty()) {
+    Json j = p.to_json();
+    j.update(overrides);
+    p = tree::GBDTParams::from_options(j, "train_churn_model() GBDT search");
+  }
   tree::GBDTClassifier m(p);
   m.fit(f, y);
   if (params) *params = m.params().to_json();
@@ -54,9 +59,9 @@ tree::RandomForestClassifier fit_forest(const data::Table& f, const VectorRef& y
 }  // namespace
 
 AnyModel fit_candidate(const std::string& name, const data::Table& features, const VectorRef& y,
-                       const TrainOptions& options, Json* params) {
+                       const TrainOptions& options, const Json& overrides, Json* params) {
   if (name == "logistic") return fit_logistic(features, y, options, params);
-  if (name == "gbdt") return fit_gbdt(features, y, options, params);
+  if (name == "gbdt") return fit_gbdt(features, y, options, overrides, params);
   if (name == "random_forest") return fit_forest(features, y, options, params);
   CHURN_THROW(InvalidArgument, "train_churn_model(): unknown candidate '" << name << "'");
 }

@@ -20,9 +20,8 @@ void check_one_of(const std::string& value, std::initializer_list<const char*> a
     if (value == a) return;
     list += (list.empty() ? "" : ", ") + std::string("'") + a + "'";
   }
-  CHURN_THROW(InvalidArgument,
-              "train_churn_model(): " << field << " must be one of " << list << ", got '" << value
-                                      << "'");
+  CHURN_THROW(InvalidArgument, "train_churn_model(): " << field << " must be one of " << list
+                                                       << ", got '" << value << "'");
 }
 
 /// Every field of TrainOptions, once.

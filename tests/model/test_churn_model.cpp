@@ -2,9 +2,9 @@
 // bundle file (round trip, damaged and newer files), the contract, and no leak across folds.
 #include <boost/test/unit_test.hpp>
 
-#include <cmath>               // std::isnan
-#include <nlohmann/json.hpp>   // nlohmann::json
-#include <string>              // std::string
+#include <cmath>              // std::isnan
+#include <nlohmann/json.hpp>  // nlohmann::json
+#include <string>             // std::string
 
 #include "churn/core/error.hpp"
 #include "churn/data/synthetic.hpp"
@@ -100,7 +100,8 @@ BOOST_AUTO_TEST_CASE(contributions_by_source_keep_the_raw_score) {
   const churn::RowMatrix by = d::sum_by_source(e, d::contributions_of(e.model, f, {}));
   BOOST_REQUIRE_EQUAL(by.cols(), static_cast<Index>(e.sources.size()) + 1);
   const Vector raw = m.raw_score(f);
-  for (Index i = 0; i < raw.size(); ++i) BOOST_TEST(by.row(i).sum() == raw[i], boost::test_tools::tolerance(1e-9));
+  for (Index i = 0; i < raw.size(); ++i)
+    BOOST_TEST(by.row(i).sum() == raw[i], boost::test_tools::tolerance(1e-9));
 }
 
 BOOST_AUTO_TEST_CASE(bundle_round_trip_scores_bit_identically) {
@@ -118,8 +119,8 @@ BOOST_AUTO_TEST_CASE(damaged_and_newer_bundles_are_refused) {
   const churn::Json doc = trained().to_json();
   churn::Json newer = doc;
   newer["state"]["bundle_version"] = "2.0";
-  BOOST_TEST(churn_test::throws_with<churn::SerializationError>([&] { cm::ChurnModel::from_json(newer); },
-                                     std::vector<std::string>{"newer", "2.0"}));
+  BOOST_TEST(churn_test::throws_with<churn::SerializationError>(
+      [&] { cm::ChurnModel::from_json(newer); }, std::vector<std::string>{"newer", "2.0"}));
   churn::Json damaged = doc;
   damaged["state"]["model"]["state"] = 5;
   BOOST_CHECK_THROW(cm::ChurnModel::from_json(damaged), churn::SerializationError);
@@ -134,8 +135,8 @@ BOOST_AUTO_TEST_CASE(damaged_and_newer_bundles_are_refused) {
 BOOST_AUTO_TEST_CASE(contract_violations_are_listed_together) {
   const cm::ChurnModel& m = trained();
   const Table c = customers(50, 1).drop({"plan", "tenure_months"});
-  BOOST_TEST(churn_test::throws_with<churn::SchemaError>([&] { m.score(c); },
-                                     std::vector<std::string>{"plan", "tenure_months"}));
+  BOOST_TEST(churn_test::throws_with<churn::SchemaError>(
+      [&] { m.score(c); }, std::vector<std::string>{"plan", "tenure_months"}));
   BOOST_CHECK_THROW(m.score(c), churn::SchemaError);
   BOOST_TEST(m.validate(c).size() == 2u);
 }
@@ -154,7 +155,8 @@ BOOST_AUTO_TEST_CASE(cross_validation_refits_the_pipeline_inside_each_fold) {
   const d::Split split = d::make_split(c, t.y, o);
   const Table train = conformed.take(split.train).select(cols.features());
   Vector y(static_cast<Index>(split.train.size()));
-  for (std::size_t k = 0; k < split.train.size(); ++k) y[static_cast<Index>(k)] = t.y[split.train[k]];
+  for (std::size_t k = 0; k < split.train.size(); ++k)
+    y[static_cast<Index>(k)] = t.y[split.train[k]];
   auto pick = [](const Vector& v, const std::vector<Index>& rows) {
     Vector out(static_cast<Index>(rows.size()));
     for (std::size_t k = 0; k < rows.size(); ++k) out[static_cast<Index>(k)] = v[rows[k]];
@@ -167,27 +169,69 @@ BOOST_AUTO_TEST_CASE(cross_validation_refits_the_pipeline_inside_each_fold) {
     const auto& fold = split.folds[f];
     churn::features::Pipeline honest = d::default_pipeline("logistic", cols, train, nullptr);
     const Table ftr = honest.fit_transform(train.take(fold.train));
-    const d::AnyModel model = d::fit_candidate("logistic", ftr, pick(y, fold.train), o);
-    const Vector p = d::probability_from_raw(model, d::raw_score_of(model, honest.transform(train.take(fold.test))));
+    const d::AnyModel model =
+        d::fit_candidate("logistic", ftr, pick(y, fold.train), o, churn::Json::object());
+    const Vector p = d::probability_from_raw(
+        model, d::raw_score_of(model, honest.transform(train.take(fold.test))));
     const double honest_auc = churn::metrics::roc_auc(pick(y, fold.test), p);
     BOOST_TEST(m.report()["candidates"][0]["scores"][f].get<double>() == honest_auc);
-    const d::AnyModel lm = d::fit_candidate("logistic", leaked.take(fold.train), pick(y, fold.train), o);
+    const d::AnyModel lm = d::fit_candidate("logistic", leaked.take(fold.train),
+                                            pick(y, fold.train), o, churn::Json::object());
     const Vector lp = d::probability_from_raw(lm, d::raw_score_of(lm, leaked.take(fold.test)));
     differs = differs || churn::metrics::roc_auc(pick(y, fold.test), lp) != honest_auc;
   }
   BOOST_TEST(differs);
 }
 
+BOOST_AUTO_TEST_CASE(time_budget_search_follows_the_budget_not_the_clock) {
+  const Table c = customers(1000, 4);
+  cm::TrainOptions o = quick_options({"gbdt"});
+  o.cv = 2;
+  o.time_budget = 1e-6;
+  const cm::ChurnModel none = cm::train_churn_model(c, o);
+  BOOST_TEST(none.report()["search"].contains("skipped"));
+  o.time_budget = 0.5;
+  const cm::ChurnModel a = cm::train_churn_model(c, o);
+  const cm::ChurnModel b = cm::train_churn_model(c, o);
+  const auto& search = a.report()["search"];
+  const int rungs = search["rungs"].get<int>();
+  BOOST_TEST(rungs >= 2);
+  std::size_t expected = 0;  // 3^(rungs-1) + 3^(rungs-2) + ... + 1 fits
+  for (int r = 0, n = 1; r < rungs; ++r, n *= 3) expected += static_cast<std::size_t>(n);
+  BOOST_TEST(search["tried"].size() == expected);
+  BOOST_TEST(a.model_json() == b.model_json());  // same seed, same plan, same model
+  BOOST_TEST(search["tried"] == b.report()["search"]["tried"]);
+  // the chosen configuration is the best of the last rung, which grows the full 200 trees
+  const auto& last = search["tried"].back();
+  BOOST_TEST(last["params"]["n_estimators"].get<int>() == 200);
+  BOOST_TEST(a.model_json()["params"]["n_estimators"].get<int>() == 200);
+}
+
+BOOST_AUTO_TEST_CASE(forest_candidate_trains_and_round_trips) {
+  const Table c = customers(1500, 8);
+  const cm::ChurnModel m = cm::train_churn_model(c, quick_options({"random_forest"}));
+  BOOST_TEST(m.kind() == cm::ModelKind::RandomForest);
+  BOOST_TEST(m.report()["holdout"]["roc_auc"].get<double>() > 0.7);
+  const Table batch = customers(300, 9);
+  const cm::ChurnModel back = cm::ChurnModel::from_json(m.to_json());
+  BOOST_TEST((m.predict_proba(batch).array() == back.predict_proba(batch).array()).all());
+  const Table s = m.score(batch);
+  BOOST_TEST(s.column("reason_1").size() == 300);
+}
+
 BOOST_AUTO_TEST_CASE(bad_options_and_targets_are_clear_errors) {
   const Table c = customers(300, 2);
   cm::TrainOptions o = quick_options({"logistic"});
   o.target = "nope";
-  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>([&] { cm::train_churn_model(c, o); }, "nope"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>([&] { cm::train_churn_model(c, o); },
+                                                             "nope"));
   o = quick_options({"svm"});
-  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>([&] { cm::train_churn_model(c, o); }, "svm"));
+  BOOST_TEST(
+      churn_test::throws_with<churn::InvalidArgument>([&] { cm::train_churn_model(c, o); }, "svm"));
   o = quick_options({"logistic"});
   o.target = "region";  // five labels
-  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>([&] { cm::train_churn_model(c, o); }, "binary"));
+  BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>([&] { cm::train_churn_model(c, o); },
+                                                             "binary"));
   o = quick_options({"logistic"});
   o.cv = 1;
   BOOST_CHECK_THROW(cm::train_churn_model(c, o), churn::InvalidArgument);

@@ -17,7 +17,9 @@ using churn::Index;
 
 namespace {
 
-std::string data_path(const std::string& name) { return std::string(CHURN_TEST_DATA_DIR) + "/" + name; }
+std::string data_path(const std::string& name) {
+  return std::string(CHURN_TEST_DATA_DIR) + "/" + name;
+}
 
 std::vector<std::vector<std::string>> read_rows(const std::string& path) {
   std::ifstream in(path);
@@ -39,7 +41,8 @@ std::vector<std::vector<std::string>> read_rows(const std::string& path) {
 void check_kind(const std::string& kind) {
   const cm::ChurnModel model = cm::ChurnModel::load(data_path("churn_model_" + kind + ".json"));
   BOOST_TEST(cm::model_kind_name(model.kind()) == kind);
-  const churn::data::Table customers = churn::data::read_csv(data_path("churn_model_customers.csv"));
+  const churn::data::Table customers =
+      churn::data::read_csv(data_path("churn_model_customers.csv"));
   cm::ScoreOptions o;
   o.n_reasons = 2;
   const churn::data::Table s = model.score(customers, o);
@@ -54,7 +57,8 @@ void check_kind(const std::string& kind) {
     const auto& r1 = s.column("reason_1");
     BOOST_TEST((r1.is_missing(i) ? std::string() : r1.value_string(i)) == row[3]);
     const auto& r2 = s.column("reason_2");
-    BOOST_TEST((r2.is_missing(i) ? std::string() : r2.value_string(i)) == (row.size() > 4 ? row[4] : ""));
+    BOOST_TEST((r2.is_missing(i) ? std::string() : r2.value_string(i)) ==
+               (row.size() > 4 ? row[4] : ""));
   }
 }
 
@@ -62,8 +66,14 @@ void check_kind(const std::string& kind) {
 
 BOOST_AUTO_TEST_SUITE(model_churn_model_golden)
 
-BOOST_AUTO_TEST_CASE(logistic_bundle_scores_as_python_did) { check_kind("logistic"); }
-BOOST_AUTO_TEST_CASE(random_forest_bundle_scores_as_python_did) { check_kind("random_forest"); }
-BOOST_AUTO_TEST_CASE(gbdt_bundle_scores_as_python_did) { check_kind("gbdt"); }
+BOOST_AUTO_TEST_CASE(logistic_bundle_scores_as_python_did) {
+  check_kind("logistic");
+}
+BOOST_AUTO_TEST_CASE(random_forest_bundle_scores_as_python_did) {
+  check_kind("random_forest");
+}
+BOOST_AUTO_TEST_CASE(gbdt_bundle_scores_as_python_did) {
+  check_kind("gbdt");
+}
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -23,12 +23,12 @@
 /// churn::data::Table customers = churn::data::read_csv("customers.csv");
 /// churn::data::Table scored = model.score(customers);  // probability, prediction, reasons
 /// @endcode
-#include <cstdint>   // std::int64_t
-#include <memory>    // std::unique_ptr
+#include <cstdint>            // std::int64_t
+#include <memory>             // std::unique_ptr
 #include <nlohmann/json.hpp>  // churn::Json values (the parts hold JSON objects)
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <vector>    // std::vector
+#include <optional>           // std::optional
+#include <string>             // std::string
+#include <vector>             // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"

@@ -25,12 +25,12 @@
 /// churn::model::ChurnModel model = churn::model::train_churn_model(customers, opt);
 /// std::cout << model.report()["holdout"]["roc_auc"] << "\n";
 /// @endcode
-#include <cstdint>     // std::uint64_t, std::int64_t
-#include <functional>  // std::function
-#include <optional>    // std::optional
-#include <string>      // std::string
+#include <cstdint>      // std::uint64_t, std::int64_t
+#include <functional>   // std::function
+#include <optional>     // std::optional
+#include <string>       // std::string
 #include <string_view>  // std::string_view
-#include <vector>      // std::vector
+#include <vector>       // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/data/table.hpp"
@@ -111,7 +111,10 @@ using TrainCallback = std::function<bool(const TrainProgress&)>;
 /// @param customers  one row per customer: the target, the features, optionally an id and a
 ///                   time column.
 /// @param options    see TrainOptions.
-/// @param events     an event log joined point-in-time (nullptr: none); needs `as_of`.
+/// @param events     an event log joined point-in-time on `customer_id` (nullptr: none); needs
+///                   `as_of`. Its default aggregation (churn::features::EventAggregationSpec,
+///                   with `amount` when the log has that numeric column) adds features named
+///                   `ev_<feature>` (ev_login_count_30d, ev_days_since_last_event, ...).
 /// @param as_of      the snapshot time of the event join (ns since epoch).
 /// @param pipeline   an unfitted pipeline used for every candidate instead of the inferred
 ///                   ones (nullptr: inferred).

@@ -37,6 +37,9 @@
 #include "churn/metrics/split.hpp"
 #include "churn/metrics/threshold.hpp"
 
+#include "churn/model/churn_model.hpp"
+#include "churn/model/train.hpp"
+
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/psi.hpp"
 #include "churn/monitor/report.hpp"
@@ -58,6 +61,8 @@ using data::Table;
 using data::write_csv;
 using features::EventAggregator;
 using linear::LogisticRegression;
+using model::ChurnModel;
+using model::train_churn_model;
 using monitor::Baseline;
 using segment::KMeans;
 using tree::GBDTClassifier;

@@ -97,7 +97,7 @@ GBDTParams grower_params(const RandomForestParams& P) {
   g.max_depth = P.max_depth > 0 ? P.max_depth : -1;
   g.min_child_samples = P.min_samples_leaf;
   g.min_child_weight = 0.0;
-  g.min_split_gain = 0.0;  // per tree: min_impurity_decrease scaled by the sample's weight
+  g.min_split_gain = 0.0;  // set per tree (grow_tree)
   g.reg_lambda = 0.0;
   g.reg_alpha = 0.0;
   g.cat_smooth = std::numeric_limits<double>::min();  // orders by G / H, never 0 / 0
@@ -192,7 +192,11 @@ Tree grow_tree(const ForestData& d, int t, TreeWork& w) {
     w.gh[i].g = d.y[r] > 0.5 ? -h : 0;
     w.gh[i].hc = (h << d.count_bits) | 1;
   }
-  w.params.min_split_gain = d.P.min_impurity_decrease * total / 2;
+  // Gain is half the weighted Gini decrease. Without a minimum decrease, an impure node takes
+  // its best admissible split even at zero decrease, as scikit-learn's trees do.
+  w.params.min_split_gain = d.P.min_impurity_decrease > 0
+                                ? d.P.min_impurity_decrease * total / 2
+                                : -std::numeric_limits<double>::infinity();
   detail::ForestGrowth growth;
   growth.max_features = d.max_features;
   growth.min_samples_split = d.P.min_samples_split;

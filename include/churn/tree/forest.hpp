@@ -10,8 +10,8 @@
 /// - each tree grows on a bootstrap sample (`max_samples` rows drawn with replacement; a row
 ///   drawn k times weighs k) or, with `bootstrap = false`, on all rows or a subsample drawn
 ///   without replacement (`max_samples`);
-/// - each split examines `max_features` features drawn for the node (constant ones do not
-///   count, as in scikit-learn) and takes the split with the largest weighted Gini decrease;
+/// - each split examines `max_features` features drawn for the node (and more until one is
+///   not constant in the node, as in scikit-learn) and takes the split with the largest weighted Gini decrease;
 ///   missing values learn their direction and categorical features split many-vs-many
 ///   (categories ordered by their churn rate, which finds the best Gini partition), as in the
 ///   GBDT;

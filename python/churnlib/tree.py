@@ -1029,6 +1029,9 @@ class RandomForestClassifier(BinaryClassifier):
         "check_sample_weight_equivalence_on_dense_data":
             "a weight of 2 is not the same as a repeated row: the bootstrap draws rows, and "
             "scikit-learn's RandomForestClassifier lists the same failure",
+        "check_class_weight_classifiers":
+            "the check sets min_weight_fraction_leaf (not a parameter of this forest) so that "
+            "fully grown trees cannot isolate the down-weighted class in leaves of their own",
     }
 
     def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None,

@@ -49,8 +49,8 @@ Index resolve_max_features(const RandomForestParams& P, Index p, const char* who
 Index resolve_max_samples(const RandomForestParams& P, Index n, const char* who) {
   if (P.max_samples == MaxSamples::All) return n;
   if (P.max_samples == MaxSamples::Fraction)
-    return std::max<Index>(1, static_cast<Index>(std::round(P.max_samples_value *
-                                                            static_cast<double>(n))));
+    return std::max<Index>(
+        1, static_cast<Index>(std::round(P.max_samples_value * static_cast<double>(n))));
   const auto k = static_cast<Index>(P.max_samples_value);
   CHURN_CHECK(k <= n, InvalidArgument,
               who << ": max_samples = " << k << " is more than the " << n << " rows of X");
@@ -117,9 +117,9 @@ struct ForestData {
   const VectorRef& y;
   const Vector& weight;  ///< Per row: sample weight times class weight.
   const RandomForestParams& P;
-  Index n_draw;          ///< Rows each tree draws.
-  Index max_features;    ///< Features per split.
-  int count_bits;        ///< Low bits of the packed hessian holding the row count.
+  Index n_draw;        ///< Rows each tree draws.
+  Index max_features;  ///< Features per split.
+  int count_bits;      ///< Low bits of the packed hessian holding the row count.
 };
 
 /// Tree `t`'s sample: `counts[i]` = times row i is drawn (bootstrap: `n_draw` draws with
@@ -140,7 +140,8 @@ void draw_sample(const RandomForestParams& P, Index n_draw, int t,
   }
   Index need = n_draw;  // selection sampling (Knuth's algorithm S)
   for (Index i = 0; i < n; ++i) {
-    const bool take = need > 0 && rng.uniform() * static_cast<double>(n - i) < static_cast<double>(need);
+    const bool take =
+        need > 0 && rng.uniform() * static_cast<double>(n - i) < static_cast<double>(need);
     counts[static_cast<std::size_t>(i)] = take ? 1 : 0;
     need -= take ? 1 : 0;
   }
@@ -238,7 +239,8 @@ double out_of_bag(const Features& X, const ForestData& d, const std::vector<Tree
                   int threads, Vector& oob) {
   const Index n = X.rows(), p = X.cols();
   Vector sum = Vector::Zero(n);
-  std::vector<std::int32_t> hits(static_cast<std::size_t>(n), 0), counts(static_cast<std::size_t>(n));
+  std::vector<std::int32_t> hits(static_cast<std::size_t>(n), 0),
+      counts(static_cast<std::size_t>(n));
   std::vector<std::int32_t> rows;
   for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
     poll_stop();

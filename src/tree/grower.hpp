@@ -143,10 +143,10 @@ class TreeGrower {
 
   SplitContext ctx_;  ///< Per-round inputs of split finding.
 
-  ForestGrowth forest_;            ///< Settings of the forest's tree being grown.
-  bool forest_mode_ = false;       ///< grow_forest() is running (pure nodes do not split).
-  std::vector<HistBin> fhist_;     ///< One feature's histogram (grow_forest).
-  std::vector<Index> perm_;        ///< The node's feature order (grow_forest).
+  ForestGrowth forest_;         ///< Settings of the forest's tree being grown.
+  bool forest_mode_ = false;    ///< grow_forest() is running (pure nodes do not split).
+  std::vector<HistBin> fhist_;  ///< One feature's histogram (grow_forest).
+  std::vector<Index> perm_;     ///< The node's feature order (grow_forest).
 };
 
 }  // namespace churn::tree::detail

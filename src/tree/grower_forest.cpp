@@ -53,8 +53,7 @@ bool TreeGrower::feature_histogram(const Leaf& leaf, Index f) {
   if (bins_.wide_cols)
     return histogram_of(bins_.cols16.data() + f * bins_.n_rows, rows, gh, leaf.count,
                         fhist_.data());
-  return histogram_of(bins_.cols8.data() + f * bins_.n_rows, rows, gh, leaf.count,
-                      fhist_.data());
+  return histogram_of(bins_.cols8.data() + f * bins_.n_rows, rows, gh, leaf.count, fhist_.data());
 }
 
 void TreeGrower::find_split_forest(Leaf& leaf) {
@@ -91,9 +90,9 @@ void TreeGrower::add_forest_root(Index n_root) {
   root.count = n_root;
   root.key = 1;
   for (Index i = 0; i < n_root; ++i) {
-    const Sums s = unpack(HistBin{gh_[static_cast<std::size_t>(i)].g,
-                                  gh_[static_cast<std::size_t>(i)].hc},
-                          ctx_.count_bits);
+    const Sums s =
+        unpack(HistBin{gh_[static_cast<std::size_t>(i)].g, gh_[static_cast<std::size_t>(i)].hc},
+               ctx_.count_bits);
     root.info.sums.g += s.g;
     root.info.sums.h += s.h;
     root.info.sums.c += s.c;

@@ -11,10 +11,10 @@
 ///   drawn k times weighs k) or, with `bootstrap = false`, on all rows or a subsample drawn
 ///   without replacement (`max_samples`);
 /// - each split examines `max_features` features drawn for the node (and more until one is
-///   not constant in the node, as in scikit-learn) and takes the split with the largest weighted Gini decrease;
-///   missing values learn their direction and categorical features split many-vs-many
-///   (categories ordered by their churn rate, which finds the best Gini partition), as in the
-///   GBDT;
+///   not constant in the node, as in scikit-learn) and takes the split with the largest weighted
+///   Gini decrease; missing values learn their direction and categorical features split
+///   many-vs-many (categories ordered by their churn rate, which finds the best Gini partition), as
+///   in the GBDT;
 /// - a leaf holds the weighted churn rate of its rows; predict_proba() averages the trees.
 ///
 /// Every tree draws from its own random stream (seed, tree) and every node from (seed, tree,
@@ -65,10 +65,10 @@ enum class MaxSamples {
 
 /// How the classes are weighted (scikit-learn's `class_weight`).
 enum class ForestClassWeight {
-  None,              ///< Every class weighs 1.
-  Balanced,          ///< Class c weighs n / (2 n_c) (counts of all rows).
-  BalancedSubsample, ///< As Balanced, from the counts of each tree's sample.
-  Custom,            ///< `class_weight_0` and `class_weight_1`.
+  None,               ///< Every class weighs 1.
+  Balanced,           ///< Class c weighs n / (2 n_c) (counts of all rows).
+  BalancedSubsample,  ///< As Balanced, from the counts of each tree's sample.
+  Custom,             ///< `class_weight_0` and `class_weight_1`.
 };
 
 /// Hyper-parameters of RandomForestClassifier (scikit-learn's names, meanings and defaults;
@@ -247,8 +247,8 @@ class RandomForestClassifier {
 
  private:
   template <class Features>
-  RandomForestClassifier& fit_impl(const Features& X, const VectorRef& y,
-                                   const FitOptions& options, const RandomForestParams& params);
+  RandomForestClassifier& fit_impl(const Features& X, const VectorRef& y, const FitOptions& options,
+                                   const RandomForestParams& params);
   void check_fitted(const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
 

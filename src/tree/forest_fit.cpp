@@ -341,6 +341,7 @@ RandomForestClassifier& RandomForestClassifier::fit_impl(const Features& X, cons
   oob_score_ = score;
   oob_decision_ = std::move(oob);
   fitted_params_ = P;
+  pack_trees();
   fitted_ = true;
   return *this;
 }

@@ -251,6 +251,20 @@ class RandomForestClassifier {
                                    const RandomForestParams& params);
   void check_fitted(const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
+  /// Builds nodes_ and tree_begin_ from trees_ (after fit and load).
+  void pack_trees();
+  /// Tree t's prediction for row `x` through the packed nodes (the same as trees_[t].predict).
+  double predict_tree(std::size_t t, const double* x) const;
+
+  /// An internal node packed for prediction (one cache line holds two or three; the trees'
+  /// structure of arrays would touch six arrays per node).
+  struct PackedNode {
+    double threshold;
+    std::int32_t feature;
+    std::int32_t left, right;   ///< Children: >= 0 node, < 0 leaf ~child.
+    std::uint8_t default_left;  ///< Missing values go left.
+    std::uint8_t categorical;   ///< A categorical split (decided by Tree::goes_left).
+  };
 
   RandomForestParams params_;
   RandomForestParams fitted_params_;  ///< params_ as of the last fit (what to_json() writes).
@@ -260,6 +274,8 @@ class RandomForestClassifier {
   std::vector<FeatureBinInfo> bin_info_;
   std::vector<std::vector<std::string>> category_names_;
   std::vector<std::uint8_t> is_categorical_;
+  std::vector<PackedNode> nodes_;        ///< Every tree's internal nodes, tree after tree.
+  std::vector<std::size_t> tree_begin_;  ///< Where each tree's nodes start in nodes_.
   bool has_oob_ = false;
   double oob_score_ = 0.0;
   Vector oob_decision_;

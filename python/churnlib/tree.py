@@ -963,8 +963,8 @@ class RandomForestClassifier(BinaryClassifier):
     min_samples_leaf : int, default 1
         Minimum rows (of a tree's sample) in a leaf.
     max_features : "sqrt", "log2", None, float or int, default "sqrt"
-        Features examined per split: sqrt(p), log2(p), all, a fraction of p or a count
-        (constant features in a node do not count, as in scikit-learn).
+        Features drawn per split: sqrt(p), log2(p), all, a fraction of p or a count (and
+        more until one is not constant in the node, as in scikit-learn).
     max_leaf_nodes : int or None, default None
         Maximum leaves per tree (grown best-first); None for no limit.
     min_impurity_decrease : float, default 0.0
@@ -1029,6 +1029,9 @@ class RandomForestClassifier(BinaryClassifier):
         "check_sample_weight_equivalence_on_dense_data":
             "a weight of 2 is not the same as a repeated row: the bootstrap draws rows, and "
             "scikit-learn's RandomForestClassifier lists the same failure",
+        "check_class_weight_classifiers":
+            "the check sets min_weight_fraction_leaf (not a parameter of this forest) so that "
+            "fully grown trees cannot isolate the down-weighted class in leaves of their own",
     }
 
     def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None,

@@ -22,7 +22,8 @@ import churnlib as cl
 
 
 def _estimators():
-    return [cl.GBDTClassifier(n_estimators=10), cl.LogisticRegression(),
+    return [cl.GBDTClassifier(n_estimators=10), cl.RandomForestClassifier(n_estimators=10),
+            cl.LogisticRegression(),
             cl.KMeans(n_clusters=3), cl.FeaturePipeline()]
 
 
@@ -67,10 +68,12 @@ LABELS = {
 def _make(kind):
     if kind == "gbdt":
         return cl.GBDTClassifier(n_estimators=15, num_leaves=7, n_threads=1)
+    if kind == "forest":
+        return cl.RandomForestClassifier(n_estimators=10, min_samples_leaf=5, n_jobs=1)
     return cl.LogisticRegression(C=0.5)
 
 
-@pytest.mark.parametrize("kind", ["gbdt", "lr"])
+@pytest.mark.parametrize("kind", ["gbdt", "forest", "lr"])
 @pytest.mark.parametrize("label", sorted(LABELS))
 def test_any_binary_labels(kind, label, tmp_path):
     X, y01 = _data()
@@ -97,7 +100,7 @@ def test_any_binary_labels(kind, label, tmp_path):
         np.testing.assert_array_equal(other.predict(X), pred)
 
 
-@pytest.mark.parametrize("kind", ["gbdt", "lr"])
+@pytest.mark.parametrize("kind", ["gbdt", "forest", "lr"])
 def test_label_errors(kind):
     X, y01 = _data()
     with pytest.raises(ValueError, match="Only binary classification"):

@@ -33,8 +33,7 @@ std::vector<std::uint8_t> check_fit_inputs(const Features& X, const VectorRef& y
               who << ": y has " << y.size() << " entries for " << n << " rows of X");
   const std::vector<std::string>& names = options.feature_names;
   CHURN_CHECK(names.empty() || static_cast<Index>(names.size()) == p, InvalidArgument,
-              who << ": feature_names has " << names.size() << " entries for " << p
-                  << " columns");
+              who << ": feature_names has " << names.size() << " entries for " << p << " columns");
   std::vector<std::uint8_t> is_cat(static_cast<std::size_t>(p), 0);
   for (const int f : categorical_features) {
     CHURN_CHECK(
@@ -63,8 +62,7 @@ inline std::vector<int> with_table_categoricals(std::vector<int> listed,
 
 /// Per column of `p`, 1 when `features` lists it (out-of-range entries are left to fit's
 /// check).
-inline std::vector<std::uint8_t> categorical_mask(const std::vector<int>& features,
-                                                  std::size_t p) {
+inline std::vector<std::uint8_t> categorical_mask(const std::vector<int>& features, std::size_t p) {
   std::vector<std::uint8_t> is_cat(p, 0);
   for (const int f : features)
     if (f >= 0 && static_cast<std::size_t>(f) < p) is_cat[static_cast<std::size_t>(f)] = 1;

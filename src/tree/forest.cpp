@@ -3,6 +3,7 @@
 // forest_params.cpp, JSON in forest_json.cpp.
 #include "churn/tree/forest.hpp"
 
+#include <cmath>    // std::isnan
 #include <utility>  // std::move
 
 #include "churn/core/error.hpp"
@@ -70,6 +71,38 @@ void RandomForestClassifier::check_predict_input(const RowMatrixRef& X, const ch
   detail::check_codes(detail::RowMajorFeatures{X}, is_categorical_, feature_names_, caller, "X");
 }
 
+void RandomForestClassifier::pack_trees() {
+  nodes_.clear();
+  tree_begin_.clear();
+  for (const Tree& t : trees_) {
+    tree_begin_.push_back(nodes_.size());
+    for (Index i = 0; i < t.n_internal(); ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      nodes_.push_back(PackedNode{t.threshold[k], t.split_feature[k], t.left_child[k],
+                                  t.right_child[k], t.default_left[k],
+                                  static_cast<std::uint8_t>(t.cat_begin[k] >= 0 ? 1 : 0)});
+    }
+  }
+}
+
+double RandomForestClassifier::predict_tree(std::size_t t, const double* x) const {
+  const Tree& tree = trees_[t];
+  if (tree.split_feature.empty()) return tree.leaf_value[0];
+  const PackedNode* nodes = nodes_.data() + tree_begin_[t];
+  std::int32_t k = 0;
+  while (k >= 0) {
+    const PackedNode& nd = nodes[k];
+    const double v = x[nd.feature];
+    bool left;
+    if (nd.categorical)
+      left = tree.goes_left(k, v);
+    else
+      left = std::isnan(v) ? nd.default_left != 0 : v <= nd.threshold;
+    k = left ? nd.left : nd.right;
+  }
+  return tree.leaf_value[static_cast<std::size_t>(~k)];
+}
+
 Vector RandomForestClassifier::predict_proba(const RowMatrixRef& X) const {
   check_predict_input(X, "RandomForestClassifier::predict_proba()");
   const Index n = X.rows();
@@ -78,8 +111,8 @@ Vector RandomForestClassifier::predict_proba(const RowMatrixRef& X) const {
   // Blocks of rows, tree by tree: the top of a tree stays in cache for the whole block.
   constexpr Index kPredictBlock = 64;
   parallel_for_blocks(0, n, kPredictBlock, params_.n_threads, [&](Index lo, Index hi) {
-    for (const Tree& tree : trees_)
-      for (Index i = lo; i < hi; ++i) out[i] += tree.predict(X.row(i).data());
+    for (std::size_t t = 0; t < trees_.size(); ++t)
+      for (Index i = lo; i < hi; ++i) out[i] += predict_tree(t, X.row(i).data());
     for (Index i = lo; i < hi; ++i) out[i] *= scale;
   });
   return out;

@@ -49,8 +49,8 @@ Index resolve_max_features(const RandomForestParams& P, Index p, const char* who
 Index resolve_max_samples(const RandomForestParams& P, Index n, const char* who) {
   if (P.max_samples == MaxSamples::All) return n;
   if (P.max_samples == MaxSamples::Fraction)
-    return std::max<Index>(1, static_cast<Index>(std::round(P.max_samples_value *
-                                                            static_cast<double>(n))));
+    return std::max<Index>(
+        1, static_cast<Index>(std::round(P.max_samples_value * static_cast<double>(n))));
   const auto k = static_cast<Index>(P.max_samples_value);
   CHURN_CHECK(k <= n, InvalidArgument,
               who << ": max_samples = " << k << " is more than the " << n << " rows of X");
@@ -97,7 +97,7 @@ GBDTParams grower_params(const RandomForestParams& P) {
   g.max_depth = P.max_depth > 0 ? P.max_depth : -1;
   g.min_child_samples = P.min_samples_leaf;
   g.min_child_weight = 0.0;
-  g.min_split_gain = 0.0;  // per tree: min_impurity_decrease scaled by the sample's weight
+  g.min_split_gain = 0.0;  // set per tree (grow_tree)
   g.reg_lambda = 0.0;
   g.reg_alpha = 0.0;
   g.cat_smooth = std::numeric_limits<double>::min();  // orders by G / H, never 0 / 0
@@ -117,9 +117,9 @@ struct ForestData {
   const VectorRef& y;
   const Vector& weight;  ///< Per row: sample weight times class weight.
   const RandomForestParams& P;
-  Index n_draw;          ///< Rows each tree draws.
-  Index max_features;    ///< Features per split.
-  int count_bits;        ///< Low bits of the packed hessian holding the row count.
+  Index n_draw;        ///< Rows each tree draws.
+  Index max_features;  ///< Features per split.
+  int count_bits;      ///< Low bits of the packed hessian holding the row count.
 };
 
 /// Tree `t`'s sample: `counts[i]` = times row i is drawn (bootstrap: `n_draw` draws with
@@ -140,7 +140,8 @@ void draw_sample(const RandomForestParams& P, Index n_draw, int t,
   }
   Index need = n_draw;  // selection sampling (Knuth's algorithm S)
   for (Index i = 0; i < n; ++i) {
-    const bool take = need > 0 && rng.uniform() * static_cast<double>(n - i) < static_cast<double>(need);
+    const bool take =
+        need > 0 && rng.uniform() * static_cast<double>(n - i) < static_cast<double>(need);
     counts[static_cast<std::size_t>(i)] = take ? 1 : 0;
     need -= take ? 1 : 0;
   }
@@ -192,7 +193,11 @@ Tree grow_tree(const ForestData& d, int t, TreeWork& w) {
     w.gh[i].g = d.y[r] > 0.5 ? -h : 0;
     w.gh[i].hc = (h << d.count_bits) | 1;
   }
-  w.params.min_split_gain = d.P.min_impurity_decrease * total / 2;
+  // Gain is half the weighted Gini decrease. Without a minimum decrease, an impure node takes
+  // its best admissible split even at zero decrease, as scikit-learn's trees do.
+  w.params.min_split_gain = d.P.min_impurity_decrease > 0
+                                ? d.P.min_impurity_decrease * total / 2
+                                : -std::numeric_limits<double>::infinity();
   detail::ForestGrowth growth;
   growth.max_features = d.max_features;
   growth.min_samples_split = d.P.min_samples_split;
@@ -234,7 +239,8 @@ double out_of_bag(const Features& X, const ForestData& d, const std::vector<Tree
                   int threads, Vector& oob) {
   const Index n = X.rows(), p = X.cols();
   Vector sum = Vector::Zero(n);
-  std::vector<std::int32_t> hits(static_cast<std::size_t>(n), 0), counts(static_cast<std::size_t>(n));
+  std::vector<std::int32_t> hits(static_cast<std::size_t>(n), 0),
+      counts(static_cast<std::size_t>(n));
   std::vector<std::int32_t> rows;
   for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
     poll_stop();
@@ -335,6 +341,7 @@ RandomForestClassifier& RandomForestClassifier::fit_impl(const Features& X, cons
   oob_score_ = score;
   oob_decision_ = std::move(oob);
   fitted_params_ = P;
+  pack_trees();
   fitted_ = true;
   return *this;
 }

@@ -80,6 +80,7 @@ RandomForestClassifier RandomForestClassifier::from_json(const Json& doc) {
   }
   m.classes_json_ = class_labels_from_json(state, "classes", where).dump();
   m.fitted_params_ = m.params_;
+  m.pack_trees();
   m.fitted_ = true;
   return m;
 }

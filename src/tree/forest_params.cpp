@@ -10,6 +10,39 @@
 
 namespace churn::tree {
 
+namespace {
+
+/// The checks of max_features, max_samples and the class weights.
+void validate_draws(const RandomForestParams& p, const char* who) {
+  if (p.max_features == MaxFeatures::Fraction)
+    CHURN_CHECK(
+        p.max_features_value > 0 && p.max_features_value <= 1, InvalidArgument,
+        who << ": max_features as a fraction must be in (0, 1], got " << p.max_features_value);
+  if (p.max_features == MaxFeatures::Count)
+    CHURN_CHECK(
+        p.max_features_value >= 1 && p.max_features_value == std::floor(p.max_features_value) &&
+            p.max_features_value < 2147483648.0,
+        InvalidArgument,
+        who << ": max_features as a count must be an integer >= 1, got " << p.max_features_value);
+  if (p.max_samples == MaxSamples::Fraction)
+    CHURN_CHECK(
+        p.max_samples_value > 0 && p.max_samples_value <= 1, InvalidArgument,
+        who << ": max_samples as a fraction must be in (0, 1], got " << p.max_samples_value);
+  if (p.max_samples == MaxSamples::Count)
+    CHURN_CHECK(
+        p.max_samples_value >= 1 && p.max_samples_value == std::floor(p.max_samples_value) &&
+            p.max_samples_value < 2147483648.0,
+        InvalidArgument,
+        who << ": max_samples as a count must be an integer >= 1, got " << p.max_samples_value);
+  CHURN_CHECK(p.class_weight_0 >= 0 && std::isfinite(p.class_weight_0) && p.class_weight_1 >= 0 &&
+                  std::isfinite(p.class_weight_1),
+              InvalidArgument,
+              who << ": class weights must be finite and >= 0, got " << p.class_weight_0 << " and "
+                  << p.class_weight_1);
+}
+
+}  // namespace
+
 void RandomForestParams::validate() const {
   const char* who = "RandomForestParams";
   CHURN_CHECK(n_estimators >= 1, InvalidArgument,
@@ -24,35 +57,12 @@ void RandomForestParams::validate() const {
               who << ": min_samples_split must be >= 2, got " << min_samples_split);
   CHURN_CHECK(min_samples_leaf >= 1, InvalidArgument,
               who << ": min_samples_leaf must be >= 1, got " << min_samples_leaf);
-  if (max_features == MaxFeatures::Fraction)
-    CHURN_CHECK(max_features_value > 0 && max_features_value <= 1, InvalidArgument,
-                who << ": max_features as a fraction must be in (0, 1], got "
-                    << max_features_value);
-  if (max_features == MaxFeatures::Count)
-    CHURN_CHECK(max_features_value >= 1 && max_features_value == std::floor(max_features_value) &&
-                    max_features_value < 2147483648.0,
-                InvalidArgument,
-                who << ": max_features as a count must be an integer >= 1, got "
-                    << max_features_value);
   CHURN_CHECK(max_leaf_nodes == 0 || max_leaf_nodes >= 2, InvalidArgument,
               who << ": max_leaf_nodes must be None or >= 2, got " << max_leaf_nodes);
-  CHURN_CHECK(min_impurity_decrease >= 0 && std::isfinite(min_impurity_decrease), InvalidArgument,
-              who << ": min_impurity_decrease must be finite and >= 0, got "
-                  << min_impurity_decrease);
-  if (max_samples == MaxSamples::Fraction)
-    CHURN_CHECK(max_samples_value > 0 && max_samples_value <= 1, InvalidArgument,
-                who << ": max_samples as a fraction must be in (0, 1], got " << max_samples_value);
-  if (max_samples == MaxSamples::Count)
-    CHURN_CHECK(max_samples_value >= 1 && max_samples_value == std::floor(max_samples_value) &&
-                    max_samples_value < 2147483648.0,
-                InvalidArgument,
-                who << ": max_samples as a count must be an integer >= 1, got "
-                    << max_samples_value);
-  CHURN_CHECK(class_weight_0 >= 0 && std::isfinite(class_weight_0) && class_weight_1 >= 0 &&
-                  std::isfinite(class_weight_1),
-              InvalidArgument,
-              who << ": class weights must be finite and >= 0, got " << class_weight_0 << " and "
-                  << class_weight_1);
+  CHURN_CHECK(
+      min_impurity_decrease >= 0 && std::isfinite(min_impurity_decrease), InvalidArgument,
+      who << ": min_impurity_decrease must be finite and >= 0, got " << min_impurity_decrease);
+  validate_draws(*this, who);
   CHURN_CHECK(max_bins >= 2 && max_bins <= 65535, InvalidArgument,
               who << ": max_bins must be in [2, 65535], got " << max_bins);
   CHURN_CHECK(bin_sample_rows >= 1, InvalidArgument,

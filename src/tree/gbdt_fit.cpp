@@ -36,12 +36,11 @@ std::vector<std::uint8_t> check_training_set(const Features& X, const VectorRef&
                                              const char* who) {
   std::vector<std::uint8_t> is_cat =
       detail::check_fit_inputs(X, y, options, P.categorical_features, P.n_threads, who);
-  CHURN_CHECK(
-      P.monotone_constraints.empty() ||
-          static_cast<Index>(P.monotone_constraints.size()) == X.cols(),
-      InvalidArgument,
-      who << ": monotone_constraints has " << P.monotone_constraints.size() << " entries for "
-          << X.cols() << " columns");
+  CHURN_CHECK(P.monotone_constraints.empty() ||
+                  static_cast<Index>(P.monotone_constraints.size()) == X.cols(),
+              InvalidArgument,
+              who << ": monotone_constraints has " << P.monotone_constraints.size()
+                  << " entries for " << X.cols() << " columns");
   return is_cat;
 }
 

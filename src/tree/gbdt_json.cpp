@@ -50,11 +50,11 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
   GBDTClassifier m(GBDTParams::from_json(env["params"]));
   const Json& state = env["state"];
   CHURN_CHECK(state.is_object(), SerializationError, where << ": 'state' must be an object");
-  detail::check_state_members(state,
-                              {"n_features", "feature_names", "init_score", "bin_info",
-                               "category_names", "best_iteration", "evals_result", "trees",
-                               "classes"},
-                              where);
+  detail::check_state_members(
+      state,
+      {"n_features", "feature_names", "init_score", "bin_info", "category_names", "best_iteration",
+       "evals_result", "trees", "classes"},
+      where);
   const auto p = json_get_int<Index>(state, "n_features", where);
   CHURN_CHECK(p >= 1 && p < (Index{1} << 24), SerializationError,
               where << ": n_features out of range");

@@ -6,9 +6,9 @@
 
 #include <algorithm>  // std::min
 #include <cmath>      // std::isnan, std::floor, std::isfinite, std::frexp, std::ldexp
-#include <cstdint>  // std::uint8_t
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <cstdint>    // std::uint8_t
+#include <string>     // std::string
+#include <vector>     // std::vector
 
 #include "churn/core/error.hpp"
 #include "churn/core/types.hpp"

@@ -16,7 +16,7 @@ namespace churn::tree::detail {
 
 /// How a random forest's tree grows (TreeGrower::grow_forest).
 struct ForestGrowth {
-  /// Features examined per split, counting only those not constant in the node (as
+  /// Features drawn per split, and more until one is not constant in the node (as
   /// scikit-learn); 0 or at least the number of features: all, in index order.
   Index max_features = 0;
   /// Minimum rows (of the bag) in a node to split it, >= 2.
@@ -143,10 +143,10 @@ class TreeGrower {
 
   SplitContext ctx_;  ///< Per-round inputs of split finding.
 
-  ForestGrowth forest_;            ///< Settings of the forest's tree being grown.
-  bool forest_mode_ = false;       ///< grow_forest() is running (pure nodes do not split).
-  std::vector<HistBin> fhist_;     ///< One feature's histogram (grow_forest).
-  std::vector<Index> perm_;        ///< The node's feature order (grow_forest).
+  ForestGrowth forest_;         ///< Settings of the forest's tree being grown.
+  bool forest_mode_ = false;    ///< grow_forest() is running (pure nodes do not split).
+  std::vector<HistBin> fhist_;  ///< One feature's histogram (grow_forest).
+  std::vector<Index> perm_;     ///< The node's feature order (grow_forest).
 };
 
 }  // namespace churn::tree::detail

@@ -53,8 +53,7 @@ bool TreeGrower::feature_histogram(const Leaf& leaf, Index f) {
   if (bins_.wide_cols)
     return histogram_of(bins_.cols16.data() + f * bins_.n_rows, rows, gh, leaf.count,
                         fhist_.data());
-  return histogram_of(bins_.cols8.data() + f * bins_.n_rows, rows, gh, leaf.count,
-                      fhist_.data());
+  return histogram_of(bins_.cols8.data() + f * bins_.n_rows, rows, gh, leaf.count, fhist_.data());
 }
 
 void TreeGrower::find_split_forest(Leaf& leaf) {
@@ -64,18 +63,19 @@ void TreeGrower::find_split_forest(Leaf& leaf) {
   const Index want = forest_.max_features > 0 ? std::min(forest_.max_features, p) : p;
   perm_.assign(used_features_.begin(), used_features_.end());
   Rng rng = Rng::for_stream(forest_.seed, leaf.key);
-  Index visited = 0;
+  Index visited = 0, varying = 0;
   SplitInfo cand;
-  // A partial Fisher-Yates shuffle, one draw per feature examined; constant features do not
-  // count towards max_features (scikit-learn's rule).
-  for (Index j = 0; j < p && visited < want; ++j) {
+  // A partial Fisher-Yates shuffle, one draw per feature examined: `want` features, and more
+  // until one is not constant in the node (scikit-learn's rule).
+  for (Index j = 0; j < p && (visited < want || varying == 0); ++j) {
     if (want < p) {
       const auto r = j + static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(p - j)));
       std::swap(perm_[static_cast<std::size_t>(j)], perm_[static_cast<std::size_t>(r)]);
     }
     const Index f = perm_[static_cast<std::size_t>(j)];
-    if (!feature_histogram(leaf, f)) continue;
     ++visited;
+    if (!feature_histogram(leaf, f)) continue;
+    ++varying;
     const auto fs = static_cast<std::size_t>(f);
     cand = SplitInfo{};
     find_best_split(fhist_.data(), bins_.n_bins[fs], static_cast<std::int32_t>(f), info_[fs], 0,
@@ -90,9 +90,9 @@ void TreeGrower::add_forest_root(Index n_root) {
   root.count = n_root;
   root.key = 1;
   for (Index i = 0; i < n_root; ++i) {
-    const Sums s = unpack(HistBin{gh_[static_cast<std::size_t>(i)].g,
-                                  gh_[static_cast<std::size_t>(i)].hc},
-                          ctx_.count_bits);
+    const Sums s =
+        unpack(HistBin{gh_[static_cast<std::size_t>(i)].g, gh_[static_cast<std::size_t>(i)].hc},
+               ctx_.count_bits);
     root.info.sums.g += s.g;
     root.info.sums.h += s.h;
     root.info.sums.c += s.c;

@@ -92,11 +92,11 @@ std::vector<std::uint8_t> categorical_flags(const std::vector<int>& categorical_
 void check_state_members(const Json& state, std::initializer_list<const char*> members,
                          const char* where) {
   for (auto it = state.begin(); it != state.end(); ++it)
-    CHURN_CHECK(std::find_if(members.begin(), members.end(),
-                             [&](const char* k) { return it.key() == k; }) != members.end(),
-                SerializationError,
-                where << ": unknown state member '" << it.key()
-                      << "' (written by a newer churnlib?)");
+    CHURN_CHECK(
+        std::find_if(members.begin(), members.end(),
+                     [&](const char* k) { return it.key() == k; }) != members.end(),
+        SerializationError,
+        where << ": unknown state member '" << it.key() << "' (written by a newer churnlib?)");
 }
 
 }  // namespace churn::tree::detail

@@ -83,8 +83,8 @@ std::pair<Index, double> brute_force_gini(const RowMatrix& X, const Vector& y) {
           wl += 1;
           wl1 += y[i];
         }
-      const double dec = parent - gini_mass(wl, wl1) -
-                         gini_mass(static_cast<double>(n) - wl, total1 - wl1);
+      const double dec =
+          parent - gini_mass(wl, wl1) - gini_mass(static_cast<double>(n) - wl, total1 - wl1);
       if (dec > best + 1e-12) {
         best = dec;
         out = {f, thr};
@@ -234,7 +234,7 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_bit_identical) {
   BOOST_TEST((m.predict_proba(d.X).array() == back.predict_proba(d.X).array()).all());
   BOOST_TEST(back.to_json().dump() == m.to_json().dump());
   BOOST_TEST(back.oob_score() == m.oob_score());
-  BOOST_TEST(back.params().max_features == MaxFeatures::Fraction);
+  BOOST_TEST((back.params().max_features == MaxFeatures::Fraction));
   BOOST_TEST(back.params().max_features_value == 0.6);
   const RowMatrix a = m.predict_contrib(d.X.topRows(30)), b = back.predict_contrib(d.X.topRows(30));
   BOOST_TEST((a.array() == b.array()).all());
@@ -302,17 +302,20 @@ BOOST_AUTO_TEST_CASE(oob_importances_and_limits) {
   BOOST_TEST(imp.sum() == 1.0, boost::test_tools::tolerance(1e-12));
   Index top = 0;
   imp.maxCoeff(&top);
-  BOOST_TEST(top == 0);     // the strongest signal
+  BOOST_TEST(top == 0);             // the strongest signal
   BOOST_TEST(imp[3] < imp[0] / 3);  // pure noise
   for (const Tree& t : m.trees()) BOOST_TEST(t.max_depth() <= 6);
   RandomForestParams Q = small_params(3);
+  Q.categorical_features = {5};
   Q.max_leaf_nodes = 7;
   RandomForestClassifier few(Q);
   few.fit(d.X, d.y);
   for (const Tree& t : few.trees()) BOOST_TEST(t.n_leaves() == 7);
   // Fully grown trees on bootstrap samples: pure leaves, and the training rows are fitted
   // almost perfectly.
-  RandomForestClassifier full(small_params(5));
+  RandomForestParams F = small_params(5);
+  F.categorical_features = {5};
+  RandomForestClassifier full(F);
   full.fit(d.X, d.y);
   const Vector p = full.predict_proba(d.X);
   BOOST_TEST(churn::metrics::roc_auc(d.y, p) > 0.97);
@@ -330,9 +333,10 @@ BOOST_AUTO_TEST_CASE(tables_fit_with_their_categories) {
   }
   std::vector<std::int32_t> codes(static_cast<std::size_t>(n));
   for (Index i = 0; i < n; ++i)
-    codes[static_cast<std::size_t>(i)] = std::isnan(d.X(i, 4)) ? -1 : static_cast<std::int32_t>(d.X(i, 4));
-  cols.push_back(churn::data::Column::from_codes(
-      "plan", codes, {"p0", "p1", "p2", "p3", "p4", "p5"}));
+    codes[static_cast<std::size_t>(i)] =
+        std::isnan(d.X(i, 4)) ? -1 : static_cast<std::int32_t>(d.X(i, 4));
+  cols.push_back(
+      churn::data::Column::from_codes("plan", codes, {"p0", "p1", "p2", "p3", "p4", "p5"}));
   const churn::data::Table table(cols);
   RandomForestParams P;
   P.n_estimators = 10;
@@ -368,8 +372,8 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected) {
   P.max_features = MaxFeatures::Count;
   P.max_features_value = 6;
   RandomForestClassifier wide(P);
-  BOOST_TEST(churn_test::throws_with<InvalidArgument>([&] { wide.fit(d.X, d.y); },
-                                                      "max_features = 6"));
+  BOOST_TEST(
+      churn_test::throws_with<InvalidArgument>([&] { wide.fit(d.X, d.y); }, "max_features = 6"));
   P.max_features_value = 0;
   BOOST_CHECK_THROW(RandomForestClassifier{P}, InvalidArgument);
   RandomForestParams Q;
@@ -380,8 +384,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected) {
   Q.bootstrap = false;
   Q.oob_score = true;
   RandomForestClassifier no_oob(Q);
-  BOOST_TEST(churn_test::throws_with<InvalidArgument>([&] { no_oob.fit(d.X, d.y); },
-                                                      "oob_score"));
+  BOOST_TEST(churn_test::throws_with<InvalidArgument>([&] { no_oob.fit(d.X, d.y); }, "oob_score"));
   m.fit(d.X, d.y);
   BOOST_CHECK_THROW(m.predict_proba(d.X.leftCols(3)), InvalidArgument);
   RowMatrix bad = d.X.topRows(4);

@@ -10,11 +10,11 @@
 /// - each tree grows on a bootstrap sample (`max_samples` rows drawn with replacement; a row
 ///   drawn k times weighs k) or, with `bootstrap = false`, on all rows or a subsample drawn
 ///   without replacement (`max_samples`);
-/// - each split examines `max_features` features drawn for the node (constant ones do not
-///   count, as in scikit-learn) and takes the split with the largest weighted Gini decrease;
-///   missing values learn their direction and categorical features split many-vs-many
-///   (categories ordered by their churn rate, which finds the best Gini partition), as in the
-///   GBDT;
+/// - each split examines `max_features` features drawn for the node (and more until one is
+///   not constant in the node, as in scikit-learn) and takes the split with the largest weighted
+///   Gini decrease; missing values learn their direction and categorical features split
+///   many-vs-many (categories ordered by their churn rate, which finds the best Gini partition), as
+///   in the GBDT;
 /// - a leaf holds the weighted churn rate of its rows; predict_proba() averages the trees.
 ///
 /// Every tree draws from its own random stream (seed, tree) and every node from (seed, tree,
@@ -65,10 +65,10 @@ enum class MaxSamples {
 
 /// How the classes are weighted (scikit-learn's `class_weight`).
 enum class ForestClassWeight {
-  None,              ///< Every class weighs 1.
-  Balanced,          ///< Class c weighs n / (2 n_c) (counts of all rows).
-  BalancedSubsample, ///< As Balanced, from the counts of each tree's sample.
-  Custom,            ///< `class_weight_0` and `class_weight_1`.
+  None,               ///< Every class weighs 1.
+  Balanced,           ///< Class c weighs n / (2 n_c) (counts of all rows).
+  BalancedSubsample,  ///< As Balanced, from the counts of each tree's sample.
+  Custom,             ///< `class_weight_0` and `class_weight_1`.
 };
 
 /// Hyper-parameters of RandomForestClassifier (scikit-learn's names, meanings and defaults;
@@ -247,10 +247,24 @@ class RandomForestClassifier {
 
  private:
   template <class Features>
-  RandomForestClassifier& fit_impl(const Features& X, const VectorRef& y,
-                                   const FitOptions& options, const RandomForestParams& params);
+  RandomForestClassifier& fit_impl(const Features& X, const VectorRef& y, const FitOptions& options,
+                                   const RandomForestParams& params);
   void check_fitted(const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
+  /// Builds nodes_ and tree_begin_ from trees_ (after fit and load).
+  void pack_trees();
+  /// Tree t's prediction for row `x` through the packed nodes (the same as trees_[t].predict).
+  double predict_tree(std::size_t t, const double* x) const;
+
+  /// An internal node packed for prediction (one cache line holds two or three; the trees'
+  /// structure of arrays would touch six arrays per node).
+  struct PackedNode {
+    double threshold;
+    std::int32_t feature;
+    std::int32_t left, right;   ///< Children: >= 0 node, < 0 leaf ~child.
+    std::uint8_t default_left;  ///< Missing values go left.
+    std::uint8_t categorical;   ///< A categorical split (decided by Tree::goes_left).
+  };
 
   RandomForestParams params_;
   RandomForestParams fitted_params_;  ///< params_ as of the last fit (what to_json() writes).
@@ -260,6 +274,8 @@ class RandomForestClassifier {
   std::vector<FeatureBinInfo> bin_info_;
   std::vector<std::vector<std::string>> category_names_;
   std::vector<std::uint8_t> is_categorical_;
+  std::vector<PackedNode> nodes_;        ///< Every tree's internal nodes, tree after tree.
+  std::vector<std::size_t> tree_begin_;  ///< Where each tree's nodes start in nodes_.
   bool has_oob_ = false;
   double oob_score_ = 0.0;
   Vector oob_decision_;

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     const churn::model::ChurnModel model = churn::model::ChurnModel::load(bundle_json);
     const churn::data::Table scored = model.score(churn::data::read_csv(customers_csv));
     // columns: customer_id, probability, prediction, reason_1..3 (+ their contributions)
-    // [readme]
+    // [/readme]
 
     const auto p = scored.column("probability").as_float64();
     Eigen::Index top = 0;

@@ -3,9 +3,9 @@
 /// Umbrella header: include this to get all of churnlib's public API.
 ///
 /// Each folder of include/churn/ is a namespace (churn::data, churn::features, churn::linear,
-/// churn::metrics, churn::monitor, churn::segment, churn::tree; core/ is churn itself). This
-/// header also re-exports the main types into churn, so `churn::GBDTClassifier` names
-/// `churn::tree::GBDTClassifier`.
+/// churn::metrics, churn::model, churn::monitor, churn::segment, churn::tree; core/ is churn
+/// itself). This header also re-exports the main types into churn, so `churn::GBDTClassifier`
+/// names `churn::tree::GBDTClassifier`.
 
 #include "churn/version.hpp"
 
@@ -37,6 +37,8 @@
 #include "churn/metrics/split.hpp"
 #include "churn/metrics/threshold.hpp"
 
+#include "churn/model/registry.hpp"
+
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/psi.hpp"
 #include "churn/monitor/report.hpp"
@@ -57,6 +59,7 @@ using data::Table;
 using data::write_csv;
 using features::EventAggregator;
 using linear::LogisticRegression;
+using model::ModelRegistry;
 using monitor::Baseline;
 using segment::KMeans;
 using tree::GBDTClassifier;

@@ -26,6 +26,11 @@ Segmentation
 KMeans (scikit-learn compatible); silhouette, sweep over k and segment profiles in
 :mod:`churnlib.segment`.
 
+Model registry
+--------------
+ModelRegistry: a folder of versioned model bundles (register, load, list, stages), safe for
+several processes writing at once.
+
 Errors
 ------
 Error and its subclasses (see :mod:`churnlib.errors`), each also a ValueError/TypeError/OSError.
@@ -41,7 +46,7 @@ Examples
 from . import _core, _signatures
 
 # inspect.signature() works on the compiled functions and methods (pybind11 gives them none)
-for _namespace in (_core, _core._metrics, _core._monitor, _core._segment):
+for _namespace in (_core, _core._metrics, _core._monitor, _core._segment, _core._model):
     _signatures.attach(vars(_namespace))
 del _namespace
 
@@ -100,6 +105,7 @@ from .linear import ConvergenceWarning, LogisticRegression
 from .features import EventAggregator, FeaturePipeline
 from .segment import KMeans
 from .tree import GBDTClassifier
+from ._registry import ModelRegistry
 
 __all__ = [
     "__version__",
@@ -151,4 +157,6 @@ __all__ = [
     # gradient-boosted trees
     "tree",
     "GBDTClassifier",
+    # model registry
+    "ModelRegistry",
 ]

@@ -241,10 +241,9 @@ class ModelRegistry:
         """
         import pandas as pd
 
-        if name is None:
-            rows = [row for n in self._core.names() for row in self._core.list(n)]
-        else:
-            rows = self._core.list(_check_name(name, "ModelRegistry.list()"))
+        if name is not None:
+            _check_name(name, "ModelRegistry.list()")
+        rows = self._core.list(name)
         df = pd.DataFrame(rows, columns=list(_COLUMNS))
         df["version"] = df["version"].astype("int64")
         df["size"] = df["size"].astype("int64")

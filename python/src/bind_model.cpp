@@ -2,10 +2,11 @@
 // python/churnlib/_registry.py wraps them as churnlib.ModelRegistry.
 #include <pybind11/stl.h>  // std::vector, std::map <-> list, dict
 
-#include <map>      // std::map
-#include <string>   // std::string
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <map>       // std::map
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <utility>   // std::move
+#include <vector>    // std::vector
 
 #include "bindings.hpp"
 #include "churn/core/json.hpp"
@@ -60,25 +61,24 @@ void def_registry_writers(py::class_<ModelRegistry>& cls) {
 
 /// The readers: names, list, resolve, path, read_text (version specs as text).
 void def_registry_readers(py::class_<ModelRegistry>& cls) {
-  cls.def(
-         "names",
-         [](const ModelRegistry& self) {
-           py::gil_scoped_release release;
-           return self.names();
-         })
+  cls.def("names",
+          [](const ModelRegistry& self) {
+            py::gil_scoped_release release;
+            return self.names();
+          })
       .def(
           "list",
-          [](const ModelRegistry& self, const std::string& name) {
+          [](const ModelRegistry& self, const std::optional<std::string>& name) {
             std::vector<ModelVersion> versions;
             {
               py::gil_scoped_release release;
-              versions = self.list(name);
+              versions = name ? self.list(*name) : self.list_all();
             }
             py::list out;
             for (const auto& v : versions) out.append(version_dict(v));
             return out;
           },
-          py::arg("name"))
+          py::arg("name") = py::none())
       .def(
           "resolve",
           [](const ModelRegistry& self, const std::string& name, const std::string& version) {

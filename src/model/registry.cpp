@@ -3,12 +3,11 @@
 #include <time.h>  // gmtime_r
 
 #include <chrono>      // std::chrono::system_clock
-#include <cstdio>      // std::snprintf
-#include <ctime>       // std::time_t, std::tm
+#include <ctime>       // std::time_t, std::tm, std::strftime
 #include <filesystem>  // std::filesystem::create_directories, exists
 #include <sstream>     // std::ostringstream
-#include <tuple>       // std::tie
 #include <string>      // std::string
+#include <tuple>       // std::tie
 #include <utility>     // std::move, std::pair
 
 #include "churn/core/error.hpp"
@@ -36,10 +35,15 @@ std::string now_utc() {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  const int millis = static_cast<int>(ms % 1000);
+  std::string out(buf, n);
+  out += '.';
+  out += static_cast<char>('0' + millis / 100);
+  out += static_cast<char>('0' + millis / 10 % 10);
+  out += static_cast<char>('0' + millis % 10);
+  out += 'Z';
+  return out;
 }
 
 /// "a, b, c" (at most 20 items; then the first 10, "...", the last 10 and the count).
@@ -67,11 +71,12 @@ const NameEntry& entry_of(const Index& index, const std::string& name, const std
   std::vector<std::string> names;
   for (const auto& [n, e] : index.models)
     if (!e.versions.empty()) names.push_back(n);
-  CHURN_THROW(InvalidArgument, caller << ": no model '" << name << "' in the registry '" << root
-                                      << "' ("
-                                      << (names.empty() ? std::string("it holds no models")
-                                                        : "models: " + join_some(names, [](const auto& s) { return s; }))
-                                      << ")");
+  CHURN_THROW(
+      InvalidArgument,
+      caller << ": no model '" << name << "' in the registry '" << root << "' ("
+             << (names.empty() ? std::string("it holds no models")
+                               : "models: " + join_some(names, [](const auto& s) { return s; }))
+             << ")");
 }
 
 /// The version of `entry` that `spec` selects.
@@ -129,8 +134,7 @@ int ModelRegistry::register_document(const std::string& name, const Json& docume
   ModelVersion mv;
   std::tie(mv.kind, mv.format_version) =
       envelope_of(document, std::string(caller) + ": the document of '" + name + "'");
-  const std::string text =
-      document.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  const std::string text = document.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
   mv.name = name;
   mv.tags = tags;
   mv.description = description;
@@ -167,6 +171,13 @@ std::vector<ModelVersion> ModelRegistry::list(const std::string& name) const {
   return entry_of(index, name, root_, "ModelRegistry::list()").versions;
 }
 
+std::vector<ModelVersion> ModelRegistry::list_all() const {
+  std::vector<ModelVersion> out;
+  for (const auto& [name, entry] : detail::read_index(index_path()).models)
+    out.insert(out.end(), entry.versions.begin(), entry.versions.end());
+  return out;
+}
+
 ModelVersion ModelRegistry::resolve(const std::string& name, const VersionSpec& spec) const {
   const char* caller = "ModelRegistry::resolve()";
   const Index index = detail::read_index(index_path());
@@ -184,11 +195,11 @@ std::string ModelRegistry::read_text(const std::string& name, const VersionSpec&
   const std::string file = (fs::path(root_) / mv.file).string();
   std::string text = read_file(file);
   const std::string where = std::string(caller) + ": '" + file + "'";
-  CHURN_CHECK(static_cast<std::int64_t>(text.size()) == mv.size &&
-                  detail::sha256_hex(text) == mv.sha256,
-              SerializationError,
-              where << " is damaged or was changed after it was registered (its size or SHA-256 "
-                       "differs from the index's)");
+  CHURN_CHECK(
+      static_cast<std::int64_t>(text.size()) == mv.size && detail::sha256_hex(text) == mv.sha256,
+      SerializationError,
+      where << " is damaged or was changed after it was registered (its size or SHA-256 "
+               "differs from the index's)");
   envelope_of(parse_json(text, where), where);
   return text;
 }

@@ -38,9 +38,9 @@ ModelVersion version_from_json(const Json& j, const std::string& name, const std
   CHURN_CHECK(v.version >= 1, SerializationError, where << ": version " << v.version << " < 1");
   v.file = common::json_get<std::string>(j, "file", where);
   // the file is always <name>/v<N>.json: anything else (an edited index) could point outside
-  CHURN_CHECK(v.file == name + "/v" + std::to_string(v.version) + ".json", SerializationError,
-              where << ": file '" << v.file << "' is not '" << name << "/v" << v.version
-                    << ".json'");
+  CHURN_CHECK(
+      v.file == name + "/v" + std::to_string(v.version) + ".json", SerializationError,
+      where << ": file '" << v.file << "' is not '" << name << "/v" << v.version << ".json'");
   v.created_at = common::json_get<std::string>(j, "created_at", where);
   v.tags = common::json_get<std::map<std::string, std::string>>(j, "tags", where);
   v.description = common::json_get<std::string>(j, "description", where);
@@ -59,15 +59,19 @@ ModelVersion version_from_json(const Json& j, const std::string& name, const std
 
 NameEntry entry_from_json(const Json& j, const std::string& name, const std::string& where) {
   common::json_check_members(j, {"next_version", "versions"}, where);
-  ModelRegistry::check_name(name, where);
+  try {  // a name that could point outside the root
+    ModelRegistry::check_name(name, where);
+  } catch (const InvalidArgument& e) {
+    CHURN_THROW(SerializationError, e.what());
+  }
   NameEntry e;
   e.next_version = common::json_get_int<int>(j, "next_version", where);
   const auto versions = common::json_get<Json>(j, "versions", where);
   CHURN_CHECK(versions.is_array(), SerializationError, where << ": 'versions' must be a list");
   int previous = 0;
   for (const auto& v : versions) {
-    e.versions.push_back(version_from_json(v, name, where + ".versions[" +
-                                                        std::to_string(e.versions.size()) + "]"));
+    e.versions.push_back(
+        version_from_json(v, name, where + ".versions[" + std::to_string(e.versions.size()) + "]"));
     const int n = e.versions.back().version;
     CHURN_CHECK(n > previous, SerializationError,
                 where << ": versions are not increasing (" << n << " after " << previous << ")");
@@ -98,13 +102,16 @@ Index index_from_json(const Json& doc, const std::string& path) {
   CHURN_CHECK(kind == kIndexKind, SerializationError,
               where << ": the file holds a '" << kind << "', not a '" << kIndexKind << "'");
   common::json_check_members(doc, {"format", "version", "kind", "params", "state"}, where);
+  CHURN_CHECK(common::json_get<Json>(doc, "params", where).is_object(), SerializationError,
+              where << ": 'params' must be an object");
   const auto state = common::json_get<Json>(doc, "state", where);
   common::json_check_members(state, {"models"}, where + ": state");
   const auto models = common::json_get<Json>(state, "models", where + ": state");
   CHURN_CHECK(models.is_object(), SerializationError, where << ": 'models' must be an object");
   Index index;
   for (auto it = models.begin(); it != models.end(); ++it)
-    index.models[it.key()] = entry_from_json(it.value(), it.key(), where + ": model '" + it.key() + "'");
+    index.models[it.key()] =
+        entry_from_json(it.value(), it.key(), where + ": model '" + it.key() + "'");
   return index;
 }
 

@@ -15,8 +15,9 @@ FileLock::FileLock(const std::string& path) {
   do {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   } while (fd_ < 0 && errno == EINTR);
-  CHURN_CHECK(fd_ >= 0, IOError,
-              "ModelRegistry: cannot open the lock file '" << path << "': " << std::strerror(errno));
+  CHURN_CHECK(
+      fd_ >= 0, IOError,
+      "ModelRegistry: cannot open the lock file '" << path << "': " << std::strerror(errno));
   int rc = 0;
   do {
     rc = ::flock(fd_, LOCK_EX);

@@ -58,12 +58,9 @@ VersionSpec::VersionSpec(std::string_view text) {
 
 std::string VersionSpec::to_string() const {
   switch (kind) {
-    case Kind::number:
-      return std::to_string(number);
-    case Kind::stage:
-      return stage_name(stage);
-    case Kind::latest:
-      break;
+    case Kind::number: return std::to_string(number);
+    case Kind::stage: return stage_name(stage);
+    case Kind::latest: break;
   }
   return "latest";
 }

@@ -30,8 +30,8 @@ namespace {
 
 /// A fresh, empty folder for one test.
 std::string scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("churn_test_registry_" + std::to_string(::getpid())) / name;
+  const fs::path dir =
+      fs::temp_directory_path() / ("churn_test_registry_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir.parent_path());
   return dir.string();
@@ -100,6 +100,11 @@ BOOST_AUTO_TEST_CASE(register_list_resolve_read) {
   BOOST_TEST(v1.created_at.back() == 'Z');
   BOOST_TEST(v1.size == static_cast<std::int64_t>(churn::read_file(reg.path("churn", 1)).size()));
 
+  const auto all = reg.list_all();
+  BOOST_TEST_REQUIRE(all.size() == 3u);
+  BOOST_TEST(all[1].version == 2);
+  BOOST_TEST(all[2].name == "upsell-v2.x_1");
+
   BOOST_TEST(reg.resolve("churn").version == 2);
   BOOST_TEST(reg.resolve("churn", "latest").version == 2);
   BOOST_TEST(reg.resolve("churn", 1).version == 1);
@@ -158,9 +163,9 @@ BOOST_AUTO_TEST_CASE(stages) {
   reg.set_stage("m", 4, Stage::production);  // again: nothing else changes
   BOOST_TEST((reg.resolve("m", 4).stage == Stage::production));
   reg.set_stage("m", 4, Stage::archived);
-  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { reg.resolve("m", "production"); },
-                                                 {"no version of 'm' is in stage 'production'",
-                                                  "2 (archived)", "3 (staging)"}));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] { reg.resolve("m", "production"); },
+      {"no version of 'm' is in stage 'production'", "2 (archived)", "3 (staging)"}));
   BOOST_TEST(std::string(churn::model::stage_name(Stage::staging)) == "staging");
   BOOST_TEST((churn::model::stage_from_name("archived") == Stage::archived));
   BOOST_TEST(throws_with<churn::InvalidArgument>([] { churn::model::stage_from_name("prod"); },
@@ -193,7 +198,8 @@ BOOST_AUTO_TEST_CASE(missing_names_versions_and_specs_are_clear_errors) {
 BOOST_AUTO_TEST_CASE(invalid_names_are_refused) {
   const std::string root = scratch("names");
   ModelRegistry reg(root);
-  for (const std::string bad : {"", "../evil", "a/b", "..", ".hidden", "a b", "x\\y",
+  for (const std::string& bad :
+       std::vector<std::string>{"", "../evil", "a/b", "..", ".hidden", "a b", "x\\y",
                                 "registry.json", "registry.json.tmp1", std::string(129, 'a')})
     BOOST_TEST(throws_with<churn::InvalidArgument>([&] { reg.register_document(bad, doc(1)); },
                                                    {"register_document()", "model name"}),
@@ -211,9 +217,12 @@ BOOST_AUTO_TEST_CASE(documents_that_are_not_readable_envelopes_are_refused) {
       [&] { reg.register_document("m", doc(1, "Dummy", "2.0")); },
       {"register_document()", "version 2.0 is newer", "upgrade churnlib"}));
   BOOST_TEST(throws_with<churn::SerializationError>(
-      [&] { reg.register_document("m", Json{{"format", "other"}}); }, {"not a churnlib file"}));
+      [&] {
+        reg.register_document("m", Json{{"format", "other"}});
+      },
+      {"not a churnlib file"}));
   BOOST_CHECK_THROW(reg.register_document("m", Json::array()), churn::SerializationError);
-  BOOST_TEST(reg.names().empty());  // nothing was registered
+  BOOST_TEST(reg.names().empty());                                      // nothing was registered
   BOOST_TEST(reg.register_document("m", doc(1, "Dummy", "1.7")) == 1);  // a newer minor is fine
 
   // a bundle that a newer churnlib registered is refused on read, naming the file
@@ -243,8 +252,8 @@ BOOST_AUTO_TEST_CASE(damaged_bundles_and_indexes_are_serialization_errors) {
   churn::write_file_atomic(reg.index_path(), index.substr(0, index.size() / 2));
   BOOST_TEST(throws_with<churn::SerializationError>([&] { reg.names(); },
                                                     {"registry.json", "not valid JSON"}));
-  BOOST_TEST(throws_with<churn::SerializationError>(
-      [&] { reg.register_document("m", doc(3)); }, {"registry.json"}));
+  BOOST_TEST(throws_with<churn::SerializationError>([&] { reg.register_document("m", doc(3)); },
+                                                    {"registry.json"}));
   BOOST_TEST(!fs::exists(root + "/m/v3.json"));  // nothing written on a damaged index
   // a newer index, another kind, a file pointing outside its folder, random damage
   Json j = churn::parse_json(index);
@@ -332,7 +341,7 @@ BOOST_AUTO_TEST_CASE(concurrent_processes_lose_no_version) {
     }
   }
   BOOST_TEST(total == static_cast<std::size_t>(kProcesses * kEach));
-  BOOST_TEST(payloads.size() == total);  // every registration is there, once
+  BOOST_TEST(payloads.size() == total);               // every registration is there, once
   for (const auto& e : fs::directory_iterator(root))  // no temporary file left behind
     BOOST_TEST(e.path().filename().string().find(".tmp") == std::string::npos);
 }

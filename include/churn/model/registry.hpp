@@ -91,8 +91,8 @@ struct VersionSpec {
     number,  ///< version `number`
     stage    ///< the highest version whose stage is `stage`
   };
-  Kind kind = Kind::latest;  ///< what is selected
-  int number = 0;            ///< the version, when kind is number (>= 1)
+  Kind kind = Kind::latest;   ///< what is selected
+  int number = 0;             ///< the version, when kind is number (>= 1)
   Stage stage = Stage::none;  ///< the stage, when kind is stage
 
   /// The latest version.
@@ -115,13 +115,13 @@ struct VersionSpec {
 
 /// One registered version, as the index lists it.
 struct ModelVersion {
-  std::string name;            ///< the model name
-  int version = 0;             ///< the version number, >= 1
-  std::string file;            ///< the bundle file relative to the root ("churn/v3.json")
-  std::string created_at;      ///< UTC time of registration, "2024-05-01T12:00:00.125Z"
+  std::string name;        ///< the model name
+  int version = 0;         ///< the version number, >= 1
+  std::string file;        ///< the bundle file relative to the root ("churn/v3.json")
+  std::string created_at;  ///< UTC time of registration, "2024-05-01T12:00:00.125Z"
   std::map<std::string, std::string> tags;  ///< free-form labels given at registration
-  std::string description;     ///< free text given at registration ("" if none)
-  Stage stage = Stage::none;   ///< the life-cycle stage
+  std::string description;                  ///< free text given at registration ("" if none)
+  Stage stage = Stage::none;                ///< the life-cycle stage
   std::string kind;            ///< the `kind` of the document's envelope ("GBDTClassifier")
   std::string format_version;  ///< the `version` of the document's envelope ("1.0")
   std::int64_t size = 0;       ///< bytes of the bundle file
@@ -173,6 +173,10 @@ class ModelRegistry {
   /// The versions of `name`, oldest first.
   /// @throws InvalidArgument naming the registered names if `name` has none; as names().
   std::vector<ModelVersion> list(const std::string& name) const;
+
+  /// Every version of every name, sorted by name, then version (one read of the index).
+  /// @throws as names().
+  std::vector<ModelVersion> list_all() const;
 
   /// The version `spec` selects.
   /// @throws InvalidArgument if the name, the version or a version in the stage does not

@@ -49,11 +49,10 @@
 ///
 /// @code
 /// churn::model::ModelRegistry reg("models");
-/// int v = reg.register_document("churn", churn::parse_json(model.to_json().dump()),
-///                               {{"owner", "ds-team"}});
+/// int v = reg.register_document("churn", gbdt.to_json(), {{"owner", "ds-team"}});
 /// reg.set_stage("churn", v, churn::model::Stage::production);
 /// churn::Json doc = reg.read_document("churn", "production");
-/// auto gbdt = churn::tree::GBDTClassifier::from_json(doc);
+/// auto serving = churn::tree::GBDTClassifier::from_json(doc);
 /// @endcode
 ///
 /// Thread safety: every member may run concurrently, from many threads and many processes on

@@ -59,6 +59,7 @@ STAGES = ("none", "staging", "production", "archived")
 _LOADERS = {
     "ChurnModel": ("churnlib.model", "ChurnModel"),
     "GBDTClassifier": ("churnlib.tree", "GBDTClassifier"),
+    "RandomForestClassifier": ("churnlib.tree", "RandomForestClassifier"),
     "LogisticRegression": ("churnlib.linear", "LogisticRegression"),
     "KMeans": ("churnlib.segment", "KMeans"),
     "FeaturePipeline": ("churnlib.features", "FeaturePipeline"),
@@ -78,6 +79,21 @@ def _version_text(version, caller):
         return str(int(version))
     raise TypeMismatch(f"{caller}: version must be an int, 'latest' or a stage name "
                        f"({', '.join(repr(s) for s in STAGES)}), got {version!r}")
+
+
+def _tag_texts(tags, caller):
+    """Tags as a dict of str to str: numbers are stored as ``str(value)``."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise TypeMismatch(f"{caller}: tags must be a dict, got {type(tags).__name__}")
+    out = {}
+    for key, value in tags.items():
+        if not isinstance(key, str) or not isinstance(value, (str, numbers.Number, np.bool_)):
+            raise TypeMismatch(f"{caller}: tags must map str to str or numbers, got "
+                               f"{key!r}: {value!r}")
+        out[key] = value if isinstance(value, str) else str(value)
+    return out
 
 
 def _check_name(name, caller):
@@ -144,8 +160,9 @@ class ModelRegistry:
             stored. A str is taken as that text itself.
         name : str
             The model name (letters, digits, ``_ - .``; not starting with a dot).
-        tags : dict of str to str, optional
-            Free-form labels kept in the index (shown by :meth:`list`).
+        tags : dict of str to str or number, optional
+            Free-form labels kept in the index (shown by :meth:`list`); numbers are stored as
+            text, ``str(value)``.
         description : str, default ""
             Free text kept in the index.
 
@@ -176,10 +193,7 @@ class ModelRegistry:
         else:
             raise TypeMismatch(f"{caller}: model must have a to_json() method (a fitted "
                                f"churnlib object) or be JSON text, got {type(model).__name__}")
-        tags = {} if tags is None else tags
-        if not isinstance(tags, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
-            raise TypeMismatch(f"{caller}: tags must be a dict of str to str, got {tags!r}")
+        tags = _tag_texts(tags, caller)
         if not isinstance(description, str):
             raise TypeMismatch(f"{caller}: description must be a str, got "
                                f"{type(description).__name__}")
@@ -317,8 +331,8 @@ class ModelRegistry:
             Called with the document text; its result is returned (e.g.
             ``cl.GBDTClassifier.from_json``). By default the ``from_json`` of the class the
             document's kind names: ``ChurnModel`` (:mod:`churnlib.model`), ``GBDTClassifier``,
-            ``LogisticRegression``, ``KMeans``, ``FeaturePipeline`` or ``monitor.Baseline``,
-            imported when called.
+            ``RandomForestClassifier``, ``LogisticRegression``, ``KMeans``,
+            ``FeaturePipeline`` or ``monitor.Baseline``, imported when called.
 
         Raises
         ------

@@ -204,7 +204,11 @@ def test_bad_arguments_are_type_errors(tmp_path):
     with pytest.raises(cl.TypeMismatch, match="to_json"):
         reg.register(object(), "m")
     with pytest.raises(cl.TypeMismatch, match="tags"):
-        reg.register(Doc(1), "m", tags={"auc": 0.8})
+        reg.register(Doc(1), "m", tags={"auc": [0.8]})
+    with pytest.raises(cl.TypeMismatch, match="tags"):
+        reg.register(Doc(1), "m", tags=["auc"])
+    v = reg.register(Doc(1), "m", tags={"auc": np.float64(0.8125), "n": 3})  # numbers as text
+    assert reg.list("m")["tags"].iloc[v - 1] == {"auc": "0.8125", "n": "3"}
     with pytest.raises(TypeError, match="name must be a str"):
         reg.register(Doc(1), 3)
     with pytest.raises(TypeError, match="root"):

@@ -1,4 +1,5 @@
-// Bindings of include/churn/model (the model registry) in the submodule _core._model;
+// Bindings of include/churn/model/registry.hpp (the model registry) in the submodule
+// _core._model, which it shares with the churn model bundle's bindings (bind_model.cpp);
 // python/churnlib/_registry.py wraps them as churnlib.ModelRegistry.
 #include <pybind11/stl.h>  // std::vector, std::map <-> list, dict
 
@@ -108,10 +109,11 @@ void def_registry_readers(py::class_<ModelRegistry>& cls) {
 
 }  // namespace
 
-void bind_model(py::module_& parent) {
-  py::module_ m = parent.def_submodule(
-      "_model", "Compiled model registry (use churnlib.ModelRegistry, which wraps it).");
-  py::class_<ModelRegistry> cls(m, "ModelRegistry");
+void bind_model_registry(py::module_& parent) {
+  // def_submodule returns the module _core._model if bind_model() made it already
+  py::module_ m = parent.def_submodule("_model");
+  if (m.attr("__doc__").is_none()) m.doc() = "The compiled model folder (churnlib.model).";
+  py::class_<ModelRegistry> cls(m, "ModelRegistry", "The compiled core of churnlib.ModelRegistry.");
   cls.def(py::init<std::string>(), py::arg("root"))
       .def_property_readonly("root", &ModelRegistry::root)
       .def_property_readonly("index_path", &ModelRegistry::index_path);

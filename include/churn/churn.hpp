@@ -3,9 +3,9 @@
 /// Umbrella header: include this to get all of churnlib's public API.
 ///
 /// Each folder of include/churn/ is a namespace (churn::data, churn::features, churn::linear,
-/// churn::metrics, churn::monitor, churn::segment, churn::tree; core/ is churn itself). This
-/// header also re-exports the main types into churn, so `churn::GBDTClassifier` names
-/// `churn::tree::GBDTClassifier`.
+/// churn::metrics, churn::model, churn::monitor, churn::segment, churn::tree; core/ is churn
+/// itself). This header also re-exports the main types into churn, so `churn::GBDTClassifier`
+/// names `churn::tree::GBDTClassifier`.
 
 #include "churn/version.hpp"
 
@@ -39,6 +39,7 @@
 
 #include "churn/model/churn_model.hpp"
 #include "churn/model/train.hpp"
+#include "churn/model/registry.hpp"
 
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/psi.hpp"
@@ -63,6 +64,7 @@ using features::EventAggregator;
 using linear::LogisticRegression;
 using model::ChurnModel;
 using model::train_churn_model;
+using model::ModelRegistry;
 using monitor::Baseline;
 using segment::KMeans;
 using tree::GBDTClassifier;

@@ -32,6 +32,11 @@ Segmentation
 KMeans (scikit-learn compatible); silhouette, sweep over k and segment profiles in
 :mod:`churnlib.segment`.
 
+Model registry
+--------------
+ModelRegistry: a folder of versioned model bundles (register, load, list, stages), safe for
+several processes writing at once.
+
 Errors
 ------
 Error and its subclasses (see :mod:`churnlib.errors`), each also a ValueError/TypeError/OSError.
@@ -108,6 +113,7 @@ from .segment import KMeans
 from .tree import GBDTClassifier, RandomForestClassifier
 from . import model
 from .model import ChurnModel, train_churn_model
+from ._registry import ModelRegistry
 
 __all__ = [
     "__version__",
@@ -164,4 +170,6 @@ __all__ = [
     "model",
     "ChurnModel",
     "train_churn_model",
+    # model registry
+    "ModelRegistry",
 ]

@@ -25,9 +25,10 @@ import numpy as np
 
 from . import _core
 from ._core import _model as _mo
+from ._registry import ModelRegistry
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 
-__all__ = ["ChurnModel", "train_churn_model", "TRAIN_DEFAULTS"]
+__all__ = ["ChurnModel", "ModelRegistry", "train_churn_model", "TRAIN_DEFAULTS"]
 
 #: The C++ defaults of train_churn_model's options (the signature below repeats them; a test
 #: holds them equal).

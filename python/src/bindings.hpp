@@ -39,6 +39,9 @@ void bind_monitor(py::module_& m);
 void bind_segment(py::module_& m);
 /// The churn model bundle and its training, in the submodule _core._model (bind_model.cpp).
 void bind_model(py::module_& m);
+/// The model registry, in the submodule _core._model (bind_model_registry.cpp; the submodule
+/// is shared with the churn model bundle's bind_model).
+void bind_model_registry(py::module_& m);
 /// Table.from_arrow / Table.to_arrow, the Arrow C data interface (arrow.cpp); after bind_data.
 void bind_arrow(py::module_& m);
 

@@ -23,8 +23,7 @@ Json make_envelope(std::string_view kind, Json params, Json state) {
   return doc;
 }
 
-const Json& open_envelope(const Json& doc, std::string_view kind) {
-  const std::string where = "load(" + std::string(kind) + ")";
+std::string check_envelope_header(const Json& doc, std::string_view where) {
   CHURN_CHECK(
       doc.is_object(), SerializationError,
       where << ": not a churnlib file (expected a JSON object, found " << doc.type_name() << ")");
@@ -45,7 +44,12 @@ const Json& open_envelope(const Json& doc, std::string_view kind) {
   CHURN_CHECK(major <= kEnvelopeMajor, SerializationError,
               where << ": file format version " << version << " is newer than this churnlib reads ("
                     << kEnvelopeMajor << ".x); upgrade churnlib");
-  const auto found_kind = json_get<std::string>(doc, "kind", where);
+  return json_get<std::string>(doc, "kind", where);
+}
+
+const Json& open_envelope(const Json& doc, std::string_view kind) {
+  const std::string where = "load(" + std::string(kind) + ")";
+  const auto found_kind = check_envelope_header(doc, where);
   CHURN_CHECK(found_kind == kind, SerializationError,
               where << ": the file holds a '" << found_kind << "', not a '" << kind << "'");
   CHURN_CHECK(doc.contains("params") && doc["params"].is_object(), SerializationError,

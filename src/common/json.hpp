@@ -19,6 +19,13 @@ namespace churn::common {
 /// Wraps `params` and `state` of an object of type `kind` into an envelope.
 Json make_envelope(std::string_view kind, Json params, Json state);
 
+/// Checks the header of a churnlib envelope of any kind: `doc` is an object whose `format` is
+/// "churnlib", whose `version` has a major this build reads, and whose `kind` is a string.
+/// Returns the kind. `where` starts every message (a caller and a file, say).
+/// @throws SerializationError naming what is wrong: not an object, a missing field, another
+///         format, a newer major version, or a malformed version.
+std::string check_envelope_header(const Json& doc, std::string_view where);
+
 /// Checks that `doc` is a churnlib envelope of type `kind` that this build can read and
 /// returns it. Callers then read `doc["params"]` and `doc["state"]`.
 /// @throws SerializationError naming what is wrong: not an object, a missing field, another

@@ -49,6 +49,16 @@ int main(int argc, char** argv) {
     std::cout << "riskiest: " << scored.column("customer_id").value_string(top) << " p=" << p[top]
               << " because of " << scored.column("reason_1").value_string(top) << ", "
               << scored.column("reason_2").value_string(top) << "\n";
+    // A registry folder (what Python's cl.ModelRegistry writes): versions, stages, a locked index
+    churn::model::ModelRegistry registry((dir / "models").string());
+    const int version = registry.register_document("churn", model.to_json(), {{"owner", "c++"}});
+    registry.set_stage("churn", version, churn::model::Stage::production);
+    const churn::model::ChurnModel production =
+        churn::model::ChurnModel::from_json(registry.read_document("churn", "production"));
+    std::cout << "registered churn v" << version << "; production scores equal: "
+              << (production.predict_proba(churn::data::read_csv(customers_csv)) ==
+                  scored.column("probability").as_float64())
+              << "\n";
     const churn::data::Table comparison = churn::model::comparison_table(model);
     for (churn::Index i = 0; i < comparison.num_rows(); ++i)
       std::cout << comparison.column("candidate").value_string(i) << ": CV roc_auc "

@@ -64,6 +64,8 @@ class ChurnModel:
         category labels, model features, classes.
     tags_ : dict
         Free-form tags (:meth:`set_tags`).
+    id_column_ : str
+        The id column copied into :meth:`score`'s output ("" when none).
     feature_names_in_ : list of str
         The raw input columns of the contract.
     contract_ : Schema
@@ -188,6 +190,11 @@ class ChurnModel:
         merged.update(more)
         self._fitted("set_tags()").set_tags(merged)
         return self
+
+    @property
+    def id_column_(self):
+        """The column copied into :meth:`score`'s output ("" when none)."""
+        return self._fitted("id_column_").id_column
 
     @property
     def feature_names_in_(self):

@@ -223,3 +223,19 @@ def test_golden_bundles_score_as_written(kind):
     assert [str(v) for v in s["prediction"]] == list(exp["prediction"])
     for col in ("reason_1", "reason_2"):
         assert [v if isinstance(v, str) else "" for v in s[col]] == list(exp[col])
+
+
+def test_telco_with_defaults_reaches_the_target(capsys):
+    """Acceptance: telco_churn.csv (target "Churn", text labels) with every default; the
+    comparison table is printed and the chosen model's hold-out AUC is at least 0.84."""
+    telco = cl.read_csv(os.path.join(TESTDATA, "telco_churn.csv"))
+    m = cl.train_churn_model(telco, "Churn")
+    print(m.comparison_.to_string(index=False))
+    out = capsys.readouterr().out
+    assert "logistic" in out and "random_forest" in out and "gbdt" in out
+    assert list(m.classes_) == ["No", "Yes"]
+    assert "customerID" not in m.metadata_["features"]
+    assert m.report_["holdout"]["roc_auc"] >= 0.84
+    s = m.score(telco.to_pandas().head(20))
+    assert list(s.columns[:3]) == ["customerID", "probability", "prediction"]
+    assert set(s["prediction"]) <= {"No", "Yes"}

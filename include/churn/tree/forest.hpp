@@ -253,8 +253,10 @@ class RandomForestClassifier {
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
   /// Builds nodes_ and tree_begin_ from trees_ (after fit and load).
   void pack_trees();
-  /// Tree t's prediction for row `x` through the packed nodes (the same as trees_[t].predict).
-  double predict_tree(std::size_t t, const double* x) const;
+  /// Adds tree t's prediction (as trees_[t].predict) of each row i in [lo, hi) of `X` to
+  /// `out[i]`, walking several rows down the packed nodes together (their memory reads
+  /// overlap).
+  void add_tree(std::size_t t, const RowMatrixRef& X, Index lo, Index hi, double* out) const;
 
   /// An internal node packed for prediction (one cache line holds two or three; the trees'
   /// structure of arrays would touch six arrays per node).

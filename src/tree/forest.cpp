@@ -5,6 +5,7 @@
 
 #include <algorithm>  // std::min
 #include <cmath>      // std::isnan
+#include <cstring>    // std::memcpy
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
@@ -75,16 +76,42 @@ void RandomForestClassifier::check_predict_input(const RowMatrixRef& X, const ch
 void RandomForestClassifier::pack_trees() {
   nodes_.clear();
   tree_begin_.clear();
+  cat_bits_.clear();
   for (const Tree& t : trees_) {
     tree_begin_.push_back(nodes_.size());
+    const auto bits_at = static_cast<std::int32_t>(cat_bits_.size());
+    cat_bits_.insert(cat_bits_.end(), t.cat_bitset.begin(), t.cat_bitset.end());
     for (Index i = 0; i < t.n_internal(); ++i) {
       const auto k = static_cast<std::size_t>(i);
-      nodes_.push_back(PackedNode{t.threshold[k], t.split_feature[k], t.left_child[k],
-                                  t.right_child[k], t.default_left[k],
-                                  static_cast<std::uint8_t>(t.cat_begin[k] >= 0 ? 1 : 0)});
+      const bool cat = t.cat_begin[k] >= 0;
+      PackedNode nd{t.threshold[k],   t.split_feature[k], t.left_child[k],
+                    t.right_child[k], t.default_left[k],  static_cast<std::uint8_t>(cat ? 1 : 0)};
+      if (cat) {
+        const std::int32_t where[2] = {bits_at + t.cat_begin[k], t.cat_end[k] - t.cat_begin[k]};
+        static_assert(sizeof(where) == sizeof(nd.threshold), "two int32 in a double");
+        std::memcpy(&nd.threshold, where, sizeof(where));
+      }
+      nodes_.push_back(nd);
     }
   }
 }
+
+namespace {
+
+/// Whether value `v` goes left at a categorical packed node (as Tree::goes_left): missing and
+/// unseen codes go the missing way.
+inline bool category_goes_left(double threshold, bool default_left, const std::uint32_t* bits,
+                               double v) {
+  if (std::isnan(v)) return default_left;
+  std::int32_t where[2];
+  std::memcpy(where, &threshold, sizeof(where));
+  // Codes are validated to be integers in [0, 2^31) before prediction.
+  const auto code = static_cast<std::int64_t>(v);
+  if (code < 0 || code >= 32 * static_cast<std::int64_t>(where[1])) return default_left;
+  return ((bits[static_cast<std::size_t>(where[0] + code / 32)] >> (code % 32)) & 1U) != 0;
+}
+
+}  // namespace
 
 void RandomForestClassifier::add_tree(std::size_t t, const RowMatrixRef& X, Index lo, Index hi,
                                       double* out) const {
@@ -108,7 +135,7 @@ void RandomForestClassifier::add_tree(std::size_t t, const RowMatrixRef& X, Inde
         const double v = X(i0 + l, nd.feature);
         bool left;
         if (nd.categorical)
-          left = tree.goes_left(k, v);
+          left = category_goes_left(nd.threshold, nd.default_left != 0, cat_bits_.data(), v);
         else
           left = std::isnan(v) ? nd.default_left != 0 : v <= nd.threshold;
         at[l] = left ? nd.left : nd.right;

@@ -17,6 +17,20 @@ using split_eval::Evaluator;
 using split_eval::minus;
 using split_eval::record_categorical;
 
+/// Makes `best` the numerical split of `feature` at bin `t` (find_numeric's record).
+void record_numeric(double g, std::int32_t feature, std::int32_t t, bool default_left,
+                    const Sums& L, double wl, double wr, SplitInfo& best) {
+  best.gain = g;
+  best.feature = feature;
+  best.categorical = false;
+  best.threshold_bin = t;
+  best.default_left = default_left;
+  best.cat_bins.clear();
+  best.left = L;
+  best.left_output = wl;
+  best.right_output = wr;
+}
+
 /// find_numeric() without monotone constraints: threshold 0 is a candidate even when bin 0 is
 /// empty (missing values alone on the left), every other candidate is a non-empty value bin.
 void numeric(const CompactHist& h, std::int32_t n_bins, std::int32_t feature, const LeafInfo& leaf,
@@ -44,15 +58,7 @@ void numeric(const CompactHist& h, std::int32_t n_bins, std::int32_t feature, co
       const double g = ev.gain(L, wl, wr);
       if (!(g > min_gain) || !(g > best.gain)) continue;
       if (!ctx.constrained) ev.outputs(L, wl, wr);
-      best.gain = g;
-      best.feature = feature;
-      best.categorical = false;
-      best.threshold_bin = t;
-      best.default_left = m.c > 0 ? miss_left : L.c >= R.c;
-      best.cat_bins.clear();
-      best.left = L;
-      best.left_output = wl;
-      best.right_output = wr;
+      record_numeric(g, feature, t, m.c > 0 ? miss_left : L.c >= R.c, L, wl, wr, best);
     }
   }
 }

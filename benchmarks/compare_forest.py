@@ -3,40 +3,43 @@
 
 Data:
 
-* ``customers``: ``churn_data.make_churn_table(--rows, --seed)`` (30 features, 8 of them pandas
-  ``category`` columns, about 20% churners);
-* ``telco``: ``tests/testdata/telco_churn.csv`` (7,043 customers; TotalCharges blanks as NaN).
+* ``customers``: ``churnlib.make_customers(--rows, seed)`` (without ``customer_id`` and
+  ``signup_date``; 5 categorical columns, NaN in several numerical ones);
+* ``telco``: ``tests/testdata/telco_churn.csv`` (7,043 customers; TotalCharges blanks as NaN);
+* ``churn_table``: ``churn_data.make_churn_table(--rows, --seed)`` (30 features, 8 of them
+  categorical, one with 50 levels).
 
-Both are one-hot encoded with pandas (categories -> 0/1 columns, NaN kept: scikit-learn's forest
-takes missing values) into one float64 matrix that every library fits on, and split 80/20 with a
-seeded permutation. Every library gets the same settings: ``--trees`` trees, ``max_depth``
-``--max-depth`` (none: fully grown), ``max_features="sqrt"``, ``min_samples_leaf`` 1,
-bootstrap, ``--threads`` threads:
+Each is split 80/20 with a seeded permutation. What each library fits on:
 
-* ``churnlib``: ``churnlib.RandomForestClassifier(n_estimators, max_depth, max_features="sqrt",
-  n_jobs, random_state)`` (255 histogram bins per feature);
-* ``churnlib-cat``: the same on the DataFrame with its ``category`` columns split natively (not
-  one-hot; customers data only);
-* ``sklearn``: ``sklearn.ensemble.RandomForestClassifier`` with the same arguments (exact
-  thresholds);
+* ``churnlib-cat`` (the reference row): ``churnlib.RandomForestClassifier`` on the DataFrame,
+  its categorical columns split natively (no one-hot: what a churnlib user does);
+* ``churnlib``: the same estimator on the one-hot matrix;
+* ``sklearn``: ``sklearn.ensemble.RandomForestClassifier`` on the one-hot matrix (pandas
+  ``get_dummies``, NaN kept: scikit-learn's forest takes missing values), exact thresholds;
 * ``lightgbm``: ``LGBMClassifier(boosting_type="rf", bagging_freq=1, bagging_fraction=0.632,
   feature_fraction_bynode=sqrt(p)/p, num_leaves=131072, max_depth, min_child_samples=1,
-  min_child_weight=0, n_jobs)``: a bagged forest without replacement.
+  min_child_weight=0, n_jobs)`` on the one-hot matrix: a bagged forest without replacement.
+
+Every library gets the same settings: ``--trees`` trees, ``max_depth`` ``--max-depth`` (none:
+fully grown), ``max_features="sqrt"`` (of its own columns), ``min_samples_leaf`` 1, bootstrap,
+``--threads`` threads (``n_jobs``). churnlib uses 255 histogram bins per feature.
 
 ``fit`` runs ``--repeat`` times and ``predict_proba`` on the test rows ``--predict-repeat``
-times (medians); AUC on the test rows from ``sklearn.metrics.roc_auc_score``. Ratios are each
-library's time over churnlib's (``6.0x`` = six times slower than churnlib); "dAUC" is the AUC
-minus churnlib's. The machine's other load is not controlled: run it on a quiet machine.
+times (medians); AUC on the test rows from ``sklearn.metrics.roc_auc_score``. "fit x" and
+"pred x" are each library's time over the reference row's (``6.0x`` = six times slower than
+churnlib); "dAUC" is the AUC minus the reference's; "nodes" the forest's total tree nodes. The
+machine's other load is not controlled: run it on a quiet machine.
 
 Example::
 
     python benchmarks/compare_forest.py                        # 200,000 rows, 100 trees
-    python benchmarks/compare_forest.py --rows 100000 --trees 50 --libs churnlib,sklearn
+    python benchmarks/compare_forest.py --rows 100000 --trees 50 --libs churnlib-cat,sklearn
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -47,7 +50,8 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-LIBS = ("churnlib", "churnlib-cat", "sklearn", "lightgbm")
+LIBS = ("churnlib-cat", "churnlib", "sklearn", "lightgbm")
+DEFAULT_LIBS = ("churnlib-cat", "sklearn")
 
 
 def parse_args(argv=None):
@@ -58,8 +62,10 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2, help="threads for every library")
     p.add_argument("--repeat", type=int, default=1, help="timed fits (median)")
     p.add_argument("--predict-repeat", type=int, default=3, help="timed predictions (median)")
-    p.add_argument("--libs", default=",".join(LIBS), help=f"comma-separated subset of {LIBS}")
-    p.add_argument("--data", default="customers,telco", help="customers and/or telco")
+    p.add_argument("--libs", default=",".join(DEFAULT_LIBS),
+                   help=f"comma-separated subset of {LIBS}")
+    p.add_argument("--data", default="customers,telco",
+                   help="comma-separated: customers, telco, churn_table")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -67,6 +73,15 @@ def parse_args(argv=None):
 def load(name, args):
     """(one-hot float64 matrix, the DataFrame with categories, labels) of a data set."""
     if name == "customers":
+        import churnlib as cl
+
+        df = cl.make_customers(args.rows, seed=args.seed).to_pandas(copy=True)
+        y = df.pop("churned").to_numpy().astype(np.int64)
+        df = df.drop(columns=["customer_id", "signup_date"])
+        for c in df.columns:
+            if not pd.api.types.is_numeric_dtype(df[c]):
+                df[c] = df[c].astype("category")
+    elif name == "churn_table":
         sys.path.insert(0, HERE)
         from churn_data import make_churn_table
 
@@ -128,7 +143,18 @@ def run(lib, X, y, args):
         t0 = time.perf_counter()
         p1 = model.predict_proba(Xte)[:, 1]
         preds.append(time.perf_counter() - t0)
-    return statistics.median(fits), statistics.median(preds), roc_auc_score(y[te], p1)
+    return (statistics.median(fits), statistics.median(preds), roc_auc_score(y[te], p1),
+            node_count(lib, model))
+
+
+def node_count(lib, model):
+    """Total nodes (internal and leaves) of the forest's trees."""
+    if lib == "sklearn":
+        return sum(int(t.tree_.node_count) for t in model.estimators_)
+    if lib.startswith("churnlib"):
+        trees = json.loads(model.to_json())["state"]["trees"]
+        return sum(2 * len(t["split_feature"]) + 1 for t in trees)
+    return sum(2 * int(t["num_leaves"]) - 1 for t in model.booster_.dump_model()["tree_info"])
 
 
 def main(argv=None):
@@ -139,22 +165,21 @@ def main(argv=None):
     for data in args.data.split(","):
         onehot, df, y = load(data, args)
         print(f"\n{data}: {len(y)} rows, {df.shape[1]} columns ({onehot.shape[1]} one-hot), "
-              f"churn rate {y.mean():.3f}")
+              f"churn rate {y.mean():.3f}; churnlib-cat: native categories, others: one-hot")
         print(f"{'library':<14}{'fit s':>9}{'predict s':>11}{'test AUC':>10}"
-              f"{'fit ratio':>11}{'pred ratio':>11}{'dAUC':>9}")
+              f"{'fit x':>9}{'pred x':>9}{'dAUC':>9}{'nodes':>10}")
         base = None
         for lib in libs:
-            if lib == "churnlib-cat" and data != "customers":
-                continue
             try:
-                fit, pred, auc = run(lib, df if lib == "churnlib-cat" else onehot, y, args)
+                fit, pred, auc, nodes = run(lib, df if lib == "churnlib-cat" else onehot, y,
+                                            args)
             except ImportError as e:
                 print(f"{lib:<14}not available ({e})")
                 continue
             if base is None:
                 base = (fit, pred, auc)
-            print(f"{lib:<14}{fit:>9.3f}{pred:>11.4f}{auc:>10.4f}{fit / base[0]:>10.2f}x"
-                  f"{pred / base[1]:>10.2f}x{auc - base[2]:>+9.4f}", flush=True)
+            print(f"{lib:<14}{fit:>9.3f}{pred:>11.4f}{auc:>10.4f}{fit / base[0]:>8.2f}x"
+                  f"{pred / base[1]:>8.2f}x{auc - base[2]:>+9.4f}{nodes:>10}", flush=True)
 
 
 if __name__ == "__main__":

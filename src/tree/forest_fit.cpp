@@ -5,6 +5,7 @@
 #include <cmath>      // std::sqrt, std::log2, std::floor, std::llrint, std::round, NAN
 #include <limits>     // std::numeric_limits
 #include <memory>     // std::unique_ptr
+#include <mutex>      // std::mutex, std::lock_guard
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
@@ -205,27 +206,42 @@ Tree grow_tree(const ForestData& d, int t, TreeWork& w) {
   return w.grower->grow_forest(w.bag, w.gh.data(), d.count_bits, 1.0 / scale, growth);
 }
 
-/// Every tree, grown in parallel (one grower per thread), polling for a stop between rounds
-/// of `threads` trees. Tree t depends only on (seed, t): not on the thread count.
+/// Every tree, grown in parallel: trees are handed out one at a time to whichever thread is
+/// free, each growing with a worker's buffers taken from a pool (one per thread); a stop is
+/// polled between rounds of a few trees per thread. Tree t depends only on (seed, t): not on
+/// the thread count, on which thread grows it, or on which buffers it uses.
 std::vector<Tree> grow_trees(const ForestData& d, int threads) {
   const int T = d.P.n_estimators;
   const int slots = std::max(1, std::min(threads, T));
   const auto n = static_cast<std::size_t>(d.y.size());
   std::vector<TreeWork> work(static_cast<std::size_t>(slots));
-  for (TreeWork& w : work) {
+  std::vector<int> idle;
+  for (int k = 0; k < slots; ++k) {
+    TreeWork& w = work[static_cast<std::size_t>(k)];
     w.counts.resize(n);
     w.gh.resize(n);
     w.params = grower_params(d.P);
     w.grower = std::make_unique<detail::TreeGrower>(d.bins, d.info, w.params,
                                                     std::vector<std::int8_t>(), 1);
+    idle.push_back(k);
   }
+  std::mutex pool;
   std::vector<Tree> trees(static_cast<std::size_t>(T));
-  for (int lo = 0; lo < T; lo += slots) {
+  const int round = 4 * slots;  // a thread waits at most one tree at the end of a round
+  for (int lo = 0; lo < T; lo += round) {
     poll_stop();
-    const int m = std::min(slots, T - lo);
-    parallel_for(0, m, m, [&](Index k) {
-      trees[static_cast<std::size_t>(lo + k)] =
-          grow_tree(d, lo + static_cast<int>(k), work[static_cast<std::size_t>(k)]);
+    const int hi = std::min(T, lo + round);
+    parallel_for_blocks(lo, hi, 1, slots, [&](Index t0, Index) {
+      int k = 0;
+      {
+        const std::lock_guard<std::mutex> lock(pool);
+        k = idle.back();
+        idle.pop_back();
+      }
+      trees[static_cast<std::size_t>(t0)] =
+          grow_tree(d, static_cast<int>(t0), work[static_cast<std::size_t>(k)]);
+      const std::lock_guard<std::mutex> lock(pool);
+      idle.push_back(k);
     });
   }
   return trees;

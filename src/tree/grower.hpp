@@ -89,9 +89,17 @@ class TreeGrower {
   // ---- random forests ----
   /// The best split of `leaf` over the features drawn for it (grow_forest).
   void find_split_forest(Leaf& leaf);
-  /// Histogram of feature `f` over the rows of `leaf` in fhist_ (n_bins[f] bins); false when
-  /// every row falls in one bin (the feature is constant in the node).
-  bool feature_histogram(const Leaf& leaf, Index f);
+  /// Histograms of the features perm_[j0 .. j1) over the rows of `leaf` (from the columns of
+  /// bins) into the slots 0 .. j1 - j0 of fhist_ (fhist_stride_ bins each), and the bins each
+  /// touched, in the order first touched, in present_.
+  void feature_histograms(const Leaf& leaf, Index j0, Index j1);
+  /// Slot `s`'s histogram (feature `f`) as its non-empty bins (ascending) in present_'s slot
+  /// and their sums in csums_; returns their number (1: the feature is constant in the node).
+  /// Leaves the slot of fhist_ all zeros, as it was before feature_histograms().
+  std::int32_t compact_histogram(Index s, Index f);
+  /// Updates `leaf.best` with the best split of slot `s`'s feature `f`; false when `f` is
+  /// constant in the node.
+  bool split_slot(Leaf& leaf, Index s, Index f);
   /// The forest's root: every row of the bag, its sums and output, and its best split.
   void add_forest_root(Index n_root);
 
@@ -143,10 +151,14 @@ class TreeGrower {
 
   SplitContext ctx_;  ///< Per-round inputs of split finding.
 
-  ForestGrowth forest_;         ///< Settings of the forest's tree being grown.
-  bool forest_mode_ = false;    ///< grow_forest() is running (pure nodes do not split).
-  std::vector<HistBin> fhist_;  ///< One feature's histogram (grow_forest).
-  std::vector<Index> perm_;     ///< The node's feature order (grow_forest).
+  ForestGrowth forest_;                  ///< Settings of the forest's tree being grown.
+  bool forest_mode_ = false;             ///< grow_forest() is running (pure nodes do not split).
+  std::vector<HistBin> fhist_;           ///< The drawn features' histograms, zero between uses.
+  Index fhist_stride_ = 0;               ///< Bins per slot of fhist_ and present_ (the most bins).
+  std::vector<std::int32_t> present_;    ///< Per slot: its touched bins, then non-empty ones.
+  std::vector<std::int32_t> n_present_;  ///< Per slot: bins touched.
+  std::vector<Sums> csums_;              ///< Sums of one slot's non-empty bins.
+  std::vector<Index> perm_;              ///< The node's feature order (grow_forest).
 };
 
 }  // namespace churn::tree::detail

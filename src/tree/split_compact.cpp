@@ -1,0 +1,149 @@
+// A random forest's split finding over the non-empty bins of a node's histogram: the scans of
+// split.cpp (find_numeric, find_one_vs_rest, find_many_vs_many) with the empty bins left out.
+// Those scans skip empty bins (or, for categories, leave them out of the order), so visiting
+// only the non-empty ones gives the same candidates, gains and split.
+#include <algorithm>  // std::stable_sort, std::min
+#include <vector>     // std::vector
+
+#include "tree/split.hpp"
+#include "tree/split_eval.hpp"
+
+namespace churn::tree::detail {
+
+namespace {
+
+using split_eval::add;
+using split_eval::Evaluator;
+using split_eval::minus;
+using split_eval::record_categorical;
+
+/// Makes `best` the numerical split of `feature` at bin `t` (find_numeric's record).
+void record_numeric(double g, std::int32_t feature, std::int32_t t, bool default_left,
+                    const Sums& L, double wl, double wr, SplitInfo& best) {
+  best.gain = g;
+  best.feature = feature;
+  best.categorical = false;
+  best.threshold_bin = t;
+  best.default_left = default_left;
+  best.cat_bins.clear();
+  best.left = L;
+  best.left_output = wl;
+  best.right_output = wr;
+}
+
+/// find_numeric() without monotone constraints: threshold 0 is a candidate even when bin 0 is
+/// empty (missing values alone on the left), every other candidate is a non-empty value bin.
+void numeric(const CompactHist& h, std::int32_t n_bins, std::int32_t feature, const LeafInfo& leaf,
+             const SplitContext& ctx, SplitInfo& best) {
+  const std::int32_t miss = n_bins - 1;  // the missing bin (last when present)
+  if (miss <= 0) return;
+  const bool has_miss = h.k > 0 && h.bins[h.k - 1] == miss;
+  const Sums m = has_miss ? h.sums[h.k - 1] : Sums{};
+  const std::int32_t kv = has_miss ? h.k - 1 : h.k;  // value bins
+  const std::int32_t first = kv > 0 && h.bins[0] == 0 ? 0 : -1;
+  const Evaluator ev(leaf, ctx, 0.0, 0);
+  const double min_gain = ctx.params->min_split_gain;
+  for (int pass = 0; pass < (m.c > 0 ? 2 : 1); ++pass) {
+    const bool miss_left = pass == 1;
+    Sums L;
+    if (miss_left) add(L, m);
+    for (std::int32_t q = first; q < kv; ++q) {
+      const std::int32_t t = q < 0 ? 0 : h.bins[q];
+      if (q >= 0) add(L, h.sums[q]);
+      if (t == miss - 1 && (miss_left || m.c == 0)) break;
+      const Sums R = minus(leaf.sums, L);
+      if (R.c < ctx.params->min_child_samples) break;
+      if (!ev.admissible(L, R)) continue;
+      double wl = 0, wr = 0;
+      const double g = ev.gain(L, wl, wr);
+      if (!(g > min_gain) || !(g > best.gain)) continue;
+      if (!ctx.constrained) ev.outputs(L, wl, wr);
+      record_numeric(g, feature, t, m.c > 0 ? miss_left : L.c >= R.c, L, wl, wr, best);
+    }
+  }
+}
+
+/// find_one_vs_rest() over the non-empty bins.
+void one_vs_rest(const CompactHist& h, std::int32_t n_bins, std::int32_t feature,
+                 const LeafInfo& leaf, const SplitContext& ctx, SplitInfo& best) {
+  const double min_gain = ctx.params->min_split_gain;
+  const Evaluator ev(leaf, ctx, 0.0, 0);
+  for (std::int32_t q = 0; q < h.k; ++q) {
+    Sums L;
+    add(L, h.sums[q]);
+    const Sums R = minus(leaf.sums, L);
+    if (!ev.admissible(L, R)) continue;
+    double wl = 0, wr = 0;
+    const double g = ev.gain(L, wl, wr);
+    if (!(g > min_gain) || !(g > best.gain)) continue;
+    if (!ctx.constrained) ev.outputs(L, wl, wr);
+    record_categorical(g, {h.bins[q]}, n_bins, feature, L, wl, wr, best);
+  }
+}
+
+/// find_many_vs_many() over the non-empty bins (positions into `h`, ordered by
+/// G / (H + cat_smooth), stable).
+void many_vs_many(const CompactHist& h, std::int32_t n_bins, std::int32_t feature,
+                  const LeafInfo& leaf, const SplitContext& ctx, SplitInfo& best) {
+  const GBDTParams& p = *ctx.params;
+  thread_local std::vector<std::int32_t> order;
+  order.clear();
+  for (std::int32_t q = 0; q < h.k; ++q)
+    if (static_cast<double>(h.sums[q].c) >= p.cat_smooth) order.push_back(q);
+  if (order.size() < 2) return;
+  auto ctr = [&](std::int32_t q) {
+    return static_cast<double>(h.sums[q].g) * ctx.g_unscale /
+           (static_cast<double>(h.sums[q].h) * ctx.h_unscale + p.cat_smooth);
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::int32_t a, std::int32_t b) { return ctr(a) < ctr(b); });
+  const auto used = static_cast<int>(order.size());
+  const int max_num_cat = std::min(p.max_cat_threshold, (used + 1) / 2);
+  const Evaluator ev(leaf, ctx, p.cat_l2, 0);
+  std::vector<std::int32_t> left_bins;
+  for (int dir = 0; dir < 2; ++dir) {
+    Sums L;
+    Index group = 0;
+    left_bins.clear();
+    for (int i = 0; i < used && i < max_num_cat; ++i) {
+      const std::int32_t q = order[static_cast<std::size_t>(dir == 0 ? i : used - 1 - i)];
+      add(L, h.sums[q]);
+      left_bins.push_back(h.bins[q]);
+      group += h.sums[q].c;
+      const Sums R = minus(leaf.sums, L);
+      if (L.c < p.min_child_samples ||
+          static_cast<double>(L.h) * ctx.h_unscale < p.min_child_weight)
+        continue;
+      if (R.c < p.min_child_samples ||
+          static_cast<double>(R.h) * ctx.h_unscale < p.min_child_weight)
+        break;
+      if (group < p.min_data_per_group) continue;
+      group = 0;
+      double wl = 0, wr = 0;
+      const double g = ev.gain(L, wl, wr);
+      if (!(g > p.min_split_gain) || !(g > best.gain)) continue;
+      const double gl = static_cast<double>(L.g) * ctx.g_unscale;
+      const double hl = static_cast<double>(L.h) * ctx.h_unscale;
+      const double G = static_cast<double>(leaf.sums.g) * ctx.g_unscale;
+      const double H = static_cast<double>(leaf.sums.h) * ctx.h_unscale;
+      wl = leaf_output(gl, hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+      wr = leaf_output(G - gl, H - hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+      record_categorical(g, left_bins, n_bins, feature, L, wl, wr, best);
+    }
+  }
+}
+
+}  // namespace
+
+void find_best_split_compact(const CompactHist& hist, std::int32_t n_bins, std::int32_t feature,
+                             const FeatureBinInfo& info, const LeafInfo& leaf,
+                             const SplitContext& ctx, SplitInfo& best) {
+  if (!info.categorical)
+    numeric(hist, n_bins, feature, leaf, ctx, best);
+  else if (info.n_bins <= ctx.params->max_cat_to_onehot)
+    one_vs_rest(hist, n_bins, feature, leaf, ctx, best);
+  else
+    many_vs_many(hist, n_bins, feature, leaf, ctx, best);
+}
+
+}  // namespace churn::tree::detail

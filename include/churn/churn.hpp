@@ -38,8 +38,8 @@
 #include "churn/metrics/threshold.hpp"
 
 #include "churn/model/churn_model.hpp"
-#include "churn/model/train.hpp"
 #include "churn/model/registry.hpp"
+#include "churn/model/train.hpp"
 
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/psi.hpp"
@@ -63,8 +63,8 @@ using data::write_csv;
 using features::EventAggregator;
 using linear::LogisticRegression;
 using model::ChurnModel;
-using model::train_churn_model;
 using model::ModelRegistry;
+using model::train_churn_model;
 using monitor::Baseline;
 using segment::KMeans;
 using tree::GBDTClassifier;

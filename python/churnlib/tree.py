@@ -437,6 +437,22 @@ def _class_weighted(w, y01, classes, class_weight, caller):
     return cw if w.shape[0] == 0 else w * cw
 
 
+def _set_tree_state(est, core):
+    """What every tree ensemble's wrapper keeps of its fitted core: the core, the training
+    categories, classes_, n_features_in_, feature_names_in_ and n_estimators_."""
+    est._clear_fitted()
+    est._core = core
+    p = int(core.n_features)
+    names = core.category_names
+    est._train_categories = ([list(c) for c in names] if names
+                              else [[] for _ in range(p)])
+    est.classes_ = est._classes_of(core)
+    est.n_features_in_ = p
+    if core.feature_names:
+        est.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
+    est.n_estimators_ = int(core.n_trees)
+
+
 class GBDTClassifier(BinaryClassifier):
     """Histogram gradient-boosted decision trees for binary classification (log-loss).
 
@@ -787,17 +803,7 @@ class GBDTClassifier(BinaryClassifier):
         return out, eval_names
 
     def _set_fitted(self, core):
-        self._clear_fitted()
-        self._core = core
-        p = int(core.n_features)
-        names = core.category_names
-        self._train_categories = ([list(c) for c in names] if names
-                                  else [[] for _ in range(p)])
-        self.classes_ = self._classes_of(core)
-        self.n_features_in_ = p
-        if core.feature_names:
-            self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
-        self.n_estimators_ = int(core.n_trees)
+        _set_tree_state(self, core)
         self.best_iteration_ = int(core.best_iteration)
         values = list(core.evals_result)
         self.evals_result_ = {}
@@ -1123,17 +1129,7 @@ class RandomForestClassifier(BinaryClassifier):
         return self
 
     def _set_fitted(self, core):
-        self._clear_fitted()
-        self._core = core
-        p = int(core.n_features)
-        names = core.category_names
-        self._train_categories = ([list(c) for c in names] if names
-                                  else [[] for _ in range(p)])
-        self.classes_ = self._classes_of(core)
-        self.n_features_in_ = p
-        if core.feature_names:
-            self.feature_names_in_ = np.asarray(core.feature_names, dtype=object)
-        self.n_estimators_ = int(core.n_trees)
+        _set_tree_state(self, core)
         params = core.params.to_dict()
         if params["oob_score"]:
             self.oob_score_ = float(core.oob_score)

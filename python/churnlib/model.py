@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import json
+import numbers
 import os
 
 import numpy as np
@@ -278,6 +279,17 @@ class ChurnModel:
         self._core = None if state["json"] is None else _mo.ChurnModel.from_json(state["json"])
 
 
+def _label_text(label):
+    """A label as the C++ side writes it (1, 1.0 and np.int64(1) -> "1"; True -> "true")."""
+    if isinstance(label, (bool, np.bool_)):
+        return "true" if label else "false"
+    if isinstance(label, numbers.Integral):
+        return str(int(label))
+    if isinstance(label, numbers.Real) and float(label).is_integer():
+        return str(int(label))
+    return str(label)
+
+
 def _progress_callback(verbose, callback):
     if not verbose and callback is None:
         return None
@@ -376,12 +388,11 @@ def train_churn_model(customers, target, events=None, as_of=None,
     if n_jobs is not None and n_jobs != -1 and (not isinstance(n_jobs, int) or n_jobs < 1):
         raise InvalidArgument(f"train_churn_model(): n_jobs must be None, -1 or >= 1, got "
                               f"{n_jobs!r}")
-    for key, value in (("pos_label", pos_label), ("id_column", id_column),
-                       ("time_column", time_column)):
+    if pos_label is not None:
+        options["pos_label"] = _label_text(pos_label)
+    for key, value in (("id_column", id_column), ("time_column", time_column)):
         if value is not None:
-            options[key] = value if key != "pos_label" or isinstance(value, str) else (
-                json.dumps(value) if not isinstance(value, (bool, np.bool_)) else
-                ("true" if value else "false"))
+            options[key] = value
     core_pipeline = None
     if pipeline is not None:
         from .features import FeaturePipeline

@@ -184,6 +184,16 @@ def test_text_target_pos_label_and_tags(customers):
     assert m.set_tags(owner="ana").tags_ == {"owner": "ana"}
 
 
+def test_numeric_pos_label_of_any_type(customers):
+    # churned is 0/1: pos_label 0 (as int, numpy int or float) makes "stayed" the positive class
+    for label in (0, np.int64(0), 0.0):
+        m = cl.train_churn_model(customers.head(1500), "churned", pos_label=label,
+                                 candidates=["logistic"], cv=2)
+        assert list(m.classes_) == [1, 0]
+    with pytest.raises(ValueError, match="pos_label"):
+        cl.train_churn_model(customers, "churned", pos_label=7, candidates=["logistic"], cv=2)
+
+
 def test_bad_arguments(customers):
     with pytest.raises(ValueError, match="nope"):
         cl.train_churn_model(customers, "nope", candidates=["logistic"])

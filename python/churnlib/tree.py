@@ -437,6 +437,24 @@ def _class_weighted(w, y01, classes, class_weight, caller):
     return cw if w.shape[0] == 0 else w * cw
 
 
+def _fit_inputs(est, X, y, caller):
+    """What a tree ensemble's fit takes from (X, y): the features (column by column for a
+    pandas frame, no float64 copy of the whole frame; else a matrix), their names and
+    category labels, the feature count, the encoded target and its classes, and the
+    categorical features resolved."""
+    if _is_pandas_frame(X):
+        Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, as_columns=True)
+        p, n = len(Xa), len(Xa[0])
+    else:
+        Xa, names, categories, is_cat = _prepare(X, caller)
+        n, p = Xa.shape
+    ya, classes = est._encode_fit_target(y, caller)
+    if ya.shape[0] != n:
+        raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {n} rows")
+    categorical = _resolve_categorical(est.categorical_features, names, is_cat, p, caller)
+    return Xa, names, categories, p, ya, classes, categorical
+
+
 def _set_tree_state(est, core):
     """What every tree ensemble's wrapper keeps of its fitted core: the core, the training
     categories, classes_, n_features_in_, feature_names_in_ and n_estimators_."""
@@ -712,16 +730,7 @@ class GBDTClassifier(BinaryClassifier):
             raise InvalidArgument(f"{caller}: objective must be 'binary' (GBDTClassifier fits "
                                   f"binary log-loss), got {self.objective!r}")
         X = _frames.as_pandas(X)  # polars, pyarrow -> pandas with category columns
-        if _is_pandas_frame(X):  # column by column: no float64 copy of the whole frame
-            Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, as_columns=True)
-            p, n = len(Xa), len(Xa[0])
-        else:
-            Xa, names, categories, is_cat = _prepare(X, caller)
-            n, p = Xa.shape
-        ya, classes = self._encode_fit_target(y, caller)
-        if ya.shape[0] != n:
-            raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {n} rows")
-        categorical = _resolve_categorical(self.categorical_features, names, is_cat, p, caller)
+        Xa, names, categories, p, ya, classes, categorical = _fit_inputs(self, X, y, caller)
         monotone = _resolve_monotone(self.monotone_constraints, names, p, caller)
         callbacks, early_stopping_rounds = _split_callbacks(callbacks, early_stopping_rounds,
                                                             caller)
@@ -737,7 +746,7 @@ class GBDTClassifier(BinaryClassifier):
         if self.verbose > 0:
             callbacks = [log_evaluation(int(self.verbose))] + callbacks
         core = _core._GBDT(self._make_params(categorical, monotone, esr, caller))
-        wa = _class_weighted(check_weights(sample_weight, n, caller), ya, classes,
+        wa = _class_weighted(check_weights(sample_weight, ya.shape[0], caller), ya, classes,
                              self.class_weight, caller)
         sets, set_names = self._eval_input(eval_set, eval_sample_weight, eval_names, esr,
                                            categories, names, p, classes, caller)
@@ -1105,18 +1114,9 @@ class RandomForestClassifier(BinaryClassifier):
         """
         caller = "RandomForestClassifier.fit()"
         X = _frames.as_pandas(X)
-        if _is_pandas_frame(X):  # column by column: no float64 copy of the whole frame
-            Xa, names, categories, is_cat = _prepare_dataframe(X, caller, None, as_columns=True)
-            p, n = len(Xa), len(Xa[0])
-        else:
-            Xa, names, categories, is_cat = _prepare(X, caller)
-            n, p = Xa.shape
-        ya, classes = self._encode_fit_target(y, caller)
-        if ya.shape[0] != n:
-            raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {n} rows")
-        categorical = _resolve_categorical(self.categorical_features, names, is_cat, p, caller)
+        Xa, names, categories, p, ya, classes, categorical = _fit_inputs(self, X, y, caller)
         core = _core._Forest(self._make_params(categorical, classes, caller))
-        wa = check_weights(sample_weight, n, caller)
+        wa = check_weights(sample_weight, ya.shape[0], caller)
         self._store_classes(core, classes, caller)
         self._clear_fitted()  # bad input leaves a fitted model as it was, an interrupt unfitted
         if isinstance(Xa, list):

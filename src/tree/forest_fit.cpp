@@ -114,6 +114,7 @@ GBDTParams grower_params(const RandomForestParams& P) {
 /// What every tree of one fit reads.
 struct ForestData {
   const detail::BinnedMatrix& bins;
+  const detail::ForestRows* rows;  ///< The rows as records, or null (too wide).
   const std::vector<FeatureBinInfo>& info;
   const VectorRef& y;
   const Vector& weight;  ///< Per row: sample weight times class weight.
@@ -203,6 +204,7 @@ Tree grow_tree(const ForestData& d, int t, TreeWork& w) {
   growth.max_features = d.max_features;
   growth.min_samples_split = d.P.min_samples_split;
   growth.seed = Rng::for_stream(d.P.seed, 2 * static_cast<std::uint64_t>(t) + 1).next();
+  growth.rows = d.rows;
   return w.grower->grow_forest(w.bag, w.gh.data(), d.count_bits, 1.0 / scale, growth);
 }
 
@@ -342,7 +344,10 @@ RandomForestClassifier& RandomForestClassifier::fit_impl(const Features& X, cons
   std::vector<FeatureBinInfo> info;
   const detail::BinnedMatrix B =
       detail::bin_features(X, is_cat, P.max_bins, P.bin_sample_rows, P.seed, threads, info);
-  const ForestData d{B, info, y, weight, P, n_draw, max_features, detail::bit_width(n)};
+  const bool records = B.n_features * (B.wide_cols ? 2 : 1) <= detail::kMaxForestRowBytes;
+  const detail::ForestRows rows = records ? detail::forest_rows(B, threads) : detail::ForestRows{};
+  const ForestData d{
+      B, records ? &rows : nullptr, info, y, weight, P, n_draw, max_features, detail::bit_width(n)};
   std::vector<Tree> trees = grow_trees(d, threads);
   Vector oob;
   const double score = P.oob_score ? out_of_bag(X, d, trees, threads, oob) : 0.0;

@@ -336,7 +336,8 @@ void bound_outputs(int mono, double mid, LeafInfo& left, LeafInfo& right) {
 }  // namespace
 
 void TreeGrower::split_leaf(std::size_t li, const SplitInfo& s, std::int32_t node) {
-  const Index n_left = partition(leaves_[li], s);
+  const Index n_left = forest_mode_ && record_stride_ > 0 ? partition_records(leaves_[li], s)
+                                                          : partition(leaves_[li], s);
   Leaf right;
   Leaf& left = leaves_[li];
   right.begin = left.begin + n_left;

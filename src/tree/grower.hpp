@@ -14,6 +14,24 @@
 
 namespace churn::tree::detail {
 
+/// The training rows of a random forest as fixed-size records, built once per fit: row `i`'s
+/// local bins of every feature (uint8, or uint16 when the matrix has wide columns) at
+/// `bins.data() + i * row_bytes`. A tree copies the records of its sample next to their
+/// gradients, and every split moves them with its rows, so a node's histograms read its rows'
+/// bins sequentially instead of one random read per row and feature.
+struct ForestRows {
+  std::vector<std::uint8_t> bins;
+  Index row_bytes = 0;  ///< Features x bin width.
+  int bin_width = 1;    ///< Bytes per bin.
+};
+
+/// Rows of at most this many bytes of bins are copied into records (ForestRows); wider rows
+/// would cost more to move at every split than the random reads they save.
+constexpr Index kMaxForestRowBytes = 112;
+
+/// `bins` as a forest's row records (row-major local bins).
+ForestRows forest_rows(const BinnedMatrix& bins, int n_threads);
+
 /// How a random forest's tree grows (TreeGrower::grow_forest).
 struct ForestGrowth {
   /// Features drawn per split, and more until one is not constant in the node (as
@@ -25,6 +43,9 @@ struct ForestGrowth {
   /// (seed, key of k), where a key depends only on the node's path from the root, so the tree
   /// does not depend on the order nodes are split in or on the thread count.
   std::uint64_t seed = 0;
+  /// Every row's bins as a record (see ForestRows), or null: the tree then reads the bins from
+  /// the columns of the binned matrix through the node's row indices.
+  const ForestRows* rows = nullptr;
 };
 
 /// Grows trees leaf-wise; keeps its buffers between trees.
@@ -87,21 +108,37 @@ class TreeGrower {
   void release(Leaf& leaf);
 
   // ---- random forests ----
-  /// The best split of `leaf` over the features drawn for it (grow_forest).
-  void find_split_forest(Leaf& leaf);
-  /// Histograms of the features perm_[j0 .. j1) over the rows of `leaf` (from the columns of
-  /// bins) into the slots 0 .. j1 - j0 of fhist_ (fhist_stride_ bins each), and the bins each
-  /// touched, in the order first touched, in present_.
-  void feature_histograms(const Leaf& leaf, Index j0, Index j1);
+  /// The best split of leaf `li` over the features drawn for it (grow_forest).
+  void find_split_forest(std::size_t li);
+  /// Histograms of the features batch_[0 .. nb) over the rows of `leaf` into the slots
+  /// 0 .. nb of fhist_ (fhist_stride_ bins each), and the bins each touched, in the order
+  /// first touched, in present_: from the node's records when the tree has them, else from
+  /// the columns of bins through the node's row indices.
+  void feature_histograms(const Leaf& leaf, Index nb);
   /// Slot `s`'s histogram (feature `f`) as its non-empty bins (ascending) in present_'s slot
   /// and their sums in csums_; returns their number (1: the feature is constant in the node).
   /// Leaves the slot of fhist_ all zeros, as it was before feature_histograms().
   std::int32_t compact_histogram(Index s, Index f);
-  /// Updates `leaf.best` with the best split of slot `s`'s feature `f`; false when `f` is
-  /// constant in the node.
-  bool split_slot(Leaf& leaf, Index s, Index f);
+  /// Updates the best split of leaf `li` with slot `s`'s feature `f`; false when `f` is
+  /// constant in the node (then recorded in known_ for the leaf and its descendants).
+  bool split_slot(std::size_t li, Index s, Index f);
   /// The forest's root: every row of the bag, its sums and output, and its best split.
-  void add_forest_root(Index n_root);
+  void add_forest_root(const std::vector<std::int32_t>& bag, const GradPair* gh);
+  /// Sizes the histogram slots (once per grower) and the record buffers; resets known_.
+  void prepare_forest_buffers();
+  /// Copies the records of the bag's rows with their gradient pairs into the first record
+  /// buffer, in bag order (the root's rows); returns their number.
+  Index gather_records(const std::vector<std::int32_t>& bag, const GradPair* gh);
+  /// Partitions the records of `leaf` by `s` into the other record buffer (left child first,
+  /// then the right child's rows in reverse order; a node's row order changes no sum);
+  /// returns the left child's rows.
+  Index partition_records(const Leaf& leaf, const SplitInfo& s);
+  /// Bytes from a record's start to feature `f`'s bin.
+  Index record_bin_at(Index f) const {
+    return static_cast<Index>(sizeof(GradPair)) + f * forest_.rows->bin_width;
+  }
+  /// The record buffer holding the rows of leaves at `depth`.
+  std::uint8_t* records(int depth) { return records_[static_cast<std::size_t>(depth & 1)].data(); }
 
   // ---- the steps of grow(), once per tree or once per split ----
   /// Sets the round's split context and the features the tree may use.
@@ -159,6 +196,16 @@ class TreeGrower {
   std::vector<std::int32_t> n_present_;  ///< Per slot: bins touched.
   std::vector<Sums> csums_;              ///< Sums of one slot's non-empty bins.
   std::vector<Index> perm_;              ///< The node's feature order (grow_forest).
+  std::vector<Index> batch_;             ///< Features histogrammed together, by slot.
+  /// Two buffers of records (gradient pair, then the row's bins; record_stride_ bytes each):
+  /// the rows of the leaves at even depths in the first, at odd depths in the second, each
+  /// leaf at its [begin, begin + count).
+  std::vector<std::uint8_t> records_[2];
+  Index record_stride_ = 0;  ///< 0 when the tree grows without records.
+  /// Per leaf, known_words_ words of bits: features known to be constant in the leaf (found
+  /// constant in it or an ancestor), whose histograms are skipped.
+  std::vector<std::uint64_t> known_;
+  std::size_t known_words_ = 0;
 };
 
 }  // namespace churn::tree::detail

@@ -1,9 +1,11 @@
 // A random forest's tree on the histogram grower: per-node feature draws, one feature's
 // histogram at a time from the node's rows, best-first growth with a heap of split gains.
-#include <algorithm>  // std::min, std::max, std::swap
+#include <algorithm>  // std::min, std::max, std::swap, std::copy_n
+#include <cstring>    // std::memcpy
 #include <queue>      // std::priority_queue
 #include <utility>    // std::move, std::pair
 
+#include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
 #include "tree/grower.hpp"
 
@@ -46,6 +48,54 @@ std::int32_t histogram_of(const BinT* col, const std::int32_t* rows, const GradP
   return k;
 }
 
+/// histogram_of() for K features at once over `m` records `stride` bytes apart from `rec` (a
+/// gradient pair, then the row's bins): feature q's bin at `bin_at[q]`, its histogram at
+/// `hist[q]`, its touched bins to `present[q]` and their number to `k[q]`. The K histograms
+/// are independent, so their updates overlap where one histogram's would wait on the last.
+template <class BinT, int K>
+void record_histograms(const std::uint8_t* rec, Index stride, const Index* bin_at, Index m,
+                       HistBin* const* hist, std::int32_t* const* present, std::int32_t* k) {
+  std::int32_t kk[K];
+  for (int q = 0; q < K; ++q) kk[q] = 0;
+  for (Index i = 0; i < m; ++i, rec += stride) {
+    GradPair gh;
+    std::memcpy(&gh, rec, sizeof(GradPair));
+    for (int q = 0; q < K; ++q) {
+      BinT b;
+      std::memcpy(&b, rec + bin_at[q], sizeof(BinT));
+      HistBin& h = hist[q][b];
+      present[q][kk[q]] = b;
+      kk[q] += h.hc == 0 ? 1 : 0;
+      h.g += gh.g;
+      h.hc += gh.hc;
+    }
+  }
+  for (int q = 0; q < K; ++q) k[q] = kk[q];
+}
+
+/// record_histograms() for `nf` features, up to four at a time.
+template <class BinT>
+void record_histograms(const std::uint8_t* rec, Index stride, const Index* bin_at, Index m,
+                       Index nf, HistBin* const* hist, std::int32_t* const* present,
+                       std::int32_t* k) {
+  for (Index q = 0; q < nf; q += 4) {
+    switch (std::min<Index>(4, nf - q)) {
+      case 1:
+        record_histograms<BinT, 1>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
+        break;
+      case 2:
+        record_histograms<BinT, 2>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
+        break;
+      case 3:
+        record_histograms<BinT, 3>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
+        break;
+      default:
+        record_histograms<BinT, 4>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
+        break;
+    }
+  }
+}
+
 /// Sorts the few values `v[0 .. k)` (insertion sort).
 void sort_small(std::int32_t* v, std::int32_t k) {
   for (std::int32_t i = 1; i < k; ++i) {
@@ -58,17 +108,36 @@ void sort_small(std::int32_t* v, std::int32_t k) {
 
 }  // namespace
 
-void TreeGrower::feature_histograms(const Leaf& leaf, Index j0, Index j1) {
+void TreeGrower::feature_histograms(const Leaf& leaf, Index nb) {
+  const bool wide = bins_.wide_cols;
+  if (record_stride_ > 0) {
+    Index bin_at[kMaxBatch];
+    HistBin* hist[kMaxBatch];
+    std::int32_t* present[kMaxBatch];
+    for (Index s = 0; s < nb; ++s) {
+      bin_at[s] = record_bin_at(batch_[static_cast<std::size_t>(s)]);
+      hist[s] = fhist_.data() + s * fhist_stride_;
+      present[s] = present_.data() + s * fhist_stride_;
+    }
+    const std::uint8_t* rec = records(leaf.depth) + leaf.begin * record_stride_;
+    if (wide)
+      record_histograms<std::uint16_t>(rec, record_stride_, bin_at, leaf.count, nb, hist, present,
+                                       n_present_.data());
+    else
+      record_histograms<std::uint8_t>(rec, record_stride_, bin_at, leaf.count, nb, hist, present,
+                                      n_present_.data());
+    return;
+  }
   const std::int32_t* rows = index_.data() + leaf.begin;
   const GradPair* gh = gh_.data() + leaf.begin;
-  for (Index j = j0; j < j1; ++j) {
-    const Index f = perm_[static_cast<std::size_t>(j)];
-    const Index at = (j - j0) * fhist_stride_;
-    n_present_[static_cast<std::size_t>(j - j0)] =
-        bins_.wide_cols ? histogram_of(bins_.cols16.data() + f * bins_.n_rows, rows, gh, leaf.count,
-                                       fhist_.data() + at, present_.data() + at)
-                        : histogram_of(bins_.cols8.data() + f * bins_.n_rows, rows, gh, leaf.count,
-                                       fhist_.data() + at, present_.data() + at);
+  for (Index s = 0; s < nb; ++s) {
+    const Index f = batch_[static_cast<std::size_t>(s)];
+    const Index at = s * fhist_stride_;
+    n_present_[static_cast<std::size_t>(s)] =
+        wide ? histogram_of(bins_.cols16.data() + f * bins_.n_rows, rows, gh, leaf.count,
+                            fhist_.data() + at, present_.data() + at)
+             : histogram_of(bins_.cols8.data() + f * bins_.n_rows, rows, gh, leaf.count,
+                            fhist_.data() + at, present_.data() + at);
   }
 }
 
@@ -95,9 +164,13 @@ std::int32_t TreeGrower::compact_histogram(Index s, Index f) {
   return k;
 }
 
-bool TreeGrower::split_slot(Leaf& leaf, Index s, Index f) {
+bool TreeGrower::split_slot(std::size_t li, Index s, Index f) {
   const std::int32_t k = compact_histogram(s, f);
-  if (k < 2) return false;  // constant in the node
+  if (k < 2) {  // constant in the node, and so in all its descendants
+    known_[li * known_words_ + static_cast<std::size_t>(f) / 64] |= std::uint64_t{1} << (f % 64);
+    return false;
+  }
+  Leaf& leaf = leaves_[li];
   const auto fs = static_cast<std::size_t>(f);
   SplitInfo cand;
   find_best_split_compact(CompactHist{present_.data() + s * fhist_stride_, csums_.data(), k},
@@ -107,45 +180,49 @@ bool TreeGrower::split_slot(Leaf& leaf, Index s, Index f) {
   return true;
 }
 
-void TreeGrower::find_split_forest(Leaf& leaf) {
+void TreeGrower::find_split_forest(std::size_t li) {
+  Leaf& leaf = leaves_[li];
   leaf.best = SplitInfo{};
   if (!can_split(leaf)) return;
   const auto p = static_cast<Index>(used_features_.size());
   const Index want = forest_.max_features > 0 ? std::min(forest_.max_features, p) : p;
   perm_.assign(used_features_.begin(), used_features_.end());
   Rng rng = Rng::for_stream(forest_.seed, leaf.key);
+  const std::uint64_t* known = known_.data() + li * known_words_;
+  auto is_known = [&](Index f) {
+    return ((known[static_cast<std::size_t>(f) / 64] >> (f % 64)) & 1U) != 0;
+  };
   // A partial Fisher-Yates shuffle, one draw per feature examined: `want` features, and more
   // until one is not constant in the node (scikit-learn's rule). The first `want` are always
-  // examined: their histograms are built together, kMaxBatch at a time.
+  // examined: their histograms are built together, kMaxBatch at a time. A feature known to
+  // be constant in the node is drawn but not histogrammed (it has no split).
   auto draw = [&](Index j) {
     if (want >= p) return;
     const auto r = j + static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(p - j)));
     std::swap(perm_[static_cast<std::size_t>(j)], perm_[static_cast<std::size_t>(r)]);
   };
   bool varying = false;
-  for (Index j0 = 0; j0 < want; j0 += kMaxBatch) {
-    const Index j1 = std::min(want, j0 + kMaxBatch);
-    for (Index j = j0; j < j1; ++j) draw(j);
-    feature_histograms(leaf, j0, j1);
-    for (Index j = j0; j < j1; ++j)
-      varying = split_slot(leaf, j - j0, perm_[static_cast<std::size_t>(j)]) || varying;
-  }
-  for (Index j = want; j < p && !varying; ++j) {
-    draw(j);
-    feature_histograms(leaf, j, j + 1);
-    varying = split_slot(leaf, 0, perm_[static_cast<std::size_t>(j)]);
+  for (Index j = 0; j < p && (j < want || !varying);) {
+    const Index j1 = j < want ? want : p;  // draw the first `want` together, then one by one
+    Index nb = 0;
+    for (; j < j1 && nb < kMaxBatch && (nb == 0 || j < want); ++j) {
+      draw(j);
+      const Index f = perm_[static_cast<std::size_t>(j)];
+      if (!is_known(f)) batch_[static_cast<std::size_t>(nb++)] = f;
+    }
+    feature_histograms(leaves_[li], nb);
+    for (Index s = 0; s < nb; ++s)
+      varying = split_slot(li, s, batch_[static_cast<std::size_t>(s)]) || varying;
   }
 }
 
-void TreeGrower::add_forest_root(Index n_root) {
+void TreeGrower::add_forest_root(const std::vector<std::int32_t>& bag, const GradPair* gh) {
   Leaf root;
   root.begin = 0;
-  root.count = n_root;
+  root.count = static_cast<Index>(bag.size());
   root.key = 1;
-  for (Index i = 0; i < n_root; ++i) {
-    const Sums s =
-        unpack(HistBin{gh_[static_cast<std::size_t>(i)].g, gh_[static_cast<std::size_t>(i)].hc},
-               ctx_.count_bits);
+  for (const std::int32_t r : bag) {
+    const Sums s = unpack(HistBin{gh[r].g, gh[r].hc}, ctx_.count_bits);
     root.info.sums.g += s.g;
     root.info.sums.h += s.h;
     root.info.sums.c += s.c;
@@ -153,8 +230,9 @@ void TreeGrower::add_forest_root(Index n_root) {
   root.info.output = leaf_output(static_cast<double>(root.info.sums.g) * ctx_.g_unscale,
                                  static_cast<double>(root.info.sums.h) * ctx_.h_unscale,
                                  params_.reg_alpha, params_.reg_lambda, root.info.lo, root.info.hi);
-  find_split_forest(root);
   leaves_.push_back(std::move(root));
+  known_.assign(known_words_, 0);
+  find_split_forest(0);
 }
 
 Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPair* gh,
@@ -163,19 +241,13 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
   start_tree(count_bits, unscale, unscale, all);
   forest_ = growth;
   forest_mode_ = true;
-  Index max_bins = 0;
-  for (const std::int32_t nb : bins_.n_bins) max_bins = std::max(max_bins, Index{nb});
-  // One spare bin per slot: histograms_of() writes a bin to present_ before it knows whether
-  // it is new.
-  if (fhist_stride_ != max_bins + 1) {  // new bins are zero, as the others stay between uses
-    fhist_stride_ = max_bins + 1;
-    fhist_.assign(static_cast<std::size_t>(kMaxBatch * fhist_stride_), HistBin{});
-    present_.resize(static_cast<std::size_t>(kMaxBatch * fhist_stride_));
-    n_present_.resize(static_cast<std::size_t>(kMaxBatch));
-    csums_.resize(static_cast<std::size_t>(max_bins));
-  }
+  prepare_forest_buffers();
   leaves_.clear();
-  add_forest_root(gather_root(&bag, gh));
+  if (growth.rows != nullptr)
+    gather_records(bag, gh);
+  else
+    gather_root(&bag, gh);
+  add_forest_root(bag, gh);
   // Best-first: the largest gain, ties to the lowest leaf index (as grow()).
   std::priority_queue<std::pair<double, std::int64_t>> open;
   if (leaves_[0].best.valid()) open.emplace(leaves_[0].best.gain, 0);
@@ -192,8 +264,12 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
     const std::size_t ri = leaves_.size() - 1;
     leaves_[li].key = child_key(key, false);
     leaves_[ri].key = child_key(key, true);
+    // The right child starts with what is known of its parent (now the left child).
+    known_.resize((ri + 1) * known_words_);
+    std::copy_n(known_.begin() + static_cast<std::ptrdiff_t>(li * known_words_), known_words_,
+                known_.begin() + static_cast<std::ptrdiff_t>(ri * known_words_));
     for (const std::size_t c : {li, ri}) {
-      find_split_forest(leaves_[c]);
+      find_split_forest(c);
       if (leaves_[c].best.valid())
         open.emplace(leaves_[c].best.gain, -static_cast<std::int64_t>(c));
     }
@@ -201,6 +277,111 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
   forest_mode_ = false;
   write_leaves(tree);
   return tree;
+}
+
+void TreeGrower::prepare_forest_buffers() {
+  Index max_bins = 0;
+  for (const std::int32_t nb : bins_.n_bins) max_bins = std::max(max_bins, Index{nb});
+  // One spare bin per slot: histograms_of() writes a bin to present_ before it knows whether
+  // it is new.
+  if (fhist_stride_ != max_bins + 1) {  // new bins are zero, as the others stay between uses
+    fhist_stride_ = max_bins + 1;
+    fhist_.assign(static_cast<std::size_t>(kMaxBatch * fhist_stride_), HistBin{});
+    present_.resize(static_cast<std::size_t>(kMaxBatch * fhist_stride_));
+    n_present_.resize(static_cast<std::size_t>(kMaxBatch));
+    csums_.resize(static_cast<std::size_t>(max_bins));
+    batch_.resize(static_cast<std::size_t>(kMaxBatch));
+  }
+  known_words_ = static_cast<std::size_t>((bins_.n_features + 63) / 64);
+  record_stride_ = 0;
+  if (forest_.rows == nullptr) return;
+  // A record: the gradient pair, then the row's bins, padded to a multiple of 16 bytes.
+  record_stride_ = (static_cast<Index>(sizeof(GradPair)) + forest_.rows->row_bytes + 15) / 16 * 16;
+  const auto bytes = static_cast<std::size_t>(record_stride_ * bins_.n_rows);
+  for (auto& buffer : records_)
+    if (buffer.size() < bytes) buffer.resize(bytes);
+}
+
+Index TreeGrower::gather_records(const std::vector<std::int32_t>& bag, const GradPair* gh) {
+  const ForestRows& rows = *forest_.rows;
+  const auto row_bytes = static_cast<std::size_t>(rows.row_bytes);
+  std::uint8_t* rec = records(0);
+  for (const std::int32_t r : bag) {
+    std::memcpy(rec, &gh[r], sizeof(GradPair));
+    std::memcpy(rec + sizeof(GradPair), rows.bins.data() + static_cast<std::size_t>(r) * row_bytes,
+                row_bytes);
+    rec += record_stride_;
+  }
+  return static_cast<Index>(bag.size());
+}
+
+namespace {
+
+/// Copies one record of `stride` bytes (a multiple of 16).
+inline void copy_record(std::uint8_t* dst, const std::uint8_t* src, Index stride) {
+  for (Index c = 0; c < stride; c += 16) std::memcpy(dst + c, src + c, 16);
+}
+
+/// Partitions `m` records from `src` into `dst` by split `s` of the feature whose bin is at
+/// `bin_at` (missing bin `miss`): the left rows first, in order, the right ones after them in
+/// reverse order. Returns the left rows.
+template <class BinT>
+Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index stride, Index bin_at,
+                   const SplitInfo& s, std::int32_t miss) {
+  Index nl = 0;
+  std::uint8_t* right = dst + (m - 1) * stride;
+  for (Index i = 0; i < m; ++i, src += stride) {
+    BinT bin;
+    std::memcpy(&bin, src + bin_at, sizeof(BinT));
+    const auto b = static_cast<std::int32_t>(bin);
+    bool left = false;
+    if (s.categorical) {
+      const auto u = static_cast<std::uint32_t>(b);
+      left = ((s.cat_bins[u >> 5] >> (u & 31U)) & 1U) != 0;
+    } else {
+      left = b <= s.threshold_bin || (b == miss && s.default_left);
+    }
+    // Written to both sides, only the cursor of its own side moves (no branch to mispredict).
+    copy_record(dst + nl * stride, src, stride);
+    copy_record(right, src, stride);
+    nl += left ? 1 : 0;
+    right -= left ? 0 : stride;
+  }
+  return nl;
+}
+
+}  // namespace
+
+Index TreeGrower::partition_records(const Leaf& leaf, const SplitInfo& s) {
+  const auto f = static_cast<Index>(s.feature);
+  const std::int32_t miss = bins_.n_bins[static_cast<std::size_t>(f)] - 1;
+  const std::uint8_t* src = records(leaf.depth) + leaf.begin * record_stride_;
+  std::uint8_t* dst = records(leaf.depth + 1) + leaf.begin * record_stride_;
+  return bins_.wide_cols ? partition_by<std::uint16_t>(src, dst, leaf.count, record_stride_,
+                                                       record_bin_at(f), s, miss)
+                         : partition_by<std::uint8_t>(src, dst, leaf.count, record_stride_,
+                                                      record_bin_at(f), s, miss);
+}
+
+ForestRows forest_rows(const BinnedMatrix& bins, int n_threads) {
+  ForestRows rows;
+  rows.bin_width = bins.wide_cols ? 2 : 1;
+  rows.row_bytes = bins.n_features * rows.bin_width;
+  const Index n = bins.n_rows, p = bins.n_features;
+  rows.bins.resize(static_cast<std::size_t>(n * rows.row_bytes));
+  parallel_for_blocks(0, n, 4096, n_threads, [&](Index lo, Index hi) {
+    for (Index f = 0; f < p; ++f)
+      for (Index i = lo; i < hi; ++i) {
+        std::uint8_t* at = rows.bins.data() + i * rows.row_bytes + f * rows.bin_width;
+        if (bins.wide_cols) {
+          const std::uint16_t b = bins.cols16[static_cast<std::size_t>(f * n + i)];
+          std::memcpy(at, &b, 2);
+        } else {
+          *at = bins.cols8[static_cast<std::size_t>(f * n + i)];
+        }
+      }
+  });
+  return rows;
 }
 
 }  // namespace churn::tree::detail

@@ -317,37 +317,58 @@ Index TreeGrower::gather_records(const std::vector<std::int32_t>& bag, const Gra
 
 namespace {
 
-/// Copies one record of `stride` bytes (a multiple of 16).
-inline void copy_record(std::uint8_t* dst, const std::uint8_t* src, Index stride) {
-  for (Index c = 0; c < stride; c += 16) std::memcpy(dst + c, src + c, 16);
-}
-
-/// Partitions `m` records from `src` into `dst` by split `s` of the feature whose bin is at
-/// `bin_at` (missing bin `miss`): the left rows first, in order, the right ones after them in
+/// Partitions `m` records of `kChunks` x 16 bytes from `src` into `dst` by `goes_left(bin)`
+/// of the bin at `bin_at`: the left rows first, in order, the right ones after them in
 /// reverse order. Returns the left rows.
-template <class BinT>
-Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index stride, Index bin_at,
-                   const SplitInfo& s, std::int32_t miss) {
+template <class BinT, int kChunks, class GoesLeft>
+Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bin_at,
+                   GoesLeft goes_left) {
+  constexpr Index kStride = 16 * kChunks;
   Index nl = 0;
-  std::uint8_t* right = dst + (m - 1) * stride;
-  for (Index i = 0; i < m; ++i, src += stride) {
+  std::uint8_t* right = dst + (m - 1) * kStride;
+  for (Index i = 0; i < m; ++i, src += kStride) {
     BinT bin;
     std::memcpy(&bin, src + bin_at, sizeof(BinT));
-    const auto b = static_cast<std::int32_t>(bin);
-    bool left = false;
-    if (s.categorical) {
-      const auto u = static_cast<std::uint32_t>(b);
-      left = ((s.cat_bins[u >> 5] >> (u & 31U)) & 1U) != 0;
-    } else {
-      left = b <= s.threshold_bin || (b == miss && s.default_left);
-    }
+    const bool left = goes_left(static_cast<std::uint32_t>(bin));
     // Written to both sides, only the cursor of its own side moves (no branch to mispredict).
-    copy_record(dst + nl * stride, src, stride);
-    copy_record(right, src, stride);
+    std::memcpy(dst + nl * kStride, src, kStride);
+    std::memcpy(right, src, kStride);
     nl += left ? 1 : 0;
-    right -= left ? 0 : stride;
+    right -= left ? 0 : kStride;
   }
   return nl;
+}
+
+/// partition_by() for split `s` (the feature's missing bin `miss`).
+template <class BinT, int kChunks>
+Index partition_split(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bin_at,
+                      const SplitInfo& s, std::int32_t miss) {
+  if (s.categorical) {
+    const std::uint32_t* words = s.cat_bins.data();
+    return partition_by<BinT, kChunks>(src, dst, m, bin_at, [words](std::uint32_t b) {
+      return ((words[b >> 5] >> (b & 31U)) & 1U) != 0;
+    });
+  }
+  const auto t = static_cast<std::uint32_t>(s.threshold_bin);  // >= 0 for a numerical split
+  const std::uint32_t miss_left = s.default_left ? static_cast<std::uint32_t>(miss) : ~0U;
+  return partition_by<BinT, kChunks>(
+      src, dst, m, bin_at, [t, miss_left](std::uint32_t b) { return (b <= t) | (b == miss_left); });
+}
+
+/// partition_split() for records of `stride` bytes (16 to 16 x 8).
+template <class BinT>
+Index partition_records_of(const std::uint8_t* src, std::uint8_t* dst, Index m, Index stride,
+                           Index bin_at, const SplitInfo& s, std::int32_t miss) {
+  switch (stride / 16) {
+    case 1: return partition_split<BinT, 1>(src, dst, m, bin_at, s, miss);
+    case 2: return partition_split<BinT, 2>(src, dst, m, bin_at, s, miss);
+    case 3: return partition_split<BinT, 3>(src, dst, m, bin_at, s, miss);
+    case 4: return partition_split<BinT, 4>(src, dst, m, bin_at, s, miss);
+    case 5: return partition_split<BinT, 5>(src, dst, m, bin_at, s, miss);
+    case 6: return partition_split<BinT, 6>(src, dst, m, bin_at, s, miss);
+    case 7: return partition_split<BinT, 7>(src, dst, m, bin_at, s, miss);
+    default: return partition_split<BinT, 8>(src, dst, m, bin_at, s, miss);
+  }
 }
 
 }  // namespace
@@ -357,10 +378,10 @@ Index TreeGrower::partition_records(const Leaf& leaf, const SplitInfo& s) {
   const std::int32_t miss = bins_.n_bins[static_cast<std::size_t>(f)] - 1;
   const std::uint8_t* src = records(leaf.depth) + leaf.begin * record_stride_;
   std::uint8_t* dst = records(leaf.depth + 1) + leaf.begin * record_stride_;
-  return bins_.wide_cols ? partition_by<std::uint16_t>(src, dst, leaf.count, record_stride_,
-                                                       record_bin_at(f), s, miss)
-                         : partition_by<std::uint8_t>(src, dst, leaf.count, record_stride_,
-                                                      record_bin_at(f), s, miss);
+  const Index m = leaf.count, at = record_bin_at(f);
+  return bins_.wide_cols
+             ? partition_records_of<std::uint16_t>(src, dst, m, record_stride_, at, s, miss)
+             : partition_records_of<std::uint8_t>(src, dst, m, record_stride_, at, s, miss);
 }
 
 ForestRows forest_rows(const BinnedMatrix& bins, int n_threads) {

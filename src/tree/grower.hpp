@@ -197,6 +197,8 @@ class TreeGrower {
   std::vector<Sums> csums_;              ///< Sums of one slot's non-empty bins.
   std::vector<Index> perm_;              ///< The node's feature order (grow_forest).
   std::vector<Index> batch_;             ///< Features histogrammed together, by slot.
+  SplitInfo cand_;   ///< A feature's best split (its buffer reused from node to node).
+  SplitInfo split_;  ///< The split being applied (its buffer reused from split to split).
   /// Two buffers of records (gradient pair, then the row's bins; record_stride_ bytes each):
   /// the rows of the leaves at even depths in the first, at odd depths in the second, each
   /// leaf at its [begin, begin + count).

@@ -2,6 +2,7 @@
 // histogram at a time from the node's rows, best-first growth with a heap of split gains.
 #include <algorithm>  // std::min, std::max, std::swap, std::copy_n
 #include <cstring>    // std::memcpy
+#include <limits>     // std::numeric_limits
 #include <queue>      // std::priority_queue
 #include <utility>    // std::move, std::pair
 
@@ -96,6 +97,12 @@ void record_histograms(const std::uint8_t* rec, Index stride, const Index* bin_a
   }
 }
 
+/// Makes `s` "no split" (its buffers kept for the next split recorded in it).
+void no_split(SplitInfo& s) {
+  s.gain = -std::numeric_limits<double>::infinity();
+  s.feature = -1;
+}
+
 /// Sorts the few values `v[0 .. k)` (insertion sort).
 void sort_small(std::int32_t* v, std::int32_t k) {
   for (std::int32_t i = 1; i < k; ++i) {
@@ -172,17 +179,17 @@ bool TreeGrower::split_slot(std::size_t li, Index s, Index f) {
   }
   Leaf& leaf = leaves_[li];
   const auto fs = static_cast<std::size_t>(f);
-  SplitInfo cand;
+  no_split(cand_);
   find_best_split_compact(CompactHist{present_.data() + s * fhist_stride_, csums_.data(), k},
                           bins_.n_bins[fs], static_cast<std::int32_t>(f), info_[fs], leaf.info,
-                          ctx_, cand);
-  if (better(cand, leaf.best)) leaf.best = std::move(cand);
+                          ctx_, cand_);
+  if (better(cand_, leaf.best)) std::swap(leaf.best, cand_);  // buffers swapped, not freed
   return true;
 }
 
 void TreeGrower::find_split_forest(std::size_t li) {
   Leaf& leaf = leaves_[li];
-  leaf.best = SplitInfo{};
+  no_split(leaf.best);
   if (!can_split(leaf)) return;
   const auto p = static_cast<Index>(used_features_.size());
   const Index want = forest_.max_features > 0 ? std::min(forest_.max_features, p) : p;
@@ -256,8 +263,8 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
   while (!open.empty() && leaves_.size() < max_leaves) {
     const auto li = static_cast<std::size_t>(-open.top().second);
     open.pop();
-    const SplitInfo s = std::move(leaves_[li].best);
-    leaves_[li].best = SplitInfo{};
+    std::swap(split_, leaves_[li].best);  // the leaf's best is reset by find_split_forest()
+    const SplitInfo& s = split_;
     const std::uint64_t key = leaves_[li].key;
     const std::int32_t node = add_node(tree, li, s);
     split_leaf(li, s, node);  // leaf li becomes the left child, the right one is appended

@@ -81,34 +81,59 @@ void one_vs_rest(const CompactHist& h, std::int32_t n_bins, std::int32_t feature
   }
 }
 
+/// Sorts the positions `order[0 .. n)` by `key` ascending, ties kept in their order (the
+/// result of a stable sort): insertion sort for the few bins of a small node, else
+/// std::stable_sort.
+void stable_sort_by(std::vector<std::int32_t>& order, const std::vector<double>& key) {
+  const auto n = order.size();
+  if (n > 32) {
+    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+      return key[static_cast<std::size_t>(a)] < key[static_cast<std::size_t>(b)];
+    });
+    return;
+  }
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::int32_t x = order[i];
+    const double kx = key[static_cast<std::size_t>(x)];
+    std::size_t j = i;
+    for (; j > 0 && kx < key[static_cast<std::size_t>(order[j - 1])]; --j) order[j] = order[j - 1];
+    order[j] = x;
+  }
+}
+
 /// find_many_vs_many() over the non-empty bins (positions into `h`, ordered by
-/// G / (H + cat_smooth), stable).
+/// G / (H + cat_smooth), stable). The best candidate is recorded once, after the scan.
 void many_vs_many(const CompactHist& h, std::int32_t n_bins, std::int32_t feature,
                   const LeafInfo& leaf, const SplitContext& ctx, SplitInfo& best) {
   const GBDTParams& p = *ctx.params;
-  thread_local std::vector<std::int32_t> order;
+  thread_local std::vector<std::int32_t> order, left_bins;
+  thread_local std::vector<double> ctr;
   order.clear();
-  for (std::int32_t q = 0; q < h.k; ++q)
-    if (static_cast<double>(h.sums[q].c) >= p.cat_smooth) order.push_back(q);
+  ctr.resize(static_cast<std::size_t>(h.k));
+  for (std::int32_t q = 0; q < h.k; ++q) {
+    if (static_cast<double>(h.sums[q].c) < p.cat_smooth) continue;
+    order.push_back(q);
+    ctr[static_cast<std::size_t>(q)] =
+        static_cast<double>(h.sums[q].g) * ctx.g_unscale /
+        (static_cast<double>(h.sums[q].h) * ctx.h_unscale + p.cat_smooth);
+  }
   if (order.size() < 2) return;
-  auto ctr = [&](std::int32_t q) {
-    return static_cast<double>(h.sums[q].g) * ctx.g_unscale /
-           (static_cast<double>(h.sums[q].h) * ctx.h_unscale + p.cat_smooth);
-  };
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::int32_t a, std::int32_t b) { return ctr(a) < ctr(b); });
+  stable_sort_by(order, ctr);
   const auto used = static_cast<int>(order.size());
   const int max_num_cat = std::min(p.max_cat_threshold, (used + 1) / 2);
   const Evaluator ev(leaf, ctx, p.cat_l2, 0);
-  std::vector<std::int32_t> left_bins;
+  auto at = [&](int dir, int i) {
+    return order[static_cast<std::size_t>(dir == 0 ? i : used - 1 - i)];
+  };
+  double best_gain = best.gain;
+  int best_dir = -1, best_i = -1;
+  Sums best_L;
   for (int dir = 0; dir < 2; ++dir) {
     Sums L;
     Index group = 0;
-    left_bins.clear();
     for (int i = 0; i < used && i < max_num_cat; ++i) {
-      const std::int32_t q = order[static_cast<std::size_t>(dir == 0 ? i : used - 1 - i)];
+      const std::int32_t q = at(dir, i);
       add(L, h.sums[q]);
-      left_bins.push_back(h.bins[q]);
       group += h.sums[q].c;
       const Sums R = minus(leaf.sums, L);
       if (L.c < p.min_child_samples ||
@@ -121,16 +146,23 @@ void many_vs_many(const CompactHist& h, std::int32_t n_bins, std::int32_t featur
       group = 0;
       double wl = 0, wr = 0;
       const double g = ev.gain(L, wl, wr);
-      if (!(g > p.min_split_gain) || !(g > best.gain)) continue;
-      const double gl = static_cast<double>(L.g) * ctx.g_unscale;
-      const double hl = static_cast<double>(L.h) * ctx.h_unscale;
-      const double G = static_cast<double>(leaf.sums.g) * ctx.g_unscale;
-      const double H = static_cast<double>(leaf.sums.h) * ctx.h_unscale;
-      wl = leaf_output(gl, hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
-      wr = leaf_output(G - gl, H - hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
-      record_categorical(g, left_bins, n_bins, feature, L, wl, wr, best);
+      if (!(g > p.min_split_gain) || !(g > best_gain)) continue;
+      best_gain = g;
+      best_dir = dir;
+      best_i = i;
+      best_L = L;
     }
   }
+  if (best_dir < 0) return;
+  left_bins.clear();
+  for (int i = 0; i <= best_i; ++i) left_bins.push_back(h.bins[at(best_dir, i)]);
+  const double gl = static_cast<double>(best_L.g) * ctx.g_unscale;
+  const double hl = static_cast<double>(best_L.h) * ctx.h_unscale;
+  const double G = static_cast<double>(leaf.sums.g) * ctx.g_unscale;
+  const double H = static_cast<double>(leaf.sums.h) * ctx.h_unscale;
+  const double wl = leaf_output(gl, hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+  const double wr = leaf_output(G - gl, H - hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+  record_categorical(best_gain, left_bins, n_bins, feature, best_L, wl, wr, best);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // churn::tree::RandomForestClassifier's fit: input checks, row weights, each tree's sample and
 // fixed-point gradients, trees grown in parallel, and the out-of-bag predictions.
 #include <algorithm>  // std::fill, std::min, std::max
+#include <chrono>     // std::chrono::steady_clock
 #include <climits>    // INT_MAX
 #include <cmath>      // std::sqrt, std::log2, std::floor, std::llrint, std::round, NAN
 #include <limits>     // std::numeric_limits
@@ -208,10 +209,35 @@ Tree grow_tree(const ForestData& d, int t, TreeWork& w) {
   return w.grower->grow_forest(w.bag, w.gh.data(), d.count_bits, 1.0 / scale, growth);
 }
 
+/// Calls `run(lo, hi)` on consecutive ranges of trees covering [0, T), each in one parallel
+/// loop, with a stop poll before each: ranges of at least `min_batch` trees and otherwise as
+/// many as took about 100 ms at the rate measured so far (so that small forests pay few
+/// barriers); one range without a StopScope on the thread.
+template <class Run>
+void polled_tree_batches(int T, int min_batch, Run&& run) {
+  if (!churn::detail::stop_scope_installed()) {
+    run(0, T);
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  int batch = min_batch;
+  for (int lo = 0; lo < T;) {
+    poll_stop();
+    const int hi = std::min(T, lo + batch);
+    const auto t0 = Clock::now();
+    run(lo, hi);
+    const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+    const double next = ns > 0 ? (hi - lo) * 100e6 / ns : static_cast<double>(T);
+    batch = static_cast<int>(std::max<double>(min_batch, std::min<double>(next, T)));
+    lo = hi;
+  }
+}
+
 /// Every tree, grown in parallel: trees are handed out one at a time to whichever thread is
 /// free, each growing with a worker's buffers taken from a pool (one per thread); a stop is
-/// polled between rounds of a few trees per thread. Tree t depends only on (seed, t): not on
-/// the thread count, on which thread grows it, or on which buffers it uses.
+/// polled between batches of trees (polled_tree_batches, at least a few trees per thread).
+/// Tree t depends only on (seed, t): not on the thread count, on which thread grows it, or on
+/// which buffers it uses.
 std::vector<Tree> grow_trees(const ForestData& d, int threads) {
   const int T = d.P.n_estimators;
   const int slots = std::max(1, std::min(threads, T));
@@ -229,10 +255,8 @@ std::vector<Tree> grow_trees(const ForestData& d, int threads) {
   }
   std::mutex pool;
   std::vector<Tree> trees(static_cast<std::size_t>(T));
-  const int round = 4 * slots;  // a thread waits at most one tree at the end of a round
-  for (int lo = 0; lo < T; lo += round) {
-    poll_stop();
-    const int hi = std::min(T, lo + round);
+  // A thread waits at most one tree at the end of a batch.
+  polled_tree_batches(T, 4 * slots, [&](int lo, int hi) {
     parallel_for_blocks(lo, hi, 1, slots, [&](Index t0, Index) {
       int k = 0;
       {
@@ -245,7 +269,7 @@ std::vector<Tree> grow_trees(const ForestData& d, int threads) {
       const std::lock_guard<std::mutex> lock(pool);
       idle.push_back(k);
     });
-  }
+  });
   return trees;
 }
 

@@ -129,9 +129,8 @@ class TreeGrower {
   /// Copies the records of the bag's rows with their gradient pairs into the first record
   /// buffer, in bag order (the root's rows); returns their number.
   Index gather_records(const std::vector<std::int32_t>& bag, const GradPair* gh);
-  /// Partitions the records of `leaf` by `s` into the other record buffer (left child first,
-  /// then the right child's rows in reverse order; a node's row order changes no sum);
-  /// returns the left child's rows.
+  /// Partitions the records of `leaf` by `s` into the other record buffer, stably (left child
+  /// first); returns the left child's rows.
   Index partition_records(const Leaf& leaf, const SplitInfo& s);
   /// Bytes from a record's start to feature `f`'s bin.
   Index record_bin_at(Index f) const {

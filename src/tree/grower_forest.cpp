@@ -325,25 +325,28 @@ Index TreeGrower::gather_records(const std::vector<std::int32_t>& bag, const Gra
 namespace {
 
 /// Partitions `m` records of `kChunks` x 16 bytes from `src` into `dst` by `goes_left(bin)`
-/// of the bin at `bin_at`: the left rows first, in order, the right ones after them in
-/// reverse order. Returns the left rows.
+/// of the bin at `bin_at`, stably: the left rows first, then the right ones. Returns the left
+/// rows.
 template <class BinT, int kChunks, class GoesLeft>
 Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bin_at,
                    GoesLeft goes_left) {
   constexpr Index kStride = 16 * kChunks;
-  Index nl = 0;
-  std::uint8_t* right = dst + (m - 1) * kStride;
-  for (Index i = 0; i < m; ++i, src += kStride) {
+  auto left_at = [&](Index i) {
     BinT bin;
-    std::memcpy(&bin, src + bin_at, sizeof(BinT));
-    const bool left = goes_left(static_cast<std::uint32_t>(bin));
-    // Written to both sides, only the cursor of its own side moves (no branch to mispredict).
-    std::memcpy(dst + nl * kStride, src, kStride);
-    std::memcpy(right, src, kStride);
-    nl += left ? 1 : 0;
-    right -= left ? 0 : kStride;
+    std::memcpy(&bin, src + i * kStride + bin_at, sizeof(BinT));
+    return goes_left(static_cast<std::uint32_t>(bin));
+  };
+  Index n_left = 0;
+  for (Index i = 0; i < m; ++i) n_left += left_at(i) ? 1 : 0;
+  std::uint8_t* left = dst;
+  std::uint8_t* right = dst + n_left * kStride;
+  for (Index i = 0; i < m; ++i) {
+    const bool l = left_at(i);
+    std::uint8_t*& to = l ? left : right;  // one copy per row, no branch on the side
+    std::memcpy(to, src + i * kStride, kStride);
+    to += kStride;
   }
-  return nl;
+  return n_left;
 }
 
 /// partition_by() for split `s` (the feature's missing bin `miss`).

@@ -198,6 +198,7 @@ class TreeGrower {
   std::vector<Index> batch_;             ///< Features histogrammed together, by slot.
   SplitInfo cand_;   ///< A feature's best split (its buffer reused from node to node).
   SplitInfo split_;  ///< The split being applied (its buffer reused from split to split).
+  std::size_t last_nodes_ = 0;  ///< Internal nodes of the last forest tree grown.
   /// Two buffers of records (gradient pair, then the row's bins; record_stride_ bytes each):
   /// the rows of the leaves at even depths in the first, at odd depths in the second, each
   /// leaf at its [begin, begin + count).

@@ -103,6 +103,20 @@ void no_split(SplitInfo& s) {
   s.feature = -1;
 }
 
+/// Reserves room for `n` internal nodes in the node arrays of `tree`.
+void reserve_nodes(Tree& tree, std::size_t n) {
+  tree.split_feature.reserve(n);
+  tree.threshold.reserve(n);
+  tree.default_left.reserve(n);
+  tree.cat_begin.reserve(n);
+  tree.cat_end.reserve(n);
+  tree.left_child.reserve(n);
+  tree.right_child.reserve(n);
+  tree.split_gain.reserve(n);
+  tree.internal_count.reserve(n);
+  tree.internal_value.reserve(n);
+}
+
 /// Sorts the few values `v[0 .. k)` (insertion sort).
 void sort_small(std::int32_t* v, std::int32_t k) {
   for (std::int32_t i = 1; i < k; ++i) {
@@ -259,6 +273,7 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
   std::priority_queue<std::pair<double, std::int64_t>> open;
   if (leaves_[0].best.valid()) open.emplace(leaves_[0].best.gain, 0);
   Tree tree;
+  reserve_nodes(tree, last_nodes_ + last_nodes_ / 8);  // trees of one forest are alike in size
   const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
   while (!open.empty() && leaves_.size() < max_leaves) {
     const auto li = static_cast<std::size_t>(-open.top().second);
@@ -282,6 +297,7 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
     }
   }
   forest_mode_ = false;
+  last_nodes_ = tree.split_feature.size();
   write_leaves(tree);
   return tree;
 }

@@ -31,17 +31,43 @@ void record_numeric(double g, std::int32_t feature, std::int32_t t, bool default
   best.right_output = wr;
 }
 
+/// The Evaluator of a split without regularisation, constraints or minimum child weight (a
+/// random forest's): the same gains, bit for bit, without the terms that do nothing there.
+/// With l1 = 0, threshold_l1(g, 0)^2 == g * g, and with l2 = 0, `h + l2 > 0` iff `h > 0` and
+/// the quotient is the same; hessian sums are never negative, so a minimum child weight <= 0
+/// admits every candidate.
+struct PlainEvaluator {
+  const Evaluator& ev;
+
+  /// Whether `ev` may be replaced by a PlainEvaluator.
+  static bool applies(const Evaluator& ev) {
+    return !ev.ctx.constrained && ev.l1 == 0 && ev.l2 == 0 && ev.ctx.params->min_child_weight <= 0;
+  }
+  bool admissible(const Sums& L, const Sums& R) const {
+    const Index min_c = ev.ctx.params->min_child_samples;
+    return L.c >= min_c && R.c >= min_c;
+  }
+  double gain(const Sums& L, double& /*wl*/, double& /*wr*/) const {
+    const double gl = static_cast<double>(L.g) * ev.ctx.g_unscale;
+    const double hl = static_cast<double>(L.h) * ev.ctx.h_unscale;
+    const double gr = ev.G - gl, hr = ev.H - hl;
+    return (hl > 0 ? gl * gl / hl : 0.0) + (hr > 0 ? gr * gr / hr : 0.0) - ev.parent_gain;
+  }
+  void outputs(const Sums& L, double& wl, double& wr) const { ev.outputs(L, wl, wr); }
+};
+
 /// find_numeric() without monotone constraints: threshold 0 is a candidate even when bin 0 is
 /// empty (missing values alone on the left), every other candidate is a non-empty value bin.
+/// `Eval` is Evaluator or PlainEvaluator.
+template <class Eval>
 void numeric(const CompactHist& h, std::int32_t n_bins, std::int32_t feature, const LeafInfo& leaf,
-             const SplitContext& ctx, SplitInfo& best) {
+             const SplitContext& ctx, const Eval& ev, SplitInfo& best) {
   const std::int32_t miss = n_bins - 1;  // the missing bin (last when present)
   if (miss <= 0) return;
   const bool has_miss = h.k > 0 && h.bins[h.k - 1] == miss;
   const Sums m = has_miss ? h.sums[h.k - 1] : Sums{};
   const std::int32_t kv = has_miss ? h.k - 1 : h.k;  // value bins
   const std::int32_t first = kv > 0 && h.bins[0] == 0 ? 0 : -1;
-  const Evaluator ev(leaf, ctx, 0.0, 0);
   const double min_gain = ctx.params->min_split_gain;
   for (int pass = 0; pass < (m.c > 0 ? 2 : 1); ++pass) {
     const bool miss_left = pass == 1;
@@ -103,8 +129,9 @@ void stable_sort_by(std::vector<std::int32_t>& order, const std::vector<double>&
 
 /// find_many_vs_many() over the non-empty bins (positions into `h`, ordered by
 /// G / (H + cat_smooth), stable). The best candidate is recorded once, after the scan.
+template <class Eval>
 void many_vs_many(const CompactHist& h, std::int32_t n_bins, std::int32_t feature,
-                  const LeafInfo& leaf, const SplitContext& ctx, SplitInfo& best) {
+                  const LeafInfo& leaf, const SplitContext& ctx, const Eval& ev, SplitInfo& best) {
   const GBDTParams& p = *ctx.params;
   thread_local std::vector<std::int32_t> order, left_bins;
   thread_local std::vector<double> ctr;
@@ -121,7 +148,6 @@ void many_vs_many(const CompactHist& h, std::int32_t n_bins, std::int32_t featur
   stable_sort_by(order, ctr);
   const auto used = static_cast<int>(order.size());
   const int max_num_cat = std::min(p.max_cat_threshold, (used + 1) / 2);
-  const Evaluator ev(leaf, ctx, p.cat_l2, 0);
   auto at = [&](int dir, int i) {
     return order[static_cast<std::size_t>(dir == 0 ? i : used - 1 - i)];
   };
@@ -170,12 +196,21 @@ void many_vs_many(const CompactHist& h, std::int32_t n_bins, std::int32_t featur
 void find_best_split_compact(const CompactHist& hist, std::int32_t n_bins, std::int32_t feature,
                              const FeatureBinInfo& info, const LeafInfo& leaf,
                              const SplitContext& ctx, SplitInfo& best) {
-  if (!info.categorical)
-    numeric(hist, n_bins, feature, leaf, ctx, best);
-  else if (info.n_bins <= ctx.params->max_cat_to_onehot)
+  if (info.categorical && info.n_bins <= ctx.params->max_cat_to_onehot) {
     one_vs_rest(hist, n_bins, feature, leaf, ctx, best);
+    return;
+  }
+  const Evaluator ev(leaf, ctx, info.categorical ? ctx.params->cat_l2 : 0.0, 0);
+  auto scan = [&](const auto& e) {
+    if (info.categorical)
+      many_vs_many(hist, n_bins, feature, leaf, ctx, e, best);
+    else
+      numeric(hist, n_bins, feature, leaf, ctx, e, best);
+  };
+  if (PlainEvaluator::applies(ev))
+    scan(PlainEvaluator{ev});
   else
-    many_vs_many(hist, n_bins, feature, leaf, ctx, best);
+    scan(ev);
 }
 
 }  // namespace churn::tree::detail

@@ -80,19 +80,14 @@ void record_histograms(const std::uint8_t* rec, Index stride, const Index* bin_a
                        Index nf, HistBin* const* hist, std::int32_t* const* present,
                        std::int32_t* k) {
   for (Index q = 0; q < nf; q += 4) {
+    const Index* at = bin_at + q;
+    HistBin* const* h = hist + q;
+    std::int32_t* const* pr = present + q;
     switch (std::min<Index>(4, nf - q)) {
-      case 1:
-        record_histograms<BinT, 1>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
-        break;
-      case 2:
-        record_histograms<BinT, 2>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
-        break;
-      case 3:
-        record_histograms<BinT, 3>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
-        break;
-      default:
-        record_histograms<BinT, 4>(rec, stride, bin_at + q, m, hist + q, present + q, k + q);
-        break;
+      case 1: record_histograms<BinT, 1>(rec, stride, at, m, h, pr, k + q); break;
+      case 2: record_histograms<BinT, 2>(rec, stride, at, m, h, pr, k + q); break;
+      case 3: record_histograms<BinT, 3>(rec, stride, at, m, h, pr, k + q); break;
+      default: record_histograms<BinT, 4>(rec, stride, at, m, h, pr, k + q); break;
     }
   }
 }
@@ -318,8 +313,8 @@ void TreeGrower::prepare_forest_buffers() {
   known_words_ = static_cast<std::size_t>((bins_.n_features + 63) / 64);
   record_stride_ = 0;
   if (forest_.rows == nullptr) return;
-  // A record: the gradient pair, then the row's bins, padded to a multiple of 16 bytes.
-  record_stride_ = (static_cast<Index>(sizeof(GradPair)) + forest_.rows->row_bytes + 15) / 16 * 16;
+  // A record: the gradient pair, then the row's bins, padded to a multiple of 8 bytes.
+  record_stride_ = (static_cast<Index>(sizeof(GradPair)) + forest_.rows->row_bytes + 7) / 8 * 8;
   const auto bytes = static_cast<std::size_t>(record_stride_ * bins_.n_rows);
   for (auto& buffer : records_)
     if (buffer.size() < bytes) buffer.resize(bytes);
@@ -340,13 +335,13 @@ Index TreeGrower::gather_records(const std::vector<std::int32_t>& bag, const Gra
 
 namespace {
 
-/// Partitions `m` records of `kChunks` x 16 bytes from `src` into `dst` by `goes_left(bin)`
-/// of the bin at `bin_at`, stably: the left rows first, then the right ones. Returns the left
+/// Partitions `m` records of `kWords` x 8 bytes from `src` into `dst` by `goes_left(bin)` of
+/// the bin at `bin_at`, stably: the left rows first, then the right ones. Returns the left
 /// rows.
-template <class BinT, int kChunks, class GoesLeft>
+template <class BinT, int kWords, class GoesLeft>
 Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bin_at,
                    GoesLeft goes_left) {
-  constexpr Index kStride = 16 * kChunks;
+  constexpr Index kStride = 8 * kWords;
   auto left_at = [&](Index i) {
     BinT bin;
     std::memcpy(&bin, src + i * kStride + bin_at, sizeof(BinT));
@@ -366,35 +361,33 @@ Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bi
 }
 
 /// partition_by() for split `s` (the feature's missing bin `miss`).
-template <class BinT, int kChunks>
+template <class BinT, int kWords>
 Index partition_split(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bin_at,
                       const SplitInfo& s, std::int32_t miss) {
   if (s.categorical) {
     const std::uint32_t* words = s.cat_bins.data();
-    return partition_by<BinT, kChunks>(src, dst, m, bin_at, [words](std::uint32_t b) {
+    return partition_by<BinT, kWords>(src, dst, m, bin_at, [words](std::uint32_t b) {
       return ((words[b >> 5] >> (b & 31U)) & 1U) != 0;
     });
   }
   const auto t = static_cast<std::uint32_t>(s.threshold_bin);  // >= 0 for a numerical split
   const std::uint32_t miss_left = s.default_left ? static_cast<std::uint32_t>(miss) : ~0U;
-  return partition_by<BinT, kChunks>(
+  return partition_by<BinT, kWords>(
       src, dst, m, bin_at, [t, miss_left](std::uint32_t b) { return (b <= t) | (b == miss_left); });
 }
 
-/// partition_split() for records of `stride` bytes (16 to 16 x 8).
-template <class BinT>
-Index partition_records_of(const std::uint8_t* src, std::uint8_t* dst, Index m, Index stride,
+/// Most 8-byte words in a record.
+constexpr int kMaxRecordWords = static_cast<int>((sizeof(GradPair) + kMaxForestRowBytes + 7) / 8);
+
+/// partition_split() for records of `words` x 8 bytes (kWords to kMaxRecordWords).
+template <class BinT, int kWords = 2>
+Index partition_records_of(const std::uint8_t* src, std::uint8_t* dst, Index m, Index words,
                            Index bin_at, const SplitInfo& s, std::int32_t miss) {
-  switch (stride / 16) {
-    case 1: return partition_split<BinT, 1>(src, dst, m, bin_at, s, miss);
-    case 2: return partition_split<BinT, 2>(src, dst, m, bin_at, s, miss);
-    case 3: return partition_split<BinT, 3>(src, dst, m, bin_at, s, miss);
-    case 4: return partition_split<BinT, 4>(src, dst, m, bin_at, s, miss);
-    case 5: return partition_split<BinT, 5>(src, dst, m, bin_at, s, miss);
-    case 6: return partition_split<BinT, 6>(src, dst, m, bin_at, s, miss);
-    case 7: return partition_split<BinT, 7>(src, dst, m, bin_at, s, miss);
-    default: return partition_split<BinT, 8>(src, dst, m, bin_at, s, miss);
+  if constexpr (kWords < kMaxRecordWords) {
+    if (words > kWords)
+      return partition_records_of<BinT, kWords + 1>(src, dst, m, words, bin_at, s, miss);
   }
+  return partition_split<BinT, kWords>(src, dst, m, bin_at, s, miss);
 }
 
 }  // namespace
@@ -406,8 +399,8 @@ Index TreeGrower::partition_records(const Leaf& leaf, const SplitInfo& s) {
   std::uint8_t* dst = records(leaf.depth + 1) + leaf.begin * record_stride_;
   const Index m = leaf.count, at = record_bin_at(f);
   return bins_.wide_cols
-             ? partition_records_of<std::uint16_t>(src, dst, m, record_stride_, at, s, miss)
-             : partition_records_of<std::uint8_t>(src, dst, m, record_stride_, at, s, miss);
+             ? partition_records_of<std::uint16_t>(src, dst, m, record_stride_ / 8, at, s, miss)
+             : partition_records_of<std::uint8_t>(src, dst, m, record_stride_ / 8, at, s, miss);
 }
 
 ForestRows forest_rows(const BinnedMatrix& bins, int n_threads) {

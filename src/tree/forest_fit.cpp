@@ -366,10 +366,14 @@ RandomForestClassifier& RandomForestClassifier::fit_impl(const Features& X, cons
 
   poll_stop();
   std::vector<FeatureBinInfo> info;
+  // Small tables are binned on the calling thread: a parallel region costs more than it saves
+  // there, and on a busy machine a barrier can cost a scheduler time slice.
+  const int bin_threads = threads_for(n, threads);
   const detail::BinnedMatrix B =
-      detail::bin_features(X, is_cat, P.max_bins, P.bin_sample_rows, P.seed, threads, info);
+      detail::bin_features(X, is_cat, P.max_bins, P.bin_sample_rows, P.seed, bin_threads, info);
   const bool records = B.n_features * (B.wide_cols ? 2 : 1) <= detail::kMaxForestRowBytes;
-  const detail::ForestRows rows = records ? detail::forest_rows(B, threads) : detail::ForestRows{};
+  const detail::ForestRows rows =
+      records ? detail::forest_rows(B, bin_threads) : detail::ForestRows{};
   const ForestData d{
       B, records ? &rows : nullptr, info, y, weight, P, n_draw, max_features, detail::bit_width(n)};
   std::vector<Tree> trees = grow_trees(d, threads);

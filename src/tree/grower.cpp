@@ -336,8 +336,12 @@ void bound_outputs(int mono, double mid, LeafInfo& left, LeafInfo& right) {
 }  // namespace
 
 void TreeGrower::split_leaf(std::size_t li, const SplitInfo& s, std::int32_t node) {
-  const Index n_left = forest_mode_ && record_stride_ > 0 ? partition_records(leaves_[li], s)
-                                                          : partition(leaves_[li], s);
+  // A forest's records are partitioned once the children are known (see below); each row
+  // counts 1 in the sums, so the left child's rows are its count.
+  const bool records = forest_mode_ && record_stride_ > 0;
+  const Index begin = leaves_[li].begin, count = leaves_[li].count;
+  const int depth = leaves_[li].depth;
+  const Index n_left = records ? static_cast<Index>(s.left.c) : partition(leaves_[li], s);
   Leaf right;
   Leaf& left = leaves_[li];
   right.begin = left.begin + n_left;
@@ -359,6 +363,9 @@ void TreeGrower::split_leaf(std::size_t li, const SplitInfo& s, std::int32_t nod
   const int mono = monotone_.empty() ? 0 : monotone_[static_cast<std::size_t>(s.feature)];
   if (mono != 0) bound_outputs(mono, (s.left_output + s.right_output) / 2, left.info, right.info);
   leaves_.push_back(std::move(right));
+  // Only the rows of a child that may split are read again.
+  if (records)
+    partition_records(begin, count, depth, s, can_split(leaves_[li]), can_split(leaves_.back()));
 }
 
 void TreeGrower::release(Leaf& leaf) {

@@ -129,9 +129,11 @@ class TreeGrower {
   /// Copies the records of the bag's rows with their gradient pairs into the first record
   /// buffer, in bag order (the root's rows); returns their number.
   Index gather_records(const std::vector<std::int32_t>& bag, const GradPair* gh);
-  /// Partitions the records of `leaf` by `s` into the other record buffer, stably (left child
-  /// first); returns the left child's rows.
-  Index partition_records(const Leaf& leaf, const SplitInfo& s);
+  /// Partitions the `count` records from `begin` of a leaf at `depth` by `s` into the other
+  /// record buffer, stably (left child first): the rows of each child only when `keep_left` /
+  /// `keep_right` (a child that cannot split never reads its rows).
+  void partition_records(Index begin, Index count, int depth, const SplitInfo& s, bool keep_left,
+                         bool keep_right);
   /// Bytes from a record's start to feature `f`'s bin.
   Index record_bin_at(Index f) const {
     return static_cast<Index>(sizeof(GradPair)) + f * forest_.rows->bin_width;

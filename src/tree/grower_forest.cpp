@@ -336,19 +336,38 @@ Index TreeGrower::gather_records(const std::vector<std::int32_t>& bag, const Gra
 namespace {
 
 /// Partitions `m` records of `kWords` x 8 bytes from `src` into `dst` by `goes_left(bin)` of
-/// the bin at `bin_at`, stably: the left rows first, then the right ones. Returns the left
-/// rows.
+/// the bin at `bin_at`, stably: the left rows first, then the right ones (after the `n_left`
+/// left ones); only the left (right) rows when `keep` is 1 (2), each at its place. Both sides
+/// must hold rows.
 template <class BinT, int kWords, class GoesLeft>
-Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bin_at,
-                   GoesLeft goes_left) {
+void partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index n_left, Index bin_at,
+                  int keep, GoesLeft goes_left) {
   constexpr Index kStride = 8 * kWords;
   auto left_at = [&](Index i) {
     BinT bin;
     std::memcpy(&bin, src + i * kStride + bin_at, sizeof(BinT));
     return goes_left(static_cast<std::uint32_t>(bin));
   };
-  Index n_left = 0;
-  for (Index i = 0; i < m; ++i) n_left += left_at(i) ? 1 : 0;
+  // One side: every row is copied to the next free place of that side, which moves only past
+  // a row of the side. The left side fills forwards (a row of the other side lands on the first
+  // right place at worst), the right side backwards (on the last left place at worst): both
+  // children have rows, so no copy leaves the node.
+  if (keep == 1) {
+    std::uint8_t* to = dst;
+    for (Index i = 0; i < m; ++i) {
+      std::memcpy(to, src + i * kStride, kStride);
+      to += left_at(i) ? kStride : 0;
+    }
+    return;
+  }
+  if (keep == 2) {
+    std::uint8_t* to = dst + (m - 1) * kStride;
+    for (Index i = m - 1; i >= 0; --i) {
+      std::memcpy(to, src + i * kStride, kStride);
+      to -= left_at(i) ? 0 : kStride;
+    }
+    return;
+  }
   std::uint8_t* left = dst;
   std::uint8_t* right = dst + n_left * kStride;
   for (Index i = 0; i < m; ++i) {
@@ -357,23 +376,24 @@ Index partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bi
     std::memcpy(to, src + i * kStride, kStride);
     to += kStride;
   }
-  return n_left;
 }
 
 /// partition_by() for split `s` (the feature's missing bin `miss`).
 template <class BinT, int kWords>
-Index partition_split(const std::uint8_t* src, std::uint8_t* dst, Index m, Index bin_at,
-                      const SplitInfo& s, std::int32_t miss) {
+void partition_split(const std::uint8_t* src, std::uint8_t* dst, Index m, Index n_left,
+                     Index bin_at, int keep, const SplitInfo& s, std::int32_t miss) {
   if (s.categorical) {
     const std::uint32_t* words = s.cat_bins.data();
-    return partition_by<BinT, kWords>(src, dst, m, bin_at, [words](std::uint32_t b) {
+    partition_by<BinT, kWords>(src, dst, m, n_left, bin_at, keep, [words](std::uint32_t b) {
       return ((words[b >> 5] >> (b & 31U)) & 1U) != 0;
     });
+    return;
   }
   const auto t = static_cast<std::uint32_t>(s.threshold_bin);  // >= 0 for a numerical split
   const std::uint32_t miss_left = s.default_left ? static_cast<std::uint32_t>(miss) : ~0U;
-  return partition_by<BinT, kWords>(
-      src, dst, m, bin_at, [t, miss_left](std::uint32_t b) { return (b <= t) | (b == miss_left); });
+  partition_by<BinT, kWords>(src, dst, m, n_left, bin_at, keep, [t, miss_left](std::uint32_t b) {
+    return (b <= t) | (b == miss_left);
+  });
 }
 
 /// Most 8-byte words in a record.
@@ -381,26 +401,33 @@ constexpr int kMaxRecordWords = static_cast<int>((sizeof(GradPair) + kMaxForestR
 
 /// partition_split() for records of `words` x 8 bytes (kWords to kMaxRecordWords).
 template <class BinT, int kWords = 2>
-Index partition_records_of(const std::uint8_t* src, std::uint8_t* dst, Index m, Index words,
-                           Index bin_at, const SplitInfo& s, std::int32_t miss) {
+void partition_records_of(const std::uint8_t* src, std::uint8_t* dst, Index m, Index n_left,
+                          Index words, Index bin_at, int keep, const SplitInfo& s,
+                          std::int32_t miss) {
   if constexpr (kWords < kMaxRecordWords) {
     if (words > kWords)
-      return partition_records_of<BinT, kWords + 1>(src, dst, m, words, bin_at, s, miss);
+      return partition_records_of<BinT, kWords + 1>(src, dst, m, n_left, words, bin_at, keep, s,
+                                                    miss);
   }
-  return partition_split<BinT, kWords>(src, dst, m, bin_at, s, miss);
+  partition_split<BinT, kWords>(src, dst, m, n_left, bin_at, keep, s, miss);
 }
 
 }  // namespace
 
-Index TreeGrower::partition_records(const Leaf& leaf, const SplitInfo& s) {
+void TreeGrower::partition_records(Index begin, Index count, int depth, const SplitInfo& s,
+                                   bool keep_left, bool keep_right) {
+  const int keep = (keep_left ? 1 : 0) | (keep_right ? 2 : 0);
+  if (keep == 0) return;
   const auto f = static_cast<Index>(s.feature);
   const std::int32_t miss = bins_.n_bins[static_cast<std::size_t>(f)] - 1;
-  const std::uint8_t* src = records(leaf.depth) + leaf.begin * record_stride_;
-  std::uint8_t* dst = records(leaf.depth + 1) + leaf.begin * record_stride_;
-  const Index m = leaf.count, at = record_bin_at(f);
-  return bins_.wide_cols
-             ? partition_records_of<std::uint16_t>(src, dst, m, record_stride_ / 8, at, s, miss)
-             : partition_records_of<std::uint8_t>(src, dst, m, record_stride_ / 8, at, s, miss);
+  const std::uint8_t* src = records(depth) + begin * record_stride_;
+  std::uint8_t* dst = records(depth + 1) + begin * record_stride_;
+  const Index n_left = static_cast<Index>(s.left.c), words = record_stride_ / 8;
+  const Index at = record_bin_at(f);
+  if (bins_.wide_cols)
+    partition_records_of<std::uint16_t>(src, dst, count, n_left, words, at, keep, s, miss);
+  else
+    partition_records_of<std::uint8_t>(src, dst, count, n_left, words, at, keep, s, miss);
 }
 
 ForestRows forest_rows(const BinnedMatrix& bins, int n_threads) {

@@ -54,22 +54,22 @@ inline bool category_goes_left(const PackedNode& nd, const std::uint32_t* bits, 
   return ((bits[static_cast<std::size_t>(where[0] + code / 32)] >> (code % 32)) & 1U) != 0;
 }
 
-/// Walks the rows whose keys start at `x[0 .. kGroup)` down the tree at `tree` together;
+/// Walks the rows whose keys start at `x[0 .. kLanes)` down the tree at `tree` together;
 /// `at[l]` ends at the byte offset of row l's leaf. Branch-free but for categorical splits
 /// (`kCat`): a leaf sends every row to itself, so a row at its leaf stays there until every
 /// row is at its own.
-template <bool kCat>
+template <bool kCat, int kLanes>
 void walk_group(const char* tree, const std::uint32_t* bits, const char* const* x,
                 std::int32_t* at) {
-  std::int32_t pos[kGroup];
-  const char* row[kGroup];
-  for (int l = 0; l < kGroup; ++l) {
+  std::int32_t pos[kLanes];
+  const char* row[kLanes];
+  for (int l = 0; l < kLanes; ++l) {
     pos[l] = 0;
     row[l] = x[l];
   }
   for (std::int32_t moved = 1; moved != 0;) {
     moved = 0;
-    for (int l = 0; l < kGroup; ++l) {
+    for (int l = 0; l < kLanes; ++l) {
       const std::int32_t k = pos[l];
       const auto* nd = reinterpret_cast<const PackedNode*>(tree + k);
       const std::uint32_t meta = nd->meta;
@@ -90,7 +90,7 @@ void walk_group(const char* tree, const std::uint32_t* bits, const char* const* 
       pos[l] = next;
     }
   }
-  for (int l = 0; l < kGroup; ++l) at[l] = pos[l];
+  for (int l = 0; l < kLanes; ++l) at[l] = pos[l];
 }
 
 }  // namespace
@@ -239,23 +239,27 @@ void PackedTrees::add_block(const RowMatrixRef& X, int n_trees, Index lo, Index 
   fill_keys(X, lo, hi, keys.data());
   const char* x[kGroup];
   std::int32_t at[kGroup];
+  const std::uint32_t* bits = cat_bits_.data();
   for (int t = 0; t < n_trees; ++t) {
     const auto* tree =
         reinterpret_cast<const char*>(nodes_.data() + tree_begin_[static_cast<std::size_t>(t)]);
     const bool cat = tree_has_cat_[static_cast<std::size_t>(t)] != 0;
-    for (Index i0 = lo; i0 < hi; i0 += kGroup) {
-      const int n = static_cast<int>(std::min<Index>(kGroup, hi - i0));
-      for (int l = 0; l < kGroup; ++l)
-        x[l] = reinterpret_cast<const char*>(keys.data() + (i0 - lo + (l < n ? l : 0)) * width);
-      if (cat)
-        walk_group<true>(tree, cat_bits_.data(), x, at);
+    // Full groups of rows together; the last few rows one by one (no work on padding).
+    for (Index i0 = lo; i0 < hi;) {
+      const int n = hi - i0 >= kGroup ? kGroup : 1;
+      for (int l = 0; l < n; ++l)
+        x[l] = reinterpret_cast<const char*>(keys.data() + (i0 - lo + l) * width);
+      if (n == kGroup)
+        cat ? walk_group<true, kGroup>(tree, bits, x, at)
+            : walk_group<false, kGroup>(tree, bits, x, at);
       else
-        walk_group<false>(tree, cat_bits_.data(), x, at);
+        cat ? walk_group<true, 1>(tree, bits, x, at) : walk_group<false, 1>(tree, bits, x, at);
       for (int l = 0; l < n; ++l) {
         double v;
         std::memcpy(&v, tree + at[l], sizeof(v));
         out[i0 + l] += v;
       }
+      i0 += n;
     }
   }
 }

@@ -27,6 +27,8 @@ constexpr int kGroup = 8;
 constexpr std::int64_t kSmallForestBytes = 384 * 1024;
 /// Bytes of row keys a block of a small forest should span (to stay in L1).
 constexpr Index kSmallBlockBytes = 24 * 1024;
+/// Words of row keys held on the stack (beyond, on the heap).
+constexpr Index kStackKeys = 512;
 /// Rows per block of a large forest (each tree is read once per block).
 constexpr Index kLargeBlockRows = 1024;
 
@@ -235,8 +237,15 @@ void PackedTrees::fill_keys(const RowMatrixRef& X, Index lo, Index hi, std::int6
 void PackedTrees::add_block(const RowMatrixRef& X, int n_trees, Index lo, Index hi,
                             double* out) const {
   const Index width = row_width_;
-  std::vector<std::int64_t> keys(static_cast<std::size_t>((hi - lo) * width));
-  fill_keys(X, lo, hi, keys.data());
+  // A few rows (a one-row call) use the stack; a block of many, the heap.
+  std::int64_t small[kStackKeys];
+  std::vector<std::int64_t> heap;
+  std::int64_t* keys = small;
+  if ((hi - lo) * width > kStackKeys) {
+    heap.resize(static_cast<std::size_t>((hi - lo) * width));
+    keys = heap.data();
+  }
+  fill_keys(X, lo, hi, keys);
   const char* x[kGroup];
   std::int32_t at[kGroup];
   const std::uint32_t* bits = cat_bits_.data();
@@ -248,7 +257,7 @@ void PackedTrees::add_block(const RowMatrixRef& X, int n_trees, Index lo, Index 
     for (Index i0 = lo; i0 < hi;) {
       const int n = hi - i0 >= kGroup ? kGroup : 1;
       for (int l = 0; l < n; ++l)
-        x[l] = reinterpret_cast<const char*>(keys.data() + (i0 - lo + l) * width);
+        x[l] = reinterpret_cast<const char*>(keys + (i0 - lo + l) * width);
       if (n == kGroup)
         cat ? walk_group<true, kGroup>(tree, bits, x, at)
             : walk_group<false, kGroup>(tree, bits, x, at);

@@ -125,3 +125,15 @@ def test_record_breaking_the_contract_is_reported(model, customers):
     rec2["monthly_charges"] = "lots"
     with pytest.raises(TypeError, match="monthly_charges"):
         model.predict_proba(rec2)
+
+
+@pytest.mark.parametrize("kind", ["logistic", "random_forest", "gbdt"])
+def test_a_customer_scores_the_same_alone_or_in_a_batch(customers, kind):
+    # Per-request scoring and the nightly batch must agree bit for bit on every customer.
+    m = cl.train_churn_model(customers.head(800), "churned", candidates=[kind], cv=2,
+                             n_jobs=2)
+    batch = customers.drop(columns=["churned"]).iloc[800:900]
+    p = m.predict_proba(batch)[:, 1]
+    recs = _records(batch)
+    alone = np.array([m.predict_proba(r)[0, 1] for r in recs])
+    np.testing.assert_array_equal(alone, p)

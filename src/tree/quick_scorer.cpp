@@ -1,0 +1,236 @@
+// churn::tree::detail::QuickScorer: bitvector batch prediction of small trees (see
+// quick_scorer.hpp), and the portable build of its scan kernel.
+#include "tree/quick_scorer.hpp"
+
+#include <algorithm>  // std::stable_sort, std::fill, std::max
+#include <cmath>      // std::isnan
+#include <limits>     // std::numeric_limits
+#include <utility>    // std::pair
+
+#include "common/cpu_dispatch.hpp"
+#include "tree/split_key.hpp"
+
+// The kernel's 32-byte vectors only pass between helpers inlined into this file.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace churn::tree::detail {
+
+#include "tree/quick_scorer_impl.hpp"
+
+void qs_scan_generic(const QsLists& lists, const std::int64_t* keys, std::int64_t* bits) {
+  scan_lists(lists, keys, bits);
+}
+
+namespace {
+
+/// Widest categorical split (codes) QuickScorer takes: 32 bitset words.
+constexpr Index kMaxCodes = 1024;
+/// Most categorical list entries (16 bytes each with their slots) QuickScorer builds.
+constexpr std::int64_t kMaxCatEntries = std::int64_t{1} << 22;
+/// Most trees (their slots, tree * kQsRows, must fit 32 bits).
+constexpr std::size_t kMaxTrees = std::size_t{1} << 26;
+
+/// The lowest set bit of `bits` (not 0).
+inline int lowest_bit(std::int64_t bits) {
+  const auto u = static_cast<std::uint64_t>(bits);
+#if defined(__GNUC__)
+  return __builtin_ctzll(u);
+#else
+  int b = 0;
+  while (((u >> b) & 1U) == 0) ++b;
+  return b;
+#endif
+}
+
+}  // namespace
+
+std::shared_ptr<const QuickScorer> QuickScorer::build(const std::vector<Tree>& trees,
+                                                      Index n_features) {
+  if (trees.size() >= kMaxTrees) return nullptr;
+  for (const Tree& t : trees)
+    if (t.n_leaves() > kMaxLeaves) return nullptr;
+  std::shared_ptr<QuickScorer> qs(new QuickScorer());
+  qs->num_list_of_.assign(static_cast<std::size_t>(n_features), -1);
+  qs->pending_cat_.resize(static_cast<std::size_t>(n_features));
+  for (std::size_t t = 0; t < trees.size(); ++t) qs->add_tree(trees[t], static_cast<int>(t));
+  qs->n_trees_ = static_cast<int>(trees.size());
+  qs->finish_numerical();
+  if (!qs->finish_categorical(trees)) return nullptr;
+  return qs;
+}
+
+void QuickScorer::add_tree(const Tree& t, int index) {
+  leaf_begin_.push_back(static_cast<std::int64_t>(leaf_value_.size()));
+  const auto n = static_cast<std::size_t>(t.n_internal());
+  if (n == 0) {
+    leaf_value_.push_back(t.leaf_value[0]);
+    return;
+  }
+  // Preorder meets the leaves from left to right; a node's left subtree holds the leaves
+  // numbered from when its left child is met to when its right child is.
+  std::vector<std::int32_t> first(n), past(n);
+  std::vector<std::pair<std::int32_t, std::int32_t>> stack{{0, -1}};  // (node, parent * 2 + side)
+  std::int32_t pos = 0;
+  while (!stack.empty()) {
+    const auto [id, from] = stack.back();
+    stack.pop_back();
+    if (from >= 0) ((from & 1) != 0 ? past : first)[static_cast<std::size_t>(from >> 1)] = pos;
+    if (id < 0) {
+      leaf_value_.push_back(t.leaf_value[static_cast<std::size_t>(~id)]);
+      ++pos;
+      continue;
+    }
+    const auto k = static_cast<std::size_t>(id);
+    stack.push_back({t.right_child[k], 2 * id + 1});
+    stack.push_back({t.left_child[k], 2 * id});
+  }
+  const auto slot = static_cast<std::uint32_t>(index) * std::uint32_t{kQsRows};
+  for (std::size_t k = 0; k < n; ++k) {
+    const int width = past[k] - first[k];  // 1 .. 63: the right subtree has a leaf
+    const std::uint64_t left = ((std::uint64_t{1} << width) - 1) << first[k];
+    const auto mask = static_cast<std::int64_t>(~left);
+    const auto f = static_cast<std::size_t>(t.split_feature[k]);
+    if (t.cat_begin[k] >= 0) {
+      pending_cat_[f].push_back({static_cast<std::int64_t>(k), 0, mask, slot, index});
+      continue;
+    }
+    if (num_list_of_[f] < 0) {
+      num_list_of_[f] = static_cast<Index>(num_feature_.size());
+      num_feature_.push_back(static_cast<Index>(f));
+    }
+    const std::int64_t list = 2 * num_list_of_[f] + (t.default_left[k] != 0 ? 1 : 0);
+    pending_num_.push_back({list, key_of(t.threshold[k]), mask, slot, index});
+  }
+}
+
+void QuickScorer::finish_numerical() {
+  std::stable_sort(pending_num_.begin(), pending_num_.end(),
+                   [](const Pending& a, const Pending& b) {
+                     return a.list_or_node != b.list_or_node ? a.list_or_node < b.list_or_node
+                                                             : a.key < b.key;
+                   });
+  const auto n_lists = static_cast<std::int64_t>(2 * num_feature_.size());
+  const std::size_t size = pending_num_.size() + static_cast<std::size_t>(n_lists);
+  threshold_.reserve(size);
+  mask_.reserve(size);
+  slot_.reserve(size);
+  list_begin_.reserve(static_cast<std::size_t>(n_lists));
+  std::size_t at = 0;
+  for (std::int64_t g = 0; g < n_lists; ++g) {
+    list_begin_.push_back(static_cast<std::int64_t>(threshold_.size()));
+    for (; at < pending_num_.size() && pending_num_[at].list_or_node == g; ++at) {
+      threshold_.push_back(pending_num_[at].key);
+      mask_.push_back(pending_num_[at].mask);
+      slot_.push_back(pending_num_[at].slot);
+    }
+    threshold_.push_back(kKeyMax);  // the sentinel: no key exceeds it
+    mask_.push_back(-1);
+    slot_.push_back(0);
+  }
+  pending_num_ = {};
+}
+
+bool QuickScorer::finish_categorical(const std::vector<Tree>& trees) {
+  std::int64_t entries = 0;
+  for (std::size_t f = 0; f < pending_cat_.size(); ++f) {
+    if (pending_cat_[f].empty()) continue;
+    Index codes = 0;
+    for (const Pending& p : pending_cat_[f]) {
+      const Tree& t = trees[static_cast<std::size_t>(p.tree)];
+      const auto k = static_cast<std::size_t>(p.list_or_node);
+      codes = std::max<Index>(codes, 32 * Index{t.cat_end[k] - t.cat_begin[k]});
+    }
+    if (codes > kMaxCodes) return false;
+    entries += static_cast<std::int64_t>(pending_cat_[f].size()) * (codes + 1);
+    if (entries > kMaxCatEntries) return false;
+    cat_feature_.push_back(static_cast<Index>(f));
+    cat_codes_.push_back(codes);
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t c = 0; c < cat_feature_.size(); ++c) {
+    cat_bucket_.push_back(static_cast<std::int64_t>(cat_begin_.size()));
+    const auto& nodes = pending_cat_[static_cast<std::size_t>(cat_feature_[c])];
+    // bucket b < codes: the code b; bucket `codes`: NaN and every larger code (the missing way)
+    for (Index b = 0; b <= cat_codes_[c]; ++b) {
+      cat_begin_.push_back(static_cast<std::int64_t>(cat_mask_.size()));
+      const double v = b < cat_codes_[c] ? static_cast<double>(b) : nan;
+      for (const Pending& p : nodes) {
+        if (trees[static_cast<std::size_t>(p.tree)].goes_left(p.list_or_node, v)) continue;
+        cat_mask_.push_back(p.mask);
+        cat_slot_.push_back(p.slot);
+      }
+    }
+  }
+  cat_begin_.push_back(static_cast<std::int64_t>(cat_mask_.size()));
+  pending_cat_ = {};
+  return true;
+}
+
+void QuickScorer::fill_keys(const RowMatrixRef& X, Index i0, std::int64_t* keys) const {
+  const Index stride = X.outerStride();
+  const double* x0 = X.data() + i0 * stride;
+  for (std::size_t u = 0; u < num_feature_.size(); ++u) {
+    const double* x = x0 + num_feature_[u];
+    std::int64_t* hi = keys + 2 * static_cast<Index>(u) * kQsRows;  // NaN largest
+    std::int64_t* lo = hi + kQsRows;                                  // NaN smallest
+    for (int r = 0; r < kQsRows; ++r) {
+      const double v = x[r * stride];
+      const bool nan = std::isnan(v);
+      const std::int64_t key = key_of(nan ? 0.0 : v);
+      hi[r] = nan ? kKeyMax : key;
+      lo[r] = nan ? kKeyMin : key;
+    }
+  }
+}
+
+void QuickScorer::apply_categorical(const RowMatrixRef& X, Index i0, std::int64_t* bits) const {
+  const Index stride = X.outerStride();
+  const double* x0 = X.data() + i0 * stride;
+  for (std::size_t c = 0; c < cat_feature_.size(); ++c) {
+    const double* x = x0 + cat_feature_[c];
+    const Index codes = cat_codes_[c];
+    const std::int64_t* begin = cat_begin_.data() + cat_bucket_[c];
+    for (int r = 0; r < kQsRows; ++r) {
+      // codes are validated integers in [0, 2^31) or NaN
+      const double v = x[r * stride];
+      const Index b = !std::isnan(v) && v < static_cast<double>(codes) ? static_cast<Index>(v)
+                                                                        : codes;
+      std::int64_t* row_bits = bits + r;
+      for (std::int64_t e = begin[b]; e < begin[b + 1]; ++e)
+        row_bits[cat_slot_[static_cast<std::size_t>(e)]] &= cat_mask_[static_cast<std::size_t>(e)];
+    }
+  }
+}
+
+void QuickScorer::add_leaves(const std::int64_t* bits, int n_trees, double* out) const {
+  double sum[kQsRows];
+  for (int r = 0; r < kQsRows; ++r) sum[r] = out[r];
+  const double* values = leaf_value_.data();
+  for (int t = 0; t < n_trees; ++t) {
+    const double* leaf = values + leaf_begin_[static_cast<std::size_t>(t)];
+    const std::int64_t* b = bits + static_cast<Index>(t) * kQsRows;
+    for (int r = 0; r < kQsRows; ++r) sum[r] += leaf[lowest_bit(b[r])];
+  }
+  for (int r = 0; r < kQsRows; ++r) out[r] = sum[r];
+}
+
+Index QuickScorer::add_rows(const RowMatrixRef& X, int n_trees, Index lo, Index hi,
+                            double* out) const {
+  const Index full = lo + (hi - lo) / kQsRows * kQsRows;
+  if (full == lo) return lo;
+  std::vector<std::int64_t> bits(static_cast<std::size_t>(n_trees_) * kQsRows);
+  std::vector<std::int64_t> keys(std::max<std::size_t>(2 * num_feature_.size() * kQsRows, 1));
+  const QsLists lists{threshold_.data(), mask_.data(), slot_.data(), list_begin_.data(),
+                      static_cast<Index>(list_begin_.size())};
+  const auto scan = common::cpu_level() >= common::CpuLevel::Avx2 ? qs_scan_avx2 : qs_scan_generic;
+  for (Index i0 = lo; i0 < full; i0 += kQsRows) {
+    std::fill(bits.begin(), bits.end(), -1);
+    fill_keys(X, i0, keys.data());
+    scan(lists, keys.data(), bits.data());
+    apply_categorical(X, i0, bits.data());
+    add_leaves(bits.data(), n_trees, out + i0);
+  }
+  return full;
+}
+
+}  // namespace churn::tree::detail

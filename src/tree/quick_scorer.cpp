@@ -2,7 +2,7 @@
 // quick_scorer.hpp), and the portable build of its scan kernel.
 #include "tree/quick_scorer.hpp"
 
-#include <algorithm>  // std::stable_sort, std::fill, std::max
+#include <algorithm>  // std::stable_sort, std::fill, std::max, std::copy
 #include <cmath>      // std::isnan
 #include <limits>     // std::numeric_limits
 #include <utility>    // std::pair
@@ -25,8 +25,8 @@ namespace {
 
 /// Widest categorical split (codes) QuickScorer takes: 32 bitset words.
 constexpr Index kMaxCodes = 1024;
-/// Most categorical list entries (16 bytes each with their slots) QuickScorer builds.
-constexpr std::int64_t kMaxCatEntries = std::int64_t{1} << 22;
+/// Most categorical masks (buckets x trees, 8 bytes each) QuickScorer builds: 16 MB.
+constexpr std::int64_t kMaxCatMasks = std::int64_t{1} << 21;
 /// Most trees (their slots, tree * kQsRows, must fit 32 bits).
 constexpr std::size_t kMaxTrees = std::size_t{1} << 26;
 
@@ -131,7 +131,7 @@ void QuickScorer::finish_numerical() {
 }
 
 bool QuickScorer::finish_categorical(const std::vector<Tree>& trees) {
-  std::int64_t entries = 0;
+  std::int64_t buckets = 0;
   for (std::size_t f = 0; f < pending_cat_.size(); ++f) {
     if (pending_cat_[f].empty()) continue;
     Index codes = 0;
@@ -141,27 +141,26 @@ bool QuickScorer::finish_categorical(const std::vector<Tree>& trees) {
       codes = std::max<Index>(codes, 32 * Index{t.cat_end[k] - t.cat_begin[k]});
     }
     if (codes > kMaxCodes) return false;
-    entries += static_cast<std::int64_t>(pending_cat_[f].size()) * (codes + 1);
-    if (entries > kMaxCatEntries) return false;
+    buckets += codes + 1;
+    if (buckets * n_trees_ > kMaxCatMasks) return false;
     cat_feature_.push_back(static_cast<Index>(f));
     cat_codes_.push_back(codes);
   }
+  cat_mask_.assign(static_cast<std::size_t>(buckets * n_trees_), -1);
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t bucket = 0;
   for (std::size_t c = 0; c < cat_feature_.size(); ++c) {
-    cat_bucket_.push_back(static_cast<std::int64_t>(cat_begin_.size()));
+    cat_bucket_.push_back(bucket);
     const auto& nodes = pending_cat_[static_cast<std::size_t>(cat_feature_[c])];
     // bucket b < codes: the code b; bucket `codes`: NaN and every larger code (the missing way)
-    for (Index b = 0; b <= cat_codes_[c]; ++b) {
-      cat_begin_.push_back(static_cast<std::int64_t>(cat_mask_.size()));
+    for (Index b = 0; b <= cat_codes_[c]; ++b, ++bucket) {
       const double v = b < cat_codes_[c] ? static_cast<double>(b) : nan;
-      for (const Pending& p : nodes) {
-        if (trees[static_cast<std::size_t>(p.tree)].goes_left(p.list_or_node, v)) continue;
-        cat_mask_.push_back(p.mask);
-        cat_slot_.push_back(p.slot);
-      }
+      std::int64_t* masks = cat_mask_.data() + bucket * n_trees_;
+      for (const Pending& p : nodes)
+        if (!trees[static_cast<std::size_t>(p.tree)].goes_left(p.list_or_node, v))
+          masks[p.tree] &= p.mask;
     }
   }
-  cat_begin_.push_back(static_cast<std::int64_t>(cat_mask_.size()));
   pending_cat_ = {};
   return true;
 }
@@ -183,33 +182,41 @@ void QuickScorer::fill_keys(const RowMatrixRef& X, Index i0, std::int64_t* keys)
   }
 }
 
-void QuickScorer::apply_categorical(const RowMatrixRef& X, Index i0, std::int64_t* bits) const {
+void QuickScorer::categorical_bits(const RowMatrixRef& X, Index i0, std::int64_t* bits) const {
   const Index stride = X.outerStride();
-  const double* x0 = X.data() + i0 * stride;
-  for (std::size_t c = 0; c < cat_feature_.size(); ++c) {
-    const double* x = x0 + cat_feature_[c];
-    const Index codes = cat_codes_[c];
-    const std::int64_t* begin = cat_begin_.data() + cat_bucket_[c];
-    for (int r = 0; r < kQsRows; ++r) {
+  const Index n = n_trees_;
+  for (int r = 0; r < kQsRows; ++r) {
+    const double* x = X.data() + (i0 + r) * stride;
+    std::int64_t* out = bits + r * n;
+    for (std::size_t c = 0; c < cat_feature_.size(); ++c) {
       // codes are validated integers in [0, 2^31) or NaN
-      const double v = x[r * stride];
+      const double v = x[cat_feature_[c]];
+      const Index codes = cat_codes_[c];
       const Index b = !std::isnan(v) && v < static_cast<double>(codes) ? static_cast<Index>(v)
                                                                         : codes;
-      std::int64_t* row_bits = bits + r;
-      for (std::int64_t e = begin[b]; e < begin[b + 1]; ++e)
-        row_bits[cat_slot_[static_cast<std::size_t>(e)]] &= cat_mask_[static_cast<std::size_t>(e)];
+      const std::int64_t* masks = cat_mask_.data() + (cat_bucket_[c] + b) * n;
+      if (c == 0) {
+        std::copy(masks, masks + n, out);
+      } else {
+        for (Index t = 0; t < n; ++t) out[t] &= masks[t];
+      }
     }
   }
 }
 
-void QuickScorer::add_leaves(const std::int64_t* bits, int n_trees, double* out) const {
+template <bool kCat>
+void QuickScorer::add_leaves(const std::int64_t* bits, const std::int64_t* cat_bits, int n_trees,
+                             double* out) const {
   double sum[kQsRows];
   for (int r = 0; r < kQsRows; ++r) sum[r] = out[r];
   const double* values = leaf_value_.data();
   for (int t = 0; t < n_trees; ++t) {
     const double* leaf = values + leaf_begin_[static_cast<std::size_t>(t)];
     const std::int64_t* b = bits + static_cast<Index>(t) * kQsRows;
-    for (int r = 0; r < kQsRows; ++r) sum[r] += leaf[lowest_bit(b[r])];
+    for (int r = 0; r < kQsRows; ++r) {
+      const std::int64_t both = kCat ? b[r] & cat_bits[r * Index{n_trees_} + t] : b[r];
+      sum[r] += leaf[lowest_bit(both)];
+    }
   }
   for (int r = 0; r < kQsRows; ++r) out[r] = sum[r];
 }
@@ -218,7 +225,9 @@ Index QuickScorer::add_rows(const RowMatrixRef& X, int n_trees, Index lo, Index 
                             double* out) const {
   const Index full = lo + (hi - lo) / kQsRows * kQsRows;
   if (full == lo) return lo;
-  std::vector<std::int64_t> bits(static_cast<std::size_t>(n_trees_) * kQsRows);
+  const std::size_t n = static_cast<std::size_t>(n_trees_) * kQsRows;
+  std::vector<std::int64_t> bits(n);
+  std::vector<std::int64_t> cat_bits(cat_feature_.empty() ? 0 : n);
   std::vector<std::int64_t> keys(std::max<std::size_t>(2 * num_feature_.size() * kQsRows, 1));
   const QsLists lists{threshold_.data(), mask_.data(), slot_.data(), list_begin_.data(),
                       static_cast<Index>(list_begin_.size())};
@@ -227,8 +236,12 @@ Index QuickScorer::add_rows(const RowMatrixRef& X, int n_trees, Index lo, Index 
     std::fill(bits.begin(), bits.end(), -1);
     fill_keys(X, i0, keys.data());
     scan(lists, keys.data(), bits.data());
-    apply_categorical(X, i0, bits.data());
-    add_leaves(bits.data(), n_trees, out + i0);
+    if (cat_bits.empty()) {
+      add_leaves<false>(bits.data(), nullptr, n_trees, out + i0);
+    } else {
+      categorical_bits(X, i0, cat_bits.data());
+      add_leaves<true>(bits.data(), cat_bits.data(), n_trees, out + i0);
+    }
   }
   return full;
 }

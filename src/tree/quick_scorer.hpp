@@ -23,8 +23,10 @@
 ///
 /// **Categorical splits** (bitsets; codes beyond a node's bitset and NaN go the missing way, as
 /// Tree::goes_left): per categorical feature, the codes 0 .. n_codes-1 (the widest bitset of the
-/// feature) and one more bucket for NaN and every larger code each have the list of the nodes
-/// that send them right; a row ANDs in its bucket's list.
+/// feature) and one more bucket for NaN and every larger code each have one mask per tree: the
+/// AND of the masks of the tree's nodes on that feature that send the bucket right (all ones if
+/// none). A row ANDs its buckets' rows of masks together (dense: vector code, the same work for
+/// any split), and the leaf is the lowest bit of that and of the numerical bits.
 ///
 /// **Sums** add the leaves' values tree by tree in tree order onto the row's starting value, so
 /// results are bit-identical to Tree::predict summed in tree order.
@@ -67,7 +69,7 @@ class QuickScorer {
 
   /// QuickScorer's form of `trees` (valid trees for rows of `n_features`, as PackedTrees
   /// checked them), or null when it does not fit: a tree with more than kMaxLeaves leaves, a
-  /// categorical feature split on codes from 1024 on, or too many categorical list entries.
+  /// categorical feature split on codes from 1024 on, or categorical masks above 16 MB.
   static std::shared_ptr<const QuickScorer> build(const std::vector<Tree>& trees,
                                                   Index n_features);
 
@@ -85,14 +87,17 @@ class QuickScorer {
   void add_tree(const Tree& t, int index);
   /// Sorts each numerical list by threshold and lays the lists out with their sentinels.
   void finish_numerical();
-  /// Builds the per-code lists of the categorical nodes; false when they are too large.
+  /// Builds the per-code masks of the categorical nodes; false when they are too large.
   bool finish_categorical(const std::vector<Tree>& trees);
   /// The keys of the kQsRows rows from `i0`, list by list.
   void fill_keys(const RowMatrixRef& X, Index i0, std::int64_t* keys) const;
-  /// ANDs in the masks of the categorical nodes that send the rows from `i0` right.
-  void apply_categorical(const RowMatrixRef& X, Index i0, std::int64_t* bits) const;
-  /// Adds the leaves' values of the first `n_trees` trees to `out[0 .. kQsRows)`.
-  void add_leaves(const std::int64_t* bits, int n_trees, double* out) const;
+  /// The categorical masks of the kQsRows rows from `i0`: `bits[r * n_trees() + t]`.
+  void categorical_bits(const RowMatrixRef& X, Index i0, std::int64_t* bits) const;
+  /// Adds the leaves' values of the first `n_trees` trees to `out[0 .. kQsRows)`: the lowest
+  /// bit of `bits[t * kQsRows + r]` and (kCat) `cat_bits[r * n_trees() + t]`.
+  template <bool kCat>
+  void add_leaves(const std::int64_t* bits, const std::int64_t* cat_bits, int n_trees,
+                  double* out) const;
 
   /// A node while building: its list, threshold key or tree node, mask and slot.
   struct Pending {
@@ -117,9 +122,7 @@ class QuickScorer {
   std::vector<Index> cat_feature_;        ///< Features with categorical nodes.
   std::vector<Index> cat_codes_;          ///< Per such feature: its codes (NaN's bucket after).
   std::vector<std::int64_t> cat_bucket_;  ///< Per such feature: its first bucket.
-  std::vector<std::int64_t> cat_begin_;   ///< Per bucket, and one past: its first entry.
-  std::vector<std::int64_t> cat_mask_;    ///< Per entry: the node's mask.
-  std::vector<std::uint32_t> cat_slot_;   ///< Per entry: the node's tree * kQsRows.
+  std::vector<std::int64_t> cat_mask_;    ///< Per bucket: n_trees() masks (see the file comment).
 };
 
 }  // namespace churn::tree::detail

@@ -21,6 +21,10 @@ void qs_scan_generic(const QsLists& lists, const std::int64_t* keys, std::int64_
   scan_lists(lists, keys, bits);
 }
 
+void qs_and_rows_generic(const std::int64_t* const* rows, int n_rows, Index n, std::int64_t* out) {
+  and_rows(rows, n_rows, n, out);
+}
+
 namespace {
 
 /// Widest categorical split (codes) QuickScorer takes: 32 bitset words.
@@ -182,25 +186,22 @@ void QuickScorer::fill_keys(const RowMatrixRef& X, Index i0, std::int64_t* keys)
   }
 }
 
-void QuickScorer::categorical_bits(const RowMatrixRef& X, Index i0, std::int64_t* bits) const {
+void QuickScorer::categorical_bits(const RowMatrixRef& X, Index i0, const std::int64_t** rows,
+                                   decltype(&qs_and_rows_generic) and_rows,
+                                   std::int64_t* bits) const {
   const Index stride = X.outerStride();
   const Index n = n_trees_;
   for (int r = 0; r < kQsRows; ++r) {
     const double* x = X.data() + (i0 + r) * stride;
-    std::int64_t* out = bits + r * n;
     for (std::size_t c = 0; c < cat_feature_.size(); ++c) {
       // codes are validated integers in [0, 2^31) or NaN
       const double v = x[cat_feature_[c]];
       const Index codes = cat_codes_[c];
       const Index b = !std::isnan(v) && v < static_cast<double>(codes) ? static_cast<Index>(v)
                                                                         : codes;
-      const std::int64_t* masks = cat_mask_.data() + (cat_bucket_[c] + b) * n;
-      if (c == 0) {
-        std::copy(masks, masks + n, out);
-      } else {
-        for (Index t = 0; t < n; ++t) out[t] &= masks[t];
-      }
+      rows[c] = cat_mask_.data() + (cat_bucket_[c] + b) * n;
     }
+    and_rows(rows, static_cast<int>(cat_feature_.size()), n, bits + r * n);
   }
 }
 
@@ -231,7 +232,10 @@ Index QuickScorer::add_rows(const RowMatrixRef& X, int n_trees, Index lo, Index 
   std::vector<std::int64_t> keys(std::max<std::size_t>(2 * num_feature_.size() * kQsRows, 1));
   const QsLists lists{threshold_.data(), mask_.data(), slot_.data(), list_begin_.data(),
                       static_cast<Index>(list_begin_.size())};
-  const auto scan = common::cpu_level() >= common::CpuLevel::Avx2 ? qs_scan_avx2 : qs_scan_generic;
+  std::vector<const std::int64_t*> rows(cat_feature_.size());
+  const bool avx2 = common::cpu_level() >= common::CpuLevel::Avx2;
+  const auto scan = avx2 ? qs_scan_avx2 : qs_scan_generic;
+  const auto and_rows = avx2 ? qs_and_rows_avx2 : qs_and_rows_generic;
   for (Index i0 = lo; i0 < full; i0 += kQsRows) {
     std::fill(bits.begin(), bits.end(), -1);
     fill_keys(X, i0, keys.data());
@@ -239,7 +243,7 @@ Index QuickScorer::add_rows(const RowMatrixRef& X, int n_trees, Index lo, Index 
     if (cat_bits.empty()) {
       add_leaves<false>(bits.data(), nullptr, n_trees, out + i0);
     } else {
-      categorical_bits(X, i0, cat_bits.data());
+      categorical_bits(X, i0, rows.data(), and_rows, cat_bits.data());
       add_leaves<true>(bits.data(), cat_bits.data(), n_trees, out + i0);
     }
   }

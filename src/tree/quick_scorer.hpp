@@ -43,7 +43,7 @@
 namespace churn::tree::detail {
 
 /// Rows the QuickScorer kernel scores together.
-constexpr int kQsRows = 8;
+constexpr int kQsRows = 16;
 
 /// The numerical split nodes as the kernel reads them: lists of nodes sorted by threshold, each
 /// list followed by a sentinel threshold kKeyMax (which no key exceeds).
@@ -60,6 +60,9 @@ struct QsLists {
 /// (quick_scorer.cpp) and the AVX2 one (quick_scorer_avx2.cpp); QuickScorer picks one per call.
 void qs_scan_generic(const QsLists& lists, const std::int64_t* keys, std::int64_t* bits);
 void qs_scan_avx2(const QsLists& lists, const std::int64_t* keys, std::int64_t* bits);
+/// `out[t] = rows[0][t] & ... & rows[n_rows - 1][t]` for t < n (`n_rows` >= 1): the builds.
+void qs_and_rows_generic(const std::int64_t* const* rows, int n_rows, Index n, std::int64_t* out);
+void qs_and_rows_avx2(const std::int64_t* const* rows, int n_rows, Index n, std::int64_t* out);
 
 /// The trees of an ensemble prepared for QuickScorer (see the file comment).
 class QuickScorer {
@@ -91,8 +94,10 @@ class QuickScorer {
   bool finish_categorical(const std::vector<Tree>& trees);
   /// The keys of the kQsRows rows from `i0`, list by list.
   void fill_keys(const RowMatrixRef& X, Index i0, std::int64_t* keys) const;
-  /// The categorical masks of the kQsRows rows from `i0`: `bits[r * n_trees() + t]`.
-  void categorical_bits(const RowMatrixRef& X, Index i0, std::int64_t* bits) const;
+  /// The categorical masks of the kQsRows rows from `i0`: `bits[r * n_trees() + t]`, by
+  /// `and_rows` (a build of qs_and_rows); `rows`: one pointer per categorical feature.
+  void categorical_bits(const RowMatrixRef& X, Index i0, const std::int64_t** rows,
+                        decltype(&qs_and_rows_generic) and_rows, std::int64_t* bits) const;
   /// Adds the leaves' values of the first `n_trees` trees to `out[0 .. kQsRows)`: the lowest
   /// bit of `bits[t * kQsRows + r]` and (kCat) `cat_bits[r * n_trees() + t]`.
   template <bool kCat>

@@ -13,12 +13,18 @@ namespace churn::tree::detail {
 void qs_scan_avx2(const QsLists& lists, const std::int64_t* keys, std::int64_t* bits) {
   scan_lists(lists, keys, bits);
 }
+void qs_and_rows_avx2(const std::int64_t* const* rows, int n_rows, Index n, std::int64_t* out) {
+  and_rows(rows, n_rows, n, out);
+}
 }  // namespace churn::tree::detail
 #pragma GCC pop_options
 #else
 namespace churn::tree::detail {
 void qs_scan_avx2(const QsLists& lists, const std::int64_t* keys, std::int64_t* bits) {
   qs_scan_generic(lists, keys, bits);
+}
+void qs_and_rows_avx2(const std::int64_t* const* rows, int n_rows, Index n, std::int64_t* out) {
+  qs_and_rows_generic(rows, n_rows, n, out);
 }
 }  // namespace churn::tree::detail
 #endif

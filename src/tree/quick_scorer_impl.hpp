@@ -6,7 +6,8 @@
 // NOLINTBEGIN
 namespace {
 
-static_assert(kQsRows == 8, "the kernel scores rows in groups of 8 (two 4-lane vectors)");
+static_assert(kQsRows % 4 == 0, "the kernel scores rows in 4-lane vectors");
+constexpr int kQsVectors = kQsRows / 4;
 
 typedef std::int64_t QsV4 __attribute__((vector_size(32)));
 typedef std::int64_t QsV4u __attribute__((vector_size(32), aligned(8), may_alias));
@@ -24,8 +25,8 @@ inline void scan_lists(const QsLists& q, const std::int64_t* keys, std::int64_t*
     const std::int64_t* k = keys + g * kQsRows;
     std::int64_t top = k[0];
     for (int r = 1; r < kQsRows; ++r) top = k[r] > top ? k[r] : top;
-    const QsV4 k0 = reinterpret_cast<const QsV4u*>(k)[0];
-    const QsV4 k1 = reinterpret_cast<const QsV4u*>(k)[1];
+    QsV4 key[kQsVectors];
+    for (int v = 0; v < kQsVectors; ++v) key[v] = reinterpret_cast<const QsV4u*>(k)[v];
     // the list's sentinel (kKeyMax) ends the loop for any key
     for (std::int64_t i = list_begin[g]; threshold[i] < top; ++i) {
       const std::int64_t th = threshold[i];
@@ -33,9 +34,23 @@ inline void scan_lists(const QsLists& q, const std::int64_t* keys, std::int64_t*
       const QsV4 t = {th, th, th, th};
       const QsV4 mv = {m, m, m, m};
       QsV4u* b = reinterpret_cast<QsV4u*>(bits + slot[i]);
-      b[0] &= mv | (k0 <= t);
-      b[1] &= mv | (k1 <= t);
+      for (int v = 0; v < kQsVectors; ++v) b[v] &= mv | (key[v] <= t);
     }
+  }
+}
+
+/// out[t] = rows[0][t] & ... & rows[n_rows - 1][t] for t < n (n_rows >= 1).
+inline void and_rows(const std::int64_t* const* rows, int n_rows, Index n, std::int64_t* out) {
+  Index t = 0;
+  for (; t + 4 <= n; t += 4) {
+    QsV4 v = *reinterpret_cast<const QsV4u*>(rows[0] + t);
+    for (int c = 1; c < n_rows; ++c) v &= *reinterpret_cast<const QsV4u*>(rows[c] + t);
+    *reinterpret_cast<QsV4u*>(out + t) = v;
+  }
+  for (; t < n; ++t) {
+    std::int64_t v = rows[0][t];
+    for (int c = 1; c < n_rows; ++c) v &= rows[c][t];
+    out[t] = v;
   }
 }
 

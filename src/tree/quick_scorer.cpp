@@ -46,6 +46,23 @@ inline int lowest_bit(std::int64_t bits) {
 #endif
 }
 
+/// Asks for the kQsRows rows of `X` from `i0` to be brought into cache (the rows of the next
+/// group, read while this one is scored).
+inline void prefetch_rows(const RowMatrixRef& X, Index i0) {
+#if defined(__GNUC__)
+  const Index stride = X.outerStride();
+  const Index bytes = X.cols() * static_cast<Index>(sizeof(double));
+  for (int r = 0; r < kQsRows; ++r) {
+    const char* row = reinterpret_cast<const char*>(X.data() + (i0 + r) * stride);
+    for (Index b = 0; b < bytes; b += 64) __builtin_prefetch(row + b);
+    __builtin_prefetch(row + bytes - 1);
+  }
+#else
+  (void)X;
+  (void)i0;
+#endif
+}
+
 }  // namespace
 
 std::shared_ptr<const QuickScorer> QuickScorer::build(const std::vector<Tree>& trees,
@@ -237,6 +254,7 @@ Index QuickScorer::add_rows(const RowMatrixRef& X, int n_trees, Index lo, Index 
   const auto scan = avx2 ? qs_scan_avx2 : qs_scan_generic;
   const auto and_rows = avx2 ? qs_and_rows_avx2 : qs_and_rows_generic;
   for (Index i0 = lo; i0 < full; i0 += kQsRows) {
+    if (i0 + kQsRows < full) prefetch_rows(X, i0 + kQsRows);
     std::fill(bits.begin(), bits.end(), -1);
     fill_keys(X, i0, keys.data());
     scan(lists, keys.data(), bits.data());

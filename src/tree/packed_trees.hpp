@@ -16,7 +16,7 @@
 /// [0, 2^31) before prediction).
 ///
 /// **Small trees** (at most 64 leaves, as a GBDT's) are scored by QuickScorer
-/// (quick_scorer.hpp) in groups of 8 rows instead; the rows left over walk.
+/// (quick_scorer.hpp) in groups of 16 rows instead; the rows left over walk.
 ///
 /// **Walking.** Rows are handled in blocks; within a block the trees are taken one after the
 /// other (a tree stays in cache for the whole block), and within a tree groups of rows walk
@@ -106,13 +106,13 @@ class PackedTrees {
   void fill_keys(const RowMatrixRef& X, Index lo, Index hi, std::int64_t* keys) const;
 
   Index n_features_ = 0;
-  Index row_width_ = 1;                     ///< Words of keys per row.
-  std::vector<Index> one_hot_slot_;         ///< Per feature: its one-hot word, or -1.
-  std::vector<Index> one_hot_features_;     ///< Features with a one-hot word.
-  std::vector<PackedNode> nodes_;           ///< Every tree's nodes, tree after tree.
-  std::vector<std::int64_t> tree_begin_;    ///< Where each tree's root lies in nodes_.
-  std::vector<std::uint8_t> tree_has_cat_;  ///< Whether a tree has a categorical split.
-  std::vector<std::uint32_t> cat_bits_;     ///< Every tree's categorical bitsets.
+  Index row_width_ = 1;                       ///< Words of keys per row.
+  std::vector<Index> one_hot_slot_;           ///< Per feature: its one-hot word, or -1.
+  std::vector<Index> one_hot_features_;       ///< Features with a one-hot word.
+  std::vector<PackedNode> nodes_;             ///< Every tree's nodes, tree after tree.
+  std::vector<std::int64_t> tree_begin_;      ///< Where each tree's root lies in nodes_.
+  std::vector<std::uint8_t> tree_has_cat_;    ///< Whether a tree has a categorical split.
+  std::vector<std::uint32_t> cat_bits_;       ///< Every tree's categorical bitsets.
   std::shared_ptr<const QuickScorer> quick_;  ///< The trees for QuickScorer, or null.
 };
 

@@ -125,11 +125,10 @@ void QuickScorer::add_tree(const Tree& t, int index) {
 }
 
 void QuickScorer::finish_numerical() {
-  std::stable_sort(pending_num_.begin(), pending_num_.end(),
-                   [](const Pending& a, const Pending& b) {
-                     return a.list_or_node != b.list_or_node ? a.list_or_node < b.list_or_node
-                                                             : a.key < b.key;
-                   });
+  std::stable_sort(
+      pending_num_.begin(), pending_num_.end(), [](const Pending& a, const Pending& b) {
+        return a.list_or_node != b.list_or_node ? a.list_or_node < b.list_or_node : a.key < b.key;
+      });
   const auto n_lists = static_cast<std::int64_t>(2 * num_feature_.size());
   const std::size_t size = pending_num_.size() + static_cast<std::size_t>(n_lists);
   threshold_.reserve(size);
@@ -192,7 +191,7 @@ void QuickScorer::fill_keys(const RowMatrixRef& X, Index i0, std::int64_t* keys)
   for (std::size_t u = 0; u < num_feature_.size(); ++u) {
     const double* x = x0 + num_feature_[u];
     std::int64_t* hi = keys + 2 * static_cast<Index>(u) * kQsRows;  // NaN largest
-    std::int64_t* lo = hi + kQsRows;                                  // NaN smallest
+    std::int64_t* lo = hi + kQsRows;                                // NaN smallest
     for (int r = 0; r < kQsRows; ++r) {
       const double v = x[r * stride];
       const bool nan = std::isnan(v);
@@ -214,8 +213,8 @@ void QuickScorer::categorical_bits(const RowMatrixRef& X, Index i0, const std::i
       // codes are validated integers in [0, 2^31) or NaN
       const double v = x[cat_feature_[c]];
       const Index codes = cat_codes_[c];
-      const Index b = !std::isnan(v) && v < static_cast<double>(codes) ? static_cast<Index>(v)
-                                                                        : codes;
+      const Index b =
+          !std::isnan(v) && v < static_cast<double>(codes) ? static_cast<Index>(v) : codes;
       rows[c] = cat_mask_.data() + (cat_bucket_[c] + b) * n;
     }
     and_rows(rows, static_cast<int>(cat_feature_.size()), n, bits + r * n);

@@ -73,8 +73,7 @@ class QuickScorer {
   /// QuickScorer's form of `trees` (valid trees for rows of `n_features`, as PackedTrees
   /// checked them), or null when it does not fit: a tree with more than kMaxLeaves leaves, a
   /// categorical feature split on codes from 1024 on, or categorical masks above 16 MB.
-  static std::shared_ptr<const QuickScorer> build(const std::vector<Tree>& trees,
-                                                  Index n_features);
+  static std::shared_ptr<const QuickScorer> build(const std::vector<Tree>& trees, Index n_features);
 
   /// Number of trees (every tree is scored; sums take the first ones).
   int n_trees() const { return n_trees_; }
@@ -114,17 +113,17 @@ class QuickScorer {
   };
 
   int n_trees_ = 0;
-  std::vector<double> leaf_value_;        ///< Every tree's leaves, left to right.
-  std::vector<std::int64_t> leaf_begin_;  ///< Where each tree's leaves start.
-  std::vector<Index> num_feature_;        ///< Feature of lists 2u and 2u + 1 (u = index).
-  std::vector<Index> num_list_of_;        ///< Per feature: u, or -1.
-  std::vector<Pending> pending_num_;      ///< Numerical nodes while building.
+  std::vector<double> leaf_value_;                 ///< Every tree's leaves, left to right.
+  std::vector<std::int64_t> leaf_begin_;           ///< Where each tree's leaves start.
+  std::vector<Index> num_feature_;                 ///< Feature of lists 2u and 2u + 1 (u = index).
+  std::vector<Index> num_list_of_;                 ///< Per feature: u, or -1.
+  std::vector<Pending> pending_num_;               ///< Numerical nodes while building.
   std::vector<std::vector<Pending>> pending_cat_;  ///< Per feature: its categorical nodes.
-  std::vector<std::int64_t> threshold_;   ///< See QsLists.
-  std::vector<std::int64_t> mask_;        ///< See QsLists.
-  std::vector<std::uint32_t> slot_;       ///< See QsLists.
-  std::vector<std::int64_t> list_begin_;  ///< See QsLists.
-  std::vector<Index> cat_feature_;        ///< Features with categorical nodes.
+  std::vector<std::int64_t> threshold_;            ///< See QsLists.
+  std::vector<std::int64_t> mask_;                 ///< See QsLists.
+  std::vector<std::uint32_t> slot_;                ///< See QsLists.
+  std::vector<std::int64_t> list_begin_;           ///< See QsLists.
+  std::vector<Index> cat_feature_;                 ///< Features with categorical nodes.
   std::vector<Index> cat_codes_;          ///< Per such feature: its codes (NaN's bucket after).
   std::vector<std::int64_t> cat_bucket_;  ///< Per such feature: its first bucket.
   std::vector<std::int64_t> cat_mask_;    ///< Per bucket: n_trees() masks (see the file comment).

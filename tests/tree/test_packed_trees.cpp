@@ -182,7 +182,8 @@ std::vector<Tree> trees_with_leaves(std::uint64_t seed, int n, Index leaves, int
 void check_sums(const std::vector<Tree>& trees, const std::vector<int>& ks,
                 const std::string& what) {
   const PackedTrees packed(trees, kFeatures);
-  for (const Index n : {Index{1}, Index{8}, Index{15}, Index{16}, Index{2053}}) {
+  // (QuickScorer takes groups of kQsRows = 16 rows in blocks of 1024; the rest walk)
+  for (const Index n : {Index{1}, Index{15}, Index{16}, Index{17}, Index{40}, Index{2053}}) {
     const RowMatrix X = random_rows(static_cast<std::uint64_t>(n) + 100, n);
     for (const int k : ks) {
       const Vector want = reference(trees, X, k, -0.5);

@@ -191,6 +191,8 @@ void check_sums(const std::vector<Tree>& trees, const std::vector<int>& ks,
         expect_same_bits(packed.sum(X, k, -0.5, threads), want,
                          what + " n " + std::to_string(n) + " k " + std::to_string(k) +
                              " threads " + std::to_string(threads));
+      expect_same_bits(packed.sum(X, k, -0.5, 1, false), want,  // the walk of every row
+                       what + " walk n " + std::to_string(n) + " k " + std::to_string(k));
     }
   }
 }

@@ -32,6 +32,8 @@
 // - BM_PredictBatchPlainWalk      the same sums by the plain per-row tree walk (what predict_raw
 //                                 did before src/tree/packed_trees.cpp), one thread: the
 //                                 baseline to read BM_PredictBatch/threads:1 against.
+// - BM_PredictBatchPackedWalk     the same sums by the packed walk of every row (predict_raw
+//                                 before QuickScorer, src/tree/quick_scorer.hpp), one thread.
 //
 // Times are wall-clock (UseRealTime). Nothing asserts a timing.
 #include <benchmark/benchmark.h>
@@ -51,6 +53,7 @@
 #include "churn/tree/gbdt.hpp"
 #include "tree/binning.hpp"
 #include "tree/histogram.hpp"
+#include "tree/packed_trees.hpp"
 #include "tree/split.hpp"
 
 namespace {
@@ -443,6 +446,24 @@ void BM_PredictBatchPlainWalk(benchmark::State& state) {
   report_model(state, m);
 }
 
+/// The packed walk of every row (what predict_raw did before QuickScorer, packed_trees.cpp), one
+/// thread: the same sums through detail::PackedTrees::sum(..., quick = false).
+void BM_PredictBatchPackedWalk(benchmark::State& state) {
+  const Data& d = data();
+  const Index n = std::min(kBatchRows, d.X.rows());
+  static const churn::RowMatrix X = d.X.topRows(n);
+  const churn::tree::GBDTClassifier& m = model();
+  const detail::PackedTrees packed(m.trees(), kCols);
+  const int k = static_cast<int>(m.trees().size());
+  for (auto _ : state) {
+    churn::Vector r = packed.sum(X, k, m.init_score(), 1, false);
+    benchmark::DoNotOptimize(r.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["rows"] = static_cast<double>(n);
+  report_model(state, m);
+}
+
 }  // namespace
 
 BENCHMARK(BM_BinFeatures)
@@ -481,5 +502,6 @@ BENCHMARK(BM_PredictBatch)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_PredictBatchPlainWalk)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PredictBatchPackedWalk)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

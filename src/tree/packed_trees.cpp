@@ -5,11 +5,11 @@
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::isnan
 #include <cstring>    // std::memcpy
-#include <limits>     // std::numeric_limits
 #include <utility>    // std::pair
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
+#include "tree/split_key.hpp"
 
 namespace churn::tree::detail {
 
@@ -18,9 +18,6 @@ namespace {
 constexpr std::int64_t kMaxTreeNodes = std::int64_t{1} << 27;
 /// Codes with a bit of their own in a categorical feature's one-hot word.
 constexpr int kOneHotCodes = 63;
-constexpr std::int64_t kKeyMax = std::numeric_limits<std::int64_t>::max();
-constexpr std::int64_t kKeyMin = std::numeric_limits<std::int64_t>::min();
-
 /// Rows walked down a tree together.
 constexpr int kGroup = 8;
 /// Forests up to this many bytes of nodes count as small (their trees stay in L2).
@@ -31,15 +28,8 @@ constexpr Index kSmallBlockBytes = 24 * 1024;
 constexpr Index kStackKeys = 512;
 /// Rows per block of a large forest (each tree is read once per block).
 constexpr Index kLargeBlockRows = 1024;
-
-/// The order-preserving integer key of a value that is not NaN: `a <= b` iff
-/// `key(a) <= key(b)` (-0.0 and +0.0 share a key; -inf and +inf lie strictly inside the range).
-inline std::int64_t key_of(double v) {
-  v += 0.0;  // -0.0 -> +0.0
-  std::int64_t b;
-  std::memcpy(&b, &v, sizeof(b));
-  return b ^ ((b >> 63) & kKeyMax);
-}
+/// Rows per block of QuickScorer (its buffers are allocated once per block).
+constexpr Index kQuickBlockRows = 1024;
 
 /// Whether the row whose key for the node's feature is `key` goes left at the categorical node
 /// `nd` (as Tree::goes_left).
@@ -118,6 +108,7 @@ PackedTrees::PackedTrees(const std::vector<Tree>& trees, Index n_features)
   nodes_.reserve(total);
   tree_begin_.reserve(trees.size());
   for (const Tree& t : trees) pack(t);
+  quick_ = QuickScorer::build(trees, n_features);
 }
 
 void PackedTrees::pack(const Tree& t) {
@@ -234,8 +225,10 @@ void PackedTrees::fill_keys(const RowMatrixRef& X, Index lo, Index hi, std::int6
   }
 }
 
-void PackedTrees::add_block(const RowMatrixRef& X, int n_trees, Index lo, Index hi,
+void PackedTrees::add_block(const RowMatrixRef& X, int n_trees, bool quick, Index lo, Index hi,
                             double* out) const {
+  if (quick) lo = quick_->add_rows(X, n_trees, lo, hi, out);
+  if (lo == hi) return;
   const Index width = row_width_;
   // A few rows (a one-row call) use the stack; a block of many, the heap.
   std::int64_t small[kStackKeys];
@@ -273,7 +266,8 @@ void PackedTrees::add_block(const RowMatrixRef& X, int n_trees, Index lo, Index 
   }
 }
 
-Vector PackedTrees::sum(const RowMatrixRef& X, int n_trees, double init, int n_threads) const {
+Vector PackedTrees::sum(const RowMatrixRef& X, int n_trees, double init, int n_threads,
+                        bool quick) const {
   const int k = std::min(n_trees, this->n_trees());
   Vector out = Vector::Constant(X.rows(), init);
   if (k <= 0) return out;
@@ -281,8 +275,9 @@ Vector PackedTrees::sum(const RowMatrixRef& X, int n_trees, double init, int n_t
       X.cols() == n_features_, InvalidArgument,
       "PackedTrees::sum(): X has " << X.cols() << " columns, the trees take " << n_features_);
   double* o = out.data();
-  parallel_for_blocks(0, X.rows(), block_rows(k), n_threads,
-                      [&](Index lo, Index hi) { add_block(X, k, lo, hi, o); });
+  const bool q = quick && uses_quick_scorer(k);
+  parallel_for_blocks(0, X.rows(), q ? kQuickBlockRows : block_rows(k), n_threads,
+                      [&](Index lo, Index hi) { add_block(X, k, q, lo, hi, o); });
   return out;
 }
 

@@ -15,6 +15,9 @@
 /// and codes beyond the bitset go the missing way (codes are validated to be integers in
 /// [0, 2^31) before prediction).
 ///
+/// **Small trees** (at most 64 leaves, as a GBDT's) are scored by QuickScorer
+/// (quick_scorer.hpp) in groups of 16 rows instead; the rows left over walk.
+///
 /// **Walking.** Rows are handled in blocks; within a block the trees are taken one after the
 /// other (a tree stays in cache for the whole block), and within a tree groups of rows walk
 /// down together, branch-free: a row that reached its leaf stays there while the others go on
@@ -27,10 +30,12 @@
 /// Thread safety: immutable after construction; every const member may run concurrently.
 
 #include <cstdint>  // std::int32_t, std::uint32_t, std::int64_t
+#include <memory>   // std::shared_ptr
 #include <vector>   // std::vector
 
 #include "churn/core/types.hpp"
 #include "churn/tree/tree.hpp"
+#include "tree/quick_scorer.hpp"
 
 namespace churn::tree::detail {
 
@@ -70,15 +75,27 @@ class PackedTrees {
   /// Number of trees.
   int n_trees() const { return static_cast<int>(tree_begin_.size()); }
 
+  /// Whether sum() of the first `n_trees` trees goes through QuickScorer (quick_scorer.hpp):
+  /// when every tree has at most 64 leaves (and its categorical splits fit) and `n_trees` is at
+  /// least half the trees (QuickScorer scores them all). Rows in groups of kQsRows; the few
+  /// rows left (a one-row call) walk.
+  bool uses_quick_scorer(int n_trees) const {
+    return quick_ != nullptr && 2 * static_cast<std::int64_t>(n_trees) >= this->n_trees();
+  }
+
   /// The raw sums: `init + tree_0(x) + ... + tree_{k-1}(x)` of each row `x` of `X`, added in
   /// tree order (k = `n_trees`, at most n_trees()). `X` must have been checked (n_features
   /// columns, categorical codes). Parallel over blocks of rows with `n_threads` threads (0 = all
-  /// cores); the result does not depend on it.
-  Vector sum(const RowMatrixRef& X, int n_trees, double init, int n_threads) const;
+  /// cores); the result does not depend on it. `quick = false` walks every row (benchmarks and
+  /// tests: the same bits as QuickScorer).
+  Vector sum(const RowMatrixRef& X, int n_trees, double init, int n_threads,
+             bool quick = true) const;
 
  private:
   /// Adds the first `n_trees` trees' values of rows [lo, hi) of `X` to `out` (trees in order).
-  void add_block(const RowMatrixRef& X, int n_trees, Index lo, Index hi, double* out) const;
+  /// With `quick`, groups of rows go through QuickScorer (uses_quick_scorer()).
+  void add_block(const RowMatrixRef& X, int n_trees, bool quick, Index lo, Index hi,
+                 double* out) const;
   /// The rows per block for the first `n_trees` trees (see the file comment).
   Index block_rows(int n_trees) const;
   /// Appends `tree` in preorder.
@@ -89,13 +106,14 @@ class PackedTrees {
   void fill_keys(const RowMatrixRef& X, Index lo, Index hi, std::int64_t* keys) const;
 
   Index n_features_ = 0;
-  Index row_width_ = 1;                     ///< Words of keys per row.
-  std::vector<Index> one_hot_slot_;         ///< Per feature: its one-hot word, or -1.
-  std::vector<Index> one_hot_features_;     ///< Features with a one-hot word.
-  std::vector<PackedNode> nodes_;           ///< Every tree's nodes, tree after tree.
-  std::vector<std::int64_t> tree_begin_;    ///< Where each tree's root lies in nodes_.
-  std::vector<std::uint8_t> tree_has_cat_;  ///< Whether a tree has a categorical split.
-  std::vector<std::uint32_t> cat_bits_;     ///< Every tree's categorical bitsets.
+  Index row_width_ = 1;                       ///< Words of keys per row.
+  std::vector<Index> one_hot_slot_;           ///< Per feature: its one-hot word, or -1.
+  std::vector<Index> one_hot_features_;       ///< Features with a one-hot word.
+  std::vector<PackedNode> nodes_;             ///< Every tree's nodes, tree after tree.
+  std::vector<std::int64_t> tree_begin_;      ///< Where each tree's root lies in nodes_.
+  std::vector<std::uint8_t> tree_has_cat_;    ///< Whether a tree has a categorical split.
+  std::vector<std::uint32_t> cat_bits_;       ///< Every tree's categorical bitsets.
+  std::shared_ptr<const QuickScorer> quick_;  ///< The trees for QuickScorer, or null.
 };
 
 }  // namespace churn::tree::detail

@@ -13,6 +13,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/types.hpp"
 #include "churn/tree/tree.hpp"
+#include "common/cpu_dispatch.hpp"
 #include "tree/packed_trees.hpp"
 
 using churn::Index;
@@ -138,9 +139,125 @@ void expect_same_bits(const Vector& got, const Vector& want, const std::string& 
   BOOST_TEST(differ == 0, what << ": " << differ << " rows differ");
 }
 
+/// A chain of `n_leaves` leaves: each split has a leaf on one side (left when `left_leaves`)
+/// and the rest of the chain on the other; features and thresholds cycle over the grid.
+Tree chain_tree(int n_leaves, bool left_leaves, std::uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  Tree t;
+  const int n = n_leaves - 1;
+  for (int i = 0; i < n; ++i) {
+    const int f = static_cast<int>(gen() % 3);  // numerical features 0..2
+    t.split_feature.push_back(f);
+    t.threshold.push_back(-1.5 + 0.5 * static_cast<double>(gen() % 7));
+    t.default_left.push_back(static_cast<std::uint8_t>(gen() % 2));
+    t.cat_begin.push_back(-1);
+    t.cat_end.push_back(-1);
+    for (auto* v : {&t.split_gain, &t.internal_count, &t.internal_value}) v->push_back(1.0);
+    const std::int32_t leaf = ~i;
+    const std::int32_t rest = i + 1 < n ? i + 1 : ~n;
+    t.left_child.push_back(left_leaves ? leaf : rest);
+    t.right_child.push_back(left_leaves ? rest : leaf);
+  }
+  for (int i = 0; i < n_leaves; ++i) {
+    t.leaf_value.push_back(0.001 * (i + 1) + static_cast<double>(seed % 5));
+    t.leaf_count.push_back(1);
+    t.leaf_depth.push_back(i < n ? i + 1 : n);
+  }
+  return t;
+}
+
+/// Trees of exactly `leaves` leaves from the random maker (full trees of depth 6 for 64).
+std::vector<Tree> trees_with_leaves(std::uint64_t seed, int n, Index leaves, int depth) {
+  Maker m{std::mt19937_64(seed), depth, 0, {}};
+  std::vector<Tree> trees;
+  while (static_cast<int>(trees.size()) < n) {
+    Tree t = m.make();
+    if (t.n_leaves() == leaves) trees.push_back(std::move(t));
+  }
+  return trees;
+}
+
+/// sum() against the plain walk for several row counts (groups of 8, tails, several blocks),
+/// tree counts and threads.
+void check_sums(const std::vector<Tree>& trees, const std::vector<int>& ks,
+                const std::string& what) {
+  const PackedTrees packed(trees, kFeatures);
+  // (QuickScorer takes groups of kQsRows = 16 rows in blocks of 1024; the rest walk)
+  for (const Index n : {Index{1}, Index{15}, Index{16}, Index{17}, Index{40}, Index{2053}}) {
+    const RowMatrix X = random_rows(static_cast<std::uint64_t>(n) + 100, n);
+    for (const int k : ks) {
+      const Vector want = reference(trees, X, k, -0.5);
+      for (const int threads : {1, 2, 4})
+        expect_same_bits(packed.sum(X, k, -0.5, threads), want,
+                         what + " n " + std::to_string(n) + " k " + std::to_string(k) +
+                             " threads " + std::to_string(threads));
+      expect_same_bits(packed.sum(X, k, -0.5, 1, false), want,  // the walk of every row
+                       what + " walk n " + std::to_string(n) + " k " + std::to_string(k));
+    }
+  }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(tree_packed_trees)
+
+BOOST_AUTO_TEST_CASE(quick_scorer_takes_small_trees_and_matches_bit_for_bit) {
+  const std::vector<Tree> trees = random_trees(21, 40, 6);  // at most 64 leaves
+  const PackedTrees packed(trees, kFeatures);
+  BOOST_TEST(packed.uses_quick_scorer(40));
+  BOOST_TEST(packed.uses_quick_scorer(20));   // half the trees: every tree is scored anyway
+  BOOST_TEST(!packed.uses_quick_scorer(19));  // fewer: the walk
+  check_sums(trees, {0, 1, 19, 20, 39, 40, 1000}, "random");
+}
+
+BOOST_AUTO_TEST_CASE(quick_scorer_at_64_leaves_and_the_walk_beyond) {
+  std::vector<Tree> trees = trees_with_leaves(3, 6, 64, 6);
+  // chains: leaf masks at both ends of the 64 bits, left subtrees of 1 and of 63 leaves
+  trees.push_back(chain_tree(64, true, 1));
+  trees.push_back(chain_tree(64, false, 2));
+  trees.push_back(chain_tree(2, false, 3));
+  Tree leaf;
+  leaf.leaf_value = {0.125};
+  leaf.leaf_count = {1};
+  leaf.leaf_depth = {0};
+  trees.insert(trees.begin() + 1, leaf);
+  trees.push_back(leaf);
+  BOOST_TEST(PackedTrees(trees, kFeatures).uses_quick_scorer(11));
+  check_sums(trees, {11}, "64 leaves");
+  trees.push_back(chain_tree(65, true, 4));  // one tree beyond 64 leaves: all trees walk
+  BOOST_TEST(!PackedTrees(trees, kFeatures).uses_quick_scorer(12));
+  check_sums(trees, {12}, "65 leaves");
+}
+
+BOOST_AUTO_TEST_CASE(quick_scorer_categorical_widths) {
+  std::vector<Tree> trees = random_trees(8, 20, 5);
+  // a bitset of 32 words (codes 0..1023) still fits; codes from 1024 on go the missing way
+  Tree& t = trees[3];
+  std::size_t cat = 0;
+  while (cat < t.cat_begin.size() && t.cat_begin[cat] < 0) ++cat;
+  BOOST_TEST_REQUIRE(cat < t.cat_begin.size());
+  t.cat_begin[cat] = static_cast<std::int32_t>(t.cat_bitset.size());
+  for (int w = 0; w < 32; ++w) t.cat_bitset.push_back(0x9249249U * static_cast<std::uint32_t>(w));
+  t.cat_end[cat] = static_cast<std::int32_t>(t.cat_bitset.size());
+  BOOST_TEST(PackedTrees(trees, kFeatures).uses_quick_scorer(20));
+  check_sums(trees, {20}, "1024 codes");
+  t.cat_bitset.push_back(~0U);  // 33 words: beyond QuickScorer's categorical lists
+  t.cat_end[cat] += 1;
+  BOOST_TEST(!PackedTrees(trees, kFeatures).uses_quick_scorer(20));
+  check_sums(trees, {20}, "1056 codes");
+}
+
+BOOST_AUTO_TEST_CASE(quick_scorer_same_bits_at_every_cpu_level) {
+  using churn::common::CpuLevel;
+  const std::vector<Tree> trees = random_trees(33, 50, 6);
+  const PackedTrees packed(trees, kFeatures);
+  const RowMatrix X = random_rows(5, 999);
+  const Vector want = reference(trees, X, 50, 1.0);
+  for (const CpuLevel level : {CpuLevel::Portable, CpuLevel::Avx2, CpuLevel::Avx512}) {
+    const churn::common::ScopedCpuLevel use(level);
+    expect_same_bits(packed.sum(X, 50, 1.0, 2), want, churn::common::cpu_level_name(level));
+  }
+}
 
 BOOST_AUTO_TEST_CASE(small_forest_matches_the_plain_walk_bit_for_bit) {
   const std::vector<Tree> trees = random_trees(7, 60, 6);  // small: blocks of few rows

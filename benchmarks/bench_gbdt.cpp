@@ -29,6 +29,11 @@
 //                                 `depth`: mean depth of a training row's leaf (nodes visited
 //                                 per tree).
 // - BM_PredictBatch/threads:T     predict_raw on 100000 rows; items = rows.
+// - BM_PredictBatchPlainWalk      the same sums by the plain per-row tree walk (what predict_raw
+//                                 did before src/tree/packed_trees.cpp), one thread: the
+//                                 baseline to read BM_PredictBatch/threads:1 against.
+// - BM_PredictBatchPackedWalk     the same sums by the packed walk of every row (predict_raw
+//                                 before QuickScorer, src/tree/quick_scorer.hpp), one thread.
 //
 // Times are wall-clock (UseRealTime). Nothing asserts a timing.
 #include <benchmark/benchmark.h>
@@ -48,6 +53,7 @@
 #include "churn/tree/gbdt.hpp"
 #include "tree/binning.hpp"
 #include "tree/histogram.hpp"
+#include "tree/packed_trees.hpp"
 #include "tree/split.hpp"
 
 namespace {
@@ -418,6 +424,46 @@ void BM_PredictBatch(benchmark::State& state) {
   report_model(state, m);
 }
 
+/// The plain walk that predict_raw used before the packed predictor (Tree::predict per row, the
+/// trees in order over blocks of 128 rows, one thread): the same sums, the baseline of
+/// BM_PredictBatch in the same run.
+void BM_PredictBatchPlainWalk(benchmark::State& state) {
+  const Data& d = data();
+  const Index n = std::min(kBatchRows, d.X.rows());
+  static const churn::RowMatrix X = d.X.topRows(n);
+  const churn::tree::GBDTClassifier& m = model();
+  for (auto _ : state) {
+    churn::Vector r = churn::Vector::Constant(n, m.init_score());
+    for (Index lo = 0; lo < n; lo += 128) {
+      const Index hi = std::min(n, lo + 128);
+      for (const churn::tree::Tree& t : m.trees())
+        for (Index i = lo; i < hi; ++i) r[i] += t.predict(X.row(i).data());
+    }
+    benchmark::DoNotOptimize(r.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["rows"] = static_cast<double>(n);
+  report_model(state, m);
+}
+
+/// The packed walk of every row (what predict_raw did before QuickScorer, packed_trees.cpp), one
+/// thread: the same sums through detail::PackedTrees::sum(..., quick = false).
+void BM_PredictBatchPackedWalk(benchmark::State& state) {
+  const Data& d = data();
+  const Index n = std::min(kBatchRows, d.X.rows());
+  static const churn::RowMatrix X = d.X.topRows(n);
+  const churn::tree::GBDTClassifier& m = model();
+  const detail::PackedTrees packed(m.trees(), kCols);
+  const int k = static_cast<int>(m.trees().size());
+  for (auto _ : state) {
+    churn::Vector r = packed.sum(X, k, m.init_score(), 1, false);
+    benchmark::DoNotOptimize(r.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["rows"] = static_cast<double>(n);
+  report_model(state, m);
+}
+
 }  // namespace
 
 BENCHMARK(BM_BinFeatures)
@@ -455,5 +501,7 @@ BENCHMARK(BM_PredictBatch)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_PredictBatchPlainWalk)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PredictBatchPackedWalk)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -255,6 +255,43 @@ TypeMismatch
 InvalidArgument
     If column names repeat.
 )doc")
+      .def_static(
+          "from_records",
+          [](const py::handle& records, const py::object& schema) {
+            const data::Schema* s =
+                schema.is_none() ? nullptr : &schema.cast<const data::Schema&>();
+            return table_from_records(records, s, "Table.from_records()");
+          },
+          py::arg("records"), py::arg("schema") = py::none(),
+          R"doc(
+A Table from records: one dict (one row, e.g. the JSON body of a scoring request) or a list of
+dicts of column name -> scalar, read in C++ value by value (no pandas).
+
+Columns come in order of first appearance; a key a record lacks, None and NaN are missing
+values. A column ``schema`` names takes its type: float64 from numbers; int64 from integers,
+booleans and integral floats; category and string from text (integers as their decimal text);
+timestamp from datetimes, ISO text or integer nanoseconds. Other columns are typed by their
+values: integers/booleans int64, any float float64, text string, datetimes timestamp, all
+missing float64. ``ChurnModel.score``/``predict_proba``/``validate``/``drift`` take records
+directly, typed by the model's contract.
+
+Parameters
+----------
+records : dict or list of dict
+schema : Schema, optional
+
+Returns
+-------
+Table
+
+Raises
+------
+TypeMismatch
+    Naming the column, the record and the value that does not fit the column's type, or a
+    column whose values mix numbers, text and datetimes.
+InvalidArgument
+    For an empty list or records without keys.
+)doc")
       .def_static("from_numpy", &table_from_numpy, py::arg("array"), py::arg("names") = py::none(),
                   R"doc(
 A Table from a 2-D numpy array, one column per array column.

@@ -26,11 +26,18 @@ std::optional<std::int64_t> nanos_or_none(const py::object& as_of, const char* w
   return to_nanos(as_of, what);
 }
 
+/// The customers as a table: records (a dict or a list of dicts) typed by `contract` (a
+/// model's; null in training), or as_table's conversions.
+Table customers_table(const data::Schema* contract, const py::object& customers, const char* who) {
+  if (is_records(customers)) return table_from_records(customers, contract, who);
+  return as_table(customers, who);
+}
+
 /// Runs `f(customers, events_or_null, as_of)` on converted inputs, interruptible.
 template <class F>
-auto with_customers(const py::object& customers, const py::object& events, const py::object& as_of,
-                    const char* who, F&& f) {
-  Table c = as_table(customers, who);
+auto with_customers(const data::Schema* contract, const py::object& customers,
+                    const py::object& events, const py::object& as_of, const char* who, F&& f) {
+  Table c = customers_table(contract, customers, who);
   std::optional<Table> e;
   if (!events.is_none()) e = as_table(events, who);
   CHURN_CHECK(e.has_value() || as_of.is_none(), InvalidArgument,
@@ -48,7 +55,7 @@ void def_scoring(py::class_<ChurnModel>& cls) {
            model::ScoreOptions o;
            o.n_reasons = n_reasons;
            o.validate = validate;
-           return with_customers(customers, events, as_of, "ChurnModel.score()",
+           return with_customers(&self.contract(), customers, events, as_of, "ChurnModel.score()",
                                  [&](const Table& c, const Table* e, auto when) {
                                    return e ? self.score(c, *e, when, o) : self.score(c, o);
                                  });
@@ -59,7 +66,8 @@ void def_scoring(py::class_<ChurnModel>& cls) {
           "predict_proba",
           [](const ChurnModel& self, const py::object& customers, const py::object& events,
              const py::object& as_of, bool validate) {
-            Vector p = with_customers(customers, events, as_of, "ChurnModel.predict_proba()",
+            Vector p = with_customers(&self.contract(), customers, events, as_of,
+                                      "ChurnModel.predict_proba()",
                                       [&](const Table& c, const Table* e, auto when) {
                                         return e ? self.predict_proba(c, *e, when, validate)
                                                  : self.predict_proba(c, validate);
@@ -71,7 +79,7 @@ void def_scoring(py::class_<ChurnModel>& cls) {
       .def(
           "validate",
           [](const ChurnModel& self, const py::object& customers) {
-            Table c = as_table(customers, "ChurnModel.validate()");
+            Table c = customers_table(&self.contract(), customers, "ChurnModel.validate()");
             py::gil_scoped_release release;
             return self.validate(c);
           },
@@ -80,7 +88,7 @@ void def_scoring(py::class_<ChurnModel>& cls) {
           "drift",
           [](const ChurnModel& self, const py::object& customers, const py::object& events,
              const py::object& as_of) {
-            return with_customers(customers, events, as_of, "ChurnModel.drift()",
+            return with_customers(&self.contract(), customers, events, as_of, "ChurnModel.drift()",
                                   [&](const Table& c, const Table* e, auto when) {
                                     return e ? self.drift(c, *e, when) : self.drift(c);
                                   });
@@ -166,7 +174,7 @@ void def_training(py::module_& m) {
             return callback(d);
           };
         }
-        return with_customers(customers, events, as_of, "train_churn_model()",
+        return with_customers(nullptr, customers, events, as_of, "train_churn_model()",
                               [&](const Table& c, const Table* e, auto when) {
                                 return model::train_churn_model(c, opt, e, when, pipeline, cb);
                               });

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>  // the Json values (churn/core/json.hpp only declares them)
 
 #include "churn/core/json.hpp"  // parse_json
+#include "churn/data/schema.hpp"
 #include "churn/data/table.hpp"
 
 namespace churn::python {
@@ -122,6 +123,22 @@ data::Column column_from_arrow(const std::string& name, const py::handle& obj,
 /// accepts (str, datetime, numpy.datetime64, pandas.Timestamp).
 /// @throws InvalidArgument naming `what` for NaT or an unparseable value.
 std::int64_t to_nanos(const py::handle& obj, const char* what);
+
+// ---- records (records.cpp) -------------------------------------------------------------------
+
+/// True for one record (a dict) or a non-empty list/tuple whose first item is a dict.
+bool is_records(const py::handle& obj);
+/// A table from records: one dict (one row) or a list/tuple of dicts of column -> scalar.
+/// Columns come in order of first appearance; a key a record lacks is missing there (as is
+/// None or NaN). A column `schema` names takes its type (float64: numbers; int64: integers,
+/// booleans and integral floats; category/string: text, integers as their decimal text;
+/// timestamp: datetimes, ISO text or integer nanoseconds); the others are typed by their
+/// values (integers/booleans -> int64, any float -> float64, text -> string, datetimes ->
+/// timestamp, all missing -> float64).
+/// @throws TypeMismatch naming the column, the record and the value; InvalidArgument for no
+///         records or no columns.
+data::Table table_from_records(const py::handle& obj, const data::Schema* schema,
+                               const std::string& caller);
 
 /// The pandas module (imported on first use).
 py::module_ pandas();

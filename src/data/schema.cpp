@@ -353,13 +353,14 @@ ValidationReport Schema::validate(const Table& table) const {
   // 2. column level: missing and mistyped columns in schema order, then unknown columns
   std::vector<std::pair<const ColumnSpec*, const Column*>> to_check;
   for (const auto& spec : columns_) {
-    if (!table.has_column(spec.name)) {
+    const Column* found = table.get(spec.name);
+    if (found == nullptr) {
       if (spec.required)
         out.push_back(make_violation(spec.name, -1, "", "missing_column",
                                      "the column is required but missing from the table"));
       continue;
     }
-    const Column& col = table.column(spec.name);
+    const Column& col = *found;
     if (col.dtype() != spec.dtype) {
       out.push_back(make_violation(spec.name, -1, dtype_name(col.dtype()), "type",
                                    std::string("expected type ") + dtype_name(spec.dtype) +

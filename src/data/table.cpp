@@ -3,10 +3,12 @@
 #include <algorithm>      // std::min, std::max
 #include <charconv>       // std::to_chars
 #include <cmath>          // std::isnan
+#include <functional>     // std::hash
 #include <limits>         // std::numeric_limits
 #include <mutex>          // std::once_flag, std::call_once
 #include <tuple>          // std::tie
 #include <type_traits>    // std::remove_const_t, std::remove_pointer_t
+#include <unordered_map>  // std::unordered_map
 #include <unordered_set>  // std::unordered_set
 #include <utility>        // std::move
 
@@ -212,9 +214,18 @@ Column Column::from_strings_categorical(std::string name, const std::vector<std:
   std::unordered_map<std::string_view, std::int32_t> dict;
   std::vector<std::string> categories;
   std::vector<std::int32_t> codes(values.size());
+  // A few values (a request of one row) are matched against the categories so far directly;
+  // more through a hash map.
+  const bool use_map = values.size() > 8;
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!valid.empty() && valid[i] == 0) {
       codes[i] = kMissingCode;
+      continue;
+    }
+    if (!use_map) {
+      const auto at = std::find(categories.begin(), categories.end(), values[i]);
+      codes[i] = static_cast<std::int32_t>(at - categories.begin());
+      if (at == categories.end()) categories.push_back(values[i]);
       continue;
     }
     auto [it, inserted] = dict.emplace(values[i], static_cast<std::int32_t>(categories.size()));
@@ -380,13 +391,35 @@ std::vector<std::string> Table::column_names() const {
   return out;
 }
 
+Index Table::find(std::string_view name) const {
+  if (slots_.empty()) return -1;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t k = std::hash<std::string_view>{}(name)&mask;; k = (k + 1) & mask) {
+    const std::int32_t at = slots_[k];
+    if (at == 0) return -1;
+    if (columns_[static_cast<std::size_t>(at - 1)].name() == name) return at - 1;
+  }
+}
+
+void Table::place(std::size_t j) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t k = std::hash<std::string_view>{}(columns_[j].name()) & mask;
+  while (slots_[k] != 0) k = (k + 1) & mask;
+  slots_[k] = static_cast<std::int32_t>(j + 1);
+}
+
 bool Table::has_column(std::string_view name) const {
-  return index_.find(std::string(name)) != index_.end();
+  return find(name) >= 0;
+}
+
+const Column* Table::get(std::string_view name) const {
+  const Index at = find(name);
+  return at < 0 ? nullptr : &columns_[static_cast<std::size_t>(at)];
 }
 
 Index Table::column_index(std::string_view name) const {
-  auto it = index_.find(std::string(name));
-  if (it == index_.end()) {
+  const Index at = find(name);
+  if (at < 0) {
     std::ostringstream avail;
     for (std::size_t i = 0; i < columns_.size() && i < 30; ++i)
       avail << (i ? ", " : "") << "'" << columns_[i].name() << "'";
@@ -395,7 +428,7 @@ Index Table::column_index(std::string_view name) const {
                                                     << columns_.size()
                                                     << " columns: " << avail.str());
   }
-  return it->second;
+  return at;
 }
 
 const Column& Table::column(std::string_view name) const {
@@ -415,19 +448,27 @@ Table& Table::add_column(Column c) {
     CHURN_CHECK(c.size() == num_rows_, InvalidArgument,
                 "Table::add_column(): column '" << c.name() << "' has " << c.size()
                                                 << " rows, the table has " << num_rows_);
+  CHURN_CHECK(
+      columns_.size() < static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 4),
+      InvalidArgument, "Table::add_column(): too many columns");
   num_rows_ = c.size();
-  index_.emplace(c.name(), num_columns());
   columns_.push_back(std::move(c));
+  if (2 * columns_.size() <= slots_.size()) {
+    place(columns_.size() - 1);
+  } else {  // grow: at most half the slots in use
+    slots_.assign(std::max<std::size_t>(16, 2 * slots_.size()), 0);
+    for (std::size_t j = 0; j < columns_.size(); ++j) place(j);
+  }
   return *this;
 }
 
 Table& Table::set_column(Column c) {
-  auto it = index_.find(c.name());
-  if (it == index_.end()) return add_column(std::move(c));
+  const Index at = find(c.name());
+  if (at < 0) return add_column(std::move(c));
   CHURN_CHECK(c.size() == num_rows_, InvalidArgument,
               "Table::set_column(): column '" << c.name() << "' has " << c.size()
                                               << " rows, the table has " << num_rows_);
-  columns_[static_cast<std::size_t>(it->second)] = std::move(c);
+  columns_[static_cast<std::size_t>(at)] = std::move(c);
   return *this;
 }
 

@@ -411,14 +411,16 @@ Table Pipeline::fit_steps(const Table& train) {
 Table Pipeline::replay(const Table& data) const {
   const char* who = "Pipeline::transform()";
   std::vector<Column> cols;
+  cols.reserve(input_columns_.size());
   for (const auto& in : input_columns_) {
-    if (!data.has_column(in.name)) {
+    const Column* found = data.get(in.name);
+    if (found == nullptr) {
       CHURN_CHECK(!in.required, InvalidArgument,
                   who << ": column '" << in.name
                       << "' is missing from the input table (the fitted pipeline needs it)");
       continue;
     }
-    const Column& c = data.column(in.name);
+    const Column& c = *found;
     CHURN_CHECK(dtype_group(c.dtype()) == dtype_group(in.dtype), TypeMismatch,
                 who << ": column '" << in.name << "' is " << dtype_name(c.dtype()) << " but was "
                     << dtype_name(in.dtype) << " in fit");

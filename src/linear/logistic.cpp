@@ -340,7 +340,7 @@ Vector LogisticRegression::decision_function(const RowMatrixRef& X) const {
   theta.head(p) = coef_;
   theta[p] = intercept_;
   Vector eta;
-  detail::linear_predictor(X, theta, params_.n_threads, eta);
+  detail::row_scores(X, theta, params_.n_threads, eta);
   // NaN in X gives NaN here (0 * NaN = NaN), infinities give +-inf or NaN: find the column.
   if (!eta.allFinite()) common::check_finite_matrix(X, feature_names_, caller, params_.n_threads);
   return eta;

@@ -217,6 +217,24 @@ void linear_predictor(const RowMatrixRef& X, const Vector& theta, int n_threads,
   });
 }
 
+void row_scores(const RowMatrixRef& X, const Vector& theta, int n_threads, Vector& out) {
+  const Index n = X.rows();
+  const Index p = X.cols();
+  out.resize(n);
+  const double* w = theta.data();
+  parallel_for_blocks(Index{0}, n, kLogisticRowBlock, n_threads, [&](Index lo, Index hi) {
+    for (Index i = lo; i < hi; ++i) {
+      const double* x = X.row(i).data();
+      double s[4] = {0.0, 0.0, 0.0, 0.0};
+      Index j = 0;
+      for (; j + 4 <= p; j += 4)
+        for (int k = 0; k < 4; ++k) s[k] += x[j + k] * w[j + k];
+      for (int k = 0; j < p; ++j, ++k) s[k] += x[j] * w[j];
+      out[i] = ((s[0] + s[1]) + (s[2] + s[3])) + theta[p];
+    }
+  });
+}
+
 double smooth_loss_grad(const LogisticProblem& prob, const Vector& theta, const Vector& eta,
                         Vector& grad, Vector* hess_weights, bool with_loss) {
   if (hess_weights != nullptr) hess_weights->resize(n_rows(prob));

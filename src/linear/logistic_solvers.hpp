@@ -38,6 +38,11 @@ inline constexpr Index kLogisticRowBlock = 4096;
 
 /// out = X theta.head(p) + theta(p), in fixed row blocks.
 void linear_predictor(const RowMatrixRef& X, const Vector& theta, int n_threads, Vector& out);
+/// The same scores for prediction, each row's sum in one fixed order (four partial sums over
+/// the columns j mod 4, added pairwise, then the intercept): a row's score does not depend on
+/// the other rows of X (a matrix-vector kernel's order does: one row alone and the same row in
+/// a batch could differ in the last bit), on the thread count or on where the row lies.
+void row_scores(const RowMatrixRef& X, const Vector& theta, int n_threads, Vector& out);
 
 /// Newton-Raphson with a Cholesky solve (penalty none or l2).
 SolverResult solve_newton(const LogisticProblem& prob, int max_iter, double tol);

@@ -154,12 +154,17 @@ const detail::Engine& ChurnModel::engine(const char* caller) const {
 }
 
 data::ValidationReport ChurnModel::validate(const data::Table& customers) const {
-  const auto& contract = engine("ChurnModel::validate()").parts.contract;
-  return contract.validate(detail::conform(customers, contract));
+  data::Table storage;
+  return engine("ChurnModel::validate()")
+      .parts.contract.validate(conformed(customers, storage, "ChurnModel::validate()"));
 }
 
-data::Table ChurnModel::conformed(const data::Table& customers, const char* caller) const {
-  return detail::conform(customers, engine(caller).parts.contract);
+const data::Table& ChurnModel::conformed(const data::Table& customers, data::Table& storage,
+                                         const char* caller) const {
+  const auto& contract = engine(caller).parts.contract;
+  if (!detail::needs_conform(customers, contract)) return customers;
+  storage = detail::conform(customers, contract);
+  return storage;
 }
 
 data::Table ChurnModel::features_of(const data::Table& customers, const data::Table* events,
@@ -204,7 +209,8 @@ data::Table ChurnModel::score_features(const data::Table& customers, const data:
 
 data::Table ChurnModel::score(const data::Table& customers, const ScoreOptions& options) const {
   options.validate_options();
-  const data::Table c = conformed(customers, "ChurnModel::score()");
+  data::Table storage;
+  const data::Table& c = conformed(customers, storage, "ChurnModel::score()");
   const data::Table f =
       features_of(c, nullptr, std::nullopt, options.validate, "ChurnModel::score()");
   return score_features(c, f, options);
@@ -214,14 +220,16 @@ data::Table ChurnModel::score(const data::Table& customers, const data::Table& e
                               std::optional<std::int64_t> as_of,
                               const ScoreOptions& options) const {
   options.validate_options();
-  const data::Table c = conformed(customers, "ChurnModel::score()");
+  data::Table storage;
+  const data::Table& c = conformed(customers, storage, "ChurnModel::score()");
   const data::Table f = features_of(c, &events, as_of, options.validate, "ChurnModel::score()");
   return score_features(c, f, options);
 }
 
 Vector ChurnModel::predict_proba(const data::Table& customers, bool validate) const {
-  const data::Table f = features_of(conformed(customers, "ChurnModel::predict_proba()"), nullptr,
-                                    std::nullopt, validate, "ChurnModel::predict_proba()");
+  data::Table storage;
+  const data::Table f = features_of(conformed(customers, storage, "ChurnModel::predict_proba()"),
+                                    nullptr, std::nullopt, validate, "ChurnModel::predict_proba()");
   const Vector raw = detail::raw_score_of(engine_->model, f);
   return engine_->parts.calibrator ? engine_->parts.calibrator->transform(raw)
                                    : detail::probability_from_raw(engine_->model, raw);
@@ -229,8 +237,9 @@ Vector ChurnModel::predict_proba(const data::Table& customers, bool validate) co
 
 Vector ChurnModel::predict_proba(const data::Table& customers, const data::Table& events,
                                  std::optional<std::int64_t> as_of, bool validate) const {
-  const data::Table f = features_of(conformed(customers, "ChurnModel::predict_proba()"), &events,
-                                    as_of, validate, "ChurnModel::predict_proba()");
+  data::Table storage;
+  const data::Table f = features_of(conformed(customers, storage, "ChurnModel::predict_proba()"),
+                                    &events, as_of, validate, "ChurnModel::predict_proba()");
   const Vector raw = detail::raw_score_of(engine_->model, f);
   return engine_->parts.calibrator ? engine_->parts.calibrator->transform(raw)
                                    : detail::probability_from_raw(engine_->model, raw);
@@ -240,8 +249,10 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers) const {
   const auto& base = engine("ChurnModel::drift()").parts.baseline;
   CHURN_CHECK(base.is_fitted(), NotFittedError, "ChurnModel::drift(): the model holds no baseline");
   const Vector p = predict_proba(customers);
-  return base.compare(conformed(customers, "ChurnModel::drift()").select(base.feature_names()),
-                      base.has_score() ? p : Vector());
+  data::Table storage;
+  return base.compare(
+      conformed(customers, storage, "ChurnModel::drift()").select(base.feature_names()),
+      base.has_score() ? p : Vector());
 }
 
 monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data::Table& events,
@@ -249,8 +260,10 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data:
   const auto& base = engine("ChurnModel::drift()").parts.baseline;
   CHURN_CHECK(base.is_fitted(), NotFittedError, "ChurnModel::drift(): the model holds no baseline");
   const Vector p = predict_proba(customers, events, as_of);
-  return base.compare(conformed(customers, "ChurnModel::drift()").select(base.feature_names()),
-                      base.has_score() ? p : Vector());
+  data::Table storage;
+  return base.compare(
+      conformed(customers, storage, "ChurnModel::drift()").select(base.feature_names()),
+      base.has_score() ? p : Vector());
 }
 
 ModelKind ChurnModel::kind() const {

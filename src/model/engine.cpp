@@ -112,12 +112,33 @@ RowMatrix sum_by_source(const Engine& engine, const RowMatrixRef& contrib) {
 
 namespace churn::model::detail {
 
+namespace {
+
+/// Whether conform() casts a column of type `have` to the contract's `want`.
+bool casts(data::DType want, data::DType have) {
+  using data::DType;
+  return (want == DType::Float64 && have == DType::Int64) ||
+         (want == DType::Categorical && have == DType::String) ||
+         (want == DType::String && have == DType::Categorical);
+}
+
+}  // namespace
+
+bool needs_conform(const data::Table& t, const data::Schema& contract) {
+  for (const auto& spec : contract.columns()) {
+    const data::Column* c = t.get(spec.name);
+    if (c != nullptr && casts(spec.dtype, c->dtype())) return true;
+  }
+  return false;
+}
+
 data::Table conform(const data::Table& t, const data::Schema& contract) {
   using data::DType;
   data::Table out = t;
   for (const auto& spec : contract.columns()) {
-    if (!t.has_column(spec.name)) continue;
-    const data::Column& c = t.column(spec.name);
+    const data::Column* found = t.get(spec.name);
+    if (found == nullptr) continue;
+    const data::Column& c = *found;
     if (spec.dtype == DType::Float64 && c.dtype() == DType::Int64) {
       std::vector<double> v(static_cast<std::size_t>(c.size()));
       const auto x = c.as_int64();

@@ -69,4 +69,7 @@ namespace churn::model::detail {
 /// other mismatches are left for the contract to report.
 data::Table conform(const data::Table& t, const data::Schema& contract);
 
+/// Whether conform() would cast any column of `t`.
+bool needs_conform(const data::Table& t, const data::Schema& contract);
+
 }  // namespace churn::model::detail

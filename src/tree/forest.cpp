@@ -3,16 +3,14 @@
 // forest_params.cpp, JSON in forest_json.cpp.
 #include "churn/tree/forest.hpp"
 
-#include <algorithm>  // std::min
-#include <cmath>      // std::isnan
-#include <cstring>    // std::memcpy
-#include <utility>    // std::move
+#include <utility>  // std::move
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "tree/binning.hpp"
 #include "tree/gbdt_shared.hpp"
 #include "tree/gbdt_table.hpp"
+#include "tree/packed_trees.hpp"
 
 namespace churn::tree {
 
@@ -73,91 +71,12 @@ void RandomForestClassifier::check_predict_input(const RowMatrixRef& X, const ch
   detail::check_codes(detail::RowMajorFeatures{X}, is_categorical_, feature_names_, caller, "X");
 }
 
-void RandomForestClassifier::pack_trees() {
-  nodes_.clear();
-  tree_begin_.clear();
-  cat_bits_.clear();
-  for (const Tree& t : trees_) {
-    tree_begin_.push_back(nodes_.size());
-    const auto bits_at = static_cast<std::int32_t>(cat_bits_.size());
-    cat_bits_.insert(cat_bits_.end(), t.cat_bitset.begin(), t.cat_bitset.end());
-    for (Index i = 0; i < t.n_internal(); ++i) {
-      const auto k = static_cast<std::size_t>(i);
-      const bool cat = t.cat_begin[k] >= 0;
-      PackedNode nd{t.threshold[k],   t.split_feature[k], t.left_child[k],
-                    t.right_child[k], t.default_left[k],  static_cast<std::uint8_t>(cat ? 1 : 0)};
-      if (cat) {
-        const std::int32_t where[2] = {bits_at + t.cat_begin[k], t.cat_end[k] - t.cat_begin[k]};
-        static_assert(sizeof(where) == sizeof(nd.threshold), "two int32 in a double");
-        std::memcpy(&nd.threshold, where, sizeof(where));
-      }
-      nodes_.push_back(nd);
-    }
-  }
-}
-
-namespace {
-
-/// Whether value `v` goes left at a categorical packed node (as Tree::goes_left): missing and
-/// unseen codes go the missing way.
-inline bool category_goes_left(double threshold, bool default_left, const std::uint32_t* bits,
-                               double v) {
-  if (std::isnan(v)) return default_left;
-  std::int32_t where[2];
-  std::memcpy(where, &threshold, sizeof(where));
-  // Codes are validated to be integers in [0, 2^31) before prediction.
-  const auto code = static_cast<std::int64_t>(v);
-  if (code < 0 || code >= 32 * static_cast<std::int64_t>(where[1])) return default_left;
-  return ((bits[static_cast<std::size_t>(where[0] + code / 32)] >> (code % 32)) & 1U) != 0;
-}
-
-}  // namespace
-
-void RandomForestClassifier::add_tree(std::size_t t, const RowMatrixRef& X, Index lo, Index hi,
-                                      double* out) const {
-  const Tree& tree = trees_[t];
-  if (tree.split_feature.empty()) {
-    for (Index i = lo; i < hi; ++i) out[i] += tree.leaf_value[0];
-    return;
-  }
-  const PackedNode* nodes = nodes_.data() + tree_begin_[t];
-  constexpr Index kLanes = 16;  // rows walked together
-  for (Index i0 = lo; i0 < hi; i0 += kLanes) {
-    const Index n = std::min(kLanes, hi - i0);
-    std::int32_t at[kLanes];
-    for (Index l = 0; l < n; ++l) at[l] = 0;
-    for (bool active = true; active;) {
-      active = false;
-      for (Index l = 0; l < n; ++l) {
-        const std::int32_t k = at[l];
-        if (k < 0) continue;
-        const PackedNode& nd = nodes[k];
-        const double v = X(i0 + l, nd.feature);
-        bool left;
-        if (nd.categorical)
-          left = category_goes_left(nd.threshold, nd.default_left != 0, cat_bits_.data(), v);
-        else
-          left = std::isnan(v) ? nd.default_left != 0 : v <= nd.threshold;
-        at[l] = left ? nd.left : nd.right;
-        active = active || at[l] >= 0;
-      }
-    }
-    for (Index l = 0; l < n; ++l) out[i0 + l] += tree.leaf_value[static_cast<std::size_t>(~at[l])];
-  }
-}
-
 Vector RandomForestClassifier::predict_proba(const RowMatrixRef& X) const {
   check_predict_input(X, "RandomForestClassifier::predict_proba()");
-  const Index n = X.rows();
-  Vector out = Vector::Zero(n);
+  // Each row's sum in tree order (see packed_trees.hpp), then the mean.
   const double scale = 1.0 / static_cast<double>(trees_.size());
-  // Blocks of rows, tree by tree (each row's sum in tree order): the top of a tree stays in
-  // cache for the whole block.
-  constexpr Index kPredictBlock = 256;
-  parallel_for_blocks(0, n, kPredictBlock, params_.n_threads, [&](Index lo, Index hi) {
-    for (std::size_t t = 0; t < trees_.size(); ++t) add_tree(t, X, lo, hi, out.data());
-    for (Index i = lo; i < hi; ++i) out[i] *= scale;
-  });
+  Vector out = packed_->sum(X, n_trees(), 0.0, params_.n_threads);
+  out *= scale;
   return out;
 }
 

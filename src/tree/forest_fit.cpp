@@ -5,7 +5,7 @@
 #include <climits>    // INT_MAX
 #include <cmath>      // std::sqrt, std::log2, std::floor, std::llrint, std::round, NAN
 #include <limits>     // std::numeric_limits
-#include <memory>     // std::unique_ptr
+#include <memory>     // std::unique_ptr, std::make_shared
 #include <mutex>      // std::mutex, std::lock_guard
 #include <utility>    // std::move
 
@@ -19,6 +19,7 @@
 #include "tree/gbdt_shared.hpp"
 #include "tree/gbdt_table.hpp"
 #include "tree/grower.hpp"
+#include "tree/packed_trees.hpp"
 
 namespace churn::tree {
 
@@ -380,7 +381,9 @@ RandomForestClassifier& RandomForestClassifier::fit_impl(const Features& X, cons
   Vector oob;
   const double score = P.oob_score ? out_of_bag(X, d, trees, threads, oob) : 0.0;
 
+  auto packed = std::make_shared<const detail::PackedTrees>(trees, X.cols());
   trees_ = std::move(trees);
+  packed_ = std::move(packed);
   n_features_ = X.cols();
   feature_names_ = options.feature_names;
   bin_info_ = std::move(info);
@@ -390,7 +393,6 @@ RandomForestClassifier& RandomForestClassifier::fit_impl(const Features& X, cons
   oob_score_ = score;
   oob_decision_ = std::move(oob);
   fitted_params_ = P;
-  pack_trees();
   fitted_ = true;
   return *this;
 }

@@ -1,11 +1,13 @@
 // churn::tree::RandomForestClassifier to and from the churnlib JSON envelope, its files and
 // its class labels (kept as JSON).
+#include <memory>   // std::make_shared
 #include <utility>  // std::move
 
 #include "churn/core/error.hpp"
 #include "churn/tree/forest.hpp"
 #include "common/json.hpp"
 #include "tree/model_json.hpp"
+#include "tree/packed_trees.hpp"
 
 namespace churn::tree {
 
@@ -80,7 +82,7 @@ RandomForestClassifier RandomForestClassifier::from_json(const Json& doc) {
   }
   m.classes_json_ = class_labels_from_json(state, "classes", where).dump();
   m.fitted_params_ = m.params_;
-  m.pack_trees();
+  m.packed_ = std::make_shared<const detail::PackedTrees>(m.trees_, p);
   m.fitted_ = true;
   return m;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>  // std::sort, std::unique, std::fill, std::max, std::min, std::swap
 #include <cmath>      // std::isfinite, std::ldexp, std::frexp, std::llrint, std::llround
+#include <memory>     // std::make_shared
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
@@ -17,6 +18,7 @@
 #include "tree/gbdt_shared.hpp"
 #include "tree/gbdt_table.hpp"
 #include "tree/grower.hpp"
+#include "tree/packed_trees.hpp"
 
 namespace churn::tree {
 
@@ -378,7 +380,9 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
                             d.threads);
   Boosted boosted = boost(X, d, start, grower, callback_);
 
+  auto packed = std::make_shared<const detail::PackedTrees>(boosted.trees, X.cols());
   trees_ = std::move(boosted.trees);
+  packed_ = std::move(packed);
   init_score_ = start.init;
   n_features_ = X.cols();
   feature_names_ = options.feature_names;

@@ -3,12 +3,14 @@
 #include "churn/tree/gbdt.hpp"
 
 #include <cmath>        // std::isfinite
+#include <memory>       // std::make_shared
 #include <string_view>  // std::string_view
 #include <utility>      // std::move
 
 #include "churn/core/error.hpp"
 #include "common/json.hpp"
 #include "tree/model_json.hpp"
+#include "tree/packed_trees.hpp"
 
 namespace churn::tree {
 
@@ -88,6 +90,7 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
       m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
       SerializationError, where << ": best_iteration out of range");
   m.classes_json_ = class_labels_from_json(state, "classes", where).dump();
+  m.packed_ = std::make_shared<const detail::PackedTrees>(m.trees_, p);
   m.fitted_params_ = m.params_;
   m.fitted_ = true;
   return m;

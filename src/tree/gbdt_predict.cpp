@@ -11,6 +11,7 @@
 #include "tree/binning.hpp"
 #include "tree/gbdt_shared.hpp"
 #include "tree/gbdt_table.hpp"
+#include "tree/packed_trees.hpp"
 
 namespace churn::tree {
 
@@ -36,17 +37,8 @@ Vector GBDTClassifier::predict_raw(const RowMatrixRef& X, int n_trees) const {
   const char* who = "GBDTClassifier::predict_raw()";
   check_predict_input(X, who);
   const int k = resolve_n_trees(n_trees, who);
-  const Index n = X.rows();
-  Vector out = Vector::Constant(n, init_score_);
-  // Blocks of rows, tree by tree: a tree's nodes stay in cache for the whole block.
-  constexpr Index kPredictBlock = 128;
-  parallel_for_blocks(0, n, kPredictBlock, params_.n_threads, [&](Index lo, Index hi) {
-    for (int t = 0; t < k; ++t) {
-      const Tree& tree = trees_[static_cast<std::size_t>(t)];
-      for (Index i = lo; i < hi; ++i) out[i] += tree.predict(X.row(i).data());
-    }
-  });
-  return out;
+  // init_score_ + the first k trees, in tree order (see packed_trees.hpp)
+  return packed_->sum(X, k, init_score_, params_.n_threads);
 }
 
 Vector GBDTClassifier::predict_proba(const RowMatrixRef& X, int n_trees) const {

@@ -2,6 +2,7 @@
 // table's labels through them when scoring; one helper per column type serves both.
 #include "tree/gbdt_table.hpp"
 
+#include <algorithm>      // std::find
 #include <cstdint>        // std::int32_t, std::uint8_t
 #include <string_view>    // std::string_view
 #include <unordered_map>  // std::unordered_map
@@ -67,12 +68,23 @@ void put_own_category_codes(const Column& c, Index j, RowMatrix& X) {
 /// training is code k; unseen labels take the missing direction, NaN).
 void put_label_codes(const Column& c, const std::vector<std::string>& labels, Index j,
                      RowMatrix& X) {
+  // Few lookups (a one-row request: one category per column) search the labels directly; more
+  // build a hash map once.
+  const std::size_t lookups =
+      c.dtype() == DType::Categorical ? c.categories().size() : static_cast<std::size_t>(c.size());
+  const bool use_map = lookups * labels.size() > 256;
   std::unordered_map<std::string_view, double> code;
-  code.reserve(labels.size());
-  for (std::size_t k = 0; k < labels.size(); ++k) code.emplace(labels[k], static_cast<double>(k));
-  const auto lookup = [&](std::string_view label) {
+  if (use_map) {
+    code.reserve(labels.size());
+    for (std::size_t k = 0; k < labels.size(); ++k) code.emplace(labels[k], static_cast<double>(k));
+  }
+  const auto lookup = [&](std::string_view label) {  // unseen: the missing direction (NaN)
+    if (!use_map) {
+      const auto it = std::find(labels.begin(), labels.end(), label);
+      return it == labels.end() ? kMissing : static_cast<double>(it - labels.begin());
+    }
     const auto it = code.find(label);
-    return it == code.end() ? kMissing : it->second;  // unseen: the missing direction
+    return it == code.end() ? kMissing : it->second;
   };
   if (c.dtype() == DType::Categorical) {
     const auto& cats = c.categories();

@@ -171,6 +171,57 @@ BOOST_AUTO_TEST_CASE(set_column_replaces_or_appends) {
   BOOST_CHECK_THROW(t.set_column(Column::from_float64("new", {1})), churn::InvalidArgument);
 }
 
+BOOST_AUTO_TEST_CASE(name_index_finds_every_column_of_wide_tables) {
+  // The name index grows as columns arrive (16 slots, then doubling): every name must be found
+  // at its position after each growth, in copies too, and absent names (also ones differing in
+  // one character, or prefixes) must not be.
+  Table t;
+  for (int j = 0; j < 1000; ++j) {
+    t.add_column(Column::from_float64("c" + std::to_string(j), {static_cast<double>(j)}));
+    if (j == 0 || j == 7 || j == 8 || j == 9 || j == 63 || j == 64 || j == 999) {
+      const Table copy = t;
+      for (int k = 0; k <= j; ++k) {
+        const std::string name = "c" + std::to_string(k);
+        BOOST_TEST(copy.column_index(name) == k);
+        BOOST_TEST(copy.get(name) == &copy.column(k));
+        BOOST_TEST(copy.get(name)->as_float64()[0] == static_cast<double>(k));
+      }
+    }
+  }
+  BOOST_TEST(t.get("c1000") == nullptr);
+  BOOST_TEST(t.get("c") == nullptr);
+  BOOST_TEST(t.get("") == nullptr);
+  BOOST_TEST(!t.has_column("d1"));
+  BOOST_TEST(Table().get("c0") == nullptr);
+  BOOST_CHECK_THROW(t.add_column(Column::from_float64("c500", {1.0})), churn::InvalidArgument);
+  t.set_column(Column::from_float64("c500", {-1.0}));
+  BOOST_TEST(t.column("c500").as_float64()[0] == -1.0);
+  BOOST_TEST(t.num_columns() == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(categorical_from_few_or_many_strings_agree) {
+  // from_strings_categorical matches a few values directly and many through a hash map: the
+  // same first-appearance dictionary and codes either way.
+  const std::vector<std::string> pool = {"b", "a", "b", "c", "", "a", "d", "b", "c", "e", "a"};
+  for (std::size_t n = 1; n <= pool.size(); ++n) {
+    std::vector<std::string> v(pool.begin(), pool.begin() + static_cast<long>(n));
+    std::vector<std::uint8_t> valid(n, 1);
+    if (n > 4) valid[4] = 0;
+    const Column c = Column::from_strings_categorical("x", v, valid);
+    std::vector<std::string> cats;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!valid[i]) {
+        BOOST_TEST(c.is_missing(static_cast<churn::Index>(i)));
+        continue;
+      }
+      auto at = std::find(cats.begin(), cats.end(), v[i]);
+      if (at == cats.end()) at = cats.insert(cats.end(), v[i]);
+      BOOST_TEST(c.codes()[static_cast<churn::Index>(i)] == at - cats.begin());
+    }
+    BOOST_TEST(c.categories() == cats);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(to_matrix_converts_each_type) {
   const Table t = sample();
   const churn::RowMatrix X = t.to_matrix({"tenure", "tickets", "contract"});

@@ -83,6 +83,28 @@ fs::path scratch(const std::string& name) {
 
 BOOST_AUTO_TEST_SUITE(linear_logistic)
 
+BOOST_AUTO_TEST_CASE(a_rows_score_does_not_depend_on_the_batch) {
+  // One customer scored alone, in a batch or at another offset: the same
+  // bits, and the brute-force sum in the documented order (four partial sums over j mod 4).
+  for (const Index p : {Index{1}, Index{3}, Index{4}, Index{7}, Index{13}, Index{40}}) {
+    const Data d = make_data(300, p, 11u + static_cast<unsigned>(p));
+    LogisticRegressionParams prm = tight(Penalty::L2, 1.0);
+    LogisticRegression m(prm);
+    m.fit(d.X, d.y);
+    const Vector batch = m.decision_function(d.X);
+    for (Index i = 0; i < d.X.rows(); i += 37) {
+      const RowMatrix one = d.X.middleRows(i, 1);
+      BOOST_TEST(m.decision_function(one)[0] == batch[i], "p " << p << " row " << i);
+      const RowMatrix tail = d.X.middleRows(i, d.X.rows() - i);
+      BOOST_TEST(m.decision_function(tail)[0] == batch[i]);
+      double s[4] = {0, 0, 0, 0};
+      for (Index j = 0; j < p; ++j)
+        s[(j / 4 * 4 + 4 <= p) ? j % 4 : (j - p / 4 * 4)] += d.X(i, j) * m.coef()[j];
+      BOOST_TEST(batch[i] == ((s[0] + s[1]) + (s[2] + s[3])) + m.intercept());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(hand_checkable_unpenalised_fit) {
   // x = 0: 1 churner of 4; x = 1: 3 of 4. The MLE is b = log(1/3), b + w = log(3).
   RowMatrix X(8, 1);

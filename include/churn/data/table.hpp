@@ -20,12 +20,11 @@
 /// always gives int32: a narrow column widens its codes once, on first use, into a cache shared
 /// by its copies.
 
-#include <cstdint>        // std::int32_t, std::int64_t, std::uint8_t
-#include <memory>         // std::shared_ptr
-#include <string>         // std::string
-#include <string_view>    // std::string_view
-#include <unordered_map>  // std::unordered_map
-#include <vector>         // std::vector
+#include <cstdint>      // std::int32_t, std::int64_t, std::uint8_t
+#include <memory>       // std::shared_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
 
 #include <Eigen/Core>
 
@@ -192,6 +191,9 @@ class Table {
   std::vector<std::string> column_names() const;
   /// True when a column of that name exists.
   bool has_column(std::string_view name) const;
+  /// The column of that name, or nullptr when there is none (one lookup where has_column()
+  /// then column() would make two).
+  const Column* get(std::string_view name) const;
   /// Position of a column. @throws InvalidArgument naming the column and the ones available.
   Index column_index(std::string_view name) const;
   /// A column by name. @throws InvalidArgument naming the column and the ones available.
@@ -232,8 +234,16 @@ class Table {
                            int n_threads = 0) const;
 
  private:
+  /// Position of the column named `name`, or -1.
+  Index find(std::string_view name) const;
+  /// Puts column `j` into a free slot of slots_.
+  void place(std::size_t j);
+
   std::vector<Column> columns_;
-  std::unordered_map<std::string, Index> index_;
+  /// Open-addressing index of the names (linear probing): a slot holds a column's position
+  /// + 1, 0 when empty; at most half the slots are used. One flat array: looking a name up
+  /// allocates nothing and copying a table copies one buffer.
+  std::vector<std::int32_t> slots_;
   Index num_rows_ = 0;
 };
 

@@ -214,7 +214,9 @@ class ChurnModel {
  private:
   explicit ChurnModel(std::unique_ptr<detail::Engine> engine);
   const detail::Engine& engine(const char* caller) const;
-  data::Table conformed(const data::Table& customers, const char* caller) const;
+  /// `customers` itself when the contract casts nothing, else the cast copy put in `storage`.
+  const data::Table& conformed(const data::Table& customers, data::Table& storage,
+                               const char* caller) const;
   data::Table features_of(const data::Table& customers, const data::Table* events,
                           std::optional<std::int64_t> as_of, bool validate,
                           const char* caller) const;

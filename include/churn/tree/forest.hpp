@@ -34,6 +34,7 @@
 /// @endcode
 
 #include <cstdint>      // std::uint64_t
+#include <memory>       // std::shared_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -251,26 +252,6 @@ class RandomForestClassifier {
                                    const RandomForestParams& params);
   void check_fitted(const char* caller) const;
   void check_predict_input(const RowMatrixRef& X, const char* caller) const;
-  /// Builds nodes_ and tree_begin_ from trees_ (after fit and load).
-  void pack_trees();
-  /// Adds tree t's prediction (as trees_[t].predict) of each row i in [lo, hi) of `X` to
-  /// `out[i]`, walking several rows down the packed nodes together (their memory reads
-  /// overlap).
-  void add_tree(std::size_t t, const RowMatrixRef& X, Index lo, Index hi, double* out) const;
-
-  /// An internal node packed for prediction (one cache line holds two or three; the trees'
-  /// structure of arrays would touch six arrays per node).
-  struct PackedNode {
-    /// Numerical split: values <= threshold go left. Categorical split: two int32 copied in
-    /// (where the codes' bitset starts in cat_bits_, and its words), so that the split reads
-    /// no other array of its tree.
-    double threshold;
-    std::int32_t feature;
-    std::int32_t left, right;   ///< Children: >= 0 node, < 0 leaf ~child.
-    std::uint8_t default_left;  ///< Missing values go left.
-    std::uint8_t categorical;   ///< A categorical split (decided as Tree::goes_left).
-  };
-
   RandomForestParams params_;
   RandomForestParams fitted_params_;  ///< params_ as of the last fit (what to_json() writes).
   std::vector<Tree> trees_;
@@ -279,9 +260,8 @@ class RandomForestClassifier {
   std::vector<FeatureBinInfo> bin_info_;
   std::vector<std::vector<std::string>> category_names_;
   std::vector<std::uint8_t> is_categorical_;
-  std::vector<PackedNode> nodes_;        ///< Every tree's internal nodes, tree after tree.
-  std::vector<std::size_t> tree_begin_;  ///< Where each tree's nodes start in nodes_.
-  std::vector<std::uint32_t> cat_bits_;  ///< Every tree's categorical bitsets, tree after tree.
+  /// trees_ packed for prediction (built after fit and load; immutable, so copies share it).
+  std::shared_ptr<const detail::PackedTrees> packed_;
   bool has_oob_ = false;
   double oob_score_ = 0.0;
   Vector oob_decision_;

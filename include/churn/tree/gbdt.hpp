@@ -32,6 +32,7 @@
 
 #include <cstdint>      // std::int8_t
 #include <functional>   // std::function
+#include <memory>       // std::shared_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <utility>      // std::move
@@ -45,6 +46,10 @@
 #include "churn/tree/tree.hpp"
 
 namespace churn::tree {
+
+namespace detail {
+class PackedTrees;  // src/tree/packed_trees.hpp: the trees packed for batch prediction
+}  // namespace detail
 
 /// Metric watched on the evaluation set.
 enum class GBDTMetric {
@@ -332,6 +337,8 @@ class GBDTClassifier {
   GBDTParams params_;
   GBDTParams fitted_params_;  ///< params_ as of the last fit (what to_json() writes).
   std::vector<Tree> trees_;
+  /// trees_ packed for prediction (built after fit and load; immutable, so copies share it).
+  std::shared_ptr<const detail::PackedTrees> packed_;
   double init_score_ = 0.0;
   Index n_features_ = 0;
   std::vector<std::string> feature_names_;

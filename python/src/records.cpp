@@ -32,10 +32,10 @@ Kind kind_of(PyObject* v) {
   if (PyUnicode_Check(v)) return Kind::Text;
   if (PyFloat_Check(v)) return std::isnan(PyFloat_AS_DOUBLE(v)) ? Kind::Missing : Kind::Float;
   if (PyLong_Check(v)) return Kind::Int;
-  const std::string type = Py_TYPE(v)->tp_name;  // numpy scalars, datetimes
-  if (type.rfind("numpy.bool", 0) == 0) return Kind::Bool;
-  if (type.rfind("numpy.int", 0) == 0 || type.rfind("numpy.uint", 0) == 0) return Kind::Int;
-  if (type.rfind("numpy.float", 0) == 0) {
+  const std::string_view type = Py_TYPE(v)->tp_name;  // numpy scalars, datetimes
+  if (type.substr(0, 10) == "numpy.bool") return Kind::Bool;
+  if (type.substr(0, 9) == "numpy.int" || type.substr(0, 10) == "numpy.uint") return Kind::Int;
+  if (type.substr(0, 11) == "numpy.float") {
     const double x = PyFloat_AsDouble(v);
     return std::isnan(x) ? Kind::Missing : Kind::Float;
   }
@@ -97,9 +97,11 @@ Column int_column(const Pending& p, const std::string& caller) {
       any_missing = true;
     } else if (k == Kind::Int || k == Kind::Bool) {
       out[i] = k == Kind::Bool ? PyObject_IsTrue(v) : int_of(v, caller, p.name, i);
-    } else if (k == Kind::Float && std::trunc(PyFloat_AsDouble(v)) == PyFloat_AsDouble(v) &&
-               std::abs(PyFloat_AsDouble(v)) < 9.2e18) {
-      out[i] = static_cast<std::int64_t>(PyFloat_AsDouble(v));
+    } else if (k == Kind::Float) {
+      const double x = PyFloat_AsDouble(v);  // integral and within int64
+      if (std::trunc(x) != x || std::abs(x) >= 9.2e18)
+        bad_value(caller, p.name, i, v, "an integer");
+      out[i] = static_cast<std::int64_t>(x);
     } else {
       bad_value(caller, p.name, i, v, "an integer");
     }

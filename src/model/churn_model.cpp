@@ -161,10 +161,7 @@ data::ValidationReport ChurnModel::validate(const data::Table& customers) const 
 
 const data::Table& ChurnModel::conformed(const data::Table& customers, data::Table& storage,
                                          const char* caller) const {
-  const auto& contract = engine(caller).parts.contract;
-  if (!detail::needs_conform(customers, contract)) return customers;
-  storage = detail::conform(customers, contract);
-  return storage;
+  return detail::conform(customers, engine(caller).parts.contract, storage);
 }
 
 data::Table ChurnModel::features_of(const data::Table& customers, const data::Table* events,

@@ -4,6 +4,7 @@
 
 #include <algorithm>  // std::find
 #include <limits>     // std::numeric_limits
+#include <optional>   // std::optional
 #include <string>     // std::string
 #include <utility>    // std::move
 
@@ -114,53 +115,50 @@ namespace churn::model::detail {
 
 namespace {
 
-/// Whether conform() casts a column of type `have` to the contract's `want`.
-bool casts(data::DType want, data::DType have) {
+/// Column `c` cast to the contract's type `want` where that loses nothing (int64 -> float64,
+/// text <-> categorical); nothing for any other pair (left for the contract to report).
+std::optional<data::Column> cast_column(const data::Column& c, data::DType want) {
   using data::DType;
-  return (want == DType::Float64 && have == DType::Int64) ||
-         (want == DType::Categorical && have == DType::String) ||
-         (want == DType::String && have == DType::Categorical);
+  const auto n = static_cast<std::size_t>(c.size());
+  if (want == DType::Float64 && c.dtype() == DType::Int64) {
+    std::vector<double> v(n);
+    const auto x = c.as_int64();
+    for (Index i = 0; i < c.size(); ++i)
+      v[static_cast<std::size_t>(i)] =
+          c.is_missing(i) ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(x[i]);
+    return data::Column::from_float64(c.name(), std::move(v));
+  }
+  if (want == DType::Categorical && c.dtype() == DType::String)
+    return data::Column::from_strings_categorical(c.name(), c.strings(), c.validity());
+  if (want == DType::String && c.dtype() == DType::Categorical) {
+    std::vector<std::string> v(n);
+    std::vector<std::uint8_t> valid(n, 1);
+    for (Index i = 0; i < c.size(); ++i) {
+      if (c.is_missing(i))
+        valid[static_cast<std::size_t>(i)] = 0;
+      else
+        v[static_cast<std::size_t>(i)] = c.value_string(i);
+    }
+    return data::Column::from_strings(c.name(), std::move(v), std::move(valid));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
-bool needs_conform(const data::Table& t, const data::Schema& contract) {
+const data::Table& conform(const data::Table& t, const data::Schema& contract,
+                           data::Table& storage) {
+  bool cast = false;
   for (const auto& spec : contract.columns()) {
     const data::Column* c = t.get(spec.name);
-    if (c != nullptr && casts(spec.dtype, c->dtype())) return true;
+    if (c == nullptr) continue;
+    std::optional<data::Column> to = cast_column(*c, spec.dtype);
+    if (!to) continue;
+    if (!cast) storage = t;  // the first cast: copy the table (its columns are shared)
+    cast = true;
+    storage.set_column(std::move(*to));
   }
-  return false;
-}
-
-data::Table conform(const data::Table& t, const data::Schema& contract) {
-  using data::DType;
-  data::Table out = t;
-  for (const auto& spec : contract.columns()) {
-    const data::Column* found = t.get(spec.name);
-    if (found == nullptr) continue;
-    const data::Column& c = *found;
-    if (spec.dtype == DType::Float64 && c.dtype() == DType::Int64) {
-      std::vector<double> v(static_cast<std::size_t>(c.size()));
-      const auto x = c.as_int64();
-      for (Index i = 0; i < c.size(); ++i)
-        v[static_cast<std::size_t>(i)] =
-            c.is_missing(i) ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(x[i]);
-      out.set_column(data::Column::from_float64(spec.name, std::move(v)));
-    } else if (spec.dtype == DType::Categorical && c.dtype() == DType::String) {
-      out.set_column(data::Column::from_strings_categorical(spec.name, c.strings(), c.validity()));
-    } else if (spec.dtype == DType::String && c.dtype() == DType::Categorical) {
-      std::vector<std::string> v(static_cast<std::size_t>(c.size()));
-      std::vector<std::uint8_t> valid(static_cast<std::size_t>(c.size()), 1);
-      for (Index i = 0; i < c.size(); ++i) {
-        if (c.is_missing(i))
-          valid[static_cast<std::size_t>(i)] = 0;
-        else
-          v[static_cast<std::size_t>(i)] = c.value_string(i);
-      }
-      out.set_column(data::Column::from_strings(spec.name, std::move(v), std::move(valid)));
-    }
-  }
-  return out;
+  return cast ? storage : t;
 }
 
 }  // namespace churn::model::detail

@@ -66,10 +66,9 @@ namespace churn::model::detail {
 
 /// `t` with the columns the contract names cast to the contract's type where the cast loses
 /// nothing: int64 to float64, text to categorical (and categorical to text). Other columns and
-/// other mismatches are left for the contract to report.
-data::Table conform(const data::Table& t, const data::Schema& contract);
-
-/// Whether conform() would cast any column of `t`.
-bool needs_conform(const data::Table& t, const data::Schema& contract);
+/// other mismatches are left for the contract to report. Returns `t` itself when nothing is
+/// cast (no copy: the one-row scoring path), else the cast copy, put in `storage`.
+const data::Table& conform(const data::Table& t, const data::Schema& contract,
+                           data::Table& storage);
 
 }  // namespace churn::model::detail

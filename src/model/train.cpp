@@ -401,7 +401,8 @@ void prepare(Session& s, const Table& customers) {
   s.target = detail::encode_target(customers, s.o);
   s.columns = detail::classify_columns(customers, s.o);
   s.contract = detail::make_contract(customers, s.columns);
-  s.customers = detail::conform(customers, s.contract);
+  Table cast;
+  s.customers = detail::conform(customers, s.contract, cast);
   s.split = detail::make_split(customers, s.target.y, s.o);
   if (s.events) {
     s.event_setup = detail::setup_events(s.customers, *s.events, s.as_of, s.columns.id);

@@ -97,9 +97,10 @@ BOOST_AUTO_TEST_CASE(a_rows_score_does_not_depend_on_the_batch) {
       BOOST_TEST(m.decision_function(one)[0] == batch[i], "p " << p << " row " << i);
       const RowMatrix tail = d.X.middleRows(i, d.X.rows() - i);
       BOOST_TEST(m.decision_function(tail)[0] == batch[i]);
+      // columns [0, whole) in groups of four onto s[j % 4], then the rest onto s[0], s[1], ...
+      const Index whole = p / 4 * 4;
       double s[4] = {0, 0, 0, 0};
-      for (Index j = 0; j < p; ++j)
-        s[(j / 4 * 4 + 4 <= p) ? j % 4 : (j - p / 4 * 4)] += d.X(i, j) * m.coef()[j];
+      for (Index j = 0; j < p; ++j) s[j < whole ? j % 4 : j - whole] += d.X(i, j) * m.coef()[j];
       BOOST_TEST(batch[i] == ((s[0] + s[1]) + (s[2] + s[3])) + m.intercept());
     }
   }

@@ -91,7 +91,9 @@ BOOST_AUTO_TEST_CASE(contributions_by_source_keep_the_raw_score) {
   // and every source is a raw column of the contract.
   namespace d = churn::model::detail;
   const cm::ChurnModel& m = trained();
-  const Table f = m.pipeline().transform(d::conform(customers(200, 5), m.contract()));
+  const Table batch = customers(200, 5);
+  Table cast;
+  const Table f = m.pipeline().transform(d::conform(batch, m.contract(), cast));
   d::Engine e;
   e.parts.pipeline = m.pipeline();
   e.model = d::model_from_json(m.model_json(), "test");
@@ -151,7 +153,8 @@ BOOST_AUTO_TEST_CASE(cross_validation_refits_the_pipeline_inside_each_fold) {
   const cm::ChurnModel m = cm::train_churn_model(c, o);
   const d::Target t = d::encode_target(c, o);
   const d::Columns cols = d::classify_columns(c, o);
-  const Table conformed = d::conform(c, d::make_contract(c, cols));
+  Table cast;
+  const Table conformed = d::conform(c, d::make_contract(c, cols), cast);
   const d::Split split = d::make_split(c, t.y, o);
   const Table train = conformed.take(split.train).select(cols.features());
   Vector y(static_cast<Index>(split.train.size()));

@@ -139,6 +139,15 @@ void expect_same_bits(const Vector& got, const Vector& want, const std::string& 
   BOOST_TEST(differ == 0, what << ": " << differ << " rows differ");
 }
 
+/// A tree that is one leaf of value `v`.
+Tree single_leaf(double v) {
+  Tree leaf;
+  leaf.leaf_value = {v};
+  leaf.leaf_count = {1};
+  leaf.leaf_depth = {0};
+  return leaf;
+}
+
 /// A chain of `n_leaves` leaves: each split has a leaf on one side (left when `left_leaves`)
 /// and the rest of the chain on the other; features and thresholds cycle over the grid.
 Tree chain_tree(int n_leaves, bool left_leaves, std::uint64_t seed) {
@@ -216,10 +225,7 @@ BOOST_AUTO_TEST_CASE(quick_scorer_at_64_leaves_and_the_walk_beyond) {
   trees.push_back(chain_tree(64, true, 1));
   trees.push_back(chain_tree(64, false, 2));
   trees.push_back(chain_tree(2, false, 3));
-  Tree leaf;
-  leaf.leaf_value = {0.125};
-  leaf.leaf_count = {1};
-  leaf.leaf_depth = {0};
+  const Tree leaf = single_leaf(0.125);
   trees.insert(trees.begin() + 1, leaf);
   trees.push_back(leaf);
   BOOST_TEST(PackedTrees(trees, kFeatures).uses_quick_scorer(11));
@@ -289,10 +295,7 @@ BOOST_AUTO_TEST_CASE(large_forest_matches_the_plain_walk_bit_for_bit) {
 
 BOOST_AUTO_TEST_CASE(single_leaf_trees_and_strided_rows) {
   std::vector<Tree> trees = random_trees(5, 4, 3);
-  Tree leaf;
-  leaf.leaf_value = {0.125};
-  leaf.leaf_count = {1};
-  leaf.leaf_depth = {0};
+  const Tree leaf = single_leaf(0.125);
   trees.insert(trees.begin() + 2, leaf);
   trees.push_back(leaf);
   const PackedTrees packed(trees, kFeatures);

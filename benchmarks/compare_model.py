@@ -480,7 +480,7 @@ def latency(a, model, fit, tmp):
         import lleaves
     except ImportError as e:
         lleaves_ok = False
-        print(f"lleaves not importable ({e}); pip install lleaves==1.3.0")
+        print(f"lleaves not importable ({e}); pip install lleaves==1.3.0 \"llvmlite<0.45\"")
     for trees in (100, 200):
         clf = lgbm(T, 0, n_estimators=trees).fit(Xf, y, categorical_feature=CAT_IDX)
         booster = clf.booster_

@@ -69,10 +69,14 @@ declare -A pymods=(
 )
 if [ $want_bench -eq 1 ]; then
   pymods[xgboost]="xgboost"
+  pymods[lleaves]="lleaves==1.3.0 llvmlite<0.45"  # compiled LightGBM models: compare_predict.py, compare_model.py latency
 fi
 need=()
 for m in "${!pymods[@]}"; do
-  "$py" -c "import $m" >/dev/null 2>&1 || need+=("${pymods[$m]}")
+  if ! "$py" -c "import $m" >/dev/null 2>&1; then
+    read -ra reqs <<< "${pymods[$m]}"   # a module may need more than one requirement
+    need+=("${reqs[@]}")
+  fi
 done
 if [ ${#need[@]} -gt 0 ]; then
   log "installing Python packages: ${need[*]}"

@@ -61,6 +61,8 @@ def check_target(y, caller):
     if y is None:
         raise InvalidArgument(f"{caller}: this estimator requires y to be passed, but the target "
                               "y is None")
+    if isinstance(y, np.ndarray) and y.ndim == 1 and y.size > 0 and y.dtype.kind in "biu":
+        return y  # integer or boolean labels: binary or multiclass (type_of_target's verdict)
     from sklearn.utils.multiclass import type_of_target
     from sklearn.utils.validation import column_or_1d
 

@@ -151,15 +151,15 @@ def _prepare_dataframe(df, caller, train_categories, check=None, as_columns=Fals
         # One float64 array per column: float64 columns are the frame's own memory (no copy of
         # the whole frame into one matrix), category codes become float64 with NaN = missing.
         cols, categories = [], [[] for _ in range(p)]
-        for j in range(p):
-            col = df.iloc[:, j]
+        # (df.items() and Categorical.codes: iloc and .cat cost tens of microseconds a column)
+        for j, (_, col) in enumerate(df.items()):
             if is_cat[j]:
-                labels = list(col.cat.categories)
+                labels = list(col.dtype.categories)
                 if not labels:
                     raise InvalidArgument(f"{caller}: {_column_name(names, j)} has the "
                                           "'category' dtype but no categories")
                 categories[j] = _check_labels(labels, _column_name(names, j), caller)
-                codes = col.cat.codes.to_numpy()
+                codes = col.array.codes
                 cols.append(np.where(codes >= 0, codes, np.nan).astype(np.float64))
             elif col.dtype == np.float64:
                 cols.append(np.ascontiguousarray(col.to_numpy()))
@@ -171,13 +171,12 @@ def _prepare_dataframe(df, caller, train_categories, check=None, as_columns=Fals
         return np.ascontiguousarray(arr), names, [[] for _ in range(p)], is_cat
     arr = np.empty((df.shape[0], p), dtype=np.float64)
     categories = [[] for _ in range(p)]
-    for j in range(p):
-        col = df.iloc[:, j]
+    for j, (_, col) in enumerate(df.items()):
         if not is_cat[j]:
             arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
             continue
-        labels = list(col.cat.categories)
-        codes = col.cat.codes.to_numpy()
+        labels = list(col.dtype.categories)
+        codes = col.array.codes
         if train_categories is None:
             if not labels:
                 raise InvalidArgument(f"{caller}: {_column_name(names, j)} has the 'category' "

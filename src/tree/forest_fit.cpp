@@ -381,7 +381,7 @@ RandomForestClassifier& RandomForestClassifier::fit_impl(const Features& X, cons
   Vector oob;
   const double score = P.oob_score ? out_of_bag(X, d, trees, threads, oob) : 0.0;
 
-  auto packed = std::make_shared<const detail::PackedTrees>(trees, X.cols());
+  auto packed = std::make_shared<const detail::PackedTrees>(trees, X.cols(), threads);
   trees_ = std::move(trees);
   packed_ = std::move(packed);
   n_features_ = X.cols();

@@ -380,7 +380,7 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
                             d.threads);
   Boosted boosted = boost(X, d, start, grower, callback_);
 
-  auto packed = std::make_shared<const detail::PackedTrees>(boosted.trees, X.cols());
+  auto packed = std::make_shared<const detail::PackedTrees>(boosted.trees, X.cols(), d.threads);
   trees_ = std::move(boosted.trees);
   packed_ = std::move(packed);
   init_score_ = start.init;

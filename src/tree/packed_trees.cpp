@@ -87,15 +87,30 @@ void walk_group(const char* tree, const std::uint32_t* bits, const char* const* 
 
 }  // namespace
 
-PackedTrees::PackedTrees(const std::vector<Tree>& trees, Index n_features)
+PackedTrees::PackedTrees(const std::vector<Tree>& trees, Index n_features, int n_threads)
     : n_features_(n_features) {
+  const char* who = "PackedTrees";
   CHURN_CHECK(n_features >= 1 && n_features < (Index{1} << 28), InvalidArgument,
-              "PackedTrees: n_features must be in [1, 2^28), got " << n_features);
-  std::size_t total = 0;
+              who << ": n_features must be in [1, 2^28), got " << n_features);
+  // Where each tree's nodes and bitsets go (trees are then packed independently, in parallel).
+  std::int64_t total = 0;
+  std::vector<std::int64_t> bits_begin;
+  bits_begin.reserve(trees.size());
+  std::size_t bits = 0;
   one_hot_slot_.assign(static_cast<std::size_t>(n_features), -1);
   row_width_ = 2 * n_features + 1;
+  tree_begin_.reserve(trees.size());
   for (const Tree& t : trees) {
-    total += static_cast<std::size_t>(t.n_internal() + t.n_leaves());
+    const std::int64_t size = t.n_internal() + t.n_leaves();
+    CHURN_CHECK(size < kMaxTreeNodes, InvalidArgument,
+                who << ": a tree has " << size << " nodes; prediction supports fewer than "
+                    << kMaxTreeNodes);
+    tree_begin_.push_back(total);
+    total += size;
+    bits_begin.push_back(static_cast<std::int64_t>(bits));
+    bits += t.cat_bitset.size();
+    CHURN_CHECK(bits < (std::size_t{1} << 31), InvalidArgument,
+                who << ": the categorical bitsets exceed 2^31 words");
     for (Index i = 0; i < t.n_internal(); ++i) {
       const auto f = static_cast<std::size_t>(t.split_feature[static_cast<std::size_t>(i)]);
       if (t.cat_begin[static_cast<std::size_t>(i)] < 0 || f >= one_hot_slot_.size() ||
@@ -105,59 +120,62 @@ PackedTrees::PackedTrees(const std::vector<Tree>& trees, Index n_features)
       one_hot_features_.push_back(static_cast<Index>(f));
     }
   }
-  nodes_.reserve(total);
-  tree_begin_.reserve(trees.size());
-  for (const Tree& t : trees) pack(t);
+  nodes_.resize(static_cast<std::size_t>(total));
+  cat_bits_.resize(bits);
+  tree_has_cat_.assign(trees.size(), 0);
+  // A tree is packed in microseconds: blocks of trees keep the threads' share worth a barrier.
+  constexpr Index kTreesPerBlock = 8;
+  parallel_for_blocks(0, static_cast<Index>(trees.size()), kTreesPerBlock, n_threads,
+                      [&](Index lo, Index hi) {
+                        for (Index i = lo; i < hi; ++i) {
+                          const auto k = static_cast<std::size_t>(i);
+                          pack(trees[k], k, bits_begin[k]);
+                        }
+                      });
   quick_ = QuickScorer::build(trees, n_features);
 }
 
-void PackedTrees::pack(const Tree& t) {
+void PackedTrees::pack(const Tree& t, std::size_t index, std::int64_t bits_at) {
   const char* who = "PackedTrees";
-  const auto root = static_cast<std::int64_t>(nodes_.size());
-  CHURN_CHECK(t.n_internal() + t.n_leaves() < kMaxTreeNodes, InvalidArgument,
-              who << ": a tree has " << t.n_internal() + t.n_leaves()
-                  << " nodes; prediction supports fewer than " << kMaxTreeNodes);
-  tree_begin_.push_back(root);
-  const auto bits_at = static_cast<std::int64_t>(cat_bits_.size());
-  cat_bits_.insert(cat_bits_.end(), t.cat_bitset.begin(), t.cat_bitset.end());
-  CHURN_CHECK(cat_bits_.size() < (std::size_t{1} << 31), InvalidArgument,
-              who << ": the categorical bitsets exceed 2^31 words");
+  const std::int64_t root = tree_begin_[index];
+  std::copy(t.cat_bitset.begin(), t.cat_bitset.end(),
+            cat_bits_.begin() + static_cast<std::ptrdiff_t>(bits_at));
   const auto sentinel = static_cast<std::uint32_t>(2 * n_features_ * 8);
   bool has_cat = false;
+  std::int64_t next = root;  // the slot the next node in preorder takes
   // (node id as in Tree: >= 0 internal, < 0 leaf; the slot whose left child it is, or -1)
   std::vector<std::pair<std::int32_t, std::int64_t>> stack{{t.n_internal() > 0 ? 0 : ~0, -1}};
   while (!stack.empty()) {
     const auto [id, parent] = stack.back();
     stack.pop_back();
-    const auto offset = static_cast<std::int32_t>(
-        (static_cast<std::int64_t>(nodes_.size()) - root) * std::int64_t{sizeof(PackedNode)});
+    const auto offset =
+        static_cast<std::int32_t>((next - root) * std::int64_t{sizeof(PackedNode)});
     if (parent >= 0) nodes_[static_cast<std::size_t>(parent)].child = offset;
+    PackedNode& nd = nodes_[static_cast<std::size_t>(next)];
     if (id < 0) {
-      PackedNode leaf{0, sentinel, offset};
-      std::memcpy(&leaf.key, &t.leaf_value[static_cast<std::size_t>(~id)], sizeof(leaf.key));
-      nodes_.push_back(leaf);
+      nd = PackedNode{0, sentinel, offset};
+      std::memcpy(&nd.key, &t.leaf_value[static_cast<std::size_t>(~id)], sizeof(nd.key));
+      ++next;
       continue;
     }
     const auto k = static_cast<std::size_t>(id);
     const std::int32_t f = t.split_feature[k];
     CHURN_CHECK(f >= 0 && f < n_features_, InvalidArgument,
                 who << ": feature index " << f << " out of range [0, " << n_features_ << ")");
-    const bool dl = t.default_left[k] != 0;
-    PackedNode nd{0, static_cast<std::uint32_t>(2 * f) * 8, 0};
+    nd = PackedNode{0, static_cast<std::uint32_t>(2 * f) * 8, 0};
     if (t.cat_begin[k] >= 0) {
       has_cat = true;
       pack_categorical(t, k, bits_at, nd);
     } else {
       CHURN_CHECK(!std::isnan(t.threshold[k]), InvalidArgument, who << ": a threshold is NaN");
       nd.key = key_of(t.threshold[k]);
-      if (dl) nd.meta += 8;  // the key with NaN smallest: NaN goes left
+      if (t.default_left[k] != 0) nd.meta += 8;  // the key with NaN smallest: NaN goes left
     }
-    nodes_.push_back(nd);
-    const auto here = static_cast<std::int64_t>(nodes_.size()) - 1;
+    const std::int64_t here = next++;
     stack.push_back({t.left_child[k], here});  // after the whole right subtree
     stack.push_back({t.right_child[k], -1});   // next: right after this node
   }
-  tree_has_cat_.push_back(has_cat ? 1 : 0);
+  tree_has_cat_[index] = has_cat ? 1 : 0;
 }
 
 void PackedTrees::pack_categorical(const Tree& t, std::size_t k, std::int64_t bits_at,
@@ -166,20 +184,19 @@ void PackedTrees::pack_categorical(const Tree& t, std::size_t k, std::int64_t bi
   const bool dl = t.default_left[k] != 0;
   const std::int32_t begin = t.cat_begin[k];
   const std::int32_t words = t.cat_end[k] - begin;
-  const auto bit = [&](std::int64_t c) {
-    return c < 32 * std::int64_t{words}
-               ? ((t.cat_bitset[static_cast<std::size_t>(begin + c / 32)] >> (c % 32)) & 1U) != 0
-               : dl;
+  // Codes beyond the bitset go the missing way: as if the bitset went on with words of `dl`.
+  const std::uint32_t beyond = dl ? ~std::uint32_t{0} : 0U;
+  const auto word = [&](std::int32_t w) {
+    return w < words ? t.cat_bitset[static_cast<std::size_t>(begin + w)] : beyond;
   };
   // The one-hot word of a code c < 63 is bit c; of any other code and of NaN, bit 63: it
   // decides exactly when every code from 63 on goes the missing way.
-  bool narrow = true;
-  for (std::int64_t c = kOneHotCodes; c < 32 * std::int64_t{words}; ++c)
-    narrow = narrow && bit(c) == dl;
+  bool narrow = ((word(1) >> 31) != 0) == dl;
+  for (std::int32_t w = 2; w < words && narrow; ++w) narrow = word(w) == beyond;
   if (narrow) {
-    std::uint64_t mask = dl ? std::uint64_t{1} << kOneHotCodes : 0;
-    for (std::int64_t c = 0; c < kOneHotCodes; ++c)
-      if (bit(c)) mask |= std::uint64_t{1} << c;
+    constexpr std::uint64_t kTop = std::uint64_t{1} << kOneHotCodes;
+    std::uint64_t mask = word(0) | (std::uint64_t{word(1)} << 32);
+    mask = (mask & ~kTop) | (dl ? kTop : 0);
     std::memcpy(&nd.key, &mask, sizeof(mask));
     nd.meta =
         static_cast<std::uint32_t>(one_hot_slot_[static_cast<std::size_t>(f)] * 8) | kCategorical;

@@ -67,10 +67,12 @@ class PackedTrees {
 
   /// An empty ensemble (no trees).
   PackedTrees() = default;
-  /// Packs `trees` (valid trees, as from fit or Tree::from_json) for rows of `n_features`.
+  /// Packs `trees` (valid trees, as from fit or Tree::from_json) for rows of `n_features`,
+  /// trees in parallel with `n_threads` threads (0 = all cores; the result does not depend on
+  /// it).
   /// @throws InvalidArgument if a tree is too large to pack (2^27 nodes), a feature index is
   ///         out of range, `n_features` is 2^28 or more, or a threshold is NaN.
-  PackedTrees(const std::vector<Tree>& trees, Index n_features);
+  PackedTrees(const std::vector<Tree>& trees, Index n_features, int n_threads = 1);
 
   /// Number of trees.
   int n_trees() const { return static_cast<int>(tree_begin_.size()); }
@@ -98,8 +100,9 @@ class PackedTrees {
                  double* out) const;
   /// The rows per block for the first `n_trees` trees (see the file comment).
   Index block_rows(int n_trees) const;
-  /// Appends `tree` in preorder.
-  void pack(const Tree& tree);
+  /// Writes `tree`, the `index`-th, in preorder at its slots (tree_begin_[index]) and its
+  /// bitset at `bits_at` in cat_bits_ (both sized by the constructor).
+  void pack(const Tree& tree, std::size_t index, std::int64_t bits_at);
   /// Fills `nd` for the categorical split `k` of `t` (its bitset starts at `bits_at`).
   void pack_categorical(const Tree& t, std::size_t k, std::int64_t bits_at, PackedNode& nd) const;
   /// Writes the keys of rows [lo, hi) of `X`, row_width_ words a row.

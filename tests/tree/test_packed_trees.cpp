@@ -267,16 +267,19 @@ BOOST_AUTO_TEST_CASE(quick_scorer_same_bits_at_every_cpu_level) {
 
 BOOST_AUTO_TEST_CASE(small_forest_matches_the_plain_walk_bit_for_bit) {
   const std::vector<Tree> trees = random_trees(7, 60, 6);  // small: blocks of few rows
-  const PackedTrees packed(trees, kFeatures);
-  BOOST_TEST(packed.n_trees() == 60);
-  for (const Index n : {Index{1}, Index{7}, Index{8}, Index{9}, Index{1000}}) {
-    const RowMatrix X = random_rows(static_cast<std::uint64_t>(n), n);
-    for (const int k : {0, 1, 17, 60, 1000}) {
-      const Vector want = reference(trees, X, k, 0.25);
-      for (const int threads : {1, 2, 4})
-        expect_same_bits(packed.sum(X, k, 0.25, threads), want,
-                         "n " + std::to_string(n) + " k " + std::to_string(k) + " threads " +
-                             std::to_string(threads));
+  for (const int pack_threads : {1, 4}) {  // trees packed one after the other, or in parallel
+    const PackedTrees packed(trees, kFeatures, pack_threads);
+    BOOST_TEST(packed.n_trees() == 60);
+    for (const Index n : {Index{1}, Index{7}, Index{8}, Index{9}, Index{1000}}) {
+      const RowMatrix X = random_rows(static_cast<std::uint64_t>(n), n);
+      for (const int k : {0, 1, 17, 60, 1000}) {
+        const Vector want = reference(trees, X, k, 0.25);
+        for (const int threads : {1, 2, 4})
+          expect_same_bits(packed.sum(X, k, 0.25, threads), want,
+                           "pack threads " + std::to_string(pack_threads) + " n " +
+                               std::to_string(n) + " k " + std::to_string(k) + " threads " +
+                               std::to_string(threads));
+      }
     }
   }
 }
@@ -287,10 +290,14 @@ BOOST_AUTO_TEST_CASE(large_forest_matches_the_plain_walk_bit_for_bit) {
   for (const Tree& t : trees) nodes += t.n_internal() + t.n_leaves();
   BOOST_TEST(nodes * 16 > 384 * 1024);  // above the small-forest size (packed_trees.cpp)
   const RowMatrix X = random_rows(3, 5000);
-  const PackedTrees packed(trees, kFeatures);
   const Vector want = reference(trees, X, 12, 0.0);
-  for (const int threads : {1, 2, 4})
-    expect_same_bits(packed.sum(X, 12, 0.0, threads), want, "threads " + std::to_string(threads));
+  for (const int pack_threads : {1, 3}) {
+    const PackedTrees packed(trees, kFeatures, pack_threads);
+    for (const int threads : {1, 2, 4})
+      expect_same_bits(packed.sum(X, 12, 0.0, threads), want,
+                       "pack threads " + std::to_string(pack_threads) + " threads " +
+                           std::to_string(threads));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(single_leaf_trees_and_strided_rows) {

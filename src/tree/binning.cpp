@@ -2,7 +2,7 @@
 // frequency, and the feature-major binned matrix.
 #include "tree/binning.hpp"
 
-#include <algorithm>  // std::sort, std::min
+#include <algorithm>  // std::stable_sort, std::min
 #include <cmath>      // std::isnan
 #include <limits>     // std::numeric_limits
 #include <numeric>    // std::iota
@@ -10,6 +10,7 @@
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
+#include "common/radix_sort.hpp"
 
 namespace churn::tree::detail {
 
@@ -43,6 +44,19 @@ std::vector<Index> sample_rows_sorted(Index n, Index k, std::uint64_t seed) {
 }
 
 constexpr Index kRowBlock = 2048;
+
+/// A feature's values as a pointer and a stride (no Features call, no reload, per value).
+struct FeatureColumn {
+  const double* x;
+  Index stride;
+  double operator[](Index i) const { return x[i * stride]; }
+};
+FeatureColumn feature_column(const RowMajorFeatures& X, Index f) {
+  return {X.X.data() + f, X.X.outerStride()};
+}
+FeatureColumn feature_column(const ColumnFeatures& X, Index f) {
+  return {X.columns[static_cast<std::size_t>(f)].data(), 1};
+}
 
 }  // namespace
 
@@ -111,7 +125,7 @@ void numeric_edges(const Features& X, const std::vector<std::uint8_t>& categoric
     vals.reserve(static_cast<std::size_t>(k));
     for (Index r = 0; r < k; ++r)
       if (!std::isnan(src[r])) vals.push_back(src[r]);
-    std::sort(vals.begin(), vals.end());
+    common::sort_doubles(vals);  // -0.0 and +0.0 in either order: the same edges
     FeatureBinInfo& fi = info[static_cast<std::size_t>(numeric[qs])];
     fi.categorical = false;
     fi.upper_edges = numeric_bin_edges(vals, max_bins);
@@ -125,9 +139,10 @@ void numeric_edges(const Features& X, const std::vector<std::uint8_t>& categoric
 template <class Features>
 std::vector<Index> code_counts(const Features& X, Index f) {
   const Index n = X.rows();
+  const FeatureColumn x = feature_column(X, f);
   double max_code = -1;
   for (Index i = 0; i < n; ++i) {
-    const double v = X(i, f);
+    const double v = x[i];
     if (!std::isnan(v) && v > max_code) max_code = v;
   }
   const Index limit = std::max<Index>(4 * n, 1024);
@@ -136,9 +151,10 @@ std::vector<Index> code_counts(const Features& X, Index f) {
                   << f << " has code " << static_cast<Index>(max_code) << " for " << n
                   << " rows; codes must be dense (re-code the categories as 0, 1, ...)");
   std::vector<Index> counts(static_cast<std::size_t>(max_code + 1), 0);
+  Index* count = counts.data();
   for (Index i = 0; i < n; ++i) {
-    const double v = X(i, f);
-    if (!std::isnan(v)) ++counts[static_cast<std::size_t>(v)];
+    const double v = x[i];
+    if (!std::isnan(v)) ++count[static_cast<std::size_t>(v)];
   }
   return counts;
 }
@@ -198,6 +214,69 @@ BinnedMatrix binned_layout(const std::vector<FeatureBinInfo>& info, Index n) {
   return B;
 }
 
+/// Writes the bins of rows [lo, hi) of feature column `x` (binned as `fi`) to its column
+/// `col` (col[i]) and its row-major slots `row` (row[i * p], as global histogram bins from
+/// `off`); returns whether a value was missing. Locals only in the loop: the byte-sized
+/// stores could alias any field read through a reference.
+template <class ColT, class RowT>
+bool fill_feature(FeatureColumn x, Index lo, Index hi, const FeatureBinInfo& fi,
+                  std::uint32_t off, Index p, ColT* col, RowT* row) {
+  const std::int32_t miss = fi.n_bins;
+  bool missing = false;
+  auto put = [&](Index i, std::int32_t b) {
+    col[i] = static_cast<ColT>(b);
+    row[i * p] = static_cast<RowT>(off + static_cast<std::uint32_t>(b));
+  };
+  if (fi.categorical) {
+    const std::int32_t* to_bin = fi.code_to_bin.data();
+    for (Index i = lo; i < hi; ++i) {
+      const double v = x[i];
+      const bool nan = std::isnan(v);
+      missing |= nan;
+      put(i, nan ? miss : to_bin[static_cast<std::size_t>(v)]);
+    }
+    return missing;
+  }
+  const double* edges = fi.upper_edges.data();
+  const std::size_t n_edges = fi.upper_edges.size();
+  for (Index i = lo; i < hi; ++i) {
+    const double v = x[i];
+    if (std::isnan(v)) {
+      missing = true;
+      put(i, miss);
+      continue;
+    }
+    // First edge >= v (the last edge is +inf), as numeric_bin(): branch-free halving.
+    const double* base = edges;
+    for (std::size_t n = n_edges; n > 1;) {
+      const std::size_t half = n / 2;
+      base = base[half - 1] < v ? base + half : base;
+      n -= half;
+    }
+    put(i, static_cast<std::int32_t>(base - edges));
+  }
+  return missing;
+}
+
+/// fill_feature() for the storage widths of `B`.
+bool fill_feature(FeatureColumn x, Index lo, Index hi, const FeatureBinInfo& fi, Index f,
+                  BinnedMatrix& B) {
+  const Index n = B.n_rows, p = B.n_features;
+  const auto off = static_cast<std::uint32_t>(B.hist_offset[static_cast<std::size_t>(f)]);
+  const auto col_at = static_cast<std::size_t>(f) * static_cast<std::size_t>(n);
+  const auto row_at = static_cast<std::size_t>(f);
+  if (B.wide_cols) {
+    return B.wide_rows ? fill_feature(x, lo, hi, fi, off, p, B.cols16.data() + col_at,
+                                      B.rows32.data() + row_at)
+                       : fill_feature(x, lo, hi, fi, off, p, B.cols16.data() + col_at,
+                                      B.rows16.data() + row_at);
+  }
+  return B.wide_rows ? fill_feature(x, lo, hi, fi, off, p, B.cols8.data() + col_at,
+                                    B.rows32.data() + row_at)
+                     : fill_feature(x, lo, hi, fi, off, p, B.cols8.data() + col_at,
+                                    B.rows16.data() + row_at);
+}
+
 /// Fills `B` (see binned_layout) with the bins of every value of `X`, block of rows by block
 /// of rows, and sets `has_missing` of the features with a missing value.
 template <class Features>
@@ -208,38 +287,9 @@ void fill_bins(const Features& X, int n_threads, std::vector<FeatureBinInfo>& in
       static_cast<std::size_t>((n + kRowBlock - 1) / kRowBlock) * static_cast<std::size_t>(p), 0);
   parallel_for_blocks(0, n, kRowBlock, n_threads, [&](Index lo, Index hi) {
     const auto blk = static_cast<std::size_t>(lo / kRowBlock);
-    for (Index f = 0; f < p; ++f) {
-      const FeatureBinInfo& fi = info[static_cast<std::size_t>(f)];
-      const auto off = static_cast<std::uint32_t>(B.hist_offset[static_cast<std::size_t>(f)]);
-      bool missing = false;
-      for (Index i = lo; i < hi; ++i) {
-        const double v = X(i, f);
-        std::int32_t b;
-        if (std::isnan(v)) {
-          b = fi.n_bins;
-          missing = true;
-        } else if (fi.categorical) {
-          b = fi.code_to_bin[static_cast<std::size_t>(v)];
-        } else {
-          b = numeric_bin(fi, v);
-        }
-        const std::size_t col_at =
-            static_cast<std::size_t>(f) * static_cast<std::size_t>(n) + static_cast<std::size_t>(i);
-        const std::size_t row_at =
-            static_cast<std::size_t>(i) * static_cast<std::size_t>(p) + static_cast<std::size_t>(f);
-        if (B.wide_cols)
-          B.cols16[col_at] = static_cast<std::uint16_t>(b);
-        else
-          B.cols8[col_at] = static_cast<std::uint8_t>(b);
-        const std::uint32_t global = off + static_cast<std::uint32_t>(b);
-        if (B.wide_rows)
-          B.rows32[row_at] = global;
-        else
-          B.rows16[row_at] = static_cast<std::uint16_t>(global);
-      }
-      if (missing)
+    for (Index f = 0; f < p; ++f)
+      if (fill_feature(feature_column(X, f), lo, hi, info[static_cast<std::size_t>(f)], f, B))
         has_missing_block[blk * static_cast<std::size_t>(p) + static_cast<std::size_t>(f)] = 1;
-    }
   });
   for (std::size_t b = 0; b * static_cast<std::size_t>(p) < has_missing_block.size(); ++b)
     for (Index f = 0; f < p; ++f)

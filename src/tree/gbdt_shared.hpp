@@ -56,11 +56,22 @@ void check_codes(const Features& X, const std::vector<std::uint8_t>& is_cat,
   for (Index j = 0; j < X.cols(); ++j)
     if (is_cat[static_cast<std::size_t>(j)]) cats.push_back(j);
   if (cats.empty()) return;
+  const auto is_code = [](double v) {
+    return v >= 0 && v < kCodeLimit && v == static_cast<double>(static_cast<std::int64_t>(v));
+  };
+  // Column by column (no branch per value) first; only a bad table is searched row by row.
+  bool all_codes = true;
+  for (const Index j : cats)
+    for (Index i = 0; i < X.rows(); ++i) {
+      const double v = X(i, j);
+      all_codes &= std::isnan(v) || is_code(v);
+    }
+  if (all_codes) return;
   // Row by row; the first bad value in row order is reported.
   for (Index i = 0; i < X.rows(); ++i) {
     for (const Index j : cats) {
       const double v = X(i, j);
-      if (std::isnan(v) || (v >= 0 && v < kCodeLimit && v == std::floor(v))) continue;
+      if (std::isnan(v) || is_code(v)) continue;
       CHURN_THROW(InvalidArgument,
                   caller << ": " << what << " categorical " << common::column_label(j, names)
                          << " holds " << v << " at row " << i

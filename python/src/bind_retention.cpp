@@ -145,10 +145,9 @@ void bind_kpi(py::module_& m) {
         }
         return py::make_tuple(table_to_pandas(k.table, /*copy=*/true), json);
       },
-      py::arg("probability"), py::arg("bucket_codes"), py::arg("bucket_labels"),
-      py::arg("revenue"), py::arg("segment"), py::arg("observed"), py::arg("value"),
-      py::arg("threshold"), py::arg("n_threads") = 0,
-      "(summary DataFrame, JSON text) of the KPI summary.");
+      py::arg("probability"), py::arg("bucket_codes"), py::arg("bucket_labels"), py::arg("revenue"),
+      py::arg("segment"), py::arg("observed"), py::arg("value"), py::arg("threshold"),
+      py::arg("n_threads") = 0, "(summary DataFrame, JSON text) of the KPI summary.");
   m.def(
       "customer_export",
       [](const py::object& id, const VectorRef& probability, const ret::IntVectorRef& codes,
@@ -163,14 +162,15 @@ void bind_kpi(py::module_& m) {
         data::Table t;
         {
           py::gil_scoped_release release;
-          t = ret::customer_export(id_col, probability, codes, labels, revenue, seg, act,
-                                   net_value, o);
+          t = ret::customer_export(id_col, probability, codes, labels, revenue, seg, act, net_value,
+                                   o);
         }
         return table_to_pandas(t, /*copy=*/true);
       },
       py::arg("id"), py::arg("probability"), py::arg("bucket_codes"), py::arg("bucket_labels"),
       py::arg("revenue"), py::arg("segment"), py::arg("action"), py::arg("expected_net_value"),
-      py::arg("value"), py::arg("n_threads") = 0, "The one-row-per-customer export as a DataFrame.");
+      py::arg("value"), py::arg("n_threads") = 0,
+      "The one-row-per-customer export as a DataFrame.");
 }
 
 }  // namespace

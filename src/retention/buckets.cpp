@@ -157,8 +157,8 @@ Json BucketParams::to_options() const {
 }
 
 BucketParams BucketParams::from_json(const Json& j) {
-  return common::read_params<BucketParams>(j, common::ParamSource::File,
-                                           "load(RiskBuckets) params", kVisit, kStrict);
+  return common::read_params<BucketParams>(j, common::ParamSource::File, "load(RiskBuckets) params",
+                                           kVisit, kStrict);
 }
 
 BucketParams BucketParams::from_options(const Json& options, const std::string& caller) {
@@ -209,9 +209,9 @@ RiskBuckets& RiskBuckets::fit(const VectorRef& reference_scores) {
   common::check_each(
       reference_scores, who, "reference_scores", "not be NaN",
       [](double v) { return !std::isnan(v); }, params_.n_threads);
-  std::vector<double> edges =
-      params_.quantile_mode() ? reference_quantiles(reference_scores, params_.quantiles)
-                              : params_.cut_points;
+  std::vector<double> edges = params_.quantile_mode()
+                                  ? reference_quantiles(reference_scores, params_.quantiles)
+                                  : params_.cut_points;
   for (std::size_t i = 0; i < edges.size(); ++i)  // [inf, inf] gives NaN, as numpy
     CHURN_CHECK(!std::isnan(edges[i]), InvalidArgument,
                 who << ": the quantile at " << params_.quantiles[i]
@@ -293,11 +293,12 @@ RiskBuckets RiskBuckets::from_json(const Json& doc) {
   CHURN_CHECK(labels == rb.labels_, SerializationError,
               where << ": labels differ from those of the params");
   const auto counts = json_get<std::vector<std::int64_t>>(state, "reference_counts", where);
-  CHURN_CHECK(counts.empty() || counts.size() == m + 1, SerializationError,
-              where << ": reference_counts has " << counts.size() << " values, expected 0 or "
-                    << m + 1);
+  CHURN_CHECK(
+      counts.empty() || counts.size() == m + 1, SerializationError,
+      where << ": reference_counts has " << counts.size() << " values, expected 0 or " << m + 1);
   rb.edges_ = std::move(edges);
-  rb.reference_counts_ = Eigen::Map<const Int64Vector>(counts.data(), static_cast<Index>(counts.size()));
+  rb.reference_counts_ =
+      Eigen::Map<const Int64Vector>(counts.data(), static_cast<Index>(counts.size()));
   rb.fitted_ = true;
   return rb;
 }

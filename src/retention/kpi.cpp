@@ -101,9 +101,9 @@ void check_buckets(const IntVectorRef& codes, const std::vector<std::string>& la
   const auto k = static_cast<std::int32_t>(labels.size());
   const Index bad = common::detail::first_bad_row(
       n, n_threads, [&](Index i) { return codes[i] < 0 || codes[i] >= k; });
-  CHURN_CHECK(bad < 0, InvalidArgument,
-              who << ": bucket_codes must be in [0, " << k << "), got " << codes[bad]
-                  << " at row " << bad);
+  CHURN_CHECK(
+      bad < 0, InvalidArgument,
+      who << ": bucket_codes must be in [0, " << k << "), got " << codes[bad] << " at row " << bad);
 }
 
 /// Running sums of one KPI group.
@@ -184,8 +184,8 @@ Sums accumulate(const KpiInput& in, const KpiOptions& o) {
           add_row(s, 0, k, b, p, r, y, pred, at_risk, clv);
           if (in.segment.codes != nullptr) {
             const std::int32_t c = in.segment.codes[i];
-            add_row(s, 1 + static_cast<std::size_t>(c < 0 ? missing_slot : c), k, b, p, r, y,
-                    pred, at_risk, clv);
+            add_row(s, 1 + static_cast<std::size_t>(c < 0 ? missing_slot : c), k, b, p, r, y, pred,
+                    at_risk, clv);
           }
           add_row(s, bucket0 + static_cast<std::size_t>(b), k, b, p, r, y, pred, at_risk, clv);
         }
@@ -217,9 +217,9 @@ Table summary_table(const Sums& sums, const std::vector<std::size_t>& rows,
     observed[j] = a.observed_churners;
     predicted[j] = a.predicted;
     share[j] = static_cast<double>(a.customers) / static_cast<double>(n);
-    obs_rate[j] = a.labelled > 0 ? static_cast<double>(a.observed_churners) /
-                                       static_cast<double>(a.labelled)
-                                 : kNaN;
+    obs_rate[j] = a.labelled > 0
+                      ? static_cast<double>(a.observed_churners) / static_cast<double>(a.labelled)
+                      : kNaN;
     expected[j] = a.expected;
     exp_rate[j] = a.customers > 0 ? a.expected / static_cast<double>(a.customers) : kNaN;
     revenue[j] = a.revenue;
@@ -254,8 +254,7 @@ Json cell_json(const Column& c, Index i) {
     case DType::Float64: return common::json_from_double(c.as_float64()[i]);
     case DType::Int64: return c.as_int64()[i];
     case DType::String: return c.strings()[static_cast<std::size_t>(i)];
-    case DType::Categorical:
-      return c.categories()[static_cast<std::size_t>(c.code_at(i))];
+    case DType::Categorical: return c.categories()[static_cast<std::size_t>(c.code_at(i))];
     default: return c.value_string(i);
   }
 }
@@ -285,7 +284,12 @@ KpiSummary kpi_summary(const VectorRef& probability, const IntVectorRef& bucket_
   const SegmentCodes seg = segment_codes(segment, n, who);
   const bool has_seg = seg.codes != nullptr;
   const int n_seg = has_seg ? static_cast<int>(seg.names.size()) + 1 : 0;
-  const KpiInput in{probability, bucket_codes, revenue, observed, seg, n_seg,
+  const KpiInput in{probability,
+                    bucket_codes,
+                    revenue,
+                    observed,
+                    seg,
+                    n_seg,
                     static_cast<int>(bucket_labels.size())};
   const Sums sums = accumulate(in, options);
   if (sums.bad_value)
@@ -353,11 +357,11 @@ Table customer_export(const Column& id, const VectorRef& probability,
   optional_length(expected_net_value.size(), "expected_net_value");
   detail::check_length(revenue.size(), n, who, "revenue");
   check_buckets(bucket_codes, bucket_labels, n, who, options.n_threads);
-  CHURN_CHECK(action.size() == 0 || action.dtype() == DType::String ||
-                  action.dtype() == DType::Categorical,
-              TypeMismatch,
-              who << ": action must be a string or categorical column, got "
-                  << data::dtype_name(action.dtype()));
+  CHURN_CHECK(
+      action.size() == 0 || action.dtype() == DType::String || action.dtype() == DType::Categorical,
+      TypeMismatch,
+      who << ": action must be a string or categorical column, got "
+          << data::dtype_name(action.dtype()));
   CustomerValue v =
       detail::compute_customer_value(probability, revenue, options.value, options.n_threads, who);
 
@@ -382,7 +386,8 @@ Table customer_export(const Column& id, const VectorRef& probability,
   cols.push_back(owned("clv", v.clv));
   cols.push_back(owned("expected_loss", v.expected_loss));
   if (action.size() != 0) cols.push_back(action.renamed("action"));
-  if (expected_net_value.size() != 0) cols.push_back(owned("expected_net_value", expected_net_value));
+  if (expected_net_value.size() != 0)
+    cols.push_back(owned("expected_net_value", expected_net_value));
   return Table(std::move(cols));
 }
 

@@ -122,8 +122,8 @@ Vector customer_lifetime_value(const VectorRef& probability, const VectorRef& re
 
 Vector expected_loss(const VectorRef& probability, const VectorRef& revenue,
                      const ValueParams& params, int n_threads) {
-  return detail::compute_customer_value(probability, revenue, params, n_threads,
-                                        "expected_loss()", false, false, true)
+  return detail::compute_customer_value(probability, revenue, params, n_threads, "expected_loss()",
+                                        false, false, true)
       .expected_loss;
 }
 

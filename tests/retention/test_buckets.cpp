@@ -171,8 +171,8 @@ BOOST_AUTO_TEST_CASE(bad_parameters_and_scores_throw) {
   auto make = [](BucketParams p) { return RiskBuckets(std::move(p)); };
   BucketParams p;
   p.cut_points = {0.5, 0.5};
-  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { make(p); },
-                                                 {"cut_points", "strictly increasing"}));
+  BOOST_TEST(
+      throws_with<churn::InvalidArgument>([&] { make(p); }, {"cut_points", "strictly increasing"}));
   p.cut_points = {0.1, kNaN};
   BOOST_TEST(throws_with<churn::InvalidArgument>([&] { make(p); }, {"cut_points", "finite"}));
   p.cut_points = {0.2, 0.4};
@@ -189,11 +189,17 @@ BOOST_AUTO_TEST_CASE(bad_parameters_and_scores_throw) {
   BOOST_TEST(throws_with<churn::InvalidArgument>([&] { make(q); }, {"strictly increasing"}));
 
   RiskBuckets rb;
-  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { rb.assign(vec({0.1, kNaN, kNaN})); },
-                                                 {"assign", "NaN", "row 1"}));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] {
+        rb.assign(vec({0.1, kNaN, kNaN}));
+      },
+      {"assign", "NaN", "row 1"}));
   RiskBuckets qb(quantile_params({0.5}));
-  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { qb.fit(vec({0.1, 0.2, kNaN})); },
-                                                 {"fit", "reference_scores", "row 2"}));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] {
+        qb.fit(vec({0.1, 0.2, kNaN}));
+      },
+      {"fit", "reference_scores", "row 2"}));
   BOOST_TEST(!qb.is_fitted());
   BOOST_CHECK_THROW(qb.fit(Vector()), churn::InvalidArgument);
 }

@@ -15,8 +15,8 @@ using churn::IntVector;
 using churn::Vector;
 using churn::data::Column;
 using churn::data::Table;
-using churn::retention::KpiOptions;
 using churn::retention::kpi_summary;
+using churn::retention::KpiOptions;
 using churn::retention::RiskBuckets;
 
 namespace {
@@ -176,18 +176,21 @@ BOOST_AUTO_TEST_CASE(bad_input_throws) {
   const IntVector codes = (IntVector(5) << 0, 1, 1, 0, 1).finished();
   IntVector bad_codes = codes;
   bad_codes[3] = 2;
+  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { kpi_summary(d.p, bad_codes, labels, d.r); },
+                                                 {"bucket_codes", "row 3"}));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [&] { kpi_summary(d.p, bad_codes, labels, d.r); }, {"bucket_codes", "row 3"}));
-  BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [&] { kpi_summary(d.p, codes, {"lo", "lo"}, d.r); }, {"bucket_labels", "distinct"}));
+      [&] {
+        kpi_summary(d.p, codes, {"lo", "lo"}, d.r);
+      },
+      {"bucket_labels", "distinct"}));
   Vector y = d.y;
   y[1] = 2;
   BOOST_TEST(throws_with<churn::InvalidArgument>(
       [&] { kpi_summary(d.p, codes, labels, d.r, Column(), y); }, {"observed", "row 1"}));
   Vector p = d.p;
   p[4] = kNaN;
-  BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [&] { kpi_summary(p, codes, labels, d.r); }, {"kpi_summary()", "probability", "row 4"}));
+  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { kpi_summary(p, codes, labels, d.r); },
+                                                 {"kpi_summary()", "probability", "row 4"}));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
       [&] { kpi_summary(d.p, codes, labels, Vector(4)); }, {"revenue", "4 values"}));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
@@ -215,21 +218,23 @@ BOOST_AUTO_TEST_CASE(customer_export_columns) {
               std::vector<std::string>{"id", "score", "bucket", "segment", "revenue_at_risk", "clv",
                                        "expected_loss", "action", "expected_net_value"}));
   BOOST_TEST(t.column("id").strings()[2] == "c3");
-  BOOST_TEST(t.column("bucket").categories()[static_cast<std::size_t>(
-                 t.column("bucket").codes()[2])] == "critical");
+  BOOST_TEST(
+      t.column("bucket").categories()[static_cast<std::size_t>(t.column("bucket").codes()[2])] ==
+      "critical");
   BOOST_TEST(close(t.column("revenue_at_risk").as_float64()[4], 45.0));
   BOOST_TEST(t.column("clv").as_float64()[4] == 50.0);
   BOOST_TEST(t.column("action").strings()[1] == "call");
   BOOST_TEST(t.column("expected_net_value").as_float64()[4] == 7.25);
 
   const Table plain = churn::retention::customer_export(Column(), d.p, codes, rb.labels(), d.r);
-  BOOST_TEST((plain.column_names() == std::vector<std::string>{"id", "score", "bucket",
-                                                               "revenue_at_risk", "clv",
-                                                               "expected_loss"}));
+  BOOST_TEST(
+      (plain.column_names() == std::vector<std::string>{"id", "score", "bucket", "revenue_at_risk",
+                                                        "clv", "expected_loss"}));
   BOOST_TEST(plain.column("id").as_int64()[4] == 4);
-  BOOST_CHECK_THROW(churn::retention::customer_export(Column(), d.p, codes, rb.labels(), d.r,
-                                                      Column(), Column::from_float64("a", {1, 2, 3, 4, 5})),
-                    churn::TypeMismatch);
+  BOOST_CHECK_THROW(
+      churn::retention::customer_export(Column(), d.p, codes, rb.labels(), d.r, Column(),
+                                        Column::from_float64("a", {1, 2, 3, 4, 5})),
+      churn::TypeMismatch);
   BOOST_CHECK_THROW(churn::retention::customer_export(Column::from_int64("id", {1, 2}), d.p, codes,
                                                       rb.labels(), d.r),
                     churn::InvalidArgument);

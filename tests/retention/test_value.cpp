@@ -49,13 +49,13 @@ BOOST_AUTO_TEST_CASE(hand_computed_customers) {
   p << 0.1, 0.2, 0.0, 1.0;
   r << 100, 100, 50, 80;
   const auto v = churn::retention::customer_value(p, r, params(3, 0.0, 1.0));
-  BOOST_TEST(close(v.revenue_at_risk[0], 30.0));              // 0.1 * 100 * 3
-  BOOST_TEST(close(v.clv[0], 271.0));                         // 100 (1 + 0.9 + 0.81)
-  BOOST_TEST(close(v.expected_loss[0], 27.1));                // 0.1 * 271
-  BOOST_TEST(close(v.clv[1], 100 * (1 + 0.8 + 0.64)));        // 244
-  BOOST_TEST(v.clv[2] == 150.0);                              // q = 1: m r H
+  BOOST_TEST(close(v.revenue_at_risk[0], 30.0));        // 0.1 * 100 * 3
+  BOOST_TEST(close(v.clv[0], 271.0));                   // 100 (1 + 0.9 + 0.81)
+  BOOST_TEST(close(v.expected_loss[0], 27.1));          // 0.1 * 271
+  BOOST_TEST(close(v.clv[1], 100 * (1 + 0.8 + 0.64)));  // 244
+  BOOST_TEST(v.clv[2] == 150.0);                        // q = 1: m r H
   BOOST_TEST(v.expected_loss[2] == 0.0);
-  BOOST_TEST(close(v.clv[3], 80.0));                          // p = 1: the first payment only
+  BOOST_TEST(close(v.clv[3], 80.0));  // p = 1: the first payment only
   BOOST_TEST(close(v.revenue_at_risk[3], 240.0));
 
   // discounted, with a margin: q = 0.8 / 1.1, H = 2
@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(clv_closed_form_equals_brute_force_sum) {
         const ValueParams vp = params(h, d, 1.0);
         const double got = churn::retention::clv_factor(p, vp);
         const double brute = brute_force_factor(p, d, h);
-        BOOST_TEST(close(got, brute, 1e-12), "p=" << p << " d=" << d << " H=" << h << ": "
-                                                  << got << " vs " << brute);
+        BOOST_TEST(close(got, brute, 1e-12),
+                   "p=" << p << " d=" << d << " H=" << h << ": " << got << " vs " << brute);
         const double q = (1 - p) / (1 + d);
         if (std::abs(1 - q) > 1e-3) {  // the textbook closed form, where it does not cancel
           const double textbook = (1 - std::pow(q, h)) / (1 - q);
@@ -113,8 +113,7 @@ BOOST_AUTO_TEST_CASE(sum_by_group_is_thread_independent) {
   BOOST_TEST(churn_test::throws_with<churn::InvalidArgument>(
       [&] { churn::retention::sum_by_group(small, (IntVector(3) << 0, 3, 0).finished(), 3); },
       {"groups", "row 1"}));
-  BOOST_CHECK_THROW(churn::retention::sum_by_group(small, IntVector(2), 3),
-                    churn::InvalidArgument);
+  BOOST_CHECK_THROW(churn::retention::sum_by_group(small, IntVector(2), 3), churn::InvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(large_input_is_thread_independent) {
@@ -137,9 +136,9 @@ BOOST_AUTO_TEST_CASE(bad_input_throws_naming_the_row) {
   r << 1, 2, 3;
   Vector bad_p = p;
   bad_p[1] = kNaN;
-  BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [&] { churn::retention::customer_value(bad_p, r); },
-      {"customer_value()", "probability", "row 1"}));
+  BOOST_TEST(
+      throws_with<churn::InvalidArgument>([&] { churn::retention::customer_value(bad_p, r); },
+                                          {"customer_value()", "probability", "row 1"}));
   bad_p[1] = 1.5;
   BOOST_TEST(throws_with<churn::InvalidArgument>(
       [&] { churn::retention::revenue_at_risk(bad_p, r); }, {"[0, 1]", "1.5", "row 1"}));
@@ -148,8 +147,8 @@ BOOST_AUTO_TEST_CASE(bad_input_throws_naming_the_row) {
   BOOST_TEST(throws_with<churn::InvalidArgument>(
       [&] { churn::retention::customer_lifetime_value(p, bad_r); }, {"revenue", "row 2"}));
   bad_r[2] = kInf;
-  BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [&] { churn::retention::expected_loss(p, bad_r); }, {"revenue", "inf", "row 2"}));
+  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { churn::retention::expected_loss(p, bad_r); },
+                                                 {"revenue", "inf", "row 2"}));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
       [&] { churn::retention::customer_value(p, Vector(2)); }, {"revenue", "2 values"}));
   BOOST_TEST(throws_with<churn::InvalidArgument>(

@@ -4,23 +4,17 @@
 /// the one-row-per-customer export, as tables (and the summary as JSON).
 ///
 /// Summary columns, per group (the money formulas are those of value.hpp):
-/// | column | meaning |
-/// |---|---|
-/// | `level` | "overall", "segment" or "bucket" |
-/// | `group` | "all", the segment's name (category, text or integer as text; "(missing)" for rows without one) or the bucket's label |
-/// | `customers` | rows in the group (int64) |
-/// | `share` | customers / all rows |
-/// | `labelled` | rows with an observed label (0 or 1, not NaN) |
-/// | `observed_churners` | rows with observed label 1 |
-/// | `observed_churn_rate` | observed_churners / labelled; NaN when labelled is 0 |
-/// | `expected_churners` | sum of p |
-/// | `expected_churn_rate` | expected_churners / customers (the mean probability); NaN when empty |
-/// | `predicted_churners` | rows with p >= threshold (int64) |
-/// | `revenue` | sum of r |
-/// | `revenue_at_risk` | sum of p * r * H |
-/// | `clv` | sum of the CLV |
-/// | `clv_at_risk` | sum of the expected loss p * clv |
-/// | `n_<label>` | rows of the group in each bucket (int64), one column per bucket label |
+/// - `level`: "overall", "segment" or "bucket";
+/// - `group`: "all", the segment's name (category, text, or integer as text; "(missing)" for
+///   rows without one) or the bucket's label;
+/// - `customers`: rows in the group (int64); `share`: customers / all rows;
+/// - `labelled`: rows with an observed label (0 or 1, not NaN); `observed_churners`: rows with
+///   observed label 1; `observed_churn_rate`: observed_churners / labelled (NaN when 0);
+/// - `expected_churners`: sum of p; `expected_churn_rate`: expected_churners / customers (the
+///   mean probability; NaN when empty); `predicted_churners`: rows with p >= threshold (int64);
+/// - `revenue`: sum of r; `revenue_at_risk`: sum of p * r * H; `clv`: sum of the CLV;
+///   `clv_at_risk`: sum of the expected loss p * clv;
+/// - `n_<label>`: rows of the group in each bucket (int64), one column per bucket label.
 ///
 /// Rows: overall first, then the segments (in category order; text and integers sorted;
 /// "(missing)" last when a row has no segment), then the buckets from lowest risk. Sums add the
@@ -105,8 +99,8 @@ KpiSummary kpi_summary(const VectorRef& probability, const RiskBuckets& buckets,
 ///         action column that is not string or categorical.
 data::Table customer_export(const data::Column& id, const VectorRef& probability,
                             const IntVectorRef& bucket_codes,
-                            const std::vector<std::string>& bucket_labels,
-                            const VectorRef& revenue, const data::Column& segment = data::Column(),
+                            const std::vector<std::string>& bucket_labels, const VectorRef& revenue,
+                            const data::Column& segment = data::Column(),
                             const data::Column& action = data::Column(),
                             const VectorRef& expected_net_value = Vector(),
                             const KpiOptions& options = {});

@@ -212,10 +212,12 @@ RiskBuckets& RiskBuckets::fit(const VectorRef& reference_scores) {
   std::vector<double> edges = params_.quantile_mode()
                                   ? reference_quantiles(reference_scores, params_.quantiles)
                                   : params_.cut_points;
-  for (std::size_t i = 0; i < edges.size(); ++i)  // [inf, inf] gives NaN, as numpy
-    CHURN_CHECK(!std::isnan(edges[i]), InvalidArgument,
-                who << ": the quantile at " << params_.quantiles[i]
-                    << " of reference_scores is NaN (infinite scores at both neighbours)");
+  // numpy's quantile is NaN next to an infinite score whose weight is 0 ([inf, inf], say)
+  for (std::size_t i = 0; params_.quantile_mode() && i < edges.size(); ++i)
+    CHURN_CHECK(
+        !std::isnan(edges[i]), InvalidArgument,
+        who << ": the quantile at " << params_.quantiles[i]
+            << " of reference_scores is NaN (infinite scores next to it, as numpy.quantile)");
   IntVector codes(n);
   assign_into(reference_scores, edges, codes.data(), params_.n_threads);
   reference_counts_ = count_codes(codes, n_buckets(), params_.n_threads);

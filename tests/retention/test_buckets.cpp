@@ -202,6 +202,13 @@ BOOST_AUTO_TEST_CASE(bad_parameters_and_scores_throw) {
       {"fit", "reference_scores", "row 2"}));
   BOOST_TEST(!qb.is_fitted());
   BOOST_CHECK_THROW(qb.fit(Vector()), churn::InvalidArgument);
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] {
+        qb.fit(vec({0.1, kInf, kInf}));
+      },
+      {"quantile at 0.5", "NaN"}));
+  qb.fit(vec({-kInf, 0.0, 1.0, kInf}));  // infinite scores away from the quantile are fine
+  BOOST_TEST(qb.edges()[0] == 0.5);
 }
 
 BOOST_AUTO_TEST_CASE(options_from_python_keywords) {

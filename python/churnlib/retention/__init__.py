@@ -16,4 +16,22 @@ Its parts, one module each:
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .buckets import RiskBuckets
+from .value import (
+    customer_export,
+    customer_lifetime_value,
+    customer_value,
+    expected_loss,
+    kpi_summary,
+    revenue_at_risk,
+)
+
+__all__: list[str] = [
+    "RiskBuckets",
+    "revenue_at_risk",
+    "customer_lifetime_value",
+    "expected_loss",
+    "customer_value",
+    "kpi_summary",
+    "customer_export",
+]

@@ -70,7 +70,7 @@ RuleAssignment RuleSet::apply(const data::Table& customers, const VectorRef& pro
   common::check_each(
       value_kept, kCaller, "value_kept", "be finite and >= 0",
       [](double v) { return v >= 0 && std::isfinite(v); }, options.n_threads);
-  const detail::CompiledRules compiled(rules_, customers);
+  const detail::CompiledRules compiled(rules_, customers, kCaller);
 
   RuleAssignment out;
   out.budget = options.budget ? *options.budget : budget_;

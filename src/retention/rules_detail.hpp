@@ -36,7 +36,7 @@ Json condition_to_json(const Condition& c);
 /// An action as the document writes it (every field; capacity only when limited).
 Json action_to_json(const Action& a);
 /// The message of an error listing `problems` under the heading `what`: "<what>: N problems:"
-/// then one per line (the first 200).
+/// then one per line (the first 200, then "... and K more").
 std::string problems_message(const std::string& what, const std::vector<std::string>& problems);
 
 // ---- rules_eval.cpp --------------------------------------------------------------------------
@@ -65,8 +65,8 @@ struct EvalScratch {
 /// Every rule's condition compiled against one table.
 class CompiledRules {
  public:
-  /// @throws InvalidArgument listing every problem of table_problems().
-  CompiledRules(const std::vector<Rule>& rules, const data::Table& table);
+  /// @throws InvalidArgument listing every problem of table_problems(), `caller` first.
+  CompiledRules(const std::vector<Rule>& rules, const data::Table& table, const char* caller);
   /// Number of rules.
   std::size_t size() const { return nodes_.size(); }
   /// Writes whether rule `r` holds for rows [lo, hi) into out[0 .. hi - lo).

@@ -265,10 +265,11 @@ std::vector<std::string> table_problems(const std::vector<Rule>& rules, const da
   return out;
 }
 
-CompiledRules::CompiledRules(const std::vector<Rule>& rules, const data::Table& table) {
+CompiledRules::CompiledRules(const std::vector<Rule>& rules, const data::Table& table,
+                             const char* caller) {
   const auto problems = table_problems(rules, table);
   CHURN_CHECK(problems.empty(), InvalidArgument,
-              problems_message("RuleSet: the rules do not fit the table's columns; the table has",
+              problems_message(std::string(caller) + ": the rules do not fit the table's columns",
                                problems));
   for (const auto& r : rules) {
     always_.push_back(r.when ? 0 : 1);
@@ -297,13 +298,13 @@ void RuleSet::check(const data::Table& table) const {
   const auto p = problems(table);
   CHURN_CHECK(p.empty(), InvalidArgument,
               detail::problems_message(
-                  "RuleSet::check(): the rules do not fit the table's columns; the table has", p));
+                  "RuleSet::check(): the rules do not fit the table's columns", p));
 }
 
 Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> RuleSet::matches(
     const data::Table& table, int n_threads) const {
   resolve_threads(n_threads);
-  const detail::CompiledRules compiled(rules_, table);
+  const detail::CompiledRules compiled(rules_, table, "RuleSet::matches()");
   const Index n = table.num_rows();
   Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> m(n, Index(rules_.size()));
   parallel_for_blocks(0, n, detail::kRowBlock, n_threads, [&](Index lo, Index hi) {

@@ -45,6 +45,12 @@ std::string number_text(double x) {
   return os.str();
 }
 
+/// A number as its JSON text, anything else as its type name (never a nested dump: a value
+/// nested a million deep must not recurse).
+std::string scalar_text(const Json& v) {
+  return v.is_number() ? v.dump() : std::string(v.type_name());
+}
+
 /// Collects the problems of one document.
 class Reader {
  public:
@@ -266,14 +272,12 @@ Action Reader::action(const Json& j, const std::string& where, bool& reference) 
   }
   if (j.contains("priority")) {
     if (!common::json_int_value(j["priority"], a.priority))
-      add(where + ".priority", std::string("expected an integer, got ") +
-                                   (j["priority"].is_number() ? j["priority"].dump()
-                                                              : j["priority"].type_name()));
+      add(where + ".priority", "expected an integer, got " + scalar_text(j["priority"]));
   }
   if (j.contains("capacity") && !j["capacity"].is_null()) {
     Index cap = -1;
     if (!common::json_int_value(j["capacity"], cap) || cap < 0)
-      add(where + ".capacity", "expected an integer >= 0 or null, got " + j["capacity"].dump());
+      add(where + ".capacity", "expected an integer >= 0 or null, got " + scalar_text(j["capacity"]));
     else
       a.capacity = cap;
   }
@@ -312,7 +316,7 @@ void resolve_actions(std::vector<RuleRead>& read, detail::ParsedRules& out, Read
     if (inserted) continue;
     const std::string d = action_difference(read[it->second].rule.action, a);
     if (!d.empty())
-      r.add(read[k].where + ".action", "action '" + a.name + "' differs from its definition in " +
+      r.add(read[k].where + ": action", "action '" + a.name + "' differs from its definition in " +
                                            read[it->second].where + " (" + d + ")");
   }
   std::unordered_map<std::string, std::int32_t> index;
@@ -321,7 +325,7 @@ void resolve_actions(std::vector<RuleRead>& read, detail::ParsedRules& out, Read
     auto def = defined.find(nm);
     if (def == defined.end()) {
       if (!nm.empty())
-        r.add(rr.where + ".action", "action '" + nm +
+        r.add(rr.where + ": action", "action '" + nm +
                                         "' is only referred to: no rule defines it with its "
                                         "cost and success_rate");
       out.rule_action.push_back(-1);
@@ -379,7 +383,7 @@ namespace detail {
 std::string problems_message(const std::string& what, const std::vector<std::string>& problems) {
   std::ostringstream os;
   const std::size_t n = problems.size();
-  os << what << ": " << n << (n == 1 ? " problem" : " problems");
+  os << what << ": " << n << (n == 1 ? " problem:" : " problems:");
   constexpr std::size_t kShown = 200;
   for (std::size_t k = 0; k < n && k < kShown; ++k) os << "\n  " << problems[k];
   if (n > kShown) os << "\n  ... and " << (n - kShown) << " more";
@@ -411,7 +415,7 @@ ParsedRules parse_rule_document(const Json& doc) {
     }
   }
   CHURN_CHECK(r.problems.empty(), InvalidArgument,
-              problems_message("RuleSet::from_json(): the rule document has", r.problems));
+              problems_message("RuleSet::from_json(): invalid rule document", r.problems));
   return out;
 }
 

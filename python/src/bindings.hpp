@@ -38,6 +38,9 @@ void bind_monitor(py::module_& m);
 /// K-means, silhouette, choosing k, segment profiles, in the submodule _core._segment
 /// (bind_segment.cpp).
 void bind_segment(py::module_& m);
+/// Retention rules, in the submodule _core._retention (bind_retention_rules.cpp; the
+/// submodule is shared with the other retention bindings).
+void bind_retention_rules(py::module_& m);
 /// The churn model bundle and its training, in the submodule _core._model (bind_model.cpp).
 void bind_model(py::module_& m);
 /// The model registry, in the submodule _core._model (bind_model_registry.cpp; the submodule

@@ -16,4 +16,6 @@ Its parts, one module each:
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .rules import RuleSet
+
+__all__: list[str] = ["RuleSet"]

@@ -185,14 +185,26 @@ Candidates build_candidates(const AllocationInput& in) {
   return c;
 }
 
-void allocate_budget(const AllocationInput& in, const Candidates& c, RuleAssignment& out) {
-  // every customer's hull steps (independent of the others without capacities), in row order
-  struct HullStep {
-    double key;
-    Index row;
-    std::int32_t to;
-    double dc;
-  };
+namespace {
+
+/// One step of a customer's hull: to candidate `to`, costing `dc` more, `key` ENV per cost.
+struct HullStep {
+  double key;
+  Index row;
+  std::int32_t to;
+  double dc;
+};
+
+/// Buckets of the budget scan: the top 16 bits of the descending order key.
+constexpr int kBucketBits = 16;
+std::uint64_t order_key(const HullStep& s) { return ~common::ordered_key(s.key); }
+std::size_t bucket_of(const HullStep& s) {
+  return static_cast<std::size_t>(order_key(s) >> (64 - kBucketBits));
+}
+
+/// Every customer's hull steps (independent of the others without capacities), per block of
+/// rows, each block in row order (and a row's steps in order).
+std::vector<std::vector<HullStep>> hull_steps(const AllocationInput& in, const Candidates& c) {
   const Index n_blocks = (in.n + kRowBlock - 1) / kRowBlock;
   std::vector<std::vector<HullStep>> parts(static_cast<std::size_t>(n_blocks));
   auto any_action = [](std::int32_t) { return true; };
@@ -209,14 +221,30 @@ void allocate_budget(const AllocationInput& in, const Candidates& c, RuleAssignm
       }
     }
   });
-  std::vector<HullStep> steps, scratch;
-  for (auto& p : parts) steps.insert(steps.end(), p.begin(), p.end());
-  parts.clear();
-  // steepest first; the sort is stable, so ties stay in row order (and a row's steps in order)
-  common::radix_sort(steps, scratch, [](const HullStep& s) { return ~common::ordered_key(s.key); });
-  std::vector<std::int32_t> cur(static_cast<std::size_t>(in.n), -1);
-  std::vector<std::uint8_t> frozen(static_cast<std::size_t>(in.n), 0);
-  double remaining = in.budget;
+  return parts;
+}
+
+/// The last bucket the scan needs in full: the first where the steps' costs, summed in bucket
+/// order, pass the budget (only a guess of where the budget runs out: any choice gives the
+/// same result, a good one spares sorting the rest).
+std::size_t split_bucket(const std::vector<std::vector<HullStep>>& parts, double budget) {
+  std::vector<double> cost(std::size_t{1} << kBucketBits, 0.0);
+  for (const auto& part : parts)
+    for (const HullStep& s : part) cost[bucket_of(s)] += s.dc;
+  double sum = 0;
+  for (std::size_t b = 0; b < cost.size(); ++b) {
+    sum += cost[b];
+    if (sum > budget) return b;
+  }
+  return cost.size() - 1;
+}
+
+/// The scan of the LP greedy over `steps` (sorted here, steepest first, stably: ties in row
+/// order): a step is taken when it fits the remaining budget, else its customer stops.
+void scan_steps(std::vector<HullStep>& steps, std::vector<std::int32_t>& cur,
+                std::vector<std::uint8_t>& frozen, double& remaining) {
+  std::vector<HullStep> scratch;
+  common::radix_sort(steps, scratch, order_key);
   for (const HullStep& s : steps) {
     const auto i = static_cast<std::size_t>(s.row);
     if (frozen[i]) continue;
@@ -227,6 +255,36 @@ void allocate_budget(const AllocationInput& in, const Candidates& c, RuleAssignm
       frozen[i] = 1;  // the LP would take a fraction of this step: the customer stops here
     }
   }
+}
+
+}  // namespace
+
+void allocate_budget(const AllocationInput& in, const Candidates& c, RuleAssignment& out) {
+  // The greedy is one scan over every hull step, steepest first. Sorting all of them is not
+  // needed: the steps of the buckets up to the split (where the budget runs out) are scanned
+  // first; a later step whose cost exceeds what is then left can never be taken (the budget
+  // only shrinks) and stops its customer, so only the others are sorted and scanned. Both
+  // parts keep the order of the full scan, so the result is the same.
+  std::vector<std::vector<HullStep>> parts = hull_steps(in, c);
+  const std::size_t split = split_bucket(parts, in.budget);
+  std::vector<std::int32_t> cur(static_cast<std::size_t>(in.n), -1);
+  std::vector<std::uint8_t> frozen(static_cast<std::size_t>(in.n), 0);
+  double remaining = in.budget;
+  std::vector<HullStep> head;
+  for (const auto& part : parts)
+    for (const HullStep& s : part)
+      if (bucket_of(s) <= split) head.push_back(s);
+  scan_steps(head, cur, frozen, remaining);
+  std::vector<HullStep> tail;
+  for (const auto& part : parts) {
+    for (const HullStep& s : part) {
+      const auto i = static_cast<std::size_t>(s.row);
+      if (bucket_of(s) <= split || frozen[i]) continue;
+      if (s.dc <= remaining) tail.push_back(s);
+      else frozen[i] = 1;  // rejected whenever the scan reaches it
+    }
+  }
+  scan_steps(tail, cur, frozen, remaining);
   for (Index i = 0; i < in.n; ++i) fill_row(c, i, cur[static_cast<std::size_t>(i)], out);
 }
 

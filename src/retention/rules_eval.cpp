@@ -135,7 +135,9 @@ void numeric_leaf(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out, 
     for (Index i = lo; i < hi; ++i) {
       double v = 0.0;
       const bool present = load(i, v);
-      out[i - lo] = static_cast<std::uint8_t>(present && pred(v));
+      // branch-free: the compiler vectorises the plain loads and compares
+      out[i - lo] = static_cast<std::uint8_t>(static_cast<unsigned>(present) &
+                                              static_cast<unsigned>(pred(v)));
     }
   };
   switch (n.op) {

@@ -346,3 +346,68 @@ def test_public_names_are_documented():
     for name in ("from_dict", "from_json", "load", "to_dict", "to_json", "save", "apply",
                  "matches", "problems"):
         assert getattr(RuleSet, name).__doc__, name
+
+
+def budget_greedy_reference(applies, env, cost, priority, budget):
+    """The documented budget greedy in plain Python: each customer's upper hull of (cost, ENV)
+    from (0, 0), all steps steepest first (ties in row order), a step taken when it fits what
+    is left (tracked rounded down), else its customer stops."""
+    from fractions import Fraction
+
+    steps = []
+    for i in range(env.shape[0]):
+        cands = [a for a in range(env.shape[1]) if applies[i, a] and env[i, a] > 0]
+        cands.sort(key=lambda a: (-env[i, a], priority[a], a))
+        cur, c0, e0 = -1, 0.0, 0.0
+        while True:
+            best, best_key = -1, None
+            for a in cands:
+                if a == cur or not env[i, a] > e0:
+                    continue
+                dc = cost[a] - c0
+                key = math.inf if dc <= 0 else (env[i, a] - e0) / dc
+                if best < 0 or key > best_key or (key == best_key and (
+                        env[i, a] > env[i, best] if key == math.inf else cost[a] < cost[best])):
+                    best, best_key = a, key
+            if best < 0:
+                break
+            steps.append((best_key, i, len(steps), best, cost[best] - c0))
+            cur, c0, e0 = best, cost[best], env[i, best]
+    steps.sort(key=lambda s: (-s[0], s[1], s[2]))
+    chosen = np.full(env.shape[0], -1)
+    frozen = np.zeros(env.shape[0], dtype=bool)
+    left = budget
+    for _, i, _, a, dc in steps:
+        if frozen[i]:
+            continue
+        if dc <= left:
+            chosen[i] = a
+            s = left - dc
+            if Fraction(s) > Fraction(left) - Fraction(dc):
+                s = math.nextafter(s, -math.inf)
+            left = max(s, 0.0)
+        else:
+            frozen[i] = True
+    return chosen
+
+
+def test_budget_greedy_is_the_documented_scan():
+    rng = np.random.default_rng(21)
+    for trial in range(40):
+        n = int(rng.integers(1, 400))
+        df = pd.DataFrame({"x": rng.random(n), "cat": pd.Categorical(rng.choice(list("abc"), n))})
+        actions = [{"name": f"a{k}", "cost": float(rng.choice([0, 0.1, 1.3, 2.5, 7.0, 7.0])),
+                    "success_rate": float(rng.choice([0.1, 0.2, 0.25, 0.5])),
+                    "priority": int(rng.integers(0, 2))} for k in range(int(rng.integers(1, 5)))]
+        rules = [{"name": f"r{k}", "action": actions[k % len(actions)],
+                  **({"when": {"feature": "x", "op": ">", "value": float(rng.random())}}
+                     if k % 2 else {"when": {"feature": "cat", "op": "!=", "value": "b"}})}
+                 for k in range(len(actions) + int(rng.integers(0, 3)))]
+        rs = RuleSet.from_dict({"rules": rules})
+        p, v = rng.integers(0, 9, n) / 8, rng.integers(0, 60, n).astype(float)
+        applies, env, cost, _ = python_reference(rs, df, p, v)
+        budget = float(rng.choice([0.0, 0.3, 5.0, 50.0, 1e3])) * (1 + rng.random())
+        out = rs.apply(df, p, v, budget=budget)
+        want = budget_greedy_reference(applies, env, cost, [a["priority"] for a in rs.actions],
+                                       budget)
+        np.testing.assert_array_equal(out["action"].cat.codes.to_numpy(), want, err_msg=str(trial))

@@ -3,11 +3,11 @@
 #include <pybind11/eigen.h>  // Eigen <-> numpy
 #include <pybind11/stl.h>    // std::vector <-> list
 
-#include <cmath>    // std::isfinite
+#include <cmath>     // std::isfinite
 #include <cstdint>   // std::uint8_t
 #include <optional>  // std::optional
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <string>    // std::string
+#include <vector>    // std::vector
 
 #include "bindings.hpp"
 #include "churn/core/error.hpp"

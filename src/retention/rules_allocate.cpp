@@ -197,7 +197,9 @@ struct HullStep {
 
 /// Buckets of the budget scan: the top 16 bits of the descending order key.
 constexpr int kBucketBits = 16;
-std::uint64_t order_key(const HullStep& s) { return ~common::ordered_key(s.key); }
+std::uint64_t order_key(const HullStep& s) {
+  return ~common::ordered_key(s.key);
+}
 std::size_t bucket_of(const HullStep& s) {
   return static_cast<std::size_t>(order_key(s) >> (64 - kBucketBits));
 }
@@ -280,8 +282,10 @@ void allocate_budget(const AllocationInput& in, const Candidates& c, RuleAssignm
     for (const HullStep& s : part) {
       const auto i = static_cast<std::size_t>(s.row);
       if (bucket_of(s) <= split || frozen[i]) continue;
-      if (s.dc <= remaining) tail.push_back(s);
-      else frozen[i] = 1;  // rejected whenever the scan reaches it
+      if (s.dc <= remaining)
+        tail.push_back(s);
+      else
+        frozen[i] = 1;  // rejected whenever the scan reaches it
     }
   }
   scan_steps(tail, cur, frozen, remaining);
@@ -303,7 +307,8 @@ void allocate_capacity(const AllocationInput& in, const Candidates& c, RuleAssig
     const std::int32_t k0 = cur[static_cast<std::size_t>(i)];
     if (with_budget) return next_hull_step(c, i, k0, room);
     if (k0 >= 0) return {};
-    for (Index k = c.offset[static_cast<std::size_t>(i)]; k < c.offset[static_cast<std::size_t>(i) + 1]; ++k)
+    for (Index k = c.offset[static_cast<std::size_t>(i)];
+         k < c.offset[static_cast<std::size_t>(i) + 1]; ++k)
       if (room(c.action[static_cast<std::size_t>(k)]))
         return {static_cast<std::int32_t>(k), c.env[static_cast<std::size_t>(k)]};
     return {};

@@ -58,12 +58,12 @@ RuleAssignment RuleSet::apply(const data::Table& customers, const VectorRef& pro
   constexpr const char* kCaller = "RuleSet::apply()";
   options.validate();
   const Index n = customers.num_rows();
-  CHURN_CHECK(probability.size() == n, InvalidArgument,
-              kCaller << ": probability has " << probability.size() << " values for " << n
-                      << " customers");
-  CHURN_CHECK(value_kept.size() == n, InvalidArgument,
-              kCaller << ": value_kept has " << value_kept.size() << " values for " << n
-                      << " customers");
+  CHURN_CHECK(
+      probability.size() == n, InvalidArgument,
+      kCaller << ": probability has " << probability.size() << " values for " << n << " customers");
+  CHURN_CHECK(
+      value_kept.size() == n, InvalidArgument,
+      kCaller << ": value_kept has " << value_kept.size() << " values for " << n << " customers");
   common::check_each(
       probability, kCaller, "probability", "be in [0, 1]",
       [](double p) { return p >= 0 && p <= 1; }, options.n_threads);
@@ -96,7 +96,8 @@ RuleAssignment RuleSet::apply(const data::Table& customers, const VectorRef& pro
   } else {
     const detail::Candidates c = detail::build_candidates(in);
     for (Index i = 0; i < n; ++i)
-      out.n_candidates += c.offset[static_cast<std::size_t>(i) + 1] > c.offset[static_cast<std::size_t>(i)];
+      out.n_candidates +=
+          c.offset[static_cast<std::size_t>(i) + 1] > c.offset[static_cast<std::size_t>(i)];
     if (!capacities) {
       out.method = "budget_greedy";
       detail::allocate_budget(in, c, out);

@@ -22,7 +22,9 @@ namespace {
 using data::Column;
 using data::DType;
 
-bool is_text(DType d) { return d == DType::Categorical || d == DType::String; }
+bool is_text(DType d) {
+  return d == DType::Categorical || d == DType::String;
+}
 bool is_ordering(ConditionOp op) {
   return (op >= ConditionOp::Lt && op <= ConditionOp::Ge) || op == ConditionOp::Between;
 }
@@ -52,7 +54,8 @@ void leaf_problems(const Condition& c, const data::Table& t, const std::string& 
   }
   std::vector<std::int64_t> ns;
   for (const auto& s : c.strings) {
-    if (auto v = parse_timestamp(s)) ns.push_back(*v);
+    if (auto v = parse_timestamp(s))
+      ns.push_back(*v);
     else
       out.push_back(where + ": '" + s + "' is not an ISO 8601 date or date-time (the " + column +
                     ")");
@@ -298,9 +301,9 @@ std::vector<std::string> RuleSet::problems(const data::Table& table) const {
 
 void RuleSet::check(const data::Table& table) const {
   const auto p = problems(table);
-  CHURN_CHECK(p.empty(), InvalidArgument,
-              detail::problems_message(
-                  "RuleSet::check(): the rules do not fit the table's columns", p));
+  CHURN_CHECK(
+      p.empty(), InvalidArgument,
+      detail::problems_message("RuleSet::check(): the rules do not fit the table's columns", p));
 }
 
 Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> RuleSet::matches(

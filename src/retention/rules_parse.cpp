@@ -23,12 +23,18 @@ struct OpName {
   const char* name;
 };
 constexpr OpName kOps[] = {
-    {ConditionOp::All, "all"},         {ConditionOp::Any, "any"},
-    {ConditionOp::Eq, "=="},           {ConditionOp::Ne, "!="},
-    {ConditionOp::Lt, "<"},            {ConditionOp::Le, "<="},
-    {ConditionOp::Gt, ">"},            {ConditionOp::Ge, ">="},
-    {ConditionOp::Between, "between"}, {ConditionOp::In, "in"},
-    {ConditionOp::NotIn, "not_in"},    {ConditionOp::Missing, "missing"},
+    {ConditionOp::All, "all"},
+    {ConditionOp::Any, "any"},
+    {ConditionOp::Eq, "=="},
+    {ConditionOp::Ne, "!="},
+    {ConditionOp::Lt, "<"},
+    {ConditionOp::Le, "<="},
+    {ConditionOp::Gt, ">"},
+    {ConditionOp::Ge, ">="},
+    {ConditionOp::Between, "between"},
+    {ConditionOp::In, "in"},
+    {ConditionOp::NotIn, "not_in"},
+    {ConditionOp::Missing, "missing"},
     {ConditionOp::NotMissing, "not_missing"},
 };
 
@@ -212,10 +218,11 @@ Condition Reader::leaf(const Json& j, const std::string& where) {
   std::optional<ConditionOp> op;
   if (it->is_string()) op = op_from_name(it->get<std::string>());
   if (!op) {
-    add(where + ".op", (it->is_string() ? "unknown operator '" + it->get<std::string>() + "'"
-                                        : std::string("expected a string, got ") + it->type_name()) +
-                           " (use ==, !=, <, <=, >, >=, between, in, not_in, missing, "
-                           "not_missing)");
+    add(where + ".op",
+        (it->is_string() ? "unknown operator '" + it->get<std::string>() + "'"
+                         : std::string("expected a string, got ") + it->type_name()) +
+            " (use ==, !=, <, <=, >, >=, between, in, not_in, missing, "
+            "not_missing)");
     return c;
   }
   c.op = *op;
@@ -256,19 +263,23 @@ Action Reader::action(const Json& j, const std::string& where, bool& reference) 
     reference = true;
     return a;
   }
-  if (!j.contains("cost")) add(where, "missing field 'cost'");
+  if (!j.contains("cost"))
+    add(where, "missing field 'cost'");
   else if (auto x = number(j["cost"], where + ".cost", false)) {
     if (*x < 0) add(where + ".cost", "must be >= 0, got " + number_text(*x));
     a.cost = *x;
   }
-  if (!j.contains("success_rate")) add(where, "missing field 'success_rate'");
+  if (!j.contains("success_rate"))
+    add(where, "missing field 'success_rate'");
   else if (auto x = number(j["success_rate"], where + ".success_rate", false)) {
     if (*x < 0 || *x > 1) add(where + ".success_rate", "must be in [0, 1], got " + number_text(*x));
     a.success_rate = *x;
   }
   if (j.contains("channel")) {
-    if (j["channel"].is_string()) a.channel = j["channel"].get<std::string>();
-    else add(where + ".channel", std::string("expected a string, got ") + j["channel"].type_name());
+    if (j["channel"].is_string())
+      a.channel = j["channel"].get<std::string>();
+    else
+      add(where + ".channel", std::string("expected a string, got ") + j["channel"].type_name());
   }
   if (j.contains("priority")) {
     if (!common::json_int_value(j["priority"], a.priority))
@@ -277,7 +288,8 @@ Action Reader::action(const Json& j, const std::string& where, bool& reference) 
   if (j.contains("capacity") && !j["capacity"].is_null()) {
     Index cap = -1;
     if (!common::json_int_value(j["capacity"], cap) || cap < 0)
-      add(where + ".capacity", "expected an integer >= 0 or null, got " + scalar_text(j["capacity"]));
+      add(where + ".capacity",
+          "expected an integer >= 0 or null, got " + scalar_text(j["capacity"]));
     else
       a.capacity = cap;
   }
@@ -317,7 +329,7 @@ void resolve_actions(std::vector<RuleRead>& read, detail::ParsedRules& out, Read
     const std::string d = action_difference(read[it->second].rule.action, a);
     if (!d.empty())
       r.add(read[k].where + ": action", "action '" + a.name + "' differs from its definition in " +
-                                           read[it->second].where + " (" + d + ")");
+                                            read[it->second].where + " (" + d + ")");
   }
   std::unordered_map<std::string, std::int32_t> index;
   for (auto& rr : read) {
@@ -326,8 +338,8 @@ void resolve_actions(std::vector<RuleRead>& read, detail::ParsedRules& out, Read
     if (def == defined.end()) {
       if (!nm.empty())
         r.add(rr.where + ": action", "action '" + nm +
-                                        "' is only referred to: no rule defines it with its "
-                                        "cost and success_rate");
+                                         "' is only referred to: no rule defines it with its "
+                                         "cost and success_rate");
       out.rule_action.push_back(-1);
       continue;
     }
@@ -355,8 +367,8 @@ std::vector<RuleRead> read_rules(const Json& list, Reader& r) {
     rr.rule.name = r.name(j, "name", rr.where);
     if (!rr.rule.name.empty()) {
       auto [it, inserted] = names.emplace(rr.rule.name, rr.where);
-      if (!inserted) r.add(rr.where, "duplicate rule name '" + rr.rule.name + "' (also " +
-                                         it->second + ")");
+      if (!inserted)
+        r.add(rr.where, "duplicate rule name '" + rr.rule.name + "' (also " + it->second + ")");
       rr.where += " '" + rr.rule.name + "'";
     }
     if (j.contains("when") && !j["when"].is_null())
@@ -449,8 +461,11 @@ Json condition_to_json(const Condition& c) {
 }
 
 Json action_to_json(const Action& a) {
-  Json j = {{"name", a.name},          {"cost", a.cost},         {"success_rate", a.success_rate},
-            {"channel", a.channel},    {"priority", a.priority}};
+  Json j = {{"name", a.name},
+            {"cost", a.cost},
+            {"success_rate", a.success_rate},
+            {"channel", a.channel},
+            {"priority", a.priority}};
   if (a.capacity >= 0) j["capacity"] = a.capacity;
   return j;
 }
@@ -491,7 +506,9 @@ void RuleSet::save(const std::string& path) const {
   save_json_file(common::make_envelope("RetentionRuleSet", Json::object(), to_json()), path, 2);
 }
 
-RuleSet RuleSet::load(const std::string& path) { return from_json(load_json_file(path)); }
+RuleSet RuleSet::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
 
 std::vector<std::string> RuleSet::features() const {
   std::vector<std::string> out;

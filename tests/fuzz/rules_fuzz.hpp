@@ -61,22 +61,36 @@ inline churn::data::Table fuzz_table() {
                                        {"high", "low", "critical", "high", "medium", "critical"}),
       Column::from_strings("region", {"north", "south", "east", "", "west", "south"},
                            {1, 1, 1, 0, 1, 1}),
-      Column::from_timestamp("signup", {1600000000000000000LL, churn::kNaT, 1650000000000000000LL,
-                                        1500000000000000000LL, 1700000000000000000LL,
-                                        1620000000000000000LL}),
+      Column::from_timestamp("signup",
+                             {1600000000000000000LL, churn::kNaT, 1650000000000000000LL,
+                              1500000000000000000LL, 1700000000000000000LL, 1620000000000000000LL}),
   });
 }
 
 /// A random JSON value (small; sometimes nested).
 inline Json random_value(std::mt19937_64& g, int depth = 0) {
-  static const char* const kStrings[] = {"", "high", "==", "between", "in", "all", "any", "call",
-                                         "monthly_revenue", "nope", "2021-01-01", "x\xff\x01",
-                                         "not_missing", "<=", "bucket", "contract"};
+  static const char* const kStrings[] = {"",
+                                         "high",
+                                         "==",
+                                         "between",
+                                         "in",
+                                         "all",
+                                         "any",
+                                         "call",
+                                         "monthly_revenue",
+                                         "nope",
+                                         "2021-01-01",
+                                         "x\xff\x01",
+                                         "not_missing",
+                                         "<=",
+                                         "bucket",
+                                         "contract"};
   switch (g() % (depth > 2 ? 7 : 9)) {
     case 0: return nullptr;
     case 1: return (g() & 1) != 0;
     case 2: return static_cast<std::int64_t>(g() % 21) - 10;
-    case 3: return std::ldexp(static_cast<double>(g() % 2001) - 1000.0, static_cast<int>(g() % 12) - 6);
+    case 3:
+      return std::ldexp(static_cast<double>(g() % 2001) - 1000.0, static_cast<int>(g() % 12) - 6);
     case 4: return (g() & 1) ? std::numeric_limits<double>::infinity() : -1e300;
     case 5:
     case 6: return kStrings[g() % (sizeof kStrings / sizeof *kStrings)];
@@ -86,9 +100,9 @@ inline Json random_value(std::mt19937_64& g, int depth = 0) {
       return a;
     }
     default: {
-      static const char* const kKeys[] = {"all", "any", "feature", "op", "value", "values",
-                                          "min", "max", "name", "action", "when", "cost",
-                                          "success_rate", "capacity", "priority", "rules"};
+      static const char* const kKeys[] = {
+          "all",  "any",    "feature", "op",   "value",        "values",   "min",      "max",
+          "name", "action", "when",    "cost", "success_rate", "capacity", "priority", "rules"};
       Json o = Json::object();
       for (std::uint64_t k = g() % 4; k > 0; --k)
         o[kKeys[g() % (sizeof kKeys / sizeof *kKeys)]] = random_value(g, depth + 1);

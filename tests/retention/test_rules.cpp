@@ -32,7 +32,9 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-RuleSet rules_of(const char* text) { return RuleSet::from_json(churn::parse_json(text)); }
+RuleSet rules_of(const char* text) {
+  return RuleSet::from_json(churn::parse_json(text));
+}
 
 /// One random small case: a table, a rule document and the inputs.
 struct Case {
@@ -49,10 +51,13 @@ Json random_condition(std::mt19937_64& g) {
     case 2: return {{"feature", "cat"}, {"op", "!="}, {"value", "b"}};
     case 3: return {{"feature", "x"}, {"op", "missing"}};
     case 4:
-      return {{"any", {{{"feature", "x"}, {"op", "<"}, {"value", t}},
-                       {{"feature", "cat"}, {"op", "=="}, {"value", "b"}}}}};
-    default: return {{"all", {{{"feature", "x"}, {"op", "between"}, {"min", t}, {"max", t + 4}},
-                              {{"feature", "cat"}, {"op", "not_missing"}}}}};
+      return {{"any",
+               {{{"feature", "x"}, {"op", "<"}, {"value", t}},
+                {{"feature", "cat"}, {"op", "=="}, {"value", "b"}}}}};
+    default:
+      return {{"all",
+               {{{"feature", "x"}, {"op", "between"}, {"min", t}, {"max", t + 4}},
+                {{"feature", "cat"}, {"op", "not_missing"}}}}};
   }
 }
 
@@ -74,7 +79,8 @@ Case random_case(std::mt19937_64& g, bool budget, bool capacities) {
     c.p[i] = static_cast<double>(g() % 17) / 16.0;
     c.v[i] = static_cast<double>(g() % 100);
   }
-  c.table = Table({Column::from_float64("x", x), Column::from_strings_categorical("cat", cat, valid)});
+  c.table =
+      Table({Column::from_float64("x", x), Column::from_strings_categorical("cat", cat, valid)});
   const int n_actions = 1 + static_cast<int>(g() % 3);
   std::vector<Json> actions;
   for (int a = 0; a < n_actions; ++a) {
@@ -127,7 +133,8 @@ double brute_force(const RuleSet& rs, const Case& c, double budget, double* best
       const int a = options[static_cast<std::size_t>(i)][pick[static_cast<std::size_t>(i)]];
       if (a < 0) continue;
       cost += actions[std::size_t(a)].cost;
-      value += c.p[i] * actions[std::size_t(a)].success_rate * c.v[i] - actions[std::size_t(a)].cost;
+      value +=
+          c.p[i] * actions[std::size_t(a)].success_rate * c.v[i] - actions[std::size_t(a)].cost;
       ++count[std::size_t(a)];
     }
     bool ok = cost <= budget;
@@ -188,9 +195,9 @@ BOOST_AUTO_TEST_CASE(reads_writes_and_round_trips_a_document) {
   BOOST_TEST(rs.actions()[1].capacity == -1);
   BOOST_TEST(rs.budget() == 60.0);
   BOOST_TEST(!rs.rules()[1].when.has_value());
-  BOOST_TEST(rs.features() == (std::vector<std::string>{"bucket", "monthly_revenue", "contract",
-                                                        "support_calls", "tenure", "region",
-                                                        "signup", "score"}));
+  BOOST_TEST(rs.features() ==
+             (std::vector<std::string>{"bucket", "monthly_revenue", "contract", "support_calls",
+                                       "tenure", "region", "signup", "score"}));
   const Json out = rs.to_json();
   BOOST_TEST(RuleSet::from_json(out).to_json() == out);
   BOOST_TEST(out["rules"][3]["action"]["cost"] == 15.0);  // written in full
@@ -199,7 +206,8 @@ BOOST_AUTO_TEST_CASE(reads_writes_and_round_trips_a_document) {
   BOOST_TEST(churn::load_json_file(path)["kind"] == "RetentionRuleSet");
   BOOST_TEST(RuleSet::load(path).to_json() == out);
   std::filesystem::remove(path);
-  BOOST_TEST(!RuleSet::from_json(churn::parse_json(R"({"rules": []})")).to_json().contains("budget"));
+  BOOST_TEST(
+      !RuleSet::from_json(churn::parse_json(R"({"rules": []})")).to_json().contains("budget"));
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_of_a_document_in_one_error) {
@@ -219,31 +227,38 @@ BOOST_AUTO_TEST_CASE(every_problem_of_a_document_in_one_error) {
   ], "budget": -3, "extra": true})";
   BOOST_TEST(throws_with<churn::InvalidArgument>(
       [&] { rules_of(bad); },
-      {"problems", "rules[0] 'a': when.op: unknown operator '=<'",
+      {"problems",
+       "rules[0] 'a': when.op: unknown operator '=<'",
        "rules[0] 'a': action.cost: must be >= 0, got -1",
-       "action.success_rate: must be in [0, 1], got 1.5", "action.capacity: expected an integer",
+       "action.success_rate: must be in [0, 1], got 1.5",
+       "action.capacity: expected an integer",
        "rules[1]: duplicate rule name 'a' (also rules[0])",
        "when.all[0]: bad range: min 5 is greater than max 1",
        "when.all[1].values: expected a non-empty list, got an empty list",
        "when.all[2].values: mixes numbers and strings",
        "when.all[3]: field 'value' does not apply to operator 'missing'",
-       "when.all[4].any: expected a non-empty list", "unknown field 'capacty'",
+       "when.all[4].any: expected a non-empty list",
+       "unknown field 'capacty'",
        "rules[2].name: expected a non-empty string",
        "rules[2]: action: action 'mail' differs from its definition in rules[1] 'a' (cost 1 vs 2)",
        "rules[3] 'c': when: expected a condition object",
-       "action 'ghost' is only referred to", "rules[4] 'd': action: missing field 'cost'",
-       "action.priority: expected an integer, got 1.5", "rules[5]: expected a rule object",
-       "budget: must be >= 0", "unknown field 'extra'"}));
-  BOOST_TEST(throws_with<churn::InvalidArgument>([] { rules_of("[1, 2]"); },
-                                                 "must be an object"));
+       "action 'ghost' is only referred to",
+       "rules[4] 'd': action: missing field 'cost'",
+       "action.priority: expected an integer, got 1.5",
+       "rules[5]: expected a rule object",
+       "budget: must be >= 0",
+       "unknown field 'extra'"}));
+  BOOST_TEST(throws_with<churn::InvalidArgument>([] { rules_of("[1, 2]"); }, "must be an object"));
   BOOST_TEST(throws_with<churn::InvalidArgument>([] { rules_of("{}"); }, "missing field 'rules'"));
 }
 
 BOOST_AUTO_TEST_CASE(deep_nesting_is_a_problem_not_a_crash) {
   Json c = {{"feature", "x"}, {"op", "missing"}};
   for (int k = 0; k < 200; ++k) c = {{"all", {c}}};
-  const Json doc = {{"rules", {{{"name", "deep"}, {"when", c},
-                                {"action", {{"name", "a"}, {"cost", 1}, {"success_rate", 0.5}}}}}}};
+  const Json doc = {{"rules",
+                     {{{"name", "deep"},
+                       {"when", c},
+                       {"action", {{"name", "a"}, {"cost", 1}, {"success_rate", 0.5}}}}}}};
   BOOST_TEST(throws_with<churn::InvalidArgument>([&] { RuleSet::from_json(doc); },
                                                  "nest deeper than 32 levels"));
 }
@@ -263,11 +278,13 @@ BOOST_AUTO_TEST_CASE(every_problem_with_the_table_in_one_error) {
   const Table t = churn_fuzz::fuzz_table();
   BOOST_TEST(rs.problems(t).size() == 7u);
   const std::vector<std::string> parts = {
-      "7 problems", "rules[0] 'r1': when.all[0]: unknown feature 'nope'",
+      "7 problems",
+      "rules[0] 'r1': when.all[0]: unknown feature 'nope'",
       "when.all[1]: operator '<' does not apply to the category column 'contract'",
       "when.all[2]: the category column 'bucket' takes text operands",
       "when.all[3]: the float64 column 'score' takes numeric operands, got the string 'high'",
-      "'yesterday' is not an ISO 8601 date", "bad range: min 2022-01-01 is after max 2021-01-01",
+      "'yesterday' is not an ISO 8601 date",
+      "bad range: min 2022-01-01 is after max 2021-01-01",
       "rules[1] 'r2': when: unknown feature 'also_nope'"};
   BOOST_TEST(throws_with<churn::InvalidArgument>([&] { rs.check(t); }, parts));
   const Vector p = Vector::Constant(t.num_rows(), 0.5), v = Vector::Constant(t.num_rows(), 10);
@@ -312,7 +329,8 @@ BOOST_AUTO_TEST_CASE(conditions_by_hand_with_missing_values) {
   };
   for (Index r = 0; r < m.cols(); ++r)
     for (Index i = 0; i < m.rows(); ++i)
-      BOOST_TEST(int(m(i, r)) == want[std::size_t(r)][std::size_t(i)], "rule " << r << " row " << i);
+      BOOST_TEST(int(m(i, r)) == want[std::size_t(r)][std::size_t(i)],
+                 "rule " << r << " row " << i);
 }
 
 BOOST_AUTO_TEST_CASE(unconstrained_choice_is_the_brute_force_optimum) {
@@ -411,10 +429,12 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_the_thread_count) {
     for (const char* cap : {"null", "2000"}) {
       const std::string text = std::string(R"({"rules": [
         {"name": "r0", "when": {"feature": "x", "op": ">=", "value": 4},
-         "action": {"name": "call", "cost": 12, "success_rate": 0.3, "capacity": )") + cap + R"(}},
+         "action": {"name": "call", "cost": 12, "success_rate": 0.3, "capacity": )") +
+                               cap + R"(}},
         {"name": "r1", "when": {"feature": "cat", "op": "in", "values": ["a", "c"]},
          "action": {"name": "mail", "cost": 1.5, "success_rate": 0.05}},
-        {"name": "r2", "action": {"name": "gift", "cost": 30, "success_rate": 0.5}}])" + extra + "}";
+        {"name": "r2", "action": {"name": "gift", "cost": 30, "success_rate": 0.5}}])" +
+                               extra + "}";
       const RuleSet rs = rules_of(text.c_str());
       const auto one = rs.apply(t, p, v, ApplyOptions{std::nullopt, 1});
       const auto four = rs.apply(t, p, v, ApplyOptions{std::nullopt, 4});
@@ -438,14 +458,20 @@ BOOST_AUTO_TEST_CASE(bad_inputs_name_the_argument) {
                                                  "probability has 2 values for 3 customers"));
   Vector bad = ok;
   bad[1] = 1.5;
-  BOOST_TEST(throws_with<churn::InvalidArgument>([&] { rs.apply(t, bad, ok); },
-                                                 "probability must be in [0, 1], got 1.5 at row 1"));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [&] { rs.apply(t, bad, ok); }, "probability must be in [0, 1], got 1.5 at row 1"));
   bad[1] = -2;
   BOOST_TEST(throws_with<churn::InvalidArgument>([&] { rs.apply(t, ok, bad); }, "value_kept must"));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [&] { rs.apply(t, ok, ok, ApplyOptions{-1.0, 0}); }, "budget must be >= 0"));
+      [&] {
+        rs.apply(t, ok, ok, ApplyOptions{-1.0, 0});
+      },
+      "budget must be >= 0"));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [&] { rs.apply(t, ok, ok, ApplyOptions{std::nullopt, -1}); }, "n_threads"));
+      [&] {
+        rs.apply(t, ok, ok, ApplyOptions{std::nullopt, -1});
+      },
+      "n_threads"));
 }
 
 BOOST_AUTO_TEST_CASE(fuzzed_documents_load_or_throw_a_churn_error) {

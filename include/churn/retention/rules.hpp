@@ -57,16 +57,16 @@
 ///   upgrades of decreasing ENV-per-cost. Upgrades of all customers are taken in decreasing
 ///   ENV-per-cost (ties: row order) while they fit the budget; an upgrade that does not fit
 ///   ends that customer's upgrades, and the others go on. The remaining budget is tracked
-///   rounded down, so the exact total cost never exceeds the budget. Guarantee: the total ENV is at least
-///   the LP optimum minus the ENV gain of the first upgrade that did not fit, hence at least
+///   rounded down, so the exact total cost never exceeds the budget. Guarantee: the total ENV is at
+///   least the LP optimum minus the ENV gain of the first upgrade that did not fit, hence at least
 ///   `OPT - max_ia ENV_ia`; exactly optimal when the budget does not bind. Among actions of
 ///   equal ENV the cheaper one is chosen.
 /// - **Capacities, no budget** (method "capacity_greedy"): the greedy of weighted b-matching:
 ///   each customer offers its best candidate among the actions with room (ENV, then priority,
 ///   then rule order), and offers are taken in decreasing ENV (ties: row order) while the
-///   action has room; a customer whose action filled up offers its next best. Guarantee: at least half the optimum
-///   (each optimal pair left out is blocked by a taken pair of at least its ENV, and each taken
-///   pair blocks at most two); exactly optimal when no capacity binds.
+///   action has room; a customer whose action filled up offers its next best. Guarantee: at least
+///   half the optimum (each optimal pair left out is blocked by a taken pair of at least its ENV,
+///   and each taken pair blocks at most two); exactly optimal when no capacity binds.
 /// - **Budget and capacities** (method "budget_capacity_greedy"): the budget greedy above
 ///   where an upgrade to a full action is replaced by the customer's best upgrade among the
 ///   actions with room. A heuristic (the problem is NP-hard): no bound is claimed, but budget
@@ -245,8 +245,8 @@ class RuleSet {
 
   /// Whether each rule's condition holds for each row: rows x rules, 1 = holds.
   /// @throws InvalidArgument as check(); for n_threads < 0.
-  Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> matches(
-      const data::Table& table, int n_threads = 0) const;
+  Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> matches(const data::Table& table,
+                                                                      int n_threads = 0) const;
 
   /// Chooses each customer's action (see the file comment).
   /// @param customers    one row per customer; the conditions' columns (score, bucket and

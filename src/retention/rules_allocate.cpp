@@ -315,16 +315,24 @@ void allocate_capacity(const AllocationInput& in, const Candidates& c, RuleAssig
   };
   struct Offer {
     double key;
+    double gain;  ///< ENV gained: among equal keys (free steps, say) the larger gain first
     Index row;
     std::int32_t k;
   };
-  // the top is the largest key, then the smallest row
+  auto offer = [&](Index i, Step s) {
+    const std::int32_t k0 = cur[static_cast<std::size_t>(i)];
+    const double e0 = k0 < 0 ? 0.0 : c.env[static_cast<std::size_t>(k0)];
+    return Offer{s.key, c.env[static_cast<std::size_t>(s.k)] - e0, i, s.k};
+  };
+  // the top is the largest key, then the largest gain, then the smallest row
   auto lower = [](const Offer& x, const Offer& y) {
-    return x.key < y.key || (x.key == y.key && x.row > y.row);
+    if (x.key != y.key) return x.key < y.key;
+    if (x.gain != y.gain) return x.gain < y.gain;
+    return x.row > y.row;
   };
   std::vector<Offer> initial;
   for (Index i = 0; i < in.n; ++i)
-    if (Step s = next(i); s.k >= 0) initial.push_back({s.key, i, s.k});
+    if (Step s = next(i); s.k >= 0) initial.push_back(offer(i, s));
   std::priority_queue<Offer, std::vector<Offer>, decltype(lower)> heap(lower, std::move(initial));
   double remaining = in.budget;
   while (!heap.empty()) {
@@ -333,7 +341,7 @@ void allocate_capacity(const AllocationInput& in, const Candidates& c, RuleAssig
     const auto i = static_cast<std::size_t>(o.row);
     const auto k = static_cast<std::size_t>(o.k);
     if (!room(c.action[k])) {  // filled up since the offer was made: the next best instead
-      if (Step s = next(o.row); s.k >= 0) heap.push({s.key, o.row, s.k});
+      if (Step s = next(o.row); s.k >= 0) heap.push(offer(o.row, s));
       continue;
     }
     if (with_budget) {
@@ -345,7 +353,7 @@ void allocate_capacity(const AllocationInput& in, const Candidates& c, RuleAssig
     if (cur[i] >= 0) --count[static_cast<std::size_t>(c.action[static_cast<std::size_t>(cur[i])])];
     ++count[static_cast<std::size_t>(c.action[k])];
     cur[i] = o.k;
-    if (Step s = next(o.row); s.k >= 0) heap.push({s.key, o.row, s.k});
+    if (Step s = next(o.row); s.k >= 0) heap.push(offer(o.row, s));
   }
   for (Index i = 0; i < in.n; ++i) fill_row(c, i, cur[static_cast<std::size_t>(i)], out);
 }

@@ -69,7 +69,8 @@
 ///   and each taken pair blocks at most two); exactly optimal when no capacity binds.
 /// - **Budget and capacities** (method "budget_capacity_greedy"): the budget greedy above
 ///   where an upgrade to a full action is replaced by the customer's best upgrade among the
-///   actions with room. A heuristic (the problem is NP-hard): no bound is claimed, but budget
+///   actions with room (upgrades of equal ENV-per-cost, such as free ones, by decreasing ENV
+///   gain, then row order). A heuristic (the problem is NP-hard): no bound is claimed, but budget
 ///   and capacities are never exceeded and the result is exactly optimal when neither binds.
 /// Every method is deterministic and its result does not depend on the thread count.
 ///

@@ -159,6 +159,7 @@ __all__ = [
     "metrics",
     "monitor",
     "segment",
+    "retention",
     "KMeans",
     "retention",
     # linear models

@@ -41,6 +41,9 @@ void bind_segment(py::module_& m);
 /// Risk buckets, customer value, KPI summary and export, in the submodule _core._retention
 /// (bind_retention.cpp; the rules and alerts bind into the same submodule).
 void bind_retention(py::module_& m);
+/// Retention rules, in the submodule _core._retention (bind_retention_rules.cpp; the
+/// submodule is shared with the other retention bindings).
+void bind_retention_rules(py::module_& m);
 /// The churn model bundle and its training, in the submodule _core._model (bind_model.cpp).
 void bind_model(py::module_& m);
 /// The model registry, in the submodule _core._model (bind_model_registry.cpp; the submodule

@@ -17,6 +17,7 @@ Its parts, one module each:
 from __future__ import annotations
 
 from .buckets import RiskBuckets
+from .rules import RuleSet
 from .value import (
     customer_export,
     customer_lifetime_value,
@@ -34,4 +35,5 @@ __all__: list[str] = [
     "customer_value",
     "kpi_summary",
     "customer_export",
+    "RuleSet",
 ]

@@ -219,7 +219,8 @@ def pd_kpis(p, r, clv, loss, rar, codes, segment, y):
         "customers": 1, "labelled": ~np.isnan(y), "observed_churners": np.nan_to_num(y),
         "expected_churners": p, "predicted_churners": p >= THRESHOLD, "revenue": r,
         "revenue_at_risk": rar, "clv": clv, "clv_at_risk": loss,
-        "segment": segment.to_numpy(), "bucket": pd.Categorical.from_codes(codes, LABELS)})
+        "segment": segment.astype(object).fillna("(missing)").to_numpy(),
+        "bucket": pd.Categorical.from_codes(codes, LABELS)})
     sums = ["customers", "labelled", "observed_churners", "expected_churners",
             "predicted_churners", "revenue", "revenue_at_risk", "clv", "clv_at_risk"]
     overall = frame[sums].sum().to_frame().T.assign(level="overall", group="all")

@@ -18,7 +18,11 @@ Walks the loop as far as churnlib goes today:
   8. monitor drift with the bundle's baseline: next quarter's shifted customers (PSI, KS,
      statuses, alerts, a PSI chart),
   9. segment the customers by behaviour (K-means, choosing k) and profile the segments with
-     churn rate and revenue at risk.
+     churn rate and revenue at risk,
+ 10. retention: risk buckets, revenue at risk and lifetime value, the best retention action per
+     customer under a budget (rules), the KPI table and customer export for the BI tool, and the
+     alerts (drift of the shifted quarter, risk crossings and jumps since last month's scoring,
+     model quality) appended to an alert log.
 
 Run it with ``bash scripts/demo.sh`` (installs and builds what is missing), or, with churnlib
 installed, ``python examples/demo.py [--customers N] [--out DIR]``.
@@ -273,14 +277,83 @@ def main() -> None:
     print(f"choosing k on {len(BEHAVIOUR)} scaled behavioural features ({time.perf_counter() - t0:.1f} s):")
     print(sweep.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     km = cl.KMeans(4, n_init=4, seed=args.seed).fit(Xs)
+    score_all = prod.predict_proba(cust, events=events, as_of=as_of)[:, 1]
     prof = cl.segment.profile_segments(df[BEHAVIOUR], km.labels_,
                                        churned=df["churned"].to_numpy(dtype=np.float64),
-                                       score=prod.predict_proba(cust, events=events, as_of=as_of)[:, 1],
-                                       revenue=df["monthly_charges"].to_numpy())
+                                       score=score_all, revenue=df["monthly_charges"].to_numpy())
     print("\nfour segments (revenue at risk = monthly charges x churn probability):")
     print(prof.to_pandas().to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"))
     print(prof.feature_means().to_string(float_format=lambda v: f"{v:.2f}"))
     km.save(os.path.join(args.out, "segments.json"))
+
+    # 10. Retention ------------------------------------------------------------------------------
+    section("10. Retention: risk buckets, money at stake, actions, KPIs and alerts")
+    from churnlib import retention as rt
+    from retention import PLAYBOOK  # examples/retention.py
+
+    p_new = scored["probability"].to_numpy()
+    revenue_new = new_customers["monthly_charges"].to_numpy()
+    seg_new = pd.Series(km.predict(seg_pipe.transform(new_customers)), dtype="int64").map(
+        lambda k: f"segment {k}")
+    # buckets from the training customers' scores: the top 5% critical, the next 15% high
+    buckets = rt.RiskBuckets(quantiles=[0.5, 0.8, 0.95]).fit(score_all[~unseen])
+    print("risk buckets of next month's customers (edges: quantiles of the training scores):")
+    print(buckets.counts(p_new).to_string(float_format=lambda v: f"{v:.3f}"))
+    money = rt.customer_value(p_new, revenue_new, horizon=12, discount_rate=0.01, margin=0.6)
+    print(f"\nmoney at stake over 12 months (1% discount a month, 60% margin): revenue at risk "
+          f"{money['revenue_at_risk'].sum():,.0f}, customer lifetime value {money['clv'].sum():,.0f} of "
+          f"which {money['expected_loss'].sum():,.0f} is expected to be lost")
+    rules = rt.RuleSet.from_dict(PLAYBOOK)
+    labels_new = buckets.predict(p_new)
+    t0 = time.perf_counter()
+    actions = rules.apply(new_customers, p_new, money["clv"].to_numpy(), score=p_new,
+                          bucket=labels_new, segment=seg_new)
+    s = actions.attrs["summary"]
+    print(f"\n{len(rules)} retention rules (playbook in examples/retention.py) chose an action for "
+          f"{s['n_assigned']:,} of {s['n_candidates']:,} customers worth one, in "
+          f"{time.perf_counter() - t0:.2f} s ({s['method']}): {s['spent']:,.0f} of the "
+          f"{s['budget']:,.0f} budget for an expected {s['expected_value']:,.0f} kept")
+    view = pd.concat([new_customers[["customer_id", "contract", "monthly_charges"]],
+                      pd.DataFrame({"probability": p_new, "bucket": labels_new,
+                                    "clv": money["clv"].to_numpy()}),
+                      actions[["rule", "action", "expected_net_value"]]], axis=1)
+    print("\nthe riskiest customers and their actions:")
+    print(view.sort_values("probability", ascending=False).head(6).to_string(
+        index=False, float_format=lambda v: f"{v:,.2f}"))
+    kpis = rt.kpi_summary(p_new, revenue_new, buckets=buckets, segment=seg_new, observed=y_new,
+                          threshold=prod.threshold_, horizon=12, discount_rate=0.01, margin=0.6)
+    print("\nKPIs for the BI tool (observed churn from the labels that arrived):")
+    print(kpis[["level", "group", "customers", "observed_churn_rate", "expected_churners",
+                "predicted_churners", "revenue_at_risk", "clv_at_risk"]].to_string(
+        index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"))
+    export = rt.customer_export(p_new, revenue_new, ids=new_customers["customer_id"], buckets=buckets,
+                                segment=seg_new, action=actions["action"].astype(object),
+                                expected_net_value=actions["expected_net_value"], horizon=12,
+                                discount_rate=0.01, margin=0.6)
+    export.to_csv(os.path.join(args.out, "customers_export.csv"), index=False)
+    print(f"one row per customer for Tableau / Power BI: {os.path.join(args.out, 'customers_export.csv')}")
+
+    # alerts: the drifted quarter, customers whose risk rose since last month's run, model quality
+    previous = pd.Series(prod.predict_proba(new_customers, events=events,
+                                            as_of=as_of - pd.Timedelta(days=30))[:, 1],
+                         index=new_customers["customer_id"])
+    now = pd.Timestamp(as_of).tz_localize("UTC") if pd.Timestamp(as_of).tzinfo is None else as_of
+    raised = pd.concat([
+        rt.drift_alerts(report, timestamp=now),
+        rt.risk_alerts(new_customers["customer_id"], p_new, previous, threshold=prod.threshold_,
+                       jump=0.25, timestamp=now),
+        rt.quality_alerts(y_new, p_new, min_auc=0.75, min_precision=0.4, min_recall=0.4,
+                          threshold=prod.threshold_, timestamp=now),
+    ], ignore_index=True)
+    log = rt.AlertLog(os.path.join(args.out, "alerts.jsonl"))
+    fresh = rt.apply_cooldown(raised, log.read(), "7D")
+    log.append(fresh)
+    print(f"\nalerts: {len(raised):,} raised ({len(fresh):,} new after a 7-day cooldown against "
+          f"{log.path}):")
+    print(raised.groupby(["kind", "severity"]).size().rename("alerts").to_string())
+    print(raised[raised["kind"] != "risk_threshold"].head(8)[["kind", "subject", "metric", "value",
+                                                              "severity", "reason"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}", max_colwidth=70))
 
 
 if __name__ == "__main__":

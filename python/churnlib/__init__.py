@@ -52,7 +52,8 @@ Examples
 from . import _core, _signatures
 
 # inspect.signature() works on the compiled functions and methods (pybind11 gives them none)
-for _namespace in (_core, _core._metrics, _core._monitor, _core._segment, _core._model):
+for _namespace in (_core, _core._metrics, _core._monitor, _core._segment, _core._model,
+                   _core._retention):
     _signatures.attach(vars(_namespace))
 del _namespace
 
@@ -73,6 +74,7 @@ from . import features
 from . import metrics
 from . import monitor
 from . import segment
+from . import retention
 from . import linear
 from . import tree
 from ._core import __version__, has_openmp
@@ -157,6 +159,7 @@ __all__ = [
     "metrics",
     "monitor",
     "segment",
+    "retention",
     "KMeans",
     # linear models
     "linear",

@@ -13,7 +13,8 @@ INCLUDE = REPO / "include" / "churn"
 SRC = REPO / "src"
 
 LAYER = {"core": 0, "common": 0, "data": 1, "metrics": 1,
-         "features": 2, "linear": 2, "tree": 2, "monitor": 2, "segment": 2, "model": 3}
+         "features": 2, "linear": 2, "tree": 2, "monitor": 2, "segment": 2, "model": 3,
+         "retention": 3}
 # what each folder may include besides itself (the arrows of the diagram)
 ALLOWED = {
     "core": {"core", "common"},  # core's compiled code uses the private floor too
@@ -25,6 +26,8 @@ for _f in ("features", "linear", "tree", "monitor", "segment"):
     ALLOWED[_f] = {"core", "common", "data", "metrics", _f}
 # layer 3 (the model bundle and registry) may use every folder below it
 ALLOWED["model"] = {f for f, layer in LAYER.items() if layer < 3} | {"model"}
+# retention (layer 3 too: the business layer over scores, reports and metrics)
+ALLOWED["retention"] = {f for f, layer in LAYER.items() if layer < 3} | {"retention"}
 
 INCLUDE_RE = re.compile(r'^#include "([^"]+)"', re.M)
 

@@ -297,6 +297,7 @@ std::vector<Alert> risk_alerts(const data::Column& ids, const VectorRef& scores,
 
 std::vector<std::string> id_strings(const data::Column& ids, std::string_view caller) {
   using data::DType;
+  if (ids.size() == 0) return {};  // an empty list has no type worth checking
   CHURN_CHECK(ids.dtype() == DType::String || ids.dtype() == DType::Categorical ||
                   ids.dtype() == DType::Int64,
               TypeMismatch,

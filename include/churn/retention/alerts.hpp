@@ -134,7 +134,7 @@ std::vector<Alert> risk_alerts(const data::Column& ids, const VectorRef& scores,
                                const data::Column& previous_ids, const VectorRef& previous_scores,
                                std::int64_t timestamp, const RiskAlertParams& params = {});
 
-/// A column of ids as text (string, categorical or int64 columns).
+/// A column of ids as text (string, categorical or int64 columns; an empty column of any type).
 /// @throws InvalidArgument naming `caller` and the row for a missing id; TypeMismatch for
 ///         another column type.
 std::vector<std::string> id_strings(const data::Column& ids, std::string_view caller);

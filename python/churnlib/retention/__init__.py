@@ -16,4 +16,9 @@ Its parts, one module each:
 
 from __future__ import annotations
 
+from . import alerts
+from .alerts import AlertLog, apply_cooldown, drift_alerts, quality_alerts, risk_alerts
+
 __all__: list[str] = []
+__all__ += ["alerts", "AlertLog", "apply_cooldown", "drift_alerts", "quality_alerts",
+            "risk_alerts"]

@@ -189,6 +189,11 @@ def test_the_log_round_trips_and_reads_an_absent_file_as_empty(tmp_path):
     pd.testing.assert_frame_equal(back, a)
     assert str(back["timestamp"].dtype) == "datetime64[ns]"
     assert list(back["severity"].cat.categories) == al.SEVERITIES
+    # PSI values as a Series; alerts as a churnlib.Table
+    b = al.drift_alerts(pd.Series({"tenure": 0.4, "plan": 0.15}), timestamp=T0)
+    pd.testing.assert_frame_equal(b, a)
+    assert log.append(cl.Table.from_pandas(b)) == 2
+    assert len(al.apply_cooldown(cl.Table.from_pandas(b), log, "1h")) == 0
 
 
 # ---- sources ---------------------------------------------------------------------------------

@@ -290,9 +290,17 @@ std::vector<Alert> risk_alerts(const std::vector<std::string>& ids, const Vector
 std::vector<Alert> risk_alerts(const data::Column& ids, const VectorRef& scores,
                                const data::Column& previous_ids, const VectorRef& previous_scores,
                                std::int64_t timestamp, const RiskAlertParams& params) {
-  return risk_alerts(id_strings(ids, "risk_alerts(): ids"), scores,
-                     id_strings(previous_ids, "risk_alerts(): previous_ids"), previous_scores,
-                     timestamp, params);
+  // a string column without missing values is used in place; other columns are converted
+  const auto as_text = [](const data::Column& c, std::vector<std::string>& storage,
+                          std::string_view what) -> const std::vector<std::string>& {
+    if (c.dtype() == data::DType::String && c.validity().empty()) return c.strings();
+    storage = id_strings(c, what);
+    return storage;
+  };
+  std::vector<std::string> id_storage, previous_storage;
+  return risk_alerts(as_text(ids, id_storage, "risk_alerts(): ids"), scores,
+                     as_text(previous_ids, previous_storage, "risk_alerts(): previous_ids"),
+                     previous_scores, timestamp, params);
 }
 
 std::vector<std::string> id_strings(const data::Column& ids, std::string_view caller) {

@@ -170,7 +170,9 @@ def drift_alerts(report, *, psi_warning=0.1, psi_critical=0.25, include_score=Tr
             raise InvalidArgument("drift_alerts(): a frame needs 'feature' and 'psi' columns, "
                                   f"got {list(report.columns)}")
         names, psi = report["feature"], report["psi"]
-    elif isinstance(report, dict) or type(report).__name__ == "Series":
+    elif type(report).__name__ == "Series":
+        names, psi = list(report.index), report.to_numpy(dtype=np.float64)
+    elif isinstance(report, dict):
         names, psi = list(report.keys()), list(report.values())
     else:
         raise TypeMismatch("drift_alerts(): expected a churnlib.monitor.DriftReport, a DataFrame "
@@ -239,9 +241,9 @@ def apply_cooldown(alerts, history, cooldown):
 
     Parameters
     ----------
-    alerts : pandas.DataFrame
+    alerts : pandas.DataFrame or churnlib.Table
         New alerts (the columns of :data:`ALERT_COLUMNS`).
-    history : pandas.DataFrame, AlertLog or None
+    history : pandas.DataFrame, churnlib.Table, AlertLog or None
         Earlier alerts, e.g. ``log.read()``; an AlertLog is read.
     cooldown : int, str, datetime.timedelta or pandas.Timedelta
         The quiet period (``"1D"``, ``"12h"``; integers are nanoseconds), >= 0.
@@ -315,8 +317,8 @@ class AlertLog:
         return self._core.fsync
 
     def append(self, alerts):
-        """Appends alerts (a DataFrame with the alert columns) in one locked write; returns
-        how many. Nothing is written for an empty frame.
+        """Appends alerts (a DataFrame or churnlib.Table with the alert columns) in one locked
+        write; returns how many. Nothing is written for an empty frame.
 
         Raises
         ------

@@ -2,9 +2,9 @@
 #include "churn/retention/alerts.hpp"
 
 #include <cmath>          // std::isnan, std::isinf, std::isfinite
+#include <cstdio>         // std::snprintf
 #include <sstream>        // std::ostringstream
 #include <string>         // std::string, std::to_string
-#include <unordered_map>  // std::unordered_map
 #include <utility>        // std::move
 
 #include "churn/core/error.hpp"
@@ -12,6 +12,7 @@
 #include "churn/metrics/classification.hpp"
 #include "common/checks.hpp"
 #include "common/enum_names.hpp"
+#include "common/flat_index.hpp"
 #include "common/params.hpp"
 #include "common/sha256.hpp"
 #include "retention/alerts_impl.hpp"
@@ -73,43 +74,43 @@ void check_ids(const std::vector<std::string>& ids, Index n, const char* what) {
                 "risk_alerts(): " << what << " holds an empty id at row " << i);
 }
 
-/// The previous scores by id. @throws InvalidArgument for a repeated id.
-std::unordered_map<std::string_view, double> previous_by_id(const std::vector<std::string>& ids,
-                                                            const VectorRef& scores) {
-  std::unordered_map<std::string_view, double> out;
-  out.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    CHURN_CHECK(out.emplace(ids[i], scores[static_cast<Index>(i)]).second, InvalidArgument,
-                "risk_alerts(): previous_ids must be distinct, '" << ids[i] << "' repeats at row "
-                                                                  << i);
-  return out;
+/// The rows of `ids` by id (an open-addressing index: ids are many, std::unordered_map's node
+/// per id would dominate the run time). @throws InvalidArgument naming `what` for a repeated id.
+common::FlatIndex<std::string_view> index_ids(const std::vector<std::string>& ids,
+                                              const char* what) {
+  common::FlatIndex<std::string_view> index(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::int32_t row = index.insert(ids[i]);
+    CHURN_CHECK(static_cast<std::size_t>(row) == i, InvalidArgument,
+                "risk_alerts(): " << what << " must be distinct, '" << ids[i]
+                                  << "' appears at rows " << row << " and " << i);
+  }
+  return index;
 }
 
-/// The crossing alert of one customer (`previous` NaN: a new customer).
+/// The crossing alert of one customer (`previous` NaN: a new customer). The reasons of the
+/// per-customer alerts are built by concatenation: there may be a million of them.
 Alert crossing_alert(const std::string& id, double current, double previous,
                      const RiskAlertParams& p, std::int64_t timestamp) {
-  std::ostringstream why;
-  why << "Customer " << id << "'s churn score " << detail::format_number(current)
-      << " reached the risk threshold " << detail::format_number(p.threshold);
-  if (std::isnan(previous))
-    why << " (no previous score).";
-  else
-    why << " (previous score " << detail::format_number(previous) << ").";
+  using detail::format_number;
+  std::string why = "Customer " + id + "'s churn score " + format_number(current) +
+                    " reached the risk threshold " + format_number(p.threshold);
+  why += std::isnan(previous) ? std::string(" (no previous score).")
+                              : " (previous score " + format_number(previous) + ").";
   return detail::make_alert("risk_threshold", id, "score", current, p.threshold,
-                            p.threshold_severity, why.str(), timestamp);
+                            p.threshold_severity, std::move(why), timestamp);
 }
 
 /// The jump alert of one customer.
 Alert jump_alert(const std::string& id, double current, double previous, const RiskAlertParams& p,
                  std::int64_t timestamp) {
+  using detail::format_number;
   const double change = current - previous;
-  std::ostringstream why;
-  why << "Customer " << id << "'s churn score rose by " << detail::format_number(change)
-      << " since the previous run (" << detail::format_number(previous) << " -> "
-      << detail::format_number(current) << "), more than " << detail::format_number(p.jump)
-      << ".";
+  std::string why = "Customer " + id + "'s churn score rose by " + format_number(change) +
+                    " since the previous run (" + format_number(previous) + " -> " +
+                    format_number(current) + "), more than " + format_number(p.jump) + ".";
   return detail::make_alert("risk_jump", id, "score_change", change, p.jump, p.jump_severity,
-                            why.str(), timestamp);
+                            std::move(why), timestamp);
 }
 
 /// The drift alert of one feature (or the score, `is_score`) with a finite or infinite PSI.
@@ -171,10 +172,9 @@ std::string alert_id(std::string_view kind, std::string_view subject, std::strin
 namespace detail {
 
 std::string format_number(double v) {
-  std::ostringstream s;
-  s.precision(4);
-  s << v;
-  return s.str();
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%.4g", v);  // as an ostream of precision 4
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 Alert make_alert(std::string kind, const std::string& subject, std::string metric, double value,
@@ -260,18 +260,13 @@ std::vector<Alert> risk_alerts(const std::vector<std::string>& ids, const Vector
   check_ids(previous_ids, previous_scores.size(), "previous_ids");
   common::check_finite_vector(scores, kCaller, "scores");
   common::check_finite_vector(previous_scores, kCaller, "previous_scores");
-  const auto previous = previous_by_id(previous_ids, previous_scores);
-  std::unordered_map<std::string_view, Index> seen;
-  seen.reserve(ids.size());
+  const auto previous = index_ids(previous_ids, "previous_ids");
+  index_ids(ids, "ids");
   std::vector<Alert> out;
   for (Index i = 0; i < scores.size(); ++i) {
     const std::string& id = ids[static_cast<std::size_t>(i)];
-    const auto [at, fresh] = seen.emplace(id, i);
-    CHURN_CHECK(fresh, InvalidArgument,
-                kCaller << ": ids must be distinct, '" << id << "' appears at rows " << at->second
-                        << " and " << i);
-    const auto it = previous.find(id);
-    const double prev = it == previous.end() ? kMissing : it->second;
+    const std::int32_t row = previous_ids.empty() ? -1 : previous.find(id);
+    const double prev = row < 0 ? kMissing : previous_scores[row];
     const double cur = scores[i];
     if (!std::isnan(params.threshold) && cur >= params.threshold &&
         (std::isnan(prev) || prev < params.threshold))

@@ -2,12 +2,13 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <algorithm>   // std::sort, std::adjacent_find
+#include <algorithm>   // std::sort, std::adjacent_find, std::count
 #include <cmath>       // std::isnan
 #include <cstdint>     // std::int64_t
 #include <filesystem>  // std::filesystem
 #include <fstream>     // std::ofstream
 #include <limits>      // std::numeric_limits
+#include <random>      // std::mt19937_64
 #include <string>      // std::string
 #include <thread>      // std::thread
 #include <vector>      // std::vector
@@ -307,6 +308,34 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_is_skipped_and_closed_by_the_next_append) {
                                                      whole.substr(0, whole.size() - 1) + "\r\n");
   BOOST_TEST(parsed.alerts.size() == 1u);
   BOOST_TEST(parsed.skipped_lines == 3);
+}
+
+BOOST_AUTO_TEST_CASE(the_reader_survives_any_damage) {
+  // every cut and random byte damage of a valid log: no crash, no exception, whole records only
+  std::string text;
+  std::vector<Alert> written;
+  for (int i = 0; i < 6; ++i) {
+    written.push_back(alert(i % 2 ? "drift" : "risk_jump", "s" + std::to_string(i), kT0 + i));
+    text += ret::detail::alert_line(written.back());
+  }
+  std::mt19937_64 rng(11);
+  const char junk[] = {'\0', '\n', '"', '{', '}', '\\', ',', ':', '\xff', 'x', '9'};
+  for (int round = 0; round < 2000; ++round) {
+    std::string damaged = text.substr(0, rng() % (text.size() + 1));
+    const int flips = static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips && !damaged.empty(); ++f)
+      damaged[rng() % damaged.size()] = junk[rng() % sizeof junk];
+    ret::AlertLogContents got;
+    BOOST_REQUIRE_NO_THROW(got = ret::detail::parse_alert_lines(damaged));
+    const auto lines = std::count(damaged.begin(), damaged.end(), '\n');
+    BOOST_TEST(static_cast<Index>(got.alerts.size()) + got.skipped_lines <= lines);
+    BOOST_TEST(got.trailing_bytes <= static_cast<Index>(damaged.size()));
+    if (flips == 0) {  // only cut: the whole lines before the cut, exactly
+      BOOST_TEST(got.alerts.size() == static_cast<std::size_t>(lines));
+      for (std::size_t k = 0; k < got.alerts.size(); ++k)
+        BOOST_TEST(got.alerts[k].id == written[k].id);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(threads_appending_at_once_lose_nothing) {

@@ -3,7 +3,8 @@
 /// Umbrella header: include this to get all of churnlib's public API.
 ///
 /// Each folder of include/churn/ is a namespace (churn::data, churn::features, churn::linear,
-/// churn::metrics, churn::model, churn::monitor, churn::segment, churn::tree; core/ is churn
+/// churn::metrics, churn::model, churn::monitor, churn::retention, churn::segment, churn::tree;
+/// core/ is churn
 /// itself). This header also re-exports the main types into churn, so `churn::GBDTClassifier`
 /// names `churn::tree::GBDTClassifier`.
 
@@ -44,6 +45,12 @@
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/psi.hpp"
 #include "churn/monitor/report.hpp"
+
+#include "churn/retention/alerts.hpp"
+#include "churn/retention/buckets.hpp"
+#include "churn/retention/kpi.hpp"
+#include "churn/retention/rules.hpp"
+#include "churn/retention/value.hpp"
 
 #include "churn/segment/choose_k.hpp"
 #include "churn/segment/kmeans.hpp"

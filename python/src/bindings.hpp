@@ -51,6 +51,9 @@ void bind_model(py::module_& m);
 void bind_model_registry(py::module_& m);
 /// Table.from_arrow / Table.to_arrow, the Arrow C data interface (arrow.cpp); after bind_data.
 void bind_arrow(py::module_& m);
+/// Retention alerts (sources, cooldown, the alert log), in the submodule _core._retention
+/// (bind_retention_alerts.cpp; the submodule is shared with the other retention bindings).
+void bind_retention_alerts(py::module_& m);
 
 /// Binds a binary classifier's class labels (core/labels.hpp) as `classes_json` and
 /// `set_classes_json(text)`, through which the Python wrapper keeps `classes_` in the model.

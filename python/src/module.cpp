@@ -15,6 +15,7 @@ PYBIND11_MODULE(_core, m) {
   churn::python::bind_segment(m);
   churn::python::bind_retention(m);
   churn::python::bind_retention_rules(m);
+  churn::python::bind_retention_alerts(m);
   churn::python::bind_model(m);
   churn::python::bind_model_registry(m);
   // Users see (and pickle refers to) churnlib.Table, not churnlib._core.Table.

@@ -26,6 +26,7 @@ for _f in ("features", "linear", "tree", "monitor", "segment"):
     ALLOWED[_f] = {"core", "common", "data", "metrics", _f}
 # layer 3 (the model bundle and registry) may use every folder below it
 ALLOWED["model"] = {f for f, layer in LAYER.items() if layer < 3} | {"model"}
+# retention (layer 3 too: the business layer over scores, reports and metrics)
 ALLOWED["retention"] = {f for f, layer in LAYER.items() if layer < 3} | {"retention"}
 
 INCLUDE_RE = re.compile(r'^#include "([^"]+)"', re.M)

@@ -13,10 +13,10 @@
 #include "churn/core/error.hpp"
 #include "churn/core/fileio.hpp"
 #include "churn/core/json.hpp"
+#include "common/file_lock.hpp"
 #include "common/json.hpp"
+#include "common/sha256.hpp"
 #include "model/registry_index.hpp"
-#include "model/registry_lock.hpp"
-#include "model/registry_sha256.hpp"
 
 namespace churn::model {
 
@@ -139,14 +139,14 @@ int ModelRegistry::register_document(const std::string& name, const Json& docume
   mv.tags = tags;
   mv.description = description;
   mv.size = static_cast<std::int64_t>(text.size());
-  mv.sha256 = detail::sha256_hex(text);
+  mv.sha256 = common::sha256_hex(text);
 
   const fs::path folder = fs::path(root_) / name;
   std::error_code ec;
   fs::create_directories(folder, ec);
   CHURN_CHECK(!ec, IOError,
               caller << ": cannot create the folder '" << folder.string() << "': " << ec.message());
-  const detail::FileLock lock((fs::path(root_) / ".lock").string());
+  const common::FileLock lock((fs::path(root_) / ".lock").string(), "ModelRegistry");
   Index index = detail::read_index(index_path());
   NameEntry& entry = index.models[name];
   mv.version = claim_version(entry, folder);
@@ -196,7 +196,7 @@ std::string ModelRegistry::read_text(const std::string& name, const VersionSpec&
   std::string text = read_file(file);
   const std::string where = std::string(caller) + ": '" + file + "'";
   CHURN_CHECK(
-      static_cast<std::int64_t>(text.size()) == mv.size && detail::sha256_hex(text) == mv.sha256,
+      static_cast<std::int64_t>(text.size()) == mv.size && common::sha256_hex(text) == mv.sha256,
       SerializationError,
       where << " is damaged or was changed after it was registered (its size or SHA-256 "
                "differs from the index's)");
@@ -214,7 +214,7 @@ void ModelRegistry::set_stage(const std::string& name, int version, Stage stage)
   const VersionSpec spec(version);
   std::error_code ec;
   if (!fs::exists(index_path(), ec)) entry_of(Index{}, name, root_, caller);  // throws: no model
-  const detail::FileLock lock((fs::path(root_) / ".lock").string());
+  const common::FileLock lock((fs::path(root_) / ".lock").string(), "ModelRegistry");
   Index index = detail::read_index(index_path());
   entry_of(index, name, root_, caller);  // throws when there is no such model
   NameEntry& entry = index.models.at(name);

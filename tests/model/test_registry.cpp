@@ -15,7 +15,7 @@
 #include "churn/core/json.hpp"
 #include "churn/linear/logistic.hpp"
 #include "churn/model/registry.hpp"
-#include "model/registry_sha256.hpp"
+#include "common/sha256.hpp"
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -56,7 +56,7 @@ void replace_bundle(const std::string& root, const std::string& name, int versio
     if (v["version"] != version) continue;
     churn::write_file_atomic(root + "/" + v["file"].get<std::string>(), text);
     v["size"] = text.size();
-    v["sha256"] = churn::model::detail::sha256_hex(text);
+    v["sha256"] = churn::common::sha256_hex(text);
   }
   churn::save_json_file(index, index_path);
 }
@@ -66,7 +66,7 @@ void replace_bundle(const std::string& root, const std::string& name, int versio
 BOOST_AUTO_TEST_SUITE(model_registry)
 
 BOOST_AUTO_TEST_CASE(sha256_matches_the_standard_vectors) {
-  using churn::model::detail::sha256_hex;
+  using churn::common::sha256_hex;
   BOOST_TEST(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   BOOST_TEST(sha256_hex("abc") ==
              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -127,8 +127,8 @@ BOOST_AUTO_TEST_CASE(a_real_model_round_trips) {
   const int v = reg.register_document("lr", lr.to_json());
   BOOST_TEST(reg.resolve("lr", v).kind == "LogisticRegression");
   const auto back = churn::linear::LogisticRegression::from_json(reg.read_document("lr", v));
-  const churn::Vector p0 = lr.predict_proba(X).col(1);
-  const churn::Vector p1 = back.predict_proba(X).col(1);
+  const churn::Vector p0 = lr.predict_proba(X);  // P(y = 1) per row
+  const churn::Vector p1 = back.predict_proba(X);
   for (int i = 0; i < 6; ++i) BOOST_TEST(p0[i] == p1[i]);  // bit-identical
 }
 

@@ -16,6 +16,8 @@ Its parts, one module each:
 
 from __future__ import annotations
 
+from . import alerts
+from .alerts import AlertLog, apply_cooldown, drift_alerts, quality_alerts, risk_alerts
 from .buckets import RiskBuckets
 from .rules import RuleSet
 from .value import (
@@ -36,4 +38,10 @@ __all__: list[str] = [
     "kpi_summary",
     "customer_export",
     "RuleSet",
+    "alerts",
+    "AlertLog",
+    "apply_cooldown",
+    "drift_alerts",
+    "quality_alerts",
+    "risk_alerts",
 ]

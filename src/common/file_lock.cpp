@@ -1,4 +1,4 @@
-#include "model/registry_lock.hpp"
+#include "common/file_lock.hpp"
 
 #include <fcntl.h>     // open, O_RDWR, O_CREAT, O_CLOEXEC
 #include <sys/file.h>  // flock, LOCK_EX, LOCK_UN
@@ -9,15 +9,14 @@
 
 #include "churn/core/error.hpp"
 
-namespace churn::model::detail {
+namespace churn::common {
 
-FileLock::FileLock(const std::string& path) {
+FileLock::FileLock(const std::string& path, std::string_view caller, int extra_flags) {
   do {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | extra_flags, 0644);
   } while (fd_ < 0 && errno == EINTR);
-  CHURN_CHECK(
-      fd_ >= 0, IOError,
-      "ModelRegistry: cannot open the lock file '" << path << "': " << std::strerror(errno));
+  CHURN_CHECK(fd_ >= 0, IOError,
+              caller << ": cannot open '" << path << "' to lock it: " << std::strerror(errno));
   int rc = 0;
   do {
     rc = ::flock(fd_, LOCK_EX);
@@ -26,7 +25,7 @@ FileLock::FileLock(const std::string& path) {
     const int err = errno;
     ::close(fd_);
     fd_ = -1;
-    CHURN_THROW(IOError, "ModelRegistry: cannot lock '" << path << "': " << std::strerror(err));
+    CHURN_THROW(IOError, caller << ": cannot lock '" << path << "': " << std::strerror(err));
   }
 }
 
@@ -37,4 +36,4 @@ FileLock::~FileLock() {
   }
 }
 
-}  // namespace churn::model::detail
+}  // namespace churn::common

@@ -1,11 +1,11 @@
-#include "model/registry_sha256.hpp"
+#include "common/sha256.hpp"
 
 #include <array>    // std::array
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint32_t, std::uint64_t
 #include <string>   // std::string
 
-namespace churn::model::detail {
+namespace churn::common {
 
 namespace {
 
@@ -75,4 +75,4 @@ std::string sha256_hex(std::string_view bytes) {
   return out;
 }
 
-}  // namespace churn::model::detail
+}  // namespace churn::common

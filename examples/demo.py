@@ -306,7 +306,8 @@ def main() -> None:
     rules = rt.RuleSet.from_dict(PLAYBOOK)
     labels_new = buckets.predict(p_new)
     t0 = time.perf_counter()
-    actions = rules.apply(new_customers, p_new, money["clv"].to_numpy(), score=p_new,
+    # an offer that works keeps a year of margin
+    actions = rules.apply(new_customers, p_new, 0.6 * 12 * revenue_new, score=p_new,
                           bucket=labels_new, segment=seg_new)
     s = actions.attrs["summary"]
     print(f"\n{len(rules)} retention rules (playbook in examples/retention.py) chose an action for "

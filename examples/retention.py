@@ -85,8 +85,10 @@ def main() -> None:
     # Actions: the best offer per customer by expected net value, within the budget.
     rules = rt.RuleSet.from_dict(PLAYBOOK)
     labels = buckets.predict(score)
-    actions = rules.apply(raw, score, money["clv"].to_numpy(), score=score, bucket=labels,
-                          segment=segment)
+    # what an offer that works keeps: a year of margin (the customer's CLV at their current
+    # risk would undervalue exactly the customers worth saving)
+    value_kept = 0.6 * 12 * revenue
+    actions = rules.apply(raw, score, value_kept, score=score, bucket=labels, segment=segment)
     s = actions.attrs["summary"]
     print(f"\nactions ({s['method']}): {s['n_assigned']:,} customers, {s['spent']:,.0f} of the "
           f"{s['budget']:,.0f} budget, expected value kept {s['expected_value']:,.0f}")

@@ -61,5 +61,11 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "features.json").exists() and (tmp_path / "gbdt.json").exists()
     assert namespace["X_train"].shape[0] == 8_000
     assert 0.5 < namespace["cl"].metrics.roc_auc(namespace["y_new"], namespace["p"]) <= 1.0
+    # the retention snippet: the budget holds, the export and the alert log are written
+    summary = namespace["actions"].attrs["summary"]
+    assert 0 < summary["spent"] <= 2000 and summary["n_assigned"] > 0
+    assert namespace["kpis"]["customers"].iloc[0] == 1000
+    assert (tmp_path / "export.csv").exists()
+    assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == len(namespace["alerts"])
     assert set(namespace["cl"].LogisticRegression().fit(
         namespace["X_train"], namespace["labels"]).classes_) == {"churned", "stayed"}

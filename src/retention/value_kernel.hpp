@@ -4,7 +4,6 @@
 /// formulas of churn/retention/value.hpp for one row, and the input checks that name the first
 /// bad row.
 
-#include <cmath>   // std::expm1, std::log1p
 #include <limits>  // std::numeric_limits
 
 #include "churn/core/types.hpp"
@@ -20,22 +19,36 @@ inline constexpr Index kRowBlock = Index{1} << 14;
 struct ValueKernel {
   double horizon = 12;
   double margin = 1;
-  double discount = 0;
   double one_plus_d = 1;
-  double log1p_d = 0;
+  int periods = 12;  ///< H as an integer (its bits drive clv_factor)
+  int top_bit = 3;   ///< the highest set bit of H (-1 for H = 0)
 
   explicit ValueKernel(const ValueParams& p)
       : horizon(static_cast<double>(p.horizon)),
         margin(p.margin),
-        discount(p.discount_rate),
         one_plus_d(1.0 + p.discount_rate),
-        log1p_d(std::log1p(p.discount_rate)) {}
+        periods(p.horizon) {
+    top_bit = -1;
+    for (int b = 0; b < 31; ++b)
+      if ((periods >> b) & 1) top_bit = b;
+  }
 
-  /// sum_{t=0}^{H-1} q^t, q = (1 - p) / (1 + d), without cancellation near q = 1.
+  /// sum_{t=0}^{H-1} q^t, q = (1 - p) / (1 + d), by doubling over the bits of H (most
+  /// significant first): with S(k) = sum_{t<k} q^t, S(2k) = S(k) (1 + q^k) and
+  /// S(k + 1) = 1 + q S(k). Every term is >= 0 (q in [0, 1]), so nothing cancels near q = 1,
+  /// and the sum costs about 2 log2(H) multiplications (no log or exp per customer).
   double clv_factor(double p) const {
-    const double pd = p + discount;
-    if (pd == 0.0) return horizon;
-    return one_plus_d * -std::expm1(horizon * (std::log1p(-p) - log1p_d)) / pd;
+    const double q = (1.0 - p) / one_plus_d;
+    double s = 0.0, qk = 1.0;  // S(k) and q^k, k = 0
+    for (int b = top_bit; b >= 0; --b) {
+      s *= 1.0 + qk;  // k -> 2k
+      qk *= qk;
+      if ((periods >> b) & 1) {  // k -> k + 1
+        s = 1.0 + q * s;
+        qk *= q;
+      }
+    }
+    return s;
   }
 
   /// Whether a row's inputs are valid: p in [0, 1], r finite and >= 0 (NaN fails both).

@@ -16,9 +16,9 @@
 ///   clv = m * r * sum_{t=0}^{H-1} q^t,   q = (1 - p) / (1 + d)
 ///       = m * r * (1 - q^H) / (1 - q)    (q < 1),   m * r * H   (q = 1: p = 0 and d = 0)
 ///   @endcode
-///   computed as `m * r * (1 + d) * (-expm1(H * (log1p(-p) - log1p(d)))) / (p + d)`, which is
-///   the closed form without the cancellation of `1 - q` near q = 1 (`1 - q = (p + d) / (1 + d)`
-///   exactly). At p = 1 the sum is its first term, `clv = m * r`.
+///   computed by doubling over the bits of H (`S(2k) = S(k) (1 + q^k)`, `S(k + 1) = 1 + q S(k)`
+///   with `S(k) = sum_{t<k} q^t`): positive terms only, so nothing cancels near q = 1, and about
+///   2 log2(H) multiplications per customer. At p = 1 the sum is its first term, `clv = m * r`.
 /// - **expected loss** `= p * clv`: the lifetime value at stake times the probability that it
 ///   is lost ("CLV at risk"; a ranking of what a churn would cost, not a cash forecast).
 ///
@@ -88,7 +88,7 @@ Vector expected_loss(const VectorRef& probability, const VectorRef& revenue,
                      const ValueParams& params = {}, int n_threads = 0);
 
 /// The CLV factor `sum_{t=0}^{H-1} ((1 - p) / (1 + d))^t` of one probability (the CLV of a
-/// revenue of 1 at margin 1), by the file comment's cancellation-free closed form.
+/// revenue of 1 at margin 1), by the file comment's cancellation-free doubling.
 /// Preconditions (not checked): p in [0, 1], params valid.
 double clv_factor(double p, const ValueParams& params);
 

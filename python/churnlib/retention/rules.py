@@ -306,7 +306,7 @@ class RuleSet:
             "channel": pd.Categorical.from_codes(channel_code[action], categories=channels),
             "cost": r["cost"],
             "expected_net_value": r["expected_net_value"],
-        }, index=index)
+        }, index=index, copy=False)  # the result's fresh arrays, not copied into one block
         df.attrs["summary"] = {
             "method": r["method"],
             "budget": r["budget"],

@@ -148,8 +148,9 @@ def customer_value(probability, revenue, *, horizon=12, discount_rate=0.0, margi
     at_risk, clv, loss = _value(probability, revenue, "customer_value()", n_threads,
                                 horizon=horizon, discount_rate=discount_rate, margin=margin)
     index = probability.index if type(probability).__name__ == "Series" else None
+    # copy=False: the three fresh arrays become the frame's columns as they are (no 2-D block)
     return pd.DataFrame({"revenue_at_risk": at_risk, "clv": clv, "expected_loss": loss},
-                        index=index)
+                        index=index, copy=False)
 
 
 def _buckets(buckets, caller):

@@ -4,8 +4,8 @@
 ///
 /// Each folder of include/churn/ is a namespace (churn::data, churn::features, churn::linear,
 /// churn::metrics, churn::model, churn::monitor, churn::retention, churn::segment, churn::tree;
-/// core/ is churn itself). This header also re-exports the main types into churn, so `churn::GBDTClassifier`
-/// names `churn::tree::GBDTClassifier`.
+/// core/ is churn itself). This header also re-exports the main types into churn, so
+/// `churn::GBDTClassifier` names `churn::tree::GBDTClassifier`.
 
 #include "churn/version.hpp"
 

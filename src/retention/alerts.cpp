@@ -1,11 +1,11 @@
 // The alert sources (risk, drift, model quality), their parameters and the alert ids.
 #include "churn/retention/alerts.hpp"
 
-#include <cmath>          // std::isnan, std::isinf, std::isfinite
-#include <cstdio>         // std::snprintf
-#include <sstream>        // std::ostringstream
-#include <string>         // std::string, std::to_string
-#include <utility>        // std::move
+#include <cmath>    // std::isnan, std::isinf, std::isfinite
+#include <cstdio>   // std::snprintf
+#include <sstream>  // std::ostringstream
+#include <string>   // std::string, std::to_string
+#include <utility>  // std::move
 
 #include "churn/core/error.hpp"
 #include "churn/core/types.hpp"
@@ -67,8 +67,7 @@ void check_unit_or_off(double v, const char* field) {
 /// Checks `ids`: one per score, none empty, none repeated.
 void check_ids(const std::vector<std::string>& ids, Index n, const char* what) {
   CHURN_CHECK(static_cast<Index>(ids.size()) == n, InvalidArgument,
-              "risk_alerts(): " << what << " has " << ids.size() << " ids for " << n
-                                << " scores");
+              "risk_alerts(): " << what << " has " << ids.size() << " ids for " << n << " scores");
   for (std::size_t i = 0; i < ids.size(); ++i)
     CHURN_CHECK(!ids[i].empty(), InvalidArgument,
                 "risk_alerts(): " << what << " holds an empty id at row " << i);
@@ -143,9 +142,8 @@ void add_quality_alert(std::vector<Alert>& out, const char* metric, const char* 
   if (metric != std::string_view("auc"))
     why << " (decision threshold " << detail::format_number(p.threshold) << ")";
   why << ".";
-  out.push_back(
-      detail::make_alert("model_quality", p.subject, metric, value, minimum, severity, why.str(),
-                         timestamp));
+  out.push_back(detail::make_alert("model_quality", p.subject, metric, value, minimum, severity,
+                                   why.str(), timestamp));
 }
 
 }  // namespace
@@ -218,8 +216,7 @@ void DriftAlertParams::validate() const {
   CHURN_CHECK(std::isfinite(psi_warning) && psi_warning >= 0, InvalidArgument,
               "DriftAlertParams: psi_warning must be finite and >= 0, got " << psi_warning);
   CHURN_CHECK(!std::isnan(psi_critical) && psi_critical >= psi_warning, InvalidArgument,
-              "DriftAlertParams: psi_critical must be >= psi_warning (" << psi_warning
-                                                                        << "), got "
+              "DriftAlertParams: psi_critical must be >= psi_warning (" << psi_warning << "), got "
                                                                         << psi_critical);
 }
 Json DriftAlertParams::to_json() const {
@@ -241,8 +238,7 @@ void QualityAlertParams::validate() const {
 Json QualityAlertParams::to_json() const {
   return common::write_params(*this, common::ParamSource::Options, kVisitQuality);
 }
-QualityAlertParams QualityAlertParams::from_options(const Json& options,
-                                                    std::string_view caller) {
+QualityAlertParams QualityAlertParams::from_options(const Json& options, std::string_view caller) {
   return common::read_params<QualityAlertParams>(options, common::ParamSource::Options, caller,
                                                  kVisitQuality);
 }
@@ -339,9 +335,9 @@ std::vector<Alert> drift_alerts(const std::vector<std::string>& features, const 
   constexpr const char* kCaller = "drift_alerts()";
   params.validate();
   detail::check_timestamp(timestamp, kCaller);
-  CHURN_CHECK(static_cast<Index>(features.size()) == psi.size(), InvalidArgument,
-              kCaller << ": " << features.size() << " features for " << psi.size()
-                      << " PSI values");
+  CHURN_CHECK(
+      static_cast<Index>(features.size()) == psi.size(), InvalidArgument,
+      kCaller << ": " << features.size() << " features for " << psi.size() << " PSI values");
   common::check_names(features, kCaller, "features", /*allow_empty_list=*/true);
   common::check_each(psi, kCaller, "psi", "be >= 0 or NaN",
                      [](double v) { return std::isnan(v) || v >= 0; });
@@ -363,8 +359,8 @@ std::vector<Alert> quality_alerts(const VectorRef& y_true, const VectorRef& y_sc
   const Index positives = common::check_binary_labels(y_true, kCaller, "y_true");
   common::check_finite_vector(y_score, kCaller, "y_score");
   const bool both = positives > 0 && positives < n;
-  const double auc = both && !std::isnan(params.min_auc) ? metrics::roc_auc(y_true, y_score)
-                                                         : kMissing;
+  const double auc =
+      both && !std::isnan(params.min_auc) ? metrics::roc_auc(y_true, y_score) : kMissing;
   const double prec = metrics::precision(y_true, y_score, params.threshold);
   const double rec = positives > 0 ? metrics::recall(y_true, y_score, params.threshold) : kMissing;
   std::vector<Alert> out;

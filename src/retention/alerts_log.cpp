@@ -37,8 +37,8 @@ bool ends_in_newline(int fd, const std::string& path) {
     got = ::pread(fd, &last, 1, st.st_size - 1);
   } while (got < 0 && errno == EINTR);
   CHURN_CHECK(got == 1, IOError,
-              kAppend << ": cannot read the end of '" << path << "': "
-                      << (got < 0 ? std::strerror(errno) : "short read"));
+              kAppend << ": cannot read the end of '" << path
+                      << "': " << (got < 0 ? std::strerror(errno) : "short read"));
   return last == '\n';
 }
 
@@ -48,8 +48,8 @@ void write_all(int fd, std::string_view bytes, const std::string& path) {
     const ssize_t put = ::write(fd, bytes.data(), bytes.size());
     if (put < 0 && errno == EINTR) continue;
     CHURN_CHECK(put > 0, IOError,
-                kAppend << ": cannot write to '" << path << "': "
-                        << (put < 0 ? std::strerror(errno) : "nothing written"));
+                kAppend << ": cannot write to '" << path
+                        << "': " << (put < 0 ? std::strerror(errno) : "nothing written"));
     bytes.remove_prefix(static_cast<std::size_t>(put));
   }
 }

@@ -219,8 +219,8 @@ BinnedMatrix binned_layout(const std::vector<FeatureBinInfo>& info, Index n) {
 /// `off`); returns whether a value was missing. Locals only in the loop: the byte-sized
 /// stores could alias any field read through a reference.
 template <class ColT, class RowT>
-bool fill_feature(FeatureColumn x, Index lo, Index hi, const FeatureBinInfo& fi,
-                  std::uint32_t off, Index p, ColT* col, RowT* row) {
+bool fill_feature(FeatureColumn x, Index lo, Index hi, const FeatureBinInfo& fi, std::uint32_t off,
+                  Index p, ColT* col, RowT* row) {
   const std::int32_t miss = fi.n_bins;
   bool missing = false;
   auto put = [&](Index i, std::int32_t b) {

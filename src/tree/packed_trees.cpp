@@ -148,8 +148,7 @@ void PackedTrees::pack(const Tree& t, std::size_t index, std::int64_t bits_at) {
   while (!stack.empty()) {
     const auto [id, parent] = stack.back();
     stack.pop_back();
-    const auto offset =
-        static_cast<std::int32_t>((next - root) * std::int64_t{sizeof(PackedNode)});
+    const auto offset = static_cast<std::int32_t>((next - root) * std::int64_t{sizeof(PackedNode)});
     if (parent >= 0) nodes_[static_cast<std::size_t>(parent)].child = offset;
     PackedNode& nd = nodes_[static_cast<std::size_t>(next)];
     if (id < 0) {

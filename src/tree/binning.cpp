@@ -246,14 +246,7 @@ bool fill_feature(FeatureColumn x, Index lo, Index hi, const FeatureBinInfo& fi,
       put(i, miss);
       continue;
     }
-    // First edge >= v (the last edge is +inf), as numeric_bin(): branch-free halving.
-    const double* base = edges;
-    for (std::size_t n = n_edges; n > 1;) {
-      const std::size_t half = n / 2;
-      base = base[half - 1] < v ? base + half : base;
-      n -= half;
-    }
-    put(i, static_cast<std::int32_t>(base - edges));
+    put(i, first_edge_at_or_above(edges, n_edges, v));  // as numeric_bin()
   }
   return missing;
 }

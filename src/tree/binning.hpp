@@ -19,19 +19,23 @@ namespace churn::tree::detail {
 /// distinct values; the last edge is +inf. An empty sample gives a single bin.
 std::vector<double> numeric_bin_edges(const std::vector<double>& sorted, int max_bins);
 
-/// The bin of value `v` for a numerical feature (`n_bins` for NaN).
-inline std::int32_t numeric_bin(const FeatureBinInfo& info, double v) {
-  if (v != v) return info.n_bins;
-  // First edge >= v (the last edge is +inf, so it always exists).
-  // Branch-free lower bound: the halving steps compile to conditional moves.
-  const double* base = info.upper_edges.data();
-  std::size_t n = info.upper_edges.size();
+/// The index of the first of the `n` sorted `edges` that is >= `v` (v not NaN; the last edge
+/// is +inf, so it always exists). Branch-free lower bound: the halving steps compile to
+/// conditional moves.
+inline std::int32_t first_edge_at_or_above(const double* edges, std::size_t n, double v) {
+  const double* base = edges;
   while (n > 1) {
     const std::size_t half = n / 2;
     base = base[half - 1] < v ? base + half : base;
     n -= half;
   }
-  return static_cast<std::int32_t>(base - info.upper_edges.data());
+  return static_cast<std::int32_t>(base - edges);
+}
+
+/// The bin of value `v` for a numerical feature (`n_bins` for NaN).
+inline std::int32_t numeric_bin(const FeatureBinInfo& info, double v) {
+  if (v != v) return info.n_bins;
+  return first_edge_at_or_above(info.upper_edges.data(), info.upper_edges.size(), v);
 }
 
 /// The binned training matrix, in two layouts:

@@ -11,6 +11,10 @@
 //                                   table, where the fixed costs per tree and per node weigh
 //                                   most. Items = rows x trees; "nodes" = tree nodes of the
 //                                   forest; "us_per_tree" = microseconds per tree.
+// - BM_ForestFitTelco/threads:T    fit on tests/testdata/telco_churn.csv (7,043 customers, 19
+//                                   features, 16 of them categorical, read as inferred by
+//                                   read_csv; customerID dropped, Churn == "Yes" the label):
+//                                   the data set of compare_forest.py --data telco.
 // - BM_ForestBinning/rows:R         what fit spends before the trees: a 1-tree, depth-1 fit
 //                                   (input checks, binning, the row records, one root split).
 //
@@ -20,9 +24,12 @@
 #include "bench_common.hpp"
 
 #include <cstddef>  // std::size_t
+#include <cstdint>  // std::int32_t
 #include <map>      // std::map
+#include <string>   // std::string
 #include <utility>  // std::pair
 
+#include "churn/data/csv.hpp"
 #include "churn/data/synthetic.hpp"
 #include "churn/data/table.hpp"
 #include "churn/tree/forest.hpp"
@@ -56,6 +63,25 @@ const Customers& customers(Index rows) {
   return cache.emplace(rows, std::move(c)).first->second;
 }
 
+/// tests/testdata/telco_churn.csv as features and labels, read once.
+const Customers& telco() {
+  static const Customers data = [] {
+    const churn::data::Table table =
+        churn::data::read_csv(std::string(CHURN_SOURCE_DIR) + "/tests/testdata/telco_churn.csv");
+    Customers c;
+    const churn::data::Column& churn = table.column("Churn");
+    c.y.resize(table.num_rows());
+    const auto& levels = churn.categories();
+    for (Index i = 0; i < table.num_rows(); ++i) {
+      const std::int32_t code = churn.code_at(i);
+      c.y[i] = code >= 0 && levels[static_cast<std::size_t>(code)] == "Yes" ? 1.0 : 0.0;
+    }
+    c.X = table.drop({"customerID", "Churn"});
+    return c;
+  }();
+  return data;
+}
+
 Index rows_arg(const benchmark::State& state) {
   return state.range(0) > 0 ? state.range(0) : churn_bench::bench_rows(200000);
 }
@@ -81,6 +107,20 @@ void BM_ForestFit(benchmark::State& state) {
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+void BM_ForestFitTelco(benchmark::State& state) {
+  const Customers& data = telco();
+  churn::tree::RandomForestParams params;
+  params.n_estimators = kTrees;
+  params.n_threads = static_cast<int>(state.range(0));
+  params.seed = 0;
+  for (auto _ : state) {
+    churn::tree::RandomForestClassifier forest(params);
+    forest.fit(data.X, data.y);
+    benchmark::DoNotOptimize(forest.n_trees());
+  }
+  state.SetItemsProcessed(state.iterations() * data.X.num_rows() * kTrees);
+}
+
 void BM_ForestBinning(benchmark::State& state) {
   const Customers& data = customers(rows_arg(state));
   churn::tree::RandomForestParams params;
@@ -103,6 +143,12 @@ BENCHMARK(BM_ForestFit)
     ->Args({7043, 1})
     ->Args({7043, 2})
     ->Args({0, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_ForestFitTelco)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_ForestBinning)

@@ -181,13 +181,17 @@ Tree grow_tree(const ForestData& d, int t, TreeWork& w) {
     return d.weight[static_cast<Index>(i)] * w.counts[i] *
            (d.y[static_cast<Index>(i)] > 0.5 ? c1 : c0);
   };
-  w.bag.clear();
+  // The rows drawn, without a branch per row (a row not drawn adds +0.0 to the total, which
+  // leaves it as it is: weights are finite and non-negative).
+  w.bag.resize(w.counts.size());
+  std::size_t n_bag = 0;
   double total = 0;
   for (std::size_t i = 0; i < w.counts.size(); ++i) {
-    if (w.counts[i] == 0) continue;
-    w.bag.push_back(static_cast<std::int32_t>(i));
+    w.bag[n_bag] = static_cast<std::int32_t>(i);
+    n_bag += w.counts[i] != 0 ? 1 : 0;
     total += row_weight(i);
   }
+  w.bag.resize(n_bag);
   // One scale for gradients and hessians (a pure node has g == 0 or g == -h exactly); the
   // count rides in the low bits (see detail::HistBin).
   const double scale = detail::fixed_scale(total, 61 - d.count_bits);

@@ -194,12 +194,18 @@ class TreeGrower {
   std::vector<HistBin> fhist_;           ///< The drawn features' histograms, zero between uses.
   Index fhist_stride_ = 0;               ///< Bins per slot of fhist_ and present_ (the most bins).
   std::vector<std::int32_t> present_;    ///< Per slot: its touched bins, then non-empty ones.
+  /// Per slot: the histogram of a feature of few bins, in copies (see feature_histograms()),
+  /// zero between uses.
+  std::vector<HistBin> small_hist_;
   std::vector<std::int32_t> n_present_;  ///< Per slot: bins touched.
   std::vector<Sums> csums_;              ///< Sums of one slot's non-empty bins.
   std::vector<Index> perm_;              ///< The node's feature order (grow_forest).
   std::vector<Index> batch_;             ///< Features histogrammed together, by slot.
   SplitInfo cand_;   ///< A feature's best split (its buffer reused from node to node).
   SplitInfo split_;  ///< The split being applied (its buffer reused from split to split).
+  /// Categorical split buffers of the last forest tree's leaves, handed to the next tree's
+  /// new leaves so that recording a split does not allocate.
+  std::vector<std::vector<std::uint32_t>> spare_cat_bins_;
   std::size_t last_nodes_ = 0;  ///< Internal nodes of the last forest tree grown.
   /// Two buffers of records (gradient pair, then the row's bins; record_stride_ bytes each):
   /// the rows of the leaves at even depths in the first, at odd depths in the second, each

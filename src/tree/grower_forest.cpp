@@ -17,6 +17,14 @@ namespace {
 /// Features histogrammed in one pass over a node's rows (at most).
 constexpr Index kMaxBatch = 16;
 
+/// Most bins of a feature histogrammed in kCopies copies (record_small_histograms).
+constexpr std::int32_t kSmallBins = 8;
+/// Copies of a small feature's histogram (consecutive rows add to different copies).
+constexpr int kCopies = 4;
+
+/// Most bins of a feature whose touched bins compact_histogram() sorts through a bitmap.
+constexpr std::int32_t kBitmapBins = 256;
+
 /// The path key of the child of the node `parent` on side `right` (splitmix64 of the parent's
 /// key doubled plus the side): it depends only on the node's path from the root.
 std::uint64_t child_key(std::uint64_t parent, bool right) {
@@ -92,6 +100,55 @@ void record_histograms(const std::uint8_t* rec, Index stride, const Index* bin_a
   }
 }
 
+/// record_histograms() for K features of at most kSmallBins bins each, without the list of
+/// touched bins: each feature's histogram has kCopies copies (`hist[q]`: copy c's bin b at
+/// c * kSmallBins + b) and record i adds to copy i % kCopies. A feature of few bins gets the
+/// same bin in consecutive rows most of the time, and a single histogram would make each
+/// row's update wait on the last one's store; with the copies, updates of nearby rows are
+/// independent.
+template <class BinT, int K>
+void record_small_histograms(const std::uint8_t* rec, Index stride, const Index* bin_at, Index m,
+                             HistBin* const* hist) {
+  Index i = 0;
+  for (; i + kCopies <= m; i += kCopies)
+    for (int c = 0; c < kCopies; ++c, rec += stride) {
+      GradPair gh;
+      std::memcpy(&gh, rec, sizeof(GradPair));
+      for (int q = 0; q < K; ++q) {
+        BinT b;
+        std::memcpy(&b, rec + bin_at[q], sizeof(BinT));
+        HistBin& h = hist[q][c * kSmallBins + b];
+        h.g += gh.g;
+        h.hc += gh.hc;
+      }
+    }
+  for (int c = 0; i < m; ++i, ++c, rec += stride) {
+    GradPair gh;
+    std::memcpy(&gh, rec, sizeof(GradPair));
+    for (int q = 0; q < K; ++q) {
+      BinT b;
+      std::memcpy(&b, rec + bin_at[q], sizeof(BinT));
+      HistBin& h = hist[q][c * kSmallBins + b];
+      h.g += gh.g;
+      h.hc += gh.hc;
+    }
+  }
+}
+
+/// record_small_histograms() for `nf` features, up to four at a time.
+template <class BinT>
+void record_small_histograms(const std::uint8_t* rec, Index stride, const Index* bin_at, Index m,
+                             Index nf, HistBin* const* hist) {
+  for (Index q = 0; q < nf; q += 4) {
+    switch (std::min<Index>(4, nf - q)) {
+      case 1: record_small_histograms<BinT, 1>(rec, stride, bin_at + q, m, hist + q); break;
+      case 2: record_small_histograms<BinT, 2>(rec, stride, bin_at + q, m, hist + q); break;
+      case 3: record_small_histograms<BinT, 3>(rec, stride, bin_at + q, m, hist + q); break;
+      default: record_small_histograms<BinT, 4>(rec, stride, bin_at + q, m, hist + q); break;
+    }
+  }
+}
+
 /// Makes `s` "no split" (its buffers kept for the next split recorded in it).
 void no_split(SplitInfo& s) {
   s.gain = -std::numeric_limits<double>::infinity();
@@ -127,21 +184,41 @@ void sort_small(std::int32_t* v, std::int32_t k) {
 void TreeGrower::feature_histograms(const Leaf& leaf, Index nb) {
   const bool wide = bins_.wide_cols;
   if (record_stride_ > 0) {
-    Index bin_at[kMaxBatch];
+    // Features of few bins go to their copied histograms (small_hist_), the others to fhist_
+    // with their touched bins; n_present_ is -1 for a slot of the first kind.
+    Index bin_at[kMaxBatch], small_at[kMaxBatch];
     HistBin* hist[kMaxBatch];
+    HistBin* small[kMaxBatch];
     std::int32_t* present[kMaxBatch];
+    std::int32_t* k[kMaxBatch];
+    Index n_large = 0, n_small = 0;
     for (Index s = 0; s < nb; ++s) {
-      bin_at[s] = record_bin_at(batch_[static_cast<std::size_t>(s)]);
-      hist[s] = fhist_.data() + s * fhist_stride_;
-      present[s] = present_.data() + s * fhist_stride_;
+      const Index f = batch_[static_cast<std::size_t>(s)];
+      if (bins_.n_bins[static_cast<std::size_t>(f)] <= kSmallBins) {
+        small_at[n_small] = record_bin_at(f);
+        small[n_small++] = small_hist_.data() + s * kCopies * kSmallBins;
+        n_present_[static_cast<std::size_t>(s)] = -1;
+        continue;
+      }
+      bin_at[n_large] = record_bin_at(f);
+      hist[n_large] = fhist_.data() + s * fhist_stride_;
+      present[n_large] = present_.data() + s * fhist_stride_;
+      k[n_large++] = n_present_.data() + s;
     }
     const std::uint8_t* rec = records(leaf.depth) + leaf.begin * record_stride_;
-    if (wide)
-      record_histograms<std::uint16_t>(rec, record_stride_, bin_at, leaf.count, nb, hist, present,
-                                       n_present_.data());
-    else
-      record_histograms<std::uint8_t>(rec, record_stride_, bin_at, leaf.count, nb, hist, present,
-                                      n_present_.data());
+    std::int32_t n_touched[kMaxBatch];
+    if (wide) {
+      record_histograms<std::uint16_t>(rec, record_stride_, bin_at, leaf.count, n_large, hist,
+                                       present, n_touched);
+      record_small_histograms<std::uint16_t>(rec, record_stride_, small_at, leaf.count, n_small,
+                                             small);
+    } else {
+      record_histograms<std::uint8_t>(rec, record_stride_, bin_at, leaf.count, n_large, hist,
+                                      present, n_touched);
+      record_small_histograms<std::uint8_t>(rec, record_stride_, small_at, leaf.count, n_small,
+                                            small);
+    }
+    for (Index q = 0; q < n_large; ++q) *k[q] = n_touched[q];
     return;
   }
   const std::int32_t* rows = index_.data() + leaf.begin;
@@ -162,9 +239,36 @@ std::int32_t TreeGrower::compact_histogram(Index s, Index f) {
   HistBin* hist = fhist_.data() + s * fhist_stride_;
   std::int32_t* present = present_.data() + s * fhist_stride_;
   std::int32_t k = n_present_[static_cast<std::size_t>(s)];
-  // The non-empty bins in ascending order: sorted when few, else found by a scan.
-  if (k <= 16 && k * 4 <= nb) {
+  if (k < 0) {  // a feature of few bins, its histogram in copies (record_small_histograms)
+    HistBin* copies = small_hist_.data() + s * kCopies * kSmallBins;
+    k = 0;
+    for (std::int32_t b = 0; b < nb; ++b) {
+      HistBin sum;
+      for (int c = 0; c < kCopies; ++c) {
+        HistBin& hb = copies[c * kSmallBins + b];
+        sum.g += hb.g;
+        sum.hc += hb.hc;
+        hb = HistBin{};
+      }
+      if (sum.hc == 0) continue;
+      present[k] = b;
+      csums_[static_cast<std::size_t>(k++)] = unpack(sum, ctx_.count_bits);
+    }
+    return k;
+  }
+  // The non-empty bins in ascending order: sorted when few; else, for up to kBitmapBins bins,
+  // read back from a bitmap of the touched bins (no pass over the empty ones); else found by a
+  // scan of every bin.
+  if (k <= 8) {
     sort_small(present, k);
+  } else if (nb <= kBitmapBins) {
+    std::uint64_t words[kBitmapBins / 64] = {};
+    for (std::int32_t j = 0; j < k; ++j)
+      words[present[j] >> 6] |= std::uint64_t{1} << (present[j] & 63);
+    k = 0;
+    for (std::int32_t w = 0; w * 64 < nb; ++w)
+      for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1)
+        present[k++] = w * 64 + __builtin_ctzll(bits);
   } else {
     k = 0;
     for (std::int32_t b = 0; b < nb; ++b) {
@@ -258,6 +362,9 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
   forest_ = growth;
   forest_mode_ = true;
   prepare_forest_buffers();
+  // The last tree's leaves give their split buffers to the new tree's leaves.
+  for (Leaf& leaf : leaves_)
+    if (leaf.best.cat_bins.capacity() > 0) spare_cat_bins_.push_back(std::move(leaf.best.cat_bins));
   leaves_.clear();
   if (growth.rows != nullptr)
     gather_records(bag, gh);
@@ -279,6 +386,10 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
     const std::int32_t node = add_node(tree, li, s);
     split_leaf(li, s, node);  // leaf li becomes the left child, the right one is appended
     const std::size_t ri = leaves_.size() - 1;
+    if (!spare_cat_bins_.empty()) {  // a buffer for the new leaf's categorical splits
+      std::swap(leaves_[ri].best.cat_bins, spare_cat_bins_.back());
+      spare_cat_bins_.pop_back();
+    }
     leaves_[li].key = child_key(key, false);
     leaves_[ri].key = child_key(key, true);
     // The right child starts with what is known of its parent (now the left child).
@@ -309,6 +420,7 @@ void TreeGrower::prepare_forest_buffers() {
     n_present_.resize(static_cast<std::size_t>(kMaxBatch));
     csums_.resize(static_cast<std::size_t>(max_bins));
     batch_.resize(static_cast<std::size_t>(kMaxBatch));
+    small_hist_.assign(static_cast<std::size_t>(kMaxBatch * kCopies * kSmallBins), HistBin{});
   }
   known_words_ = static_cast<std::size_t>((bins_.n_features + 63) / 64);
   record_stride_ = 0;
@@ -356,7 +468,7 @@ void partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index n_l
     std::uint8_t* to = dst;
     for (Index i = 0; i < m; ++i) {
       std::memcpy(to, src + i * kStride, kStride);
-      to += left_at(i) ? kStride : 0;
+      to += static_cast<std::uintptr_t>(kStride) & (0 - static_cast<std::uintptr_t>(left_at(i)));
     }
     return;
   }
@@ -364,17 +476,22 @@ void partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index n_l
     std::uint8_t* to = dst + (m - 1) * kStride;
     for (Index i = m - 1; i >= 0; --i) {
       std::memcpy(to, src + i * kStride, kStride);
-      to -= left_at(i) ? 0 : kStride;
+      to -= static_cast<std::uintptr_t>(kStride) & (static_cast<std::uintptr_t>(left_at(i)) - 1);
     }
     return;
   }
   std::uint8_t* left = dst;
   std::uint8_t* right = dst + n_left * kStride;
   for (Index i = 0; i < m; ++i) {
-    const bool l = left_at(i);
-    std::uint8_t*& to = l ? left : right;  // one copy per row, no branch on the side
-    std::memcpy(to, src + i * kStride, kStride);
-    to += kStride;
+    // One copy per row, its place chosen by a mask: a branch on the side would be mispredicted
+    // for every other row.
+    const std::uintptr_t l = 0 - static_cast<std::uintptr_t>(left_at(i));  // all ones: left
+    const auto lp = reinterpret_cast<std::uintptr_t>(left);
+    const auto rp = reinterpret_cast<std::uintptr_t>(right);
+    std::memcpy(reinterpret_cast<std::uint8_t*>((lp & l) | (rp & ~l)), src + i * kStride,
+                kStride);
+    left += static_cast<std::uintptr_t>(kStride) & l;
+    right += static_cast<std::uintptr_t>(kStride) & ~l;
   }
 }
 

@@ -89,6 +89,73 @@ void numeric(const CompactHist& h, std::int32_t n_bins, std::int32_t feature, co
   }
 }
 
+/// numeric() for a PlainEvaluator (a random forest's trees), in blocks of candidates: first the
+/// admissible candidates of a block and their left sums (the scan's prefix sums, stops and
+/// skips), then their gains without a branch (the same expression as PlainEvaluator::gain(),
+/// with a harmless denominator where the quotient is not used), then the first of the largest
+/// gains above min_gain and the best so far: the candidate numeric() would record, with the
+/// same gain. A node's gains no longer wait one by one on a branch on the last quotient.
+void numeric(const CompactHist& h, std::int32_t n_bins, std::int32_t feature, const LeafInfo& leaf,
+             const SplitContext& ctx, const PlainEvaluator& ev, SplitInfo& best) {
+  const std::int32_t miss = n_bins - 1;  // the missing bin (last when present)
+  if (miss <= 0) return;
+  const bool has_miss = h.k > 0 && h.bins[h.k - 1] == miss;
+  const Sums m = has_miss ? h.sums[h.k - 1] : Sums{};
+  const std::int32_t kv = has_miss ? h.k - 1 : h.k;  // value bins
+  const std::int32_t first = kv > 0 && h.bins[0] == 0 ? 0 : -1;
+  const double min_gain = ctx.params->min_split_gain;
+  const Index min_c = ctx.params->min_child_samples;
+  const double gs = ctx.g_unscale, hs = ctx.h_unscale;
+  const double G = ev.ev.G, H = ev.ev.H, parent_gain = ev.ev.parent_gain;
+  constexpr int kBlock = 64;
+  std::int64_t lg[kBlock], lh[kBlock], lc[kBlock];  // left sums (not zeroed: written first)
+  std::int32_t ts[kBlock];
+  double gains[kBlock];
+  for (int pass = 0; pass < (m.c > 0 ? 2 : 1); ++pass) {
+    const bool miss_left = pass == 1;
+    Sums L;
+    if (miss_left) add(L, m);
+    std::int32_t q = first;
+    for (bool done = false; !done;) {
+      int n = 0;
+      for (; q < kv && n < kBlock; ++q) {
+        const std::int32_t t = q < 0 ? 0 : h.bins[q];
+        if (q >= 0) add(L, h.sums[q]);
+        if ((t == miss - 1 && (miss_left || m.c == 0)) || leaf.sums.c - L.c < min_c) {
+          done = true;
+          break;
+        }
+        if (L.c < min_c) continue;  // (the right side has enough rows here)
+        lg[n] = L.g;
+        lh[n] = L.h;
+        lc[n] = L.c;
+        ts[n++] = t;
+      }
+      done = done || q >= kv;
+      for (int j = 0; j < n; ++j) {
+        const double gl = static_cast<double>(lg[j]) * gs;
+        const double hl = static_cast<double>(lh[j]) * hs;
+        const double gr = G - gl, hr = H - hl;
+        const double ql = gl * gl / (hl > 0 ? hl : 1.0), qr = gr * gr / (hr > 0 ? hr : 1.0);
+        gains[j] = (hl > 0 ? ql : 0.0) + (hr > 0 ? qr : 0.0) - parent_gain;
+      }
+      int at = -1;
+      double top = best.gain;
+      for (int j = 0; j < n; ++j)
+        if (gains[j] > min_gain && gains[j] > top) {
+          top = gains[j];
+          at = j;
+        }
+      if (at < 0) continue;
+      const Sums LB{lg[at], lh[at], lc[at]};
+      double wl = 0, wr = 0;
+      ev.outputs(LB, wl, wr);
+      record_numeric(top, feature, ts[at], m.c > 0 ? miss_left : LB.c >= leaf.sums.c - LB.c, LB,
+                     wl, wr, best);
+    }
+  }
+}
+
 /// find_one_vs_rest() over the non-empty bins.
 void one_vs_rest(const CompactHist& h, std::int32_t n_bins, std::int32_t feature,
                  const LeafInfo& leaf, const SplitContext& ctx, SplitInfo& best) {
@@ -127,12 +194,79 @@ void stable_sort_by(std::vector<std::int32_t>& order, const std::vector<double>&
   }
 }
 
+/// Records categorical split `left_bin` vs the rest with left sums `L` and gain `g` (the
+/// children's outputs as many_vs_many() computes them).
+void record_one_left(double g, std::int32_t left_bin, std::int32_t n_bins, std::int32_t feature,
+                     const Sums& L, const LeafInfo& leaf, const SplitContext& ctx,
+                     SplitInfo& best) {
+  const GBDTParams& p = *ctx.params;
+  const double gl = static_cast<double>(L.g) * ctx.g_unscale;
+  const double hl = static_cast<double>(L.h) * ctx.h_unscale;
+  const double G = static_cast<double>(leaf.sums.g) * ctx.g_unscale;
+  const double H = static_cast<double>(leaf.sums.h) * ctx.h_unscale;
+  const double wl = leaf_output(gl, hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+  const double wr = leaf_output(G - gl, H - hl, p.reg_alpha, p.reg_lambda, leaf.lo, leaf.hi);
+  const auto words = static_cast<std::size_t>((n_bins + 31) / 32);
+  best.gain = g;
+  best.feature = feature;
+  best.categorical = true;
+  best.threshold_bin = -1;
+  best.cat_bins.assign(words, 0U);
+  best.cat_bins[static_cast<std::size_t>(left_bin) / 32] |= 1U
+                                                             << (static_cast<unsigned>(left_bin) % 32);
+  best.default_left = left_bin == n_bins - 1;
+  best.left = L;
+  best.left_output = wl;
+  best.right_output = wr;
+}
+
+/// many_vs_many() for a node where the feature has two non-empty bins, both ordered (count at
+/// least cat_smooth): the same two candidates (the lower-rate bin left, then the higher-rate
+/// one), the same gains and the same choice, without the general scan's buffers and sort.
+/// Returns false (nothing done) when the general scan must run.
+template <class Eval>
+bool two_vs_one(const CompactHist& h, std::int32_t n_bins, std::int32_t feature,
+                const LeafInfo& leaf, const SplitContext& ctx, const Eval& ev, SplitInfo& best) {
+  const GBDTParams& p = *ctx.params;
+  if (h.k != 2 || static_cast<double>(h.sums[0].c) < p.cat_smooth ||
+      static_cast<double>(h.sums[1].c) < p.cat_smooth)
+    return false;
+  if (std::min(p.max_cat_threshold, 1) < 1) return true;  // no candidate
+  auto rate = [&](const Sums& b) {
+    return static_cast<double>(b.g) * ctx.g_unscale /
+           (static_cast<double>(b.h) * ctx.h_unscale + p.cat_smooth);
+  };
+  // The stable order by rate: position 1 first only when its rate is strictly lower.
+  const std::int32_t first = rate(h.sums[1]) < rate(h.sums[0]) ? 1 : 0;
+  double best_gain = best.gain;
+  std::int32_t best_q = -1;
+  for (int dir = 0; dir < 2; ++dir) {
+    const std::int32_t q = dir == 0 ? first : 1 - first;
+    const Sums& L = h.sums[q];
+    const Sums R = minus(leaf.sums, L);
+    if (L.c < p.min_child_samples || static_cast<double>(L.h) * ctx.h_unscale < p.min_child_weight)
+      continue;
+    if (R.c < p.min_child_samples || static_cast<double>(R.h) * ctx.h_unscale < p.min_child_weight)
+      continue;
+    if (L.c < p.min_data_per_group) continue;
+    double wl = 0, wr = 0;
+    const double g = ev.gain(L, wl, wr);
+    if (!(g > p.min_split_gain) || !(g > best_gain)) continue;
+    best_gain = g;
+    best_q = q;
+  }
+  if (best_q >= 0)
+    record_one_left(best_gain, h.bins[best_q], n_bins, feature, h.sums[best_q], leaf, ctx, best);
+  return true;
+}
+
 /// find_many_vs_many() over the non-empty bins (positions into `h`, ordered by
 /// G / (H + cat_smooth), stable). The best candidate is recorded once, after the scan.
 template <class Eval>
 void many_vs_many(const CompactHist& h, std::int32_t n_bins, std::int32_t feature,
                   const LeafInfo& leaf, const SplitContext& ctx, const Eval& ev, SplitInfo& best) {
   const GBDTParams& p = *ctx.params;
+  if (two_vs_one(h, n_bins, feature, leaf, ctx, ev, best)) return;
   thread_local std::vector<std::int32_t> order, left_bins;
   thread_local std::vector<double> ctr;
   order.clear();

@@ -63,7 +63,7 @@ declare -A pymods=(
   [pyarrow]="pyarrow"
   [lightgbm]="lightgbm"   # test-only reference for the GBDT (python/tests/test_gbdt.py)
   [scipy]="scipy"         # test-only reference for KS / Jensen-Shannon (python/tests/test_monitor.py)
-  [matplotlib]="matplotlib"  # the drift report's PSI chart (optional for users; demo and tests)
+  [matplotlib]="matplotlib"  # cl.plot and the PSI chart (optional for users; examples and tests)
   [polars]="polars"       # test-only: polars frames in and out (test_arrow.py, test_sklearn_compat.py, benchmarks)
   [mypy]="mypy"           # test-only: the compiled module's type stubs (python/tests/test_typing.py)
 )

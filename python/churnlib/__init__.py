@@ -32,6 +32,12 @@ Segmentation
 KMeans (scikit-learn compatible); silhouette, sweep over k and segment profiles in
 :mod:`churnlib.segment`.
 
+Plots
+-----
+:mod:`churnlib.plot`: the report's charts (ROC, precision-recall, lift, cumulative gains,
+calibration, feature importance, SHAP summary and waterfall, PSI, segment profiles, revenue at
+risk); matplotlib is optional and imported when a chart is drawn.
+
 Model registry
 --------------
 ModelRegistry: a folder of versioned model bundles (register, load, list, stages), safe for
@@ -75,6 +81,7 @@ from . import metrics
 from . import monitor
 from . import segment
 from . import retention
+from . import plot
 from . import linear
 from . import tree
 from ._core import __version__, has_openmp
@@ -161,7 +168,8 @@ __all__ = [
     "segment",
     "retention",
     "KMeans",
-    "retention",
+    # charts
+    "plot",
     # linear models
     "linear",
     "LogisticRegression",

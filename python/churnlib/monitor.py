@@ -300,13 +300,14 @@ class DriftReport:
 
     def plot_psi(self, ax=None, path=None, top=None, include_score=True):
         """A horizontal bar chart of PSI per feature, coloured by status, with the thresholds
-        drawn. Needs matplotlib (an optional dependency).
+        drawn. Needs matplotlib (an optional dependency). Also :func:`churnlib.plot.psi`.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
         path : str or path-like, optional
-            Also write the figure there (PNG, SVG, ... by extension).
+            Also write the figure there (PNG, SVG, ... by extension), atomically
+            (:func:`churnlib.plot.save`).
         top : int, optional
             Only the ``top`` most drifting features.
 
@@ -314,19 +315,15 @@ class DriftReport:
         -------
         matplotlib Axes
         """
-        try:
-            import matplotlib
-            if ax is None and path is not None:
-                matplotlib.use("Agg", force=False)
-            import matplotlib.pyplot as plt
-        except ImportError as e:
-            raise ImportError("DriftReport.plot_psi() needs matplotlib "
-                              "(pip install matplotlib)") from e
+        from . import plot
+
+        plt = plot._pyplot("DriftReport.plot_psi")
         df = self.to_pandas(include_score=include_score)
         if top is not None:
             df = df.head(int(top))
         df = df.iloc[::-1]
-        if ax is None:
+        created = ax is None
+        if created:
             fig, ax = plt.subplots(figsize=(8, max(2.5, 0.3 * len(df) + 1)))
         values = df["psi"].fillna(0.0).to_numpy()
         colors = [_STATUS_COLORS.get(s, "#7a7a7a") for s in df["status"]]
@@ -340,10 +337,7 @@ class DriftReport:
         ax.set_title(f"Drift against the baseline ({self.n_rows_current:,} rows vs "
                      f"{self.n_rows_reference:,})")
         ax.legend(loc="lower right")
-        ax.figure.tight_layout()
-        if path is not None:
-            ax.figure.savefig(os.fspath(path), dpi=120)
-        return ax
+        return plot._finish(ax, created, path)
 
     def _repr_html_(self):
         """Notebook display: the summary line, the alerts and the per-feature table."""

@@ -67,5 +67,9 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch, capsys):
     assert namespace["kpis"]["customers"].iloc[0] == 1000
     assert (tmp_path / "export.csv").exists()
     assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == len(namespace["alerts"])
+    # the plots snippet: the charts are written
+    for name in ("roc.png", "gains.png", "importance.png", "shap.png", "why.png", "segments.png",
+                 "revenue_at_risk.png"):
+        assert (tmp_path / name).stat().st_size > 10_000, name
     assert set(namespace["cl"].LogisticRegression().fit(
         namespace["X_train"], namespace["labels"]).classes_) == {"churned", "stayed"}

@@ -10,7 +10,8 @@ import pytest
 
 import churnlib as cl
 
-MODULES = [cl, cl.metrics, cl.monitor, cl.segment, cl.features, cl.tree, cl.linear]
+MODULES = [cl, cl.metrics, cl.monitor, cl.segment, cl.features, cl.tree, cl.linear,
+           cl.plot]
 
 
 def _constructible(cls):

@@ -328,7 +328,8 @@ void TreeGrower::find_split_forest(std::size_t li) {
     for (; j < j1 && nb < kMaxBatch && (nb == 0 || j < want); ++j) {
       draw(j);
       const Index f = perm_[static_cast<std::size_t>(j)];
-      if (!is_known(f)) batch_[static_cast<std::size_t>(nb++)] = f;
+      batch_[static_cast<std::size_t>(nb)] = f;  // kept only when not known to be constant
+      nb += is_known(f) ? 0 : 1;
     }
     feature_histograms(leaves_[li], nb);
     for (Index s = 0; s < nb; ++s)

@@ -20,16 +20,16 @@ namespace churn::tree::detail {
 std::vector<double> numeric_bin_edges(const std::vector<double>& sorted, int max_bins);
 
 /// The index of the first of the `n` sorted `edges` that is >= `v` (v not NaN; the last edge
-/// is +inf, so it always exists). Branch-free lower bound: the halving steps compile to
-/// conditional moves.
+/// is +inf, so it always exists). Branch-free lower bound: each halving step moves by a mask
+/// (a `?:` on the comparison compiled to a branch, mispredicted on every other step).
 inline std::int32_t first_edge_at_or_above(const double* edges, std::size_t n, double v) {
-  const double* base = edges;
+  std::size_t at = 0;
   while (n > 1) {
     const std::size_t half = n / 2;
-    base = base[half - 1] < v ? base + half : base;
+    at += half & (std::size_t{0} - static_cast<std::size_t>(edges[at + half - 1] < v));
     n -= half;
   }
-  return static_cast<std::int32_t>(base - edges);
+  return static_cast<std::int32_t>(at);
 }
 
 /// The bin of value `v` for a numerical feature (`n_bins` for NaN).

@@ -206,6 +206,7 @@ class TreeGrower {
   /// Categorical split buffers of the last forest tree's leaves, handed to the next tree's
   /// new leaves so that recording a split does not allocate.
   std::vector<std::vector<std::uint32_t>> spare_cat_bins_;
+  std::vector<std::size_t> open_stack_;  ///< Leaves to split, depth-first (grow_forest).
   std::size_t last_nodes_ = 0;  ///< Internal nodes of the last forest tree grown.
   /// Two buffers of records (gradient pair, then the row's bins; record_stride_ bytes each):
   /// the rows of the leaves at even depths in the first, at odd depths in the second, each

@@ -373,14 +373,32 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
     gather_root(&bag, gh);
   add_forest_root(bag, gh);
   // Best-first: the largest gain, ties to the lowest leaf index (as grow()).
+  // When the leaf limit cannot bind (every leaf holds a row of the bag), every node that can
+  // split is split whatever the order, and the nodes go depth-first (a stack: the rows of the
+  // node just split are still in cache, and no heap). Otherwise best-first.
+  const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
+  const bool depth_first = max_leaves >= bag.size();
   std::priority_queue<std::pair<double, std::int64_t>> open;
-  if (leaves_[0].best.valid()) open.emplace(leaves_[0].best.gain, 0);
+  std::vector<std::size_t>& stack = open_stack_;
+  stack.clear();
+  auto push = [&](std::size_t c) {
+    if (depth_first)
+      stack.push_back(c);
+    else
+      open.emplace(leaves_[c].best.gain, -static_cast<std::int64_t>(c));
+  };
+  if (leaves_[0].best.valid()) push(0);
   Tree tree;
   reserve_nodes(tree, last_nodes_ + last_nodes_ / 8);  // trees of one forest are alike in size
-  const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
-  while (!open.empty() && leaves_.size() < max_leaves) {
-    const auto li = static_cast<std::size_t>(-open.top().second);
-    open.pop();
+  while (!(depth_first ? stack.empty() : open.empty()) && leaves_.size() < max_leaves) {
+    std::size_t li = 0;
+    if (depth_first) {
+      li = stack.back();
+      stack.pop_back();
+    } else {
+      li = static_cast<std::size_t>(-open.top().second);
+      open.pop();
+    }
     std::swap(split_, leaves_[li].best);  // the leaf's best is reset by find_split_forest()
     const SplitInfo& s = split_;
     const std::uint64_t key = leaves_[li].key;
@@ -397,10 +415,9 @@ Tree TreeGrower::grow_forest(const std::vector<std::int32_t>& bag, const GradPai
     known_.resize((ri + 1) * known_words_);
     std::copy_n(known_.begin() + static_cast<std::ptrdiff_t>(li * known_words_), known_words_,
                 known_.begin() + static_cast<std::ptrdiff_t>(ri * known_words_));
-    for (const std::size_t c : {li, ri}) {
+    for (const std::size_t c : {ri, li}) {  // the left child on top of the stack
       find_split_forest(c);
-      if (leaves_[c].best.valid())
-        open.emplace(leaves_[c].best.gain, -static_cast<std::int64_t>(c));
+      if (leaves_[c].best.valid()) push(c);
     }
   }
   forest_mode_ = false;

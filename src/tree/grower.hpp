@@ -72,7 +72,8 @@ class TreeGrower {
   /// Grows one tree of a random forest: every node draws its own features (see
   /// ForestGrowth) and histograms only those, one feature at a time from the node's rows, so
   /// no histogram is kept per leaf and memory does not grow with the number of leaves. Nodes
-  /// split best-first up to params.num_leaves leaves; pure nodes (all gradient on one class:
+  /// split best-first up to params.num_leaves leaves (depth-first when that limit cannot bind:
+  /// the same tree, its nodes numbered in another order); pure nodes (all gradient on one class:
   /// `g == 0` or `g == -h`) do not split. Gradients hold `-w_i * y_i` and hessians `w_i`
   /// in one fixed-point scale, so that the gain is half the weighted Gini decrease and a
   /// leaf's value its weighted rate of class 1.
@@ -189,11 +190,11 @@ class TreeGrower {
 
   SplitContext ctx_;  ///< Per-round inputs of split finding.
 
-  ForestGrowth forest_;                  ///< Settings of the forest's tree being grown.
-  bool forest_mode_ = false;             ///< grow_forest() is running (pure nodes do not split).
-  std::vector<HistBin> fhist_;           ///< The drawn features' histograms, zero between uses.
-  Index fhist_stride_ = 0;               ///< Bins per slot of fhist_ and present_ (the most bins).
-  std::vector<std::int32_t> present_;    ///< Per slot: its touched bins, then non-empty ones.
+  ForestGrowth forest_;                ///< Settings of the forest's tree being grown.
+  bool forest_mode_ = false;           ///< grow_forest() is running (pure nodes do not split).
+  std::vector<HistBin> fhist_;         ///< The drawn features' histograms, zero between uses.
+  Index fhist_stride_ = 0;             ///< Bins per slot of fhist_ and present_ (the most bins).
+  std::vector<std::int32_t> present_;  ///< Per slot: its touched bins, then non-empty ones.
   /// Per slot: the histogram of a feature of few bins, in copies (see feature_histograms()),
   /// zero between uses.
   std::vector<HistBin> small_hist_;
@@ -207,7 +208,7 @@ class TreeGrower {
   /// new leaves so that recording a split does not allocate.
   std::vector<std::vector<std::uint32_t>> spare_cat_bins_;
   std::vector<std::size_t> open_stack_;  ///< Leaves to split, depth-first (grow_forest).
-  std::size_t last_nodes_ = 0;  ///< Internal nodes of the last forest tree grown.
+  std::size_t last_nodes_ = 0;           ///< Internal nodes of the last forest tree grown.
   /// Two buffers of records (gradient pair, then the row's bins; record_stride_ bytes each):
   /// the rows of the leaves at even depths in the first, at odd depths in the second, each
   /// leaf at its [begin, begin + count).

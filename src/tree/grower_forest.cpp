@@ -1,5 +1,6 @@
 // A random forest's tree on the histogram grower: per-node feature draws, one feature's
-// histogram at a time from the node's rows, best-first growth with a heap of split gains.
+// histogram at a time from the node's rows; depth-first growth, or best-first with a heap of
+// split gains when a leaf limit may bind.
 #include <algorithm>  // std::min, std::max, std::swap, std::copy_n
 #include <cstring>    // std::memcpy
 #include <limits>     // std::numeric_limits
@@ -506,8 +507,7 @@ void partition_by(const std::uint8_t* src, std::uint8_t* dst, Index m, Index n_l
     const std::uintptr_t l = 0 - static_cast<std::uintptr_t>(left_at(i));  // all ones: left
     const auto lp = reinterpret_cast<std::uintptr_t>(left);
     const auto rp = reinterpret_cast<std::uintptr_t>(right);
-    std::memcpy(reinterpret_cast<std::uint8_t*>((lp & l) | (rp & ~l)), src + i * kStride,
-                kStride);
+    std::memcpy(reinterpret_cast<std::uint8_t*>((lp & l) | (rp & ~l)), src + i * kStride, kStride);
     left += static_cast<std::uintptr_t>(kStride) & l;
     right += static_cast<std::uintptr_t>(kStride) & ~l;
   }

@@ -150,8 +150,8 @@ void numeric(const CompactHist& h, std::int32_t n_bins, std::int32_t feature, co
       const Sums LB{lg[at], lh[at], lc[at]};
       double wl = 0, wr = 0;
       ev.outputs(LB, wl, wr);
-      record_numeric(top, feature, ts[at], m.c > 0 ? miss_left : LB.c >= leaf.sums.c - LB.c, LB,
-                     wl, wr, best);
+      record_numeric(top, feature, ts[at], m.c > 0 ? miss_left : LB.c >= leaf.sums.c - LB.c, LB, wl,
+                     wr, best);
     }
   }
 }
@@ -212,8 +212,8 @@ void record_one_left(double g, std::int32_t left_bin, std::int32_t n_bins, std::
   best.categorical = true;
   best.threshold_bin = -1;
   best.cat_bins.assign(words, 0U);
-  best.cat_bins[static_cast<std::size_t>(left_bin) / 32] |= 1U
-                                                             << (static_cast<unsigned>(left_bin) % 32);
+  best.cat_bins[static_cast<std::size_t>(left_bin) / 32] |=
+      1U << (static_cast<unsigned>(left_bin) % 32);
   best.default_left = left_bin == n_bins - 1;
   best.left = L;
   best.left_output = wl;

@@ -38,6 +38,11 @@ Plots
 calibration, feature importance, SHAP summary and waterfall, PSI, segment profiles, revenue at
 risk); matplotlib is optional and imported when a chart is drawn.
 
+Report
+------
+report(): the monthly churn report, one self-contained HTML file (charts embedded) and a KPI
+JSON for dashboards (:mod:`churnlib.reporting`).
+
 Model registry
 --------------
 ModelRegistry: a folder of versioned model bundles (register, load, list, stages), safe for
@@ -123,6 +128,8 @@ from .tree import GBDTClassifier, RandomForestClassifier
 from . import model
 from .model import ChurnModel, train_churn_model
 from ._registry import ModelRegistry
+from . import reporting
+from .reporting import ChurnReport, report
 
 __all__ = [
     "__version__",
@@ -184,4 +191,8 @@ __all__ = [
     "train_churn_model",
     # model registry
     "ModelRegistry",
+    # the monthly report
+    "reporting",
+    "report",
+    "ChurnReport",
 ]

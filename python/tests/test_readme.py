@@ -71,5 +71,9 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch, capsys):
     for name in ("roc.png", "gains.png", "importance.png", "shap.png", "why.png", "segments.png",
                  "revenue_at_risk.png"):
         assert (tmp_path / name).stat().st_size > 10_000, name
+    # the report snippet: the page and its KPI JSON, the second report reads the first's
+    assert (tmp_path / "churn_report.html").stat().st_size > 50_000
+    assert (tmp_path / "churn_report.kpis.json").exists()
+    assert "customers" in namespace["nxt"].change
     assert set(namespace["cl"].LogisticRegression().fit(
         namespace["X_train"], namespace["labels"]).classes_) == {"churned", "stayed"}

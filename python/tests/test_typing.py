@@ -11,7 +11,7 @@ import pytest
 import churnlib as cl
 
 MODULES = [cl, cl.metrics, cl.monitor, cl.segment, cl.features, cl.tree, cl.linear,
-           cl.plot]
+           cl.plot, cl.reporting]
 
 
 def _constructible(cls):

@@ -87,7 +87,8 @@ def in_memory_csv(model, path, **kw):
 
 def test_every_subcommand_has_a_man_page_with_an_example(capsys):
     _, commands = build_parser()
-    assert set(commands) == {"validate", "train", "score", "drift", "segment", "alerts"}
+    assert set(commands) == {"validate", "train", "score", "drift", "segment", "alerts",
+                             "report"}
     for name in commands:
         with pytest.raises(SystemExit) as e:
             main([name, "--help"])
@@ -402,3 +403,38 @@ def test_alerts_log_and_cooldown(work):
     assert r.returncode == 0, err(r)
     assert len((work / "alerts.jsonl").read_text().splitlines()) == len(log)
     assert "0 new" in err(r)
+
+
+def test_report_html_and_kpis(work, model, run_main):
+    """`churn report`: the page with every section and the KPI JSON, whose numbers are the
+    model's scores of the file; next month's report reads it as --previous."""
+    out = work / "report.html"
+    new = cl.read_csv(work / "new.csv", dtypes={c.name: c.dtype for c in model.contract_.columns})
+    new = new.to_pandas()
+    p = model.score(new.drop(columns=["churned"]))["probability"].to_numpy()
+    log = cl.retention.AlertLog(work / "report_alerts.jsonl")
+    log.append(cl.retention.risk_alerts(new["customer_id"], p, threshold=0.6,
+                                        timestamp=pd.Timestamp("2024-05-31", tz="UTC")))
+    r = churn("report", work / "new.csv", "--model", work / "model.json", "--out", out,
+              "--labels", "churned", "--revenue", "monthly_charges", "--segment", "contract",
+              "--period", "2024-05", "--alerts", work / "report_alerts.jsonl")
+    assert r.returncode == 0, err(r)
+    assert r.stdout.decode().split() == [str(out), str(work / "report.kpis.json")]
+    page = out.read_text()
+    for sid, _ in cl.reporting.SECTIONS:
+        assert f'<section id="{sid}">' in page
+    doc = json.loads((work / "report.kpis.json").read_text())
+    assert doc["period"] == "2024-05" and doc["kpis"]["customers"] == len(p)
+    np.testing.assert_allclose(doc["kpis"]["expected_churn_rate"], p.mean(), rtol=1e-12)
+    assert doc["kpis"]["alerts"] == int((p >= 0.6).sum()) > 0
+    r = run_main("report", work / "new.csv", "--model", work / "model.json", "--out",
+                 work / "r2.html", "--previous", work / "report.kpis.json", "--period", "2024-06")
+    assert r.returncode == 0, err(r)
+    assert json.loads((work / "r2.kpis.json").read_text())["previous_period"] == "2024-05"
+    # usage and input errors: one line, exit 2, nothing written
+    assert_one_line_error(run_main("report", work / "new.csv", "--model", work / "model.json"))
+    assert_one_line_error(run_main("report", work / "new.csv", "--model", work / "model.json",
+                                   "--out", work / "r3.html", "--revenue", "no_such_column"))
+    assert_one_line_error(run_main("report", work / "new.csv", "--model", work / "model.json",
+                                   "--out", work / "nodir" / "r.html"))
+    assert not (work / "r3.html").exists()

@@ -106,5 +106,5 @@ def test_readme_command_line_block_runs(tmp_path):
         assert r.returncode in (0, 1), f"{command!r} exited {r.returncode}: {r.stderr}"
         assert "Traceback" not in r.stderr, r.stderr
     for name in ("model.json", "scores.parquet", "drift.json", "drift.html", "alerts.jsonl",
-                 "scores.csv"):
+                 "scores.csv", "report.html", "report.kpis.json"):
         assert (tmp_path / name).stat().st_size > 0, name

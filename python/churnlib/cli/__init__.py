@@ -3,7 +3,8 @@
 Subcommands (one module each): ``validate`` (a file against a data contract), ``train`` (the
 model bundle workflow), ``score`` (chunked batch scoring in bounded memory), ``drift`` (a
 drift report, exit code by severity), ``segment`` (K-means segments and profiles) and
-``alerts`` (risk and drift alerts into a JSON-lines log). ``churn SUBCOMMAND --help`` describes
+``alerts`` (risk and drift alerts into a JSON-lines log) and ``report`` (the monthly HTML
+report and its KPI JSON). ``churn SUBCOMMAND --help`` describes
 each. Installed as the ``churn`` console script; ``python -m churnlib`` runs the same.
 
 Exit codes: 0 success, 1 findings (violations, drift, alerts at the ``--fail-on`` level),
@@ -29,7 +30,7 @@ from ._common import EXIT_ERROR, EXIT_OK, ArgumentParser, CliError, HelpFormatte
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = ("validate", "train", "score", "drift", "segment", "alerts")
+_COMMANDS = ("validate", "train", "score", "drift", "segment", "alerts", "report")
 
 _DESCRIPTION = """\
 churn: customer-churn analytics from the command line (churnlib).
@@ -47,6 +48,7 @@ examples:
   churn train customers.csv --target churned --out model.json
   churn score customers.csv --model model.json --out scores.parquet
   churn drift customers.csv --model model.json --fail-on moderate --html drift.html
+  churn report november.csv --model model.json --revenue monthly_charges --out report.html
   churn score --config jobs/monthly.toml        # options from the [score] table
 
 Run 'churn SUBCOMMAND --help' for the manual of each subcommand.

@@ -169,27 +169,29 @@ void sort_preference(Candidates& c, const RuleSet& rules, std::size_t lo, std::s
   }
 }
 
-/// One thread's working state: the block's rule bits and, per action, the last row that met
-/// it (so a row counts each action once, for its first rule).
+/// One thread's working state: the block's rule bits and one customer's candidates.
 struct RowScan {
   BlockMatcher matches;
-  std::vector<Index> seen;
-  Candidates row;  ///< one customer's candidates (budget method)
+  Candidates row;  ///< one customer's candidates (budget method), at most one per action
 
-  RowScan(const AllocationInput& in)
-      : matches(*in.compiled), seen(in.rules->actions().size(), -1) {}
+  explicit RowScan(const AllocationInput& in)
+      : matches(*in.compiled, in.rules->rule_actions(), in.rules->actions().size()) {
+    const std::size_t n_actions = in.rules->actions().size();  // at most one per action
+    row.action.resize(n_actions);
+    row.rule.resize(n_actions);
+    row.env.resize(n_actions);
+    row.cost.resize(n_actions);
+  }
 
   /// Calls `f(r, a, env)` for the first rule r of each action a that holds for row i (of the
   /// last matches.run()) with ENV > 0, in document order.
   template <class F>
   void candidates(const AllocationInput& in, const double* p, const double* v, Index lo, Index i,
-                  F&& f) {
+                  F&& f) const {
     const auto& actions = in.rules->actions();
     const auto& rule_action = in.rules->rule_actions();
-    matches.for_each_rule(i - lo, [&](std::size_t r) {
+    matches.for_each_first_rule(i - lo, [&](std::size_t r) {
       const auto a = static_cast<std::size_t>(rule_action[r]);
-      if (seen[a] == i) return;  // the action's first rule for this row came earlier
-      seen[a] = i;
       const double env = env_of(p, v, actions[a], i);
       if (env > 0) f(static_cast<std::int32_t>(r), static_cast<std::int32_t>(a), env);
     });
@@ -329,23 +331,46 @@ std::size_t split_bucket(const std::vector<std::vector<HullStep>>& parts, double
   return cost.size() - 1;
 }
 
-/// The scan of the LP greedy over `steps` (sorted here, steepest first, stably: ties in row
-/// order): a step is taken when it fits the remaining budget (the row's rule and ENV set),
-/// else its customer stops.
-void scan_steps(std::vector<HullStep>& steps, RuleAssignment& out,
-                std::vector<std::uint8_t>& frozen, double& remaining) {
-  std::vector<HullStep> scratch;
-  common::radix_sort(steps, scratch, order_key);
-  for (const HullStep& s : steps) {
-    const auto i = static_cast<std::size_t>(s.row);
-    if (frozen[i]) continue;
+/// Customers stopped by the scan, one bit each.
+struct Frozen {
+  std::vector<std::uint64_t> bits;
+  explicit Frozen(Index n) : bits(static_cast<std::size_t>(n / 64 + 1), 0) {}
+  bool test(Index i) const { return (bits[static_cast<std::size_t>(i / 64)] >> (i % 64)) & 1; }
+  void set(Index i) { bits[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64); }
+};
+
+/// The scan of the LP greedy over `steps` in their order by key (steepest first, stably: ties
+/// in row order): a step is taken when it fits the remaining budget, else its customer stops.
+/// The steps stay in place (16-byte (key, position) pairs are sorted), and the taken ones are
+/// written to `out` (rule and ENV) afterwards in the steps' own order, row by row: a
+/// customer's steps come in hull order in both orders, so its last taken step is the one kept.
+void scan_steps(const std::vector<HullStep>& steps, RuleAssignment& out, Frozen& frozen,
+                double& remaining) {
+  struct Order {
+    std::uint64_t key;
+    std::size_t at;
+  };
+  std::vector<Order> order(steps.size()), scratch;
+  for (std::size_t k = 0; k < steps.size(); ++k) order[k] = {order_key(steps[k]), k};
+  common::radix_sort(order, scratch, [](const Order& o) { return o.key; });
+  std::vector<std::uint8_t> taken(steps.size(), 0);
+  constexpr std::size_t kAhead = 16;  // the steps are read out of order: fetch them early
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k + kAhead < order.size()) __builtin_prefetch(&steps[order[k + kAhead].at]);
+    const Order& o = order[k];
+    const HullStep& s = steps[o.at];
+    if (frozen.test(s.row)) continue;
     if (s.dc <= remaining) {
-      out.rule[s.row] = s.rule;
-      out.expected_net_value[s.row] = s.env;
+      taken[o.at] = 1;
       remaining = subtract_down(remaining, s.dc);
     } else {
-      frozen[i] = 1;  // the LP would take a fraction of this step: the customer stops here
+      frozen.set(s.row);  // the LP would take a fraction of this step: the customer stops here
     }
+  }
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    if (!taken[k]) continue;
+    out.rule[steps[k].row] = steps[k].rule;
+    out.expected_net_value[steps[k].row] = steps[k].env;
   }
 }
 
@@ -366,24 +391,23 @@ void allocate_budget(const AllocationInput& in, RuleAssignment& out) {
       [&](RowScan& scan, Index lo, Index hi) {
         const auto b = static_cast<std::size_t>(lo / kRowBlock);
         Candidates& c = scan.row;
+        parts[b].reserve(static_cast<std::size_t>(hi - lo));
         scan.matches.run(lo, hi);
         for (Index i = lo; i < hi; ++i) {
           out.rule[i] = -1;
           out.expected_net_value[i] = 0.0;
-          c.action.clear();
-          c.rule.clear();
-          c.env.clear();
-          c.cost.clear();
+          std::size_t m = 0;
           scan.candidates(in, p, v, lo, i, [&](std::int32_t r, std::int32_t a, double env) {
-            c.action.push_back(a);
-            c.rule.push_back(r);
-            c.env.push_back(env);
-            c.cost.push_back(actions[static_cast<std::size_t>(a)].cost);
+            c.action[m] = a;
+            c.rule[m] = r;
+            c.env[m] = env;
+            c.cost[m] = actions[static_cast<std::size_t>(a)].cost;
+            ++m;
           });
-          if (c.env.empty()) continue;
+          if (m == 0) continue;
           ++totals[b].n_candidates;
-          sort_preference(c, *in.rules, 0, c.env.size());
-          add_hull_steps(c, c.env.size(), i, parts[b]);
+          sort_preference(c, *in.rules, 0, m);
+          add_hull_steps(c, m, i, parts[b]);
         }
       });
   // The greedy is one scan over every hull step, steepest first. Sorting all of them is not
@@ -392,7 +416,7 @@ void allocate_budget(const AllocationInput& in, RuleAssignment& out) {
   // only shrinks) and stops its customer, so only the others are sorted and scanned. Both
   // parts keep the order of the full scan, so the result is the same.
   const std::size_t split = split_bucket(parts, in.budget);
-  std::vector<std::uint8_t> frozen(static_cast<std::size_t>(in.n), 0);
+  Frozen frozen(in.n);
   double remaining = in.budget;
   std::vector<HullStep> head;
   for (const auto& part : parts)
@@ -402,12 +426,11 @@ void allocate_budget(const AllocationInput& in, RuleAssignment& out) {
   std::vector<HullStep> tail;
   for (const auto& part : parts) {
     for (const HullStep& s : part) {
-      const auto i = static_cast<std::size_t>(s.row);
-      if (bucket_of(s) <= split || frozen[i]) continue;
+      if (bucket_of(s) <= split || frozen.test(s.row)) continue;
       if (s.dc <= remaining)
         tail.push_back(s);
       else
-        frozen[i] = 1;  // rejected whenever the scan reaches it
+        frozen.set(s.row);  // rejected whenever the scan reaches it
     }
   }
   scan_steps(tail, out, frozen, remaining);

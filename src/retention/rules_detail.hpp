@@ -88,33 +88,33 @@ class CompiledRules {
   std::vector<std::uint8_t> always_;  ///< 1 for a rule without a condition
 };
 
-/// Every rule over one block of rows at a time, read back row by row: the rules that hold
-/// for a row, in document order. One per thread.
+/// Every rule over one block of rows at a time, read back row by row: for each action, the
+/// first rule (in document order) of that action that holds for the row. One per thread.
 class BlockMatcher {
  public:
-  explicit BlockMatcher(const CompiledRules& rules);
+  /// `rule_action`: the action of each rule (RuleSet::rule_actions()), `n_actions` of them.
+  BlockMatcher(const CompiledRules& rules, const std::vector<std::int32_t>& rule_action,
+               std::size_t n_actions);
   /// Evaluates every rule over rows [lo, hi) (at most kRowBlock rows).
   void run(Index lo, Index hi);
-  /// Calls `f(r)` for every rule r that holds for row `lo + k` of the last run(), rules in
-  /// document order.
+  /// Calls `f(r)` for every rule r that holds for row `lo + k` of the last run() and is the
+  /// first such rule of its action, rules in document order.
   template <class F>
-  void for_each_rule(Index k, F&& f) const {
+  void for_each_first_rule(Index k, F&& f) const {
     const std::uint64_t* w = row_bits_.data() + static_cast<std::size_t>(k) * row_words_;
     for (std::size_t q = 0; q < row_words_; ++q) {
       for (std::uint64_t bits = w[q]; bits != 0; bits &= bits - 1)
         f(q * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
     }
   }
-  /// The bits of rule `r` over the last run()'s rows (as CompiledRules::eval writes them).
-  const std::uint64_t* rule_bits(std::size_t r) const {
-    return rule_bits_.data() + r * static_cast<std::size_t>(kBlockWords);
-  }
 
  private:
   const CompiledRules* rules_;
-  std::size_t row_words_;                 ///< words per row: ceil(rules / 64)
-  std::vector<std::uint64_t> rule_bits_;  ///< rules x kBlockWords
-  std::vector<std::uint64_t> row_bits_;   ///< kRowBlock x row_words_
+  const std::vector<std::int32_t>* rule_action_;
+  std::size_t row_words_;                   ///< words per row: ceil(rules / 64)
+  std::vector<std::uint64_t> rule_bits_;    ///< one rule's bits (kBlockWords)
+  std::vector<std::uint64_t> action_bits_;  ///< per action, the rows an earlier rule took
+  std::vector<std::uint64_t> row_bits_;     ///< kRowBlock x row_words_
   EvalScratch scratch_;
 };
 

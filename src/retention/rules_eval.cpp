@@ -425,25 +425,37 @@ void CompiledRules::eval(std::size_t r, Index lo, Index hi, std::uint64_t* out,
   eval_node(nodes_[r], lo, hi, out, scratch, 0);
 }
 
-BlockMatcher::BlockMatcher(const CompiledRules& rules)
+BlockMatcher::BlockMatcher(const CompiledRules& rules, const std::vector<std::int32_t>& rule_action,
+                           std::size_t n_actions)
     : rules_(&rules),
+      rule_action_(&rule_action),
       row_words_((rules.size() + 63) / 64),
-      rule_bits_(rules.size() * static_cast<std::size_t>(kBlockWords)),
+      rule_bits_(static_cast<std::size_t>(kBlockWords)),
+      action_bits_(n_actions * static_cast<std::size_t>(kBlockWords)),
       row_bits_(static_cast<std::size_t>(kRowBlock) * row_words_) {}
 
 void BlockMatcher::run(Index lo, Index hi) {
-  const Index len = hi - lo;
+  const Index len = hi - lo, n_words = words_of(len);
   std::fill(row_bits_.begin(),
             row_bits_.begin() +
                 static_cast<std::ptrdiff_t>(len) * static_cast<std::ptrdiff_t>(row_words_),
             std::uint64_t{0});
+  std::fill(action_bits_.begin(), action_bits_.end(), std::uint64_t{0});
+  std::uint64_t* w = rule_bits_.data();
   for (std::size_t r = 0; r < rules_->size(); ++r) {
-    std::uint64_t* w = rule_bits_.data() + r * static_cast<std::size_t>(kBlockWords);
     rules_->eval(r, lo, hi, w, scratch_);
-    // the rule's bit into the words of the rows it holds for (one store per match)
+    // the rows where r is its action's first rule: not taken by an earlier rule of the action
+    std::uint64_t* taken =
+        action_bits_.data() + static_cast<std::size_t>((*rule_action_)[r]) * kBlockWords;
+    for (Index k = 0; k < n_words; ++k) {
+      const std::uint64_t first = w[k] & ~taken[k];
+      taken[k] |= w[k];
+      w[k] = first;
+    }
+    // the rule's bit into the words of those rows (one store per row)
     std::uint64_t* rows = row_bits_.data() + r / 64;
     const std::uint64_t bit = std::uint64_t{1} << (r % 64);
-    for (Index k = 0; k < words_of(len); ++k)
+    for (Index k = 0; k < n_words; ++k)
       for (std::uint64_t bits = w[k]; bits != 0; bits &= bits - 1) {
         const auto i = static_cast<std::size_t>(k * 64 + __builtin_ctzll(bits));
         rows[i * row_words_] |= bit;

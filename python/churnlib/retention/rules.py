@@ -304,9 +304,9 @@ class RuleSet:
                                 dtype=np.int32)
         action = r["action"]
         df = pd.DataFrame({
-            "rule": _categorical(r["rule"], rule_names),
-            "action": _categorical(action, [a["name"] for a in actions]),
-            "channel": _categorical(channel_code[action], channels),
+            "rule": _frames.categorical_from_codes(r["rule"], rule_names),
+            "action": _frames.categorical_from_codes(action, [a["name"] for a in actions]),
+            "channel": _frames.categorical_from_codes(channel_code[action], channels),
             "cost": r["cost"],
             "expected_net_value": r["expected_net_value"],
         }, index=index, copy=False)  # the result's fresh arrays, not copied into one block
@@ -322,16 +322,6 @@ class RuleSet:
             "rules": dict(zip(rule_names, r["rule_counts"])),
         }
         return df
-
-
-def _categorical(codes, categories):
-    """``pandas.Categorical.from_codes`` of codes the core made (in range: not checked again)."""
-    import pandas as pd
-
-    try:
-        return pd.Categorical.from_codes(codes, categories=categories, validate=False)
-    except TypeError:  # pandas < 2.1 has no validate
-        return pd.Categorical.from_codes(codes, categories=categories)
 
 
 def _read_columns(df, features, extra):

@@ -304,6 +304,11 @@ std::size_t bucket_of(const HullStep& s) {
 /// Appends the hull steps of customer i, whose candidates (ENV > 0) are in `c` [0, n) in
 /// preference order (independent of the other customers without capacities).
 void add_hull_steps(const Candidates& c, std::size_t n, Index i, std::vector<HullStep>& steps) {
+  if (n == 1) {  // one step from nothing, as next_hull_step() computes it
+    const double dc = c.cost[0] - 0.0;
+    steps.push_back({dc <= 0 ? kInf : (c.env[0] - 0.0) / dc, dc, c.env[0], i, c.rule[0]});
+    return;
+  }
   const CandidateView view{c.action.data(), c.env.data(), c.cost.data()};
   auto any_action = [](std::int32_t) { return true; };
   std::int32_t cur = -1;
@@ -339,38 +344,44 @@ struct Frozen {
   void set(Index i) { bits[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64); }
 };
 
-/// The scan of the LP greedy over `steps` in their order by key (steepest first, stably: ties
-/// in row order): a step is taken when it fits the remaining budget, else its customer stops.
-/// The steps stay in place (16-byte (key, position) pairs are sorted), and the taken ones are
-/// written to `out` (rule and ENV) afterwards in the steps' own order, row by row: a
-/// customer's steps come in hull order in both orders, so its last taken step is the one kept.
-void scan_steps(const std::vector<HullStep>& steps, RuleAssignment& out, Frozen& frozen,
-                double& remaining) {
-  struct Order {
-    std::uint64_t key;
-    std::size_t at;
-  };
-  std::vector<Order> order(steps.size()), scratch;
-  for (std::size_t k = 0; k < steps.size(); ++k) order[k] = {order_key(steps[k]), k};
+/// Every block's hull steps (in row order, a row's steps in hull order) and whether the scan
+/// took each.
+struct HullSteps {
+  std::vector<std::vector<HullStep>> parts;
+  std::vector<std::vector<std::uint8_t>> taken;
+
+  /// A step's place: its block in the high 32 bits, its index in the low ones.
+  static std::uint64_t place(std::size_t block, std::size_t k) {
+    return (static_cast<std::uint64_t>(block) << 32) | k;
+  }
+  const HullStep& at(std::uint64_t place) const {
+    return parts[static_cast<std::size_t>(place >> 32)][place & 0xffffffffu];
+  }
+};
+
+/// A step in the scan's order: its order key and place (16 bytes are sorted; the steps stay).
+struct Order {
+  std::uint64_t key;
+  std::uint64_t place;
+};
+
+/// The scan of the LP greedy over the steps of `order` (sorted here, steepest first, stably:
+/// ties in row order): a step is taken when it fits the remaining budget, else its customer
+/// stops.
+void scan_steps(std::vector<Order>& order, HullSteps& h, Frozen& frozen, double& remaining) {
+  std::vector<Order> scratch;
   common::radix_sort(order, scratch, [](const Order& o) { return o.key; });
-  std::vector<std::uint8_t> taken(steps.size(), 0);
   constexpr std::size_t kAhead = 16;  // the steps are read out of order: fetch them early
   for (std::size_t k = 0; k < order.size(); ++k) {
-    if (k + kAhead < order.size()) __builtin_prefetch(&steps[order[k + kAhead].at]);
-    const Order& o = order[k];
-    const HullStep& s = steps[o.at];
+    if (k + kAhead < order.size()) __builtin_prefetch(&h.at(order[k + kAhead].place));
+    const HullStep& s = h.at(order[k].place);
     if (frozen.test(s.row)) continue;
     if (s.dc <= remaining) {
-      taken[o.at] = 1;
+      h.taken[order[k].place >> 32][order[k].place & 0xffffffffu] = 1;
       remaining = subtract_down(remaining, s.dc);
     } else {
       frozen.set(s.row);  // the LP would take a fraction of this step: the customer stops here
     }
-  }
-  for (std::size_t k = 0; k < steps.size(); ++k) {
-    if (!taken[k]) continue;
-    out.rule[steps[k].row] = steps[k].rule;
-    out.expected_net_value[steps[k].row] = steps[k].env;
   }
 }
 
@@ -383,19 +394,20 @@ void allocate_budget(const AllocationInput& in, RuleAssignment& out) {
   const auto& rule_action = in.rules->rule_actions();
   const std::size_t n_rules = in.rules->rules().size(), n_actions = actions.size();
   const auto n_blocks = static_cast<std::size_t>(n_blocks_of(in.n));
-  // every customer's hull steps, per block in row order; the rows start with no action
-  std::vector<std::vector<HullStep>> parts(n_blocks);
+  // every customer's hull steps, per block in row order
+  HullSteps h;
+  h.parts.resize(n_blocks);
+  h.taken.resize(n_blocks);
   std::vector<BlockTotals> totals(n_blocks, BlockTotals(n_rules, n_actions));
   for_each_block(
       in.n, in.n_threads, [&] { return RowScan(in); },
       [&](RowScan& scan, Index lo, Index hi) {
         const auto b = static_cast<std::size_t>(lo / kRowBlock);
         Candidates& c = scan.row;
-        parts[b].reserve(static_cast<std::size_t>(hi - lo));
+        std::vector<HullStep>& steps = h.parts[b];
+        steps.reserve(static_cast<std::size_t>(hi - lo));
         scan.matches.run(lo, hi);
         for (Index i = lo; i < hi; ++i) {
-          out.rule[i] = -1;
-          out.expected_net_value[i] = 0.0;
           std::size_t m = 0;
           scan.candidates(in, p, v, lo, i, [&](std::int32_t r, std::int32_t a, double env) {
             c.action[m] = a;
@@ -407,38 +419,52 @@ void allocate_budget(const AllocationInput& in, RuleAssignment& out) {
           if (m == 0) continue;
           ++totals[b].n_candidates;
           sort_preference(c, *in.rules, 0, m);
-          add_hull_steps(c, m, i, parts[b]);
+          add_hull_steps(c, m, i, steps);
         }
+        h.taken[b].assign(steps.size(), 0);
       });
   // The greedy is one scan over every hull step, steepest first. Sorting all of them is not
   // needed: the steps of the buckets up to the split (where the budget runs out) are scanned
   // first; a later step whose cost exceeds what is then left can never be taken (the budget
   // only shrinks) and stops its customer, so only the others are sorted and scanned. Both
   // parts keep the order of the full scan, so the result is the same.
-  const std::size_t split = split_bucket(parts, in.budget);
+  const std::size_t split = split_bucket(h.parts, in.budget);
   Frozen frozen(in.n);
   double remaining = in.budget;
-  std::vector<HullStep> head;
-  for (const auto& part : parts)
-    for (const HullStep& s : part)
-      if (bucket_of(s) <= split) head.push_back(s);
-  scan_steps(head, out, frozen, remaining);
-  std::vector<HullStep> tail;
-  for (const auto& part : parts) {
-    for (const HullStep& s : part) {
-      if (bucket_of(s) <= split || frozen.test(s.row)) continue;
+  std::vector<Order> order;
+  for (std::size_t b = 0; b < n_blocks; ++b)
+    for (std::size_t k = 0; k < h.parts[b].size(); ++k) {
+      const std::uint64_t key = order_key(h.parts[b][k]);
+      if ((key >> (64 - kBucketBits)) <= split) order.push_back({key, HullSteps::place(b, k)});
+    }
+  scan_steps(order, h, frozen, remaining);
+  order.clear();
+  for (std::size_t b = 0; b < n_blocks; ++b)
+    for (std::size_t k = 0; k < h.parts[b].size(); ++k) {
+      const HullStep& s = h.parts[b][k];
+      const std::uint64_t key = order_key(s);
+      if ((key >> (64 - kBucketBits)) <= split || frozen.test(s.row)) continue;
       if (s.dc <= remaining)
-        tail.push_back(s);
+        order.push_back({key, HullSteps::place(b, k)});
       else
         frozen.set(s.row);  // rejected whenever the scan reaches it
     }
-  }
-  scan_steps(tail, out, frozen, remaining);
-  // the chosen rules' actions and costs, and the totals
+  scan_steps(order, h, frozen, remaining);
+  // each row's last taken step (a row's steps are in hull order in its block), its action and
+  // cost, and the totals
   for_each_block(
       in.n, in.n_threads, [] { return 0; },
       [&](int, Index lo, Index hi) {
-        BlockTotals& t = totals[static_cast<std::size_t>(lo / kRowBlock)];
+        const auto b = static_cast<std::size_t>(lo / kRowBlock);
+        std::fill(out.rule.data() + lo, out.rule.data() + hi, -1);
+        std::fill(out.expected_net_value.data() + lo, out.expected_net_value.data() + hi, 0.0);
+        const std::vector<HullStep>& steps = h.parts[b];
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+          if (!h.taken[b][k]) continue;
+          out.rule[steps[k].row] = steps[k].rule;
+          out.expected_net_value[steps[k].row] = steps[k].env;
+        }
+        BlockTotals& t = totals[b];
         for (Index i = lo; i < hi; ++i) {
           const std::int32_t r = out.rule[i];
           if (r < 0) {

@@ -439,15 +439,18 @@ void allocate_budget(const AllocationInput& in, RuleAssignment& out) {
     }
   scan_steps(order, h, frozen, remaining);
   order.clear();
+  // a step that does not fit what is left now never will: its customer stops there, but its
+  // earlier (steeper) steps still go to the scan, which reaches them first
+  Index stopped = -1;
   for (std::size_t b = 0; b < n_blocks; ++b)
     for (std::size_t k = 0; k < h.parts[b].size(); ++k) {
       const HullStep& s = h.parts[b][k];
       const std::uint64_t key = order_key(s);
-      if ((key >> (64 - kBucketBits)) <= split || frozen.test(s.row)) continue;
+      if ((key >> (64 - kBucketBits)) <= split || frozen.test(s.row) || s.row == stopped) continue;
       if (s.dc <= remaining)
         order.push_back({key, HullSteps::place(b, k)});
       else
-        frozen.set(s.row);  // rejected whenever the scan reaches it
+        stopped = s.row;  // a row's steps are together, in hull order
     }
   scan_steps(order, h, frozen, remaining);
   // each row's last taken step (a row's steps are in hull order in its block), its action and

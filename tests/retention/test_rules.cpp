@@ -627,6 +627,21 @@ BOOST_AUTO_TEST_CASE(budget_greedy_goes_on_past_a_step_that_does_not_fit) {
   BOOST_TEST(r.rule[2] == 1);
   BOOST_TEST(r.spent == 11.0);
   BOOST_TEST(r.expected_value == 90.0 + (150 * 0.02 - 1));
+  // row 2 also has an upgrade (sms -> visit2, 1.5 per cost, 100 more) that never fits: the
+  // sms step before it (2 per cost, cost 1) is still taken, and the upgrade then stops row 2
+  const RuleSet up = rules_of(R"({"rules": [
+    {"name": "big", "when": {"feature": "x", "op": "!=", "value": 2},
+     "action": {"name": "visit", "cost": 10, "success_rate": 1}},
+    {"name": "small", "when": {"feature": "x", "op": "==", "value": 2},
+     "action": {"name": "sms", "cost": 1, "success_rate": 0.003}},
+    {"name": "big2", "when": {"feature": "x", "op": "==", "value": 2},
+     "action": {"name": "visit2", "cost": 101, "success_rate": 0.253}}], "budget": 15})");
+  v << 100, 60, 1000;
+  const auto u = up.apply(t, Vector::Constant(3, 1.0), v);
+  BOOST_TEST(u.rule[0] == 0);
+  BOOST_TEST(u.rule[1] == -1);
+  BOOST_TEST(u.rule[2] == 1);
+  BOOST_TEST(u.spent == 11.0);
 }
 
 BOOST_AUTO_TEST_CASE(results_do_not_depend_on_the_thread_count) {

@@ -4,7 +4,8 @@ budget and per-action capacities.
 
 The work runs in C++ (``churn::retention::RuleSet``) with the GIL released: conditions are
 evaluated column by column over the table (a category test becomes a lookup over its codes),
-in parallel over blocks of rows; results do not depend on ``n_threads``.
+in parallel over blocks of rows; results do not depend on ``n_threads``. Of a pandas frame only
+the columns the conditions read are used (borrowed, not copied); the others may be of any type.
 
 A rule document::
 
@@ -252,7 +253,8 @@ class RuleSet:
         Parameters
         ----------
         customers : pandas.DataFrame, polars.DataFrame, pyarrow.Table or churnlib.Table
-            One row per customer; the columns the conditions read.
+            One row per customer; the columns the conditions read (of a pandas frame only
+            those are read).
         probability : array-like of shape (n,)
             Churn probability, in [0, 1].
         value_kept : array-like of shape (n,)

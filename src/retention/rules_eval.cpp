@@ -111,7 +111,9 @@ CompiledNode compile(const Condition& c, const data::Table& t) {
       }
     }
     if (c.op == ConditionOp::Missing) n.lut[0] = 1;
-    if (n.column->code_width() == 1) {  // one-byte codes: the few that differ from the rest
+    // one-byte codes (-1 .. 127; a longer category list keeps the lookup table): the few that
+    // differ from the rest
+    if (n.column->code_width() == 1 && n.lut.size() <= 129) {
       std::vector<std::int8_t> hits, misses;
       for (std::size_t j = 0; j < n.lut.size(); ++j)
         (n.lut[j] ? hits : misses).push_back(static_cast<std::int8_t>(static_cast<int>(j) - 1));

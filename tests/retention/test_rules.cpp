@@ -531,6 +531,29 @@ BOOST_AUTO_TEST_CASE(conditions_by_hand_with_missing_values) {
                  "rule " << r << " row " << i);
 }
 
+BOOST_AUTO_TEST_CASE(one_byte_codes_with_a_long_category_list) {
+  // a one-byte code column may name more categories than its codes reach: a test of category
+  // 260 (whose index does not fit a byte) matches no row, and one of category 4 only its rows
+  std::vector<std::string> cats;
+  for (int j = 0; j < 300; ++j) cats.push_back("c" + std::to_string(j));
+  std::vector<std::int8_t> codes;
+  for (int i = 0; i < 200; ++i) codes.push_back(static_cast<std::int8_t>(i % 11 - 1));
+  const Table t({Column::from_codes_view("c", codes.data(), 1, 200, cats, nullptr)});
+  const RuleSet rs = rules_of(R"({"rules": [
+    {"name": "far", "when": {"feature": "c", "op": "==", "value": "c260"},
+     "action": {"name": "a", "cost": 1, "success_rate": 0.5}},
+    {"name": "near", "when": {"feature": "c", "op": "in", "values": ["c4", "c299"]},
+     "action": {"name": "a"}},
+    {"name": "not_far", "when": {"feature": "c", "op": "!=", "value": "c260"},
+     "action": {"name": "a"}}]})");
+  const auto m = rs.matches(t, 1);
+  for (Index i = 0; i < 200; ++i) {
+    BOOST_TEST(int(m(i, 0)) == 0);
+    BOOST_TEST(int(m(i, 1)) == int(codes[std::size_t(i)] == 4));
+    BOOST_TEST(int(m(i, 2)) == int(codes[std::size_t(i)] >= 0));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(unconstrained_choice_is_the_brute_force_optimum) {
   std::mt19937_64 g(11);
   for (int trial = 0; trial < 300; ++trial) {

@@ -54,6 +54,18 @@ def to_table(x, *, strings="string"):
     return x
 
 
+def categorical_from_codes(codes, categories, ordered=False):
+    """``pandas.Categorical.from_codes`` of codes the core made (in range, -1 = missing): not
+    checked again where pandas allows it (``validate=False``, pandas >= 2.1)."""
+    import pandas as pd
+
+    try:
+        return pd.Categorical.from_codes(codes, categories=categories, ordered=ordered,
+                                         validate=False)
+    except TypeError:  # pandas < 2.1 has no validate
+        return pd.Categorical.from_codes(codes, categories=categories, ordered=ordered)
+
+
 def as_table_or_pandas(x):
     """``x`` unchanged unless it is an Arrow frame (polars, pyarrow, ...), which becomes a
     churnlib Table: for the code paths that take "a pandas.DataFrame or churnlib.Table"."""

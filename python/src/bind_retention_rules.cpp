@@ -7,6 +7,7 @@
 #include <cstdint>   // std::uint8_t
 #include <optional>  // std::optional
 #include <string>    // std::string
+#include <utility>   // std::move
 #include <vector>    // std::vector
 
 #include "bindings.hpp"
@@ -31,12 +32,13 @@ data::Table customers_table(const py::handle& customers, const py::dict& extra,
   return t;
 }
 
-py::dict assignment_dict(const ret::RuleAssignment& r) {
+/// The result as a dict; the per-customer vectors move into numpy arrays (no copy).
+py::dict assignment_dict(ret::RuleAssignment&& r) {
   py::dict d;
-  d["rule"] = r.rule;
-  d["action"] = r.action;
-  d["cost"] = r.cost;
-  d["expected_net_value"] = r.expected_net_value;
+  d["rule"] = py::cast(std::move(r.rule));
+  d["action"] = py::cast(std::move(r.action));
+  d["cost"] = py::cast(std::move(r.cost));
+  d["expected_net_value"] = py::cast(std::move(r.expected_net_value));
   d["spent"] = r.spent;
   d["expected_value"] = r.expected_value;
   d["budget"] = std::isfinite(r.budget) ? py::object(py::float_(r.budget)) : py::object(py::none());
@@ -129,7 +131,7 @@ void bind_retention_rules(py::module_& parent) {
               py::gil_scoped_release release;
               r = s.apply(t, probability, value_kept, ret::ApplyOptions{budget, n_threads});
             }
-            return assignment_dict(r);
+            return assignment_dict(std::move(r));
           },
           py::arg("customers"), py::arg("extra"), py::arg("probability"), py::arg("value_kept"),
           py::arg("budget") = py::none(), py::arg("n_threads") = 0);

@@ -411,3 +411,45 @@ def test_budget_greedy_is_the_documented_scan():
         want = budget_greedy_reference(applies, env, cost, [a["priority"] for a in rs.actions],
                                        budget)
         np.testing.assert_array_equal(out["action"].cat.codes.to_numpy(), want, err_msg=str(trial))
+
+
+def test_only_the_columns_the_rules_read_are_converted():
+    # a pandas frame goes to the core with just the columns the conditions read: others of any
+    # type (here complex numbers and Python objects, which a Table cannot hold) do not matter
+    df = mixed_frame(300, seed=5)
+    rules = RuleSet.from_dict(DOC)
+    rng = np.random.default_rng(6)
+    p, v = rng.random(300), rng.uniform(0, 400, 300)
+    bucket = rng.choice(["low", "high", "critical"], 300)
+    want = rules.apply(cl.Table.from_pandas(df), p, v, bucket=bucket)
+    noisy = df.assign(z=np.full(300, 1 + 2j), blob=[{"k": i} for i in range(300)])
+    got = rules.apply(noisy, p, v, bucket=bucket)
+    pd.testing.assert_frame_equal(got, want)
+    # rules that read only the extra columns: the frame still gives the number of customers
+    only_score = RuleSet.from_dict({"rules": [
+        {"name": "r", "when": {"feature": "score", "op": ">=", "value": 0.5},
+         "action": {"name": "a", "cost": 1.0, "success_rate": 0.5}}]})
+    ids = pd.DataFrame({"customer_id": [f"C{i}" for i in range(300)]})
+    for frame in (noisy, ids):
+        out = only_score.apply(frame, p, v, score=p)
+        assert len(out) == 300
+        np.testing.assert_array_equal(out["action"].notna(), (p >= 0.5) & (p * 0.5 * v > 1.0))
+        with pytest.raises(ValueError):
+            only_score.apply(frame, p[:-1], v[:-1], score=p[:-1])
+
+
+@pytest.mark.parametrize("budget", [None, 2000.0])
+def test_several_blocks_give_the_same_result_for_any_thread_count(budget):
+    df = mixed_frame(3 * 4096 + 123, seed=7)
+    rng = np.random.default_rng(8)
+    n = len(df)
+    p, v = rng.random(n), rng.uniform(0, 400, n)
+    bucket = rng.choice(["low", "high", "critical"], n)
+    rules = RuleSet.from_dict({**DOC, "rules": [{**r, "action": {
+        k: a for k, a in r["action"].items() if k != "capacity"}} for r in DOC["rules"]]})
+    outs = [rules.apply(df, p, v, bucket=bucket, budget=budget if budget else float("inf"),
+                        n_threads=t) for t in (1, 2, 3)]
+    for out in outs[1:]:
+        pd.testing.assert_frame_equal(out, outs[0])
+        assert out.attrs["summary"] == outs[0].attrs["summary"]
+    assert outs[0].attrs["summary"]["method"] == ("budget_greedy" if budget else "best")

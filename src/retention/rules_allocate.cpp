@@ -1,6 +1,12 @@
 // Choosing the actions: each customer's candidates, then one of the three methods of
 // include/churn/retention/rules.hpp ("best", "budget_greedy", the capacity greedy).
-#include <algorithm>  // std::max
+//
+// The rows go in blocks of kRowBlock: each thread takes one block at a time, evaluates every
+// rule over it (BlockMatcher) and handles its rows; whatever a block adds up (counts, exact
+// sums, hull steps) is kept per block and folded in block order, so nothing depends on the
+// thread count.
+#include <algorithm>  // std::max, std::min
+#include <atomic>     // std::atomic
 #include <cmath>      // std::nextafter, std::isfinite
 #include <limits>     // std::numeric_limits
 #include <queue>      // std::priority_queue
@@ -18,24 +24,66 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// Evaluates every rule over the rows [lo, hi) and calls `row(i, r)` for each applicable rule r
-/// of each row i, rows ascending and rules in document order.
-template <class Row>
-void for_each_match(const AllocationInput& in, Index lo, Index hi, Row&& row) {
-  const std::size_t n_rules = in.compiled->size();
-  const Index len = hi - lo;
-  std::vector<std::uint8_t> masks(n_rules * static_cast<std::size_t>(len));
-  EvalScratch scratch;
-  for (std::size_t r = 0; r < n_rules; ++r)
-    in.compiled->eval(r, lo, hi, masks.data() + r * static_cast<std::size_t>(len), scratch);
-  for (Index i = lo; i < hi; ++i)
-    for (std::size_t r = 0; r < n_rules; ++r)
-      if (masks[r * static_cast<std::size_t>(len) + static_cast<std::size_t>(i - lo)]) row(i, r);
+Index n_blocks_of(Index n) {
+  return (n + kRowBlock - 1) / kRowBlock;
 }
 
-/// Expected net value of `a` for customer i.
-double env_of(const AllocationInput& in, const Action& a, Index i) {
-  return (*in.probability)[i] * a.success_rate * (*in.value_kept)[i] - a.cost;
+/// Calls `body(state, lo, hi)` for every block [lo, hi) of kRowBlock rows of [0, n), in
+/// parallel: each thread makes its `state` once (`make()`) and takes the next block while one
+/// is left (dynamic, so a busy core slows only its own blocks).
+template <class Make, class Body>
+void for_each_block(Index n, int n_threads, const Make& make, const Body& body) {
+  const Index n_blocks = n_blocks_of(n);
+  const Index threads = std::min<Index>(resolve_threads(n_threads), n_blocks);
+  std::atomic<Index> next{0};
+  parallel_for(0, threads, static_cast<int>(std::max<Index>(threads, 1)), [&](Index) {
+    auto state = make();
+    for (Index b = next++; b < n_blocks; b = next++)
+      body(state, b * kRowBlock, std::min(n, (b + 1) * kRowBlock));
+  });
+}
+
+/// What one block adds to the totals of a RuleAssignment.
+struct BlockTotals {
+  Index n_candidates = 0;
+  std::vector<Index> rule_counts, action_counts;
+  common::ExactSum spent, value;
+
+  BlockTotals(std::size_t n_rules, std::size_t n_actions)
+      : rule_counts(n_rules, 0), action_counts(n_actions, 0) {}
+  /// Row chose rule `r` of action `a` (r >= 0).
+  void add(std::int32_t r, std::int32_t a, double cost, double env) {
+    ++rule_counts[static_cast<std::size_t>(r)];
+    ++action_counts[static_cast<std::size_t>(a)];
+    if (cost != 0) spent.add(cost);
+    if (env != 0) value.add(env);
+  }
+};
+
+/// Folds the blocks' totals into `out`, in block order (the sums are exact: any order gives
+/// the same bits).
+void fold_totals(std::vector<BlockTotals>& blocks, std::size_t n_rules, std::size_t n_actions,
+                 RuleAssignment& out) {
+  BlockTotals all(n_rules, n_actions);
+  for (auto& b : blocks) {
+    all.n_candidates += b.n_candidates;
+    for (std::size_t r = 0; r < n_rules; ++r) all.rule_counts[r] += b.rule_counts[r];
+    for (std::size_t a = 0; a < n_actions; ++a) all.action_counts[a] += b.action_counts[a];
+    all.spent.merge(b.spent);
+    all.value.merge(b.value);
+  }
+  double lo = 0;
+  all.spent.value(out.spent, lo);
+  all.value.value(out.expected_value, lo);
+  out.n_candidates = all.n_candidates;
+  out.rule_counts = std::move(all.rule_counts);
+  out.action_counts = std::move(all.action_counts);
+}
+
+/// Expected net value of `a` for customer i (one expression, so every method computes the
+/// same bits).
+double env_of(const double* p, const double* v, const Action& a, Index i) {
+  return p[i] * a.success_rate * v[i] - a.cost;
 }
 
 /// x - y rounded down (never above the exact difference), and never below 0 when x >= y: the
@@ -47,6 +95,14 @@ double subtract_down(double x, double y) {
   return x >= y ? std::max(s, 0.0) : s;
 }
 
+/// A customer's candidates [lo, hi) in preference order, as arrays (the rows of Candidates,
+/// or one customer's own).
+struct CandidateView {
+  const std::int32_t* action;
+  const double* env;
+  const double* cost;
+};
+
 /// True when candidate `k` is preferred to `best` (-1 = none) as the next step from (c0, e0):
 /// the larger ENV gain per cost (a step that costs nothing more is infinitely steep), then the
 /// nearer (cheaper) step, or among steep ones the larger ENV; then the preference order.
@@ -56,11 +112,10 @@ struct Step {
 };
 
 /// The next step of a customer's upper convex hull of (cost, ENV) from its current candidate
-/// `cur` (-1 = none), among candidates whose action `ok(action)` accepts.
+/// `cur` (-1 = none), among its candidates [lo, hi) whose action `ok(action)` accepts.
 template <class Ok>
-Step next_hull_step(const Candidates& c, Index i, std::int32_t cur, const Ok& ok) {
-  const auto lo = static_cast<std::size_t>(c.offset[static_cast<std::size_t>(i)]);
-  const auto hi = static_cast<std::size_t>(c.offset[static_cast<std::size_t>(i) + 1]);
+Step next_hull_step(const CandidateView& c, std::size_t lo, std::size_t hi, std::int32_t cur,
+                    const Ok& ok) {
   const double c0 = cur < 0 ? 0.0 : c.cost[static_cast<std::size_t>(cur)];
   const double e0 = cur < 0 ? 0.0 : c.env[static_cast<std::size_t>(cur)];
   Step best;
@@ -78,6 +133,14 @@ Step next_hull_step(const Candidates& c, Index i, std::int32_t cur, const Ok& ok
   return best;
 }
 
+template <class Ok>
+Step next_hull_step(const Candidates& c, Index i, std::int32_t cur, const Ok& ok) {
+  return next_hull_step(CandidateView{c.action.data(), c.env.data(), c.cost.data()},
+                        static_cast<std::size_t>(c.offset[static_cast<std::size_t>(i)]),
+                        static_cast<std::size_t>(c.offset[static_cast<std::size_t>(i) + 1]), cur,
+                        ok);
+}
+
 void fill_row(const Candidates& c, Index i, std::int32_t k, RuleAssignment& out) {
   if (k < 0) return;
   const auto kk = static_cast<std::size_t>(k);
@@ -86,12 +149,6 @@ void fill_row(const Candidates& c, Index i, std::int32_t k, RuleAssignment& out)
   out.cost[i] = c.cost[kk];
   out.expected_net_value[i] = c.env[kk];
 }
-
-/// One block's candidates (merged into Candidates in block order).
-struct BlockCandidates {
-  std::vector<Index> count;
-  Candidates c;
-};
 
 /// Sorts the candidates [lo, hi) into preference order (insertion sort: a handful per row).
 void sort_preference(Candidates& c, const RuleSet& rules, std::size_t lo, std::size_t hi) {
@@ -112,87 +169,127 @@ void sort_preference(Candidates& c, const RuleSet& rules, std::size_t lo, std::s
   }
 }
 
+/// One thread's working state: the block's rule bits and one customer's candidates.
+struct RowScan {
+  BlockMatcher matches;
+  Candidates row;  ///< one customer's candidates (budget method), at most one per action
+
+  explicit RowScan(const AllocationInput& in)
+      : matches(*in.compiled, in.rules->rule_actions(), in.rules->actions().size()) {
+    const std::size_t n_actions = in.rules->actions().size();  // at most one per action
+    row.action.resize(n_actions);
+    row.rule.resize(n_actions);
+    row.env.resize(n_actions);
+    row.cost.resize(n_actions);
+  }
+
+  /// Calls `f(r, a, env)` for the first rule r of each action a that holds for row i (of the
+  /// last matches.run()) with ENV > 0, in document order.
+  template <class F>
+  void candidates(const AllocationInput& in, const double* p, const double* v, Index lo, Index i,
+                  F&& f) const {
+    const auto& actions = in.rules->actions();
+    const auto& rule_action = in.rules->rule_actions();
+    matches.for_each_first_rule(i - lo, [&](std::size_t r) {
+      const auto a = static_cast<std::size_t>(rule_action[r]);
+      const double env = env_of(p, v, actions[a], i);
+      if (env > 0) f(static_cast<std::int32_t>(r), static_cast<std::int32_t>(a), env);
+    });
+  }
+};
+
 }  // namespace
 
 void allocate_best(const AllocationInput& in, RuleAssignment& out) {
   const auto& actions = in.rules->actions();
-  const auto& rule_action = in.rules->rule_actions();
-  out.n_candidates = parallel_reduce(
-      Index{0}, in.n, kRowBlock, Index{0},
-      [&](Index lo, Index hi) {
-        std::vector<Index> seen(actions.size(), -1);  // row that last met each action
-        Index candidates = 0, last = -1;
-        for_each_match(in, lo, hi, [&](Index i, std::size_t r) {
-          const auto a = static_cast<std::size_t>(rule_action[r]);
-          if (seen[a] == i) return;  // the action's first rule for this row came earlier
-          seen[a] = i;
-          const double env = env_of(in, actions[a], i);
-          if (!(env > 0)) return;
-          if (last != i) ++candidates;
-          last = i;
-          const std::int32_t cur = out.action[i];
-          const bool better =
-              cur < 0 || env > out.expected_net_value[i] ||
-              (env == out.expected_net_value[i] &&
-               actions[a].priority < actions[static_cast<std::size_t>(cur)].priority);
-          if (!better) return;
-          out.rule[i] = static_cast<std::int32_t>(r);
-          out.action[i] = static_cast<std::int32_t>(a);
-          out.cost[i] = actions[a].cost;
-          out.expected_net_value[i] = env;
-        });
-        return candidates;
-      },
-      [](Index a, Index b) { return a + b; }, in.n_threads);
+  const double* p = in.probability->data();
+  const double* v = in.value_kept->data();
+  const std::size_t n_rules = in.rules->rules().size(), n_actions = actions.size();
+  std::vector<BlockTotals> totals(static_cast<std::size_t>(n_blocks_of(in.n)),
+                                  BlockTotals(n_rules, n_actions));
+  for_each_block(
+      in.n, in.n_threads, [&] { return RowScan(in); },
+      [&](RowScan& scan, Index lo, Index hi) {
+        BlockTotals& t = totals[static_cast<std::size_t>(lo / kRowBlock)];
+        scan.matches.run(lo, hi);
+        for (Index i = lo; i < hi; ++i) {
+          std::int32_t best_r = -1, best_a = -1;
+          double best_env = 0.0;
+          scan.candidates(in, p, v, lo, i, [&](std::int32_t r, std::int32_t a, double env) {
+            const bool better =
+                best_a < 0 || env > best_env ||
+                (env == best_env && actions[static_cast<std::size_t>(a)].priority <
+                                        actions[static_cast<std::size_t>(best_a)].priority);
+            if (!better) return;
+            best_r = r;
+            best_a = a;
+            best_env = env;
+          });
+          out.rule[i] = best_r;
+          out.action[i] = best_a;
+          if (best_a < 0) {
+            out.cost[i] = 0.0;
+            out.expected_net_value[i] = 0.0;
+            continue;
+          }
+          const double cost = actions[static_cast<std::size_t>(best_a)].cost;
+          out.cost[i] = cost;
+          out.expected_net_value[i] = best_env;
+          ++t.n_candidates;
+          t.add(best_r, best_a, cost, best_env);
+        }
+      });
+  fold_totals(totals, n_rules, n_actions, out);
 }
 
 Candidates build_candidates(const AllocationInput& in) {
+  const double* p = in.probability->data();
+  const double* v = in.value_kept->data();
   const auto& actions = in.rules->actions();
-  const auto& rule_action = in.rules->rule_actions();
-  const Index n_blocks = (in.n + kRowBlock - 1) / kRowBlock;
-  std::vector<BlockCandidates> blocks(static_cast<std::size_t>(n_blocks));
-  parallel_for(0, n_blocks, in.n_threads, [&](Index b) {
-    const Index lo = b * kRowBlock, hi = std::min(in.n, lo + kRowBlock);
-    BlockCandidates& bc = blocks[static_cast<std::size_t>(b)];
-    bc.count.assign(static_cast<std::size_t>(hi - lo), 0);
-    std::vector<Index> seen(actions.size(), -1);
-    for_each_match(in, lo, hi, [&](Index i, std::size_t r) {
-      const auto a = static_cast<std::size_t>(rule_action[r]);
-      if (seen[a] == i) return;
-      seen[a] = i;
-      const double env = env_of(in, actions[a], i);
-      if (!(env > 0)) return;
-      ++bc.count[static_cast<std::size_t>(i - lo)];
-      bc.c.action.push_back(static_cast<std::int32_t>(a));
-      bc.c.rule.push_back(static_cast<std::int32_t>(r));
-      bc.c.env.push_back(env);
-      bc.c.cost.push_back(actions[a].cost);
-    });
-    for (std::size_t k = 0, at = 0; k < bc.count.size(); at += bc.count[k], ++k)
-      sort_preference(bc.c, *in.rules, at, at + static_cast<std::size_t>(bc.count[k]));
-  });
+  std::vector<Candidates> blocks(static_cast<std::size_t>(n_blocks_of(in.n)));
+  for_each_block(
+      in.n, in.n_threads, [&] { return RowScan(in); },
+      [&](RowScan& scan, Index lo, Index hi) {
+        Candidates& bc = blocks[static_cast<std::size_t>(lo / kRowBlock)];
+        bc.offset.push_back(0);
+        scan.matches.run(lo, hi);
+        for (Index i = lo; i < hi; ++i) {
+          const std::size_t at = bc.env.size();
+          scan.candidates(in, p, v, lo, i, [&](std::int32_t r, std::int32_t a, double env) {
+            bc.action.push_back(a);
+            bc.rule.push_back(r);
+            bc.env.push_back(env);
+            bc.cost.push_back(actions[static_cast<std::size_t>(a)].cost);
+          });
+          sort_preference(bc, *in.rules, at, bc.env.size());
+          bc.offset.push_back(static_cast<Index>(bc.env.size()));
+        }
+      });
   Candidates c;
   c.offset.reserve(static_cast<std::size_t>(in.n) + 1);
   c.offset.push_back(0);
   for (auto& bc : blocks) {
-    for (Index k : bc.count) c.offset.push_back(c.offset.back() + k);
-    c.action.insert(c.action.end(), bc.c.action.begin(), bc.c.action.end());
-    c.rule.insert(c.rule.end(), bc.c.rule.begin(), bc.c.rule.end());
-    c.env.insert(c.env.end(), bc.c.env.begin(), bc.c.env.end());
-    c.cost.insert(c.cost.end(), bc.c.cost.begin(), bc.c.cost.end());
-    bc = BlockCandidates();
+    const Index base = c.offset.back();
+    for (std::size_t k = 1; k < bc.offset.size(); ++k) c.offset.push_back(base + bc.offset[k]);
+    c.action.insert(c.action.end(), bc.action.begin(), bc.action.end());
+    c.rule.insert(c.rule.end(), bc.rule.begin(), bc.rule.end());
+    c.env.insert(c.env.end(), bc.env.begin(), bc.env.end());
+    c.cost.insert(c.cost.end(), bc.cost.begin(), bc.cost.end());
+    bc = Candidates();
   }
   return c;
 }
 
 namespace {
 
-/// One step of a customer's hull: to candidate `to`, costing `dc` more, `key` ENV per cost.
+/// One step of a customer's hull: to the candidate of rule `rule` (its ENV `env`), costing
+/// `dc` more, `key` ENV per cost.
 struct HullStep {
   double key;
-  Index row;
-  std::int32_t to;
   double dc;
+  double env;
+  Index row;
+  std::int32_t rule;
 };
 
 /// Buckets of the budget scan: the top 16 bits of the descending order key.
@@ -204,26 +301,24 @@ std::size_t bucket_of(const HullStep& s) {
   return static_cast<std::size_t>(order_key(s) >> (64 - kBucketBits));
 }
 
-/// Every customer's hull steps (independent of the others without capacities), per block of
-/// rows, each block in row order (and a row's steps in order).
-std::vector<std::vector<HullStep>> hull_steps(const AllocationInput& in, const Candidates& c) {
-  const Index n_blocks = (in.n + kRowBlock - 1) / kRowBlock;
-  std::vector<std::vector<HullStep>> parts(static_cast<std::size_t>(n_blocks));
+/// Appends the hull steps of customer i, whose candidates (ENV > 0) are in `c` [0, n) in
+/// preference order (independent of the other customers without capacities).
+void add_hull_steps(const Candidates& c, std::size_t n, Index i, std::vector<HullStep>& steps) {
+  if (n == 1) {  // one step from nothing, as next_hull_step() computes it
+    const double dc = c.cost[0] - 0.0;
+    steps.push_back({dc <= 0 ? kInf : (c.env[0] - 0.0) / dc, dc, c.env[0], i, c.rule[0]});
+    return;
+  }
+  const CandidateView view{c.action.data(), c.env.data(), c.cost.data()};
   auto any_action = [](std::int32_t) { return true; };
-  parallel_for(0, n_blocks, in.n_threads, [&](Index b) {
-    const Index lo = b * kRowBlock, hi = std::min(in.n, lo + kRowBlock);
-    auto& steps = parts[static_cast<std::size_t>(b)];
-    for (Index i = lo; i < hi; ++i) {
-      std::int32_t cur = -1;
-      for (Step s = next_hull_step(c, i, cur, any_action); s.k >= 0;
-           s = next_hull_step(c, i, cur, any_action)) {
-        const double c0 = cur < 0 ? 0.0 : c.cost[static_cast<std::size_t>(cur)];
-        steps.push_back({s.key, i, s.k, c.cost[static_cast<std::size_t>(s.k)] - c0});
-        cur = s.k;
-      }
-    }
-  });
-  return parts;
+  std::int32_t cur = -1;
+  for (Step s = next_hull_step(view, 0, n, cur, any_action); s.k >= 0;
+       s = next_hull_step(view, 0, n, cur, any_action)) {
+    const auto k = static_cast<std::size_t>(s.k);
+    const double c0 = cur < 0 ? 0.0 : c.cost[static_cast<std::size_t>(cur)];
+    steps.push_back({s.key, c.cost[k] - c0, c.env[k], i, c.rule[k]});
+    cur = s.k;
+  }
 }
 
 /// The last bucket the scan needs in full: the first where the steps' costs, summed in bucket
@@ -241,55 +336,171 @@ std::size_t split_bucket(const std::vector<std::vector<HullStep>>& parts, double
   return cost.size() - 1;
 }
 
-/// The scan of the LP greedy over `steps` (sorted here, steepest first, stably: ties in row
-/// order): a step is taken when it fits the remaining budget, else its customer stops.
-void scan_steps(std::vector<HullStep>& steps, std::vector<std::int32_t>& cur,
-                std::vector<std::uint8_t>& frozen, double& remaining) {
-  std::vector<HullStep> scratch;
-  common::radix_sort(steps, scratch, order_key);
-  for (const HullStep& s : steps) {
-    const auto i = static_cast<std::size_t>(s.row);
-    if (frozen[i]) continue;
+/// Customers stopped by the scan, one bit each.
+struct Frozen {
+  std::vector<std::uint64_t> bits;
+  explicit Frozen(Index n) : bits(static_cast<std::size_t>(n / 64 + 1), 0) {}
+  bool test(Index i) const { return (bits[static_cast<std::size_t>(i / 64)] >> (i % 64)) & 1; }
+  void set(Index i) { bits[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64); }
+};
+
+/// Every block's hull steps (in row order, a row's steps in hull order) and whether the scan
+/// took each.
+struct HullSteps {
+  std::vector<std::vector<HullStep>> parts;
+  std::vector<std::vector<std::uint8_t>> taken;
+
+  /// A step's place: its block in the high 32 bits, its index in the low ones.
+  static std::uint64_t place(std::size_t block, std::size_t k) {
+    return (static_cast<std::uint64_t>(block) << 32) | k;
+  }
+  const HullStep& at(std::uint64_t place) const {
+    return parts[static_cast<std::size_t>(place >> 32)][place & 0xffffffffu];
+  }
+};
+
+/// A step in the scan's order: its order key and place (16 bytes are sorted; the steps stay).
+struct Order {
+  std::uint64_t key;
+  std::uint64_t place;
+};
+
+/// The scan of the LP greedy over the steps of `order` (sorted here, steepest first, stably:
+/// ties in row order): a step is taken when it fits the remaining budget, else its customer
+/// stops.
+void scan_steps(std::vector<Order>& order, HullSteps& h, Frozen& frozen, double& remaining) {
+  std::vector<Order> scratch;
+  common::radix_sort(order, scratch, [](const Order& o) { return o.key; });
+  constexpr std::size_t kAhead = 16;  // the steps are read out of order: fetch them early
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k + kAhead < order.size()) __builtin_prefetch(&h.at(order[k + kAhead].place));
+    const HullStep& s = h.at(order[k].place);
+    if (frozen.test(s.row)) continue;
     if (s.dc <= remaining) {
-      cur[i] = s.to;
+      h.taken[order[k].place >> 32][order[k].place & 0xffffffffu] = 1;
       remaining = subtract_down(remaining, s.dc);
     } else {
-      frozen[i] = 1;  // the LP would take a fraction of this step: the customer stops here
+      frozen.set(s.row);  // the LP would take a fraction of this step: the customer stops here
     }
   }
 }
 
 }  // namespace
 
-void allocate_budget(const AllocationInput& in, const Candidates& c, RuleAssignment& out) {
+void allocate_budget(const AllocationInput& in, RuleAssignment& out) {
+  const double* p = in.probability->data();
+  const double* v = in.value_kept->data();
+  const auto& actions = in.rules->actions();
+  const auto& rule_action = in.rules->rule_actions();
+  const std::size_t n_rules = in.rules->rules().size(), n_actions = actions.size();
+  const auto n_blocks = static_cast<std::size_t>(n_blocks_of(in.n));
+  // every customer's hull steps, per block in row order
+  HullSteps h;
+  h.parts.resize(n_blocks);
+  h.taken.resize(n_blocks);
+  std::vector<BlockTotals> totals(n_blocks, BlockTotals(n_rules, n_actions));
+  for_each_block(
+      in.n, in.n_threads, [&] { return RowScan(in); },
+      [&](RowScan& scan, Index lo, Index hi) {
+        const auto b = static_cast<std::size_t>(lo / kRowBlock);
+        Candidates& c = scan.row;
+        std::vector<HullStep>& steps = h.parts[b];
+        steps.reserve(static_cast<std::size_t>(hi - lo));
+        scan.matches.run(lo, hi);
+        for (Index i = lo; i < hi; ++i) {
+          std::size_t m = 0;
+          scan.candidates(in, p, v, lo, i, [&](std::int32_t r, std::int32_t a, double env) {
+            c.action[m] = a;
+            c.rule[m] = r;
+            c.env[m] = env;
+            c.cost[m] = actions[static_cast<std::size_t>(a)].cost;
+            ++m;
+          });
+          if (m == 0) continue;
+          ++totals[b].n_candidates;
+          sort_preference(c, *in.rules, 0, m);
+          add_hull_steps(c, m, i, steps);
+        }
+        h.taken[b].assign(steps.size(), 0);
+      });
   // The greedy is one scan over every hull step, steepest first. Sorting all of them is not
   // needed: the steps of the buckets up to the split (where the budget runs out) are scanned
   // first; a later step whose cost exceeds what is then left can never be taken (the budget
   // only shrinks) and stops its customer, so only the others are sorted and scanned. Both
   // parts keep the order of the full scan, so the result is the same.
-  std::vector<std::vector<HullStep>> parts = hull_steps(in, c);
-  const std::size_t split = split_bucket(parts, in.budget);
-  std::vector<std::int32_t> cur(static_cast<std::size_t>(in.n), -1);
-  std::vector<std::uint8_t> frozen(static_cast<std::size_t>(in.n), 0);
+  const std::size_t split = split_bucket(h.parts, in.budget);
+  Frozen frozen(in.n);
   double remaining = in.budget;
-  std::vector<HullStep> head;
-  for (const auto& part : parts)
-    for (const HullStep& s : part)
-      if (bucket_of(s) <= split) head.push_back(s);
-  scan_steps(head, cur, frozen, remaining);
-  std::vector<HullStep> tail;
-  for (const auto& part : parts) {
-    for (const HullStep& s : part) {
-      const auto i = static_cast<std::size_t>(s.row);
-      if (bucket_of(s) <= split || frozen[i]) continue;
-      if (s.dc <= remaining)
-        tail.push_back(s);
-      else
-        frozen[i] = 1;  // rejected whenever the scan reaches it
+  std::vector<Order> order;
+  for (std::size_t b = 0; b < n_blocks; ++b)
+    for (std::size_t k = 0; k < h.parts[b].size(); ++k) {
+      const std::uint64_t key = order_key(h.parts[b][k]);
+      if ((key >> (64 - kBucketBits)) <= split) order.push_back({key, HullSteps::place(b, k)});
     }
-  }
-  scan_steps(tail, cur, frozen, remaining);
-  for (Index i = 0; i < in.n; ++i) fill_row(c, i, cur[static_cast<std::size_t>(i)], out);
+  scan_steps(order, h, frozen, remaining);
+  order.clear();
+  // a step that does not fit what is left now never will: its customer stops there, but its
+  // earlier (steeper) steps still go to the scan, which reaches them first
+  Index stopped = -1;
+  for (std::size_t b = 0; b < n_blocks; ++b)
+    for (std::size_t k = 0; k < h.parts[b].size(); ++k) {
+      const HullStep& s = h.parts[b][k];
+      const std::uint64_t key = order_key(s);
+      if ((key >> (64 - kBucketBits)) <= split || frozen.test(s.row) || s.row == stopped) continue;
+      if (s.dc <= remaining)
+        order.push_back({key, HullSteps::place(b, k)});
+      else
+        stopped = s.row;  // a row's steps are together, in hull order
+    }
+  scan_steps(order, h, frozen, remaining);
+  // each row's last taken step (a row's steps are in hull order in its block), its action and
+  // cost, and the totals
+  for_each_block(
+      in.n, in.n_threads, [] { return 0; },
+      [&](int, Index lo, Index hi) {
+        const auto b = static_cast<std::size_t>(lo / kRowBlock);
+        std::fill(out.rule.data() + lo, out.rule.data() + hi, -1);
+        std::fill(out.expected_net_value.data() + lo, out.expected_net_value.data() + hi, 0.0);
+        const std::vector<HullStep>& steps = h.parts[b];
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+          if (!h.taken[b][k]) continue;
+          out.rule[steps[k].row] = steps[k].rule;
+          out.expected_net_value[steps[k].row] = steps[k].env;
+        }
+        BlockTotals& t = totals[b];
+        for (Index i = lo; i < hi; ++i) {
+          const std::int32_t r = out.rule[i];
+          if (r < 0) {
+            out.action[i] = -1;
+            out.cost[i] = 0.0;
+            continue;
+          }
+          const std::int32_t a = rule_action[static_cast<std::size_t>(r)];
+          const double cost = actions[static_cast<std::size_t>(a)].cost;
+          out.action[i] = a;
+          out.cost[i] = cost;
+          t.add(r, a, cost, out.expected_net_value[i]);
+        }
+      });
+  fold_totals(totals, n_rules, n_actions, out);
+}
+
+void add_totals(const AllocationInput& in, RuleAssignment& out) {
+  const std::size_t n_rules = in.rules->rules().size();
+  const std::size_t n_actions = in.rules->actions().size();
+  std::vector<BlockTotals> totals(static_cast<std::size_t>(n_blocks_of(in.n)),
+                                  BlockTotals(n_rules, n_actions));
+  for_each_block(
+      in.n, in.n_threads, [] { return 0; },
+      [&](int, Index lo, Index hi) {
+        BlockTotals& t = totals[static_cast<std::size_t>(lo / kRowBlock)];
+        for (Index i = lo; i < hi; ++i)
+          if (out.rule[i] >= 0)
+            t.add(out.rule[i], out.action[i], out.cost[i], out.expected_net_value[i]);
+      });
+  const Index n_candidates = out.n_candidates;
+  fold_totals(totals, n_rules, n_actions, out);
+  out.n_candidates = n_candidates;
 }
 
 void allocate_capacity(const AllocationInput& in, const Candidates& c, RuleAssignment& out) {

@@ -1,49 +1,12 @@
-// RuleSet::apply: the inputs checked, the method chosen, the totals summed exactly.
+// RuleSet::apply: the inputs checked, the method chosen (which also sums the totals, exactly).
 #include <cmath>  // std::isfinite, std::isnan
 
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "common/checks.hpp"
-#include "common/exact_sum.hpp"
 #include "retention/rules_detail.hpp"
 
 namespace churn::retention {
-
-namespace {
-
-/// The exact sum of `x` (blocks in parallel, merged in block order) rounded to a double.
-double exact_total(const Vector& x, int n_threads) {
-  const common::ExactSum s = parallel_reduce(
-      Index{0}, x.size(), Index{1} << 16, common::ExactSum(),
-      [&](Index lo, Index hi) {
-        common::ExactSum part;
-        for (Index i = lo; i < hi; ++i)
-          if (x[i] != 0) part.add(x[i]);
-        return part;
-      },
-      [](common::ExactSum a, const common::ExactSum& b) {
-        a.merge(b);
-        return a;
-      },
-      n_threads);
-  double hi = 0, lo = 0;
-  s.value(hi, lo);
-  return hi;
-}
-
-void add_totals(const RuleSet& rules, RuleAssignment& out, int n_threads) {
-  out.spent = exact_total(out.cost, n_threads);
-  out.expected_value = exact_total(out.expected_net_value, n_threads);
-  out.action_counts.assign(rules.actions().size(), 0);
-  out.rule_counts.assign(rules.rules().size(), 0);
-  for (Index i = 0; i < out.rule.size(); ++i) {
-    if (out.rule[i] < 0) continue;
-    ++out.rule_counts[static_cast<std::size_t>(out.rule[i])];
-    ++out.action_counts[static_cast<std::size_t>(out.action[i])];
-  }
-}
-
-}  // namespace
 
 void ApplyOptions::validate() const {
   if (budget)
@@ -74,10 +37,11 @@ RuleAssignment RuleSet::apply(const data::Table& customers, const VectorRef& pro
 
   RuleAssignment out;
   out.budget = options.budget ? *options.budget : budget_;
-  out.rule = IntVector::Constant(n, -1);
-  out.action = IntVector::Constant(n, -1);
-  out.cost = Vector::Zero(n);
-  out.expected_net_value = Vector::Zero(n);
+  // every row is written by the method
+  out.rule.resize(n);
+  out.action.resize(n);
+  out.cost.resize(n);
+  out.expected_net_value.resize(n);
   bool capacities = false;
   for (const auto& a : actions_) capacities = capacities || a.capacity >= 0;
   const bool with_budget = std::isfinite(out.budget);
@@ -90,23 +54,25 @@ RuleAssignment RuleSet::apply(const data::Table& customers, const VectorRef& pro
   in.n = n;
   in.budget = out.budget;
   in.n_threads = options.n_threads;
-  if (!with_budget && !capacities) {
-    out.method = "best";
-    detail::allocate_best(in, out);
-  } else {
-    const detail::Candidates c = detail::build_candidates(in);
-    for (Index i = 0; i < n; ++i)
-      out.n_candidates +=
-          c.offset[static_cast<std::size_t>(i) + 1] > c.offset[static_cast<std::size_t>(i)];
-    if (!capacities) {
-      out.method = "budget_greedy";
-      detail::allocate_budget(in, c, out);
-    } else {
-      out.method = with_budget ? "budget_capacity_greedy" : "capacity_greedy";
-      detail::allocate_capacity(in, c, out);
-    }
+  if (!capacities) {
+    out.method = with_budget ? "budget_greedy" : "best";
+    if (with_budget)
+      detail::allocate_budget(in, out);
+    else
+      detail::allocate_best(in, out);
+    return out;
   }
-  add_totals(*this, out, options.n_threads);
+  out.rule.setConstant(-1);
+  out.action.setConstant(-1);
+  out.cost.setZero();
+  out.expected_net_value.setZero();
+  const detail::Candidates c = detail::build_candidates(in);
+  for (Index i = 0; i < n; ++i)
+    out.n_candidates +=
+        c.offset[static_cast<std::size_t>(i) + 1] > c.offset[static_cast<std::size_t>(i)];
+  out.method = with_budget ? "budget_capacity_greedy" : "capacity_greedy";
+  detail::allocate_capacity(in, c, out);
+  detail::add_totals(in, out);
   return out;
 }
 

@@ -1,12 +1,15 @@
 // The rules' conditions against a table: checked (every problem at once), compiled once per
 // call (operands converted, a category test turned into a lookup table over the codes) and
 // evaluated column by column over blocks of rows.
-#include <algorithm>      // std::sort, std::binary_search, std::fill
+#include <algorithm>      // std::sort, std::binary_search, std::fill, std::min
 #include <cmath>          // std::isnan
-#include <cstring>        // std::memset
 #include <string>         // std::string
 #include <unordered_set>  // std::unordered_set
 #include <utility>        // std::move
+
+#if defined(__SSE2__)
+#include <emmintrin.h>  // SSE2: two float64 or sixteen byte compares at a time
+#endif
 
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
@@ -108,6 +111,16 @@ CompiledNode compile(const Condition& c, const data::Table& t) {
       }
     }
     if (c.op == ConditionOp::Missing) n.lut[0] = 1;
+    // one-byte codes (-1 .. 127; a longer category list keeps the lookup table): the few that
+    // differ from the rest
+    if (n.column->code_width() == 1 && n.lut.size() <= 129) {
+      std::vector<std::int8_t> hits, misses;
+      for (std::size_t j = 0; j < n.lut.size(); ++j)
+        (n.lut[j] ? hits : misses).push_back(static_cast<std::int8_t>(static_cast<int>(j) - 1));
+      n.code_default = hits.size() > misses.size();
+      n.codes = n.code_default ? misses : hits;
+      n.few_codes = n.codes.size() <= kFewCodes;
+    }
   } else if (d == DType::String) {
     n.strings = c.strings;
     std::sort(n.strings.begin(), n.strings.end());
@@ -129,19 +142,103 @@ bool in_set(const std::vector<double>& s, double v) {
   return std::binary_search(s.begin(), s.end(), v);
 }
 
+/// The words of rows [lo, hi): bit j of out[k] is `test(lo + 64 k + j)`; bits past hi are 0.
+template <class Test>
+void row_bits(Index lo, Index hi, std::uint64_t* out, Test test) {
+  for (Index k = 0, at = lo; at < hi; ++k, at += 64) {
+    const Index end = std::min(hi, at + 64);
+    std::uint64_t w = 0;
+    for (Index i = at; i < end; ++i) w |= static_cast<std::uint64_t>(test(i)) << (i - at);
+    out[k] = w;
+  }
+}
+
+#if defined(__SSE2__)
+/// A float64 test over rows [lo, hi), two rows per SSE2 compare: `vec(v)` gives the lanes'
+/// masks and `one(v)` the same test of one value (the last, partial word).
+template <class Vec, class One>
+void float_bits(const double* x, Index lo, Index hi, std::uint64_t* out, Vec vec, One one) {
+  Index k = 0, at = lo;
+  for (; at + 64 <= hi; ++k, at += 64) {
+    const double* p = x + at;
+    std::uint64_t w = 0;
+    for (int j = 0; j < 64; j += 2)
+      w |= static_cast<std::uint64_t>(_mm_movemask_pd(vec(_mm_loadu_pd(p + j)))) << j;
+    out[k] = w;
+  }
+  if (at < hi) row_bits(at, hi, out + k, [&](Index i) { return one(x[i]); });
+}
+#else
+template <class Vec, class One>
+void float_bits(const double* x, Index lo, Index hi, std::uint64_t* out, Vec, One one) {
+  row_bits(lo, hi, out, [&](Index i) { return one(x[i]); });
+}
+#endif
+
+/// A test of a float64 column: present (not NaN) and the operator's comparison. The SSE2
+/// compares are ordered (false on NaN) except `!=`, which is masked with the ordered test.
+void float_leaf(const CompiledNode& n, const double* x, Index lo, Index hi, std::uint64_t* out) {
+  const double a = n.a, b = n.b;
+#if defined(__SSE2__)
+  const __m128d va = _mm_set1_pd(a), vb = _mm_set1_pd(b);
+#define CHURN_VEC(expr) [&](__m128d v) { return expr; }
+#else
+#define CHURN_VEC(expr) 0
+#endif
+  switch (n.op) {
+    case ConditionOp::Eq:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_cmpeq_pd(v, va)), [a](double v) { return v == a; });
+      break;
+    case ConditionOp::Ne:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_and_pd(_mm_cmpord_pd(v, v), _mm_cmpneq_pd(v, va))),
+                 [a](double v) { return !std::isnan(v) && v != a; });
+      break;
+    case ConditionOp::Lt:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_cmplt_pd(v, va)), [a](double v) { return v < a; });
+      break;
+    case ConditionOp::Le:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_cmple_pd(v, va)), [a](double v) { return v <= a; });
+      break;
+    case ConditionOp::Gt:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_cmpgt_pd(v, va)), [a](double v) { return v > a; });
+      break;
+    case ConditionOp::Ge:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_cmpge_pd(v, va)), [a](double v) { return v >= a; });
+      break;
+    case ConditionOp::Between:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_and_pd(_mm_cmpge_pd(v, va), _mm_cmple_pd(v, vb))),
+                 [a, b](double v) { return v >= a && v <= b; });
+      break;
+    case ConditionOp::NotMissing:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_cmpord_pd(v, v)),
+                 [](double v) { return !std::isnan(v); });
+      break;
+    case ConditionOp::Missing:
+      float_bits(x, lo, hi, out, CHURN_VEC(_mm_cmpunord_pd(v, v)),
+                 [](double v) { return std::isnan(v); });
+      break;
+    case ConditionOp::In:
+      row_bits(lo, hi, out, [&](Index i) { return !std::isnan(x[i]) && in_set(n.set, x[i]); });
+      break;
+    case ConditionOp::NotIn:
+      row_bits(lo, hi, out, [&](Index i) { return !std::isnan(x[i]) && !in_set(n.set, x[i]); });
+      break;
+    default: break;
+  }
+#undef CHURN_VEC
+}
+
 /// A numeric test over rows [lo, hi); `load(i, v)` stores row i's value and says whether it is
 /// present. Every test but `missing` is false on a missing value.
 template <class Load>
-void numeric_leaf(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out, Load load) {
+void numeric_leaf(const CompiledNode& n, Index lo, Index hi, std::uint64_t* out, Load load) {
   const double a = n.a, b = n.b;
   auto run = [&](auto pred) {
-    for (Index i = lo; i < hi; ++i) {
+    row_bits(lo, hi, out, [&](Index i) {
       double v = 0.0;
       const bool present = load(i, v);
-      // branch-free: the compiler vectorises the plain loads and compares
-      out[i - lo] = static_cast<std::uint8_t>(static_cast<unsigned>(present) &
-                                              static_cast<unsigned>(pred(v)));
-    }
+      return present && pred(v);
+    });
   };
   switch (n.op) {
     case ConditionOp::Eq: run([a](double v) { return v == a; }); break;
@@ -155,46 +252,66 @@ void numeric_leaf(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out, 
     case ConditionOp::NotIn: run([&n](double v) { return !in_set(n.set, v); }); break;
     case ConditionOp::NotMissing: run([](double) { return true; }); break;
     case ConditionOp::Missing:
-      for (Index i = lo; i < hi; ++i) {
+      row_bits(lo, hi, out, [&](Index i) {
         double v = 0.0;
-        out[i - lo] = static_cast<std::uint8_t>(!load(i, v));
-      }
+        return !load(i, v);
+      });
       break;
     default: break;
   }
 }
 
-void string_leaf(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out) {
-  const auto& values = n.column->strings();
-  const auto& valid = n.column->validity();
-  for (Index i = lo; i < hi; ++i) {
-    const bool present = valid.empty() || valid[static_cast<std::size_t>(i)] != 0;
-    bool r = false;
-    switch (n.op) {
-      case ConditionOp::Missing: r = !present; break;
-      case ConditionOp::NotMissing: r = present; break;
-      default: {
-        if (!present) break;
-        const bool hit = std::binary_search(n.strings.begin(), n.strings.end(),
-                                            values[static_cast<std::size_t>(i)]);
-        r = (n.op == ConditionOp::Eq || n.op == ConditionOp::In) ? hit : !hit;
-      }
+/// A categorical test of one-byte codes by its few codes (CompiledNode::codes): 16 rows per
+/// SSE2 byte compare.
+void few_codes_leaf(const CompiledNode& n, const std::int8_t* codes, Index lo, Index hi,
+                    std::uint64_t* out) {
+  const auto one = [&n](std::int8_t c) {
+    bool hit = false;
+    for (std::int8_t x : n.codes) hit |= (x == c);
+    return hit != n.code_default;
+  };
+  Index k = 0, at = lo;
+#if defined(__SSE2__)
+  __m128i want[kFewCodes];
+  const std::size_t m = n.codes.size();
+  for (std::size_t q = 0; q < m; ++q) want[q] = _mm_set1_epi8(static_cast<char>(n.codes[q]));
+  const std::uint64_t flip = n.code_default ? ~std::uint64_t{0} : 0;
+  for (; at + 64 <= hi; ++k, at += 64) {
+    std::uint64_t w = 0;
+    for (int j = 0; j < 64; j += 16) {
+      const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + at + j));
+      __m128i hit = _mm_setzero_si128();
+      for (std::size_t q = 0; q < m; ++q) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(c, want[q]));
+      w |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(hit))) << j;
     }
-    out[i - lo] = static_cast<std::uint8_t>(r);
+    out[k] = w ^ flip;
   }
+#endif
+  if (at < hi) row_bits(at, hi, out + k, [&](Index i) { return one(codes[i]); });
 }
 
-void eval_leaf(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out) {
+void string_leaf(const CompiledNode& n, Index lo, Index hi, std::uint64_t* out) {
+  const auto& values = n.column->strings();
+  const auto& valid = n.column->validity();
+  row_bits(lo, hi, out, [&](Index i) {
+    const bool present = valid.empty() || valid[static_cast<std::size_t>(i)] != 0;
+    switch (n.op) {
+      case ConditionOp::Missing: return !present;
+      case ConditionOp::NotMissing: return present;
+      default: {
+        if (!present) return false;
+        const bool hit = std::binary_search(n.strings.begin(), n.strings.end(),
+                                            values[static_cast<std::size_t>(i)]);
+        return (n.op == ConditionOp::Eq || n.op == ConditionOp::In) ? hit : !hit;
+      }
+    }
+  });
+}
+
+void eval_leaf(const CompiledNode& n, Index lo, Index hi, std::uint64_t* out) {
   const Column& col = *n.column;
   switch (col.dtype()) {
-    case DType::Float64: {
-      const double* x = col.as_float64().data();
-      numeric_leaf(n, lo, hi, out, [x](Index i, double& v) {
-        v = x[i];
-        return !std::isnan(v);
-      });
-      break;
-    }
+    case DType::Float64: float_leaf(n, col.as_float64().data(), lo, hi, out); break;
     case DType::Int64: {
       const std::int64_t* x = col.as_int64().data();
       const auto& valid = col.validity();
@@ -214,9 +331,13 @@ void eval_leaf(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out) {
       break;
     }
     case DType::Categorical: {
+      if (n.few_codes) {
+        few_codes_leaf(n, static_cast<const std::int8_t*>(col.data()), lo, hi, out);
+        break;
+      }
       const std::uint8_t* lut = n.lut.data();
       col.visit_codes([&](const auto* codes) {
-        for (Index i = lo; i < hi; ++i) out[i - lo] = lut[codes[i] + 1];
+        row_bits(lo, hi, out, [&](Index i) { return lut[codes[i] + 1] != 0; });
         return 0;
       });
       break;
@@ -225,36 +346,45 @@ void eval_leaf(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out) {
   }
 }
 
-bool any_set(const std::uint8_t* m, Index len) {
-  std::uint8_t acc = 0;
-  for (Index i = 0; i < len; ++i) acc |= m[i];
-  return acc != 0;
+/// Words of a block of `len` rows, and the last word's mask of rows.
+Index words_of(Index len) {
+  return (len + 63) / 64;
+}
+std::uint64_t last_mask(Index len) {
+  const Index r = len % 64;
+  return r == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << r) - 1;
 }
 
-bool all_set(const std::uint8_t* m, Index len) {
-  std::uint8_t acc = 1;
-  for (Index i = 0; i < len; ++i) acc &= m[i];
-  return acc != 0;
+bool none_set(const std::uint64_t* w, Index n_words) {
+  std::uint64_t acc = 0;
+  for (Index k = 0; k < n_words; ++k) acc |= w[k];
+  return acc == 0;
 }
 
-void eval_node(const CompiledNode& n, Index lo, Index hi, std::uint8_t* out, EvalScratch& s,
+bool all_set(const std::uint64_t* w, Index len) {
+  const Index n_words = words_of(len);
+  std::uint64_t acc = ~std::uint64_t{0};
+  for (Index k = 0; k + 1 < n_words; ++k) acc &= w[k];
+  return acc == ~std::uint64_t{0} && (w[n_words - 1] & last_mask(len)) == last_mask(len);
+}
+
+void eval_node(const CompiledNode& n, Index lo, Index hi, std::uint64_t* out, EvalScratch& s,
                std::size_t depth) {
   if (n.column != nullptr) {
     eval_leaf(n, lo, hi, out);
     return;
   }
-  const Index len = hi - lo;
-  auto& tmp = s.levels[depth];  // sized by CompiledRules::eval (no resize: no dangling refs)
-  if (tmp.size() < static_cast<std::size_t>(len)) tmp.resize(static_cast<std::size_t>(len));
+  const Index len = hi - lo, n_words = words_of(len);
+  std::uint64_t* tmp = s.levels[depth].data();  // sized by CompiledRules::eval
   const bool all = n.op == ConditionOp::All;
   eval_node(n.children[0], lo, hi, out, s, depth + 1);
   for (std::size_t k = 1; k < n.children.size(); ++k) {
-    if (all ? !any_set(out, len) : all_set(out, len)) break;  // the block is decided
-    eval_node(n.children[k], lo, hi, tmp.data(), s, depth + 1);
+    if (all ? none_set(out, n_words) : all_set(out, len)) break;  // the block is decided
+    eval_node(n.children[k], lo, hi, tmp, s, depth + 1);
     if (all)
-      for (Index i = 0; i < len; ++i) out[i] &= tmp[static_cast<std::size_t>(i)];
+      for (Index q = 0; q < n_words; ++q) out[q] &= tmp[q];
     else
-      for (Index i = 0; i < len; ++i) out[i] |= tmp[static_cast<std::size_t>(i)];
+      for (Index q = 0; q < n_words; ++q) out[q] |= tmp[q];
   }
 }
 
@@ -282,15 +412,57 @@ CompiledRules::CompiledRules(const std::vector<Rule>& rules, const data::Table& 
   }
 }
 
-void CompiledRules::eval(std::size_t r, Index lo, Index hi, std::uint8_t* out,
+void CompiledRules::eval(std::size_t r, Index lo, Index hi, std::uint64_t* out,
                          EvalScratch& scratch) const {
+  const Index len = hi - lo;
   if (always_[r]) {
-    std::memset(out, 1, static_cast<std::size_t>(hi - lo));
+    const Index n_words = words_of(len);
+    std::fill(out, out + n_words, ~std::uint64_t{0});
+    out[n_words - 1] = last_mask(len);
     return;
   }
   if (scratch.levels.size() < static_cast<std::size_t>(kMaxDepth) + 2)
-    scratch.levels.resize(static_cast<std::size_t>(kMaxDepth) + 2);
+    scratch.levels.assign(static_cast<std::size_t>(kMaxDepth) + 2,
+                          std::vector<std::uint64_t>(static_cast<std::size_t>(kBlockWords)));
   eval_node(nodes_[r], lo, hi, out, scratch, 0);
+}
+
+BlockMatcher::BlockMatcher(const CompiledRules& rules, const std::vector<std::int32_t>& rule_action,
+                           std::size_t n_actions)
+    : rules_(&rules),
+      rule_action_(&rule_action),
+      row_words_((rules.size() + 63) / 64),
+      rule_bits_(static_cast<std::size_t>(kBlockWords)),
+      action_bits_(n_actions * static_cast<std::size_t>(kBlockWords)),
+      row_bits_(static_cast<std::size_t>(kRowBlock) * row_words_) {}
+
+void BlockMatcher::run(Index lo, Index hi) {
+  const Index len = hi - lo, n_words = words_of(len);
+  std::fill(row_bits_.begin(),
+            row_bits_.begin() +
+                static_cast<std::ptrdiff_t>(len) * static_cast<std::ptrdiff_t>(row_words_),
+            std::uint64_t{0});
+  std::fill(action_bits_.begin(), action_bits_.end(), std::uint64_t{0});
+  std::uint64_t* w = rule_bits_.data();
+  for (std::size_t r = 0; r < rules_->size(); ++r) {
+    rules_->eval(r, lo, hi, w, scratch_);
+    // the rows where r is its action's first rule: not taken by an earlier rule of the action
+    std::uint64_t* taken =
+        action_bits_.data() + static_cast<std::size_t>((*rule_action_)[r]) * kBlockWords;
+    for (Index k = 0; k < n_words; ++k) {
+      const std::uint64_t first = w[k] & ~taken[k];
+      taken[k] |= w[k];
+      w[k] = first;
+    }
+    // the rule's bit into the words of those rows (one store per row)
+    std::uint64_t* rows = row_bits_.data() + r / 64;
+    const std::uint64_t bit = std::uint64_t{1} << (r % 64);
+    for (Index k = 0; k < n_words; ++k)
+      for (std::uint64_t bits = w[k]; bits != 0; bits &= bits - 1) {
+        const auto i = static_cast<std::size_t>(k * 64 + __builtin_ctzll(bits));
+        rows[i * row_words_] |= bit;
+      }
+  }
 }
 
 }  // namespace detail
@@ -314,8 +486,13 @@ Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> RuleSet::matches(
   Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> m(n, Index(rules_.size()));
   parallel_for_blocks(0, n, detail::kRowBlock, n_threads, [&](Index lo, Index hi) {
     detail::EvalScratch scratch;
-    for (std::size_t r = 0; r < rules_.size(); ++r)
-      compiled.eval(r, lo, hi, m.data() + static_cast<Index>(r) * n + lo, scratch);
+    std::uint64_t words[detail::kBlockWords];
+    for (std::size_t r = 0; r < rules_.size(); ++r) {
+      compiled.eval(r, lo, hi, words, scratch);
+      std::uint8_t* out = m.data() + static_cast<Index>(r) * n;
+      for (Index i = lo; i < hi; ++i)
+        out[i] = static_cast<std::uint8_t>((words[(i - lo) / 64] >> ((i - lo) % 64)) & 1);
+    }
   });
   return m;
 }

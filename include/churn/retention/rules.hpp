@@ -74,8 +74,10 @@
 ///   and capacities are never exceeded and the result is exactly optimal when neither binds.
 /// Every method is deterministic and its result does not depend on the thread count.
 ///
-/// Conditions are evaluated column by column over blocks of rows, in parallel: a category test
-/// becomes a lookup table over the column's codes once, so no row compares text.
+/// Conditions are evaluated column by column over blocks of rows, in parallel, as bit words of
+/// 64 rows: a category test becomes a lookup table over the column's codes once, so no row
+/// compares text. Conditions, choice and totals run in one pass over each block; the totals
+/// (exact sums) are folded in block order.
 
 #include <cstdint>   // std::int32_t, std::uint8_t
 #include <limits>    // std::numeric_limits

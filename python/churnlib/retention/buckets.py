@@ -29,6 +29,7 @@ import numbers
 
 import numpy as np
 
+from .. import _frames
 from .._core import _retention as _r
 from .._estimator import CoreBacked
 from ..errors import InvalidArgument, TypeMismatch
@@ -175,12 +176,10 @@ class RiskBuckets(CoreBacked):
     def predict(self, scores):
         """The bucket label of each score: an ordered ``pandas.Categorical`` (categories =
         ``labels_``), or a categorical Series with the index of a Series given."""
-        import pandas as pd
-
         core = self._ready("predict()")
         codes = core.assign(float_vector(scores, "RiskBuckets.predict()", "scores",
                                          allow_empty=True))
-        cat = pd.Categorical.from_codes(codes, categories=list(core.labels), ordered=True)
+        cat = _frames.categorical_from_codes(codes, list(core.labels), ordered=True)
         return like(cat, scores)
 
     def fit_predict(self, scores, y=None):

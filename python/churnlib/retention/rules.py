@@ -4,7 +4,8 @@ budget and per-action capacities.
 
 The work runs in C++ (``churn::retention::RuleSet``) with the GIL released: conditions are
 evaluated column by column over the table (a category test becomes a lookup over its codes),
-in parallel over blocks of rows; results do not depend on ``n_threads``.
+in parallel over blocks of rows; results do not depend on ``n_threads``. Of a pandas frame only
+the columns the conditions read are used (borrowed, not copied); the others may be of any type.
 
 A rule document::
 
@@ -208,16 +209,19 @@ class RuleSet:
 
     # ---- applying ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _inputs(customers, score, bucket, segment, caller):
-        table = _frames.to_table(customers)
-        if not isinstance(table, _frames._core.Table):
-            raise TypeMismatch(f"{caller}: customers must be a pandas or polars DataFrame, a "
-                               f"pyarrow Table or a churnlib.Table, got {type(customers).__name__}")
+    def _inputs(self, customers, score, bucket, segment, caller):
         extra = {}
         for name, values in (("score", score), ("bucket", bucket), ("segment", segment)):
             if values is not None:
                 extra[name] = _column(values)
+        if _frames.is_pandas_frame(customers):
+            # only the columns the conditions read, handed to the core as they are (it borrows
+            # their buffers); the others are never converted
+            return _read_columns(customers, self.features, extra), extra
+        table = _frames.to_table(customers)
+        if not isinstance(table, _frames._core.Table):
+            raise TypeMismatch(f"{caller}: customers must be a pandas or polars DataFrame, a "
+                               f"pyarrow Table or a churnlib.Table, got {type(customers).__name__}")
         return table, extra
 
     def problems(self, customers, *, score=None, bucket=None, segment=None):
@@ -249,7 +253,8 @@ class RuleSet:
         Parameters
         ----------
         customers : pandas.DataFrame, polars.DataFrame, pyarrow.Table or churnlib.Table
-            One row per customer; the columns the conditions read.
+            One row per customer; the columns the conditions read (of a pandas frame only
+            those are read).
         probability : array-like of shape (n,)
             Churn probability, in [0, 1].
         value_kept : array-like of shape (n,)
@@ -301,9 +306,9 @@ class RuleSet:
                                 dtype=np.int32)
         action = r["action"]
         df = pd.DataFrame({
-            "rule": pd.Categorical.from_codes(r["rule"], categories=rule_names),
-            "action": pd.Categorical.from_codes(action, categories=[a["name"] for a in actions]),
-            "channel": pd.Categorical.from_codes(channel_code[action], categories=channels),
+            "rule": _frames.categorical_from_codes(r["rule"], rule_names),
+            "action": _frames.categorical_from_codes(action, [a["name"] for a in actions]),
+            "channel": _frames.categorical_from_codes(channel_code[action], channels),
             "cost": r["cost"],
             "expected_net_value": r["expected_net_value"],
         }, index=index, copy=False)  # the result's fresh arrays, not copied into one block
@@ -319,6 +324,19 @@ class RuleSet:
             "rules": dict(zip(rule_names, r["rule_counts"])),
         }
         return df
+
+
+def _read_columns(df, features, extra):
+    """The columns of the pandas frame ``df`` that the conditions read (``features``, but for
+    those ``extra`` replaces), in the frame's order; when there are none, one column that
+    converts without a copy (or the first), so that the table keeps the frame's rows."""
+    wanted = set(features) - set(extra)
+    names = list(dict.fromkeys(c for c in df.columns if c in wanted))
+    if not names and len(df.columns):
+        cheap = [c for c, t in df.dtypes.items()
+                 if getattr(t, "kind", "O") in "fiub" or str(t) == "category"]
+        names = cheap[:1] or [df.columns[0]]
+    return df if len(names) == len(df.columns) else df[names]
 
 
 def _int(value, what):

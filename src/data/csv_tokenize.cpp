@@ -421,8 +421,7 @@ void validate_options(const CsvOptions& o) {
               "CsvOptions: max_categorical_ratio must be >= 0, got " << o.max_categorical_ratio);
   CHURN_CHECK(o.max_categories >= 0, InvalidArgument,
               "CsvOptions: max_categories must be >= 0, got " << o.max_categories);
-  CHURN_CHECK(o.n_threads >= 0, InvalidArgument,
-              "CsvOptions: n_threads must be >= 0 (0 = all cores), got " << o.n_threads);
+  check_n_threads(o.n_threads, "CsvOptions");
 }
 
 }  // namespace

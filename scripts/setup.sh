@@ -20,7 +20,8 @@ log() { echo "[setup] $*"; }
 
 # ---- Debian packages ------------------------------------------------------------------------
 # pybind11 comes from PyPI (>= 2.12, the first to support numpy 2; Debian 12 ships 2.10).
-debs=(cmake g++ make pkg-config libeigen3-dev nlohmann-json3-dev libboost-test-dev libbenchmark-dev)
+debs=(cmake g++ make pkg-config libeigen3-dev nlohmann-json3-dev zlib1g-dev libboost-test-dev
+  libbenchmark-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

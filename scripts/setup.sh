@@ -21,8 +21,8 @@ log() { echo "[setup] $*"; }
 # ---- Debian packages ------------------------------------------------------------------------
 # pybind11 comes from PyPI (>= 2.12, the first to support numpy 2; Debian 12 ships 2.10).
 # chromium (+ a font): headless, renders the HTML report in python/tests/test_report.py (test-only).
-debs=(cmake g++ make pkg-config libeigen3-dev nlohmann-json3-dev libboost-test-dev libbenchmark-dev
-      chromium fonts-liberation)
+debs=(cmake g++ make pkg-config libeigen3-dev nlohmann-json3-dev zlib1g-dev libboost-test-dev
+      libbenchmark-dev chromium fonts-liberation)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

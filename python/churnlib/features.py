@@ -974,14 +974,14 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
     def load(cls, path, *, output="auto"):
         """A fitted pipeline from a file written by :meth:`save` (or by C++); ``output`` as
         for :meth:`from_json`."""
-        with open(os.fspath(path), "rb") as f:
-            data = f.read()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            from .errors import SerializationError
-            raise SerializationError(f"FeaturePipeline.load(): {path} is not UTF-8 text: {e}")
-        return cls.from_json(text, output=output)
+        if output not in _OUTPUTS:
+            raise InvalidArgument(f"FeaturePipeline.load(): output must be one of "
+                                  f"{_OUTPUTS}, got {output!r}")
+        # read by C++: a directory, FIFO or device is an IOError, invalid UTF-8 a
+        # SerializationError, as for every other loader
+        self = cls._from_core(_core._FeaturePipeline.load(os.fspath(path)))
+        self.output = output
+        return self
 
     def _extra_state(self):
         return {"feature_names_in": self.feature_names_in_,

@@ -1,4 +1,5 @@
 // Bindings of include/churn/core: the exception hierarchy, version and build information.
+#include <cstring>           // std::strlen
 #include <initializer_list>  // std::initializer_list
 #include <string>            // std::string
 
@@ -37,27 +38,38 @@ PyObject* add_exception(py::module_& m, const char* name, const char* doc,
   return cls;
 }
 
+/// Raises `cls` with `message` decoded as UTF-8 with replacement: a message quoting bytes of a
+/// Latin-1 file (a CSV field, a file name) keeps its class, line and column instead of
+/// becoming a UnicodeDecodeError (PyErr_SetString decodes strictly).
+void set_error(PyObject* cls, const char* message) {
+  PyObject* text =
+      PyUnicode_DecodeUTF8(message, static_cast<Py_ssize_t>(std::strlen(message)), "replace");
+  if (text == nullptr) return;  // MemoryError is set
+  PyErr_SetObject(cls, text);
+  Py_DECREF(text);
+}
+
 void translate(std::exception_ptr p) {
   try {
     if (p) std::rethrow_exception(p);
   } catch (const InvalidArgument& e) {
-    PyErr_SetString(g_invalid_argument, e.what());
+    set_error(g_invalid_argument, e.what());
   } catch (const TypeMismatch& e) {
-    PyErr_SetString(g_type_mismatch, e.what());
+    set_error(g_type_mismatch, e.what());
   } catch (const NotFittedError& e) {
-    PyErr_SetString(g_not_fitted, e.what());
+    set_error(g_not_fitted, e.what());
   } catch (const SchemaError& e) {
-    PyErr_SetString(g_schema_error, e.what());
+    set_error(g_schema_error, e.what());
   } catch (const ParseError& e) {
-    PyErr_SetString(g_parse_error, e.what());
+    set_error(g_parse_error, e.what());
   } catch (const SerializationError& e) {
-    PyErr_SetString(g_serialization_error, e.what());
+    set_error(g_serialization_error, e.what());
   } catch (const IOError& e) {
-    PyErr_SetString(g_io_error, e.what());
+    set_error(g_io_error, e.what());
   } catch (const Interrupted& e) {
-    PyErr_SetString(g_interrupted, e.what());
+    set_error(g_interrupted, e.what());
   } catch (const Error& e) {
-    PyErr_SetString(g_error, e.what());
+    set_error(g_error, e.what());
   }
 }
 

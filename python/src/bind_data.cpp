@@ -158,7 +158,7 @@ Table table_from_numpy(const py::array& a, const std::optional<std::vector<std::
 }
 
 py::array table_to_numpy(const Table& t, const std::optional<std::vector<std::string>>& columns,
-                         int n_threads) {
+                         NThreads n_threads) {
   if (columns && columns->empty()) {
     return py::array_t<double>(std::vector<py::ssize_t>{static_cast<py::ssize_t>(t.num_rows()), 0});
   }
@@ -513,7 +513,7 @@ CsvOptions csv_options(const std::optional<std::string>& delimiter, const std::s
                        bool header, const std::optional<std::vector<std::string>>& na_values,
                        bool trim, const py::object& dtypes,
                        const std::optional<std::vector<std::string>>& usecols, bool infer_int64,
-                       double max_categorical_ratio, Index max_categories, int n_threads,
+                       double max_categorical_ratio, Index max_categories, NThreads n_threads,
                        const char* caller) {
   CsvOptions o;
   const std::string prefix = caller;
@@ -585,7 +585,7 @@ with the same columns and types, fixed by the first chunk.
          const std::string& quote, bool header,
          const std::optional<std::vector<std::string>>& na_values, bool trim,
          const py::object& dtypes, const std::optional<std::vector<std::string>>& usecols,
-         bool infer_int64, double max_categorical_ratio, Index max_categories, int n_threads) {
+         bool infer_int64, double max_categorical_ratio, Index max_categories, NThreads n_threads) {
         CsvOptions o =
             csv_options(delimiter, quote, header, na_values, trim, dtypes, usecols, infer_int64,
                         max_categorical_ratio, max_categories, n_threads, "read_csv()");
@@ -639,7 +639,7 @@ Examples
          const std::string& quote, bool header,
          const std::optional<std::vector<std::string>>& na_values, bool trim,
          const py::object& dtypes, const std::optional<std::vector<std::string>>& usecols,
-         bool infer_int64, double max_categorical_ratio, Index max_categories, int n_threads) {
+         bool infer_int64, double max_categorical_ratio, Index max_categories, NThreads n_threads) {
         CsvOptions o =
             csv_options(delimiter, quote, header, na_values, trim, dtypes, usecols, infer_int64,
                         max_categorical_ratio, max_categories, n_threads, "parse_csv()");
@@ -670,7 +670,7 @@ Table
          const std::string& quote, bool header,
          const std::optional<std::vector<std::string>>& na_values, bool trim,
          const py::object& dtypes, const std::optional<std::vector<std::string>>& usecols,
-         bool infer_int64, double max_categorical_ratio, Index max_categories, int n_threads) {
+         bool infer_int64, double max_categorical_ratio, Index max_categories, NThreads n_threads) {
         CHURN_CHECK(chunk_bytes >= 1, InvalidArgument,
                     "read_csv_chunks(): chunk_bytes must be >= 1, got " << chunk_bytes);
         CsvOptions o =
@@ -1133,7 +1133,7 @@ SerializationError
 void bind_summary(py::module_& m) {
   m.def(
       "describe",
-      [](const py::object& data, int n_threads) {
+      [](const py::object& data, NThreads n_threads) {
         Table t = as_table(data, "describe()");
         Table d;
         {
@@ -1159,7 +1159,7 @@ pandas.DataFrame
 )doc");
   m.def(
       "describe_string",
-      [](const py::object& data, int n_threads) {
+      [](const py::object& data, NThreads n_threads) {
         Table t = as_table(data, "describe_string()");
         py::gil_scoped_release release;
         return describe_string(t, n_threads);
@@ -1172,7 +1172,7 @@ void bind_synthetic(py::module_& m) {
   m.def(
       "make_customers",
       [](Index n_customers, std::uint64_t seed, double missing_rate, double churn_rate,
-         const py::object& as_of, int n_threads, bool as_pandas) -> py::object {
+         const py::object& as_of, NThreads n_threads, bool as_pandas) -> py::object {
         data::CustomerOptions o;
         o.n_customers = n_customers;
         o.seed = seed;
@@ -1217,7 +1217,7 @@ Table or pandas.DataFrame
   m.def(
       "make_events",
       [](Index n_customers, double events_per_customer, std::uint64_t seed, const py::object& start,
-         const py::object& end, const py::object& churned, int n_threads,
+         const py::object& end, const py::object& churned, NThreads n_threads,
          bool as_pandas) -> py::object {
         data::EventOptions o;
         if (!churned.is_none()) {

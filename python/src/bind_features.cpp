@@ -252,7 +252,7 @@ Compiled core of churnlib.FeaturePipeline (churn::features::Pipeline): steps are
 add_step(type, settings), join_events() adds the event join; fit/transform take a churnlib.Table
 or pandas.DataFrame (plus the event table and the as-of for a pipeline that joins events).
 )doc");
-  cls.def(py::init([](int n_threads) {
+  cls.def(py::init([](NThreads n_threads) {
             features::PipelineParams q;
             q.n_threads = n_threads;
             return Pipeline(q);

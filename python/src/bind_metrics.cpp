@@ -66,7 +66,7 @@ template <class F>
 void def_scalar(py::module_& mod, const char* name, F f, const char* score_name, const char* doc) {
   mod.def(
       name,
-      [f](const Arr& y, const Arr& s, const OptArr& w, int n_threads) {
+      [f](const Arr& y, const Arr& s, const OptArr& w, NThreads n_threads) {
         const VecMap yv = view(y, "y_true");
         const VecMap sv = view(s, "score");
         const VecMap wv = weights(w);
@@ -327,7 +327,7 @@ float
 void bind_curves(py::module_& mod) {
   mod.def(
       "roc_curve",
-      [](const Arr& y, const Arr& s, const OptArr& w, bool drop_intermediate, int n_threads) {
+      [](const Arr& y, const Arr& s, const OptArr& w, bool drop_intermediate, NThreads n_threads) {
         const VecMap yv = view(y, "y_true");
         const VecMap sv = view(s, "y_score");
         const VecMap wv = weights(w);
@@ -349,7 +349,7 @@ fpr, tpr, thresholds : numpy.ndarray
 )doc");
   mod.def(
       "precision_recall_curve",
-      [](const Arr& y, const Arr& s, const OptArr& w, bool drop_intermediate, int n_threads) {
+      [](const Arr& y, const Arr& s, const OptArr& w, bool drop_intermediate, NThreads n_threads) {
         const VecMap yv = view(y, "y_true");
         const VecMap sv = view(s, "y_score");
         const VecMap wv = weights(w);

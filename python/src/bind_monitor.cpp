@@ -208,7 +208,7 @@ void bind_window_performance(py::module_& m) {
   m.def(
       "performance_by_window",
       [](const std::vector<py::object>& labels, const std::vector<py::object>& scores,
-         const std::vector<std::string>& names, double threshold, int n_threads) {
+         const std::vector<std::string>& names, double threshold, NThreads n_threads) {
         std::vector<Vector> ys, ss;
         for (const auto& y : labels)
           ys.push_back(view(as_float_array(y, "performance_by_window(): labels")));
@@ -259,7 +259,7 @@ void bind_drift_report(py::module_& m) {
              const std::vector<py::object>& scores, const std::vector<std::string>& names,
              double threshold, const py::object& min_auc, const py::object& min_precision,
              const py::object& min_recall, const py::object& max_churn_rate,
-             int n_threads) -> mon::DriftReport& {
+             NThreads n_threads) -> mon::DriftReport& {
             mon::PerformanceThresholds t;
             t.min_auc = threshold_arg(min_auc);
             t.min_precision = threshold_arg(min_precision);

@@ -28,7 +28,7 @@ data::Column optional_column(const std::string& name, const py::handle& obj) {
 }
 
 /// KpiOptions from the value parameters dict, the threshold and the thread count.
-ret::KpiOptions kpi_options(const py::dict& value, double threshold, int n_threads,
+ret::KpiOptions kpi_options(const py::dict& value, double threshold, NThreads n_threads,
                             const char* caller) {
   ret::KpiOptions o;
   o.value = ret::ValueParams::from_options(python_to_json(value, caller), caller);
@@ -102,7 +102,7 @@ void bind_value(py::module_& m) {
   m.def(
       "customer_value",
       [](const VectorRef& probability, const VectorRef& revenue, const py::dict& value,
-         int n_threads, const std::string& caller) {
+         NThreads n_threads, const std::string& caller) {
         const ret::ValueParams vp =
             ret::ValueParams::from_options(python_to_json(value, caller), caller);
         ret::CustomerValue v;
@@ -118,7 +118,8 @@ void bind_value(py::module_& m) {
       "(revenue_at_risk, clv, expected_loss) per customer, in one pass.");
   m.def(
       "sum_by_group",
-      [](const VectorRef& values, const ret::IntVectorRef& groups, int n_groups, int n_threads) {
+      [](const VectorRef& values, const ret::IntVectorRef& groups, int n_groups,
+         NThreads n_threads) {
         py::gil_scoped_release release;
         return ret::sum_by_group(values, groups, n_groups, n_threads);
       },
@@ -132,7 +133,7 @@ void bind_kpi(py::module_& m) {
       [](const VectorRef& probability, const ret::IntVectorRef& codes,
          const std::vector<std::string>& labels, const VectorRef& revenue,
          const py::object& segment, const VectorRef& observed, const py::dict& value,
-         double threshold, int n_threads) {
+         double threshold, NThreads n_threads) {
         const char* who = "kpi_summary()";
         const ret::KpiOptions o = kpi_options(value, threshold, n_threads, who);
         const data::Column seg = optional_column("segment", segment);
@@ -153,7 +154,7 @@ void bind_kpi(py::module_& m) {
       [](const py::object& id, const VectorRef& probability, const ret::IntVectorRef& codes,
          const std::vector<std::string>& labels, const VectorRef& revenue,
          const py::object& segment, const py::object& action, const VectorRef& net_value,
-         const py::dict& value, int n_threads) {
+         const py::dict& value, NThreads n_threads) {
         const char* who = "customer_export()";
         const ret::KpiOptions o = kpi_options(value, 0.5, n_threads, who);
         const data::Column id_col = optional_column("id", id);

@@ -114,7 +114,7 @@ void bind_retention_rules(py::module_& parent) {
       .def(
           "matches",
           [](const ret::RuleSet& s, const py::handle& customers, const py::dict& extra,
-             int n_threads) {
+             NThreads n_threads) {
             const data::Table t = customers_table(customers, extra, "RuleSet.matches()");
             py::gil_scoped_release release;
             return s.matches(t, n_threads);
@@ -124,7 +124,7 @@ void bind_retention_rules(py::module_& parent) {
           "apply",
           [](const ret::RuleSet& s, const py::handle& customers, const py::dict& extra,
              const VectorRef& probability, const VectorRef& value_kept,
-             std::optional<double> budget, int n_threads) {
+             std::optional<double> budget, NThreads n_threads) {
             const data::Table t = customers_table(customers, extra, "RuleSet.apply()");
             ret::RuleAssignment r;
             {

@@ -105,7 +105,7 @@ void bind_kmeans(py::module_& m) {
 void bind_choose_k(py::module_& m) {
   m.def(
       "silhouette_samples",
-      [](const RowMatrixRef& X, const IntVector& labels, int n_threads) {
+      [](const RowMatrixRef& X, const IntVector& labels, NThreads n_threads) {
         py::gil_scoped_release release;
         return seg::silhouette_samples(X, labels, n_threads);
       },
@@ -113,7 +113,7 @@ void bind_choose_k(py::module_& m) {
   m.def(
       "silhouette_score",
       [](const RowMatrixRef& X, const IntVector& labels, Index sample_size, std::uint64_t seed,
-         int n_threads) {
+         NThreads n_threads) {
         py::gil_scoped_release release;
         return seg::silhouette_score(X, labels, sample_size, seed, n_threads);
       },

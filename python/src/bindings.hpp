@@ -7,19 +7,32 @@
 #include <pybind11/pybind11.h>  // py::module_, py::object
 
 #include <cstdint>      // std::int64_t
+#include <limits>       // std::numeric_limits
 #include <memory>       // std::shared_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 
 #include <nlohmann/json.hpp>  // the Json values (churn/core/json.hpp only declares them)
 
-#include "churn/core/json.hpp"  // parse_json
+#include "churn/core/error.hpp"     // CHURN_THROW
+#include "churn/core/json.hpp"      // parse_json
+#include "churn/core/parallel.hpp"  // kMaxThreads
 #include "churn/data/schema.hpp"
 #include "churn/data/table.hpp"
 
 namespace churn::python {
 
 namespace py = pybind11;
+
+/// The `n_threads` argument of a binding: converts from any Python int, and one that does not
+/// fit a C++ int raises InvalidArgument naming `n_threads` (a plain `int` parameter would give
+/// pybind11's "incompatible function arguments" dump for 2**31 and above). Values in int's
+/// range go on to the C++ check, which names the caller.
+struct NThreads {
+  int value = 0;
+  NThreads(int v = 0) : value(v) {}       // NOLINT(google-explicit-constructor)
+  operator int() const { return value; }  // NOLINT(google-explicit-constructor)
+};
 
 /// Exception classes, exception translation, version and build information (bind_core.cpp).
 void bind_core(py::module_& m);
@@ -163,3 +176,42 @@ py::object json_to_python(const Json& j);
 Json python_to_json(const py::handle& obj, std::string_view caller);
 
 }  // namespace churn::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<churn::python::NThreads> {
+  PYBIND11_TYPE_CASTER(churn::python::NThreads, const_name("int"));
+
+  bool load(handle src, bool convert) {
+    if (!src || PyFloat_Check(src.ptr())) return false;
+    if (!PyLong_Check(src.ptr()) && !(convert && PyIndex_Check(src.ptr()))) return false;
+    const object index = reinterpret_steal<object>(PyNumber_Index(src.ptr()));
+    if (!index) {
+      PyErr_Clear();
+      return false;
+    }
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+    if (v == -1 && PyErr_Occurred() != nullptr) {
+      PyErr_Clear();
+      return false;
+    }
+    // Thrown here, the error is translated like any other (pybind11 loads the arguments inside
+    // its dispatcher's try block).
+    CHURN_CHECK(overflow == 0 && v >= std::numeric_limits<int>::min() &&
+                    v <= std::numeric_limits<int>::max(),
+                churn::InvalidArgument,
+                "n_threads must be between 0 (all cores) and " << churn::kMaxThreads << ", got "
+                                                               << repr(index).cast<std::string>());
+    value = churn::python::NThreads(static_cast<int>(v));
+    return true;
+  }
+
+  static handle cast(churn::python::NThreads src, return_value_policy /*policy*/,
+                     handle /*parent*/) {
+    return PyLong_FromLong(src.value);
+  }
+};
+
+}  // namespace pybind11::detail

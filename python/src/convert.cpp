@@ -558,7 +558,11 @@ py::object json_to_python(const Json& j) {
   }
 }
 
-Json python_to_json(const py::handle& obj, std::string_view caller) {
+namespace {
+
+// python_to_json at nesting `depth`: deeper than kMaxJsonDepth is refused (as parse_json
+// refuses such text), so a self-referencing or hostile structure cannot overflow the stack.
+Json python_to_json_at(const py::handle& obj, std::string_view caller, int depth) {
   const py::module_ np = numpy();
   if (obj.is_none()) return nullptr;
   if (py::isinstance<py::bool_>(obj) || py::isinstance(obj, np.attr("bool_")))
@@ -578,25 +582,35 @@ Json python_to_json(const py::handle& obj, std::string_view caller) {
   if (py::isinstance<py::float_>(obj) || py::isinstance(obj, np.attr("floating")))
     return obj.cast<double>();
   if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
+  const bool nested = py::isinstance<py::dict>(obj) || py::isinstance<py::list>(obj) ||
+                      py::isinstance<py::tuple>(obj);
+  CHURN_CHECK(!nested || depth <= kMaxJsonDepth, SerializationError,
+              caller << ": lists and dicts nest deeper than " << kMaxJsonDepth << " levels");
   if (py::isinstance<py::dict>(obj)) {
     Json out = Json::object();
     for (const auto& item : obj.cast<py::dict>()) {
       CHURN_CHECK(
           py::isinstance<py::str>(item.first), TypeMismatch,
           caller << ": keys must be strings, got " << py::repr(item.first).cast<std::string>());
-      out[item.first.cast<std::string>()] = python_to_json(item.second, caller);
+      out[item.first.cast<std::string>()] = python_to_json_at(item.second, caller, depth + 1);
     }
     return out;
   }
   if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
     Json out = Json::array();
-    for (const auto& item : obj) out.push_back(python_to_json(item, caller));
+    for (const auto& item : obj) out.push_back(python_to_json_at(item, caller, depth + 1));
     return out;
   }
   CHURN_THROW(TypeMismatch,
               caller << ": cannot pass " << py::repr(obj).cast<std::string>() << " (a "
                      << py::str(py::type::handle_of(obj).attr("__name__")).cast<std::string>()
                      << ") to C++");
+}
+
+}  // namespace
+
+Json python_to_json(const py::handle& obj, std::string_view caller) {
+  return python_to_json_at(obj, caller, 1);
 }
 
 }  // namespace churn::python

@@ -13,6 +13,28 @@
 
 namespace churn::common {
 
+std::size_t json_depth_exceeded_at(std::string_view text, int max_depth) {
+  const char* s = text.data();
+  const std::size_t n = text.size();
+  int depth = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (s[i]) {
+      case '"':  // a string: skip to its closing quote (escapes skip the next byte)
+        for (++i; i < n && s[i] != '"'; ++i)
+          if (s[i] == '\\') ++i;
+        break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return i;
+        break;
+      case ']':
+      case '}': --depth; break;
+      default: break;
+    }
+  }
+  return std::string_view::npos;
+}
+
 Json make_envelope(std::string_view kind, Json params, Json state) {
   Json doc = Json::object();
   doc["format"] = kEnvelopeFormat;

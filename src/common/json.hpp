@@ -16,6 +16,12 @@
 
 namespace churn::common {
 
+/// The byte offset of the first '[' or '{' of `text` that opens a level deeper than `max_depth`
+/// (strings skipped), or npos. A linear scan, so a loader can refuse hostile nesting before a
+/// JSON value (copied and destroyed recursively) is built. Text that is not JSON still gives an
+/// answer; the parser then reports its own error.
+std::size_t json_depth_exceeded_at(std::string_view text, int max_depth);
+
 /// Wraps `params` and `state` of an object of type `kind` into an envelope.
 Json make_envelope(std::string_view kind, Json params, Json state);
 

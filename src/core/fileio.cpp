@@ -7,19 +7,18 @@
 #include <string>
 
 #include "churn/core/error.hpp"
+#include "common/file_read.hpp"
 
 namespace churn {
 
 std::string read_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  CHURN_CHECK(f != nullptr, IOError, "cannot open '" << path << "': " << std::strerror(errno));
+  // a regular file only: a directory, FIFO or device is refused (common/file_read.hpp)
+  const common::FilePtr f = common::open_regular_file(path, "");
   std::string out;
   char buf[1 << 16];
   std::size_t got = 0;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, got);
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  CHURN_CHECK(!bad, IOError, "error while reading '" << path << "'");
+  while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) out.append(buf, got);
+  CHURN_CHECK(std::ferror(f.get()) == 0, IOError, "error while reading '" << path << "'");
   return out;
 }
 

@@ -15,6 +15,11 @@
 namespace churn {
 
 Json parse_json(std::string_view text, std::string_view what) {
+  // Before parsing: a value nested this deep would overflow the stack when copied or destroyed.
+  const std::size_t deep = common::json_depth_exceeded_at(text, kMaxJsonDepth);
+  CHURN_CHECK(deep == std::string_view::npos, SerializationError,
+              what << " is not a valid churnlib document: arrays and objects nest deeper than "
+                   << kMaxJsonDepth << " levels (byte " << deep << ")");
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {

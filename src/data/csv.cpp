@@ -24,24 +24,17 @@
 #include "churn/core/fileio.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/data/schema.hpp"
+#include "common/file_read.hpp"
 #include "data/csv_impl.hpp"
 
 namespace churn::data {
 
 namespace {
 
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f != nullptr) std::fclose(f);
-  }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+using common::FilePtr;
 
 FilePtr open_for_reading(const std::string& path, const char* caller) {
-  FilePtr f(std::fopen(path.c_str(), "rb"));
-  CHURN_CHECK(f != nullptr, IOError,
-              caller << ": cannot open '" << path << "': " << std::strerror(errno));
-  return f;
+  return common::open_regular_file(path, caller);  // a directory, FIFO or device is refused
 }
 
 // The whole file in memory: mapped read-only where possible (no copy, pages come straight from
@@ -49,22 +42,24 @@ FilePtr open_for_reading(const std::string& path, const char* caller) {
 struct FileBuffer {
   std::unique_ptr<char[]> data;
   std::size_t size = 0;
+  std::string text;  // decompressed / line ends translated, when not empty: see prepare_text
 #if CHURN_CSV_MMAP
   void* map = nullptr;
   FileBuffer() = default;
   FileBuffer(const FileBuffer&) = delete;
   FileBuffer& operator=(const FileBuffer&) = delete;
-  FileBuffer(FileBuffer&& o) noexcept : data(std::move(o.data)), size(o.size), map(o.map) {
+  FileBuffer(FileBuffer&& o) noexcept
+      : data(std::move(o.data)), size(o.size), text(std::move(o.text)), map(o.map) {
     o.map = nullptr;
   }
   ~FileBuffer() {
     if (map != nullptr) ::munmap(map, size);
   }
-  std::string_view view() const {
+  std::string_view raw() const {
     return {map != nullptr ? static_cast<const char*>(map) : data.get(), size};
   }
 #else
-  std::string_view view() const {
+  std::string_view raw() const {
     return {data.get(), size};
   }
 #endif
@@ -112,6 +107,23 @@ FileBuffer read_whole_file(const std::string& path, const char* caller) {
   return buf;
 }
 
+// The CSV text of `raw`: itself, or a copy in `storage` when it is gzip data (decompressed) or
+// has CR-only line ends (translated to '\n', which the tokeniser reads).
+std::string_view prepare_text(std::string_view raw, std::string& storage, const CsvOptions& o,
+                              const char* caller, const std::string& source) {
+  if (common::is_gzip(raw)) {
+    storage = common::gunzip(raw, caller, source);
+    raw = storage;
+  }
+  if (detail::first_line_end(raw, o.quote, true) == detail::LineEnds::Cr) {
+    if (raw.data() != storage.data()) storage.assign(raw);
+    bool in_quote = false;
+    detail::cr_to_lf(storage.data(), storage.size(), o.quote, in_quote);
+    raw = storage;
+  }
+  return raw;
+}
+
 // Per kept column: the type from `column_types`, else from `schema`, else nullopt.
 std::vector<std::optional<DType>> kept_types(const detail::CsvHeader& h, const CsvOptions& o,
                                              const Schema* schema) {
@@ -145,16 +157,18 @@ Table parse_whole(std::string_view text, const CsvOptions& options, const std::s
 // ------------------------------------------------------------------------------------------
 
 Table read_csv(const std::string& path, const CsvOptions& options) {
-  const FileBuffer buf = read_whole_file(path, "read_csv()");
+  FileBuffer buf = read_whole_file(path, "read_csv()");
   const std::string source = options.source_name.empty() ? path : options.source_name;
-  return parse_whole(buf.view(), options, source, nullptr, nullptr);
+  const std::string_view text = prepare_text(buf.raw(), buf.text, options, "read_csv()", source);
+  return parse_whole(text, options, source, nullptr, nullptr);
 }
 
 Table read_csv(const std::string& path, const Schema& schema, const CsvOptions& options) {
-  const FileBuffer buf = read_whole_file(path, "read_csv()");
+  FileBuffer buf = read_whole_file(path, "read_csv()");
   const std::string source = options.source_name.empty() ? path : options.source_name;
+  const std::string_view text = prepare_text(buf.raw(), buf.text, options, "read_csv()", source);
   std::vector<Index> lines;
-  Table t = parse_whole(buf.view(), options, source, &schema, &lines);
+  Table t = parse_whole(text, options, source, &schema, &lines);
   ValidationReport report = schema.validate(t);
   if (!report.ok()) {
     for (auto& v : report.violations)
@@ -168,7 +182,9 @@ Table read_csv(const std::string& path, const Schema& schema, const CsvOptions& 
 
 Table parse_csv(std::string_view text, const CsvOptions& options) {
   const std::string source = options.source_name.empty() ? "<string>" : options.source_name;
-  return parse_whole(text, options, source, nullptr, nullptr);
+  std::string storage;
+  return parse_whole(prepare_text(text, storage, options, "parse_csv()", source), options, source,
+                     nullptr, nullptr);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -189,6 +205,9 @@ struct CsvChunkReader::Impl {
   std::vector<std::optional<DType>> types;
   std::vector<bool> fixed;
   std::vector<std::unique_ptr<detail::StringDict>> dicts;
+  std::unique_ptr<common::GzipReader> gzip;  // set for a gzip file: reads decompress
+  bool cr_line_ends = false;                 // CR-only line ends: read bytes are translated
+  bool cr_in_quote = false;                  // cr_to_lf's quote state at the end of buf
 
   // Appends up to `bytes` bytes from the file; sets eof at the end.
   void read_more(std::size_t bytes) {
@@ -199,8 +218,10 @@ struct CsvChunkReader::Impl {
     }
     const std::size_t old = buf.size();
     buf.resize(old + bytes);
-    const std::size_t got = std::fread(buf.data() + old, 1, bytes, file.get());
+    const std::size_t got = gzip ? gzip->read(buf.data() + old, bytes)
+                                 : std::fread(buf.data() + old, 1, bytes, file.get());
     buf.resize(old + got);
+    if (cr_line_ends) detail::cr_to_lf(buf.data() + old, got, options.quote, cr_in_quote);
     if (got < bytes) {
       CHURN_CHECK(
           std::ferror(file.get()) == 0, IOError,
@@ -220,10 +241,31 @@ CsvChunkReader::CsvChunkReader(const std::string& path, CsvOptions options, std:
   m.source = options.source_name.empty() ? path : options.source_name;
   m.options = std::move(options);
   m.chunk_bytes = chunk_bytes;
-  // Read until the header row is complete (or the file ends).
+  {  // gzip data by its magic bytes (a regular file, so it can be rewound)
+    char magic[2] = {0, 0};
+    const std::size_t got = std::fread(magic, 1, 2, m.file.get());
+    CHURN_CHECK(std::fseek(m.file.get(), 0, SEEK_SET) == 0, IOError,
+                "CsvChunkReader: cannot rewind '" << m.source << "': " << std::strerror(errno));
+    if (common::is_gzip(std::string_view(magic, got)))
+      m.gzip = std::make_unique<common::GzipReader>(m.file.get(), "CsvChunkReader", m.source);
+  }
+  // Read until the first line end is known and the header row is complete (or the file ends).
   std::size_t want = std::max<std::size_t>(chunk_bytes, 1 << 16);
+  bool line_ends_known = false;
   for (;;) {
     m.read_more(want);
+    if (!line_ends_known) {
+      const detail::LineEnds ends = detail::first_line_end(m.view(), m.options.quote, m.eof);
+      if (ends == detail::LineEnds::Unknown) {
+        want *= 2;
+        continue;
+      }
+      line_ends_known = true;
+      if (ends == detail::LineEnds::Cr) {
+        m.cr_line_ends = true;
+        detail::cr_to_lf(m.buf.data(), m.buf.size(), m.options.quote, m.cr_in_quote);
+      }
+    }
     auto h = detail::parse_header(m.view(), m.options, m.eof, m.source);
     if (h) {
       m.header = std::move(*h);

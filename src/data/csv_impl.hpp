@@ -126,6 +126,23 @@ int csv_threads(int n_threads, std::size_t bytes);
 /// Length of a UTF-8 byte order mark at the start of `text` (0 or 3).
 std::size_t bom_length(std::string_view text);
 
+/// How the lines of a CSV text end, judged by its first line.
+enum class LineEnds : std::uint8_t {
+  Unknown,  ///< no line end yet (more text is coming)
+  Lf,       ///< '\n' or "\r\n": the tokeniser's own
+  Cr,       ///< '\r' alone (classic Mac OS): translate with cr_to_lf() first
+};
+
+/// The line ends of `text` (after a BOM), judged by the first one outside quoted fields
+/// (`quote` '\0': no quoting). Without any line end: Lf at the end of the text (`at_eof`), else
+/// Unknown; a '\r' that is the last byte before more text comes is Unknown too.
+LineEnds first_line_end(std::string_view text, char quote, bool at_eof);
+
+/// Turns every '\r' outside quoted fields of `[p, p + n)` into '\n', for a text with CR-only
+/// line ends (a "\r\n" that might follow becomes a blank line, which the tokeniser skips).
+/// `in_quote` carries the quote state from one piece of a text to the next.
+void cr_to_lf(char* p, std::size_t n, char quote, bool& in_quote);
+
 /// The delimiter among ',', ';' and '\t' whose count per line is most consistent over the
 /// first lines of `text` (quotes respected); ',' when nothing fits.
 char sniff_delimiter(std::string_view text, char quote);

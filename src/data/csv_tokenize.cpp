@@ -61,6 +61,33 @@ std::size_t bom_length(std::string_view text) {
   return text.size() >= 3 && text[0] == '\xEF' && text[1] == '\xBB' && text[2] == '\xBF' ? 3 : 0;
 }
 
+LineEnds first_line_end(std::string_view text, char quote, bool at_eof) {
+  const char* s = text.data();
+  const std::size_t n = text.size();
+  bool in_quote = false;
+  for (std::size_t i = bom_length(text); i < n; ++i) {
+    const char c = s[i];
+    if (quote != '\0' && c == quote) {
+      in_quote = !in_quote;
+    } else if (!in_quote && c == '\n') {
+      return LineEnds::Lf;
+    } else if (!in_quote && c == '\r') {
+      if (i + 1 < n) return s[i + 1] == '\n' ? LineEnds::Lf : LineEnds::Cr;
+      return at_eof ? LineEnds::Cr : LineEnds::Unknown;
+    }
+  }
+  return at_eof ? LineEnds::Lf : LineEnds::Unknown;
+}
+
+void cr_to_lf(char* p, std::size_t n, char quote, bool& in_quote) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (quote != '\0' && p[i] == quote)
+      in_quote = !in_quote;
+    else if (p[i] == '\r' && !in_quote)
+      p[i] = '\n';
+  }
+}
+
 std::string excerpt(std::string_view text, std::size_t max_len) {
   std::string out;
   const std::size_t n = std::min(text.size(), max_len);
@@ -421,8 +448,7 @@ void validate_options(const CsvOptions& o) {
               "CsvOptions: max_categorical_ratio must be >= 0, got " << o.max_categorical_ratio);
   CHURN_CHECK(o.max_categories >= 0, InvalidArgument,
               "CsvOptions: max_categories must be >= 0, got " << o.max_categories);
-  CHURN_CHECK(o.n_threads >= 0, InvalidArgument,
-              "CsvOptions: n_threads must be >= 0 (0 = all cores), got " << o.n_threads);
+  check_n_threads(o.n_threads, "CsvOptions");
 }
 
 }  // namespace

@@ -339,8 +339,7 @@ void validate(const CustomerOptions& o) {
               "make_customers(): missing_rate must be in [0, 0.9], got " << o.missing_rate);
   CHURN_CHECK(o.churn_rate > 0.0 && o.churn_rate < 1.0, InvalidArgument,
               "make_customers(): churn_rate must be in (0, 1), got " << o.churn_rate);
-  CHURN_CHECK(o.n_threads >= 0, InvalidArgument,
-              "make_customers(): n_threads must be >= 0 (0 = all cores), got " << o.n_threads);
+  check_n_threads(o.n_threads, "make_customers()");
   const std::int64_t earliest = days_from_civil(1700, 1, 1) * kNanosPerDay;
   CHURN_CHECK(o.as_of >= earliest, InvalidArgument,
               "make_customers(): as_of must be after 1700-01-01, got " << o.as_of << " ns");
@@ -366,8 +365,7 @@ void validate(const EventOptions& o) {
       "make_events(): events_per_customer must be > 0 and finite, got " << o.events_per_customer);
   CHURN_CHECK(o.end > o.start, InvalidArgument,
               "make_events(): end must be > start, got start=" << o.start << ", end=" << o.end);
-  CHURN_CHECK(o.n_threads >= 0, InvalidArgument,
-              "make_events(): n_threads must be >= 0 (0 = all cores), got " << o.n_threads);
+  check_n_threads(o.n_threads, "make_events()");
   CHURN_CHECK(o.churned.empty() || static_cast<Index>(o.churned.size()) == o.n_customers,
               InvalidArgument,
               "make_events(): churned must be empty or have n_customers = "

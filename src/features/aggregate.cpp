@@ -9,6 +9,7 @@
 #include <utility>  // std::move
 
 #include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
 #include "common/checks.hpp"
 #include "common/json.hpp"
 #include "common/params.hpp"
@@ -71,8 +72,7 @@ void EventAggregationSpec::validate() const {
   CHURN_CHECK(any, InvalidArgument,
               w << "the spec asks for no feature (type_counts, total_counts, trends, active_days, "
                    "recency, type_recency, days_since_first and amount_column are all off)");
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              w << "n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, "EventAggregationSpec");
 }
 
 namespace {

@@ -145,8 +145,7 @@ int dtype_group(DType t) {
 }  // namespace
 
 void PipelineParams::validate() const {
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              "PipelineParams: n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, "PipelineParams");
 }
 
 Pipeline::Pipeline(PipelineParams params) : params_(params) {
@@ -561,8 +560,8 @@ Pipeline Pipeline::from_json(const Json& doc) {
     json_check_members(pj, {"n_threads"}, where + " params");
     PipelineParams params;
     params.n_threads = json_get_int<int>(pj, "n_threads", where + " params");
-    CHURN_CHECK(params.n_threads >= 0, SerializationError,
-                where << " params: n_threads must be >= 0");
+    CHURN_CHECK(params.n_threads >= 0 && params.n_threads <= kMaxThreads, SerializationError,
+                where << " params: n_threads must be between 0 and " << kMaxThreads);
     Pipeline p(params);
 
     const Json& state = env["state"];

@@ -79,8 +79,7 @@ void LogisticRegressionParams::validate() const {
               who << ": class_weight_0 must be finite and >= 0, got " << class_weight_0);
   CHURN_CHECK(std::isfinite(class_weight_1) && class_weight_1 >= 0, InvalidArgument,
               who << ": class_weight_1 must be finite and >= 0, got " << class_weight_1);
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, who);
   const bool has_l1 = penalty == Penalty::L1 || penalty == Penalty::ElasticNet;
   CHURN_CHECK(!(has_l1 && (solver == LogisticSolver::Newton || solver == LogisticSolver::Lbfgs)),
               InvalidArgument,

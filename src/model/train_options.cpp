@@ -5,6 +5,7 @@
 #include <string_view>  // std::string_view
 
 #include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
 #include "churn/model/train.hpp"
 #include "common/params.hpp"
 
@@ -76,8 +77,7 @@ void TrainOptions::validate() const {
   check_one_of(calibration, {"auto", "isotonic", "sigmoid", "none"}, "calibration");
   CHURN_CHECK(time_budget >= 0 && std::isfinite(time_budget), InvalidArgument,
               who << ": time_budget must be finite and >= 0 seconds, got " << time_budget);
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, who);
 }
 
 Json TrainOptions::to_options() const {

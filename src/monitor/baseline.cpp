@@ -7,6 +7,7 @@
 #include <utility>    // std::move
 
 #include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
 #include "common/json.hpp"
 #include "monitor/divergence.hpp"
 #include "monitor/feature_state.hpp"
@@ -82,8 +83,7 @@ void BaselineParams::validate() const {
               "BaselineParams: score_alert must be >= 0, got " << score_alert);
   CHURN_CHECK(ks_points >= 1 && ks_points <= 10000, InvalidArgument,
               "BaselineParams: ks_points must be in [1, 10000], got " << ks_points);
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              "BaselineParams: n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, "BaselineParams");
 }
 
 // ---- special members --------------------------------------------------------------------------

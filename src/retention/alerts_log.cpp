@@ -65,6 +65,8 @@ void check_writable(const Alert& a, std::size_t i) {
 
 /// The alert of one complete line, if it is one.
 bool parse_line(std::string_view line, Alert& out) {
+  // a damaged line nested too deep is not an alert (and must not be built: see kMaxJsonDepth)
+  if (common::json_depth_exceeded_at(line, kMaxJsonDepth) != std::string_view::npos) return false;
   const Json j = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return false;
   try {

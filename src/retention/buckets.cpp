@@ -144,8 +144,7 @@ void BucketParams::validate() const {
   for (const auto& l : labels)
     CHURN_CHECK(!l.empty(), InvalidArgument, who << ": labels must not hold an empty label");
   common::check_distinct(labels, who, "labels");
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, who);
 }
 
 Json BucketParams::to_json() const {

@@ -264,8 +264,7 @@ Json cell_json(const Column& c, Index i) {
 void KpiOptions::validate() const {
   CHURN_CHECK(std::isfinite(threshold), InvalidArgument,
               "KpiOptions: threshold must be finite, got " << threshold);
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              "KpiOptions: n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, "KpiOptions");
   value.validate();
 }
 

@@ -12,8 +12,7 @@ void ApplyOptions::validate() const {
   if (budget)
     CHURN_CHECK(!std::isnan(*budget) && *budget >= 0, InvalidArgument,
                 "RuleSet::apply(): budget must be >= 0 (+inf = none), got " << *budget);
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              "RuleSet::apply(): n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, "RuleSet::apply()");
 }
 
 RuleAssignment RuleSet::apply(const data::Table& customers, const VectorRef& probability,

@@ -176,8 +176,7 @@ void KMeansParams::validate() const {
   CHURN_CHECK(max_iter >= 1, InvalidArgument, who << ": max_iter must be >= 1, got " << max_iter);
   CHURN_CHECK(std::isfinite(tol) && tol >= 0, InvalidArgument,
               who << ": tol must be finite and >= 0, got " << tol);
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, who);
   if (init == KMeansInit::Given) {
     CHURN_CHECK(init_centers.rows() == n_clusters && init_centers.cols() >= 1, InvalidArgument,
                 who << ": init 'given' needs init_centers of n_clusters=" << n_clusters

@@ -4,6 +4,7 @@
 #include <string_view>  // std::string_view
 
 #include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
 #include "churn/tree/forest.hpp"
 #include "common/enum_names.hpp"
 #include "common/params.hpp"
@@ -76,8 +77,7 @@ void RandomForestParams::validate() const {
           categorical_features[i] != categorical_features[j], InvalidArgument,
           who << ": categorical_features lists column " << categorical_features[i] << " twice");
   }
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, who);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <string_view>  // std::string_view
 
 #include "churn/core/error.hpp"
+#include "churn/core/parallel.hpp"
 #include "common/enum_names.hpp"
 #include "common/params.hpp"
 
@@ -91,8 +92,7 @@ void GBDTParams::validate() const {
               who << ": max_cat_to_onehot must be >= 1, got " << max_cat_to_onehot);
   CHURN_CHECK(early_stopping_rounds >= 0, InvalidArgument,
               who << ": early_stopping_rounds must be >= 0, got " << early_stopping_rounds);
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              who << ": n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, who);
 }
 
 namespace {

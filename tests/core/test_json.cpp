@@ -2,11 +2,22 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <typeinfo>
 
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
+#include "churn/data/schema.hpp"
+#include "churn/features/pipeline.hpp"
+#include "churn/linear/logistic.hpp"
+#include "churn/model/churn_model.hpp"
+#include "churn/monitor/baseline.hpp"
+#include "churn/retention/buckets.hpp"
+#include "churn/retention/rules.hpp"
+#include "churn/segment/kmeans.hpp"
+#include "churn/tree/forest.hpp"
+#include "churn/tree/gbdt.hpp"
 #include "common/json.hpp"
 
 using churn::Json;
@@ -154,6 +165,97 @@ BOOST_AUTO_TEST_CASE(loading_truncated_or_missing_files) {
   const fs::path missing = dir / "does_not_exist.json";
   fs::remove(missing);
   BOOST_CHECK_THROW(churn::load_json_file(missing.string()), churn::IOError);
+}
+
+// ---- nesting depth (issue 19, finding 1) ---------------------------------------------------
+
+namespace {
+
+std::string nested(int depth, char open = '[', char close = ']') {
+  return std::string(static_cast<std::size_t>(depth), open) +
+         std::string(static_cast<std::size_t>(depth), close);
+}
+
+// An envelope of `kind` whose state member `member` holds `depth` nested lists.
+std::string deep_envelope(const std::string& kind, const std::string& member, int depth) {
+  return R"({"format": "churnlib", "version": "1.0", "kind": ")" + kind +
+         R"(", "params": {}, "state": {")" + member + "\": " + nested(depth) + "}}";
+}
+
+void expect_too_deep(const std::function<void()>& f, const std::string& what) {
+  try {
+    f();
+    BOOST_ERROR(what << ": accepted a document nested 200000 levels deep");
+  } catch (const churn::SerializationError& e) {
+    BOOST_TEST(std::string(e.what()).find("nest deeper than 256") != std::string::npos,
+               what << ": " << e.what());
+  } catch (const std::exception& e) {
+    BOOST_ERROR(what << ": threw " << typeid(e).name() << " (" << e.what()
+                     << "), not SerializationError");
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(parse_json_refuses_nesting_beyond_the_limit) {
+  BOOST_TEST(churn::kMaxJsonDepth == 256);
+  BOOST_CHECK_NO_THROW(churn::parse_json(nested(256)));
+  std::string objects256;
+  for (int i = 0; i < 256; ++i) objects256 += R"({"a":)";
+  objects256 += "1" + std::string(256, '}');
+  BOOST_CHECK_NO_THROW(churn::parse_json(objects256));
+  BOOST_CHECK_THROW(churn::parse_json(nested(257)), churn::SerializationError);
+  BOOST_CHECK_THROW(churn::parse_json(nested(200000)), churn::SerializationError);
+  // objects count as levels; unbalanced text is refused before the parser sees it
+  std::string objects;
+  for (int i = 0; i < 300; ++i) objects += R"({"a":)";
+  BOOST_CHECK_THROW(churn::parse_json(objects), churn::SerializationError);
+  BOOST_CHECK_THROW(churn::parse_json(std::string(200000, '[')), churn::SerializationError);
+  // brackets inside strings (escaped quotes too) are text, not levels
+  const std::string in_string = "[\"" + std::string(1000, '[') + "\\\"" + "\"]";
+  BOOST_TEST(churn::parse_json(in_string)[0].get<std::string>().size() == 1001u);
+}
+
+BOOST_AUTO_TEST_CASE(json_depth_scan_reports_the_offending_byte) {
+  using churn::common::json_depth_exceeded_at;
+  BOOST_TEST(json_depth_exceeded_at("[[1]]", 2) == std::string_view::npos);
+  BOOST_TEST(json_depth_exceeded_at("[[1]]", 1) == 1u);
+  BOOST_TEST(json_depth_exceeded_at(R"({"a": "[[[["})", 1) == std::string_view::npos);
+  BOOST_TEST(json_depth_exceeded_at(R"(["\"", [[]]])", 2) == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(every_loader_refuses_deep_nesting_without_a_crash) {
+  const fs::path dir = scratch_dir();
+  auto file_with = [&](const std::string& name, const std::string& text) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  };
+  constexpr int kDeep = 200000;  // about 400 KB: a stack overflow when built as a value
+  using namespace churn;
+  const auto gbdt = file_with("gbdt.json", deep_envelope("GBDTClassifier", "trees", kDeep));
+  expect_too_deep([&] { tree::GBDTClassifier::load(gbdt); }, "GBDTClassifier::load");
+  const auto forest =
+      file_with("forest.json", deep_envelope("RandomForestClassifier", "trees", kDeep));
+  expect_too_deep([&] { tree::RandomForestClassifier::load(forest); }, "RandomForest::load");
+  // LR and K-means crashed even for an unknown member
+  const auto lr = file_with("lr.json", deep_envelope("LogisticRegression", "unknown", kDeep));
+  expect_too_deep([&] { linear::LogisticRegression::load(lr); }, "LogisticRegression::load");
+  const auto km = file_with("km.json", deep_envelope("KMeans", "unknown", kDeep));
+  expect_too_deep([&] { segment::KMeans::load(km); }, "KMeans::load");
+  const auto bl = file_with("bl.json", deep_envelope("Baseline", "features", kDeep));
+  expect_too_deep([&] { monitor::Baseline::load(bl); }, "Baseline::load");
+  const auto pl = file_with("pl.json", deep_envelope("FeaturePipeline", "steps", kDeep));
+  expect_too_deep([&] { features::Pipeline::load(pl); }, "Pipeline::load");
+  const auto cm = file_with("cm.json", deep_envelope("ChurnModel", "model", kDeep));
+  expect_too_deep([&] { model::ChurnModel::load(cm); }, "ChurnModel::load");
+  const auto rs = file_with("rs.json", deep_envelope("RetentionRuleSet", "rules", kDeep));
+  expect_too_deep([&] { retention::RuleSet::load(rs); }, "RuleSet::load");
+  const auto rb = file_with("rb.json", deep_envelope("RiskBuckets", "edges", kDeep));
+  expect_too_deep([&] { retention::RiskBuckets::load(rb); }, "RiskBuckets::load");
+  const auto sc = file_with("schema.json", deep_envelope("Schema", "columns", kDeep));
+  expect_too_deep([&] { data::Schema::load(sc); }, "Schema::load");
+  expect_too_deep([&] { parse_json(nested(kDeep, '{', '}')); }, "parse_json of objects");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,8 +1,17 @@
 #include <boost/test/unit_test.hpp>
 
+#include <sys/types.h>  // pid_t
+#include <sys/wait.h>   // waitpid
+#include <unistd.h>     // fork, _exit
+
 #include <atomic>
+#include <chrono>
+#include <climits>
 #include <cmath>
+#include <csignal>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "churn/core/parallel.hpp"
@@ -56,6 +65,59 @@ BOOST_AUTO_TEST_CASE(negative_thread_count_is_an_error) {
   BOOST_CHECK_THROW(churn::resolve_threads(-3), churn::InvalidArgument);
   BOOST_TEST(churn::resolve_threads(3) == 3);
   BOOST_TEST(churn::resolve_threads(0) >= 1);
+}
+
+BOOST_AUTO_TEST_CASE(thread_counts_above_the_cap_are_refused) {
+  // issue 19, finding 2: 100000 threads crashed GBDT; 2^31-1 made libgomp abort the process
+  BOOST_TEST(churn::kMaxThreads == 1024);
+  BOOST_TEST(churn::resolve_threads(churn::kMaxThreads) == churn::kMaxThreads);
+  for (int bad : {churn::kMaxThreads + 1, 100000, 1000000, INT_MAX}) {
+    BOOST_CHECK_THROW(churn::resolve_threads(bad), churn::InvalidArgument);
+    BOOST_CHECK_THROW(churn::parallel_for(0, 10, bad, [](Index) {}), churn::InvalidArgument);
+    BOOST_CHECK_THROW(churn::parallel_for_blocks(0, 10, 2, bad, [](Index, Index) {}),
+                      churn::InvalidArgument);
+  }
+  try {
+    churn::check_n_threads(100000, "GBDTParams");
+    BOOST_ERROR("check_n_threads accepted 100000");
+  } catch (const churn::InvalidArgument& e) {
+    BOOST_TEST(std::string(e.what()) ==
+               "GBDTParams: n_threads must be between 0 (all cores) and 1024, got 100000");
+  }
+}
+
+// issue 19, finding 3: a child forked after the parent ran a parallel region must not hang in
+// its own parallel region (libgomp's pool does not survive fork). Run with a deadline.
+BOOST_AUTO_TEST_CASE(a_forked_child_runs_parallel_loops_without_hanging) {
+  std::atomic<int> sum{0};
+  churn::parallel_for(0, 1000, 2, [&](Index i) { sum += static_cast<int>(i % 7); });
+  BOOST_TEST(!churn::detail::in_forked_child());
+  const int expected = sum.load();
+  const pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {  // the child: no Boost.Test here, only an exit status
+    std::atomic<int> s{0};
+    churn::parallel_for(0, 1000, 2, [&](Index i) { s += static_cast<int>(i % 7); });
+    const double r = churn::parallel_reduce(
+        0, 1000, 10, 0.0, [](Index lo, Index hi) { return static_cast<double>(hi - lo); },
+        [](double a, double b) { return a + b; }, 0);
+    const bool ok = churn::detail::in_forked_child() && churn::resolve_threads(0) == 1 &&
+                    s.load() == expected && r == 1000.0;
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  pid_t done = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    BOOST_FAIL("the forked child hung in a parallel loop");
+  }
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(reduction_is_bit_identical_for_any_thread_count) {

@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>  // mkfifo
+#include <zlib.h>      // deflate (gzip test data)
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +19,8 @@
 
 #include "churn/core/datetime.hpp"
 #include "churn/core/error.hpp"
+#include "churn/core/fileio.hpp"
+#include "churn/core/json.hpp"
 #include "churn/core/random.hpp"
 #include "churn/data/csv.hpp"
 #include "churn/data/schema.hpp"
@@ -624,6 +629,145 @@ BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {
       exact_throw<churn::IOError>([] { churn::data::read_csv("/nonexistent/dir/file.csv"); });
   BOOST_TEST(contains(msg, "/nonexistent/dir/file.csv"), msg);
   exact_throw<churn::IOError>([] { CsvChunkReader r("/nonexistent/dir/file.csv"); });
+}
+
+// ---- Files that are not regular, line ends, gzip (issue 19, findings 4, 6, 7) ---------------
+
+namespace {
+
+// `text` as gzip data (one member), as `gzip` writes it.
+std::string gzip_bytes(const std::string& text) {
+  z_stream z{};
+  BOOST_REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(text.size())) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  BOOST_REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// `text` with its line ends (the '\n's outside quoted fields) turned into '\r'.
+std::string cr_line_ends(std::string text) {
+  bool in_quote = false;
+  for (char& c : text) {
+    if (c == '"') in_quote = !in_quote;
+    if (c == '\n' && !in_quote) c = '\r';
+  }
+  return text;
+}
+
+// Every chunk of `path` (a generate_customers() file) read with `chunk` bytes, concatenated;
+// the types are given, as a tiny first chunk cannot infer them.
+Table read_in_chunks(const std::string& path, std::size_t chunk) {
+  CsvOptions o;
+  o.column_types = {{"customer_id", DType::String}, {"plan", DType::Categorical},
+                    {"tenure", DType::Float64},     {"monthly", DType::Float64},
+                    {"signup", DType::Timestamp},   {"note", DType::Categorical}};
+  CsvChunkReader reader(path, o, chunk);
+  std::vector<Table> parts;
+  while (auto t = reader.next()) parts.push_back(std::move(*t));
+  return Table::concat(parts);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(directories_devices_and_fifos_are_io_errors) {
+  TempDir dir;
+  // a directory was a bad_alloc (ftell's answer taken for a size)
+  std::string msg = exact_throw<churn::IOError>([&] { churn::data::read_csv(dir.path.string()); });
+  BOOST_TEST(contains(msg, "is a directory, not a regular file"), msg);
+  exact_throw<churn::IOError>([&] { CsvChunkReader r(dir.path.string()); });
+  exact_throw<churn::IOError>([&] { churn::read_file(dir.path.string()); });
+  // /dev/zero was read until memory ran out
+  msg = exact_throw<churn::IOError>([] { churn::data::read_csv("/dev/zero"); });
+  BOOST_TEST(contains(msg, "a character device"), msg);
+  exact_throw<churn::IOError>([] { CsvChunkReader r("/dev/zero"); });
+  exact_throw<churn::IOError>([] { churn::read_file("/dev/zero"); });
+  exact_throw<churn::IOError>([] { churn::load_json_file("/dev/zero"); });
+  // a FIFO without a writer: refused at once (opening it must not block)
+  const std::string fifo = dir.file("pipe.csv");
+  BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  msg = exact_throw<churn::IOError>([&] { churn::data::read_csv(fifo); });
+  BOOST_TEST(contains(msg, "a FIFO"), msg);
+  BOOST_TEST(contains(msg, fifo), msg);
+  exact_throw<churn::IOError>([&] { CsvChunkReader r(fifo); });
+  exact_throw<churn::IOError>([&] { churn::read_file(fifo); });
+}
+
+BOOST_AUTO_TEST_CASE(cr_only_line_ends_read_as_lines) {
+  // classic Mac OS files: read 2x2 as pandas does (they were one row of columns 'b\r1', ...)
+  const Table t = churn::data::parse_csv("a,b\r1,2\r3,4\r");
+  BOOST_TEST((t.column_names() == std::vector<std::string>{"a", "b"}));
+  BOOST_TEST(t.num_rows() == 2);
+  BOOST_TEST(t.column("b").value_string(1) == "4");
+  // without a final line end; a quoted '\r' stays in its field; errors count CR lines
+  const Table q = churn::data::parse_csv("a,s\r1,\"x\ry\"\r2,z");
+  BOOST_TEST(q.num_rows() == 2);
+  BOOST_TEST(q.column("s").strings()[0] == "x\ry");
+  const std::string msg =
+      exact_throw<churn::ParseError>([] { churn::data::parse_csv("a,b\r1,2\r3\r"); });
+  BOOST_TEST(contains(msg, "line 3"), msg);
+  // CRLF and LF are unchanged
+  const Table crlf = churn::data::parse_csv("a,b\r\n1,2\r\n3,4\r\n");
+  BOOST_TEST(table_diff(crlf, t) == "");
+  BOOST_TEST(table_diff(churn::data::parse_csv("a,b\n1,2\n3,4\n"), t) == "");
+  // the file readers: whole and in chunks of any size (a '\r' at a chunk's end included)
+  TempDir dir;
+  const Generated g = generate_customers(300, 5);
+  const std::string cr_text = cr_line_ends(g.text);
+  const std::string path = dir.file("mac.csv");
+  write_text(path, cr_text);
+  const Table whole = churn::data::read_csv(path);
+  BOOST_TEST(table_diff(whole, churn::data::parse_csv(g.text)) == "");
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}})
+    BOOST_TEST(table_diff(read_in_chunks(path, chunk), whole) == "", "chunk " << chunk);
+}
+
+BOOST_AUTO_TEST_CASE(gzip_files_are_decompressed) {
+  TempDir dir;
+  const Generated g = generate_customers(3000, 8);
+  const Table expected = churn::data::parse_csv(g.text);
+  const std::string gz = gzip_bytes(g.text);
+  const std::string path = dir.file("customers.csv.gz");
+  write_text(path, gz);
+  BOOST_TEST(table_diff(churn::data::read_csv(path), expected) == "");
+  // by the magic bytes, whatever the name; in chunks; from memory
+  const std::string unnamed = dir.file("customers.dat");
+  write_text(unnamed, gz);
+  BOOST_TEST(table_diff(churn::data::read_csv(unnamed), expected) == "");
+  for (std::size_t chunk : {std::size_t{100}, std::size_t{1} << 20})
+    BOOST_TEST(table_diff(read_in_chunks(path, chunk), expected) == "", "chunk " << chunk);
+  BOOST_TEST(table_diff(churn::data::parse_csv(gz), expected) == "");
+  // concatenated members (`cat a.gz b.gz`) read as one text
+  const std::size_t half = g.text.find('\n', g.text.size() / 2) + 1;
+  const std::string two = dir.file("two.csv.gz");
+  write_text(two, gzip_bytes(g.text.substr(0, half)) + gzip_bytes(g.text.substr(half)));
+  BOOST_TEST(table_diff(churn::data::read_csv(two), expected) == "");
+  BOOST_TEST(table_diff(read_in_chunks(two, 1000), expected) == "");
+  // a gzip file with CR-only line ends
+  const std::string cr_text = cr_line_ends(g.text);
+  const std::string cr = dir.file("cr.csv.gz");
+  write_text(cr, gzip_bytes(cr_text));
+  BOOST_TEST(table_diff(churn::data::read_csv(cr), expected) == "");
+  BOOST_TEST(table_diff(read_in_chunks(cr, 333), expected) == "");
+  // truncated and damaged data are IOErrors naming the file
+  const std::string cut = dir.file("cut.csv.gz");
+  write_text(cut, gz.substr(0, gz.size() / 2));
+  std::string msg = exact_throw<churn::IOError>([&] { churn::data::read_csv(cut); });
+  BOOST_TEST(contains(msg, "truncated gzip data"), msg);
+  BOOST_TEST(contains(msg, cut), msg);
+  exact_throw<churn::IOError>([&] { read_in_chunks(cut, 1000); });
+  std::string bad = gz;
+  for (std::size_t i = 20; i < 60; ++i) bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+  const std::string damaged = dir.file("damaged.csv.gz");
+  write_text(damaged, bad);
+  msg = exact_throw<churn::IOError>([&] { churn::data::read_csv(damaged); });
+  BOOST_TEST(contains(msg, "damaged gzip data"), msg);
+  exact_throw<churn::IOError>([&] { read_in_chunks(damaged, 1000); });
 }
 
 BOOST_AUTO_TEST_CASE(bad_options_are_invalid_arguments) {

@@ -391,7 +391,7 @@ BOOST_AUTO_TEST_CASE(params_validate_names_field_and_range) {
   bad([](auto& p) { p.l1_ratio = 1.5; }, "l1_ratio must be in [0, 1]");
   bad([](auto& p) { p.max_iter = 0; }, "max_iter must be >= 1");
   bad([](auto& p) { p.tol = -1; }, "tol must be finite and > 0");
-  bad([](auto& p) { p.n_threads = -2; }, "n_threads must be >= 0");
+  bad([](auto& p) { p.n_threads = -2; }, "n_threads must be between 0 (all cores) and");
   bad([](auto& p) { p.class_weight_1 = -1; }, "class_weight_1 must be");
   bad(
       [](auto& p) {

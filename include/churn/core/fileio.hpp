@@ -8,8 +8,10 @@
 
 namespace churn {
 
-/// Reads a whole file into a string.
-/// @throws IOError naming the path and the reason if it cannot be opened or read.
+/// Reads a whole regular file into a string.
+/// @throws IOError naming the path and the reason if it cannot be opened or read, or if it is
+///         not a regular file (a directory, a FIFO, a device: never read, so /dev/zero cannot
+///         fill the memory and a FIFO cannot block).
 std::string read_file(const std::string& path);
 
 /// Writes `content` to `path` atomically (see AtomicFile).

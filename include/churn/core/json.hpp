@@ -29,8 +29,15 @@ inline constexpr int kEnvelopeMajor = 1;
 /// Minor version of the envelope format this build writes.
 inline constexpr int kEnvelopeMinor = 0;
 
+/// Deepest nesting of arrays and objects that parse_json() (and so every loader) accepts. A
+/// churnlib file nests about ten levels; the limit keeps a damaged or hostile file from
+/// overflowing the stack (a JSON value is copied and destroyed recursively), so deeper text is
+/// refused before any value is built.
+inline constexpr int kMaxJsonDepth = 256;
+
 /// Parses JSON text.
-/// @throws SerializationError with the parser's position when the text is not valid JSON.
+/// @throws SerializationError with the parser's position when the text is not valid JSON, or
+///         when arrays and objects nest deeper than kMaxJsonDepth.
 Json parse_json(std::string_view text, std::string_view what = "JSON text");
 
 /// Writes `doc` to `path` through a temporary file in the same folder that is renamed into
@@ -38,8 +45,9 @@ Json parse_json(std::string_view text, std::string_view what = "JSON text");
 /// @throws IOError if the file cannot be written.
 void save_json_file(const Json& doc, const std::string& path, int indent = -1);
 
-/// Reads and parses the JSON file at `path`.
-/// @throws IOError if the file cannot be read; SerializationError if it is not valid JSON.
+/// Reads and parses the JSON file at `path` (see parse_json()).
+/// @throws IOError if the file cannot be read (or is not a regular file); SerializationError if
+///         it is not valid JSON or nests deeper than kMaxJsonDepth.
 Json load_json_file(const std::string& path);
 
 }  // namespace churn

@@ -3,19 +3,26 @@
 /// The one parallel loop every churnlib kernel goes through.
 ///
 /// - `n_threads`: 0 means all cores (OpenMP's default team size), a positive value that many
-///   threads, a negative value is an error.
+///   threads (more than the cores is allowed: results do not depend on it), up to kMaxThreads;
+///   anything else is an InvalidArgument naming `n_threads`.
+/// - In a process forked (fork() without exec) from one that loaded churnlib, every loop runs
+///   on the calling thread: OpenMP's thread pool does not survive fork() (a forked child's
+///   first parallel region would wait for the parent's threads forever). Results are the same;
+///   use the "spawn" or "forkserver" start methods of Python's multiprocessing for parallel
+///   workers.
 /// - Exceptions thrown inside the loop body are caught per thread; the first one is rethrown on
 ///   the calling thread after the region ends (OpenMP itself would terminate the process).
 /// - `parallel_reduce` splits the range into blocks whose boundaries depend only on the range
 ///   and the block size, and combines the per-block results in block order, so the result is
 ///   bit-identical for any thread count.
 
-#include <algorithm>  // std::min
-#include <atomic>     // std::atomic<bool>
-#include <exception>  // std::exception_ptr
-#include <mutex>      // std::mutex
-#include <utility>    // std::move
-#include <vector>     // std::vector
+#include <algorithm>    // std::min
+#include <atomic>       // std::atomic<bool>
+#include <exception>    // std::exception_ptr
+#include <mutex>        // std::mutex
+#include <string_view>  // std::string_view
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 #include "churn/core/error.hpp"
 #include "churn/core/types.hpp"
@@ -26,13 +33,33 @@
 
 namespace churn {
 
-/// Number of threads a call with `n_threads` uses: 0 = all cores, >0 as given.
-/// @throws InvalidArgument if `n_threads` < 0.
+/// The most threads any call may ask for (`n_threads`). Far above any machine churnlib runs
+/// on; larger values are refused rather than handed to OpenMP, which aborts the process (or
+/// allocates per-thread buffers until memory runs out) when it cannot start that many.
+inline constexpr int kMaxThreads = 1024;
+
+/// Checks an `n_threads` parameter: 0 (all cores) to kMaxThreads.
+/// @throws InvalidArgument naming `who` and the value otherwise.
+inline void check_n_threads(long long n_threads, std::string_view who) {
+  CHURN_CHECK(n_threads >= 0 && n_threads <= kMaxThreads, InvalidArgument,
+              who << (who.empty() ? "" : ": ") << "n_threads must be between 0 (all cores) and "
+                  << kMaxThreads << ", got " << n_threads);
+}
+
+namespace detail {
+/// True in a process forked (without exec) from one that had loaded churnlib: parallel loops
+/// then run on one thread (OpenMP's pool is not fork-safe). Set by a pthread_atfork handler.
+bool in_forked_child() noexcept;
+}  // namespace detail
+
+/// Number of threads a call with `n_threads` uses: 0 = all cores, >0 as given; 1 in a forked
+/// child (see above).
+/// @throws InvalidArgument if `n_threads` < 0 or > kMaxThreads.
 inline int resolve_threads(int n_threads) {
-  CHURN_CHECK(n_threads >= 0, InvalidArgument,
-              "n_threads must be >= 0 (0 = all cores), got " << n_threads);
+  check_n_threads(n_threads, "");
+  if (detail::in_forked_child()) return 1;
 #if defined(CHURN_USE_OPENMP)
-  return n_threads == 0 ? omp_get_max_threads() : n_threads;
+  return n_threads == 0 ? std::min(omp_get_max_threads(), kMaxThreads) : n_threads;
 #else
   return n_threads == 0 ? 1 : n_threads;
 #endif

@@ -3,8 +3,14 @@
 /// CSV in and out.
 ///
 /// Reading: header, RFC 4180 quoting (embedded delimiters, doubled quotes, newlines inside
-/// quotes), UTF-8 BOM, CRLF or LF, a delimiter given or sniffed among `,` `;` and tab,
-/// NA-like tokens as missing, types inferred or taken from a schema, whole-file or chunked.
+/// quotes), UTF-8 BOM, LF, CRLF or CR-only line ends, a delimiter given or sniffed among `,` `;`
+/// and tab, NA-like tokens as missing, types inferred or taken from a schema, whole-file or
+/// chunked, gzip-compressed or not.
+///
+/// Input: only regular files are read (a directory, FIFO, device or socket is an IOError before
+/// anything is read). gzip data (the magic bytes 1f 8b, whatever the file name; also in
+/// parse_csv's text) is decompressed with zlib, every member of a concatenated file in turn;
+/// damaged or truncated gzip data is an IOError.
 ///
 /// Type inference (when no type is given for a column): every non-missing field parses as a
 /// number -> Float64 (or Int64 when all are integers and `infer_int64` is set); every field is an
@@ -20,6 +26,10 @@
 ///
 /// Details of the dialect:
 /// - Lines holding only spaces, tabs or '\r' are skipped (they still count for line numbers).
+/// - Line ends are judged by the first one outside quotes: when it is a '\r' not followed by
+///   '\n' (classic Mac OS files), every '\r' outside quoted fields ends a line (as in pandas);
+///   a '\r' inside a quoted field stays in the field. Otherwise lines end at '\n' (a '\r'
+///   before it is dropped) and a lone '\r' is data.
 /// - A quote opens a quoted field only at the start of a field (after blanks when `trim`); a
 ///   quote inside an unquoted field is literal (`5'3"`); text after a closing quote is kept
 ///   (`"ab"cd` reads as `abcd`), as pandas and Python's csv module do.
@@ -86,7 +96,8 @@ struct CsvOptions {
 };
 
 /// Reads a whole CSV file into a Table.
-/// @throws IOError if the file cannot be read; ParseError for a malformed field or an empty
+/// @throws IOError if the file cannot be read, is not a regular file or holds damaged gzip
+///         data; ParseError for a malformed field or an empty
 ///         file; SchemaError for unknown names in `column_types` or `usecols`; Interrupted
 ///         when a StopScope asks to stop (polled between groups of 64-256 KiB blocks; the same
 ///         for parse_csv() and CsvChunkReader::next(), which then leaves the reader where it
@@ -124,7 +135,7 @@ Table parse_csv(std::string_view text, const CsvOptions& options = {});
 class CsvChunkReader {
  public:
   /// Opens the file and reads the header.
-  /// @throws IOError, ParseError (empty file), InvalidArgument (chunk_bytes < 1).
+  /// @throws IOError (as read_csv), ParseError (empty file), InvalidArgument (chunk_bytes < 1).
   CsvChunkReader(const std::string& path, CsvOptions options = {},
                  std::size_t chunk_bytes = 64u << 20);
   ~CsvChunkReader();

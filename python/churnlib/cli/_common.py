@@ -191,11 +191,6 @@ def check_readable(path, what="input"):
         raise CliError(f"{what} '{path}' {reason}")
 
 
-def _csv_source(path):
-    """The path the C++ CSV reader opens: ``-`` is the process's standard input."""
-    return "/dev/stdin" if path == "-" else path
-
-
 def estimate_chunk_bytes(path, chunk_rows):
     """Bytes of CSV text holding about ``chunk_rows`` rows, from the mean row length of the
     file's first MiB (256 bytes a row for standard input, which cannot be peeked at)."""
@@ -244,18 +239,20 @@ def iter_chunks(path, fmt, chunk_rows, schema=None, columns=None):
 
     check_readable(path)
     if fmt == "csv":
-        src = _csv_source(path)
-        chunk_bytes = estimate_chunk_bytes(path, chunk_rows)
-        header = cl.read_csv_chunks(src, 1 << 16).column_names if path != "-" else None
-        dtypes = None
-        if schema is not None:
-            # standard input cannot be read twice: the contract's columns are assumed present
-            dtypes = dtypes_of(schema, header if header is not None else list(schema.names))
-        if columns is not None and header is not None:
-            missing = [c for c in columns if c not in header]
-            if missing:
-                raise CliError(f"input '{path}' lacks the column(s) {', '.join(missing)}")
-        yield from cl.read_csv_chunks(src, chunk_bytes, dtypes=dtypes, usecols=columns)
+        # churnlib's readers take regular files only: standard input is copied to a temporary
+        # file first (on disk, so memory stays bounded by the chunk)
+        with contextlib.ExitStack() as stack:
+            src = stack.enter_context(_spooled_stdin(".csv")) if path == "-" else path
+            chunk_bytes = estimate_chunk_bytes(src, chunk_rows)
+            header = cl.read_csv_chunks(src, 1 << 16).column_names
+            dtypes = None
+            if schema is not None:
+                dtypes = dtypes_of(schema, header)
+            if columns is not None:
+                missing = [c for c in columns if c not in header]
+                if missing:
+                    raise CliError(f"input '{path}' lacks the column(s) {', '.join(missing)}")
+            yield from cl.read_csv_chunks(src, chunk_bytes, dtypes=dtypes, usecols=columns)
         return
     from .._frames import _apply_schema_types, require_pyarrow
 
@@ -284,9 +281,10 @@ def read_table(path, fmt, columns=None):
     import churnlib as cl
 
     check_readable(path)
-    if fmt == "csv":
-        return cl.read_csv(_csv_source(path), usecols=columns)
     with contextlib.ExitStack() as stack:
+        if fmt == "csv":
+            src = stack.enter_context(_spooled_stdin(".csv")) if path == "-" else path
+            return cl.read_csv(src, usecols=columns)
         real = stack.enter_context(_spooled_stdin(".parquet")) if path == "-" else path
         return cl.read_parquet(real, columns=columns)
 

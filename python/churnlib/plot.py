@@ -37,13 +37,12 @@ from __future__ import annotations
 
 import numbers
 import os
-import uuid
 
 import numpy as np
 
 from . import _core, _frames
 from . import metrics as _metrics
-from .errors import IOError as _ChurnIOError
+from ._atomic import write_atomically
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = [
@@ -142,20 +141,8 @@ def save(figure, path, *, dpi=_DPI):
     if ext not in supported:
         raise InvalidArgument(f"plot.save(): cannot write '.{ext}' files ('{p}'); matplotlib "
                               f"writes {', '.join('.' + e for e in sorted(supported))}")
-    tmp = os.path.join(os.path.dirname(p),
-                       f".{os.path.basename(p)}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:
-        with open(tmp, "xb") as f:
-            fig.savefig(f, format=ext, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, p)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError) and not isinstance(e, _ChurnIOError):
-            raise _ChurnIOError(f"plot.save(): cannot write '{p}': {e}") from e
-        raise
+    write_atomically(p, lambda f: fig.savefig(f, format=ext, dpi=dpi, bbox_inches="tight"),
+                     "plot.save()")
     return p
 
 

@@ -28,12 +28,12 @@ import json
 import math
 import numbers
 import os
-import uuid
 from typing import Any, Dict, List, Mapping, Optional
 
 import numpy as np
 
 from . import metrics as _metrics
+from ._atomic import write_atomically
 from . import plot as _plot
 from .errors import InvalidArgument, TypeMismatch
 from .errors import IOError as _ChurnIOError
@@ -264,26 +264,6 @@ def _table(df, float_format="{:,.3f}", index=False, max_rows=None):
 
 def _note(text):
     return f'<p class="note">{html.escape(text)}</p>'
-
-
-def _atomic_write(path, data: bytes, caller):
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}-"
-                                  f"{uuid.uuid4().hex[:8]}")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError) and not isinstance(e, _ChurnIOError):
-            raise _ChurnIOError(f"{caller}: cannot write '{path}': {e}") from None
-        raise
 
 
 def _json_number(v):
@@ -683,8 +663,8 @@ def report(path, *, model=None, customers=None, events=None, as_of=None, scores=
         "table": json.loads(kpi_table.attrs["json"])["rows"],
     }
     kpi_text = json.dumps(kpi_doc, indent=2, allow_nan=False, default=_json_default)
-    _atomic_write(kpi_path, kpi_text.encode("utf-8"), caller)
-    _atomic_write(path, page.encode("utf-8"), caller)
+    write_atomically(kpi_path, lambda f: f.write(kpi_text.encode("utf-8")), caller)
+    write_atomically(path, lambda f: f.write(page.encode("utf-8")), caller)
     return ChurnReport(path, kpi_path, kpis, change, [sid for sid, _ in SECTIONS], charts)
 
 

@@ -98,24 +98,22 @@ void bind_core(py::module_& m) {
                     {g_error, PyExc_ValueError});
   g_type_mismatch = add_exception(m, "TypeMismatch", "An argument or column has the wrong type.",
                                   {g_error, PyExc_TypeError});
-  // scikit-learn's NotFittedError (a ValueError and AttributeError) is a base, so
-  // `except sklearn.exceptions.NotFittedError` and check_is_fitted's callers catch ours.
+  // NotFittedError is a ValueError and an AttributeError, as scikit-learn's. Its second base
+  // is a plain placeholder class of the same layout, so that churnlib.errors can swap in
+  // sklearn.exceptions.NotFittedError (then `except sklearn.exceptions.NotFittedError` catches
+  // ours) once scikit-learn is imported, without importing scikit-learn here: `import
+  // churnlib` and the `churn` command line start without it (about 1-2 s of start-up).
   // The reference is kept for the life of the process, as the classes above.
-  // Without scikit-learn (only while the build writes the type stubs) the bases are its own.
-  PyObject* sklearn_not_fitted = nullptr;
-  try {
-    sklearn_not_fitted =
-        py::object(py::module_::import("sklearn.exceptions").attr("NotFittedError"))
-            .release()
-            .ptr();
-  } catch (const py::error_already_set&) {
-  }
+  PyObject* not_fitted_base = PyErr_NewExceptionWithDoc(
+      "churnlib._core._NotFittedBase",
+      "Placeholder base of NotFittedError until scikit-learn's NotFittedError replaces it.",
+      py::make_tuple(py::handle(PyExc_ValueError), py::handle(PyExc_AttributeError)).ptr(),
+      /*dict=*/nullptr);
+  if (not_fitted_base == nullptr) throw py::error_already_set();
+  m.add_object("_NotFittedBase", py::handle(not_fitted_base));
   g_not_fitted =
-      sklearn_not_fitted != nullptr
-          ? add_exception(m, "NotFittedError", "An estimator or transformer was used before fit().",
-                          {g_error, sklearn_not_fitted})
-          : add_exception(m, "NotFittedError", "An estimator or transformer was used before fit().",
-                          {g_error, PyExc_ValueError, PyExc_AttributeError});
+      add_exception(m, "NotFittedError", "An estimator or transformer was used before fit().",
+                    {g_error, not_fitted_base});
   g_schema_error =
       add_exception(m, "SchemaError", "A table does not satisfy its data contract (Schema).",
                     {g_error, PyExc_ValueError});

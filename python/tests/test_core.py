@@ -43,6 +43,55 @@ def test_public_names_exist():
         assert hasattr(cl, name), name
 
 
+def _run_python(code):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_import_is_light_and_submodules_load_on_first_use():
+    # `import churnlib` (and so the `churn` command line) starts without scikit-learn, SciPy
+    # or pandas; the other submodules and their names load when first used
+    loaded = _run_python(
+        "import sys, churnlib as cl\n"
+        "print(*[m for m in ('sklearn', 'scipy', 'pandas', 'churnlib.tree') if m in sys.modules])\n"
+        "print('tree' in dir(cl), cl.GBDTClassifier.__module__, 'churnlib.tree' in sys.modules)\n"
+        "from churnlib import KMeans, report\n"
+        "print(KMeans.__module__, report.__module__)\n")
+    assert loaded == ["True", "churnlib.tree", "True", "churnlib.segment", "churnlib.reporting"]
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        cl.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("order", ["sklearn first", "churnlib first", "never imported"])
+def test_not_fitted_error_is_sklearns_whichever_is_imported_first(order):
+    # the compiled class gets scikit-learn's NotFittedError as a base when scikit-learn is
+    # imported, before or after churnlib (so `except sklearn...NotFittedError` catches ours)
+    code = {
+        "sklearn first": "import sklearn.exceptions as s, churnlib as cl\n",
+        "churnlib first": "import churnlib as cl, sklearn.exceptions as s\n",
+        "never imported": "import churnlib as cl, sys\n"
+                          "print('sklearn' in sys.modules)\n",
+    }[order]
+    if order == "never imported":
+        code += ("try:\n"
+                 "    cl._core._raise_cpp_error('NotFittedError', 'x')\n"
+                 "except AttributeError as e:\n"
+                 "    print(isinstance(e, ValueError), 'sklearn' in sys.modules)\n")
+        assert _run_python(code) == ["False", "True", "False"]
+        return
+    code += ("print(issubclass(cl.NotFittedError, s.NotFittedError))\n"
+             "try:\n"
+             "    cl.GBDTClassifier().predict([[1.0]])\n"
+             "except s.NotFittedError as e:\n"
+             "    print(type(e).__name__, isinstance(e, cl.Error))\n")
+    assert _run_python(code) == ["True", "NotFittedError", "True"]
+
+
 @pytest.mark.parametrize("name,bases", ERRORS)
 def test_cpp_exception_maps_to_python_class(name, bases):
     cls = getattr(cl, name)

@@ -8,9 +8,9 @@ dictionary codes borrowed without a copy). pyarrow is needed only for Parquet an
 """
 
 import os
-import uuid
 
 from . import _core
+from ._atomic import write_atomically
 from .errors import IOError as ChurnIOError, TypeMismatch
 
 __all__ = [
@@ -179,8 +179,9 @@ def write_parquet(data, path):
     """Writes a Table or a DataFrame (pandas, polars, pyarrow) as Parquet, through pyarrow.
 
     The data goes through a churnlib Table first (so a file holds what ``read_parquet`` gives
-    back), and the file is written under a temporary name and renamed into place, so on
-    failure the target is left untouched.
+    back), and the file is written atomically (``churnlib._atomic``: never a partial file,
+    an existing file keeps its permissions, a symbolic link is followed and the file it points
+    to replaced, a FIFO or device is refused), so on failure the target is left untouched.
 
     Parameters
     ----------
@@ -207,20 +208,7 @@ def write_parquet(data, path):
     if not isinstance(p, str):
         p = os.fsdecode(p)
     arrow = table.to_arrow()
-    tmp = f"{p}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        with open(tmp, "xb") as f:
-            pq.write_table(arrow, f)
-        os.replace(tmp, p)
-    except (OSError, pa.ArrowException) as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        write_atomically(p, lambda f: pq.write_table(arrow, f), "write_parquet()")
+    except pa.ArrowException as e:  # (pyarrow's OSErrors are IOErrors already)
         raise ChurnIOError(f"write_parquet(): cannot write '{p}': {e}") from None
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

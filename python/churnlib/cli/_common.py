@@ -303,15 +303,17 @@ def fail_hook(n_chunks_written):
 
 
 class AtomicOutput:
-    """A binary file written under a temporary name in the target's folder, flushed to disk
-    (fsync) and renamed over the target only when everything was written: a failed or
+    """An output file written atomically through churnlib's one writer
+    (``churnlib._atomic.AtomicWriter``: an unnamed temporary file, flushed to disk and renamed
+    over the target only when everything was written; an existing target keeps its
+    permissions, a symbolic link is followed, a FIFO or device is refused): a failed or
     interrupted run leaves no partial file and an existing target untouched. ``-`` writes to
     standard output directly (no atomicity is possible there)."""
 
     def __init__(self, path):
         self.path = path
-        self.tmp = None
         self.file = None
+        self._writer = None
 
     def __enter__(self):
         if self.path == "-":
@@ -320,51 +322,17 @@ class AtomicOutput:
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise CliError(f"output folder '{folder}' does not exist")
-        if os.path.isdir(self.path):
-            raise CliError(f"output '{self.path}' is a directory")
-        try:
-            fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(self.path)}.",
-                                            suffix=".tmp")
-        except OSError as e:
-            raise CliError(f"cannot write into '{folder}': {e.strerror or e}") from None
-        self.file = os.fdopen(fd, "wb")
+        from .._atomic import AtomicWriter
+
+        self._writer = AtomicWriter(self.path, "churn")
+        self.file = self._writer.__enter__()
         return self.file
 
     def __exit__(self, exc_type, exc, tb):
         if self.path == "-":
             self.file.flush()
             return False
-        try:
-            if exc_type is None:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-                self.file.close()
-                if os.path.exists(self.path):  # keep the target's permissions
-                    with contextlib.suppress(OSError):
-                        os.chmod(self.tmp, os.stat(self.path).st_mode & 0o7777)
-                else:
-                    umask = os.umask(0)
-                    os.umask(umask)
-                    os.chmod(self.tmp, 0o666 & ~umask)
-                os.replace(self.tmp, self.path)
-                self.tmp = None
-                _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
-        finally:
-            if not self.file.closed:
-                self.file.close()
-            if self.tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(self.tmp)
-        return False
-
-
-def _fsync_dir(folder):
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        return self._writer.__exit__(exc_type, exc, tb)
 
 
 def write_text(path, text):

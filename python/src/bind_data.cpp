@@ -736,8 +736,9 @@ line_terminator : str, default '\n')doc";
 Writes a Table or DataFrame as CSV.
 
 float64 in shortest round-trip form, timestamps in ISO 8601, fields quoted when needed. The
-file is written under a temporary name and renamed into place, so on failure the target is
-left untouched.
+file is written atomically (churn::AtomicFile): never a partial file, on failure the target is
+left untouched, an existing file keeps its permissions, a symbolic link is followed (the file
+it points to is replaced) and a FIFO or device is refused with IOError.
 
 Parameters
 ----------

@@ -206,7 +206,7 @@ class ChurnModel {
   /// @throws SerializationError for a damaged document, another kind, or a bundle of a newer
   ///         major version (naming both versions).
   static ChurnModel from_json(const Json& doc);
-  /// Writes to_json() to `path` atomically (temp file + rename). @throws IOError.
+  /// Writes to_json() to `path` atomically (churn::AtomicFile). @throws IOError.
   void save(const std::string& path) const;
   /// Reads a model written by save(). @throws IOError, SerializationError.
   static ChurnModel load(const std::string& path);

@@ -29,8 +29,9 @@ contract first.
 
 Formats follow the extensions (.csv, .parquet); "-" reads standard input or writes standard
 output (CSV unless --input-format/--output-format says otherwise). The output is written to
-a temporary file in the target's folder, flushed to disk and renamed into place at the end:
-a failed or interrupted run leaves no partial file, and an existing output untouched.
+an unnamed temporary file in the target's folder, flushed to disk and renamed into place at
+the end: a failed or killed run leaves no partial file, and an existing output untouched
+(with its permissions); a FIFO or device as output is refused.
 
 --model takes a bundle file (churn train --out) or a model registry folder:
 REGISTRY, REGISTRY:NAME, REGISTRY:NAME@VERSION or REGISTRY:NAME@STAGE (e.g. models:churn@production).

@@ -13,7 +13,8 @@ computed, nothing is collected).
 * Scoring: a ``GBDTClassifier(n_estimators=100, num_leaves=31, learning_rate=0.1)`` and a
   ``lightgbm.LGBMClassifier`` with the same parameters, both fitted on the same ``--fit-rows``
   customers (categoricals as pandas categories). churnlib: ``cl.spark.score(df, model)``
-  (Arrow batches, model broadcast once, text matched to the training labels in C++). Peer: a
+  (Arrow record batches through ``mapInArrow``, model broadcast once, text matched to the
+  training labels in C++). Peer: a
   ``mapInPandas`` UDF that re-casts the text columns to the training categories and calls
   ``predict_proba`` (the model shipped in the UDF's closure, once per task).
 * Drift: a ``cl.monitor.Baseline`` (10 quantile bins) fitted on the fit rows; churnlib:

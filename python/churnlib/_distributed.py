@@ -152,6 +152,37 @@ def score_pandas(model, data, *, keep, n_reasons, validate, events=None, as_of=N
     return out
 
 
+def score_arrow(model, batch, *, keep, n_reasons, validate, large_strings=False):
+    """Scores one Arrow record batch without pandas (Spark's ``mapInArrow``): the batch is read
+    by churnlib's Arrow reader, the kept columns are passed through as they are, the outputs
+    are built from the result's arrays. Returns a pyarrow.RecordBatch, or None for no rows."""
+    import pyarrow as pa
+
+    if batch.num_rows == 0:
+        return None
+    text = pa.large_string() if large_strings else pa.string()
+    names, arrays = list(keep), [batch.column(batch.schema.get_field_index(c)) for c in keep]
+    if is_bundle(model):
+        reads = [c for c in batch.schema.names if c not in keep or c in model.feature_names_in_]
+        out = model._core.score(_core.Table.from_arrow(batch.select(reads)), None, None,
+                                n_reasons=n_reasons, validate=validate)
+        names += ["probability", "prediction"]
+        arrays += [pa.array(out.column("probability")), pa.array(out.column("prediction"))]
+        for k in range(1, n_reasons + 1):
+            name = f"reason_{k}"
+            codes = np.asarray(out.column(name))
+            labels = pa.array(list(out.categories(name)), type=pa.string())
+            reason = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), labels)
+            names += [name, f"{name}_contribution"]
+            arrays += [reason.cast(text), pa.array(out.column(f"{name}_contribution"))]
+    else:
+        cols = input_columns(model)
+        table = _core.Table.from_arrow(batch.select(cols), strings="category")
+        names.append("probability")
+        arrays.append(pa.array(model.predict_proba(table)[:, 1]))
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
 def pack_model(model):
     """The bytes a model travels as (zlib-compressed pickle): shipped once per job."""
     return zlib.compress(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), 1)

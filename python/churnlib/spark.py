@@ -5,7 +5,7 @@ Import it explicitly (``import churnlib.spark``); it needs PySpark (``pip instal
 and Java 17 for Spark itself).
 
 * :func:`score` scores a Spark DataFrame with a :class:`churnlib.ChurnModel` or a fitted
-  churnlib classifier, batch by batch through Arrow (``mapInPandas``); the model travels to
+  churnlib classifier, batch by batch as Arrow record batches (``mapInArrow``, no pandas in between); the model travels to
   the executors once, as a compressed broadcast, and each Python worker loads it once. Text
   columns are matched to the model's stored category labels. Row for row equal to
   ``model.score`` on the collected frame.
@@ -180,14 +180,18 @@ def score(df, model, *, keep=None, n_reasons=0, validate=True, events=None, as_o
         if as_of is not None:
             raise InvalidArgument(f"{who}(): as_of goes with events")
 
-        def run(batches):
-            m = _cached(bc, _d.unpack_model)
-            for pdf in batches:
-                out = _d.score_pandas(m, pdf, keep=keep, n_reasons=n_reasons, validate=validate)
-                if out is not None:
-                    yield out[names]
+        large = str(df.sparkSession.conf.get("spark.sql.execution.arrow.useLargeVarTypes",
+                                             "false")).lower() == "true"
 
-        return df.select(*columns).mapInPandas(run, schema)
+        def run(batches):  # Arrow record batches in and out: no pandas, no Python objects
+            m = _cached(bc, _d.unpack_model)
+            for batch in batches:
+                out = _d.score_arrow(m, batch, keep=keep, n_reasons=n_reasons,
+                                     validate=validate, large_strings=large)
+                if out is not None:
+                    yield out
+
+        return df.select(*columns).mapInArrow(run, schema)
 
     if not _d.is_bundle(model):
         raise InvalidArgument(f"{who}(): events need a ChurnModel")

@@ -27,6 +27,8 @@ missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Java 17 runs Spark for python/tests/test_spark.py (test-only; the base image usually has it).
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 # OpenMP ships with g++ (libgomp); a Python 3 with venv and headers is needed for the module.
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv python3-dev)
 if command -v python3 >/dev/null 2>&1; then
@@ -68,6 +70,11 @@ declare -A pymods=(
   [matplotlib]="matplotlib"  # cl.plot and the PSI chart (optional for users; examples and tests)
   [polars]="polars"       # test-only: polars frames in and out (test_arrow.py, test_sklearn_compat.py, benchmarks)
   [mypy]="mypy"           # test-only: the compiled module's type stubs (python/tests/test_typing.py)
+  [pyspark]="pyspark"     # test-only: churnlib.spark in local mode (python/tests/test_spark.py)
+  # test-only: churnlib.dask (python/tests/test_dask.py); pinned together (pip once paired a
+  # new dask with a 2021 distributed)
+  [dask]="dask[dataframe]==2026.8.0"
+  [distributed]="distributed==2026.8.0"
 )
 if [ $want_bench -eq 1 ]; then
   pymods[xgboost]="xgboost"

@@ -119,7 +119,7 @@ from .errors import (
 # scikit-learn, SciPy or pandas (about 2 s less start-up for a scoring job); `cl.tree`,
 # `cl.GBDTClassifier` and `from churnlib import GBDTClassifier` work as before.
 _SUBMODULES = ("features", "metrics", "model", "monitor", "plot", "reporting", "retention",
-               "segment", "linear", "tree")
+               "segment", "linear", "tree", "spark", "dask")
 _LAZY_NAMES = {
     "ConvergenceWarning": "linear",
     "LogisticRegression": "linear",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import zlib
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -161,12 +162,20 @@ class BinaryClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if k not in self._fitted_attrs}
         core = self.__dict__.get("_core")
-        state["_model_json"] = None if core is None else core.to_json()
+        if core is None:
+            state["_model_json"] = None
+        else:  # compressed: models travel to Spark and Dask workers as pickles
+            state["_model_json_zlib"] = zlib.compress(core.to_json().encode("utf-8"), 6)
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         text = state.pop("_model_json", None)
+        blob = state.pop("_model_json_zlib", None)
+        if blob is not None:
+            from .model import _inflate
+
+            text = _inflate(blob, type(self).__name__)
         state.pop("_sklearn_version", None)
         self.__dict__.update(state)
         if text is not None:

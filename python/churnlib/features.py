@@ -657,7 +657,8 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         Parameters
         ----------
         unknown : {"ignore", "other", "error"}
-            A category unseen in fit gives all zeros, a 1 in ``<col>_<other_name>``, or an
+            A category unseen in fit (labels match by text, then by numeric value: "1.0"
+            finds "1") gives all zeros, a 1 in ``<col>_<other_name>``, or an
             error naming the column and the category. Missing values give all zeros.
         min_count : int
             Categories with fewer training rows are grouped into ``<col>_<other_name>``.

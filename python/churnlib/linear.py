@@ -173,13 +173,14 @@ class LogisticRegression(BinaryClassifier):
             Two distinct class labels (numbers, strings, booleans or a pandas categorical);
         ``classes_[1]``, the larger, is the positive class.
         sample_weight : array-like of shape (n_samples,), optional
-            Finite non-negative weights.
+            Finite non-negative weights; each class needs a positive total weight (times
+            ``class_weight``), as in the tree ensembles.
 
         Raises
         ------
         InvalidArgument
-            NaN in X (naming the column), labels other than 0/1, a single class, mismatched
-            lengths, invalid weights or hyper-parameters.
+            NaN in X (naming the column), labels other than 0/1, a single class or a class
+            whose weights are all 0, mismatched lengths, invalid weights or hyper-parameters.
         TypeMismatch
             Non-numeric X, y or weights, or hyper-parameters of the wrong type.
         """

@@ -54,7 +54,8 @@ def _is_category_dtype(dtype):
 
 
 def _check_labels(labels, where, caller):
-    """Category labels as strings; they must stay distinct once converted."""
+    """Category labels as the model keeps them, text (``str(label)``: 1 -> "1", 1.0 -> "1.0");
+    they must stay distinct once converted."""
     names = [str(c) for c in labels]
     if len(set(names)) != len(names):
         raise InvalidArgument(f"{caller}: the categories of {where} are not distinct as strings "
@@ -63,15 +64,16 @@ def _check_labels(labels, where, caller):
 
 
 def _recode(codes, labels, train_labels):
-    """Codes of `labels` (-1 = missing) as float64 training codes; unseen labels -> NaN."""
+    """Codes of `labels` (-1 = missing) as float64 training codes; unseen labels -> NaN.
+
+    `labels` and `train_labels` are text; a label finds the training label of the same text,
+    else the one of the same numeric value ("1.0" finds "1", as the C++ scoring of a Table
+    does), else it is unseen."""
     codes = np.asarray(codes)
     out = np.full(codes.shape[0], np.nan)
     if len(train_labels) == 0 or len(labels) == 0:
         return out
-    import pandas as pd
-
-    mapping = pd.Index(train_labels).get_indexer(pd.Index(labels, dtype=object)).astype(np.float64)
-    mapping[mapping < 0] = np.nan
+    mapping = np.asarray(_core._category_codes(list(train_labels), list(labels)))
     ok = codes >= 0
     out[ok] = mapping[codes[ok]]
     return out
@@ -451,7 +453,36 @@ def _fit_inputs(est, X, y, caller):
     if ya.shape[0] != n:
         raise InvalidArgument(f"{caller}: y has {ya.shape[0]} entries, X has {n} rows")
     categorical = _resolve_categorical(est.categorical_features, names, is_cat, p, caller)
+    for j in categorical:
+        if categories[j]:
+            Xa = _drop_unused_categories(Xa, j, categories)
     return Xa, names, categories, p, ya, classes, categorical
+
+
+def _drop_unused_categories(Xa, j, categories):
+    """Re-codes categorical feature `j` of `Xa` (a list of columns or a matrix) over the
+    categories its rows use, in their order, and keeps only those labels in ``categories[j]``:
+    a frame filtered down from a bigger one (1000 rows, 5000 categories) fits, as the frame
+    with its unused categories removed would (the same model). A column of missing values only
+    keeps its categories. Returns `Xa` (a matrix may be copied, never written in place)."""
+    col = Xa[j] if isinstance(Xa, list) else Xa[:, j]
+    labels = categories[j]
+    ok = ~np.isnan(col)
+    codes = col[ok].astype(np.int64)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+    if used.size == len(labels) or used.size == 0:
+        return Xa
+    lut = np.full(len(labels), np.nan)
+    lut[used] = np.arange(used.size, dtype=np.float64)
+    out = np.full(col.shape[0], np.nan)
+    out[ok] = lut[codes]
+    categories[j] = [labels[k] for k in used]
+    if isinstance(Xa, list):
+        Xa[j] = out
+    else:
+        Xa = Xa.copy() if not Xa.flags.writeable or Xa.base is not None else Xa
+        Xa[:, j] = out
+    return Xa
 
 
 def _set_tree_state(est, core):
@@ -521,7 +552,10 @@ class GBDTClassifier(BinaryClassifier):
         and the category columns of a :class:`churnlib.Table` (none for numpy input). Numeric
         columns named here must hold non-negative integer codes (NaN = missing). Text columns
         are not accepted: convert them with ``astype("category")``. A ``category`` column not
-        listed (when a list is given) is used as its integer codes.
+        listed (when a list is given) is used as its integer codes. The model keeps the labels
+        that training rows use, as text (``str(label)``); a later frame's label finds the one
+        of the same text, else the one of the same numeric value (1, 1.0 and ``np.int64(1)``
+        are one label; "01" or "True" only match themselves); unseen labels count as missing.
     cat_smooth : float, default 10.0
         Categorical splits: smoothing added to a category's hessian when ordering categories.
     cat_l2 : float, default 10.0
@@ -1004,7 +1038,8 @@ class RandomForestClassifier(BinaryClassifier):
         Rows sampled to find the bin edges.
     categorical_features : "auto", None, list of int or str, or boolean mask, default "auto"
         Which columns are categorical, as in :class:`GBDTClassifier` ("auto": the pandas
-        ``category`` columns of a DataFrame and the category columns of a Table).
+        ``category`` columns of a DataFrame and the category columns of a Table); labels are
+        kept and matched as there (text, then numeric value).
 
     Attributes
     ----------

@@ -3,16 +3,19 @@
 #include <pybind11/eigen.h>  // Eigen::Ref <-> numpy (no copy for C-ordered float64)
 #include <pybind11/stl.h>    // std::vector <-> list
 
-#include <cstdint>  // std::uint64_t, std::uintptr_t
-#include <string>   // std::string
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <cstdint>        // std::uint64_t, std::uintptr_t
+#include <string>         // std::string
+#include <string_view>    // std::string_view
+#include <unordered_map>  // std::unordered_map
+#include <utility>        // std::move
+#include <vector>         // std::vector
 
 #include "bindings.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/tree/forest.hpp"
 #include "churn/tree/gbdt.hpp"
+#include "common/category_labels.hpp"
 #include "interrupt.hpp"
 
 namespace churn::python {
@@ -429,6 +432,28 @@ whose categorical columns already hold the training codes, and returns P(class 1
 }  // namespace
 
 void bind_tree(py::module_& m) {
+  m.def(
+      "_category_codes",
+      [](const std::vector<std::string>& train_labels, const std::vector<std::string>& labels) {
+        // the rule of the C++ scoring (tree/gbdt_table.cpp): the text, else the numeric value
+        std::unordered_map<std::string_view, double> by_text;
+        by_text.reserve(train_labels.size());
+        for (std::size_t k = 0; k < train_labels.size(); ++k)
+          by_text.emplace(train_labels[k], static_cast<double>(k));
+        const common::NumericLabels by_value(train_labels);
+        Vector out(static_cast<Index>(labels.size()));
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+          const auto it = by_text.find(labels[i]);
+          const std::int32_t k = it == by_text.end() ? by_value.find(labels[i]) : -1;
+          out[static_cast<Index>(i)] = it != by_text.end() ? it->second
+                                       : k >= 0            ? static_cast<double>(k)
+                                                           : kMissing;
+        }
+        return out;
+      },
+      py::arg("train_labels"), py::arg("labels"),
+      "The training code of each category label (NaN: unseen): the label with the same text, "
+      "else the one of the same numeric value ('1.0' finds '1').");
   bind_gbdt_params(m);
   bind_gbdt(m);
   bind_forest_params(m);

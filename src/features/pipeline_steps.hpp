@@ -16,6 +16,7 @@
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
 #include "churn/features/transformers.hpp"
+#include "common/category_labels.hpp"
 #include "common/params.hpp"
 
 namespace churn::features::detail {
@@ -165,16 +166,20 @@ class CategoryIndex {
   Index size() const { return static_cast<Index>(names_.size()); }
   /// Number of distinct names (size() when the names do not repeat).
   Index distinct() const { return static_cast<Index>(index_.size()); }
-  /// The position of `s`, or kUnknown.
+  /// The position of `s`: the name with its text, else the name with its numeric value
+  /// ("1.0" finds "1": common::NumericLabels), else kUnknown.
   std::int32_t find(std::string_view s) const {
     auto it = index_.find(s);
-    return it == index_.end() ? kUnknown : it->second;
+    if (it != index_.end()) return it->second;
+    const std::int32_t k = by_value_.find(s);
+    return k < 0 ? kUnknown : k;
   }
   static constexpr std::int32_t kUnknown = -2;
 
  private:
   std::vector<std::string> names_;
   std::unordered_map<std::string_view, std::int32_t> index_;
+  common::NumericLabels by_value_;
 };
 
 /// Maps the rows of a categorical or string column to positions in a CategoryIndex: a

@@ -95,7 +95,8 @@ std::vector<std::string> json_to_names(const Json& obj, const char* key, const s
   return names;
 }
 
-CategoryIndex::CategoryIndex(std::vector<std::string> names) : names_(std::move(names)) {
+CategoryIndex::CategoryIndex(std::vector<std::string> names)
+    : names_(std::move(names)), by_value_(names_) {
   index_.reserve(names_.size());
   for (std::size_t i = 0; i < names_.size(); ++i)
     index_.emplace(std::string_view(names_[i]), static_cast<std::int32_t>(i));

@@ -17,6 +17,7 @@
 
 namespace churn::linear {
 
+using common::json_check_members;
 using common::json_get;
 using common::json_get_int;
 using common::make_envelope;
@@ -207,9 +208,8 @@ Vector final_weights(const LogisticRegressionParams& params, const RowMatrixRef&
   CHURN_CHECK(X.cols() >= 1, InvalidArgument, caller << ": X has no columns");
   CHURN_CHECK(y.size() == n, InvalidArgument,
               caller << ": y has " << y.size() << " entries but X has " << n << " rows");
-  // A single class in y is an error even when the other class is present with weight 0:
-  // scikit-learn's LogisticRegression counts the classes of y, not their weights (it fits a
-  // zero-weight class, as this does).
+  // A single class in y is an error, and so is a class whose rows all weigh 0 (the trees'
+  // rule: a fit that cannot see one class would predict the other everywhere).
   const Index n1 = common::check_binary_labels(y, caller, "y", false, params.n_threads);
   CHURN_CHECK(
       n1 > 0 && n1 < n, InvalidArgument,
@@ -237,6 +237,10 @@ Vector final_weights(const LogisticRegressionParams& params, const RowMatrixRef&
   const double total = s.sum();
   CHURN_CHECK(total > 0 && std::isfinite(total), InvalidArgument,
               caller << ": the weights sum to " << total << "; a positive finite sum is needed");
+  double w0 = 0.0, w1 = 0.0;
+  for (Index i = 0; i < n; ++i) (y[i] == 1.0 ? w1 : w0) += s[i];
+  CHURN_CHECK(w0 > 0 && w1 > 0, InvalidArgument,
+              caller << ": y must hold both classes 0 and 1 (with positive weight)");
   return s;
 }
 
@@ -474,6 +478,11 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
   LogisticRegression m(LogisticRegressionParams::from_json(
       json_get<Json>(env, "params", "load(LogisticRegression)")));
   const Json state = json_get<Json>(env, "state", "load(LogisticRegression)");
+  // a member this version does not know: a newer churnlib's file, or a damaged one
+  json_check_members(state,
+                     {"n_features", "coef", "intercept", "feature_names", "n_iter", "converged",
+                      "solver_used", "calibrator", "classes"},
+                     where);
   const auto n_features = json_get_int<Index>(state, "n_features", where);
   const auto coef = json_get<std::vector<double>>(state, "coef", where);
   CHURN_CHECK(n_features >= 1 && static_cast<Index>(coef.size()) == n_features, SerializationError,
@@ -491,6 +500,8 @@ LogisticRegression LogisticRegression::from_json(const Json& doc) {
   m.intercept_ = intercept;
   m.feature_names_ = std::move(names);
   m.n_iter_ = json_get_int<int>(state, "n_iter", where);
+  CHURN_CHECK(m.n_iter_ >= 0, SerializationError,
+              where << ": n_iter must be >= 0, got " << m.n_iter_);
   m.converged_ = json_get<bool>(state, "converged", where);
   m.solver_used_ = common::enum_from_json(kSolverNames, state, "solver_used", where);
   if (state.contains("calibrator")) {  // absent in uncalibrated models and older files

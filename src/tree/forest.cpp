@@ -3,6 +3,7 @@
 // forest_params.cpp, JSON in forest_json.cpp.
 #include "churn/tree/forest.hpp"
 
+#include <string>   // std::string
 #include <utility>  // std::move
 
 #include "churn/core/error.hpp"
@@ -10,6 +11,7 @@
 #include "tree/binning.hpp"
 #include "tree/gbdt_shared.hpp"
 #include "tree/gbdt_table.hpp"
+#include "tree/model_json.hpp"
 #include "tree/packed_trees.hpp"
 
 namespace churn::tree {
@@ -44,6 +46,9 @@ void RandomForestClassifier::set_category_names(std::vector<std::vector<std::str
   check_fitted(who);
   CHURN_CHECK(names.empty() || static_cast<Index>(names.size()) == n_features_, InvalidArgument,
               who << ": expected " << n_features_ << " entries, got " << names.size());
+  const std::string problem =
+      detail::category_names_problem(names, trees_, bin_info_, is_categorical_);
+  CHURN_CHECK(problem.empty(), InvalidArgument, who << ": " << problem);
   category_names_ = std::move(names);
 }
 

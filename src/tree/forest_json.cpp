@@ -80,6 +80,9 @@ RandomForestClassifier RandomForestClassifier::from_json(const Json& doc) {
     detail::check_categorical_splits(t, m.is_categorical_, where);
     m.trees_.push_back(std::move(t));
   }
+  const std::string names_problem =
+      detail::category_names_problem(m.category_names_, m.trees_, m.bin_info_, m.is_categorical_);
+  CHURN_CHECK(names_problem.empty(), SerializationError, where << ": " << names_problem);
   m.classes_json_ = class_labels_from_json(state, "classes", where).dump();
   m.fitted_params_ = m.params_;
   m.packed_ = std::make_shared<const detail::PackedTrees>(m.trees_, p);

@@ -3,9 +3,11 @@
 // files and classes) and gbdt_table.cpp (tables as features).
 #include "churn/tree/gbdt.hpp"
 
+#include <string>   // std::string
 #include <utility>  // std::move
 
 #include "churn/core/error.hpp"
+#include "tree/model_json.hpp"
 
 namespace churn::tree {
 
@@ -38,6 +40,10 @@ void GBDTClassifier::set_category_names(std::vector<std::vector<std::string>> na
   CHURN_CHECK(names.empty() || static_cast<Index>(names.size()) == n_features_, InvalidArgument,
               "GBDTClassifier::set_category_names(): expected " << n_features_ << " entries, got "
                                                                 << names.size());
+  const std::string problem =
+      detail::category_names_problem(names, trees_, bin_info_, is_categorical_);
+  CHURN_CHECK(problem.empty(), InvalidArgument,
+              "GBDTClassifier::set_category_names(): " << problem);
   category_names_ = std::move(names);
 }
 

@@ -272,7 +272,9 @@ Boosted boost(const Features& X, const FitData& d, const Start& start, detail::T
   const GBDTParams& P = d.params;
   const Index n = X.rows();
   Boosted out;
-  out.trees.reserve(static_cast<std::size_t>(P.n_estimators));
+  // Bounded: early stopping or a callback may end a fit of n_estimators = 2^31 - 1 rounds after
+  // a few dozen (the vector grows past the bound as trees come).
+  out.trees.reserve(static_cast<std::size_t>(std::min(P.n_estimators, 1024)));
   Vector score = Vector::Constant(n, start.init);
   EvalRecord eval(d.eval, start.init, P.eval_metric);
   // Counts ride in the low bits of the packed hessian (see detail::HistBin).

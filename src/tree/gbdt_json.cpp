@@ -86,6 +86,9 @@ GBDTClassifier GBDTClassifier::from_json(const Json& doc) {
     detail::check_categorical_splits(t, m.is_categorical_, where);
     m.trees_.push_back(std::move(t));
   }
+  const std::string names_problem =
+      detail::category_names_problem(m.category_names_, m.trees_, m.bin_info_, m.is_categorical_);
+  CHURN_CHECK(names_problem.empty(), SerializationError, where << ": " << names_problem);
   CHURN_CHECK(
       m.best_iteration_ >= 0 && m.best_iteration_ <= static_cast<int>(m.evals_result_.size()),
       SerializationError, where << ": best_iteration out of range");

@@ -3,11 +3,14 @@
 #include "tree/gbdt_table.hpp"
 
 #include <algorithm>      // std::find
+#include <cmath>          // std::isnan
 #include <cstdint>        // std::int32_t, std::uint8_t
+#include <optional>       // std::optional
 #include <string_view>    // std::string_view
 #include <unordered_map>  // std::unordered_map
 
 #include "churn/core/error.hpp"
+#include "common/category_labels.hpp"
 
 namespace churn::tree::detail {
 
@@ -57,15 +60,35 @@ void put_learned_string_codes(const Column& c, Index j, RowMatrix& X,
       j, X);
 }
 
-/// Fit: a categorical column coded by its own dictionary (code k stays k).
-void put_own_category_codes(const Column& c, Index j, RowMatrix& X) {
-  std::vector<double> to_code(c.categories().size());
-  for (std::size_t k = 0; k < to_code.size(); ++k) to_code[k] = static_cast<double>(k);
+/// Fit: a categorical column coded by the categories its rows use, in dictionary order, which
+/// `labels` receives: unused categories (a filtered table's) are dropped, so that the codes stay
+/// dense and the model is the one of the table without them. A column of missing values only
+/// keeps its whole dictionary (no code refers to it).
+void put_own_category_codes(const Column& c, Index j, RowMatrix& X,
+                            std::vector<std::string>& labels) {
+  const auto& cats = c.categories();
+  std::vector<std::uint8_t> used(cats.size(), 0);
+  for (Index i = 0; i < c.size(); ++i) {
+    const std::int32_t k = c.code_at(i);
+    if (k >= 0) used[static_cast<std::size_t>(k)] = 1;
+  }
+  std::vector<double> to_code(cats.size(), kMissing);
+  labels.clear();
+  for (std::size_t k = 0; k < cats.size(); ++k) {
+    if (used[k] == 0) continue;
+    to_code[k] = static_cast<double>(labels.size());
+    labels.push_back(cats[k]);
+  }
+  if (labels.empty()) {
+    labels = cats;
+    for (std::size_t k = 0; k < cats.size(); ++k) to_code[k] = static_cast<double>(k);
+  }
   put_category_codes(c, to_code, j, X);
 }
 
 /// Scoring: a categorical or string column whose labels map through `labels` (label k of
-/// training is code k; unseen labels take the missing direction, NaN).
+/// training is code k; unseen labels take the missing direction, NaN). A label is found by its
+/// text, else by its numeric value (common::NumericLabels: "1.0" finds a training "1").
 void put_label_codes(const Column& c, const std::vector<std::string>& labels, Index j,
                      RowMatrix& X) {
   // Few lookups (a one-row request: one category per column) search the labels directly; more
@@ -78,13 +101,21 @@ void put_label_codes(const Column& c, const std::vector<std::string>& labels, In
     code.reserve(labels.size());
     for (std::size_t k = 0; k < labels.size(); ++k) code.emplace(labels[k], static_cast<double>(k));
   }
-  const auto lookup = [&](std::string_view label) {  // unseen: the missing direction (NaN)
+  std::optional<common::NumericLabels> by_value;  // built at the first label not found as text
+  const auto by_text = [&](std::string_view label) {
     if (!use_map) {
       const auto it = std::find(labels.begin(), labels.end(), label);
       return it == labels.end() ? kMissing : static_cast<double>(it - labels.begin());
     }
     const auto it = code.find(label);
     return it == code.end() ? kMissing : it->second;
+  };
+  const auto lookup = [&](std::string_view label) {  // unseen: the missing direction (NaN)
+    const double k = by_text(label);
+    if (!std::isnan(k)) return k;
+    if (!by_value) by_value.emplace(labels);
+    const std::int32_t v = by_value->find(label);
+    return v < 0 ? kMissing : static_cast<double>(v);
   };
   if (c.dtype() == DType::Categorical) {
     const auto& cats = c.categories();
@@ -113,8 +144,7 @@ TableFeatures table_features(const Table& table, const char* who) {
       case DType::Int64: put_numbers(c, j, out.X); break;
       case DType::Categorical:
         out.categorical[jj] = true;
-        out.labels[jj] = c.categories();
-        put_own_category_codes(c, j, out.X);
+        put_own_category_codes(c, j, out.X, out.labels[jj]);
         break;
       case DType::String:
         out.categorical[jj] = true;

@@ -22,13 +22,16 @@ struct TableFeatures {
 };
 
 /// Every column of `table` as features (fit): float64 and int64 columns as numbers; a
-/// categorical column's codes with its dictionary as labels; a string column coded by its
-/// values in order of first appearance.
+/// categorical column coded by the categories its rows use (in dictionary order: unused ones
+/// are dropped), which become its labels; a string column coded by its values in order of
+/// first appearance.
 /// @throws TypeMismatch for a column of another type (`who` starts the message).
 TableFeatures table_features(const data::Table& table, const char* who);
 
 /// The model's input matrix from a table (see GBDTClassifier::feature_matrix): the columns
-/// `names`, categorical labels mapped through `labels_of` (unseen and missing: NaN).
+/// `names`, categorical labels mapped through `labels_of` (unseen and missing: NaN). A label
+/// finds the stored label of the same text, else the one of the same numeric value
+/// (common/category_labels.hpp: "1.0" finds "1").
 /// @throws TypeMismatch for a column whose type does not fit its feature.
 RowMatrix encode_table(const data::Table& table, const std::vector<std::string>& names,
                        const std::vector<std::uint8_t>& is_categorical,

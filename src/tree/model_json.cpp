@@ -1,8 +1,11 @@
 // JSON pieces shared by the tree models' saved state: binning, categorical checks, members.
 #include "tree/model_json.hpp"
 
-#include <algorithm>  // std::find_if
-#include <utility>    // std::move
+#include <algorithm>      // std::find_if, std::max
+#include <cstdint>        // std::int64_t, std::uint32_t
+#include <string_view>    // std::string_view
+#include <unordered_set>  // std::unordered_set
+#include <utility>        // std::move
 
 #include "churn/core/error.hpp"
 #include "common/json.hpp"
@@ -76,6 +79,43 @@ void check_categorical_splits(const Tree& t, const std::vector<std::uint8_t>& is
                 SerializationError,
                 where << ": a categorical split on numerical feature " << t.split_feature[k]);
   }
+}
+
+std::string category_names_problem(const std::vector<std::vector<std::string>>& names,
+                                   const std::vector<Tree>& trees,
+                                   const std::vector<FeatureBinInfo>& bins,
+                                   const std::vector<std::uint8_t>& is_cat) {
+  if (names.empty()) return {};
+  for (std::size_t f = 0; f < names.size() && f < is_cat.size(); ++f) {
+    const std::vector<std::string>& labels = names[f];
+    if (labels.empty() || is_cat[f] == 0) continue;
+    std::unordered_set<std::string_view> seen;
+    for (const std::string& label : labels)
+      if (!seen.insert(label).second)
+        return "category_names of feature " + std::to_string(f) + " repeat the label '" +
+               label + "'";
+    // the largest code the binning and the trees' left sets use
+    std::int64_t top = f < bins.size() ? static_cast<std::int64_t>(bins[f].code_to_bin.size()) - 1
+                                       : -1;
+    for (const Tree& t : trees)
+      for (Index i = 0; i < t.n_internal(); ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        if (t.cat_begin[k] < 0 || static_cast<std::size_t>(t.split_feature[k]) != f) continue;
+        for (std::int32_t w = t.cat_end[k] - 1; w >= t.cat_begin[k]; --w) {
+          const std::uint32_t word = t.cat_bitset[static_cast<std::size_t>(w)];
+          if (word == 0) continue;
+          int bit = 31;
+          while (((word >> bit) & 1U) == 0) --bit;
+          top = std::max<std::int64_t>(top, 32 * std::int64_t{w - t.cat_begin[k]} + bit);
+          break;
+        }
+      }
+    if (top >= static_cast<std::int64_t>(labels.size()))
+      return "category_names of feature " + std::to_string(f) + " holds " +
+             std::to_string(labels.size()) + " labels, but the model uses code " +
+             std::to_string(top);
+  }
+  return {};
 }
 
 std::vector<std::uint8_t> categorical_flags(const std::vector<int>& categorical_features, Index p,

@@ -4,6 +4,7 @@
 /// saved state (private to churnlib): the per-feature binning and the checks of loaded trees.
 
 #include <cstdint>      // std::uint8_t
+#include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
@@ -26,6 +27,16 @@ std::vector<FeatureBinInfo> bin_info_from_json(const Json& state,
 /// codes predict() checks) may carry one. @throws SerializationError otherwise.
 void check_categorical_splits(const Tree& t, const std::vector<std::uint8_t>& is_cat,
                               const char* where);
+
+/// What is wrong with `names` (a model's category_names) for its trees, or "" when nothing
+/// is: each categorical feature with labels needs distinct labels, at least one per code its
+/// binning knows and per code its trees' categorical splits send left (a label k is code k; a
+/// shorter list would silently send those codes the missing way). Numerical features may carry
+/// labels (a category column used as its codes); they are not checked.
+std::string category_names_problem(const std::vector<std::vector<std::string>>& names,
+                                   const std::vector<Tree>& trees,
+                                   const std::vector<FeatureBinInfo>& bins,
+                                   const std::vector<std::uint8_t>& is_cat);
 
 /// Per feature of `p`, 1 when `categorical_features` lists it.
 /// @throws SerializationError for an index out of range.

@@ -126,7 +126,8 @@ class LogisticRegression {
 
   /// Fits the model.
   /// @param X        n x p features; NaN or infinite values are rejected.
-  /// @param y        n labels, each exactly 0 or 1, both present.
+  /// @param y        n labels, each exactly 0 or 1, both present with a positive total weight
+  ///                 (sample_weight times class_weight).
   /// @param options  sample_weight (n finite weights >= 0 with a positive sum, or empty: all 1)
   ///                 and feature_names (empty, or p names used in messages and saved with the
   ///                 model); an eval_set is rejected.

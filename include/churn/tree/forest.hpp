@@ -227,7 +227,9 @@ class RandomForestClassifier {
   /// Category labels per feature (see GBDTClassifier::category_names()).
   const std::vector<std::vector<std::string>>& category_names() const { return category_names_; }
   /// Sets category_names() (one entry per feature, or empty).
-  /// @throws NotFittedError before fit; InvalidArgument for a wrong length.
+  /// @throws NotFittedError before fit; InvalidArgument for a wrong length, or when a
+  ///         categorical feature's labels repeat or are fewer than the codes the model uses
+  ///         (from_json refuses such a file with SerializationError).
   void set_category_names(std::vector<std::vector<std::string>> names);
   /// What the targets 0 and 1 stand for (see labels.hpp); `[0, 1]` unless set.
   Json classes() const;

@@ -198,8 +198,9 @@ class GBDTClassifier {
 
   /// Fits on the columns of a table, found by name (feature_names() = the column names, in the
   /// table's order): float64 and int64 columns are numerical features; categorical and string
-  /// columns are categorical features whose labels are stored (category_names(): a categorical
-  /// column's dictionary, a string column's values in order of first appearance), so that
+  /// columns are categorical features whose labels are stored (category_names(): the categories
+  /// a categorical column's rows use, in its dictionary's order, so unused ones are dropped; a
+  /// string column's values in order of first appearance), so that
   /// predict_proba(table) maps the labels of any later table the same way. The features listed
   /// in params().categorical_features stay categorical too.
   /// @param options  as fit(X, y, options); a non-empty feature_names must equal the column
@@ -237,7 +238,9 @@ class GBDTClassifier {
   /// The model's input matrix from a table: the columns named feature_names(), in the model's
   /// order (other columns are ignored). A categorical feature's labels (a categorical or string
   /// column) are mapped to the training codes through category_names(), so a table read from CSV
-  /// scores as the frame the model was trained on; labels unseen in training and missing values
+  /// scores as the frame the model was trained on. A label finds the stored label of the same
+  /// text, else the one of the same numeric value ("1.0" finds "1", "2e0" finds "2"; "01" and
+  /// " 1" are not numbers, only text); labels unseen in training and missing values
   /// become NaN (the missing direction), as in Python. Numeric features take float64 or int64
   /// columns (missing = NaN); a categorical feature without stored labels takes its integer
   /// codes as a numeric column.
@@ -299,7 +302,9 @@ class GBDTClassifier {
   /// wrapper stores them for pandas categories.
   const std::vector<std::vector<std::string>>& category_names() const { return category_names_; }
   /// Sets category_names() (one entry per feature, or empty).
-  /// @throws NotFittedError before fit; InvalidArgument for a wrong length.
+  /// @throws NotFittedError before fit; InvalidArgument for a wrong length, or when a
+  ///         categorical feature's labels repeat or are fewer than the codes the model uses
+  ///         (from_json refuses such a file with SerializationError).
   void set_category_names(std::vector<std::vector<std::string>> names);
   /// 1-based round with the best evaluation metric (0 without an evaluation set).
   int best_iteration() const { return best_iteration_; }

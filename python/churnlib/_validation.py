@@ -78,7 +78,7 @@ CORE_INT_PARAMS = {
     "chunk_bytes": (1, INT64_MAX),            # read_csv_chunks: Index
     "window_days": (1, INT64_MAX),            # EventAggregationSpec.rfm: Index
     "i": (0, INT64_MAX),                      # customer_id, FeaturePipeline.step_*: Index
-    "n_threads": (0, 1024),                   # churn::kMaxThreads (C++'s caster checks it too)
+    "n_threads": (INT64_MIN, INT64_MAX),     # type only: C++'s caster names [0, kMaxThreads]
     "n": (0, INT64_MAX),                      # Table.head / tail: Index
     "offset": (0, INT64_MAX),                 # Table.slice: Index
     "length": (0, INT64_MAX),

@@ -47,6 +47,7 @@ import os
 import numpy as np
 
 from ._core import _model as _m
+from ._validation import CORE_INT_PARAMS, check_int
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["ModelRegistry", "STAGES"]
@@ -217,13 +218,10 @@ class ModelRegistry:
         """
         caller = "ModelRegistry.set_stage()"
         _check_name(name, caller)
-        if not isinstance(version, numbers.Integral) or isinstance(version, (bool, np.bool_)):
-            raise TypeMismatch(f"{caller}: version must be an int, got {version!r}")
+        version = check_int(version, "version", caller, *CORE_INT_PARAMS["version"])
         if not isinstance(stage, str):
             raise TypeMismatch(f"{caller}: stage must be a str, got {stage!r}")
-        if not 1 <= int(version) <= 2**31 - 1:
-            raise InvalidArgument(f"{caller}: version must be >= 1, got {version}")
-        self._core.set_stage(name, int(version), stage)
+        self._core.set_stage(name, version, stage)
 
     # ---- reading ------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 
-__all__ = ["parse", "signature_of", "attach"]
+__all__ = ["parse", "signature_of", "attach", "int_parameters"]
 
 
 class _Default:
@@ -131,10 +131,91 @@ def signature_of(func, name=None):
         return None
 
 
-def _wrap(func, sig):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        return func(*args, **kwargs)
+def int_parameters(sig):
+    """``(position, name, is_list, allow_none)`` of each int parameter of a parsed signature:
+    those pybind11 annotates ``typing.SupportsInt`` (C++ int, Index, uint64 ...), alone, in a
+    sequence (``std::vector<int>``) or optional, and ``n_threads`` (annotated ``int``)."""
+    out = []
+    for pos, p in enumerate(sig.parameters.values()):
+        ann = p.annotation if isinstance(p.annotation, str) else ""
+        if "typing.SupportsInt" not in ann and ann != "int":  # "int": n_threads' own caster
+            continue
+        many = ann.startswith("collections.abc.Sequence[")
+        out.append((pos, p.name, many, ann.endswith("| None")))
+    return out
+
+
+def _float_arrays(sig):
+    """``(position, name)`` of the parameters pybind11 converts to float64 arrays."""
+    return [(pos, p.name) for pos, p in enumerate(sig.parameters.values())
+            if isinstance(p.annotation, str) and "numpy.float64" in p.annotation]
+
+
+def _check_ints(checks, args, kwargs, caller):
+    """Issue 19: an int parameter out of its C++ type's range (or of the wrong type) raises
+    InvalidArgument / TypeMismatch naming it, before pybind11's "incompatible function
+    arguments" signature dump could."""
+    from ._validation import CORE_INT_PARAMS, INT64_MAX, INT64_MIN, check_int, check_int_list
+
+    for pos, name, many, allow_none in checks:
+        if name in kwargs:
+            value = kwargs[name]
+        elif pos < len(args):
+            value = args[pos]
+        else:
+            continue
+        lo, hi = CORE_INT_PARAMS.get(name, (INT64_MIN, INT64_MAX))
+        if many:
+            check_int_list(value, name, caller, lo, hi)
+        else:
+            check_int(value, name, caller, lo, hi, allow_none=allow_none)
+
+
+def _name_bad_array(arrays, args, kwargs, caller):
+    """After pybind11 refused the arguments: TypeMismatch naming the first array argument
+    that is not numeric (a text column given as scores), or None."""
+    import numpy as np
+
+    from .errors import TypeMismatch
+
+    for pos, name in arrays:
+        value = kwargs[name] if name in kwargs else args[pos] if pos < len(args) else None
+        if value is None:
+            continue
+        try:
+            np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            dtype = getattr(value, "dtype", None)
+            if dtype is None:
+                dtype = np.asarray(value).dtype if not np.isscalar(value) else type(value).__name__
+            col = getattr(value, "name", None)
+            what = f"{name} (column {col!r})" if isinstance(col, str) else name
+            return TypeMismatch(f"{caller}: {what} must be numeric, got dtype {dtype} ({e})")
+    return None
+
+
+def _wrap(func, sig, caller=None):
+    caller = f"{caller or getattr(func, '__name__', 'function')}()"
+    checks, arrays = int_parameters(sig), _float_arrays(sig)
+
+    if not checks and not arrays:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            return func(*args, **kwargs)
+    else:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if checks:
+                _check_ints(checks, args, kwargs, caller)
+            try:
+                return func(*args, **kwargs)
+            except TypeError as e:
+                if not arrays or "incompatible function arguments" not in str(e):
+                    raise
+                better = _name_bad_array(arrays, args, kwargs, caller)
+                if better is None:
+                    raise
+                raise better from None
 
     wrapper.__signature__ = sig
     return wrapper
@@ -180,12 +261,12 @@ def _attach_class(cls):
             if sig is None:
                 missed.append(key)
             else:
-                setattr(cls, key, staticmethod(_wrap(obj.__func__, sig)))
+                setattr(cls, key, staticmethod(_wrap(obj.__func__, sig, f"{cls.__name__}.{key}")))
         elif _is_compiled(obj):
             func = getattr(obj, "__func__", obj)
             sig = signature_of(func, key)
             if sig is None:
                 missed.append(key)
             else:
-                setattr(cls, key, _wrap(func, sig))
+                setattr(cls, key, _wrap(func, sig, f"{cls.__name__}.{key}"))
     return missed

@@ -19,7 +19,7 @@ from sklearn.base import TransformerMixin
 
 from . import _core, _frames
 from ._estimator import CoreBacked
-from ._validation import check_matrix, is_sparse
+from ._validation import CORE_INT_PARAMS, check_int, check_matrix, is_sparse
 from .errors import InvalidArgument, NotFittedError, TypeMismatch
 
 __all__ = ["EventAggregator", "FeaturePipeline"]
@@ -192,7 +192,8 @@ class EventAggregator:
                    "type_recency", "days_since_first", "amount_sum", "amount_mean", "amount_max",
                    "amount_overall"):
             options[py] = bool(options[py])
-        options["n_threads"] = int(self.n_threads)
+        options["n_threads"] = check_int(self.n_threads, "n_threads", "EventAggregator",
+                                         *CORE_INT_PARAMS["n_threads"])
         return _core._EventAggregationSpec(options, "EventAggregator()")
 
     @classmethod
@@ -209,7 +210,9 @@ class EventAggregator:
         -------
         EventAggregator
         """
-        spec = _core._EventAggregationSpec.rfm(int(window), str(amount_col),
+        window = check_int(window, "window", "EventAggregator.rfm()",
+                           *CORE_INT_PARAMS["window_days"])
+        spec = _core._EventAggregationSpec.rfm(window, str(amount_col),
                                                "" if event_type is None else str(event_type))
         kwargs = _aggregator_kwargs(spec.to_dict())
         kwargs.update(customer_col=customer_col, time_col=time_col, type_col=type_col,
@@ -650,7 +653,8 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
         return self._add({"type": "scale", "columns": _columns_arg(columns, "scale"),
                           "with_mean": with_mean, "with_std": with_std})
 
-    def one_hot(self, columns, unknown="ignore", *, min_count=1, other_name="other"):
+    def one_hot(self, columns, unknown="ignore", *, min_count=1, other_name="other",
+                max_categories=None):
         """One-hot encodes categorical or string columns into float64 ``<col>_<category>``
         columns (sorted categories), in place of the source column.
 
@@ -662,9 +666,21 @@ class FeaturePipeline(TransformerMixin, CoreBacked, auto_wrap_output_keys=None):
             error naming the column and the category. Missing values give all zeros.
         min_count : int
             Categories with fewer training rows are grouped into ``<col>_<other_name>``.
+        max_categories : int or None
+            At most this many output columns per column, ``<col>_<other_name>`` included (as
+            scikit-learn's ``OneHotEncoder(max_categories=...)``): the ``max_categories - 1``
+            most frequent categories keep a column (ties: the one sorting last, as
+            scikit-learn), the rest are grouped into ``<col>_<other_name>``. Saved with the
+            pipeline. None: every category with ``min_count`` rows keeps its column, but fit
+            refuses a column that would make more than 10,000 columns (an id column),
+            naming it (InvalidArgument), instead of running out of memory.
         """
+        if max_categories is not None:
+            max_categories = check_int(max_categories, "max_categories", "FeaturePipeline.one_hot()",
+                                       1, 2**63 - 1)
         return self._add({"type": "one_hot", "columns": _columns_arg(columns, "one_hot"),
-                          "unknown": unknown, "min_count": min_count, "other_name": other_name})
+                          "unknown": unknown, "min_count": min_count, "other_name": other_name,
+                          "max_categories": max_categories})
 
     def ordinal(self, columns, unknown="ignore", *, as_categorical=False):
         """Ordinal codes (position in the sorted training categories) for the trees: float64

@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._core import _metrics as _m
+from ._validation import CORE_INT_PARAMS, check_int
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = [
@@ -127,9 +128,8 @@ def lift_table(y_true, y_score, n_bins=10):
     """
     import pandas as pd
 
-    if not isinstance(n_bins, numbers.Integral) or isinstance(n_bins, bool):
-        raise TypeMismatch(f"lift_table(): n_bins must be an int, got {n_bins!r}")
-    d = _m.lift_table(_vec(y_true), _vec(y_score), int(n_bins))
+    n_bins = check_int(n_bins, "n_bins", "lift_table()", *CORE_INT_PARAMS["n_bins"])
+    d = _m.lift_table(_vec(y_true), _vec(y_score), n_bins)
     df = pd.DataFrame(d)
     df.index = pd.RangeIndex(1, len(df) + 1, name="bin")
     return df
@@ -264,7 +264,8 @@ def time_split(times, cutoff):
     import pandas as pd
 
     t, is_datetime = _as_nanos(times)
-    c = pd.Timestamp(cutoff).as_unit("ns").value if is_datetime else int(cutoff)
+    c = pd.Timestamp(cutoff).as_unit("ns").value if is_datetime else \
+        check_int(cutoff, "cutoff", "time_split()", *CORE_INT_PARAMS["cutoff"])
     return _m.time_split(t, c)
 
 
@@ -408,8 +409,9 @@ def cross_validate(model, X, y, cv=5, metrics=("roc_auc",), *, seed=0, shuffle=T
     if len(X) != n:
         raise InvalidArgument(f"cross_validate(): X has {len(X)} rows but y has {n}")
     w_arr = None if sample_weight is None else np.asarray(_vec(sample_weight), dtype=np.float64)
-    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
-        folds = stratified_kfold(y_arr, int(cv), shuffle=shuffle, seed=seed)
+    if isinstance(cv, (numbers.Integral, bool, float)):  # a fold count (bool, 5.0: TypeMismatch)
+        cv = check_int(cv, "cv", "cross_validate()", *CORE_INT_PARAMS["n_splits"])
+        folds = stratified_kfold(y_arr, cv, shuffle=shuffle, seed=seed)
     else:
         folds = [(np.asarray(tr, dtype=np.int64), np.asarray(te, dtype=np.int64))
                  for tr, te in cv]

@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import numbers
 import os
 import zlib
@@ -28,7 +27,8 @@ import numpy as np
 from . import _core
 from ._core import _model as _mo
 from ._registry import ModelRegistry
-from .errors import InvalidArgument, NotFittedError, TypeMismatch
+from ._validation import parse_json
+from .errors import InvalidArgument, NotFittedError, SerializationError, TypeMismatch
 
 __all__ = ["ChurnModel", "ModelRegistry", "train_churn_model", "TRAIN_DEFAULTS"]
 
@@ -160,7 +160,8 @@ class ChurnModel:
 
     @property
     def classes_(self):
-        return np.asarray(json.loads(self._fitted("classes_").classes_json))
+        return np.asarray(parse_json(self._fitted("classes_").classes_json, "ChurnModel.classes_",
+                                     expect=list))
 
     @property
     def threshold_(self):
@@ -217,10 +218,12 @@ class ChurnModel:
         from . import linear, tree
 
         text = self._fitted("estimator_").model_json
-        kind = json.loads(text)["kind"]
+        kind = parse_json(text, "ChurnModel.estimator_ JSON").get("kind")
         cls = {"LogisticRegression": linear.LogisticRegression,
                "RandomForestClassifier": tree.RandomForestClassifier,
-               "GBDTClassifier": tree.GBDTClassifier}[kind]
+               "GBDTClassifier": tree.GBDTClassifier}.get(kind)
+        if cls is None:
+            raise SerializationError(f"ChurnModel.estimator_: unknown model kind {kind!r}")
         return cls.from_json(text)
 
     @property
@@ -233,7 +236,7 @@ class ChurnModel:
     def calibrator_(self):
         """The calibrator as a dict (its JSON), or None."""
         text = self._fitted("calibrator_").calibrator_json
-        return None if text is None else json.loads(text)
+        return None if text is None else parse_json(text, "ChurnModel.calibrator_ JSON")
 
     def __repr__(self):
         if self._core is None:

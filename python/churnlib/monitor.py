@@ -48,7 +48,7 @@ import numpy as np
 from . import _core, _frames
 from ._core import _monitor as _m
 from ._estimator import CoreBacked
-from ._validation import check_matrix
+from ._validation import CORE_INT_PARAMS, check_int, check_matrix, parse_json
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["Baseline", "DriftReport", "psi", "ks_statistic", "js_distance", "bin_edges",
@@ -93,6 +93,11 @@ def _as_series(x):
 
 # ---- one-column statistics ----------------------------------------------------------------------
 
+def _bins(bins, caller):
+    """``bins`` checked (an int >= 1 that C++'s int holds; 3.0, True or 2**40 raise naming it)."""
+    return check_int(bins, "bins", caller, *CORE_INT_PARAMS["bins"])
+
+
 def psi(reference, current, bins=10, binning="quantile", epsilon=DEFAULT_EPSILON):
     """Population stability index of one column.
 
@@ -113,14 +118,14 @@ def psi(reference, current, bins=10, binning="quantile", epsilon=DEFAULT_EPSILON
     """
     if _categorical_pair(reference, current, "psi"):
         return _m.categorical_psi(_as_series(reference), _as_series(current), epsilon)
-    return _m.psi(reference, current, int(bins), binning, float(epsilon))
+    return _m.psi(reference, current, _bins(bins, "psi()"), binning, float(epsilon))
 
 
 def js_distance(reference, current, bins=10, binning="quantile"):
     """Jensen-Shannon distance (natural log, between 0 and sqrt(ln 2)) over the PSI bins."""
     if _categorical_pair(reference, current, "js_distance"):
         return _m.categorical_js_distance(_as_series(reference), _as_series(current))
-    return _m.js_distance(reference, current, int(bins), binning)
+    return _m.js_distance(reference, current, _bins(bins, "js_distance()"), binning)
 
 
 def ks_statistic(reference, current):
@@ -131,7 +136,7 @@ def ks_statistic(reference, current):
 
 def bin_edges(reference, bins=10, binning="quantile"):
     """The PSI bin edges of a numeric reference (strictly increasing), as a numpy array."""
-    return np.asarray(_m.bin_edges(reference, int(bins), binning))
+    return np.asarray(_m.bin_edges(reference, _bins(bins, "bin_edges()"), binning))
 
 
 def missing_rate(x):
@@ -292,11 +297,13 @@ class DriftReport:
 
     def to_json(self, indent=None):
         """The whole report as JSON text (NaN as the string "nan")."""
-        return self._core.to_json(-1 if indent is None else int(indent))
+        indent = check_int(indent, "indent", "DriftReport.to_json()", *CORE_INT_PARAMS["indent"],
+                           allow_none=True)
+        return self._core.to_json(-1 if indent is None else indent)
 
     def to_dict(self):
         """The report as the dict of :meth:`to_json`."""
-        return json.loads(self.to_json())
+        return parse_json(self.to_json(), "DriftReport JSON")
 
     def plot_psi(self, ax=None, path=None, top=None, include_score=True):
         """A horizontal bar chart of PSI per feature, coloured by status, with the thresholds

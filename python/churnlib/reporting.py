@@ -35,7 +35,8 @@ import numpy as np
 from . import metrics as _metrics
 from ._atomic import write_atomically
 from . import plot as _plot
-from .errors import InvalidArgument, TypeMismatch
+from ._validation import parse_json
+from .errors import InvalidArgument, SerializationError, TypeMismatch
 from .errors import IOError as _ChurnIOError
 
 __all__ = ["report", "ChurnReport", "SECTIONS"]
@@ -173,15 +174,15 @@ def _previous(previous, caller):
         data = dict(previous)
     elif isinstance(previous, (str, os.PathLike)):
         text = os.fspath(previous)
-        if not text.lstrip().startswith("{"):
+        if not text.lstrip("\ufeff \t\r\n").startswith("{"):
             try:
                 with open(text, encoding="utf-8-sig") as f:
                     text = f.read()
             except OSError as e:
                 raise _ChurnIOError(f"{caller}: cannot read previous={previous!r}: {e}") from None
         try:
-            data = json.loads(text)
-        except ValueError as e:
+            data = parse_json(text, "previous")  # a BOM skipped; never RecursionError
+        except SerializationError as e:
             raise InvalidArgument(f"{caller}: previous is not KPI JSON: {e}") from None
     else:
         raise TypeMismatch(f"{caller}: previous must be a path, JSON text or a dict, got "
@@ -660,7 +661,7 @@ def report(path, *, model=None, customers=None, events=None, as_of=None, scores=
         "kpis": {k: _json_number(v) for k, v in kpis.items()},
         "change": {k: {kk: _json_number(vv) for kk, vv in d.items()} for k, d in change.items()},
         "previous_period": prev["period"] if prev else None,
-        "table": json.loads(kpi_table.attrs["json"])["rows"],
+        "table": parse_json(kpi_table.attrs["json"], "KPI table JSON")["rows"],
     }
     kpi_text = json.dumps(kpi_doc, indent=2, allow_nan=False, default=_json_default)
     write_atomically(kpi_path, lambda f: f.write(kpi_text.encode("utf-8")), caller)

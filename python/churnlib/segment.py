@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import numbers
 
 import numpy as np
@@ -30,7 +29,17 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfor
 from . import _frames
 from ._core import _segment as _s
 from ._estimator import CoreBacked
-from ._validation import check_feature_names, check_matrix, check_n_features, check_weights
+from ._validation import (
+    CORE_INT_PARAMS,
+    check_feature_names,
+    check_int,
+    check_int_list,
+    check_matrix,
+    check_n_features,
+    check_weights,
+    frame_to_matrix,
+    parse_json,
+)
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["KMeans", "silhouette_score", "silhouette_samples", "sweep_k", "profile_segments",
@@ -44,10 +53,7 @@ def _matrix(X, what):
     names = None
     if hasattr(X, "columns") and hasattr(X, "to_numpy"):
         names = [str(c) for c in X.columns]
-        try:
-            X = X.to_numpy(dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise TypeMismatch(f"{what}: X must be numeric ({e})") from None
+        X = frame_to_matrix(X, what)  # a text column: TypeMismatch naming it and its dtype
     elif hasattr(X, "to_matrix") and hasattr(X, "column_names"):  # churnlib.Table
         names = list(X.column_names)
         X = X.to_matrix()
@@ -263,16 +269,19 @@ def silhouette_samples(X, labels, n_threads=0):
     ``sklearn.metrics.silhouette_samples``; exact, O(n^2)."""
     A, _ = _matrix(X, "silhouette_samples()")
     return _s.silhouette_samples(A, _labels(labels, A.shape[0], "silhouette_samples()"),
-                                 int(n_threads))
+                                 n_threads)
 
 
 def silhouette_score(X, labels, sample_size=None, seed=0, n_threads=0):
     """Mean silhouette coefficient, as ``sklearn.metrics.silhouette_score``: exact on all rows,
     or on a seeded sample of ``sample_size`` rows (distances within the sample only)."""
     A, _ = _matrix(X, "silhouette_score()")
-    return _s.silhouette_score(A, _labels(labels, A.shape[0], "silhouette_score()"),
-                               0 if sample_size is None else int(sample_size), int(seed),
-                               int(n_threads))
+    caller = "silhouette_score()"
+    sample_size = check_int(sample_size, "sample_size", caller, *CORE_INT_PARAMS["sample_size"],
+                            allow_none=True)
+    return _s.silhouette_score(A, _labels(labels, A.shape[0], caller),
+                               0 if sample_size is None else sample_size,
+                               check_int(seed, "seed", caller, *CORE_INT_PARAMS["seed"]), n_threads)
 
 
 def sweep_k(X, ks=range(2, 11), *, sample_weight=None, silhouette=True,
@@ -287,8 +296,13 @@ def sweep_k(X, ks=range(2, 11), *, sample_weight=None, silhouette=True,
     w = _vector(sample_weight, A.shape[0], "sweep_k(): sample_weight")
     kmeans_params.setdefault("n_clusters", 2)
     base = KMeans(**kmeans_params)._new_core()
-    r = _s.sweep_k(A, [int(k) for k in ks], base, w, bool(silhouette),
-                   int(silhouette_sample_size or 0), int(silhouette_seed))
+    caller = "sweep_k()"
+    ks = check_int_list(ks, "ks", caller, *CORE_INT_PARAMS["ks"])
+    size = check_int(silhouette_sample_size, "silhouette_sample_size", caller,
+                     *CORE_INT_PARAMS["silhouette_sample_size"], allow_none=True)
+    seed = check_int(silhouette_seed, "silhouette_seed", caller,
+                     *CORE_INT_PARAMS["silhouette_seed"])
+    r = _s.sweep_k(A, ks, base, w, bool(silhouette), size or 0, seed)
     return pd.DataFrame(r)
 
 
@@ -344,7 +358,7 @@ class SegmentProfiles:
         return self._d["json"]
 
     def to_dict(self):
-        return json.loads(self._d["json"])
+        return parse_json(self._d["json"], "SegmentProfiles JSON")
 
     def __str__(self):
         return self._d["text"]
@@ -391,5 +405,7 @@ def profile_segments(X, segments, *, churned=None, score=None, revenue=None, n_s
                             names or [],
                             _vector(churned, n, "profile_segments(): churned"),
                             _vector(score, n, "profile_segments(): score"),
-                            _vector(revenue, n, "profile_segments(): revenue"), int(n_segments))
+                            _vector(revenue, n, "profile_segments(): revenue"),
+                            check_int(n_segments, "n_segments", "profile_segments()",
+                                      *CORE_INT_PARAMS["n_segments"]))
     return SegmentProfiles(d)

@@ -562,7 +562,10 @@ namespace {
 
 // python_to_json at nesting `depth`: deeper than kMaxJsonDepth is refused (as parse_json
 // refuses such text), so a self-referencing or hostile structure cannot overflow the stack.
-Json python_to_json_at(const py::handle& obj, std::string_view caller, int depth) {
+// `key`: the dict key the value sits under (empty at the top and in lists), named in the
+// message of an integer out of range ("seed = 18446744073709551616 is out of range").
+Json python_to_json_at(const py::handle& obj, std::string_view caller, int depth,
+                       const std::string& key = {}) {
   const py::module_ np = numpy();
   if (obj.is_none()) return nullptr;
   if (py::isinstance<py::bool_>(obj) || py::isinstance(obj, np.attr("bool_")))
@@ -570,13 +573,16 @@ Json python_to_json_at(const py::handle& obj, std::string_view caller, int depth
   if (py::isinstance<py::int_>(obj) || py::isinstance(obj, np.attr("integer"))) {
     const py::int_ v = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
     if (!v) throw py::error_already_set();
+    const std::string named = key.empty() ? std::string() : key + " = ";
     if (v > py::int_(std::numeric_limits<std::int64_t>::max())) {
       CHURN_CHECK(v <= py::int_(std::numeric_limits<std::uint64_t>::max()), InvalidArgument,
-                  caller << ": " << py::repr(v).cast<std::string>() << " is out of range");
+                  caller << ": " << named << py::repr(v).cast<std::string>()
+                         << " is out of range (above 2^64 - 1)");
       return v.cast<std::uint64_t>();
     }
     CHURN_CHECK(v >= py::int_(std::numeric_limits<std::int64_t>::min()), InvalidArgument,
-                caller << ": " << py::repr(v).cast<std::string>() << " is out of range");
+                caller << ": " << named << py::repr(v).cast<std::string>()
+                       << " is out of range (below -2^63)");
     return v.cast<std::int64_t>();
   }
   if (py::isinstance<py::float_>(obj) || py::isinstance(obj, np.attr("floating")))
@@ -592,7 +598,8 @@ Json python_to_json_at(const py::handle& obj, std::string_view caller, int depth
       CHURN_CHECK(
           py::isinstance<py::str>(item.first), TypeMismatch,
           caller << ": keys must be strings, got " << py::repr(item.first).cast<std::string>());
-      out[item.first.cast<std::string>()] = python_to_json_at(item.second, caller, depth + 1);
+      const std::string name = item.first.cast<std::string>();
+      out[name] = python_to_json_at(item.second, caller, depth + 1, name);
     }
     return out;
   }

@@ -63,5 +63,5 @@ def test_invalid_options():
         cl.make_events(10, start="2024-03-01", end="2024-01-01")
     with pytest.raises(cl.InvalidArgument):
         cl.make_events(10, start="not a date")
-    with pytest.raises(TypeError):
+    with pytest.raises(cl.InvalidArgument, match="seed"):  # out of range, named (issue 19)
         cl.make_customers(10, seed=-1)

@@ -209,24 +209,31 @@ struct CsvChunkReader::Impl {
   bool cr_line_ends = false;                 // CR-only line ends: read bytes are translated
   bool cr_in_quote = false;                  // cr_to_lf's quote state at the end of buf
 
-  // Appends up to `bytes` bytes from the file; sets eof at the end.
+  // Appends up to `bytes` bytes from the file; sets eof at the end. Reads in pieces of at
+  // most kReadPiece bytes, so the buffer grows with the data that arrives: a chunk_bytes far
+  // above the file's size (2^40) reads the file instead of allocating chunk_bytes up front.
   void read_more(std::size_t bytes) {
     if (eof) return;
     if (start > 0) {  // drop consumed bytes
       buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(start));
       start = 0;
     }
-    const std::size_t old = buf.size();
-    buf.resize(old + bytes);
-    const std::size_t got = gzip ? gzip->read(buf.data() + old, bytes)
-                                 : std::fread(buf.data() + old, 1, bytes, file.get());
-    buf.resize(old + got);
-    if (cr_line_ends) detail::cr_to_lf(buf.data() + old, got, options.quote, cr_in_quote);
-    if (got < bytes) {
-      CHURN_CHECK(
-          std::ferror(file.get()) == 0, IOError,
-          "CsvChunkReader: error while reading '" << source << "': " << std::strerror(errno));
-      eof = true;
+    constexpr std::size_t kReadPiece = std::size_t{64} << 20;
+    while (bytes > 0 && !eof) {
+      const std::size_t ask = std::min(bytes, kReadPiece);
+      const std::size_t old = buf.size();
+      buf.resize(old + ask);
+      const std::size_t got = gzip ? gzip->read(buf.data() + old, ask)
+                                   : std::fread(buf.data() + old, 1, ask, file.get());
+      buf.resize(old + got);
+      if (cr_line_ends) detail::cr_to_lf(buf.data() + old, got, options.quote, cr_in_quote);
+      bytes -= got;
+      if (got < ask) {
+        CHURN_CHECK(
+            std::ferror(file.get()) == 0, IOError,
+            "CsvChunkReader: error while reading '" << source << "': " << std::strerror(errno));
+        eof = true;
+      }
     }
   }
   std::string_view view() const { return {buf.data(), buf.size()}; }

@@ -333,8 +333,9 @@ double solve_intercept(const std::vector<double>& z, double target, int n_thread
 }
 
 void validate(const CustomerOptions& o) {
-  CHURN_CHECK(o.n_customers >= 1, InvalidArgument,
-              "make_customers(): n_customers must be >= 1, got " << o.n_customers);
+  CHURN_CHECK(o.n_customers >= 1 && o.n_customers <= kMaxSyntheticCustomers, InvalidArgument,
+              "make_customers(): n_customers must be in [1, " << kMaxSyntheticCustomers << "], got "
+                                                              << o.n_customers);
   CHURN_CHECK(o.missing_rate >= 0.0 && o.missing_rate <= 0.9, InvalidArgument,
               "make_customers(): missing_rate must be in [0, 0.9], got " << o.missing_rate);
   CHURN_CHECK(o.churn_rate > 0.0 && o.churn_rate < 1.0, InvalidArgument,
@@ -358,8 +359,9 @@ struct EventBlock {
 };
 
 void validate(const EventOptions& o) {
-  CHURN_CHECK(o.n_customers >= 1, InvalidArgument,
-              "make_events(): n_customers must be >= 1, got " << o.n_customers);
+  CHURN_CHECK(o.n_customers >= 1 && o.n_customers <= kMaxSyntheticCustomers, InvalidArgument,
+              "make_events(): n_customers must be in [1, " << kMaxSyntheticCustomers << "], got "
+                                                           << o.n_customers);
   CHURN_CHECK(
       std::isfinite(o.events_per_customer) && o.events_per_customer > 0.0, InvalidArgument,
       "make_events(): events_per_customer must be > 0 and finite, got " << o.events_per_customer);

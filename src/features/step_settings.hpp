@@ -5,6 +5,8 @@
 /// defaults (Pipeline::step_defaults, which Python's builder signatures are tested against) all
 /// come from visit_settings below, through common::read_params / write_params.
 
+#include <cstdint>      // std::int64_t
+#include <optional>     // std::optional
 #include <string>       // std::string
 #include <type_traits>  // std::is_same_v, std::remove_const_t
 #include <utility>      // std::move
@@ -21,6 +23,27 @@ namespace churn::features::detail {
 /// The settings of log1p, drop and select: none beyond their columns.
 struct NoParams {
   void validate() const {}
+};
+
+/// An optional count (one_hot's max_categories): unset is null among keyword options and
+/// left out of a saved file (so files of older versions, which lack it, read as unset).
+struct OptionalCountCodec {
+  static constexpr bool optional = true;
+  Json write(const std::optional<std::int64_t>& v, common::ParamSource target) const {
+    if (v) return Json(*v);
+    return target == common::ParamSource::File ? Json(Json::value_t::discarded) : Json(nullptr);
+  }
+  void read(const Json& v, std::optional<std::int64_t>& out, common::ParamSource /*source*/) const {
+    if (v.is_null()) {
+      out.reset();
+      return;
+    }
+    CHURN_CHECK(v.is_number_integer(), TypeMismatch, "must be None or an int, got " << v.dump());
+    std::int64_t x = 0;
+    CHURN_CHECK(common::json_int_value(v, x), InvalidArgument,
+                "= " << v.dump() << " is out of range");
+    out = x;
+  }
 };
 
 /// The fields of a step's *Params struct, in the order a saved pipeline lists them.
@@ -42,6 +65,7 @@ void visit_settings(P& p, F&& f) {
     f("unknown", p.unknown, unknown_category_name, unknown_category_from_name);
     f("min_count", p.min_count);
     f("other_name", p.other_name);
+    f("max_categories", p.max_categories, OptionalCountCodec{});
   } else if constexpr (std::is_same_v<T, OrdinalParams>) {
     f("unknown", p.unknown, unknown_category_name, unknown_category_from_name);
     f("as_categorical", p.as_categorical);

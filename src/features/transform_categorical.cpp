@@ -1,6 +1,7 @@
 // The categorical steps of churn::features::Pipeline: one-hot and ordinal encoding.
 
-#include <algorithm>      // std::sort
+#include <algorithm>      // std::sort, std::stable_sort
+#include <cstdint>        // std::int64_t, std::uint8_t
 #include <unordered_set>  // std::unordered_set
 
 #include "churn/core/error.hpp"
@@ -32,6 +33,8 @@ void OneHotParams::validate() const {
   CHURN_CHECK(min_count >= 1, InvalidArgument,
               "OneHotParams: min_count must be >= 1, got " << min_count);
   CHURN_CHECK(!other_name.empty(), InvalidArgument, "OneHotParams: other_name must not be empty");
+  CHURN_CHECK(!max_categories || *max_categories >= 1, InvalidArgument,
+              "OneHotParams: max_categories must be >= 1 (or unset), got " << *max_categories);
 }
 
 void OrdinalParams::validate() const {
@@ -97,9 +100,20 @@ class OneHot final : public Step {
     std::vector<std::uint8_t> other(m);
     for (std::size_t j = 0; j < m; ++j) {
       const Column& c = categorical_column(t, columns_[j], label());
-      for (auto& [name, count] : sorted_counts(c))
-        (count >= p_.min_count ? kept[j] : rare[j]).push_back(std::move(name));
+      auto counts = sorted_counts(c);
+      const std::vector<std::uint8_t> frequent = frequent_categories(counts);
+      for (std::size_t k = 0; k < counts.size(); ++k)
+        (frequent[k] ? kept[j] : rare[j]).push_back(std::move(counts[k].first));
       other[j] = !rare[j].empty() || p_.unknown == UnknownCategory::Other;
+      const auto width = static_cast<std::int64_t>(kept[j].size()) + (other[j] ? 1 : 0);
+      CHURN_CHECK(p_.max_categories || width <= kOneHotMaxColumns, InvalidArgument,
+                  label() << ": column '" << columns_[j] << "' has " << counts.size()
+                          << " categories, which would make " << width
+                          << " output columns (more than " << kOneHotMaxColumns
+                          << "); set max_categories to keep only the most frequent ones (the "
+                             "rest grouped into '"
+                          << columns_[j] << "_" << p_.other_name
+                          << "'), raise min_count, or drop the column");
     }
     std::vector<CategoryIndex> index;
     for (std::size_t j = 0; j < m; ++j) index.emplace_back(lookup_names(kept[j], rare[j]));
@@ -208,6 +222,27 @@ class OneHot final : public Step {
   }
 
  private:
+  /// Per category of `counts` (sorted by name): whether it keeps its own column. min_count
+  /// first; then, when the frequent ones plus the other column exceed max_categories, only
+  /// the max_categories - 1 most frequent stay (scikit-learn's OneHotEncoder: a stable sort
+  /// by count, so among equal counts the category that sorts last is kept).
+  std::vector<std::uint8_t> frequent_categories(
+      const std::vector<std::pair<std::string, Index>>& counts) const {
+    std::vector<std::uint8_t> frequent(counts.size());
+    std::vector<std::size_t> order;
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+      frequent[k] = counts[k].second >= p_.min_count;
+      if (frequent[k]) order.push_back(k);
+    }
+    const auto n_frequent = static_cast<std::int64_t>(order.size());
+    if (!p_.max_categories || *p_.max_categories >= n_frequent + 1) return frequent;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return counts[a].second < counts[b].second;
+    });
+    const auto n_dropped = static_cast<std::size_t>(n_frequent - (*p_.max_categories - 1));
+    for (std::size_t r = 0; r < n_dropped; ++r) frequent[order[r]] = 0;
+    return frequent;
+  }
   static CategoryIndex lookup_names(const std::vector<std::string>& kept,
                                     const std::vector<std::string>& rare) {
     std::vector<std::string> all = kept;

@@ -187,7 +187,8 @@ CalibrationCurve calibration_curve(const VectorRef& y, const VectorRef& p, Index
                                    BinStrategy strategy) {
   const char* caller = "calibration_curve()";
   detail::check_inputs(caller, y, p, Vector(), true, 0);
-  CHURN_CHECK(n_bins >= 1, InvalidArgument, caller << ": n_bins must be >= 1, got " << n_bins);
+  CHURN_CHECK(n_bins >= 1 && n_bins <= kMaxCalibrationBins, InvalidArgument,
+              caller << ": n_bins must be in [1, " << kMaxCalibrationBins << "], got " << n_bins);
   const Index n = y.size();
   std::vector<double> edges = common::linspace01(static_cast<std::size_t>(n_bins));
   if (strategy == BinStrategy::Quantile) {

@@ -76,12 +76,14 @@ int check_inputs(const RowMatrixRef& X, const IntVector& segments,
               InvalidArgument,
               who << ": feature_names has " << feature_names.size() << " names but X has " << p
                   << " columns");
-  CHURN_CHECK(n_segments >= 0, InvalidArgument,
-              who << ": n_segments must be >= 0, got " << n_segments);
+  CHURN_CHECK(n_segments >= 0 && n_segments <= kMaxSegments, InvalidArgument,
+              who << ": n_segments must be in [0, " << kMaxSegments << "] (0: from segments), got "
+                  << n_segments);
   int k = 0;
   for (Index i = 0; i < n; ++i) {
-    CHURN_CHECK(segments[i] >= 0, InvalidArgument,
-                who << ": segments must be >= 0, got " << segments[i] << " at row " << i);
+    CHURN_CHECK(segments[i] >= 0 && segments[i] < kMaxSegments, InvalidArgument,
+                who << ": segments must be in [0, " << kMaxSegments << "), got " << segments[i]
+                    << " at row " << i);
     k = std::max(k, segments[i] + 1);
   }
   CHURN_CHECK(n_segments == 0 || n_segments >= k, InvalidArgument,

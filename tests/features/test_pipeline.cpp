@@ -1339,4 +1339,132 @@ BOOST_AUTO_TEST_CASE(feature_sources_of_a_file_saved_before_them) {
   BOOST_TEST(cols.front() == "region");  // training input order
 }
 
+// ---- one_hot: many levels (issue 19, finding 10) -----------------------------------------------
+
+BOOST_AUTO_TEST_CASE(one_hot_refuses_a_column_of_too_many_levels) {
+  // an id-like column: one level per row. Without max_categories fit refuses it by name
+  // instead of allocating rows x levels doubles (a bare bad_alloc at 10^5..10^6 levels).
+  const Index n = kOneHotMaxColumns + 1;
+  std::vector<std::string> ids(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) ids[static_cast<std::size_t>(i)] = "c" + std::to_string(i);
+  const Table t({Column::from_strings("customer_id", ids)});
+  Pipeline p;
+  p.one_hot({"customer_id"});
+  BOOST_TEST((throws_with<churn::InvalidArgument>(
+      [&] { p.fit(t); }, {"'customer_id'", std::to_string(n) + " categories", "max_categories",
+                          std::to_string(kOneHotMaxColumns)})));
+  BOOST_TEST(!p.is_fitted());
+  // at the limit it still fits (kOneHotMaxColumns columns)
+  const Table at_limit(
+      {Column::from_strings("customer_id", std::vector<std::string>(ids.begin(), ids.end() - 1))});
+  Pipeline q;
+  q.one_hot({"customer_id"});
+  q.fit(at_limit);
+  BOOST_TEST(q.feature_names_out().size() == static_cast<std::size_t>(kOneHotMaxColumns));
+  // with max_categories the frequent levels are kept, the rest grouped into one column
+  OneHotParams capped;
+  capped.max_categories = 3;
+  Pipeline r;
+  r.one_hot({"customer_id"}, capped);
+  r.fit(t);
+  BOOST_TEST(r.feature_names_out().size() == 3u);
+  BOOST_TEST(r.feature_names_out().back() == "customer_id_other");
+  // min_count grouping that leaves few columns is fine too
+  OneHotParams rare;
+  rare.min_count = 2;
+  Pipeline s;
+  s.one_hot({"customer_id"}, rare);
+  s.fit(t);
+  BOOST_TEST((s.feature_names_out() == std::vector<std::string>{"customer_id_other"}));
+}
+
+BOOST_AUTO_TEST_CASE(one_hot_max_categories_keeps_the_most_frequent) {
+  // counts a 3, b 2, c 2, d 1, e 1. max_categories 3 = two kept + other; as scikit-learn's
+  // OneHotEncoder (a stable sort by count): a, and of the tied b, c the one sorting last (c).
+  const Table train({Column::from_strings("plan", {"a", "b", "c", "a", "d", "c", "e", "b", "a"})});
+  OneHotParams p3;
+  p3.max_categories = 3;
+  Pipeline p;
+  p.one_hot({"plan"}, p3);
+  const Table out = p.fit_transform(train);
+  BOOST_TEST((p.feature_names_out() == std::vector<std::string>{"plan_a", "plan_c", "plan_other"}));
+  check_values(values(out, "plan_a"), {1, 0, 0, 1, 0, 0, 0, 0, 1}, "a");
+  check_values(values(out, "plan_c"), {0, 0, 1, 0, 0, 1, 0, 0, 0}, "c");
+  check_values(values(out, "plan_other"), {0, 1, 0, 0, 1, 0, 1, 1, 0}, "other");
+  // min_count first (d, e grouped), then the cap: the same columns
+  OneHotParams both = p3;
+  both.min_count = 2;
+  Pipeline q;
+  q.one_hot({"plan"}, both);
+  q.fit(train);
+  BOOST_TEST(q.feature_names_out() == p.feature_names_out(), boost::test_tools::per_element());
+  // a cap the categories fit under changes nothing (five categories + no other column <= 6)
+  OneHotParams loose;
+  loose.max_categories = 6;
+  Pipeline w;
+  w.one_hot({"plan"}, loose);
+  w.fit(train);
+  BOOST_TEST(w.feature_names_out().size() == 5u);
+  // max_categories 1: everything in the other column
+  OneHotParams one;
+  one.max_categories = 1;
+  Pipeline o;
+  o.one_hot({"plan"}, one);
+  o.fit(train);
+  BOOST_TEST((o.feature_names_out() == std::vector<std::string>{"plan_other"}));
+  OneHotParams zero;
+  zero.max_categories = 0;
+  BOOST_TEST((throws_with<churn::InvalidArgument>([&] { Pipeline().one_hot({"plan"}, zero); },
+                                                  {"max_categories", ">= 1"})));
+}
+
+BOOST_AUTO_TEST_CASE(one_hot_max_categories_round_trip_and_old_files) {
+  const Table train({Column::from_strings("plan", {"a", "b", "c", "a", "d", "c", "e", "b", "a"})});
+  const Table fresh({Column::from_strings("plan", {"e", "a", "z", "c", "b"})});
+  OneHotParams p3;
+  p3.max_categories = 3;
+  Pipeline p;
+  p.one_hot({"plan"}, p3);
+  p.fit(train);
+  const Json doc = p.to_json();
+  BOOST_TEST(doc["state"]["steps"][0]["params"]["max_categories"] == 3);
+  const Pipeline back = Pipeline::from_json(churn::parse_json(doc.dump()));
+  BOOST_TEST(back.to_json() == doc);
+  const Table a = p.transform(fresh), b = back.transform(fresh);
+  for (const auto& name : p.feature_names_out())
+    BOOST_TEST(same_bits(values(a, name), values(b, name)), name);
+  check_values(values(b, "plan_other"), {1, 0, 0, 0, 1}, "unseen z ignored, e and b other");
+  // the same step built from keyword options (the Python binding's way)
+  Pipeline opt;
+  opt.add_step("one_hot", Json{{"columns", Json::array({"plan"})}, {"max_categories", 3}});
+  opt.fit(train);
+  BOOST_TEST(opt.to_json() == doc);
+  BOOST_TEST(Pipeline::step_defaults("one_hot")["max_categories"].is_null());
+  BOOST_TEST((throws_with<churn::InvalidArgument>(
+      [&] {
+        Pipeline().add_step("one_hot",
+                            Json{{"columns", Json::array({"plan"})}, {"max_categories", 0}});
+      },
+      {"max_categories"})));
+  BOOST_TEST((throws_with<churn::TypeMismatch>(
+      [&] {
+        Pipeline().add_step("one_hot",
+                            Json{{"columns", Json::array({"plan"})}, {"max_categories", 2.5}});
+      },
+      {"max_categories"})));
+  // unset: not written, so a file of an older version (which lacks it) reads as unset
+  Pipeline u;
+  u.one_hot({"plan"});
+  u.fit(train);
+  const Json old = u.to_json();
+  BOOST_TEST(!old["state"]["steps"][0]["params"].contains("max_categories"));
+  BOOST_TEST(Pipeline::from_json(old).to_json() == old);
+  // a damaged value in a file is a SerializationError
+  for (const Json& bad : {Json(0), Json("3"), Json(-2), Json(2.5)}) {
+    Json d = doc;
+    d["state"]["steps"][0]["params"]["max_categories"] = bad;
+    BOOST_CHECK_THROW(Pipeline::from_json(d), churn::SerializationError);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

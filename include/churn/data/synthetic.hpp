@@ -15,9 +15,13 @@
 
 namespace churn::data {
 
+/// The most customers make_customers and make_events make (a larger count would end in
+/// bad_alloc rather than an error naming it).
+inline constexpr Index kMaxSyntheticCustomers = 100000000;
+
 /// Options of make_customers.
 struct CustomerOptions {
-  /// Number of customers (rows). Must be >= 1.
+  /// Number of customers (rows), in [1, kMaxSyntheticCustomers].
   Index n_customers = 10000;
   /// Seed; the same seed and options give the same table, for any n_threads.
   std::uint64_t seed = 42;
@@ -81,7 +85,7 @@ Table make_customers(const CustomerOptions& options = {});
 /// Options of make_events.
 struct EventOptions {
   /// Number of customers; ids match make_customers' (customer_id(0) = "C0000001", ...).
-  /// Must be >= 1.
+  /// In [1, kMaxSyntheticCustomers].
   Index n_customers = 10000;
   /// Average events per customer (> 0, finite).
   double events_per_customer = 20.0;

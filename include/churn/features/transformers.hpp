@@ -7,10 +7,11 @@
 /// themselves are runtime objects owned by the Pipeline; the structs here are what a user
 /// writes (and what is saved under each step's `params` in the pipeline's JSON).
 
-#include <cstdint>  // std::int64_t
-#include <limits>   // std::numeric_limits
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <cstdint>   // std::int64_t
+#include <limits>    // std::numeric_limits
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
 
 #include "churn/core/types.hpp"
 
@@ -75,12 +76,24 @@ enum class UnknownCategory {
   Error,   ///< Throw InvalidArgument naming the column and the category.
 };
 
+/// The most output columns a one-hot step makes from one source column when
+/// OneHotParams::max_categories is unset: fit refuses a column with more (after `min_count`
+/// grouping), naming it, instead of allocating rows x levels values (an id column of 10^6
+/// levels). Set `max_categories` to keep the most frequent levels instead.
+inline constexpr std::int64_t kOneHotMaxColumns = 10000;
+
 /// Settings of a one-hot step (categorical or string columns -> float64 0/1 columns named
 /// `<col>_<category>`, categories in sorted order, replacing the source column in place).
 ///
 /// Missing values give all zeros (impute with Constant first to make them a category).
 /// Categories seen fewer than `min_count` times in fit are grouped into one
-/// `<col>_<other_name>` column, which also exists when `unknown` is Other.
+/// `<col>_<other_name>` column, which also exists when `unknown` is Other. `max_categories`
+/// then caps the output columns per source column as scikit-learn's OneHotEncoder does: when
+/// the frequent categories plus the other column would exceed it, only the
+/// `max_categories - 1` most frequent categories keep a column and the rest join the other
+/// column (ties in count: the category that sorts last is kept, as scikit-learn). Without
+/// `max_categories`, fit throws InvalidArgument for a column that would make more than
+/// kOneHotMaxColumns columns.
 struct OneHotParams {
   /// What to do with categories unseen in fit.
   UnknownCategory unknown = UnknownCategory::Ignore;
@@ -89,6 +102,10 @@ struct OneHotParams {
   std::int64_t min_count = 1;
   /// Name of the grouped column's category; not empty.
   std::string other_name = "other";
+  /// At most this many output columns per source column, the other column included; >= 1
+  /// (1: every category goes to the other column). Unset: every frequent category keeps its
+  /// column, up to kOneHotMaxColumns. Saved only when set (older files load as unset).
+  std::optional<std::int64_t> max_categories;
 
   /// @throws InvalidArgument naming the field and its allowed range.
   void validate() const;

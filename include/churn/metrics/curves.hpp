@@ -81,8 +81,13 @@ struct CalibrationCurve {
                       ///< strictly below it: numpy.searchsorted(edges[1:-1], p, "left"))
 };
 
+/// The most bins calibration_curve takes: its `n_bins + 1` edges are allocated up front, so a
+/// huge `n_bins` would end in bad_alloc rather than an error naming it.
+inline constexpr Index kMaxCalibrationBins = 1000000;
+
 /// The calibration curve of probabilities `p` (in [0, 1]) against labels `y`.
-/// @throws InvalidArgument for `n_bins` < 1 and the input errors of classification.hpp.
+/// @throws InvalidArgument for `n_bins` outside [1, kMaxCalibrationBins] and the input errors
+///         of classification.hpp.
 CalibrationCurve calibration_curve(const VectorRef& y, const VectorRef& p, Index n_bins = 5,
                                    BinStrategy strategy = BinStrategy::Uniform);
 

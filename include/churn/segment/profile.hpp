@@ -54,6 +54,10 @@ struct SegmentProfiles {
   std::string to_string() const;
 };
 
+/// The most segments profile_segments reports (n_segments, or the largest id + 1): each gets a
+/// row of means, so a huge id would end in bad_alloc rather than an error naming it.
+inline constexpr int kMaxSegments = 100000;
+
 /// Profiles from a feature matrix (in the original units, not the scaled ones used to cluster).
 /// @param X            n x p features (NaN = missing).
 /// @param segments     n segment ids >= 0.
@@ -61,9 +65,10 @@ struct SegmentProfiles {
 /// @param churned      empty or n values 0, 1 or NaN (unknown).
 /// @param score        empty or n scores (NaN = missing), usually churn probabilities.
 /// @param revenue      empty or n revenues (NaN = missing), finite otherwise.
-/// @param n_segments   0: max(segments) + 1; otherwise at least that.
-/// @throws InvalidArgument naming the argument: mismatched lengths, a negative segment id, a
-///         churn label other than 0/1/NaN, an infinite score or revenue, too small n_segments.
+/// @param n_segments   0: max(segments) + 1; otherwise at least that; at most kMaxSegments.
+/// @throws InvalidArgument naming the argument: mismatched lengths, a negative segment id or
+///         one of kMaxSegments or more, a churn label other than 0/1/NaN, an infinite score or
+///         revenue, too small or too large n_segments.
 SegmentProfiles profile_segments(const RowMatrixRef& X, const IntVector& segments,
                                  const std::vector<std::string>& feature_names = {},
                                  const VectorRef& churned = Vector(),

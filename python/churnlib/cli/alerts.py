@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from . import _common
@@ -85,10 +84,12 @@ def _scores(path, fmt, id_col, score_col):
 def _drift_frame(path):
     import pandas as pd
 
+    from churnlib._validation import parse_json
+
     _common.check_readable(path, "drift report")
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        with open(path, "rb") as f:
+            doc = parse_json(f.read(), f"'{path}'")  # a BOM skipped, as C++; never RecursionError
         rows = list(doc["features"]) + ([doc["score"]] if doc.get("score") else [])
         frame = pd.DataFrame([{"feature": r["feature"], "psi": float(r["psi"])} for r in rows])
     except (OSError, ValueError, KeyError, TypeError) as e:

@@ -57,13 +57,16 @@ def register(sub, parents):
 def load_contract(path):
     """A Schema from a Schema JSON file or from a model bundle's contract."""
     import churnlib as cl
+    from churnlib._validation import parse_json
 
     _common.check_readable(path, "schema")
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        with open(path, "rb") as f:
+            doc = parse_json(f.read(), f"schema '{path}'", expect=None)  # BOM ok, as C++
+    except OSError as e:
         raise CliError(f"cannot read schema '{path}': {e}") from None
+    except cl.SerializationError as e:
+        raise CliError(f"cannot read schema: {e}") from None
     kind = doc.get("kind") if isinstance(doc, dict) else None
     if kind == "Schema":
         return cl.Schema.load(path)

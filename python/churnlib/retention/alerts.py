@@ -221,8 +221,10 @@ def quality_alerts(y_true, y_score, *, min_auc=0.70, min_precision=None, min_rec
 
 def _nanoseconds(cooldown):
     """A duration in nanoseconds: an int (nanoseconds) or anything pandas.Timedelta reads."""
-    if isinstance(cooldown, numbers.Integral) and not isinstance(cooldown, bool):
-        return int(cooldown)
+    if isinstance(cooldown, (numbers.Integral, bool)):  # ints are nanoseconds; a bool is no
+        from .._validation import INT64_MAX, INT64_MIN, check_int  # duration (TypeMismatch)
+
+        return check_int(cooldown, "cooldown", "apply_cooldown()", INT64_MIN, INT64_MAX)
     import pandas as pd
 
     try:

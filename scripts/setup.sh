@@ -5,13 +5,17 @@
 #
 #   bash scripts/setup.sh            # build + test + demo dependencies
 #   bash scripts/setup.sh --bench    # also the peer libraries the benchmarks compare against
+#   bash scripts/setup.sh --ci       # also clang, libFuzzer, LLVM's OpenMP and the symbolizer
+#                                    # (.ci/run's sanitizer and fuzz stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_bench=0
+want_ci=0
 for arg in "$@"; do
   case "$arg" in
     --bench) want_bench=1 ;;
+    --ci) want_ci=1 ;;
     *) echo "setup.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -23,6 +27,12 @@ log() { echo "[setup] $*"; }
 # chromium (+ a font): headless, renders the HTML report in python/tests/test_report.py (test-only).
 debs=(cmake g++ make pkg-config libeigen3-dev nlohmann-json3-dev zlib1g-dev libboost-test-dev
       libbenchmark-dev chromium fonts-liberation)
+# .ci/run's stages (scripts/ci_sanitize.sh, scripts/ci_fuzz.sh): clang with its sanitizer and
+# libFuzzer runtimes, LLVM's OpenMP (libomp, and its ThreadSanitizer tool libarcher: GCC's
+# libgomp is not instrumented), llvm-symbolizer for the reports' stack traces.
+if [ $want_ci -eq 1 ]; then
+  debs+=(clang libclang-rt-dev libomp-dev llvm)
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

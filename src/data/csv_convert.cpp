@@ -383,7 +383,7 @@ bool first_block_mostly_distinct(const ConvertContext& cx, std::size_t j) {
 void probe_first_block(const ConvertContext& cx, ColumnWork& c, std::size_t j) {
   TaskState first;
   const TokenBlock& b0 = cx.tok.blocks[0];
-  infer_fields(cx.tok.text.data() + b0.begin, b0.fields.data() + j, static_cast<Index>(cx.nk),
+  infer_fields(cx.tok.text.data() + b0.begin, b0.column(j), static_cast<Index>(cx.nk),
                b0.n_rows, cx.d, cx.is_na, cx.options.infer_int64, nullptr, nullptr, first);
   c.known_text = first.kind == Kind::Text;
   c.ts_done = first.kind == Kind::Timestamp;
@@ -422,7 +422,7 @@ void parse_float64_fields(const ConvertContext& cx, ColumnWork& c, std::size_t j
   const Dialect& d = cx.d;
   const NaMatcher& is_na = cx.is_na;
   const char* base = cx.tok.text.data() + blk.begin;
-  const FieldRef* f = blk.fields.data() + j;
+  const FieldRef* f = blk.column(j);
   const auto stride = static_cast<Index>(cx.nk);
   std::string scratch;
   double* out = c.f64.get() + static_cast<std::size_t>(blk.row0);
@@ -449,7 +449,7 @@ void parse_int64_fields(const ConvertContext& cx, ColumnWork& c, std::size_t j,
   const Dialect& d = cx.d;
   const NaMatcher& is_na = cx.is_na;
   const char* base = cx.tok.text.data() + blk.begin;
-  const FieldRef* f = blk.fields.data() + j;
+  const FieldRef* f = blk.column(j);
   const auto stride = static_cast<Index>(cx.nk);
   const auto row0 = static_cast<std::size_t>(blk.row0);
   std::string scratch;
@@ -477,7 +477,7 @@ void parse_timestamp_fields(const ConvertContext& cx, ColumnWork& c, std::size_t
   const Dialect& d = cx.d;
   const NaMatcher& is_na = cx.is_na;
   const char* base = cx.tok.text.data() + blk.begin;
-  const FieldRef* f = blk.fields.data() + j;
+  const FieldRef* f = blk.column(j);
   const auto stride = static_cast<Index>(cx.nk);
   std::string scratch;
   std::int64_t* out = c.i64.data() + static_cast<std::size_t>(blk.row0);
@@ -508,7 +508,7 @@ void parse_or_infer(const ConvertContext& cx, ColumnWork& c, std::size_t j, cons
       return;
     }
     const auto row0 = static_cast<std::size_t>(blk.row0);
-    infer_fields(cx.tok.text.data() + blk.begin, blk.fields.data() + j, static_cast<Index>(cx.nk),
+    infer_fields(cx.tok.text.data() + blk.begin, blk.column(j), static_cast<Index>(cx.nk),
                  blk.n_rows, cx.d, cx.is_na, cx.options.infer_int64,
                  c.f64 ? c.f64.get() + row0 : nullptr, c.ts_done ? c.i64.data() + row0 : nullptr,
                  st);
@@ -630,7 +630,7 @@ void fill_values(const ConvertContext& cx, ColumnWork& c, std::size_t j, const T
   const NaMatcher& is_na = cx.is_na;
   const Index max_categories = cx.options.max_categories;
   const char* base = cx.tok.text.data() + blk.begin;
-  const FieldRef* f = blk.fields.data() + j;
+  const FieldRef* f = blk.column(j);
   const Index stride = static_cast<Index>(cx.nk);
   const auto row0 = static_cast<std::size_t>(blk.row0);
   const char* text_end = cx.tok.text.data() + cx.tok.text.size();
@@ -797,7 +797,7 @@ void remap_or_fill_strings(const ConvertContext& cx, ColumnWork& c, std::size_t 
     const Dialect& d = cx.d;
     const NaMatcher& is_na = cx.is_na;
     const char* base = cx.tok.text.data() + blk.begin;
-    const FieldRef* f = blk.fields.data() + j;
+    const FieldRef* f = blk.column(j);
     const auto stride = static_cast<Index>(cx.nk);
     std::string scratch;
     for (Index r = 0; r < blk.n_rows; ++r) {

@@ -92,6 +92,12 @@ struct TokenBlock {
   std::vector<FieldRef, UninitAllocator<FieldRef>> fields;  ///< n_rows x n_kept, row-major
   std::vector<std::uint32_t> row_offsets;  ///< start of each row, relative to begin
   std::optional<TokenError> error;         ///< first malformed row, if any
+
+  /// Column j's first field (then every n_kept-th): nullptr for a block without rows, whose
+  /// field vector is empty (no pointer arithmetic on its null data(): undefined behaviour).
+  const FieldRef* column(std::size_t j) const {
+    return fields.empty() ? nullptr : fields.data() + j;
+  }
 };
 
 /// The header and the column selection.

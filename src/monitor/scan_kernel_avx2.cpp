@@ -13,8 +13,13 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+// clang ignores GCC's target pragmas: the same target as an attribute of every function
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 namespace churn::monitor::detail {
 #include "monitor/scan_kernel_impl.hpp"
 
@@ -23,5 +28,9 @@ ScanKernels scan_kernels_avx2() {
                      &kernel_impl::stats};
 }
 }  // namespace churn::monitor::detail
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #endif

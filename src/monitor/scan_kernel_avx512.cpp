@@ -13,11 +13,18 @@
 // The kernels' vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
 // GCC 12 flags the deliberately undefined pass-through operand inside the gather intrinsics.
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+// clang ignores GCC's target pragmas: the same target as an attribute of every function
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw")
+#endif
 #define CHURN_SCAN_LANES 8
 #include <immintrin.h>  // the gather-based cell lookup
 #define CHURN_SCAN_AVX512 1
@@ -29,5 +36,9 @@ ScanKernels scan_kernels_avx512() {
                      &kernel_impl::stats};
 }
 }  // namespace churn::monitor::detail
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #endif

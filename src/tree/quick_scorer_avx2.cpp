@@ -5,8 +5,13 @@
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 // The kernel's 32-byte vectors only pass between helpers inlined into this file.
 #pragma GCC diagnostic ignored "-Wpsabi"
+// clang ignores GCC's target pragmas: the same target as an attribute of every function
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 namespace churn::tree::detail {
 #include "tree/quick_scorer_impl.hpp"
 
@@ -17,7 +22,11 @@ void qs_and_rows_avx2(const std::int64_t* const* rows, int n_rows, Index n, std:
   and_rows(rows, n_rows, n, out);
 }
 }  // namespace churn::tree::detail
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #else
 namespace churn::tree::detail {
 void qs_scan_avx2(const QsLists& lists, const std::int64_t* keys, std::int64_t* bits) {

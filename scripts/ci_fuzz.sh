@@ -12,6 +12,8 @@
 #   bash scripts/ci_fuzz.sh gbdt csv        # some targets
 #   CHURN_FUZZ_SECONDS=300 bash scripts/ci_fuzz.sh churn_model
 #
+# libFuzzer's seed is fixed (-seed=1): every run tries the same inputs in the same order and
+# the budget only decides how far it gets, so a failure CI reports replays here.
 # Targets run $ci_jobs at a time (one core each: OMP_NUM_THREADS=1). New inputs a run finds go
 # to build/fuzz/corpus/<name>/ (kept between local runs; the repository's seeds stay as they
 # are).
@@ -49,7 +51,7 @@ run_one() {  # <name>: runs one target, writes its log; exit status = libFuzzer'
   mkdir -p "$out/corpus/$name" "$out/artifacts/$name"
   # leaks are checked by the ASan stage; libFuzzer's own leak check is kept (-detect_leaks=1)
   OMP_NUM_THREADS=1 ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1" \
-    "build/asan/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 \
+    "build/asan/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -seed=1 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/artifacts/$name/" \
     "$out/corpus/$name" "tests/fuzz/corpus/$name" >"$out/logs/$name.log" 2>&1
 }

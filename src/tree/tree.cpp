@@ -481,6 +481,25 @@ void check_tree_shape(const Tree& t) {
   }
 }
 
+/// Each internal node's count must be its children's counts added (within a relative 1e-9:
+/// the counts are row counts, or sums of weights in files of other writers). TreeSHAP's
+/// contributions sum to the prediction only then: a file with a changed count would load and
+/// explain wrongly (found by fuzz_gbdt: internal_count 41 -> 2^31).
+void check_tree_counts(const Tree& t) {
+  const auto cover = [&t](std::int32_t c) {
+    return c >= 0 ? t.internal_count[static_cast<std::size_t>(c)]
+                  : t.leaf_count[static_cast<std::size_t>(~c)];
+  };
+  for (std::size_t k = 0; k < t.internal_count.size(); ++k) {
+    const double parent = t.internal_count[k];
+    const double children = cover(t.left_child[k]) + cover(t.right_child[k]);
+    CHURN_CHECK(std::abs(parent - children) <= 1e-9 * std::max(1.0, std::abs(parent)),
+                SerializationError,
+                kWhere << ": field 'internal_count'[" << k << "] = " << parent
+                       << ", but its children's counts add up to " << children);
+  }
+}
+
 }  // namespace
 
 Tree Tree::from_json(const Json& j, Index n_features) {
@@ -495,6 +514,7 @@ Tree Tree::from_json(const Json& j, Index n_features) {
     check_node(t, i, n_features);
   }
   check_tree_shape(t);
+  check_tree_counts(t);
   return t;
 }
 

@@ -231,6 +231,18 @@ def accumulate(baseline, data, score_col):
     return baseline.accumulate(data, score)
 
 
+def accumulate_arrow(baseline, batch, score_col):
+    """:func:`accumulate` of an Arrow record batch (read without pandas)."""
+    if batch.num_rows == 0:
+        return None
+    table = _core.Table.from_arrow(batch)
+    score = None
+    if score_col is not None:
+        score = np.asarray(table.column(score_col), dtype=np.float64)
+        table = table.drop([score_col])
+    return baseline.accumulate(table, score)
+
+
 def merge_tree(parts):
     """Merges partial baselines pairwise, in a tree (log2(n) rounds); None when there are none.
     Exact: the result does not depend on the order."""

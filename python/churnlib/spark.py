@@ -10,7 +10,7 @@ and Java 17 for Spark itself).
   columns are matched to the model's stored category labels. Row for row equal to
   ``model.score`` on the collected frame.
 * :func:`compare` measures drift against a :class:`churnlib.monitor.Baseline`: each partition
-  accumulates on the baseline's bins, the parts are merged in a tree on the driver; the report
+  accumulates on the baseline's bins, the parts are merged in a tree on the driver (Arrow batches, no pandas); the report
   equals ``Baseline.compare`` on the collected data exactly (counts and sums merge exactly).
 * :func:`fit_baseline` fits a baseline on the cluster: the bin edges come from a sample of at
   most ``sample_rows`` rows (from all rows, so exact, when the data has no more), and every
@@ -231,15 +231,16 @@ def _accumulated(df, baseline, score_col, who):
     bc = _broadcast(df, _d.pack_part(baseline))
     part_col = _d.PART_COLUMN
 
-    def run(batches):
-        import pandas as pd
+    def run(batches):  # Arrow record batches read by churnlib's Arrow reader: no pandas
+        import pyarrow as pa
 
         base = _cached(bc, _d.unpack_part)
-        merged = _d.merge_tree([_d.accumulate(base, pdf, score_col) for pdf in batches])
+        merged = _d.merge_tree([_d.accumulate_arrow(base, b, score_col) for b in batches])
         if merged is not None:
-            yield pd.DataFrame({part_col: [_d.pack_part(merged)]})
+            yield pa.RecordBatch.from_arrays([pa.array([_d.pack_part(merged)], pa.binary())],
+                                             names=[part_col])
 
-    rows = df.select(*columns).mapInPandas(run, f"{part_col} binary").collect()
+    rows = df.select(*columns).mapInArrow(run, f"{part_col} binary").collect()
     return _d.merge_tree([_d.unpack_part(bytes(r[0])) for r in rows])
 
 

@@ -6,10 +6,10 @@
 #include <sys/stat.h>  // stat, lstat, fstat, fchmod
 #include <unistd.h>    // linkat, unlink, fsync, fchown, close, access, getpid
 
-#include <cerrno>      // errno
-#include <cstdio>      // std::fdopen, std::fread, std::fwrite, std::fflush, std::fclose, std::rename
-#include <cstdlib>     // std::getenv
-#include <cstring>     // std::strerror
+#include <cerrno>   // errno
+#include <cstdio>   // std::fdopen, std::fread, std::fwrite, std::fflush, std::fclose, std::rename
+#include <cstdlib>  // std::getenv
+#include <cstring>  // std::strerror
 #include <filesystem>  // std::filesystem::path, read_symlink
 #include <random>      // std::random_device (temporary file names only)
 #include <string>
@@ -40,7 +40,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kMaxLinks = 40;               // as the kernel's limit for a path
+constexpr int kMaxLinks = 40;                // as the kernel's limit for a path
 constexpr std::size_t kMaxNamePrefix = 200;  // bytes of the target's name kept in a temporary name
 constexpr std::size_t kHexDigits = 16;
 constexpr const char* kSuffix = ".tmp";
@@ -93,7 +93,8 @@ bool is_temporary_name(const std::string& name, const std::string& prefix) {
 }
 
 bool same_file(int fd, const std::string& name) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   return ::fstat(fd, &a) == 0 && ::stat(name.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
          a.st_ino == b.st_ino;
 }

@@ -383,8 +383,8 @@ bool first_block_mostly_distinct(const ConvertContext& cx, std::size_t j) {
 void probe_first_block(const ConvertContext& cx, ColumnWork& c, std::size_t j) {
   TaskState first;
   const TokenBlock& b0 = cx.tok.blocks[0];
-  infer_fields(cx.tok.text.data() + b0.begin, b0.column(j), static_cast<Index>(cx.nk),
-               b0.n_rows, cx.d, cx.is_na, cx.options.infer_int64, nullptr, nullptr, first);
+  infer_fields(cx.tok.text.data() + b0.begin, b0.column(j), static_cast<Index>(cx.nk), b0.n_rows,
+               cx.d, cx.is_na, cx.options.infer_int64, nullptr, nullptr, first);
   c.known_text = first.kind == Kind::Text;
   c.ts_done = first.kind == Kind::Timestamp;
   if (c.known_text) c.strings_first = first_block_mostly_distinct(cx, j);

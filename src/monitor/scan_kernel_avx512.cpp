@@ -20,7 +20,8 @@
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 // clang ignores GCC's target pragmas: the same target as an attribute of every function
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))), \
+                             apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw")

@@ -168,9 +168,10 @@ struct CsvWriteOptions {
 /// Writes a table as CSV: float64 in shortest round-trip form, timestamps in ISO 8601, fields
 /// quoted when they contain the delimiter, a quote, a newline or leading/trailing spaces. The
 /// file is written through churn::AtomicFile: never a partial file, on any failure the target is
-/// left untouched, its permissions are kept, and a FIFO or device is refused. read_csv gives the table back (floats bit-identical), except that empty
-/// strings and text equal to an NA token are read as missing, and inferred types may differ
-/// (e.g. a string column of digits): pass `column_types` for those.
+/// left untouched, its permissions are kept, and a FIFO or device is refused. read_csv gives the
+/// table back (floats bit-identical), except that empty strings and text equal to an NA token are
+/// read as missing, and inferred types may differ (e.g. a string column of digits): pass
+/// `column_types` for those.
 /// @throws IOError if the file cannot be written.
 void write_csv(const Table& table, const std::string& path, const CsvWriteOptions& options = {});
 

@@ -92,11 +92,11 @@ std::string category_names_problem(const std::vector<std::vector<std::string>>& 
     std::unordered_set<std::string_view> seen;
     for (const std::string& label : labels)
       if (!seen.insert(label).second)
-        return "category_names of feature " + std::to_string(f) + " repeat the label '" +
-               label + "'";
+        return "category_names of feature " + std::to_string(f) + " repeat the label '" + label +
+               "'";
     // the largest code the binning and the trees' left sets use
-    std::int64_t top = f < bins.size() ? static_cast<std::int64_t>(bins[f].code_to_bin.size()) - 1
-                                       : -1;
+    std::int64_t top =
+        f < bins.size() ? static_cast<std::int64_t>(bins[f].code_to_bin.size()) - 1 : -1;
     for (const Tree& t : trees)
       for (Index i = 0; i < t.n_internal(); ++i) {
         const auto k = static_cast<std::size_t>(i);

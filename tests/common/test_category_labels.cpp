@@ -16,9 +16,13 @@ BOOST_AUTO_TEST_SUITE(common_category_labels)
 BOOST_AUTO_TEST_CASE(plain_decimal_numbers_read_as_their_value) {
   const double inf = std::numeric_limits<double>::infinity();
   const std::vector<std::pair<std::string, double>> cases = {
-      {"1", 1.0},       {"1.0", 1.0},   {"+1", 1.0},     {"-2.50", -2.5},    {"1e+16", 1e16},
-      {"1.5E-07", 1.5e-7}, {"7.", 7.0}, {"0", 0.0},      {"-0", 0.0},        {"0.25", 0.25},
-      {"inf", inf},     {"-inf", -inf}, {"Infinity", inf}, {"123456789012345", 123456789012345.0}};
+      {"1", 1.0},        {"1.0", 1.0},
+      {"+1", 1.0},       {"-2.50", -2.5},
+      {"1e+16", 1e16},   {"1.5E-07", 1.5e-7},
+      {"7.", 7.0},       {"0", 0.0},
+      {"-0", 0.0},       {"0.25", 0.25},
+      {"inf", inf},      {"-inf", -inf},
+      {"Infinity", inf}, {"123456789012345", 123456789012345.0}};
   for (const auto& [text, value] : cases) {
     const auto v = c::label_number(text);
     BOOST_TEST_CONTEXT(text) {
@@ -30,8 +34,9 @@ BOOST_AUTO_TEST_CASE(plain_decimal_numbers_read_as_their_value) {
 
 BOOST_AUTO_TEST_CASE(other_text_is_no_number) {
   for (const std::string text :
-       {"", "a", "01", "00", " 1", "1 ", "1_000", "0x1", "nan", "NaN", "True", "1e", "1e+", ".5",
-        "-", "+", "1.2.3", "1,5", "1e999", "1234567890123456", "--1"})
+       {"",     "a",  "01",  "00", " 1", "1 ", "1_000", "0x1", "nan",   "NaN",
+        "True", "1e", "1e+", ".5", "-",  "+",  "1.2.3", "1,5", "1e999", "1234567890123456",
+        "--1"})
     BOOST_TEST(!c::label_number(text).has_value(), "'" << text << "' should not be a number");
 }
 

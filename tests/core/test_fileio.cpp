@@ -10,10 +10,10 @@
 #include <set>
 #include <string>
 
+#include <nlohmann/json.hpp>  // churn::Json (the full type, to build a document)
 #include "churn/core/error.hpp"
 #include "churn/core/fileio.hpp"
 #include "churn/core/json.hpp"
-#include <nlohmann/json.hpp>  // churn::Json (the full type, to build a document)
 
 namespace fs = std::filesystem;
 
@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(symbolic_links_are_followed_and_stay) {
   fs::create_directory(dir / "real");
   churn::write_file_atomic((dir / "real" / "model.json").string(), "v1");
   BOOST_TEST_REQUIRE(::chmod((dir / "real" / "model.json").c_str(), 0600) == 0);
-  fs::create_symlink("real/model.json", dir / "current.json");  // relative
+  fs::create_symlink("real/model.json", dir / "current.json");    // relative
   fs::create_symlink(dir / "current.json", dir / "latest.json");  // a chain, absolute
   churn::write_file_atomic((dir / "latest.json").string(), "v2");
   BOOST_TEST(fs::is_symlink(dir / "current.json"));

@@ -1,16 +1,16 @@
 // The properties of the fuzz targets (see checks.hpp).
 #include "fuzz/checks.hpp"
 
-#include <algorithm>  // std::min
-#include <cmath>      // std::isnan, std::isfinite, std::ldexp
-#include <cstring>    // std::memcmp
-#include <functional> // std::function
-#include <limits>     // std::numeric_limits
-#include <map>        // std::map
-#include <optional>   // std::optional
-#include <random>     // std::mt19937_64
-#include <sstream>    // std::ostringstream
-#include <utility>    // std::move
+#include <algorithm>   // std::min
+#include <cmath>       // std::isnan, std::isfinite, std::ldexp
+#include <cstring>     // std::memcmp
+#include <functional>  // std::function
+#include <limits>      // std::numeric_limits
+#include <map>         // std::map
+#include <optional>    // std::optional
+#include <random>      // std::mt19937_64
+#include <sstream>     // std::ostringstream
+#include <utility>     // std::move
 
 #include <nlohmann/json.hpp>
 
@@ -71,7 +71,9 @@ const Table& events() {
   }();
   return t;
 }
-std::int64_t as_of() { return churn::data::CustomerOptions().as_of; }
+std::int64_t as_of() {
+  return churn::data::CustomerOptions().as_of;
+}
 
 /// Rows every model must accept: non-negative integers below 2^31 (valid numbers and valid
 /// category codes) and, when `with_nan`, missing values.
@@ -145,9 +147,9 @@ void mutate_any(Json& doc, std::mt19937_64& g) {
   std::vector<Json*> nodes;
   collect(doc, nodes);
   Json& node = *nodes[g() % nodes.size()];
-  static const double kBoundaries[] = {0.0,  -1.0,   1.0,   2.0,    -0.0,     0.5,
-                                       1e308, -1e308, 1e-320, 65536.0, 2147483648.0,
-                                       -2147483649.0, 9.3e18, 4294967296.0};
+  static const double kBoundaries[] = {0.0,          -1.0,          1.0,    2.0,         -0.0,
+                                       0.5,          1e308,         -1e308, 1e-320,      65536.0,
+                                       2147483648.0, -2147483649.0, 9.3e18, 4294967296.0};
   switch (g() % 8) {
     case 0:
     case 1:
@@ -225,9 +227,11 @@ void check_tree_model(const std::string& target, const Json& doc, bool raw_scale
       continue;
     }
     check_probabilities(target, *proba, X.rows());
-    if (!same_bits(*proba, again.predict_proba(X))) fail(target, "reloaded model predicts other bits");
+    if (!same_bits(*proba, again.predict_proba(X)))
+      fail(target, "reloaded model predicts other bits");
     const RowMatrix c = m->predict_contrib(X);
-    if (c.rows() != X.rows() || c.cols() != p + 1) fail(target, "predict_contrib of the wrong shape");
+    if (c.rows() != X.rows() || c.cols() != p + 1)
+      fail(target, "predict_contrib of the wrong shape");
     Vector total;
     if constexpr (std::is_same_v<Model, churn::tree::GBDTClassifier>)
       total = m->predict_raw(X);
@@ -261,7 +265,8 @@ void check_logistic(const Json& doc) {
   // a row of zeros gives the intercept's probability; on other rows, coefficients near the
   // largest double may overflow the linear predictor (inf - inf), which no check can prevent
   check_probabilities(target, proba->head(1), 1);
-  if (!same_bits(*proba, again.predict_proba(X))) fail(target, "reloaded model predicts other bits");
+  if (!same_bits(*proba, again.predict_proba(X)))
+    fail(target, "reloaded model predicts other bits");
   refused_or([&] { return m->predict_proba(extreme_probe(p)); });
   refused_or([&] { return m->predict_proba(valid_probe(p, true)); });
 }
@@ -305,8 +310,8 @@ void check_baseline(const Json& doc) {
     if (c.has_column(f))
       t.add_column(c.column(f));
     else
-      t.add_column(churn::data::Column::from_float64(f, std::vector<double>(
-                                                            static_cast<std::size_t>(c.num_rows()), 1.0)));
+      t.add_column(churn::data::Column::from_float64(
+          f, std::vector<double>(static_cast<std::size_t>(c.num_rows()), 1.0)));
   }
   if (t.num_columns() == 0) return;
   Vector score = Vector::LinSpaced(c.num_rows(), 0.0, 1.0);
@@ -320,9 +325,9 @@ void check_pipeline(const Json& doc) {
   reload(target, *pipe);
   std::optional<Table> out;
   if (pipe->joins_events()) {
-    const std::optional<std::int64_t> when =
-        pipe->event_join_params().as_of_column.empty() ? std::optional<std::int64_t>(as_of())
-                                                       : std::nullopt;
+    const std::optional<std::int64_t> when = pipe->event_join_params().as_of_column.empty()
+                                                 ? std::optional<std::int64_t>(as_of())
+                                                 : std::nullopt;
     out = refused_or([&] { return pipe->transform(customers(), events(), when); });
   } else {
     out = refused_or([&] { return pipe->transform(customers()); });
@@ -349,7 +354,8 @@ void check_churn_model(const Json& doc) {
     proba = m->predict_proba(customers());
   } else {
     scored = refused_or([&] { return m->score(customers(), events(), as_of(), so); });
-    if (!scored) scored = refused_or([&] { return m->score(customers(), events(), std::nullopt, so); });
+    if (!scored)
+      scored = refused_or([&] { return m->score(customers(), events(), std::nullopt, so); });
     if (!scored) return;
     proba = refused_or([&] { return m->predict_proba(customers(), events(), as_of()); });
     if (!proba) proba = m->predict_proba(customers(), events(), std::nullopt);
@@ -466,7 +472,8 @@ void run_csv(const std::uint8_t* data, std::size_t size) {
   const CsvOutcome whole = parse(text, o, 0);
   const CsvOutcome split = parse(text, o, 1 + (flags >> 5));
   if (whole.error != split.error)
-    fail("csv", "the error depends on the block size: '" + whole.error + "' vs '" + split.error + "'");
+    fail("csv",
+         "the error depends on the block size: '" + whole.error + "' vs '" + split.error + "'");
   if (whole.table.has_value() != split.table.has_value() ||
       (whole.table && !same_table(*whole.table, *split.table)))
     fail("csv", "the table depends on the block size");
@@ -500,8 +507,8 @@ void run_rules(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 const std::vector<std::string>& target_names() {
-  static const std::vector<std::string> names = {"csv",      "rules",    "schema",   "gbdt",
-                                                 "forest",   "logistic", "kmeans",   "baseline",
+  static const std::vector<std::string> names = {"csv",      "rules",       "schema", "gbdt",
+                                                 "forest",   "logistic",    "kmeans", "baseline",
                                                  "pipeline", "churn_model", "buckets"};
   return names;
 }

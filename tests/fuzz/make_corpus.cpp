@@ -68,15 +68,22 @@ int main(int argc, char** argv) {
   const churn::RowMatrix X = numeric.to_matrix({}, 1);
 
   // csv: the first byte holds the reader's options (see checks.cpp)
-  write("csv", "header", std::string("\x00", 1) + "id,x,name\n1,2.5,\"a,b\"\n2,,c\n3,-1e3,\"\"\"q\"\n");
+  write("csv", "header",
+        std::string("\x00", 1) + "id,x,name\n1,2.5,\"a,b\"\n2,,c\n3,-1e3,\"\"\"q\"\n");
   write("csv", "no_header_semicolon", std::string("\x09", 1) + "1;2;3\n4;;6\r\n7;8;x\n");
   write("csv", "int64_crlf", std::string("\x04", 1) + "a,b\r\n1,9223372036854775807\r\n-2,NA\r\n");
   write("csv", "blocks", std::string("\x60", 1) + "k,v\n\"multi\nline\",1\nz,2\n");
 
   // rules: an odd first byte is JSON text; an even one seeds mutations of a valid document
   write("rules", "valid", "\x01" + churn_fuzz::valid_rule_document().dump());
-  write("rules", "mutated_a", std::string("\x02" "abc", 4));
-  write("rules", "mutated_b", std::string("\x0e" "xyz", 4));
+  write("rules", "mutated_a",
+        std::string("\x02"
+                    "abc",
+                    4));
+  write("rules", "mutated_b",
+        std::string("\x0e"
+                    "xyz",
+                    4));
 
   write("schema", "customers", churn::data::Schema::infer(customers).to_json());
 
@@ -119,7 +126,8 @@ int main(int argc, char** argv) {
       .scale({"tenure_months", "monthly_charges"})
       .one_hot({"contract", "plan"})
       .ratio("charges_per_month", "total_charges", "tenure_months")
-      .select({"tenure_months", "monthly_charges", "nps_score", "charges_per_month", "contract_Month-to-month", "plan_Basic"});
+      .select({"tenure_months", "monthly_charges", "nps_score", "charges_per_month",
+               "contract_Month-to-month", "plan_Basic"});
   pipe.fit(customers);
   write("pipeline", "steps", pipe.to_json());
   churn::features::EventAggregationSpec spec;

@@ -41,6 +41,7 @@
 #include "churn/model/registry.hpp"
 #include "churn/model/train.hpp"
 
+#include "churn/monitor/alert.hpp"
 #include "churn/monitor/baseline.hpp"
 #include "churn/monitor/psi.hpp"
 #include "churn/monitor/report.hpp"

@@ -78,6 +78,9 @@ class ChurnModel:
         The fitted model (uncalibrated).
     baseline_ : monitor.Baseline
         Drift baseline of the raw features and of the calibrated score.
+    feature_importance_ : pandas.Series
+        The mean absolute contribution of each raw column to the score over the hold-out rows
+        (largest first); :meth:`drift` weights its report by it.
     """
 
     def __init__(self):
@@ -148,7 +151,8 @@ class ChurnModel:
 
     def drift(self, customers, events=None, as_of=None):
         """Drift of ``customers`` and of their scores against the training baseline
-        (a :class:`churnlib.monitor.DriftReport`)."""
+        (a :class:`churnlib.monitor.DriftReport`), weighted by :attr:`feature_importance_`
+        (the report leads with the drift that can move the score)."""
         from .monitor import DriftReport
 
         return DriftReport(self._fitted("drift()").drift(customers, events, as_of))
@@ -225,6 +229,15 @@ class ChurnModel:
         if cls is None:
             raise SerializationError(f"ChurnModel.estimator_: unknown model kind {kind!r}")
         return cls.from_json(text)
+
+    @property
+    def feature_importance_(self):
+        import pandas as pd
+
+        d = self._fitted("feature_importance_").feature_importance
+        s = pd.Series(d, dtype="float64", name="importance")
+        s.index.name = "feature"
+        return s.sort_values(ascending=False, kind="stable")
 
     @property
     def baseline_(self):

@@ -156,9 +156,33 @@ def unseen_categories(reference, current):
 
 # ---- DriftReport --------------------------------------------------------------------------------
 
+def _importance_dict(importance, caller):
+    """{feature: float} from a dict, a pandas Series or a DataFrame (feature, importance)."""
+    if hasattr(importance, "columns"):
+        cols = list(importance.columns)
+        if "feature" not in cols or "importance" not in cols:
+            raise InvalidArgument(f"{caller}: a DataFrame of importances needs the columns "
+                                  f"'feature' and 'importance', got {cols}")
+        items = zip(importance["feature"], importance["importance"])
+    elif hasattr(importance, "items"):
+        items = importance.items()
+    else:
+        raise TypeMismatch(f"{caller}: importance must be a dict, a pandas Series or a "
+                           f"DataFrame, got {type(importance).__name__}")
+    out = {}
+    for name, value in items:
+        if not isinstance(name, str):
+            raise TypeMismatch(f"{caller}: feature names must be str, got {name!r}")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            raise TypeMismatch(f"{caller}: the importance of '{name}' must be a number, got "
+                               f"{value!r}")
+        out[name] = float(value)
+    return out
+
+
 _REPORT_COLUMNS = ["feature", "kind", "psi", "status", "ks", "js", "missing_rate_reference",
                    "missing_rate_current", "share_out_of_range", "share_unseen",
-                   "unseen_categories"]
+                   "unseen_categories", "importance", "impact"]
 _STATUS_COLORS = {"stable": "#4c9f70", "moderate": "#e0a030", "significant": "#d0453a",
                   "missing_column": "#7a7a7a"}
 
@@ -167,7 +191,9 @@ class DriftReport:
     """Drift of a batch against a :class:`Baseline` (from :meth:`Baseline.compare`).
 
     Rows are sorted by severity: missing columns, then significant, moderate and stable
-    features, each by decreasing PSI.
+    features, each by decreasing PSI. A report weighted by the model's feature importance
+    (:meth:`weight_by_importance`) leads instead with the drift that can move the score:
+    missing columns, then decreasing ``impact`` (PSI x importance share).
 
     Attributes
     ----------
@@ -211,11 +237,45 @@ class DriftReport:
     def thresholds(self):
         return self._core.thresholds
 
+    @property
+    def weighted(self):
+        """Whether :meth:`weight_by_importance` was applied."""
+        return self._core.weighted
+
+    def weight_by_importance(self, importance):
+        """Weights each feature's drift by its importance to the model ("drift that matters").
+
+        Sets each feature's ``importance`` (its share of the total; a feature not named gets
+        0) and ``impact`` (PSI x share) and re-sorts the rows by impact, so the report leads
+        with the shifts that can move the score. Statuses and alerts are unchanged.
+
+        Parameters
+        ----------
+        importance : dict, pandas.Series or DataFrame
+            Feature name -> importance (for instance the mean absolute SHAP value of each
+            feature over the reference rows: :attr:`churnlib.ChurnModel.feature_importance_`);
+            a DataFrame needs the columns ``feature`` and ``importance``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InvalidArgument
+            For a name that is not a feature of the report, a negative or non-finite value,
+            or values summing to 0.
+        """
+        self._core.weight_by_importance(_importance_dict(importance,
+                                                         "DriftReport.weight_by_importance()"))
+        return self
+
     def to_pandas(self, include_score=True):
         """One row per feature (the score last, named ``score``, when present): ``feature``,
         ``kind``, ``psi``, ``status``, ``ks``, ``js``, ``missing_rate_reference``,
         ``missing_rate_current``, ``share_out_of_range``, ``share_unseen``,
-        ``unseen_categories``."""
+        ``unseen_categories``, ``importance`` and ``impact`` (NaN unless the report was
+        weighted by importance)."""
         import pandas as pd
 
         rows = list(self.features)
@@ -305,9 +365,10 @@ class DriftReport:
         """The report as the dict of :meth:`to_json`."""
         return parse_json(self.to_json(), "DriftReport JSON")
 
-    def plot_psi(self, ax=None, path=None, top=None, include_score=True):
+    def plot_psi(self, ax=None, path=None, top=None, include_score=True, value="psi"):
         """A horizontal bar chart of PSI per feature, coloured by status, with the thresholds
-        drawn. Needs matplotlib (an optional dependency). Also :func:`churnlib.plot.psi`.
+        drawn (or of ``impact``, PSI x importance share, for a report weighted by importance).
+        Needs matplotlib (an optional dependency). Also :func:`churnlib.plot.psi`.
 
         Parameters
         ----------
@@ -316,7 +377,9 @@ class DriftReport:
             Also write the figure there (PNG, SVG, ... by extension), atomically
             (:func:`churnlib.plot.save`).
         top : int, optional
-            Only the ``top`` most drifting features.
+            Only the first ``top`` features of the report's order.
+        value : {"psi", "impact"}, default "psi"
+            What the bars show; ``"impact"`` needs :meth:`weight_by_importance`.
 
         Returns
         -------
@@ -324,26 +387,35 @@ class DriftReport:
         """
         from . import plot
 
+        if value not in ("psi", "impact"):
+            raise InvalidArgument(f"DriftReport.plot_psi(): value must be 'psi' or 'impact', "
+                                  f"got {value!r}")
+        if value == "impact" and not self.weighted:
+            raise InvalidArgument("DriftReport.plot_psi(): value='impact' needs a report "
+                                  "weighted by importance (weight_by_importance())")
         plt = plot._pyplot("DriftReport.plot_psi")
-        df = self.to_pandas(include_score=include_score)
+        df = self.to_pandas(include_score=include_score and value == "psi")
         if top is not None:
             df = df.head(int(top))
         df = df.iloc[::-1]
         created = ax is None
         if created:
             fig, ax = plt.subplots(figsize=(8, max(2.5, 0.3 * len(df) + 1)))
-        values = df["psi"].fillna(0.0).to_numpy()
+        values = df[value].fillna(0.0).to_numpy()
         colors = [_STATUS_COLORS.get(s, "#7a7a7a") for s in df["status"]]
         ax.barh(df["feature"], values, color=colors)
-        t = self.thresholds
-        ax.axvline(t["moderate"], color=_STATUS_COLORS["moderate"], linestyle="--", linewidth=1,
-                   label=f"moderate ({t['moderate']:g})")
-        ax.axvline(t["significant"], color=_STATUS_COLORS["significant"], linestyle="--",
-                   linewidth=1, label=f"significant ({t['significant']:g})")
-        ax.set_xlabel("PSI")
+        if value == "psi":
+            t = self.thresholds
+            ax.axvline(t["moderate"], color=_STATUS_COLORS["moderate"], linestyle="--",
+                       linewidth=1, label=f"moderate ({t['moderate']:g})")
+            ax.axvline(t["significant"], color=_STATUS_COLORS["significant"], linestyle="--",
+                       linewidth=1, label=f"significant ({t['significant']:g})")
+            ax.set_xlabel("PSI")
+            ax.legend(loc="lower right")
+        else:
+            ax.set_xlabel("impact: PSI x share of the model's importance (colour: PSI status)")
         ax.set_title(f"Drift against the baseline ({self.n_rows_current:,} rows vs "
                      f"{self.n_rows_reference:,})")
-        ax.legend(loc="lower right")
         return plot._finish(ax, created, path)
 
     def _repr_html_(self):
@@ -482,7 +554,7 @@ class Baseline(CoreBacked):
         self._fitted("merge").merge(other._fitted("merge"))
         return self
 
-    def compare(self, X, score=None):
+    def compare(self, X, score=None, *, importance=None):
         """Drift of a batch against this baseline.
 
         Parameters
@@ -493,6 +565,9 @@ class Baseline(CoreBacked):
             columns are ignored.
         score : array-like, optional
             The model's scores of the batch (when the baseline has scores).
+        importance : dict, pandas.Series or DataFrame, optional
+            Feature importances to weight the drift by (see
+            :meth:`DriftReport.weight_by_importance`).
 
         Returns
         -------
@@ -510,8 +585,12 @@ class Baseline(CoreBacked):
             if score is not None:
                 raise InvalidArgument("Baseline.compare(): score goes into accumulate() when the "
                                       "batch is an accumulated Baseline")
-            return DriftReport(core.compare_baseline(X._fitted("compare")))
-        return DriftReport(core.compare(self._data(X, "compare"), score))
+            report = DriftReport(core.compare_baseline(X._fitted("compare")))
+        else:
+            report = DriftReport(core.compare(self._data(X, "compare"), score))
+        if importance is not None:
+            report.weight_by_importance(importance)
+        return report
 
     # ---- fitted state ------------------------------------------------------------------------
 

@@ -120,6 +120,7 @@ void def_contents(py::class_<ChurnModel>& cls) {
       .def_property_readonly("contract", &ChurnModel::contract)
       .def_property_readonly("pipeline", &ChurnModel::pipeline)
       .def_property_readonly("baseline", &ChurnModel::baseline)
+      .def_property_readonly("feature_importance", &ChurnModel::feature_importance)
       .def_property_readonly("model_json",
                              [](const ChurnModel& m) { return m.model_json().dump(); })
       .def_property_readonly("calibrator_json",

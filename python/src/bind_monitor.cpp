@@ -61,6 +61,8 @@ py::dict drift_dict(const mon::FeatureDrift& f) {
   d["share_out_of_range"] = f.share_out_of_range;
   d["share_unseen"] = f.share_unseen;
   d["unseen_categories"] = f.unseen_categories;
+  d["importance"] = f.importance;
+  d["impact"] = f.impact;
   return d;
 }
 
@@ -245,6 +247,9 @@ void bind_drift_report(py::module_& m) {
       .def_property_readonly("n_missing_columns", &mon::DriftReport::n_missing_columns)
       .def_property_readonly("n_rows_reference", &mon::DriftReport::n_rows_reference)
       .def_property_readonly("n_rows_current", &mon::DriftReport::n_rows_current)
+      .def_property_readonly("weighted", &mon::DriftReport::weighted)
+      .def("weight_by_importance", &mon::DriftReport::weight_by_importance, py::arg("importance"),
+           py::return_value_policy::reference_internal)
       .def_property_readonly("thresholds",
                              [](const mon::DriftReport& r) {
                                py::dict d;

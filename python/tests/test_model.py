@@ -142,6 +142,33 @@ def test_drift_of_a_shifted_batch(model, customers):
     assert same.to_pandas().set_index("feature").loc["monthly_charges", "status"] == "stable"
 
 
+def test_drift_is_weighted_by_the_mean_absolute_shap(customers):
+    m = cl.train_churn_model(customers, "churned", candidates=["gbdt"], cv=2, calibration=None)
+    imp = m.feature_importance_
+    est = m.estimator_
+    assert set(imp.index) == set(est.feature_names_in_)  # the trees read the raw columns
+    assert (imp >= 0).all() and imp.iloc[0] == imp.max()
+    # the hold-out mean |SHAP| ranks the columns as the mean |SHAP| over every customer does
+    phi = est.predict_contrib(m.pipeline_.transform(customers)[est.feature_names_in_])
+    every = pd.Series(np.abs(phi[:, :-1]).mean(axis=0), index=list(est.feature_names_in_))
+    assert imp.rank().corr(every[imp.index].rank()) > 0.9
+    assert imp.index[0] == every.idxmax()
+    # a shift in an unimportant column ranks below a smaller shift in an important one
+    numeric = [f for f in imp.index
+               if pd.api.types.is_float_dtype(customers[f]) and customers[f].nunique() > 500]
+    top, low = numeric[0], numeric[-1]
+    assert imp[top] > 2 * imp[low]
+    batch = customers.head(1500).copy()
+    batch[top] = batch[top] * 1.15
+    batch[low] = batch[low] * 1.6
+    r = m.drift(batch).to_pandas(include_score=False)
+    psi = r.set_index("feature")["psi"]
+    assert psi[top] < psi[low] < psi[top] * imp[top] / imp[low]  # impact of top is larger
+    assert r["importance"].sum() == pytest.approx(1.0)
+    assert list(r["impact"]) == sorted(r["impact"], reverse=True)
+    assert r["feature"].tolist().index(top) < r["feature"].tolist().index(low)
+
+
 def test_events_are_joined_point_in_time():
     c = cl.make_customers(1500, seed=5)
     ev = cl.make_events(1500, seed=5, churned=c.to_pandas()["churned"])

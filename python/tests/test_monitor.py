@@ -232,6 +232,35 @@ def test_merged_parts_equal_one_pass_any_order_and_threads():
         cl.monitor.Baseline().fit(frame(100, 9)).merge(parts[0])   # other bins
 
 
+def test_weight_by_importance_leads_with_the_drift_that_matters():
+    train, batch = frame(4000, 1), frame(2000, 2)
+    batch["monthly_charges"] = batch["monthly_charges"] * 1.6  # large shift, small weight
+    batch["tenure_months"] = batch["tenure_months"] * 1.15      # smaller shift, large weight
+    base = cl.monitor.Baseline().fit(train)
+    plain = base.compare(batch)
+    assert not plain.weighted and plain.to_pandas()["importance"].isna().all()
+    imp = {"monthly_charges": 1.0, "tenure_months": 20.0, "contract": 3.0}
+    for given in (imp, pd.Series(imp),
+                  pd.DataFrame({"feature": list(imp), "importance": list(imp.values())})):
+        r = base.compare(batch, importance=given)
+        df = r.to_pandas(include_score=False).set_index("feature")
+        assert r.weighted
+        assert df.loc["tenure_months", "importance"] == pytest.approx(20 / 24)
+        assert df.loc["monthly_charges", "impact"] == pytest.approx(df.loc["monthly_charges",
+                                                                           "psi"] / 24)
+        assert df["importance"].sum() == pytest.approx(1.0)
+        assert df.index[0] == "tenure_months"  # plain order starts with monthly_charges
+        assert r.to_dict()["weighted_by_importance"] is True
+        assert r.alerts == plain.alerts
+    assert plain.to_pandas().iloc[0]["feature"] == "monthly_charges"
+    for bad, err in [({"nope": 1.0}, ValueError), ({"tenure_months": -1.0}, ValueError),
+                     ({"tenure_months": float("nan")}, ValueError),
+                     ({"tenure_months": 0.0}, ValueError), ({"tenure_months": "x"}, TypeError),
+                     ([1, 2], TypeError), (pd.DataFrame({"a": [1]}), ValueError)]:
+        with pytest.raises(err):
+            base.compare(batch).weight_by_importance(bad)
+
+
 def test_alerts_statuses_and_performance():
     train, batch = frame(4000, 5), frame(2000, 6)
     rng = np.random.default_rng(5)

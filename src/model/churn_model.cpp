@@ -242,14 +242,28 @@ Vector ChurnModel::predict_proba(const data::Table& customers, const data::Table
                                    : detail::probability_from_raw(engine_->model, raw);
 }
 
+monitor::DriftReport ChurnModel::weighted(monitor::DriftReport report) const {
+  const auto& importance = engine_->parts.feature_importance;
+  std::map<std::string, double> known;
+  double total = 0.0;
+  for (const auto& f : report.features()) {
+    const auto it = importance.find(f.feature);
+    if (it == importance.end()) continue;
+    known.insert(*it);
+    total += it->second;
+  }
+  if (total > 0.0) report.weight_by_importance(known);
+  return report;
+}
+
 monitor::DriftReport ChurnModel::drift(const data::Table& customers) const {
   const auto& base = engine("ChurnModel::drift()").parts.baseline;
   CHURN_CHECK(base.is_fitted(), NotFittedError, "ChurnModel::drift(): the model holds no baseline");
   const Vector p = predict_proba(customers);
   data::Table storage;
-  return base.compare(
+  return weighted(base.compare(
       conformed(customers, storage, "ChurnModel::drift()").select(base.feature_names()),
-      base.has_score() ? p : Vector());
+      base.has_score() ? p : Vector()));
 }
 
 monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data::Table& events,
@@ -258,9 +272,9 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data:
   CHURN_CHECK(base.is_fitted(), NotFittedError, "ChurnModel::drift(): the model holds no baseline");
   const Vector p = predict_proba(customers, events, as_of);
   data::Table storage;
-  return base.compare(
+  return weighted(base.compare(
       conformed(customers, storage, "ChurnModel::drift()").select(base.feature_names()),
-      base.has_score() ? p : Vector());
+      base.has_score() ? p : Vector()));
 }
 
 ModelKind ChurnModel::kind() const {
@@ -287,6 +301,9 @@ const Json& ChurnModel::threshold_info() const {
 }
 const monitor::Baseline& ChurnModel::baseline() const {
   return engine("ChurnModel::baseline()").parts.baseline;
+}
+const std::map<std::string, double>& ChurnModel::feature_importance() const {
+  return engine("ChurnModel::feature_importance()").parts.feature_importance;
 }
 const std::string& ChurnModel::id_column() const {
   return engine("ChurnModel::id_column()").parts.id_column;

@@ -1,4 +1,5 @@
 // churn::model::ChurnModel: the bundle file (one churnlib envelope holding every part).
+#include <cmath>    // std::isfinite
 #include <sstream>  // std::istringstream
 #include <string>   // std::string
 #include <utility>  // std::move
@@ -66,6 +67,10 @@ Json ChurnModel::to_json() const {
   state["threshold_info"] = p.threshold_info;
   state["baseline"] = p.baseline.is_fitted() ? p.baseline.to_json() : Json(nullptr);
   state["feature_means"] = common::json_from_doubles(p.feature_means);
+  Json importance = Json::object();
+  for (const auto& [name, value] : p.feature_importance)
+    importance[name] = common::json_from_double(value);
+  state["feature_importance"] = std::move(importance);
   state["id_column"] = p.id_column;
   state["report"] = p.report;
   state["metadata"] = p.metadata;
@@ -84,7 +89,8 @@ ChurnModel ChurnModel::from_json(const Json& doc) {
   common::json_check_members(
       state,
       {"bundle_version", "contract", "pipeline", "model", "calibrator", "threshold",
-       "threshold_info", "baseline", "feature_means", "id_column", "report", "metadata", "tags"},
+       "threshold_info", "baseline", "feature_means", "feature_importance", "id_column", "report",
+       "metadata", "tags"},
       where);
   for (const char* key :
        {"contract", "pipeline", "model", "calibrator", "threshold", "threshold_info", "baseline",
@@ -106,6 +112,17 @@ ChurnModel ChurnModel::from_json(const Json& doc) {
     p.baseline = load_part(state, "baseline", where,
                            [](const Json& j) { return monitor::Baseline::from_json(j); });
   p.feature_means = common::json_get_doubles(state, "feature_means", where);
+  if (state.contains("feature_importance")) {  // bundles of format 1.1 and later
+    const Json& importance = state["feature_importance"];
+    CHURN_CHECK(importance.is_object(), SerializationError,
+                where << ": feature_importance must be an object");
+    for (const auto& [name, value] : importance.items()) {
+      const double v = common::json_to_double(value, "load(ChurnModel) feature_importance");
+      CHURN_CHECK(std::isfinite(v) && v >= 0.0, SerializationError,
+                  where << ": feature_importance of '" << name << "' must be finite and >= 0");
+      p.feature_importance[name] = v;
+    }
+  }
   p.id_column = common::json_get<std::string>(state, "id_column", where);
   p.report = state["report"];
   p.metadata = state["metadata"];

@@ -6,6 +6,8 @@
 #include <chrono>     // std::chrono::steady_clock
 #include <cmath>      // std::sqrt, std::isnan
 #include <limits>     // std::numeric_limits
+#include <map>        // std::map
+#include <numeric>    // std::iota
 #include <utility>    // std::move
 
 #include "churn/core/datetime.hpp"
@@ -422,6 +424,30 @@ void prepare(Session& s, const Table& customers) {
                  std::to_string(s.split.folds.size()) + " folds");
 }
 
+/// The mean |contribution| of each raw column (as score()'s reasons sum them) over the first
+/// rows (at most 5,000) of `hold` (the training rows when nothing is held out).
+std::map<std::string, double> mean_abs_contributions(const Session& s,
+                                                     const features::Pipeline& pipe,
+                                                     const AnyModel& model,
+                                                     const std::vector<double>& feature_means,
+                                                     const Table& hold) {
+  constexpr Index kMaxRows = 5000;
+  const Table& from = hold.num_rows() > 0 ? hold : s.train;
+  std::vector<Index> rows(static_cast<std::size_t>(std::min(from.num_rows(), kMaxRows)));
+  std::iota(rows.begin(), rows.end(), Index{0});
+  detail::Engine e;
+  e.parts.pipeline = pipe;
+  e.model = model;
+  detail::map_sources(e);
+  const RowMatrix by_source = detail::sum_by_source(
+      e, detail::contributions_of(model, s.transform(pipe, from.take(rows)), feature_means));
+  std::map<std::string, double> out;
+  if (by_source.rows() == 0) return out;
+  for (std::size_t k = 0; k < e.sources.size(); ++k)
+    out[e.sources[k]] = by_source.col(static_cast<Index>(k)).cwiseAbs().mean();
+  return out;
+}
+
 /// The refit winner, calibrated, thresholded, evaluated and packed.
 ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::size_t best,
                   const Json& search) {
@@ -471,6 +497,7 @@ ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::
     const Vector mean = X.colwise().mean();
     parts.feature_means.assign(mean.data(), mean.data() + mean.size());
   }
+  parts.feature_importance = mean_abs_contributions(s, pipe, model, parts.feature_means, hold);
   parts.report = training_facts(s);
   parts.report["candidates"] = candidates_json(runs, best);
   parts.report["chosen"] = win.name;

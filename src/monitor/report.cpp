@@ -1,6 +1,6 @@
 #include "churn/monitor/report.hpp"
 
-#include <algorithm>  // std::stable_sort
+#include <algorithm>  // std::stable_sort, std::any_of
 #include <cmath>      // std::isnan, std::isfinite
 #include <limits>     // std::numeric_limits
 #include <utility>    // std::move
@@ -125,7 +125,32 @@ Json drift_json(const FeatureDrift& d) {
               {"missing_rate_current", json_from_double(d.missing_rate_current)},
               {"share_out_of_range", json_from_double(d.share_out_of_range)},
               {"share_unseen", json_from_double(d.share_unseen)},
-              {"unseen_categories", d.unseen_categories}};
+              {"unseen_categories", d.unseen_categories},
+              {"importance", json_from_double(d.importance)},
+              {"impact", json_from_double(d.impact)}};
+}
+
+/// Severity order (missing columns, significant, moderate, stable), then decreasing `key`
+/// (NaN last), then name; `by_impact` puts impact before severity (missing columns first).
+bool drift_before(const FeatureDrift& a, const FeatureDrift& b, bool by_impact) {
+  const int ra = severity_rank(a.status), rb = severity_rank(b.status);
+  const auto decreasing = [](double x, double y, bool& decided) {
+    const bool nx = std::isnan(x), ny = std::isnan(y);
+    decided = nx != ny || (!nx && x != y);
+    return nx != ny ? ny : x > y;
+  };
+  bool decided = false;
+  if (by_impact) {
+    const bool ma = a.status == DriftStatus::MissingColumn;
+    const bool mb = b.status == DriftStatus::MissingColumn;
+    if (ma != mb) return ma;
+    const bool before = decreasing(a.impact, b.impact, decided);
+    if (decided) return before;
+  }
+  if (ra != rb) return ra < rb;
+  const bool before = decreasing(a.psi, b.psi, decided);
+  if (decided) return before;
+  return a.feature < b.feature;
 }
 
 }  // namespace
@@ -139,13 +164,36 @@ DriftReport::DriftReport(std::vector<FeatureDrift> features, std::optional<Featu
       n_rows_current_(n_rows_current) {
   std::stable_sort(features_.begin(), features_.end(),
                    [](const FeatureDrift& a, const FeatureDrift& b) {
-                     const int ra = severity_rank(a.status), rb = severity_rank(b.status);
-                     if (ra != rb) return ra < rb;
-                     const bool na = std::isnan(a.psi), nb = std::isnan(b.psi);
-                     if (na != nb) return nb;  // NaN last
-                     if (!na && a.psi != b.psi) return a.psi > b.psi;
-                     return a.feature < b.feature;
+                     return drift_before(a, b, false);
                    });
+}
+
+DriftReport& DriftReport::weight_by_importance(const std::map<std::string, double>& importance) {
+  const char* caller = "DriftReport::weight_by_importance()";
+  double total = 0.0;
+  for (const auto& [name, value] : importance) {
+    const bool known = std::any_of(features_.begin(), features_.end(),
+                                   [&](const FeatureDrift& f) { return f.feature == name; });
+    CHURN_CHECK(known, InvalidArgument,
+                caller << ": '" << name << "' is not a feature of the report");
+    CHURN_CHECK(std::isfinite(value) && value >= 0.0, InvalidArgument,
+                caller << ": the importance of '" << name
+                       << "' must be finite and >= 0, got " << value);
+    total += value;
+  }
+  CHURN_CHECK(total > 0.0 && std::isfinite(total), InvalidArgument,
+              caller << ": the importances must have a positive, finite sum, got " << total);
+  for (auto& f : features_) {
+    const auto it = importance.find(f.feature);
+    f.importance = it == importance.end() ? 0.0 : it->second / total;
+    f.impact = f.psi * f.importance;
+  }
+  weighted_ = true;
+  std::stable_sort(features_.begin(), features_.end(),
+                   [](const FeatureDrift& a, const FeatureDrift& b) {
+                     return drift_before(a, b, true);
+                   });
+  return *this;
 }
 
 const FeatureDrift& DriftReport::feature(const std::string& name) const {
@@ -235,6 +283,7 @@ Json DriftReport::to_json() const {
               {"n_rows_current", n_rows_current_},
               {"share_drifting", json_from_double(share_drifting())},
               {"n_missing_columns", n_missing_columns()},
+              {"weighted_by_importance", weighted_},
               {"thresholds", Json{{"moderate", thresholds_.moderate},
                                   {"significant", thresholds_.significant},
                                   {"score_alert", thresholds_.score_alert},

@@ -4,6 +4,7 @@
 
 #include <cmath>              // std::isnan
 #include <nlohmann/json.hpp>  // nlohmann::json
+#include <limits>             // std::numeric_limits
 #include <string>             // std::string
 
 #include "churn/core/error.hpp"
@@ -115,6 +116,42 @@ BOOST_AUTO_TEST_CASE(bundle_round_trip_scores_bit_identically) {
   BOOST_TEST((a.array() == b.array()).all());
   BOOST_TEST(back.to_json() == m.to_json());
   BOOST_TEST(back.threshold() == m.threshold());
+}
+
+BOOST_AUTO_TEST_CASE(drift_is_weighted_by_the_mean_absolute_contributions) {
+  const cm::ChurnModel& m = trained();
+  const auto& importance = m.feature_importance();
+  BOOST_TEST(!importance.empty());
+  // an independent sum: score()'s reasons are the contributions by source, so for each row the
+  // positive reason contributions are a subset of the terms averaged here
+  double total = 0.0;
+  for (const auto& [name, v] : importance) {
+    BOOST_TEST((std::isfinite(v) && v >= 0.0), name);
+    total += v;
+  }
+  BOOST_TEST(total > 0.0);
+  const Table c = customers(600, 11);
+  const auto report = m.drift(c);
+  BOOST_TEST(report.weighted());
+  double share_sum = 0.0;
+  double last_impact = std::numeric_limits<double>::infinity();
+  for (const auto& f : report.features()) {
+    if (f.status == churn::monitor::DriftStatus::MissingColumn) continue;
+    share_sum += f.importance;
+    BOOST_TEST(f.impact <= last_impact);  // ordered by impact
+    last_impact = f.impact;
+  }
+  BOOST_TEST(share_sum == 1.0, boost::test_tools::tolerance(1e-12));
+  // the importance travels with the bundle; a format-1.0 bundle without it loads unweighted
+  churn::Json doc = m.to_json();
+  BOOST_TEST(cm::ChurnModel::from_json(doc).feature_importance() == importance);
+  doc["state"].erase("feature_importance");
+  doc["state"]["bundle_version"] = "1.0";
+  const cm::ChurnModel old = cm::ChurnModel::from_json(doc);
+  BOOST_TEST(old.feature_importance().empty());
+  BOOST_TEST(!old.drift(c).weighted());
+  doc["state"]["feature_importance"] = churn::Json{{"tenure", -1.0}};
+  BOOST_CHECK_THROW(cm::ChurnModel::from_json(doc), churn::SerializationError);
 }
 
 BOOST_AUTO_TEST_CASE(damaged_and_newer_bundles_are_refused) {

@@ -44,6 +44,41 @@ Vector vec(std::initializer_list<double> v) {
 
 BOOST_AUTO_TEST_SUITE(monitor_report)
 
+BOOST_AUTO_TEST_CASE(weighting_by_importance_leads_with_the_drift_that_can_move_the_score) {
+  std::vector<FeatureDrift> rows = {
+      row("a", 0.30, DriftStatus::Significant), row("b", 0.12, DriftStatus::Moderate),
+      row("c", 0.02, DriftStatus::Stable), row("d", 0.05, DriftStatus::Stable),
+      row("m", kNaN, DriftStatus::MissingColumn)};
+  DriftReport r(rows, std::nullopt, ReportThresholds{}, 100, 50);
+  BOOST_TEST(!r.weighted());
+  BOOST_TEST(std::isnan(r.features()[0].importance));
+  const auto alerts_before = r.alerts().size();
+  // shares: a 0.1, b 0.9, c and d 0 (d not named); impacts 0.03, 0.108, 0, 0
+  r.weight_by_importance({{"a", 1.0}, {"b", 9.0}, {"c", 0.0}});
+  BOOST_TEST(r.weighted());
+  std::vector<std::string> order;
+  for (const auto& f : r.features()) order.push_back(f.feature);
+  // missing first, then impact; c and d tie at 0: severity equal, d's PSI is larger
+  BOOST_TEST((order == std::vector<std::string>{"m", "b", "a", "d", "c"}));
+  BOOST_TEST(r.feature("a").importance == 0.1, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(r.feature("b").impact == 0.12 * 0.9, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(r.feature("d").importance == 0.0);
+  BOOST_TEST(std::isnan(r.feature("m").impact));
+  BOOST_TEST(r.alerts().size() == alerts_before);
+  const Json j = r.to_json();
+  BOOST_TEST(j["weighted_by_importance"].get<bool>());
+  BOOST_TEST(j["features"][1]["feature"].get<std::string>() == "b");
+  BOOST_TEST(j["features"][1]["impact"].get<double>() == 0.108, boost::test_tools::tolerance(1e-12));
+
+  DriftReport bad(rows, std::nullopt, ReportThresholds{}, 100, 50);
+  BOOST_CHECK_THROW(bad.weight_by_importance({{"zzz", 1.0}}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(bad.weight_by_importance({{"a", -1.0}}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(bad.weight_by_importance({{"a", kNaN}}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(bad.weight_by_importance({{"a", 0.0}}), churn::InvalidArgument);
+  BOOST_CHECK_THROW(bad.weight_by_importance({}), churn::InvalidArgument);
+  BOOST_TEST(!bad.weighted());
+}
+
 BOOST_AUTO_TEST_CASE(status_thresholds) {
   BOOST_TEST((status_of(0.0999, 0.1, 0.25) == DriftStatus::Stable));
   BOOST_TEST((status_of(0.1, 0.1, 0.25) == DriftStatus::Moderate));

@@ -24,6 +24,7 @@
 /// churn::data::Table scored = model.score(customers);  // probability, prediction, reasons
 /// @endcode
 #include <cstdint>            // std::int64_t
+#include <map>       // std::map
 #include <memory>             // std::unique_ptr
 #include <nlohmann/json.hpp>  // churn::Json values (the parts hold JSON objects)
 #include <optional>           // std::optional
@@ -44,7 +45,7 @@ namespace churn::model {
 /// Major version of the bundle format this build writes; a bundle of a newer major is refused.
 inline constexpr int kBundleMajor = 1;
 /// Minor version of the bundle format this build writes.
-inline constexpr int kBundleMinor = 0;
+inline constexpr int kBundleMinor = 1;
 
 /// The engines a ChurnModel may hold.
 enum class ModelKind {
@@ -92,6 +93,10 @@ struct ChurnModelParts {
   Json threshold_info;
   /// Baseline of the raw features and of the calibrated score (may be unfitted).
   monitor::Baseline baseline;
+  /// The mean absolute contribution of each raw customer column to the score (TreeSHAP values
+  /// or coef * (x - mean), summed onto the raw columns as score()'s reasons) over the hold-out
+  /// rows; drift() weights its report by it ("drift that matters"). Empty: not weighted.
+  std::map<std::string, double> feature_importance;
   /// Means of the model's columns (the pipeline's output) over the training rows: where the
   /// logistic regression's contributions coef * (x - mean) start from. Empty: zeros.
   std::vector<double> feature_means;
@@ -159,7 +164,8 @@ class ChurnModel {
   /// categorical (or string) as declared, since those casts lose nothing; score() does the same.
   data::ValidationReport validate(const data::Table& customers) const;
 
-  /// Drift of `customers` (and of their calibrated scores) against the training baseline.
+  /// Drift of `customers` (and of their calibrated scores) against the training baseline,
+  /// weighted by feature_importance() when the model has one (DriftReport::weight_by_importance).
   /// @throws NotFittedError if the model holds no fitted baseline; as score() otherwise.
   monitor::DriftReport drift(const data::Table& customers) const;
   /// drift() with the event log (see score()).
@@ -184,6 +190,8 @@ class ChurnModel {
   const Json& threshold_info() const;
   /// The drift baseline (unfitted when the model has none).
   const monitor::Baseline& baseline() const;
+  /// The mean absolute contribution of each raw column (see ChurnModelParts::feature_importance).
+  const std::map<std::string, double>& feature_importance() const;
   /// The id column copied into score()'s output (empty: none).
   const std::string& id_column() const;
   /// The training report.
@@ -222,6 +230,8 @@ class ChurnModel {
                           const char* caller) const;
   data::Table score_features(const data::Table& customers, const data::Table& features,
                              const ScoreOptions& options) const;
+  /// `report` weighted by the importance of the features it holds (unchanged without any).
+  monitor::DriftReport weighted(monitor::DriftReport report) const;
 
   std::unique_ptr<detail::Engine> engine_;
 };

@@ -9,15 +9,20 @@
 /// the baseline that the current batch lacks has status `missing_column`.
 ///
 /// Rows are sorted by severity: missing columns first, then significant, moderate and stable,
-/// each by decreasing PSI, ties by name.
+/// each by decreasing PSI, ties by name. A report weighted by the model's feature importance
+/// (DriftReport::weight_by_importance) leads instead with the shifts that can move the score:
+/// missing columns first, then by decreasing impact (PSI x importance share), ties by severity,
+/// PSI and name.
 
 #include <cstdint>   // std::uint8_t
+#include <map>       // std::map
 #include <optional>  // std::optional
 #include <string>    // std::string
 #include <vector>    // std::vector
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
+#include "churn/monitor/alert.hpp"
 
 namespace churn::monitor {
 
@@ -34,10 +39,6 @@ enum class DriftStatus : std::uint8_t { Stable, Moderate, Significant, MissingCo
 /// "stable", "moderate", "significant" or "missing_column".
 const char* drift_status_name(DriftStatus s);
 
-/// Severity of an alert.
-enum class Severity : std::uint8_t { Moderate, Significant };
-/// "moderate" or "significant".
-const char* severity_name(Severity s);
 
 /// The status of a PSI value under the thresholds (NaN counts as stable).
 DriftStatus status_of(double psi, double moderate, double significant);
@@ -57,16 +58,13 @@ struct FeatureDrift {
   double share_unseen = 0;                     ///< share of current values in unseen categories
   std::vector<std::string> unseen_categories;  ///< current categories absent from the reference
   DriftStatus status = DriftStatus::Stable;    ///< from psi and the thresholds
+  /// The feature's share of the model's importance (mean |SHAP| over the reference rows,
+  /// normalised to sum to 1 over the features weighted); NaN until weight_by_importance().
+  double importance = kMissing;
+  /// psi x importance: the drift that can move the score; NaN until weight_by_importance().
+  double impact = kMissing;
 };
 
-/// One alert: what, which value crossed which threshold, and how bad.
-struct Alert {
-  std::string subject;   ///< a feature name, "score", or a time window's name
-  std::string metric;    ///< "psi", "missing_column", "auc", "precision", "recall", "churn_rate"
-  double value = 0;      ///< the observed value (NaN for a missing column)
-  double threshold = 0;  ///< the threshold it crossed
-  Severity severity = Severity::Moderate;  ///< moderate or significant
-};
 
 /// Model performance in one time window (labels that arrived later vs. the scores).
 struct WindowPerformance {
@@ -144,6 +142,19 @@ class DriftReport {
   /// The thresholds.
   const ReportThresholds& thresholds() const { return thresholds_; }
 
+  /// Weights each feature's drift by its importance to the model ("drift that matters"): sets
+  /// FeatureDrift::importance to the feature's share of the total of `importance` (a feature
+  /// not named gets 0) and FeatureDrift::impact to psi x share, and re-sorts the rows by impact
+  /// (see the file comment). Statuses and alerts are unchanged. @return `*this`.
+  /// @code
+  /// report.weight_by_importance({{"tenure", 0.41}, {"monthly_charges", 0.22}});
+  /// @endcode
+  /// @throws InvalidArgument for a name that is not a feature of the report, a value that is
+  ///         negative or not finite, or values that sum to 0 (naming the feature).
+  DriftReport& weight_by_importance(const std::map<std::string, double>& importance);
+  /// Whether weight_by_importance() was applied.
+  bool weighted() const { return weighted_; }
+
   /// Adds performance per window, checked against `thresholds`. @return `*this`.
   /// @throws InvalidArgument if `thresholds` is invalid.
   DriftReport& add_performance(std::vector<WindowPerformance> windows,
@@ -165,6 +176,7 @@ class DriftReport {
   ReportThresholds thresholds_;
   Index n_rows_reference_ = 0;
   Index n_rows_current_ = 0;
+  bool weighted_ = false;
   std::vector<WindowPerformance> performance_;
   PerformanceThresholds performance_thresholds_;
 };

@@ -19,7 +19,9 @@ significant, missing_column), and the same for the model's score. The file is re
 chunks (--chunk-rows) whose histograms are merged exactly, so it may be larger than memory
 and the report equals the report of the whole batch at once.
 
-A table of the features goes to stdout; --json writes the full report (churnlib's
+Rows lead with the drift that can move the score: PSI weighted by the feature's share of the
+model's importance (mean |SHAP| on the hold-out rows; the "impact" column). A table of the
+features goes to stdout; --json writes the full report (churnlib's
 DriftReport JSON plus a "summary": severity, rows, fail_on), --html a self-contained page.
 
 The severity of a report is its worst status (missing_column counts as significant). Exit
@@ -71,7 +73,14 @@ def drift_report(model, chunks, with_score=True, events=None, as_of=None):
         merged = part if merged is None else merged.merge(part)
     if merged is None:
         raise CliError("the input has no rows")
-    return baseline.compare(merged)
+    report = baseline.compare(merged)
+    # as ChurnModel.drift(): lead with the drift that can move the score
+    importance = model.feature_importance_
+    names = {f["feature"] for f in report.features}
+    importance = importance[[f in names for f in importance.index]]
+    if importance.sum() > 0:
+        report.weight_by_importance(importance)
+    return report
 
 
 def severity(report):
@@ -153,8 +162,8 @@ def run(args):
     if args.html:
         _common.write_text(args.html, to_html(report, f"Drift report: {args.data}", summary))
     if args.json != "-":
-        df = report.to_pandas()[["feature", "kind", "psi", "status", "ks",
-                                 "missing_rate_current"]]
+        df = report.to_pandas()[["feature", "kind", "psi", "status", "importance", "impact",
+                                 "ks", "missing_rate_current"]]
         sys.stdout.write(df.to_string(index=False) + "\n")
         sys.stdout.flush()
     failing = args.fail_on != "never" and _SEVERITY.index(level) >= _SEVERITY.index(args.fail_on)

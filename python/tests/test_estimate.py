@@ -383,3 +383,14 @@ def test_plot(tmp_path):
     assert len(ax.lines) >= 3  # estimate, realised, threshold
     with pytest.raises(ValueError):
         res.plot(metric="accuracy")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from churnlib import _estimate
+
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for t in doctest.DocTestFinder().find(_estimate, "churnlib._estimate", globs={}):
+        runner.run(t)
+    assert runner.summarize(verbose=False).failed == 0

@@ -88,10 +88,10 @@ EstimatedPerformance PerformanceEstimator::estimate(const VectorRef& score,
   for_each_chunk(n_chunks, params_.n_threads, [&](std::size_t c) {
     ChunkEstimate& ch = chunks[c];
     const Index lo = bounds[c];
-    std::vector<Index> order;
+    detail::ChunkScratch scratch;
     PerformanceMetrics se;
     const PerformanceMetrics m =
-        detail::chunk_metrics(score.data() + lo, p.data() + lo, ch.n, params_, order, &se);
+        detail::chunk_metrics(score.data() + lo, p.data() + lo, ch.n, params_, scratch, &se);
     for (Index i = lo; i < lo + ch.n; ++i) ch.n_targeted += score[i] >= params_.threshold ? 1 : 0;
     fill_bands(ch, m, se, z, params_);
   });
@@ -133,9 +133,9 @@ EstimatedPerformance& EstimatedPerformance::add_realised(const VectorRef& score,
   for_each_chunk(out.size(), params_.n_threads, [&](std::size_t c) {
     ChunkEstimate& ch = out[c];
     const Index lo = bounds[c];
-    std::vector<Index> order;
+    detail::ChunkScratch scratch;
     const PerformanceMetrics m = detail::chunk_metrics(score.data() + lo, labels.data() + lo, ch.n,
-                                                       params_, order, nullptr);
+                                                       params_, scratch, nullptr);
     ch.roc_auc.realised = m.roc_auc;
     ch.precision.realised = m.precision;
     ch.recall.realised = m.recall;

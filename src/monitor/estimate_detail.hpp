@@ -37,14 +37,26 @@ inline bool valid_score(double s) {
 std::vector<double> isotonic_map(const std::vector<std::int64_t>& pos,
                                  const std::vector<std::int64_t>& neg);
 
+/// A row of a chunk: its score and its probability (or label).
+struct ScoredMass {
+  double s;  ///< score
+  double p;  ///< probability (estimates) or label (realised values)
+};
+
+/// Working space of chunk_metrics (reused across the chunks of one thread).
+struct ChunkScratch {
+  std::vector<ScoredMass> rows;    ///< the rows sorted by score
+  std::vector<ScoredMass> buffer;  ///< the radix sort's buffer
+};
+
 /// The metrics of a chunk with probabilities `p` (estimates) or labels `p` in {0, 1}
 /// (realised values), and optionally their delta-method standard errors.
 /// @param s the scores (ordering and targeting), `p` the probabilities or labels, `n` rows.
-/// @param order scratch space (resized to n).
+/// @param scratch working space.
 /// @param se when not null, filled with the standard errors (churners and campaign value in
 ///        their units).
 PerformanceMetrics chunk_metrics(const double* s, const double* p, Index n,
-                                 const EstimatorParams& params, std::vector<Index>& order,
+                                 const EstimatorParams& params, ChunkScratch& scratch,
                                  PerformanceMetrics* se);
 
 /// A band `estimate -/+ z * se` clipped to [lo, hi] (NaN estimate or se: NaN ends).

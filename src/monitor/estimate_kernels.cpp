@@ -3,8 +3,9 @@
 #include <algorithm>  // std::sort, std::min, std::max
 #include <cmath>      // std::sqrt, std::log, std::exp, std::erfc, std::lgamma
 #include <limits>     // std::numeric_limits
-#include <numeric>    // std::iota
 
+#include "common/float_key.hpp"   // ordered_key_folded
+#include "common/radix_sort.hpp"  // radix_sort
 #include "monitor/estimate_detail.hpp"
 
 namespace churn::monitor::detail {
@@ -40,20 +41,20 @@ double acklam(double q) {
 }
 
 /// U, the Mann-Whitney count (ties half) of the masses p (positive) and 1 - p (negative) in
-/// score order, over the tie groups of `order` (sorted by score). Also P and N.
+/// score order, over the tie groups of `rows` (sorted by score). Also P and N.
 struct RankSums {
   double u = 0, pos = 0, neg = 0;
 };
 
-RankSums rank_sums(const double* s, const double* p, const std::vector<Index>& order) {
+RankSums rank_sums(const std::vector<ScoredMass>& rows) {
   RankSums r;
-  const auto n = static_cast<Index>(order.size());
+  const auto n = static_cast<Index>(rows.size());
   for (Index i = 0; i < n;) {
     Index j = i;
     double pg = 0, ng = 0;
-    for (; j < n && s[order[j]] == s[order[i]]; ++j) {
-      pg += p[order[j]];
-      ng += 1.0 - p[order[j]];
+    for (; j < n && rows[j].s == rows[i].s; ++j) {
+      pg += rows[j].p;
+      ng += 1.0 - rows[j].p;
     }
     r.u += pg * (r.neg + 0.5 * ng);
     r.pos += pg;
@@ -64,24 +65,23 @@ RankSums rank_sums(const double* s, const double* p, const std::vector<Index>& o
 }
 
 /// The delta-method standard error of AUC = U / (P N) in the labels at y = p.
-double auc_se(const double* s, const double* p, const std::vector<Index>& order,
-              const RankSums& r) {
-  const auto n = static_cast<Index>(order.size());
+double auc_se(const std::vector<ScoredMass>& rows, const RankSums& r) {
+  const auto n = static_cast<Index>(rows.size());
   double diag = 0;
-  for (Index i = 0; i < n; ++i) diag += p[i] * (1.0 - p[i]);
+  for (const auto& row : rows) diag += row.p * (1.0 - row.p);
   const double pn = r.pos * r.neg;
   const double a0 = (r.u - 0.5 * diag) / pn;  // U without the pairs of a row with itself
   double var = 0, neg_below = 0, pos_below = 0;
   for (Index i = 0; i < n;) {
     Index j = i;
     double pg = 0, ng = 0;
-    for (; j < n && s[order[j]] == s[order[i]]; ++j) {
-      pg += p[order[j]];
-      ng += 1.0 - p[order[j]];
+    for (; j < n && rows[j].s == rows[i].s; ++j) {
+      pg += rows[j].p;
+      ng += 1.0 - rows[j].p;
     }
     const double pos_above = r.pos - pos_below - pg;
     for (Index k = i; k < j; ++k) {
-      const double pk = p[order[k]];
+      const double pk = rows[k].p;
       const double du =
           neg_below + 0.5 * (ng - (1.0 - pk)) - pos_above - 0.5 * (pg - pk);  // dU/dy_k
       const double g = (du - a0 * (r.neg - r.pos)) / pn;
@@ -168,13 +168,15 @@ std::vector<double> isotonic_map(const std::vector<std::int64_t>& pos,
 }
 
 PerformanceMetrics chunk_metrics(const double* s, const double* p, Index n,
-                                 const EstimatorParams& params, std::vector<Index>& order,
+                                 const EstimatorParams& params, ChunkScratch& scratch,
                                  PerformanceMetrics* se) {
-  order.resize(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  std::sort(order.begin(), order.end(),
-            [s](Index a, Index b) { return s[a] < s[b] || (s[a] == s[b] && a < b); });
-  const RankSums r = rank_sums(s, p, order);
+  // rows by score, stably: ties keep their row order, so every run adds in the same order
+  std::vector<ScoredMass>& rows = scratch.rows;
+  rows.resize(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(i)] = {s[i], p[i]};
+  common::radix_sort<8>(rows, scratch.buffer,
+                        [](const ScoredMass& m) { return common::ordered_key_folded(m.s); });
+  const RankSums r = rank_sums(rows);
   double k = 0, tp = 0, var_all = 0, var_t = 0;
   for (Index i = 0; i < n; ++i) {
     const double v = p[i] * (1.0 - p[i]);
@@ -195,7 +197,7 @@ PerformanceMetrics chunk_metrics(const double* s, const double* p, Index n,
   m.churners = r.pos;
   m.campaign_value = gain * tp - params.offer_cost * k;
   if (se == nullptr) return m;
-  se->roc_auc = std::isnan(m.roc_auc) ? kNaN : auc_se(s, p, order, r);
+  se->roc_auc = std::isnan(m.roc_auc) ? kNaN : auc_se(rows, r);
   se->precision = ratio(std::sqrt(var_t), k);
   const double rc = m.recall, f = m.f1, var_u = var_all - var_t;
   se->recall = ratio(std::sqrt((1 - rc) * (1 - rc) * var_t + rc * rc * var_u), r.pos);

@@ -200,10 +200,9 @@ void def_estimator_contents(py::class_<mon::PerformanceEstimator>& cls) {
   cls.def_property_readonly("is_fitted", &mon::PerformanceEstimator::is_fitted)
       .def_property_readonly("n_rows", &mon::PerformanceEstimator::n_rows)
       .def_property_readonly("has_labels", &mon::PerformanceEstimator::has_labels)
-      .def_property_readonly("params",
-                             [](const mon::PerformanceEstimator& e) {
-                               return json_to_python(e.params().to_json());
-                             })
+      .def_property_readonly(
+          "params",
+          [](const mon::PerformanceEstimator& e) { return json_to_python(e.params().to_json()); })
       .def_property_readonly("positives", &mon::PerformanceEstimator::positives)
       .def_property_readonly("negatives", &mon::PerformanceEstimator::negatives)
       .def_property_readonly("targeted_positives", &mon::PerformanceEstimator::targeted_positives)

@@ -394,3 +394,14 @@ def test_docstring_examples_run():
     for t in doctest.DocTestFinder().find(_estimate, "churnlib._estimate", globs={}):
         runner.run(t)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_arrow_and_polars_inputs():
+    s, y = _calibrated(4000, 12)
+    want = PerformanceEstimator().fit(s, y).estimate(s, chunks=1000).to_json()
+    pa = pytest.importorskip("pyarrow")
+    assert PerformanceEstimator().fit(pa.array(s), pa.array(y)).estimate(
+        pa.chunked_array([s[:2000], s[2000:]]), chunks=1000).to_json() == want
+    pl = pytest.importorskip("polars")
+    assert PerformanceEstimator().fit(pl.Series(s), pl.Series(y)).estimate(
+        pl.Series(s), chunks=1000).to_json() == want

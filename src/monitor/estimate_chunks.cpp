@@ -24,7 +24,8 @@ template <class Ok>
 void check_rows(const VectorRef& x, const std::vector<Index>& bounds,
                 const std::vector<ChunkEstimate>* chunks, const char* caller, const char* what,
                 const char* rule, const Ok& ok, int threads) {
-  const Index bad = common::detail::first_bad_row(x.size(), threads, [&](Index i) { return !ok(x[i]); });
+  const Index bad =
+      common::detail::first_bad_row(x.size(), threads, [&](Index i) { return !ok(x[i]); });
   if (bad < 0) return;
   const auto c = static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), bad) -
                                           bounds.begin() - 1);
@@ -53,8 +54,8 @@ void fill_bands(ChunkEstimate& c, const PerformanceMetrics& m, const Performance
   c.f1 = detail::make_band(m.f1, se.f1, z, 0, 1);
   c.churn_rate = detail::make_band(m.churn_rate, se.churn_rate, z, 0, 1);
   c.expected_churners = detail::make_band(m.churners, se.churners, z, 0, n);
-  c.campaign_value = detail::make_band(m.campaign_value, se.campaign_value, z,
-                                       -p.offer_cost * k, (gain - p.offer_cost) * k);
+  c.campaign_value = detail::make_band(m.campaign_value, se.campaign_value, z, -p.offer_cost * k,
+                                       (gain - p.offer_cost) * k);
 }
 
 }  // namespace
@@ -100,7 +101,8 @@ EstimatedPerformance PerformanceEstimator::estimate(const VectorRef& score,
 
 // ---- EstimatedPerformance ---------------------------------------------------------------------
 
-EstimatedPerformance::EstimatedPerformance(EstimatorParams params, std::vector<ChunkEstimate> chunks)
+EstimatedPerformance::EstimatedPerformance(EstimatorParams params,
+                                           std::vector<ChunkEstimate> chunks)
     : params_(params), chunks_(std::move(chunks)) {}
 
 Index EstimatedPerformance::n_rows() const {
@@ -127,8 +129,9 @@ EstimatedPerformance& EstimatedPerformance::add_realised(const VectorRef& score,
   for (const auto& c : chunks_) bounds.push_back(bounds.back() + c.n);
   check_rows(score, bounds, &chunks_, caller, "score", "be a probability in [0, 1]",
              detail::valid_score, params_.n_threads);
-  check_rows(labels, bounds, &chunks_, caller, "labels", "be 0 or 1",
-             [](double y) { return y == 0.0 || y == 1.0; }, params_.n_threads);
+  check_rows(
+      labels, bounds, &chunks_, caller, "labels", "be 0 or 1",
+      [](double y) { return y == 0.0 || y == 1.0; }, params_.n_threads);
   std::vector<ChunkEstimate> out = chunks_;
   for_each_chunk(out.size(), params_.n_threads, [&](std::size_t c) {
     ChunkEstimate& ch = out[c];
@@ -155,8 +158,7 @@ ReliabilityCheck EstimatedPerformance::reliability() const {
   r.expected_rate = 1 - params_.confidence;
   double gap = 0, half = 0;
   for (const auto& c : chunks_) {
-    if (!c.has_realised || std::isnan(c.roc_auc.realised) || std::isnan(c.roc_auc.lower))
-      continue;
+    if (!c.has_realised || std::isnan(c.roc_auc.realised) || std::isnan(c.roc_auc.lower)) continue;
     ++r.n_chunks;
     r.n_outside += c.outside_band ? 1 : 0;
     gap += std::abs(c.roc_auc.realised - c.roc_auc.estimated);

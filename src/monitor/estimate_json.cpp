@@ -57,18 +57,18 @@ Json chunk_json(const ChunkEstimate& c) {
 }
 
 ChunkEstimate chunk_from_json(const Json& j, const std::string& where) {
-  common::json_check_members(j,
-                             {"chunk", "n", "n_targeted", "has_realised", "outside_band",
-                              "roc_auc", "precision", "recall", "f1", "churn_rate",
-                              "expected_churners", "campaign_value"},
-                             where);
+  common::json_check_members(
+      j,
+      {"chunk", "n", "n_targeted", "has_realised", "outside_band", "roc_auc", "precision", "recall",
+       "f1", "churn_rate", "expected_churners", "campaign_value"},
+      where);
   ChunkEstimate c;
   c.chunk = json_get<std::string>(j, "chunk", where);
   c.n = json_get_int<Index>(j, "n", where);
   c.n_targeted = json_get_int<Index>(j, "n_targeted", where);
-  CHURN_CHECK(c.n > 0 && c.n_targeted >= 0 && c.n_targeted <= c.n, SerializationError,
-              where << ": n must be > 0 and n_targeted in [0, n], got " << c.n << " and "
-                    << c.n_targeted);
+  CHURN_CHECK(
+      c.n > 0 && c.n_targeted >= 0 && c.n_targeted <= c.n, SerializationError,
+      where << ": n must be > 0 and n_targeted in [0, n], got " << c.n << " and " << c.n_targeted);
   c.has_realised = json_get<bool>(j, "has_realised", where);
   c.outside_band = json_get<bool>(j, "outside_band", where);
   visit_bands(c, [&](const char* name, MetricBand& b) {

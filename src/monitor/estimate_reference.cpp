@@ -26,13 +26,13 @@ constexpr const char* kKind = "PerformanceReference";
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// Checks fit's inputs: scores in [0, 1], labels 0/1 of the same length.
-void check_inputs(const VectorRef& score, const VectorRef& labels, const char* caller, int threads) {
+void check_inputs(const VectorRef& score, const VectorRef& labels, const char* caller,
+                  int threads) {
   common::check_each(score, caller, "score", "be a probability in [0, 1]", detail::valid_score,
                      threads);
   if (labels.size() == 0) return;
   CHURN_CHECK(labels.size() == score.size(), InvalidArgument,
-              caller << ": labels has " << labels.size() << " rows but score has "
-                     << score.size());
+              caller << ": labels has " << labels.size() << " rows but score has " << score.size());
   common::check_binary_labels(labels, caller, "labels", false, threads);
 }
 
@@ -197,19 +197,18 @@ ReferenceMetrics PerformanceEstimator::reference_metrics() const {
   const Index bt = detail::score_bin(params_.threshold, bins);
   const std::vector<double> map = calibration_map();
   // rows of each bin (and per class), and targeted rows of the threshold bin
-  auto rows = [&](Index b) {
-    return static_cast<double>(pos_[b] + (labelled_ ? neg_[b] : 0));
-  };
+  auto rows = [&](Index b) { return static_cast<double>(pos_[b] + (labelled_ ? neg_[b] : 0)); };
   double above_pos = 0, above_neg = 0;
   for (Index b = bt + 1; b < bins; ++b) {
     above_pos += static_cast<double>(pos_[b]);
     above_neg += labelled_ ? static_cast<double>(neg_[b]) : 0.0;
   }
-  const double split_pos =
-      std::min(std::max(static_cast<double>(tpos_) - above_pos, 0.0), static_cast<double>(pos_[bt]));
-  const double split_neg = labelled_ ? std::min(std::max(static_cast<double>(tneg_) - above_neg, 0.0),
-                                                static_cast<double>(neg_[bt]))
-                                     : 0.0;
+  const double split_pos = std::min(std::max(static_cast<double>(tpos_) - above_pos, 0.0),
+                                    static_cast<double>(pos_[bt]));
+  const double split_neg = labelled_
+                               ? std::min(std::max(static_cast<double>(tneg_) - above_neg, 0.0),
+                                          static_cast<double>(neg_[bt]))
+                               : 0.0;
   ReferenceMetrics out;
   BinTotals est;
   for (Index b = 0; b < bins; ++b) {
@@ -243,12 +242,8 @@ ReferenceMetrics PerformanceEstimator::reference_metrics() const {
 
 Json PerformanceEstimator::to_json() const {
   check_fitted("PerformanceEstimator::to_json()");
-  Json state{{"n_rows", n_},
-             {"labelled", labelled_},
-             {"positives", pos_},
-             {"negatives", neg_},
-             {"targeted_positives", tpos_},
-             {"targeted_negatives", tneg_}};
+  Json state{{"n_rows", n_},      {"labelled", labelled_},       {"positives", pos_},
+             {"negatives", neg_}, {"targeted_positives", tpos_}, {"targeted_negatives", tneg_}};
   return common::make_envelope(kKind, params_.to_json(), std::move(state));
 }
 
@@ -262,9 +257,9 @@ std::vector<std::int64_t> read_counts(const Json& st, const char* key, std::size
               where << ": '" << key << "' has " << v.size() << " entries, expected " << size);
   std::vector<std::int64_t> out(size);
   for (std::size_t k = 0; k < size; ++k) {
-    CHURN_CHECK(common::json_int_value(v[k], out[k]) && out[k] >= 0, SerializationError,
-                where << ": " << key << "[" << k << "] must be an integer >= 0, got "
-                      << v[k].dump());
+    CHURN_CHECK(
+        common::json_int_value(v[k], out[k]) && out[k] >= 0, SerializationError,
+        where << ": " << key << "[" << k << "] must be an integer >= 0, got " << v[k].dump());
   }
   return out;
 }
@@ -286,10 +281,10 @@ PerformanceEstimator PerformanceEstimator::from_json(const Json& doc) {
   const std::string ws = "load(PerformanceReference) state";
   PerformanceEstimator e(EstimatorParams::from_json(env["params"]));
   const Json& st = env["state"];
-  json_check_members(st,
-                     {"n_rows", "labelled", "positives", "negatives", "targeted_positives",
-                      "targeted_negatives"},
-                     ws);
+  json_check_members(
+      st,
+      {"n_rows", "labelled", "positives", "negatives", "targeted_positives", "targeted_negatives"},
+      ws);
   e.n_ = json_get_int<std::int64_t>(st, "n_rows", ws);
   CHURN_CHECK(e.n_ >= 0, SerializationError, ws << ": n_rows must be >= 0, got " << e.n_);
   e.labelled_ = json_get<bool>(st, "labelled", ws);

@@ -116,8 +116,8 @@ BOOST_AUTO_TEST_CASE(isotonic_map_by_hand) {
   // bin 1: 1, 1; bin 2: 0, 0 (pooled with bin 1 and bin 5: 0.5); bin 5: 1, 0; bin 8: 1
   est.fit(vec({0.15, 0.15, 0.25, 0.25, 0.55, 0.55, 0.85}), vec({1, 1, 0, 0, 1, 0, 1}));
   const std::vector<double> m = est.calibration_map();
-  const std::vector<double> want = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5 + 0.5 / 3, 0.5 + 1.0 / 3,
-                                    1.0, 1.0};
+  const std::vector<double> want = {0.5, 0.5,           0.5,           0.5, 0.5,
+                                    0.5, 0.5 + 0.5 / 3, 0.5 + 1.0 / 3, 1.0, 1.0};
   BOOST_REQUIRE(m.size() == want.size());
   for (std::size_t b = 0; b < m.size(); ++b)
     BOOST_TEST(m[b] == want[b], boost::test_tools::tolerance(1e-15));
@@ -238,9 +238,11 @@ BOOST_AUTO_TEST_CASE(reliability_and_alerts) {
 }
 
 BOOST_AUTO_TEST_CASE(normal_quantile_and_binomial_tail) {
-  BOOST_TEST(detail::normal_quantile(0.975) == 1.959963984540054, boost::test_tools::tolerance(1e-14));
+  BOOST_TEST(detail::normal_quantile(0.975) == 1.959963984540054,
+             boost::test_tools::tolerance(1e-14));
   BOOST_TEST(detail::normal_quantile(0.5) == 0.0, boost::test_tools::tolerance(1e-15));
-  BOOST_TEST(detail::normal_quantile(1e-10) == -6.361340902404056, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(detail::normal_quantile(1e-10) == -6.361340902404056,
+             boost::test_tools::tolerance(1e-12));
   BOOST_TEST(detail::binomial_upper_tail(1, 2, 0.5) == 0.75, boost::test_tools::tolerance(1e-14));
   BOOST_TEST(detail::binomial_upper_tail(0, 5, 0.1) == 1.0);
   BOOST_TEST(detail::binomial_upper_tail(6, 5, 0.1) == 0.0);
@@ -260,8 +262,11 @@ BOOST_AUTO_TEST_CASE(errors_name_the_argument) {
   check_message([&] { est.estimate(vec({0.5, 0.2}), {0, 0, 2}); }, "chunk '0' is empty");
   check_message([&] { est.estimate(vec({0.5, 0.2}), {0, 1}); }, "bounds must run from 0");
   check_message([&] { est.estimate(vec({0.5, 0.2}), {0, 1, 2}, {"a"}); }, "1 names for 2");
-  check_message([&] { est.estimate(vec({0.5, 0.2, kNaN}), {0, 2, 3}, {"a", "b"}); },
-                "chunk 'b': score must be a probability in [0, 1], got nan at row 0");
+  check_message(
+      [&] {
+        est.estimate(vec({0.5, 0.2, kNaN}), {0, 2, 3}, {"a", "b"});
+      },
+      "chunk 'b': score must be a probability in [0, 1], got nan at row 0");
   EstimatedPerformance r = est.estimate(vec({0.5, 0.2}), {0, 2});
   check_message([&] { r.add_realised(vec({0.5, 0.2}), vec({1})); }, "2 rows");
   check_message([&] { r.add_realised(vec({0.5, 0.2}), vec({1, 3})); }, "labels must be 0 or 1");
@@ -283,8 +288,11 @@ BOOST_AUTO_TEST_CASE(errors_name_the_argument) {
   p.min_f1 = 2;
   check_message([&] { PerformanceEstimator{p}; }, "min_f1");
   check_message([&] { EstimatorParams::from_options(Json{{"calibrate", "none"}}); }, "calibrate");
-  check_message([&] { EstimatorParams::from_options(Json{{"calibration", "platt"}}); },
-                "calibration");
+  check_message(
+      [&] {
+        EstimatorParams::from_options(Json{{"calibration", "platt"}});
+      },
+      "calibration");
 }
 
 BOOST_AUTO_TEST_CASE(damaged_json_is_refused) {

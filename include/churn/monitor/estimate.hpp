@@ -129,13 +129,13 @@ struct ChunkEstimate {
 
 /// The verdict on the estimates once labels arrived (see EstimatedPerformance::reliability()).
 struct ReliabilityCheck {
-  Index n_chunks = 0;           ///< chunks with a realised ROC-AUC
-  Index n_outside = 0;          ///< of them, realised ROC-AUC outside the band
-  double expected_rate = 0;     ///< nominal share outside: 1 - confidence
-  double p_value = 1;           ///< P(X >= n_outside), X ~ Binomial(n_chunks, expected_rate)
-  double mean_abs_gap = 0;      ///< mean |realised - estimated| ROC-AUC (NaN without chunks)
-  double gap_tolerance = 0;     ///< the tolerance of the few-chunks rule
-  bool reliable = true;         ///< the verdict
+  Index n_chunks = 0;        ///< chunks with a realised ROC-AUC
+  Index n_outside = 0;       ///< of them, realised ROC-AUC outside the band
+  double expected_rate = 0;  ///< nominal share outside: 1 - confidence
+  double p_value = 1;        ///< P(X >= n_outside), X ~ Binomial(n_chunks, expected_rate)
+  double mean_abs_gap = 0;   ///< mean |realised - estimated| ROC-AUC (NaN without chunks)
+  double gap_tolerance = 0;  ///< the tolerance of the few-chunks rule
+  bool reliable = true;      ///< the verdict
 };
 
 /// Estimates per chunk, with their bands, realised values and alerts.

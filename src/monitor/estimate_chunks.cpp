@@ -84,7 +84,11 @@ EstimatedPerformance PerformanceEstimator::estimate(const VectorRef& score,
   }
   check_rows(score, bounds, &chunks, caller, "score", "be a probability in [0, 1]",
              detail::valid_score, params_.n_threads);
-  const Vector p = calibrate(score);
+  // the probabilities: the isotonic map of each score's bin, or the scores themselves
+  const Vector mapped = uses_map() ? detail::apply_map(detail::isotonic_map(pos_, neg_), score,
+                                                       params_.bins, params_.n_threads)
+                                   : Vector();
+  const double* p = uses_map() ? mapped.data() : score.data();
   const double z = detail::normal_quantile(0.5 + params_.confidence / 2);
   for_each_chunk(n_chunks, params_.n_threads, [&](std::size_t c) {
     ChunkEstimate& ch = chunks[c];
@@ -92,7 +96,7 @@ EstimatedPerformance PerformanceEstimator::estimate(const VectorRef& score,
     detail::ChunkScratch scratch;
     PerformanceMetrics se;
     const PerformanceMetrics m =
-        detail::chunk_metrics(score.data() + lo, p.data() + lo, ch.n, params_, scratch, &se);
+        detail::chunk_metrics(score.data() + lo, p + lo, ch.n, params_, scratch, &se);
     for (Index i = lo; i < lo + ch.n; ++i) ch.n_targeted += score[i] >= params_.threshold ? 1 : 0;
     fill_bands(ch, m, se, z, params_);
   });

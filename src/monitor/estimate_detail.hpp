@@ -37,6 +37,9 @@ inline bool valid_score(double s) {
 std::vector<double> isotonic_map(const std::vector<std::int64_t>& pos,
                                  const std::vector<std::int64_t>& neg);
 
+/// `map[score_bin(score[i])]` for every row (blocks in parallel). Scores must be valid.
+Vector apply_map(const std::vector<double>& map, const VectorRef& score, int bins, int n_threads);
+
 /// A row of a chunk: its score and its probability (or label).
 struct ScoredMass {
   double s;  ///< score

@@ -4,8 +4,9 @@
 #include <cmath>      // std::sqrt, std::log, std::exp, std::erfc, std::lgamma
 #include <limits>     // std::numeric_limits
 
-#include "common/float_key.hpp"   // ordered_key_folded
-#include "common/radix_sort.hpp"  // radix_sort
+#include "churn/core/parallel.hpp"  // parallel_for_blocks
+#include "common/float_key.hpp"     // ordered_key_folded
+#include "common/radix_sort.hpp"    // radix_sort
 #include "monitor/estimate_detail.hpp"
 
 namespace churn::monitor::detail {
@@ -162,6 +163,14 @@ std::vector<double> isotonic_map(const std::vector<std::int64_t>& pos,
     }
   }
   return out;
+}
+
+Vector apply_map(const std::vector<double>& map, const VectorRef& score, int bins, int n_threads) {
+  Vector p(score.size());
+  parallel_for_blocks(0, score.size(), Index{1} << 16, n_threads, [&](Index lo, Index hi) {
+    for (Index i = lo; i < hi; ++i) p[i] = map[static_cast<std::size_t>(score_bin(score[i], bins))];
+  });
+  return p;
 }
 
 PerformanceMetrics chunk_metrics(const double* s, const double* p, Index n,

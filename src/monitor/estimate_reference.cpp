@@ -156,13 +156,8 @@ Vector PerformanceEstimator::calibrate(const VectorRef& score) const {
   common::check_each(score, caller, "score", "be a probability in [0, 1]", detail::valid_score,
                      params_.n_threads);
   if (!uses_map()) return score;
-  const std::vector<double> map = detail::isotonic_map(pos_, neg_);
-  Vector p(score.size());
-  parallel_for_blocks(0, score.size(), Index{1} << 16, params_.n_threads, [&](Index lo, Index hi) {
-    for (Index i = lo; i < hi; ++i)
-      p[i] = map[static_cast<std::size_t>(detail::score_bin(score[i], params_.bins))];
-  });
-  return p;
+  return detail::apply_map(detail::isotonic_map(pos_, neg_), score, params_.bins,
+                           params_.n_threads);
 }
 
 // ---- reference metrics ------------------------------------------------------------------------

@@ -47,12 +47,14 @@ import numpy as np
 
 from . import _core, _frames
 from ._core import _monitor as _m
+from ._estimate import EstimatedPerformance, PerformanceEstimator
 from ._estimator import CoreBacked
 from ._validation import CORE_INT_PARAMS, check_int, check_matrix, parse_json
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["Baseline", "DriftReport", "psi", "ks_statistic", "js_distance", "bin_edges",
-           "missing_rate", "share_out_of_range", "unseen_categories", "DEFAULT_EPSILON"]
+           "missing_rate", "share_out_of_range", "unseen_categories", "DEFAULT_EPSILON",
+           "PerformanceEstimator", "EstimatedPerformance"]
 
 #: The share given to an empty bin in PSI (a zero share would make PSI infinite).
 DEFAULT_EPSILON = _m.Baseline.default_params()["epsilon"]  # C++ kDefaultEpsilon (1e-4)

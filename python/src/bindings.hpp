@@ -48,6 +48,9 @@ void bind_tree(py::module_& m);
 void bind_features(py::module_& m);
 /// Drift monitoring, in the submodule _core._monitor (bind_monitor.cpp).
 void bind_monitor(py::module_& m);
+/// Performance estimation (CBPE) into _core._monitor, after bind_monitor
+/// (bind_monitor_estimate.cpp).
+void bind_monitor_estimate(py::module_& m);
 /// K-means, silhouette, choosing k, segment profiles, in the submodule _core._segment
 /// (bind_segment.cpp).
 void bind_segment(py::module_& m);

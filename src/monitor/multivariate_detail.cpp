@@ -28,9 +28,8 @@ const Column& mv_column(const data::Table& table, const std::string& name, bool 
   CHURN_CHECK(c != nullptr, InvalidArgument,
               caller << ": current lacks the reference column '" << name << "'");
   CHURN_CHECK(mv_is_categorical(*c, caller) == categorical, TypeMismatch,
-              caller << ": column '" << name << "' is "
-                     << (categorical ? "categorical" : "numeric") << " in the reference but "
-                     << data::dtype_name(c->dtype()) << " in current");
+              caller << ": column '" << name << "' is " << (categorical ? "categorical" : "numeric")
+                     << " in the reference but " << data::dtype_name(c->dtype()) << " in current");
   return *c;
 }
 
@@ -88,25 +87,25 @@ std::vector<Index> sample_rows(Index n, Index k, std::uint64_t seed) {
   return rows;
 }
 
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+double normal_cdf(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
 
-double normal_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+double normal_sf(double z) {
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
 
 double normal_quantile(double p) {
-  CHURN_CHECK(p > 0 && p < 1, InvalidArgument,
-              "normal_quantile(): p must be in (0, 1), got " << p);
+  CHURN_CHECK(p > 0 && p < 1, InvalidArgument, "normal_quantile(): p must be in (0, 1), got " << p);
   // Acklam's rational approximation, then two Newton steps on the CDF.
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                             -2.759285104469687e+02, 1.383577518672690e+02,
-                             -3.066479806614716e+01, 2.506628277459239e+00};
-  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                             -1.556989798598866e+02, 6.680131188771972e+01,
-                             -1.328068155288572e+01};
-  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                             -2.400758277161838e+00, -2.549732539343734e+00,
-                             4.374664141464968e+00,  2.938163982698783e+00};
-  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                             2.445134137142996e+00, 3.754408661907416e+00};
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
   double x;
   if (p < 0.02425) {
     const double q = std::sqrt(-2 * std::log(p));

@@ -78,8 +78,8 @@ DomainClassifierParams DomainClassifierParams::from_json(const Json& j) {
 
 DomainClassifierParams DomainClassifierParams::from_options(const Json& options,
                                                             std::string_view caller) {
-  return common::read_params<DomainClassifierParams>(options, common::ParamSource::Options,
-                                                     caller, kVisitDomain);
+  return common::read_params<DomainClassifierParams>(options, common::ParamSource::Options, caller,
+                                                     kVisitDomain);
 }
 
 void PcaDriftParams::validate() const {
@@ -95,8 +95,8 @@ Json PcaDriftParams::to_json() const {
 }
 
 PcaDriftParams PcaDriftParams::from_json(const Json& j) {
-  return common::read_params<PcaDriftParams>(j, common::ParamSource::File,
-                                             "load(PcaDrift) params", kVisitPca, kStrict);
+  return common::read_params<PcaDriftParams>(j, common::ParamSource::File, "load(PcaDrift) params",
+                                             kVisitPca, kStrict);
 }
 
 PcaDriftParams PcaDriftParams::from_options(const Json& options, std::string_view caller) {

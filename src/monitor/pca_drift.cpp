@@ -70,11 +70,15 @@ int components_for(const Vector& eigenvalues, double variance) {
   return std::min(k + 1, static_cast<int>(eigenvalues.size()));
 }
 
-double mean_of(const Vector& v) { return v.size() > 0 ? v.sum() / static_cast<double>(v.size()) : 0; }
+double mean_of(const Vector& v) {
+  return v.size() > 0 ? v.sum() / static_cast<double>(v.size()) : 0;
+}
 
 }  // namespace
 
-PcaDrift::PcaDrift(PcaDriftParams params) : params_(params) { params_.validate(); }
+PcaDrift::PcaDrift(PcaDriftParams params) : params_(params) {
+  params_.validate();
+}
 
 void PcaDrift::check_fitted(const char* caller) const {
   CHURN_CHECK(fitted_, NotFittedError, caller << ": this PcaDrift is not fitted yet; call fit()");
@@ -201,10 +205,15 @@ void PcaDrift::fit_components(const RowMatrix& E, const std::vector<Index>& fit_
       row_errors(take_rows(E, held_out), mean_, scale_, components_, params_.n_threads);
   n_holdout_ = err.size();
   reference_error_ = mean_of(err);
-  reference_error_std_ =
-      n_holdout_ > 1 ? std::sqrt((err.array() - reference_error_).square().sum() /
-                                 static_cast<double>(n_holdout_ - 1))
-                     : 0.0;
+  reference_error_std_ = n_holdout_ > 1
+                             ? std::sqrt((err.array() - reference_error_).square().sum() /
+                                         static_cast<double>(n_holdout_ - 1))
+                             : 0.0;
+}
+
+std::vector<Index> PcaDrift::fit_half(Index n, std::uint64_t seed) {
+  CHURN_CHECK(n >= 0, InvalidArgument, "PcaDrift::fit_half(): n must be >= 0, got " << n);
+  return detail::sample_rows(n, (n + 1) / 2, seed);
 }
 
 PcaDrift& PcaDrift::fit(const Table& reference) {
@@ -213,7 +222,7 @@ PcaDrift& PcaDrift::fit(const Table& reference) {
   CHURN_CHECK(n >= 4, InvalidArgument,
               kFit << ": reference needs at least 4 rows (two halves of 2), got " << n);
   // the seeded halves: fit on `fit_rows`, measure the errors on `held_out`
-  const std::vector<Index> fit_rows = detail::sample_rows(n, (n + 1) / 2, params_.seed);
+  const std::vector<Index> fit_rows = fit_half(n, params_.seed);
   std::vector<Index> held_out;
   for (Index i = 0, f = 0; i < n; ++i) {
     if (f < static_cast<Index>(fit_rows.size()) && fit_rows[static_cast<std::size_t>(f)] == i)
@@ -232,8 +241,8 @@ PcaDrift& PcaDrift::fit(const Table& reference) {
 
 PcaDriftResult PcaDrift::compare(const Table& current) const {
   check_fitted("PcaDrift::compare()");
-  const Vector err = row_errors(encode(current, "PcaDrift::compare()"), mean_, scale_,
-                                components_, params_.n_threads);
+  const Vector err = row_errors(encode(current, "PcaDrift::compare()"), mean_, scale_, components_,
+                                params_.n_threads);
   PcaDriftResult r;
   r.n_rows = err.size();
   r.reconstruction_error = mean_of(err);

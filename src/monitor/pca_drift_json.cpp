@@ -22,7 +22,9 @@ using common::json_to_double;
 
 constexpr const char* kKind = "PcaDrift";
 
-std::vector<double> to_std(const Vector& v) { return {v.data(), v.data() + v.size()}; }
+std::vector<double> to_std(const Vector& v) {
+  return {v.data(), v.data() + v.size()};
+}
 
 Vector to_eigen(const std::vector<double>& v) {
   return Eigen::Map<const Vector>(v.data(), static_cast<Index>(v.size()));
@@ -63,9 +65,10 @@ PcaDrift PcaDrift::from_json(const Json& doc) {
   PcaDrift d(PcaDriftParams::from_json(env["params"]));
   const Json& st = env["state"];
   common::json_check_members(
-      st, {"feature_names", "categorical", "fill", "categories", "frequencies",
-           "missing_frequency", "mean", "scale", "components", "explained_variance",
-           "reference_error", "reference_error_std", "n_holdout"},
+      st,
+      {"feature_names", "categorical", "fill", "categories", "frequencies", "missing_frequency",
+       "mean", "scale", "components", "explained_variance", "reference_error",
+       "reference_error_std", "n_holdout"},
       w);
   d.names_ = json_get<std::vector<std::string>>(st, "feature_names", w);
   d.categorical_ = json_get<std::vector<std::uint8_t>>(st, "categorical", w);
@@ -92,14 +95,15 @@ PcaDrift PcaDrift::from_json(const Json& doc) {
   const auto k = static_cast<Index>(comps.is_array() ? comps.size() : 0);
   CHURN_CHECK(k >= 1 && k <= static_cast<Index>(p) && d.mean_.size() == static_cast<Index>(p) &&
                   d.scale_.size() == static_cast<Index>(p) && d.explained_variance_.size() == k,
-              SerializationError, w << ": mean, scale, components or explained_variance have the "
-                                       "wrong size");
+              SerializationError,
+              w << ": mean, scale, components or explained_variance have the "
+                   "wrong size");
   d.components_.resize(k, static_cast<Index>(p));
   for (Index c = 0; c < k; ++c) {
-    const auto row = json_get_doubles(Json{{"c", comps[static_cast<std::size_t>(c)]}}, "c",
-                                      w + " components");
-    CHURN_CHECK(row.size() == p, SerializationError, w << ": component " << c << " has "
-                                                       << row.size() << " entries, expected " << p);
+    const auto row =
+        json_get_doubles(Json{{"c", comps[static_cast<std::size_t>(c)]}}, "c", w + " components");
+    CHURN_CHECK(row.size() == p, SerializationError,
+                w << ": component " << c << " has " << row.size() << " entries, expected " << p);
     d.components_.row(c) = to_eigen(row).transpose();
   }
   d.reference_error_ = get_double(st, "reference_error", w);
@@ -110,9 +114,13 @@ PcaDrift PcaDrift::from_json(const Json& doc) {
   return d;
 }
 
-void PcaDrift::save(const std::string& path) const { save_json_file(to_json(), path); }
+void PcaDrift::save(const std::string& path) const {
+  save_json_file(to_json(), path);
+}
 
-PcaDrift PcaDrift::load(const std::string& path) { return from_json(load_json_file(path)); }
+PcaDrift PcaDrift::load(const std::string& path) {
+  return from_json(load_json_file(path));
+}
 
 Json PcaDriftResult::to_json() const {
   return Json{{"reconstruction_error", json_from_double(reconstruction_error)},
@@ -128,10 +136,11 @@ Json PcaDriftResult::to_json() const {
 
 PcaDriftResult PcaDriftResult::from_json(const Json& j) {
   const std::string w = "PcaDriftResult.from_json()";
-  common::json_check_members(j, {"reconstruction_error", "threshold", "reference_error",
-                                 "reference_error_std", "p_value", "alpha", "drifted",
-                                 "n_components", "n_rows"},
-                             w);
+  common::json_check_members(
+      j,
+      {"reconstruction_error", "threshold", "reference_error", "reference_error_std", "p_value",
+       "alpha", "drifted", "n_components", "n_rows"},
+      w);
   PcaDriftResult r;
   r.reconstruction_error = get_double(j, "reconstruction_error", w);
   r.threshold = get_double(j, "threshold", w);

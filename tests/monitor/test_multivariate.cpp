@@ -64,8 +64,8 @@ DomainClassifierParams fast(int n_threads = 1) {
 BOOST_AUTO_TEST_SUITE(monitor_multivariate)
 
 BOOST_AUTO_TEST_CASE(domain_classifier_flags_a_clear_shift_and_names_the_feature) {
-  const auto r = domain_classifier_drift(gaussian_table(600, 1), gaussian_table(600, 2, 0, 3.0),
-                                         fast());
+  const auto r =
+      domain_classifier_drift(gaussian_table(600, 1), gaussian_table(600, 2, 0, 3.0), fast());
   BOOST_TEST(r.auc > 0.95);
   BOOST_TEST(r.pooled_auc > 0.95);
   BOOST_TEST(r.auc_folds.size() == 3u);
@@ -88,8 +88,8 @@ BOOST_AUTO_TEST_CASE(domain_classifier_flags_a_clear_shift_and_names_the_feature
 }
 
 BOOST_AUTO_TEST_CASE(domain_classifier_sees_a_correlation_flip) {
-  const auto r = domain_classifier_drift(gaussian_table(1000, 3, 0.8),
-                                         gaussian_table(1000, 4, -0.8), fast());
+  const auto r =
+      domain_classifier_drift(gaussian_table(1000, 3, 0.8), gaussian_table(1000, 4, -0.8), fast());
   BOOST_TEST(r.drifted);
   BOOST_TEST(r.auc > 0.7);
   const std::string a = r.features[0].feature, b = r.features[1].feature;
@@ -118,15 +118,16 @@ BOOST_AUTO_TEST_CASE(domain_classifier_does_not_depend_on_the_thread_count) {
 BOOST_AUTO_TEST_CASE(domain_classifier_samples_max_rows_and_handles_unseen_categories) {
   DomainClassifierParams p = fast();
   p.max_rows = 300;
-  const auto r = domain_classifier_drift(gaussian_table(1000, 9), gaussian_table(400, 10, 0, 0, true), p);
+  const auto r =
+      domain_classifier_drift(gaussian_table(1000, 9), gaussian_table(400, 10, 0, 0, true), p);
   BOOST_TEST(r.n_reference == 300);
   BOOST_TEST(r.n_current == 300);
   BOOST_TEST(r.scores.size() == 600);
 }
 
 BOOST_AUTO_TEST_CASE(domain_classifier_result_round_trips_json) {
-  const auto r = domain_classifier_drift(gaussian_table(300, 11), gaussian_table(300, 12, 0, 1),
-                                         fast());
+  const auto r =
+      domain_classifier_drift(gaussian_table(300, 11), gaussian_table(300, 12, 0, 1), fast());
   const Json j = r.to_json();
   const auto back = DomainClassifierResult::from_json(churn::parse_json(j.dump()));
   BOOST_TEST(back.to_json().dump() == j.dump());
@@ -145,16 +146,30 @@ BOOST_AUTO_TEST_CASE(domain_classifier_params_validate_and_round_trip) {
   const auto back = DomainClassifierParams::from_json(p.to_json());
   BOOST_TEST(back.to_json().dump() == p.to_json().dump());
   BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [] { DomainClassifierParams::from_options(Json{{"n_splits", 1}}, "f()"); }, "n_splits"));
+      [] {
+        DomainClassifierParams::from_options(Json{{"n_splits", 1}}, "f()");
+      },
+      "n_splits"));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [] { DomainClassifierParams::from_options(Json{{"alpha", 1.5}}, "f()"); }, "alpha"));
+      [] {
+        DomainClassifierParams::from_options(Json{{"alpha", 1.5}}, "f()");
+      },
+      "alpha"));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [] { DomainClassifierParams::from_options(Json{{"bogus", 1}}, "f()"); }, "bogus"));
+      [] {
+        DomainClassifierParams::from_options(Json{{"bogus", 1}}, "f()");
+      },
+      "bogus"));
   BOOST_TEST(throws_with<churn::TypeMismatch>(
-      [] { DomainClassifierParams::from_options(Json{{"n_estimators", "x"}}, "f()"); },
+      [] {
+        DomainClassifierParams::from_options(Json{{"n_estimators", "x"}}, "f()");
+      },
       "n_estimators"));
   BOOST_TEST(throws_with<churn::InvalidArgument>(
-      [] { PcaDriftParams::from_options(Json{{"variance", 0.0}}, "PcaDrift"); }, "variance"));
+      [] {
+        PcaDriftParams::from_options(Json{{"variance", 0.0}}, "PcaDrift");
+      },
+      "variance"));
 }
 
 BOOST_AUTO_TEST_CASE(domain_classifier_errors_name_the_caller_and_column) {
@@ -222,8 +237,8 @@ BOOST_AUTO_TEST_CASE(pca_rank_one_data_closed_form) {
   BOOST_TEST(std::abs(pca.components()(0, 1) - std::sqrt(0.5)) < 1e-12);
   BOOST_TEST(pca.reference_error() < 1e-12);
   BOOST_TEST(pca.n_holdout() == 20);
-  const Table batch({Column::from_float64("x", {0.0, 7.0, 1.0}),
-                     Column::from_float64("y", {1.0, 15.0, 5.0})});
+  const Table batch(
+      {Column::from_float64("x", {0.0, 7.0, 1.0}), Column::from_float64("y", {1.0, 15.0, 5.0})});
   const Vector e = pca.errors(batch);
   BOOST_TEST(e(0) < 1e-12);
   BOOST_TEST(e(1) < 1e-12);
@@ -313,8 +328,13 @@ BOOST_AUTO_TEST_CASE(pca_errors_name_the_caller_and_column) {
   changed.set_column(Column::from_float64("c", std::vector<double>(100, 1.0)));
   BOOST_TEST(throws_with<churn::TypeMismatch>([&] { pca.compare(changed); },
                                               std::vector<std::string>{"'c'", "categorical"}));
-  BOOST_TEST(throws_with<churn::InvalidArgument>([] { PcaDriftParams p; p.alpha = 0; PcaDrift d(p); },
-                                                 "alpha"));
+  BOOST_TEST(throws_with<churn::InvalidArgument>(
+      [] {
+        PcaDriftParams p;
+        p.alpha = 0;
+        PcaDrift d(p);
+      },
+      "alpha"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -399,7 +399,8 @@ class PcaDrift(CoreBacked):
     Examples
     --------
     >>> import churnlib as cl
-    >>> df = cl.make_customers(2000, seed=1).to_pandas().drop(columns=["customer_id"])
+    >>> df = cl.make_customers(2000, seed=1).to_pandas()
+    >>> df = df.drop(columns=["customer_id", "signup_date", "churned"])  # no ids, no timestamps
     >>> pca = cl.monitor.PcaDrift().fit(df.iloc[:1500])
     >>> bool(pca.compare(df.iloc[1500:]).drifted)
     False

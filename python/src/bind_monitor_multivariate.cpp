@@ -142,7 +142,8 @@ void bind_pca_drift(py::module_& m) {
           },
           py::arg("data"))
       .def_property_readonly("is_fitted", &D::is_fitted)
-      .def_property_readonly("params", [](const D& d) { return json_to_python(d.params().to_json()); })
+      .def_property_readonly("params",
+                             [](const D& d) { return json_to_python(d.params().to_json()); })
       .def_property_readonly("feature_names", &D::feature_names)
       .def_property_readonly("components", &D::components)
       .def_property_readonly("mean", &D::mean)

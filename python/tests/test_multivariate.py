@@ -300,3 +300,14 @@ def test_plot_draws_the_separating_features(tmp_path):
     ax = r.plot(path=tmp_path / "dc.png")
     assert (tmp_path / "dc.png").stat().st_size > 0
     assert {t.get_text() for t in ax.get_yticklabels()} == set(r.features["feature"])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import churnlib._multivariate as mv
+
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for t in doctest.DocTestFinder().find(mv, "churnlib._multivariate", globs={}):
+        runner.run(t)
+    assert runner.tries > 0 and runner.failures == 0

@@ -50,11 +50,15 @@ from ._core import _monitor as _m
 from ._estimate import EstimatedPerformance, PerformanceEstimator
 from ._estimator import CoreBacked
 from ._validation import CORE_INT_PARAMS, check_int, check_matrix, parse_json
+from ._multivariate import (DomainClassifierResult, PcaDrift, PcaDriftResult,
+                            auc_null_variance, domain_classifier_drift)
 from .errors import InvalidArgument, TypeMismatch
 
 __all__ = ["Baseline", "DriftReport", "psi", "ks_statistic", "js_distance", "bin_edges",
            "missing_rate", "share_out_of_range", "unseen_categories", "DEFAULT_EPSILON",
-           "PerformanceEstimator", "EstimatedPerformance"]
+           "PerformanceEstimator", "EstimatedPerformance",
+           "domain_classifier_drift", "DomainClassifierResult", "PcaDrift", "PcaDriftResult",
+           "auc_null_variance"]
 
 #: The share given to an empty bin in PSI (a zero share would make PSI infinite).
 DEFAULT_EPSILON = _m.Baseline.default_params()["epsilon"]  # C++ kDefaultEpsilon (1e-4)

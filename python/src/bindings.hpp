@@ -51,6 +51,9 @@ void bind_monitor(py::module_& m);
 /// Performance estimation (CBPE) into _core._monitor, after bind_monitor
 /// (bind_monitor_estimate.cpp).
 void bind_monitor_estimate(py::module_& m);
+/// Multivariate drift (domain classifier, PCA reconstruction error), in the submodule
+/// _core._monitor (bind_monitor_multivariate.cpp; the submodule is shared with bind_monitor).
+void bind_monitor_multivariate(py::module_& m);
 /// K-means, silhouette, choosing k, segment profiles, in the submodule _core._segment
 /// (bind_segment.cpp).
 void bind_segment(py::module_& m);

@@ -13,6 +13,7 @@ PYBIND11_MODULE(_core, m) {
   churn::python::bind_features(m);
   churn::python::bind_monitor(m);
   churn::python::bind_monitor_estimate(m);
+  churn::python::bind_monitor_multivariate(m);
   churn::python::bind_segment(m);
   churn::python::bind_retention(m);
   churn::python::bind_retention_rules(m);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
@@ -183,7 +184,7 @@ std::vector<FeatureSeparation> rank_features(const std::vector<std::string>& nam
 
 /// The AUC at which the p-value equals alpha (0.5 + z_(1-alpha) sd).
 double auc_threshold(double sd, double alpha) {
-  return 0.5 + detail::normal_quantile(1 - alpha) * sd;
+  return 0.5 + common::normal_quantile(1 - alpha) * sd;
 }
 
 }  // namespace
@@ -211,7 +212,7 @@ DomainClassifierResult domain_classifier_drift(const Table& reference, const Tab
   r.pooled_auc = metrics::roc_auc(d.y, sums.oof, Vector(), params.n_threads);
   const double sd = std::sqrt(kFoldCovariance * sums.var_sum) / k;
   r.z = sd > 0 ? (r.auc - 0.5) / sd : 0.0;
-  r.p_value = sd > 0 ? detail::normal_sf(r.z) : 1.0;
+  r.p_value = sd > 0 ? common::normal_sf(r.z) : 1.0;
   r.alpha = params.alpha;
   r.drifted = r.p_value < params.alpha;
   r.features = rank_features(d.names, sums.abs_shap);

@@ -6,6 +6,7 @@
 #include <string>     // std::string, std::to_string
 #include <utility>    // std::move
 
+#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
@@ -89,7 +90,7 @@ EstimatedPerformance PerformanceEstimator::estimate(const VectorRef& score,
                                                        params_.bins, params_.n_threads)
                                    : Vector();
   const double* p = uses_map() ? mapped.data() : score.data();
-  const double z = detail::normal_quantile(0.5 + params_.confidence / 2);
+  const double z = common::normal_quantile(0.5 + params_.confidence / 2);
   for_each_chunk(n_chunks, params_.n_threads, [&](std::size_t c) {
     ChunkEstimate& ch = chunks[c];
     const Index lo = bounds[c];
@@ -176,7 +177,7 @@ ReliabilityCheck EstimatedPerformance::reliability() const {
   const auto m = static_cast<double>(r.n_chunks);
   r.mean_abs_gap = gap / m;
   r.gap_tolerance = std::max(0.02, half / m);
-  r.p_value = detail::binomial_upper_tail(r.n_outside, r.n_chunks, r.expected_rate);
+  r.p_value = common::binomial_upper_tail(r.n_outside, r.n_chunks, r.expected_rate);
   const bool too_many_outside = r.p_value < 0.01;
   const bool few_and_far = r.n_chunks < 10 && r.mean_abs_gap > r.gap_tolerance;
   r.reliable = !(too_many_outside || few_and_far);

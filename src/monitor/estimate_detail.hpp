@@ -12,13 +12,6 @@
 
 namespace churn::monitor::detail {
 
-/// The standard normal quantile Phi^-1(q) for q in (0, 1) (Acklam's rational approximation,
-/// refined by one Halley step on erfc: relative error below 1e-15).
-double normal_quantile(double q);
-
-/// P(X >= x) for X ~ Binomial(m, a), a in (0, 1) (a sum of terms in logs).
-double binomial_upper_tail(Index x, Index m, double a);
-
 /// The bin of a score in [0, 1] among `bins` uniform bins: min(floor(s * bins), bins - 1).
 inline Index score_bin(double s, int bins) {
   const auto b = static_cast<Index>(s * bins);

@@ -87,46 +87,6 @@ std::vector<Index> sample_rows(Index n, Index k, std::uint64_t seed) {
   return rows;
 }
 
-double normal_cdf(double z) {
-  return 0.5 * std::erfc(-z / std::sqrt(2.0));
-}
-
-double normal_sf(double z) {
-  return 0.5 * std::erfc(z / std::sqrt(2.0));
-}
-
-double normal_quantile(double p) {
-  CHURN_CHECK(p > 0 && p < 1, InvalidArgument, "normal_quantile(): p must be in (0, 1), got " << p);
-  // Acklam's rational approximation, then two Newton steps on the CDF.
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
-                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                             6.680131188771972e+01, -1.328068155288572e+01};
-  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                             3.754408661907416e+00};
-  double x;
-  if (p < 0.02425) {
-    const double q = std::sqrt(-2 * std::log(p));
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  } else if (p > 1 - 0.02425) {
-    const double q = std::sqrt(-2 * std::log(1 - p));
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  } else {
-    const double q = p - 0.5, r = q * q;
-    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-  }
-  for (int it = 0; it < 2; ++it) {
-    const double pdf = std::exp(-0.5 * x * x) / std::sqrt(2 * 3.141592653589793);
-    x -= (normal_cdf(x) - p) / pdf;
-  }
-  return x;
-}
-
 double auc_null_variance(const VectorRef& scores, Index n1) {
   const Index n = scores.size(), n0 = n - n1;
   CHURN_CHECK(n1 >= 1 && n0 >= 1, InvalidArgument,

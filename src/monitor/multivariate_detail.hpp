@@ -44,13 +44,6 @@ std::vector<std::int32_t> label_codes(const data::Column& c, LabelCoder& coder, 
 /// `k` distinct rows of [0, n) drawn with `seed`, increasing (all of them when k >= n).
 std::vector<Index> sample_rows(Index n, Index k, std::uint64_t seed);
 
-/// Standard normal CDF.
-double normal_cdf(double z);
-/// Standard normal upper-tail probability 1 - normal_cdf(z), accurate far in the tail.
-double normal_sf(double z);
-/// Standard normal quantile of p in (0, 1).
-double normal_quantile(double p);
-
 /// Null variance of the AUC (Mann-Whitney U / (n0 n1)) of a random labelling of `scores` with
 /// `n1` positives and the rest negatives, tie-corrected:
 /// ((N + 1) - sum_t (t^3 - t) / (N (N - 1))) / (12 n0 n1).

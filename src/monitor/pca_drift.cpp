@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
@@ -252,9 +253,9 @@ PcaDriftResult PcaDrift::compare(const Table& current) const {
   r.n_components = static_cast<int>(components_.rows());
   const double sd = reference_error_std_ * std::sqrt(1.0 / static_cast<double>(r.n_rows) +
                                                      1.0 / static_cast<double>(n_holdout_));
-  r.threshold = reference_error_ + detail::normal_quantile(1 - params_.alpha) * sd;
+  r.threshold = reference_error_ + common::normal_quantile(1 - params_.alpha) * sd;
   if (sd > 0)
-    r.p_value = detail::normal_sf((r.reconstruction_error - reference_error_) / sd);
+    r.p_value = common::normal_sf((r.reconstruction_error - reference_error_) / sd);
   else
     r.p_value = r.reconstruction_error > reference_error_ ? 0.0 : 1.0;
   r.drifted = r.reconstruction_error > r.threshold;

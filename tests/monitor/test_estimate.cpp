@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/core/stop.hpp"
@@ -85,7 +86,7 @@ BOOST_AUTO_TEST_CASE(expected_confusion_matrix_by_hand) {
   BOOST_TEST(c.roc_auc.upper >= c.roc_auc.estimated);
   BOOST_TEST(c.roc_auc.upper <= 1.0);
   // precision's band: sqrt(0.6*0.4 + 0.9*0.1) / 2 * z
-  const double z = detail::normal_quantile(0.975);
+  const double z = churn::common::normal_quantile(0.975);
   BOOST_TEST(c.precision.upper == std::min(1.0, 0.75 + z * std::sqrt(0.33) / 2),
              boost::test_tools::tolerance(1e-14));
   BOOST_TEST(std::isnan(c.roc_auc.realised));
@@ -235,17 +236,6 @@ BOOST_AUTO_TEST_CASE(reliability_and_alerts) {
   for (const Alert& a : good.alerts()) BOOST_TEST(a.metric != "estimate_gap");
   // before labels: reliable, no gap alerts
   BOOST_TEST(est.estimate(s, bounds).reliable());
-}
-
-BOOST_AUTO_TEST_CASE(normal_quantile_and_binomial_tail) {
-  BOOST_TEST(detail::normal_quantile(0.975) == 1.959963984540054,
-             boost::test_tools::tolerance(1e-14));
-  BOOST_TEST(detail::normal_quantile(0.5) == 0.0, boost::test_tools::tolerance(1e-15));
-  BOOST_TEST(detail::normal_quantile(1e-10) == -6.361340902404056,
-             boost::test_tools::tolerance(1e-12));
-  BOOST_TEST(detail::binomial_upper_tail(1, 2, 0.5) == 0.75, boost::test_tools::tolerance(1e-14));
-  BOOST_TEST(detail::binomial_upper_tail(0, 5, 0.1) == 1.0);
-  BOOST_TEST(detail::binomial_upper_tail(6, 5, 0.1) == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_argument) {

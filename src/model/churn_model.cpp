@@ -242,7 +242,8 @@ Vector ChurnModel::predict_proba(const data::Table& customers, const data::Table
                                    : detail::probability_from_raw(engine_->model, raw);
 }
 
-monitor::DriftReport ChurnModel::weighted(monitor::DriftReport report) const {
+monitor::DriftReport ChurnModel::completed(monitor::DriftReport report,
+                                           const data::Table& customers, const Vector& p) const {
   const auto& importance = engine_->parts.feature_importance;
   std::map<std::string, double> known;
   double total = 0.0;
@@ -253,6 +254,11 @@ monitor::DriftReport ChurnModel::weighted(monitor::DriftReport report) const {
     total += it->second;
   }
   if (total > 0.0) report.weight_by_importance(known);
+  const auto& parts = engine_->parts;
+  if (parts.performance_reference && p.size() > 0)
+    report.set_estimated_performance(
+        parts.performance_reference->estimate(p, {0, static_cast<Index>(p.size())}, {"current"}));
+  if (parts.reconstruction) report.set_reconstruction(parts.reconstruction->compare(customers));
   return report;
 }
 
@@ -261,9 +267,9 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers) const {
   CHURN_CHECK(base.is_fitted(), NotFittedError, "ChurnModel::drift(): the model holds no baseline");
   const Vector p = predict_proba(customers);
   data::Table storage;
-  return weighted(base.compare(
-      conformed(customers, storage, "ChurnModel::drift()").select(base.feature_names()),
-      base.has_score() ? p : Vector()));
+  const data::Table& c = conformed(customers, storage, "ChurnModel::drift()");
+  return completed(base.compare(c.select(base.feature_names()), base.has_score() ? p : Vector()),
+                   c, p);
 }
 
 monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data::Table& events,
@@ -272,9 +278,9 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data:
   CHURN_CHECK(base.is_fitted(), NotFittedError, "ChurnModel::drift(): the model holds no baseline");
   const Vector p = predict_proba(customers, events, as_of);
   data::Table storage;
-  return weighted(base.compare(
-      conformed(customers, storage, "ChurnModel::drift()").select(base.feature_names()),
-      base.has_score() ? p : Vector()));
+  const data::Table& c = conformed(customers, storage, "ChurnModel::drift()");
+  return completed(base.compare(c.select(base.feature_names()), base.has_score() ? p : Vector()),
+                   c, p);
 }
 
 ModelKind ChurnModel::kind() const {
@@ -301,6 +307,14 @@ const Json& ChurnModel::threshold_info() const {
 }
 const monitor::Baseline& ChurnModel::baseline() const {
   return engine("ChurnModel::baseline()").parts.baseline;
+}
+const monitor::PerformanceEstimator* ChurnModel::performance_reference() const {
+  const auto& r = engine("ChurnModel::performance_reference()").parts.performance_reference;
+  return r ? &*r : nullptr;
+}
+const monitor::PcaDrift* ChurnModel::reconstruction() const {
+  const auto& r = engine("ChurnModel::reconstruction()").parts.reconstruction;
+  return r ? &*r : nullptr;
 }
 const std::map<std::string, double>& ChurnModel::feature_importance() const {
   return engine("ChurnModel::feature_importance()").parts.feature_importance;

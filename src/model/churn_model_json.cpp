@@ -71,6 +71,9 @@ Json ChurnModel::to_json() const {
   for (const auto& [name, value] : p.feature_importance)
     importance[name] = common::json_from_double(value);
   state["feature_importance"] = std::move(importance);
+  state["performance_reference"] =
+      p.performance_reference ? p.performance_reference->to_json() : Json(nullptr);
+  state["reconstruction"] = p.reconstruction ? p.reconstruction->to_json() : Json(nullptr);
   state["id_column"] = p.id_column;
   state["report"] = p.report;
   state["metadata"] = p.metadata;
@@ -89,8 +92,8 @@ ChurnModel ChurnModel::from_json(const Json& doc) {
   common::json_check_members(
       state,
       {"bundle_version", "contract", "pipeline", "model", "calibrator", "threshold",
-       "threshold_info", "baseline", "feature_means", "feature_importance", "id_column", "report",
-       "metadata", "tags"},
+       "threshold_info", "baseline", "feature_means", "feature_importance",
+       "performance_reference", "reconstruction", "id_column", "report", "metadata", "tags"},
       where);
   for (const char* key :
        {"contract", "pipeline", "model", "calibrator", "threshold", "threshold_info", "baseline",
@@ -123,6 +126,14 @@ ChurnModel ChurnModel::from_json(const Json& doc) {
       p.feature_importance[name] = v;
     }
   }
+  // bundles of format 1.1 and later
+  if (state.contains("performance_reference") && !state["performance_reference"].is_null())
+    p.performance_reference = load_part(state, "performance_reference", where, [](const Json& j) {
+      return monitor::PerformanceEstimator::from_json(j);
+    });
+  if (state.contains("reconstruction") && !state["reconstruction"].is_null())
+    p.reconstruction = load_part(state, "reconstruction", where,
+                                 [](const Json& j) { return monitor::PcaDrift::from_json(j); });
   p.id_column = common::json_get<std::string>(state, "id_column", where);
   p.report = state["report"];
   p.metadata = state["metadata"];

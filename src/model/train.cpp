@@ -448,6 +448,20 @@ std::map<std::string, double> mean_abs_contributions(const Session& s,
   return out;
 }
 
+/// The PCA reconstruction-error detector of the raw feature columns of `rows` (timestamp
+/// columns left out); none without such columns or with fewer than 20 rows.
+std::optional<monitor::PcaDrift> fit_reconstruction(const Session& s, const Table& rows) {
+  std::vector<std::string> names;
+  for (const auto& name : s.columns.features())
+    if (rows.column(name).dtype() != data::DType::Timestamp) names.push_back(name);
+  if (names.empty() || rows.num_rows() < 20) return std::nullopt;
+  monitor::PcaDriftParams pp;
+  pp.n_threads = s.o.n_threads;
+  monitor::PcaDrift pca(pp);
+  pca.fit(rows.select(names));
+  return pca;
+}
+
 /// The refit winner, calibrated, thresholded, evaluated and packed.
 ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::size_t best,
                   const Json& search) {
@@ -498,6 +512,16 @@ ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::
     parts.feature_means.assign(mean.data(), mean.data() + mean.size());
   }
   parts.feature_importance = mean_abs_contributions(s, pipe, model, parts.feature_means, hold);
+  monitor::EstimatorParams ep;
+  ep.threshold = t.threshold;
+  ep.n_threads = s.o.n_threads;
+  parts.performance_reference = monitor::PerformanceEstimator(ep);
+  if (s.split.holdout.empty())
+    parts.performance_reference->fit(p_oof, y);
+  else
+    parts.performance_reference->fit(p_hold, take(s.target.y, s.split.holdout));
+  parts.reconstruction = fit_reconstruction(s, s.customers.take(s.split.train).take(rows));
+  s.progress("monitor", win.name, 0, "performance reference and PCA reconstruction fitted");
   parts.report = training_facts(s);
   parts.report["candidates"] = candidates_json(runs, best);
   parts.report["chosen"] = win.name;

@@ -227,6 +227,21 @@ DriftReport& DriftReport::add_performance(std::vector<WindowPerformance> windows
   return *this;
 }
 
+DriftReport& DriftReport::set_estimated_performance(EstimatedPerformance estimate) {
+  estimated_ = std::move(estimate);
+  return *this;
+}
+
+DriftReport& DriftReport::set_domain_classifier(DomainClassifierResult result) {
+  domain_classifier_ = std::move(result);
+  return *this;
+}
+
+DriftReport& DriftReport::set_reconstruction(PcaDriftResult result) {
+  reconstruction_ = std::move(result);
+  return *this;
+}
+
 std::vector<Alert> DriftReport::alerts() const {
   std::vector<Alert> out;
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -257,6 +272,12 @@ std::vector<Alert> DriftReport::alerts() const {
     if (!std::isnan(t.max_churn_rate) && w.churn_rate > t.max_churn_rate)
       out.push_back({w.window, "churn_rate", w.churn_rate, t.max_churn_rate, Severity::Moderate});
   }
+  const auto append = [&out](const std::vector<Alert>& more) {
+    out.insert(out.end(), more.begin(), more.end());
+  };
+  if (estimated_) append(estimated_->alerts());
+  if (domain_classifier_) append(domain_classifier_->alerts());
+  if (reconstruction_) append(reconstruction_->alerts());
   return out;
 }
 
@@ -294,6 +315,10 @@ Json DriftReport::to_json() const {
               {"features", features},
               {"score", score_ ? drift_json(*score_) : Json(nullptr)},
               {"performance", perf},
+              {"estimated_performance", estimated_ ? estimated_->to_json() : Json(nullptr)},
+              {"domain_classifier",
+               domain_classifier_ ? domain_classifier_->to_json() : Json(nullptr)},
+              {"reconstruction", reconstruction_ ? reconstruction_->to_json() : Json(nullptr)},
               {"alerts", alert_list}};
 }
 

@@ -154,6 +154,42 @@ BOOST_AUTO_TEST_CASE(drift_is_weighted_by_the_mean_absolute_contributions) {
   BOOST_CHECK_THROW(cm::ChurnModel::from_json(doc), churn::SerializationError);
 }
 
+BOOST_AUTO_TEST_CASE(drift_estimates_performance_and_reconstruction_error) {
+  const cm::ChurnModel& m = trained();
+  BOOST_REQUIRE(m.performance_reference() != nullptr);
+  BOOST_REQUIRE(m.reconstruction() != nullptr);
+  BOOST_TEST(m.performance_reference()->has_labels());
+  BOOST_TEST(m.performance_reference()->params().threshold == m.threshold());
+  const Table c = customers(2000, 12);
+  const auto report = m.drift(c);
+  BOOST_REQUIRE(report.estimated_performance().has_value());
+  const auto& chunk = report.estimated_performance()->chunks().at(0);
+  BOOST_TEST(chunk.n == 2000);
+  // same generator, same mechanism: the estimate is near the realised AUC of the new customers
+  // (the band covers the labels' noise only, not the error of a 600-row hold-out's calibration)
+  const Vector p = m.predict_proba(c);
+  const Vector y = c.column("churned").as_int64().cast<double>();
+  const double auc = churn::metrics::roc_auc(y, p);
+  BOOST_TEST(std::abs(chunk.roc_auc.estimated - auc) < 0.03);
+  BOOST_TEST(chunk.roc_auc.lower < chunk.roc_auc.estimated);
+  BOOST_TEST(chunk.roc_auc.estimated < chunk.roc_auc.upper);
+  BOOST_TEST(chunk.expected_churners.estimated == p.sum(), boost::test_tools::tolerance(0.05));
+  BOOST_REQUIRE(report.reconstruction().has_value());
+  BOOST_TEST(!report.reconstruction()->drifted);
+  const churn::Json j = report.to_json();
+  BOOST_TEST(j["estimated_performance"].is_object());
+  BOOST_TEST(j["reconstruction"].is_object());
+  BOOST_TEST(j["domain_classifier"].is_null());
+  // both travel with the bundle; a format-1.0 bundle without them drifts without them
+  churn::Json doc = m.to_json();
+  BOOST_TEST(cm::ChurnModel::from_json(doc).drift(c).to_json() == j);
+  doc["state"].erase("performance_reference");
+  doc["state"].erase("reconstruction");
+  const auto old = cm::ChurnModel::from_json(doc).drift(c);
+  BOOST_TEST(!old.estimated_performance().has_value());
+  BOOST_TEST(!old.reconstruction().has_value());
+}
+
 BOOST_AUTO_TEST_CASE(damaged_and_newer_bundles_are_refused) {
   const churn::Json doc = trained().to_json();
   churn::Json newer = doc;

@@ -38,6 +38,8 @@
 #include "churn/features/pipeline.hpp"
 #include "churn/metrics/calibration.hpp"
 #include "churn/monitor/baseline.hpp"
+#include "churn/monitor/estimate.hpp"
+#include "churn/monitor/multivariate.hpp"
 #include "churn/monitor/report.hpp"
 
 namespace churn::model {
@@ -93,6 +95,13 @@ struct ChurnModelParts {
   Json threshold_info;
   /// Baseline of the raw features and of the calibrated score (may be unfitted).
   monitor::Baseline baseline;
+  /// The performance estimator's reference (calibrated probabilities and labels of the hold-out
+  /// rows, the decision threshold): drift() estimates the batch's ROC-AUC, precision, recall,
+  /// F1, churn rate and expected churners before its labels arrive (CBPE). None: no estimate.
+  std::optional<monitor::PerformanceEstimator> performance_reference;
+  /// PCA reconstruction error of the raw feature columns (fitted on the training rows, timestamp
+  /// columns left out): drift() adds the batch's multivariate drift. None: not measured.
+  std::optional<monitor::PcaDrift> reconstruction;
   /// The mean absolute contribution of each raw customer column to the score (TreeSHAP values
   /// or coef * (x - mean), summed onto the raw columns as score()'s reasons) over the hold-out
   /// rows; drift() weights its report by it ("drift that matters"). Empty: not weighted.
@@ -165,7 +174,9 @@ class ChurnModel {
   data::ValidationReport validate(const data::Table& customers) const;
 
   /// Drift of `customers` (and of their calibrated scores) against the training baseline,
-  /// weighted by feature_importance() when the model has one (DriftReport::weight_by_importance).
+  /// weighted by feature_importance() when the model has one (DriftReport::weight_by_importance),
+  /// with the performance estimated before the labels (one chunk, "current") when the model has
+  /// a performance reference, and the PCA reconstruction error when it has one.
   /// @throws NotFittedError if the model holds no fitted baseline; as score() otherwise.
   monitor::DriftReport drift(const data::Table& customers) const;
   /// drift() with the event log (see score()).
@@ -190,6 +201,10 @@ class ChurnModel {
   const Json& threshold_info() const;
   /// The drift baseline (unfitted when the model has none).
   const monitor::Baseline& baseline() const;
+  /// The performance estimator's reference, or nullptr.
+  const monitor::PerformanceEstimator* performance_reference() const;
+  /// The PCA reconstruction-error detector, or nullptr.
+  const monitor::PcaDrift* reconstruction() const;
   /// The mean absolute contribution of each raw column (see ChurnModelParts::feature_importance).
   const std::map<std::string, double>& feature_importance() const;
   /// The id column copied into score()'s output (empty: none).
@@ -230,8 +245,10 @@ class ChurnModel {
                           const char* caller) const;
   data::Table score_features(const data::Table& customers, const data::Table& features,
                              const ScoreOptions& options) const;
-  /// `report` weighted by the importance of the features it holds (unchanged without any).
-  monitor::DriftReport weighted(monitor::DriftReport report) const;
+  /// `report` weighted by the importance of the features it holds, with the estimated
+  /// performance of `p` and the reconstruction error of `customers` when the model has them.
+  monitor::DriftReport completed(monitor::DriftReport report, const data::Table& customers,
+                                 const Vector& p) const;
 
   std::unique_ptr<detail::Engine> engine_;
 };

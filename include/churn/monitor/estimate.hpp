@@ -35,7 +35,7 @@
 
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
-#include "churn/monitor/report.hpp"  // Alert
+#include "churn/monitor/alert.hpp"
 
 namespace churn::monitor {
 

@@ -35,7 +35,7 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/data/table.hpp"
-#include "churn/monitor/report.hpp"
+#include "churn/monitor/alert.hpp"
 
 namespace churn::monitor {
 

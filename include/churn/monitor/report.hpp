@@ -23,6 +23,8 @@
 #include "churn/core/json.hpp"
 #include "churn/core/types.hpp"
 #include "churn/monitor/alert.hpp"
+#include "churn/monitor/estimate.hpp"
+#include "churn/monitor/multivariate.hpp"
 
 namespace churn::monitor {
 
@@ -162,9 +164,31 @@ class DriftReport {
   /// The performance windows added.
   const std::vector<WindowPerformance>& performance() const { return performance_; }
 
+  /// Adds the performance estimated before the labels (PerformanceEstimator::estimate()): its
+  /// alerts join alerts(), its JSON the report's ("estimated_performance"). @return `*this`.
+  DriftReport& set_estimated_performance(EstimatedPerformance estimate);
+  /// The estimated performance, when set.
+  const std::optional<EstimatedPerformance>& estimated_performance() const {
+    return estimated_;
+  }
+  /// Adds the domain classifier's multivariate drift (domain_classifier_drift()); its alert
+  /// joins alerts(), its JSON the report's ("domain_classifier"). @return `*this`.
+  DriftReport& set_domain_classifier(DomainClassifierResult result);
+  /// The domain classifier's result, when set.
+  const std::optional<DomainClassifierResult>& domain_classifier() const {
+    return domain_classifier_;
+  }
+  /// Adds the PCA reconstruction-error drift (PcaDrift::compare()); its alert joins alerts(),
+  /// its JSON the report's ("reconstruction"). @return `*this`.
+  DriftReport& set_reconstruction(PcaDriftResult result);
+  /// The PCA reconstruction-error result, when set.
+  const std::optional<PcaDriftResult>& reconstruction() const { return reconstruction_; }
+
   /// Alerts: a moderate or significant feature (threshold = the one it crossed), a missing
-  /// column (significant), the score's PSI above `score_alert` (significant), and the
-  /// performance checks. Ordered: features (report order), score, windows.
+  /// column (significant), the score's PSI above `score_alert` (significant), the
+  /// performance checks, then the alerts of the estimated performance, the domain classifier
+  /// and the reconstruction error. Ordered: features (report order), score, windows,
+  /// estimates, multivariate.
   std::vector<Alert> alerts() const;
 
   /// The whole report as JSON (NaN and infinities as the strings "nan", "inf", "-inf").
@@ -179,6 +203,9 @@ class DriftReport {
   bool weighted_ = false;
   std::vector<WindowPerformance> performance_;
   PerformanceThresholds performance_thresholds_;
+  std::optional<EstimatedPerformance> estimated_;
+  std::optional<DomainClassifierResult> domain_classifier_;
+  std::optional<PcaDriftResult> reconstruction_;
 };
 
 }  // namespace churn::monitor

@@ -16,6 +16,8 @@ Walks the loop as far as churnlib goes today:
      customers with the top reasons of each, and check the scores once their labels arrive
      (ROC-AUC, lift, the profit-maximising retention threshold),
   8. monitor drift with the bundle's baseline: next quarter's shifted customers (PSI, KS,
+     weighted by the model's importance; the model's performance estimated before the labels,
+     then set beside the realised one; multivariate drift by a domain classifier and PCA;
      statuses, alerts, a PSI chart),
   9. segment the customers by behaviour (K-means, choosing k) and profile the segments with
      churn rate and revenue at risk,
@@ -243,7 +245,8 @@ def main() -> None:
     from drift_monitoring import drifted_batch  # examples/drift_monitoring.py
 
     n_next = len(df) // 4
-    batch = drifted_batch(n_next, args.seed + 100)[cust.drop(columns=["churned"]).columns]
+    quarter = drifted_batch(n_next, args.seed + 100)
+    batch = quarter[cust.drop(columns=["churned"]).columns]
     batch_events = cl.make_events(n_next, events_per_customer=args.events_per_customer, seed=args.seed + 100)
     t0 = time.perf_counter()
     report = prod.drift(batch, events=batch_events, as_of=as_of)
@@ -263,6 +266,42 @@ def main() -> None:
         print(f"PSI chart written to {png}")
     except ImportError:
         print("(install matplotlib for the PSI chart)")
+
+    # before the labels: does the drift hurt the model? (churn is known 1-3 months later)
+    months = np.repeat(["month 1", "month 2", "month 3"], -(-n_next // 3))[:n_next]
+    est = prod.estimate_performance(batch, events=batch_events, as_of=as_of, chunks=months)
+    print("\nperformance estimated from the scores alone, before any label (95% bands):")
+    view = est.to_pandas()
+    band = lambda m: [f"{e:.3f} [{lo:.3f}, {hi:.3f}]" for e, lo, hi in
+                      zip(view[f"{m}_estimated"], view[f"{m}_lower"], view[f"{m}_upper"])]
+    table = pd.DataFrame({"chunk": view["chunk"], "customers": view["n"],
+                          "estimated ROC-AUC": band("roc_auc"), "estimated recall": band("recall"),
+                          "expected churners": view["expected_churners_estimated"].round(0)})
+    print(table.to_string(index=False))
+    est.add_realised(quarter["churned"])  # ... and three months later, the labels arrive
+    view = est.to_pandas()
+    table["realised ROC-AUC"] = view["roc_auc_realised"].round(3)
+    table["churners"] = (view["churn_rate_realised"] * view["n"]).round(0)
+    print("\nonce the labels arrived, estimate and truth side by side:")
+    print(table[["chunk", "estimated ROC-AUC", "realised ROC-AUC", "expected churners",
+                 "churners"]].to_string(index=False))
+    rel = est.reliability
+    print(f"the estimates are {'reliable' if rel['reliable'] else 'NOT reliable'}: realised "
+          f"ROC-AUC outside the band in {rel['n_outside']} of {rel['n_chunks']} months, mean "
+          f"|gap| {rel['mean_abs_gap']:.3f}")
+
+    # drift of the joint distribution: a classifier that tells training from this quarter
+    raw = [c for c in batch.columns if c not in ("customer_id", "signup_date")]
+    t0 = time.perf_counter()
+    dc = cl.monitor.domain_classifier_drift(history[raw], batch[raw], max_rows=20_000,
+                                            seed=args.seed)
+    report.set_domain_classifier(dc)
+    top = ", ".join(f"{f} ({s:.0%})" for f, s in dc.features.head(3).itertuples(index=False))
+    rec = report.reconstruction
+    print(f"\nmultivariate drift: domain classifier ROC-AUC {dc.auc:.3f} (0.5 = the quarter looks "
+          f"like training; p = {dc.p_value:.2g}, {time.perf_counter() - t0:.1f} s), separated "
+          f"by {top}; PCA reconstruction error {rec.reconstruction_error:.3f} vs threshold "
+          f"{rec.threshold:.3f} ({'drift' if rec.drifted else 'no drift'})")
 
     # 9. Segments -----------------------------------------------------------------------------
     section("9. Segments for retention: K-means on behaviour, profiles with revenue at risk")

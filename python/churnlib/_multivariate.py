@@ -460,6 +460,16 @@ class PcaDrift(CoreBacked):
         core, t = self._current(X, "errors")
         return np.asarray(core.errors(t))
 
+    def compare_errors(self, errors):
+        """:meth:`compare` from the rows' errors (:meth:`errors` of a batch's chunks,
+        concatenated): a batch read in chunks gets the result of :meth:`compare` on the whole.
+        Returns a :class:`PcaDriftResult`."""
+        e = np.ascontiguousarray(errors, dtype=np.float64)
+        if e.ndim != 1:
+            raise InvalidArgument(f"PcaDrift.compare_errors(): errors must be 1-D, got shape "
+                                  f"{e.shape}")
+        return PcaDriftResult(self._fitted("compare_errors").compare_errors(e))
+
     feature_names_ = property(lambda self: list(self._fitted("feature_names_").feature_names))
     n_features_in_ = property(lambda self: len(self._fitted("n_features_in_").feature_names))
     components_ = property(lambda self: np.array(self._fitted("components_").components))

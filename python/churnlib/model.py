@@ -231,6 +231,71 @@ class ChurnModel:
         return cls.from_json(text)
 
     @property
+    def performance_reference_(self):
+        """The :class:`churnlib.monitor.PerformanceEstimator` fitted on the hold-out rows'
+        calibrated probabilities and labels at the model's threshold (None for a bundle
+        without one): what :meth:`drift` and :meth:`estimate_performance` estimate with."""
+        from .monitor import PerformanceEstimator
+
+        core = self._fitted("performance_reference_").performance_reference
+        return None if core is None else PerformanceEstimator._from_core(core)
+
+    @property
+    def reconstruction_(self):
+        """The :class:`churnlib.monitor.PcaDrift` of the raw feature columns (fitted on the
+        training rows), or None: :meth:`drift` adds its reconstruction error."""
+        from .monitor import PcaDrift
+
+        core = self._fitted("reconstruction_").reconstruction
+        return None if core is None else PcaDrift._from_core(core)
+
+    def estimate_performance(self, customers, events=None, as_of=None, *, chunks=None):
+        """ROC-AUC, precision, recall, F1, churn rate and expected churners of ``customers``
+        estimated before their labels arrive (CBPE on :attr:`performance_reference_`), each
+        with a 95% band; add the labels later with ``.add_realised(y_true)``.
+
+        Parameters
+        ----------
+        customers : DataFrame or Table
+        events, as_of
+            As for :meth:`score`.
+        chunks : int, array-like or str, optional
+            Rows per chunk, one period key per row, or the name of a column of ``customers``
+            holding the period; default one chunk of every row.
+
+        Returns
+        -------
+        churnlib.monitor.EstimatedPerformance
+
+        Examples
+        --------
+        >>> import churnlib as cl
+        >>> df = cl.make_customers(2000, seed=1).to_pandas()
+        >>> m = cl.train_churn_model(df, "churned", candidates=["logistic"], cv=2)
+        >>> new = cl.make_customers(3000, seed=2).to_pandas()
+        >>> est = m.estimate_performance(new.drop(columns="churned"), chunks=1000)
+        >>> len(est.to_pandas())
+        3
+        >>> est.add_realised(new["churned"]).reliable
+        True
+        """
+        ref = self.performance_reference_
+        if ref is None:
+            raise NotFittedError("ChurnModel.estimate_performance(): this bundle (format 1.0) "
+                                 "has no performance reference; retrain it")
+        if isinstance(chunks, str):
+            names = customers.column_names if isinstance(customers, _core.Table) else \
+                list(getattr(customers, "columns", []))
+            if chunks not in names:
+                raise InvalidArgument(f"ChurnModel.estimate_performance(): no column {chunks!r} "
+                                      "in customers")
+            column = customers.to_pandas()[chunks] if isinstance(customers, _core.Table) else \
+                customers[chunks]
+            chunks = np.asarray(column)
+        p = self.predict_proba(customers, events, as_of)[:, 1]
+        return ref.estimate(p, chunks=len(p) if chunks is None else chunks)
+
+    @property
     def feature_importance_(self):
         import pandas as pd
 

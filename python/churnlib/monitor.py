@@ -248,6 +248,55 @@ class DriftReport:
         """Whether :meth:`weight_by_importance` was applied."""
         return self._core.weighted
 
+    @property
+    def estimated_performance(self):
+        """The performance estimated before the labels (an :class:`EstimatedPerformance`; its
+        alerts are among :attr:`alerts`), or None. :meth:`churnlib.ChurnModel.drift` adds one
+        chunk ``"current"`` when the model has a performance reference."""
+        core = self._core.estimated_performance
+        return None if core is None else EstimatedPerformance(core)
+
+    @property
+    def domain_classifier(self):
+        """The domain classifier's multivariate drift (a :class:`DomainClassifierResult`), or
+        None until :meth:`set_domain_classifier`."""
+        core = self._core.domain_classifier
+        return None if core is None else DomainClassifierResult(core)
+
+    @property
+    def reconstruction(self):
+        """The PCA reconstruction-error drift (a :class:`PcaDriftResult`), or None.
+        :meth:`churnlib.ChurnModel.drift` adds it when the model has a :class:`PcaDrift`."""
+        core = self._core.reconstruction
+        return None if core is None else PcaDriftResult(core)
+
+    def set_estimated_performance(self, estimate):
+        """Puts an :class:`EstimatedPerformance` (from :meth:`PerformanceEstimator.estimate`)
+        in the report: its alerts join :attr:`alerts`, its JSON the report's. Returns self."""
+        if not isinstance(estimate, EstimatedPerformance):
+            raise TypeMismatch("DriftReport.set_estimated_performance(): expected an "
+                               f"EstimatedPerformance, got {type(estimate).__name__}")
+        self._core.set_estimated_performance(estimate._core)
+        return self
+
+    def set_domain_classifier(self, result):
+        """Puts a :class:`DomainClassifierResult` (from :func:`domain_classifier_drift`) in the
+        report: its alert joins :attr:`alerts`, its JSON the report's. Returns self."""
+        if not isinstance(result, DomainClassifierResult):
+            raise TypeMismatch("DriftReport.set_domain_classifier(): expected a "
+                               f"DomainClassifierResult, got {type(result).__name__}")
+        self._core.set_domain_classifier(result._core)
+        return self
+
+    def set_reconstruction(self, result):
+        """Puts a :class:`PcaDriftResult` (from :meth:`PcaDrift.compare`) in the report: its
+        alert joins :attr:`alerts`, its JSON the report's. Returns self."""
+        if not isinstance(result, PcaDriftResult):
+            raise TypeMismatch("DriftReport.set_reconstruction(): expected a PcaDriftResult, "
+                               f"got {type(result).__name__}")
+        self._core.set_reconstruction(result._core)
+        return self
+
     def weight_by_importance(self, importance):
         """Weights each feature's drift by its importance to the model ("drift that matters").
 
@@ -441,6 +490,14 @@ class DriftReport:
         parts = ", ".join(f"{v} {k}" for k, v in counts.items())
         score = "" if self.score is None else \
             f", score PSI {self.score['psi']:.3f} ({self.score['status']})"
+        est = self._core.estimated_performance
+        if est is not None and est.chunks:
+            c = est.chunks[0] if len(est.chunks) == 1 else None
+            score += (f", estimated ROC-AUC {c['roc_auc']['estimated']:.3f}" if c is not None
+                      else f", estimated performance of {len(est.chunks)} chunks")
+        mv = self._core.domain_classifier
+        if mv is not None:
+            score += f", domain classifier AUC {mv.auc:.3f}"
         return (f"<DriftReport: {len(self.features)} features ({parts}){score}, "
                 f"{len(self.alerts)} alerts>")
 

@@ -424,6 +424,9 @@ def report(path, *, model=None, customers=None, events=None, as_of=None, scores=
     if drift is not None:
         if drift.score is not None:
             kpis["score_psi"] = float(drift.score["psi"])
+        est = drift.estimated_performance
+        if est is not None and len(est.chunks) == 1:
+            kpis["estimated_roc_auc"] = float(est.chunks[0]["roc_auc"]["estimated"])
         kpis["share_drifting"] = float(drift.share_drifting)
     if alerts is not None:
         if not isinstance(alerts, pd.DataFrame):
@@ -533,6 +536,9 @@ def report(path, *, model=None, customers=None, events=None, as_of=None, scores=
         parts.append(f'<div class="charts">{_chart(draw_history, 6.4, 3.4)}</div>')
         parts.append(_table(hist))
         charts += 1
+    est = drift.estimated_performance if drift is not None else None
+    if est is not None and len(est.chunks) > 0:
+        parts.append(_estimated_performance_html(est, y, p, labelled, threshold, auc_ok))
     if model is not None:
         rep = model.report_
         hold = rep.get("holdout", {})
@@ -558,6 +564,18 @@ def report(path, *, model=None, customers=None, events=None, as_of=None, scores=
         score_text = ""
         if drift.score is not None:
             score_text = f" Score PSI {drift.score['psi']:.3f} ({drift.score['status']})."
+        if drift.weighted:
+            score_text += (" Rows lead with the drift that can move the score: PSI x the "
+                           "feature's share of the model's importance (impact).")
+        for name, res in (("PCA reconstruction error", drift.reconstruction),):
+            if res is not None:
+                score_text += (f" Multivariate drift, {name}: {res.reconstruction_error:.3f} "
+                               f"against a threshold of {res.threshold:.3f} "
+                               f"({'drift' if res.drifted else 'no drift'}).")
+        if drift.domain_classifier is not None:
+            dc = drift.domain_classifier
+            score_text += (f" Domain classifier AUC {dc.auc:.3f} (p = {dc.p_value:.2g}; "
+                           f"{'drift' if dc.drifted else 'no drift'}).")
         add("drift", content + _note(f"{drift.share_drifting:.0%} of the features drift "
                                      f"against the {drift.n_rows_reference:,} reference rows."
                                      + score_text) + _table(top[cols]))
@@ -667,6 +685,39 @@ def report(path, *, model=None, customers=None, events=None, as_of=None, scores=
     write_atomically(kpi_path, lambda f: f.write(kpi_text.encode("utf-8")), caller)
     write_atomically(path, lambda f: f.write(page.encode("utf-8")), caller)
     return ChurnReport(path, kpi_path, kpis, change, [sid for sid, _ in SECTIONS], charts)
+
+
+def _estimated_performance_html(est, y, p, labelled, threshold, auc_ok):
+    """The performance estimated from the scores alone (CBPE), beside the realised values of
+    the labelled customers when every customer has a label."""
+    import pandas as pd
+
+    c = est.chunks[0] if len(est.chunks) == 1 else None
+    if c is None:
+        return _note("Performance estimated before the labels, per chunk:") + _table(
+            est.to_pandas()[["chunk", "n", "roc_auc_estimated", "roc_auc_lower",
+                             "roc_auc_upper", "roc_auc_realised"]])
+    realised = {}
+    if auc_ok and labelled.all():
+        pred = p >= threshold
+        tp = float(np.sum(pred & (y == 1)))
+        realised = {"roc_auc": float(_metrics.roc_auc(y, p)),
+                    "precision": tp / pred.sum() if pred.sum() else float("nan"),
+                    "recall": tp / y.sum() if y.sum() else float("nan"),
+                    "churn_rate": float(y.mean()), "expected_churners": float(y.sum())}
+    rows = []
+    for key, label in (("roc_auc", "ROC-AUC"), ("precision", "precision at the threshold"),
+                       ("recall", "recall at the threshold"), ("churn_rate", "churn rate"),
+                       ("expected_churners", "churners")):
+        m = c[key]
+        rows.append({"metric": label, "estimated": m["estimated"],
+                     "95% band": f"{m['lower']:.3f} - {m['upper']:.3f}",
+                     "realised": realised.get(key, float("nan"))})
+    text = ("Estimated from the calibrated scores alone (confidence-based performance "
+            "estimation against the model's hold-out reference), before the labels arrive.")
+    if realised:
+        text += " The realised values of the labelled customers sit beside them."
+    return _note(text) + _table(pd.DataFrame(rows))
 
 
 def _json_default(v):

@@ -121,6 +121,16 @@ void def_contents(py::class_<ChurnModel>& cls) {
       .def_property_readonly("pipeline", &ChurnModel::pipeline)
       .def_property_readonly("baseline", &ChurnModel::baseline)
       .def_property_readonly("feature_importance", &ChurnModel::feature_importance)
+      .def_property_readonly("performance_reference",
+                             [](const ChurnModel& m) -> py::object {
+                               const auto* r = m.performance_reference();
+                               return r ? py::cast(*r) : py::none();
+                             })
+      .def_property_readonly("reconstruction",
+                             [](const ChurnModel& m) -> py::object {
+                               const auto* r = m.reconstruction();
+                               return r ? py::cast(*r) : py::none();
+                             })
       .def_property_readonly("model_json",
                              [](const ChurnModel& m) { return m.model_json().dump(); })
       .def_property_readonly("calibrator_json",

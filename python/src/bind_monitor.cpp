@@ -248,6 +248,27 @@ void bind_drift_report(py::module_& m) {
       .def_property_readonly("n_rows_reference", &mon::DriftReport::n_rows_reference)
       .def_property_readonly("n_rows_current", &mon::DriftReport::n_rows_current)
       .def_property_readonly("weighted", &mon::DriftReport::weighted)
+      .def_property_readonly("estimated_performance",
+                             [](const mon::DriftReport& r) -> py::object {
+                               const auto& e = r.estimated_performance();
+                               return e ? py::cast(*e) : py::none();
+                             })
+      .def_property_readonly("domain_classifier",
+                             [](const mon::DriftReport& r) -> py::object {
+                               const auto& d = r.domain_classifier();
+                               return d ? py::cast(*d) : py::none();
+                             })
+      .def_property_readonly("reconstruction",
+                             [](const mon::DriftReport& r) -> py::object {
+                               const auto& d = r.reconstruction();
+                               return d ? py::cast(*d) : py::none();
+                             })
+      .def("set_estimated_performance", &mon::DriftReport::set_estimated_performance,
+           py::arg("estimate"), py::return_value_policy::reference_internal)
+      .def("set_domain_classifier", &mon::DriftReport::set_domain_classifier, py::arg("result"),
+           py::return_value_policy::reference_internal)
+      .def("set_reconstruction", &mon::DriftReport::set_reconstruction, py::arg("result"),
+           py::return_value_policy::reference_internal)
       .def("weight_by_importance", &mon::DriftReport::weight_by_importance, py::arg("importance"),
            py::return_value_policy::reference_internal)
       .def_property_readonly("thresholds",

@@ -141,6 +141,12 @@ void bind_pca_drift(py::module_& m) {
             return run_interruptible([&] { return self.errors(t); });
           },
           py::arg("data"))
+      .def(
+          "compare_errors",
+          [](const D& self, const Eigen::Ref<const Vector>& errors) {
+            return self.compare_errors(errors);
+          },
+          py::arg("errors"))
       .def_property_readonly("is_fitted", &D::is_fitted)
       .def_property_readonly("params",
                              [](const D& d) { return json_to_python(d.params().to_json()); })

@@ -242,8 +242,17 @@ PcaDrift& PcaDrift::fit(const Table& reference) {
 
 PcaDriftResult PcaDrift::compare(const Table& current) const {
   check_fitted("PcaDrift::compare()");
-  const Vector err = row_errors(encode(current, "PcaDrift::compare()"), mean_, scale_, components_,
-                                params_.n_threads);
+  return compare_errors(row_errors(encode(current, "PcaDrift::compare()"), mean_, scale_,
+                                   components_, params_.n_threads));
+}
+
+PcaDriftResult PcaDrift::compare_errors(const VectorRef& err) const {
+  check_fitted("PcaDrift::compare_errors()");
+  CHURN_CHECK(err.size() > 0, InvalidArgument, "PcaDrift::compare_errors(): no rows");
+  for (Index i = 0; i < err.size(); ++i)
+    CHURN_CHECK(std::isfinite(err[i]) && err[i] >= 0, InvalidArgument,
+                "PcaDrift::compare_errors(): error " << i << " is " << err[i]
+                                                     << ", not a finite value >= 0");
   PcaDriftResult r;
   r.n_rows = err.size();
   r.reconstruction_error = mean_of(err);

@@ -267,6 +267,27 @@ BOOST_AUTO_TEST_CASE(pca_flags_a_correlation_flip_and_not_the_same_distribution)
   BOOST_TEST(pca.compare(gaussian_table(100, 24, 0.8).drop({"c"})).threshold > same.threshold);
 }
 
+BOOST_AUTO_TEST_CASE(pca_compare_of_chunk_errors_equals_compare_of_the_whole) {
+  PcaDrift pca;
+  pca.fit(gaussian_table(2000, 31, 0.8).drop({"c"}));
+  const Table batch = gaussian_table(900, 32, -0.5).drop({"c"});
+  std::vector<Index> first(400), rest(500);
+  for (Index i = 0; i < 400; ++i) first[static_cast<std::size_t>(i)] = i;
+  for (Index i = 0; i < 500; ++i) rest[static_cast<std::size_t>(i)] = 400 + i;
+  const churn::Vector a = pca.errors(batch.take(first));
+  const churn::Vector b = pca.errors(batch.take(rest));
+  churn::Vector both(900);
+  both << a, b;
+  BOOST_TEST(pca.compare_errors(both).to_json() == pca.compare(batch).to_json());
+  BOOST_CHECK_THROW(pca.compare_errors(churn::Vector()), churn::InvalidArgument);
+  churn::Vector bad = both;
+  bad[3] = -1.0;
+  BOOST_CHECK_THROW(pca.compare_errors(bad), churn::InvalidArgument);
+  bad[3] = std::numeric_limits<double>::quiet_NaN();
+  BOOST_CHECK_THROW(pca.compare_errors(bad), churn::InvalidArgument);
+  BOOST_CHECK_THROW(PcaDrift().compare_errors(both), churn::NotFittedError);
+}
+
 BOOST_AUTO_TEST_CASE(pca_encodes_categories_by_frequency_and_missing_values_by_the_mean) {
   Table ref = gaussian_table(400, 25);
   PcaDrift pca;

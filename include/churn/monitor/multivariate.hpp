@@ -233,6 +233,10 @@ class PcaDrift {
   PcaDriftResult compare(const data::Table& current) const;
   /// The reconstruction error of each row of `table`. @throws as compare().
   Vector errors(const data::Table& table) const;
+  /// compare() from the rows' errors (errors() of the batch's parts, concatenated: a batch
+  /// read in chunks gives the result of compare() on the whole).
+  /// @throws NotFittedError; InvalidArgument for no rows or an error that is not finite and >= 0.
+  PcaDriftResult compare_errors(const VectorRef& errors) const;
 
   /// Whether fit (or load) has been called.
   bool is_fitted() const { return fitted_; }

@@ -19,7 +19,13 @@ significant, missing_column), and the same for the model's score. The file is re
 chunks (--chunk-rows) whose histograms are merged exactly, so it may be larger than memory
 and the report equals the report of the whole batch at once.
 
-Rows lead with the drift that can move the score: PSI weighted by the feature's share of the
+With a bundle that holds a performance reference, the report also estimates the model's
+ROC-AUC, precision, recall, F1, churn rate and expected churners before the labels arrive
+(confidence-based performance estimation from the calibrated scores, with 95% bands; per
+--period value), and with --labels it sets the realised values beside them and says whether
+the estimates can be trusted; an estimate below the model's limits (ROC-AUC 0.70) is an
+alert. The PCA reconstruction error of the features measures drift of their joint
+distribution. Rows lead with the drift that can move the score: PSI weighted by the feature's share of the
 model's importance (mean |SHAP| on the hold-out rows; the "impact" column). A table of the
 features goes to stdout; --json writes the full report (churnlib's
 DriftReport JSON plus a "summary": severity, rows, fail_on), --html a self-contained page.
@@ -55,25 +61,65 @@ def register(sub, parents):
                    help="compare the features only (no scoring)")
     p.add_argument("--chunk-rows", type=int, default=100_000, metavar="N",
                    help="rows read at a time")
+    p.add_argument("--period", metavar="COLUMN",
+                   help="estimate the performance per value of this column (default: one "
+                        "estimate of every row)")
+    p.add_argument("--labels", metavar="COLUMN",
+                   help="a 0/1 column of churn that arrived: the realised performance beside "
+                        "the estimate, and whether the estimate can be trusted")
     p.add_argument("--events", metavar="E", help="event log for models that join one")
     p.add_argument("--as-of", metavar="DATE", help="aggregation date of --events")
     p.add_argument("--input-format", choices=_common.FORMATS, help="format of DATA")
     return p
 
 
-def drift_report(model, chunks, with_score=True, events=None, as_of=None):
-    """The DriftReport of all chunks against ``model``'s baseline, merged chunk by chunk."""
+def _column(chunk, name, what):
+    """One column of a chunk (a churnlib Table) as a numpy array."""
+    import numpy as np
+
+    if name not in chunk.column_names:
+        raise CliError(f"{what} column '{name}' is not in the input")
+    return np.asarray(chunk.select([name]).to_pandas()[name])
+
+
+def drift_report(model, chunks, with_score=True, events=None, as_of=None, period=None,
+                 labels=None):
+    """The DriftReport of all chunks against ``model``'s baseline, merged chunk by chunk, with
+    the PCA reconstruction error and the performance estimated before the labels (per value of
+    the ``period`` column, else one chunk "current"; realised from the ``labels`` column)."""
+    import numpy as np
+
     baseline = model.baseline_
+    reference = model.performance_reference_ if with_score else None
+    pca = model.reconstruction_
     merged = None
+    scores, periods, ys, errors = [], [], [], []
     for chunk in chunks:
         score = None
-        if with_score and baseline.has_score_:
+        if with_score and (baseline.has_score_ or reference is not None):
             score = model._fitted("drift()").predict_proba(chunk, events, as_of, validate=True)
-        part = baseline.accumulate(chunk, score=score)
+        part = baseline.accumulate(chunk, score=score if baseline.has_score_ else None)
         merged = part if merged is None else merged.merge(part)
+        if reference is not None:
+            scores.append(np.asarray(score))
+            if period:
+                periods.append(_column(chunk, period, "--period"))
+            if labels:
+                ys.append(_column(chunk, labels, "--labels"))
+        if pca is not None:
+            errors.append(pca.errors(chunk))
     if merged is None:
         raise CliError("the input has no rows")
     report = baseline.compare(merged)
+    if pca is not None:
+        report.set_reconstruction(pca.compare_errors(np.concatenate(errors)))
+    if reference is not None:
+        p = np.concatenate(scores)
+        keys = np.concatenate(periods) if period else np.full(len(p), "current", dtype=object)
+        estimate = reference.estimate(p, chunks=keys)
+        if labels:
+            estimate.add_realised(np.concatenate(ys))
+        report.set_estimated_performance(estimate)
     # as ChurnModel.drift(): lead with the drift that can move the score
     importance = model.feature_importance_
     names = {f["feature"] for f in report.features}
@@ -84,9 +130,32 @@ def drift_report(model, chunks, with_score=True, events=None, as_of=None):
 
 
 def severity(report):
+    """The worst status of the features and the score, raised by the other alerts (estimated
+    performance, multivariate drift) to their severity."""
     rows = list(report.features) + ([report.score] if report.score is not None else [])
     rank = max((_RANK.get(r["status"], 0) for r in rows), default=0)
+    for a in report.alerts:
+        if a["metric"] not in ("psi", "missing_column"):
+            rank = max(rank, _RANK.get(a["severity"], 0))
     return _SEVERITY[rank]
+
+
+def performance_text(est):
+    """The estimated (and realised) performance per chunk as a text table."""
+    df = est.to_pandas()
+    out = df[["chunk", "n"]].copy()
+    for m in ("roc_auc", "precision", "recall", "churn_rate"):
+        out[m] = [f"{e:.3f} [{lo:.3f}, {hi:.3f}]" for e, lo, hi in
+                  zip(df[f"{m}_estimated"], df[f"{m}_lower"], df[f"{m}_upper"])]
+    out["expected_churners"] = df["expected_churners_estimated"].round(0)
+    if est.has_realised:
+        out["realised_roc_auc"] = df["roc_auc_realised"].round(3)
+        out["outside_band"] = df["outside_band"]
+    text = out.to_string(index=False)
+    if est.has_realised:
+        text += ("\nthe estimates are " + ("reliable" if est.reliable else
+                 "UNRELIABLE: the realised ROC-AUC leaves the bands too often (concept shift?)"))
+    return text
 
 
 def _fmt(v):
@@ -134,8 +203,24 @@ background:{_COLORS.get(verdict, '#999')}}}
 <table><thead><tr>{head}</tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table>
+{_performance_html(report)}
 </body></html>
 """
+
+
+def _performance_html(report):
+    """The estimated performance (and the multivariate drift) as HTML, or ''."""
+    parts = []
+    est = report.estimated_performance
+    if est is not None:
+        parts.append("<h2>Performance estimated before the labels (95% bands)</h2>"
+                     f"<pre>{html.escape(performance_text(est))}</pre>")
+    rec = report.reconstruction
+    if rec is not None:
+        parts.append(f"<p>Multivariate drift: PCA reconstruction error "
+                     f"{rec.reconstruction_error:.4f} (threshold {rec.threshold:.4f}, "
+                     f"p = {rec.p_value:.3g}): {'drift' if rec.drifted else 'no drift'}.</p>")
+    return "\n".join(parts)
 
 
 def run(args):
@@ -149,7 +234,7 @@ def run(args):
         args.events, _common.file_format(args.events, None, "events") if args.events else None,
         args.as_of)
     chunks = _common.iter_chunks(args.data, fmt, args.chunk_rows, schema=model.contract_)
-    report = drift_report(model, chunks, args.score, events, as_of)
+    report = drift_report(model, chunks, args.score, events, as_of, args.period, args.labels)
     level = severity(report)
     summary = {"severity": level, "fail_on": args.fail_on, "data": args.data,
                "model": args.model, "n_rows_current": report.n_rows_current,
@@ -165,6 +250,10 @@ def run(args):
         df = report.to_pandas()[["feature", "kind", "psi", "status", "importance", "impact",
                                  "ks", "missing_rate_current"]]
         sys.stdout.write(df.to_string(index=False) + "\n")
+        est = report.estimated_performance
+        if est is not None:
+            sys.stdout.write("\nestimated performance before the labels (95% bands):\n"
+                             + performance_text(est) + "\n")
         sys.stdout.flush()
     failing = args.fail_on != "never" and _SEVERITY.index(level) >= _SEVERITY.index(args.fail_on)
     log = _common.log.warning if failing else _common.log.info

@@ -288,7 +288,10 @@ def main() -> None:
     rel = est.reliability
     print(f"the estimates are {'reliable' if rel['reliable'] else 'NOT reliable'}: realised "
           f"ROC-AUC outside the band in {rel['n_outside']} of {rel['n_chunks']} months, mean "
-          f"|gap| {rel['mean_abs_gap']:.3f}")
+          f"|gap| {rel['mean_abs_gap']:.3f}"
+          + ("" if rel["reliable"] else
+             "\n(the quarter's churn did not follow its new prices and usage as the model "
+             "expects: the mechanism changed, not only the customers; retrain on recent labels)"))
 
     # drift of the joint distribution: a classifier that tells training from this quarter
     raw = [c for c in batch.columns if c not in ("customer_id", "signup_date")]
@@ -299,7 +302,7 @@ def main() -> None:
     top = ", ".join(f"{f} ({s:.0%})" for f, s in dc.features.head(3).itertuples(index=False))
     rec = report.reconstruction
     print(f"\nmultivariate drift: domain classifier ROC-AUC {dc.auc:.3f} (0.5 = the quarter looks "
-          f"like training; p = {dc.p_value:.2g}, {time.perf_counter() - t0:.1f} s), separated "
+          f"like training; p = {max(dc.p_value, 1e-300):.2g}, {time.perf_counter() - t0:.1f} s), separated "
           f"by {top}; PCA reconstruction error {rec.reconstruction_error:.3f} vs threshold "
           f"{rec.threshold:.3f} ({'drift' if rec.drifted else 'no drift'})")
 

@@ -263,12 +263,26 @@ void bind_drift_report(py::module_& m) {
                                const auto& d = r.reconstruction();
                                return d ? py::cast(*d) : py::none();
                              })
-      .def("set_estimated_performance", &mon::DriftReport::set_estimated_performance,
-           py::arg("estimate"), py::return_value_policy::reference_internal)
-      .def("set_domain_classifier", &mon::DriftReport::set_domain_classifier, py::arg("result"),
-           py::return_value_policy::reference_internal)
-      .def("set_reconstruction", &mon::DriftReport::set_reconstruction, py::arg("result"),
-           py::return_value_policy::reference_internal)
+      // the argument types are registered after this class (bind_monitor_estimate.cpp,
+      // bind_monitor_multivariate.cpp): taken as objects and cast when called
+      .def(
+          "set_estimated_performance",
+          [](mon::DriftReport& r, const py::object& e) -> mon::DriftReport& {
+            return r.set_estimated_performance(e.cast<mon::EstimatedPerformance>());
+          },
+          py::arg("estimate"), py::return_value_policy::reference_internal)
+      .def(
+          "set_domain_classifier",
+          [](mon::DriftReport& r, const py::object& d) -> mon::DriftReport& {
+            return r.set_domain_classifier(d.cast<mon::DomainClassifierResult>());
+          },
+          py::arg("result"), py::return_value_policy::reference_internal)
+      .def(
+          "set_reconstruction",
+          [](mon::DriftReport& r, const py::object& d) -> mon::DriftReport& {
+            return r.set_reconstruction(d.cast<mon::PcaDriftResult>());
+          },
+          py::arg("result"), py::return_value_policy::reference_internal)
       .def("weight_by_importance", &mon::DriftReport::weight_by_importance, py::arg("importance"),
            py::return_value_policy::reference_internal)
       .def_property_readonly("thresholds",

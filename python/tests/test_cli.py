@@ -333,6 +333,28 @@ def test_json_logs(work):
 
 # ---- drift -------------------------------------------------------------------------------------
 
+def test_drift_estimates_performance_per_period_with_realised_labels(work, model, tmp_path):
+    df = cl.read_csv(work / "new.csv").to_pandas()
+    df["month"] = np.repeat(["2026-09", "2026-10", "2026-11"], 500)
+    cl.write_csv(cl.Table.from_pandas(df), tmp_path / "months.csv")
+    r = churn("drift", tmp_path / "months.csv", "--model", work / "model.json", "--period",
+              "month", "--labels", "churned", "--json", tmp_path / "d.json", "--html",
+              tmp_path / "d.html", "--chunk-rows", CHUNK, "--fail-on", "never")
+    assert r.returncode == 0, err(r)
+    out = r.stdout.decode()
+    assert "estimated performance before the labels" in out and "2026-10" in out
+    assert "the estimates are reliable" in out
+    doc = json.loads((tmp_path / "d.json").read_text())
+    expected = model.estimate_performance(df.drop(columns=["churned", "month"]),
+                                          chunks=df["month"].to_numpy())
+    expected.add_realised(df["churned"])
+    assert doc["estimated_performance"] == expected.to_dict()
+    assert "Performance estimated before the labels" in (tmp_path / "d.html").read_text()
+    r = churn("drift", tmp_path / "months.csv", "--model", work / "model.json", "--period",
+              "nope")
+    assert r.returncode == 2 and b"--period column 'nope'" in r.stderr
+
+
 def test_drift_report_and_exit_codes(work, model, run_main):
     r = churn("drift", work / "new.csv", "--model", work / "model.json", "--json",
               work / "drift.json", "--html", work / "drift.html", "--chunk-rows", CHUNK)
@@ -343,6 +365,9 @@ def test_drift_report_and_exit_codes(work, model, run_main):
     assert doc == whole.to_dict()    # chunks merged exactly
     page = (work / "drift.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "tenure_months" in page
+
+    # with the performance estimate and the reconstruction error, as ChurnModel.drift()
+    assert doc["estimated_performance"] is not None and doc["reconstruction"] is not None
 
     shifted = cl.make_customers(1500, seed=6).to_pandas()
     shifted["monthly_charges"] *= 1.8

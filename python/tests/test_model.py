@@ -169,6 +169,39 @@ def test_drift_is_weighted_by_the_mean_absolute_shap(customers):
     assert r["feature"].tolist().index(top) < r["feature"].tolist().index(low)
 
 
+def test_estimated_performance_before_the_labels(model, customers, tmp_path):
+    new = cl.make_customers(3000, seed=21).to_pandas()
+    raw = new.drop(columns=["churned"])
+    ref = model.performance_reference_
+    assert ref.has_labels_ and ref.get_params()["threshold"] == model.threshold_
+    est = model.estimate_performance(raw, chunks=1000)
+    assert len(est.chunks) == 3
+    p = model.predict_proba(raw)[:, 1]
+    direct = ref.estimate(p, chunks=1000)
+    assert est.to_json() == direct.to_json()
+    est.add_realised(new["churned"])
+    assert est.reliable
+    frame = est.to_pandas()
+    assert (frame["roc_auc_realised"] - frame["roc_auc_estimated"]).abs().max() < 0.05
+    # by a column of periods, and drift() carries one chunk "current" and the PCA error
+    by_col = model.estimate_performance(raw.assign(month=np.repeat(["a", "b"], 1500)),
+                                        chunks="month")
+    assert [c["chunk"] for c in by_col.chunks] == ["a", "b"]
+    report = model.drift(raw)
+    assert report.estimated_performance.chunks[0]["chunk"] == "current"
+    assert report.estimated_performance.chunks[0]["n"] == 3000
+    assert report.reconstruction is not None and not report.reconstruction.drifted
+    d = report.to_dict()
+    assert d["estimated_performance"] is not None and d["domain_classifier"] is None
+    # they travel with the bundle
+    model.save(tmp_path / "m.json")
+    back = cl.ChurnModel.load(tmp_path / "m.json")
+    assert back.drift(raw).to_json() == report.to_json()
+    assert pickle.loads(pickle.dumps(model)).drift(raw).to_json() == report.to_json()
+    with pytest.raises(ValueError):
+        model.estimate_performance(raw, chunks="nope")
+
+
 def test_events_are_joined_point_in_time():
     c = cl.make_customers(1500, seed=5)
     ev = cl.make_events(1500, seed=5, churned=c.to_pandas()["churned"])

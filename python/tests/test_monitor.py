@@ -261,6 +261,42 @@ def test_weight_by_importance_leads_with_the_drift_that_matters():
             base.compare(batch).weight_by_importance(bad)
 
 
+def test_report_carries_estimates_and_multivariate_drift():
+    train, batch = frame(3000, 1), frame(2000, 2)
+    batch["monthly_charges"] = batch["monthly_charges"] * 1.6
+    base = cl.monitor.Baseline().fit(train)
+    report = base.compare(batch)
+    assert report.estimated_performance is None and report.domain_classifier is None
+    n_alerts = len(report.alerts)
+    rng = np.random.default_rng(0)
+    p_ref = rng.uniform(0, 1, 5000)
+    est = cl.monitor.PerformanceEstimator(min_roc_auc=0.99).fit(
+        p_ref, (rng.uniform(0, 1, 5000) < p_ref).astype(float)).estimate(
+            rng.uniform(0, 1, 2000), chunks=1000)
+    numeric = [c for c in train.columns if train[c].dtype.kind == "f"]
+    dc = cl.monitor.domain_classifier_drift(train[numeric], batch[numeric], n_estimators=20,
+                                            max_rows=1500, n_splits=3)
+    rec = cl.monitor.PcaDrift().fit(train[numeric]).compare(batch[numeric])
+    assert report.set_estimated_performance(est) is report
+    report.set_domain_classifier(dc).set_reconstruction(rec)
+    assert dc.drifted and rec.drifted
+    metrics = [a["metric"] for a in report.alerts]
+    assert len(report.alerts) == n_alerts + len(est.alerts()) + len(dc.alerts()) + len(
+        rec.alerts())
+    assert "estimated_roc_auc" in metrics and "domain_classifier_auc" in metrics
+    assert "reconstruction_error" in metrics
+    d = report.to_dict()
+    assert d["estimated_performance"] == est.to_dict()
+    assert d["domain_classifier"] == dc.to_dict() and d["reconstruction"] == rec.to_dict()
+    assert report.domain_classifier.auc == dc.auc
+    assert report.estimated_performance.to_json() == est.to_json()
+    assert "domain classifier AUC" in repr(report)
+    for setter in (report.set_estimated_performance, report.set_domain_classifier,
+                   report.set_reconstruction):
+        with pytest.raises(TypeError):
+            setter({"auc": 0.9})
+
+
 def test_alerts_statuses_and_performance():
     train, batch = frame(4000, 5), frame(2000, 6)
     rng = np.random.default_rng(5)

@@ -109,6 +109,22 @@ def test_every_section_and_every_chart(setting, tmp_path):
     assert alerts_html.index("model_quality") < alerts_html.index("risk_threshold</td>")
 
 
+def test_quality_shows_the_estimate_beside_the_realised_values(setting, tmp_path):
+    model, month, p, _, _ = setting
+    rep = full_report(setting, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    quality = page[page.index('<section id="quality">'):page.index('<section id="drift">')]
+    assert "Estimated from the calibrated scores alone" in quality
+    assert "realised values of the labelled customers" in quality
+    est = model.estimate_performance(month.drop(columns=["churned"]))
+    assert rep.kpis["estimated_roc_auc"] == pytest.approx(
+        est.chunks[0]["roc_auc"]["estimated"], abs=1e-12)
+    # the realised ROC-AUC beside it is the month's
+    assert f"{roc_auc_score(month['churned'], p):,.3f}" in quality
+    drift = page[page.index('<section id="drift">'):page.index('<section id="segments">')]
+    assert "PCA reconstruction error" in drift and "impact" in drift
+
+
 def test_sections_say_what_is_missing(setting, tmp_path):
     _, month, p, _, _ = setting
     rep = cl.report(tmp_path / "s.html", scores=p, period="2026-11")

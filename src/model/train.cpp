@@ -512,7 +512,11 @@ ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::
     parts.feature_means.assign(mean.data(), mean.data() + mean.size());
   }
   parts.feature_importance = mean_abs_contributions(s, pipe, model, parts.feature_means, hold);
+  // the bundle's probabilities are calibrated already (on the out-of-fold scores of every
+  // training row): an isotonic re-calibration on the smaller hold-out would only add its noise
+  // (measured: estimated ROC-AUC 0.03 above the realised one with a 400-row hold-out)
   monitor::EstimatorParams ep;
+  ep.calibration = monitor::Recalibration::None;
   ep.threshold = t.threshold;
   ep.n_threads = s.o.n_threads;
   parts.performance_reference = monitor::PerformanceEstimator(ep);

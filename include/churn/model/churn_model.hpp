@@ -24,7 +24,7 @@
 /// churn::data::Table scored = model.score(customers);  // probability, prediction, reasons
 /// @endcode
 #include <cstdint>            // std::int64_t
-#include <map>       // std::map
+#include <map>                // std::map
 #include <memory>             // std::unique_ptr
 #include <nlohmann/json.hpp>  // churn::Json values (the parts hold JSON objects)
 #include <optional>           // std::optional
@@ -96,8 +96,10 @@ struct ChurnModelParts {
   /// Baseline of the raw features and of the calibrated score (may be unfitted).
   monitor::Baseline baseline;
   /// The performance estimator's reference (calibrated probabilities and labels of the hold-out
-  /// rows, the decision threshold): drift() estimates the batch's ROC-AUC, precision, recall,
-  /// F1, churn rate and expected churners before its labels arrive (CBPE). None: no estimate.
+  /// rows, the decision threshold; no re-calibration: the probabilities are the calibrator's,
+  /// fitted on every training row's out-of-fold score): drift() estimates the batch's ROC-AUC,
+  /// precision, recall, F1, churn rate and expected churners before its labels arrive (CBPE). None:
+  /// no estimate.
   std::optional<monitor::PerformanceEstimator> performance_reference;
   /// PCA reconstruction error of the raw feature columns (fitted on the training rows, timestamp
   /// columns left out): drift() adds the batch's multivariate drift. None: not measured.

@@ -518,6 +518,9 @@ ChurnModel finish(const Session& s, const std::vector<CandidateRun>& runs, std::
   monitor::EstimatorParams ep;
   ep.calibration = monitor::Recalibration::None;
   ep.threshold = t.threshold;
+  ep.value_retained = s.o.value_retained;  // the campaign's economics, as for metric "profit"
+  ep.offer_cost = s.o.offer_cost;
+  ep.success_rate = s.o.success_rate;
   ep.n_threads = s.o.n_threads;
   parts.performance_reference = monitor::PerformanceEstimator(ep);
   if (s.split.holdout.empty())

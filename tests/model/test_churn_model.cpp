@@ -160,6 +160,16 @@ BOOST_AUTO_TEST_CASE(drift_estimates_performance_and_reconstruction_error) {
   BOOST_REQUIRE(m.reconstruction() != nullptr);
   BOOST_TEST(m.performance_reference()->has_labels());
   BOOST_TEST(m.performance_reference()->params().threshold == m.threshold());
+  {  // the campaign's value in the estimates is the training's profit model
+    cm::TrainOptions o = quick_options({"logistic"});
+    o.cv = 2;
+    o.value_retained = 5.0;
+    o.offer_cost = 0.5;
+    o.success_rate = 0.4;
+    const cm::ChurnModel small = cm::train_churn_model(customers(800, 8), o);
+    const auto& ep = small.performance_reference()->params();
+    BOOST_TEST((ep.value_retained == 5.0 && ep.offer_cost == 0.5 && ep.success_rate == 0.4));
+  }
   const Table c = customers(2000, 12);
   const auto report = m.drift(c);
   BOOST_REQUIRE(report.estimated_performance().has_value());

@@ -168,6 +168,7 @@ class EstimatedPerformance:
         self._core.add_realised(self._score, y)
         return self
 
+    @property
     def alerts(self):
         """Alert records (dicts: ``subject`` = the chunk, ``metric``, ``value``, ``threshold``,
         ``severity``): ``estimated_roc_auc`` & co. beyond their limits (moderate; significant
@@ -179,7 +180,7 @@ class EstimatedPerformance:
         """:meth:`alerts` as a pandas.DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame(self.alerts(),
+        return pd.DataFrame(self.alerts,
                             columns=["subject", "metric", "value", "threshold", "severity"])
 
     def to_json(self, indent=None):
@@ -251,7 +252,7 @@ class EstimatedPerformance:
         """Notebook display: the summary line, the alerts and the per-chunk table."""
         import html
 
-        alerts = "".join(f"<li>{html.escape(str(a))}</li>" for a in self.alerts())
+        alerts = "".join(f"<li>{html.escape(str(a))}</li>" for a in self.alerts)
         return (f"<div><p><b>{html.escape(repr(self))}</b></p>"
                 + (f"<p>Alerts:</p><ul>{alerts}</ul>" if alerts else "")
                 + self.to_pandas()._repr_html_() + "</div>")
@@ -260,7 +261,7 @@ class EstimatedPerformance:
         state = ("reliable" if self.reliable else "UNRELIABLE") if self.has_realised \
             else "no labels yet"
         return (f"<EstimatedPerformance: {len(self.chunks)} chunks, {self.n_rows:,} rows, "
-                f"{state}, {len(self.alerts())} alerts>")
+                f"{state}, {len(self.alerts)} alerts>")
 
     def __getstate__(self):
         return {"json": self._core.to_json(-1), "score": self._score, "order": self._order}

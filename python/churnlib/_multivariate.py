@@ -152,6 +152,7 @@ class DomainClassifierResult:
 
         return pd.DataFrame(self._core.features, columns=["feature", "importance"])
 
+    @property
     def alerts(self):
         """Alert records (dicts with ``subject`` "multivariate", ``metric``
         "domain_classifier_auc", ``value`` = auc, ``threshold`` = the AUC whose p-value is
@@ -160,7 +161,7 @@ class DomainClassifierResult:
 
     def alerts_frame(self):
         """:meth:`alerts` as a pandas.DataFrame."""
-        return _alerts_frame(self.alerts())
+        return _alerts_frame(self.alerts)
 
     def to_json(self, indent=None):
         """The result as JSON text (without :attr:`scores`)."""
@@ -318,6 +319,7 @@ class PcaDriftResult:
     n_components = property(lambda self: self._core.n_components)
     n_rows = property(lambda self: self._core.n_rows)
 
+    @property
     def alerts(self):
         """Alert records (``subject`` "multivariate", ``metric`` "reconstruction_error",
         ``value``, ``threshold``, ``severity`` "significant"): one when drifted, else none."""
@@ -325,7 +327,7 @@ class PcaDriftResult:
 
     def alerts_frame(self):
         """:meth:`alerts` as a pandas.DataFrame."""
-        return _alerts_frame(self.alerts())
+        return _alerts_frame(self.alerts)
 
     def to_json(self, indent=None):
         """The result as JSON text."""

@@ -216,14 +216,14 @@ def test_quality_under_covariate_shift(simulation):
     assert within >= 0.95
     assert covered >= 0.90
     assert res.reliable
-    assert not any(a["metric"] == "estimate_gap" for a in res.alerts())
+    assert not any(a["metric"] == "estimate_gap" for a in res.alerts)
 
 
 def test_quality_under_concept_shift(simulation):
     res, df = _run(simulation, concept=True)
     covered = ((df["roc_auc_realised"] >= df["roc_auc_lower"])
                & (df["roc_auc_realised"] <= df["roc_auc_upper"])).mean()
-    gaps = [a for a in res.alerts() if a["metric"] == "estimate_gap"]
+    gaps = [a for a in res.alerts if a["metric"] == "estimate_gap"]
     print(f"\nconcept shift: realised AUC {df['roc_auc_realised'].min():.3f}.."
           f"{df['roc_auc_realised'].max():.3f}, estimated {df['roc_auc_estimated'].min():.3f}.."
           f"{df['roc_auc_estimated'].max():.3f}; band covers {covered:.0%}; "

@@ -281,8 +281,7 @@ def test_report_carries_estimates_and_multivariate_drift():
     report.set_domain_classifier(dc).set_reconstruction(rec)
     assert dc.drifted and rec.drifted
     metrics = [a["metric"] for a in report.alerts]
-    assert len(report.alerts) == n_alerts + len(est.alerts()) + len(dc.alerts()) + len(
-        rec.alerts())
+    assert len(report.alerts) == n_alerts + len(est.alerts) + len(dc.alerts) + len(rec.alerts)
     assert "estimated_roc_auc" in metrics and "domain_classifier_auc" in metrics
     assert "reconstruction_error" in metrics
     d = report.to_dict()

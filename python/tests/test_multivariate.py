@@ -45,13 +45,13 @@ def test_correlation_flip_is_caught_by_both_detectors_and_missed_by_psi():
     assert r.drifted and r.p_value < 1e-6 and r.auc > 0.75
     assert set(r.features["feature"][:2]) == {"x1", "x2"}
     assert r.features["importance"][:2].sum() > 0.8
-    alerts = r.alerts()
+    alerts = r.alerts
     assert len(alerts) == 1 and alerts[0]["metric"] == "domain_classifier_auc"
     assert alerts[0]["subject"] == "multivariate" and alerts[0]["severity"] == "significant"
 
     pca = monitor.PcaDrift().fit(ref).compare(cur)
     assert pca.drifted and pca.reconstruction_error > pca.threshold and pca.p_value < 1e-6
-    assert pca.alerts()[0]["metric"] == "reconstruction_error"
+    assert pca.alerts[0]["metric"] == "reconstruction_error"
     print(f"\ncorrelation flip (3000 + 3000 rows, rho +0.8 -> -0.8): domain classifier AUC "
           f"{r.auc:.4f} (pooled {r.pooled_auc:.4f}), p = {r.p_value:.3g}, top "
           f"{list(r.features['feature'][:2])}; max PSI {max_psi:.4f} (all stable); PCA error "

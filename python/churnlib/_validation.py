@@ -83,6 +83,8 @@ CORE_INT_PARAMS = {
     "offset": (0, INT64_MAX),                 # Table.slice: Index
     "length": (0, INT64_MAX),
     "max_lines": (0, UINT64_MAX),             # ValidationReport.to_string: std::size_t
+    "bounds": (0, INT64_MAX),                 # PerformanceEstimator.estimate: chunk offsets
+    "n_positive": (0, INT64_MAX),             # auc_null_variance: Index
 }
 
 

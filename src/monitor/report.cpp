@@ -162,23 +162,24 @@ DriftReport::DriftReport(std::vector<FeatureDrift> features, std::optional<Featu
       thresholds_(thresholds),
       n_rows_reference_(n_rows_reference),
       n_rows_current_(n_rows_current) {
-  std::stable_sort(features_.begin(), features_.end(),
-                   [](const FeatureDrift& a, const FeatureDrift& b) {
-                     return drift_before(a, b, false);
-                   });
+  std::stable_sort(
+      features_.begin(), features_.end(),
+      [](const FeatureDrift& a, const FeatureDrift& b) { return drift_before(a, b, false); });
 }
 
 DriftReport& DriftReport::weight_by_importance(const std::map<std::string, double>& importance) {
   const char* caller = "DriftReport::weight_by_importance()";
   double total = 0.0;
-  for (const auto& [name, value] : importance) {
+  for (const auto& entry : importance) {
+    const std::string& name = entry.first;  // (a structured binding: not capturable in C++17)
+    const double value = entry.second;
     const bool known = std::any_of(features_.begin(), features_.end(),
-                                   [&](const FeatureDrift& f) { return f.feature == name; });
+                                   [&name](const FeatureDrift& f) { return f.feature == name; });
     CHURN_CHECK(known, InvalidArgument,
                 caller << ": '" << name << "' is not a feature of the report");
-    CHURN_CHECK(std::isfinite(value) && value >= 0.0, InvalidArgument,
-                caller << ": the importance of '" << name
-                       << "' must be finite and >= 0, got " << value);
+    CHURN_CHECK(
+        std::isfinite(value) && value >= 0.0, InvalidArgument,
+        caller << ": the importance of '" << name << "' must be finite and >= 0, got " << value);
     total += value;
   }
   CHURN_CHECK(total > 0.0 && std::isfinite(total), InvalidArgument,
@@ -189,10 +190,9 @@ DriftReport& DriftReport::weight_by_importance(const std::map<std::string, doubl
     f.impact = f.psi * f.importance;
   }
   weighted_ = true;
-  std::stable_sort(features_.begin(), features_.end(),
-                   [](const FeatureDrift& a, const FeatureDrift& b) {
-                     return drift_before(a, b, true);
-                   });
+  std::stable_sort(
+      features_.begin(), features_.end(),
+      [](const FeatureDrift& a, const FeatureDrift& b) { return drift_before(a, b, true); });
   return *this;
 }
 
@@ -300,26 +300,26 @@ Json DriftReport::to_json() const {
                               {"threshold", json_from_double(a.threshold)},
                               {"severity", severity_name(a.severity)}});
   const PerformanceThresholds& t = performance_thresholds_;
-  return Json{{"n_rows_reference", n_rows_reference_},
-              {"n_rows_current", n_rows_current_},
-              {"share_drifting", json_from_double(share_drifting())},
-              {"n_missing_columns", n_missing_columns()},
-              {"weighted_by_importance", weighted_},
-              {"thresholds", Json{{"moderate", thresholds_.moderate},
-                                  {"significant", thresholds_.significant},
-                                  {"score_alert", thresholds_.score_alert},
-                                  {"min_auc", json_from_double(t.min_auc)},
-                                  {"min_precision", json_from_double(t.min_precision)},
-                                  {"min_recall", json_from_double(t.min_recall)},
-                                  {"max_churn_rate", json_from_double(t.max_churn_rate)}}},
-              {"features", features},
-              {"score", score_ ? drift_json(*score_) : Json(nullptr)},
-              {"performance", perf},
-              {"estimated_performance", estimated_ ? estimated_->to_json() : Json(nullptr)},
-              {"domain_classifier",
-               domain_classifier_ ? domain_classifier_->to_json() : Json(nullptr)},
-              {"reconstruction", reconstruction_ ? reconstruction_->to_json() : Json(nullptr)},
-              {"alerts", alert_list}};
+  return Json{
+      {"n_rows_reference", n_rows_reference_},
+      {"n_rows_current", n_rows_current_},
+      {"share_drifting", json_from_double(share_drifting())},
+      {"n_missing_columns", n_missing_columns()},
+      {"weighted_by_importance", weighted_},
+      {"thresholds", Json{{"moderate", thresholds_.moderate},
+                          {"significant", thresholds_.significant},
+                          {"score_alert", thresholds_.score_alert},
+                          {"min_auc", json_from_double(t.min_auc)},
+                          {"min_precision", json_from_double(t.min_precision)},
+                          {"min_recall", json_from_double(t.min_recall)},
+                          {"max_churn_rate", json_from_double(t.max_churn_rate)}}},
+      {"features", features},
+      {"score", score_ ? drift_json(*score_) : Json(nullptr)},
+      {"performance", perf},
+      {"estimated_performance", estimated_ ? estimated_->to_json() : Json(nullptr)},
+      {"domain_classifier", domain_classifier_ ? domain_classifier_->to_json() : Json(nullptr)},
+      {"reconstruction", reconstruction_ ? reconstruction_->to_json() : Json(nullptr)},
+      {"alerts", alert_list}};
 }
 
 }  // namespace churn::monitor

@@ -25,29 +25,6 @@ namespace {
 
 namespace mon = churn::monitor;
 
-/// A 1-D float64 view of `obj` (numpy arrays of float64 are not copied; other numbers are
-/// converted; None gives an empty array).
-py::array_t<double> as_float_array(const py::object& obj, const char* what) {
-  if (obj.is_none()) return py::array_t<double>(0);
-  py::array_t<double, py::array::c_style | py::array::forcecast> a;
-  try {
-    a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(
-        py::module_::import("numpy").attr("asarray")(obj, "float64"));
-  } catch (const py::error_already_set& e) {
-    CHURN_THROW(TypeMismatch, what
-                                  << ": expected numbers, got "
-                                  << py::str(py::type::of(obj).attr("__name__")).cast<std::string>()
-                                  << " (" << e.what() << ")");
-  }
-  CHURN_CHECK(a && a.ndim() == 1, InvalidArgument,
-              what << ": expected a 1-D array, got " << (a ? a.ndim() : -1) << " dimensions");
-  return a;
-}
-
-Eigen::Map<const Vector> view(const py::array_t<double>& a) {
-  return Eigen::Map<const Vector>(a.data(), static_cast<Index>(a.size()));
-}
-
 py::dict drift_dict(const mon::FeatureDrift& f) {
   py::dict d;
   d["feature"] = f.feature;
@@ -114,7 +91,7 @@ void bind_numeric_drift(py::module_& m) {
       [](const py::object& x, const std::vector<double>& levels) {
         auto a = as_float_array(x, "quantiles(): x");
         py::gil_scoped_release release;
-        return mon::quantiles(view(a), levels);
+        return mon::quantiles(float_view(a), levels);
       },
       py::arg("x"), py::arg("levels"));
   m.def(
@@ -123,7 +100,7 @@ void bind_numeric_drift(py::module_& m) {
         auto a = as_float_array(x, "bin_edges(): reference");
         const auto b = mon::binning_from_name(binning);
         py::gil_scoped_release release;
-        return mon::bin_edges(view(a), bins, b);
+        return mon::bin_edges(float_view(a), bins, b);
       },
       py::arg("reference"), py::arg("bins") = 10, py::arg("binning") = "quantile");
   m.def(
@@ -134,7 +111,7 @@ void bind_numeric_drift(py::module_& m) {
         auto ca = as_float_array(c, "psi(): current");
         const auto b = mon::binning_from_name(binning);
         py::gil_scoped_release release;
-        return mon::psi(view(ra), view(ca), bins, b, epsilon);
+        return mon::psi(float_view(ra), float_view(ca), bins, b, epsilon);
       },
       py::arg("reference"), py::arg("current"), py::arg("bins") = 10,
       py::arg("binning") = "quantile", py::arg("epsilon") = mon::kDefaultEpsilon);
@@ -145,7 +122,7 @@ void bind_numeric_drift(py::module_& m) {
         auto ca = as_float_array(c, "js_distance(): current");
         const auto b = mon::binning_from_name(binning);
         py::gil_scoped_release release;
-        return mon::js_distance(view(ra), view(ca), bins, b);
+        return mon::js_distance(float_view(ra), float_view(ca), bins, b);
       },
       py::arg("reference"), py::arg("current"), py::arg("bins") = 10,
       py::arg("binning") = "quantile");
@@ -155,14 +132,14 @@ void bind_numeric_drift(py::module_& m) {
         auto ra = as_float_array(r, "ks_statistic(): reference");
         auto ca = as_float_array(c, "ks_statistic(): current");
         py::gil_scoped_release release;
-        return mon::ks_statistic(view(ra), view(ca));
+        return mon::ks_statistic(float_view(ra), float_view(ca));
       },
       py::arg("reference"), py::arg("current"));
   m.def(
       "missing_rate",
       [](const py::object& x) {
         auto a = as_float_array(x, "missing_rate(): x");
-        return mon::missing_rate(view(a));
+        return mon::missing_rate(float_view(a));
       },
       py::arg("x"));
   m.def(
@@ -170,7 +147,7 @@ void bind_numeric_drift(py::module_& m) {
       [](const py::object& r, const py::object& c) {
         auto ra = as_float_array(r, "share_out_of_range(): reference");
         auto ca = as_float_array(c, "share_out_of_range(): current");
-        return mon::share_out_of_range(view(ra), view(ca));
+        return mon::share_out_of_range(float_view(ra), float_view(ca));
       },
       py::arg("reference"), py::arg("current"));
 }
@@ -213,9 +190,9 @@ void bind_window_performance(py::module_& m) {
          const std::vector<std::string>& names, double threshold, NThreads n_threads) {
         std::vector<Vector> ys, ss;
         for (const auto& y : labels)
-          ys.push_back(view(as_float_array(y, "performance_by_window(): labels")));
+          ys.push_back(float_view(as_float_array(y, "performance_by_window(): labels")));
         for (const auto& s : scores)
-          ss.push_back(view(as_float_array(s, "performance_by_window(): scores")));
+          ss.push_back(float_view(as_float_array(s, "performance_by_window(): scores")));
         std::vector<mon::WindowPerformance> w;
         {
           py::gil_scoped_release release;
@@ -308,9 +285,9 @@ void bind_drift_report(py::module_& m) {
             t.validate();
             std::vector<Vector> ys, ss;
             for (const auto& y : labels)
-              ys.push_back(view(as_float_array(y, "add_performance(): y_true")));
+              ys.push_back(float_view(as_float_array(y, "add_performance(): y_true")));
             for (const auto& s : scores)
-              ss.push_back(view(as_float_array(s, "add_performance(): y_score")));
+              ss.push_back(float_view(as_float_array(s, "add_performance(): y_score")));
             py::gil_scoped_release release;
             return r.add_performance(
                 mon::performance_by_window(ys, ss, names, threshold, n_threads), t);
@@ -354,7 +331,7 @@ void def_baseline_fitting(py::class_<mon::Baseline>& cls) {
              const py::object& score) -> mon::Baseline& {
             Table t = as_table(data, "Baseline.fit()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.fit(): score");
-            run_interruptible([&] { self.fit(t, view(s)); });
+            run_interruptible([&] { self.fit(t, float_view(s)); });
             return self;
           },
           py::arg("data"), py::arg("score") = py::none(),
@@ -364,7 +341,7 @@ void def_baseline_fitting(py::class_<mon::Baseline>& cls) {
           [](const mon::Baseline& self, const py::object& data, const py::object& score) {
             Table t = as_table(data, "Baseline.accumulate()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.accumulate(): score");
-            return run_interruptible([&] { return self.accumulate(t, view(s)); });
+            return run_interruptible([&] { return self.accumulate(t, float_view(s)); });
           },
           py::arg("data"), py::arg("score") = py::none())
       .def(
@@ -379,7 +356,7 @@ void def_baseline_fitting(py::class_<mon::Baseline>& cls) {
           [](const mon::Baseline& self, const py::object& data, const py::object& score) {
             Table t = as_table(data, "Baseline.compare()", true);  // kept only during the call
             auto s = as_float_array(score, "Baseline.compare(): score");
-            return run_interruptible([&] { return self.compare(t, view(s)); });
+            return run_interruptible([&] { return self.compare(t, float_view(s)); });
           },
           py::arg("data"), py::arg("score") = py::none())
       .def(

@@ -19,25 +19,6 @@ namespace {
 
 namespace mon = churn::monitor;
 
-/// A 1-D float64 array of `obj` (a C-contiguous float64 array is not copied; None: empty).
-py::array_t<double> float_array(const py::handle& obj, const char* what) {
-  if (obj.is_none()) return py::array_t<double>(0);
-  py::array_t<double, py::array::c_style | py::array::forcecast> a;
-  try {
-    a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(
-        numpy().attr("asarray")(obj, "float64"));
-  } catch (const py::error_already_set& e) {
-    CHURN_THROW(TypeMismatch, what << ": expected numbers (" << e.what() << ")");
-  }
-  CHURN_CHECK(a && a.ndim() == 1, InvalidArgument,
-              what << ": expected a 1-D array, got " << (a ? a.ndim() : -1) << " dimensions");
-  return a;
-}
-
-Eigen::Map<const Vector> view(const py::array_t<double>& a) {
-  return Eigen::Map<const Vector>(a.data(), static_cast<Index>(a.size()));
-}
-
 py::dict metrics_dict(const mon::PerformanceMetrics& m) {
   py::dict d;
   d["roc_auc"] = m.roc_auc;
@@ -93,9 +74,9 @@ void bind_result(py::module_& m) {
       .def(
           "add_realised",
           [](mon::EstimatedPerformance& r, const py::object& score, const py::object& labels) {
-            const auto s = float_array(score, "EstimatedPerformance.add_realised(): score");
-            const auto y = float_array(labels, "EstimatedPerformance.add_realised(): y_true");
-            run_interruptible([&] { r.add_realised(view(s), view(y)); });
+            const auto s = as_float_array(score, "EstimatedPerformance.add_realised(): score");
+            const auto y = as_float_array(labels, "EstimatedPerformance.add_realised(): y_true");
+            run_interruptible([&] { r.add_realised(float_view(s), float_view(y)); });
           },
           py::arg("score"), py::arg("labels"))
       .def_property_readonly("reliability",
@@ -149,9 +130,9 @@ void def_estimator_fitting(py::class_<mon::PerformanceEstimator>& cls) {
           "fit",
           [](mon::PerformanceEstimator& self, const py::object& score,
              const py::object& labels) -> mon::PerformanceEstimator& {
-            const auto s = float_array(score, "PerformanceEstimator.fit(): y_score");
-            const auto y = float_array(labels, "PerformanceEstimator.fit(): y_true");
-            run_interruptible([&] { self.fit(view(s), view(y)); });
+            const auto s = as_float_array(score, "PerformanceEstimator.fit(): y_score");
+            const auto y = as_float_array(labels, "PerformanceEstimator.fit(): y_true");
+            run_interruptible([&] { self.fit(float_view(s), float_view(y)); });
             return self;
           },
           py::arg("score"), py::arg("labels") = py::none(),
@@ -160,9 +141,9 @@ void def_estimator_fitting(py::class_<mon::PerformanceEstimator>& cls) {
           "accumulate",
           [](const mon::PerformanceEstimator& self, const py::object& score,
              const py::object& labels) {
-            const auto s = float_array(score, "PerformanceEstimator.accumulate(): y_score");
-            const auto y = float_array(labels, "PerformanceEstimator.accumulate(): y_true");
-            return run_interruptible([&] { return self.accumulate(view(s), view(y)); });
+            const auto s = as_float_array(score, "PerformanceEstimator.accumulate(): y_score");
+            const auto y = as_float_array(labels, "PerformanceEstimator.accumulate(): y_true");
+            return run_interruptible([&] { return self.accumulate(float_view(s), float_view(y)); });
           },
           py::arg("score"), py::arg("labels") = py::none())
       .def(
@@ -177,18 +158,18 @@ void def_estimator_fitting(py::class_<mon::PerformanceEstimator>& cls) {
           "estimate",
           [](const mon::PerformanceEstimator& self, const py::object& score,
              const std::vector<Index>& bounds, const std::vector<std::string>& names) {
-            const auto s = float_array(score, "PerformanceEstimator.estimate(): y_score");
-            return run_interruptible([&] { return self.estimate(view(s), bounds, names); });
+            const auto s = as_float_array(score, "PerformanceEstimator.estimate(): y_score");
+            return run_interruptible([&] { return self.estimate(float_view(s), bounds, names); });
           },
           py::arg("score"), py::arg("bounds"), py::arg("names") = std::vector<std::string>())
       .def(
           "calibrate",
           [](const mon::PerformanceEstimator& self, const py::object& score) {
-            const auto s = float_array(score, "PerformanceEstimator.calibrate(): y_score");
+            const auto s = as_float_array(score, "PerformanceEstimator.calibrate(): y_score");
             Vector p;
             {
               py::gil_scoped_release release;
-              p = self.calibrate(view(s));
+              p = self.calibrate(float_view(s));
             }
             return py::array_t<double>(p.size(), p.data());
           },

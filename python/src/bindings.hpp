@@ -173,6 +173,13 @@ py::module_ pandas();
 /// The numpy module.
 py::module_ numpy();
 
+/// A 1-D float64 array of `obj` (a C-contiguous float64 array is not copied; other numbers are
+/// converted; None gives an empty array). @throws TypeMismatch (not numbers), InvalidArgument
+/// (not 1-D), both naming `what`.
+py::array_t<double> as_float_array(const py::object& obj, const char* what);
+/// The array of as_float_array() as an Eigen vector (no copy; valid while the array lives).
+Eigen::Map<const Vector> float_view(const py::array_t<double>& a);
+
 /// A JSON value as the Python object json.loads() would give.
 py::object json_to_python(const Json& j);
 

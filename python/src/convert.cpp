@@ -30,6 +30,27 @@ py::module_ numpy() {
   return py::module_::import("numpy");
 }
 
+py::array_t<double> as_float_array(const py::object& obj, const char* what) {
+  if (obj.is_none()) return py::array_t<double>(0);
+  py::array_t<double, py::array::c_style | py::array::forcecast> a;
+  try {
+    a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(
+        numpy().attr("asarray")(obj, "float64"));
+  } catch (const py::error_already_set& e) {
+    CHURN_THROW(TypeMismatch, what
+                                  << ": expected numbers, got "
+                                  << py::str(py::type::of(obj).attr("__name__")).cast<std::string>()
+                                  << " (" << e.what() << ")");
+  }
+  CHURN_CHECK(a && a.ndim() == 1, InvalidArgument,
+              what << ": expected a 1-D array, got " << (a ? a.ndim() : -1) << " dimensions");
+  return a;
+}
+
+Eigen::Map<const Vector> float_view(const py::array_t<double>& a) {
+  return Eigen::Map<const Vector>(a.data(), static_cast<Index>(a.size()));
+}
+
 std::shared_ptr<const void> keep_alive(py::object obj) {
   auto* held = new py::object(std::move(obj));
   return std::shared_ptr<const void>(held, [](py::object* p) {

@@ -268,8 +268,8 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers) const {
   const Vector p = predict_proba(customers);
   data::Table storage;
   const data::Table& c = conformed(customers, storage, "ChurnModel::drift()");
-  return completed(base.compare(c.select(base.feature_names()), base.has_score() ? p : Vector()),
-                   c, p);
+  return completed(base.compare(c.select(base.feature_names()), base.has_score() ? p : Vector()), c,
+                   p);
 }
 
 monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data::Table& events,
@@ -279,8 +279,8 @@ monitor::DriftReport ChurnModel::drift(const data::Table& customers, const data:
   const Vector p = predict_proba(customers, events, as_of);
   data::Table storage;
   const data::Table& c = conformed(customers, storage, "ChurnModel::drift()");
-  return completed(base.compare(c.select(base.feature_names()), base.has_score() ? p : Vector()),
-                   c, p);
+  return completed(base.compare(c.select(base.feature_names()), base.has_score() ? p : Vector()), c,
+                   p);
 }
 
 ModelKind ChurnModel::kind() const {

@@ -92,8 +92,8 @@ ChurnModel ChurnModel::from_json(const Json& doc) {
   common::json_check_members(
       state,
       {"bundle_version", "contract", "pipeline", "model", "calibrator", "threshold",
-       "threshold_info", "baseline", "feature_means", "feature_importance",
-       "performance_reference", "reconstruction", "id_column", "report", "metadata", "tags"},
+       "threshold_info", "baseline", "feature_means", "feature_importance", "performance_reference",
+       "reconstruction", "id_column", "report", "metadata", "tags"},
       where);
   for (const char* key :
        {"contract", "pipeline", "model", "calibrator", "threshold", "threshold_info", "baseline",

@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
@@ -18,6 +17,7 @@
 #include "churn/monitor/multivariate.hpp"
 #include "churn/tree/gbdt.hpp"
 #include "common/json.hpp"
+#include "common/normal.hpp"
 #include "monitor/multivariate_detail.hpp"
 
 namespace churn::monitor {

@@ -6,12 +6,12 @@
 #include <string>     // std::string, std::to_string
 #include <utility>    // std::move
 
-#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/monitor/estimate.hpp"
 #include "common/checks.hpp"
+#include "common/normal.hpp"
 #include "monitor/estimate_detail.hpp"
 
 namespace churn::monitor {

@@ -41,7 +41,6 @@ enum class DriftStatus : std::uint8_t { Stable, Moderate, Significant, MissingCo
 /// "stable", "moderate", "significant" or "missing_column".
 const char* drift_status_name(DriftStatus s);
 
-
 /// The status of a PSI value under the thresholds (NaN counts as stable).
 DriftStatus status_of(double psi, double moderate, double significant);
 
@@ -66,7 +65,6 @@ struct FeatureDrift {
   /// psi x importance: the drift that can move the score; NaN until weight_by_importance().
   double impact = kMissing;
 };
-
 
 /// Model performance in one time window (labels that arrived later vs. the scores).
 struct WindowPerformance {
@@ -168,9 +166,7 @@ class DriftReport {
   /// alerts join alerts(), its JSON the report's ("estimated_performance"). @return `*this`.
   DriftReport& set_estimated_performance(EstimatedPerformance estimate);
   /// The estimated performance, when set.
-  const std::optional<EstimatedPerformance>& estimated_performance() const {
-    return estimated_;
-  }
+  const std::optional<EstimatedPerformance>& estimated_performance() const { return estimated_; }
   /// Adds the domain classifier's multivariate drift (domain_classifier_drift()); its alert
   /// joins alerts(), its JSON the report's ("domain_classifier"). @return `*this`.
   DriftReport& set_domain_classifier(DomainClassifierResult result);

@@ -302,7 +302,8 @@ def main() -> None:
     top = ", ".join(f"{f} ({s:.0%})" for f, s in dc.features.head(3).itertuples(index=False))
     rec = report.reconstruction
     print(f"\nmultivariate drift: domain classifier ROC-AUC {dc.auc:.3f} (0.5 = the quarter looks "
-          f"like training; p = {max(dc.p_value, 1e-300):.2g}, {time.perf_counter() - t0:.1f} s), separated "
+          f"like training; p {'= %.2g' % dc.p_value if dc.p_value > 0 else '< 1e-300'}, "
+          f"{time.perf_counter() - t0:.1f} s), separated "
           f"by {top}; PCA reconstruction error {rec.reconstruction_error:.3f} vs threshold "
           f"{rec.threshold:.3f} ({'drift' if rec.drifted else 'no drift'})")
 

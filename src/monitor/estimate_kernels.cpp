@@ -15,7 +15,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-
 /// U, the Mann-Whitney count (ties half) of the masses p (positive) and 1 - p (negative) in
 /// score order, over the tie groups of `rows` (sorted by score). Also P and N.
 struct RankSums {

@@ -10,13 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/parallel.hpp"
 #include "churn/core/random.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/monitor/multivariate.hpp"
 #include "common/json.hpp"
+#include "common/normal.hpp"
 #include "monitor/multivariate_detail.hpp"
 
 namespace churn::monitor {

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include "common/normal.hpp"
 #include "churn/core/error.hpp"
 #include "churn/core/json.hpp"
 #include "churn/core/stop.hpp"
 #include "churn/monitor/estimate.hpp"
+#include "common/normal.hpp"
 #include "monitor/estimate_detail.hpp"
 
 using churn::Index;

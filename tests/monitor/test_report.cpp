@@ -68,7 +68,8 @@ BOOST_AUTO_TEST_CASE(weighting_by_importance_leads_with_the_drift_that_can_move_
   const Json j = r.to_json();
   BOOST_TEST(j["weighted_by_importance"].get<bool>());
   BOOST_TEST(j["features"][1]["feature"].get<std::string>() == "b");
-  BOOST_TEST(j["features"][1]["impact"].get<double>() == 0.108, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(j["features"][1]["impact"].get<double>() == 0.108,
+             boost::test_tools::tolerance(1e-12));
 
   DriftReport bad(rows, std::nullopt, ReportThresholds{}, 100, 50);
   BOOST_CHECK_THROW(bad.weight_by_importance({{"zzz", 1.0}}), churn::InvalidArgument);

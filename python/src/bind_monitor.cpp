@@ -54,16 +54,6 @@ py::dict window_dict(const mon::WindowPerformance& w) {
   return d;
 }
 
-py::dict alert_dict(const mon::Alert& a) {
-  py::dict d;
-  d["subject"] = a.subject;
-  d["metric"] = a.metric;
-  d["value"] = a.value;
-  d["threshold"] = a.threshold;
-  d["severity"] = mon::severity_name(a.severity);
-  return d;
-}
-
 py::dict summary_dict(const mon::NumericSummary& s) {
   py::dict d;
   d["count"] = s.count;
@@ -304,11 +294,7 @@ void bind_drift_report(py::module_& m) {
                                return out;
                              })
       .def_property_readonly("alerts",
-                             [](const mon::DriftReport& r) {
-                               py::list out;
-                               for (const auto& a : r.alerts()) out.append(alert_dict(a));
-                               return out;
-                             })
+                             [](const mon::DriftReport& r) { return monitor_alerts(r.alerts()); })
       .def(
           "to_json", [](const mon::DriftReport& r, int indent) { return r.to_json().dump(indent); },
           py::arg("indent") = -1);
@@ -428,6 +414,20 @@ void bind_baseline(py::module_& m) {
 }
 
 }  // namespace
+
+py::list monitor_alerts(const std::vector<mon::Alert>& alerts) {
+  py::list out;
+  for (const auto& a : alerts) {
+    py::dict d;
+    d["subject"] = a.subject;
+    d["metric"] = a.metric;
+    d["value"] = a.value;
+    d["threshold"] = a.threshold;
+    d["severity"] = mon::severity_name(a.severity);
+    out.append(d);
+  }
+  return out;
+}
 
 void bind_monitor(py::module_& parent) {
   py::module_ m = parent.def_submodule(

@@ -92,20 +92,8 @@ void bind_result(py::module_& m) {
                                d["reliable"] = c.reliable;
                                return d;
                              })
-      .def_property_readonly("alerts",
-                             [](const mon::EstimatedPerformance& r) {
-                               py::list out;
-                               for (const auto& a : r.alerts()) {
-                                 py::dict d;
-                                 d["subject"] = a.subject;
-                                 d["metric"] = a.metric;
-                                 d["value"] = a.value;
-                                 d["threshold"] = a.threshold;
-                                 d["severity"] = mon::severity_name(a.severity);
-                                 out.append(d);
-                               }
-                               return out;
-                             })
+      .def_property_readonly(
+          "alerts", [](const mon::EstimatedPerformance& r) { return monitor_alerts(r.alerts()); })
       .def(
           "to_json",
           [](const mon::EstimatedPerformance& r, int indent) { return r.to_json().dump(indent); },

@@ -21,20 +21,6 @@ namespace {
 
 namespace mon = churn::monitor;
 
-py::list alert_list(const std::vector<mon::Alert>& alerts) {
-  py::list out;
-  for (const auto& a : alerts) {
-    py::dict d;
-    d["subject"] = a.subject;
-    d["metric"] = a.metric;
-    d["value"] = a.value;
-    d["threshold"] = a.threshold;
-    d["severity"] = mon::severity_name(a.severity);
-    out.append(d);
-  }
-  return out;
-}
-
 /// domain_classifier_drift, its defaults, the null variance and DomainClassifierResult.
 void bind_domain_classifier(py::module_& m) {
   using R = mon::DomainClassifierResult;
@@ -56,7 +42,7 @@ void bind_domain_classifier(py::module_& m) {
                                  out.append(py::make_tuple(f.feature, f.importance));
                                return out;
                              })
-      .def_property_readonly("alerts", [](const R& r) { return alert_list(r.alerts()); })
+      .def_property_readonly("alerts", [](const R& r) { return monitor_alerts(r.alerts()); })
       .def(
           "to_json", [](const R& r, int indent) { return r.to_json().dump(indent); },
           py::arg("indent") = -1)
@@ -97,7 +83,7 @@ void bind_pca_result(py::module_& m) {
       .def_readonly("drifted", &R::drifted)
       .def_readonly("n_components", &R::n_components)
       .def_readonly("n_rows", &R::n_rows)
-      .def_property_readonly("alerts", [](const R& r) { return alert_list(r.alerts()); })
+      .def_property_readonly("alerts", [](const R& r) { return monitor_alerts(r.alerts()); })
       .def(
           "to_json", [](const R& r, int indent) { return r.to_json().dump(indent); },
           py::arg("indent") = -1)

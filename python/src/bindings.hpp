@@ -11,6 +11,7 @@
 #include <memory>       // std::shared_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <vector>       // std::vector
 
 #include <nlohmann/json.hpp>  // the Json values (churn/core/json.hpp only declares them)
 
@@ -19,6 +20,7 @@
 #include "churn/core/parallel.hpp"  // kMaxThreads
 #include "churn/data/schema.hpp"
 #include "churn/data/table.hpp"
+#include "churn/monitor/alert.hpp"  // monitor_alerts
 
 namespace churn::python {
 
@@ -179,6 +181,11 @@ py::module_ numpy();
 py::array_t<double> as_float_array(const py::object& obj, const char* what);
 /// The array of as_float_array() as an Eigen vector (no copy; valid while the array lives).
 Eigen::Map<const Vector> float_view(const py::array_t<double>& a);
+
+/// Monitor alerts as a list of dicts (subject, metric, value, threshold, severity): the one
+/// conversion of DriftReport's, the estimates' and the multivariate results' alerts
+/// (bind_monitor.cpp).
+py::list monitor_alerts(const std::vector<monitor::Alert>& alerts);
 
 /// A JSON value as the Python object json.loads() would give.
 py::object json_to_python(const Json& j);

@@ -287,17 +287,29 @@ Boosted boost(const Features& X, const FitData& d, const Start& start, detail::T
   std::vector<std::int32_t> bag, oob;
   std::vector<std::uint8_t> feature_used(static_cast<std::size_t>(X.cols()), 1);
 
+  detail::FitProfiler& prof = grower.profiler();
+  using Clock = detail::FitProfiler::Clock;
   for (int it = 0; it < P.n_estimators; ++it) {
     poll_stop();
-    compute_gradients(score, d.y, d.weight, fx, d.threads, gh);
+    Clock::time_point t0 = Clock::now();
+    prof.region(threads_for(n, d.threads),
+                [&] { compute_gradients(score, d.y, d.weight, fx, d.threads, gh); });
+    prof.profile.gradients_s += detail::FitProfiler::since(t0);
     if (bagging && it % P.subsample_freq == 0) draw_bag(n, P.subsample, P.seed, it, bag, oob);
     if (P.colsample_bytree < 1.0) sample_features(P.colsample_bytree, P.seed, it, feature_used);
 
     Tree tree = grower.grow(bagging ? &bag : nullptr, gh, fx.count_bits, 1.0 / fx.gs, 1.0 / fx.hs,
                             feature_used);
+    t0 = Clock::now();
     grower.add_leaf_values(tree, score.data());
-    if (bagging && !oob.empty()) add_out_of_bag(tree, X, oob, d.threads, score);
-    if (eval.active()) eval.add_round(tree, it, d.threads);
+    if (bagging && !oob.empty())
+      prof.region(threads_for(static_cast<Index>(oob.size()), d.threads),
+                  [&] { add_out_of_bag(tree, X, oob, d.threads, score); });
+    if (eval.active())
+      prof.region(threads_for(d.eval->X.rows(), d.threads),
+                  [&] { eval.add_round(tree, it, d.threads); });
+    prof.profile.score_s += detail::FitProfiler::since(t0);
+    ++prof.profile.n_trees;
     out.trees.push_back(std::move(tree));
     if (callback && report_round(callback, it, P.n_estimators, eval)) break;
     if (P.early_stopping_rounds > 0 && it - eval.best_round() >= P.early_stopping_rounds) break;
@@ -363,6 +375,8 @@ template <class Features>
 GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
                                          const FitOptions& options, const GBDTParams& P) {
   const char* who = "GBDTClassifier::fit()";
+  using Clock = detail::FitProfiler::Clock;
+  const Clock::time_point t_fit = Clock::now();
   P.validate();
   std::vector<std::uint8_t> is_cat = check_training_set(X, y, options, P, who);
   const EvalSet* eval = options.eval_set ? &*options.eval_set : nullptr;
@@ -375,12 +389,20 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   const Start start = starting_score(d.weight, y, P.boost_from_average, who);
 
   poll_stop();
+  const Clock::time_point t_bin = Clock::now();
   std::vector<FeatureBinInfo> info;
   const detail::BinnedMatrix B =
       detail::bin_features(X, is_cat, P.max_bins, P.bin_sample_rows, P.seed, d.threads, info);
+  const double binning_s = detail::FitProfiler::since(t_bin);
   detail::TreeGrower grower(B, info, P, monotone_signs(P.monotone_constraints, X.cols()),
                             d.threads);
+  const Clock::time_point t_boost = Clock::now();
   Boosted boosted = boost(X, d, start, grower, callback_);
+  GBDTFitProfile profile = grower.profiler().profile;
+  profile.boosting_s = detail::FitProfiler::since(t_boost);
+  profile.serial_s = std::max(0.0, profile.boosting_s - grower.profiler().shared_s);
+  profile.binning_s = binning_s;
+  profile.n_threads = d.threads;
 
   auto packed = std::make_shared<const detail::PackedTrees>(boosted.trees, X.cols(), d.threads);
   trees_ = std::move(boosted.trees);
@@ -394,6 +416,8 @@ GBDTClassifier& GBDTClassifier::fit_impl(const Features& X, const VectorRef& y,
   best_iteration_ = boosted.best_iteration;
   evals_result_ = std::move(boosted.evals);
   fitted_params_ = P;
+  profile.total_s = detail::FitProfiler::since(t_fit);
+  fit_profile_ = profile;
   fitted_ = true;
   return *this;
 }

@@ -12,18 +12,31 @@ namespace churn::tree::detail {
 
 namespace {
 
-/// Rows per block of the parallel partition and gathers.
+/// Work units per row of a partition (decision, scatter) and per bin of split finding; a
+/// unit is about a nanosecond of one core (one histogram update).
+constexpr Index kPartitionCost = 4;
+constexpr Index kSplitCost = 4;
+/// Rows per block of the partition and the gathers.
 constexpr Index kBlock = 16384;
-/// Below this many (rows x features), a histogram is built on one thread. Every parallel region
-/// ends in a barrier, and on a busy machine a barrier can cost a scheduler time slice when a
-/// team thread is descheduled, so only work of about a millisecond or more is shared.
-constexpr Index kSerialHistWork = Index{1} << 20;
-/// Below this many rows, a leaf is partitioned on one thread.
-constexpr Index kSerialPartitionRows = Index{1} << 17;
-/// Below this many histogram bins, split finding runs on one thread.
-constexpr Index kSerialSplitBins = Index{1} << 14;
+
+/// How many threads share a piece of work: one per grain (2^16 units) of it, at most
+/// `n_threads`. So a thread joins a region only for some 50-100 microseconds of work: a region
+/// ends in a barrier, which costs microseconds on an idle machine and can cost a scheduler time
+/// slice on a busy one. The work decides, not the thread count alone: 16 threads split a large
+/// leaf 16 ways and a small one 3 ways (results never depend on it: histogram sums are
+/// integers).
+int threads_for_work(Index work, int n_threads) {
+  if (n_threads <= 1) return 1;
+  const Index grain = std::max<Index>(1, grower_tuning().grain.load(std::memory_order_relaxed));
+  return static_cast<int>(std::min<Index>(n_threads, std::max<Index>(1, work / grain)));
+}
 
 }  // namespace
+
+GrowerTuning& grower_tuning() {
+  static GrowerTuning tuning;
+  return tuning;
+}
 
 TreeGrower::TreeGrower(const BinnedMatrix& bins, const std::vector<FeatureBinInfo>& info,
                        const GBDTParams& params, std::vector<std::int8_t> monotone, int n_threads)
@@ -31,7 +44,8 @@ TreeGrower::TreeGrower(const BinnedMatrix& bins, const std::vector<FeatureBinInf
       info_(info),
       params_(params),
       monotone_(std::move(monotone)),
-      n_threads_(n_threads) {
+      n_threads_(n_threads),
+      pending_(new std::atomic<Index>[static_cast<std::size_t>(bins.n_features)]) {
   for (const auto m : monotone_) constrained_ = constrained_ || m != 0;
   const auto n = static_cast<std::size_t>(bins_.n_rows);
   index_.resize(n);
@@ -63,75 +77,136 @@ bool TreeGrower::can_split(const Leaf& leaf) const {
   return true;
 }
 
-void TreeGrower::build_leaf_histogram(const Leaf& leaf, HistBin* hist) {
+template <class Done>
+void TreeGrower::build_leaf_histogram(const Leaf& leaf, HistBin* hist, Index extra_work,
+                                      Done&& done) {
   const Index m = leaf.count;
-  const std::int32_t* rows = index_.data() + leaf.begin;
-  const GradPair* gh = gh_.data() + leaf.begin;
+  const std::int32_t* rows = rows_of(leaf);
+  const GradPair* gh = gh_of(leaf);
   const Index F = bins_.n_features;
   const Index H = bins_.hist_size;
-  auto kernel = [&](HistBin* out, Index lo, Index hi) {
-    std::fill(out, out + H, HistBin{});
-    if (bins_.wide_rows)
-      build_histogram(bins_.rows32.data(), F, rows + lo, hi - lo, gh + lo, out);
-    else
-      build_histogram(bins_.rows16.data(), F, rows + lo, hi - lo, gh + lo, out);
-  };
-  const int threads = m * F < kSerialHistWork ? 1 : n_threads_;
+  const auto nf = static_cast<Index>(used_features_.size());
+  const int threads = threads_for_work(m * nf + extra_work, n_threads_);
+  constexpr auto kBinBytes = static_cast<long long>(sizeof(HistBin));
   if (threads <= 1) {
-    kernel(hist, 0, m);
+    // Row by row: one read of a row's bins serves every feature.
+    std::fill(hist, hist + H, HistBin{});
+    prof_.profile.hist_bytes_zeroed += kBinBytes * H;
+    if (bins_.wide_rows)
+      build_histogram(bins_.rows32.data(), F, rows, m, gh, hist);
+    else
+      build_histogram(bins_.rows16.data(), F, rows, m, gh, hist);
+    for (Index q = 0; q < nf; ++q) done(q);
     return;
   }
-  // Each thread histograms a contiguous share of the rows into its own buffer; integer sums
-  // make the total independent of how the rows were shared.
-  while (static_cast<int>(scratch_.size()) < threads - 1)
+  // Tasks (feature q, chunk c of the rows): enough chunks to give every thread about two
+  // tasks, none under min_chunk_rows rows. Chunk 0 writes the feature's part of `hist`, the
+  // others their part of a scratch histogram; only those parts are zeroed and added up.
+  const Index min_rows =
+      std::max<Index>(1, grower_tuning().min_chunk_rows.load(std::memory_order_relaxed));
+  const Index n_chunks = std::max<Index>(1, std::min((2 * threads + nf - 1) / nf, m / min_rows));
+  while (static_cast<Index>(scratch_.size()) < n_chunks - 1)
     scratch_.emplace_back(static_cast<std::size_t>(H));
-  parallel_for(0, threads, threads, [&](Index t) {
-    HistBin* out = t == 0 ? hist : scratch_[static_cast<std::size_t>(t - 1)].data();
-    kernel(out, t * m / threads, (t + 1) * m / threads);
+  Index used_bins = 0;
+  for (Index q = 0; q < nf; ++q) {
+    pending_[static_cast<std::size_t>(q)].store(n_chunks, std::memory_order_relaxed);
+    used_bins +=
+        bins_.n_bins[static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)])];
+  }
+  prof_.profile.hist_bytes_zeroed += kBinBytes * used_bins * n_chunks;
+  prof_.profile.hist_bytes_reduced += kBinBytes * used_bins * (n_chunks - 1);
+  prof_.region(threads, [&] {
+    parallel_for_blocks(0, nf * n_chunks, 1, threads, [&](Index task, Index) {
+      const Index q = task / n_chunks, c = task % n_chunks;
+      const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
+      const Index off = bins_.hist_offset[f];
+      const Index nb = bins_.n_bins[f];
+      HistBin* out = (c == 0 ? hist : scratch_[static_cast<std::size_t>(c - 1)].data()) + off;
+      std::fill(out, out + nb, HistBin{});
+      const Index lo = c * m / n_chunks, hi = (c + 1) * m / n_chunks;
+      const auto at = static_cast<Index>(f) * bins_.n_rows;
+      if (bins_.wide_cols)
+        build_column_histogram(bins_.cols16.data() + at, rows + lo, hi - lo, gh + lo, out);
+      else
+        build_column_histogram(bins_.cols8.data() + at, rows + lo, hi - lo, gh + lo, out);
+      // The task that finishes a feature's last chunk adds the chunks up (integer sums: the
+      // order does not matter) and goes on with the feature.
+      if (n_chunks > 1 &&
+          pending_[static_cast<std::size_t>(q)].fetch_sub(1, std::memory_order_acq_rel) != 1)
+        return;
+      for (Index k = 1; k < n_chunks; ++k)
+        add_histogram(hist + off, scratch_[static_cast<std::size_t>(k - 1)].data() + off, nb);
+      done(q);
+    });
   });
-  parallel_for_blocks(0, H, 2048, threads, [&](Index lo, Index hi) {
-    for (int t = 1; t < threads; ++t)
-      add_histogram(hist + lo, scratch_[static_cast<std::size_t>(t - 1)].data() + lo, hi - lo);
-  });
+}
+
+void TreeGrower::pick_split(Leaf& leaf, std::vector<SplitInfo>& found) {
+  // Features in index order, strictly better only: ties go to the lowest feature.
+  leaf.best = SplitInfo{};
+  for (auto& s : found)
+    if (s.valid() && s.gain > leaf.best.gain) leaf.best = std::move(s);
 }
 
 void TreeGrower::find_split(Leaf& leaf, const HistBin* hist) {
   leaf.best = SplitInfo{};
   if (!can_split(leaf)) return;
   const auto nf = static_cast<Index>(used_features_.size());
-  std::vector<SplitInfo> found(static_cast<std::size_t>(nf));
-  const int threads = bins_.hist_size < kSerialSplitBins ? 1 : n_threads_;
-  parallel_for(0, nf, threads, [&](Index q) {
-    const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
-    find_best_split(hist + bins_.hist_offset[f], bins_.n_bins[f], static_cast<std::int32_t>(f),
-                    info_[f], monotone_.empty() ? 0 : monotone_[f], leaf.info, ctx_,
-                    found[static_cast<std::size_t>(q)]);
+  found_.assign(static_cast<std::size_t>(nf), SplitInfo{});
+  Index used_bins = 0;
+  for (const Index f : used_features_) used_bins += bins_.n_bins[static_cast<std::size_t>(f)];
+  const int threads = threads_for_work(used_bins * kSplitCost, n_threads_);
+  prof_.region(threads, [&] {
+    parallel_for_blocks(0, nf, 1, threads, [&](Index q, Index) {
+      const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
+      find_best_split(hist + bins_.hist_offset[f], bins_.n_bins[f], static_cast<std::int32_t>(f),
+                      info_[f], monotone_.empty() ? 0 : monotone_[f], leaf.info, ctx_,
+                      found_[static_cast<std::size_t>(q)]);
+    });
   });
-  // Features in index order, strictly better only: ties go to the lowest feature.
-  for (auto& s : found)
-    if (s.valid() && s.gain > leaf.best.gain) leaf.best = std::move(s);
+  pick_split(leaf, found_);
 }
 
 namespace {
 
-/// `out[i] = 1` when row `rows[i]` goes left (branch-free).
+/// `out[i] = 1` when row `rows[i]` goes left (branch-free); returns how many go left.
 template <class BinT>
-void decide(const BinT* col, const std::int32_t* rows, Index m, const SplitInfo& s,
-            std::int32_t miss, std::uint8_t* out) {
+Index decide(const BinT* col, const std::int32_t* rows, Index m, const SplitInfo& s,
+             std::int32_t miss, std::uint8_t* out) {
+  Index n_left = 0;
   if (!s.categorical) {
     const std::int32_t t = s.threshold_bin;
     const std::uint8_t dl = s.default_left ? 1 : 0;
     for (Index i = 0; i < m; ++i) {
       const std::int32_t b = col[rows[i]];
-      out[i] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(b <= t) |
-                                         (static_cast<std::uint8_t>(b == miss) & dl));
+      const auto d = static_cast<std::uint8_t>(static_cast<std::uint8_t>(b <= t) |
+                                               (static_cast<std::uint8_t>(b == miss) & dl));
+      out[i] = d;
+      n_left += d;
     }
   } else {
     const std::uint32_t* w = s.cat_bins.data();
     for (Index i = 0; i < m; ++i) {
       const auto b = static_cast<std::uint32_t>(col[rows[i]]);
-      out[i] = static_cast<std::uint8_t>((w[b >> 5] >> (b & 31U)) & 1U);
+      const auto d = static_cast<std::uint8_t>((w[b >> 5] >> (b & 31U)) & 1U);
+      out[i] = d;
+      n_left += d;
     }
+  }
+  return n_left;
+}
+
+/// Writes rows [lo, hi) of a leaf to their sides, the left ones from `l`, the right ones from
+/// `r` (branch-free: the cursor of the row's side moves).
+void scatter(const std::int32_t* rows, const GradPair* gh, const std::uint8_t* dec, Index lo,
+             Index hi, Index l, Index r, std::int32_t* rows_out, GradPair* gh_out) {
+  for (Index i = lo; i < hi; ++i) {
+    const Index d = dec[i];
+    const Index at = d ? l : r;  // a conditional move, not a branch
+    l += d;
+    r += 1 - d;
+    rows_out[at] = rows[i];
+    gh_out[at] = gh[i];
   }
 }
 
@@ -140,46 +215,31 @@ void decide(const BinT* col, const std::int32_t* rows, Index m, const SplitInfo&
 Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
   const auto f = static_cast<Index>(s.feature);
   const std::int32_t miss = bins_.n_bins[static_cast<std::size_t>(f)] - 1;
-  std::int32_t* rows = index_.data() + leaf.begin;
-  std::int32_t* tmp = tmp_.data() + leaf.begin;
-  GradPair* gh = gh_.data() + leaf.begin;
-  GradPair* gh_tmp = gh_tmp_.data() + leaf.begin;
+  const std::int32_t* rows = rows_of(leaf);
+  const GradPair* gh = gh_of(leaf);
+  std::int32_t* rows_out = (leaf.buf != 0 ? index_ : tmp_).data() + leaf.begin;
+  GradPair* gh_out = (leaf.buf != 0 ? gh_ : gh_tmp_).data() + leaf.begin;
   std::uint8_t* dec = dec_.data() + leaf.begin;
   const Index m = leaf.count;
-  const int threads = m < kSerialPartitionRows ? 1 : n_threads_;
-  // 1. Decisions (random reads of the binned rows, prefetched).
-  parallel_for_blocks(0, m, kBlock, threads, [&](Index lo, Index hi) {
-    if (bins_.wide_cols)
-      decide(bins_.cols16.data() + f * bins_.n_rows, rows + lo, hi - lo, s, miss, dec + lo);
-    else
-      decide(bins_.cols8.data() + f * bins_.n_rows, rows + lo, hi - lo, s, miss, dec + lo);
-  });
-  // 2. Stable scatter without branches: every row is written to both sides, and only the
-  //    cursor of its own side moves.
+  const int threads = threads_for_work(m * kPartitionCost, n_threads_);
+  auto decide_block = [&](Index lo, Index hi) {
+    return bins_.wide_cols ? decide(bins_.cols16.data() + f * bins_.n_rows, rows + lo, hi - lo, s,
+                                    miss, dec + lo)
+                           : decide(bins_.cols8.data() + f * bins_.n_rows, rows + lo, hi - lo, s,
+                                    miss, dec + lo);
+  };
   if (threads == 1) {
-    Index nl = 0, nr = 0;
-    for (Index i = 0; i < m; ++i) {
-      const std::int32_t r = rows[i];
-      const GradPair v = gh[i];
-      const Index d = dec[i];
-      rows[nl] = r;
-      gh[nl] = v;
-      tmp[nr] = r;
-      gh_tmp[nr] = v;
-      nl += d;
-      nr += 1 - d;
-    }
-    std::copy(tmp, tmp + nr, rows + nl);
-    std::copy(gh_tmp, gh_tmp + nr, gh + nl);
-    return nl;
+    const Index n_left = decide_block(0, m);
+    scatter(rows, gh, dec, 0, m, 0, n_left, rows_out, gh_out);
+    return n_left;
   }
+  // 1. Decisions and each block's left count; 2. every block scatters from its offsets.
   const Index n_blocks = (m + kBlock - 1) / kBlock;
   std::vector<Index> n_left(static_cast<std::size_t>(n_blocks));
-  parallel_for(0, n_blocks, threads, [&](Index b) {
-    const Index lo = b * kBlock, hi = std::min(m, lo + kBlock);
-    Index c = 0;
-    for (Index i = lo; i < hi; ++i) c += dec[i];
-    n_left[static_cast<std::size_t>(b)] = c;
+  prof_.region(threads, [&] {
+    parallel_for_blocks(0, n_blocks, 1, threads, [&](Index b, Index) {
+      n_left[static_cast<std::size_t>(b)] = decide_block(b * kBlock, std::min(m, (b + 1) * kBlock));
+    });
   });
   std::vector<Index> left_at(static_cast<std::size_t>(n_blocks)),
       right_at(static_cast<std::size_t>(n_blocks));
@@ -192,21 +252,12 @@ Index TreeGrower::partition(const Leaf& leaf, const SplitInfo& s) {
     right_at[static_cast<std::size_t>(b)] = acc;
     acc += std::min(m, (b + 1) * kBlock) - b * kBlock - n_left[static_cast<std::size_t>(b)];
   }
-  parallel_for(0, n_blocks, threads, [&](Index b) {
-    const Index lo = b * kBlock, hi = std::min(m, lo + kBlock);
-    Index l = left_at[static_cast<std::size_t>(b)], r = right_at[static_cast<std::size_t>(b)];
-    for (Index i = lo; i < hi; ++i) {
-      const Index d = dec[i];
-      const Index at = d ? l : r;  // a conditional move, not a branch
-      l += d;
-      r += 1 - d;
-      tmp[at] = rows[i];
-      gh_tmp[at] = gh[i];
-    }
-  });
-  parallel_for_blocks(0, m, kBlock, threads, [&](Index lo, Index hi) {
-    std::copy(tmp + lo, tmp + hi, rows + lo);
-    std::copy(gh_tmp + lo, gh_tmp + hi, gh + lo);
+  prof_.region(threads, [&] {
+    parallel_for_blocks(0, n_blocks, 1, threads, [&](Index b, Index) {
+      scatter(rows, gh, dec, b * kBlock, std::min(m, (b + 1) * kBlock),
+              left_at[static_cast<std::size_t>(b)], right_at[static_cast<std::size_t>(b)], rows_out,
+              gh_out);
+    });
   });
   return total_left;
 }
@@ -226,13 +277,16 @@ void TreeGrower::start_tree(int count_bits, double g_unscale, double h_unscale,
 
 Index TreeGrower::gather_root(const std::vector<std::int32_t>* bag, const GradPair* gh) {
   const Index n_root = bag != nullptr ? static_cast<Index>(bag->size()) : bins_.n_rows;
-  parallel_for_blocks(0, n_root, kBlock * 4, n_threads_, [&](Index lo, Index hi) {
-    for (Index i = lo; i < hi; ++i) {
-      const auto k = static_cast<std::size_t>(i);
-      const std::int32_t r = bag != nullptr ? (*bag)[k] : static_cast<std::int32_t>(i);
-      index_[k] = r;
-      if (gh != gh_.data()) gh_[k] = gh[r];  // else already in place (no bag)
-    }
+  const int threads = threads_for_work(n_root, n_threads_);
+  prof_.region(threads, [&] {
+    parallel_for_blocks(0, n_root, kBlock, threads, [&](Index lo, Index hi) {
+      for (Index i = lo; i < hi; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        const std::int32_t r = bag != nullptr ? (*bag)[k] : static_cast<std::int32_t>(i);
+        index_[k] = r;
+        if (gh != gh_.data()) gh_[k] = gh[r];  // else already in place (no bag)
+      }
+    });
   });
   return n_root;
 }
@@ -250,7 +304,7 @@ void TreeGrower::add_root(Index n_root) {
   root.count = n_root;
   root.slot = acquire_slot();
   HistBin* hist = slots_[static_cast<std::size_t>(root.slot)].data();
-  build_leaf_histogram(root, hist);
+  build_leaf_histogram(root, hist, 0, [](Index) {});
   // Every row falls in exactly one bin of any feature: the root sums from one histogram.
   const auto f0 = static_cast<std::size_t>(used_features_[0]);
   for (std::int32_t b = 0; b < bins_.n_bins[f0]; ++b) {
@@ -341,9 +395,13 @@ void TreeGrower::split_leaf(std::size_t li, const SplitInfo& s, std::int32_t nod
   const bool records = forest_mode_ && record_stride_ > 0;
   const Index begin = leaves_[li].begin, count = leaves_[li].count;
   const int depth = leaves_[li].depth;
+  const FitProfiler::Clock::time_point t0 = FitProfiler::Clock::now();
   const Index n_left = records ? static_cast<Index>(s.left.c) : partition(leaves_[li], s);
+  prof_.profile.partition_s += FitProfiler::since(t0);
   Leaf right;
   Leaf& left = leaves_[li];
+  if (!records) left.buf = 1 - left.buf;  // partition() moved the rows to the other buffers
+  right.buf = left.buf;
   right.begin = left.begin + n_left;
   right.count = left.count - n_left;
   right.depth = left.depth + 1;
@@ -381,13 +439,30 @@ void TreeGrower::histogram_children(Leaf& L, Leaf& R) {
   small.slot = acquire_slot();
   HistBin* hs = slots_[static_cast<std::size_t>(small.slot)].data();
   HistBin* hl = slots_[static_cast<std::size_t>(large.slot)].data();
-  build_leaf_histogram(small, hs);
-  for (const Index f : used_features_) {
-    const auto off = bins_.hist_offset[static_cast<std::size_t>(f)];
-    subtract_histogram(hl + off, hs + off, bins_.n_bins[static_cast<std::size_t>(f)]);
-  }
-  find_split(L, slots_[static_cast<std::size_t>(L.slot)].data());
-  find_split(R, slots_[static_cast<std::size_t>(R.slot)].data());
+  // Per feature, once its bins of the small child are complete: the large child's bins, then
+  // both children's best splits on it (in the histogram's parallel region when shared).
+  const bool split_small = can_split(small), split_large = can_split(large);
+  const auto nf = used_features_.size();
+  found_.assign(nf, SplitInfo{});
+  found_other_.assign(nf, SplitInfo{});
+  Index used_bins = 0;
+  for (const Index f : used_features_) used_bins += bins_.n_bins[static_cast<std::size_t>(f)];
+  const Index split_work = used_bins * (1 + kSplitCost * (split_small + split_large));
+  build_leaf_histogram(small, hs, split_work, [&](Index q) {
+    const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
+    const Index off = bins_.hist_offset[f];
+    const std::int32_t nb = bins_.n_bins[f];
+    const int mono = monotone_.empty() ? 0 : monotone_[f];
+    subtract_histogram(hl + off, hs + off, nb);
+    const auto k = static_cast<std::size_t>(q);
+    const auto feature = static_cast<std::int32_t>(f);
+    if (split_small)
+      find_best_split(hs + off, nb, feature, info_[f], mono, small.info, ctx_, found_[k]);
+    if (split_large)
+      find_best_split(hl + off, nb, feature, info_[f], mono, large.info, ctx_, found_other_[k]);
+  });
+  pick_split(small, found_);
+  pick_split(large, found_other_);
   if (!L.best.valid()) release(L);
   if (!R.best.valid()) release(R);
 }
@@ -409,9 +484,13 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, 
                       const std::vector<std::uint8_t>& feature_used) {
   start_tree(count_bits, g_unscale, h_unscale, feature_used);
   // The root's rows (the bag, or all rows) and their gradients in the same order.
+  FitProfiler::Clock::time_point t0 = FitProfiler::Clock::now();
   const Index n_root = gather_root(bag, gh);
+  prof_.profile.partition_s += FitProfiler::since(t0);
   reset_leaves();
+  t0 = FitProfiler::Clock::now();
   add_root(n_root);
+  prof_.profile.histogram_s += FitProfiler::since(t0);
 
   Tree tree;
   const auto max_leaves = static_cast<std::size_t>(params_.num_leaves);
@@ -430,21 +509,25 @@ Tree TreeGrower::grow(const std::vector<std::int32_t>* bag, const GradPair* gh, 
       release(L);
       continue;
     }
+    t0 = FitProfiler::Clock::now();
     histogram_children(L, R);
+    prof_.profile.histogram_s += FitProfiler::since(t0);
   }
   write_leaves(tree);
   return tree;
 }
 
-void TreeGrower::add_leaf_values(const Tree& tree, double* score) const {
+void TreeGrower::add_leaf_values(const Tree& tree, double* score) {
   Index n_rows = 0;
   for (const Leaf& leaf : leaves_) n_rows += leaf.count;
-  const int threads = n_rows < kSerialPartitionRows ? 1 : n_threads_;
-  parallel_for(0, static_cast<Index>(leaves_.size()), threads, [&](Index l) {
-    const Leaf& leaf = leaves_[static_cast<std::size_t>(l)];
-    const double v = tree.leaf_value[static_cast<std::size_t>(l)];
-    const std::int32_t* rows = index_.data() + leaf.begin;
-    for (Index i = 0; i < leaf.count; ++i) score[rows[i]] += v;
+  const int threads = threads_for_work(n_rows, n_threads_);
+  prof_.region(threads, [&] {
+    parallel_for_blocks(0, static_cast<Index>(leaves_.size()), 1, threads, [&](Index l, Index) {
+      const Leaf& leaf = leaves_[static_cast<std::size_t>(l)];
+      const double v = tree.leaf_value[static_cast<std::size_t>(l)];
+      const std::int32_t* rows = rows_of(leaf);
+      for (Index i = 0; i < leaf.count; ++i) score[rows[i]] += v;
+    });
   });
 }
 

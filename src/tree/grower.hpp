@@ -2,8 +2,11 @@
 /// @file grower.hpp
 /// Leaf-wise growth of one tree on histograms (private to churnlib).
 
+#include <atomic>   // std::atomic
+#include <chrono>   // std::chrono::steady_clock
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::int32_t, std::int64_t, std::int8_t
+#include <memory>   // std::unique_ptr
 #include <vector>   // std::vector
 
 #include "churn/tree/gbdt.hpp"
@@ -13,6 +16,57 @@
 #include "tree/split.hpp"
 
 namespace churn::tree::detail {
+
+/// When the grower shares work among threads (see threads_for_work in grower.cpp): a region
+/// gets one thread per `grain` units of work (about nanoseconds), and a histogram task at least
+/// `min_chunk_rows` rows. Process-wide; tests lower both to run every parallel path on small
+/// data (TuningScope). Results never depend on them.
+struct GrowerTuning {
+  std::atomic<Index> grain{Index{1} << 16};
+  std::atomic<Index> min_chunk_rows{4096};
+};
+GrowerTuning& grower_tuning();
+
+/// Sets grower_tuning() for its lifetime (tests; not while a fit runs in another thread).
+class TuningScope {
+ public:
+  TuningScope(Index grain, Index min_chunk_rows)
+      : grain_(grower_tuning().grain.exchange(grain)),
+        rows_(grower_tuning().min_chunk_rows.exchange(min_chunk_rows)) {}
+  ~TuningScope() {
+    grower_tuning().grain = grain_;
+    grower_tuning().min_chunk_rows = rows_;
+  }
+  TuningScope(const TuningScope&) = delete;
+  TuningScope& operator=(const TuningScope&) = delete;
+
+ private:
+  Index grain_, rows_;
+};
+
+/// Times a fit's phases and the regions it shares among threads (GBDTFitProfile).
+class FitProfiler {
+ public:
+  using Clock = std::chrono::steady_clock;
+  /// Seconds since `t0`.
+  static double since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  /// Runs `f`, a region shared by `threads` threads (counted and timed when more than one).
+  template <class F>
+  void region(int threads, F&& f) {
+    if (threads <= 1) {
+      f();
+      return;
+    }
+    const Clock::time_point t0 = Clock::now();
+    f();
+    shared_s += since(t0);
+    ++profile.parallel_regions;
+  }
+  GBDTFitProfile profile;
+  double shared_s = 0;  ///< Wall time of the shared regions.
+};
 
 /// The training rows of a random forest as fixed-size records, built once per fit: row `i`'s
 /// local bins of every feature (uint8, or uint16 when the matrix has wide columns) at
@@ -85,7 +139,10 @@ class TreeGrower {
   GradPair* gradient_buffer() { return gh_.data(); }
 
   /// Adds each leaf's value of the last grown tree to `score` for the rows it grew on.
-  void add_leaf_values(const Tree& tree, double* score) const;
+  void add_leaf_values(const Tree& tree, double* score);
+
+  /// The fit's phase times and parallel-work counters, accumulated over the trees grown.
+  FitProfiler& profiler() { return prof_; }
 
  private:
   struct Leaf {
@@ -98,11 +155,36 @@ class TreeGrower {
     std::int32_t parent = -1;  ///< Internal node pointing to this leaf (-1 for the root).
     bool is_left = false;
     std::uint64_t key = 1;  ///< Path key of a forest's node (root 1), seeds its feature draw.
+    /// Which pair of row buffers holds the leaf's rows: 0 = index_ / gh_, 1 = tmp_ / gh_tmp_
+    /// (a split moves its leaf's rows into the other pair).
+    int buf = 0;
   };
 
+  /// The leaf's row indices and their gradient pairs, at [begin, begin + count).
+  const std::int32_t* rows_of(const Leaf& leaf) const {
+    return (leaf.buf != 0 ? tmp_ : index_).data() + leaf.begin;
+  }
+  const GradPair* gh_of(const Leaf& leaf) const {
+    return (leaf.buf != 0 ? gh_tmp_ : gh_).data() + leaf.begin;
+  }
+
   bool can_split(const Leaf& leaf) const;
-  void build_leaf_histogram(const Leaf& leaf, HistBin* hist);
+  /// The histogram of the used features over the rows of `leaf` into `hist`, then
+  /// `done(q)` for each used feature q (by index into used_features_) once its bins are
+  /// complete. On one thread: row by row, every feature at once. Shared: tasks of one feature
+  /// over a chunk of the rows, each into its own part of a histogram (no per-thread copy of the
+  /// whole histogram), the chunks of a feature added up by the task that finishes last, which
+  /// then calls `done(q)`; so work that follows a feature's histogram (subtraction, split
+  /// finding) runs in the same parallel region. `extra_work` is that work's size (see
+  /// threads_for_work in grower.cpp).
+  template <class Done>
+  void build_leaf_histogram(const Leaf& leaf, HistBin* hist, Index extra_work, Done&& done);
+  /// The best split of `leaf` over the used features (leaf.best; none when it cannot split).
   void find_split(Leaf& leaf, const HistBin* hist);
+  /// The best of the per-feature splits `found` (ties: the lowest feature) into `leaf.best`.
+  static void pick_split(Leaf& leaf, std::vector<SplitInfo>& found);
+  /// Moves the leaf's rows (and gradient pairs) into the other row buffers at the same
+  /// positions, stably, the left child's first; returns their number.
   Index partition(const Leaf& leaf, const SplitInfo& split);
   int acquire_slot();
   /// Gives the leaf's histogram slot back (if it holds one).
@@ -183,12 +265,17 @@ class TreeGrower {
   std::vector<GradPair> gh_, gh_tmp_;  ///< Gradient pairs in the order of index_.
   std::vector<std::uint8_t> dec_;      ///< Partition decisions (1 = left).
   std::vector<std::vector<HistBin>> slots_;
-  std::vector<std::vector<HistBin>> scratch_;  ///< Per-thread histograms (threads 1..).
+  /// Partial histograms of row chunks 1.. of a shared histogram (see build_leaf_histogram).
+  std::vector<std::vector<HistBin>> scratch_;
+  /// Per used feature: chunks of a shared histogram not finished yet.
+  std::unique_ptr<std::atomic<Index>[]> pending_;
+  std::vector<SplitInfo> found_, found_other_;  ///< Per used feature: its best split.
   std::vector<int> free_slots_;
   std::vector<Leaf> leaves_;
   std::vector<Index> used_features_;
 
   SplitContext ctx_;  ///< Per-round inputs of split finding.
+  FitProfiler prof_;  ///< Phase times and parallel-work counters (GBDTFitProfile).
 
   ForestGrowth forest_;                ///< Settings of the forest's tree being grown.
   bool forest_mode_ = false;           ///< grow_forest() is running (pure nodes do not split).

@@ -222,8 +222,8 @@ void TreeGrower::feature_histograms(const Leaf& leaf, Index nb) {
     for (Index q = 0; q < n_large; ++q) *k[q] = n_touched[q];
     return;
   }
-  const std::int32_t* rows = index_.data() + leaf.begin;
-  const GradPair* gh = gh_.data() + leaf.begin;
+  const std::int32_t* rows = rows_of(leaf);
+  const GradPair* gh = gh_of(leaf);
   for (Index s = 0; s < nb; ++s) {
     const Index f = batch_[static_cast<std::size_t>(s)];
     const Index at = s * fhist_stride_;

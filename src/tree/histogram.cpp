@@ -35,6 +35,16 @@ void build_histogram(const BinT* bins, Index n_features, const std::int32_t* row
   }
 }
 
+template <class ColT>
+void build_column_histogram(const ColT* col, const std::int32_t* rows, Index m, const GradPair* gh,
+                            HistBin* out) {
+  for (Index i = 0; i < m; ++i) {
+    HistBin& x = out[col[rows[i]]];
+    x.g += gh[i].g;
+    x.hc += gh[i].hc;
+  }
+}
+
 void subtract_histogram(HistBin* parent, const HistBin* child, Index n) {
   for (Index i = 0; i < n; ++i) {
     parent[i].g -= child[i].g;
@@ -49,6 +59,10 @@ void add_histogram(HistBin* acc, const HistBin* other, Index n) {
   }
 }
 
+template void build_column_histogram<std::uint8_t>(const std::uint8_t*, const std::int32_t*, Index,
+                                                   const GradPair*, HistBin*);
+template void build_column_histogram<std::uint16_t>(const std::uint16_t*, const std::int32_t*,
+                                                    Index, const GradPair*, HistBin*);
 template void build_histogram<std::uint16_t>(const std::uint16_t*, Index, const std::int32_t*,
                                              Index, const GradPair*, HistBin*);
 template void build_histogram<std::uint32_t>(const std::uint32_t*, Index, const std::int32_t*,

@@ -36,11 +36,23 @@ template <class BinT>
 void build_histogram(const BinT* bins, Index n_features, const std::int32_t* rows, Index m,
                      const GradPair* gh, HistBin* out);
 
+/// Adds rows to the histogram of one feature: `col` is the feature's column of local bins (one
+/// per training row), `out` its histogram (`out[b]` for local bin b; not zeroed here); the rows
+/// are `rows[0 .. m)` and `gh[i]` holds the gradient pair of row `rows[i]`.
+template <class ColT>
+void build_column_histogram(const ColT* col, const std::int32_t* rows, Index m, const GradPair* gh,
+                            HistBin* out);
+
 /// `parent -= child` over `n` bins.
 void subtract_histogram(HistBin* parent, const HistBin* child, Index n);
 /// `acc += other` over `n` bins.
 void add_histogram(HistBin* acc, const HistBin* other, Index n);
 
+extern template void build_column_histogram<std::uint8_t>(const std::uint8_t*, const std::int32_t*,
+                                                          Index, const GradPair*, HistBin*);
+extern template void build_column_histogram<std::uint16_t>(const std::uint16_t*,
+                                                           const std::int32_t*, Index,
+                                                           const GradPair*, HistBin*);
 extern template void build_histogram<std::uint16_t>(const std::uint16_t*, Index,
                                                     const std::int32_t*, Index, const GradPair*,
                                                     HistBin*);

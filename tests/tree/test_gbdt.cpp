@@ -19,13 +19,16 @@
 #include "churn/metrics/classification.hpp"
 #include "churn/tree/gbdt.hpp"
 #include "test_util.hpp"
+#include "tree/grower.hpp"
 
 using churn::Index;
 using churn::RowMatrix;
 using churn::Vector;
 using churn::data::Column;
 using churn::data::Table;
+using churn::tree::FeatureBinInfo;
 using churn::tree::GBDTClassifier;
+using churn::tree::GBDTFitProfile;
 using churn::tree::GBDTParams;
 using churn::tree::Tree;
 
@@ -288,6 +291,90 @@ BOOST_AUTO_TEST_CASE(one_vs_rest_for_few_categories) {
   BOOST_REQUIRE(t.n_internal() == 1);
   BOOST_TEST(t.goes_left(0, 0.0) == t.goes_left(0, 2.0));
   BOOST_TEST(t.goes_left(0, 1.0) != t.goes_left(0, 0.0));
+}
+
+BOOST_AUTO_TEST_CASE(same_model_on_every_parallel_path) {
+  // With the grower's sharing thresholds at their minimum, every region is shared by all
+  // threads, histograms are built as (feature, row chunk) tasks with their chunks added up by
+  // the last task, and split finding, subtraction and partitions run in parallel even on small
+  // data; the models must equal the default one-thread fit (row-wise histograms, everything on
+  // one thread), for any thread count, including more threads than features and cores.
+  const Data d = make_data(4000, 5, 21);
+  auto strip = [](const GBDTClassifier& m) {
+    churn::Json j = m.to_json();
+    j["params"].erase("n_threads");
+    return j.dump();
+  };
+  for (const int variant : {0, 1}) {
+    GBDTParams P;
+    P.n_estimators = 5;
+    P.num_leaves = variant == 0 ? 31 : 8;
+    P.min_child_samples = 5;
+    P.categorical_features = {5};
+    P.seed = 3;
+    if (variant == 0) {  // bagging and feature sampling
+      P.subsample = 0.7;
+      P.subsample_freq = 1;
+      P.colsample_bytree = 0.6;
+    } else {  // monotone constraints and a depth limit
+      P.monotone_constraints = {1, 0, -1, 0, 0, 0};
+      P.max_depth = 4;
+    }
+    P.n_threads = 1;
+    GBDTClassifier reference(P);
+    reference.fit(d.X, d.y);
+    const churn::tree::detail::TuningScope everywhere(1, 1);
+    for (const int threads : {1, 2, 3, 7, 16}) {
+      P.n_threads = threads;
+      GBDTClassifier m(P);
+      m.fit(d.X, d.y);
+      BOOST_TEST(strip(m) == strip(reference),
+                 "variant " << variant << ", " << threads << " threads");
+      if (threads > 1) {
+        BOOST_TEST(m.fit_profile().parallel_regions > 0);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fit_profile_accounts_for_the_fit) {
+  const Data d = make_data(3000, 5, 4);
+  GBDTParams P;
+  P.n_estimators = 7;
+  P.n_threads = 1;
+  GBDTClassifier m(P);
+  BOOST_TEST(m.fit_profile().n_trees == 0);
+  m.fit(d.X, d.y);
+  const GBDTFitProfile& p = m.fit_profile();
+  BOOST_TEST(p.n_trees == 7);
+  BOOST_TEST(p.n_threads == 1);
+  BOOST_TEST(p.parallel_regions == 0);
+  BOOST_TEST(p.serial_s == p.boosting_s);  // one thread: nothing shared
+  BOOST_TEST(p.total_s >= p.binning_s + p.boosting_s);
+  BOOST_TEST(p.boosting_s >= p.histogram_s + p.partition_s + p.gradients_s + p.score_s);
+  // One thread zeroes one histogram (all bins) per build, the root's and one child's per
+  // split, and reduces nothing.
+  Index splits = 0;
+  for (const Tree& t : m.trees()) splits += t.n_internal();
+  Index bins = 0;
+  for (const FeatureBinInfo& b : m.bin_info()) bins += b.n_bins + 1;
+  const auto per_histogram = static_cast<long long>(bins * 16);
+  BOOST_TEST(p.hist_bytes_zeroed <= per_histogram * (7 + splits));
+  BOOST_TEST(p.hist_bytes_zeroed >= per_histogram * 7);
+  BOOST_TEST(p.hist_bytes_reduced == 0);
+  {
+    // Shared among 4 threads with two chunks per feature: partial histograms are added up.
+    const churn::tree::detail::TuningScope everywhere(1, 1);
+    P.n_threads = 4;
+    GBDTClassifier s(P);
+    s.fit(d.X, d.y);
+    BOOST_TEST(s.fit_profile().parallel_regions > 0);
+    BOOST_TEST(s.fit_profile().hist_bytes_reduced > 0);
+    BOOST_TEST(s.fit_profile().serial_s < s.fit_profile().boosting_s);
+  }
+  // Loading a model leaves the profile empty.
+  const GBDTClassifier loaded = GBDTClassifier::from_json(m.to_json());
+  BOOST_TEST(loaded.fit_profile().n_trees == 0);
 }
 
 BOOST_AUTO_TEST_CASE(same_model_for_any_thread_count) {

@@ -170,6 +170,34 @@ struct FeatureBinInfo {
   bool has_missing = false;
 };
 
+/// Where the last fit's time went (GBDTClassifier::fit_profile()): wall seconds by phase, the
+/// share that ran on one thread, and what sharing the work among threads cost. Diagnostics for
+/// choosing `n_threads` (as XGBoost's per-phase timings); not saved with the model. Phases are
+/// timed on the calling thread; sharing a phase's work among threads does not change results.
+struct GBDTFitProfile {
+  int n_threads = 0;       ///< Threads the fit ran with.
+  int n_trees = 0;         ///< Trees grown (boosting rounds run).
+  double total_s = 0;      ///< The whole fit: checks, binning, boosting, packing the trees.
+  double binning_s = 0;    ///< Binning the features (sample, edges, binned matrices).
+  double gradients_s = 0;  ///< Gradients and hessians of each round.
+  double histogram_s = 0;  ///< Histograms, sibling subtraction and split finding.
+  double partition_s = 0;  ///< Moving each split leaf's rows to its children.
+  double score_s = 0;      ///< Adding each tree to the scores (and the evaluation set's).
+  /// Wall time of the boosting rounds (gradients to scores) during which one thread worked:
+  /// the rounds' time minus the wall time of the regions shared by several threads. With
+  /// `n_threads` = 1 it is all of the rounds; with more, the part that no core count shortens
+  /// (Amdahl's serial part; `boosting_s` - `serial_s` is what the threads shared).
+  double serial_s = 0;
+  double boosting_s = 0;  ///< Wall time of the boosting rounds.
+  /// Parallel regions entered with more than one thread (each ends in a barrier).
+  long long parallel_regions = 0;
+  /// Histogram bytes set to zero before rows were added (the leaves' histograms and any
+  /// per-thread partial copies).
+  long long hist_bytes_zeroed = 0;
+  /// Bytes of per-thread partial histograms added into a leaf's histogram.
+  long long hist_bytes_reduced = 0;
+};
+
 /// Binary gradient-boosted trees (labels 0 and 1, log-loss).
 ///
 /// Thread safety: the const members (predict*, feature_matrix, evaluate_rounds, to_json, save,
@@ -310,6 +338,8 @@ class GBDTClassifier {
   int best_iteration() const { return best_iteration_; }
   /// The evaluation metric after each round (empty without an evaluation set).
   const std::vector<double>& evals_result() const { return evals_result_; }
+  /// Where the last fit's time went (all zero before the first fit and after load).
+  const GBDTFitProfile& fit_profile() const { return fit_profile_; }
   /// What the targets 0 and 1 stand for (see labels.hpp): `[0, 1]` unless set_classes() was
   /// called; `classes()[1]` is the class predict_proba() gives the probability of.
   Json classes() const;
@@ -352,6 +382,7 @@ class GBDTClassifier {
   std::vector<std::uint8_t> is_categorical_;
   int best_iteration_ = 0;
   std::vector<double> evals_result_;
+  GBDTFitProfile fit_profile_;
   std::string classes_json_ = "[0,1]";  ///< classes(), serialized (Json is only declared here)
   GBDTCallback callback_;
   bool fitted_ = false;

@@ -36,7 +36,7 @@ _ALIASES = {"random_state": "seed", "n_jobs": "n_threads", "max_bin": "max_bins"
 # Attributes set by fit (removed from pickles: the model JSON restores them).
 _FITTED = ("_core", "_train_categories", "classes_", "n_features_in_", "feature_names_in_",
            "n_estimators_", "best_iteration_", "evals_result_", "categorical_features_",
-           "init_score_")
+           "init_score_", "fit_profile_")
 # C++ parameters that fit computes from the data and its arguments (not taken as they are).
 _FIT_COMPUTED = ("categorical_features", "monotone_constraints", "early_stopping_rounds")
 
@@ -626,6 +626,14 @@ class GBDTClassifier(BinaryClassifier):
         Indices of the features treated as categorical.
     init_score_ : float
         Raw score (log-odds) every row starts from.
+    fit_profile_ : dict
+        Where the last fit's time went (diagnostics for choosing ``n_threads``; zeros after
+        loading or unpickling): wall seconds ``total_s``, ``binning_s``, ``boosting_s`` and its
+        phases ``gradients_s``, ``histogram_s`` (histograms and split finding),
+        ``partition_s``, ``score_s``; ``serial_s``, the part of ``boosting_s`` during which one
+        thread worked (what more cores cannot shorten); ``parallel_regions`` (each ends in a
+        barrier); ``hist_bytes_zeroed`` and ``hist_bytes_reduced``, histogram bytes cleared
+        and partial histograms added up; ``n_threads``, ``n_trees``.
 
     Examples
     --------
@@ -857,6 +865,7 @@ class GBDTClassifier(BinaryClassifier):
         self.categorical_features_ = np.asarray(core.params.to_dict()["categorical_features"],
                                                 dtype=np.int64)
         self.init_score_ = float(core.init_score)
+        self.fit_profile_ = dict(core.fit_profile)
 
     # ---- prediction ------------------------------------------------------------------------
 

@@ -218,6 +218,25 @@ void def_gbdt_attributes(py::class_<GBDT>& cls) {
       .def_property_readonly("feature_names", &GBDT::feature_names)
       .def_property_readonly("best_iteration", &GBDT::best_iteration)
       .def_property_readonly("evals_result", &GBDT::evals_result)
+      .def_property_readonly("fit_profile",
+                             [](const GBDT& self) {
+                               const churn::tree::GBDTFitProfile& p = self.fit_profile();
+                               py::dict d;
+                               d["n_threads"] = p.n_threads;
+                               d["n_trees"] = p.n_trees;
+                               d["total_s"] = p.total_s;
+                               d["binning_s"] = p.binning_s;
+                               d["boosting_s"] = p.boosting_s;
+                               d["gradients_s"] = p.gradients_s;
+                               d["histogram_s"] = p.histogram_s;
+                               d["partition_s"] = p.partition_s;
+                               d["score_s"] = p.score_s;
+                               d["serial_s"] = p.serial_s;
+                               d["parallel_regions"] = p.parallel_regions;
+                               d["hist_bytes_zeroed"] = p.hist_bytes_zeroed;
+                               d["hist_bytes_reduced"] = p.hist_bytes_reduced;
+                               return d;
+                             })
       .def_property_readonly(
           "eval_metric",
           [](const GBDT& self) { return gbdt_metric_name(self.params().eval_metric); })

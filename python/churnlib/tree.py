@@ -1,9 +1,12 @@
 """Tree ensembles: :class:`GBDTClassifier` (gradient boosting) and
 :class:`RandomForestClassifier`, scikit-learn compatible estimators.
 
-Training and prediction run in C++ (``churn::tree::GBDTClassifier``) with the GIL released; this
-module converts inputs (pandas categories, churnlib Tables, numpy arrays) and follows
-scikit-learn's and LightGBM's conventions, without importing either.
+Training and prediction run in C++ (``churn::tree::GBDTClassifier``) with the GIL released (a
+GBDT prediction of a few rows, microseconds of work, keeps it); this module converts inputs
+(pandas categories, churnlib Tables, numpy arrays) and follows scikit-learn's and LightGBM's
+conventions, without importing either. A float64 C-ordered numpy array goes to C++ as it is,
+checked for its feature count only (:func:`_estimator_input`): a one-row prediction costs
+microseconds.
 """
 
 from __future__ import annotations

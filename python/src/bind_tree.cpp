@@ -172,14 +172,23 @@ void def_gbdt_fit(py::class_<GBDT>& cls) {
 /// another thread waits for it. Larger calls release it.
 constexpr std::int64_t kKeepGilWork = 4096;
 
+using CArray = py::array_t<double, py::array::c_style>;
+
 /// `X` as a C-ordered float64 array: the array itself when it is one (what the Python wrapper
 /// passes), else numpy's conversion of it.
-py::array_t<double, py::array::c_style> c_float64(const py::array& X) {
-  using CArray = py::array_t<double, py::array::c_style>;
+CArray c_float64(const py::array& X) {
   if (CArray::check_(X)) return py::reinterpret_borrow<CArray>(X);
   auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(X);
   if (!a) throw py::error_already_set();
   return a;
+}
+
+/// The rows of the 2-D array `a` as a matrix (no copy; valid while `a` lives).
+/// @throws InvalidArgument naming `caller` if `a` is not 2-D.
+Eigen::Map<const RowMatrix> rows_of(const CArray& a, const char* caller) {
+  CHURN_CHECK(a.ndim() == 2, InvalidArgument,
+              caller << ": X must be 2-D, got " << a.ndim() << " dimensions");
+  return {a.data(), a.shape(0), a.shape(1)};
 }
 
 /// Runs `predict()` (`rows` rows by `trees` trees) with the GIL released, unless it is small
@@ -194,16 +203,14 @@ decltype(auto) predict_with_gil_rule(Index rows, int trees, F&& predict) {
 /// The private fast entry points of GBDTClassifier's predictions, which the Python wrapper calls
 /// with the C-ordered float64 matrix it prepared: positional `X` only (no keyword parsing, no
 /// int parameter to check), the model's every tree, the GIL kept for a few rows, and the output
-/// built as a numpy array directly (proba: (n, 2) with P(0) = 1 - P(1) as Python computed it).
+/// built as a numpy array directly (proba: n rows of (P(0), P(1)) with P(0) = 1 - P(1), the
+/// doubles numpy's `1.0 - p1` gave; P(1) alone without `two_columns`).
 void def_gbdt_predict_arrays(py::class_<GBDT>& cls) {
   cls.def("_predict_raw_array",
           [](const GBDT& self, const py::array& X) {
-            const auto a = c_float64(X);
-            CHURN_CHECK(
-                a.ndim() == 2, InvalidArgument,
-                "GBDTClassifier.predict_raw(): X must be 2-D, got " << a.ndim() << " dimensions");
-            const Eigen::Map<const RowMatrix> Xm(a.data(), a.shape(0), a.shape(1));
-            py::array_t<double> out(a.shape(0));
+            const CArray a = c_float64(X);
+            const auto Xm = rows_of(a, "GBDTClassifier.predict_raw()");
+            py::array_t<double> out(Xm.rows());
             double* o = out.mutable_data();
             predict_with_gil_rule(Xm.rows(), self.n_trees(), [&] {
               const Vector raw = self.predict_raw(Xm);
@@ -212,12 +219,9 @@ void def_gbdt_predict_arrays(py::class_<GBDT>& cls) {
             return out;
           })
       .def("_predict_proba_array", [](const GBDT& self, const py::array& X, bool two_columns) {
-        const auto a = c_float64(X);
-        CHURN_CHECK(
-            a.ndim() == 2, InvalidArgument,
-            "GBDTClassifier.predict_proba(): X must be 2-D, got " << a.ndim() << " dimensions");
-        const Eigen::Map<const RowMatrix> Xm(a.data(), a.shape(0), a.shape(1));
-        const py::ssize_t n = a.shape(0);
+        const CArray a = c_float64(X);
+        const auto Xm = rows_of(a, "GBDTClassifier.predict_proba()");
+        const py::ssize_t n = Xm.rows();
         py::array_t<double> out =
             two_columns ? py::array_t<double>({n, py::ssize_t{2}}) : py::array_t<double>(n);
         double* o = out.mutable_data();

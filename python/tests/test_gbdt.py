@@ -753,6 +753,12 @@ def test_plain_arrays_one_row_or_many_give_the_bits_of_every_other_input():
     frozen = X.copy()
     frozen.setflags(write=False)
     np.testing.assert_array_equal(m.predict_raw(frozen), raw)
+    # The private core entry points convert what is not a C-ordered float64 matrix themselves.
+    np.testing.assert_array_equal(m._core._predict_raw_array(np.asfortranarray(X)), raw)
+    np.testing.assert_array_equal(m._core._predict_proba_array(X32, False),
+                                  reference_raw_and_proba(m, X32)[1][:, 1])
+    with pytest.raises(cl.InvalidArgument, match="2-D"):
+        m._core._predict_raw_array(X[0])
     # An array fitted without names predicts without a warning.
     with warnings.catch_warnings():
         warnings.simplefilter("error")

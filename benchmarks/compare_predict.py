@@ -14,14 +14,22 @@ that all three libraries read. Each library trains its own model on it (``--tree
 
 Timed: batch prediction of all ``--rows`` rows with 1 thread and with ``--threads`` (median of
 ``--repeat``), and ``--one-row`` single-row calls from Python (``X[i:i+1]``, 1 thread; median and
-99th percentile in microseconds). Compile time of lleaves is reported, not counted. Probabilities
-are compared (max |difference| between libraries is reported as a sanity check only: the models
-differ). The machine's other load is not controlled: compare ratios within one run.
+99th percentile in microseconds). Compile time of lleaves is reported, not counted. lleaves'
+probabilities must equal LightGBM's (same model) to 1e-12, else the run stops with an error.
+Between libraries the max |difference| of the probabilities is reported as a sanity check only
+(the models differ). The machine's other load is not controlled: compare ratios within one run.
+
+Checking that a change keeps churnlib's predictions: training is deterministic for a given
+``--rows``/``--seed``/``--trees``/``--leaves``, so ``--save-raw PATH`` writes churnlib's
+``predict_raw`` of all rows (``np.save``, float64) and ``--check-raw PATH`` compares the current
+build's with such a file and exits with status 1 unless they are bit-identical.
 
 Example::
 
     python benchmarks/compare_predict.py                       # 200,000 rows, 100 trees
     python benchmarks/compare_predict.py --rows 50000 --libs churnlib,lightgbm
+    python benchmarks/compare_predict.py --rows 50000 --save-raw before.npy   # then, after a
+    python benchmarks/compare_predict.py --rows 50000 --check-raw before.npy  # change
 """
 
 from __future__ import annotations
@@ -50,6 +58,11 @@ def parse_args(argv=None):
     p.add_argument("--repeat", type=int, default=3, help="timed batch predictions (median)")
     p.add_argument("--one-row", type=int, default=2000, help="timed one-row calls")
     p.add_argument("--libs", default=",".join(LIBS), help="comma-separated subset of " + str(LIBS))
+    p.add_argument("--save-raw", metavar="PATH",
+                   help="write churnlib's predict_raw of all rows to PATH (np.save)")
+    p.add_argument("--check-raw", metavar="PATH",
+                   help="exit 1 unless churnlib's predict_raw of all rows is bit-identical to "
+                        "the array saved in PATH by --save-raw")
     return p.parse_args(argv)
 
 
@@ -70,7 +83,8 @@ def make_data(rows, seed):
 
 
 def train(lib, X, y, args, workdir):
-    """A predict(X, threads) function for `lib`, its version and its training/compile seconds."""
+    """A predict(X, threads) function for `lib`, its version, its training/compile seconds and
+    (churnlib only, else None) its predict_raw(X) function."""
     cats = list(range(16, 20))
     if lib == "churnlib":
         import json
@@ -88,7 +102,8 @@ def train(lib, X, y, args, workdir):
             doc = json.loads(m.to_json())
             doc["params"]["n_threads"] = t
             models[t] = cl.GBDTClassifier.from_json(json.dumps(doc))
-        return (lambda A, t: models[t].predict_proba(A)[:, 1]), cl.__version__, fit_s
+        return (lambda A, t: models[t].predict_proba(A)[:, 1]), cl.__version__, fit_s, \
+            models[1].predict_raw
     import lightgbm as lgb
 
     params = dict(objective="binary", num_leaves=args.leaves, learning_rate=0.1, max_bin=255,
@@ -98,7 +113,7 @@ def train(lib, X, y, args, workdir):
     booster = lgb.train(params, ds, args.trees)
     fit_s = time.perf_counter() - t0
     if lib == "lightgbm":
-        return (lambda A, t: booster.predict(A, num_threads=t)), lgb.__version__, fit_s
+        return (lambda A, t: booster.predict(A, num_threads=t)), lgb.__version__, fit_s, None
     import lleaves
 
     path = os.path.join(workdir, "lightgbm_model.txt")
@@ -108,7 +123,14 @@ def train(lib, X, y, args, workdir):
     model.compile(cache=os.path.join(workdir, "lleaves_model.so"))
     compile_s = time.perf_counter() - t0
     version = getattr(lleaves, "__version__", "1.3")
-    return (lambda A, t: model.predict(A, n_jobs=t)), version, compile_s
+    # lleaves compiles LightGBM's model: its probabilities must be LightGBM's.
+    d = float(np.max(np.abs(model.predict(X, n_jobs=args.threads)
+                            - booster.predict(X, num_threads=args.threads))))
+    if not d <= 1e-12:  # NaN fails too
+        raise SystemExit(f"lleaves' probabilities differ from LightGBM's by {d:.3g} (more than "
+                         "1e-12): the compiled model does not predict as LightGBM's")
+    print(f"lleaves: probabilities equal LightGBM's to 1e-12 (max |difference| {d:.3g})")
+    return (lambda A, t: model.predict(A, n_jobs=t)), version, compile_s, None
 
 
 def time_batch(predict, X, threads, repeat):
@@ -134,6 +156,24 @@ def time_one_row(predict, X, calls):
     return statistics.median(us), us[min(len(us) - 1, int(0.99 * len(us)))]
 
 
+def check_raw(raw, args):
+    """--save-raw / --check-raw of churnlib's raw scores of all rows."""
+    raw = np.asarray(raw, dtype=np.float64)
+    if args.save_raw:
+        np.save(args.save_raw, raw)
+        print(f"churnlib predict_raw of {raw.shape[0]} rows saved to {args.save_raw}")
+    if args.check_raw:
+        saved = np.load(args.check_raw)
+        if saved.dtype != np.float64 or saved.shape != raw.shape or not np.array_equal(saved, raw):
+            diff = (float(np.max(np.abs(saved - raw)))
+                    if saved.shape == raw.shape else f"shape {saved.shape} vs {raw.shape}")
+            print(f"churnlib predict_raw differs from {args.check_raw} (max |difference| "
+                  f"{diff})")
+            raise SystemExit(1)
+        print(f"churnlib predict_raw of {raw.shape[0]} rows is bit-identical to "
+              f"{args.check_raw}")
+
+
 def main(argv=None):
     import tempfile
 
@@ -142,6 +182,8 @@ def main(argv=None):
     for lib in libs:
         if lib not in LIBS:
             raise SystemExit(f"unknown library {lib!r}; choose from {LIBS}")
+    if (args.save_raw or args.check_raw) and "churnlib" not in libs:
+        raise SystemExit("--save-raw and --check-raw need churnlib in --libs")
     t0 = time.perf_counter()
     X, y = make_data(args.rows, args.seed)
     print(f"data: {X.shape[0]} rows x {X.shape[1]} features ({time.perf_counter() - t0:.1f} s); "
@@ -151,10 +193,15 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as workdir:
         for lib in libs:
             try:
-                predict, version, setup_s = train(lib, X, y, args, workdir)
+                predict, version, setup_s, raw = train(lib, X, y, args, workdir)
             except ImportError as e:
+                if lib == "churnlib" and (args.save_raw or args.check_raw):
+                    raise SystemExit(f"churnlib: not available ({e}): no raw scores to save "
+                                     "or check") from None
                 print(f"{lib}: not available ({e})")
                 continue
+            if raw is not None:
+                check_raw(raw(X), args)
             one_s, probs[lib] = time_batch(predict, X, 1, args.repeat)
             all_s, _ = time_batch(predict, X, args.threads, args.repeat)
             p50, p99 = time_one_row(predict, X, args.one_row)

@@ -1,9 +1,12 @@
 """Tree ensembles: :class:`GBDTClassifier` (gradient boosting) and
 :class:`RandomForestClassifier`, scikit-learn compatible estimators.
 
-Training and prediction run in C++ (``churn::tree::GBDTClassifier``) with the GIL released; this
-module converts inputs (pandas categories, churnlib Tables, numpy arrays) and follows
-scikit-learn's and LightGBM's conventions, without importing either.
+Training and prediction run in C++ (``churn::tree::GBDTClassifier``) with the GIL released (a
+GBDT prediction of a few rows, microseconds of work, keeps it); this module converts inputs
+(pandas categories, churnlib Tables, numpy arrays) and follows scikit-learn's and LightGBM's
+conventions, without importing either. A float64 C-ordered numpy array goes to C++ as it is,
+checked for its feature count only (:func:`_estimator_input`): a one-row prediction costs
+microseconds.
 """
 
 from __future__ import annotations
@@ -103,6 +106,28 @@ def _prepare(X, caller, train_categories=None, n_features=None, fitted_names=Non
     check(arr.shape[1], None)
     p = arr.shape[1]
     return arr, None, [[] for _ in range(p)], [False] * p
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _estimator_input(est, X, caller):
+    """X of a fitted tree estimator's prediction as the C-contiguous float64 matrix its core takes.
+
+    The common case of a single row or a batch from numpy, a plain ``numpy.ndarray`` that is
+    float64, C-ordered and 2-D with rows and columns, is taken as it is when the estimator was
+    fitted without feature names: scikit-learn's ``check_array`` would return it unchanged, and
+    only the feature count is checked (by the same check_n_features, same message). Everything
+    else (lists, other dtypes or orders, subclasses, frames, tables, a model fitted with names,
+    which warns on an array) goes through :func:`_prepare`.
+    """
+    if (type(X) is np.ndarray and X.ndim == 2 and X.dtype == _FLOAT64 and X.flags.c_contiguous
+            and X.shape[0] > 0 and X.shape[1] > 0
+            and getattr(est, "feature_names_in_", None) is None):
+        check_n_features(est, X.shape[1], caller)
+        return X
+    Xa, _, _, _ = _prepare(X, caller, train_categories=est._train_categories, est=est)
+    return Xa
 
 
 def _check_columns(p, names, n_features, fitted_names, caller, est=None):
@@ -871,27 +896,32 @@ class GBDTClassifier(BinaryClassifier):
 
     def _predict_input(self, X, caller):
         core = self._fitted_core(caller)
-        Xa, _, _, _ = _prepare(X, caller, train_categories=self._train_categories, est=self)
-        return core, Xa
+        return core, _estimator_input(self, X, caller)
+
+    # (the core's _predict_*_array take the prepared matrix: no keyword parsing, the GIL kept
+    # for a few rows, the output built in C++; see bind_tree.cpp)
 
     def predict_raw(self, X):
         """Raw scores (log-odds), shape (n_samples,)."""
         core, Xa = self._predict_input(X, "GBDTClassifier.predict_raw()")
-        return np.asarray(core.predict_raw(Xa))
+        return core._predict_raw_array(Xa)
 
     def decision_function(self, X):
         """Raw scores (log-odds), shape (n_samples,): the same as :meth:`predict_raw`."""
         core, Xa = self._predict_input(X, "GBDTClassifier.decision_function()")
-        return np.asarray(core.predict_raw(Xa))
+        return core._predict_raw_array(Xa)
 
     def predict_proba(self, X):
         """Probabilities of classes 0 and 1, shape (n_samples, 2)."""
         core, Xa = self._predict_input(X, "GBDTClassifier.predict_proba()")
-        p1 = np.asarray(core.predict_proba(Xa))
-        out = np.empty((p1.shape[0], 2))
-        out[:, 1] = p1
-        out[:, 0] = 1.0 - p1
-        return out
+        return core._predict_proba_array(Xa, True)
+
+    def predict(self, X):
+        """Class labels (from ``classes_``): ``classes_[1]`` where P(``classes_[1]``) > 0.5,
+        shape (n_samples,)."""
+        core, Xa = self._predict_input(X, f"{type(self).__name__}.predict()")
+        positive = core._predict_proba_array(Xa, False) > 0.5
+        return self.classes_[positive.astype(np.intp)]
 
     def predict_contrib(self, X):
         """TreeSHAP contributions, shape (n_samples, n_features + 1).
@@ -1184,8 +1214,7 @@ class RandomForestClassifier(BinaryClassifier):
 
     def _predict_input(self, X, caller):
         core = self._fitted_core(caller)
-        Xa, _, _, _ = _prepare(X, caller, train_categories=self._train_categories, est=self)
-        return core, Xa
+        return core, _estimator_input(self, X, caller)
 
     def predict_proba(self, X):
         """Probabilities of classes 0 and 1 (the trees' mean), shape (n_samples, 2)."""

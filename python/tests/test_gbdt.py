@@ -8,6 +8,7 @@ import json
 import pathlib
 import pickle
 import threading
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -709,3 +710,119 @@ def test_python_defaults_are_the_cpp_defaults():
         cl.GBDTClassifier(n_estimators=1.5).fit(np.zeros((4, 1)), [0, 1, 0, 1])
     with pytest.raises(cl.InvalidArgument, match="seed = -1 is out of range"):
         cl.GBDTClassifier(seed=-1).fit(np.zeros((4, 1)), [0, 1, 0, 1])
+
+
+# ---- prediction from a plain float64 array (the one-row fast path) -----------------------------
+
+
+def reference_raw_and_proba(m, X):
+    """predict_raw and predict_proba as the public core bindings give them (the path every input
+    took before the fast path): raw scores, and (1 - P(1), P(1)) built in numpy."""
+    Xc = np.ascontiguousarray(X, dtype=np.float64)
+    p1 = np.asarray(m._core.predict_proba(Xc))
+    return np.asarray(m._core.predict_raw(Xc)), np.column_stack([1.0 - p1, p1])
+
+
+def test_plain_arrays_one_row_or_many_give_the_bits_of_every_other_input():
+    X, y = numeric_data(1500, seed=31)
+    X[::7, 2] = np.nan
+    m = cl.GBDTClassifier(n_estimators=30).fit(X, y)
+    raw, proba = reference_raw_and_proba(m, X)
+    np.testing.assert_array_equal(m.predict_raw(X), raw)
+    np.testing.assert_array_equal(m.decision_function(X), raw)
+    np.testing.assert_array_equal(m.predict_proba(X), proba)
+    np.testing.assert_array_equal(m.predict(X), (proba[:, 1] > 0.5).astype(np.int64))
+    assert m.predict_proba(X).flags.c_contiguous and m.predict_proba(X).dtype == np.float64
+    for i in (0, 7, 1499):  # one row at a time: the rows of the batch, bit for bit
+        row = np.ascontiguousarray(X[i:i + 1])
+        np.testing.assert_array_equal(m.predict_raw(row), raw[i:i + 1])
+        np.testing.assert_array_equal(m.predict_proba(row), proba[i:i + 1])
+        assert m.predict_proba(row).shape == (1, 2) and m.predict_raw(row).shape == (1,)
+        others = [X[i:i + 1].tolist(), np.asfortranarray(X[i:i + 1]),
+                  np.ascontiguousarray(X[i:i + 1]).astype(">f8"), pd.DataFrame(X[i:i + 1])]
+        for other in others:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # the DataFrame's column names
+                np.testing.assert_array_equal(m.predict_proba(other), proba[i:i + 1])
+    # Other layouts and dtypes take the general path, with the same results.
+    wide = np.hstack([X, X])
+    np.testing.assert_array_equal(m.predict_raw(wide[:, :5]), raw)  # not C-contiguous
+    np.testing.assert_array_equal(m.predict_raw(np.asfortranarray(X)), raw)
+    X32 = X.astype(np.float32)
+    np.testing.assert_array_equal(m.predict_proba(X32), reference_raw_and_proba(m, X32)[1])
+    frozen = X.copy()
+    frozen.setflags(write=False)
+    np.testing.assert_array_equal(m.predict_raw(frozen), raw)
+    # The private core entry points convert what is not a C-ordered float64 matrix themselves.
+    np.testing.assert_array_equal(m._core._predict_raw_array(np.asfortranarray(X)), raw)
+    np.testing.assert_array_equal(m._core._predict_proba_array(X32, False),
+                                  reference_raw_and_proba(m, X32)[1][:, 1])
+    with pytest.raises(cl.InvalidArgument, match="2-D"):
+        m._core._predict_raw_array(X[0])
+    # An array fitted without names predicts without a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m.predict_proba(X[:1])
+
+
+def test_plain_array_checks_keep_their_messages():
+    X, y = numeric_data(400, seed=32)
+    m = cl.GBDTClassifier(n_estimators=5)
+    with pytest.raises(cl.NotFittedError, match="not fitted"):
+        m.predict_proba(X[:1])
+    m.fit(X, y)
+    message = "X has 4 features, but GBDTClassifier is expecting 5 features as input."
+    for bad in (np.ascontiguousarray(X[:1, :4]), X[:1, :4].tolist()):  # fast and general path
+        for call in (m.predict_proba, m.predict_raw, m.decision_function, m.predict):
+            with pytest.raises(cl.InvalidArgument) as info:
+                call(bad)
+            assert str(info.value).endswith(message)
+    with pytest.raises(cl.InvalidArgument, match="0 sample"):
+        m.predict_proba(np.empty((0, 5)))
+    with pytest.raises(cl.InvalidArgument, match="0 feature"):
+        m.predict_proba(np.empty((3, 0)))
+    with pytest.raises(cl.InvalidArgument, match="Reshape"):
+        m.predict_proba(X[0])
+    with pytest.raises(cl.InvalidArgument, match="dim 3"):
+        m.predict_proba(np.empty((1, 3, 5)))
+    # Categorical codes are still checked (in C++) on a plain array.
+    Xc = X.copy()
+    Xc[:, 0] = np.arange(400) % 4
+    mc = cl.GBDTClassifier(n_estimators=5, categorical_features=[0]).fit(Xc, y)
+    row = np.ascontiguousarray(Xc[:1])
+    row[0, 0] = 2.5
+    with pytest.raises(cl.InvalidArgument, match="column 0"):
+        mc.predict_proba(row)
+
+
+def test_model_fitted_on_a_dataframe_still_warns_on_a_plain_array():
+    df, y = churn_frame(1000, seed=33)
+    numeric = df.select_dtypes("number")
+    m = cl.GBDTClassifier(n_estimators=10).fit(numeric, y)
+    X = np.ascontiguousarray(numeric.to_numpy(dtype=np.float64))
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but "
+                                         "GBDTClassifier was fitted with feature names"):
+        p = m.predict_proba(X[:1])
+    np.testing.assert_array_equal(p, m.predict_proba(numeric.iloc[:1]))
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        with pytest.raises(cl.InvalidArgument, match="expecting"):
+            m.predict_raw(X[:1, :2])
+
+
+def test_predictions_from_threads_agree():
+    X, y = numeric_data(20000, seed=34)
+    m = cl.GBDTClassifier(n_estimators=50, n_threads=2).fit(X, y)
+    expected = m.predict_proba(X)
+    results = [None] * 4
+
+    def work(k):
+        results[k] = (m.predict_proba(X), [m.predict_proba(X[i:i + 1]) for i in range(k, 200, 4)])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k, (batch, rows) in enumerate(results):
+        np.testing.assert_array_equal(batch, expected)
+        np.testing.assert_array_equal(np.vstack(rows), expected[k:200:4])

@@ -171,12 +171,12 @@ class TreeGrower {
   bool can_split(const Leaf& leaf) const;
   /// The histogram of the used features over the rows of `leaf` into `hist`, then
   /// `done(q)` for each used feature q (by index into used_features_) once its bins are
-  /// complete. On one thread: row by row, every feature at once. Shared: tasks of one feature
-  /// over a chunk of the rows, each into its own part of a histogram (no per-thread copy of the
-  /// whole histogram), the chunks of a feature added up by the task that finishes last, which
-  /// then calls `done(q)`; so work that follows a feature's histogram (subtraction, split
-  /// finding) runs in the same parallel region. `extra_work` is that work's size (see
-  /// threads_for_work in grower.cpp).
+  /// complete. Row by row on one thread; shared, as tasks of a chunk of the rows times a group
+  /// of the features (plan_histogram in grower.cpp), each into its own chunk's histogram of
+  /// which only its group's bins are zeroed, the chunks of a group added up by the group's
+  /// last task, which then calls `done` for the group's features: work that follows a
+  /// feature's histogram (subtraction, split finding) runs in the same parallel region.
+  /// `extra_work` is that work's size (work units, see grower.cpp).
   template <class Done>
   void build_leaf_histogram(const Leaf& leaf, HistBin* hist, Index extra_work, Done&& done);
   /// The best split of `leaf` over the used features (leaf.best; none when it cannot split).

@@ -6,14 +6,20 @@ namespace churn::tree::detail {
 template <class BinT>
 void build_histogram(const BinT* bins, Index n_features, const std::int32_t* rows, Index m,
                      const GradPair* gh, HistBin* out) {
+  build_histogram(bins, n_features, 0, n_features, rows, m, gh, out);
+}
+
+template <class BinT>
+void build_histogram(const BinT* bins, Index n_features, Index f_lo, Index f_hi,
+                     const std::int32_t* rows, Index m, const GradPair* gh, HistBin* out) {
   constexpr Index kAhead = 16;  // prefetch distance (rows)
   for (Index i = 0; i < m; ++i) {
     if (i + kAhead < m)
-      __builtin_prefetch(bins + static_cast<Index>(rows[i + kAhead]) * n_features);
+      __builtin_prefetch(bins + static_cast<Index>(rows[i + kAhead]) * n_features + f_lo);
     const BinT* b = bins + static_cast<Index>(rows[i]) * n_features;
     const std::int64_t g = gh[i].g, hc = gh[i].hc;
-    Index f = 0;
-    for (; f + 4 <= n_features; f += 4) {
+    Index f = f_lo;
+    for (; f + 4 <= f_hi; f += 4) {
       HistBin& x0 = out[b[f]];
       x0.g += g;
       x0.hc += hc;
@@ -27,7 +33,7 @@ void build_histogram(const BinT* bins, Index n_features, const std::int32_t* row
       x3.g += g;
       x3.hc += hc;
     }
-    for (; f < n_features; ++f) {
+    for (; f < f_hi; ++f) {
       HistBin& x = out[b[f]];
       x.g += g;
       x.hc += hc;
@@ -63,6 +69,10 @@ template void build_column_histogram<std::uint8_t>(const std::uint8_t*, const st
                                                    const GradPair*, HistBin*);
 template void build_column_histogram<std::uint16_t>(const std::uint16_t*, const std::int32_t*,
                                                     Index, const GradPair*, HistBin*);
+template void build_histogram<std::uint16_t>(const std::uint16_t*, Index, Index, Index,
+                                             const std::int32_t*, Index, const GradPair*, HistBin*);
+template void build_histogram<std::uint32_t>(const std::uint32_t*, Index, Index, Index,
+                                             const std::int32_t*, Index, const GradPair*, HistBin*);
 template void build_histogram<std::uint16_t>(const std::uint16_t*, Index, const std::int32_t*,
                                              Index, const GradPair*, HistBin*);
 template void build_histogram<std::uint32_t>(const std::uint32_t*, Index, const std::int32_t*,

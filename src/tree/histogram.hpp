@@ -35,6 +35,10 @@ struct GradPair {
 template <class BinT>
 void build_histogram(const BinT* bins, Index n_features, const std::int32_t* rows, Index m,
                      const GradPair* gh, HistBin* out);
+/// build_histogram() of the features `f_lo .. f_hi` only (a group of a shared histogram).
+template <class BinT>
+void build_histogram(const BinT* bins, Index n_features, Index f_lo, Index f_hi,
+                     const std::int32_t* rows, Index m, const GradPair* gh, HistBin* out);
 
 /// Adds rows to the histogram of one feature: `col` is the feature's column of local bins (one
 /// per training row), `out` its histogram (`out[b]` for local bin b; not zeroed here); the rows
@@ -54,6 +58,12 @@ extern template void build_column_histogram<std::uint16_t>(const std::uint16_t*,
                                                            const std::int32_t*, Index,
                                                            const GradPair*, HistBin*);
 extern template void build_histogram<std::uint16_t>(const std::uint16_t*, Index,
+                                                    const std::int32_t*, Index, const GradPair*,
+                                                    HistBin*);
+extern template void build_histogram<std::uint16_t>(const std::uint16_t*, Index, Index, Index,
+                                                    const std::int32_t*, Index, const GradPair*,
+                                                    HistBin*);
+extern template void build_histogram<std::uint32_t>(const std::uint32_t*, Index, Index, Index,
                                                     const std::int32_t*, Index, const GradPair*,
                                                     HistBin*);
 extern template void build_histogram<std::uint32_t>(const std::uint32_t*, Index,

@@ -23,6 +23,7 @@
 #include "churn/segment/kmeans.hpp"
 #include "churn/tree/forest.hpp"
 #include "churn/tree/gbdt.hpp"
+#include "tree/grower.hpp"  // detail::TuningScope
 
 using churn::Json;
 using churn::data::Table;
@@ -124,6 +125,24 @@ BOOST_AUTO_TEST_CASE(gbdt_saves_the_same_file_for_any_thread_count) {
     p.subsample = 0.8;
     p.subsample_freq = 1;
     p.colsample_bytree = 0.8;
+    p.n_threads = t;
+    return churn::tree::GBDTClassifier(p).fit(X, y).to_json();
+  });
+}
+
+BOOST_AUTO_TEST_CASE(gbdt_on_every_parallel_path_saves_the_same_file) {
+  // The grower's sharing thresholds at their minimum: every histogram is built as (feature,
+  // row chunk) tasks whose partial histograms the last task of a feature adds up (atomic
+  // counters) before it subtracts and finds the feature's splits; every partition is shared.
+  // Under ThreadSanitizer this is the check that those hand-offs are race-free.
+  const Table X = mixed();
+  const churn::Vector y = target();
+  const churn::tree::detail::TuningScope everywhere(1, 1);
+  check("GBDTClassifier (every parallel path)", [&](int t) {
+    churn::tree::GBDTParams p;
+    p.n_estimators = 4;
+    p.subsample = 0.8;
+    p.subsample_freq = 1;
     p.n_threads = t;
     return churn::tree::GBDTClassifier(p).fit(X, y).to_json();
   });

@@ -826,3 +826,28 @@ def test_predictions_from_threads_agree():
     for k, (batch, rows) in enumerate(results):
         np.testing.assert_array_equal(batch, expected)
         np.testing.assert_array_equal(np.vstack(rows), expected[k:200:4])
+
+
+def test_fit_profile_says_where_the_fit_time_went():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3000, 5))
+    y = (X[:, 0] + rng.normal(size=3000) > 0).astype(int)
+    m = cl.GBDTClassifier(n_estimators=9, n_threads=1).fit(X, y)
+    p = m.fit_profile_
+    assert set(p) == {"n_threads", "n_trees", "total_s", "binning_s", "boosting_s", "gradients_s",
+                      "histogram_s", "partition_s", "score_s", "serial_s", "parallel_regions",
+                      "hist_bytes_zeroed", "hist_bytes_reduced"}
+    assert p["n_threads"] == 1 and p["n_trees"] == 9 == m.n_estimators_
+    # one thread: nothing shared, every round's time is serial
+    assert p["parallel_regions"] == 0 and p["hist_bytes_reduced"] == 0
+    assert p["serial_s"] == p["boosting_s"] > 0
+    assert p["total_s"] >= p["binning_s"] + p["boosting_s"]
+    parts = p["gradients_s"] + p["histogram_s"] + p["partition_s"] + p["score_s"]
+    assert 0 < parts <= p["boosting_s"]
+    assert p["hist_bytes_zeroed"] > 0 and p["hist_bytes_zeroed"] % 16 == 0
+    # the profile is the last fit's and is not saved with the model
+    m.set_params(n_estimators=4).fit(X, y)
+    assert m.fit_profile_["n_trees"] == 4
+    again = pickle.loads(pickle.dumps(m))
+    assert again.fit_profile_["n_trees"] == 0 and again.fit_profile_["total_s"] == 0
+    np.testing.assert_array_equal(again.predict_raw(X), m.predict_raw(X))

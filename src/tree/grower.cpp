@@ -19,12 +19,13 @@ constexpr Index kSplitCost = 4;
 /// Rows per block of the partition and the gathers.
 constexpr Index kBlock = 16384;
 
-/// How many threads share a piece of work: one per grain (2^16 units) of it, at most
-/// `n_threads`. So a thread joins a region only for some 50-100 microseconds of work: a region
-/// ends in a barrier, which costs microseconds on an idle machine and can cost a scheduler time
-/// slice on a busy one. The work decides, not the thread count alone: 16 threads split a large
-/// leaf 16 ways and a small one 3 ways (results never depend on it: histogram sums are
-/// integers).
+/// How many threads share a piece of work: one per grain (2^14 units) of it, at most
+/// `n_threads`. So a thread joins a region only for some 15-30 microseconds of work or more: a
+/// region ends in a barrier, which costs microseconds on an idle machine and can cost a
+/// scheduler time slice on a busy one. (2^16 left a fifth of a 255-leaf fit's rounds on one
+/// thread; 2^14 was as fast or faster on 2 idle cores at 31 and 255 leaves.) The work decides,
+/// not the thread count alone: 16 threads split a large leaf 16 ways and a small one 3 ways
+/// (results never depend on it: histogram sums are integers).
 int threads_for_work(Index work, int n_threads) {
   if (n_threads <= 1) return 1;
   const Index grain = std::max<Index>(1, grower_tuning().grain.load(std::memory_order_relaxed));
@@ -181,16 +182,16 @@ void TreeGrower::build_leaf_histogram(const Leaf& leaf, HistBin* hist, Index ext
     const auto q_hi = std::lower_bound(q_lo, used_features_.end(), f_hi);
     for (auto q = q_lo; q != q_hi; ++q) done(static_cast<Index>(q - used_features_.begin()));
   };
-  if (R * G == 1) {  // one task: on this thread (fused: it calls done)
+  if (R * G == 1) {  // one task, on this thread (fused: it calls done)
     task(0);
-    return;
+  } else {
+    for (Index g = 0; g < G; ++g)
+      pending_[static_cast<std::size_t>(g)].store(R, std::memory_order_relaxed);
+    const int build_threads = static_cast<int>(std::min<Index>(threads, R * G));
+    prof_.region(build_threads, [&] {
+      parallel_for_blocks(0, R * G, 1, build_threads, [&](Index t, Index) { task(t); });
+    });
   }
-  for (Index g = 0; g < G; ++g)
-    pending_[static_cast<std::size_t>(g)].store(R, std::memory_order_relaxed);
-  const int build_threads = static_cast<int>(std::min<Index>(threads, R * G));
-  prof_.region(build_threads, [&] {
-    parallel_for_blocks(0, R * G, 1, build_threads, [&](Index t, Index) { task(t); });
-  });
   if (plan.fused) {
     prof_.profile.hist_bytes_reduced += kBinBytes * H * (R - 1);
     return;

@@ -22,7 +22,7 @@ namespace churn::tree::detail {
 /// `min_chunk_rows` rows. Process-wide; tests lower both to run every parallel path on small
 /// data (TuningScope). Results never depend on them.
 struct GrowerTuning {
-  std::atomic<Index> grain{Index{1} << 16};
+  std::atomic<Index> grain{Index{1} << 14};
   std::atomic<Index> min_chunk_rows{4096};
 };
 GrowerTuning& grower_tuning();

@@ -53,7 +53,9 @@ const Table& events() {
   return t;
 }
 
-churn::Vector target() { return customers().column("churned").as_int64().cast<double>(); }
+churn::Vector target() {
+  return customers().column("churned").as_int64().cast<double>();
+}
 
 Table mixed() {
   return customers().select({"tenure_months", "monthly_charges", "total_charges", "contract",

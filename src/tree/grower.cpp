@@ -197,9 +197,7 @@ void TreeGrower::build_leaf_histogram(const Leaf& leaf, HistBin* hist, Index ext
     return;
   }
   // Apart: each used feature's chunks added up and its tail, in parallel over the features.
-  Index used_bins = 0;
-  for (const Index f : used_features_) used_bins += bins_.n_bins[static_cast<std::size_t>(f)];
-  prof_.profile.hist_bytes_reduced += kBinBytes * used_bins * (R - 1);
+  prof_.profile.hist_bytes_reduced += kBinBytes * used_bins_ * (R - 1);
   const int tail_threads = static_cast<int>(std::min<Index>(threads, nf));
   prof_.region(tail_threads, [&] {
     parallel_for_blocks(0, nf, 1, tail_threads, [&](Index q, Index) {
@@ -222,9 +220,7 @@ void TreeGrower::find_split(Leaf& leaf, const HistBin* hist) {
   if (!can_split(leaf)) return;
   const auto nf = static_cast<Index>(used_features_.size());
   found_.assign(static_cast<std::size_t>(nf), SplitInfo{});
-  Index used_bins = 0;
-  for (const Index f : used_features_) used_bins += bins_.n_bins[static_cast<std::size_t>(f)];
-  const int threads = threads_for_work(used_bins * kSplitCost, n_threads_);
+  const int threads = threads_for_work(used_bins_ * kSplitCost, n_threads_);
   prof_.region(threads, [&] {
     parallel_for_blocks(0, nf, 1, threads, [&](Index q, Index) {
       const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
@@ -341,6 +337,8 @@ void TreeGrower::start_tree(int count_bits, double g_unscale, double h_unscale,
   used_features_.clear();
   for (Index f = 0; f < bins_.n_features; ++f)
     if (feature_used[static_cast<std::size_t>(f)]) used_features_.push_back(f);
+  used_bins_ = 0;
+  for (const Index f : used_features_) used_bins_ += bins_.n_bins[static_cast<std::size_t>(f)];
   CHURN_CHECK(!used_features_.empty(), InvalidArgument, "TreeGrower::grow(): no feature to use");
 }
 
@@ -514,9 +512,7 @@ void TreeGrower::histogram_children(Leaf& L, Leaf& R) {
   const auto nf = used_features_.size();
   found_.assign(nf, SplitInfo{});
   found_other_.assign(nf, SplitInfo{});
-  Index used_bins = 0;
-  for (const Index f : used_features_) used_bins += bins_.n_bins[static_cast<std::size_t>(f)];
-  const Index split_work = used_bins * (1 + kSplitCost * (split_small + split_large));
+  const Index split_work = used_bins_ * (1 + kSplitCost * (split_small + split_large));
   build_leaf_histogram(small, hs, split_work, [&](Index q) {
     const auto f = static_cast<std::size_t>(used_features_[static_cast<std::size_t>(q)]);
     const Index off = bins_.hist_offset[f];

@@ -273,6 +273,7 @@ class TreeGrower {
   std::vector<int> free_slots_;
   std::vector<Leaf> leaves_;
   std::vector<Index> used_features_;
+  Index used_bins_ = 0;  ///< Histogram bins of used_features_ (set by start_tree).
 
   SplitContext ctx_;  ///< Per-round inputs of split finding.
   FitProfiler prof_;  ///< Phase times and parallel-work counters (GBDTFitProfile).
